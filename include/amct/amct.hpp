@@ -1,0 +1,4 @@
+// amct/amct.hpp: everything amct offers. #include <amct/amct.hpp>
+#pragma once
+
+#include <amct/core.hpp>

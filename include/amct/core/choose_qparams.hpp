@@ -1,0 +1,123 @@
+// amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
+// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+#pragma once
+
+#include <cmath>    // std::fabs, std::isfinite, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::int32_t
+#include <string>   // std::string
+#include <utility>  // std::pair
+
+#include <amct/core/qparams.hpp>
+
+namespace amct
+{
+/// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
+inline constexpr float flt_eps = 1.192092896e-7f;
+
+/// A closed range of observed values.
+struct value_range
+{
+    float min = 0.0f;
+    float max = 0.0f;
+};
+
+namespace detail
+{
+inline void validate_range(float min, float max, const std::string& where)
+{
+    if (!std::isfinite(min) || !std::isfinite(max))
+    {
+        throw_error<value_error>("range" + where + " [" + float_to_string(min) + ", " + float_to_string(max)
+                                 + "] is not finite");
+    }
+    if (min > max)
+    {
+        throw_error<value_error>("range" + where + " has min " + float_to_string(min) + " greater than max "
+                                 + float_to_string(max));
+    }
+}
+
+/// (scale, offset) for one validated range, as AMCT's calculate_scale_offset and process_scale compute them.
+template <class Spec>
+inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
+{
+    if constexpr (Spec::is_symmetric)
+    {
+        // B = max(|max|, |min|); L = qmax, or -qmin (128 for int8) when |max| < |min| strictly. The raw range
+        // is used (no widening), so a constant negative row [-1, -1] is a tie and gets L = 127 like AMCT.
+        const float amax = std::fabs(max);
+        const float amin = std::fabs(min);
+        const float bound = amax > amin ? amax : amin;
+        const float levels = static_cast<float>(amax < amin ? -Spec::qmin : Spec::qmax);
+        float scale = bound / levels;
+        if (scale < flt_eps)
+        {
+            scale = 1.0f;
+        }
+        return {scale, 0};
+    }
+    else
+    {
+        // The range is widened to contain 0; scale = (max' - min') / (qmax - qmin);
+        // offset = round(qmin - min' / scale) in float32 (AMCT: -ceil((2^b - 1) / 2) - min'/scale for int8).
+        // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
+        const float mx = max > 0.0f ? max : 0.0f;
+        const float mn = min < 0.0f ? min : 0.0f;
+        const float scale = (mx - mn) / static_cast<float>(Spec::qmax - Spec::qmin);
+        if (scale < flt_eps)
+        {
+            return {1.0f, Spec::qmin};
+        }
+        const float offset = std::nearbyint(static_cast<float>(Spec::qmin) - mn / scale);
+        const float clamped =
+          offset < static_cast<float>(Spec::qmin)
+            ? static_cast<float>(Spec::qmin)
+            : (offset > static_cast<float>(Spec::qmax) ? static_cast<float>(Spec::qmax) : offset);
+        return {scale, static_cast<std::int32_t>(clamped)};
+    }
+}
+}  // namespace detail
+
+/// @brief Per-tensor parameters from a range: AMCT's symmetric 127/128 rule, or the asymmetric offset with
+/// the range widened to contain 0; a scale below FLT_EPS is replaced by 1.
+/// @throws value_error if min or max is not finite or min > max.
+template <class Spec>
+inline qparams<Spec, per_tensor> choose_qparams(value_range range)
+{
+    static_assert(!Spec::is_per_channel,
+                  "amct: choose_qparams(value_range) makes per_tensor parameters; "
+                  "per_channel specs take one range per channel");
+    detail::validate_range(range.min, range.max, "");
+    const auto [scale, offset] = detail::choose_pair<Spec>(range.min, range.max);
+    return {scale, offset};
+}
+
+/// @brief Per-channel parameters: channel c gets choose_qparams of [mins(c), maxs(c)].
+/// @throws shape_error if mins and maxs differ in length; value_error naming the channel of a bad range.
+template <class Spec>
+inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mins,
+                                                 const xt::xtensor<float, 1>& maxs,
+                                                 std::ptrdiff_t axis)
+{
+    static_assert(Spec::is_per_channel,
+                  "amct: choose_qparams(mins, maxs, axis) makes per_channel parameters");
+    if (mins.size() != maxs.size())
+    {
+        detail::throw_error<shape_error>("choose_qparams: " + std::to_string(mins.size()) + " minima but "
+                                         + std::to_string(maxs.size()) + " maxima");
+    }
+    qparams<Spec, per_channel> qp;
+    qp.axis = axis;
+    qp.scale = xt::xtensor<float, 1>::from_shape({mins.size()});
+    qp.offset = xt::xtensor<std::int32_t, 1>::from_shape({mins.size()});
+    for (std::size_t c = 0; c < mins.size(); ++c)
+    {
+        detail::validate_range(mins(c), maxs(c), "[" + std::to_string(c) + "]");
+        const auto [scale, offset] = detail::choose_pair<Spec>(mins(c), maxs(c));
+        qp.scale(c) = scale;
+        qp.offset(c) = offset;
+    }
+    return qp;
+}
+}  // namespace amct

@@ -1,0 +1,119 @@
+// amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
+#pragma once
+
+#include <cmath>    // std::isfinite
+#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <cstdint>  // std::int32_t
+#include <cstdio>   // std::snprintf
+#include <string>   // std::string, std::to_string
+#include <vector>   // std::vector
+
+#include <amct/core/policies.hpp>
+#include <amct/core/reference.hpp>
+#include <amct/detail/xtensor.hpp>
+#include <amct/error.hpp>
+
+namespace amct
+{
+/// @brief Quantization parameters: x ~= scale * (q - offset) (AMCT's "offset" is ONNX's zero_point).
+/// Primary template: per_tensor.
+template <class Spec, class Granularity = typename Spec::granularity_type>
+struct qparams
+{
+    static_assert(is_quant_spec_v<Spec>, "amct: qparams<Spec>: Spec must be an amct::quant_spec");
+
+    float scale = 1.0f;
+    std::int32_t offset = 0;
+};
+
+/// Per-channel parameters: scale[c] and offset[c] apply to index c of `axis` (negative counts from the end).
+template <class Spec>
+struct qparams<Spec, per_channel>
+{
+    xt::xtensor<float, 1> scale;
+    xt::xtensor<std::int32_t, 1> offset;
+    std::ptrdiff_t axis = 0;
+};
+
+namespace detail
+{
+inline std::string float_to_string(float v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return buf;
+}
+
+/// Checks one (scale, offset) pair of Spec; `where` names the channel for per-channel parameters.
+template <class Spec>
+inline void validate_pair(float scale, std::int32_t offset, const std::string& where)
+{
+    if (!(scale > 0.0f) || !std::isfinite(scale))
+    {
+        throw_error<value_error>("scale" + where + " = " + float_to_string(scale)
+                                 + " must be finite and greater than 0");
+    }
+    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
+    {
+        if (!std::isfinite(1.0f / scale))
+        {
+            throw_error<value_error>(
+              "scale" + where + " = " + float_to_string(scale)
+              + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
+        }
+    }
+    if (offset < Spec::qmin || offset > Spec::qmax)
+    {
+        throw_error<value_error>("offset" + where + " = " + std::to_string(offset) + " must be in ["
+                                 + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax) + "]");
+    }
+    if (Spec::is_symmetric && offset != 0)
+    {
+        throw_error<value_error>("offset" + where + " = " + std::to_string(offset)
+                                 + " must be 0 for a symmetric quantizer");
+    }
+}
+
+/// Resolves a possibly negative axis against `rank`, or throws shape_error.
+inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
+{
+    const auto r = static_cast<std::ptrdiff_t>(rank);
+    if (axis < -r || axis >= r)
+    {
+        throw_error<shape_error>("per_channel axis " + std::to_string(axis) + " is out of range for a rank-"
+                                 + std::to_string(rank) + " tensor");
+    }
+    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+}  // namespace detail
+
+/// @brief Throws value_error if the scale is not finite and positive or the offset is outside [qmin, qmax]
+/// (or non-zero for a symmetric spec).
+template <class Spec>
+inline void validate(const qparams<Spec, per_tensor>& qp)
+{
+    detail::validate_pair<Spec>(qp.scale, qp.offset, "");
+}
+
+/// @brief Per-channel validation against a tensor shape: axis in range, one scale and offset per channel,
+/// each valid.
+/// @throws shape_error, value_error
+template <class Spec, class Shape>
+inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& shape)
+{
+    const std::size_t axis = detail::normalize_axis(qp.axis, shape.size());
+    const std::size_t channels = static_cast<std::size_t>(shape[axis]);
+    if (qp.scale.size() != channels || qp.offset.size() != channels)
+    {
+        detail::throw_error<shape_error>("per_channel parameters have " + std::to_string(qp.scale.size())
+                                         + " scales and " + std::to_string(qp.offset.size())
+                                         + " offsets, but axis " + std::to_string(axis) + " has "
+                                         + std::to_string(channels) + " channels");
+    }
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), "[" + std::to_string(c) + "]");
+    }
+    return axis;
+}
+}  // namespace amct

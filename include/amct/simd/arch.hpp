@@ -1,0 +1,29 @@
+// amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
+// AMCT_USE_XSIMD=0).
+#pragma once
+
+#include <amct/config.hpp>
+
+#if AMCT_USE_XSIMD
+#include <xsimd/xsimd.hpp>
+#endif
+
+namespace amct::kernel
+{
+#if AMCT_USE_XSIMD
+/// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
+/// -mfma). There is no runtime dispatch: a header-only library has one set of flags per translation unit.
+using default_arch = xsimd::default_arch;
+
+/// Name of the instruction set the kernels use, for logs and benchmarks.
+inline const char* arch_name() noexcept
+{
+    return default_arch::name();
+}
+#else
+inline const char* arch_name() noexcept
+{
+    return "scalar";
+}
+#endif
+}  // namespace amct::kernel

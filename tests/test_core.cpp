@@ -375,6 +375,30 @@ TEST_SUITE("quantize over expressions")
         static_assert(std::is_same_v<decltype(amct::fake_quantize(dyn, qp)), xt::xarray<float>>);
     }
 
+    TEST_CASE("into preallocated outputs, in place, and output shape errors")
+    {
+        xt::xtensor<float, 2> x = xt::reshape_view(xt::arange<float>(-24.0f, 24.0f) * 0.3f, {6, 8});
+        const auto qp = amct::minmax_qparams<sym8c>(x, 1);
+        xt::xtensor<std::int8_t, 2> q = xt::xtensor<std::int8_t, 2>::from_shape({6, 8});
+        amct::quantize(x, qp, q);
+        CHECK(xt::all(xt::equal(q, amct::quantize(x, qp))));
+        xt::xtensor<float, 2> dq = xt::xtensor<float, 2>::from_shape({6, 8});
+        amct::dequantize(q, qp, dq);
+        const auto expected = amct::fake_quantize(x, qp);
+        CHECK(xt::all(xt::equal(dq, expected)));
+        xt::xtensor<float, 2> inplace = x;
+        amct::fake_quantize(inplace, qp, inplace);
+        CHECK(xt::all(xt::equal(inplace, expected)));
+        xt::xtensor<std::int8_t, 2> wrong = xt::xtensor<std::int8_t, 2>::from_shape({8, 6});
+        CHECK_EQ(
+          error_of(
+            [&]
+            {
+                amct::quantize(x, qp, wrong);
+            }),
+          "amct: shape error: the output must be a row-major contiguous tensor with the input's shape");
+    }
+
     TEST_CASE("per_channel on every axis, negative axes, narrow and wide inner extents")
     {
         xt::xtensor<float, 4> x =

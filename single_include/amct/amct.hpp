@@ -722,8 +722,9 @@ inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
 // Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
 // the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
 
-#include <cstddef>  // std::size_t
-#include <vector>   // std::vector
+#include <algorithm>  // std::equal
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
 
 // ---- begin amct/detail/contiguous.hpp ----
 // amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
@@ -886,8 +887,10 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 // the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
 // tail calls the reference itself. No validation happens here; the public functions validate once.
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <cstring>      // std::memcpy
+#include <type_traits>  // std::is_base_of_v, std::is_same_v
 
 // ---- begin amct/simd/arch.hpp ----
 // amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
@@ -896,6 +899,9 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 
 #if AMCT_USE_XSIMD
 #include <xsimd/xsimd.hpp>
+#if defined(__SSE2__)
+#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
+#endif
 #endif
 
 namespace amct::kernel
@@ -1003,9 +1009,10 @@ inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero
     return xsimd::round(v);
 }
 
-/// Vector form of reference::quantize_shifted.
+/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
+/// before rounding equals clamping after it because both bounds are integers.
 template <class Spec, class Arch>
-inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
 {
     fbatch<Arch> v;
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -1016,10 +1023,177 @@ inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<A
     {
         v = x / bp.factor;
     }
-    fbatch<Arch> r = round_batch(v, typename Spec::rounding_type{});
-    r = xsimd::min(xsimd::max(r, bp.lo), bp.hi);
-    r = xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), r);
-    return r + fbatch<Arch>(0.0f);
+    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
+    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
+}
+
+/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
+template <class Spec, class Arch>
+inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
+}
+
+/// Vector form of reference::quantize, as int32 lanes.
+template <class Spec, class Arch>
+inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
+    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
+    {
+        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
+    }
+    else
+    {
+        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
+    }
+}
+
+/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
+template <class Storage, class Arch>
+inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
+{
+#if defined(__AVX512BW__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        for (int k = 0; k < 4; ++k)
+        {
+            const __m512i v = b[k];
+            if constexpr (std::is_same_v<Storage, std::int8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
+            }
+            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
+            }
+            else
+            {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
+            }
+        }
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        // packs work per 128-bit lane; the permutation restores element order.
+        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
+        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+        }
+        else
+        {
+            const __m256i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
+        }
+        return;
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
+        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
+        }
+        else
+        {
+            const __m128i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        }
+        return;
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[4 * w];
+    for (std::size_t k = 0; k < 4; ++k)
+    {
+        b[k].store_aligned(tmp + k * w);
+    }
+    for (std::size_t k = 0; k < 4 * w; ++k)
+    {
+        out[k] = static_cast<Storage>(tmp[k]);
+    }
+}
+
+/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
+template <class Storage, class Arch>
+inline ibatch<Arch> load_widen(const Storage* in) noexcept
+{
+    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
+    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+#if defined(__AVX512BW__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
+        }
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            std::int32_t four;
+            std::memcpy(&four, in, 4);
+            const __m128i v = _mm_cvtsi32_si128(four);
+            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
+            {
+                const __m128i b = _mm_unpacklo_epi8(v, v);
+                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
+            }
+            else
+            {
+                const __m128i zero = _mm_setzero_si128();
+                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
+            }
+        }
+        else
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+        }
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[w];
+    for (std::size_t k = 0; k < w; ++k)
+    {
+        tmp[k] = in[k];
+    }
+    return ibatch<Arch>::load_aligned(tmp);
 }
 }  // namespace detail
 #endif
@@ -1033,24 +1207,17 @@ inline void quantize(const float* x,
 {
     std::size_t i = 0;
 #if AMCT_USE_XSIMD
-    using storage = typename Spec::storage_type;
     using arch = default_arch;
     constexpr std::size_t w = detail::fbatch<arch>::size;
-    constexpr std::size_t block = 4 * w;
-    alignas(64) std::int32_t tmp[block];
-    for (; i + block <= n; i += block)
+    for (; i + 4 * w <= n; i += 4 * w)
     {
-        for (std::size_t k = 0; k < block; k += w)
+        detail::ibatch<arch> b[4];
+        for (std::size_t k = 0; k < 4; ++k)
         {
-            const auto bp = detail::load_params<arch>(params, i + k);
-            const auto r =
-              detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k), bp);
-            (xsimd::batch_cast<std::int32_t>(r) + bp.offset).store_aligned(tmp + k);
+            const auto bp = detail::load_params<arch>(params, i + k * w);
+            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
         }
-        for (std::size_t k = 0; k < block; ++k)  // exact narrowing: every value is within [qmin, qmax]
-        {
-            q[i + k] = static_cast<storage>(tmp[k]);
-        }
+        detail::store_narrow(b, q + i);
     }
 #endif
     for (; i < n; ++i)
@@ -1070,15 +1237,10 @@ inline void dequantize(const typename Spec::storage_type* q,
 #if AMCT_USE_XSIMD
     using arch = default_arch;
     constexpr std::size_t w = detail::fbatch<arch>::size;
-    alignas(64) std::int32_t tmp[w];
     for (; i + w <= n; i += w)
     {
-        for (std::size_t k = 0; k < w; ++k)
-        {
-            tmp[k] = q[i + k];
-        }
         const auto bp = detail::load_params<arch>(params, i);
-        const auto shifted = detail::ibatch<arch>::load_aligned(tmp) - bp.offset;
+        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
         (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
     }
 #endif
@@ -1164,26 +1326,104 @@ inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector
         f(o * row, row, kernel::array_params{expanded.data()});
     }
 }
+
+/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
+/// other.
+template <class Spec>
+struct quantize_op
+{
+    using input_type = float;
+    using output_type = typename Spec::storage_type;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::quantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct dequantize_op
+{
+    using input_type = typename Spec::storage_type;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::dequantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct fake_quantize_op
+{
+    using input_type = float;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::fake_quantize<Spec>(in, out, n, p);
+    }
+};
+
+/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
+template <class Op, class Spec>
+inline void apply(const contiguous_data<typename Op::input_type>& in,
+                  const qparams<Spec>& qp,
+                  typename Op::output_type* out)
+{
+    for_each_run(qp,
+                 in.shape(),
+                 [&](std::size_t first, std::size_t count, const auto& params)
+                 {
+                     Op::run(in.data() + first, out + first, count, params);
+                 });
+}
+
+/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
+template <class Op, class Spec, class O>
+inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
+{
+    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
+                  "amct: the output container's value_type must be the operation's output type");
+    const auto& shape = out.shape();
+    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
+        || !is_row_major_contiguous(out))
+    {
+        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
+    }
+    apply<Op>(in, qp, out.data() + out.data_offset());
+}
+
+template <class Op, class Spec, class E>
+inline auto apply_new(const E& e, const qparams<Spec>& qp)
+{
+    const contiguous_data<typename Op::input_type> in(e);
+    auto out = make_result<E, typename Op::output_type>(in.shape());
+    apply<Op>(in, qp, out.data());
+    return out;
+}
 }  // namespace detail
 
 /// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
 /// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// Inputs of other value types are converted to float32 first.
 /// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
-/// static).
+/// static, else xt::xarray).
 /// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
 template <class Spec, class E>
 inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
-    using storage = typename Spec::storage_type;
-    const detail::contiguous_data<float> in(e.derived_cast());
-    auto out = detail::make_result<E, storage>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::quantize<Spec>(in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
+template <class Spec, class E, class O>
+inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 
 /// @brief x = (q - offset) * scale elementwise.
@@ -1191,16 +1431,16 @@ inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 template <class Spec, class E>
 inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
+    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
+template <class Spec, class E, class O>
+inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
     using storage = typename Spec::storage_type;
-    const detail::contiguous_data<storage> in(e.derived_cast());
-    auto out = detail::make_result<E, float>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::dequantize<Spec>(in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    detail::apply_into<detail::dequantize_op<Spec>>(
+      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
 }
 
 /// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
@@ -1208,16 +1448,16 @@ inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 template <class Spec, class E>
 inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
-    const detail::contiguous_data<float> in(e.derived_cast());
-    auto out = detail::make_result<E, float>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::fake_quantize<Spec>(
-                               in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
+/// itself).
+template <class Spec, class E, class O>
+inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::fake_quantize_op<Spec>>(
+      detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 }  // namespace amct
 // ---- end amct/core/quantize.hpp ----

@@ -3,8 +3,9 @@
 // the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
 #pragma once
 
-#include <cstddef>  // std::size_t
-#include <vector>   // std::vector
+#include <algorithm>  // std::equal
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
 
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
@@ -63,26 +64,104 @@ inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector
         f(o * row, row, kernel::array_params{expanded.data()});
     }
 }
+
+/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
+/// other.
+template <class Spec>
+struct quantize_op
+{
+    using input_type = float;
+    using output_type = typename Spec::storage_type;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::quantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct dequantize_op
+{
+    using input_type = typename Spec::storage_type;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::dequantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct fake_quantize_op
+{
+    using input_type = float;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::fake_quantize<Spec>(in, out, n, p);
+    }
+};
+
+/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
+template <class Op, class Spec>
+inline void apply(const contiguous_data<typename Op::input_type>& in,
+                  const qparams<Spec>& qp,
+                  typename Op::output_type* out)
+{
+    for_each_run(qp,
+                 in.shape(),
+                 [&](std::size_t first, std::size_t count, const auto& params)
+                 {
+                     Op::run(in.data() + first, out + first, count, params);
+                 });
+}
+
+/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
+template <class Op, class Spec, class O>
+inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
+{
+    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
+                  "amct: the output container's value_type must be the operation's output type");
+    const auto& shape = out.shape();
+    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
+        || !is_row_major_contiguous(out))
+    {
+        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
+    }
+    apply<Op>(in, qp, out.data() + out.data_offset());
+}
+
+template <class Op, class Spec, class E>
+inline auto apply_new(const E& e, const qparams<Spec>& qp)
+{
+    const contiguous_data<typename Op::input_type> in(e);
+    auto out = make_result<E, typename Op::output_type>(in.shape());
+    apply<Op>(in, qp, out.data());
+    return out;
+}
 }  // namespace detail
 
 /// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
 /// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// Inputs of other value types are converted to float32 first.
 /// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
-/// static).
+/// static, else xt::xarray).
 /// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
 template <class Spec, class E>
 inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
-    using storage = typename Spec::storage_type;
-    const detail::contiguous_data<float> in(e.derived_cast());
-    auto out = detail::make_result<E, storage>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::quantize<Spec>(in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
+template <class Spec, class E, class O>
+inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 
 /// @brief x = (q - offset) * scale elementwise.
@@ -90,16 +169,16 @@ inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 template <class Spec, class E>
 inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
+    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
+template <class Spec, class E, class O>
+inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
     using storage = typename Spec::storage_type;
-    const detail::contiguous_data<storage> in(e.derived_cast());
-    auto out = detail::make_result<E, float>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::dequantize<Spec>(in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    detail::apply_into<detail::dequantize_op<Spec>>(
+      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
 }
 
 /// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
@@ -107,15 +186,15 @@ inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 template <class Spec, class E>
 inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
-    const detail::contiguous_data<float> in(e.derived_cast());
-    auto out = detail::make_result<E, float>(in.shape());
-    detail::for_each_run(qp,
-                         in.shape(),
-                         [&](std::size_t first, std::size_t count, const auto& params)
-                         {
-                             kernel::fake_quantize<Spec>(
-                               in.data() + first, out.data() + first, count, params);
-                         });
-    return out;
+    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
+/// itself).
+template <class Spec, class E, class O>
+inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::fake_quantize_op<Spec>>(
+      detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 }  // namespace amct

@@ -6,6 +6,9 @@
 
 #if AMCT_USE_XSIMD
 #include <xsimd/xsimd.hpp>
+#if defined(__SSE2__)
+#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
+#endif
 #endif
 
 namespace amct::kernel

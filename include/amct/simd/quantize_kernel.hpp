@@ -4,8 +4,10 @@
 // tail calls the reference itself. No validation happens here; the public functions validate once.
 #pragma once
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <cstring>      // std::memcpy
+#include <type_traits>  // std::is_base_of_v, std::is_same_v
 
 #include <amct/core/reference.hpp>
 #include <amct/simd/arch.hpp>
@@ -94,9 +96,10 @@ inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero
     return xsimd::round(v);
 }
 
-/// Vector form of reference::quantize_shifted.
+/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
+/// before rounding equals clamping after it because both bounds are integers.
 template <class Spec, class Arch>
-inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
 {
     fbatch<Arch> v;
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -107,10 +110,177 @@ inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<A
     {
         v = x / bp.factor;
     }
-    fbatch<Arch> r = round_batch(v, typename Spec::rounding_type{});
-    r = xsimd::min(xsimd::max(r, bp.lo), bp.hi);
-    r = xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), r);
-    return r + fbatch<Arch>(0.0f);
+    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
+    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
+}
+
+/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
+template <class Spec, class Arch>
+inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
+}
+
+/// Vector form of reference::quantize, as int32 lanes.
+template <class Spec, class Arch>
+inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
+    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
+    {
+        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
+    }
+    else
+    {
+        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
+    }
+}
+
+/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
+template <class Storage, class Arch>
+inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
+{
+#if defined(__AVX512BW__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        for (int k = 0; k < 4; ++k)
+        {
+            const __m512i v = b[k];
+            if constexpr (std::is_same_v<Storage, std::int8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
+            }
+            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
+            }
+            else
+            {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
+            }
+        }
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        // packs work per 128-bit lane; the permutation restores element order.
+        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
+        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+        }
+        else
+        {
+            const __m256i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
+        }
+        return;
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
+        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
+        }
+        else
+        {
+            const __m128i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        }
+        return;
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[4 * w];
+    for (std::size_t k = 0; k < 4; ++k)
+    {
+        b[k].store_aligned(tmp + k * w);
+    }
+    for (std::size_t k = 0; k < 4 * w; ++k)
+    {
+        out[k] = static_cast<Storage>(tmp[k]);
+    }
+}
+
+/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
+template <class Storage, class Arch>
+inline ibatch<Arch> load_widen(const Storage* in) noexcept
+{
+    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
+    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+#if defined(__AVX512BW__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
+        }
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            std::int32_t four;
+            std::memcpy(&four, in, 4);
+            const __m128i v = _mm_cvtsi32_si128(four);
+            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
+            {
+                const __m128i b = _mm_unpacklo_epi8(v, v);
+                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
+            }
+            else
+            {
+                const __m128i zero = _mm_setzero_si128();
+                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
+            }
+        }
+        else
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+        }
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[w];
+    for (std::size_t k = 0; k < w; ++k)
+    {
+        tmp[k] = in[k];
+    }
+    return ibatch<Arch>::load_aligned(tmp);
 }
 }  // namespace detail
 #endif
@@ -124,24 +294,17 @@ inline void quantize(const float* x,
 {
     std::size_t i = 0;
 #if AMCT_USE_XSIMD
-    using storage = typename Spec::storage_type;
     using arch = default_arch;
     constexpr std::size_t w = detail::fbatch<arch>::size;
-    constexpr std::size_t block = 4 * w;
-    alignas(64) std::int32_t tmp[block];
-    for (; i + block <= n; i += block)
+    for (; i + 4 * w <= n; i += 4 * w)
     {
-        for (std::size_t k = 0; k < block; k += w)
+        detail::ibatch<arch> b[4];
+        for (std::size_t k = 0; k < 4; ++k)
         {
-            const auto bp = detail::load_params<arch>(params, i + k);
-            const auto r =
-              detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k), bp);
-            (xsimd::batch_cast<std::int32_t>(r) + bp.offset).store_aligned(tmp + k);
+            const auto bp = detail::load_params<arch>(params, i + k * w);
+            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
         }
-        for (std::size_t k = 0; k < block; ++k)  // exact narrowing: every value is within [qmin, qmax]
-        {
-            q[i + k] = static_cast<storage>(tmp[k]);
-        }
+        detail::store_narrow(b, q + i);
     }
 #endif
     for (; i < n; ++i)
@@ -161,15 +324,10 @@ inline void dequantize(const typename Spec::storage_type* q,
 #if AMCT_USE_XSIMD
     using arch = default_arch;
     constexpr std::size_t w = detail::fbatch<arch>::size;
-    alignas(64) std::int32_t tmp[w];
     for (; i + w <= n; i += w)
     {
-        for (std::size_t k = 0; k < w; ++k)
-        {
-            tmp[k] = q[i + k];
-        }
         const auto bp = detail::load_params<arch>(params, i);
-        const auto shifted = detail::ibatch<arch>::load_aligned(tmp) - bp.offset;
+        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
         (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
     }
 #endif

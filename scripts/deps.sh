@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what amct's build, tests, benchmarks and demo need on Debian 12, and nothing when it is all there.
+# usage: scripts/deps.sh [build|test|demo]   (test and demo include build)
+set -euo pipefail
+
+what=${1:-test}
+packages=(g++ cmake make python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
+case "$what" in
+build) ;;
+test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14) ;;
+demo) ;;
+*) echo "usage: $0 [build|test|demo]" >&2; exit 2 ;;
+esac
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "deps: installing ${missing[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -50,6 +50,16 @@ public:
     }
 };
 
+/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
+class state_error : public error
+{
+public:
+    explicit state_error(const std::string& what)
+        : error("amct: state error: " + what)
+    {
+    }
+};
+
 namespace detail
 {
 template <class Error>

@@ -6,8 +6,69 @@
 // ---- begin amct/amct.hpp ----
 // amct/amct.hpp: everything amct offers. #include <amct/amct.hpp>
 
-// ---- begin amct/core.hpp ----
-// amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
+// ---- begin amct/algo.hpp ----
+// amct/algo.hpp: calibration algorithms (observers) and their parameters.
+
+// ---- begin amct/algo/ifmr.hpp ----
+// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
+// amct-algorithms.md section 3.2 and Decision 4 define it:
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
+//   FLT_EPS);
+//      then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
+//   the
+//      ratios rounded to float32;
+//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
+//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
+//   (symmetric)
+//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
+// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+
+#include <cmath>    // std::ceil, std::floor, std::fabs, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/algo/log_histogram.hpp ----
+// amct/algo/log_histogram.hpp: a bounded-memory summary of float data for IFMR's bounded mode.
+//
+// Bins are the float values sharing sign, exponent and the top 10 mantissa bits (relative width 2^-10). Each
+// bin keeps its count and the exact integer sums of the 24-bit significands m and of m^2 (x = +-m * 2^E
+// within a bin), so adding, merging and saving are exact and independent of the order of the data. Memory is
+// at most 512 blocks of 1024 bins, allocated per (sign, exponent) actually seen: it does not grow with the
+// sample count.
+
+#include <algorithm>  // std::sort
+#include <cmath>      // std::ldexp, std::nearbyint
+#include <cstdint>    // std::uint32_t, std::uint64_t
+#include <cstring>    // std::memcpy
+#include <memory>     // std::unique_ptr
+#include <vector>     // std::vector
+
+// ---- begin amct/algo/state_io.hpp ----
+// amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
+//
+// Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
+//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
+//   CRC-32
+// The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/error.hpp ----
+// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
+
+#include <cstdio>     // std::fputs
+#include <cstdlib>    // std::abort
+#include <stdexcept>  // std::runtime_error
+#include <string>     // std::string
 
 // ---- begin amct/config.hpp ----
 // amct/config.hpp: feature switches. Define them before including amct, or through the CMake options.
@@ -24,25 +85,866 @@
 #define AMCT_NO_EXCEPTIONS
 #endif
 // ---- end amct/config.hpp ----
-// ---- begin amct/core/choose_qparams.hpp ----
-// amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
-// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
 
-#include <cmath>    // std::fabs, std::isfinite, std::nearbyint
+namespace amct
+{
+/// Base of everything amct throws.
+class error : public std::runtime_error
+{
+public:
+    explicit error(const std::string& what_arg)
+      : std::runtime_error(what_arg)
+    {
+    }
+};
+
+/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
+class value_error : public error
+{
+public:
+    explicit value_error(const std::string& what)
+      : error("amct: value error: " + what)
+    {
+    }
+};
+
+/// Rank, axis or extent mismatch.
+class shape_error : public error
+{
+public:
+    explicit shape_error(const std::string& what)
+      : error("amct: shape error: " + what)
+    {
+    }
+};
+
+/// A runtime choice (from a config file) that is outside the compiled set of policies.
+class unsupported_error : public error
+{
+public:
+    explicit unsupported_error(const std::string& what)
+      : error("amct: unsupported: " + what)
+    {
+    }
+};
+
+/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
+class state_error : public error
+{
+public:
+    explicit state_error(const std::string& what)
+        : error("amct: state error: " + what)
+    {
+    }
+};
+
+namespace detail
+{
+template <class Error>
+[[noreturn]] inline void throw_error(const std::string& what)
+{
+#if defined(AMCT_NO_EXCEPTIONS)
+    std::fputs(Error(what).what(), stderr);
+    std::fputs("\n", stderr);
+    std::abort();
+#else
+    throw Error(what);
+#endif
+}
+}  // namespace detail
+}  // namespace amct
+// ---- end amct/error.hpp ----
+
+namespace amct
+{
+namespace detail
+{
+inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
+{
+    static const std::array<std::uint32_t, 256> table = []
+    {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i)
+        {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k)
+            {
+                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
+inline constexpr std::uint32_t state_envelope_version = 1;
+}  // namespace detail
+
+/// Writes an observer's state: fields in order, then finish() wraps them in the envelope.
+class state_writer
+{
+public:
+    void u8(std::uint8_t v)
+    {
+        m_payload.push_back(static_cast<char>(v));
+    }
+
+    void u32(std::uint32_t v)
+    {
+        put(v, 4);
+    }
+
+    void u64(std::uint64_t v)
+    {
+        put(v, 8);
+    }
+
+    void i64(std::int64_t v)
+    {
+        put(static_cast<std::uint64_t>(v), 8);
+    }
+
+    void f32(float v)
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u32(u);
+    }
+
+    void f64(double v)
+    {
+        std::uint64_t u;
+        std::memcpy(&u, &v, 8);
+        u64(u);
+    }
+
+    void boolean(bool v)
+    {
+        u8(v ? 1 : 0);
+    }
+
+    void str(const std::string& s)
+    {
+        u64(s.size());
+        m_payload += s;
+    }
+
+    void f32s(const std::vector<float>& v)
+    {
+        u64(v.size());
+        for (float x : v)
+        {
+            f32(x);
+        }
+    }
+
+    /// The complete state: envelope, payload and checksum.
+    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
+    {
+        state_writer head;
+        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
+        head.u32(detail::state_envelope_version);
+        head.str(algorithm);
+        head.u32(state_version);
+        head.u64(m_payload.size());
+        std::string out = head.m_payload + m_payload;
+        state_writer tail;
+        tail.u32(detail::crc32(out, out.size()));
+        return out + tail.m_payload;
+    }
+
+private:
+    void put(std::uint64_t v, int bytes)
+    {
+        for (int i = 0; i < bytes; ++i)
+        {
+            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+        }
+    }
+
+    std::string m_payload;
+};
+
+/// Reads a state written by state_writer, checking the envelope, the algorithm, its version and the checksum.
+/// Every read past the end, and anything left unread by done(), is a state_error.
+class state_reader
+{
+public:
+    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
+      : m_bytes(bytes)
+    {
+        if (bytes.size() < sizeof detail::state_magic + 4 + 4
+            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+        {
+            fail("not an amct observer state (bad magic)");
+        }
+        const std::size_t body = bytes.size() - 4;
+        m_pos = body;
+        m_end = bytes.size();
+        const std::uint32_t stored_crc = u32();
+        m_end = body;
+        if (stored_crc != detail::crc32(bytes, body))
+        {
+            fail("checksum mismatch: the state is corrupt or truncated");
+        }
+        m_pos = sizeof detail::state_magic;
+        const std::uint32_t envelope = u32();
+        if (envelope != detail::state_envelope_version)
+        {
+            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+                 + std::to_string(detail::state_envelope_version));
+        }
+        const std::string algo = str();
+        if (algo != algorithm)
+        {
+            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
+                 + "\" observer");
+        }
+        const std::uint32_t version = u32();
+        if (version != state_version)
+        {
+            fail("\"" + algorithm + "\" state version " + std::to_string(version)
+                 + ", this amct reads version " + std::to_string(state_version));
+        }
+        const std::uint64_t size = u64();
+        if (size != m_end - m_pos)
+        {
+            fail("payload size " + std::to_string(size) + " does not match the "
+                 + std::to_string(m_end - m_pos) + " bytes present");
+        }
+    }
+
+    std::uint8_t u8()
+    {
+        need(1);
+        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
+    }
+
+    std::uint32_t u32()
+    {
+        return static_cast<std::uint32_t>(get(4));
+    }
+
+    std::uint64_t u64()
+    {
+        return get(8);
+    }
+
+    std::int64_t i64()
+    {
+        return static_cast<std::int64_t>(get(8));
+    }
+
+    float f32()
+    {
+        const std::uint32_t u = u32();
+        float v;
+        std::memcpy(&v, &u, 4);
+        return v;
+    }
+
+    double f64()
+    {
+        const std::uint64_t u = u64();
+        double v;
+        std::memcpy(&v, &u, 8);
+        return v;
+    }
+
+    bool boolean()
+    {
+        const std::uint8_t v = u8();
+        if (v > 1)
+        {
+            fail("a boolean field holds " + std::to_string(v));
+        }
+        return v == 1;
+    }
+
+    std::string str()
+    {
+        const std::uint64_t n = u64();
+        need(n);
+        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
+        m_pos += static_cast<std::size_t>(n);
+        return s;
+    }
+
+    std::vector<float> f32s()
+    {
+        const std::uint64_t n = u64();
+        need(n * 4);
+        std::vector<float> v(static_cast<std::size_t>(n));
+        for (float& x : v)
+        {
+            x = f32();
+        }
+        return v;
+    }
+
+    /// Fails unless every payload byte was read.
+    void done() const
+    {
+        if (m_pos != m_end)
+        {
+            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
+        }
+    }
+
+    [[noreturn]] static void fail(const std::string& what)
+    {
+        detail::throw_error<state_error>(what);
+    }
+
+private:
+    void need(std::uint64_t n) const
+    {
+        if (n > m_end - m_pos)
+        {
+            fail("truncated payload");
+        }
+    }
+
+    std::uint64_t get(int bytes)
+    {
+        need(static_cast<std::uint64_t>(bytes));
+        std::uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i)
+        {
+            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
+        }
+        return v;
+    }
+
+    const std::string& m_bytes;
+    std::size_t m_pos = 0;
+    std::size_t m_end = 0;
+};
+}  // namespace amct
+// ---- end amct/algo/state_io.hpp ----
+
+namespace amct
+{
+class log_histogram
+{
+public:
+    static constexpr int mantissa_bits = 10;
+    static constexpr std::size_t bins_per_block = std::size_t{1} << mantissa_bits;
+
+    /// One bin in value order, with its moments as doubles.
+    struct bin
+    {
+        double lo = 0.0, hi = 0.0;  ///< value interval [lo, hi] (lo < 0 for negative bins)
+        std::uint64_t count = 0;
+        double sum = 0.0;     ///< sum of x
+        double sum_sq = 0.0;  ///< sum of x^2
+    };
+
+    log_histogram() = default;
+
+    log_histogram(const log_histogram& o)
+    {
+        *this = o;
+    }
+
+    log_histogram& operator=(const log_histogram& o)
+    {
+        if (this != &o)
+        {
+            for (std::size_t b = 0; b < block_count; ++b)
+            {
+                m_blocks[b].reset(o.m_blocks[b] ? new raw_bin[bins_per_block] : nullptr);
+                if (o.m_blocks[b])
+                {
+                    std::copy(o.m_blocks[b].get(), o.m_blocks[b].get() + bins_per_block, m_blocks[b].get());
+                }
+            }
+            m_count = o.m_count;
+        }
+        return *this;
+    }
+
+    log_histogram(log_histogram&&) noexcept = default;
+    log_histogram& operator=(log_histogram&&) noexcept = default;
+
+    /// Adds finite values.
+    void add(const float* x, std::size_t n)
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            std::uint32_t u;
+            std::memcpy(&u, &x[i], 4);
+            const std::uint32_t block = u >> 23;  // sign and exponent
+            const std::uint32_t slot = (u >> (23 - mantissa_bits)) & (bins_per_block - 1);
+            const std::uint64_t m = (u & 0x7FFFFFu) | ((block & 0xFFu) ? 0x800000u : 0u);
+            raw_bin& r = at(block)[slot];
+            ++r.count;
+            r.sum_m += m;
+            add_u128(r, m * m);
+        }
+        m_count += n;
+    }
+
+    void merge(const log_histogram& o)
+    {
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!o.m_blocks[b])
+            {
+                continue;
+            }
+            raw_bin* dst = at(static_cast<std::uint32_t>(b));
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& src = o.m_blocks[b][s];
+                dst[s].count += src.count;
+                dst[s].sum_m += src.sum_m;
+                const std::uint64_t lo = dst[s].sq_lo + src.sq_lo;
+                dst[s].sq_hi += src.sq_hi + (lo < dst[s].sq_lo ? 1u : 0u);
+                dst[s].sq_lo = lo;
+            }
+        }
+        m_count += o.m_count;
+    }
+
+    std::uint64_t count() const noexcept
+    {
+        return m_count;
+    }
+
+    /// Non-empty bins in ascending value order.
+    std::vector<bin> bins() const
+    {
+        std::vector<bin> out;
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!m_blocks[b])
+            {
+                continue;
+            }
+            const bool negative = (b & 0x100u) != 0;
+            const int expf = static_cast<int>(b & 0xFFu);
+            const int e = (expf ? expf : 1) - 150;  // x = m * 2^e
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& r = m_blocks[b][s];
+                if (r.count == 0)
+                {
+                    continue;
+                }
+                const double m_lo =
+                  static_cast<double>(((expf ? bins_per_block : 0) + s) << (23 - mantissa_bits));
+                const double lo = std::ldexp(m_lo, e);
+                const double hi = std::ldexp(m_lo + double(1u << (23 - mantissa_bits)), e);
+                const double sum = std::ldexp(static_cast<double>(r.sum_m), e);
+                const double sum_sq = std::ldexp(
+                  std::ldexp(static_cast<double>(r.sq_hi), 64) + static_cast<double>(r.sq_lo), 2 * e);
+                if (negative)
+                {
+                    out.push_back({-hi, -lo, r.count, -sum, sum_sq});
+                }
+                else
+                {
+                    out.push_back({lo, hi, r.count, sum, sum_sq});
+                }
+            }
+        }
+        std::sort(out.begin(),
+                  out.end(),
+                  [](const bin& a, const bin& b)
+                  {
+                      return a.lo < b.lo;
+                  });
+        return out;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_count);
+        std::uint32_t blocks = 0;
+        for (const auto& b : m_blocks)
+        {
+            blocks += b ? 1u : 0u;
+        }
+        w.u32(blocks);
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!m_blocks[b])
+            {
+                continue;
+            }
+            w.u32(static_cast<std::uint32_t>(b));
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& r = m_blocks[b][s];
+                w.u64(r.count);
+                w.u64(r.sum_m);
+                w.u64(r.sq_lo);
+                w.u64(r.sq_hi);
+            }
+        }
+    }
+
+    static log_histogram load(state_reader& r)
+    {
+        log_histogram h;
+        h.m_count = r.u64();
+        const std::uint32_t blocks = r.u32();
+        std::uint64_t total = 0;
+        for (std::uint32_t i = 0; i < blocks; ++i)
+        {
+            const std::uint32_t b = r.u32();
+            if (b >= block_count || h.m_blocks[b])
+            {
+                state_reader::fail("log histogram block index " + std::to_string(b)
+                                   + " is invalid or repeated");
+            }
+            raw_bin* dst = h.at(b);
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                dst[s].count = r.u64();
+                dst[s].sum_m = r.u64();
+                dst[s].sq_lo = r.u64();
+                dst[s].sq_hi = r.u64();
+                total += dst[s].count;
+            }
+        }
+        if (total != h.m_count)
+        {
+            state_reader::fail("log histogram counts add up to " + std::to_string(total) + ", not "
+                               + std::to_string(h.m_count));
+        }
+        return h;
+    }
+
+private:
+    static constexpr std::size_t block_count = 512;
+
+    struct raw_bin
+    {
+        std::uint64_t count = 0;
+        std::uint64_t sum_m = 0;  // < 2^24 * count: exact below 2^40 values per bin
+        std::uint64_t sq_lo = 0;  // sum of m^2 as a 128-bit integer
+        std::uint64_t sq_hi = 0;
+    };
+
+    static void add_u128(raw_bin& r, std::uint64_t v) noexcept
+    {
+        const std::uint64_t lo = r.sq_lo + v;
+        r.sq_hi += lo < r.sq_lo ? 1u : 0u;
+        r.sq_lo = lo;
+    }
+
+    raw_bin* at(std::uint32_t block)
+    {
+        auto& p = m_blocks[block];
+        if (!p)
+        {
+            p.reset(new raw_bin[bins_per_block]);
+        }
+        return p.get();
+    }
+
+    std::unique_ptr<raw_bin[]> m_blocks[block_count];
+    std::uint64_t m_count = 0;
+};
+}  // namespace amct
+// ---- end amct/algo/log_histogram.hpp ----
+// ---- begin amct/algo/observer.hpp ----
+// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
+//
+// An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
+//   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
+//   o.observe(batch)                      any number of times, on any xtensor expression of any rank
+//   o.merge(other)                        other saw other batches (another thread or machine); the merged
+//                                         observer computes what one observer that saw all batches computes
+//   o.save() / O::load(bytes)             versioned, portable, checksummed state (amct/algo/state_io.hpp)
+//   o.compute()                           a calibration_result (amct/algo/result.hpp); deterministic
+// A batch with NaN or Inf is rejected with a value_error naming the layer and the batch, and the observer's
+// state stays as it was before that batch. Parameters are validated when the observer is made.
+
+#include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
+#include <cstdio>   // std::snprintf
 #include <string>   // std::string
-#include <utility>  // std::pair
+#include <utility>  // std::move
+#include <vector>   // std::vector
 
-// ---- begin amct/core/qparams.hpp ----
-// amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
+// ---- begin amct/simd/finite_kernel.hpp ----
+// amct/simd/finite_kernel.hpp: the first NaN or infinite element of contiguous floats.
 
 #include <cmath>    // std::isfinite
-#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <cstddef>  // std::size_t
+#include <limits>   // std::numeric_limits
+
+// ---- begin amct/simd/arch.hpp ----
+// amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
+// AMCT_USE_XSIMD=0).
+
+
+#if AMCT_USE_XSIMD
+#include <xsimd/xsimd.hpp>
+#if defined(__SSE2__)
+#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
+#endif
+#endif
+
+namespace amct::kernel
+{
+#if AMCT_USE_XSIMD
+/// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
+/// -mfma). There is no runtime dispatch: a header-only library has one set of flags per translation unit.
+using default_arch = xsimd::default_arch;
+
+/// Name of the instruction set the kernels use, for logs and benchmarks.
+inline const char* arch_name() noexcept
+{
+    return default_arch::name();
+}
+#else
+inline const char* arch_name() noexcept
+{
+    return "scalar";
+}
+#endif
+}  // namespace amct::kernel
+// ---- end amct/simd/arch.hpp ----
+
+namespace amct::kernel
+{
+/// Index of the first element of x[0, n) that is NaN or +-Inf, or n if all are finite.
+inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, default_arch>;
+    constexpr std::size_t w = batch::size;
+    const batch inf(std::numeric_limits<float>::infinity());
+    for (; i + 4 * w <= n; i += 4 * w)
+    {
+        // |x| < inf is false exactly for NaN and +-Inf
+        const auto ok = (xsimd::abs(batch::load_unaligned(x + i)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + w)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + 2 * w)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + 3 * w)) < inf);
+        if (!xsimd::all(ok))
+        {
+            break;  // the scalar loop below finds the exact index
+        }
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        if (!std::isfinite(x[i]))
+        {
+            return i;
+        }
+    }
+    return n;
+}
+}  // namespace amct::kernel
+// ---- end amct/simd/finite_kernel.hpp ----
+
+namespace amct
+{
+/// The layer name and batch count every observer carries, for its error messages.
+class observer_base
+{
+public:
+    const std::string& layer() const noexcept
+    {
+        return m_layer;
+    }
+
+    /// Batches observed so far (including merged ones).
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+protected:
+    explicit observer_base(std::string layer)
+      : m_layer(std::move(layer))
+    {
+    }
+
+    /// "layer "conv1"" (or "unnamed layer"), the prefix of every message about this observer.
+    std::string where() const
+    {
+        return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
+    }
+
+    /// Rejects a batch holding NaN or Inf before anything is changed.
+    void check_batch(const float* x, std::size_t n) const
+    {
+        const std::size_t i = kernel::first_nonfinite(x, n);
+        if (i != n)
+        {
+            detail::throw_error<value_error>(
+              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
+              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
+              + "; the batch was not observed");
+        }
+    }
+
+    void count_batch() noexcept
+    {
+        ++m_batches;
+    }
+
+    /// Merging needs equal parameters; `same` says whether they are.
+    void check_mergeable(const observer_base& other, bool same) const
+    {
+        if (!same)
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
+                                             + other.where() + ")");
+        }
+    }
+
+    void add_batches(const observer_base& other) noexcept
+    {
+        m_batches += other.m_batches;
+    }
+
+    /// Every value-carrying field of a saved state starts with the layer name and the batch count.
+    std::string m_layer;
+    std::size_t m_batches = 0;
+};
+
+namespace detail
+{
+/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
+inline void require(bool ok,
+                    const std::string& where,
+                    const std::string& field,
+                    double value,
+                    const std::string& rule)
+{
+    if (!ok)
+    {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", value);
+        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
+    }
+}
+}  // namespace detail
+}  // namespace amct
+// ---- end amct/algo/observer.hpp ----
+// ---- begin amct/algo/params.hpp ----
+// amct/algo/params.hpp: the typed parameters of every calibration algorithm, with AMCT's and the peers'
+// defaults. Field names follow AMCT's config.json / quant.cfg where AMCT has the algorithm
+// (amct-algorithms.md 3.6, 4.5, 5.1).
+
+#include <cstddef>  // std::ptrdiff_t
+
+namespace amct
+{
+/// Where the channel axis is, for methods that can calibrate per channel.
+struct channel_options
+{
+    bool channel_wise = false;  ///< one scale/offset per index of `axis`
+    std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
+};
+
+/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a fixed-size histogram.
+enum class ifmr_mode
+{
+    exact,   ///< keeps every calibration value; the reference behaviour
+    bounded  ///< a log-scale histogram with exact integer moments: memory independent of the sample count
+};
+
+/// IFMR, AMCT's activation calibration (amct-algorithms.md 3): percentile init, then a search of the upper
+/// clip.
+struct ifmr_params
+{
+    double max_percentile = 0.999999;  ///< (0.5, 1]
+    double min_percentile = 0.999999;  ///< (0.5, 1]
+    double search_range_start = 0.7;   ///< 0 < start < end
+    double search_range_end = 1.3;
+    double search_step = 0.01;          ///< (0, end - start]
+    bool asymmetric = true;             ///< AMCT's default comes from activation_offset (true)
+    int num_bits = 8;                   ///< 4, 8 or 16
+    ifmr_mode mode = ifmr_mode::exact;  ///< extension: bounded-memory mode
+};
+
+/// HFMG, AMCT's histogram activation calibration (amct-algorithms.md 4), PyTorch HistogramObserver's L2
+/// search.
+struct hfmg_params
+{
+    int num_of_bins = 4096;  ///< 1024, 2048, 4096 or 8192
+    bool asymmetric = true;
+    int num_bits = 8;
+};
+
+/// ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output channel or per tensor.
+struct arq_params
+{
+    bool channel_wise = true;  ///< AMCT's default for Conv-like layers; Linear/MatMul/Gemm take false
+    int num_bits = 8;          ///< 4, 6, 7 or 8
+};
+
+/// max: the observed [min, max] (PyTorch MinMaxObserver, ONNX Runtime MinMax, TensorRT MinMax).
+struct max_params
+{
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+};
+
+/// percentile: clip at the given percentiles of the data (ONNX Runtime Percentile, PPQ percentile).
+struct percentile_params
+{
+    double max_percentile = 0.9999;  ///< upper clip: this quantile of the data (PPQ's default 0.9999)
+    double min_percentile = 0.9999;  ///< lower clip: the (1 - min_percentile) quantile (asymmetric only)
+    int num_of_bins = 2048;          ///< histogram resolution per merge of batches
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+};
+
+/// kl: TensorRT's entropy calibration: |x| histogram of num_of_bins bins, thresholds from num_quantized_bins
+/// bins up, each candidate merged into num_quantized_bins levels, KL(P || Q) minimized. Symmetric only.
+struct kl_params
+{
+    int num_of_bins = 2048;
+    int num_quantized_bins = 128;
+    int num_bits = 8;
+    channel_options channels;
+};
+
+/// mse: the clip range minimizing the mean squared quantize-dequantize error over a histogram of the data
+/// (pytorch-quantization's mse calibrator, PPQ mse).
+struct mse_params
+{
+    int num_of_bins = 2048;
+    int num_candidates = 200;  ///< clip candidates, evenly spaced over the observed range
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+};
+}  // namespace amct
+// ---- end amct/algo/params.hpp ----
+// ---- begin amct/algo/result.hpp ----
+// amct/algo/result.hpp: what a calibration produces, in runtime form, and its conversion to typed qparams.
+
+#include <cstddef>  // std::ptrdiff_t, std::size_t
 #include <cstdint>  // std::int32_t
-#include <cstdio>   // std::snprintf
-#include <string>   // std::string, std::to_string
+#include <string>   // std::string
 #include <vector>   // std::vector
+
+// ---- begin amct/core/descriptor.hpp ----
+// amct/core/descriptor.hpp: a quantizer chosen at run time (as config files express it), dispatched once onto
+// the compiled quant_spec set.
+
+#include <string>  // std::string, std::to_string
 
 // ---- begin amct/core/policies.hpp ----
 // amct/core/policies.hpp: the compile-time policies of a quantizer (tag types) and quant_spec, which bundles
@@ -241,6 +1143,77 @@ using with_granularity_t = quant_spec<typename Spec::precision_type,
                                       typename Spec::scaling_type>;
 }  // namespace amct
 // ---- end amct/core/policies.hpp ----
+
+namespace amct
+{
+/// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
+/// (num_bits, asymmetric, channel_wise).
+struct quant_descriptor
+{
+    int num_bits = 8;         ///< 4, 6, 7, 8 or 16 (signed storage; 6 and 7 are AMCT's narrow weight ranges)
+    bool asymmetric = false;  ///< false: symmetric, offset 0
+    bool channel_wise = false;  ///< true: per_channel (the axis is runtime data of qparams)
+};
+
+inline std::string to_string(const quant_descriptor& d)
+{
+    return "int" + std::to_string(d.num_bits) + (d.asymmetric ? " asymmetric" : " symmetric")
+           + (d.channel_wise ? " per_channel" : " per_tensor");
+}
+
+/// @brief Calls f(Spec{}) with the quant_spec that matches `d` and returns what f returns (every
+/// instantiation must return the same type). Rounding and scaling are compile-time choices of the caller.
+/// @throws unsupported_error for a bit width outside {4, 6, 7, 8, 16}.
+template <class Rounding = round_half_to_even, class Scaling = divide_by_scale, class F>
+inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
+{
+    auto with_precision = [&](auto precision_tag) -> decltype(auto)
+    {
+        using P = decltype(precision_tag);
+        auto with_scheme = [&](auto scheme_tag) -> decltype(auto)
+        {
+            using S = decltype(scheme_tag);
+            if (d.channel_wise)
+            {
+                return f(quant_spec<P, S, per_channel, Rounding, Scaling>{});
+            }
+            return f(quant_spec<P, S, per_tensor, Rounding, Scaling>{});
+        };
+        if (d.asymmetric)
+        {
+            return with_scheme(asymmetric{});
+        }
+        return with_scheme(symmetric{});
+    };
+    switch (d.num_bits)
+    {
+        case 4:
+            return with_precision(int4{});
+        case 6:
+            return with_precision(int6{});
+        case 7:
+            return with_precision(int7{});
+        case 8:
+            return with_precision(int8{});
+        case 16:
+            return with_precision(int16{});
+        default:
+            detail::throw_error<unsupported_error>("num_bits = " + std::to_string(d.num_bits)
+                                                   + " (supported: 4, 6, 7, 8, 16)");
+    }
+}
+}  // namespace amct
+// ---- end amct/core/descriptor.hpp ----
+// ---- begin amct/core/qparams.hpp ----
+// amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
+
+#include <cmath>    // std::isfinite
+#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <cstdint>  // std::int32_t
+#include <cstdio>   // std::snprintf
+#include <string>   // std::string, std::to_string
+#include <vector>   // std::vector
+
 // ---- begin amct/core/reference.hpp ----
 // amct/core/reference.hpp: the scalar definition of quantize, dequantize and fake_quantize for one element.
 // The SIMD kernels (amct/simd/quantize_kernel.hpp) must equal these bit for bit.
@@ -364,73 +1337,6 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 #include <xtensor/xview.hpp>
 #endif
 // ---- end amct/detail/xtensor.hpp ----
-// ---- begin amct/error.hpp ----
-// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
-
-#include <cstdio>     // std::fputs
-#include <cstdlib>    // std::abort
-#include <stdexcept>  // std::runtime_error
-#include <string>     // std::string
-
-
-namespace amct
-{
-/// Base of everything amct throws.
-class error : public std::runtime_error
-{
-public:
-    explicit error(const std::string& what_arg)
-      : std::runtime_error(what_arg)
-    {
-    }
-};
-
-/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
-class value_error : public error
-{
-public:
-    explicit value_error(const std::string& what)
-      : error("amct: value error: " + what)
-    {
-    }
-};
-
-/// Rank, axis or extent mismatch.
-class shape_error : public error
-{
-public:
-    explicit shape_error(const std::string& what)
-      : error("amct: shape error: " + what)
-    {
-    }
-};
-
-/// A runtime choice (from a config file) that is outside the compiled set of policies.
-class unsupported_error : public error
-{
-public:
-    explicit unsupported_error(const std::string& what)
-      : error("amct: unsupported: " + what)
-    {
-    }
-};
-
-namespace detail
-{
-template <class Error>
-[[noreturn]] inline void throw_error(const std::string& what)
-{
-#if defined(AMCT_NO_EXCEPTIONS)
-    std::fputs(Error(what).what(), stderr);
-    std::fputs("\n", stderr);
-    std::abort();
-#else
-    throw Error(what);
-#endif
-}
-}  // namespace detail
-}  // namespace amct
-// ---- end amct/error.hpp ----
 
 namespace amct
 {
@@ -537,6 +1443,91 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
 }
 }  // namespace amct
 // ---- end amct/core/qparams.hpp ----
+
+namespace amct
+{
+/// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
+/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and (qmax - offset) *
+/// scale, which is what AMCT logs as clip values (amct-algorithms.md 3.2.6).
+struct calibration_result
+{
+    int num_bits = 8;
+    bool asymmetric = false;
+    bool channel_wise = false;
+    std::ptrdiff_t axis = 0;
+    std::vector<float> scale;
+    std::vector<std::int32_t> offset;
+    std::vector<float> clip_min;
+    std::vector<float> clip_max;
+
+    quant_descriptor descriptor() const
+    {
+        return {num_bits, asymmetric, channel_wise};
+    }
+};
+
+namespace detail
+{
+/// Signed range of a bit width: [-2^(b-1), 2^(b-1) - 1].
+inline std::int32_t signed_qmin(int bits) noexcept
+{
+    return -(std::int32_t{1} << (bits - 1));
+}
+
+inline std::int32_t signed_qmax(int bits) noexcept
+{
+    return (std::int32_t{1} << (bits - 1)) - 1;
+}
+
+/// Appends one channel's (scale, offset) with its representable range.
+inline void push_channel(calibration_result& r, float scale, std::int32_t offset)
+{
+    r.scale.push_back(scale);
+    r.offset.push_back(offset);
+    r.clip_min.push_back(static_cast<float>(signed_qmin(r.num_bits) - offset) * scale);
+    r.clip_max.push_back(static_cast<float>(signed_qmax(r.num_bits) - offset) * scale);
+}
+}  // namespace detail
+
+/// @brief The result as typed parameters of Spec.
+/// @throws unsupported_error if Spec's bit width, scheme or granularity differs from the result's;
+/// value_error for invalid values.
+template <class Spec>
+inline qparams<Spec> to_qparams(const calibration_result& r)
+{
+    if (r.num_bits != Spec::bits || r.asymmetric == Spec::is_symmetric
+        || r.channel_wise != Spec::is_per_channel || !Spec::precision_type::is_signed)
+    {
+        detail::throw_error<unsupported_error>("calibration result (" + to_string(r.descriptor())
+                                               + ") does not match the requested quant_spec");
+    }
+    qparams<Spec> qp;
+    if constexpr (Spec::is_per_channel)
+    {
+        qp.axis = r.axis;
+        qp.scale = xt::adapt(r.scale, {r.scale.size()});
+        qp.offset = xt::adapt(r.offset, {r.offset.size()});
+    }
+    else
+    {
+        qp.scale = r.scale.at(0);
+        qp.offset = r.offset.at(0);
+        validate(qp);
+    }
+    return qp;
+}
+}  // namespace amct
+// ---- end amct/algo/result.hpp ----
+// ---- begin amct/core/choose_qparams.hpp ----
+// amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
+// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+
+#include <cmath>    // std::fabs, std::isfinite, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::int32_t
+#include <string>   // std::string
+#include <utility>  // std::pair
+
 
 namespace amct
 {
@@ -650,82 +1641,6 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 }
 }  // namespace amct
 // ---- end amct/core/choose_qparams.hpp ----
-// ---- begin amct/core/descriptor.hpp ----
-// amct/core/descriptor.hpp: a quantizer chosen at run time (as config files express it), dispatched once onto
-// the compiled quant_spec set.
-
-#include <string>  // std::string, std::to_string
-
-
-namespace amct
-{
-/// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
-/// (num_bits, asymmetric, channel_wise).
-struct quant_descriptor
-{
-    int num_bits = 8;         ///< 4, 6, 7, 8 or 16 (signed storage; 6 and 7 are AMCT's narrow weight ranges)
-    bool asymmetric = false;  ///< false: symmetric, offset 0
-    bool channel_wise = false;  ///< true: per_channel (the axis is runtime data of qparams)
-};
-
-inline std::string to_string(const quant_descriptor& d)
-{
-    return "int" + std::to_string(d.num_bits) + (d.asymmetric ? " asymmetric" : " symmetric")
-           + (d.channel_wise ? " per_channel" : " per_tensor");
-}
-
-/// @brief Calls f(Spec{}) with the quant_spec that matches `d` and returns what f returns (every
-/// instantiation must return the same type). Rounding and scaling are compile-time choices of the caller.
-/// @throws unsupported_error for a bit width outside {4, 6, 7, 8, 16}.
-template <class Rounding = round_half_to_even, class Scaling = divide_by_scale, class F>
-inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
-{
-    auto with_precision = [&](auto precision_tag) -> decltype(auto)
-    {
-        using P = decltype(precision_tag);
-        auto with_scheme = [&](auto scheme_tag) -> decltype(auto)
-        {
-            using S = decltype(scheme_tag);
-            if (d.channel_wise)
-            {
-                return f(quant_spec<P, S, per_channel, Rounding, Scaling>{});
-            }
-            return f(quant_spec<P, S, per_tensor, Rounding, Scaling>{});
-        };
-        if (d.asymmetric)
-        {
-            return with_scheme(asymmetric{});
-        }
-        return with_scheme(symmetric{});
-    };
-    switch (d.num_bits)
-    {
-        case 4:
-            return with_precision(int4{});
-        case 6:
-            return with_precision(int6{});
-        case 7:
-            return with_precision(int7{});
-        case 8:
-            return with_precision(int8{});
-        case 16:
-            return with_precision(int16{});
-        default:
-            detail::throw_error<unsupported_error>("num_bits = " + std::to_string(d.num_bits)
-                                                   + " (supported: 4, 6, 7, 8, 16)");
-    }
-}
-}  // namespace amct
-// ---- end amct/core/descriptor.hpp ----
-// ---- begin amct/core/quantize.hpp ----
-// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
-// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
-// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
-
-#include <algorithm>  // std::equal
-#include <cstddef>    // std::size_t
-#include <vector>     // std::vector
-
 // ---- begin amct/detail/contiguous.hpp ----
 // amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
 // evaluating it once only when it is not already laid out that way.
@@ -881,6 +1796,543 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 }
 }  // namespace amct::detail
 // ---- end amct/detail/contiguous.hpp ----
+// ---- begin amct/detail/radix_sort.hpp ----
+// amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
+// order-preserving keys). Linear time; used to put calibration data in a canonical order.
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint32_t
+#include <cstring>  // std::memcpy
+#include <vector>   // std::vector
+
+namespace amct::detail
+{
+/// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
+inline std::uint32_t float_key(float v) noexcept
+{
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+inline float key_float(std::uint32_t k) noexcept
+{
+    const std::uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+    float v;
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+
+/// Sorts `v` ascending (-0.0 before +0.0).
+inline void radix_sort(std::vector<float>& v)
+{
+    const std::size_t n = v.size();
+    if (n < 2)
+    {
+        return;
+    }
+    std::vector<std::uint32_t> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        a[i] = float_key(v[i]);
+    }
+    for (int pass = 0; pass < 3; ++pass)
+    {
+        const int shift = 11 * pass;
+        std::array<std::size_t, 2048> count{};
+        for (std::uint32_t k : a)
+        {
+            ++count[(k >> shift) & 2047u];
+        }
+        std::size_t sum = 0;
+        for (auto& c : count)
+        {
+            const std::size_t t = c;
+            c = sum;
+            sum += t;
+        }
+        for (std::uint32_t k : a)
+        {
+            b[count[(k >> shift) & 2047u]++] = k;
+        }
+        a.swap(b);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        v[i] = key_float(a[i]);
+    }
+}
+}  // namespace amct::detail
+// ---- end amct/detail/radix_sort.hpp ----
+
+namespace amct
+{
+/// The search IFMR ran, for logs and reports.
+struct ifmr_search
+{
+    float max0 = 0.0f;           ///< initial upper clip (after clamping to >= 0)
+    float min0 = 0.0f;           ///< initial lower clip (after clamping to <= 0)
+    std::vector<float> ratios;   ///< candidate ratios
+    std::vector<double> losses;  ///< mean squared error of each candidate
+    std::size_t best = 0;        ///< index of the first minimum
+};
+
+namespace detail
+{
+/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
+inline void validate(const ifmr_params& p, const std::string& where)
+{
+    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
+            where,
+            "max_percentile",
+            p.max_percentile,
+            "in (0.5, 1]");
+    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
+            where,
+            "min_percentile",
+            p.min_percentile,
+            "in (0.5, 1]");
+    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
+    require(p.search_range_end > p.search_range_start,
+            where,
+            "search_range_end",
+            p.search_range_end,
+            "greater than search_range_start");
+    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
+            where,
+            "search_step",
+            p.search_step,
+            "in (0, search_range_end - search_range_start]");
+    require(
+      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
+}
+
+/// torch.arange(start, end, step, dtype=float32): ceil((end - start) / step) values start + i step, computed
+/// in double and rounded to float (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3).
+inline std::vector<float> ifmr_ratios(const ifmr_params& p)
+{
+    const auto n =
+      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
+    std::vector<float> r(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
+    }
+    return r;
+}
+
+/// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
+inline std::size_t ifmr_rank(double p, std::size_t n) noexcept
+{
+    if (1.0 - p < static_cast<double>(flt_eps))
+    {
+        return 1;
+    }
+    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
+    return k < 1 ? 1 : (k > n ? n : k);
+}
+
+/// Sum over x of (round(clamp(x, lo, hi) / s) * s - x)^2, squares of float errors accumulated per block in
+/// float and across blocks in double, in a fixed order.
+inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
+{
+    double total = 0.0;
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = batch::size;
+    constexpr std::size_t block = 64 * w;
+    const batch vlo(lo), vhi(hi), vs(s);
+    for (; i + block <= n; i += block)
+    {
+        batch acc0(0.0f), acc1(0.0f);
+        for (std::size_t k = 0; k < block; k += 2 * w)
+        {
+            const batch a = batch::load_unaligned(x + i + k);
+            const batch b = batch::load_unaligned(x + i + k + w);
+            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
+            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
+            acc0 += ea * ea;
+            acc1 += eb * eb;
+        }
+        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
+    }
+#endif
+    float acc = 0.0f;
+    for (; i < n; ++i)
+    {
+        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+        const float e = std::nearbyint(c / s) * s - x[i];
+        acc += e * e;
+    }
+    return total + static_cast<double>(acc);
+}
+
+/// Sum over the values summarized by `bins` of the same squared error: exact moments for a bin that maps to
+/// one quantized value, a uniform density within the bin where it straddles a rounding or clip boundary.
+inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
+{
+    const auto q_of = [&](double v)
+    {
+        const float c =
+          static_cast<float>(v) < lo ? lo : (static_cast<float>(v) > hi ? hi : static_cast<float>(v));
+        return static_cast<double>(std::nearbyint(c / s) * s);
+    };
+    // integral of (q - x)^2 dx over [u, v]
+    const auto integral = [](double q, double u, double v)
+    {
+        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
+    };
+    double total = 0.0;
+    for (const auto& b : bins)
+    {
+        const double n = static_cast<double>(b.count);
+        const double qa = q_of(b.lo);
+        const double qb = q_of(b.hi);
+        if (qa == qb)
+        {
+            total += b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
+            continue;
+        }
+        // the bin spans several quantized values: split [lo, hi] at the rounding and clip boundaries
+        const double density = n / (b.hi - b.lo);
+        double u = b.lo;
+        while (u < b.hi)
+        {
+            const double q = q_of(u);
+            double v = b.hi;
+            if (u < lo)
+            {
+                v = std::min(v, static_cast<double>(lo));
+            }
+            else if (u < hi)
+            {
+                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
+            }
+            if (!(v > u))
+            {
+                v = std::nextafter(u, b.hi);
+            }
+            total += density * integral(q, u, v);
+            u = v;
+        }
+    }
+    return total;
+}
+
+/// Exact data in ascending order.
+struct ifmr_sorted_source
+{
+    const std::vector<float>& x;
+
+    std::size_t size() const noexcept
+    {
+        return x.size();
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        return x[x.size() - k];
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        return x[k - 1];
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
+    }
+};
+
+/// log_histogram bins; order statistics interpolated uniformly within their bin.
+struct ifmr_histogram_source
+{
+    std::vector<log_histogram::bin> bins;
+    std::uint64_t n = 0;
+
+    std::size_t size() const noexcept
+    {
+        return static_cast<std::size_t>(n);
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
+        {
+            if (seen + it->count >= k)
+            {
+                return interpolate(*it, static_cast<double>(k - seen), true);
+            }
+            seen += it->count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (const auto& b : bins)
+        {
+            if (seen + b.count >= k)
+            {
+                return interpolate(b, static_cast<double>(k - seen), false);
+            }
+            seen += b.count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(bins, lo, hi, s);
+    }
+
+    /// The j-th value (1-based) from the top or bottom of a bin: exact when all its values are equal
+    /// (sum^2 == n sum_sq), else by a uniform density over the bin.
+    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
+    {
+        const double n = static_cast<double>(b.count);
+        const double mean = b.sum / n;
+        if (b.count == 1 || b.sum * b.sum == n * b.sum_sq)
+        {
+            return static_cast<float>(mean);
+        }
+        const double t = (j - 0.5) / n;
+        return static_cast<float>(from_top ? b.hi - t * (b.hi - b.lo) : b.lo + t * (b.hi - b.lo));
+    }
+};
+
+/// Steps 1 to 5 of the file comment on any source.
+template <class Source>
+inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr_search* log)
+{
+    const std::size_t n = src.size();
+    float max0 = src.kth_largest(ifmr_rank(p.max_percentile, n));
+    float min0 = src.kth_smallest(ifmr_rank(p.min_percentile, n));
+    max0 = max0 > 0.0f ? max0 : 0.0f;
+    min0 = min0 < 0.0f ? min0 : 0.0f;
+    const std::int32_t qmin = signed_qmin(p.num_bits);
+    const std::int32_t qmax = signed_qmax(p.num_bits);
+    const float bound = std::fabs(max0) > std::fabs(min0) ? std::fabs(max0) : std::fabs(min0);
+    const float levels = static_cast<float>(std::fabs(max0) < std::fabs(min0) ? -qmin : qmax);
+    const float range_levels = static_cast<float>(qmax - qmin);
+
+    ifmr_search search;
+    search.max0 = max0;
+    search.min0 = min0;
+    search.ratios = ifmr_ratios(p);
+    search.losses.resize(search.ratios.size());
+    float best_scale = 1.0f;
+    for (std::size_t i = 0; i < search.ratios.size(); ++i)
+    {
+        const float ratio = search.ratios[i];
+        float clip, lo, scale;
+        if (p.asymmetric)
+        {
+            clip = ratio * max0;
+            lo = min0;
+            scale = (clip - min0) / range_levels;
+        }
+        else
+        {
+            clip = ratio * bound;
+            lo = -clip;
+            scale = clip / levels;
+        }
+        scale = scale < flt_eps ? 1.0f : scale;
+        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
+        if (i == 0 || search.losses[i] < search.losses[search.best])
+        {
+            search.best = i;
+            best_scale = scale;
+        }
+    }
+    calibration_result r;
+    r.num_bits = p.num_bits;
+    r.asymmetric = p.asymmetric;
+    const std::int32_t offset =
+      p.asymmetric ? static_cast<std::int32_t>(-std::nearbyint(min0 / best_scale)) + qmin : 0;
+    push_channel(r, best_scale, offset);
+    if (log)
+    {
+        *log = std::move(search);
+    }
+    return r;
+}
+}  // namespace detail
+
+/// @brief IFMR observer (see the file comment). In exact mode memory is 4 bytes per observed value; in
+/// bounded mode a few MiB at most, whatever the number of values.
+class ifmr_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "ifmr";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
+    explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::validate(m_params, where());
+    }
+
+    const ifmr_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    /// Number of values observed.
+    std::size_t count() const noexcept
+    {
+        return m_params.mode == ifmr_mode::exact ? m_data.size() : static_cast<std::size_t>(m_hist.count());
+    }
+
+    /// Adds every element of `batch` (any rank; the data is flattened, as AMCT does).
+    /// @throws value_error if it holds NaN or Inf; the observer is then unchanged.
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        check_batch(x, n);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            m_data.insert(m_data.end(), x, x + n);
+            m_sorted = m_sorted && n == 0;
+        }
+        else
+        {
+            m_hist.add(x, n);
+        }
+        count_batch();
+    }
+
+    /// Adds what `other` observed. @throws value_error if the parameters differ.
+    void merge(const ifmr_observer& other)
+    {
+        check_mergeable(other, same_params(other.m_params));
+        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+        m_sorted = m_sorted && other.m_data.empty();
+        m_hist.merge(other.m_hist);
+        add_batches(other);
+    }
+
+    /// Runs IFMR. @throws value_error if nothing was observed.
+    calibration_result compute(ifmr_search* log = nullptr) const
+    {
+        if (count() == 0)
+        {
+            detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
+        }
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            if (!m_sorted)
+            {
+                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
+                m_sorted = true;
+            }
+            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
+        }
+        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.f64(m_params.max_percentile);
+        w.f64(m_params.min_percentile);
+        w.f64(m_params.search_range_start);
+        w.f64(m_params.search_range_end);
+        w.f64(m_params.search_step);
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            w.f32s(m_data);
+        }
+        else
+        {
+            m_hist.save(w);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    /// @throws state_error for corrupt or foreign state; value_error for invalid parameters or data in it.
+    static ifmr_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        ifmr_params p;
+        p.max_percentile = r.f64();
+        p.min_percentile = r.f64();
+        p.search_range_start = r.f64();
+        p.search_range_end = r.f64();
+        p.search_step = r.f64();
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const std::uint8_t mode = r.u8();
+        if (mode > 1)
+        {
+            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
+        }
+        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
+        ifmr_observer o(p, std::move(layer));
+        if (p.mode == ifmr_mode::exact)
+        {
+            o.m_data = r.f32s();
+            o.check_batch(o.m_data.data(), o.m_data.size());
+        }
+        else
+        {
+            o.m_hist = log_histogram::load(r);
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    bool same_params(const ifmr_params& o) const noexcept
+    {
+        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
+               && o.search_range_start == m_params.search_range_start
+               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
+               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
+               && o.mode == m_params.mode;
+    }
+
+    ifmr_params m_params;
+    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
+    mutable bool m_sorted = true;
+    log_histogram m_hist;  // bounded mode
+};
+}  // namespace amct
+// ---- end amct/algo/ifmr.hpp ----
+// ---- end amct/algo.hpp ----
+// ---- begin amct/core.hpp ----
+// amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
+
+// ---- begin amct/core/quantize.hpp ----
+// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
+// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
+// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+
+#include <algorithm>  // std::equal
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
+
 // ---- begin amct/simd/quantize_kernel.hpp ----
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
 // Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
@@ -892,38 +2344,6 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 #include <cstring>      // std::memcpy
 #include <type_traits>  // std::is_base_of_v, std::is_same_v
 
-// ---- begin amct/simd/arch.hpp ----
-// amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
-// AMCT_USE_XSIMD=0).
-
-
-#if AMCT_USE_XSIMD
-#include <xsimd/xsimd.hpp>
-#if defined(__SSE2__)
-#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
-#endif
-#endif
-
-namespace amct::kernel
-{
-#if AMCT_USE_XSIMD
-/// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
-/// -mfma). There is no runtime dispatch: a header-only library has one set of flags per translation unit.
-using default_arch = xsimd::default_arch;
-
-/// Name of the instruction set the kernels use, for logs and benchmarks.
-inline const char* arch_name() noexcept
-{
-    return default_arch::name();
-}
-#else
-inline const char* arch_name() noexcept
-{
-    return "scalar";
-}
-#endif
-}  // namespace amct::kernel
-// ---- end amct/simd/arch.hpp ----
 
 namespace amct::kernel
 {

@@ -1,0 +1,9 @@
+// amct/algo.hpp: calibration algorithms (observers) and their parameters.
+#pragma once
+
+#include <amct/algo/ifmr.hpp>
+#include <amct/algo/log_histogram.hpp>
+#include <amct/algo/observer.hpp>
+#include <amct/algo/params.hpp>
+#include <amct/algo/result.hpp>
+#include <amct/algo/state_io.hpp>

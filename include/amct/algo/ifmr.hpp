@@ -1,0 +1,486 @@
+// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
+// amct-algorithms.md section 3.2 and Decision 4 define it:
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
+//   FLT_EPS);
+//      then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
+//   the
+//      ratios rounded to float32;
+//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
+//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
+//   (symmetric)
+//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
+// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+#pragma once
+
+#include <cmath>    // std::ceil, std::floor, std::fabs, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+#include <amct/algo/log_histogram.hpp>
+#include <amct/algo/observer.hpp>
+#include <amct/algo/params.hpp>
+#include <amct/algo/result.hpp>
+#include <amct/algo/state_io.hpp>
+#include <amct/core/choose_qparams.hpp>
+#include <amct/detail/contiguous.hpp>
+#include <amct/detail/radix_sort.hpp>
+
+namespace amct
+{
+/// The search IFMR ran, for logs and reports.
+struct ifmr_search
+{
+    float max0 = 0.0f;           ///< initial upper clip (after clamping to >= 0)
+    float min0 = 0.0f;           ///< initial lower clip (after clamping to <= 0)
+    std::vector<float> ratios;   ///< candidate ratios
+    std::vector<double> losses;  ///< mean squared error of each candidate
+    std::size_t best = 0;        ///< index of the first minimum
+};
+
+namespace detail
+{
+/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
+inline void validate(const ifmr_params& p, const std::string& where)
+{
+    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
+            where,
+            "max_percentile",
+            p.max_percentile,
+            "in (0.5, 1]");
+    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
+            where,
+            "min_percentile",
+            p.min_percentile,
+            "in (0.5, 1]");
+    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
+    require(p.search_range_end > p.search_range_start,
+            where,
+            "search_range_end",
+            p.search_range_end,
+            "greater than search_range_start");
+    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
+            where,
+            "search_step",
+            p.search_step,
+            "in (0, search_range_end - search_range_start]");
+    require(
+      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
+}
+
+/// torch.arange(start, end, step, dtype=float32): ceil((end - start) / step) values start + i step, computed
+/// in double and rounded to float (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3).
+inline std::vector<float> ifmr_ratios(const ifmr_params& p)
+{
+    const auto n =
+      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
+    std::vector<float> r(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
+    }
+    return r;
+}
+
+/// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
+inline std::size_t ifmr_rank(double p, std::size_t n) noexcept
+{
+    if (1.0 - p < static_cast<double>(flt_eps))
+    {
+        return 1;
+    }
+    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
+    return k < 1 ? 1 : (k > n ? n : k);
+}
+
+/// Sum over x of (round(clamp(x, lo, hi) / s) * s - x)^2, squares of float errors accumulated per block in
+/// float and across blocks in double, in a fixed order.
+inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
+{
+    double total = 0.0;
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = batch::size;
+    constexpr std::size_t block = 64 * w;
+    const batch vlo(lo), vhi(hi), vs(s);
+    for (; i + block <= n; i += block)
+    {
+        batch acc0(0.0f), acc1(0.0f);
+        for (std::size_t k = 0; k < block; k += 2 * w)
+        {
+            const batch a = batch::load_unaligned(x + i + k);
+            const batch b = batch::load_unaligned(x + i + k + w);
+            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
+            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
+            acc0 += ea * ea;
+            acc1 += eb * eb;
+        }
+        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
+    }
+#endif
+    float acc = 0.0f;
+    for (; i < n; ++i)
+    {
+        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+        const float e = std::nearbyint(c / s) * s - x[i];
+        acc += e * e;
+    }
+    return total + static_cast<double>(acc);
+}
+
+/// Sum over the values summarized by `bins` of the same squared error: exact moments for a bin that maps to
+/// one quantized value, a uniform density within the bin where it straddles a rounding or clip boundary.
+inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
+{
+    const auto q_of = [&](double v)
+    {
+        const float c =
+          static_cast<float>(v) < lo ? lo : (static_cast<float>(v) > hi ? hi : static_cast<float>(v));
+        return static_cast<double>(std::nearbyint(c / s) * s);
+    };
+    // integral of (q - x)^2 dx over [u, v]
+    const auto integral = [](double q, double u, double v)
+    {
+        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
+    };
+    double total = 0.0;
+    for (const auto& b : bins)
+    {
+        const double n = static_cast<double>(b.count);
+        const double qa = q_of(b.lo);
+        const double qb = q_of(b.hi);
+        if (qa == qb)
+        {
+            total += b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
+            continue;
+        }
+        // the bin spans several quantized values: split [lo, hi] at the rounding and clip boundaries
+        const double density = n / (b.hi - b.lo);
+        double u = b.lo;
+        while (u < b.hi)
+        {
+            const double q = q_of(u);
+            double v = b.hi;
+            if (u < lo)
+            {
+                v = std::min(v, static_cast<double>(lo));
+            }
+            else if (u < hi)
+            {
+                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
+            }
+            if (!(v > u))
+            {
+                v = std::nextafter(u, b.hi);
+            }
+            total += density * integral(q, u, v);
+            u = v;
+        }
+    }
+    return total;
+}
+
+/// Exact data in ascending order.
+struct ifmr_sorted_source
+{
+    const std::vector<float>& x;
+
+    std::size_t size() const noexcept
+    {
+        return x.size();
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        return x[x.size() - k];
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        return x[k - 1];
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
+    }
+};
+
+/// log_histogram bins; order statistics interpolated uniformly within their bin.
+struct ifmr_histogram_source
+{
+    std::vector<log_histogram::bin> bins;
+    std::uint64_t n = 0;
+
+    std::size_t size() const noexcept
+    {
+        return static_cast<std::size_t>(n);
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
+        {
+            if (seen + it->count >= k)
+            {
+                return interpolate(*it, static_cast<double>(k - seen), true);
+            }
+            seen += it->count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (const auto& b : bins)
+        {
+            if (seen + b.count >= k)
+            {
+                return interpolate(b, static_cast<double>(k - seen), false);
+            }
+            seen += b.count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(bins, lo, hi, s);
+    }
+
+    /// The j-th value (1-based) from the top or bottom of a bin: exact when all its values are equal
+    /// (sum^2 == n sum_sq), else by a uniform density over the bin.
+    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
+    {
+        const double n = static_cast<double>(b.count);
+        const double mean = b.sum / n;
+        if (b.count == 1 || b.sum * b.sum == n * b.sum_sq)
+        {
+            return static_cast<float>(mean);
+        }
+        const double t = (j - 0.5) / n;
+        return static_cast<float>(from_top ? b.hi - t * (b.hi - b.lo) : b.lo + t * (b.hi - b.lo));
+    }
+};
+
+/// Steps 1 to 5 of the file comment on any source.
+template <class Source>
+inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr_search* log)
+{
+    const std::size_t n = src.size();
+    float max0 = src.kth_largest(ifmr_rank(p.max_percentile, n));
+    float min0 = src.kth_smallest(ifmr_rank(p.min_percentile, n));
+    max0 = max0 > 0.0f ? max0 : 0.0f;
+    min0 = min0 < 0.0f ? min0 : 0.0f;
+    const std::int32_t qmin = signed_qmin(p.num_bits);
+    const std::int32_t qmax = signed_qmax(p.num_bits);
+    const float bound = std::fabs(max0) > std::fabs(min0) ? std::fabs(max0) : std::fabs(min0);
+    const float levels = static_cast<float>(std::fabs(max0) < std::fabs(min0) ? -qmin : qmax);
+    const float range_levels = static_cast<float>(qmax - qmin);
+
+    ifmr_search search;
+    search.max0 = max0;
+    search.min0 = min0;
+    search.ratios = ifmr_ratios(p);
+    search.losses.resize(search.ratios.size());
+    float best_scale = 1.0f;
+    for (std::size_t i = 0; i < search.ratios.size(); ++i)
+    {
+        const float ratio = search.ratios[i];
+        float clip, lo, scale;
+        if (p.asymmetric)
+        {
+            clip = ratio * max0;
+            lo = min0;
+            scale = (clip - min0) / range_levels;
+        }
+        else
+        {
+            clip = ratio * bound;
+            lo = -clip;
+            scale = clip / levels;
+        }
+        scale = scale < flt_eps ? 1.0f : scale;
+        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
+        if (i == 0 || search.losses[i] < search.losses[search.best])
+        {
+            search.best = i;
+            best_scale = scale;
+        }
+    }
+    calibration_result r;
+    r.num_bits = p.num_bits;
+    r.asymmetric = p.asymmetric;
+    const std::int32_t offset =
+      p.asymmetric ? static_cast<std::int32_t>(-std::nearbyint(min0 / best_scale)) + qmin : 0;
+    push_channel(r, best_scale, offset);
+    if (log)
+    {
+        *log = std::move(search);
+    }
+    return r;
+}
+}  // namespace detail
+
+/// @brief IFMR observer (see the file comment). In exact mode memory is 4 bytes per observed value; in
+/// bounded mode a few MiB at most, whatever the number of values.
+class ifmr_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "ifmr";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
+    explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::validate(m_params, where());
+    }
+
+    const ifmr_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    /// Number of values observed.
+    std::size_t count() const noexcept
+    {
+        return m_params.mode == ifmr_mode::exact ? m_data.size() : static_cast<std::size_t>(m_hist.count());
+    }
+
+    /// Adds every element of `batch` (any rank; the data is flattened, as AMCT does).
+    /// @throws value_error if it holds NaN or Inf; the observer is then unchanged.
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        check_batch(x, n);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            m_data.insert(m_data.end(), x, x + n);
+            m_sorted = m_sorted && n == 0;
+        }
+        else
+        {
+            m_hist.add(x, n);
+        }
+        count_batch();
+    }
+
+    /// Adds what `other` observed. @throws value_error if the parameters differ.
+    void merge(const ifmr_observer& other)
+    {
+        check_mergeable(other, same_params(other.m_params));
+        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+        m_sorted = m_sorted && other.m_data.empty();
+        m_hist.merge(other.m_hist);
+        add_batches(other);
+    }
+
+    /// Runs IFMR. @throws value_error if nothing was observed.
+    calibration_result compute(ifmr_search* log = nullptr) const
+    {
+        if (count() == 0)
+        {
+            detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
+        }
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            if (!m_sorted)
+            {
+                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
+                m_sorted = true;
+            }
+            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
+        }
+        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.f64(m_params.max_percentile);
+        w.f64(m_params.min_percentile);
+        w.f64(m_params.search_range_start);
+        w.f64(m_params.search_range_end);
+        w.f64(m_params.search_step);
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            w.f32s(m_data);
+        }
+        else
+        {
+            m_hist.save(w);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    /// @throws state_error for corrupt or foreign state; value_error for invalid parameters or data in it.
+    static ifmr_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        ifmr_params p;
+        p.max_percentile = r.f64();
+        p.min_percentile = r.f64();
+        p.search_range_start = r.f64();
+        p.search_range_end = r.f64();
+        p.search_step = r.f64();
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const std::uint8_t mode = r.u8();
+        if (mode > 1)
+        {
+            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
+        }
+        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
+        ifmr_observer o(p, std::move(layer));
+        if (p.mode == ifmr_mode::exact)
+        {
+            o.m_data = r.f32s();
+            o.check_batch(o.m_data.data(), o.m_data.size());
+        }
+        else
+        {
+            o.m_hist = log_histogram::load(r);
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    bool same_params(const ifmr_params& o) const noexcept
+    {
+        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
+               && o.search_range_start == m_params.search_range_start
+               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
+               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
+               && o.mode == m_params.mode;
+    }
+
+    ifmr_params m_params;
+    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
+    mutable bool m_sorted = true;
+    log_histogram m_hist;  // bounded mode
+};
+}  // namespace amct

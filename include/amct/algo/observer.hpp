@@ -1,0 +1,108 @@
+// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
+//
+// An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
+//   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
+//   o.observe(batch)                      any number of times, on any xtensor expression of any rank
+//   o.merge(other)                        other saw other batches (another thread or machine); the merged
+//                                         observer computes what one observer that saw all batches computes
+//   o.save() / O::load(bytes)             versioned, portable, checksummed state (amct/algo/state_io.hpp)
+//   o.compute()                           a calibration_result (amct/algo/result.hpp); deterministic
+// A batch with NaN or Inf is rejected with a value_error naming the layer and the batch, and the observer's
+// state stays as it was before that batch. Parameters are validated when the observer is made.
+#pragma once
+
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <cstdio>   // std::snprintf
+#include <string>   // std::string
+#include <utility>  // std::move
+#include <vector>   // std::vector
+
+#include <amct/error.hpp>
+#include <amct/simd/finite_kernel.hpp>
+
+namespace amct
+{
+/// The layer name and batch count every observer carries, for its error messages.
+class observer_base
+{
+public:
+    const std::string& layer() const noexcept
+    {
+        return m_layer;
+    }
+
+    /// Batches observed so far (including merged ones).
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+protected:
+    explicit observer_base(std::string layer)
+      : m_layer(std::move(layer))
+    {
+    }
+
+    /// "layer "conv1"" (or "unnamed layer"), the prefix of every message about this observer.
+    std::string where() const
+    {
+        return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
+    }
+
+    /// Rejects a batch holding NaN or Inf before anything is changed.
+    void check_batch(const float* x, std::size_t n) const
+    {
+        const std::size_t i = kernel::first_nonfinite(x, n);
+        if (i != n)
+        {
+            detail::throw_error<value_error>(
+              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
+              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
+              + "; the batch was not observed");
+        }
+    }
+
+    void count_batch() noexcept
+    {
+        ++m_batches;
+    }
+
+    /// Merging needs equal parameters; `same` says whether they are.
+    void check_mergeable(const observer_base& other, bool same) const
+    {
+        if (!same)
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
+                                             + other.where() + ")");
+        }
+    }
+
+    void add_batches(const observer_base& other) noexcept
+    {
+        m_batches += other.m_batches;
+    }
+
+    /// Every value-carrying field of a saved state starts with the layer name and the batch count.
+    std::string m_layer;
+    std::size_t m_batches = 0;
+};
+
+namespace detail
+{
+/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
+inline void require(bool ok,
+                    const std::string& where,
+                    const std::string& field,
+                    double value,
+                    const std::string& rule)
+{
+    if (!ok)
+    {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", value);
+        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
+    }
+}
+}  // namespace detail
+}  // namespace amct

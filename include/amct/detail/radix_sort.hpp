@@ -1,0 +1,67 @@
+// amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
+// order-preserving keys). Linear time; used to put calibration data in a canonical order.
+#pragma once
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint32_t
+#include <cstring>  // std::memcpy
+#include <vector>   // std::vector
+
+namespace amct::detail
+{
+/// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
+inline std::uint32_t float_key(float v) noexcept
+{
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+inline float key_float(std::uint32_t k) noexcept
+{
+    const std::uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+    float v;
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+
+/// Sorts `v` ascending (-0.0 before +0.0).
+inline void radix_sort(std::vector<float>& v)
+{
+    const std::size_t n = v.size();
+    if (n < 2)
+    {
+        return;
+    }
+    std::vector<std::uint32_t> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        a[i] = float_key(v[i]);
+    }
+    for (int pass = 0; pass < 3; ++pass)
+    {
+        const int shift = 11 * pass;
+        std::array<std::size_t, 2048> count{};
+        for (std::uint32_t k : a)
+        {
+            ++count[(k >> shift) & 2047u];
+        }
+        std::size_t sum = 0;
+        for (auto& c : count)
+        {
+            const std::size_t t = c;
+            c = sum;
+            sum += t;
+        }
+        for (std::uint32_t k : a)
+        {
+            b[count[(k >> shift) & 2047u]++] = k;
+        }
+        a.swap(b);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        v[i] = key_float(a[i]);
+    }
+}
+}  // namespace amct::detail

@@ -1,6 +1,7 @@
 // Calibration algorithms: IFMR, and the observer contract (merge, save/load, bad batches).
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -102,6 +103,40 @@ TEST_SUITE("ifmr")
         CHECK_EQ(ns.scale[0], log.ratios[log.best] * 4.0f / 128.0f);  // |max0| = 0 < |min0|: L = 128
     }
 
+    TEST_CASE(
+      "independent reference (scripts/gen_algo_golden.py) on uniform, Gaussian, heavy-tailed, ReLU data")
+    {
+        std::ifstream in(AMCT_TEST_DATA_DIR "/algo/ifmr_golden.txt");
+        REQUIRE(in);
+        std::string line;
+        int cases = 0;
+        while (std::getline(in, line))
+        {
+            if (line.rfind("ifmr ", 0) != 0)
+            {
+                continue;
+            }
+            std::istringstream s(line);
+            std::string tag, dataset, scheme, scale_hex;
+            amct::ifmr_params p;
+            std::size_t count = 0, best = 0;
+            std::int32_t offset = 0;
+            s >> tag >> dataset >> scheme >> p.max_percentile >> p.min_percentile >> p.search_range_start
+              >> p.search_range_end >> p.search_step >> count >> best >> scale_hex >> offset;
+            p.asymmetric = scheme == "asym";
+            CAPTURE(line);
+            const auto data = amct_test::read_f32(AMCT_TEST_DATA_DIR "/algo/" + dataset + ".f32");
+            amct::ifmr_search log;
+            const auto r = run_ifmr(data, p, &log);
+            CHECK_EQ(log.ratios.size(), count);
+            CHECK_EQ(log.best, best);
+            CHECK_EQ(amct_test::bits(r.scale[0]), amct_test::bits(amct_test::parse_float(scale_hex)));
+            CHECK_EQ(r.offset[0], offset);
+            ++cases;
+        }
+        CHECK_EQ(cases, 64);
+    }
+
     TEST_CASE("percentile ranks: k = N - floor(pN), 1 when p is 1 within FLT_EPS")
     {
         CHECK_EQ(amct::detail::ifmr_rank(1.0, 100), 1u);
@@ -140,6 +175,108 @@ TEST_SUITE("ifmr")
                        amct::ifmr_observer(p, "fc");
                    }),
                  "amct: value error: layer \"fc\": num_bits = 6 must be 4, 8 or 16");
+    }
+}
+
+TEST_SUITE("ifmr bounded mode")
+{
+    /// Same candidate as exact IFMR in >= 95 % of cases over broad synthetic data, within one step otherwise.
+    TEST_CASE("agrees with exact IFMR across distributions and sizes")
+    {
+        std::mt19937 gen(2024);
+        int same = 0, within_one = 0, total = 0;
+        for (int dist = 0; dist < 8; ++dist)
+        {
+            for (std::size_t n : {100u, 1000u, 10000u, 100000u})
+            {
+                std::vector<float> x(n);
+                std::normal_distribution<float> normal(0.4f, 1.3f);
+                std::uniform_real_distribution<float> uni(-0.7f, 2.5f);
+                std::student_t_distribution<float> t3(3.0f), t1(1.0f);
+                std::exponential_distribution<float> expo(2.0f);
+                std::lognormal_distribution<float> logn(0.0f, 0.8f);
+                for (auto& v : x)
+                {
+                    switch (dist)
+                    {
+                        case 0:
+                            v = normal(gen);
+                            break;
+                        case 1:
+                            v = uni(gen);
+                            break;
+                        case 2:
+                            v = t3(gen);
+                            break;
+                        case 3:
+                            v = t1(gen) * 0.1f;
+                            break;
+                        case 4:
+                            v = std::max(0.0f, normal(gen));
+                            break;
+                        case 5:
+                            v = expo(gen);
+                            break;
+                        case 6:
+                            v = -logn(gen);
+                            break;
+                        default:
+                            v = std::round(normal(gen) * 8.0f) / 8.0f;
+                            break;  // few distinct values
+                    }
+                }
+                for (bool asym : {false, true})
+                {
+                    amct::ifmr_params p = ifmr_defaults(asym);
+                    amct::ifmr_search exact, bounded;
+                    run_ifmr(x, p, &exact);
+                    p.mode = amct::ifmr_mode::bounded;
+                    run_ifmr(x, p, &bounded);
+                    const auto d =
+                      exact.best > bounded.best ? exact.best - bounded.best : bounded.best - exact.best;
+                    if (d > 0)
+                    {
+                        MESSAGE("dist ",
+                                dist,
+                                " n ",
+                                n,
+                                " asym ",
+                                asym,
+                                ": exact ",
+                                exact.best,
+                                " (max0 ",
+                                exact.max0,
+                                " min0 ",
+                                exact.min0,
+                                ") bounded ",
+                                bounded.best,
+                                " (max0 ",
+                                bounded.max0,
+                                " min0 ",
+                                bounded.min0,
+                                ") losses ",
+                                exact.losses[exact.best],
+                                " ",
+                                exact.losses[bounded.best],
+                                " / ",
+                                bounded.losses[exact.best],
+                                " ",
+                                bounded.losses[bounded.best]);
+                    }
+                    same += d == 0;
+                    within_one += d <= 1;
+                    ++total;
+                }
+            }
+        }
+        MESSAGE("bounded IFMR picked exact IFMR's candidate in ",
+                same,
+                " of ",
+                total,
+                " cases, within one step in ",
+                within_one);
+        CHECK_GE(same * 100, total * 95);
+        CHECK_EQ(within_one, total);
     }
 }
 

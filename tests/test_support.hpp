@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -94,6 +95,20 @@ inline float parse_float(const std::string& token)
     {
         throw std::runtime_error("bad float literal '" + token + "'");
     }
+    return v;
+}
+
+/// A raw little-endian float32 file (tests/data/algo/*.f32).
+inline std::vector<float> read_f32(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+    {
+        throw std::runtime_error("cannot open " + path);
+    }
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<float> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), v.size() * 4);
     return v;
 }
 

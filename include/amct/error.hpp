@@ -55,7 +55,7 @@ class state_error : public error
 {
 public:
     explicit state_error(const std::string& what)
-        : error("amct: state error: " + what)
+      : error("amct: state error: " + what)
     {
     }
 };

@@ -16,10 +16,11 @@
 // identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
 #pragma once
 
-#include <cmath>    // std::ceil, std::floor, std::fabs, std::nearbyint
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <algorithm>  // std::min
+#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
+#include <cstddef>    // std::size_t
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 #include <amct/algo/log_histogram.hpp>
 #include <amct/algo/observer.hpp>
@@ -72,14 +73,31 @@ inline void validate(const ifmr_params& p, const std::string& where)
       p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
 }
 
-/// torch.arange(start, end, step, dtype=float32): ceil((end - start) / step) values start + i step, computed
-/// in double and rounded to float (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3).
+/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
+/// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
+/// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
+/// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
+/// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
 inline std::vector<float> ifmr_ratios(const ifmr_params& p)
 {
     const auto n =
       static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
+    constexpr std::size_t width = 8;
     std::vector<float> r(n);
-    for (std::size_t i = 0; i < n; ++i)
+    std::size_t i = 0;
+    for (; i + 2 * width <= n; i += 2 * width)
+    {
+        for (std::size_t v = i; v < i + 2 * width; v += width)
+        {
+            const auto base = static_cast<double>(
+              static_cast<float>(p.search_range_start + static_cast<double>(v) * p.search_step));
+            for (std::size_t j = 0; j < width; ++j)
+            {
+                r[v + j] = static_cast<float>(base + static_cast<double>(j) * p.search_step);
+            }
+        }
+    }
+    for (; i < n; ++i)
     {
         r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
     }
@@ -133,14 +151,15 @@ inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, flo
     return total + static_cast<double>(acc);
 }
 
-/// Sum over the values summarized by `bins` of the same squared error: exact moments for a bin that maps to
-/// one quantized value, a uniform density within the bin where it straddles a rounding or clip boundary.
+/// Sum over the values summarized by `bins` of the same squared error: exact for a bin whose values are all
+/// equal or that maps to one quantized value (its moments), a uniform density over [min, max] of the bin
+/// where it straddles a rounding or clip boundary.
 inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
 {
     const auto q_of = [&](double v)
     {
-        const float c =
-          static_cast<float>(v) < lo ? lo : (static_cast<float>(v) > hi ? hi : static_cast<float>(v));
+        const auto f = static_cast<float>(v);
+        const float c = f < lo ? lo : (f > hi ? hi : f);
         return static_cast<double>(std::nearbyint(c / s) * s);
     };
     // integral of (q - x)^2 dx over [u, v]
@@ -152,20 +171,20 @@ inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo,
     for (const auto& b : bins)
     {
         const double n = static_cast<double>(b.count);
-        const double qa = q_of(b.lo);
-        const double qb = q_of(b.hi);
-        if (qa == qb)
+        const double qa = q_of(b.min);
+        const double qb = q_of(b.max);
+        if (qa == qb || b.min == b.max)
         {
-            total += b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
+            total +=
+              b.min == b.max ? n * (qa - b.min) * (qa - b.min) : b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
             continue;
         }
-        // the bin spans several quantized values: split [lo, hi] at the rounding and clip boundaries
-        const double density = n / (b.hi - b.lo);
-        double u = b.lo;
-        while (u < b.hi)
+        const double density = n / (static_cast<double>(b.max) - b.min);
+        double u = b.min;
+        while (u < b.max)
         {
             const double q = q_of(u);
-            double v = b.hi;
+            double v = b.max;
             if (u < lo)
             {
                 v = std::min(v, static_cast<double>(lo));
@@ -176,7 +195,7 @@ inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo,
             }
             if (!(v > u))
             {
-                v = std::nextafter(u, b.hi);
+                v = std::nextafter(u, static_cast<double>(b.max));
             }
             total += density * integral(q, u, v);
             u = v;
@@ -255,18 +274,17 @@ struct ifmr_histogram_source
         return ifmr_sum_sq(bins, lo, hi, s);
     }
 
-    /// The j-th value (1-based) from the top or bottom of a bin: exact when all its values are equal
-    /// (sum^2 == n sum_sq), else by a uniform density over the bin.
+    /// The j-th value (1-based) from the top or bottom of a bin, interpolated linearly between the bin's
+    /// largest and smallest value (exact for j = 1 and for bins of equal values).
     static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
     {
-        const double n = static_cast<double>(b.count);
-        const double mean = b.sum / n;
-        if (b.count == 1 || b.sum * b.sum == n * b.sum_sq)
+        if (b.count == 1 || b.min == b.max)
         {
-            return static_cast<float>(mean);
+            return from_top ? b.max : b.min;
         }
-        const double t = (j - 0.5) / n;
-        return static_cast<float>(from_top ? b.hi - t * (b.hi - b.lo) : b.lo + t * (b.hi - b.lo));
+        const double t = (j - 1.0) / (static_cast<double>(b.count) - 1.0);
+        return static_cast<float>(from_top ? b.max - t * (static_cast<double>(b.max) - b.min)
+                                           : b.min + t * (static_cast<double>(b.max) - b.min));
     }
 };
 

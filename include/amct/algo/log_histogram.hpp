@@ -11,6 +11,7 @@
 #include <cmath>      // std::ldexp, std::nearbyint
 #include <cstdint>    // std::uint32_t, std::uint64_t
 #include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
 #include <memory>     // std::unique_ptr
 #include <vector>     // std::vector
 
@@ -27,7 +28,8 @@ public:
     /// One bin in value order, with its moments as doubles.
     struct bin
     {
-        double lo = 0.0, hi = 0.0;  ///< value interval [lo, hi] (lo < 0 for negative bins)
+        double lo = 0.0, hi = 0.0;     ///< value interval [lo, hi] (lo < 0 for negative bins)
+        float min = 0.0f, max = 0.0f;  ///< smallest and largest value seen in the bin
         std::uint64_t count = 0;
         double sum = 0.0;     ///< sum of x
         double sum_sq = 0.0;  ///< sum of x^2
@@ -71,6 +73,8 @@ public:
             const std::uint32_t slot = (u >> (23 - mantissa_bits)) & (bins_per_block - 1);
             const std::uint64_t m = (u & 0x7FFFFFu) | ((block & 0xFFu) ? 0x800000u : 0u);
             raw_bin& r = at(block)[slot];
+            r.min = x[i] < r.min ? x[i] : r.min;
+            r.max = x[i] > r.max ? x[i] : r.max;
             ++r.count;
             r.sum_m += m;
             add_u128(r, m * m);
@@ -90,6 +94,8 @@ public:
             for (std::size_t s = 0; s < bins_per_block; ++s)
             {
                 const raw_bin& src = o.m_blocks[b][s];
+                dst[s].min = src.min < dst[s].min ? src.min : dst[s].min;
+                dst[s].max = src.max > dst[s].max ? src.max : dst[s].max;
                 dst[s].count += src.count;
                 dst[s].sum_m += src.sum_m;
                 const std::uint64_t lo = dst[s].sq_lo + src.sq_lo;
@@ -134,11 +140,11 @@ public:
                   std::ldexp(static_cast<double>(r.sq_hi), 64) + static_cast<double>(r.sq_lo), 2 * e);
                 if (negative)
                 {
-                    out.push_back({-hi, -lo, r.count, -sum, sum_sq});
+                    out.push_back({-hi, -lo, r.min, r.max, r.count, -sum, sum_sq});
                 }
                 else
                 {
-                    out.push_back({lo, hi, r.count, sum, sum_sq});
+                    out.push_back({lo, hi, r.min, r.max, r.count, sum, sum_sq});
                 }
             }
         }
@@ -170,6 +176,8 @@ public:
             for (std::size_t s = 0; s < bins_per_block; ++s)
             {
                 const raw_bin& r = m_blocks[b][s];
+                w.f32(r.min);
+                w.f32(r.max);
                 w.u64(r.count);
                 w.u64(r.sum_m);
                 w.u64(r.sq_lo);
@@ -195,6 +203,8 @@ public:
             raw_bin* dst = h.at(b);
             for (std::size_t s = 0; s < bins_per_block; ++s)
             {
+                dst[s].min = r.f32();
+                dst[s].max = r.f32();
                 dst[s].count = r.u64();
                 dst[s].sum_m = r.u64();
                 dst[s].sq_lo = r.u64();
@@ -215,6 +225,8 @@ private:
 
     struct raw_bin
     {
+        float min = std::numeric_limits<float>::infinity();
+        float max = -std::numeric_limits<float>::infinity();
         std::uint64_t count = 0;
         std::uint64_t sum_m = 0;  // < 2^24 * count: exact below 2^40 values per bin
         std::uint64_t sq_lo = 0;  // sum of m^2 as a 128-bit integer

@@ -400,3 +400,237 @@ TEST_SUITE("observer contract")
 
     TEST_CASE_TEMPLATE_INVOKE(merge_test, exact_mode, bounded_mode);
 }
+
+TEST_SUITE("arq")
+{
+    TEST_CASE("vectors of amct-algorithms.md 13.1 and weight layouts")
+    {
+        xt::xtensor<float, 2> w = xt::zeros<float>({4, 12});
+        for (std::size_t j = 0; j < 12; ++j)
+        {
+            w(0, j) = -1.0f;
+            w(2, j) = 1.0f;
+            w(3, j) = static_cast<float>(static_cast<int>(j % 3) - 1);
+        }
+        amct::arq_params p;
+        p.channel_wise = false;
+        const auto t = amct::arq(w, p);
+        CHECK_EQ(t.scale, std::vector<float>{1.0f / 127.0f});
+        CHECK_EQ(t.offset, std::vector<std::int32_t>{0});
+        p.channel_wise = true;
+        const auto c = amct::arq(w, p, amct::weight_layout::out_in, 1, "conv1");
+        CHECK_EQ(c.scale, std::vector<float>{1.0f / 127.0f, 1.0f, 1.0f / 127.0f, 1.0f / 127.0f});
+        const auto qw = amct::quantize_weight(w, c);
+        CHECK_EQ(qw.q(0, 0), -127);
+        CHECK_EQ(qw.q(3, 2), 127);
+        CHECK(xt::amax(xt::abs(qw.fake - w))() <= 1e-2f);
+
+        // The same weight in every layout gives the same per-channel scales.
+        xt::xtensor<float, 4> oihw =
+          xt::reshape_view(xt::sin(xt::arange<float>(0.0f, 6.0f * 2 * 3 * 3))
+                             * xt::arange<float>(1.0f, 1.0f + 6 * 2 * 3 * 3) * 0.01f,
+                           {6, 2, 3, 3});
+        const auto ref = amct::arq(oihw, p);
+        xt::xtensor<float, 4> hwio = xt::transpose(oihw, {2, 3, 1, 0});
+        CHECK_EQ(amct::arq(hwio, p, amct::weight_layout::hwio).scale, ref.scale);
+        xt::xtensor<float, 4> hwoi = xt::transpose(oihw, {2, 3, 0, 1});
+        CHECK_EQ(amct::arq(hwoi, p, amct::weight_layout::hw_out_in).scale, ref.scale);
+        // ConvTranspose [C_in, C_out/g, k, k] with g = 2: output channel c = g_index * 3 + j
+        xt::xtensor<float, 4> iohw = xt::xtensor<float, 4>::from_shape({4, 3, 3, 3});
+        for (std::size_t g = 0; g < 2; ++g)
+            for (std::size_t i = 0; i < 2; ++i)
+                for (std::size_t j = 0; j < 3; ++j)
+                    for (std::size_t k = 0; k < 9; ++k)
+                        iohw(g * 2 + i, j, k / 3, k % 3) = oihw(g * 3 + j, i, k / 3, k % 3);
+        CHECK_EQ(amct::arq(iohw, p, amct::weight_layout::in_out_grouped, 2).scale, ref.scale);
+        const auto qt = amct::quantize_weight(iohw,
+                                              amct::arq(iohw, p, amct::weight_layout::in_out_grouped, 2),
+                                              amct::weight_layout::in_out_grouped,
+                                              2);
+        const auto qo = amct::quantize_weight(oihw, ref);
+        CHECK_EQ(qt.q(3, 2, 1, 1), qo.q(5, 1, 1, 1));  // same element in both layouts
+        // depthwise TF [kh, kw, C_in, M]: channels C_in * M
+        xt::xtensor<float, 4> dw = xt::reshape_view(xt::arange<float>(-36.0f, 36.0f), {3, 3, 4, 2});
+        CHECK_EQ(amct::arq(dw, p, amct::weight_layout::hw_depthwise).scale.size(), 8u);
+        // MatMul [K, N]: per column
+        xt::xtensor<float, 2> kn = {{1.0f, -4.0f}, {2.0f, 0.5f}};
+        CHECK_EQ(amct::arq(kn, p, amct::weight_layout::in_out).scale,
+                 std::vector<float>{2.0f / 127.0f, 4.0f / 128.0f});
+
+        for (int bits : {4, 6, 7})
+        {
+            p.num_bits = bits;
+            const auto r = amct::arq(w, p);
+            const float levels = static_cast<float>((1 << (bits - 1)) - 1);
+            CHECK_EQ(r.scale[0], 1.0f / levels);
+            CHECK(xt::amax(xt::abs(amct::quantize_weight(w, r).q))() <= (1 << (bits - 1)));
+        }
+        p.num_bits = 5;
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::arq(w, p, amct::weight_layout::out_in, 1, "fc");
+                   }),
+                 "amct: value error: layer \"fc\": weight num_bits = 5 must be 4, 6, 7 or 8");
+        p.num_bits = 8;
+        w(1, 1) = std::nanf("");
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::arq(w, p, amct::weight_layout::out_in, 1, "fc");
+                   }),
+                 "amct: value error: layer \"fc\": weight element 13 is not finite");
+    }
+
+    TEST_CASE("layer-type rules (AMCT's CHANNEL_WISE_TYPES, TF and ONNX spellings)")
+    {
+        CHECK(amct::arq_rule("Conv2d").channel_wise_default);
+        CHECK(amct::arq_rule("Conv").layout == amct::weight_layout::out_in);
+        CHECK(amct::arq_rule("ConvTranspose").layout == amct::weight_layout::in_out_grouped);
+        CHECK(amct::arq_rule("DepthwiseConv2dNative").layout == amct::weight_layout::hw_depthwise);
+        CHECK(amct::arq_rule("Conv2D").layout == amct::weight_layout::hwio);
+        CHECK(amct::arq_rule("Conv2DBackpropInput").layout == amct::weight_layout::hw_out_in);
+        CHECK_FALSE(amct::arq_rule("Linear").channel_wise_allowed);
+        CHECK(amct::arq_rule("Gemm", true).layout == amct::weight_layout::out_in);
+        CHECK(amct::arq_rule("Gemm", false).layout == amct::weight_layout::in_out);
+        CHECK(amct::arq_rule("MatMul").layout == amct::weight_layout::in_out);
+        CHECK_FALSE(amct::arq_rule("AvgPool2d").has_weight);
+        CHECK_EQ(error_of(
+                   []
+                   {
+                       amct::arq_rule("Relu");
+                   }),
+                 "amct: unsupported: ARQ has no weight rule for layer type \"Relu\"");
+    }
+}
+
+TEST_SUITE("max")
+{
+    TEST_CASE("per tensor and per channel, merge, save/load")
+    {
+        xt::xtensor<float, 4> a = xt::reshape_view(xt::arange<float>(-24.0f, 24.0f) * 0.5f, {2, 3, 2, 4});
+        amct::max_params p;
+        p.asymmetric = false;
+        amct::max_observer t(p, "x");
+        t.observe(a);
+        CHECK_EQ(t.compute().scale[0], 12.0f / 128.0f);
+        p.channels = {true, 1};
+        amct::max_observer c(p, "x"), c2(p, "x");
+        c.observe(xt::view(a, xt::range(0, 1)));
+        c2.observe(xt::view(a, xt::range(1, 2)));
+        c.merge(c2);
+        const auto r = c.compute();
+        REQUIRE_EQ(r.scale.size(), 3u);
+        const auto ranges = amct::channel_ranges(a, 1);
+        for (std::size_t ch = 0; ch < 3; ++ch)
+        {
+            CHECK_EQ(r.scale[ch],
+                     amct::choose_qparams<amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor>>(
+                       {ranges.min(ch), ranges.max(ch)})
+                       .scale);
+        }
+        CHECK_EQ(amct::max_observer::load(c.save()).compute().scale, r.scale);
+        xt::xtensor<float, 2> other = xt::ones<float>({2, 5});
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       c.observe(other);
+                   }),
+                 "amct: shape error: layer \"x\": the batch has 5 channels, earlier batches had 3");
+        CHECK_EQ(c.batches(), 2u);
+    }
+}
+
+TEST_SUITE("hfmg")
+{
+    TEST_CASE("PyTorch HistogramObserver cross-check (scripts/gen_algo_golden.py, 'histfix' records)")
+    {
+        std::ifstream in(AMCT_TEST_DATA_DIR "/algo/hfmg_torch_golden.txt");
+        REQUIRE(in);
+        std::string line;
+        int checked = 0;
+        while (std::getline(in, line))
+        {
+            if (line.rfind("histfix ", 0) != 0)
+            {
+                continue;
+            }
+            std::istringstream s(line);
+            std::string tag, dataset, min_hex, max_hex, smin_hex, smax_hex, ascale_hex;
+            int bins = 0, batches = 0, azp = 0;
+            s >> tag >> dataset >> bins >> batches >> min_hex >> max_hex >> smin_hex >> smax_hex >> ascale_hex
+              >> azp;
+            CAPTURE(line);
+            const auto x = amct_test::read_f32(AMCT_TEST_DATA_DIR "/algo/" + dataset + ".f32");
+            amct::hfmg_params p;
+            p.num_of_bins = bins;
+            amct::hfmg_observer o(p, dataset);
+            const std::size_t n = x.size() / static_cast<std::size_t>(batches);
+            for (int b = 0; b < batches; ++b)
+            {
+                o.observe(x.data() + static_cast<std::size_t>(b) * n, n);
+            }
+            const auto r = o.compute();
+            const auto [l, rr] = amct::detail::hfmg_search(o.histogram(), 8);
+            const double w = (double(o.histogram().max) - o.histogram().min) / bins;
+            const double smin = o.histogram().min + double(l) * w,
+                         smax = o.histogram().min + double(rr + 1) * w;
+            const double tmin = amct_test::parse_float(smin_hex), tmax = amct_test::parse_float(smax_hex);
+            // One batch: the same histogram range and the same L2-optimal clip. Four batches: PyTorch widens
+            // its range when merging (upsampling), amct re-bins to the data range (AMCT 4.1): within 2% of
+            // the range.
+            const double tol = batches == 1 ? 1e-6 * (tmax - tmin) : 0.02 * (tmax - tmin);
+            CHECK(std::fabs(smin - tmin) <= tol);
+            CHECK(std::fabs(smax - tmax) <= tol);
+            // quint8 affine vs amct's int8 asymmetric: same scale, zero point shifted by 128
+            CHECK_EQ(r.scale[0],
+                     doctest::Approx(amct_test::parse_float(ascale_hex)).epsilon(batches == 1 ? 1e-5 : 0.02));
+            if (batches == 1)
+            {
+                CHECK_EQ(r.offset[0] + 128, azp);
+            }
+            ++checked;
+        }
+        CHECK_EQ(checked, 12);
+    }
+
+    TEST_CASE("histogram re-binning, merge with a reserved range, save/load")
+    {
+        amct::hfmg_params p;
+        p.num_of_bins = 1024;
+        std::mt19937 gen(3);
+        std::normal_distribution<float> d(0.0f, 2.0f);
+        std::vector<std::vector<float>> batches(4, std::vector<float>(5000));
+        for (auto& b : batches)
+            for (auto& v : b)
+                v = d(gen);
+        // unreserved: each batch widens the range; counts are conserved by re-binning
+        amct::hfmg_observer seq(p, "l");
+        for (const auto& b : batches)
+            seq.observe(b.data(), b.size());
+        std::int64_t total = 0;
+        for (auto c : seq.histogram().counts)
+            total += c;
+        CHECK_EQ(total, 20000);
+        // reserved range: split observation merges to exactly the one-pass histogram
+        amct::hfmg_observer one(p, "l"), a(p, "l"), b(p, "l");
+        for (auto* o : {&one, &a, &b})
+            o->reserve_range(-10.0f, 10.0f);
+        for (std::size_t i = 0; i < batches.size(); ++i)
+        {
+            one.observe(batches[i].data(), batches[i].size());
+            (i < 2 ? a : b).observe(batches[i].data(), batches[i].size());
+        }
+        a.merge(b);
+        CHECK_EQ(a.histogram().counts, one.histogram().counts);
+        CHECK_EQ(a.compute().scale, one.compute().scale);
+        CHECK_EQ(amct::hfmg_observer::load(a.save()).compute().scale, one.compute().scale);
+        p.num_of_bins = 1000;
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::hfmg_observer(p, "l");
+                   }),
+                 "amct: value error: layer \"l\": num_of_bins = 1000 must be 1024, 2048, 4096 or 8192");
+    }
+}

@@ -1,8 +1,12 @@
 // amct/algo.hpp: calibration algorithms (observers) and their parameters.
 #pragma once
 
+#include <amct/algo/arq.hpp>
+#include <amct/algo/channels.hpp>
+#include <amct/algo/hfmg.hpp>
 #include <amct/algo/ifmr.hpp>
 #include <amct/algo/log_histogram.hpp>
+#include <amct/algo/max.hpp>
 #include <amct/algo/observer.hpp>
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>

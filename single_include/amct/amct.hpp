@@ -9,59 +9,34 @@
 // ---- begin amct/algo.hpp ----
 // amct/algo.hpp: calibration algorithms (observers) and their parameters.
 
-// ---- begin amct/algo/ifmr.hpp ----
-// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
-// amct-algorithms.md section 3.2 and Decision 4 define it:
-//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
-//   FLT_EPS);
-//      then max0 = max(max0, 0), min0 = min(min0, 0);
-//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
-//   the
-//      ratios rounded to float32;
-//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
-//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
-//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
-//   (symmetric)
-//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
-//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
-// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
-// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+// ---- begin amct/algo/arq.hpp ----
+// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
+// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
+// scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 
-#include <algorithm>  // std::min
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
-#include <cstddef>    // std::size_t
-#include <string>     // std::string
-#include <vector>     // std::vector
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
-// ---- begin amct/algo/log_histogram.hpp ----
-// amct/algo/log_histogram.hpp: a bounded-memory summary of float data for IFMR's bounded mode.
+// ---- begin amct/algo/observer.hpp ----
+// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
 //
-// Bins are the float values sharing sign, exponent and the top 10 mantissa bits (relative width 2^-10). Each
-// bin keeps its count and the exact integer sums of the 24-bit significands m and of m^2 (x = +-m * 2^E
-// within a bin), so adding, merging and saving are exact and independent of the order of the data. Memory is
-// at most 512 blocks of 1024 bins, allocated per (sign, exponent) actually seen: it does not grow with the
-// sample count.
+// An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
+//   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
+//   o.observe(batch)                      any number of times, on any xtensor expression of any rank
+//   o.merge(other)                        other saw other batches (another thread or machine); the merged
+//                                         observer computes what one observer that saw all batches computes
+//   o.save() / O::load(bytes)             versioned, portable, checksummed state (amct/algo/state_io.hpp)
+//   o.compute()                           a calibration_result (amct/algo/result.hpp); deterministic
+// A batch with NaN or Inf is rejected with a value_error naming the layer and the batch, and the observer's
+// state stays as it was before that batch. Parameters are validated when the observer is made.
 
-#include <algorithm>  // std::sort
-#include <cmath>      // std::ldexp, std::nearbyint
-#include <cstdint>    // std::uint32_t, std::uint64_t
-#include <cstring>    // std::memcpy
-#include <limits>     // std::numeric_limits
-#include <memory>     // std::unique_ptr
-#include <vector>     // std::vector
-
-// ---- begin amct/algo/state_io.hpp ----
-// amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
-//
-// Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
-//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
-//   CRC-32
-// The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
-
-#include <array>    // std::array
-#include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
-#include <cstring>  // std::memcpy
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <cstdio>   // std::snprintf
 #include <string>   // std::string
+#include <utility>  // std::move
 #include <vector>   // std::vector
 
 // ---- begin amct/error.hpp ----
@@ -156,540 +131,6 @@ template <class Error>
 }  // namespace detail
 }  // namespace amct
 // ---- end amct/error.hpp ----
-
-namespace amct
-{
-namespace detail
-{
-inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
-{
-    static const std::array<std::uint32_t, 256> table = []
-    {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i)
-        {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-            {
-                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
-    }
-    return c ^ 0xFFFFFFFFu;
-}
-
-inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
-inline constexpr std::uint32_t state_envelope_version = 1;
-}  // namespace detail
-
-/// Writes an observer's state: fields in order, then finish() wraps them in the envelope.
-class state_writer
-{
-public:
-    void u8(std::uint8_t v)
-    {
-        m_payload.push_back(static_cast<char>(v));
-    }
-
-    void u32(std::uint32_t v)
-    {
-        put(v, 4);
-    }
-
-    void u64(std::uint64_t v)
-    {
-        put(v, 8);
-    }
-
-    void i64(std::int64_t v)
-    {
-        put(static_cast<std::uint64_t>(v), 8);
-    }
-
-    void f32(float v)
-    {
-        std::uint32_t u;
-        std::memcpy(&u, &v, 4);
-        u32(u);
-    }
-
-    void f64(double v)
-    {
-        std::uint64_t u;
-        std::memcpy(&u, &v, 8);
-        u64(u);
-    }
-
-    void boolean(bool v)
-    {
-        u8(v ? 1 : 0);
-    }
-
-    void str(const std::string& s)
-    {
-        u64(s.size());
-        m_payload += s;
-    }
-
-    void f32s(const std::vector<float>& v)
-    {
-        u64(v.size());
-        for (float x : v)
-        {
-            f32(x);
-        }
-    }
-
-    /// The complete state: envelope, payload and checksum.
-    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
-    {
-        state_writer head;
-        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
-        head.u32(detail::state_envelope_version);
-        head.str(algorithm);
-        head.u32(state_version);
-        head.u64(m_payload.size());
-        std::string out = head.m_payload + m_payload;
-        state_writer tail;
-        tail.u32(detail::crc32(out, out.size()));
-        return out + tail.m_payload;
-    }
-
-private:
-    void put(std::uint64_t v, int bytes)
-    {
-        for (int i = 0; i < bytes; ++i)
-        {
-            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-        }
-    }
-
-    std::string m_payload;
-};
-
-/// Reads a state written by state_writer, checking the envelope, the algorithm, its version and the checksum.
-/// Every read past the end, and anything left unread by done(), is a state_error.
-class state_reader
-{
-public:
-    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
-      : m_bytes(bytes)
-    {
-        if (bytes.size() < sizeof detail::state_magic + 4 + 4
-            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
-        {
-            fail("not an amct observer state (bad magic)");
-        }
-        const std::size_t body = bytes.size() - 4;
-        m_pos = body;
-        m_end = bytes.size();
-        const std::uint32_t stored_crc = u32();
-        m_end = body;
-        if (stored_crc != detail::crc32(bytes, body))
-        {
-            fail("checksum mismatch: the state is corrupt or truncated");
-        }
-        m_pos = sizeof detail::state_magic;
-        const std::uint32_t envelope = u32();
-        if (envelope != detail::state_envelope_version)
-        {
-            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
-                 + std::to_string(detail::state_envelope_version));
-        }
-        const std::string algo = str();
-        if (algo != algorithm)
-        {
-            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
-                 + "\" observer");
-        }
-        const std::uint32_t version = u32();
-        if (version != state_version)
-        {
-            fail("\"" + algorithm + "\" state version " + std::to_string(version)
-                 + ", this amct reads version " + std::to_string(state_version));
-        }
-        const std::uint64_t size = u64();
-        if (size != m_end - m_pos)
-        {
-            fail("payload size " + std::to_string(size) + " does not match the "
-                 + std::to_string(m_end - m_pos) + " bytes present");
-        }
-    }
-
-    std::uint8_t u8()
-    {
-        need(1);
-        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
-    }
-
-    std::uint32_t u32()
-    {
-        return static_cast<std::uint32_t>(get(4));
-    }
-
-    std::uint64_t u64()
-    {
-        return get(8);
-    }
-
-    std::int64_t i64()
-    {
-        return static_cast<std::int64_t>(get(8));
-    }
-
-    float f32()
-    {
-        const std::uint32_t u = u32();
-        float v;
-        std::memcpy(&v, &u, 4);
-        return v;
-    }
-
-    double f64()
-    {
-        const std::uint64_t u = u64();
-        double v;
-        std::memcpy(&v, &u, 8);
-        return v;
-    }
-
-    bool boolean()
-    {
-        const std::uint8_t v = u8();
-        if (v > 1)
-        {
-            fail("a boolean field holds " + std::to_string(v));
-        }
-        return v == 1;
-    }
-
-    std::string str()
-    {
-        const std::uint64_t n = u64();
-        need(n);
-        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
-        m_pos += static_cast<std::size_t>(n);
-        return s;
-    }
-
-    std::vector<float> f32s()
-    {
-        const std::uint64_t n = u64();
-        need(n * 4);
-        std::vector<float> v(static_cast<std::size_t>(n));
-        for (float& x : v)
-        {
-            x = f32();
-        }
-        return v;
-    }
-
-    /// Fails unless every payload byte was read.
-    void done() const
-    {
-        if (m_pos != m_end)
-        {
-            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
-        }
-    }
-
-    [[noreturn]] static void fail(const std::string& what)
-    {
-        detail::throw_error<state_error>(what);
-    }
-
-private:
-    void need(std::uint64_t n) const
-    {
-        if (n > m_end - m_pos)
-        {
-            fail("truncated payload");
-        }
-    }
-
-    std::uint64_t get(int bytes)
-    {
-        need(static_cast<std::uint64_t>(bytes));
-        std::uint64_t v = 0;
-        for (int i = 0; i < bytes; ++i)
-        {
-            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
-        }
-        return v;
-    }
-
-    const std::string& m_bytes;
-    std::size_t m_pos = 0;
-    std::size_t m_end = 0;
-};
-}  // namespace amct
-// ---- end amct/algo/state_io.hpp ----
-
-namespace amct
-{
-class log_histogram
-{
-public:
-    static constexpr int mantissa_bits = 10;
-    static constexpr std::size_t bins_per_block = std::size_t{1} << mantissa_bits;
-
-    /// One bin in value order, with its moments as doubles.
-    struct bin
-    {
-        double lo = 0.0, hi = 0.0;     ///< value interval [lo, hi] (lo < 0 for negative bins)
-        float min = 0.0f, max = 0.0f;  ///< smallest and largest value seen in the bin
-        std::uint64_t count = 0;
-        double sum = 0.0;     ///< sum of x
-        double sum_sq = 0.0;  ///< sum of x^2
-    };
-
-    log_histogram() = default;
-
-    log_histogram(const log_histogram& o)
-    {
-        *this = o;
-    }
-
-    log_histogram& operator=(const log_histogram& o)
-    {
-        if (this != &o)
-        {
-            for (std::size_t b = 0; b < block_count; ++b)
-            {
-                m_blocks[b].reset(o.m_blocks[b] ? new raw_bin[bins_per_block] : nullptr);
-                if (o.m_blocks[b])
-                {
-                    std::copy(o.m_blocks[b].get(), o.m_blocks[b].get() + bins_per_block, m_blocks[b].get());
-                }
-            }
-            m_count = o.m_count;
-        }
-        return *this;
-    }
-
-    log_histogram(log_histogram&&) noexcept = default;
-    log_histogram& operator=(log_histogram&&) noexcept = default;
-
-    /// Adds finite values.
-    void add(const float* x, std::size_t n)
-    {
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            std::uint32_t u;
-            std::memcpy(&u, &x[i], 4);
-            const std::uint32_t block = u >> 23;  // sign and exponent
-            const std::uint32_t slot = (u >> (23 - mantissa_bits)) & (bins_per_block - 1);
-            const std::uint64_t m = (u & 0x7FFFFFu) | ((block & 0xFFu) ? 0x800000u : 0u);
-            raw_bin& r = at(block)[slot];
-            r.min = x[i] < r.min ? x[i] : r.min;
-            r.max = x[i] > r.max ? x[i] : r.max;
-            ++r.count;
-            r.sum_m += m;
-            add_u128(r, m * m);
-        }
-        m_count += n;
-    }
-
-    void merge(const log_histogram& o)
-    {
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!o.m_blocks[b])
-            {
-                continue;
-            }
-            raw_bin* dst = at(static_cast<std::uint32_t>(b));
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& src = o.m_blocks[b][s];
-                dst[s].min = src.min < dst[s].min ? src.min : dst[s].min;
-                dst[s].max = src.max > dst[s].max ? src.max : dst[s].max;
-                dst[s].count += src.count;
-                dst[s].sum_m += src.sum_m;
-                const std::uint64_t lo = dst[s].sq_lo + src.sq_lo;
-                dst[s].sq_hi += src.sq_hi + (lo < dst[s].sq_lo ? 1u : 0u);
-                dst[s].sq_lo = lo;
-            }
-        }
-        m_count += o.m_count;
-    }
-
-    std::uint64_t count() const noexcept
-    {
-        return m_count;
-    }
-
-    /// Non-empty bins in ascending value order.
-    std::vector<bin> bins() const
-    {
-        std::vector<bin> out;
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!m_blocks[b])
-            {
-                continue;
-            }
-            const bool negative = (b & 0x100u) != 0;
-            const int expf = static_cast<int>(b & 0xFFu);
-            const int e = (expf ? expf : 1) - 150;  // x = m * 2^e
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& r = m_blocks[b][s];
-                if (r.count == 0)
-                {
-                    continue;
-                }
-                const double m_lo =
-                  static_cast<double>(((expf ? bins_per_block : 0) + s) << (23 - mantissa_bits));
-                const double lo = std::ldexp(m_lo, e);
-                const double hi = std::ldexp(m_lo + double(1u << (23 - mantissa_bits)), e);
-                const double sum = std::ldexp(static_cast<double>(r.sum_m), e);
-                const double sum_sq = std::ldexp(
-                  std::ldexp(static_cast<double>(r.sq_hi), 64) + static_cast<double>(r.sq_lo), 2 * e);
-                if (negative)
-                {
-                    out.push_back({-hi, -lo, r.min, r.max, r.count, -sum, sum_sq});
-                }
-                else
-                {
-                    out.push_back({lo, hi, r.min, r.max, r.count, sum, sum_sq});
-                }
-            }
-        }
-        std::sort(out.begin(),
-                  out.end(),
-                  [](const bin& a, const bin& b)
-                  {
-                      return a.lo < b.lo;
-                  });
-        return out;
-    }
-
-    void save(state_writer& w) const
-    {
-        w.u64(m_count);
-        std::uint32_t blocks = 0;
-        for (const auto& b : m_blocks)
-        {
-            blocks += b ? 1u : 0u;
-        }
-        w.u32(blocks);
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!m_blocks[b])
-            {
-                continue;
-            }
-            w.u32(static_cast<std::uint32_t>(b));
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& r = m_blocks[b][s];
-                w.f32(r.min);
-                w.f32(r.max);
-                w.u64(r.count);
-                w.u64(r.sum_m);
-                w.u64(r.sq_lo);
-                w.u64(r.sq_hi);
-            }
-        }
-    }
-
-    static log_histogram load(state_reader& r)
-    {
-        log_histogram h;
-        h.m_count = r.u64();
-        const std::uint32_t blocks = r.u32();
-        std::uint64_t total = 0;
-        for (std::uint32_t i = 0; i < blocks; ++i)
-        {
-            const std::uint32_t b = r.u32();
-            if (b >= block_count || h.m_blocks[b])
-            {
-                state_reader::fail("log histogram block index " + std::to_string(b)
-                                   + " is invalid or repeated");
-            }
-            raw_bin* dst = h.at(b);
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                dst[s].min = r.f32();
-                dst[s].max = r.f32();
-                dst[s].count = r.u64();
-                dst[s].sum_m = r.u64();
-                dst[s].sq_lo = r.u64();
-                dst[s].sq_hi = r.u64();
-                total += dst[s].count;
-            }
-        }
-        if (total != h.m_count)
-        {
-            state_reader::fail("log histogram counts add up to " + std::to_string(total) + ", not "
-                               + std::to_string(h.m_count));
-        }
-        return h;
-    }
-
-private:
-    static constexpr std::size_t block_count = 512;
-
-    struct raw_bin
-    {
-        float min = std::numeric_limits<float>::infinity();
-        float max = -std::numeric_limits<float>::infinity();
-        std::uint64_t count = 0;
-        std::uint64_t sum_m = 0;  // < 2^24 * count: exact below 2^40 values per bin
-        std::uint64_t sq_lo = 0;  // sum of m^2 as a 128-bit integer
-        std::uint64_t sq_hi = 0;
-    };
-
-    static void add_u128(raw_bin& r, std::uint64_t v) noexcept
-    {
-        const std::uint64_t lo = r.sq_lo + v;
-        r.sq_hi += lo < r.sq_lo ? 1u : 0u;
-        r.sq_lo = lo;
-    }
-
-    raw_bin* at(std::uint32_t block)
-    {
-        auto& p = m_blocks[block];
-        if (!p)
-        {
-            p.reset(new raw_bin[bins_per_block]);
-        }
-        return p.get();
-    }
-
-    std::unique_ptr<raw_bin[]> m_blocks[block_count];
-    std::uint64_t m_count = 0;
-};
-}  // namespace amct
-// ---- end amct/algo/log_histogram.hpp ----
-// ---- begin amct/algo/observer.hpp ----
-// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
-//
-// An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
-//   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
-//   o.observe(batch)                      any number of times, on any xtensor expression of any rank
-//   o.merge(other)                        other saw other batches (another thread or machine); the merged
-//                                         observer computes what one observer that saw all batches computes
-//   o.save() / O::load(bytes)             versioned, portable, checksummed state (amct/algo/state_io.hpp)
-//   o.compute()                           a calibration_result (amct/algo/result.hpp); deterministic
-// A batch with NaN or Inf is rejected with a value_error naming the layer and the batch, and the observer's
-// state stays as it was before that batch. Parameters are validated when the observer is made.
-
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <cstdio>   // std::snprintf
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
-
 // ---- begin amct/simd/finite_kernel.hpp ----
 // amct/simd/finite_kernel.hpp: the first NaN or infinite element of contiguous floats.
 
@@ -1570,18 +1011,22 @@ inline void validate_range(float min, float max, const std::string& where)
     }
 }
 
-/// (scale, offset) for one validated range, as AMCT's calculate_scale_offset and process_scale compute them.
-template <class Spec>
-inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
+/// (scale, offset) for one validated range and a signed or unsigned integer range [qmin, qmax], as AMCT's
+/// calculate_scale_offset and process_scale compute them.
+inline std::pair<float, std::int32_t> choose_scale_offset(float min,
+                                                          float max,
+                                                          std::int32_t qmin,
+                                                          std::int32_t qmax,
+                                                          bool symmetric) noexcept
 {
-    if constexpr (Spec::is_symmetric)
+    if (symmetric)
     {
         // B = max(|max|, |min|); L = qmax, or -qmin (128 for int8) when |max| < |min| strictly. The raw range
         // is used (no widening), so a constant negative row [-1, -1] is a tie and gets L = 127 like AMCT.
         const float amax = std::fabs(max);
         const float amin = std::fabs(min);
         const float bound = amax > amin ? amax : amin;
-        const float levels = static_cast<float>(amax < amin ? -Spec::qmin : Spec::qmax);
+        const float levels = static_cast<float>(amax < amin ? -qmin : qmax);
         float scale = bound / levels;
         if (scale < flt_eps)
         {
@@ -1589,25 +1034,26 @@ inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
         }
         return {scale, 0};
     }
-    else
+    // The range is widened to contain 0; scale = (max' - min') / (qmax - qmin);
+    // offset = round(qmin - min' / scale) in float32 (AMCT: -ceil((2^b - 1) / 2) - min'/scale for int8).
+    // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
+    const float mx = max > 0.0f ? max : 0.0f;
+    const float mn = min < 0.0f ? min : 0.0f;
+    const float scale = (mx - mn) / static_cast<float>(qmax - qmin);
+    if (scale < flt_eps)
     {
-        // The range is widened to contain 0; scale = (max' - min') / (qmax - qmin);
-        // offset = round(qmin - min' / scale) in float32 (AMCT: -ceil((2^b - 1) / 2) - min'/scale for int8).
-        // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
-        const float mx = max > 0.0f ? max : 0.0f;
-        const float mn = min < 0.0f ? min : 0.0f;
-        const float scale = (mx - mn) / static_cast<float>(Spec::qmax - Spec::qmin);
-        if (scale < flt_eps)
-        {
-            return {1.0f, Spec::qmin};
-        }
-        const float offset = std::nearbyint(static_cast<float>(Spec::qmin) - mn / scale);
-        const float clamped =
-          offset < static_cast<float>(Spec::qmin)
-            ? static_cast<float>(Spec::qmin)
-            : (offset > static_cast<float>(Spec::qmax) ? static_cast<float>(Spec::qmax) : offset);
-        return {scale, static_cast<std::int32_t>(clamped)};
+        return {1.0f, qmin};
     }
+    const float offset = std::nearbyint(static_cast<float>(qmin) - mn / scale);
+    const float lo = static_cast<float>(qmin);
+    const float hi = static_cast<float>(qmax);
+    return {scale, static_cast<std::int32_t>(offset < lo ? lo : (offset > hi ? hi : offset))};
+}
+
+template <class Spec>
+inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
+{
+    return choose_scale_offset(min, max, Spec::qmin, Spec::qmax, Spec::is_symmetric);
 }
 }  // namespace detail
 
@@ -1654,6 +1100,15 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 }
 }  // namespace amct
 // ---- end amct/core/choose_qparams.hpp ----
+// ---- begin amct/core/quantize.hpp ----
+// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
+// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
+// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+
+#include <algorithm>  // std::equal
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
+
 // ---- begin amct/detail/contiguous.hpp ----
 // amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
 // evaluating it once only when it is not already laid out that way.
@@ -1809,560 +1264,6 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 }
 }  // namespace amct::detail
 // ---- end amct/detail/contiguous.hpp ----
-// ---- begin amct/detail/radix_sort.hpp ----
-// amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
-// order-preserving keys). Linear time; used to put calibration data in a canonical order.
-
-#include <array>    // std::array
-#include <cstdint>  // std::uint32_t
-#include <cstring>  // std::memcpy
-#include <vector>   // std::vector
-
-namespace amct::detail
-{
-/// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
-inline std::uint32_t float_key(float v) noexcept
-{
-    std::uint32_t u;
-    std::memcpy(&u, &v, 4);
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-inline float key_float(std::uint32_t k) noexcept
-{
-    const std::uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
-    float v;
-    std::memcpy(&v, &u, 4);
-    return v;
-}
-
-/// Sorts `v` ascending (-0.0 before +0.0).
-inline void radix_sort(std::vector<float>& v)
-{
-    const std::size_t n = v.size();
-    if (n < 2)
-    {
-        return;
-    }
-    std::vector<std::uint32_t> a(n), b(n);
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        a[i] = float_key(v[i]);
-    }
-    for (int pass = 0; pass < 3; ++pass)
-    {
-        const int shift = 11 * pass;
-        std::array<std::size_t, 2048> count{};
-        for (std::uint32_t k : a)
-        {
-            ++count[(k >> shift) & 2047u];
-        }
-        std::size_t sum = 0;
-        for (auto& c : count)
-        {
-            const std::size_t t = c;
-            c = sum;
-            sum += t;
-        }
-        for (std::uint32_t k : a)
-        {
-            b[count[(k >> shift) & 2047u]++] = k;
-        }
-        a.swap(b);
-    }
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        v[i] = key_float(a[i]);
-    }
-}
-}  // namespace amct::detail
-// ---- end amct/detail/radix_sort.hpp ----
-
-namespace amct
-{
-/// The search IFMR ran, for logs and reports.
-struct ifmr_search
-{
-    float max0 = 0.0f;           ///< initial upper clip (after clamping to >= 0)
-    float min0 = 0.0f;           ///< initial lower clip (after clamping to <= 0)
-    std::vector<float> ratios;   ///< candidate ratios
-    std::vector<double> losses;  ///< mean squared error of each candidate
-    std::size_t best = 0;        ///< index of the first minimum
-};
-
-namespace detail
-{
-/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
-inline void validate(const ifmr_params& p, const std::string& where)
-{
-    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
-            where,
-            "max_percentile",
-            p.max_percentile,
-            "in (0.5, 1]");
-    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
-            where,
-            "min_percentile",
-            p.min_percentile,
-            "in (0.5, 1]");
-    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
-    require(p.search_range_end > p.search_range_start,
-            where,
-            "search_range_end",
-            p.search_range_end,
-            "greater than search_range_start");
-    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
-            where,
-            "search_step",
-            p.search_step,
-            "in (0, search_range_end - search_range_start]");
-    require(
-      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
-}
-
-/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
-/// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
-/// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
-/// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
-/// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
-inline std::vector<float> ifmr_ratios(const ifmr_params& p)
-{
-    const auto n =
-      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
-    constexpr std::size_t width = 8;
-    std::vector<float> r(n);
-    std::size_t i = 0;
-    for (; i + 2 * width <= n; i += 2 * width)
-    {
-        for (std::size_t v = i; v < i + 2 * width; v += width)
-        {
-            const auto base = static_cast<double>(
-              static_cast<float>(p.search_range_start + static_cast<double>(v) * p.search_step));
-            for (std::size_t j = 0; j < width; ++j)
-            {
-                r[v + j] = static_cast<float>(base + static_cast<double>(j) * p.search_step);
-            }
-        }
-    }
-    for (; i < n; ++i)
-    {
-        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
-    }
-    return r;
-}
-
-/// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
-inline std::size_t ifmr_rank(double p, std::size_t n) noexcept
-{
-    if (1.0 - p < static_cast<double>(flt_eps))
-    {
-        return 1;
-    }
-    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
-    return k < 1 ? 1 : (k > n ? n : k);
-}
-
-/// Sum over x of (round(clamp(x, lo, hi) / s) * s - x)^2, squares of float errors accumulated per block in
-/// float and across blocks in double, in a fixed order.
-inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
-{
-    double total = 0.0;
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using batch = xsimd::batch<float, kernel::default_arch>;
-    constexpr std::size_t w = batch::size;
-    constexpr std::size_t block = 64 * w;
-    const batch vlo(lo), vhi(hi), vs(s);
-    for (; i + block <= n; i += block)
-    {
-        batch acc0(0.0f), acc1(0.0f);
-        for (std::size_t k = 0; k < block; k += 2 * w)
-        {
-            const batch a = batch::load_unaligned(x + i + k);
-            const batch b = batch::load_unaligned(x + i + k + w);
-            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
-            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
-            acc0 += ea * ea;
-            acc1 += eb * eb;
-        }
-        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
-    }
-#endif
-    float acc = 0.0f;
-    for (; i < n; ++i)
-    {
-        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
-        const float e = std::nearbyint(c / s) * s - x[i];
-        acc += e * e;
-    }
-    return total + static_cast<double>(acc);
-}
-
-/// Sum over the values summarized by `bins` of the same squared error: exact for a bin whose values are all
-/// equal or that maps to one quantized value (its moments), a uniform density over [min, max] of the bin
-/// where it straddles a rounding or clip boundary.
-inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
-{
-    const auto q_of = [&](double v)
-    {
-        const auto f = static_cast<float>(v);
-        const float c = f < lo ? lo : (f > hi ? hi : f);
-        return static_cast<double>(std::nearbyint(c / s) * s);
-    };
-    // integral of (q - x)^2 dx over [u, v]
-    const auto integral = [](double q, double u, double v)
-    {
-        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
-    };
-    double total = 0.0;
-    for (const auto& b : bins)
-    {
-        const double n = static_cast<double>(b.count);
-        const double qa = q_of(b.min);
-        const double qb = q_of(b.max);
-        if (qa == qb || b.min == b.max)
-        {
-            total +=
-              b.min == b.max ? n * (qa - b.min) * (qa - b.min) : b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
-            continue;
-        }
-        const double density = n / (static_cast<double>(b.max) - b.min);
-        double u = b.min;
-        while (u < b.max)
-        {
-            const double q = q_of(u);
-            double v = b.max;
-            if (u < lo)
-            {
-                v = std::min(v, static_cast<double>(lo));
-            }
-            else if (u < hi)
-            {
-                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
-            }
-            if (!(v > u))
-            {
-                v = std::nextafter(u, static_cast<double>(b.max));
-            }
-            total += density * integral(q, u, v);
-            u = v;
-        }
-    }
-    return total;
-}
-
-/// Exact data in ascending order.
-struct ifmr_sorted_source
-{
-    const std::vector<float>& x;
-
-    std::size_t size() const noexcept
-    {
-        return x.size();
-    }
-
-    float kth_largest(std::size_t k) const noexcept
-    {
-        return x[x.size() - k];
-    }
-
-    float kth_smallest(std::size_t k) const noexcept
-    {
-        return x[k - 1];
-    }
-
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        return ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
-    }
-};
-
-/// log_histogram bins; order statistics interpolated uniformly within their bin.
-struct ifmr_histogram_source
-{
-    std::vector<log_histogram::bin> bins;
-    std::uint64_t n = 0;
-
-    std::size_t size() const noexcept
-    {
-        return static_cast<std::size_t>(n);
-    }
-
-    float kth_largest(std::size_t k) const noexcept
-    {
-        std::uint64_t seen = 0;
-        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
-        {
-            if (seen + it->count >= k)
-            {
-                return interpolate(*it, static_cast<double>(k - seen), true);
-            }
-            seen += it->count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
-    }
-
-    float kth_smallest(std::size_t k) const noexcept
-    {
-        std::uint64_t seen = 0;
-        for (const auto& b : bins)
-        {
-            if (seen + b.count >= k)
-            {
-                return interpolate(b, static_cast<double>(k - seen), false);
-            }
-            seen += b.count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
-    }
-
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        return ifmr_sum_sq(bins, lo, hi, s);
-    }
-
-    /// The j-th value (1-based) from the top or bottom of a bin, interpolated linearly between the bin's
-    /// largest and smallest value (exact for j = 1 and for bins of equal values).
-    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
-    {
-        if (b.count == 1 || b.min == b.max)
-        {
-            return from_top ? b.max : b.min;
-        }
-        const double t = (j - 1.0) / (static_cast<double>(b.count) - 1.0);
-        return static_cast<float>(from_top ? b.max - t * (static_cast<double>(b.max) - b.min)
-                                           : b.min + t * (static_cast<double>(b.max) - b.min));
-    }
-};
-
-/// Steps 1 to 5 of the file comment on any source.
-template <class Source>
-inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr_search* log)
-{
-    const std::size_t n = src.size();
-    float max0 = src.kth_largest(ifmr_rank(p.max_percentile, n));
-    float min0 = src.kth_smallest(ifmr_rank(p.min_percentile, n));
-    max0 = max0 > 0.0f ? max0 : 0.0f;
-    min0 = min0 < 0.0f ? min0 : 0.0f;
-    const std::int32_t qmin = signed_qmin(p.num_bits);
-    const std::int32_t qmax = signed_qmax(p.num_bits);
-    const float bound = std::fabs(max0) > std::fabs(min0) ? std::fabs(max0) : std::fabs(min0);
-    const float levels = static_cast<float>(std::fabs(max0) < std::fabs(min0) ? -qmin : qmax);
-    const float range_levels = static_cast<float>(qmax - qmin);
-
-    ifmr_search search;
-    search.max0 = max0;
-    search.min0 = min0;
-    search.ratios = ifmr_ratios(p);
-    search.losses.resize(search.ratios.size());
-    float best_scale = 1.0f;
-    for (std::size_t i = 0; i < search.ratios.size(); ++i)
-    {
-        const float ratio = search.ratios[i];
-        float clip, lo, scale;
-        if (p.asymmetric)
-        {
-            clip = ratio * max0;
-            lo = min0;
-            scale = (clip - min0) / range_levels;
-        }
-        else
-        {
-            clip = ratio * bound;
-            lo = -clip;
-            scale = clip / levels;
-        }
-        scale = scale < flt_eps ? 1.0f : scale;
-        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
-        if (i == 0 || search.losses[i] < search.losses[search.best])
-        {
-            search.best = i;
-            best_scale = scale;
-        }
-    }
-    calibration_result r;
-    r.num_bits = p.num_bits;
-    r.asymmetric = p.asymmetric;
-    const std::int32_t offset =
-      p.asymmetric ? static_cast<std::int32_t>(-std::nearbyint(min0 / best_scale)) + qmin : 0;
-    push_channel(r, best_scale, offset);
-    if (log)
-    {
-        *log = std::move(search);
-    }
-    return r;
-}
-}  // namespace detail
-
-/// @brief IFMR observer (see the file comment). In exact mode memory is 4 bytes per observed value; in
-/// bounded mode a few MiB at most, whatever the number of values.
-class ifmr_observer : public observer_base
-{
-public:
-    static constexpr const char* algorithm = "ifmr";
-    static constexpr std::uint32_t state_version = 1;
-
-    /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
-    explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
-      : observer_base(std::move(layer))
-      , m_params(params)
-    {
-        detail::validate(m_params, where());
-    }
-
-    const ifmr_params& params() const noexcept
-    {
-        return m_params;
-    }
-
-    /// Number of values observed.
-    std::size_t count() const noexcept
-    {
-        return m_params.mode == ifmr_mode::exact ? m_data.size() : static_cast<std::size_t>(m_hist.count());
-    }
-
-    /// Adds every element of `batch` (any rank; the data is flattened, as AMCT does).
-    /// @throws value_error if it holds NaN or Inf; the observer is then unchanged.
-    template <class E>
-    void observe(const xt::xexpression<E>& batch)
-    {
-        const detail::contiguous_data<float> in(batch.derived_cast());
-        observe(in.data(), in.size());
-    }
-
-    void observe(const float* x, std::size_t n)
-    {
-        check_batch(x, n);
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            m_data.insert(m_data.end(), x, x + n);
-            m_sorted = m_sorted && n == 0;
-        }
-        else
-        {
-            m_hist.add(x, n);
-        }
-        count_batch();
-    }
-
-    /// Adds what `other` observed. @throws value_error if the parameters differ.
-    void merge(const ifmr_observer& other)
-    {
-        check_mergeable(other, same_params(other.m_params));
-        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
-        m_sorted = m_sorted && other.m_data.empty();
-        m_hist.merge(other.m_hist);
-        add_batches(other);
-    }
-
-    /// Runs IFMR. @throws value_error if nothing was observed.
-    calibration_result compute(ifmr_search* log = nullptr) const
-    {
-        if (count() == 0)
-        {
-            detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
-        }
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            if (!m_sorted)
-            {
-                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
-                m_sorted = true;
-            }
-            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
-        }
-        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
-    }
-
-    std::string save() const
-    {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        w.f64(m_params.max_percentile);
-        w.f64(m_params.min_percentile);
-        w.f64(m_params.search_range_start);
-        w.f64(m_params.search_range_end);
-        w.f64(m_params.search_step);
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            w.f32s(m_data);
-        }
-        else
-        {
-            m_hist.save(w);
-        }
-        return w.finish(algorithm, state_version);
-    }
-
-    /// @throws state_error for corrupt or foreign state; value_error for invalid parameters or data in it.
-    static ifmr_observer load(const std::string& bytes)
-    {
-        state_reader r(bytes, algorithm, state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        ifmr_params p;
-        p.max_percentile = r.f64();
-        p.min_percentile = r.f64();
-        p.search_range_start = r.f64();
-        p.search_range_end = r.f64();
-        p.search_step = r.f64();
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        const std::uint8_t mode = r.u8();
-        if (mode > 1)
-        {
-            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
-        }
-        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
-        ifmr_observer o(p, std::move(layer));
-        if (p.mode == ifmr_mode::exact)
-        {
-            o.m_data = r.f32s();
-            o.check_batch(o.m_data.data(), o.m_data.size());
-        }
-        else
-        {
-            o.m_hist = log_histogram::load(r);
-        }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
-    }
-
-private:
-    bool same_params(const ifmr_params& o) const noexcept
-    {
-        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
-               && o.search_range_start == m_params.search_range_start
-               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
-               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
-               && o.mode == m_params.mode;
-    }
-
-    ifmr_params m_params;
-    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
-    mutable bool m_sorted = true;
-    log_histogram m_hist;  // bounded mode
-};
-}  // namespace amct
-// ---- end amct/algo/ifmr.hpp ----
-// ---- end amct/algo.hpp ----
-// ---- begin amct/core.hpp ----
-// amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
-
-// ---- begin amct/core/quantize.hpp ----
-// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
-// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
-// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
-
-#include <algorithm>  // std::equal
-#include <cstddef>    // std::size_t
-#include <vector>     // std::vector
-
 // ---- begin amct/simd/quantize_kernel.hpp ----
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
 // Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
@@ -3064,6 +1965,2015 @@ inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, st
 }
 }  // namespace amct
 // ---- end amct/core/range.hpp ----
+
+namespace amct
+{
+/// How a weight tensor stores its output channels.
+enum class weight_layout
+{
+    out_in,  ///< [C_out, C_in/g, k...]: Conv1d/2d/3d (depthwise, grouped), Linear, Gemm with transB = 1
+    in_out_grouped,  ///< [C_in, C_out/g, k...]: ConvTranspose; viewed as [g, C_in/g, C_out/g, k] -> [C_out,
+                     ///< ...]
+    in_out,          ///< [K, N]: MatMul with a constant B, Gemm with transB = 0, Keras Dense (channels last)
+    hwio,            ///< [kh, kw(, kd), C_in, C_out]: TF Conv2D / Conv3D (channels last)
+    hw_depthwise,    ///< [kh, kw, C_in, M]: TF DepthwiseConv2dNative; channels are C_in * M
+    hw_out_in        ///< [kh, kw, C_out, C_in]: TF Conv2DBackpropInput (channels on axis rank - 2)
+};
+
+/// AMCT's rule for a layer type: its weight layout and whether it quantizes weights per channel.
+struct weight_rule
+{
+    bool has_weight = true;  ///< false for AvgPool: the record gets scale_w [1], offset_w [0]
+    weight_layout layout = weight_layout::out_in;
+    bool channel_wise_default = true;  ///< CHANNEL_WISE_TYPES
+    bool channel_wise_allowed =
+      true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
+};
+
+/// @brief The rule for a layer type, in its ONNX, PyTorch, TF or Keras spelling (amct-algorithms.md 5.2, 9).
+/// `trans_b` is ONNX Gemm's attribute. @throws unsupported_error for a type ARQ does not quantize.
+inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+{
+    auto is = [&](std::initializer_list<std::string_view> names)
+    {
+        for (auto n : names)
+        {
+            if (type == n)
+            {
+                return true;
+            }
+        }
+        return false;
+    };
+    if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
+    {
+        return {true, weight_layout::out_in, true, true};
+    }
+    if (is({"ConvTranspose", "ConvTranspose1d", "ConvTranspose2d", "Deconvolution"}))
+    {
+        return {true, weight_layout::in_out_grouped, true, true};
+    }
+    if (is({"Conv2D", "Conv3D"}))
+    {
+        return {true, weight_layout::hwio, true, true};
+    }
+    if (is({"DepthwiseConv2dNative", "DepthwiseConv2D"}))
+    {
+        return {true, weight_layout::hw_depthwise, true, true};
+    }
+    if (is({"Conv2DBackpropInput", "Conv2DTranspose"}))
+    {
+        return {true, weight_layout::hw_out_in, true, true};
+    }
+    if (is({"Linear", "InnerProduct"}))
+    {
+        return {true, weight_layout::out_in, false, false};
+    }
+    if (is({"Gemm"}))
+    {
+        return {true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
+    }
+    if (is({"MatMul", "BatchMatMul", "BatchMatMulV2", "Dense"}))
+    {
+        return {true, weight_layout::in_out, false, false};
+    }
+    if (is({"AvgPool2d", "AveragePool", "AvgPool", "Pooling"}))
+    {
+        return {false, weight_layout::out_in, false, false};
+    }
+    detail::throw_error<unsupported_error>("ARQ has no weight rule for layer type \"" + std::string(type)
+                                           + "\"");
+}
+
+namespace detail
+{
+/// The reshape and permutation that view a weight of `layout` as [C_out, rest]: view `w` as `dims`, transpose
+/// it by `perm`, then the first `channel_dims` axes form C_out.
+struct layout_view
+{
+    std::vector<std::size_t> dims;
+    std::vector<std::size_t> perm;
+    std::size_t channel_dims = 1;
+};
+
+inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
+                                    weight_layout layout,
+                                    std::size_t groups)
+{
+    const std::size_t r = shape.size();
+    auto prod = [&](std::size_t from, std::size_t to)
+    {
+        std::size_t p = 1;
+        for (std::size_t d = from; d < to; ++d)
+        {
+            p *= shape[d];
+        }
+        return p;
+    };
+    auto need_rank = [&](std::size_t lo)
+    {
+        if (r < lo)
+        {
+            throw_error<shape_error>("a weight of this layout needs rank >= " + std::to_string(lo)
+                                     + ", got rank " + std::to_string(r));
+        }
+    };
+    switch (layout)
+    {
+        case weight_layout::out_in:
+            need_rank(1);
+            return {{shape[0], prod(1, r)}, {0, 1}, 1};
+        case weight_layout::in_out_grouped:
+        {
+            need_rank(2);
+            if (groups == 0 || shape[0] % groups != 0)
+            {
+                throw_error<shape_error>("ConvTranspose weight with " + std::to_string(shape[0])
+                                         + " input channels cannot have " + std::to_string(groups)
+                                         + " groups");
+            }
+            // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
+            return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
+        }
+        case weight_layout::in_out:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hwio:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_depthwise:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2] * shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_out_in:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2], shape[r - 1]}, {1, 0, 2}, 1};
+    }
+    return {};
+}
+
+/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix.
+template <class T>
+inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
+{
+    xt::xarray<T> shaped = w;
+    shaped.reshape(v.dims);
+    xt::xarray<T> t = xt::transpose(shaped, v.perm);
+    std::size_t channels = 1;
+    for (std::size_t d = 0; d < v.channel_dims; ++d)
+    {
+        channels *= t.shape()[d];
+    }
+    xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
+    std::copy(t.begin(), t.end(), out.begin());
+    return out;
+}
+
+/// The inverse of to_channel_major: back to the weight's own `shape`.
+template <class T>
+inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
+                                        const layout_view& v,
+                                        const std::vector<std::size_t>& shape)
+{
+    std::vector<std::size_t> permuted(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        permuted[d] = v.dims[v.perm[d]];
+    }
+    xt::xarray<T> t = xt::xarray<T>::from_shape(permuted);
+    std::copy(cm.begin(), cm.end(), t.begin());
+    std::vector<std::size_t> inverse(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        inverse[v.perm[d]] = d;
+    }
+    xt::xarray<T> back = xt::transpose(t, inverse);
+    back.reshape(shape);
+    return back;
+}
+}  // namespace detail
+
+/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
+/// The result's axis is 0 of that view, i.e. the output channel.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// shape_error for a layout the shape cannot have.
+template <class E>
+inline calibration_result arq(const xt::xexpression<E>& weight,
+                              const arq_params& p,
+                              weight_layout layout = weight_layout::out_in,
+                              std::size_t groups = 1,
+                              const std::string& layer = {})
+{
+    const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+                    where,
+                    "weight num_bits",
+                    p.num_bits,
+                    "4, 6, 7 or 8");
+    const xt::xarray<float> w = weight.derived_cast();
+    if (w.size() == 0)
+    {
+        detail::throw_error<value_error>(where + ": the weight is empty");
+    }
+    const std::size_t bad = kernel::first_nonfinite(w.data(), w.size());
+    if (bad != w.size())
+    {
+        detail::throw_error<value_error>(where + ": weight element " + std::to_string(bad)
+                                         + " is not finite");
+    }
+    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
+    const xt::xtensor<float, 2> cm =
+      detail::to_channel_major(w, detail::make_layout_view(shape, layout, groups));
+
+    calibration_result r;
+    r.num_bits = p.num_bits;
+    r.asymmetric = false;
+    r.channel_wise = p.channel_wise;
+    r.axis = 0;
+    const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    if (p.channel_wise)
+    {
+        const channel_ranges_result ranges = channel_ranges(cm, 0);
+        for (std::size_t c = 0; c < cm.shape()[0]; ++c)
+        {
+            const auto [s, o] = detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true);
+            detail::push_channel(r, s, o);
+        }
+    }
+    else
+    {
+        const value_range range = tensor_range(cm);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        detail::push_channel(r, s, o);
+    }
+    return r;
+}
+
+/// Quantized and fake-quantized forms of a weight, in the weight's own layout.
+struct quantized_weight
+{
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
+};
+
+/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout = weight_layout::out_in,
+                                        std::size_t groups = 1)
+{
+    const xt::xarray<float> w = weight.derived_cast();
+    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
+    const auto view = detail::make_layout_view(shape, layout, groups);
+    const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
+    quantized_weight out;
+    dispatch(r.descriptor(),
+             [&](auto spec)
+             {
+                 using S = decltype(spec);
+                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 {
+                     detail::throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                 }
+                 else
+                 {
+                     const auto qp = to_qparams<S>(r);
+                     const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
+                     out.q =
+                       detail::from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
+                 }
+             });
+    return out;
+}
+}  // namespace amct
+// ---- end amct/algo/arq.hpp ----
+// ---- begin amct/algo/channels.hpp ----
+// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+
+#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <string>   // std::to_string
+
+
+namespace amct::detail
+{
+/// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
+inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
+{
+    if (!opts.channel_wise)
+    {
+        return 1;
+    }
+    return shape[normalize_axis(opts.axis, shape.size())];
+}
+
+/// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
+template <class F>
+inline void for_each_channel_run(const float* data,
+                                 const std::vector<std::size_t>& shape,
+                                 const channel_options& opts,
+                                 F&& f)
+{
+    if (!opts.channel_wise)
+    {
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        f(std::size_t{0}, data, n);
+        return;
+    }
+    const axis_split s = split_at(shape, normalize_axis(opts.axis, shape.size()));
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        for (std::size_t c = 0; c < s.channels; ++c)
+        {
+            f(c, data + (o * s.channels + c) * s.inner, s.inner);
+        }
+    }
+}
+
+/// Every batch of a channel-wise observer must have the channel count of the first.
+inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
+{
+    if (expected != 0 && expected != got)
+    {
+        throw_error<shape_error>(where + ": the batch has " + std::to_string(got)
+                                 + " channels, earlier batches had " + std::to_string(expected));
+    }
+}
+}  // namespace amct::detail
+// ---- end amct/algo/channels.hpp ----
+// ---- begin amct/algo/hfmg.hpp ----
+// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
+// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
+//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
+//   in
+//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
+//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
+//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
+//       the new range;
+//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
+//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
+//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
+//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
+// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::ceil, std::floor, std::ldexp
+#include <cstdint>    // std::int64_t
+#include <numeric>    // std::accumulate
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+// ---- begin amct/algo/state_io.hpp ----
+// amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
+//
+// Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
+//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
+//   CRC-32
+// The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+namespace detail
+{
+inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
+{
+    static const std::array<std::uint32_t, 256> table = []
+    {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i)
+        {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k)
+            {
+                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
+inline constexpr std::uint32_t state_envelope_version = 1;
+}  // namespace detail
+
+/// Writes an observer's state: fields in order, then finish() wraps them in the envelope.
+class state_writer
+{
+public:
+    void u8(std::uint8_t v)
+    {
+        m_payload.push_back(static_cast<char>(v));
+    }
+
+    void u32(std::uint32_t v)
+    {
+        put(v, 4);
+    }
+
+    void u64(std::uint64_t v)
+    {
+        put(v, 8);
+    }
+
+    void i64(std::int64_t v)
+    {
+        put(static_cast<std::uint64_t>(v), 8);
+    }
+
+    void f32(float v)
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u32(u);
+    }
+
+    void f64(double v)
+    {
+        std::uint64_t u;
+        std::memcpy(&u, &v, 8);
+        u64(u);
+    }
+
+    void boolean(bool v)
+    {
+        u8(v ? 1 : 0);
+    }
+
+    void str(const std::string& s)
+    {
+        u64(s.size());
+        m_payload += s;
+    }
+
+    void f32s(const std::vector<float>& v)
+    {
+        u64(v.size());
+        for (float x : v)
+        {
+            f32(x);
+        }
+    }
+
+    /// The complete state: envelope, payload and checksum.
+    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
+    {
+        state_writer head;
+        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
+        head.u32(detail::state_envelope_version);
+        head.str(algorithm);
+        head.u32(state_version);
+        head.u64(m_payload.size());
+        std::string out = head.m_payload + m_payload;
+        state_writer tail;
+        tail.u32(detail::crc32(out, out.size()));
+        return out + tail.m_payload;
+    }
+
+private:
+    void put(std::uint64_t v, int bytes)
+    {
+        for (int i = 0; i < bytes; ++i)
+        {
+            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+        }
+    }
+
+    std::string m_payload;
+};
+
+/// Reads a state written by state_writer, checking the envelope, the algorithm, its version and the checksum.
+/// Every read past the end, and anything left unread by done(), is a state_error.
+class state_reader
+{
+public:
+    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
+      : m_bytes(bytes)
+    {
+        if (bytes.size() < sizeof detail::state_magic + 4 + 4
+            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+        {
+            fail("not an amct observer state (bad magic)");
+        }
+        const std::size_t body = bytes.size() - 4;
+        m_pos = body;
+        m_end = bytes.size();
+        const std::uint32_t stored_crc = u32();
+        m_end = body;
+        if (stored_crc != detail::crc32(bytes, body))
+        {
+            fail("checksum mismatch: the state is corrupt or truncated");
+        }
+        m_pos = sizeof detail::state_magic;
+        const std::uint32_t envelope = u32();
+        if (envelope != detail::state_envelope_version)
+        {
+            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+                 + std::to_string(detail::state_envelope_version));
+        }
+        const std::string algo = str();
+        if (algo != algorithm)
+        {
+            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
+                 + "\" observer");
+        }
+        const std::uint32_t version = u32();
+        if (version != state_version)
+        {
+            fail("\"" + algorithm + "\" state version " + std::to_string(version)
+                 + ", this amct reads version " + std::to_string(state_version));
+        }
+        const std::uint64_t size = u64();
+        if (size != m_end - m_pos)
+        {
+            fail("payload size " + std::to_string(size) + " does not match the "
+                 + std::to_string(m_end - m_pos) + " bytes present");
+        }
+    }
+
+    std::uint8_t u8()
+    {
+        need(1);
+        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
+    }
+
+    std::uint32_t u32()
+    {
+        return static_cast<std::uint32_t>(get(4));
+    }
+
+    std::uint64_t u64()
+    {
+        return get(8);
+    }
+
+    std::int64_t i64()
+    {
+        return static_cast<std::int64_t>(get(8));
+    }
+
+    float f32()
+    {
+        const std::uint32_t u = u32();
+        float v;
+        std::memcpy(&v, &u, 4);
+        return v;
+    }
+
+    double f64()
+    {
+        const std::uint64_t u = u64();
+        double v;
+        std::memcpy(&v, &u, 8);
+        return v;
+    }
+
+    bool boolean()
+    {
+        const std::uint8_t v = u8();
+        if (v > 1)
+        {
+            fail("a boolean field holds " + std::to_string(v));
+        }
+        return v == 1;
+    }
+
+    std::string str()
+    {
+        const std::uint64_t n = u64();
+        need(n);
+        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
+        m_pos += static_cast<std::size_t>(n);
+        return s;
+    }
+
+    std::vector<float> f32s()
+    {
+        const std::uint64_t n = u64();
+        need(n * 4);
+        std::vector<float> v(static_cast<std::size_t>(n));
+        for (float& x : v)
+        {
+            x = f32();
+        }
+        return v;
+    }
+
+    /// Fails unless every payload byte was read.
+    void done() const
+    {
+        if (m_pos != m_end)
+        {
+            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
+        }
+    }
+
+    [[noreturn]] static void fail(const std::string& what)
+    {
+        detail::throw_error<state_error>(what);
+    }
+
+private:
+    void need(std::uint64_t n) const
+    {
+        if (n > m_end - m_pos)
+        {
+            fail("truncated payload");
+        }
+    }
+
+    std::uint64_t get(int bytes)
+    {
+        need(static_cast<std::uint64_t>(bytes));
+        std::uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i)
+        {
+            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
+        }
+        return v;
+    }
+
+    const std::string& m_bytes;
+    std::size_t m_pos = 0;
+    std::size_t m_end = 0;
+};
+}  // namespace amct
+// ---- end amct/algo/state_io.hpp ----
+
+namespace amct
+{
+/// The histogram HFMG searches, for reports.
+struct hfmg_histogram
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    std::vector<std::int64_t> counts;
+};
+
+namespace detail
+{
+/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float).
+inline void histc(const float* x,
+                  std::size_t n,
+                  float lo,
+                  float hi,
+                  std::vector<std::int64_t>& counts) noexcept
+{
+    const std::size_t bins = counts.size();
+    const float width = hi - lo;
+    if (width < flt_eps)
+    {
+        counts[bins / 2] += static_cast<std::int64_t>(n);
+        return;
+    }
+    const float nb = static_cast<float>(bins);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        const float pos = (x[i] - lo) / width * nb;
+        std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+        b = b >= bins ? bins - 1 : b;
+        ++counts[b];
+    }
+}
+
+/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
+/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
+/// integer.
+inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
+{
+    const std::size_t bins = h.counts.size();
+    std::vector<std::int64_t> out(bins, 0);
+    const double w_old = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    const double w = (static_cast<double>(hi) - lo) / static_cast<double>(bins);
+    if (!(w > 0.0))
+    {
+        out[bins / 2] = std::accumulate(h.counts.begin(), h.counts.end(), std::int64_t{0});
+        return out;
+    }
+    for (std::size_t i = 0; i < bins; ++i)
+    {
+        const std::int64_t c = h.counts[i];
+        if (c == 0)
+        {
+            continue;
+        }
+        const double a = h.min + static_cast<double>(i) * w_old;
+        const double b = a + w_old;
+        auto index = [&](double v)
+        {
+            const double t = std::floor((v - lo) / w);
+            return t < 0.0 ? std::size_t{0} : std::min(static_cast<std::size_t>(t), bins - 1);
+        };
+        const std::size_t i_lo = index(a);
+        const std::size_t i_hi = index(b);
+        if (i_lo == i_hi || !(w_old > 0.0))
+        {
+            out[i_lo] += c;
+            continue;
+        }
+        const double edge = lo + static_cast<double>(i_lo + 1) * w;
+        const auto first = static_cast<std::int64_t>(static_cast<double>(c) * (edge - a) / (b - a));
+        out[i_lo] += first;
+        out[i_hi] += c - first;
+    }
+    return out;
+}
+
+/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
+inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
+{
+    const float lo = std::min(h.min, other.min);
+    const float hi = std::max(h.max, other.max);
+    const auto same = [](float a, float b)
+    {
+        return std::fabs(a - b) < flt_eps;
+    };
+    if (!(same(lo, h.min) && same(hi, h.max)))
+    {
+        h.counts = rebin(h, lo, hi);
+        h.min = lo;
+        h.max = hi;
+    }
+    const std::vector<std::int64_t> add =
+      same(other.min, h.min) && same(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+    for (std::size_t i = 0; i < add.size(); ++i)
+    {
+        h.counts[i] += add[i];
+    }
+}
+
+/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+inline double hfmg_loss(const std::vector<std::int64_t>& counts,
+                        double bin_width,
+                        std::size_t l,
+                        std::size_t r,
+                        int bits)
+{
+    const double levels = std::ldexp(1.0, bits);
+    const double dw = bin_width * static_cast<double>(r - l + 1) / levels;
+    if (dw < static_cast<double>(flt_eps))
+    {
+        return 0.0;
+    }
+    const auto last = static_cast<std::int64_t>(levels) - 1;
+    auto clamp_bin = [&](double v)
+    {
+        const double t = std::floor(v / dw);
+        return t < 0.0 ? std::int64_t{0}
+                       : (t > static_cast<double>(last) ? last : static_cast<std::int64_t>(t));
+    };
+    double loss = 0.0;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        if (counts[i] == 0)
+        {
+            continue;
+        }
+        const double density = static_cast<double>(counts[i]) / bin_width;
+        const auto norm = [&](double a, double e)
+        {
+            return density * (e * e * e - a * a * a) / 3.0;
+        };
+        const double sb = (static_cast<double>(i) - static_cast<double>(l)) * bin_width;
+        const double se = sb + bin_width;
+        const std::int64_t db = clamp_bin(sb);
+        const std::int64_t de = clamp_bin(se);
+        const double cb = (static_cast<double>(db) + 0.5) * dw;
+        const double ce = (static_cast<double>(de) + 0.5) * dw;
+        if (db == de)
+        {
+            loss += norm(sb - cb, se - cb);
+        }
+        else
+        {
+            loss += norm(sb - cb, dw / 2) + static_cast<double>(de - db - 1) * norm(-dw / 2, dw / 2)
+                    + norm(-dw / 2, se - ce);
+        }
+    }
+    return loss;
+}
+
+/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
+{
+    const std::size_t bins = h.counts.size();
+    const double bin_width = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    std::int64_t total = 0;
+    for (auto c : h.counts)
+    {
+        total += c;
+    }
+    const std::int64_t step = std::max<std::int64_t>((total + 99999) / 100000, 1);
+    const auto min_bins = static_cast<std::size_t>(std::ceil(static_cast<double>(bins) / 4.0));
+    std::size_t left = 0, right = bins - 1;
+    std::pair<std::size_t, std::size_t> best{left, right};
+    double best_loss = 0.0;
+    bool have = false;
+    while (right - left > min_bins)
+    {
+        std::size_t nl = left;
+        for (std::int64_t acc = 0; acc < step && nl < right; ++nl)
+        {
+            acc += h.counts[nl];
+        }
+        std::size_t nr = right;
+        for (std::int64_t acc = 0; acc < step && nr > left; --nr)
+        {
+            acc += h.counts[nr];
+        }
+        if (right - nr >= nl - left)
+        {
+            right = nr;
+        }
+        else
+        {
+            left = nl;
+        }
+        const double loss = hfmg_loss(h.counts, bin_width, left, right, bits);
+        if (!have || loss < best_loss)
+        {
+            best = {left, right};
+            best_loss = loss;
+            have = true;
+        }
+    }
+    return best;
+}
+}  // namespace detail
+
+class hfmg_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "hfmg";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
+    /// outside {8, 16}.
+    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        const int b = params.num_of_bins;
+        detail::require(b == 1024 || b == 2048 || b == 4096 || b == 8192,
+                        where(),
+                        "num_of_bins",
+                        b,
+                        "1024, 2048, 4096 or 8192");
+        detail::require(
+          params.num_bits == 8 || params.num_bits == 16, where(), "num_bits", params.num_bits, "8 or 16");
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    const hfmg_histogram& histogram() const noexcept
+    {
+        return m_hist;
+    }
+
+    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
+    /// exactly.
+    /// @throws value_error if data was already observed or the range is not finite and ordered.
+    void reserve_range(float min, float max)
+    {
+        if (!m_hist.counts.empty())
+        {
+            detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
+        }
+        detail::validate_range(min, max, "");
+        m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        check_batch(x, n);
+        if (n > 0)
+        {
+            kernel::minmax_result r;
+            kernel::minmax(x, n, r);
+            hfmg_histogram batch;
+            const bool first = m_hist.counts.empty();
+            batch.min = first ? r.min : std::min(m_hist.min, r.min);
+            batch.max = first ? r.max : std::max(m_hist.max, r.max);
+            batch.counts.assign(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, batch.min, batch.max, batch.counts);
+            if (first)
+            {
+                m_hist = std::move(batch);
+            }
+            else
+            {
+                detail::merge_histogram(m_hist, batch);
+            }
+        }
+        count_batch();
+    }
+
+    void merge(const hfmg_observer& other)
+    {
+        check_mergeable(other,
+                        other.m_params.num_of_bins == m_params.num_of_bins
+                          && other.m_params.asymmetric == m_params.asymmetric
+                          && other.m_params.num_bits == m_params.num_bits);
+        if (m_hist.counts.empty())
+        {
+            m_hist = other.m_hist;
+        }
+        else if (!other.m_hist.counts.empty())
+        {
+            detail::merge_histogram(m_hist, other.m_hist);
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        std::int64_t total = 0;
+        for (auto c : m_hist.counts)
+        {
+            total += c;
+        }
+        if (total == 0)
+        {
+            detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
+        }
+        const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
+        const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
+        const float clip_min = m_hist.min + static_cast<float>(l) * w;
+        const float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        calibration_result res;
+        res.num_bits = m_params.num_bits;
+        res.asymmetric = m_params.asymmetric;
+        const auto [s, o] = detail::choose_scale_offset(clip_min,
+                                                        clip_max,
+                                                        detail::signed_qmin(res.num_bits),
+                                                        detail::signed_qmax(res.num_bits),
+                                                        !res.asymmetric);
+        detail::push_channel(res, s, o);
+        return res;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.u32(static_cast<std::uint32_t>(m_params.num_of_bins));
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.f32(m_hist.min);
+        w.f32(m_hist.max);
+        w.u64(m_hist.counts.size());
+        for (auto c : m_hist.counts)
+        {
+            w.i64(c);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    static hfmg_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        hfmg_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        hfmg_observer o(p, std::move(layer));
+        o.m_hist.min = r.f32();
+        o.m_hist.max = r.f32();
+        const std::uint64_t n = r.u64();
+        if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
+        {
+            state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
+                               + std::to_string(p.num_of_bins));
+        }
+        o.m_hist.counts.resize(static_cast<std::size_t>(n));
+        for (auto& c : o.m_hist.counts)
+        {
+            c = r.i64();
+            if (c < 0)
+            {
+                state_reader::fail("HFMG histogram has a negative count");
+            }
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    hfmg_params m_params;
+    hfmg_histogram m_hist;
+};
+}  // namespace amct
+// ---- end amct/algo/hfmg.hpp ----
+// ---- begin amct/algo/ifmr.hpp ----
+// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
+// amct-algorithms.md section 3.2 and Decision 4 define it:
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
+//   FLT_EPS);
+//      then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
+//   the
+//      ratios rounded to float32;
+//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
+//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
+//   (symmetric)
+//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
+// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+
+#include <algorithm>  // std::min
+#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
+#include <cstddef>    // std::size_t
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+// ---- begin amct/algo/log_histogram.hpp ----
+// amct/algo/log_histogram.hpp: a bounded-memory summary of float data for IFMR's bounded mode.
+//
+// Bins are the float values sharing sign, exponent and the top 10 mantissa bits (relative width 2^-10). Each
+// bin keeps its count and the exact integer sums of the 24-bit significands m and of m^2 (x = +-m * 2^E
+// within a bin), so adding, merging and saving are exact and independent of the order of the data. Memory is
+// at most 512 blocks of 1024 bins, allocated per (sign, exponent) actually seen: it does not grow with the
+// sample count.
+
+#include <algorithm>  // std::sort
+#include <cmath>      // std::ldexp, std::nearbyint
+#include <cstdint>    // std::uint32_t, std::uint64_t
+#include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
+#include <memory>     // std::unique_ptr
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+class log_histogram
+{
+public:
+    static constexpr int mantissa_bits = 10;
+    static constexpr std::size_t bins_per_block = std::size_t{1} << mantissa_bits;
+
+    /// One bin in value order, with its moments as doubles.
+    struct bin
+    {
+        double lo = 0.0, hi = 0.0;     ///< value interval [lo, hi] (lo < 0 for negative bins)
+        float min = 0.0f, max = 0.0f;  ///< smallest and largest value seen in the bin
+        std::uint64_t count = 0;
+        double sum = 0.0;     ///< sum of x
+        double sum_sq = 0.0;  ///< sum of x^2
+    };
+
+    log_histogram() = default;
+
+    log_histogram(const log_histogram& o)
+    {
+        *this = o;
+    }
+
+    log_histogram& operator=(const log_histogram& o)
+    {
+        if (this != &o)
+        {
+            for (std::size_t b = 0; b < block_count; ++b)
+            {
+                m_blocks[b].reset(o.m_blocks[b] ? new raw_bin[bins_per_block] : nullptr);
+                if (o.m_blocks[b])
+                {
+                    std::copy(o.m_blocks[b].get(), o.m_blocks[b].get() + bins_per_block, m_blocks[b].get());
+                }
+            }
+            m_count = o.m_count;
+        }
+        return *this;
+    }
+
+    log_histogram(log_histogram&&) noexcept = default;
+    log_histogram& operator=(log_histogram&&) noexcept = default;
+
+    /// Adds finite values.
+    void add(const float* x, std::size_t n)
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            std::uint32_t u;
+            std::memcpy(&u, &x[i], 4);
+            const std::uint32_t block = u >> 23;  // sign and exponent
+            const std::uint32_t slot = (u >> (23 - mantissa_bits)) & (bins_per_block - 1);
+            const std::uint64_t m = (u & 0x7FFFFFu) | ((block & 0xFFu) ? 0x800000u : 0u);
+            raw_bin& r = at(block)[slot];
+            r.min = x[i] < r.min ? x[i] : r.min;
+            r.max = x[i] > r.max ? x[i] : r.max;
+            ++r.count;
+            r.sum_m += m;
+            add_u128(r, m * m);
+        }
+        m_count += n;
+    }
+
+    void merge(const log_histogram& o)
+    {
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!o.m_blocks[b])
+            {
+                continue;
+            }
+            raw_bin* dst = at(static_cast<std::uint32_t>(b));
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& src = o.m_blocks[b][s];
+                dst[s].min = src.min < dst[s].min ? src.min : dst[s].min;
+                dst[s].max = src.max > dst[s].max ? src.max : dst[s].max;
+                dst[s].count += src.count;
+                dst[s].sum_m += src.sum_m;
+                const std::uint64_t lo = dst[s].sq_lo + src.sq_lo;
+                dst[s].sq_hi += src.sq_hi + (lo < dst[s].sq_lo ? 1u : 0u);
+                dst[s].sq_lo = lo;
+            }
+        }
+        m_count += o.m_count;
+    }
+
+    std::uint64_t count() const noexcept
+    {
+        return m_count;
+    }
+
+    /// Non-empty bins in ascending value order.
+    std::vector<bin> bins() const
+    {
+        std::vector<bin> out;
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!m_blocks[b])
+            {
+                continue;
+            }
+            const bool negative = (b & 0x100u) != 0;
+            const int expf = static_cast<int>(b & 0xFFu);
+            const int e = (expf ? expf : 1) - 150;  // x = m * 2^e
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& r = m_blocks[b][s];
+                if (r.count == 0)
+                {
+                    continue;
+                }
+                const double m_lo =
+                  static_cast<double>(((expf ? bins_per_block : 0) + s) << (23 - mantissa_bits));
+                const double lo = std::ldexp(m_lo, e);
+                const double hi = std::ldexp(m_lo + double(1u << (23 - mantissa_bits)), e);
+                const double sum = std::ldexp(static_cast<double>(r.sum_m), e);
+                const double sum_sq = std::ldexp(
+                  std::ldexp(static_cast<double>(r.sq_hi), 64) + static_cast<double>(r.sq_lo), 2 * e);
+                if (negative)
+                {
+                    out.push_back({-hi, -lo, r.min, r.max, r.count, -sum, sum_sq});
+                }
+                else
+                {
+                    out.push_back({lo, hi, r.min, r.max, r.count, sum, sum_sq});
+                }
+            }
+        }
+        std::sort(out.begin(),
+                  out.end(),
+                  [](const bin& a, const bin& b)
+                  {
+                      return a.lo < b.lo;
+                  });
+        return out;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_count);
+        std::uint32_t blocks = 0;
+        for (const auto& b : m_blocks)
+        {
+            blocks += b ? 1u : 0u;
+        }
+        w.u32(blocks);
+        for (std::size_t b = 0; b < block_count; ++b)
+        {
+            if (!m_blocks[b])
+            {
+                continue;
+            }
+            w.u32(static_cast<std::uint32_t>(b));
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                const raw_bin& r = m_blocks[b][s];
+                w.f32(r.min);
+                w.f32(r.max);
+                w.u64(r.count);
+                w.u64(r.sum_m);
+                w.u64(r.sq_lo);
+                w.u64(r.sq_hi);
+            }
+        }
+    }
+
+    static log_histogram load(state_reader& r)
+    {
+        log_histogram h;
+        h.m_count = r.u64();
+        const std::uint32_t blocks = r.u32();
+        std::uint64_t total = 0;
+        for (std::uint32_t i = 0; i < blocks; ++i)
+        {
+            const std::uint32_t b = r.u32();
+            if (b >= block_count || h.m_blocks[b])
+            {
+                state_reader::fail("log histogram block index " + std::to_string(b)
+                                   + " is invalid or repeated");
+            }
+            raw_bin* dst = h.at(b);
+            for (std::size_t s = 0; s < bins_per_block; ++s)
+            {
+                dst[s].min = r.f32();
+                dst[s].max = r.f32();
+                dst[s].count = r.u64();
+                dst[s].sum_m = r.u64();
+                dst[s].sq_lo = r.u64();
+                dst[s].sq_hi = r.u64();
+                total += dst[s].count;
+            }
+        }
+        if (total != h.m_count)
+        {
+            state_reader::fail("log histogram counts add up to " + std::to_string(total) + ", not "
+                               + std::to_string(h.m_count));
+        }
+        return h;
+    }
+
+private:
+    static constexpr std::size_t block_count = 512;
+
+    struct raw_bin
+    {
+        float min = std::numeric_limits<float>::infinity();
+        float max = -std::numeric_limits<float>::infinity();
+        std::uint64_t count = 0;
+        std::uint64_t sum_m = 0;  // < 2^24 * count: exact below 2^40 values per bin
+        std::uint64_t sq_lo = 0;  // sum of m^2 as a 128-bit integer
+        std::uint64_t sq_hi = 0;
+    };
+
+    static void add_u128(raw_bin& r, std::uint64_t v) noexcept
+    {
+        const std::uint64_t lo = r.sq_lo + v;
+        r.sq_hi += lo < r.sq_lo ? 1u : 0u;
+        r.sq_lo = lo;
+    }
+
+    raw_bin* at(std::uint32_t block)
+    {
+        auto& p = m_blocks[block];
+        if (!p)
+        {
+            p.reset(new raw_bin[bins_per_block]);
+        }
+        return p.get();
+    }
+
+    std::unique_ptr<raw_bin[]> m_blocks[block_count];
+    std::uint64_t m_count = 0;
+};
+}  // namespace amct
+// ---- end amct/algo/log_histogram.hpp ----
+// ---- begin amct/detail/radix_sort.hpp ----
+// amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
+// order-preserving keys). Linear time; used to put calibration data in a canonical order.
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint32_t
+#include <cstring>  // std::memcpy
+#include <vector>   // std::vector
+
+namespace amct::detail
+{
+/// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
+inline std::uint32_t float_key(float v) noexcept
+{
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+inline float key_float(std::uint32_t k) noexcept
+{
+    const std::uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+    float v;
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+
+/// Sorts `v` ascending (-0.0 before +0.0).
+inline void radix_sort(std::vector<float>& v)
+{
+    const std::size_t n = v.size();
+    if (n < 2)
+    {
+        return;
+    }
+    std::vector<std::uint32_t> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        a[i] = float_key(v[i]);
+    }
+    for (int pass = 0; pass < 3; ++pass)
+    {
+        const int shift = 11 * pass;
+        std::array<std::size_t, 2048> count{};
+        for (std::uint32_t k : a)
+        {
+            ++count[(k >> shift) & 2047u];
+        }
+        std::size_t sum = 0;
+        for (auto& c : count)
+        {
+            const std::size_t t = c;
+            c = sum;
+            sum += t;
+        }
+        for (std::uint32_t k : a)
+        {
+            b[count[(k >> shift) & 2047u]++] = k;
+        }
+        a.swap(b);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        v[i] = key_float(a[i]);
+    }
+}
+}  // namespace amct::detail
+// ---- end amct/detail/radix_sort.hpp ----
+
+namespace amct
+{
+/// The search IFMR ran, for logs and reports.
+struct ifmr_search
+{
+    float max0 = 0.0f;           ///< initial upper clip (after clamping to >= 0)
+    float min0 = 0.0f;           ///< initial lower clip (after clamping to <= 0)
+    std::vector<float> ratios;   ///< candidate ratios
+    std::vector<double> losses;  ///< mean squared error of each candidate
+    std::size_t best = 0;        ///< index of the first minimum
+};
+
+namespace detail
+{
+/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
+inline void validate(const ifmr_params& p, const std::string& where)
+{
+    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
+            where,
+            "max_percentile",
+            p.max_percentile,
+            "in (0.5, 1]");
+    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
+            where,
+            "min_percentile",
+            p.min_percentile,
+            "in (0.5, 1]");
+    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
+    require(p.search_range_end > p.search_range_start,
+            where,
+            "search_range_end",
+            p.search_range_end,
+            "greater than search_range_start");
+    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
+            where,
+            "search_step",
+            p.search_step,
+            "in (0, search_range_end - search_range_start]");
+    require(
+      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
+}
+
+/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
+/// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
+/// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
+/// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
+/// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
+inline std::vector<float> ifmr_ratios(const ifmr_params& p)
+{
+    const auto n =
+      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
+    constexpr std::size_t width = 8;
+    std::vector<float> r(n);
+    std::size_t i = 0;
+    for (; i + 2 * width <= n; i += 2 * width)
+    {
+        for (std::size_t v = i; v < i + 2 * width; v += width)
+        {
+            const auto base = static_cast<double>(
+              static_cast<float>(p.search_range_start + static_cast<double>(v) * p.search_step));
+            for (std::size_t j = 0; j < width; ++j)
+            {
+                r[v + j] = static_cast<float>(base + static_cast<double>(j) * p.search_step);
+            }
+        }
+    }
+    for (; i < n; ++i)
+    {
+        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
+    }
+    return r;
+}
+
+/// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
+inline std::size_t ifmr_rank(double p, std::size_t n) noexcept
+{
+    if (1.0 - p < static_cast<double>(flt_eps))
+    {
+        return 1;
+    }
+    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
+    return k < 1 ? 1 : (k > n ? n : k);
+}
+
+/// Sum over x of (round(clamp(x, lo, hi) / s) * s - x)^2, squares of float errors accumulated per block in
+/// float and across blocks in double, in a fixed order.
+inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
+{
+    double total = 0.0;
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = batch::size;
+    constexpr std::size_t block = 64 * w;
+    const batch vlo(lo), vhi(hi), vs(s);
+    for (; i + block <= n; i += block)
+    {
+        batch acc0(0.0f), acc1(0.0f);
+        for (std::size_t k = 0; k < block; k += 2 * w)
+        {
+            const batch a = batch::load_unaligned(x + i + k);
+            const batch b = batch::load_unaligned(x + i + k + w);
+            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
+            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
+            acc0 += ea * ea;
+            acc1 += eb * eb;
+        }
+        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
+    }
+#endif
+    float acc = 0.0f;
+    for (; i < n; ++i)
+    {
+        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+        const float e = std::nearbyint(c / s) * s - x[i];
+        acc += e * e;
+    }
+    return total + static_cast<double>(acc);
+}
+
+/// Sum over the values summarized by `bins` of the same squared error: exact for a bin whose values are all
+/// equal or that maps to one quantized value (its moments), a uniform density over [min, max] of the bin
+/// where it straddles a rounding or clip boundary.
+inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
+{
+    const auto q_of = [&](double v)
+    {
+        const auto f = static_cast<float>(v);
+        const float c = f < lo ? lo : (f > hi ? hi : f);
+        return static_cast<double>(std::nearbyint(c / s) * s);
+    };
+    // integral of (q - x)^2 dx over [u, v]
+    const auto integral = [](double q, double u, double v)
+    {
+        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
+    };
+    double total = 0.0;
+    for (const auto& b : bins)
+    {
+        const double n = static_cast<double>(b.count);
+        const double qa = q_of(b.min);
+        const double qb = q_of(b.max);
+        if (qa == qb || b.min == b.max)
+        {
+            total +=
+              b.min == b.max ? n * (qa - b.min) * (qa - b.min) : b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
+            continue;
+        }
+        const double density = n / (static_cast<double>(b.max) - b.min);
+        double u = b.min;
+        while (u < b.max)
+        {
+            const double q = q_of(u);
+            double v = b.max;
+            if (u < lo)
+            {
+                v = std::min(v, static_cast<double>(lo));
+            }
+            else if (u < hi)
+            {
+                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
+            }
+            if (!(v > u))
+            {
+                v = std::nextafter(u, static_cast<double>(b.max));
+            }
+            total += density * integral(q, u, v);
+            u = v;
+        }
+    }
+    return total;
+}
+
+/// Exact data in ascending order.
+struct ifmr_sorted_source
+{
+    const std::vector<float>& x;
+
+    std::size_t size() const noexcept
+    {
+        return x.size();
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        return x[x.size() - k];
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        return x[k - 1];
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
+    }
+};
+
+/// log_histogram bins; order statistics interpolated uniformly within their bin.
+struct ifmr_histogram_source
+{
+    std::vector<log_histogram::bin> bins;
+    std::uint64_t n = 0;
+
+    std::size_t size() const noexcept
+    {
+        return static_cast<std::size_t>(n);
+    }
+
+    float kth_largest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
+        {
+            if (seen + it->count >= k)
+            {
+                return interpolate(*it, static_cast<double>(k - seen), true);
+            }
+            seen += it->count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
+    }
+
+    float kth_smallest(std::size_t k) const noexcept
+    {
+        std::uint64_t seen = 0;
+        for (const auto& b : bins)
+        {
+            if (seen + b.count >= k)
+            {
+                return interpolate(b, static_cast<double>(k - seen), false);
+            }
+            seen += b.count;
+        }
+        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
+    }
+
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        return ifmr_sum_sq(bins, lo, hi, s);
+    }
+
+    /// The j-th value (1-based) from the top or bottom of a bin, interpolated linearly between the bin's
+    /// largest and smallest value (exact for j = 1 and for bins of equal values).
+    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
+    {
+        if (b.count == 1 || b.min == b.max)
+        {
+            return from_top ? b.max : b.min;
+        }
+        const double t = (j - 1.0) / (static_cast<double>(b.count) - 1.0);
+        return static_cast<float>(from_top ? b.max - t * (static_cast<double>(b.max) - b.min)
+                                           : b.min + t * (static_cast<double>(b.max) - b.min));
+    }
+};
+
+/// Steps 1 to 5 of the file comment on any source.
+template <class Source>
+inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr_search* log)
+{
+    const std::size_t n = src.size();
+    float max0 = src.kth_largest(ifmr_rank(p.max_percentile, n));
+    float min0 = src.kth_smallest(ifmr_rank(p.min_percentile, n));
+    max0 = max0 > 0.0f ? max0 : 0.0f;
+    min0 = min0 < 0.0f ? min0 : 0.0f;
+    const std::int32_t qmin = signed_qmin(p.num_bits);
+    const std::int32_t qmax = signed_qmax(p.num_bits);
+    const float bound = std::fabs(max0) > std::fabs(min0) ? std::fabs(max0) : std::fabs(min0);
+    const float levels = static_cast<float>(std::fabs(max0) < std::fabs(min0) ? -qmin : qmax);
+    const float range_levels = static_cast<float>(qmax - qmin);
+
+    ifmr_search search;
+    search.max0 = max0;
+    search.min0 = min0;
+    search.ratios = ifmr_ratios(p);
+    search.losses.resize(search.ratios.size());
+    float best_scale = 1.0f;
+    for (std::size_t i = 0; i < search.ratios.size(); ++i)
+    {
+        const float ratio = search.ratios[i];
+        float clip, lo, scale;
+        if (p.asymmetric)
+        {
+            clip = ratio * max0;
+            lo = min0;
+            scale = (clip - min0) / range_levels;
+        }
+        else
+        {
+            clip = ratio * bound;
+            lo = -clip;
+            scale = clip / levels;
+        }
+        scale = scale < flt_eps ? 1.0f : scale;
+        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
+        if (i == 0 || search.losses[i] < search.losses[search.best])
+        {
+            search.best = i;
+            best_scale = scale;
+        }
+    }
+    calibration_result r;
+    r.num_bits = p.num_bits;
+    r.asymmetric = p.asymmetric;
+    const std::int32_t offset =
+      p.asymmetric ? static_cast<std::int32_t>(-std::nearbyint(min0 / best_scale)) + qmin : 0;
+    push_channel(r, best_scale, offset);
+    if (log)
+    {
+        *log = std::move(search);
+    }
+    return r;
+}
+}  // namespace detail
+
+/// @brief IFMR observer (see the file comment). In exact mode memory is 4 bytes per observed value; in
+/// bounded mode a few MiB at most, whatever the number of values.
+class ifmr_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "ifmr";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
+    explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::validate(m_params, where());
+    }
+
+    const ifmr_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    /// Number of values observed.
+    std::size_t count() const noexcept
+    {
+        return m_params.mode == ifmr_mode::exact ? m_data.size() : static_cast<std::size_t>(m_hist.count());
+    }
+
+    /// Adds every element of `batch` (any rank; the data is flattened, as AMCT does).
+    /// @throws value_error if it holds NaN or Inf; the observer is then unchanged.
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        check_batch(x, n);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            m_data.insert(m_data.end(), x, x + n);
+            m_sorted = m_sorted && n == 0;
+        }
+        else
+        {
+            m_hist.add(x, n);
+        }
+        count_batch();
+    }
+
+    /// Adds what `other` observed. @throws value_error if the parameters differ.
+    void merge(const ifmr_observer& other)
+    {
+        check_mergeable(other, same_params(other.m_params));
+        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+        m_sorted = m_sorted && other.m_data.empty();
+        m_hist.merge(other.m_hist);
+        add_batches(other);
+    }
+
+    /// Runs IFMR. @throws value_error if nothing was observed.
+    calibration_result compute(ifmr_search* log = nullptr) const
+    {
+        if (count() == 0)
+        {
+            detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
+        }
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            if (!m_sorted)
+            {
+                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
+                m_sorted = true;
+            }
+            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
+        }
+        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.f64(m_params.max_percentile);
+        w.f64(m_params.min_percentile);
+        w.f64(m_params.search_range_start);
+        w.f64(m_params.search_range_end);
+        w.f64(m_params.search_step);
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            w.f32s(m_data);
+        }
+        else
+        {
+            m_hist.save(w);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    /// @throws state_error for corrupt or foreign state; value_error for invalid parameters or data in it.
+    static ifmr_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        ifmr_params p;
+        p.max_percentile = r.f64();
+        p.min_percentile = r.f64();
+        p.search_range_start = r.f64();
+        p.search_range_end = r.f64();
+        p.search_step = r.f64();
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const std::uint8_t mode = r.u8();
+        if (mode > 1)
+        {
+            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
+        }
+        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
+        ifmr_observer o(p, std::move(layer));
+        if (p.mode == ifmr_mode::exact)
+        {
+            o.m_data = r.f32s();
+            o.check_batch(o.m_data.data(), o.m_data.size());
+        }
+        else
+        {
+            o.m_hist = log_histogram::load(r);
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    bool same_params(const ifmr_params& o) const noexcept
+    {
+        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
+               && o.search_range_start == m_params.search_range_start
+               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
+               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
+               && o.mode == m_params.mode;
+    }
+
+    ifmr_params m_params;
+    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
+    mutable bool m_sorted = true;
+    log_histogram m_hist;  // bounded mode
+};
+}  // namespace amct
+// ---- end amct/algo/ifmr.hpp ----
+// ---- begin amct/algo/max.hpp ----
+// amct/algo/max.hpp: the max (min/max) method: the observed [min, max] per tensor or per channel, turned into
+// scale and offset by choose_qparams' rules (PyTorch MinMaxObserver / PerChannelMinMaxObserver, ONNX Runtime
+// MinMax, TensorRT MinMax; the same arithmetic as AMCT's ARQ and calculate_scale_offset).
+
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+
+namespace amct
+{
+class max_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "max";
+    static constexpr std::uint32_t state_version = 1;
+
+    explicit max_observer(const max_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::require(
+          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
+    }
+
+    const max_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.shape());
+    }
+
+    /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::size_t channels = detail::channel_count(shape, m_params.channels);
+        detail::check_channels(m_ranges.size(), channels, where());
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        check_batch(x, n);
+        m_ranges.resize(channels);
+        detail::for_each_channel_run(x,
+                                     shape,
+                                     m_params.channels,
+                                     [&](std::size_t c, const float* run, std::size_t len)
+                                     {
+                                         kernel::minmax(run, len, m_ranges[c]);
+                                     });
+        count_batch();
+    }
+
+    void merge(const max_observer& other)
+    {
+        check_mergeable(other,
+                        other.m_params.asymmetric == m_params.asymmetric
+                          && other.m_params.num_bits == m_params.num_bits
+                          && other.m_params.channels.channel_wise == m_params.channels.channel_wise
+                          && other.m_params.channels.axis == m_params.channels.axis);
+        if (m_ranges.empty())
+        {
+            m_ranges = other.m_ranges;
+        }
+        else if (!other.m_ranges.empty())
+        {
+            detail::check_channels(m_ranges.size(), other.m_ranges.size(), where());
+            for (std::size_t c = 0; c < m_ranges.size(); ++c)
+            {
+                m_ranges[c].min = std::min(m_ranges[c].min, other.m_ranges[c].min);
+                m_ranges[c].max = std::max(m_ranges[c].max, other.m_ranges[c].max);
+            }
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        if (m_ranges.empty() || m_ranges[0].min > m_ranges[0].max)
+        {
+            detail::throw_error<value_error>(where() + ": max has no calibration data");
+        }
+        calibration_result r;
+        r.num_bits = m_params.num_bits;
+        r.asymmetric = m_params.asymmetric;
+        r.channel_wise = m_params.channels.channel_wise;
+        r.axis = m_params.channels.axis;
+        for (const auto& range : m_ranges)
+        {
+            const auto [s, o] = detail::choose_scale_offset(range.min,
+                                                            range.max,
+                                                            detail::signed_qmin(r.num_bits),
+                                                            detail::signed_qmax(r.num_bits),
+                                                            !r.asymmetric);
+            detail::push_channel(r, s, o);
+        }
+        return r;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.boolean(m_params.channels.channel_wise);
+        w.i64(m_params.channels.axis);
+        w.u64(m_ranges.size());
+        for (const auto& r : m_ranges)
+        {
+            w.f32(r.min);
+            w.f32(r.max);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    static max_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        max_params p;
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        p.channels.channel_wise = r.boolean();
+        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        max_observer o(p, std::move(layer));
+        o.m_ranges.resize(static_cast<std::size_t>(r.u64()));
+        for (auto& range : o.m_ranges)
+        {
+            range.min = r.f32();
+            range.max = r.f32();
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    max_params m_params;
+    std::vector<kernel::minmax_result> m_ranges;  // one per channel
+};
+}  // namespace amct
+// ---- end amct/algo/max.hpp ----
+// ---- end amct/algo.hpp ----
+// ---- begin amct/core.hpp ----
+// amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
+
 // ---- begin amct/version.hpp ----
 // amct/version.hpp: the single source of the library version (CMake parses these lines).
 

@@ -38,18 +38,22 @@ inline void validate_range(float min, float max, const std::string& where)
     }
 }
 
-/// (scale, offset) for one validated range, as AMCT's calculate_scale_offset and process_scale compute them.
-template <class Spec>
-inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
+/// (scale, offset) for one validated range and a signed or unsigned integer range [qmin, qmax], as AMCT's
+/// calculate_scale_offset and process_scale compute them.
+inline std::pair<float, std::int32_t> choose_scale_offset(float min,
+                                                          float max,
+                                                          std::int32_t qmin,
+                                                          std::int32_t qmax,
+                                                          bool symmetric) noexcept
 {
-    if constexpr (Spec::is_symmetric)
+    if (symmetric)
     {
         // B = max(|max|, |min|); L = qmax, or -qmin (128 for int8) when |max| < |min| strictly. The raw range
         // is used (no widening), so a constant negative row [-1, -1] is a tie and gets L = 127 like AMCT.
         const float amax = std::fabs(max);
         const float amin = std::fabs(min);
         const float bound = amax > amin ? amax : amin;
-        const float levels = static_cast<float>(amax < amin ? -Spec::qmin : Spec::qmax);
+        const float levels = static_cast<float>(amax < amin ? -qmin : qmax);
         float scale = bound / levels;
         if (scale < flt_eps)
         {
@@ -57,25 +61,26 @@ inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
         }
         return {scale, 0};
     }
-    else
+    // The range is widened to contain 0; scale = (max' - min') / (qmax - qmin);
+    // offset = round(qmin - min' / scale) in float32 (AMCT: -ceil((2^b - 1) / 2) - min'/scale for int8).
+    // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
+    const float mx = max > 0.0f ? max : 0.0f;
+    const float mn = min < 0.0f ? min : 0.0f;
+    const float scale = (mx - mn) / static_cast<float>(qmax - qmin);
+    if (scale < flt_eps)
     {
-        // The range is widened to contain 0; scale = (max' - min') / (qmax - qmin);
-        // offset = round(qmin - min' / scale) in float32 (AMCT: -ceil((2^b - 1) / 2) - min'/scale for int8).
-        // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
-        const float mx = max > 0.0f ? max : 0.0f;
-        const float mn = min < 0.0f ? min : 0.0f;
-        const float scale = (mx - mn) / static_cast<float>(Spec::qmax - Spec::qmin);
-        if (scale < flt_eps)
-        {
-            return {1.0f, Spec::qmin};
-        }
-        const float offset = std::nearbyint(static_cast<float>(Spec::qmin) - mn / scale);
-        const float clamped =
-          offset < static_cast<float>(Spec::qmin)
-            ? static_cast<float>(Spec::qmin)
-            : (offset > static_cast<float>(Spec::qmax) ? static_cast<float>(Spec::qmax) : offset);
-        return {scale, static_cast<std::int32_t>(clamped)};
+        return {1.0f, qmin};
     }
+    const float offset = std::nearbyint(static_cast<float>(qmin) - mn / scale);
+    const float lo = static_cast<float>(qmin);
+    const float hi = static_cast<float>(qmax);
+    return {scale, static_cast<std::int32_t>(offset < lo ? lo : (offset > hi ? hi : offset))};
+}
+
+template <class Spec>
+inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
+{
+    return choose_scale_offset(min, max, Spec::qmin, Spec::qmax, Spec::is_symmetric);
 }
 }  // namespace detail
 

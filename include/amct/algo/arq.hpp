@@ -1,0 +1,300 @@
+// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
+// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
+// scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
+#pragma once
+
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include <amct/algo/observer.hpp>
+#include <amct/algo/params.hpp>
+#include <amct/algo/result.hpp>
+#include <amct/core/choose_qparams.hpp>
+#include <amct/core/descriptor.hpp>
+#include <amct/core/quantize.hpp>
+#include <amct/core/range.hpp>
+#include <amct/detail/contiguous.hpp>
+
+namespace amct
+{
+/// How a weight tensor stores its output channels.
+enum class weight_layout
+{
+    out_in,  ///< [C_out, C_in/g, k...]: Conv1d/2d/3d (depthwise, grouped), Linear, Gemm with transB = 1
+    in_out_grouped,  ///< [C_in, C_out/g, k...]: ConvTranspose; viewed as [g, C_in/g, C_out/g, k] -> [C_out,
+                     ///< ...]
+    in_out,          ///< [K, N]: MatMul with a constant B, Gemm with transB = 0, Keras Dense (channels last)
+    hwio,            ///< [kh, kw(, kd), C_in, C_out]: TF Conv2D / Conv3D (channels last)
+    hw_depthwise,    ///< [kh, kw, C_in, M]: TF DepthwiseConv2dNative; channels are C_in * M
+    hw_out_in        ///< [kh, kw, C_out, C_in]: TF Conv2DBackpropInput (channels on axis rank - 2)
+};
+
+/// AMCT's rule for a layer type: its weight layout and whether it quantizes weights per channel.
+struct weight_rule
+{
+    bool has_weight = true;  ///< false for AvgPool: the record gets scale_w [1], offset_w [0]
+    weight_layout layout = weight_layout::out_in;
+    bool channel_wise_default = true;  ///< CHANNEL_WISE_TYPES
+    bool channel_wise_allowed =
+      true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
+};
+
+/// @brief The rule for a layer type, in its ONNX, PyTorch, TF or Keras spelling (amct-algorithms.md 5.2, 9).
+/// `trans_b` is ONNX Gemm's attribute. @throws unsupported_error for a type ARQ does not quantize.
+inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+{
+    auto is = [&](std::initializer_list<std::string_view> names)
+    {
+        for (auto n : names)
+        {
+            if (type == n)
+            {
+                return true;
+            }
+        }
+        return false;
+    };
+    if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
+    {
+        return {true, weight_layout::out_in, true, true};
+    }
+    if (is({"ConvTranspose", "ConvTranspose1d", "ConvTranspose2d", "Deconvolution"}))
+    {
+        return {true, weight_layout::in_out_grouped, true, true};
+    }
+    if (is({"Conv2D", "Conv3D"}))
+    {
+        return {true, weight_layout::hwio, true, true};
+    }
+    if (is({"DepthwiseConv2dNative", "DepthwiseConv2D"}))
+    {
+        return {true, weight_layout::hw_depthwise, true, true};
+    }
+    if (is({"Conv2DBackpropInput", "Conv2DTranspose"}))
+    {
+        return {true, weight_layout::hw_out_in, true, true};
+    }
+    if (is({"Linear", "InnerProduct"}))
+    {
+        return {true, weight_layout::out_in, false, false};
+    }
+    if (is({"Gemm"}))
+    {
+        return {true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
+    }
+    if (is({"MatMul", "BatchMatMul", "BatchMatMulV2", "Dense"}))
+    {
+        return {true, weight_layout::in_out, false, false};
+    }
+    if (is({"AvgPool2d", "AveragePool", "AvgPool", "Pooling"}))
+    {
+        return {false, weight_layout::out_in, false, false};
+    }
+    detail::throw_error<unsupported_error>("ARQ has no weight rule for layer type \"" + std::string(type)
+                                           + "\"");
+}
+
+namespace detail
+{
+/// The reshape and permutation that view a weight of `layout` as [C_out, rest]: view `w` as `dims`, transpose
+/// it by `perm`, then the first `channel_dims` axes form C_out.
+struct layout_view
+{
+    std::vector<std::size_t> dims;
+    std::vector<std::size_t> perm;
+    std::size_t channel_dims = 1;
+};
+
+inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
+                                    weight_layout layout,
+                                    std::size_t groups)
+{
+    const std::size_t r = shape.size();
+    auto prod = [&](std::size_t from, std::size_t to)
+    {
+        std::size_t p = 1;
+        for (std::size_t d = from; d < to; ++d)
+        {
+            p *= shape[d];
+        }
+        return p;
+    };
+    auto need_rank = [&](std::size_t lo)
+    {
+        if (r < lo)
+        {
+            throw_error<shape_error>("a weight of this layout needs rank >= " + std::to_string(lo)
+                                     + ", got rank " + std::to_string(r));
+        }
+    };
+    switch (layout)
+    {
+        case weight_layout::out_in:
+            need_rank(1);
+            return {{shape[0], prod(1, r)}, {0, 1}, 1};
+        case weight_layout::in_out_grouped:
+        {
+            need_rank(2);
+            if (groups == 0 || shape[0] % groups != 0)
+            {
+                throw_error<shape_error>("ConvTranspose weight with " + std::to_string(shape[0])
+                                         + " input channels cannot have " + std::to_string(groups)
+                                         + " groups");
+            }
+            // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
+            return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
+        }
+        case weight_layout::in_out:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hwio:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_depthwise:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2] * shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_out_in:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2], shape[r - 1]}, {1, 0, 2}, 1};
+    }
+    return {};
+}
+
+/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix.
+template <class T>
+inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
+{
+    xt::xarray<T> shaped = w;
+    shaped.reshape(v.dims);
+    xt::xarray<T> t = xt::transpose(shaped, v.perm);
+    std::size_t channels = 1;
+    for (std::size_t d = 0; d < v.channel_dims; ++d)
+    {
+        channels *= t.shape()[d];
+    }
+    xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
+    std::copy(t.begin(), t.end(), out.begin());
+    return out;
+}
+
+/// The inverse of to_channel_major: back to the weight's own `shape`.
+template <class T>
+inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
+                                        const layout_view& v,
+                                        const std::vector<std::size_t>& shape)
+{
+    std::vector<std::size_t> permuted(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        permuted[d] = v.dims[v.perm[d]];
+    }
+    xt::xarray<T> t = xt::xarray<T>::from_shape(permuted);
+    std::copy(cm.begin(), cm.end(), t.begin());
+    std::vector<std::size_t> inverse(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        inverse[v.perm[d]] = d;
+    }
+    xt::xarray<T> back = xt::transpose(t, inverse);
+    back.reshape(shape);
+    return back;
+}
+}  // namespace detail
+
+/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
+/// The result's axis is 0 of that view, i.e. the output channel.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// shape_error for a layout the shape cannot have.
+template <class E>
+inline calibration_result arq(const xt::xexpression<E>& weight,
+                              const arq_params& p,
+                              weight_layout layout = weight_layout::out_in,
+                              std::size_t groups = 1,
+                              const std::string& layer = {})
+{
+    const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+                    where,
+                    "weight num_bits",
+                    p.num_bits,
+                    "4, 6, 7 or 8");
+    const xt::xarray<float> w = weight.derived_cast();
+    if (w.size() == 0)
+    {
+        detail::throw_error<value_error>(where + ": the weight is empty");
+    }
+    const std::size_t bad = kernel::first_nonfinite(w.data(), w.size());
+    if (bad != w.size())
+    {
+        detail::throw_error<value_error>(where + ": weight element " + std::to_string(bad)
+                                         + " is not finite");
+    }
+    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
+    const xt::xtensor<float, 2> cm =
+      detail::to_channel_major(w, detail::make_layout_view(shape, layout, groups));
+
+    calibration_result r;
+    r.num_bits = p.num_bits;
+    r.asymmetric = false;
+    r.channel_wise = p.channel_wise;
+    r.axis = 0;
+    const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    if (p.channel_wise)
+    {
+        const channel_ranges_result ranges = channel_ranges(cm, 0);
+        for (std::size_t c = 0; c < cm.shape()[0]; ++c)
+        {
+            const auto [s, o] = detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true);
+            detail::push_channel(r, s, o);
+        }
+    }
+    else
+    {
+        const value_range range = tensor_range(cm);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        detail::push_channel(r, s, o);
+    }
+    return r;
+}
+
+/// Quantized and fake-quantized forms of a weight, in the weight's own layout.
+struct quantized_weight
+{
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
+};
+
+/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout = weight_layout::out_in,
+                                        std::size_t groups = 1)
+{
+    const xt::xarray<float> w = weight.derived_cast();
+    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
+    const auto view = detail::make_layout_view(shape, layout, groups);
+    const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
+    quantized_weight out;
+    dispatch(r.descriptor(),
+             [&](auto spec)
+             {
+                 using S = decltype(spec);
+                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 {
+                     detail::throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                 }
+                 else
+                 {
+                     const auto qp = to_qparams<S>(r);
+                     const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
+                     out.q =
+                       detail::from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
+                 }
+             });
+    return out;
+}
+}  // namespace amct

@@ -1,0 +1,59 @@
+// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+#pragma once
+
+#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <string>   // std::to_string
+
+#include <amct/algo/params.hpp>
+#include <amct/core/qparams.hpp>
+#include <amct/detail/contiguous.hpp>
+
+namespace amct::detail
+{
+/// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
+inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
+{
+    if (!opts.channel_wise)
+    {
+        return 1;
+    }
+    return shape[normalize_axis(opts.axis, shape.size())];
+}
+
+/// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
+template <class F>
+inline void for_each_channel_run(const float* data,
+                                 const std::vector<std::size_t>& shape,
+                                 const channel_options& opts,
+                                 F&& f)
+{
+    if (!opts.channel_wise)
+    {
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        f(std::size_t{0}, data, n);
+        return;
+    }
+    const axis_split s = split_at(shape, normalize_axis(opts.axis, shape.size()));
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        for (std::size_t c = 0; c < s.channels; ++c)
+        {
+            f(c, data + (o * s.channels + c) * s.inner, s.inner);
+        }
+    }
+}
+
+/// Every batch of a channel-wise observer must have the channel count of the first.
+inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
+{
+    if (expected != 0 && expected != got)
+    {
+        throw_error<shape_error>(where + ": the batch has " + std::to_string(got)
+                                 + " channels, earlier batches had " + std::to_string(expected));
+    }
+}
+}  // namespace amct::detail

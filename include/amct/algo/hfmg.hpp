@@ -1,0 +1,409 @@
+// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
+// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
+//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
+//   in
+//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
+//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
+//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
+//       the new range;
+//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
+//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
+//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
+//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
+// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+#pragma once
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::ceil, std::floor, std::ldexp
+#include <cstdint>    // std::int64_t
+#include <numeric>    // std::accumulate
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+#include <amct/algo/observer.hpp>
+#include <amct/algo/params.hpp>
+#include <amct/algo/result.hpp>
+#include <amct/algo/state_io.hpp>
+#include <amct/core/choose_qparams.hpp>
+#include <amct/detail/contiguous.hpp>
+#include <amct/simd/minmax_kernel.hpp>
+
+namespace amct
+{
+/// The histogram HFMG searches, for reports.
+struct hfmg_histogram
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    std::vector<std::int64_t> counts;
+};
+
+namespace detail
+{
+/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float).
+inline void histc(const float* x,
+                  std::size_t n,
+                  float lo,
+                  float hi,
+                  std::vector<std::int64_t>& counts) noexcept
+{
+    const std::size_t bins = counts.size();
+    const float width = hi - lo;
+    if (width < flt_eps)
+    {
+        counts[bins / 2] += static_cast<std::int64_t>(n);
+        return;
+    }
+    const float nb = static_cast<float>(bins);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        const float pos = (x[i] - lo) / width * nb;
+        std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+        b = b >= bins ? bins - 1 : b;
+        ++counts[b];
+    }
+}
+
+/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
+/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
+/// integer.
+inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
+{
+    const std::size_t bins = h.counts.size();
+    std::vector<std::int64_t> out(bins, 0);
+    const double w_old = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    const double w = (static_cast<double>(hi) - lo) / static_cast<double>(bins);
+    if (!(w > 0.0))
+    {
+        out[bins / 2] = std::accumulate(h.counts.begin(), h.counts.end(), std::int64_t{0});
+        return out;
+    }
+    for (std::size_t i = 0; i < bins; ++i)
+    {
+        const std::int64_t c = h.counts[i];
+        if (c == 0)
+        {
+            continue;
+        }
+        const double a = h.min + static_cast<double>(i) * w_old;
+        const double b = a + w_old;
+        auto index = [&](double v)
+        {
+            const double t = std::floor((v - lo) / w);
+            return t < 0.0 ? std::size_t{0} : std::min(static_cast<std::size_t>(t), bins - 1);
+        };
+        const std::size_t i_lo = index(a);
+        const std::size_t i_hi = index(b);
+        if (i_lo == i_hi || !(w_old > 0.0))
+        {
+            out[i_lo] += c;
+            continue;
+        }
+        const double edge = lo + static_cast<double>(i_lo + 1) * w;
+        const auto first = static_cast<std::int64_t>(static_cast<double>(c) * (edge - a) / (b - a));
+        out[i_lo] += first;
+        out[i_hi] += c - first;
+    }
+    return out;
+}
+
+/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
+inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
+{
+    const float lo = std::min(h.min, other.min);
+    const float hi = std::max(h.max, other.max);
+    const auto same = [](float a, float b)
+    {
+        return std::fabs(a - b) < flt_eps;
+    };
+    if (!(same(lo, h.min) && same(hi, h.max)))
+    {
+        h.counts = rebin(h, lo, hi);
+        h.min = lo;
+        h.max = hi;
+    }
+    const std::vector<std::int64_t> add =
+      same(other.min, h.min) && same(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+    for (std::size_t i = 0; i < add.size(); ++i)
+    {
+        h.counts[i] += add[i];
+    }
+}
+
+/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+inline double hfmg_loss(const std::vector<std::int64_t>& counts,
+                        double bin_width,
+                        std::size_t l,
+                        std::size_t r,
+                        int bits)
+{
+    const double levels = std::ldexp(1.0, bits);
+    const double dw = bin_width * static_cast<double>(r - l + 1) / levels;
+    if (dw < static_cast<double>(flt_eps))
+    {
+        return 0.0;
+    }
+    const auto last = static_cast<std::int64_t>(levels) - 1;
+    auto clamp_bin = [&](double v)
+    {
+        const double t = std::floor(v / dw);
+        return t < 0.0 ? std::int64_t{0}
+                       : (t > static_cast<double>(last) ? last : static_cast<std::int64_t>(t));
+    };
+    double loss = 0.0;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        if (counts[i] == 0)
+        {
+            continue;
+        }
+        const double density = static_cast<double>(counts[i]) / bin_width;
+        const auto norm = [&](double a, double e)
+        {
+            return density * (e * e * e - a * a * a) / 3.0;
+        };
+        const double sb = (static_cast<double>(i) - static_cast<double>(l)) * bin_width;
+        const double se = sb + bin_width;
+        const std::int64_t db = clamp_bin(sb);
+        const std::int64_t de = clamp_bin(se);
+        const double cb = (static_cast<double>(db) + 0.5) * dw;
+        const double ce = (static_cast<double>(de) + 0.5) * dw;
+        if (db == de)
+        {
+            loss += norm(sb - cb, se - cb);
+        }
+        else
+        {
+            loss += norm(sb - cb, dw / 2) + static_cast<double>(de - db - 1) * norm(-dw / 2, dw / 2)
+                    + norm(-dw / 2, se - ce);
+        }
+    }
+    return loss;
+}
+
+/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
+{
+    const std::size_t bins = h.counts.size();
+    const double bin_width = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    std::int64_t total = 0;
+    for (auto c : h.counts)
+    {
+        total += c;
+    }
+    const std::int64_t step = std::max<std::int64_t>((total + 99999) / 100000, 1);
+    const auto min_bins = static_cast<std::size_t>(std::ceil(static_cast<double>(bins) / 4.0));
+    std::size_t left = 0, right = bins - 1;
+    std::pair<std::size_t, std::size_t> best{left, right};
+    double best_loss = 0.0;
+    bool have = false;
+    while (right - left > min_bins)
+    {
+        std::size_t nl = left;
+        for (std::int64_t acc = 0; acc < step && nl < right; ++nl)
+        {
+            acc += h.counts[nl];
+        }
+        std::size_t nr = right;
+        for (std::int64_t acc = 0; acc < step && nr > left; --nr)
+        {
+            acc += h.counts[nr];
+        }
+        if (right - nr >= nl - left)
+        {
+            right = nr;
+        }
+        else
+        {
+            left = nl;
+        }
+        const double loss = hfmg_loss(h.counts, bin_width, left, right, bits);
+        if (!have || loss < best_loss)
+        {
+            best = {left, right};
+            best_loss = loss;
+            have = true;
+        }
+    }
+    return best;
+}
+}  // namespace detail
+
+class hfmg_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "hfmg";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
+    /// outside {8, 16}.
+    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        const int b = params.num_of_bins;
+        detail::require(b == 1024 || b == 2048 || b == 4096 || b == 8192,
+                        where(),
+                        "num_of_bins",
+                        b,
+                        "1024, 2048, 4096 or 8192");
+        detail::require(
+          params.num_bits == 8 || params.num_bits == 16, where(), "num_bits", params.num_bits, "8 or 16");
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    const hfmg_histogram& histogram() const noexcept
+    {
+        return m_hist;
+    }
+
+    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
+    /// exactly.
+    /// @throws value_error if data was already observed or the range is not finite and ordered.
+    void reserve_range(float min, float max)
+    {
+        if (!m_hist.counts.empty())
+        {
+            detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
+        }
+        detail::validate_range(min, max, "");
+        m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        check_batch(x, n);
+        if (n > 0)
+        {
+            kernel::minmax_result r;
+            kernel::minmax(x, n, r);
+            hfmg_histogram batch;
+            const bool first = m_hist.counts.empty();
+            batch.min = first ? r.min : std::min(m_hist.min, r.min);
+            batch.max = first ? r.max : std::max(m_hist.max, r.max);
+            batch.counts.assign(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, batch.min, batch.max, batch.counts);
+            if (first)
+            {
+                m_hist = std::move(batch);
+            }
+            else
+            {
+                detail::merge_histogram(m_hist, batch);
+            }
+        }
+        count_batch();
+    }
+
+    void merge(const hfmg_observer& other)
+    {
+        check_mergeable(other,
+                        other.m_params.num_of_bins == m_params.num_of_bins
+                          && other.m_params.asymmetric == m_params.asymmetric
+                          && other.m_params.num_bits == m_params.num_bits);
+        if (m_hist.counts.empty())
+        {
+            m_hist = other.m_hist;
+        }
+        else if (!other.m_hist.counts.empty())
+        {
+            detail::merge_histogram(m_hist, other.m_hist);
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        std::int64_t total = 0;
+        for (auto c : m_hist.counts)
+        {
+            total += c;
+        }
+        if (total == 0)
+        {
+            detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
+        }
+        const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
+        const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
+        const float clip_min = m_hist.min + static_cast<float>(l) * w;
+        const float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        calibration_result res;
+        res.num_bits = m_params.num_bits;
+        res.asymmetric = m_params.asymmetric;
+        const auto [s, o] = detail::choose_scale_offset(clip_min,
+                                                        clip_max,
+                                                        detail::signed_qmin(res.num_bits),
+                                                        detail::signed_qmax(res.num_bits),
+                                                        !res.asymmetric);
+        detail::push_channel(res, s, o);
+        return res;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.u32(static_cast<std::uint32_t>(m_params.num_of_bins));
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.f32(m_hist.min);
+        w.f32(m_hist.max);
+        w.u64(m_hist.counts.size());
+        for (auto c : m_hist.counts)
+        {
+            w.i64(c);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    static hfmg_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        hfmg_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        hfmg_observer o(p, std::move(layer));
+        o.m_hist.min = r.f32();
+        o.m_hist.max = r.f32();
+        const std::uint64_t n = r.u64();
+        if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
+        {
+            state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
+                               + std::to_string(p.num_of_bins));
+        }
+        o.m_hist.counts.resize(static_cast<std::size_t>(n));
+        for (auto& c : o.m_hist.counts)
+        {
+            c = r.i64();
+            if (c < 0)
+            {
+                state_reader::fail("HFMG histogram has a negative count");
+            }
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    hfmg_params m_params;
+    hfmg_histogram m_hist;
+};
+}  // namespace amct

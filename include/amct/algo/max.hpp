@@ -1,0 +1,157 @@
+// amct/algo/max.hpp: the max (min/max) method: the observed [min, max] per tensor or per channel, turned into
+// scale and offset by choose_qparams' rules (PyTorch MinMaxObserver / PerChannelMinMaxObserver, ONNX Runtime
+// MinMax, TensorRT MinMax; the same arithmetic as AMCT's ARQ and calculate_scale_offset).
+#pragma once
+
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+#include <amct/algo/channels.hpp>
+#include <amct/algo/observer.hpp>
+#include <amct/algo/result.hpp>
+#include <amct/algo/state_io.hpp>
+#include <amct/core/choose_qparams.hpp>
+#include <amct/simd/minmax_kernel.hpp>
+
+namespace amct
+{
+class max_observer : public observer_base
+{
+public:
+    static constexpr const char* algorithm = "max";
+    static constexpr std::uint32_t state_version = 1;
+
+    explicit max_observer(const max_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::require(
+          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
+    }
+
+    const max_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.shape());
+    }
+
+    /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::size_t channels = detail::channel_count(shape, m_params.channels);
+        detail::check_channels(m_ranges.size(), channels, where());
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        check_batch(x, n);
+        m_ranges.resize(channels);
+        detail::for_each_channel_run(x,
+                                     shape,
+                                     m_params.channels,
+                                     [&](std::size_t c, const float* run, std::size_t len)
+                                     {
+                                         kernel::minmax(run, len, m_ranges[c]);
+                                     });
+        count_batch();
+    }
+
+    void merge(const max_observer& other)
+    {
+        check_mergeable(other,
+                        other.m_params.asymmetric == m_params.asymmetric
+                          && other.m_params.num_bits == m_params.num_bits
+                          && other.m_params.channels.channel_wise == m_params.channels.channel_wise
+                          && other.m_params.channels.axis == m_params.channels.axis);
+        if (m_ranges.empty())
+        {
+            m_ranges = other.m_ranges;
+        }
+        else if (!other.m_ranges.empty())
+        {
+            detail::check_channels(m_ranges.size(), other.m_ranges.size(), where());
+            for (std::size_t c = 0; c < m_ranges.size(); ++c)
+            {
+                m_ranges[c].min = std::min(m_ranges[c].min, other.m_ranges[c].min);
+                m_ranges[c].max = std::max(m_ranges[c].max, other.m_ranges[c].max);
+            }
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        if (m_ranges.empty() || m_ranges[0].min > m_ranges[0].max)
+        {
+            detail::throw_error<value_error>(where() + ": max has no calibration data");
+        }
+        calibration_result r;
+        r.num_bits = m_params.num_bits;
+        r.asymmetric = m_params.asymmetric;
+        r.channel_wise = m_params.channels.channel_wise;
+        r.axis = m_params.channels.axis;
+        for (const auto& range : m_ranges)
+        {
+            const auto [s, o] = detail::choose_scale_offset(range.min,
+                                                            range.max,
+                                                            detail::signed_qmin(r.num_bits),
+                                                            detail::signed_qmax(r.num_bits),
+                                                            !r.asymmetric);
+            detail::push_channel(r, s, o);
+        }
+        return r;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        w.boolean(m_params.asymmetric);
+        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        w.boolean(m_params.channels.channel_wise);
+        w.i64(m_params.channels.axis);
+        w.u64(m_ranges.size());
+        for (const auto& r : m_ranges)
+        {
+            w.f32(r.min);
+            w.f32(r.max);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    static max_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        max_params p;
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        p.channels.channel_wise = r.boolean();
+        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        max_observer o(p, std::move(layer));
+        o.m_ranges.resize(static_cast<std::size_t>(r.u64()));
+        for (auto& range : o.m_ranges)
+        {
+            range.min = r.f32();
+            range.max = r.f32();
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    max_params m_params;
+    std::vector<kernel::minmax_result> m_ranges;  // one per channel
+};
+}  // namespace amct

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 what=${1:-test}
-packages=(g++ cmake make python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
+packages=(g++ cmake make git python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
 case "$what" in
 build) ;;
 test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14) ;;
@@ -22,5 +22,5 @@ if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh test
-weights=$(scripts/fetch_models.sh)
+# The real weights only feed the example test; without npm or network the rest of the suite still runs.
+weights=$(scripts/fetch_models.sh) || { echo "test.sh: warning: could not fetch the MobileNetV2 weights; example_quantize_tensors is skipped" >&2; weights=""; }
 jobs=$(nproc)
 
 run() {  # run <build dir> <cmake options...>

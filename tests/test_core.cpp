@@ -389,6 +389,28 @@ TEST_SUITE("quantize over expressions")
         xt::xtensor<float, 2> inplace = x;
         amct::fake_quantize(inplace, qp, inplace);
         CHECK(xt::all(xt::equal(inplace, expected)));
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::dequantize(xt::xtensor<int, 1>{200, -1}, amct::qparams<sym8>{0.5f, 0});
+                   }),
+                 "amct: value error: dequantize: element 0 = 200 is not an integer in [-128, 127]");
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::dequantize(xt::xtensor<float, 1>{1.0f, 2.5f}, amct::qparams<sym8>{0.5f, 0});
+                   }),
+                 "amct: value error: dequantize: element 1 = 2.5 is not an integer in [-128, 127]");
+        CHECK(
+          xt::all(xt::equal(amct::dequantize(xt::xtensor<int, 1>{-128, 127}, amct::qparams<sym8>{0.5f, 0}),
+                            xt::xtensor<float, 1>{-64.0f, 63.5f})));
+        // a range wider than FLT_MAX still gives a finite scale
+        CHECK(std::isfinite(amct::choose_qparams<asym8>({-3e38f, 3e38f}).scale));
+        // expressions that claim a data interface they cannot provide are evaluated instead
+        xt::xtensor<float, 2> cm = {{1.0f, 2.0f}, {3.0f, 4.0f}};
+        CHECK(xt::all(xt::equal(
+          amct::fake_quantize(xt::ravel<xt::layout_type::column_major>(cm), amct::qparams<sym8>{1.0f, 0}),
+          xt::xtensor<float, 1>{1.0f, 3.0f, 2.0f, 4.0f})));
         xt::xtensor<std::int8_t, 2> wrong = xt::xtensor<std::int8_t, 2>::from_shape({8, 6});
         CHECK_EQ(
           error_of(

@@ -28,6 +28,11 @@ using a8_recip = amct::quant_spec<amct::int8,
                                   amct::per_tensor,
                                   amct::round_half_to_even,
                                   amct::multiply_by_reciprocal>;
+// Custom precisions with other storage types take the generic (non-packing) store and load.
+using u16c = amct::quant_spec<amct::precision<std::uint16_t, 0, 65535>, amct::asymmetric, amct::per_tensor>;
+using i32c =
+  amct::quant_spec<amct::precision<std::int32_t, -1000000, 1000000>, amct::asymmetric, amct::per_tensor>;
+using charc = amct::quant_spec<amct::precision<char, -100, 100>, amct::symmetric, amct::per_tensor>;
 using u8_away_recip = amct::quant_spec<amct::uint8,
                                        amct::asymmetric,
                                        amct::per_tensor,
@@ -88,7 +93,10 @@ TEST_CASE_TEMPLATE("kernel: SIMD equals the scalar reference for every length 0.
                    a16,
                    s8_away,
                    a8_recip,
-                   u8_away_recip)
+                   u8_away_recip,
+                   u16c,
+                   i32c,
+                   charc)
 {
     const float scales[] = {0.25f, 1.0f / 127.0f, 0.0173f, 3.7f, 1e-3f};
     for (std::size_t n = 0; n <= 257; ++n)

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fmt=$(command -v clang-format-14 || command -v clang-format)
-mapfile -t files < <(git ls-files -co --exclude-standard 'include/*.hpp' 'tests/*.hpp' 'tests/*.cpp' 'examples/*.cpp' 'examples/*.hpp' 'bench/*.cpp')
-"$fmt" --dry-run --Werror "${files[@]}"
-echo "check_format: ${#files[@]} files formatted"
+files=$(find include tests examples bench -name '*.hpp' -o -name '*.cpp' | sort)
+[ -n "$files" ] || { echo "check_format: no sources found" >&2; exit 1; }
+# shellcheck disable=SC2086
+"$fmt" --dry-run --Werror $files </dev/null
+echo "check_format: $(echo "$files" | wc -l) files formatted"

@@ -60,6 +60,8 @@ public:
     }
 };
 
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 template <class Error>
@@ -74,4 +76,5 @@ template <class Error>
 #endif
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct

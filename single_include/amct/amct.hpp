@@ -39,14 +39,6 @@
 #include <utility>  // std::move
 #include <vector>   // std::vector
 
-// ---- begin amct/error.hpp ----
-// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
-
-#include <cstdio>     // std::fputs
-#include <cstdlib>    // std::abort
-#include <stdexcept>  // std::runtime_error
-#include <string>     // std::string
-
 // ---- begin amct/config.hpp ----
 // amct/config.hpp: feature switches. Define them before including amct, or through the CMake options.
 
@@ -61,7 +53,51 @@
 #if !defined(AMCT_NO_EXCEPTIONS) && !defined(__cpp_exceptions)
 #define AMCT_NO_EXCEPTIONS
 #endif
+
+/// AMCT_ABI: the inline namespace that holds every function whose machine code depends on the instruction set
+/// (the SIMD kernels and everything that inlines them). Translation units built with different -m flags or
+/// AMCT_USE_XSIMD values therefore use distinct symbols instead of silently sharing one (an ODR violation
+/// that could run AVX2 code on a CPU without it). Exceptions, policies, parameters and results are outside
+/// it.
+#if !AMCT_USE_XSIMD
+#define AMCT_ABI_ISA scalar
+#elif defined(__AVX512BW__)
+#define AMCT_ABI_ISA avx512bw
+#elif defined(__AVX512F__)
+#define AMCT_ABI_ISA avx512f
+#elif defined(__AVX2__) && defined(__FMA__)
+#define AMCT_ABI_ISA fma3_avx2
+#elif defined(__AVX2__)
+#define AMCT_ABI_ISA avx2
+#elif defined(__AVX__)
+#define AMCT_ABI_ISA avx
+#elif defined(__SSE4_2__)
+#define AMCT_ABI_ISA sse4_2
+#elif defined(__SSE4_1__)
+#define AMCT_ABI_ISA sse4_1
+#elif defined(__SSSE3__)
+#define AMCT_ABI_ISA ssse3
+#elif defined(__SSE3__)
+#define AMCT_ABI_ISA sse3
+#elif defined(__SSE2__)
+#define AMCT_ABI_ISA sse2
+#elif defined(__ARM_NEON)
+#define AMCT_ABI_ISA neon
+#else
+#define AMCT_ABI_ISA generic
+#endif
+#define AMCT_ABI_CAT2(a, b) a##_##b
+#define AMCT_ABI_CAT(a, b) AMCT_ABI_CAT2(a, b)
+#define AMCT_ABI AMCT_ABI_CAT(abi_v0, AMCT_ABI_ISA)
 // ---- end amct/config.hpp ----
+// ---- begin amct/error.hpp ----
+// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
+
+#include <cstdio>     // std::fputs
+#include <cstdlib>    // std::abort
+#include <stdexcept>  // std::runtime_error
+#include <string>     // std::string
+
 
 namespace amct
 {
@@ -115,6 +151,8 @@ public:
     }
 };
 
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 template <class Error>
@@ -129,6 +167,7 @@ template <class Error>
 #endif
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/error.hpp ----
 // ---- begin amct/simd/finite_kernel.hpp ----
@@ -150,7 +189,11 @@ template <class Error>
 #endif
 #endif
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 #if AMCT_USE_XSIMD
 /// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
@@ -168,10 +211,16 @@ inline const char* arch_name() noexcept
     return "scalar";
 }
 #endif
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/simd/arch.hpp ----
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Index of the first element of x[0, n) that is NaN or +-Inf, or n if all are finite.
 inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
@@ -203,10 +252,14 @@ inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
     }
     return n;
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/simd/finite_kernel.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The layer name and batch count every observer carries, for its error messages.
 class observer_base
@@ -290,6 +343,7 @@ inline void require(bool ok,
     }
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/observer.hpp ----
 // ---- begin amct/algo/params.hpp ----
@@ -299,7 +353,10 @@ inline void require(bool ok,
 
 #include <cstddef>  // std::ptrdiff_t
 
+
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// Where the channel axis is, for methods that can calibrate per channel.
 struct channel_options
@@ -384,6 +441,7 @@ struct mse_params
     int num_bits = 8;
     channel_options channels;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/params.hpp ----
 // ---- begin amct/algo/result.hpp ----
@@ -408,7 +466,10 @@ struct mse_params
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::is_integral_v, std::is_same_v
 
+
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 // ---- precision: storage type and representable range [qmin, qmax] (gemmlowp's OperandRange idea) ----
 
@@ -422,6 +483,9 @@ struct precision
     static_assert(QMin < QMax, "amct: precision<Storage, QMin, QMax>: QMin must be less than QMax");
     static_assert(QMin >= std::numeric_limits<Storage>::min() && QMax <= std::numeric_limits<Storage>::max(),
                   "amct: precision<Storage, QMin, QMax>: the range must fit the storage type");
+    static_assert(
+      std::int64_t{QMax} - QMin < (std::int64_t{1} << 24),
+      "amct: precision<Storage, QMin, QMax>: at most 2^24 levels (the kernels clamp exactly in float32)");
 
     using storage_type = Storage;
     static constexpr std::int32_t qmin = QMin;
@@ -595,10 +659,13 @@ using with_granularity_t = quant_spec<typename Spec::precision_type,
                                       Granularity,
                                       typename Spec::rounding_type,
                                       typename Spec::scaling_type>;
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/policies.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
 /// (num_bits, asymmetric, channel_wise).
@@ -656,6 +723,7 @@ inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
                                                    + " (supported: 4, 6, 7, 8, 16)");
     }
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/descriptor.hpp ----
 // ---- begin amct/core/qparams.hpp ----
@@ -677,6 +745,8 @@ inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
 
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// round(v): ties to even. Assumes the default floating-point environment (FE_TONEAREST), as PyTorch and
 /// FBGEMM do.
@@ -770,6 +840,7 @@ inline float fake_quantize(float x, const element_params& p) noexcept
     return quantize_shifted<Spec>(x, p) * p.scale;
 }
 }  // namespace reference
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/reference.hpp ----
 // ---- begin amct/detail/xtensor.hpp ----
@@ -793,6 +864,8 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 // ---- end amct/detail/xtensor.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters: x ~= scale * (q - offset) (AMCT's "offset" is ONNX's zero_point).
 /// Primary template: per_tensor.
@@ -895,10 +968,13 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
     }
     return axis;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/qparams.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
 /// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and (qmax - offset) *
@@ -970,6 +1046,7 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
     }
     return qp;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/result.hpp ----
 // ---- begin amct/core/choose_qparams.hpp ----
@@ -984,6 +1061,8 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
 
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
 inline constexpr float flt_eps = 1.192092896e-7f;
@@ -1039,7 +1118,12 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
     const float mx = max > 0.0f ? max : 0.0f;
     const float mn = min < 0.0f ? min : 0.0f;
-    const float scale = (mx - mn) / static_cast<float>(qmax - qmin);
+    // float32 as in AMCT; the difference goes through double only when it would overflow float (|range| >
+    // FLT_MAX)
+    const float diff = mx - mn;
+    const float levels = static_cast<float>(qmax - qmin);
+    const float scale =
+      std::isfinite(diff) ? diff / levels : static_cast<float>((static_cast<double>(mx) - mn) / levels);
     if (scale < flt_eps)
     {
         return {1.0f, qmin};
@@ -1098,6 +1182,7 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
     }
     return qp;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/choose_qparams.hpp ----
 // ---- begin amct/core/quantize.hpp ----
@@ -1106,6 +1191,7 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 // the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
 
 #include <algorithm>  // std::equal
+#include <cmath>      // std::floor
 #include <cstddef>    // std::size_t
 #include <vector>     // std::vector
 
@@ -1116,11 +1202,16 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
 #include <cstddef>      // std::size_t
-#include <type_traits>  // std::is_same_v, std::decay_t
+#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
+#include <utility>      // std::declval
 #include <vector>       // std::vector
 
 
-namespace amct::detail
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 template <class T>
 struct is_std_array : std::false_type
@@ -1148,11 +1239,27 @@ struct result_container<E, T, std::array<I, N>>
 template <class E, class T>
 using result_container_t = typename result_container<E, T>::type;
 
+/// True if E's data() and data_offset() can be called (some expressions report a data interface they lack).
+template <class E, class = void>
+struct has_usable_data : std::false_type
+{
+};
+
+template <class E>
+struct has_usable_data<
+  E,
+  std::void_t<decltype(std::declval<const E&>().data() + std::declval<const E&>().data_offset()),
+              decltype(std::declval<const typename E::storage_type&>().data())>>
+  : std::bool_constant<xt::has_data_interface<E>::value
+                       && std::is_pointer_v<decltype(std::declval<const typename E::storage_type&>().data())>>
+{
+};
+
 /// True if `e` exposes row-major contiguous storage (a container, or a view such as a leading slice).
 template <class E>
 inline bool is_row_major_contiguous(const E& e)
 {
-    if constexpr (xt::has_data_interface<E>::value)
+    if constexpr (has_usable_data<E>::value)
     {
         const auto& shape = e.shape();
         const auto& strides = e.strides();
@@ -1183,7 +1290,7 @@ public:
     explicit contiguous_data(const E& e)
       : m_shape(e.shape().begin(), e.shape().end())
     {
-        if constexpr (xt::has_data_interface<E>::value && std::is_same_v<typename E::value_type, T>)
+        if constexpr (has_usable_data<E>::value && std::is_same_v<typename E::value_type, T>)
         {
             if (is_row_major_contiguous(e))
             {
@@ -1262,7 +1369,9 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
     }
     return s;
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/detail/contiguous.hpp ----
 // ---- begin amct/simd/quantize_kernel.hpp ----
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
@@ -1276,7 +1385,17 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 #include <type_traits>  // std::is_base_of_v, std::is_same_v
 
 
-namespace amct::kernel
+// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Parameters shared by every element (per tensor, or one channel's run of elements).
 struct uniform_params
@@ -1404,8 +1523,12 @@ inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>
 template <class Storage, class Arch>
 inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
 {
+    constexpr bool packable =
+      std::is_same_v<
+        Storage,
+        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
 #if defined(__AVX512BW__)
-    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
     {
         for (int k = 0; k < 4; ++k)
         {
@@ -1427,7 +1550,7 @@ inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
     }
 #endif
 #if defined(__AVX2__)
-    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
     {
         // packs work per 128-bit lane; the permutation restores element order.
         const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
@@ -1448,7 +1571,7 @@ inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
     }
 #endif
 #if defined(__SSE2__)
-    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
     {
         const __m128i ab = _mm_packs_epi32(b[0], b[1]);
         const __m128i cd = _mm_packs_epi32(b[2], b[3]);
@@ -1484,8 +1607,9 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
 {
     constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
     constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
 #if defined(__AVX512BW__)
-    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -1499,7 +1623,7 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
     }
 #endif
 #if defined(__AVX2__)
-    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -1513,7 +1637,7 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
     }
 #endif
 #if defined(__SSE2__)
-    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -1621,10 +1745,18 @@ inline void fake_quantize(const float* x, float* y, std::size_t n, const Params&
         y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
     }
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 // ---- end amct/simd/quantize_kernel.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 namespace detail
 {
@@ -1748,6 +1880,28 @@ inline void apply_into(const contiguous_data<typename Op::input_type>& in, const
     apply<Op>(in, qp, out.data() + out.data_offset());
 }
 
+/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
+/// value that the storage type cannot represent is an error, not a silent wrap-around.
+template <class Spec, class E>
+inline void check_quantized_input(const E& e)
+{
+    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
+    {
+        std::size_t i = 0;
+        for (auto it = e.begin(); it != e.end(); ++it, ++i)
+        {
+            const auto v = static_cast<double>(*it);
+            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
+            {
+                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
+                                         + float_to_string(static_cast<float>(v)) + " is not an integer in ["
+                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
+                                         + "]");
+            }
+        }
+    }
+}
+
 template <class Op, class Spec, class E>
 inline auto apply_new(const E& e, const qparams<Spec>& qp)
 {
@@ -1777,11 +1931,12 @@ inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& ou
     detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 
-/// @brief x = (q - offset) * scale elementwise.
+/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
 /// @return a row-major float container with the shape of `e`.
 template <class Spec, class E>
 inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
+    detail::check_quantized_input<Spec>(e.derived_cast());
     return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
 }
 
@@ -1790,6 +1945,7 @@ template <class Spec, class E, class O>
 inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
 {
     using storage = typename Spec::storage_type;
+    detail::check_quantized_input<Spec>(e.derived_cast());
     detail::apply_into<detail::dequantize_op<Spec>>(
       detail::contiguous_data<storage>(e.derived_cast()), qp, out);
 }
@@ -1810,6 +1966,7 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
     detail::apply_into<detail::fake_quantize_op<Spec>>(
       detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/quantize.hpp ----
 // ---- begin amct/core/range.hpp ----
@@ -1827,7 +1984,11 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
 #include <limits>   // std::numeric_limits
 
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Result of minmax. An empty input gives min = +inf, max = -inf. When `has_nan` is set, min and max are
 /// unspecified (callers reject such data). +-0.0 compare equal, so which zero is reported is unspecified.
@@ -1878,10 +2039,14 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
         r.max = v > r.max ? v : r.max;
     }
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/simd/minmax_kernel.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief [min, max] over all elements of `e`.
 /// @throws value_error if `e` is empty or contains NaN.
@@ -1963,10 +2128,13 @@ inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, st
     const channel_ranges_result r = channel_ranges(e, axis);
     return choose_qparams<Spec>(r.min, r.max, axis);
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/range.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// How a weight tensor stores its output channels.
 enum class weight_layout
@@ -2246,6 +2414,7 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              });
     return out;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/arq.hpp ----
 // ---- begin amct/algo/channels.hpp ----
@@ -2255,7 +2424,11 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
 #include <string>   // std::to_string
 
 
-namespace amct::detail
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
 inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
@@ -2303,7 +2476,9 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
                                  + " channels, earlier batches had " + std::to_string(expected));
     }
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/algo/channels.hpp ----
 // ---- begin amct/algo/hfmg.hpp ----
 // amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
@@ -2344,6 +2519,8 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
 
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 namespace detail
 {
@@ -2615,10 +2792,13 @@ private:
     std::size_t m_pos = 0;
     std::size_t m_end = 0;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/state_io.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The histogram HFMG searches, for reports.
 struct hfmg_histogram
@@ -2995,6 +3175,7 @@ private:
     hfmg_params m_params;
     hfmg_histogram m_hist;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/hfmg.hpp ----
 // ---- begin amct/algo/ifmr.hpp ----
@@ -3040,6 +3221,8 @@ private:
 
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 class log_histogram
 {
@@ -3275,6 +3458,7 @@ private:
     std::unique_ptr<raw_bin[]> m_blocks[block_count];
     std::uint64_t m_count = 0;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/log_histogram.hpp ----
 // ---- begin amct/detail/radix_sort.hpp ----
@@ -3286,7 +3470,12 @@ private:
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
-namespace amct::detail
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 /// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
 inline std::uint32_t float_key(float v) noexcept
@@ -3343,10 +3532,14 @@ inline void radix_sort(std::vector<float>& v)
         v[i] = key_float(a[i]);
     }
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 // ---- end amct/detail/radix_sort.hpp ----
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The search IFMR ran, for logs and reports.
 struct ifmr_search
@@ -3816,6 +4009,7 @@ private:
     mutable bool m_sorted = true;
     log_histogram m_hist;  // bounded mode
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/ifmr.hpp ----
 // ---- begin amct/algo/max.hpp ----
@@ -3828,6 +4022,8 @@ private:
 
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 class max_observer : public observer_base
 {
@@ -3968,6 +4164,7 @@ private:
     max_params m_params;
     std::vector<kernel::minmax_result> m_ranges;  // one per channel
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/max.hpp ----
 // ---- end amct/algo.hpp ----

@@ -11,6 +11,7 @@
 #include <amct/algo/observer.hpp>
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
+#include <amct/config.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/core/descriptor.hpp>
 #include <amct/core/quantize.hpp>
@@ -18,6 +19,8 @@
 #include <amct/detail/contiguous.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// How a weight tensor stores its output channels.
 enum class weight_layout
@@ -297,4 +300,5 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              });
     return out;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

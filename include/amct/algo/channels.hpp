@@ -5,10 +5,15 @@
 #include <string>   // std::to_string
 
 #include <amct/algo/params.hpp>
+#include <amct/config.hpp>
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 
-namespace amct::detail
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
 inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
@@ -56,4 +61,6 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
                                  + " channels, earlier batches had " + std::to_string(expected));
     }
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -25,11 +25,14 @@
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The histogram HFMG searches, for reports.
 struct hfmg_histogram
@@ -406,4 +409,5 @@ private:
     hfmg_params m_params;
     hfmg_histogram m_hist;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -27,11 +27,14 @@
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/detail/radix_sort.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The search IFMR ran, for logs and reports.
 struct ifmr_search
@@ -501,4 +504,5 @@ private:
     mutable bool m_sorted = true;
     log_histogram m_hist;  // bounded mode
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -16,8 +16,11 @@
 #include <vector>     // std::vector
 
 #include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 class log_histogram
 {
@@ -253,4 +256,5 @@ private:
     std::unique_ptr<raw_bin[]> m_blocks[block_count];
     std::uint64_t m_count = 0;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -10,10 +10,13 @@
 #include <amct/algo/observer.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 class max_observer : public observer_base
 {
@@ -154,4 +157,5 @@ private:
     max_params m_params;
     std::vector<kernel::minmax_result> m_ranges;  // one per channel
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -18,10 +18,13 @@
 #include <utility>  // std::move
 #include <vector>   // std::vector
 
+#include <amct/config.hpp>
 #include <amct/error.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The layer name and batch count every observer carries, for its error messages.
 class observer_base
@@ -105,4 +108,5 @@ inline void require(bool ok,
     }
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct

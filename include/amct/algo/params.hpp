@@ -5,7 +5,11 @@
 
 #include <cstddef>  // std::ptrdiff_t
 
+#include <amct/config.hpp>
+
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// Where the channel axis is, for methods that can calibrate per channel.
 struct channel_options
@@ -90,4 +94,5 @@ struct mse_params
     int num_bits = 8;
     channel_options channels;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

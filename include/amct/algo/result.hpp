@@ -6,10 +6,13 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
+#include <amct/config.hpp>
 #include <amct/core/descriptor.hpp>
 #include <amct/core/qparams.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
 /// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and (qmax - offset) *
@@ -81,4 +84,5 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
     }
     return qp;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

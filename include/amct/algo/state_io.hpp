@@ -16,6 +16,8 @@
 
 namespace amct
 {
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
@@ -286,4 +288,5 @@ private:
     std::size_t m_pos = 0;
     std::size_t m_end = 0;
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -8,9 +8,12 @@
 #include <string>   // std::string
 #include <utility>  // std::pair
 
+#include <amct/config.hpp>
 #include <amct/core/qparams.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
 inline constexpr float flt_eps = 1.192092896e-7f;
@@ -66,7 +69,12 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
     const float mx = max > 0.0f ? max : 0.0f;
     const float mn = min < 0.0f ? min : 0.0f;
-    const float scale = (mx - mn) / static_cast<float>(qmax - qmin);
+    // float32 as in AMCT; the difference goes through double only when it would overflow float (|range| >
+    // FLT_MAX)
+    const float diff = mx - mn;
+    const float levels = static_cast<float>(qmax - qmin);
+    const float scale =
+      std::isfinite(diff) ? diff / levels : static_cast<float>((static_cast<double>(mx) - mn) / levels);
     if (scale < flt_eps)
     {
         return {1.0f, qmin};
@@ -125,4 +133,5 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
     }
     return qp;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -9,6 +9,8 @@
 
 namespace amct
 {
+inline namespace AMCT_ABI
+{
 /// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
 /// (num_bits, asymmetric, channel_wise).
 struct quant_descriptor
@@ -65,4 +67,5 @@ inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
                                                    + " (supported: 4, 6, 7, 8, 16)");
     }
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -6,7 +6,11 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::is_integral_v, std::is_same_v
 
+#include <amct/config.hpp>
+
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 // ---- precision: storage type and representable range [qmin, qmax] (gemmlowp's OperandRange idea) ----
 
@@ -20,6 +24,9 @@ struct precision
     static_assert(QMin < QMax, "amct: precision<Storage, QMin, QMax>: QMin must be less than QMax");
     static_assert(QMin >= std::numeric_limits<Storage>::min() && QMax <= std::numeric_limits<Storage>::max(),
                   "amct: precision<Storage, QMin, QMax>: the range must fit the storage type");
+    static_assert(
+      std::int64_t{QMax} - QMin < (std::int64_t{1} << 24),
+      "amct: precision<Storage, QMin, QMax>: at most 2^24 levels (the kernels clamp exactly in float32)");
 
     using storage_type = Storage;
     static constexpr std::int32_t qmin = QMin;
@@ -193,4 +200,5 @@ using with_granularity_t = quant_spec<typename Spec::precision_type,
                                       Granularity,
                                       typename Spec::rounding_type,
                                       typename Spec::scaling_type>;
+}  // namespace AMCT_ABI
 }  // namespace amct

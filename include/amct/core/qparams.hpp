@@ -15,6 +15,8 @@
 
 namespace amct
 {
+inline namespace AMCT_ABI
+{
 /// @brief Quantization parameters: x ~= scale * (q - offset) (AMCT's "offset" is ONNX's zero_point).
 /// Primary template: per_tensor.
 template <class Spec, class Granularity = typename Spec::granularity_type>
@@ -116,4 +118,5 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
     }
     return axis;
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

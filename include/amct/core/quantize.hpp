@@ -4,14 +4,18 @@
 #pragma once
 
 #include <algorithm>  // std::equal
+#include <cmath>      // std::floor
 #include <cstddef>    // std::size_t
 #include <vector>     // std::vector
 
+#include <amct/config.hpp>
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/simd/quantize_kernel.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 namespace detail
 {
@@ -135,6 +139,28 @@ inline void apply_into(const contiguous_data<typename Op::input_type>& in, const
     apply<Op>(in, qp, out.data() + out.data_offset());
 }
 
+/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
+/// value that the storage type cannot represent is an error, not a silent wrap-around.
+template <class Spec, class E>
+inline void check_quantized_input(const E& e)
+{
+    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
+    {
+        std::size_t i = 0;
+        for (auto it = e.begin(); it != e.end(); ++it, ++i)
+        {
+            const auto v = static_cast<double>(*it);
+            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
+            {
+                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
+                                         + float_to_string(static_cast<float>(v)) + " is not an integer in ["
+                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
+                                         + "]");
+            }
+        }
+    }
+}
+
 template <class Op, class Spec, class E>
 inline auto apply_new(const E& e, const qparams<Spec>& qp)
 {
@@ -164,11 +190,12 @@ inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& ou
     detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
 
-/// @brief x = (q - offset) * scale elementwise.
+/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
 /// @return a row-major float container with the shape of `e`.
 template <class Spec, class E>
 inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
 {
+    detail::check_quantized_input<Spec>(e.derived_cast());
     return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
 }
 
@@ -177,6 +204,7 @@ template <class Spec, class E, class O>
 inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
 {
     using storage = typename Spec::storage_type;
+    detail::check_quantized_input<Spec>(e.derived_cast());
     detail::apply_into<detail::dequantize_op<Spec>>(
       detail::contiguous_data<storage>(e.derived_cast()), qp, out);
 }
@@ -197,4 +225,5 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
     detail::apply_into<detail::fake_quantize_op<Spec>>(
       detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

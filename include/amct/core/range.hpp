@@ -5,11 +5,14 @@
 #include <string>   // std::to_string
 #include <utility>  // std::pair
 
+#include <amct/config.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// @brief [min, max] over all elements of `e`.
 /// @throws value_error if `e` is empty or contains NaN.
@@ -91,4 +94,5 @@ inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, st
     const channel_ranges_result r = channel_ranges(e, axis);
     return choose_qparams<Spec>(r.min, r.max, axis);
 }
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -5,9 +5,12 @@
 #include <cmath>    // std::nearbyint, std::round, std::isnan
 #include <cstdint>  // std::int32_t
 
+#include <amct/config.hpp>
 #include <amct/core/policies.hpp>
 
 namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// round(v): ties to even. Assumes the default floating-point environment (FE_TONEAREST), as PyTorch and
 /// FBGEMM do.
@@ -101,4 +104,5 @@ inline float fake_quantize(float x, const element_params& p) noexcept
     return quantize_shifted<Spec>(x, p) * p.scale;
 }
 }  // namespace reference
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -5,12 +5,18 @@
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
 #include <cstddef>      // std::size_t
-#include <type_traits>  // std::is_same_v, std::decay_t
+#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
+#include <utility>      // std::declval
 #include <vector>       // std::vector
 
+#include <amct/config.hpp>
 #include <amct/detail/xtensor.hpp>
 
-namespace amct::detail
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 template <class T>
 struct is_std_array : std::false_type
@@ -38,11 +44,27 @@ struct result_container<E, T, std::array<I, N>>
 template <class E, class T>
 using result_container_t = typename result_container<E, T>::type;
 
+/// True if E's data() and data_offset() can be called (some expressions report a data interface they lack).
+template <class E, class = void>
+struct has_usable_data : std::false_type
+{
+};
+
+template <class E>
+struct has_usable_data<
+  E,
+  std::void_t<decltype(std::declval<const E&>().data() + std::declval<const E&>().data_offset()),
+              decltype(std::declval<const typename E::storage_type&>().data())>>
+  : std::bool_constant<xt::has_data_interface<E>::value
+                       && std::is_pointer_v<decltype(std::declval<const typename E::storage_type&>().data())>>
+{
+};
+
 /// True if `e` exposes row-major contiguous storage (a container, or a view such as a leading slice).
 template <class E>
 inline bool is_row_major_contiguous(const E& e)
 {
-    if constexpr (xt::has_data_interface<E>::value)
+    if constexpr (has_usable_data<E>::value)
     {
         const auto& shape = e.shape();
         const auto& strides = e.strides();
@@ -73,7 +95,7 @@ public:
     explicit contiguous_data(const E& e)
       : m_shape(e.shape().begin(), e.shape().end())
     {
-        if constexpr (xt::has_data_interface<E>::value && std::is_same_v<typename E::value_type, T>)
+        if constexpr (has_usable_data<E>::value && std::is_same_v<typename E::value_type, T>)
         {
             if (is_row_major_contiguous(e))
             {
@@ -152,4 +174,6 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
     }
     return s;
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct

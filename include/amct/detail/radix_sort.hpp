@@ -7,7 +7,13 @@
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
-namespace amct::detail
+#include <amct/config.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
 {
 /// Maps float bits to unsigned keys with the same order (negatives reversed, sign flipped).
 inline std::uint32_t float_key(float v) noexcept
@@ -64,4 +70,6 @@ inline void radix_sort(std::vector<float>& v)
         v[i] = key_float(a[i]);
     }
 }
-}  // namespace amct::detail
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct

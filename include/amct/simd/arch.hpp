@@ -11,7 +11,11 @@
 #endif
 #endif
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 #if AMCT_USE_XSIMD
 /// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
@@ -29,4 +33,6 @@ inline const char* arch_name() noexcept
     return "scalar";
 }
 #endif
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -7,7 +7,11 @@
 
 #include <amct/simd/arch.hpp>
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Index of the first element of x[0, n) that is NaN or +-Inf, or n if all are finite.
 inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
@@ -39,4 +43,6 @@ inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
     }
     return n;
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -7,7 +7,11 @@
 
 #include <amct/simd/arch.hpp>
 
-namespace amct::kernel
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Result of minmax. An empty input gives min = +inf, max = -inf. When `has_nan` is set, min and max are
 /// unspecified (callers reject such data). +-0.0 compare equal, so which zero is reported is unspecified.
@@ -58,4 +62,6 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
         r.max = v > r.max ? v : r.max;
     }
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct

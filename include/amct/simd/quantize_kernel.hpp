@@ -12,7 +12,17 @@
 #include <amct/core/reference.hpp>
 #include <amct/simd/arch.hpp>
 
-namespace amct::kernel
+// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
 {
 /// Parameters shared by every element (per tensor, or one channel's run of elements).
 struct uniform_params
@@ -140,8 +150,12 @@ inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>
 template <class Storage, class Arch>
 inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
 {
+    constexpr bool packable =
+      std::is_same_v<
+        Storage,
+        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
 #if defined(__AVX512BW__)
-    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
     {
         for (int k = 0; k < 4; ++k)
         {
@@ -163,7 +177,7 @@ inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
     }
 #endif
 #if defined(__AVX2__)
-    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
     {
         // packs work per 128-bit lane; the permutation restores element order.
         const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
@@ -184,7 +198,7 @@ inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
     }
 #endif
 #if defined(__SSE2__)
-    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
     {
         const __m128i ab = _mm_packs_epi32(b[0], b[1]);
         const __m128i cd = _mm_packs_epi32(b[2], b[3]);
@@ -220,8 +234,9 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
 {
     constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
     constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
 #if defined(__AVX512BW__)
-    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -235,7 +250,7 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
     }
 #endif
 #if defined(__AVX2__)
-    if constexpr (std::is_base_of_v<xsimd::avx2, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -249,7 +264,7 @@ inline ibatch<Arch> load_widen(const Storage* in) noexcept
     }
 #endif
 #if defined(__SSE2__)
-    if constexpr (std::is_base_of_v<xsimd::sse2, Arch>)
+    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
     {
         if constexpr (s8 || u8)
         {
@@ -357,4 +372,10 @@ inline void fake_quantize(const float* x, float* y, std::size_t n, const Params&
         y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
     }
 }
-}  // namespace amct::kernel
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -1,0 +1,245 @@
+// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
+//
+// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
+// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
+// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
+// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
+// counts.
+#pragma once
+
+#include <cmath>    // std::floor, std::ldexp, std::ilogb
+#include <cstdint>  // std::int64_t
+#include <vector>   // std::vector
+
+#include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class grid_histogram
+{
+public:
+    explicit grid_histogram(std::size_t capacity = 8192)
+      : m_capacity(capacity < 2 ? 2 : capacity)
+    {
+    }
+
+    std::size_t capacity() const noexcept
+    {
+        return m_capacity;
+    }
+
+    /// Adds finite values.
+    void add(const float* x, std::size_t n)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        float lo = x[0], hi = x[0];
+        for (std::size_t i = 1; i < n; ++i)
+        {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        cover(lo, hi);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
+        }
+        m_total += static_cast<std::int64_t>(n);
+    }
+
+    void merge(const grid_histogram& o)
+    {
+        if (o.m_total == 0)
+        {
+            return;
+        }
+        // o's extreme values lie within its first and last bins
+        cover_bins(o.m_exp, o.m_first, o.m_first + static_cast<std::int64_t>(o.m_counts.size()) - 1);
+        const std::int64_t shift = m_exp - o.m_exp;
+        for (std::size_t k = 0; k < o.m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), shift);
+            m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
+        }
+        m_total += o.m_total;
+    }
+
+    std::int64_t total() const noexcept
+    {
+        return m_total;
+    }
+
+    double bin_width() const noexcept
+    {
+        return std::ldexp(1.0, static_cast<int>(m_exp));
+    }
+
+    /// Lower edge of counts()[0].
+    double lower() const noexcept
+    {
+        return static_cast<double>(m_first) * bin_width();
+    }
+
+    const std::vector<std::int64_t>& counts() const noexcept
+    {
+        return m_counts;
+    }
+
+    /// The counts spread over `bins` equal bins on [lo, hi], each grid bin shared in proportion to its
+    /// overlap.
+    std::vector<double> resample(double lo, double hi, std::size_t bins) const
+    {
+        std::vector<double> out(bins, 0.0);
+        const double w = bin_width();
+        const double step = (hi - lo) / static_cast<double>(bins);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            if (m_counts[k] == 0)
+            {
+                continue;
+            }
+            const double a = lower() + static_cast<double>(k) * w;
+            const double b = a + w;
+            const double c = static_cast<double>(m_counts[k]);
+            if (!(step > 0.0))
+            {
+                out[0] += c;
+                continue;
+            }
+            for (double u = a; u < b;)
+            {
+                double t = std::floor((u - lo) / step);
+                const std::size_t j =
+                  t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
+                const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
+                const double v = edge > u ? edge : b;
+                out[j] += c * (v - u) / w;
+                u = v;
+            }
+        }
+        return out;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_capacity);
+        w.i64(m_exp);
+        w.i64(m_first);
+        w.i64(m_total);
+        w.u64(m_counts.size());
+        for (auto c : m_counts)
+        {
+            w.i64(c);
+        }
+    }
+
+    static grid_histogram load(state_reader& r)
+    {
+        grid_histogram h(static_cast<std::size_t>(r.u64()));
+        h.m_exp = r.i64();
+        h.m_first = r.i64();
+        h.m_total = r.i64();
+        const std::uint64_t n = r.u64();
+        if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
+        {
+            state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
+                               + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
+        }
+        h.m_counts.resize(static_cast<std::size_t>(n));
+        std::int64_t sum = 0;
+        for (auto& c : h.m_counts)
+        {
+            c = r.i64();
+            sum += c;
+        }
+        if (sum != h.m_total)
+        {
+            state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
+                               + std::to_string(h.m_total));
+        }
+        return h;
+    }
+
+private:
+    static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
+    {
+        // floor(k / 2^shift) for shift >= 0, also for negative k
+        return shift <= 0 ? k : (k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1);
+    }
+
+    std::int64_t index(float x) const noexcept
+    {
+        return static_cast<std::int64_t>(
+          std::floor(std::ldexp(static_cast<double>(x), -static_cast<int>(m_exp))));
+    }
+
+    /// Grows the grid to hold [lo, hi].
+    void cover(float lo, float hi)
+    {
+        std::int64_t e = m_counts.empty() ? start_exp(lo, hi) : m_exp;
+        const auto bin_of = [&](float v, std::int64_t ex)
+        {
+            return static_cast<std::int64_t>(
+              std::floor(std::ldexp(static_cast<double>(v), -static_cast<int>(ex))));
+        };
+        cover_bins(e, bin_of(lo, e), bin_of(hi, e));
+    }
+
+    /// Grows the grid to hold bins [first, last] of width 2^e.
+    void cover_bins(std::int64_t e, std::int64_t first, std::int64_t last)
+    {
+        if (m_counts.empty())
+        {
+            m_exp = e;
+            m_first = first;
+            m_counts.assign(1, 0);
+        }
+        // bring the new bins to at least the current width
+        first = floor_shift(first, m_exp - e);
+        last = floor_shift(last, m_exp - e);
+        e = std::max(e, m_exp);
+        std::int64_t lo = std::min(first, floor_shift(m_first, e - m_exp));
+        std::int64_t hi =
+          std::max(last, floor_shift(m_first + static_cast<std::int64_t>(m_counts.size()) - 1, e - m_exp));
+        while (hi - lo + 1 > static_cast<std::int64_t>(m_capacity))
+        {
+            ++e;
+            lo = floor_shift(lo, 1);
+            hi = floor_shift(hi, 1);
+        }
+        std::vector<std::int64_t> grown(static_cast<std::size_t>(hi - lo + 1), 0);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
+            grown[static_cast<std::size_t>(bin - lo)] += m_counts[k];
+        }
+        m_counts.swap(grown);
+        m_first = lo;
+        m_exp = e;
+    }
+
+    /// The smallest exponent worth starting from: a width near (hi - lo) / capacity (or 2^-149 for a point).
+    std::int64_t start_exp(float lo, float hi) const noexcept
+    {
+        const double span = static_cast<double>(hi) - lo;
+        if (!(span > 0.0))
+        {
+            const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+            return std::ilogb(m) - 24;
+        }
+        return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+    }
+
+    std::size_t m_capacity;
+    std::int64_t m_exp = 0;
+    std::int64_t m_first = 0;
+    std::int64_t m_total = 0;
+    std::vector<std::int64_t> m_counts;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -634,3 +634,151 @@ TEST_SUITE("hfmg")
                  "amct: value error: layer \"l\": num_of_bins = 1000 must be 1024, 2048, 4096 or 8192");
     }
 }
+
+TEST_SUITE("histogram methods")
+{
+    TEST_CASE("KL: TensorRT's search on hand-computed histograms")
+    {
+        // [4, 2, 0, 1], 2 levels: KL(i=2) = 0.0196, KL(i=3) = 0.906, KL(i=4) = 0.0486 (smoothed, see kl.hpp)
+        CHECK_EQ(amct::detail::kl_threshold_bin({4.0, 2.0, 0.0, 1.0}, 2), 2u);
+        // flat histogram: no clipping is best (KL(i=4) = 0)
+        CHECK_EQ(amct::detail::kl_threshold_bin({1.0, 1.0, 1.0, 1.0}, 2), 4u);
+        std::vector<double> p = {0.0, 2.0, 0.0, 6.0};
+        REQUIRE(amct::detail::normalize_and_smooth(p));
+        CHECK_EQ(p[0], doctest::Approx(1e-4));
+        CHECK_EQ(p[1], doctest::Approx(0.25 - 1e-4));
+        CHECK_EQ(p[0] + p[1] + p[2] + p[3], doctest::Approx(1.0));
+    }
+
+    TEST_CASE("percentile, KL and MSE choose sensible clips; merges are exact; per channel works")
+    {
+        std::mt19937 gen(11);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> x(40000);
+        for (auto& v : x)
+            v = normal(gen);
+        x[17] = 40.0f;  // one outlier
+        const xt::xtensor<float, 1> data = xt::adapt(x, {x.size()});
+
+        amct::percentile_params pp;
+        pp.max_percentile = 0.99;
+        pp.asymmetric = false;
+        amct::percentile_observer po(pp, "p");
+        po.observe(data);
+        const float t99 = po.compute().clip_max[0];
+        CHECK(t99 > 2.3f);  // |N(0,1)| 99th percentile is 2.576
+        CHECK(t99 < 2.8f);
+
+        amct::kl_observer ko(amct::kl_params{}, "k");
+        ko.observe(data);
+        const auto kr = ko.compute();
+        CHECK(kr.clip_max[0] > 2.0f);
+        CHECK(kr.clip_max[0] < 20.0f);  // the outlier is clipped
+
+        amct::mse_params mp;
+        mp.asymmetric = false;
+        amct::mse_observer mo(mp, "m");
+        mo.observe(data);
+        const float t_mse =
+          mo.compute().clip_max[0];  // keeping the outlier in range costs less than clipping it
+        // against the exact error on the raw data: the chosen candidate is within 2% of the best's error
+        using spec = amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor>;
+        auto raw_error = [&](float t)
+        {
+            const auto qp = amct::choose_qparams<spec>({-t, t});
+            return static_cast<double>(xt::sum(xt::square(amct::fake_quantize(data, qp) - data))());
+        };
+        double best = 1e300;
+        for (int j = 1; j <= mp.num_candidates; ++j)
+            best = std::min(best,
+                            raw_error(40.0f * static_cast<float>(j) / static_cast<float>(mp.num_candidates)));
+        CHECK(raw_error(t_mse) <= best * 1.02);
+
+        // exact merges: any split gives identical histograms and results
+        amct::kl_observer a(amct::kl_params{}, "k"), b(amct::kl_params{}, "k");
+        a.observe(xt::view(data, xt::range(0, 12345)));
+        b.observe(xt::view(data, xt::range(12345, 40000)));
+        b.merge(a);
+        CHECK_EQ(b.histograms()[0].counts(), ko.histograms()[0].counts());
+        CHECK_EQ(b.compute().scale, kr.scale);
+        CHECK_EQ(amct::kl_observer::load(b.save()).compute().scale, kr.scale);
+
+        // per channel: channel c of [4, 3, 100] data scaled by (c + 1)
+        xt::xtensor<float, 3> pc = xt::xtensor<float, 3>::from_shape({4, 3, 100});
+        for (std::size_t i = 0; i < 4; ++i)
+            for (std::size_t c = 0; c < 3; ++c)
+                for (std::size_t k = 0; k < 100; ++k)
+                    pc(i, c, k) = normal(gen) * static_cast<float>(c + 1);
+        amct::percentile_params pcp;
+        pcp.channels = {true, 1};
+        pcp.max_percentile = 1.0;
+        pcp.min_percentile = 1.0;
+        amct::percentile_observer pco(pcp, "pc");
+        pco.observe(pc);
+        const auto pcr = pco.compute();
+        REQUIRE_EQ(pcr.scale.size(), 3u);
+        const auto ranges = amct::channel_ranges(pc, 1);
+        for (std::size_t c = 0; c < 3; ++c)
+        {
+            CHECK_EQ(pcr.clip_max[c], doctest::Approx(ranges.max(c)).epsilon(0.01));
+        }
+    }
+}
+
+TEST_SUITE("registry")
+{
+    TEST_CASE("every algorithm by name: observe, merge, save/load through any_observer")
+    {
+        for (std::string_view name : amct::algorithm_names)
+        {
+            CAPTURE(name);
+            const auto params = amct::default_params(name);
+            CHECK_EQ(amct::algorithm_name(params), name);
+            if (name == "arq_quantize")
+            {
+                CHECK_EQ(error_of(
+                           [&]
+                           {
+                               amct::any_observer(params, "conv1");
+                           }),
+                         "amct: unsupported: arq_quantize calibrates weights, not activations (layer "
+                         "\"conv1\"); use "
+                         "amct::arq");
+                continue;
+            }
+            xt::xtensor<float, 4> x =
+              xt::reshape_view(xt::sin(xt::arange<float>(0.0f, 2 * 3 * 8 * 8)) * 3.0f, {2, 3, 8, 8});
+            amct::any_observer one(params, "conv1"), half(params, "conv1"), other(params, "conv1");
+            one.observe(x);
+            half.observe(xt::view(x, xt::range(0, 1)));
+            other.observe(xt::view(x, xt::range(1, 2)));
+            half.merge(other);
+            const auto r = one.compute();
+            CHECK_EQ(half.batches(), 2u);
+            if (name != "hfmg")  // HFMG re-bins when a later batch widens the range (AMCT 4.1)
+            {
+                CHECK_EQ(half.compute().scale, r.scale);
+            }
+            const auto loaded = amct::any_observer::load(one.save());
+            CHECK_EQ(loaded.algorithm(), name);
+            CHECK_EQ(loaded.layer(), "conv1");
+            CHECK_EQ(loaded.compute().scale, r.scale);
+            CHECK_EQ(loaded.compute().offset, r.offset);
+        }
+        CHECK_EQ(error_of(
+                   []
+                   {
+                       amct::default_params("entropy");
+                   }),
+                 "amct: unsupported: calibration algorithm \"entropy\" (known: ifmr, hfmg, arq_quantize, "
+                 "max, percentile, "
+                 "kl, mse)");
+        amct::any_observer a(amct::default_params("max"), "l"), b(amct::default_params("kl"), "l");
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       a.merge(b);
+                   }),
+                 "amct: value error: layer \"l\": cannot merge a \"kl\" observer into a \"max\" observer");
+    }
+}

@@ -2480,28 +2480,18 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/channels.hpp ----
-// ---- begin amct/algo/hfmg.hpp ----
-// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
-// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
-//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
-//   in
-//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
-//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
-//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
-//       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
-//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
-//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
-//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
-// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
-// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+// ---- begin amct/algo/grid_histogram.hpp ----
+// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
+//
+// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
+// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
+// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
+// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
+// counts.
 
-#include <algorithm>  // std::min, std::max
-#include <cmath>      // std::ceil, std::floor, std::ldexp
-#include <cstdint>    // std::int64_t
-#include <numeric>    // std::accumulate
-#include <string>     // std::string
-#include <vector>     // std::vector
+#include <cmath>    // std::floor, std::ldexp, std::ilogb
+#include <cstdint>  // std::int64_t
+#include <vector>   // std::vector
 
 // ---- begin amct/algo/state_io.hpp ----
 // amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
@@ -2795,6 +2785,260 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/state_io.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class grid_histogram
+{
+public:
+    explicit grid_histogram(std::size_t capacity = 8192)
+      : m_capacity(capacity < 2 ? 2 : capacity)
+    {
+    }
+
+    std::size_t capacity() const noexcept
+    {
+        return m_capacity;
+    }
+
+    /// Adds finite values.
+    void add(const float* x, std::size_t n)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        float lo = x[0], hi = x[0];
+        for (std::size_t i = 1; i < n; ++i)
+        {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        cover(lo, hi);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
+        }
+        m_total += static_cast<std::int64_t>(n);
+    }
+
+    void merge(const grid_histogram& o)
+    {
+        if (o.m_total == 0)
+        {
+            return;
+        }
+        // o's extreme values lie within its first and last bins
+        cover_bins(o.m_exp, o.m_first, o.m_first + static_cast<std::int64_t>(o.m_counts.size()) - 1);
+        const std::int64_t shift = m_exp - o.m_exp;
+        for (std::size_t k = 0; k < o.m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), shift);
+            m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
+        }
+        m_total += o.m_total;
+    }
+
+    std::int64_t total() const noexcept
+    {
+        return m_total;
+    }
+
+    double bin_width() const noexcept
+    {
+        return std::ldexp(1.0, static_cast<int>(m_exp));
+    }
+
+    /// Lower edge of counts()[0].
+    double lower() const noexcept
+    {
+        return static_cast<double>(m_first) * bin_width();
+    }
+
+    const std::vector<std::int64_t>& counts() const noexcept
+    {
+        return m_counts;
+    }
+
+    /// The counts spread over `bins` equal bins on [lo, hi], each grid bin shared in proportion to its
+    /// overlap.
+    std::vector<double> resample(double lo, double hi, std::size_t bins) const
+    {
+        std::vector<double> out(bins, 0.0);
+        const double w = bin_width();
+        const double step = (hi - lo) / static_cast<double>(bins);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            if (m_counts[k] == 0)
+            {
+                continue;
+            }
+            const double a = lower() + static_cast<double>(k) * w;
+            const double b = a + w;
+            const double c = static_cast<double>(m_counts[k]);
+            if (!(step > 0.0))
+            {
+                out[0] += c;
+                continue;
+            }
+            for (double u = a; u < b;)
+            {
+                double t = std::floor((u - lo) / step);
+                const std::size_t j =
+                  t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
+                const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
+                const double v = edge > u ? edge : b;
+                out[j] += c * (v - u) / w;
+                u = v;
+            }
+        }
+        return out;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_capacity);
+        w.i64(m_exp);
+        w.i64(m_first);
+        w.i64(m_total);
+        w.u64(m_counts.size());
+        for (auto c : m_counts)
+        {
+            w.i64(c);
+        }
+    }
+
+    static grid_histogram load(state_reader& r)
+    {
+        grid_histogram h(static_cast<std::size_t>(r.u64()));
+        h.m_exp = r.i64();
+        h.m_first = r.i64();
+        h.m_total = r.i64();
+        const std::uint64_t n = r.u64();
+        if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
+        {
+            state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
+                               + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
+        }
+        h.m_counts.resize(static_cast<std::size_t>(n));
+        std::int64_t sum = 0;
+        for (auto& c : h.m_counts)
+        {
+            c = r.i64();
+            sum += c;
+        }
+        if (sum != h.m_total)
+        {
+            state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
+                               + std::to_string(h.m_total));
+        }
+        return h;
+    }
+
+private:
+    static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
+    {
+        // floor(k / 2^shift) for shift >= 0, also for negative k
+        return shift <= 0 ? k : (k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1);
+    }
+
+    std::int64_t index(float x) const noexcept
+    {
+        return static_cast<std::int64_t>(
+          std::floor(std::ldexp(static_cast<double>(x), -static_cast<int>(m_exp))));
+    }
+
+    /// Grows the grid to hold [lo, hi].
+    void cover(float lo, float hi)
+    {
+        std::int64_t e = m_counts.empty() ? start_exp(lo, hi) : m_exp;
+        const auto bin_of = [&](float v, std::int64_t ex)
+        {
+            return static_cast<std::int64_t>(
+              std::floor(std::ldexp(static_cast<double>(v), -static_cast<int>(ex))));
+        };
+        cover_bins(e, bin_of(lo, e), bin_of(hi, e));
+    }
+
+    /// Grows the grid to hold bins [first, last] of width 2^e.
+    void cover_bins(std::int64_t e, std::int64_t first, std::int64_t last)
+    {
+        if (m_counts.empty())
+        {
+            m_exp = e;
+            m_first = first;
+            m_counts.assign(1, 0);
+        }
+        // bring the new bins to at least the current width
+        first = floor_shift(first, m_exp - e);
+        last = floor_shift(last, m_exp - e);
+        e = std::max(e, m_exp);
+        std::int64_t lo = std::min(first, floor_shift(m_first, e - m_exp));
+        std::int64_t hi =
+          std::max(last, floor_shift(m_first + static_cast<std::int64_t>(m_counts.size()) - 1, e - m_exp));
+        while (hi - lo + 1 > static_cast<std::int64_t>(m_capacity))
+        {
+            ++e;
+            lo = floor_shift(lo, 1);
+            hi = floor_shift(hi, 1);
+        }
+        std::vector<std::int64_t> grown(static_cast<std::size_t>(hi - lo + 1), 0);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
+            grown[static_cast<std::size_t>(bin - lo)] += m_counts[k];
+        }
+        m_counts.swap(grown);
+        m_first = lo;
+        m_exp = e;
+    }
+
+    /// The smallest exponent worth starting from: a width near (hi - lo) / capacity (or 2^-149 for a point).
+    std::int64_t start_exp(float lo, float hi) const noexcept
+    {
+        const double span = static_cast<double>(hi) - lo;
+        if (!(span > 0.0))
+        {
+            const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+            return std::ilogb(m) - 24;
+        }
+        return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+    }
+
+    std::size_t m_capacity;
+    std::int64_t m_exp = 0;
+    std::int64_t m_first = 0;
+    std::int64_t m_total = 0;
+    std::vector<std::int64_t> m_counts;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/grid_histogram.hpp ----
+// ---- begin amct/algo/hfmg.hpp ----
+// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
+// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
+//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
+//   in
+//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
+//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
+//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
+//       the new range;
+//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
+//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
+//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
+//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
+// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::ceil, std::floor, std::ldexp
+#include <cstdint>    // std::int64_t
+#include <numeric>    // std::accumulate
+#include <string>     // std::string
+#include <vector>     // std::vector
+
 
 namespace amct
 {
@@ -3178,6 +3422,219 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/hfmg.hpp ----
+// ---- begin amct/algo/histogram_observer.hpp ----
+// amct/algo/histogram_observer.hpp: the observer machinery shared by the histogram methods (percentile, kl,
+// mse): one grid_histogram per channel, of the values or of their magnitudes, and the observer contract
+// around it. Because grid_histogram merges exactly, merge() equals one pass over all batches for these
+// methods.
+
+#include <cmath>    // std::fabs
+#include <string>   // std::string
+#include <utility>  // std::pair
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
+/// `const P& params()`, `bool symmetric()`, `static void write(state_writer&, const P&)`,
+/// `static P read(state_reader&)`, `static bool same(const P&, const P&)` and
+/// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
+/// Symmetric methods histogram |x|.
+template <class Derived, class Params>
+class histogram_observer : public observer_base
+{
+public:
+    const Params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    /// The histogram of each channel (one for per-tensor).
+    const std::vector<grid_histogram>& histograms() const noexcept
+    {
+        return m_hists;
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.shape());
+    }
+
+    /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::size_t channels = detail::channel_count(shape, m_params.channels);
+        detail::check_channels(m_hists.size(), channels, where());
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        check_batch(x, n);
+        if (m_hists.empty())
+        {
+            m_hists.assign(channels, grid_histogram(capacity()));
+        }
+        std::vector<float> magnitudes;
+        detail::for_each_channel_run(x,
+                                     shape,
+                                     m_params.channels,
+                                     [&](std::size_t c, const float* run, std::size_t len)
+                                     {
+                                         if (!magnitude())
+                                         {
+                                             m_hists[c].add(run, len);
+                                             return;
+                                         }
+                                         magnitudes.resize(len);
+                                         for (std::size_t i = 0; i < len; ++i)
+                                         {
+                                             magnitudes[i] = std::fabs(run[i]);
+                                         }
+                                         m_hists[c].add(magnitudes.data(), len);
+                                     });
+        count_batch();
+    }
+
+    void merge(const Derived& other)
+    {
+        check_mergeable(other, Derived::same(m_params, other.m_params));
+        if (m_hists.empty())
+        {
+            m_hists = other.m_hists;
+        }
+        else if (!other.m_hists.empty())
+        {
+            detail::check_channels(m_hists.size(), other.m_hists.size(), where());
+            for (std::size_t c = 0; c < m_hists.size(); ++c)
+            {
+                m_hists[c].merge(other.m_hists[c]);
+            }
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        if (m_hists.empty() || m_hists[0].total() == 0)
+        {
+            detail::throw_error<value_error>(where() + ": " + Derived::algorithm
+                                             + " has no calibration data");
+        }
+        calibration_result r;
+        r.num_bits = m_params.num_bits;
+        r.asymmetric = !derived().symmetric();
+        r.channel_wise = m_params.channels.channel_wise;
+        r.axis = m_params.channels.axis;
+        for (const auto& h : m_hists)
+        {
+            const auto [lo, hi] = derived().clip(h);
+            const auto [s, o] = detail::choose_scale_offset(
+              lo, hi, detail::signed_qmin(r.num_bits), detail::signed_qmax(r.num_bits), !r.asymmetric);
+            detail::push_channel(r, s, o);
+        }
+        return r;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        Derived::write(w, m_params);
+        w.u64(m_hists.size());
+        for (const auto& h : m_hists)
+        {
+            h.save(w);
+        }
+        return w.finish(Derived::algorithm, Derived::state_version);
+    }
+
+    static Derived load(const std::string& bytes)
+    {
+        state_reader r(bytes, Derived::algorithm, Derived::state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        Derived o(Derived::read(r), std::move(layer));
+        const std::uint64_t n = r.u64();
+        for (std::uint64_t c = 0; c < n; ++c)
+        {
+            o.m_hists.push_back(grid_histogram::load(r));
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+protected:
+    histogram_observer(const Params& params, std::string layer)
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        detail::require(
+          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
+        detail::require(params.num_of_bins >= 16 && params.num_of_bins <= (1 << 20),
+                        where(),
+                        "num_of_bins",
+                        params.num_of_bins,
+                        "in [16, 2^20]");
+    }
+
+    /// Grid resolution: 4 grid bins per bin of the method, so that resampling to num_of_bins stays close.
+    std::size_t capacity() const noexcept
+    {
+        return 4 * static_cast<std::size_t>(m_params.num_of_bins);
+    }
+
+    bool magnitude() const noexcept
+    {
+        return derived().symmetric();
+    }
+
+    /// The data range a histogram covers: [lower edge, upper edge of the last non-empty bin].
+    static std::pair<double, double> extent(const grid_histogram& h) noexcept
+    {
+        const auto& c = h.counts();
+        std::size_t first = 0, last = c.size();
+        while (first < c.size() && c[first] == 0)
+        {
+            ++first;
+        }
+        while (last > first && c[last - 1] == 0)
+        {
+            --last;
+        }
+        return {h.lower() + static_cast<double>(first) * h.bin_width(),
+                h.lower() + static_cast<double>(last) * h.bin_width()};
+    }
+
+    /// fake_quantize(v) in double with a (scale, offset) of `bits` (for the error of a candidate).
+    static double fake(double v, float scale, std::int32_t offset, int bits) noexcept
+    {
+        double q = std::nearbyint(v / scale) + offset;
+        q = q < detail::signed_qmin(bits) ? detail::signed_qmin(bits)
+                                          : (q > detail::signed_qmax(bits) ? detail::signed_qmax(bits) : q);
+        return (q - offset) * static_cast<double>(scale);
+    }
+
+    Params m_params;
+    std::vector<grid_histogram> m_hists;
+
+private:
+    const Derived& derived() const noexcept
+    {
+        return static_cast<const Derived&>(*this);
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/histogram_observer.hpp ----
 // ---- begin amct/algo/ifmr.hpp ----
 // amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
 // amct-algorithms.md section 3.2 and Decision 4 define it:
@@ -4012,6 +4469,183 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/ifmr.hpp ----
+// ---- begin amct/algo/kl.hpp ----
+// amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
+// with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
+//   |x| histogram of num_of_bins (2048) bins over [0, max|x|] (here resampled from the exactly mergeable
+//   grid); for every threshold bin i in [num_quantized_bins, num_of_bins]:
+//     P = bins [0, i) with the outliers (bins >= i) added to bin i - 1;
+//     Q = bins [0, i) merged into num_quantized_bins (128) groups of floor(i / 128) bins (the last group
+//     takes the
+//         remainder), each group's mass spread evenly over its non-empty bins (empty bins stay empty);
+//     P and Q normalized to sum 1, then smoothed: every zero entry gets eps = 1e-4 and the non-zero entries
+//     give it up in equal parts (eps is halved until no entry would drop to or below zero); KL(P || Q) = sum
+//     P log(P / Q);
+//   the first i with the least KL gives the threshold t = (i + 0.5) * bin width; the range is [-t, t]
+//   (symmetric).
+
+#include <cmath>   // std::log
+#include <vector>  // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Normalizes `p` to sum 1 and smooths it (see the file comment). Returns false if p is all zero.
+inline bool normalize_and_smooth(std::vector<double>& p) noexcept
+{
+    double sum = 0.0;
+    std::size_t zeros = 0;
+    for (double v : p)
+    {
+        sum += v;
+        zeros += v == 0.0 ? std::size_t{1} : std::size_t{0};
+    }
+    if (!(sum > 0.0))
+    {
+        return false;
+    }
+    double smallest = 1.0;
+    for (double& v : p)
+    {
+        v /= sum;
+        smallest = v > 0.0 && v < smallest ? v : smallest;
+    }
+    if (zeros == 0)
+    {
+        return true;
+    }
+    const double nonzeros = static_cast<double>(p.size() - zeros);
+    double eps = 1e-4;
+    while (eps * static_cast<double>(zeros) / nonzeros >= smallest)
+    {
+        eps /= 2.0;
+    }
+    const double give = eps * static_cast<double>(zeros) / nonzeros;
+    for (double& v : p)
+    {
+        v = v == 0.0 ? eps : v - give;
+    }
+    return true;
+}
+
+/// The threshold bin of TensorRT's entropy calibration on `hist` (|x| counts from 0).
+inline std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels)
+{
+    const std::size_t bins = hist.size();
+    std::size_t best = bins;
+    double best_kl = -1.0;
+    std::vector<double> p, q;
+    for (std::size_t i = levels; i <= bins; ++i)
+    {
+        p.assign(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(i));
+        for (std::size_t k = i; k < bins; ++k)
+        {
+            p[i - 1] += hist[k];
+        }
+        const std::size_t merged = i / levels;
+        q.assign(i, 0.0);
+        for (std::size_t j = 0; j < levels; ++j)
+        {
+            const std::size_t start = j * merged;
+            const std::size_t stop = j + 1 == levels ? i : start + merged;
+            double mass = 0.0;
+            std::size_t nonzero = 0;
+            for (std::size_t k = start; k < stop; ++k)
+            {
+                mass += hist[k];
+                nonzero += hist[k] != 0.0 ? std::size_t{1} : std::size_t{0};
+            }
+            for (std::size_t k = start; k < stop && nonzero > 0; ++k)
+            {
+                q[k] = hist[k] != 0.0 ? mass / static_cast<double>(nonzero) : 0.0;
+            }
+        }
+        if (!normalize_and_smooth(p) || !normalize_and_smooth(q))
+        {
+            continue;
+        }
+        double kl = 0.0;
+        for (std::size_t k = 0; k < i; ++k)
+        {
+            kl += p[k] * std::log(p[k] / q[k]);
+        }
+        if (best_kl < 0.0 || kl < best_kl)
+        {
+            best = i;
+            best_kl = kl;
+        }
+    }
+    return best;
+}
+}  // namespace detail
+
+class kl_observer : public histogram_observer<kl_observer, kl_params>
+{
+public:
+    static constexpr const char* algorithm = "kl";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_quantized_bins outside [2, num_of_bins].
+    explicit kl_observer(const kl_params& params = {}, std::string layer = {})
+      : histogram_observer(params, std::move(layer))
+    {
+        detail::require(params.num_quantized_bins >= 2 && params.num_quantized_bins <= params.num_of_bins,
+                        where(),
+                        "num_quantized_bins",
+                        params.num_quantized_bins,
+                        "in [2, num_of_bins]");
+    }
+
+    bool symmetric() const noexcept
+    {
+        return true;
+    }
+
+    std::pair<float, float> clip(const grid_histogram& h) const
+    {
+        const double amax = extent(h).second;
+        const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
+        const std::vector<double> hist = h.resample(0.0, amax, bins);
+        const std::size_t i =
+          detail::kl_threshold_bin(hist, static_cast<std::size_t>(m_params.num_quantized_bins));
+        const auto t = static_cast<float>((static_cast<double>(i) + 0.5) * amax / static_cast<double>(bins));
+        return {-t, t};
+    }
+
+    static void write(state_writer& w, const kl_params& p)
+    {
+        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
+        w.u32(static_cast<std::uint32_t>(p.num_quantized_bins));
+        w.u32(static_cast<std::uint32_t>(p.num_bits));
+        w.boolean(p.channels.channel_wise);
+        w.i64(p.channels.axis);
+    }
+
+    static kl_params read(state_reader& r)
+    {
+        kl_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.num_quantized_bins = static_cast<int>(r.u32());
+        p.num_bits = static_cast<int>(r.u32());
+        p.channels.channel_wise = r.boolean();
+        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        return p;
+    }
+
+    static bool same(const kl_params& a, const kl_params& b) noexcept
+    {
+        return a.num_of_bins == b.num_of_bins && a.num_quantized_bins == b.num_quantized_bins
+               && a.num_bits == b.num_bits && a.channels.channel_wise == b.channels.channel_wise
+               && a.channels.axis == b.channels.axis;
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/kl.hpp ----
 // ---- begin amct/algo/max.hpp ----
 // amct/algo/max.hpp: the max (min/max) method: the observed [min, max] per tensor or per channel, turned into
 // scale and offset by choose_qparams' rules (PyTorch MinMaxObserver / PerChannelMinMaxObserver, ONNX Runtime
@@ -4167,6 +4801,551 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/max.hpp ----
+// ---- begin amct/algo/mse.hpp ----
+// amct/algo/mse.hpp: the MSE method (pytorch-quantization's "mse" calibrator, PPQ's mse observer): among
+// num_candidates clip ranges, the one whose quantize-dequantize error over the data's histogram is least
+// (each bin represented by its centre). Symmetric: [-t, t] with t = max|x| * j / N; asymmetric: [lo f, hi f]
+// with f = j / N over the data's [lo, hi]; j = 1 .. N; the first minimum wins.
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class mse_observer : public histogram_observer<mse_observer, mse_params>
+{
+public:
+    static constexpr const char* algorithm = "mse";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_candidates outside [1, 100000].
+    explicit mse_observer(const mse_params& params = {}, std::string layer = {})
+      : histogram_observer(params, std::move(layer))
+    {
+        detail::require(params.num_candidates >= 1 && params.num_candidates <= 100000,
+                        where(),
+                        "num_candidates",
+                        params.num_candidates,
+                        "in [1, 100000]");
+    }
+
+    bool symmetric() const noexcept
+    {
+        return !m_params.asymmetric;
+    }
+
+    std::pair<float, float> clip(const grid_histogram& h) const
+    {
+        const auto [lo, hi] = extent(h);
+        const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
+        const std::vector<double> hist = h.resample(lo, hi, bins);
+        const double width = (hi - lo) / static_cast<double>(bins);
+        const int bits = m_params.num_bits;
+        std::pair<float, float> best{static_cast<float>(symmetric() ? -hi : lo), static_cast<float>(hi)};
+        double best_err = -1.0;
+        for (int j = 1; j <= m_params.num_candidates; ++j)
+        {
+            const double f = static_cast<double>(j) / m_params.num_candidates;
+            const auto cand_hi = static_cast<float>(hi * f);
+            const auto cand_lo = static_cast<float>(symmetric() ? -hi * f : lo * f);
+            const auto [s, o] = detail::choose_scale_offset(
+              cand_lo, cand_hi, detail::signed_qmin(bits), detail::signed_qmax(bits), symmetric());
+            double err = 0.0;
+            for (std::size_t k = 0; k < bins; ++k)
+            {
+                if (hist[k] == 0.0)
+                {
+                    continue;
+                }
+                const double centre = lo + (static_cast<double>(k) + 0.5) * width;
+                const double e = fake(centre, s, o, bits) - centre;
+                err += hist[k] * e * e;
+            }
+            if (best_err < 0.0 || err < best_err)
+            {
+                best_err = err;
+                best = {cand_lo, cand_hi};
+            }
+        }
+        return best;
+    }
+
+    static void write(state_writer& w, const mse_params& p)
+    {
+        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
+        w.u32(static_cast<std::uint32_t>(p.num_candidates));
+        w.boolean(p.asymmetric);
+        w.u32(static_cast<std::uint32_t>(p.num_bits));
+        w.boolean(p.channels.channel_wise);
+        w.i64(p.channels.axis);
+    }
+
+    static mse_params read(state_reader& r)
+    {
+        mse_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.num_candidates = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        p.channels.channel_wise = r.boolean();
+        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        return p;
+    }
+
+    static bool same(const mse_params& a, const mse_params& b) noexcept
+    {
+        return a.num_of_bins == b.num_of_bins && a.num_candidates == b.num_candidates
+               && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
+               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/mse.hpp ----
+// ---- begin amct/algo/percentile.hpp ----
+// amct/algo/percentile.hpp: the percentile method (ONNX Runtime Percentile, PPQ percentile,
+// pytorch-quantization percentile): clip at quantiles of the data, read from an exactly mergeable histogram
+// with linear interpolation inside the bin that holds the quantile. Symmetric: [-t, t] with t the
+// max_percentile quantile of |x|; asymmetric: [quantile(1 - min_percentile), quantile(max_percentile)] of x.
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class percentile_observer : public histogram_observer<percentile_observer, percentile_params>
+{
+public:
+    static constexpr const char* algorithm = "percentile";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for percentiles outside (0.5, 1].
+    explicit percentile_observer(const percentile_params& params = {}, std::string layer = {})
+      : histogram_observer(params, std::move(layer))
+    {
+        detail::require(params.max_percentile > 0.5 && params.max_percentile <= 1.0,
+                        where(),
+                        "max_percentile",
+                        params.max_percentile,
+                        "in (0.5, 1]");
+        detail::require(params.min_percentile > 0.5 && params.min_percentile <= 1.0,
+                        where(),
+                        "min_percentile",
+                        params.min_percentile,
+                        "in (0.5, 1]");
+    }
+
+    bool symmetric() const noexcept
+    {
+        return !m_params.asymmetric;
+    }
+
+    /// The q-quantile (q in [0, 1]) of a histogram: the value below which a fraction q of the data lies.
+    static double quantile(const grid_histogram& h, double q) noexcept
+    {
+        const auto& c = h.counts();
+        const double target = q * static_cast<double>(h.total());
+        double seen = 0.0;
+        for (std::size_t k = 0; k < c.size(); ++k)
+        {
+            const double n = static_cast<double>(c[k]);
+            if (n > 0.0 && seen + n >= target)
+            {
+                const double t = (target - seen) / n;
+                return h.lower() + (static_cast<double>(k) + t) * h.bin_width();
+            }
+            seen += n;
+        }
+        return extent(h).second;
+    }
+
+    std::pair<float, float> clip(const grid_histogram& h) const noexcept
+    {
+        if (symmetric())
+        {
+            const auto t = static_cast<float>(quantile(h, m_params.max_percentile));
+            return {-t, t};
+        }
+        return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
+                static_cast<float>(quantile(h, m_params.max_percentile))};
+    }
+
+    static void write(state_writer& w, const percentile_params& p)
+    {
+        w.f64(p.max_percentile);
+        w.f64(p.min_percentile);
+        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
+        w.boolean(p.asymmetric);
+        w.u32(static_cast<std::uint32_t>(p.num_bits));
+        w.boolean(p.channels.channel_wise);
+        w.i64(p.channels.axis);
+    }
+
+    static percentile_params read(state_reader& r)
+    {
+        percentile_params p;
+        p.max_percentile = r.f64();
+        p.min_percentile = r.f64();
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        p.channels.channel_wise = r.boolean();
+        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        return p;
+    }
+
+    static bool same(const percentile_params& a, const percentile_params& b) noexcept
+    {
+        return a.max_percentile == b.max_percentile && a.min_percentile == b.min_percentile
+               && a.num_of_bins == b.num_of_bins && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
+               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/percentile.hpp ----
+// ---- begin amct/algo/registry.hpp ----
+// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
+// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
+// any_observer, which holds any activation observer behind one interface.
+
+#include <cstring>      // std::memcmp
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <variant>      // std::variant, std::visit
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The parameters of any algorithm; the alternative says which algorithm.
+using algorithm_params =
+  std::variant<ifmr_params, hfmg_params, arq_params, max_params, percentile_params, kl_params, mse_params>;
+
+/// Config-file name of each alternative of algorithm_params, in order.
+inline constexpr std::string_view algorithm_names[] =
+  {"ifmr", "hfmg", "arq_quantize", "max", "percentile", "kl", "mse"};
+
+/// The name of the algorithm `p` configures.
+inline std::string_view algorithm_name(const algorithm_params& p) noexcept
+{
+    return algorithm_names[p.index()];
+}
+
+/// @brief Default parameters of the algorithm called `name`.
+/// @throws unsupported_error naming the unknown name and listing the known ones.
+inline algorithm_params default_params(std::string_view name)
+{
+    if (name == "ifmr")
+    {
+        return ifmr_params{};
+    }
+    if (name == "hfmg")
+    {
+        return hfmg_params{};
+    }
+    if (name == "arq_quantize")
+    {
+        return arq_params{};
+    }
+    if (name == "max")
+    {
+        return max_params{};
+    }
+    if (name == "percentile")
+    {
+        return percentile_params{};
+    }
+    if (name == "kl")
+    {
+        return kl_params{};
+    }
+    if (name == "mse")
+    {
+        return mse_params{};
+    }
+    detail::throw_error<unsupported_error>(
+      "calibration algorithm \"" + std::string(name)
+      + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+}
+
+namespace detail
+{
+/// The algorithm name stored in a saved state's envelope (see state_io.hpp).
+inline std::string state_algorithm(const std::string& bytes)
+{
+    // layout: magic, u32 envelope version, u64 name length, name
+    const std::size_t at = sizeof state_magic + 4;
+    if (bytes.size() < at + 8 || std::memcmp(bytes.data(), state_magic, sizeof state_magic) != 0)
+    {
+        throw_error<state_error>("not an amct observer state (bad magic)");
+    }
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i)
+    {
+        n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]))
+             << (8 * i);
+    }
+    if (n > bytes.size() - at - 8)
+    {
+        throw_error<state_error>("truncated payload");
+    }
+    return bytes.substr(at + 8, static_cast<std::size_t>(n));
+}
+}  // namespace detail
+
+namespace detail
+{
+/// The observer class of each activation algorithm's parameters.
+template <class P>
+struct observer_of;
+
+template <>
+struct observer_of<ifmr_params>
+{
+    using type = ifmr_observer;
+};
+
+template <>
+struct observer_of<hfmg_params>
+{
+    using type = hfmg_observer;
+};
+
+template <>
+struct observer_of<max_params>
+{
+    using type = max_observer;
+};
+
+template <>
+struct observer_of<percentile_params>
+{
+    using type = percentile_observer;
+};
+
+template <>
+struct observer_of<kl_params>
+{
+    using type = kl_observer;
+};
+
+template <>
+struct observer_of<mse_params>
+{
+    using type = mse_observer;
+};
+}  // namespace detail
+
+/// @brief Any activation observer (not arq_quantize, which calibrates weights: see arq()), chosen at run
+/// time. Same contract as the typed observers (amct/algo/observer.hpp).
+class any_observer
+{
+public:
+    /// @throws unsupported_error for arq_quantize; value_error for invalid parameters (naming the layer).
+    any_observer(const algorithm_params& params, std::string layer)
+    {
+        std::visit(
+          [&](const auto& p)
+          {
+              using P = std::decay_t<decltype(p)>;
+              if constexpr (std::is_same_v<P, arq_params>)
+              {
+                  detail::throw_error<unsupported_error>(
+                    "arq_quantize calibrates weights, not activations (layer \"" + layer
+                    + "\"); use amct::arq");
+              }
+              else
+              {
+                  using O = typename detail::observer_of<P>::type;
+                  m_impl = std::make_unique<model<O>>(O(p, layer));
+              }
+          },
+          params);
+    }
+
+    any_observer(const any_observer& o)
+      : m_impl(o.m_impl->clone())
+    {
+    }
+
+    any_observer& operator=(const any_observer& o)
+    {
+        m_impl = o.m_impl->clone();
+        return *this;
+    }
+
+    any_observer(any_observer&&) noexcept = default;
+    any_observer& operator=(any_observer&&) noexcept = default;
+
+    std::string_view algorithm() const noexcept
+    {
+        return m_impl->algorithm();
+    }
+
+    const std::string& layer() const noexcept
+    {
+        return m_impl->base().layer();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_impl->base().batches();
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        m_impl->observe(in.data(), in.shape());
+    }
+
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        m_impl->observe(x, shape);
+    }
+
+    /// @throws value_error if `other` runs another algorithm or other parameters.
+    void merge(const any_observer& other)
+    {
+        m_impl->merge(*other.m_impl);
+    }
+
+    calibration_result compute() const
+    {
+        return m_impl->compute();
+    }
+
+    std::string save() const
+    {
+        return m_impl->save();
+    }
+
+    /// Loads the state of any observer, whatever its algorithm. @throws state_error.
+    static any_observer load(const std::string& bytes)
+    {
+        const std::string name = detail::state_algorithm(bytes);
+        any_observer o;
+        if (name == ifmr_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<ifmr_observer>>(ifmr_observer::load(bytes));
+        }
+        else if (name == hfmg_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<hfmg_observer>>(hfmg_observer::load(bytes));
+        }
+        else if (name == max_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<max_observer>>(max_observer::load(bytes));
+        }
+        else if (name == percentile_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<percentile_observer>>(percentile_observer::load(bytes));
+        }
+        else if (name == kl_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<kl_observer>>(kl_observer::load(bytes));
+        }
+        else if (name == mse_observer::algorithm)
+        {
+            o.m_impl = std::make_unique<model<mse_observer>>(mse_observer::load(bytes));
+        }
+        else
+        {
+            detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
+        }
+        return o;
+    }
+
+private:
+    any_observer() = default;
+
+    struct concept_t
+    {
+        virtual ~concept_t() = default;
+        virtual std::unique_ptr<concept_t> clone() const = 0;
+        virtual std::string_view algorithm() const noexcept = 0;
+        virtual const observer_base& base() const noexcept = 0;
+        virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
+        virtual void merge(const concept_t& other) = 0;
+        virtual calibration_result compute() const = 0;
+        virtual std::string save() const = 0;
+    };
+
+    template <class O>
+    struct model final : concept_t
+    {
+        explicit model(O o)
+          : obs(std::move(o))
+        {
+        }
+
+        std::unique_ptr<concept_t> clone() const override
+        {
+            return std::make_unique<model>(*this);
+        }
+
+        std::string_view algorithm() const noexcept override
+        {
+            return O::algorithm;
+        }
+
+        const observer_base& base() const noexcept override
+        {
+            return obs;
+        }
+
+        void observe(const float* x, const std::vector<std::size_t>& shape) override
+        {
+            if constexpr (std::is_same_v<O, ifmr_observer> || std::is_same_v<O, hfmg_observer>)
+            {
+                std::size_t n = 1;
+                for (std::size_t d : shape)
+                {
+                    n *= d;
+                }
+                obs.observe(x, n);
+            }
+            else
+            {
+                obs.observe(x, shape);
+            }
+        }
+
+        void merge(const concept_t& other) override
+        {
+            const auto* o = dynamic_cast<const model*>(&other);
+            if (!o)
+            {
+                detail::throw_error<value_error>("layer \"" + obs.layer() + "\": cannot merge a \""
+                                                 + std::string(other.algorithm()) + "\" observer into a \""
+                                                 + std::string(O::algorithm) + "\" observer");
+            }
+            obs.merge(o->obs);
+        }
+
+        calibration_result compute() const override
+        {
+            return obs.compute();
+        }
+
+        std::string save() const override
+        {
+            return obs.save();
+        }
+
+        O obs;
+    };
+
+    std::unique_ptr<concept_t> m_impl;
+};
+
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/registry.hpp ----
 // ---- end amct/algo.hpp ----
 // ---- begin amct/core.hpp ----
 // amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).

@@ -39,6 +39,19 @@
 #include <utility>  // std::move
 #include <vector>   // std::vector
 
+// ---- begin amct/algo/channels.hpp ----
+// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+
+#include <cstddef>  // std::size_t, std::ptrdiff_t
+#include <string>   // std::to_string
+
+// ---- begin amct/algo/params.hpp ----
+// amct/algo/params.hpp: the typed parameters of every calibration algorithm, with AMCT's and the peers'
+// defaults. Field names follow AMCT's config.json / quant.cfg where AMCT has the algorithm
+// (amct-algorithms.md 3.6, 4.5, 5.1).
+
+#include <cstddef>  // std::ptrdiff_t
+
 // ---- begin amct/config.hpp ----
 // amct/config.hpp: feature switches. Define them before including amct, or through the CMake options.
 
@@ -90,269 +103,6 @@
 #define AMCT_ABI_CAT(a, b) AMCT_ABI_CAT2(a, b)
 #define AMCT_ABI AMCT_ABI_CAT(abi_v0, AMCT_ABI_ISA)
 // ---- end amct/config.hpp ----
-// ---- begin amct/error.hpp ----
-// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
-
-#include <cstdio>     // std::fputs
-#include <cstdlib>    // std::abort
-#include <stdexcept>  // std::runtime_error
-#include <string>     // std::string
-
-
-namespace amct
-{
-/// Base of everything amct throws.
-class error : public std::runtime_error
-{
-public:
-    explicit error(const std::string& what_arg)
-      : std::runtime_error(what_arg)
-    {
-    }
-};
-
-/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
-class value_error : public error
-{
-public:
-    explicit value_error(const std::string& what)
-      : error("amct: value error: " + what)
-    {
-    }
-};
-
-/// Rank, axis or extent mismatch.
-class shape_error : public error
-{
-public:
-    explicit shape_error(const std::string& what)
-      : error("amct: shape error: " + what)
-    {
-    }
-};
-
-/// A runtime choice (from a config file) that is outside the compiled set of policies.
-class unsupported_error : public error
-{
-public:
-    explicit unsupported_error(const std::string& what)
-      : error("amct: unsupported: " + what)
-    {
-    }
-};
-
-/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
-class state_error : public error
-{
-public:
-    explicit state_error(const std::string& what)
-      : error("amct: state error: " + what)
-    {
-    }
-};
-
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-template <class Error>
-[[noreturn]] inline void throw_error(const std::string& what)
-{
-#if defined(AMCT_NO_EXCEPTIONS)
-    std::fputs(Error(what).what(), stderr);
-    std::fputs("\n", stderr);
-    std::abort();
-#else
-    throw Error(what);
-#endif
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/error.hpp ----
-// ---- begin amct/simd/finite_kernel.hpp ----
-// amct/simd/finite_kernel.hpp: the first NaN or infinite element of contiguous floats.
-
-#include <cmath>    // std::isfinite
-#include <cstddef>  // std::size_t
-#include <limits>   // std::numeric_limits
-
-// ---- begin amct/simd/arch.hpp ----
-// amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
-// AMCT_USE_XSIMD=0).
-
-
-#if AMCT_USE_XSIMD
-#include <xsimd/xsimd.hpp>
-#if defined(__SSE2__)
-#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
-#endif
-#endif
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace kernel
-{
-#if AMCT_USE_XSIMD
-/// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
-/// -mfma). There is no runtime dispatch: a header-only library has one set of flags per translation unit.
-using default_arch = xsimd::default_arch;
-
-/// Name of the instruction set the kernels use, for logs and benchmarks.
-inline const char* arch_name() noexcept
-{
-    return default_arch::name();
-}
-#else
-inline const char* arch_name() noexcept
-{
-    return "scalar";
-}
-#endif
-}  // namespace kernel
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/simd/arch.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace kernel
-{
-/// Index of the first element of x[0, n) that is NaN or +-Inf, or n if all are finite.
-inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using batch = xsimd::batch<float, default_arch>;
-    constexpr std::size_t w = batch::size;
-    const batch inf(std::numeric_limits<float>::infinity());
-    for (; i + 4 * w <= n; i += 4 * w)
-    {
-        // |x| < inf is false exactly for NaN and +-Inf
-        const auto ok = (xsimd::abs(batch::load_unaligned(x + i)) < inf)
-                        & (xsimd::abs(batch::load_unaligned(x + i + w)) < inf)
-                        & (xsimd::abs(batch::load_unaligned(x + i + 2 * w)) < inf)
-                        & (xsimd::abs(batch::load_unaligned(x + i + 3 * w)) < inf);
-        if (!xsimd::all(ok))
-        {
-            break;  // the scalar loop below finds the exact index
-        }
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        if (!std::isfinite(x[i]))
-        {
-            return i;
-        }
-    }
-    return n;
-}
-}  // namespace kernel
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/simd/finite_kernel.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// The layer name and batch count every observer carries, for its error messages.
-class observer_base
-{
-public:
-    const std::string& layer() const noexcept
-    {
-        return m_layer;
-    }
-
-    /// Batches observed so far (including merged ones).
-    std::size_t batches() const noexcept
-    {
-        return m_batches;
-    }
-
-protected:
-    explicit observer_base(std::string layer)
-      : m_layer(std::move(layer))
-    {
-    }
-
-    /// "layer "conv1"" (or "unnamed layer"), the prefix of every message about this observer.
-    std::string where() const
-    {
-        return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
-    }
-
-    /// Rejects a batch holding NaN or Inf before anything is changed.
-    void check_batch(const float* x, std::size_t n) const
-    {
-        const std::size_t i = kernel::first_nonfinite(x, n);
-        if (i != n)
-        {
-            detail::throw_error<value_error>(
-              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
-              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
-              + "; the batch was not observed");
-        }
-    }
-
-    void count_batch() noexcept
-    {
-        ++m_batches;
-    }
-
-    /// Merging needs equal parameters; `same` says whether they are.
-    void check_mergeable(const observer_base& other, bool same) const
-    {
-        if (!same)
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
-                                             + other.where() + ")");
-        }
-    }
-
-    void add_batches(const observer_base& other) noexcept
-    {
-        m_batches += other.m_batches;
-    }
-
-    /// Every value-carrying field of a saved state starts with the layer name and the batch count.
-    std::string m_layer;
-    std::size_t m_batches = 0;
-};
-
-namespace detail
-{
-/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
-inline void require(bool ok,
-                    const std::string& where,
-                    const std::string& field,
-                    double value,
-                    const std::string& rule)
-{
-    if (!ok)
-    {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", value);
-        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
-    }
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/algo/observer.hpp ----
-// ---- begin amct/algo/params.hpp ----
-// amct/algo/params.hpp: the typed parameters of every calibration algorithm, with AMCT's and the peers'
-// defaults. Field names follow AMCT's config.json / quant.cfg where AMCT has the algorithm
-// (amct-algorithms.md 3.6, 4.5, 5.1).
-
-#include <cstddef>  // std::ptrdiff_t
-
 
 namespace amct
 {
@@ -444,19 +194,15 @@ struct mse_params
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/params.hpp ----
-// ---- begin amct/algo/result.hpp ----
-// amct/algo/result.hpp: what a calibration produces, in runtime form, and its conversion to typed qparams.
+// ---- begin amct/core/qparams.hpp ----
+// amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
 
-#include <cstddef>  // std::ptrdiff_t, std::size_t
+#include <cmath>    // std::isfinite
+#include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <cstdint>  // std::int32_t
-#include <string>   // std::string
+#include <cstdio>   // std::snprintf
+#include <string>   // std::string, std::to_string
 #include <vector>   // std::vector
-
-// ---- begin amct/core/descriptor.hpp ----
-// amct/core/descriptor.hpp: a quantizer chosen at run time (as config files express it), dispatched once onto
-// the compiled quant_spec set.
-
-#include <string>  // std::string, std::to_string
 
 // ---- begin amct/core/policies.hpp ----
 // amct/core/policies.hpp: the compile-time policies of a quantizer (tag types) and quant_spec, which bundles
@@ -662,80 +408,6 @@ using with_granularity_t = quant_spec<typename Spec::precision_type,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/policies.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
-/// (num_bits, asymmetric, channel_wise).
-struct quant_descriptor
-{
-    int num_bits = 8;         ///< 4, 6, 7, 8 or 16 (signed storage; 6 and 7 are AMCT's narrow weight ranges)
-    bool asymmetric = false;  ///< false: symmetric, offset 0
-    bool channel_wise = false;  ///< true: per_channel (the axis is runtime data of qparams)
-};
-
-inline std::string to_string(const quant_descriptor& d)
-{
-    return "int" + std::to_string(d.num_bits) + (d.asymmetric ? " asymmetric" : " symmetric")
-           + (d.channel_wise ? " per_channel" : " per_tensor");
-}
-
-/// @brief Calls f(Spec{}) with the quant_spec that matches `d` and returns what f returns (every
-/// instantiation must return the same type). Rounding and scaling are compile-time choices of the caller.
-/// @throws unsupported_error for a bit width outside {4, 6, 7, 8, 16}.
-template <class Rounding = round_half_to_even, class Scaling = divide_by_scale, class F>
-inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
-{
-    auto with_precision = [&](auto precision_tag) -> decltype(auto)
-    {
-        using P = decltype(precision_tag);
-        auto with_scheme = [&](auto scheme_tag) -> decltype(auto)
-        {
-            using S = decltype(scheme_tag);
-            if (d.channel_wise)
-            {
-                return f(quant_spec<P, S, per_channel, Rounding, Scaling>{});
-            }
-            return f(quant_spec<P, S, per_tensor, Rounding, Scaling>{});
-        };
-        if (d.asymmetric)
-        {
-            return with_scheme(asymmetric{});
-        }
-        return with_scheme(symmetric{});
-    };
-    switch (d.num_bits)
-    {
-        case 4:
-            return with_precision(int4{});
-        case 6:
-            return with_precision(int6{});
-        case 7:
-            return with_precision(int7{});
-        case 8:
-            return with_precision(int8{});
-        case 16:
-            return with_precision(int16{});
-        default:
-            detail::throw_error<unsupported_error>("num_bits = " + std::to_string(d.num_bits)
-                                                   + " (supported: 4, 6, 7, 8, 16)");
-    }
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/core/descriptor.hpp ----
-// ---- begin amct/core/qparams.hpp ----
-// amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
-
-#include <cmath>    // std::isfinite
-#include <cstddef>  // std::size_t, std::ptrdiff_t
-#include <cstdint>  // std::int32_t
-#include <cstdio>   // std::snprintf
-#include <string>   // std::string, std::to_string
-#include <vector>   // std::vector
-
 // ---- begin amct/core/reference.hpp ----
 // amct/core/reference.hpp: the scalar definition of quantize, dequantize and fake_quantize for one element.
 // The SIMD kernels (amct/simd/quantize_kernel.hpp) must equal these bit for bit.
@@ -862,6 +534,86 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 #include <xtensor/xview.hpp>
 #endif
 // ---- end amct/detail/xtensor.hpp ----
+// ---- begin amct/error.hpp ----
+// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
+
+#include <cstdio>     // std::fputs
+#include <cstdlib>    // std::abort
+#include <stdexcept>  // std::runtime_error
+#include <string>     // std::string
+
+
+namespace amct
+{
+/// Base of everything amct throws.
+class error : public std::runtime_error
+{
+public:
+    explicit error(const std::string& what_arg)
+      : std::runtime_error(what_arg)
+    {
+    }
+};
+
+/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
+class value_error : public error
+{
+public:
+    explicit value_error(const std::string& what)
+      : error("amct: value error: " + what)
+    {
+    }
+};
+
+/// Rank, axis or extent mismatch.
+class shape_error : public error
+{
+public:
+    explicit shape_error(const std::string& what)
+      : error("amct: shape error: " + what)
+    {
+    }
+};
+
+/// A runtime choice (from a config file) that is outside the compiled set of policies.
+class unsupported_error : public error
+{
+public:
+    explicit unsupported_error(const std::string& what)
+      : error("amct: unsupported: " + what)
+    {
+    }
+};
+
+/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
+class state_error : public error
+{
+public:
+    explicit state_error(const std::string& what)
+      : error("amct: state error: " + what)
+    {
+    }
+};
+
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+template <class Error>
+[[noreturn]] inline void throw_error(const std::string& what)
+{
+#if defined(AMCT_NO_EXCEPTIONS)
+    std::fputs(Error(what).what(), stderr);
+    std::fputs("\n", stderr);
+    std::abort();
+#else
+    throw Error(what);
+#endif
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/error.hpp ----
 
 namespace amct
 {
@@ -971,6 +723,513 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/qparams.hpp ----
+// ---- begin amct/detail/contiguous.hpp ----
+// amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
+// evaluating it once only when it is not already laid out that way.
+
+#include <algorithm>    // std::copy
+#include <array>        // std::array, std::tuple_size
+#include <cstddef>      // std::size_t
+#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
+#include <utility>      // std::declval
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+template <class T>
+struct is_std_array : std::false_type
+{
+};
+
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type
+{
+};
+
+/// xt::xtensor<T, N> when E has a static rank N, else xt::xarray<T>.
+template <class E, class T, class Shape = typename std::decay_t<E>::shape_type>
+struct result_container
+{
+    using type = xt::xarray<T>;
+};
+
+template <class E, class T, class I, std::size_t N>
+struct result_container<E, T, std::array<I, N>>
+{
+    using type = xt::xtensor<T, N>;
+};
+
+template <class E, class T>
+using result_container_t = typename result_container<E, T>::type;
+
+/// True if E's data() and data_offset() can be called (some expressions report a data interface they lack).
+template <class E, class = void>
+struct has_usable_data : std::false_type
+{
+};
+
+template <class E>
+struct has_usable_data<
+  E,
+  std::void_t<decltype(std::declval<const E&>().data() + std::declval<const E&>().data_offset()),
+              decltype(std::declval<const typename E::storage_type&>().data())>>
+  : std::bool_constant<xt::has_data_interface<E>::value
+                       && std::is_pointer_v<decltype(std::declval<const typename E::storage_type&>().data())>>
+{
+};
+
+/// True if `e` exposes row-major contiguous storage (a container, or a view such as a leading slice).
+template <class E>
+inline bool is_row_major_contiguous(const E& e)
+{
+    if constexpr (has_usable_data<E>::value)
+    {
+        const auto& shape = e.shape();
+        const auto& strides = e.strides();
+        std::ptrdiff_t expected = 1;
+        for (std::size_t d = shape.size(); d-- > 0;)
+        {
+            if (shape[d] != 1 && static_cast<std::ptrdiff_t>(strides[d]) != expected)
+            {
+                return false;
+            }
+            expected *= static_cast<std::ptrdiff_t>(shape[d]);
+        }
+        return true;
+    }
+    else
+    {
+        return false;
+    }
+}
+
+/// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the
+/// expression's own storage when possible, else into an evaluated copy held by this object.
+template <class T>
+class contiguous_data
+{
+public:
+    template <class E>
+    explicit contiguous_data(const E& e)
+      : m_shape(e.shape().begin(), e.shape().end())
+    {
+        if constexpr (has_usable_data<E>::value && std::is_same_v<typename E::value_type, T>)
+        {
+            if (is_row_major_contiguous(e))
+            {
+                m_data = e.data() + e.data_offset();
+                return;
+            }
+        }
+        m_owned = e;  // xt::xarray<T> assignment evaluates (and converts) in row-major order
+        m_data = m_owned.data();
+    }
+
+    contiguous_data(const contiguous_data&) = delete;
+    contiguous_data& operator=(const contiguous_data&) = delete;
+
+    const T* data() const noexcept
+    {
+        return m_data;
+    }
+
+    const std::vector<std::size_t>& shape() const noexcept
+    {
+        return m_shape;
+    }
+
+    std::size_t size() const noexcept
+    {
+        std::size_t n = 1;
+        for (std::size_t d : m_shape)
+        {
+            n *= d;
+        }
+        return n;
+    }
+
+private:
+    std::vector<std::size_t> m_shape;
+    xt::xarray<T, xt::layout_type::row_major> m_owned;
+    const T* m_data = nullptr;
+};
+
+/// A row-major container of T with the shape (and static rank, when E has one) of E.
+template <class E, class T, class Shape>
+inline result_container_t<E, T> make_result(const Shape& shape)
+{
+    using result = result_container_t<E, T>;
+    typename result::shape_type s;
+    if constexpr (is_std_array<typename result::shape_type>::value)
+    {
+        if constexpr (std::tuple_size<typename result::shape_type>::value > 0)
+        {
+            std::copy(shape.begin(), shape.end(), s.begin());
+        }
+    }
+    else
+    {
+        s.assign(shape.begin(), shape.end());
+    }
+    return result::from_shape(s);
+}
+
+/// A shape split around `axis`: outer = prod(shape[:axis]), channels = shape[axis], inner =
+/// prod(shape[axis+1:]).
+struct axis_split
+{
+    std::size_t outer = 1;
+    std::size_t channels = 1;
+    std::size_t inner = 1;
+};
+
+inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t axis) noexcept
+{
+    axis_split s;
+    for (std::size_t d = 0; d < shape.size(); ++d)
+    {
+        (d < axis ? s.outer : (d == axis ? s.channels : s.inner)) *= shape[d];
+    }
+    return s;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/detail/contiguous.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
+inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
+{
+    if (!opts.channel_wise)
+    {
+        return 1;
+    }
+    return shape[normalize_axis(opts.axis, shape.size())];
+}
+
+/// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
+template <class F>
+inline void for_each_channel_run(const float* data,
+                                 const std::vector<std::size_t>& shape,
+                                 const channel_options& opts,
+                                 F&& f)
+{
+    if (!opts.channel_wise)
+    {
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        f(std::size_t{0}, data, n);
+        return;
+    }
+    const axis_split s = split_at(shape, normalize_axis(opts.axis, shape.size()));
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        for (std::size_t c = 0; c < s.channels; ++c)
+        {
+            f(c, data + (o * s.channels + c) * s.inner, s.inner);
+        }
+    }
+}
+
+/// Every batch of a channel-wise observer must have the channel count of the first.
+inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
+{
+    if (expected != 0 && expected != got)
+    {
+        throw_error<shape_error>(where + ": the batch has " + std::to_string(got)
+                                 + " channels, earlier batches had " + std::to_string(expected));
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/channels.hpp ----
+// ---- begin amct/simd/finite_kernel.hpp ----
+// amct/simd/finite_kernel.hpp: the first NaN or infinite element of contiguous floats.
+
+#include <cmath>    // std::isfinite
+#include <cstddef>  // std::size_t
+#include <limits>   // std::numeric_limits
+
+// ---- begin amct/simd/arch.hpp ----
+// amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
+// AMCT_USE_XSIMD=0).
+
+
+#if AMCT_USE_XSIMD
+#include <xsimd/xsimd.hpp>
+#if defined(__SSE2__)
+#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
+#endif
+#endif
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+#if AMCT_USE_XSIMD
+/// The best instruction set enabled by the compiler flags (sse2 by default on x86-64; avx2 with -mavx2
+/// -mfma). There is no runtime dispatch: a header-only library has one set of flags per translation unit.
+using default_arch = xsimd::default_arch;
+
+/// Name of the instruction set the kernels use, for logs and benchmarks.
+inline const char* arch_name() noexcept
+{
+    return default_arch::name();
+}
+#else
+inline const char* arch_name() noexcept
+{
+    return "scalar";
+}
+#endif
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/simd/arch.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+/// Index of the first element of x[0, n) that is NaN or +-Inf, or n if all are finite.
+inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, default_arch>;
+    constexpr std::size_t w = batch::size;
+    const batch inf(std::numeric_limits<float>::infinity());
+    for (; i + 4 * w <= n; i += 4 * w)
+    {
+        // |x| < inf is false exactly for NaN and +-Inf
+        const auto ok = (xsimd::abs(batch::load_unaligned(x + i)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + w)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + 2 * w)) < inf)
+                        & (xsimd::abs(batch::load_unaligned(x + i + 3 * w)) < inf);
+        if (!xsimd::all(ok))
+        {
+            break;  // the scalar loop below finds the exact index
+        }
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        if (!std::isfinite(x[i]))
+        {
+            return i;
+        }
+    }
+    return n;
+}
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/simd/finite_kernel.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The layer name and batch count every observer carries, for its error messages.
+class observer_base
+{
+public:
+    const std::string& layer() const noexcept
+    {
+        return m_layer;
+    }
+
+    /// Batches observed so far (including merged ones).
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+protected:
+    explicit observer_base(std::string layer)
+      : m_layer(std::move(layer))
+    {
+    }
+
+    /// "layer "conv1"" (or "unnamed layer"), the prefix of every message about this observer.
+    std::string where() const
+    {
+        return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
+    }
+
+    /// Rejects a batch holding NaN or Inf before anything is changed.
+    void check_batch(const float* x, std::size_t n) const
+    {
+        const std::size_t i = kernel::first_nonfinite(x, n);
+        if (i != n)
+        {
+            detail::throw_error<value_error>(
+              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
+              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
+              + "; the batch was not observed");
+        }
+    }
+
+    /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
+    /// `known` unless that is 0) and the values. Returns the batch's channel count.
+    std::size_t check_channel_batch(const float* x,
+                                    const std::vector<std::size_t>& shape,
+                                    const channel_options& opts,
+                                    std::size_t known) const
+    {
+        const std::size_t channels = detail::channel_count(shape, opts);
+        detail::check_channels(known, channels, where());
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        check_batch(x, n);
+        return channels;
+    }
+
+    void count_batch() noexcept
+    {
+        ++m_batches;
+    }
+
+    /// Merging needs equal parameters; `same` says whether they are.
+    void check_mergeable(const observer_base& other, bool same) const
+    {
+        if (!same)
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
+                                             + other.where() + ")");
+        }
+    }
+
+    void add_batches(const observer_base& other) noexcept
+    {
+        m_batches += other.m_batches;
+    }
+
+    /// Every value-carrying field of a saved state starts with the layer name and the batch count.
+    std::string m_layer;
+    std::size_t m_batches = 0;
+};
+
+namespace detail
+{
+/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
+inline void require(bool ok,
+                    const std::string& where,
+                    const std::string& field,
+                    double value,
+                    const std::string& rule)
+{
+    if (!ok)
+    {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", value);
+        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/observer.hpp ----
+// ---- begin amct/algo/result.hpp ----
+// amct/algo/result.hpp: what a calibration produces, in runtime form, and its conversion to typed qparams.
+
+#include <cstddef>  // std::ptrdiff_t, std::size_t
+#include <cstdint>  // std::int32_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/core/descriptor.hpp ----
+// amct/core/descriptor.hpp: a quantizer chosen at run time (as config files express it), dispatched once onto
+// the compiled quant_spec set.
+
+#include <string>  // std::string, std::to_string
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief A runtime description of a quantizer: what AMCT's config.json and quant.cfg say about it
+/// (num_bits, asymmetric, channel_wise).
+struct quant_descriptor
+{
+    int num_bits = 8;         ///< 4, 6, 7, 8 or 16 (signed storage; 6 and 7 are AMCT's narrow weight ranges)
+    bool asymmetric = false;  ///< false: symmetric, offset 0
+    bool channel_wise = false;  ///< true: per_channel (the axis is runtime data of qparams)
+};
+
+inline std::string to_string(const quant_descriptor& d)
+{
+    return "int" + std::to_string(d.num_bits) + (d.asymmetric ? " asymmetric" : " symmetric")
+           + (d.channel_wise ? " per_channel" : " per_tensor");
+}
+
+/// @brief Calls f(Spec{}) with the quant_spec that matches `d` and returns what f returns (every
+/// instantiation must return the same type). Rounding and scaling are compile-time choices of the caller.
+/// @throws unsupported_error for a bit width outside {4, 6, 7, 8, 16}.
+template <class Rounding = round_half_to_even, class Scaling = divide_by_scale, class F>
+inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
+{
+    auto with_precision = [&](auto precision_tag) -> decltype(auto)
+    {
+        using P = decltype(precision_tag);
+        auto with_scheme = [&](auto scheme_tag) -> decltype(auto)
+        {
+            using S = decltype(scheme_tag);
+            if (d.channel_wise)
+            {
+                return f(quant_spec<P, S, per_channel, Rounding, Scaling>{});
+            }
+            return f(quant_spec<P, S, per_tensor, Rounding, Scaling>{});
+        };
+        if (d.asymmetric)
+        {
+            return with_scheme(asymmetric{});
+        }
+        return with_scheme(symmetric{});
+    };
+    switch (d.num_bits)
+    {
+        case 4:
+            return with_precision(int4{});
+        case 6:
+            return with_precision(int6{});
+        case 7:
+            return with_precision(int7{});
+        case 8:
+            return with_precision(int8{});
+        case 16:
+            return with_precision(int16{});
+        default:
+            detail::throw_error<unsupported_error>("num_bits = " + std::to_string(d.num_bits)
+                                                   + " (supported: 4, 6, 7, 8, 16)");
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/core/descriptor.hpp ----
 
 namespace amct
 {
@@ -1195,184 +1454,6 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 #include <cstddef>    // std::size_t
 #include <vector>     // std::vector
 
-// ---- begin amct/detail/contiguous.hpp ----
-// amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
-// evaluating it once only when it is not already laid out that way.
-
-#include <algorithm>    // std::copy
-#include <array>        // std::array, std::tuple_size
-#include <cstddef>      // std::size_t
-#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
-#include <utility>      // std::declval
-#include <vector>       // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-template <class T>
-struct is_std_array : std::false_type
-{
-};
-
-template <class T, std::size_t N>
-struct is_std_array<std::array<T, N>> : std::true_type
-{
-};
-
-/// xt::xtensor<T, N> when E has a static rank N, else xt::xarray<T>.
-template <class E, class T, class Shape = typename std::decay_t<E>::shape_type>
-struct result_container
-{
-    using type = xt::xarray<T>;
-};
-
-template <class E, class T, class I, std::size_t N>
-struct result_container<E, T, std::array<I, N>>
-{
-    using type = xt::xtensor<T, N>;
-};
-
-template <class E, class T>
-using result_container_t = typename result_container<E, T>::type;
-
-/// True if E's data() and data_offset() can be called (some expressions report a data interface they lack).
-template <class E, class = void>
-struct has_usable_data : std::false_type
-{
-};
-
-template <class E>
-struct has_usable_data<
-  E,
-  std::void_t<decltype(std::declval<const E&>().data() + std::declval<const E&>().data_offset()),
-              decltype(std::declval<const typename E::storage_type&>().data())>>
-  : std::bool_constant<xt::has_data_interface<E>::value
-                       && std::is_pointer_v<decltype(std::declval<const typename E::storage_type&>().data())>>
-{
-};
-
-/// True if `e` exposes row-major contiguous storage (a container, or a view such as a leading slice).
-template <class E>
-inline bool is_row_major_contiguous(const E& e)
-{
-    if constexpr (has_usable_data<E>::value)
-    {
-        const auto& shape = e.shape();
-        const auto& strides = e.strides();
-        std::ptrdiff_t expected = 1;
-        for (std::size_t d = shape.size(); d-- > 0;)
-        {
-            if (shape[d] != 1 && static_cast<std::ptrdiff_t>(strides[d]) != expected)
-            {
-                return false;
-            }
-            expected *= static_cast<std::ptrdiff_t>(shape[d]);
-        }
-        return true;
-    }
-    else
-    {
-        return false;
-    }
-}
-
-/// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the
-/// expression's own storage when possible, else into an evaluated copy held by this object.
-template <class T>
-class contiguous_data
-{
-public:
-    template <class E>
-    explicit contiguous_data(const E& e)
-      : m_shape(e.shape().begin(), e.shape().end())
-    {
-        if constexpr (has_usable_data<E>::value && std::is_same_v<typename E::value_type, T>)
-        {
-            if (is_row_major_contiguous(e))
-            {
-                m_data = e.data() + e.data_offset();
-                return;
-            }
-        }
-        m_owned = e;  // xt::xarray<T> assignment evaluates (and converts) in row-major order
-        m_data = m_owned.data();
-    }
-
-    contiguous_data(const contiguous_data&) = delete;
-    contiguous_data& operator=(const contiguous_data&) = delete;
-
-    const T* data() const noexcept
-    {
-        return m_data;
-    }
-
-    const std::vector<std::size_t>& shape() const noexcept
-    {
-        return m_shape;
-    }
-
-    std::size_t size() const noexcept
-    {
-        std::size_t n = 1;
-        for (std::size_t d : m_shape)
-        {
-            n *= d;
-        }
-        return n;
-    }
-
-private:
-    std::vector<std::size_t> m_shape;
-    xt::xarray<T, xt::layout_type::row_major> m_owned;
-    const T* m_data = nullptr;
-};
-
-/// A row-major container of T with the shape (and static rank, when E has one) of E.
-template <class E, class T, class Shape>
-inline result_container_t<E, T> make_result(const Shape& shape)
-{
-    using result = result_container_t<E, T>;
-    typename result::shape_type s;
-    if constexpr (is_std_array<typename result::shape_type>::value)
-    {
-        if constexpr (std::tuple_size<typename result::shape_type>::value > 0)
-        {
-            std::copy(shape.begin(), shape.end(), s.begin());
-        }
-    }
-    else
-    {
-        s.assign(shape.begin(), shape.end());
-    }
-    return result::from_shape(s);
-}
-
-/// A shape split around `axis`: outer = prod(shape[:axis]), channels = shape[axis], inner =
-/// prod(shape[axis+1:]).
-struct axis_split
-{
-    std::size_t outer = 1;
-    std::size_t channels = 1;
-    std::size_t inner = 1;
-};
-
-inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t axis) noexcept
-{
-    axis_split s;
-    for (std::size_t d = 0; d < shape.size(); ++d)
-    {
-        (d < axis ? s.outer : (d == axis ? s.channels : s.inner)) *= shape[d];
-    }
-    return s;
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/detail/contiguous.hpp ----
 // ---- begin amct/simd/quantize_kernel.hpp ----
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
 // Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
@@ -2417,69 +2498,6 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/arq.hpp ----
-// ---- begin amct/algo/channels.hpp ----
-// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
-
-#include <cstddef>  // std::size_t, std::ptrdiff_t
-#include <string>   // std::to_string
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
-inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
-{
-    if (!opts.channel_wise)
-    {
-        return 1;
-    }
-    return shape[normalize_axis(opts.axis, shape.size())];
-}
-
-/// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
-template <class F>
-inline void for_each_channel_run(const float* data,
-                                 const std::vector<std::size_t>& shape,
-                                 const channel_options& opts,
-                                 F&& f)
-{
-    if (!opts.channel_wise)
-    {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        f(std::size_t{0}, data, n);
-        return;
-    }
-    const axis_split s = split_at(shape, normalize_axis(opts.axis, shape.size()));
-    for (std::size_t o = 0; o < s.outer; ++o)
-    {
-        for (std::size_t c = 0; c < s.channels; ++c)
-        {
-            f(c, data + (o * s.channels + c) * s.inner, s.inner);
-        }
-    }
-}
-
-/// Every batch of a channel-wise observer must have the channel count of the first.
-inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
-{
-    if (expected != 0 && expected != got)
-    {
-        throw_error<shape_error>(where + ": the batch has " + std::to_string(got)
-                                 + " channels, earlier batches had " + std::to_string(expected));
-    }
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/algo/channels.hpp ----
 // ---- begin amct/algo/grid_histogram.hpp ----
 // amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
 //
@@ -3468,14 +3486,7 @@ public:
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
     void observe(const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::size_t channels = detail::channel_count(shape, m_params.channels);
-        detail::check_channels(m_hists.size(), channels, where());
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        check_batch(x, n);
+        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_hists.size());
         if (m_hists.empty())
         {
             m_hists.assign(channels, grid_histogram(capacity()));
@@ -4688,14 +4699,7 @@ public:
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
     void observe(const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::size_t channels = detail::channel_count(shape, m_params.channels);
-        detail::check_channels(m_ranges.size(), channels, where());
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        check_batch(x, n);
+        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_ranges.size());
         m_ranges.resize(channels);
         detail::for_each_channel_run(x,
                                      shape,

@@ -47,14 +47,7 @@ public:
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
     void observe(const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::size_t channels = detail::channel_count(shape, m_params.channels);
-        detail::check_channels(m_ranges.size(), channels, where());
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        check_batch(x, n);
+        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_ranges.size());
         m_ranges.resize(channels);
         detail::for_each_channel_run(x,
                                      shape,

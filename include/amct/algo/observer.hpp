@@ -18,6 +18,7 @@
 #include <utility>  // std::move
 #include <vector>   // std::vector
 
+#include <amct/algo/channels.hpp>
 #include <amct/config.hpp>
 #include <amct/error.hpp>
 #include <amct/simd/finite_kernel.hpp>
@@ -64,6 +65,24 @@ protected:
               + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
               + "; the batch was not observed");
         }
+    }
+
+    /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
+    /// `known` unless that is 0) and the values. Returns the batch's channel count.
+    std::size_t check_channel_batch(const float* x,
+                                    const std::vector<std::size_t>& shape,
+                                    const channel_options& opts,
+                                    std::size_t known) const
+    {
+        const std::size_t channels = detail::channel_count(shape, opts);
+        detail::check_channels(known, channels, where());
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        check_batch(x, n);
+        return channels;
     }
 
     void count_batch() noexcept

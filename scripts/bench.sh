@@ -12,17 +12,7 @@ dir=build/bench
 data=$dir/heavy16Mi.f32
 torch_txt=$dir/torch.txt
 
-missing=()
-for p in g++ cmake make libxtensor-dev xtl-dev libxsimd-dev libbenchmark-dev python3-numpy python3-torch; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "bench: installing ${missing[*]}" >&2
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+scripts/deps.sh bench
 
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DAMCT_BUILD_BENCH=ON -DAMCT_BUILD_TESTS=OFF \
     -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BENCH_ARCH_FLAGS=-march=native >/dev/null

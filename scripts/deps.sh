@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what amct's build, tests, benchmarks and demo need on Debian 12, and nothing when it is all there.
-# usage: scripts/deps.sh [build|test|demo]   (test and demo include build)
+# usage: scripts/deps.sh [build|test|demo|bench]   (each includes build)
 set -euo pipefail
 
 what=${1:-test}
@@ -9,7 +9,8 @@ case "$what" in
 build) ;;
 test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14) ;;
 demo) ;;
-*) echo "usage: $0 [build|test|demo]" >&2; exit 2 ;;
+bench) packages+=(libbenchmark-dev python3-numpy python3-torch) ;;
+*) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;
 esac
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

@@ -594,6 +594,35 @@ TEST_SUITE("hfmg")
         CHECK_EQ(checked, 12);
     }
 
+    TEST_CASE("histc: the vector body equals the scalar placement")
+    {
+        std::mt19937 gen(5);
+        std::student_t_distribution<float> t(3.0f);
+        for (std::size_t n : {0u, 1u, 7u, 16u, 33u, 1000u, 100003u})
+        {
+            std::vector<float> x(n);
+            for (auto& v : x)
+                v = t(gen);
+            if (n > 2)
+            {
+                x[1] = 5.0f;  // the maximum lands in the last bin
+                x[2] = -5.0f;
+            }
+            for (std::size_t bins : {1024u, 4096u})
+            {
+                std::vector<std::int64_t> fast(bins, 0), slow(bins, 0);
+                amct::detail::histc(x.data(), n, -5.0f, 5.0f, fast);
+                for (float v : x)
+                {
+                    const float pos = (v + 5.0f) / 10.0f * static_cast<float>(bins);
+                    const std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+                    ++slow[std::min(b, bins - 1)];
+                }
+                CHECK_EQ(fast, slow);
+            }
+        }
+    }
+
     TEST_CASE("histogram re-binning, merge with a reserved range, save/load")
     {
         amct::hfmg_params p;

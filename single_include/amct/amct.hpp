@@ -2078,6 +2078,13 @@ struct minmax_result
     float min = std::numeric_limits<float>::infinity();
     float max = -std::numeric_limits<float>::infinity();
     bool has_nan = false;
+
+    /// True when every folded value was finite (no NaN, no +-Inf); false for an empty fold.
+    bool all_finite() const noexcept
+    {
+        return !has_nan && min >= -std::numeric_limits<float>::max()
+               && max <= std::numeric_limits<float>::max();
+    }
 };
 
 /// Folds x[0, n) into r.
@@ -2112,9 +2119,9 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
         r.has_nan = r.has_nan || xsimd::any(nan);
     }
 #endif
-    for (; i < n; ++i)
+    for (const float* p = x + i; p != x + n; ++p)
     {
-        const float v = x[i];
+        const float v = *p;
         r.has_nan = r.has_nan || std::isnan(v);
         r.min = v < r.min ? v : r.min;
         r.max = v > r.max ? v : r.max;
@@ -3072,12 +3079,11 @@ struct hfmg_histogram
 
 namespace detail
 {
-/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float).
-inline void histc(const float* x,
-                  std::size_t n,
-                  float lo,
-                  float hi,
-                  std::vector<std::int64_t>& counts) noexcept
+/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float32:
+/// bin = min(trunc((x - lo) / (hi - lo) * bins), bins - 1)). The vector body computes the same float
+/// operations lane by lane and counts into four interleaved sub-histograms, so that consecutive increments do
+/// not wait on each other.
+inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
 {
     const std::size_t bins = counts.size();
     const float width = hi - lo;
@@ -3087,12 +3093,45 @@ inline void histc(const float* x,
         return;
     }
     const float nb = static_cast<float>(bins);
-    for (std::size_t i = 0; i < n; ++i)
+    const auto bin_of = [&](float v) noexcept
     {
-        const float pos = (x[i] - lo) / width * nb;
-        std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
-        b = b >= bins ? bins - 1 : b;
-        ++counts[b];
+        const float pos = (v - lo) / width * nb;
+        const std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+        return b >= bins ? bins - 1 : b;
+    };
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using fbatch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = fbatch::size;
+    constexpr std::size_t chunk = std::size_t{1} << 30;  // keeps the 32-bit sub-counts from overflowing
+    std::vector<std::uint32_t> sub(4 * bins, 0);
+    const fbatch vlo(lo), vwidth(width), vnb(nb), zero(0.0f), top(nb - 1.0f);
+    alignas(64) std::int32_t idx[w];
+    while (i + w <= n)
+    {
+        const std::size_t end = std::min(n, i + chunk);
+        for (; i + w <= end; i += w)
+        {
+            // clamping in float before the conversion keeps it in range; both bounds are integers
+            const fbatch pos =
+              xsimd::min(xsimd::max((fbatch::load_unaligned(x + i) - vlo) / vwidth * vnb, zero), top);
+            xsimd::batch_cast<std::int32_t>(pos).store_aligned(idx);
+            for (std::size_t k = 0; k < w; ++k)
+            {
+                ++sub[(k & 3u) * bins + static_cast<std::size_t>(idx[k])];
+            }
+        }
+        for (std::size_t b = 0; b < bins; ++b)
+        {
+            counts[b] +=
+              static_cast<std::int64_t>(sub[b]) + sub[bins + b] + sub[2 * bins + b] + sub[3 * bins + b];
+            sub[b] = sub[bins + b] = sub[2 * bins + b] = sub[3 * bins + b] = 0;
+        }
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        ++counts[bin_of(x[i])];
     }
 }
 
@@ -3313,13 +3352,17 @@ public:
         observe(in.data(), in.size());
     }
 
+    /// @throws value_error for NaN/Inf (the observer is then unchanged).
     void observe(const float* x, std::size_t n)
     {
-        check_batch(x, n);
         if (n > 0)
         {
             kernel::minmax_result r;
-            kernel::minmax(x, n, r);
+            kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
+            if (!r.all_finite())
+            {
+                check_batch(x, n);  // throws, naming the element
+            }
             hfmg_histogram batch;
             const bool first = m_hist.counts.empty();
             batch.min = first ? r.min : std::min(m_hist.min, r.min);
@@ -4697,17 +4740,41 @@ public:
     }
 
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    /// One pass: the finiteness check comes from the min/max fold itself.
     void observe(const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_ranges.size());
-        m_ranges.resize(channels);
+        const std::size_t channels = detail::channel_count(shape, m_params.channels);
+        detail::check_channels(m_ranges.size(), channels, where());
+        std::vector<kernel::minmax_result> batch(channels);
+        bool finite = true;
         detail::for_each_channel_run(x,
                                      shape,
                                      m_params.channels,
                                      [&](std::size_t c, const float* run, std::size_t len)
                                      {
-                                         kernel::minmax(run, len, m_ranges[c]);
+                                         kernel::minmax(run, len, batch[c]);
+                                         finite = finite && (len == 0 || !batch[c].has_nan);
                                      });
+        for (const auto& r : batch)
+        {
+            finite = finite && (r.min > r.max || r.all_finite());
+        }
+        if (!finite)
+        {
+            check_channel_batch(x, shape, m_params.channels, channels);  // throws, naming the element
+        }
+        if (m_ranges.empty())
+        {
+            m_ranges = std::move(batch);
+        }
+        else
+        {
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                m_ranges[c].min = std::min(m_ranges[c].min, batch[c].min);
+                m_ranges[c].max = std::max(m_ranges[c].max, batch[c].max);
+            }
+        }
         count_batch();
     }
 

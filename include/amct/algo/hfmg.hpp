@@ -44,12 +44,11 @@ struct hfmg_histogram
 
 namespace detail
 {
-/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float).
-inline void histc(const float* x,
-                  std::size_t n,
-                  float lo,
-                  float hi,
-                  std::vector<std::int64_t>& counts) noexcept
+/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float32:
+/// bin = min(trunc((x - lo) / (hi - lo) * bins), bins - 1)). The vector body computes the same float
+/// operations lane by lane and counts into four interleaved sub-histograms, so that consecutive increments do
+/// not wait on each other.
+inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
 {
     const std::size_t bins = counts.size();
     const float width = hi - lo;
@@ -59,12 +58,45 @@ inline void histc(const float* x,
         return;
     }
     const float nb = static_cast<float>(bins);
-    for (std::size_t i = 0; i < n; ++i)
+    const auto bin_of = [&](float v) noexcept
     {
-        const float pos = (x[i] - lo) / width * nb;
-        std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
-        b = b >= bins ? bins - 1 : b;
-        ++counts[b];
+        const float pos = (v - lo) / width * nb;
+        const std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+        return b >= bins ? bins - 1 : b;
+    };
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using fbatch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = fbatch::size;
+    constexpr std::size_t chunk = std::size_t{1} << 30;  // keeps the 32-bit sub-counts from overflowing
+    std::vector<std::uint32_t> sub(4 * bins, 0);
+    const fbatch vlo(lo), vwidth(width), vnb(nb), zero(0.0f), top(nb - 1.0f);
+    alignas(64) std::int32_t idx[w];
+    while (i + w <= n)
+    {
+        const std::size_t end = std::min(n, i + chunk);
+        for (; i + w <= end; i += w)
+        {
+            // clamping in float before the conversion keeps it in range; both bounds are integers
+            const fbatch pos =
+              xsimd::min(xsimd::max((fbatch::load_unaligned(x + i) - vlo) / vwidth * vnb, zero), top);
+            xsimd::batch_cast<std::int32_t>(pos).store_aligned(idx);
+            for (std::size_t k = 0; k < w; ++k)
+            {
+                ++sub[(k & 3u) * bins + static_cast<std::size_t>(idx[k])];
+            }
+        }
+        for (std::size_t b = 0; b < bins; ++b)
+        {
+            counts[b] +=
+              static_cast<std::int64_t>(sub[b]) + sub[bins + b] + sub[2 * bins + b] + sub[3 * bins + b];
+            sub[b] = sub[bins + b] = sub[2 * bins + b] = sub[3 * bins + b] = 0;
+        }
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        ++counts[bin_of(x[i])];
     }
 }
 
@@ -285,13 +317,17 @@ public:
         observe(in.data(), in.size());
     }
 
+    /// @throws value_error for NaN/Inf (the observer is then unchanged).
     void observe(const float* x, std::size_t n)
     {
-        check_batch(x, n);
         if (n > 0)
         {
             kernel::minmax_result r;
-            kernel::minmax(x, n, r);
+            kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
+            if (!r.all_finite())
+            {
+                check_batch(x, n);  // throws, naming the element
+            }
             hfmg_histogram batch;
             const bool first = m_hist.counts.empty();
             batch.min = first ? r.min : std::min(m_hist.min, r.min);

@@ -45,17 +45,41 @@ public:
     }
 
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    /// One pass: the finiteness check comes from the min/max fold itself.
     void observe(const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_ranges.size());
-        m_ranges.resize(channels);
+        const std::size_t channels = detail::channel_count(shape, m_params.channels);
+        detail::check_channels(m_ranges.size(), channels, where());
+        std::vector<kernel::minmax_result> batch(channels);
+        bool finite = true;
         detail::for_each_channel_run(x,
                                      shape,
                                      m_params.channels,
                                      [&](std::size_t c, const float* run, std::size_t len)
                                      {
-                                         kernel::minmax(run, len, m_ranges[c]);
+                                         kernel::minmax(run, len, batch[c]);
+                                         finite = finite && (len == 0 || !batch[c].has_nan);
                                      });
+        for (const auto& r : batch)
+        {
+            finite = finite && (r.min > r.max || r.all_finite());
+        }
+        if (!finite)
+        {
+            check_channel_batch(x, shape, m_params.channels, channels);  // throws, naming the element
+        }
+        if (m_ranges.empty())
+        {
+            m_ranges = std::move(batch);
+        }
+        else
+        {
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                m_ranges[c].min = std::min(m_ranges[c].min, batch[c].min);
+                m_ranges[c].max = std::max(m_ranges[c].max, batch[c].max);
+            }
+        }
         count_batch();
     }
 

@@ -20,6 +20,13 @@ struct minmax_result
     float min = std::numeric_limits<float>::infinity();
     float max = -std::numeric_limits<float>::infinity();
     bool has_nan = false;
+
+    /// True when every folded value was finite (no NaN, no +-Inf); false for an empty fold.
+    bool all_finite() const noexcept
+    {
+        return !has_nan && min >= -std::numeric_limits<float>::max()
+               && max <= std::numeric_limits<float>::max();
+    }
 };
 
 /// Folds x[0, n) into r.
@@ -54,9 +61,9 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
         r.has_nan = r.has_nan || xsimd::any(nan);
     }
 #endif
-    for (; i < n; ++i)
+    for (const float* p = x + i; p != x + n; ++p)
     {
-        const float v = x[i];
+        const float v = *p;
         r.has_nan = r.has_nan || std::isnan(v);
         r.min = v < r.min ? v : r.min;
         r.max = v > r.max ? v : r.max;

@@ -1,4 +1,5 @@
-// Calibration algorithms: IFMR, and the observer contract (merge, save/load, bad batches).
+// Calibration algorithms (IFMR, HFMG, ARQ, max, percentile, KL, MSE, the registry) and the observer contract
+// (merge, save/load, bad batches), against AMCT's vectors and independent references.
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -12,19 +13,7 @@
 
 namespace
 {
-template <class F>
-std::string error_of(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (const amct::error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
-}
+using amct_test::error_of;
 
 const std::vector<float> vector_13_2 = {-0.5f, 0.0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.6f, 0.8f, 1.0f, 3.0f};
 

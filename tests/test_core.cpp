@@ -12,6 +12,7 @@
 
 namespace
 {
+using amct_test::error_of;
 using sym8 = amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor>;
 using asym8 = amct::quant_spec<amct::int8, amct::asymmetric, amct::per_tensor>;
 using sym8c = amct::quant_spec<amct::int8, amct::symmetric, amct::per_channel>;
@@ -40,19 +41,6 @@ xt::xtensor<float, 2> arq_weight()
     return w;
 }
 
-template <class F>
-std::string error_of(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (const amct::error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
-}
 }  // namespace
 
 TEST_SUITE("choose_qparams")

@@ -14,8 +14,25 @@
 #include <string>
 #include <vector>
 
+#include <amct/amct.hpp>
+
 namespace amct_test
 {
+/// The message of the amct::error that f throws, or "(no error)".
+template <class F>
+std::string error_of(F&& f)
+{
+    try
+    {
+        f();
+    }
+    catch (const amct::error& e)
+    {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 /// Bit pattern of a float: bit-exact comparison that distinguishes -0.0 and treats NaN payloads as data.
 inline std::uint32_t bits(float v)
 {

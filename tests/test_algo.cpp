@@ -657,10 +657,11 @@ TEST_SUITE("histogram methods")
 {
     TEST_CASE("KL: TensorRT's search on hand-computed histograms")
     {
-        // [4, 2, 0, 1], 2 levels: KL(i=2) = 0.0196, KL(i=3) = 0.906, KL(i=4) = 0.0486 (smoothed, see kl.hpp)
+        // thresholds i in [levels, bins), as TensorRT's range(128, 2048)
+        // [4, 2, 0, 1], 2 levels: KL(i=2) = 0.0196, KL(i=3) = 0.906 (smoothed, see kl.hpp)
         CHECK_EQ(amct::detail::kl_threshold_bin({4.0, 2.0, 0.0, 1.0}, 2), 2u);
-        // flat histogram: no clipping is best (KL(i=4) = 0)
-        CHECK_EQ(amct::detail::kl_threshold_bin({1.0, 1.0, 1.0, 1.0}, 2), 4u);
+        // [1, 1, 1, 1]: KL(i=2) = 0.1308, KL(i=3) = 0.0589
+        CHECK_EQ(amct::detail::kl_threshold_bin({1.0, 1.0, 1.0, 1.0}, 2), 3u);
         std::vector<double> p = {0.0, 2.0, 0.0, 6.0};
         REQUIRE(amct::detail::normalize_and_smooth(p));
         CHECK_EQ(p[0], doctest::Approx(1e-4));
@@ -798,5 +799,111 @@ TEST_SUITE("registry")
                        a.merge(b);
                    }),
                  "amct: value error: layer \"l\": cannot merge a \"kl\" observer into a \"max\" observer");
+    }
+}
+
+TEST_SUITE("robustness")
+{
+    TEST_CASE("IFMR state saved before compute() loads to the same result")
+    {
+        amct::ifmr_params p = ifmr_defaults(false);
+        p.max_percentile = 0.8;
+        amct::ifmr_observer o(p, "l");
+        o.observe(xt::xtensor<float, 1>{3.0f, -0.5f, 0.1f, 1.0f, 0.2f, 0.8f, 0.3f, 0.6f, 0.4f, 0.0f});
+        const auto loaded = amct::ifmr_observer::load(o.save());
+        CHECK_EQ(loaded.compute().scale, o.compute().scale);
+    }
+
+    TEST_CASE("grid histograms: tiny or constant first batches, any split gives the same grid")
+    {
+        for (const auto& first :
+             {std::vector<float>{0.0f, 0.0f}, std::vector<float>{1e-10f}, std::vector<float>{1000.0f}})
+        {
+            CAPTURE(first[0]);
+            const std::vector<float> second = {0.0f, 3.0f, 1e4f, 7.0f, 1000.01f, 1000.05f, -2.0f};
+            std::vector<float> all = first;
+            all.insert(all.end(), second.begin(), second.end());
+            amct::kl_observer split(amct::kl_params{}, "k"), one(amct::kl_params{}, "k");
+            split.observe(xt::adapt(first, {first.size()}));
+            split.observe(xt::adapt(second, {second.size()}));
+            one.observe(xt::adapt(all, {all.size()}));
+            CHECK_EQ(split.histograms()[0].counts(), one.histograms()[0].counts());
+            CHECK_EQ(split.histograms()[0].bin_width(), one.histograms()[0].bin_width());
+            CHECK_EQ(split.compute().scale, one.compute().scale);
+            amct::percentile_observer ps(amct::percentile_params{}, "p");
+            ps.observe(xt::adapt(first, {first.size()}));
+            ps.observe(xt::adapt(second, {second.size()}));
+            CHECK(std::isfinite(ps.compute().scale[0]));
+        }
+    }
+
+    TEST_CASE("crafted states with huge lengths are state errors, not allocations")
+    {
+        amct::max_observer m(amct::max_params{}, "l");
+        m.observe(xt::xtensor<float, 1>{1.0f, 2.0f});
+        amct::state_writer w;
+        w.str("l");
+        w.u64(1);
+        w.boolean(true);
+        w.u32(8);
+        w.boolean(false);
+        w.i64(1);
+        w.u64(std::uint64_t{1} << 40);  // ranges
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::max_observer::load(w.finish("max", 1));
+                   }),
+                 "amct: state error: a length of 1099511627776 elements exceeds the payload");
+        amct::state_writer f;
+        f.str("l");
+        f.u64(1);
+        f.u64(std::uint64_t{1} << 62);  // f32s length
+        amct::state_reader r(f.finish("x", 1), "x", 1);
+        r.str();
+        r.u64();
+        CHECK_THROWS_AS(r.f32s(), amct::state_error);
+    }
+
+    TEST_CASE("IFMR rejects a search that would have an absurd number of candidates")
+    {
+        amct::ifmr_params p;
+        p.search_step = 1e-8;
+        CHECK_EQ(
+          error_of(
+            [&]
+            {
+                amct::ifmr_observer(p, "c");
+            }),
+          "amct: value error: layer \"c\": search_step = 1e-08 must be large enough for at most 100000 "
+          "candidates (it gives 60000001)");
+    }
+
+    TEST_CASE("ranges beyond FLT_MAX give finite scales")
+    {
+        const xt::xtensor<float, 1> wide = {-3e38f, 1.0f, 3e38f};
+        amct::hfmg_observer h(amct::hfmg_params{}, "h");
+        h.observe(wide);
+        CHECK(std::isfinite(h.compute().scale[0]));
+        amct::ifmr_observer i(ifmr_defaults(true), "i");
+        i.observe(wide);
+        CHECK(std::isfinite(i.compute().scale[0]));
+        amct::ifmr_observer is(ifmr_defaults(false), "i");
+        is.observe(wide);
+        CHECK(std::isfinite(is.compute().scale[0]));
+    }
+
+    TEST_CASE("KL stays within the data; HFMG's right walk stops at the advanced left index")
+    {
+        const xt::xtensor<float, 1> uniform = xt::linspace<float>(-1.0f, 1.0f, 20001);
+        amct::kl_observer k(amct::kl_params{}, "k");
+        k.observe(uniform);
+        CHECK(k.compute().clip_max[0] <= 1.001f);
+        amct::hfmg_histogram h{10.0f, 10.002f, std::vector<std::int64_t>(1024, 0)};
+        h.counts[0] = 1;
+        h.counts[1023] = 1;
+        const auto lr = amct::detail::hfmg_search(h, 8);
+        CHECK_EQ(lr.first, 0u);
+        CHECK_EQ(lr.second, 1u);
     }
 }

@@ -2757,11 +2757,22 @@ public:
         return s;
     }
 
-    std::vector<float> f32s()
+    /// Reads an element count and checks that `n` elements of `bytes_each` bytes can still follow, so that a
+    /// corrupt length never turns into a huge allocation.
+    std::size_t count(std::size_t bytes_each)
     {
         const std::uint64_t n = u64();
-        need(n * 4);
-        std::vector<float> v(static_cast<std::size_t>(n));
+        if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
+        {
+            fail("a length of " + std::to_string(n) + " elements exceeds the payload");
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+    std::vector<float> f32s()
+    {
+        const std::size_t n = count(4);
+        std::vector<float> v(n);
         for (float& x : v)
         {
             x = f32();
@@ -2855,12 +2866,15 @@ public:
         {
             return;
         }
-        // o's extreme values lie within its first and last bins
-        cover_bins(o.m_exp, o.m_first, o.m_first + static_cast<std::int64_t>(o.m_counts.size()) - 1);
-        const std::int64_t shift = m_exp - o.m_exp;
+        if (m_counts.empty())
+        {
+            *this = o;
+            return;
+        }
+        cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
         for (std::size_t k = 0; k < o.m_counts.size(); ++k)
         {
-            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), shift);
+            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
             m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
         }
         m_total += o.m_total;
@@ -2963,73 +2977,91 @@ public:
     }
 
 private:
+    /// floor(k / 2^shift) for shift >= 0, also for negative k and shifts past the width of k.
     static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
     {
-        // floor(k / 2^shift) for shift >= 0, also for negative k
-        return shift <= 0 ? k : (k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1);
+        if (shift <= 0)
+        {
+            return k;
+        }
+        if (shift >= 63)
+        {
+            return k >= 0 ? 0 : -1;
+        }
+        return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
+    }
+
+    /// floor(v / 2^e) in double (no overflow: v is a float and |e| < 400).
+    static double scaled_floor(double v, std::int64_t e) noexcept
+    {
+        return std::floor(std::ldexp(v, -static_cast<int>(e)));
     }
 
     std::int64_t index(float x) const noexcept
     {
-        return static_cast<std::int64_t>(
-          std::floor(std::ldexp(static_cast<double>(x), -static_cast<int>(m_exp))));
+        return static_cast<std::int64_t>(scaled_floor(x, m_exp));
     }
 
-    /// Grows the grid to hold [lo, hi].
-    void cover(float lo, float hi)
+    /// Lower edge of the last bin.
+    double last_edge() const noexcept
     {
-        std::int64_t e = m_counts.empty() ? start_exp(lo, hi) : m_exp;
-        const auto bin_of = [&](float v, std::int64_t ex)
-        {
-            return static_cast<std::int64_t>(
-              std::floor(std::ldexp(static_cast<double>(v), -static_cast<int>(ex))));
-        };
-        cover_bins(e, bin_of(lo, e), bin_of(hi, e));
+        return static_cast<double>(m_first + static_cast<std::int64_t>(m_counts.size()) - 1) * bin_width();
     }
 
-    /// Grows the grid to hold bins [first, last] of width 2^e.
-    void cover_bins(std::int64_t e, std::int64_t first, std::int64_t last)
+    /// Grows the grid to hold the values [lo, hi].
+    void cover(float lo, float hi)
     {
         if (m_counts.empty())
         {
-            m_exp = e;
-            m_first = first;
-            m_counts.assign(1, 0);
+            cover_edges(start_exp(lo, hi), lo, hi);
         }
-        // bring the new bins to at least the current width
-        first = floor_shift(first, m_exp - e);
-        last = floor_shift(last, m_exp - e);
-        e = std::max(e, m_exp);
-        std::int64_t lo = std::min(first, floor_shift(m_first, e - m_exp));
-        std::int64_t hi =
-          std::max(last, floor_shift(m_first + static_cast<std::int64_t>(m_counts.size()) - 1, e - m_exp));
-        while (hi - lo + 1 > static_cast<std::int64_t>(m_capacity))
+        else
+        {
+            cover_edges(m_exp,
+                        std::min(static_cast<double>(lo), lower()),
+                        std::max(static_cast<double>(hi), last_edge()));
+        }
+    }
+
+    /// Regrids to the smallest width 2^e, e >= `from`, whose bins hold [a, b] (and the current bins) within
+    /// the capacity. The fit test runs in double before any index is formed, so no index can overflow.
+    void cover_edges(std::int64_t from, double a, double b)
+    {
+        if (!m_counts.empty())
+        {
+            a = std::min(a, lower());
+            b = std::max(b, last_edge());
+        }
+        std::int64_t e = from;
+        while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
         {
             ++e;
-            lo = floor_shift(lo, 1);
-            hi = floor_shift(hi, 1);
         }
-        std::vector<std::int64_t> grown(static_cast<std::size_t>(hi - lo + 1), 0);
+        const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
+        const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
+        std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
         for (std::size_t k = 0; k < m_counts.size(); ++k)
         {
             const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
-            grown[static_cast<std::size_t>(bin - lo)] += m_counts[k];
+            grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
         }
         m_counts.swap(grown);
-        m_first = lo;
+        m_first = first;
         m_exp = e;
     }
 
-    /// The smallest exponent worth starting from: a width near (hi - lo) / capacity (or 2^-149 for a point).
+    /// An exponent no larger than the smallest that fits any data containing [lo, hi]: a width near
+    /// (hi - lo) / capacity, or for a single value v a width below ulp(v) / (2 capacity), so that whatever
+    /// comes later, growing from here reaches the same grid as seeing everything at once.
     std::int64_t start_exp(float lo, float hi) const noexcept
     {
         const double span = static_cast<double>(hi) - lo;
-        if (!(span > 0.0))
+        if (span > 0.0)
         {
-            const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
-            return std::ilogb(m) - 24;
+            return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
         }
-        return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+        const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+        return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
     }
 
     std::size_t m_capacity;
@@ -3050,8 +3082,9 @@ private:
 //       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
 //       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
 //       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
-//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
+//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
+//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
+//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
 //   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
 //   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
@@ -3090,6 +3123,16 @@ inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector
     if (width < flt_eps)
     {
         counts[bins / 2] += static_cast<std::int64_t>(n);
+        return;
+    }
+    if (!std::isfinite(width))  // a range wider than FLT_MAX: the same placement in double
+    {
+        const double dw = static_cast<double>(hi) - lo;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double pos = (static_cast<double>(x[i]) - lo) / dw * static_cast<double>(bins);
+            ++counts[std::min(static_cast<std::size_t>(pos > 0.0 ? pos : 0.0), bins - 1)];
+        }
         return;
     }
     const float nb = static_cast<float>(bins);
@@ -3275,8 +3318,8 @@ inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, 
         {
             acc += h.counts[nl];
         }
-        std::size_t nr = right;
-        for (std::int64_t acc = 0; acc < step && nr > left; --nr)
+        std::size_t nr = right;  // AMCT bounds the right walk by the advanced left index
+        for (std::int64_t acc = 0; acc < step && nr > nl; --nr)
         {
             acc += h.counts[nr];
         }
@@ -3412,8 +3455,15 @@ public:
         }
         const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
         const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
-        const float clip_min = m_hist.min + static_cast<float>(l) * w;
-        const float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        float clip_min = m_hist.min + static_cast<float>(l) * w;
+        float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        if (!std::isfinite(w))  // a range wider than FLT_MAX
+        {
+            const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
+            clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
+            clip_max = static_cast<float>(
+              std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
+        }
         calibration_result res;
         res.num_bits = m_params.num_bits;
         res.asymmetric = m_params.asymmetric;
@@ -3456,19 +3506,24 @@ public:
         hfmg_observer o(p, std::move(layer));
         o.m_hist.min = r.f32();
         o.m_hist.max = r.f32();
-        const std::uint64_t n = r.u64();
+        const std::size_t n = r.count(8);
+        if (n != 0
+            && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
+        {
+            state_reader::fail("HFMG histogram range is not finite and ordered");
+        }
         if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
         {
             state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
                                + std::to_string(p.num_of_bins));
         }
-        o.m_hist.counts.resize(static_cast<std::size_t>(n));
+        o.m_hist.counts.resize(n);
         for (auto& c : o.m_hist.counts)
         {
             c = r.i64();
-            if (c < 0)
+            if (c < 0 || c > (std::int64_t{1} << 56))
             {
-                state_reader::fail("HFMG histogram has a negative count");
+                state_reader::fail("HFMG histogram has a count out of range");
             }
         }
         r.done();
@@ -3616,8 +3671,8 @@ public:
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
         Derived o(Derived::read(r), std::move(layer));
-        const std::uint64_t n = r.u64();
-        for (std::uint64_t c = 0; c < n; ++c)
+        const std::size_t n = r.count(40);  // a saved grid_histogram takes at least 40 bytes
+        for (std::size_t c = 0; c < n; ++c)
         {
             o.m_hists.push_back(grid_histogram::load(r));
         }
@@ -3925,6 +3980,21 @@ public:
                 dst[s].sum_m = r.u64();
                 dst[s].sq_lo = r.u64();
                 dst[s].sq_hi = r.u64();
+                const auto key = [](float v)
+                {
+                    std::uint32_t u;
+                    std::memcpy(&u, &v, 4);
+                    return u >> (23 - mantissa_bits);
+                };
+                const std::uint32_t expected = (b << mantissa_bits) | static_cast<std::uint32_t>(s);
+                const bool ok = dst[s].count == 0
+                                  ? dst[s].sum_m == 0 && dst[s].sq_lo == 0 && dst[s].sq_hi == 0
+                                  : key(dst[s].min) == expected && key(dst[s].max) == expected
+                                      && dst[s].count < (std::uint64_t{1} << 40);
+                if (!ok)
+                {
+                    state_reader::fail("log histogram bin " + std::to_string(expected) + " is inconsistent");
+                }
                 total += dst[s].count;
             }
         }
@@ -4004,13 +4074,13 @@ inline float key_float(std::uint32_t k) noexcept
     return v;
 }
 
-/// Sorts `v` ascending (-0.0 before +0.0).
-inline void radix_sort(std::vector<float>& v)
+/// `v` sorted ascending (-0.0 before +0.0); `v` is not modified.
+inline std::vector<float> radix_sorted(const std::vector<float>& v)
 {
     const std::size_t n = v.size();
     if (n < 2)
     {
-        return;
+        return v;
     }
     std::vector<std::uint32_t> a(n), b(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -4038,10 +4108,12 @@ inline void radix_sort(std::vector<float>& v)
         }
         a.swap(b);
     }
+    std::vector<float> out(n);
     for (std::size_t i = 0; i < n; ++i)
     {
-        v[i] = key_float(a[i]);
+        out[i] = key_float(a[i]);
     }
+    return out;
 }
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -4090,6 +4162,14 @@ inline void validate(const ifmr_params& p, const std::string& where)
             "in (0, search_range_end - search_range_start]");
     require(
       p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
+    require(std::isfinite(p.search_range_end), where, "search_range_end", p.search_range_end, "finite");
+    const double candidates = std::ceil((p.search_range_end - p.search_range_start) / p.search_step);
+    require(candidates <= 100000.0,
+            where,
+            "search_step",
+            p.search_step,
+            "large enough for at most 100000 candidates (it gives "
+              + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
 }
 
 /// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
@@ -4344,6 +4424,13 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
             lo = -clip;
             scale = clip / levels;
         }
+        if (!std::isfinite(scale))  // a range beyond FLT_MAX: the same scale through double
+        {
+            const double c = static_cast<double>(ratio) * (p.asymmetric ? max0 : bound);
+            scale = static_cast<float>(p.asymmetric ? (c - min0) / range_levels : c / levels);
+            clip = static_cast<float>(std::min(c, static_cast<double>(std::numeric_limits<float>::max())));
+            lo = p.asymmetric ? min0 : -clip;
+        }
         scale = scale < flt_eps ? 1.0f : scale;
         search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
         if (i == 0 || search.losses[i] < search.losses[search.best])
@@ -4408,7 +4495,6 @@ public:
         if (m_params.mode == ifmr_mode::exact)
         {
             m_data.insert(m_data.end(), x, x + n);
-            m_sorted = m_sorted && n == 0;
         }
         else
         {
@@ -4422,7 +4508,6 @@ public:
     {
         check_mergeable(other, same_params(other.m_params));
         m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
-        m_sorted = m_sorted && other.m_data.empty();
         m_hist.merge(other.m_hist);
         add_batches(other);
     }
@@ -4436,12 +4521,10 @@ public:
         }
         if (m_params.mode == ifmr_mode::exact)
         {
-            if (!m_sorted)
-            {
-                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
-                m_sorted = true;
-            }
-            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
+            // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
+            // stays const and safe to call from several threads
+            const std::vector<float> sorted = detail::radix_sorted(m_data);
+            return detail::run_ifmr(detail::ifmr_sorted_source{sorted}, m_params, log);
         }
         return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
     }
@@ -4516,9 +4599,8 @@ private:
     }
 
     ifmr_params m_params;
-    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
-    mutable bool m_sorted = true;
-    log_histogram m_hist;  // bounded mode
+    std::vector<float> m_data;  // exact mode, in observation order
+    log_histogram m_hist;       // bounded mode
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -4590,16 +4672,18 @@ inline bool normalize_and_smooth(std::vector<double>& p) noexcept
 inline std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels)
 {
     const std::size_t bins = hist.size();
+    std::vector<double> outliers(bins + 1, 0.0);  // outliers[i] = sum of hist[i..]
+    for (std::size_t k = bins; k-- > 0;)
+    {
+        outliers[k] = outliers[k + 1] + hist[k];
+    }
     std::size_t best = bins;
     double best_kl = -1.0;
     std::vector<double> p, q;
-    for (std::size_t i = levels; i <= bins; ++i)
+    for (std::size_t i = levels; i < bins; ++i)
     {
         p.assign(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(i));
-        for (std::size_t k = i; k < bins; ++k)
-        {
-            p[i - 1] += hist[k];
-        }
+        p[i - 1] += outliers[i];
         const std::size_t merged = i / levels;
         q.assign(i, 0.0);
         for (std::size_t j = 0; j < levels; ++j)
@@ -4854,11 +4938,16 @@ public:
         p.channels.channel_wise = r.boolean();
         p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
         max_observer o(p, std::move(layer));
-        o.m_ranges.resize(static_cast<std::size_t>(r.u64()));
+        o.m_ranges.resize(r.count(8));
         for (auto& range : o.m_ranges)
         {
             range.min = r.f32();
             range.max = r.f32();
+            const bool empty = range.min > range.max;  // a channel with no value yet
+            if (!empty && !range.all_finite())
+            {
+                state_reader::fail("max: a channel range is not finite");
+            }
         }
         r.done();
         o.m_batches = static_cast<std::size_t>(batches);

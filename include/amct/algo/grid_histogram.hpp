@@ -58,12 +58,15 @@ public:
         {
             return;
         }
-        // o's extreme values lie within its first and last bins
-        cover_bins(o.m_exp, o.m_first, o.m_first + static_cast<std::int64_t>(o.m_counts.size()) - 1);
-        const std::int64_t shift = m_exp - o.m_exp;
+        if (m_counts.empty())
+        {
+            *this = o;
+            return;
+        }
+        cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
         for (std::size_t k = 0; k < o.m_counts.size(); ++k)
         {
-            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), shift);
+            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
             m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
         }
         m_total += o.m_total;
@@ -166,73 +169,91 @@ public:
     }
 
 private:
+    /// floor(k / 2^shift) for shift >= 0, also for negative k and shifts past the width of k.
     static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
     {
-        // floor(k / 2^shift) for shift >= 0, also for negative k
-        return shift <= 0 ? k : (k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1);
+        if (shift <= 0)
+        {
+            return k;
+        }
+        if (shift >= 63)
+        {
+            return k >= 0 ? 0 : -1;
+        }
+        return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
+    }
+
+    /// floor(v / 2^e) in double (no overflow: v is a float and |e| < 400).
+    static double scaled_floor(double v, std::int64_t e) noexcept
+    {
+        return std::floor(std::ldexp(v, -static_cast<int>(e)));
     }
 
     std::int64_t index(float x) const noexcept
     {
-        return static_cast<std::int64_t>(
-          std::floor(std::ldexp(static_cast<double>(x), -static_cast<int>(m_exp))));
+        return static_cast<std::int64_t>(scaled_floor(x, m_exp));
     }
 
-    /// Grows the grid to hold [lo, hi].
-    void cover(float lo, float hi)
+    /// Lower edge of the last bin.
+    double last_edge() const noexcept
     {
-        std::int64_t e = m_counts.empty() ? start_exp(lo, hi) : m_exp;
-        const auto bin_of = [&](float v, std::int64_t ex)
-        {
-            return static_cast<std::int64_t>(
-              std::floor(std::ldexp(static_cast<double>(v), -static_cast<int>(ex))));
-        };
-        cover_bins(e, bin_of(lo, e), bin_of(hi, e));
+        return static_cast<double>(m_first + static_cast<std::int64_t>(m_counts.size()) - 1) * bin_width();
     }
 
-    /// Grows the grid to hold bins [first, last] of width 2^e.
-    void cover_bins(std::int64_t e, std::int64_t first, std::int64_t last)
+    /// Grows the grid to hold the values [lo, hi].
+    void cover(float lo, float hi)
     {
         if (m_counts.empty())
         {
-            m_exp = e;
-            m_first = first;
-            m_counts.assign(1, 0);
+            cover_edges(start_exp(lo, hi), lo, hi);
         }
-        // bring the new bins to at least the current width
-        first = floor_shift(first, m_exp - e);
-        last = floor_shift(last, m_exp - e);
-        e = std::max(e, m_exp);
-        std::int64_t lo = std::min(first, floor_shift(m_first, e - m_exp));
-        std::int64_t hi =
-          std::max(last, floor_shift(m_first + static_cast<std::int64_t>(m_counts.size()) - 1, e - m_exp));
-        while (hi - lo + 1 > static_cast<std::int64_t>(m_capacity))
+        else
+        {
+            cover_edges(m_exp,
+                        std::min(static_cast<double>(lo), lower()),
+                        std::max(static_cast<double>(hi), last_edge()));
+        }
+    }
+
+    /// Regrids to the smallest width 2^e, e >= `from`, whose bins hold [a, b] (and the current bins) within
+    /// the capacity. The fit test runs in double before any index is formed, so no index can overflow.
+    void cover_edges(std::int64_t from, double a, double b)
+    {
+        if (!m_counts.empty())
+        {
+            a = std::min(a, lower());
+            b = std::max(b, last_edge());
+        }
+        std::int64_t e = from;
+        while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
         {
             ++e;
-            lo = floor_shift(lo, 1);
-            hi = floor_shift(hi, 1);
         }
-        std::vector<std::int64_t> grown(static_cast<std::size_t>(hi - lo + 1), 0);
+        const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
+        const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
+        std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
         for (std::size_t k = 0; k < m_counts.size(); ++k)
         {
             const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
-            grown[static_cast<std::size_t>(bin - lo)] += m_counts[k];
+            grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
         }
         m_counts.swap(grown);
-        m_first = lo;
+        m_first = first;
         m_exp = e;
     }
 
-    /// The smallest exponent worth starting from: a width near (hi - lo) / capacity (or 2^-149 for a point).
+    /// An exponent no larger than the smallest that fits any data containing [lo, hi]: a width near
+    /// (hi - lo) / capacity, or for a single value v a width below ulp(v) / (2 capacity), so that whatever
+    /// comes later, growing from here reaches the same grid as seeing everything at once.
     std::int64_t start_exp(float lo, float hi) const noexcept
     {
         const double span = static_cast<double>(hi) - lo;
-        if (!(span > 0.0))
+        if (span > 0.0)
         {
-            const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
-            return std::ilogb(m) - 24;
+            return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
         }
-        return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+        const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+        return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
     }
 
     std::size_t m_capacity;

@@ -6,8 +6,9 @@
 //       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
 //       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
 //       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), move the side that gives up fewer bins for
-//       step = max(ceil(total / 100000), 1) counts, until r - l <= ceil(bins / 4);
+//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
+//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
+//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
 //   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
 //   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
@@ -55,6 +56,16 @@ inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector
     if (width < flt_eps)
     {
         counts[bins / 2] += static_cast<std::int64_t>(n);
+        return;
+    }
+    if (!std::isfinite(width))  // a range wider than FLT_MAX: the same placement in double
+    {
+        const double dw = static_cast<double>(hi) - lo;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double pos = (static_cast<double>(x[i]) - lo) / dw * static_cast<double>(bins);
+            ++counts[std::min(static_cast<std::size_t>(pos > 0.0 ? pos : 0.0), bins - 1)];
+        }
         return;
     }
     const float nb = static_cast<float>(bins);
@@ -240,8 +251,8 @@ inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, 
         {
             acc += h.counts[nl];
         }
-        std::size_t nr = right;
-        for (std::int64_t acc = 0; acc < step && nr > left; --nr)
+        std::size_t nr = right;  // AMCT bounds the right walk by the advanced left index
+        for (std::int64_t acc = 0; acc < step && nr > nl; --nr)
         {
             acc += h.counts[nr];
         }
@@ -377,8 +388,15 @@ public:
         }
         const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
         const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
-        const float clip_min = m_hist.min + static_cast<float>(l) * w;
-        const float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        float clip_min = m_hist.min + static_cast<float>(l) * w;
+        float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        if (!std::isfinite(w))  // a range wider than FLT_MAX
+        {
+            const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
+            clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
+            clip_max = static_cast<float>(
+              std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
+        }
         calibration_result res;
         res.num_bits = m_params.num_bits;
         res.asymmetric = m_params.asymmetric;
@@ -421,19 +439,24 @@ public:
         hfmg_observer o(p, std::move(layer));
         o.m_hist.min = r.f32();
         o.m_hist.max = r.f32();
-        const std::uint64_t n = r.u64();
+        const std::size_t n = r.count(8);
+        if (n != 0
+            && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
+        {
+            state_reader::fail("HFMG histogram range is not finite and ordered");
+        }
         if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
         {
             state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
                                + std::to_string(p.num_of_bins));
         }
-        o.m_hist.counts.resize(static_cast<std::size_t>(n));
+        o.m_hist.counts.resize(n);
         for (auto& c : o.m_hist.counts)
         {
             c = r.i64();
-            if (c < 0)
+            if (c < 0 || c > (std::int64_t{1} << 56))
             {
-                state_reader::fail("HFMG histogram has a negative count");
+                state_reader::fail("HFMG histogram has a count out of range");
             }
         }
         r.done();

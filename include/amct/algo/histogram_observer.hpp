@@ -138,8 +138,8 @@ public:
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
         Derived o(Derived::read(r), std::move(layer));
-        const std::uint64_t n = r.u64();
-        for (std::uint64_t c = 0; c < n; ++c)
+        const std::size_t n = r.count(40);  // a saved grid_histogram takes at least 40 bytes
+        for (std::size_t c = 0; c < n; ++c)
         {
             o.m_hists.push_back(grid_histogram::load(r));
         }

@@ -74,6 +74,14 @@ inline void validate(const ifmr_params& p, const std::string& where)
             "in (0, search_range_end - search_range_start]");
     require(
       p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
+    require(std::isfinite(p.search_range_end), where, "search_range_end", p.search_range_end, "finite");
+    const double candidates = std::ceil((p.search_range_end - p.search_range_start) / p.search_step);
+    require(candidates <= 100000.0,
+            where,
+            "search_step",
+            p.search_step,
+            "large enough for at most 100000 candidates (it gives "
+              + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
 }
 
 /// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
@@ -328,6 +336,13 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
             lo = -clip;
             scale = clip / levels;
         }
+        if (!std::isfinite(scale))  // a range beyond FLT_MAX: the same scale through double
+        {
+            const double c = static_cast<double>(ratio) * (p.asymmetric ? max0 : bound);
+            scale = static_cast<float>(p.asymmetric ? (c - min0) / range_levels : c / levels);
+            clip = static_cast<float>(std::min(c, static_cast<double>(std::numeric_limits<float>::max())));
+            lo = p.asymmetric ? min0 : -clip;
+        }
         scale = scale < flt_eps ? 1.0f : scale;
         search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
         if (i == 0 || search.losses[i] < search.losses[search.best])
@@ -392,7 +407,6 @@ public:
         if (m_params.mode == ifmr_mode::exact)
         {
             m_data.insert(m_data.end(), x, x + n);
-            m_sorted = m_sorted && n == 0;
         }
         else
         {
@@ -406,7 +420,6 @@ public:
     {
         check_mergeable(other, same_params(other.m_params));
         m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
-        m_sorted = m_sorted && other.m_data.empty();
         m_hist.merge(other.m_hist);
         add_batches(other);
     }
@@ -420,12 +433,10 @@ public:
         }
         if (m_params.mode == ifmr_mode::exact)
         {
-            if (!m_sorted)
-            {
-                detail::radix_sort(m_data);  // canonical order: same sums whatever the batch order
-                m_sorted = true;
-            }
-            return detail::run_ifmr(detail::ifmr_sorted_source{m_data}, m_params, log);
+            // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
+            // stays const and safe to call from several threads
+            const std::vector<float> sorted = detail::radix_sorted(m_data);
+            return detail::run_ifmr(detail::ifmr_sorted_source{sorted}, m_params, log);
         }
         return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
     }
@@ -500,9 +511,8 @@ private:
     }
 
     ifmr_params m_params;
-    mutable std::vector<float> m_data;  // exact mode; sorted lazily by compute() (the multiset is unchanged)
-    mutable bool m_sorted = true;
-    log_histogram m_hist;  // bounded mode
+    std::vector<float> m_data;  // exact mode, in observation order
+    log_histogram m_hist;       // bounded mode
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -67,16 +67,18 @@ inline bool normalize_and_smooth(std::vector<double>& p) noexcept
 inline std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels)
 {
     const std::size_t bins = hist.size();
+    std::vector<double> outliers(bins + 1, 0.0);  // outliers[i] = sum of hist[i..]
+    for (std::size_t k = bins; k-- > 0;)
+    {
+        outliers[k] = outliers[k + 1] + hist[k];
+    }
     std::size_t best = bins;
     double best_kl = -1.0;
     std::vector<double> p, q;
-    for (std::size_t i = levels; i <= bins; ++i)
+    for (std::size_t i = levels; i < bins; ++i)
     {
         p.assign(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(i));
-        for (std::size_t k = i; k < bins; ++k)
-        {
-            p[i - 1] += hist[k];
-        }
+        p[i - 1] += outliers[i];
         const std::size_t merged = i / levels;
         q.assign(i, 0.0);
         for (std::size_t j = 0; j < levels; ++j)

@@ -212,6 +212,21 @@ public:
                 dst[s].sum_m = r.u64();
                 dst[s].sq_lo = r.u64();
                 dst[s].sq_hi = r.u64();
+                const auto key = [](float v)
+                {
+                    std::uint32_t u;
+                    std::memcpy(&u, &v, 4);
+                    return u >> (23 - mantissa_bits);
+                };
+                const std::uint32_t expected = (b << mantissa_bits) | static_cast<std::uint32_t>(s);
+                const bool ok = dst[s].count == 0
+                                  ? dst[s].sum_m == 0 && dst[s].sq_lo == 0 && dst[s].sq_hi == 0
+                                  : key(dst[s].min) == expected && key(dst[s].max) == expected
+                                      && dst[s].count < (std::uint64_t{1} << 40);
+                if (!ok)
+                {
+                    state_reader::fail("log histogram bin " + std::to_string(expected) + " is inconsistent");
+                }
                 total += dst[s].count;
             }
         }

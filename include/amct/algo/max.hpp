@@ -159,11 +159,16 @@ public:
         p.channels.channel_wise = r.boolean();
         p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
         max_observer o(p, std::move(layer));
-        o.m_ranges.resize(static_cast<std::size_t>(r.u64()));
+        o.m_ranges.resize(r.count(8));
         for (auto& range : o.m_ranges)
         {
             range.min = r.f32();
             range.max = r.f32();
+            const bool empty = range.min > range.max;  // a channel with no value yet
+            if (!empty && !range.all_finite())
+            {
+                state_reader::fail("max: a channel range is not finite");
+            }
         }
         r.done();
         o.m_batches = static_cast<std::size_t>(batches);

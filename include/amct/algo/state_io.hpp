@@ -238,11 +238,22 @@ public:
         return s;
     }
 
-    std::vector<float> f32s()
+    /// Reads an element count and checks that `n` elements of `bytes_each` bytes can still follow, so that a
+    /// corrupt length never turns into a huge allocation.
+    std::size_t count(std::size_t bytes_each)
     {
         const std::uint64_t n = u64();
-        need(n * 4);
-        std::vector<float> v(static_cast<std::size_t>(n));
+        if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
+        {
+            fail("a length of " + std::to_string(n) + " elements exceeds the payload");
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+    std::vector<float> f32s()
+    {
+        const std::size_t n = count(4);
+        std::vector<float> v(n);
         for (float& x : v)
         {
             x = f32();

@@ -31,13 +31,13 @@ inline float key_float(std::uint32_t k) noexcept
     return v;
 }
 
-/// Sorts `v` ascending (-0.0 before +0.0).
-inline void radix_sort(std::vector<float>& v)
+/// `v` sorted ascending (-0.0 before +0.0); `v` is not modified.
+inline std::vector<float> radix_sorted(const std::vector<float>& v)
 {
     const std::size_t n = v.size();
     if (n < 2)
     {
-        return;
+        return v;
     }
     std::vector<std::uint32_t> a(n), b(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -65,10 +65,12 @@ inline void radix_sort(std::vector<float>& v)
         }
         a.swap(b);
     }
+    std::vector<float> out(n);
     for (std::size_t i = 0; i < n; ++i)
     {
-        v[i] = key_float(a[i]);
+        out[i] = key_float(a[i]);
     }
+    return out;
 }
 }  // namespace detail
 }  // namespace AMCT_ABI

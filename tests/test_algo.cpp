@@ -859,7 +859,8 @@ TEST_SUITE("robustness")
         f.str("l");
         f.u64(1);
         f.u64(std::uint64_t{1} << 62);  // f32s length
-        amct::state_reader r(f.finish("x", 1), "x", 1);
+        const std::string bytes = f.finish("x", 1);
+        amct::state_reader r(bytes, "x", 1);
         r.str();
         r.u64();
         CHECK_THROWS_AS(r.f32s(), amct::state_error);

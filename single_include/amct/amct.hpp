@@ -2657,6 +2657,7 @@ private:
 class state_reader
 {
 public:
+    /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
     state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
       : m_bytes(bytes)
     {
@@ -2700,6 +2701,8 @@ public:
                  + std::to_string(m_end - m_pos) + " bytes present");
         }
     }
+
+    state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
 
     std::uint8_t u8()
     {

@@ -2,4 +2,8 @@
 #pragma once
 
 #include <amct/algo.hpp>
+#include <amct/config/config_json.hpp>
+#include <amct/config/diagnostic.hpp>
+#include <amct/config/json_locator.hpp>
+#include <amct/config/quant_config.hpp>
 #include <amct/core.hpp>

@@ -1,0 +1,160 @@
+// AMCT's config.json: typed structs, Boost.JSON reading and writing, and diagnostics with file:line:column.
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <amct/amct.hpp>
+
+#include "test_support.hpp"
+
+namespace
+{
+/// The per-layer example of AMCT's documentation (OSS-DOC create_quant_config), with two layers.
+const char* amct_example = R"({
+    "version":1,
+    "batch_num":2,
+    "activation_offset":true,
+    "do_fusion":true,
+    "skip_fusion_layers":[],
+    "conv1":{
+        "quant_enable":true,
+        "dmq_balancer_param":0.5,
+        "activation_quant_params":{
+            "num_bits":8,
+            "max_percentile":0.999999,
+            "min_percentile":0.999999,
+            "search_range":[0.7,1.3],
+            "search_step":0.01,
+            "act_algo":"ifmr",
+            "asymmetric":false
+        },
+        "weight_quant_params":{
+            "num_bits":8,
+            "wts_algo":"arq_quantize",
+            "channel_wise":true
+        }
+    },
+    "fc":{
+        "quant_enable":false,
+        "activation_quant_params":{
+            "num_bits":8,
+            "num_of_bins":4096,
+            "act_algo":"hfmg"
+        },
+        "weight_quant_params":{
+            "num_bits":8,
+            "wts_algo":"arq_quantize",
+            "channel_wise":false
+        }
+    }
+})";
+
+std::string config_errors(const std::string& text)
+{
+    try
+    {
+        amct::read_config_json(text, "config.json");
+    }
+    catch (const amct::config_error& e)
+    {
+        return e.what();
+    }
+    return "(no error)";
+}
+}  // namespace
+
+TEST_SUITE("config.json")
+{
+    TEST_CASE("AMCT's example parses to the expected structs and round-trips")
+    {
+        const amct::quant_config c = amct::read_config_json(amct_example);
+        CHECK_EQ(c.version, 1);
+        CHECK_EQ(c.batch_num, 2);
+        CHECK(c.activation_offset);
+        CHECK(c.do_fusion);
+        REQUIRE_EQ(c.layers.size(), 2u);
+        CHECK_EQ(c.layers[0].first, "conv1");
+        const auto& conv = c.layers[0].second;
+        CHECK(conv.quant_enable);
+        CHECK_EQ(conv.dmq_balancer_param, 0.5);
+        CHECK_EQ(conv.activation_quant_params.act_algo, "ifmr");
+        CHECK_EQ(conv.activation_quant_params.max_percentile, 0.999999);
+        CHECK_EQ(conv.activation_quant_params.search_range, std::array<double, 2>{0.7, 1.3});
+        CHECK_EQ(conv.activation_quant_params.search_step, 0.01);
+        CHECK_EQ(conv.activation_quant_params.asymmetric, false);
+        CHECK_FALSE(conv.activation_quant_params.num_of_bins.has_value());
+        CHECK_EQ(conv.weight_quant_params.channel_wise, true);
+        const auto& fc = c.layers[1].second;
+        CHECK_FALSE(fc.quant_enable);
+        CHECK_EQ(fc.activation_quant_params.act_algo, "hfmg");
+        CHECK_EQ(fc.activation_quant_params.num_of_bins, 4096);
+        CHECK_FALSE(fc.activation_quant_params.asymmetric.has_value());
+        CHECK_EQ(fc.weight_quant_params.channel_wise, false);
+
+        const std::string written = amct::write_config_json(c);
+        CHECK_EQ(amct::read_config_json(written), c);
+        CHECK(written.find("\"search_range\": [0.7, 1.3]") != std::string::npos);
+        CHECK(written.find("fakequant_precision_mode")
+              == std::string::npos);  // DEFAULT is left out, as AMCT does
+
+        // the same through Boost.JSON's customization points
+        const boost::json::value jv = boost::json::value_from(c);
+        CHECK_EQ(boost::json::value_to<amct::quant_config>(jv), c);
+    }
+
+    TEST_CASE("every error of a file at once, each with line:column and the JSON path")
+    {
+        const std::string text =
+          "{\n"
+          "    \"version\": 2,\n"
+          "    \"batch_num\": \"2\",\n"
+          "    \"conv1\": {\n"
+          "        \"quant_enable\": 1,\n"
+          "        \"activation_quant_params\": {\n"
+          "            \"search_range\": [0.7, 1.3],\n"
+          "            \"search_step\": 0.9,\n"
+          "            \"max_percentile\": 0.5,\n"
+          "            \"search_step\": 0.02,\n"
+          "            \"bins\": 3\n"
+          "        },\n"
+          "        \"weight_quant_params\": {\"num_bits\": 5, \"channel_wise\": \"yes\"}\n"
+          "    },\n"
+          "    \"fc\": {\"activation_quant_params\": {\"search_step\": 0.01, \"num_of_bins\": 2048}},\n"
+          "    \"oops\": 3\n"
+          "}\n";
+        CHECK_EQ(config_errors(text),
+                 "config.json:2:16: version = 2 must be 1 (the only version)\n"
+                 "config.json:3:18: batch_num = \"2\" must be an integer\n"
+                 "config.json:5:25: layer \"conv1\": quant_enable = 1 must be true or false\n"
+                 "config.json:9:31: layer \"conv1\": activation_quant_params.max_percentile = 0.5 must be in "
+                 "(0.5, 1]\n"
+                 "config.json:10:13: layer \"conv1\": duplicate key \"search_step\" in "
+                 "activation_quant_params (first "
+                 "given at 8:13)\n"
+                 "config.json:11:13: layer \"conv1\": unknown key \"bins\" in activation_quant_params\n"
+                 "config.json:13:45: layer \"conv1\": weight_quant_params.num_bits = 5 must be 4, 6, 7 or 8\n"
+                 "config.json:13:64: layer \"conv1\": weight_quant_params.channel_wise = \"yes\" must be "
+                 "true or false\n"
+                 "config.json:15:39: layer \"fc\": activation_quant_params has IFMR (search_step) and HFMG "
+                 "(num_of_bins) parameters; a layer takes one algorithm\n"
+                 "config.json:16:5: unknown key \"oops\" (a layer's configuration must be an object)");
+    }
+
+    TEST_CASE("the issue's example message; syntax errors; unreadable files")
+    {
+        std::string text = "{";
+        for (int i = 0; i < 12; ++i)
+        {
+            text += "\n";
+        }
+        text += "\"conv1\": {\"activation_quant_params\":\n    {\"search_step\": 0.9}}}";
+        CHECK_EQ(config_errors(text),
+                 "config.json:14:21: layer \"conv1\": activation_quant_params.search_step = 0.9 must be in "
+                 "(0, 0.6]");
+        CHECK_EQ(config_errors("{\n  \"version\": 1,\n  \"batch_num\": }"),
+                 "config.json:3:16: syntax error: syntax error");
+        CHECK_THROWS_WITH_AS(amct::load_config_json("/nonexistent/config.json"),
+                             "/nonexistent/config.json: cannot open the file",
+                             amct::config_error);
+    }
+}

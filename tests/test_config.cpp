@@ -158,3 +158,45 @@ TEST_SUITE("config.json")
                              amct::config_error);
     }
 }
+
+TEST_SUITE("create_quant_config")
+{
+    TEST_CASE("AMCT's defaults for the quantizable layers, skipped layers disabled, others left out")
+    {
+        const std::vector<amct::layer_info> layers = {{"conv1", "Conv2d"},
+                                                      {"relu1", "ReLU"},
+                                                      {"c3d", "Conv3d"},
+                                                      {"dw", "DepthwiseConv2dNative"},
+                                                      {"fc", "Linear"},
+                                                      {"pool", "AveragePool"},
+                                                      {"gemm", "Gemm"}};
+        amct::create_quant_config_options o;
+        o.skip_layers = {"fc"};
+        o.batch_num = 4;
+        const auto cfg = amct::create_quant_config(layers, o);
+        CHECK_EQ(cfg.batch_num, 4);
+        REQUIRE_EQ(cfg.layers.size(), 6u);  // ReLU is not quantizable
+        const auto& conv = cfg.layers[0].second;
+        CHECK_EQ(cfg.layers[0].first, "conv1");
+        CHECK(conv.quant_enable);
+        CHECK_EQ(conv.activation_quant_params.search_range, std::array<double, 2>{0.7, 1.3});
+        CHECK_EQ(conv.activation_quant_params.search_step, 0.01);
+        CHECK_EQ(conv.activation_quant_params.asymmetric, true);
+        CHECK_EQ(conv.weight_quant_params.channel_wise, true);
+        CHECK_EQ(cfg.layers[1].first, "c3d");
+        CHECK_EQ(cfg.layers[1].second.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
+        CHECK_EQ(cfg.layers[2].second.weight_quant_params.channel_wise, true);     // TF depthwise
+        CHECK_EQ(cfg.layers[3].first, "fc");
+        CHECK_FALSE(cfg.layers[3].second.quant_enable);
+        CHECK_EQ(cfg.layers[3].second.weight_quant_params.channel_wise, false);  // Linear: per tensor
+        CHECK_EQ(cfg.layers[4].second.weight_quant_params.channel_wise, false);  // AveragePool
+        CHECK_EQ(amct::read_config_json(amct::write_config_json(cfg)), cfg);
+
+        o.skip_layers = {"fc", "nope"};
+        o.batch_num = 0;
+        CHECK_THROWS_WITH_AS(amct::create_quant_config(layers, o),
+                             "create_quant_config: skip_layers: \"nope\" is not a layer of the model\n"
+                             "create_quant_config: batch_num = 0 must be greater than 0",
+                             amct::config_error);
+    }
+}

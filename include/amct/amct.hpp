@@ -3,6 +3,7 @@
 
 #include <amct/algo.hpp>
 #include <amct/config/config_json.hpp>
+#include <amct/config/create_quant_config.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
 #include <amct/config/quant_config.hpp>

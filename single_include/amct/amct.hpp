@@ -15,6 +15,7 @@
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 
 #include <cstddef>      // std::size_t
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -2246,9 +2247,9 @@ struct weight_rule
       true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
 };
 
-/// @brief The rule for a layer type, in its ONNX, PyTorch, TF or Keras spelling (amct-algorithms.md 5.2, 9).
-/// `trans_b` is ONNX Gemm's attribute. @throws unsupported_error for a type ARQ does not quantize.
-inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
+/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
+inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
 {
     auto is = [&](std::initializer_list<std::string_view> names)
     {
@@ -2263,39 +2264,49 @@ inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
     };
     if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
     {
-        return {true, weight_layout::out_in, true, true};
+        return weight_rule{true, weight_layout::out_in, true, true};
     }
     if (is({"ConvTranspose", "ConvTranspose1d", "ConvTranspose2d", "Deconvolution"}))
     {
-        return {true, weight_layout::in_out_grouped, true, true};
+        return weight_rule{true, weight_layout::in_out_grouped, true, true};
     }
     if (is({"Conv2D", "Conv3D"}))
     {
-        return {true, weight_layout::hwio, true, true};
+        return weight_rule{true, weight_layout::hwio, true, true};
     }
     if (is({"DepthwiseConv2dNative", "DepthwiseConv2D"}))
     {
-        return {true, weight_layout::hw_depthwise, true, true};
+        return weight_rule{true, weight_layout::hw_depthwise, true, true};
     }
     if (is({"Conv2DBackpropInput", "Conv2DTranspose"}))
     {
-        return {true, weight_layout::hw_out_in, true, true};
+        return weight_rule{true, weight_layout::hw_out_in, true, true};
     }
     if (is({"Linear", "InnerProduct"}))
     {
-        return {true, weight_layout::out_in, false, false};
+        return weight_rule{true, weight_layout::out_in, false, false};
     }
     if (is({"Gemm"}))
     {
-        return {true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
+        return weight_rule{true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
     }
     if (is({"MatMul", "BatchMatMul", "BatchMatMulV2", "Dense"}))
     {
-        return {true, weight_layout::in_out, false, false};
+        return weight_rule{true, weight_layout::in_out, false, false};
     }
-    if (is({"AvgPool2d", "AveragePool", "AvgPool", "Pooling"}))
+    if (is({"AvgPool2d", "AveragePool", "AvgPool", "AveragePooling2D", "Pooling"}))
     {
-        return {false, weight_layout::out_in, false, false};
+        return weight_rule{false, weight_layout::out_in, false, false};
+    }
+    return std::nullopt;
+}
+
+/// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
+inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+{
+    if (const auto rule = find_arq_rule(type, trans_b))
+    {
+        return *rule;
     }
     detail::throw_error<unsupported_error>("ARQ has no weight rule for layer type \"" + std::string(type)
                                            + "\"");
@@ -6543,6 +6554,103 @@ inline std::string write_config_json(const quant_config& c)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/config_json.hpp ----
+// ---- begin amct/config/create_quant_config.hpp ----
+// amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
+// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
+// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
+// out.
+
+#include <set>     // std::set
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// The keyword arguments of AMCT's create_quant_config.
+struct create_quant_config_options
+{
+    std::vector<std::string> skip_layers;
+    int batch_num = 1;
+    bool activation_offset = true;
+};
+
+/// True for types whose activations AMCT quantizes symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(const std::string& type)
+{
+    return type == "Conv3d" || type == "Conv3D";
+}
+
+/// @brief AMCT's config.json for `layers`.
+/// @throws config_error naming every skip_layers entry that is not a layer of the model, and a non-positive
+/// batch_num.
+inline quant_config create_quant_config(const std::vector<layer_info>& layers,
+                                        const create_quant_config_options& o = {})
+{
+    std::vector<diagnostic> problems;
+    std::set<std::string> names;
+    for (const auto& l : layers)
+    {
+        names.insert(l.name);
+    }
+    for (const auto& s : o.skip_layers)
+    {
+        if (names.count(s) == 0)
+        {
+            problems.push_back(
+              {{"create_quant_config", 0, 0}, "skip_layers: \"" + s + "\" is not a layer of the model"});
+        }
+    }
+    if (o.batch_num <= 0)
+    {
+        problems.push_back({{"create_quant_config", 0, 0},
+                            "batch_num = " + std::to_string(o.batch_num) + " must be greater than 0"});
+    }
+    if (!problems.empty())
+    {
+        throw config_error(std::move(problems));
+    }
+    const std::set<std::string> skip(o.skip_layers.begin(), o.skip_layers.end());
+    quant_config cfg;
+    cfg.batch_num = o.batch_num;
+    cfg.activation_offset = o.activation_offset;
+    for (const auto& l : layers)
+    {
+        const auto rule = find_arq_rule(l.type);
+        if (!rule)
+        {
+            continue;  // not quantizable
+        }
+        layer_quant_config c;
+        c.quant_enable = skip.count(l.name) == 0;
+        auto& a = c.activation_quant_params;
+        a.num_bits = 8;
+        a.max_percentile = 0.999999;
+        a.min_percentile = 0.999999;
+        a.search_range = {0.7, 1.3};
+        a.search_step = 0.01;
+        a.act_algo = "ifmr";
+        a.asymmetric = symmetric_only_type(l.type) ? false : o.activation_offset;
+        auto& w = c.weight_quant_params;
+        w.num_bits = 8;
+        w.wts_algo = "arq_quantize";
+        w.channel_wise = rule->channel_wise_default;
+        cfg.layers.emplace_back(l.name, c);
+    }
+    return cfg;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/create_quant_config.hpp ----
 // ---- begin amct/core.hpp ----
 // amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>      // std::size_t
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -44,9 +45,9 @@ struct weight_rule
       true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
 };
 
-/// @brief The rule for a layer type, in its ONNX, PyTorch, TF or Keras spelling (amct-algorithms.md 5.2, 9).
-/// `trans_b` is ONNX Gemm's attribute. @throws unsupported_error for a type ARQ does not quantize.
-inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
+/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
+inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
 {
     auto is = [&](std::initializer_list<std::string_view> names)
     {
@@ -61,39 +62,49 @@ inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
     };
     if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
     {
-        return {true, weight_layout::out_in, true, true};
+        return weight_rule{true, weight_layout::out_in, true, true};
     }
     if (is({"ConvTranspose", "ConvTranspose1d", "ConvTranspose2d", "Deconvolution"}))
     {
-        return {true, weight_layout::in_out_grouped, true, true};
+        return weight_rule{true, weight_layout::in_out_grouped, true, true};
     }
     if (is({"Conv2D", "Conv3D"}))
     {
-        return {true, weight_layout::hwio, true, true};
+        return weight_rule{true, weight_layout::hwio, true, true};
     }
     if (is({"DepthwiseConv2dNative", "DepthwiseConv2D"}))
     {
-        return {true, weight_layout::hw_depthwise, true, true};
+        return weight_rule{true, weight_layout::hw_depthwise, true, true};
     }
     if (is({"Conv2DBackpropInput", "Conv2DTranspose"}))
     {
-        return {true, weight_layout::hw_out_in, true, true};
+        return weight_rule{true, weight_layout::hw_out_in, true, true};
     }
     if (is({"Linear", "InnerProduct"}))
     {
-        return {true, weight_layout::out_in, false, false};
+        return weight_rule{true, weight_layout::out_in, false, false};
     }
     if (is({"Gemm"}))
     {
-        return {true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
+        return weight_rule{true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
     }
     if (is({"MatMul", "BatchMatMul", "BatchMatMulV2", "Dense"}))
     {
-        return {true, weight_layout::in_out, false, false};
+        return weight_rule{true, weight_layout::in_out, false, false};
     }
-    if (is({"AvgPool2d", "AveragePool", "AvgPool", "Pooling"}))
+    if (is({"AvgPool2d", "AveragePool", "AvgPool", "AveragePooling2D", "Pooling"}))
     {
-        return {false, weight_layout::out_in, false, false};
+        return weight_rule{false, weight_layout::out_in, false, false};
+    }
+    return std::nullopt;
+}
+
+/// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
+inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+{
+    if (const auto rule = find_arq_rule(type, trans_b))
+    {
+        return *rule;
     }
     detail::throw_error<unsupported_error>("ARQ has no weight rule for layer type \"" + std::string(type)
                                            + "\"");

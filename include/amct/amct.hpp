@@ -8,3 +8,5 @@
 #include <amct/config/json_locator.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/core.hpp>
+#include <amct/dsl/quant_cfg.hpp>
+#include <amct/dsl/text_format.hpp>

@@ -6664,6 +6664,879 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 #define AMCT_VERSION (AMCT_VERSION_MAJOR * 10000 + AMCT_VERSION_MINOR * 100 + AMCT_VERSION_PATCH)
 // ---- end amct/version.hpp ----
 // ---- end amct/core.hpp ----
+// ---- begin amct/dsl/quant_cfg.hpp ----
+// amct/dsl/quant_cfg.hpp: AMCT's simplified configuration (quant.cfg, protobuf text of AMCTConfig,
+// amct-algorithms.md 7.2; seed 002) as typed structs, read with the schema rules of protobuf's TextFormat:
+// unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
+// two members of one oneof and missing required fields are errors, all of them reported at once as
+// file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+
+#include <cerrno>    // errno
+#include <cmath>     // std::isfinite
+#include <cstdlib>   // std::strtod, std::strtoull
+#include <map>       // std::map
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
+
+// ---- begin amct/dsl/text_format.hpp ----
+// amct/dsl/text_format.hpp: a schema-free parser of the protobuf text format (Boost.Spirit X3), the syntax of
+// AMCT's quant.cfg and record.txt. It accepts what protobuf's TextFormat accepts: # comments; `field: value`;
+// `msg { }`, `msg: { }` and `msg < >`; repeated fields by repetition and as `[a, b]` lists; single- and
+// double-quoted strings with escapes and adjacent-string concatenation; numbers (1, -1, .5, 1e-3, 1.0f, inf,
+// nan, 0x10); identifiers (true, false, enum names); an optional `,` or `;` after each field. The result is a
+// tree of text_field nodes with byte offsets; amct/dsl/quant_cfg.hpp gives them types and meaning.
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+#include <boost/spirit/home/x3.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
+/// One field of a text-format message. A list `f: [a, b]` becomes two fields named f.
+struct text_field
+{
+    enum class kind
+    {
+        string,      ///< a quoted string (adjacent strings concatenated, escapes resolved)
+        number,      ///< a numeric token as written (sign included)
+        identifier,  ///< true, false, an enum value name, inf, nan
+        message      ///< `{ ... }` or `< ... >`
+    };
+
+    std::string name;
+    std::size_t name_offset = 0;
+    kind type = kind::identifier;
+    std::string text;  ///< the scalar's value (unescaped for strings)
+    std::size_t value_offset = 0;
+    std::vector<text_field> fields;  ///< a message's fields, in order
+};
+
+namespace detail
+{
+namespace x3 = boost::spirit::x3;
+
+/// Collects the tree while the grammar runs (semantic actions call it through x3::with).
+struct text_builder
+{
+    const char* begin = nullptr;
+    std::vector<text_field> stack{text_field{}};  // stack[0] is the document
+    std::string pending_name;
+    std::size_t pending_name_offset = 0;
+    bool in_list = false;
+    std::string list_name;
+    std::size_t list_name_offset = 0;
+
+    void name(const std::string& n, const char* at)
+    {
+        pending_name = n;
+        pending_name_offset = static_cast<std::size_t>(at - begin);
+    }
+
+    text_field make(text_field::kind k, std::string text, const char* at) const
+    {
+        text_field f;
+        f.name = in_list ? list_name : pending_name;
+        f.name_offset = in_list ? list_name_offset : pending_name_offset;
+        f.type = k;
+        f.text = std::move(text);
+        f.value_offset = static_cast<std::size_t>(at - begin);
+        return f;
+    }
+
+    void scalar(text_field::kind k, std::string text, const char* at)
+    {
+        stack.back().fields.push_back(make(k, std::move(text), at));
+    }
+
+    void open(const char* at)
+    {
+        stack.push_back(make(text_field::kind::message, {}, at));
+        in_list = false;
+    }
+
+    void close()
+    {
+        text_field done = std::move(stack.back());
+        stack.pop_back();
+        stack.back().fields.push_back(std::move(done));
+    }
+
+    void list_begin()
+    {
+        in_list = true;
+        list_name = pending_name;
+        list_name_offset = pending_name_offset;
+    }
+
+    void list_end()
+    {
+        in_list = false;
+    }
+};
+
+struct builder_tag;
+
+template <class Ctx>
+inline text_builder& builder(const Ctx& ctx)
+{
+    return x3::get<builder_tag>(ctx).get();
+}
+
+/// Boost 1.81's X3 hands semantic actions the range [end of the match, end of input), so offsets are taken
+/// from the end of each match (identifiers and numbers: minus their length) or from raw[] ranges (strings).
+template <class Ctx>
+inline const char* match_end(const Ctx& ctx)
+{
+    return &*x3::_where(ctx).begin();
+}
+
+/// The value of adjacent quoted strings as written between `from` and `to` (quotes and escapes resolved).
+inline std::string unquote(const char* from, const char* to)
+{
+    std::string out;
+    char quote = 0;
+    for (const char* p = from; p < to; ++p)
+    {
+        if (!quote)
+        {
+            if (*p == '"' || *p == '\'')
+            {
+                quote = *p;
+            }
+            continue;  // white space and comments between adjacent strings
+        }
+        if (*p == quote)
+        {
+            quote = 0;
+        }
+        else if (*p == '\\' && p + 1 < to)
+        {
+            const char e = *++p;
+            out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+        }
+        else
+        {
+            out += *p;
+        }
+    }
+    return out;
+}
+
+inline const auto on_name = [](auto& ctx)
+{
+    const std::string& n = x3::_attr(ctx);
+    builder(ctx).name(n, match_end(ctx) - n.size());
+};
+inline const auto on_string = [](auto& ctx)
+{
+    const auto& range = x3::_attr(ctx);
+    builder(ctx).scalar(
+      text_field::kind::string, unquote(&*range.begin(), &*range.begin() + range.size()), &*range.begin());
+};
+inline const auto on_number = [](auto& ctx)
+{
+    const std::string& t = x3::_attr(ctx);
+    builder(ctx).scalar(text_field::kind::number, t, match_end(ctx) - t.size());
+};
+inline const auto on_identifier = [](auto& ctx)
+{
+    const std::string& t = x3::_attr(ctx);
+    builder(ctx).scalar(text_field::kind::identifier, t, match_end(ctx) - t.size());
+};
+inline const auto on_open = [](auto& ctx)
+{
+    builder(ctx).open(match_end(ctx) - 1);
+};
+inline const auto on_close = [](auto& ctx)
+{
+    builder(ctx).close();
+};
+inline const auto on_list_begin = [](auto& ctx)
+{
+    builder(ctx).list_begin();
+};
+inline const auto on_list_end = [](auto& ctx)
+{
+    builder(ctx).list_end();
+};
+
+// ---- grammar ----
+
+struct identifier_class;
+struct string_class;
+struct one_string_class;
+struct number_class;
+struct scalar_class;
+struct message_class;
+struct list_class;
+struct field_class;
+struct document_class;
+struct value_class;
+struct after_name_class;
+struct close_brace_class;
+struct close_angle_class;
+struct close_bracket_class;
+
+inline const x3::rule<identifier_class, std::string> identifier = "field name";
+inline const x3::rule<string_class, boost::iterator_range<const char*>> quoted = "string";
+inline const x3::rule<one_string_class> one_string = "string";
+inline const x3::rule<number_class, std::string> number = "number";
+inline const x3::rule<scalar_class> scalar = "value";
+inline const x3::rule<message_class> message = "'{' or '<'";
+inline const x3::rule<list_class> list = "'['";
+inline const x3::rule<field_class> field = "field";
+inline const x3::rule<document_class> document = "a field name";
+inline const x3::rule<value_class> value = "a value, '{' or '['";
+inline const x3::rule<after_name_class> after_name = "':' or '{'";
+inline const x3::rule<close_brace_class> close_brace = "'}'";
+inline const x3::rule<close_angle_class> close_angle = "'>'";
+inline const x3::rule<close_bracket_class> close_bracket = "',' or ']'";
+
+inline const auto escape = x3::lit('\\') > x3::char_("ntr\\\\'\"");
+inline const auto identifier_def = x3::lexeme[(x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))];
+inline const auto one_string_def = x3::lexeme['"' > *(escape | ~x3::char_("\"\\\n")) > '"']
+                                   | x3::lexeme['\'' > *(escape | ~x3::char_("'\\\n")) > '\''];
+inline const auto quoted_def = x3::raw[x3::lexeme[one_string >> *(*x3::space >> one_string)]];
+inline const auto digits = +x3::digit;
+inline const auto exponent = x3::no_case['e'] >> -x3::char_("+-") >> digits;
+inline const auto number_def =
+  x3::raw[x3::lexeme[-x3::char_('-')
+                     >> (x3::no_case["0x"] >> +x3::xdigit
+                         | ((digits >> -('.' >> *x3::digit)) | ('.' >> digits)) >> -exponent
+                             >> -x3::no_case['f']
+                         | x3::no_case[x3::lit("infinity") | "inf" | "nan"] >> !(x3::alnum | '_'))]];
+inline const auto scalar_def = quoted[on_string] | number[on_number] | identifier[on_identifier];
+inline const auto separator = -(x3::lit(',') | ';');
+inline const auto close_brace_def = x3::lit('}')[on_close];
+inline const auto close_angle_def = x3::lit('>')[on_close];
+inline const auto close_bracket_def = x3::lit(']')[on_list_end];
+inline const auto message_def = (x3::lit('{')[on_open] > *(field >> separator) > close_brace)
+                                | (x3::lit('<')[on_open] > *(field >> separator) > close_angle);
+inline const auto list_def = x3::lit('[')[on_list_begin] > -((message | scalar) % ',') > close_bracket;
+inline const auto value_def = message | list | scalar;
+inline const auto after_name_def = (x3::lit(':') > value) | message;
+inline const auto field_def = identifier[on_name] > after_name;
+inline const auto document_def = *(field >> separator) > x3::eoi;
+
+BOOST_SPIRIT_DEFINE(identifier,
+                    one_string,
+                    quoted,
+                    number,
+                    scalar,
+                    message,
+                    list,
+                    field,
+                    document,
+                    value,
+                    after_name,
+                    close_brace,
+                    close_angle,
+                    close_bracket)
+
+/// Skips white space and # comments.
+inline const auto skipper = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+}  // namespace detail
+
+/// @brief Parses text-format `text`. @throws config_error "file:line:col: expected ..." with the source line
+/// and a caret under the spot.
+inline text_field parse_text_format(const std::string& text, const std::string& file)
+{
+    namespace x3 = boost::spirit::x3;
+    detail::text_builder b;
+    b.begin = text.data();
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    const auto fail = [&](const char* where, const std::string& what)
+    {
+        while (where < last && (*where == ' ' || *where == '\t'))  // point at the offending token
+        {
+            ++where;
+        }
+        const auto offset = static_cast<std::size_t>(where - text.data());
+        source_location loc = locate(file, text, offset);
+        const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+        const std::size_t from = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
+        const std::size_t to = std::min(text.find('\n', from), text.size());
+        std::string message =
+          what + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
+        throw config_error({{loc, message}});
+    };
+    try
+    {
+        const bool ok = x3::phrase_parse(
+          first, last, x3::with<detail::builder_tag>(std::ref(b))[detail::document], detail::skipper);
+        if (!ok)
+        {
+            fail(first, "expected a field name");
+        }
+    }
+    catch (const x3::expectation_failure<const char*>& e)
+    {
+        fail(e.where(), "expected " + e.which());
+    }
+    return std::move(b.stack.front());
+}
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/dsl/text_format.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
+struct arq_quantize_cfg
+{
+    std::optional<bool> channel_wise;
+    std::optional<std::string> quant_bits;  ///< INT8 (INT6, INT7 for Conv2d weights)
+};
+
+struct ifmr_quantize_cfg
+{
+    std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
+    std::optional<bool> asymmetric;
+    std::optional<std::string> dst_type;  ///< INT8 or INT16
+};
+
+struct hfmg_quantize_cfg
+{
+    std::optional<std::uint32_t> num_of_bins;
+    std::optional<bool> asymmetric;
+    std::optional<std::string> dst_type;
+};
+
+struct dmq_balancer_cfg
+{
+    std::optional<double> migration_strength;
+};
+
+/// CalibrationConfig: oneof wts {arq_quantize}, oneof acts {ifmr_quantize, hfmg_quantize}, oneof
+/// {dmq_balancer}.
+struct calibration_config_cfg
+{
+    std::optional<arq_quantize_cfg> arq_quantize;
+    std::optional<ifmr_quantize_cfg> ifmr_quantize;
+    std::optional<hfmg_quantize_cfg> hfmg_quantize;
+    std::optional<dmq_balancer_cfg> dmq_balancer;
+};
+
+struct override_layer_type_cfg
+{
+    std::string layer_type;
+    calibration_config_cfg calibration_config;
+    std::size_t offset = 0;  ///< where the override starts in the file
+};
+
+struct override_layer_cfg
+{
+    std::string layer_name;
+    calibration_config_cfg calibration_config;
+    std::size_t offset = 0;
+};
+
+/// AMCTConfig.
+struct amct_cfg
+{
+    std::optional<std::uint32_t> batch_num;
+    std::optional<bool> activation_offset;
+    std::vector<std::string> skip_layers;
+    std::vector<std::string> skip_layer_types;
+    std::optional<std::string> fakequant_precision_mode;
+    std::optional<calibration_config_cfg> common_config;
+    std::vector<override_layer_type_cfg> override_layer_types;
+    std::vector<override_layer_cfg> override_layer_configs;
+    std::optional<bool> do_fusion;
+    std::vector<std::string> skip_fusion_layers;
+};
+
+namespace detail
+{
+/// Converts text_field trees to the structs above, collecting diagnostics.
+class quant_cfg_reader
+{
+public:
+    quant_cfg_reader(const std::string& text, const std::string& file)
+      : m_text(text)
+      , m_file(file)
+    {
+    }
+
+    std::vector<diagnostic>& diagnostics() noexcept
+    {
+        return m_diags;
+    }
+
+    amct_cfg amct_config(const text_field& doc)
+    {
+        amct_cfg c;
+        fields(doc,
+               "AMCTConfig",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "batch_num")
+                       set(c.batch_num, uint32(f), f, seen);
+                   else if (f.name == "activation_offset")
+                       set(c.activation_offset, boolean(f), f, seen);
+                   else if (f.name == "skip_layers")
+                       push(c.skip_layers, string(f));
+                   else if (f.name == "skip_layer_types")
+                       push(c.skip_layer_types, string(f));
+                   else if (f.name == "fakequant_precision_mode")
+                       set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
+                   else if (f.name == "common_config")
+                       set(c.common_config,
+                           message(f,
+                                   [&](const text_field& m)
+                                   {
+                                       return calibration(m);
+                                   }),
+                           f,
+                           seen);
+                   else if (f.name == "override_layer_types")
+                   {
+                       if (auto o = message(f,
+                                            [&](const text_field& m)
+                                            {
+                                                return override_type(m);
+                                            }))
+                           c.override_layer_types.push_back(std::move(*o));
+                   }
+                   else if (f.name == "override_layer_configs")
+                   {
+                       if (auto o = message(f,
+                                            [&](const text_field& m)
+                                            {
+                                                return override_layer(m);
+                                            }))
+                           c.override_layer_configs.push_back(std::move(*o));
+                   }
+                   else if (f.name == "do_fusion")
+                       set(c.do_fusion, boolean(f), f, seen);
+                   else if (f.name == "skip_fusion_layers")
+                       push(c.skip_fusion_layers, string(f));
+                   else
+                       return false;
+                   return true;
+               });
+        return c;
+    }
+
+private:
+    using seen_map = std::map<std::string, std::size_t>;
+
+    /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
+    template <class F>
+    void fields(const text_field& m, const char* type, F&& each)
+    {
+        seen_map seen;
+        for (const auto& f : m.fields)
+        {
+            if (!each(f, seen))
+            {
+                report(f.name_offset, "unknown field \"" + f.name + "\" in " + type);
+            }
+        }
+    }
+
+    template <class T>
+    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    {
+        const auto [it, fresh] = seen.emplace(f.name, f.name_offset);
+        if (!fresh)
+        {
+            const source_location first = locate(m_file, m_text, it->second);
+            report(f.name_offset,
+                   "\"" + f.name + "\" is given twice (first at " + std::to_string(first.line) + ":"
+                     + std::to_string(first.column) + "); it is not a repeated field");
+            return;
+        }
+        if (v)
+        {
+            slot = std::move(v);
+        }
+    }
+
+    template <class T>
+    static void push(std::vector<T>& out, std::optional<T> v)
+    {
+        if (v)
+        {
+            out.push_back(std::move(*v));
+        }
+    }
+
+    /// Second member of a oneof: `group` names the oneof, `first` the member already set.
+    void oneof(const text_field& f,
+               const std::string& group,
+               std::optional<std::string>& first,
+               std::size_t& first_at)
+    {
+        if (first && *first != f.name)
+        {
+            const source_location where = locate(m_file, m_text, first_at);
+            report(f.name_offset,
+                   "\"" + f.name + "\" and \"" + *first + "\" (at " + std::to_string(where.line) + ":"
+                     + std::to_string(where.column) + ") are members of one oneof (" + group
+                     + "); give only one");
+        }
+        else if (!first)
+        {
+            first = f.name;
+            first_at = f.name_offset;
+        }
+    }
+
+    calibration_config_cfg calibration(const text_field& m)
+    {
+        calibration_config_cfg c;
+        std::optional<std::string> acts;
+        std::size_t acts_at = 0;
+        fields(m,
+               "CalibrationConfig",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "arq_quantize")
+                       set(c.arq_quantize,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return arq(x);
+                                   }),
+                           f,
+                           seen);
+                   else if (f.name == "ifmr_quantize")
+                   {
+                       oneof(f, "acts", acts, acts_at);
+                       set(c.ifmr_quantize,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return ifmr(x);
+                                   }),
+                           f,
+                           seen);
+                   }
+                   else if (f.name == "hfmg_quantize")
+                   {
+                       oneof(f, "acts", acts, acts_at);
+                       set(c.hfmg_quantize,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return hfmg(x);
+                                   }),
+                           f,
+                           seen);
+                   }
+                   else if (f.name == "dmq_balancer")
+                       set(c.dmq_balancer,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return dmq(x);
+                                   }),
+                           f,
+                           seen);
+                   else if (f.name == "ada_quantize")
+                       report(f.name_offset,
+                              "ada_quantize (AdaRound) is not supported by amct; use arq_quantize");
+                   else
+                       return false;
+                   return true;
+               });
+        return c;
+    }
+
+    arq_quantize_cfg arq(const text_field& m)
+    {
+        arq_quantize_cfg a;
+        fields(m,
+               "ARQuantize",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "channel_wise")
+                       set(a.channel_wise, boolean(f), f, seen);
+                   else if (f.name == "quant_bits")
+                       set(a.quant_bits, enumeration(f, {"INT8", "INT6", "INT7", "INT4"}), f, seen);
+                   else
+                       return false;
+                   return true;
+               });
+        return a;
+    }
+
+    ifmr_quantize_cfg ifmr(const text_field& m)
+    {
+        ifmr_quantize_cfg q;
+        fields(m,
+               "IFMRQuantize",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "search_range_start")
+                       set(q.search_range_start, real(f), f, seen);
+                   else if (f.name == "search_range_end")
+                       set(q.search_range_end, real(f), f, seen);
+                   else if (f.name == "search_step")
+                       set(q.search_step, real(f), f, seen);
+                   else if (f.name == "max_percentile")
+                       set(q.max_percentile, real(f), f, seen);
+                   else if (f.name == "min_percentile")
+                       set(q.min_percentile, real(f), f, seen);
+                   else if (f.name == "asymmetric")
+                       set(q.asymmetric, boolean(f), f, seen);
+                   else if (f.name == "dst_type")
+                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
+                   else
+                       return false;
+                   return true;
+               });
+        return q;
+    }
+
+    hfmg_quantize_cfg hfmg(const text_field& m)
+    {
+        hfmg_quantize_cfg q;
+        fields(m,
+               "HFMGQuantize",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "num_of_bins")
+                       set(q.num_of_bins, uint32(f), f, seen);
+                   else if (f.name == "asymmetric")
+                       set(q.asymmetric, boolean(f), f, seen);
+                   else if (f.name == "dst_type")
+                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
+                   else
+                       return false;
+                   return true;
+               });
+        return q;
+    }
+
+    dmq_balancer_cfg dmq(const text_field& m)
+    {
+        dmq_balancer_cfg d;
+        fields(m,
+               "DMQBalancer",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "migration_strength")
+                       set(d.migration_strength, real(f), f, seen);
+                   else
+                       return false;
+                   return true;
+               });
+        return d;
+    }
+
+    template <class Override>
+    Override override_common(const text_field& m,
+                             const char* type,
+                             const char* key_field,
+                             std::string Override::*key)
+    {
+        Override o;
+        o.offset = m.value_offset;
+        bool have_key = false, have_config = false;
+        fields(m,
+               type,
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == key_field)
+                   {
+                       std::optional<std::string> s;
+                       set(s, string(f), f, seen);
+                       if (s)
+                       {
+                           o.*key = *s;
+                           have_key = true;
+                       }
+                   }
+                   else if (f.name == "calibration_config")
+                   {
+                       std::optional<calibration_config_cfg> c;
+                       set(c,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return calibration(x);
+                                   }),
+                           f,
+                           seen);
+                       if (c)
+                       {
+                           o.calibration_config = std::move(*c);
+                           have_config = true;
+                       }
+                   }
+                   else
+                       return false;
+                   return true;
+               });
+        if (!have_key)
+        {
+            report(m.value_offset,
+                   std::string(type) + " is missing its required field \"" + key_field + "\"");
+        }
+        if (!have_config)
+        {
+            report(m.value_offset,
+                   std::string(type) + " is missing its required field \"calibration_config\"");
+        }
+        return o;
+    }
+
+    override_layer_type_cfg override_type(const text_field& m)
+    {
+        return override_common(m, "OverrideLayerType", "layer_type", &override_layer_type_cfg::layer_type);
+    }
+
+    override_layer_cfg override_layer(const text_field& m)
+    {
+        return override_common(m, "OverrideLayer", "layer_name", &override_layer_cfg::layer_name);
+    }
+
+    // ---- scalars ----
+
+    template <class F>
+    auto message(const text_field& f, F&& convert) -> std::optional<decltype(convert(f))>
+    {
+        if (f.type != text_field::kind::message)
+        {
+            report(f.value_offset, "\"" + f.name + "\" is a message: write " + f.name + " { ... }");
+            return std::nullopt;
+        }
+        return convert(f);
+    }
+
+    std::optional<bool> boolean(const text_field& f)
+    {
+        const std::string& t = f.text;
+        if ((f.type == text_field::kind::identifier && (t == "true" || t == "True" || t == "t"))
+            || (f.type == text_field::kind::number && t == "1"))
+        {
+            return true;
+        }
+        if ((f.type == text_field::kind::identifier && (t == "false" || t == "False" || t == "f"))
+            || (f.type == text_field::kind::number && t == "0"))
+        {
+            return false;
+        }
+        return wrong(f, "true or false");
+    }
+
+    std::optional<std::string> string(const text_field& f)
+    {
+        if (f.type == text_field::kind::string)
+        {
+            return f.text;
+        }
+        wrong(f, "a quoted string");
+        return std::nullopt;
+    }
+
+    std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
+    {
+        std::string all;
+        for (const char* n : names)
+        {
+            if (f.type == text_field::kind::identifier && f.text == n)
+            {
+                return f.text;
+            }
+            all += std::string(all.empty() ? "" : ", ") + n;
+        }
+        wrong(f, "one of " + all);
+        return std::nullopt;
+    }
+
+    std::optional<std::uint32_t> uint32(const text_field& f)
+    {
+        const std::string& t = f.text;
+        if (f.type == text_field::kind::number && !t.empty() && t[0] != '-'
+            && t.find_first_of(".eEfFiInN") == std::string::npos)
+        {
+            errno = 0;
+            char* end = nullptr;
+            const unsigned long long v = std::strtoull(t.c_str(), &end, 0);  // decimal or 0x hex
+            if (errno == 0 && *end == '\0' && v <= 0xFFFFFFFFull)
+            {
+                return static_cast<std::uint32_t>(v);
+            }
+        }
+        wrong(f, "an unsigned 32-bit integer");
+        return std::nullopt;
+    }
+
+    std::optional<double> real(const text_field& f)
+    {
+        std::string t = f.text;
+        if (f.type == text_field::kind::number && t.find("0x") == std::string::npos
+            && t.find("0X") == std::string::npos)
+        {
+            if (!t.empty() && (t.back() == 'f' || t.back() == 'F')
+                && t.find_first_of("iInN") == std::string::npos)
+            {
+                t.pop_back();
+            }
+            char* end = nullptr;
+            const double v = std::strtod(t.c_str(), &end);
+            if (*end == '\0')
+            {
+                return v;
+            }
+        }
+        wrong(f, "a number");
+        return std::nullopt;
+    }
+
+    std::nullopt_t wrong(const text_field& f, const std::string& expected)
+    {
+        const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
+                                  : f.type == text_field::kind::message ? "{ ... }"
+                                                                        : f.text;
+        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
+        return std::nullopt;
+    }
+
+    void report(std::size_t offset, std::string message)
+    {
+        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
+    }
+
+    const std::string& m_text;
+    std::string m_file;
+    std::vector<diagnostic> m_diags;
+};
+}  // namespace detail
+
+/// @brief Reads quant.cfg text. @throws config_error: a syntax error (with the source line and a caret), or
+/// every schema error of the file.
+inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file = "quant.cfg")
+{
+    const text_field doc = parse_text_format(text, file);
+    detail::quant_cfg_reader reader(text, file);
+    amct_cfg cfg = reader.amct_config(doc);
+    if (!reader.diagnostics().empty())
+    {
+        throw config_error(std::move(reader.diagnostics()));
+    }
+    return cfg;
+}
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/dsl/quant_cfg.hpp ----
 // ---- end amct/amct.hpp ----
 
 #endif  // AMCT_SINGLE_INCLUDE_AMCT_AMCT_HPP

@@ -167,3 +167,64 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
                  "quant.cfg:1:19: expected '\"'\nskip_layers: \"open\n                  ^");
     }
 }
+
+TEST_SUITE("quant.cfg resolution")
+{
+    TEST_CASE("override_layer_configs > override_layer_types > common_config > activation_offset")
+    {
+        const auto cfg = amct::dsl::read_quant_cfg(R"(
+activation_offset: false
+skip_layers: "fc2"
+skip_layer_types: "AvgPool2d"
+common_config { arq_quantize { channel_wise: true } ifmr_quantize { search_step: 0.02 asymmetric: true } }
+override_layer_types { layer_type: "Conv2d" calibration_config { ifmr_quantize { search_range_start: 0.8 search_range_end: 1.2 } } }
+override_layer_configs { layer_name: "conv2" calibration_config { hfmg_quantize { num_of_bins: 2048 asymmetric: false } } }
+override_layer_configs { layer_name: "ghost" calibration_config { arq_quantize {} } }
+)");
+        const std::vector<amct::layer_info> layers = {{"conv1", "Conv2d"},
+                                                      {"conv2", "Conv2d"},
+                                                      {"c3d", "Conv3d"},
+                                                      {"fc", "Linear"},
+                                                      {"fc2", "Linear"},
+                                                      {"pool", "AvgPool2d"},
+                                                      {"relu", "ReLU"}};
+        amct::resolution why;
+        // common_config's channel_wise: true reaches the Linear layers, which have no channels
+        CHECK_THROWS_WITH_AS(
+          amct::resolve_quant_cfg(cfg, layers, &why),
+          "quant.cfg: layer \"fc\": channel_wise is true (common_config), but layer type Linear has no "
+          "channels\nquant.cfg: layer \"fc2\": channel_wise is true (common_config), but layer type "
+          "Linear has no channels\nquant.cfg: layer \"pool\": channel_wise is true (common_config), but "
+          "layer type AvgPool2d has no channels",
+          amct::config_error);
+        const std::vector<amct::layer_info> convs = {
+          {"conv1", "Conv2d"}, {"conv2", "Conv2d"}, {"c3d", "Conv3d"}};
+        const auto q = amct::resolve_quant_cfg(cfg, convs, &why);
+        REQUIRE_EQ(q.layers.size(), 3u);
+        const auto& conv1 = q.layers[0].second.activation_quant_params;
+        CHECK_EQ(conv1.act_algo, "ifmr");
+        CHECK_EQ(conv1.search_range, std::array<double, 2>{0.8, 1.2});  // override_layer_types
+        CHECK_EQ(conv1.search_step, 0.01);  // the override's own default, not common_config's
+        CHECK_EQ(conv1.asymmetric, true);   // override unset -> common_config
+        const auto& conv2 = q.layers[1].second.activation_quant_params;
+        CHECK_EQ(conv2.act_algo, "hfmg");
+        CHECK_EQ(conv2.num_of_bins, 2048);
+        CHECK_EQ(conv2.asymmetric, false);
+        CHECK_EQ(q.layers[2].second.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
+        CHECK_EQ(q.layers[2].second.activation_quant_params.search_step, 0.02);  // common_config
+        CHECK_FALSE(q.activation_offset);
+        bool explained = false;
+        for (const auto& n : why.notes)
+        {
+            explained = explained
+                        || (n.layer == "conv1" && n.field == "activation_quant_params.asymmetric"
+                            && n.rule == "common_config");
+        }
+        CHECK(explained);
+        CHECK_EQ(why.unmatched,
+                 std::vector<std::string>{"override_layer_configs \"ghost\" matches no quantizable layer",
+                                          "skip_layers \"fc2\" matches no layer",
+                                          "skip_layer_types \"AvgPool2d\" matches no layer"});
+        CHECK_EQ(amct::read_config_json(amct::write_config_json(q)), q);
+    }
+}

@@ -7,6 +7,7 @@
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/config/resolve.hpp>
 #include <amct/core.hpp>
 #include <amct/dsl/quant_cfg.hpp>
 #include <amct/dsl/text_format.hpp>

@@ -51,15 +51,11 @@ const char* amct_example = R"({
 
 std::string config_errors(const std::string& text)
 {
-    try
-    {
-        amct::read_config_json(text, "config.json");
-    }
-    catch (const amct::config_error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
+    return amct_test::config_error_of(
+      [&]
+      {
+          amct::read_config_json(text, "config.json");
+      });
 }
 }  // namespace
 

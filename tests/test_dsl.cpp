@@ -66,15 +66,11 @@ asymmetric : true
 
 std::string cfg_errors(const std::string& text)
 {
-    try
-    {
-        amct::dsl::read_quant_cfg(text, "quant.cfg");
-    }
-    catch (const amct::config_error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
+    return amct_test::config_error_of(
+      [&]
+      {
+          amct::dsl::read_quant_cfg(text, "quant.cfg");
+      });
 }
 }  // namespace
 

@@ -33,6 +33,21 @@ std::string error_of(F&& f)
     return "(no error)";
 }
 
+/// The message of the amct::config_error that f throws, or "(no error)".
+template <class F>
+std::string config_error_of(F&& f)
+{
+    try
+    {
+        f();
+    }
+    catch (const amct::config_error& e)
+    {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 /// Bit pattern of a float: bit-exact comparison that distinguishes -0.0 and treats NaN payloads as data.
 inline std::uint32_t bits(float v)
 {

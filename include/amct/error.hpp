@@ -1,7 +1,7 @@
 // amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
 #pragma once
 
-#include <cstdio>     // std::fputs
+#include <cstdio>     // std::fputs, std::snprintf
 #include <cstdlib>    // std::abort
 #include <stdexcept>  // std::runtime_error
 #include <string>     // std::string
@@ -64,6 +64,14 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// A number as error messages show it: %.9g, enough to tell float32 values apart.
+inline std::string number_to_string(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
 template <class Error>
 [[noreturn]] inline void throw_error(const std::string& what)
 {

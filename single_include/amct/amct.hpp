@@ -35,7 +35,6 @@
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
-#include <cstdio>   // std::snprintf
 #include <string>   // std::string
 #include <utility>  // std::move
 #include <vector>   // std::vector
@@ -201,7 +200,6 @@ struct mse_params
 #include <cmath>    // std::isfinite
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <cstdint>  // std::int32_t
-#include <cstdio>   // std::snprintf
 #include <string>   // std::string, std::to_string
 #include <vector>   // std::vector
 
@@ -538,7 +536,7 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 // ---- begin amct/error.hpp ----
 // amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
 
-#include <cstdio>     // std::fputs
+#include <cstdio>     // std::fputs, std::snprintf
 #include <cstdlib>    // std::abort
 #include <stdexcept>  // std::runtime_error
 #include <string>     // std::string
@@ -600,6 +598,14 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// A number as error messages show it: %.9g, enough to tell float32 values apart.
+inline std::string number_to_string(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
 template <class Error>
 [[noreturn]] inline void throw_error(const std::string& what)
 {
@@ -642,20 +648,13 @@ struct qparams<Spec, per_channel>
 
 namespace detail
 {
-inline std::string float_to_string(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
-
 /// Checks one (scale, offset) pair of Spec; `where` names the channel for per-channel parameters.
 template <class Spec>
 inline void validate_pair(float scale, std::int32_t offset, const std::string& where)
 {
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
-        throw_error<value_error>("scale" + where + " = " + float_to_string(scale)
+        throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
                                  + " must be finite and greater than 0");
     }
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -663,7 +662,7 @@ inline void validate_pair(float scale, std::int32_t offset, const std::string& w
         if (!std::isfinite(1.0f / scale))
         {
             throw_error<value_error>(
-              "scale" + where + " = " + float_to_string(scale)
+              "scale" + where + " = " + number_to_string(scale)
               + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
         }
     }
@@ -1144,9 +1143,7 @@ inline void require(bool ok,
 {
     if (!ok)
     {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", value);
-        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
+        throw_error<value_error>(where + ": " + field + " = " + number_to_string(value) + " must be " + rule);
     }
 }
 }  // namespace detail
@@ -1340,13 +1337,13 @@ inline void validate_range(float min, float max, const std::string& where)
 {
     if (!std::isfinite(min) || !std::isfinite(max))
     {
-        throw_error<value_error>("range" + where + " [" + float_to_string(min) + ", " + float_to_string(max)
+        throw_error<value_error>("range" + where + " [" + number_to_string(min) + ", " + number_to_string(max)
                                  + "] is not finite");
     }
     if (min > max)
     {
-        throw_error<value_error>("range" + where + " has min " + float_to_string(min) + " greater than max "
-                                 + float_to_string(max));
+        throw_error<value_error>("range" + where + " has min " + number_to_string(min) + " greater than max "
+                                 + number_to_string(max));
     }
 }
 
@@ -1976,7 +1973,7 @@ inline void check_quantized_input(const E& e)
             if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
             {
                 throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
-                                         + float_to_string(static_cast<float>(v)) + " is not an integer in ["
+                                         + number_to_string(v) + " is not an integer in ["
                                          + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
                                          + "]");
             }
@@ -2670,29 +2667,8 @@ class state_reader
 public:
     /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
     state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
-      : m_bytes(bytes)
+      : state_reader(bytes)
     {
-        if (bytes.size() < sizeof detail::state_magic + 4 + 4
-            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
-        {
-            fail("not an amct observer state (bad magic)");
-        }
-        const std::size_t body = bytes.size() - 4;
-        m_pos = body;
-        m_end = bytes.size();
-        const std::uint32_t stored_crc = u32();
-        m_end = body;
-        if (stored_crc != detail::crc32(bytes, body))
-        {
-            fail("checksum mismatch: the state is corrupt or truncated");
-        }
-        m_pos = sizeof detail::state_magic;
-        const std::uint32_t envelope = u32();
-        if (envelope != detail::state_envelope_version)
-        {
-            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
-                 + std::to_string(detail::state_envelope_version));
-        }
         const std::string algo = str();
         if (algo != algorithm)
         {
@@ -2714,6 +2690,14 @@ public:
     }
 
     state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
+
+    /// The algorithm name in the envelope of `bytes`, to choose the observer that loads it.
+    /// @throws state_error for anything that is not an observer state.
+    static std::string algorithm_of(const std::string& bytes)
+    {
+        state_reader r(bytes);
+        return r.str();
+    }
 
     std::uint8_t u8()
     {
@@ -2809,6 +2793,34 @@ public:
     }
 
 private:
+    /// Checks the magic, the checksum and the envelope version, and positions the reader on the algorithm
+    /// name.
+    explicit state_reader(const std::string& bytes)
+      : m_bytes(bytes)
+    {
+        if (bytes.size() < sizeof detail::state_magic + 4 + 4
+            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+        {
+            fail("not an amct observer state (bad magic)");
+        }
+        const std::size_t body = bytes.size() - 4;
+        m_pos = body;
+        m_end = bytes.size();
+        const std::uint32_t stored_crc = u32();
+        m_end = body;
+        if (stored_crc != detail::crc32(bytes, body))
+        {
+            fail("checksum mismatch: the state is corrupt or truncated");
+        }
+        m_pos = sizeof detail::state_magic;
+        const std::uint32_t envelope = u32();
+        if (envelope != detail::state_envelope_version)
+        {
+            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+                 + std::to_string(detail::state_envelope_version));
+        }
+    }
+
     void need(std::uint64_t n) const
     {
         if (n > m_end - m_pos)
@@ -5183,7 +5195,6 @@ public:
 // (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
 // any_observer, which holds any activation observer behind one interface.
 
-#include <cstring>      // std::memcmp
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -5245,31 +5256,6 @@ inline algorithm_params default_params(std::string_view name)
       "calibration algorithm \"" + std::string(name)
       + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
 }
-
-namespace detail
-{
-/// The algorithm name stored in a saved state's envelope (see state_io.hpp).
-inline std::string state_algorithm(const std::string& bytes)
-{
-    // layout: magic, u32 envelope version, u64 name length, name
-    const std::size_t at = sizeof state_magic + 4;
-    if (bytes.size() < at + 8 || std::memcmp(bytes.data(), state_magic, sizeof state_magic) != 0)
-    {
-        throw_error<state_error>("not an amct observer state (bad magic)");
-    }
-    std::uint64_t n = 0;
-    for (int i = 0; i < 8; ++i)
-    {
-        n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]))
-             << (8 * i);
-    }
-    if (n > bytes.size() - at - 8)
-    {
-        throw_error<state_error>("truncated payload");
-    }
-    return bytes.substr(at + 8, static_cast<std::size_t>(n));
-}
-}  // namespace detail
 
 namespace detail
 {
@@ -5401,7 +5387,7 @@ public:
     /// Loads the state of any observer, whatever its algorithm. @throws state_error.
     static any_observer load(const std::string& bytes)
     {
-        const std::string name = detail::state_algorithm(bytes);
+        const std::string name = state_reader::algorithm_of(bytes);
         any_observer o;
         if (name == ifmr_observer::algorithm)
         {
@@ -5532,7 +5518,6 @@ private:
 #include <algorithm>    // std::min, std::stable_sort
 #include <charconv>     // std::to_chars
 #include <cmath>        // std::isfinite
-#include <cstdio>       // std::snprintf
 #include <fstream>      // std::ifstream, std::ofstream
 #include <functional>   // std::function
 #include <optional>     // std::optional
@@ -6136,7 +6121,8 @@ private:
             {
                 m_report(m_step_ptr,
                          false,
-                         who + f + "search_step = " + format(step) + " must be in (0, " + format(span) + "]");
+                         who + f + "search_step = " + number_to_string(step) + " must be in (0, "
+                           + number_to_string(span) + "]");
             }
         }
         if (a.num_of_bins && a.act_algo == "hfmg")
@@ -6214,18 +6200,11 @@ private:
         return w;
     }
 
-    static std::string format(double v)
-    {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", v);
-        return buf;
-    }
-
     static std::string shown(const boost::json::value& v)
     {
         if (v.is_double())
         {
-            return format(v.get_double());
+            return number_to_string(v.get_double());
         }
         return boost::json::serialize(v);
     }

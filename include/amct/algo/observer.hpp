@@ -13,7 +13,6 @@
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
-#include <cstdio>   // std::snprintf
 #include <string>   // std::string
 #include <utility>  // std::move
 #include <vector>   // std::vector
@@ -121,9 +120,7 @@ inline void require(bool ok,
 {
     if (!ok)
     {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", value);
-        throw_error<value_error>(where + ": " + field + " = " + buf + " must be " + rule);
+        throw_error<value_error>(where + ": " + field + " = " + number_to_string(value) + " must be " + rule);
     }
 }
 }  // namespace detail

@@ -3,7 +3,6 @@
 // any_observer, which holds any activation observer behind one interface.
 #pragma once
 
-#include <cstring>      // std::memcmp
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -71,31 +70,6 @@ inline algorithm_params default_params(std::string_view name)
       "calibration algorithm \"" + std::string(name)
       + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
 }
-
-namespace detail
-{
-/// The algorithm name stored in a saved state's envelope (see state_io.hpp).
-inline std::string state_algorithm(const std::string& bytes)
-{
-    // layout: magic, u32 envelope version, u64 name length, name
-    const std::size_t at = sizeof state_magic + 4;
-    if (bytes.size() < at + 8 || std::memcmp(bytes.data(), state_magic, sizeof state_magic) != 0)
-    {
-        throw_error<state_error>("not an amct observer state (bad magic)");
-    }
-    std::uint64_t n = 0;
-    for (int i = 0; i < 8; ++i)
-    {
-        n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]))
-             << (8 * i);
-    }
-    if (n > bytes.size() - at - 8)
-    {
-        throw_error<state_error>("truncated payload");
-    }
-    return bytes.substr(at + 8, static_cast<std::size_t>(n));
-}
-}  // namespace detail
 
 namespace detail
 {
@@ -227,7 +201,7 @@ public:
     /// Loads the state of any observer, whatever its algorithm. @throws state_error.
     static any_observer load(const std::string& bytes)
     {
-        const std::string name = detail::state_algorithm(bytes);
+        const std::string name = state_reader::algorithm_of(bytes);
         any_observer o;
         if (name == ifmr_observer::algorithm)
         {

@@ -140,29 +140,8 @@ class state_reader
 public:
     /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
     state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
-      : m_bytes(bytes)
+      : state_reader(bytes)
     {
-        if (bytes.size() < sizeof detail::state_magic + 4 + 4
-            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
-        {
-            fail("not an amct observer state (bad magic)");
-        }
-        const std::size_t body = bytes.size() - 4;
-        m_pos = body;
-        m_end = bytes.size();
-        const std::uint32_t stored_crc = u32();
-        m_end = body;
-        if (stored_crc != detail::crc32(bytes, body))
-        {
-            fail("checksum mismatch: the state is corrupt or truncated");
-        }
-        m_pos = sizeof detail::state_magic;
-        const std::uint32_t envelope = u32();
-        if (envelope != detail::state_envelope_version)
-        {
-            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
-                 + std::to_string(detail::state_envelope_version));
-        }
         const std::string algo = str();
         if (algo != algorithm)
         {
@@ -184,6 +163,14 @@ public:
     }
 
     state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
+
+    /// The algorithm name in the envelope of `bytes`, to choose the observer that loads it.
+    /// @throws state_error for anything that is not an observer state.
+    static std::string algorithm_of(const std::string& bytes)
+    {
+        state_reader r(bytes);
+        return r.str();
+    }
 
     std::uint8_t u8()
     {
@@ -279,6 +266,34 @@ public:
     }
 
 private:
+    /// Checks the magic, the checksum and the envelope version, and positions the reader on the algorithm
+    /// name.
+    explicit state_reader(const std::string& bytes)
+      : m_bytes(bytes)
+    {
+        if (bytes.size() < sizeof detail::state_magic + 4 + 4
+            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+        {
+            fail("not an amct observer state (bad magic)");
+        }
+        const std::size_t body = bytes.size() - 4;
+        m_pos = body;
+        m_end = bytes.size();
+        const std::uint32_t stored_crc = u32();
+        m_end = body;
+        if (stored_crc != detail::crc32(bytes, body))
+        {
+            fail("checksum mismatch: the state is corrupt or truncated");
+        }
+        m_pos = sizeof detail::state_magic;
+        const std::uint32_t envelope = u32();
+        if (envelope != detail::state_envelope_version)
+        {
+            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+                 + std::to_string(detail::state_envelope_version));
+        }
+    }
+
     void need(std::uint64_t n) const
     {
         if (n > m_end - m_pos)

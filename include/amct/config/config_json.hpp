@@ -9,7 +9,6 @@
 #include <algorithm>    // std::min, std::stable_sort
 #include <charconv>     // std::to_chars
 #include <cmath>        // std::isfinite
-#include <cstdio>       // std::snprintf
 #include <fstream>      // std::ifstream, std::ofstream
 #include <functional>   // std::function
 #include <optional>     // std::optional
@@ -257,7 +256,8 @@ private:
             {
                 m_report(m_step_ptr,
                          false,
-                         who + f + "search_step = " + format(step) + " must be in (0, " + format(span) + "]");
+                         who + f + "search_step = " + number_to_string(step) + " must be in (0, "
+                           + number_to_string(span) + "]");
             }
         }
         if (a.num_of_bins && a.act_algo == "hfmg")
@@ -335,18 +335,11 @@ private:
         return w;
     }
 
-    static std::string format(double v)
-    {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", v);
-        return buf;
-    }
-
     static std::string shown(const boost::json::value& v)
     {
         if (v.is_double())
         {
-            return format(v.get_double());
+            return number_to_string(v.get_double());
         }
         return boost::json::serialize(v);
     }

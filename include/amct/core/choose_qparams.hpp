@@ -31,13 +31,13 @@ inline void validate_range(float min, float max, const std::string& where)
 {
     if (!std::isfinite(min) || !std::isfinite(max))
     {
-        throw_error<value_error>("range" + where + " [" + float_to_string(min) + ", " + float_to_string(max)
+        throw_error<value_error>("range" + where + " [" + number_to_string(min) + ", " + number_to_string(max)
                                  + "] is not finite");
     }
     if (min > max)
     {
-        throw_error<value_error>("range" + where + " has min " + float_to_string(min) + " greater than max "
-                                 + float_to_string(max));
+        throw_error<value_error>("range" + where + " has min " + number_to_string(min) + " greater than max "
+                                 + number_to_string(max));
     }
 }
 

@@ -4,7 +4,6 @@
 #include <cmath>    // std::isfinite
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <cstdint>  // std::int32_t
-#include <cstdio>   // std::snprintf
 #include <string>   // std::string, std::to_string
 #include <vector>   // std::vector
 
@@ -39,20 +38,13 @@ struct qparams<Spec, per_channel>
 
 namespace detail
 {
-inline std::string float_to_string(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
-
 /// Checks one (scale, offset) pair of Spec; `where` names the channel for per-channel parameters.
 template <class Spec>
 inline void validate_pair(float scale, std::int32_t offset, const std::string& where)
 {
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
-        throw_error<value_error>("scale" + where + " = " + float_to_string(scale)
+        throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
                                  + " must be finite and greater than 0");
     }
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -60,7 +52,7 @@ inline void validate_pair(float scale, std::int32_t offset, const std::string& w
         if (!std::isfinite(1.0f / scale))
         {
             throw_error<value_error>(
-              "scale" + where + " = " + float_to_string(scale)
+              "scale" + where + " = " + number_to_string(scale)
               + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
         }
     }

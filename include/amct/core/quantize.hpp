@@ -153,7 +153,7 @@ inline void check_quantized_input(const E& e)
             if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
             {
                 throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
-                                         + float_to_string(static_cast<float>(v)) + " is not an integer in ["
+                                         + number_to_string(v) + " is not an integer in ["
                                          + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
                                          + "]");
             }

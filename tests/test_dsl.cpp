@@ -1,5 +1,7 @@
 // quant.cfg: the protobuf text format (Spirit X3) and AMCTConfig's schema rules, with file:line:column
 // errors.
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -172,55 +174,146 @@ TEST_SUITE("quant.cfg resolution")
 activation_offset: false
 skip_layers: "fc2"
 skip_layer_types: "AvgPool2d"
-common_config { arq_quantize { channel_wise: true } ifmr_quantize { search_step: 0.02 asymmetric: true } }
+common_config { arq_quantize { channel_wise: true quant_bits: INT6 } ifmr_quantize { search_step: 0.02 asymmetric: true } }
 override_layer_types { layer_type: "Conv2d" calibration_config { ifmr_quantize { search_range_start: 0.8 search_range_end: 1.2 } } }
 override_layer_configs { layer_name: "conv2" calibration_config { hfmg_quantize { num_of_bins: 2048 asymmetric: false } } }
 override_layer_configs { layer_name: "ghost" calibration_config { arq_quantize {} } }
 )");
-        const std::vector<amct::layer_info> layers = {{"conv1", "Conv2d"},
-                                                      {"conv2", "Conv2d"},
-                                                      {"c3d", "Conv3d"},
-                                                      {"fc", "Linear"},
-                                                      {"fc2", "Linear"},
-                                                      {"pool", "AvgPool2d"},
-                                                      {"relu", "ReLU"}};
+        const std::vector<amct::layer_info> layers = {
+          {"conv1", "Conv2d"}, {"conv2", "Conv2d"}, {"c3d", "Conv3d"}, {"fc", "Linear"}, {"relu", "ReLU"}};
         amct::resolution why;
-        // common_config's channel_wise: true reaches the Linear layers, which have no channels
-        CHECK_THROWS_WITH_AS(
-          amct::resolve_quant_cfg(cfg, layers, &why),
-          "quant.cfg: layer \"fc\": channel_wise is true (common_config), but layer type Linear has no "
-          "channels\nquant.cfg: layer \"fc2\": channel_wise is true (common_config), but layer type "
-          "Linear has no channels\nquant.cfg: layer \"pool\": channel_wise is true (common_config), but "
-          "layer type AvgPool2d has no channels",
-          amct::config_error);
-        const std::vector<amct::layer_info> convs = {
-          {"conv1", "Conv2d"}, {"conv2", "Conv2d"}, {"c3d", "Conv3d"}};
-        const auto q = amct::resolve_quant_cfg(cfg, convs, &why);
-        REQUIRE_EQ(q.layers.size(), 3u);
+        const auto q = amct::resolve_quant_cfg(cfg, layers, &why);
+        REQUIRE_EQ(q.layers.size(), 4u);  // ReLU is not quantizable
         const auto& conv1 = q.layers[0].second.activation_quant_params;
         CHECK_EQ(conv1.act_algo, "ifmr");
         CHECK_EQ(conv1.search_range, std::array<double, 2>{0.8, 1.2});  // override_layer_types
         CHECK_EQ(conv1.search_step, 0.01);  // the override's own default, not common_config's
         CHECK_EQ(conv1.asymmetric, true);   // override unset -> common_config
+        // the override_layer_types config is taken whole: no arq_quantize, so Conv2d's defaults
+        CHECK_EQ(q.layers[0].second.weight_quant_params.num_bits, 8);
+        CHECK_EQ(q.layers[0].second.weight_quant_params.channel_wise, true);
         const auto& conv2 = q.layers[1].second.activation_quant_params;
         CHECK_EQ(conv2.act_algo, "hfmg");
         CHECK_EQ(conv2.num_of_bins, 2048);
         CHECK_EQ(conv2.asymmetric, false);
-        CHECK_EQ(q.layers[2].second.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
-        CHECK_EQ(q.layers[2].second.activation_quant_params.search_step, 0.02);  // common_config
+        const auto& c3d = q.layers[2].second;
+        CHECK_EQ(c3d.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
+        CHECK_EQ(c3d.activation_quant_params.search_step, 0.02);  // common_config
+        CHECK_EQ(c3d.weight_quant_params.channel_wise, true);
+        CHECK_EQ(c3d.weight_quant_params.num_bits, 8);  // INT6 is for Conv2d only
+        // common_config reaches Linear as far as its type allows: no channels, INT8 weights
+        const auto& fc = q.layers[3].second;
+        CHECK_EQ(fc.weight_quant_params.channel_wise, false);
+        CHECK_EQ(fc.weight_quant_params.num_bits, 8);
         CHECK_FALSE(q.activation_offset);
-        bool explained = false;
-        for (const auto& n : why.notes)
+        auto rule_of = [&](const std::string& layer, const std::string& field)
         {
-            explained = explained
-                        || (n.layer == "conv1" && n.field == "activation_quant_params.asymmetric"
-                            && n.rule == "common_config");
+            for (const auto& n : why.notes)
+            {
+                if (n.layer == layer && n.field == field)
+                {
+                    return n.rule;
+                }
+            }
+            return std::string("(none)");
+        };
+        CHECK_EQ(rule_of("conv1", "activation_quant_params.asymmetric"), "common_config");
+        CHECK_EQ(rule_of("conv2", "activation_quant_params"), "override_layer_configs \"conv2\"");
+        CHECK_EQ(rule_of("c3d", "activation_quant_params.asymmetric"), "layer type Conv3d (symmetric only)");
+        CHECK_EQ(rule_of("fc", "weight_quant_params.channel_wise"),
+                 "common_config does not apply: layer type Linear has no channels");
+        CHECK_EQ(rule_of("fc", "weight_quant_params.num_bits"),
+                 "common_config does not apply: INT6/INT7 weights are for Conv2d only");
+        std::vector<std::string> unmatched;
+        for (const auto& d : why.unmatched)
+        {
+            unmatched.push_back(d.to_string());
         }
-        CHECK(explained);
-        CHECK_EQ(why.unmatched,
-                 std::vector<std::string>{"override_layer_configs \"ghost\" matches no quantizable layer",
-                                          "skip_layers \"fc2\" matches no layer",
-                                          "skip_layer_types \"AvgPool2d\" matches no layer"});
+        CHECK_EQ(unmatched,
+                 std::vector<std::string>{
+                   "quant.cfg:8:24: override_layer_configs \"ghost\" matches no quantizable layer",
+                   "quant.cfg:3:14: skip_layers \"fc2\" matches no layer",
+                   "quant.cfg:4:19: skip_layer_types \"AvgPool2d\" matches no layer"});
         CHECK_EQ(amct::read_config_json(amct::write_config_json(q)), q);
+        amct::check_config(q, layers);  // the resolved configuration satisfies the model's rules
+    }
+
+    TEST_CASE("an override by name or type that its layer type cannot follow is an error at its position")
+    {
+        const auto cfg = amct::dsl::read_quant_cfg(R"(skip_fusion_layers: ["fc", "ghost", "conv"]
+override_layer_types { layer_type: "Linear" calibration_config { arq_quantize { channel_wise: true } } }
+override_layer_configs { layer_name: "c3d" calibration_config {
+  ifmr_quantize { asymmetric: true dst_type: INT16 }
+  arq_quantize { quant_bits: INT7 } } }
+override_layer_configs { layer_name: "pool" calibration_config { hfmg_quantize { dst_type: INT16 } } }
+)");
+        const std::vector<amct::layer_info> layers = {
+          {"conv", "Conv2d"}, {"c3d", "Conv3d"}, {"fc", "Linear"}, {"pool", "AveragePool"}};
+        CHECK_EQ(
+          amct_test::config_error_of(
+            [&]
+            {
+                amct::resolve_quant_cfg(cfg, layers);
+            }),
+          "quant.cfg:4:3: layer \"c3d\": dst_type is INT16 (override_layer_configs \"c3d\"), but layer "
+          "type Conv3d takes INT8 activations only\n"
+          "quant.cfg:4:3: layer \"c3d\": asymmetric is true (override_layer_configs \"c3d\"), but layer "
+          "type Conv3d is quantized symmetrically only\n"
+          "quant.cfg:5:3: layer \"c3d\": quant_bits is INT7 (override_layer_configs \"c3d\"), but layer "
+          "type Conv3d takes INT6/INT7 weights only for Conv2d\n"
+          "quant.cfg:2:66: layer \"fc\": channel_wise is true (override_layer_types \"Linear\"), but "
+          "layer type Linear has no channels\n"
+          "quant.cfg:6:66: layer \"pool\": dst_type is INT16 (override_layer_configs \"pool\"), but "
+          "layer type AveragePool takes INT8 activations only\n"
+          "quant.cfg:1:22: skip_fusion_layers: \"fc\" is a Linear layer; only convolutions are fused "
+          "with BatchNorm\n"
+          "quant.cfg:1:28: skip_fusion_layers: \"ghost\" is not a layer of the model");
+    }
+
+    TEST_CASE("two overrides of one layer or one type are an error naming the first")
+    {
+        CHECK_EQ(cfg_errors("override_layer_configs { layer_name: \"a\" calibration_config {} }\n"
+                            "override_layer_configs { layer_name: \"a\" calibration_config {} }\n"),
+                 "quant.cfg:2:24: override_layer_configs \"a\" is given twice (first at 1:24)");
+        CHECK_EQ(cfg_errors("override_layer_types < layer_type: 'Conv2d' calibration_config {} >\n"
+                            "override_layer_types < layer_type: 'Conv2d' calibration_config {} >\n"),
+                 "quant.cfg:2:22: override_layer_types \"Conv2d\" is given twice (first at 1:22)");
+    }
+
+    TEST_CASE("create_quant_config with config_definition resolves the quant.cfg file")
+    {
+        const std::string path = "amct_test_config_definition.cfg";
+        {
+            std::ofstream out(path);
+            out << "batch_num: 3\nskip_layers: \"fc\"\noverride_layer_types { layer_type: \"Conv2d\" "
+                   "calibration_config { ifmr_quantize { search_step: 0.05 } } }\n";
+        }
+        const std::vector<amct::layer_info> layers = {{"conv", "Conv2d"}, {"fc", "Linear"}};
+        amct::create_quant_config_options o;
+        o.config_definition = path;
+        amct::resolution why;
+        const auto q = amct::create_quant_config(layers, o, &why);
+        CHECK_EQ(q.batch_num, 3);
+        CHECK_EQ(q.layers[0].second.activation_quant_params.search_step, 0.05);
+        CHECK_FALSE(q.layers[1].second.quant_enable);
+        CHECK_EQ(q, amct::resolve_quant_cfg(amct::dsl::load_quant_cfg(path), layers));
+        CHECK_FALSE(why.notes.empty());
+        o.batch_num = 2;  // AMCT ignores it silently; amct says where it belongs
+        CHECK_EQ(amct_test::config_error_of(
+                   [&]
+                   {
+                       amct::create_quant_config(layers, o);
+                   }),
+                 "create_quant_config: skip_layers, batch_num and activation_offset are taken from "
+                 "config_definition \""
+                   + path + "\"; set them there");
+        std::remove(path.c_str());
+        o.batch_num = 1;
+        CHECK_EQ(amct_test::config_error_of(
+                   [&]
+                   {
+                       amct::create_quant_config(layers, o);
+                   }),
+                 path + ": cannot read the file");
     }
 }

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <amct/algo.hpp>
+#include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
 #include <amct/config/create_quant_config.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
+#include <amct/config/layer_types.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/config/resolve.hpp>
 #include <amct/core.hpp>

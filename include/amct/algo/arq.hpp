@@ -3,11 +3,12 @@
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 #pragma once
 
-#include <cstddef>      // std::size_t
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <vector>       // std::vector
+#include <cstddef>           // std::size_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <string_view>       // std::string_view
+#include <vector>            // std::vector
 
 #include <amct/algo/observer.hpp>
 #include <amct/algo/params.hpp>
@@ -45,20 +46,29 @@ struct weight_rule
       true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
 };
 
+namespace detail
+{
+/// True when `type` is one of `names`.
+inline bool type_in(std::string_view type, std::initializer_list<std::string_view> names)
+{
+    for (const auto n : names)
+    {
+        if (type == n)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+}  // namespace detail
+
 /// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
 /// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
 inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
 {
     auto is = [&](std::initializer_list<std::string_view> names)
     {
-        for (auto n : names)
-        {
-            if (type == n)
-            {
-                return true;
-            }
-        }
-        return false;
+        return detail::type_in(type, names);
     };
     if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
     {

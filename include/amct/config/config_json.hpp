@@ -9,10 +9,8 @@
 #include <algorithm>    // std::min, std::stable_sort
 #include <charconv>     // std::to_chars
 #include <cmath>        // std::isfinite
-#include <fstream>      // std::ifstream, std::ofstream
 #include <functional>   // std::function
 #include <optional>     // std::optional
-#include <sstream>      // std::ostringstream
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -488,10 +486,30 @@ inline void pretty(std::string& out, const boost::json::value& v, int indent)
         out += boost::json::serialize(v);
     }
 }
-}  // namespace detail
 
-/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
+/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
+template <class Check>
+void throw_at_json_paths(Check&& check)
+{
+    std::vector<diagnostic> diags;
+    check(config_json_reader::report_fn(
+      [&](const std::string& pointer, bool, const std::string& message)
+      {
+          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+      }));
+    if (!diags.empty())
+    {
+        throw config_error(std::move(diags));
+    }
+}
+
+/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
+using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
+
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const config_check_fn& more_checks)
 {
     std::vector<diagnostic> diags;
     boost::system::error_code ec;
@@ -525,18 +543,22 @@ inline quant_config read_config_json(const std::string& text, const std::string&
             message += (i == 1 ? " in " : ".") + tokens[i];
         }
         const source_location first = locate(file, text, d.first);
-        diags.push_back({locate(file, text, d.second),
-                         message + " (first given at " + std::to_string(first.line) + ":"
-                           + std::to_string(first.column) + ")"});
+        diags.push_back(
+          {locate(file, text, d.second), message + " (first given at " + line_column(first) + ")"});
     }
-    detail::config_json_reader reader(
+    const config_json_reader::report_fn report =
       [&](const std::string& pointer, bool at_key, const std::string& message)
-      {
-          std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-          diags.push_back(
-            {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
-      });
+    {
+        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
+        diags.push_back(
+          {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
+    };
+    config_json_reader reader(report);
     quant_config cfg = reader.read(root);
+    if (more_checks)
+    {
+        more_checks(cfg, report);
+    }
     if (!diags.empty())
     {
         std::stable_sort(diags.begin(),
@@ -550,18 +572,18 @@ inline quant_config read_config_json(const std::string& text, const std::string&
     }
     return cfg;
 }
+}  // namespace detail
+
+/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+{
+    return detail::read_config_json(text, file, nullptr);
+}
 
 /// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
 inline quant_config load_config_json(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-    {
-        throw config_error({{source_location{path, 0, 0}, "cannot open the file"}});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return read_config_json(text.str(), path);
+    return read_config_json(detail::read_text_file(path), path);
 }
 
 /// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
@@ -644,17 +666,12 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
 /// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
 inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, const boost::json::value& jv)
 {
-    std::vector<diagnostic> diags;
-    detail::config_json_reader reader(
-      [&](const std::string& pointer, bool, const std::string& message)
+    quant_config cfg;
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
       {
-          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+          cfg = detail::config_json_reader(report).read(jv);
       });
-    quant_config cfg = reader.read(jv);
-    if (!diags.empty())
-    {
-        throw config_error(std::move(diags));
-    }
     return cfg;
 }
 

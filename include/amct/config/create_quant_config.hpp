@@ -1,49 +1,57 @@
 // amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
 // (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
 // Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
-// out.
+// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
 #pragma once
 
 #include <set>     // std::set
 #include <string>  // std::string
 #include <vector>  // std::vector
 
-#include <amct/algo/arq.hpp>
 #include <amct/config/diagnostic.hpp>
+#include <amct/config/layer_types.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/config/resolve.hpp>
+#include <amct/dsl/quant_cfg.hpp>
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// A layer of the model, as the runtime reports it.
-struct layer_info
-{
-    std::string name;
-    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
-};
-
 /// The keyword arguments of AMCT's create_quant_config.
 struct create_quant_config_options
 {
     std::vector<std::string> skip_layers;
     int batch_num = 1;
     bool activation_offset = true;
+    /// A quant.cfg file. When given, AMCT ignores the three arguments above and takes everything from the
+    /// file; amct reports them as an error instead of ignoring them silently.
+    std::string config_definition;
 };
 
-/// True for types whose activations AMCT quantizes symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(const std::string& type)
-{
-    return type == "Conv3d" || type == "Conv3D";
-}
-
 /// @brief AMCT's config.json for `layers`.
-/// @throws config_error naming every skip_layers entry that is not a layer of the model, and a non-positive
-/// batch_num.
+/// @param explain with config_definition: receives which rule decided each field and the quant.cfg entries
+/// that match no layer (see resolve_quant_cfg).
+/// @throws config_error naming every skip_layers entry that is not a layer of the model, a non-positive
+/// batch_num, and every problem of the config_definition file.
 inline quant_config create_quant_config(const std::vector<layer_info>& layers,
-                                        const create_quant_config_options& o = {})
+                                        const create_quant_config_options& o = {},
+                                        resolution* explain = nullptr)
 {
     std::vector<diagnostic> problems;
+    if (!o.config_definition.empty())
+    {
+        const create_quant_config_options plain;
+        if (!o.skip_layers.empty() || o.batch_num != plain.batch_num
+            || o.activation_offset != plain.activation_offset)
+        {
+            throw config_error({{{"create_quant_config", 0, 0},
+                                 "skip_layers, batch_num and activation_offset are taken from "
+                                 "config_definition \""
+                                   + o.config_definition + "\"; set them there"}});
+        }
+        return resolve_quant_cfg(dsl::load_quant_cfg(o.config_definition), layers, explain);
+    }
     std::set<std::string> names;
     for (const auto& l : layers)
     {

@@ -3,10 +3,13 @@
 // config_error carries every diagnostic of a file, so that all of them are reported at once.
 #pragma once
 
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <cstddef>     // std::size_t
+#include <filesystem>  // std::filesystem::is_directory
+#include <fstream>     // std::ifstream
+#include <sstream>     // std::ostringstream
+#include <string>      // std::string
+#include <utility>     // std::move
+#include <vector>      // std::vector
 
 #include <amct/error.hpp>
 
@@ -33,7 +36,7 @@ struct diagnostic
         std::string s = where.file;
         if (where.line > 0)
         {
-            s += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+            s += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);  // file:line:col
         }
         return s + ": " + message;
     }
@@ -86,4 +89,37 @@ inline source_location locate(const std::string& file, const std::string& text, 
     }
     return loc;
 }
+
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// "line:column" of a location, for messages that point back at an earlier place in the same file.
+inline std::string line_column(const source_location& at)
+{
+    return std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
+/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
+inline std::string read_text_file(const std::string& path)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+    {
+        throw config_error({{source_location{path, 0, 0}, "is a directory, not a file"}});
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf()))
+    {
+        if (in && in.peek() == std::char_traits<char>::eof())
+        {
+            return {};  // an empty file
+        }
+        throw config_error({{source_location{path, 0, 0}, "cannot read the file"}});
+    }
+    return text.str();
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -1,17 +1,24 @@
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
 // (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
 // specific CalibrationConfig that applies is taken whole (its unset fields at the proto defaults); only
-// `asymmetric` falls back along the chain, ending in activation_offset; skip_layers and
-// skip_layer_types disable layers; per-type rules (channel_wise default, Conv3d symmetric only, INT6/INT7
-// weights for Conv2d only). The result is the equivalent config.json; an explanation says which rule decided
+// `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and skip_layer_types
+// disable layers. Per-type rules (section 9): common_config applies to every layer as far as its type allows
+// (channel_wise only where there are channels, INT6/INT7 weights only for Conv2d, INT16 activations not for
+// Conv3d or pooling, Conv3d symmetric only); an override by name or type that asks for what its layer's type
+// cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
 // each field.
 #pragma once
 
-#include <set>     // std::set
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <algorithm>  // std::find
+#include <map>        // std::map
+#include <optional>   // std::optional
+#include <set>        // std::set
+#include <string>     // std::string
+#include <vector>     // std::vector
 
-#include <amct/config/create_quant_config.hpp>
+#include <amct/config/diagnostic.hpp>
+#include <amct/config/layer_types.hpp>
+#include <amct/config/quant_config.hpp>
 #include <amct/dsl/quant_cfg.hpp>
 
 namespace amct
@@ -23,185 +30,339 @@ struct resolution_note
 {
     std::string layer;
     std::string field;  ///< e.g. "activation_quant_params.asymmetric"
-    std::string
-      rule;  ///< e.g. "override_layer_types \"Conv2d\"", "common_config", "activation_offset", "default"
+    std::string rule;   ///< e.g. `override_layer_types "Conv2d"`, "common_config", "activation_offset"
 };
 
 /// The outcome of resolve_quant_cfg besides the configuration.
 struct resolution
 {
     std::vector<resolution_note> notes;  ///< the explain mode: every decided field
-    std::vector<std::string> unmatched;  ///< overrides and skip entries that match no layer
+    std::vector<diagnostic> unmatched;   ///< warnings: overrides and skip entries that match no layer
 };
 
-/// @brief The config.json that `cfg` means for `layers`.
-/// @throws config_error naming the layer for channel_wise on a layer type without channels.
-inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
-                                      const std::vector<layer_info>& layers,
-                                      resolution* out = nullptr)
+namespace detail
 {
-    resolution r;
-    std::vector<diagnostic> problems;
-    quant_config q;
-    q.batch_num = static_cast<int>(cfg.batch_num.value_or(1));
-    q.activation_offset = cfg.activation_offset.value_or(true);
-    q.do_fusion = cfg.do_fusion.value_or(true);
-    q.skip_fusion_layers = cfg.skip_fusion_layers;
-    q.fakequant_precision_mode = cfg.fakequant_precision_mode.value_or("DEFAULT");
-    const std::set<std::string> skip(cfg.skip_layers.begin(), cfg.skip_layers.end());
-    const std::set<std::string> skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end());
-    std::set<std::string> used_names, used_types;
-    auto note = [&](const std::string& layer, const std::string& field, const std::string& rule)
+/// Resolves one quant.cfg against a model, collecting errors and notes.
+class quant_cfg_resolver
+{
+public:
+    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r)
+      : m_cfg(cfg)
+      , m_r(r)
     {
-        r.notes.push_back({layer, field, rule});
+    }
+
+    quant_config run(const std::vector<layer_info>& layers)
+    {
+        quant_config q;
+        q.batch_num = static_cast<int>(m_cfg.batch_num.value_or(1));
+        q.activation_offset = m_cfg.activation_offset.value_or(true);
+        q.do_fusion = m_cfg.do_fusion.value_or(true);
+        q.skip_fusion_layers = m_cfg.skip_fusion_layers;
+        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode.value_or("DEFAULT");
+        std::map<std::string, std::string> type_of;
+        std::set<std::string> types;
+        for (const auto& l : layers)
+        {
+            type_of.emplace(l.name, l.type);
+            types.insert(l.type);
+        }
+        for (const auto& l : layers)
+        {
+            if (find_arq_rule(l.type))
+            {
+                q.layers.emplace_back(l.name, layer(l, q.activation_offset));
+            }
+        }
+        check_fusion_layers(type_of);
+        report_unmatched(type_of, types);
+        return q;
+    }
+
+    std::vector<diagnostic>& errors() noexcept
+    {
+        return m_errors;
+    }
+
+private:
+    /// A CalibrationConfig that applies to a layer, and the rule that makes it apply.
+    struct link
+    {
+        const dsl::calibration_config_cfg* config;
+        std::string rule;
+        bool specific;  ///< by name or type, rather than common_config
     };
 
-    for (const auto& l : layers)
+    layer_quant_config layer(const layer_info& l, bool activation_offset)
     {
-        const auto rule = find_arq_rule(l.type);
-        if (!rule)
-        {
-            continue;
-        }
-        // the calibration configs that apply, most specific first
-        std::vector<std::pair<const dsl::calibration_config_cfg*, std::string>> chain;
-        for (const auto& o : cfg.override_layer_configs)
-        {
-            if (o.layer_name == l.name)
-            {
-                chain.emplace_back(&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"");
-                used_names.insert(o.layer_name);
-            }
-        }
-        for (const auto& o : cfg.override_layer_types)
-        {
-            if (o.layer_type == l.type)
-            {
-                chain.emplace_back(&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"");
-                used_types.insert(o.layer_type);
-            }
-        }
-        if (cfg.common_config)
-        {
-            chain.emplace_back(&*cfg.common_config, "common_config");
-        }
-        const auto* chosen = chain.empty() ? nullptr : chain.front().first;
-        const std::string chosen_rule = chain.empty() ? "default" : chain.front().second;
+        const std::vector<link> chain = chain_of(l);
+        const link* chosen = chain.empty() ? nullptr : &chain.front();
+        const std::string rule = chosen ? chosen->rule : "default";
 
         layer_quant_config c;
-        c.quant_enable = skip.count(l.name) == 0 && skip_types.count(l.type) == 0;
-        note(l.name,
-             "quant_enable",
-             skip.count(l.name)         ? "skip_layers"
-             : skip_types.count(l.type) ? "skip_layer_types"
-                                        : "default");
+        const bool by_name = contains(m_cfg.skip_layers, l.name);
+        const bool by_type = contains(m_cfg.skip_layer_types, l.type);
+        c.quant_enable = !by_name && !by_type;
+        note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
         auto& a = c.activation_quant_params;
-        if (chosen && chosen->hfmg_quantize)
+        std::optional<std::string> dst;
+        std::size_t acts_at = chosen ? chosen->config->offset : 0;
+        if (chosen && chosen->config->hfmg_quantize)
         {
-            const auto& h = *chosen->hfmg_quantize;
+            const auto& h = *chosen->config->hfmg_quantize;
             a.act_algo = "hfmg";
             a.num_of_bins = static_cast<int>(h.num_of_bins.value_or(4096));
-            a.num_bits = h.dst_type.value_or("INT8") == "INT16" ? 16 : 8;
+            dst = h.dst_type;
+            acts_at = h.offset;
         }
         else
         {
-            const dsl::ifmr_quantize_cfg i =
-              chosen && chosen->ifmr_quantize ? *chosen->ifmr_quantize : dsl::ifmr_quantize_cfg{};
+            const dsl::ifmr_quantize_cfg i = chosen && chosen->config->ifmr_quantize
+                                               ? *chosen->config->ifmr_quantize
+                                               : dsl::ifmr_quantize_cfg{};
             a.act_algo = "ifmr";
             a.max_percentile = i.max_percentile.value_or(0.999999);
             a.min_percentile = i.min_percentile.value_or(0.999999);
             a.search_range = {i.search_range_start.value_or(0.7), i.search_range_end.value_or(1.3)};
             a.search_step = i.search_step.value_or(0.01);
-            a.num_bits = i.dst_type.value_or("INT8") == "INT16" ? 16 : 8;
+            dst = i.dst_type;
+            acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }
-        note(l.name, "activation_quant_params", chosen_rule);
-        // asymmetric: the first config in the chain that sets it, else activation_offset; Conv3d: symmetric
-        // only
-        std::optional<bool> asym;
-        std::string asym_rule = "activation_offset";
-        for (const auto& [conf, name] : chain)
+        note(l, "activation_quant_params", rule);
+        a.num_bits = 8;
+        std::string bits_rule = dst ? rule : "default";
+        if (dst.value_or("INT8") == "INT16")
         {
-            const std::optional<bool> v = conf->hfmg_quantize   ? conf->hfmg_quantize->asymmetric
-                                          : conf->ifmr_quantize ? conf->ifmr_quantize->asymmetric
-                                                                : std::nullopt;
-            if (v)
+            if (int16_activation_type(l.type))
             {
-                asym = v;
-                asym_rule = name;
-                break;
+                a.num_bits = 16;
+            }
+            else
+            {
+                refuse(*chosen, l, acts_at, "dst_type is INT16", "takes INT8 activations only");
+                bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
             }
         }
-        a.asymmetric = asym.value_or(q.activation_offset);
+        note(l, "activation_quant_params.num_bits", bits_rule);
+        asymmetric(l, chain, activation_offset, a);
+
+        auto& w = c.weight_quant_params;
+        const auto type_rule = find_arq_rule(l.type);
+        const dsl::arq_quantize_cfg arq =
+          chosen && chosen->config->arq_quantize ? *chosen->config->arq_quantize : dsl::arq_quantize_cfg{};
+        w.channel_wise = type_rule->channel_wise_default;
+        std::string cw_rule = "layer type " + l.type;
+        if (arq.channel_wise && (!*arq.channel_wise || type_rule->channel_wise_allowed))
+        {
+            w.channel_wise = arq.channel_wise;
+            cw_rule = rule;
+        }
+        else if (arq.channel_wise)
+        {
+            refuse(*chosen, l, arq.offset, "channel_wise is true", "has no channels");
+            cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
+        }
+        note(l, "weight_quant_params.channel_wise", cw_rule);
+        const std::string bits = arq.quant_bits.value_or("INT8");
+        w.num_bits = bits == "INT4" ? 4 : 8;
+        bits_rule = arq.quant_bits ? rule : "default";
+        if (bits == "INT6" || bits == "INT7")
+        {
+            if (narrow_weight_type(l.type))
+            {
+                w.num_bits = bits == "INT6" ? 6 : 7;
+            }
+            else
+            {
+                refuse(
+                  *chosen, l, arq.offset, "quant_bits is " + bits, "takes INT6/INT7 weights only for Conv2d");
+                bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
+            }
+        }
+        note(l, "weight_quant_params.num_bits", bits_rule);
+        if (chosen && chosen->config->dmq_balancer)
+        {
+            c.dmq_balancer_param = chosen->config->dmq_balancer->migration_strength.value_or(0.5);
+            note(l, "dmq_balancer_param", rule);
+        }
+        return c;
+    }
+
+    /// The calibration configs that apply to `l`, most specific first.
+    std::vector<link> chain_of(const layer_info& l)
+    {
+        std::vector<link> chain;
+        for (const auto& o : m_cfg.override_layer_configs)
+        {
+            if (o.layer_name == l.name)
+            {
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"", true});
+                m_used_names.insert(o.layer_name);
+            }
+        }
+        for (const auto& o : m_cfg.override_layer_types)
+        {
+            if (o.layer_type == l.type)
+            {
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"", true});
+                m_used_types.insert(o.layer_type);
+            }
+        }
+        if (m_cfg.common_config)
+        {
+            chain.push_back({&*m_cfg.common_config, "common_config", false});
+        }
+        return chain;
+    }
+
+    /// asymmetric: the first config of the chain that sets it, else activation_offset; Conv3d symmetric only.
+    void asymmetric(const layer_info& l,
+                    const std::vector<link>& chain,
+                    bool activation_offset,
+                    activation_quant_config& a)
+    {
+        a.asymmetric = activation_offset;
+        std::string rule = "activation_offset";
+        for (const auto& x : chain)
+        {
+            const auto* h = x.config->hfmg_quantize ? &*x.config->hfmg_quantize : nullptr;
+            const auto* i = x.config->ifmr_quantize ? &*x.config->ifmr_quantize : nullptr;
+            const std::optional<bool> v = h ? h->asymmetric : i ? i->asymmetric : std::nullopt;
+            if (!v)
+            {
+                continue;
+            }
+            a.asymmetric = v;
+            rule = x.rule;
+            if (*v && symmetric_only_type(l.type))
+            {
+                refuse(
+                  x, l, h ? h->offset : i->offset, "asymmetric is true", "is quantized symmetrically only");
+            }
+            break;
+        }
         if (symmetric_only_type(l.type))
         {
             a.asymmetric = false;
-            asym_rule = "layer type " + l.type + " (symmetric only)";
+            rule = "layer type " + l.type + " (symmetric only)";
         }
-        note(l.name, "activation_quant_params.asymmetric", asym_rule);
+        note(l, "activation_quant_params.asymmetric", rule);
+    }
 
-        auto& w = c.weight_quant_params;
-        const dsl::arq_quantize_cfg arq =
-          chosen && chosen->arq_quantize ? *chosen->arq_quantize : dsl::arq_quantize_cfg{};
-        w.channel_wise = arq.channel_wise.value_or(rule->channel_wise_default);
-        note(l.name,
-             "weight_quant_params.channel_wise",
-             arq.channel_wise ? chosen_rule : "layer type " + l.type);
-        if (*w.channel_wise && !rule->channel_wise_allowed)
-        {
-            problems.push_back({{"quant.cfg", 0, 0},
-                                "layer \"" + l.name + "\": channel_wise is true (" + chosen_rule
-                                  + "), but layer type " + l.type + " has no channels"});
-        }
-        const std::string bits = arq.quant_bits.value_or("INT8");
-        const bool narrow = bits == "INT6" || bits == "INT7";
-        w.num_bits = narrow && (l.type == "Conv2d" || l.type == "Conv") ? (bits == "INT6" ? 6 : 7) : 8;
-        note(l.name, "weight_quant_params.num_bits", arq.quant_bits ? chosen_rule : "default");
-        if (chosen && chosen->dmq_balancer)
-        {
-            c.dmq_balancer_param = chosen->dmq_balancer->migration_strength.value_or(0.5);
-        }
-        q.layers.emplace_back(l.name, c);
-    }
-    std::set<std::string> names, types;
-    for (const auto& l : layers)
+    /// An override by name or type asks for what the layer type cannot do: an error at `offset`.
+    void refuse(const link& x,
+                const layer_info& l,
+                std::size_t offset,
+                const std::string& what,
+                const std::string& why)
     {
-        names.insert(l.name);
-        types.insert(l.type);
-    }
-    for (const auto& o : cfg.override_layer_configs)
-    {
-        if (!used_names.count(o.layer_name))
+        if (x.specific)
         {
-            r.unmatched.push_back("override_layer_configs \"" + o.layer_name
-                                  + "\" matches no quantizable layer");
+            m_errors.push_back({m_cfg.where(offset),
+                                "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
+                                  + l.type + " " + why});
         }
     }
-    for (const auto& o : cfg.override_layer_types)
+
+    void check_fusion_layers(const std::map<std::string, std::string>& type_of)
     {
-        if (!used_types.count(o.layer_type))
+        for (std::size_t i = 0; i < m_cfg.skip_fusion_layers.size(); ++i)
         {
-            r.unmatched.push_back("override_layer_types \"" + o.layer_type
-                                  + "\" matches no quantizable layer");
+            const std::string& name = m_cfg.skip_fusion_layers[i];
+            const auto it = type_of.find(name);
+            const source_location at = m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i));
+            if (it == type_of.end())
+            {
+                m_errors.push_back({at, "skip_fusion_layers: \"" + name + "\" is not a layer of the model"});
+            }
+            else if (!fusable_type(it->second))
+            {
+                m_errors.push_back({at,
+                                    "skip_fusion_layers: \"" + name + "\" is a " + it->second
+                                      + " layer; only convolutions are fused with BatchNorm"});
+            }
         }
     }
-    for (const auto& s : cfg.skip_layers)
+
+    void report_unmatched(const std::map<std::string, std::string>& type_of,
+                          const std::set<std::string>& types)
     {
-        if (!names.count(s))
+        for (const auto& o : m_cfg.override_layer_configs)
         {
-            r.unmatched.push_back("skip_layers \"" + s + "\" matches no layer");
+            if (!m_used_names.count(o.layer_name))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(o.offset),
+                   "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
+            }
+        }
+        for (const auto& o : m_cfg.override_layer_types)
+        {
+            if (!m_used_types.count(o.layer_type))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(o.offset),
+                   "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layers.size(); ++i)
+        {
+            if (!type_of.count(m_cfg.skip_layers[i]))
+            {
+                m_r.unmatched.push_back({m_cfg.where(offset(m_cfg.skip_layers_offsets, i)),
+                                         "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layer_types.size(); ++i)
+        {
+            if (!types.count(m_cfg.skip_layer_types[i]))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(offset(m_cfg.skip_layer_types_offsets, i)),
+                   "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
+            }
         }
     }
-    for (const auto& s : cfg.skip_layer_types)
+
+    static std::size_t offset(const std::vector<std::size_t>& offsets, std::size_t i)
     {
-        if (!types.count(s))
-        {
-            r.unmatched.push_back("skip_layer_types \"" + s + "\" matches no layer");
-        }
+        return i < offsets.size() ? offsets[i] : 0;
     }
-    if (!problems.empty())
+
+    static bool contains(const std::vector<std::string>& v, const std::string& s)
     {
-        throw config_error(std::move(problems));
+        return std::find(v.begin(), v.end(), s) != v.end();
+    }
+
+    void note(const layer_info& l, const std::string& field, const std::string& rule)
+    {
+        m_r.notes.push_back({l.name, field, rule});
+    }
+
+    const dsl::amct_cfg& m_cfg;
+    resolution& m_r;
+    std::vector<diagnostic> m_errors;
+    std::set<std::string> m_used_names, m_used_types;
+};
+}  // namespace detail
+
+/// @brief The config.json that `cfg` means for the model's `layers`.
+/// @param out receives the explanation of every field and the entries that match no layer (warnings).
+/// @throws config_error listing, with their positions in the quant.cfg, every override that asks for what
+/// its layer's type cannot do, and every skip_fusion_layers entry that is not a convolution of the model.
+inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
+                                      const std::vector<layer_info>& layers,
+                                      resolution* out = nullptr)
+{
+    resolution r;
+    detail::quant_cfg_resolver resolver(cfg, r);
+    quant_config q = resolver.run(layers);
+    if (!resolver.errors().empty())
+    {
+        throw config_error(std::move(resolver.errors()));
     }
     if (out)
     {

@@ -26,6 +26,7 @@ struct arq_quantize_cfg
 {
     std::optional<bool> channel_wise;
     std::optional<std::string> quant_bits;  ///< INT8 (INT6, INT7 for Conv2d weights)
+    std::size_t offset = 0;                 ///< where the message is given in amct_cfg::source
 };
 
 struct ifmr_quantize_cfg
@@ -33,6 +34,7 @@ struct ifmr_quantize_cfg
     std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
     std::optional<bool> asymmetric;
     std::optional<std::string> dst_type;  ///< INT8 or INT16
+    std::size_t offset = 0;
 };
 
 struct hfmg_quantize_cfg
@@ -40,6 +42,7 @@ struct hfmg_quantize_cfg
     std::optional<std::uint32_t> num_of_bins;
     std::optional<bool> asymmetric;
     std::optional<std::string> dst_type;
+    std::size_t offset = 0;
 };
 
 struct dmq_balancer_cfg
@@ -55,6 +58,7 @@ struct calibration_config_cfg
     std::optional<ifmr_quantize_cfg> ifmr_quantize;
     std::optional<hfmg_quantize_cfg> hfmg_quantize;
     std::optional<dmq_balancer_cfg> dmq_balancer;
+    std::size_t offset = 0;
 };
 
 struct override_layer_type_cfg
@@ -84,6 +88,18 @@ struct amct_cfg
     std::vector<override_layer_cfg> override_layer_configs;
     std::optional<bool> do_fusion;
     std::vector<std::string> skip_fusion_layers;
+
+    /// The file and text read (empty for a configuration built in code) and where each list entry was given,
+    /// so that checks against a model can point into the file.
+    std::string file = "quant.cfg";
+    std::string source;
+    std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
+
+    /// file:line:column of byte `offset` of `source`, or the file alone for a configuration built in code.
+    source_location where(std::size_t offset) const
+    {
+        return source.empty() ? source_location{file, 0, 0} : locate(file, source, offset);
+    }
 };
 
 namespace detail
@@ -115,9 +131,9 @@ public:
                    else if (f.name == "activation_offset")
                        set(c.activation_offset, boolean(f), f, seen);
                    else if (f.name == "skip_layers")
-                       push(c.skip_layers, string(f));
+                       push(c.skip_layers, c.skip_layers_offsets, f);
                    else if (f.name == "skip_layer_types")
-                       push(c.skip_layer_types, string(f));
+                       push(c.skip_layer_types, c.skip_layer_types_offsets, f);
                    else if (f.name == "fakequant_precision_mode")
                        set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
                    else if (f.name == "common_config")
@@ -150,11 +166,13 @@ public:
                    else if (f.name == "do_fusion")
                        set(c.do_fusion, boolean(f), f, seen);
                    else if (f.name == "skip_fusion_layers")
-                       push(c.skip_fusion_layers, string(f));
+                       push(c.skip_fusion_layers, c.skip_fusion_layers_offsets, f);
                    else
                        return false;
                    return true;
                });
+        unique(c.override_layer_types, &override_layer_type_cfg::layer_type, "override_layer_types");
+        unique(c.override_layer_configs, &override_layer_cfg::layer_name, "override_layer_configs");
         return c;
     }
 
@@ -183,8 +201,8 @@ private:
         {
             const source_location first = locate(m_file, m_text, it->second);
             report(f.name_offset,
-                   "\"" + f.name + "\" is given twice (first at " + std::to_string(first.line) + ":"
-                     + std::to_string(first.column) + "); it is not a repeated field");
+                   "\"" + f.name + "\" is given twice (first at " + amct::AMCT_ABI::detail::line_column(first)
+                     + "); it is not a repeated field");
             return;
         }
         if (v)
@@ -193,12 +211,30 @@ private:
         }
     }
 
-    template <class T>
-    static void push(std::vector<T>& out, std::optional<T> v)
+    /// Two overrides of one layer (or type) would leave the choice to their order: an error.
+    template <class Override>
+    void unique(const std::vector<Override>& overrides, std::string Override::*key, const char* what)
     {
-        if (v)
+        std::map<std::string, std::size_t> first;
+        for (const auto& o : overrides)
+        {
+            const auto [it, fresh] = first.emplace(o.*key, o.offset);
+            if (!fresh)
+            {
+                const source_location at = locate(m_file, m_text, it->second);
+                report(o.offset,
+                       std::string(what) + " \"" + o.*key + "\" is given twice (first at "
+                         + amct::AMCT_ABI::detail::line_column(at) + ")");
+            }
+        }
+    }
+
+    void push(std::vector<std::string>& out, std::vector<std::size_t>& offsets, const text_field& f)
+    {
+        if (auto v = string(f))
         {
             out.push_back(std::move(*v));
+            offsets.push_back(f.value_offset);
         }
     }
 
@@ -212,8 +248,8 @@ private:
         {
             const source_location where = locate(m_file, m_text, first_at);
             report(f.name_offset,
-                   "\"" + f.name + "\" and \"" + *first + "\" (at " + std::to_string(where.line) + ":"
-                     + std::to_string(where.column) + ") are members of one oneof (" + group
+                   "\"" + f.name + "\" and \"" + *first + "\" (at "
+                     + amct::AMCT_ABI::detail::line_column(where) + ") are members of one oneof (" + group
                      + "); give only one");
         }
         else if (!first)
@@ -226,6 +262,7 @@ private:
     calibration_config_cfg calibration(const text_field& m)
     {
         calibration_config_cfg c;
+        c.offset = m.name_offset;
         std::optional<std::string> acts;
         std::size_t acts_at = 0;
         fields(m,
@@ -287,6 +324,7 @@ private:
     arq_quantize_cfg arq(const text_field& m)
     {
         arq_quantize_cfg a;
+        a.offset = m.name_offset;
         fields(m,
                "ARQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -305,6 +343,7 @@ private:
     ifmr_quantize_cfg ifmr(const text_field& m)
     {
         ifmr_quantize_cfg q;
+        q.offset = m.name_offset;
         fields(m,
                "IFMRQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -333,6 +372,7 @@ private:
     hfmg_quantize_cfg hfmg(const text_field& m)
     {
         hfmg_quantize_cfg q;
+        q.offset = m.name_offset;
         fields(m,
                "HFMGQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -558,7 +598,15 @@ inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file 
     {
         throw config_error(std::move(reader.diagnostics()));
     }
+    cfg.file = file;
+    cfg.source = text;
     return cfg;
+}
+
+/// @brief Reads a quant.cfg file. @throws config_error (also when the file cannot be read).
+inline amct_cfg load_quant_cfg(const std::string& path)
+{
+    return read_quant_cfg(amct::AMCT_ABI::detail::read_text_file(path), path);
 }
 }  // namespace dsl
 }  // namespace AMCT_ABI

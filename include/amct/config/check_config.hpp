@@ -1,0 +1,132 @@
+// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
+// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
+// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
+// activations symmetric; skip_fusion_layers name convolutions of the model.
+#pragma once
+
+#include <map>     // std::map
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+#include <amct/config/config_json.hpp>
+#include <amct/config/diagnostic.hpp>
+#include <amct/config/json_locator.hpp>
+#include <amct/config/layer_types.hpp>
+#include <amct/config/quant_config.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+inline void check_against_model(const quant_config& cfg,
+                                const std::vector<layer_info>& layers,
+                                const config_json_reader::report_fn& report)
+{
+    std::map<std::string, std::string> type_of;
+    for (const auto& l : layers)
+    {
+        type_of.emplace(l.name, l.type);
+    }
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        const auto it = type_of.find(name);
+        if (it == type_of.end())
+        {
+            report(ptr, true, who + "not a layer of the model");
+            continue;
+        }
+        const std::string& type = it->second;
+        const auto rule = find_arq_rule(type);
+        if (!rule)
+        {
+            report(ptr, true, who + "layer type " + type + " is not quantizable");
+            continue;
+        }
+        const auto& a = c.activation_quant_params;
+        const auto& w = c.weight_quant_params;
+        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
+        {
+            report(ptr + "/weight_quant_params/channel_wise",
+                   false,
+                   who + "weight_quant_params.channel_wise = true, but layer type " + type
+                     + " has no channels");
+        }
+        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
+        {
+            report(ptr + "/weight_quant_params/num_bits",
+                   false,
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
+                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
+        }
+        if (a.num_bits == 16 && !int16_activation_type(type))
+        {
+            report(ptr + "/activation_quant_params/num_bits",
+                   false,
+                   who + "activation_quant_params.num_bits = 16, but layer type " + type
+                     + " takes INT8 activations only");
+        }
+        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
+        {
+            report(ptr + "/activation_quant_params/asymmetric",
+                   false,
+                   who + "activation_quant_params.asymmetric = true, but layer type " + type
+                     + " is quantized symmetrically only");
+        }
+    }
+    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
+    {
+        const std::string& name = cfg.skip_fusion_layers[i];
+        const std::string ptr = "/skip_fusion_layers/" + std::to_string(i);
+        const auto it = type_of.find(name);
+        if (it == type_of.end())
+        {
+            report(ptr, false, "skip_fusion_layers: \"" + name + "\" is not a layer of the model");
+        }
+        else if (!fusable_type(it->second))
+        {
+            report(ptr,
+                   false,
+                   "skip_fusion_layers: \"" + name + "\" is a " + it->second
+                     + " layer; only convolutions are fused with BatchNorm");
+        }
+    }
+}
+}  // namespace detail
+
+/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
+/// path.
+inline void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
+{
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
+/// file and every disagreement with the model as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const std::vector<layer_info>& layers)
+{
+    return detail::read_config_json(
+      text,
+      file,
+      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
+inline quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
+{
+    return read_config_json(detail::read_text_file(path), path, layers);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -1,0 +1,61 @@
+// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
+// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
+#pragma once
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+#include <amct/algo/arq.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
+}
+
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+inline bool int16_activation_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->has_weight && !symmetric_only_type(type);
+}
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into (FUSE_TYPES Conv1d/2d/3d, and ConvTranspose as in section 10).
+inline bool fusable_type(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"Conv",
+                            "Conv1d",
+                            "Conv2d",
+                            "Conv3d",
+                            "Convolution",
+                            "Conv2D",
+                            "Conv3D",
+                            "DepthwiseConv2dNative",
+                            "DepthwiseConv2D",
+                            "ConvTranspose",
+                            "ConvTranspose1d",
+                            "ConvTranspose2d",
+                            "Deconvolution",
+                            "Conv2DBackpropInput",
+                            "Conv2DTranspose"});
+}
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -219,7 +219,7 @@ TEST_SUITE("config.json against the model")
             {
                 amct::read_config_json(text, "config.json", layers);
             }),
-          "config.json:3:37: skip_fusion_layers: \"fc\" is a Gemm layer; only convolutions are fused "
+          "config.json:3:37: skip_fusion_layers: \"fc\" is of type Gemm; only convolutions are fused "
           "with BatchNorm\n"
           "config.json:3:43: skip_fusion_layers: \"nope\" is not a layer of the model\n"
           "config.json:5:53: layer \"c3d\": activation_quant_params.num_bits = 16, but layer type Conv3d "

@@ -155,12 +155,22 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
 
     TEST_CASE("syntax errors show the line and a caret")
     {
+        CHECK_EQ(cfg_errors("common_config {\n  ifmr_quantize < search_step: 0.1\n}\n"),
+                 "quant.cfg:3:1: expected '>'\n}\n^");
+        CHECK_EQ(cfg_errors("a { b {\n c: 1 }\n\n"),
+                 "quant.cfg:2:8: unexpected end of file: expected '}' to close \"a\" (opened at 1:1)\n c: 1 "
+                 "}\n       ^");
         CHECK_EQ(cfg_errors("common_config {\n  arq_quantize { channel_wise true }\n}\n"),
                  "quant.cfg:2:31: expected ':' or '{'\n"
                  "  arq_quantize { channel_wise true }\n"
                  "                              ^");
-        CHECK_EQ(cfg_errors("skip_layers: [\"a\" \"b\"\n"), "quant.cfg:2:1: expected ',' or ']'\n\n^");
-        CHECK_EQ(cfg_errors("batch_num: \n"), "quant.cfg:2:1: expected a value, '{' or '['\n\n^");
+        CHECK_EQ(
+          cfg_errors("skip_layers: [\"a\" \"b\"\n"),
+          "quant.cfg:1:22: unexpected end of file: expected ',' or ']'\nskip_layers: [\"a\" \"b\"\n          "
+          "           ^");
+        CHECK_EQ(
+          cfg_errors("batch_num: \n"),
+          "quant.cfg:1:11: unexpected end of file: expected a value, '{' or '['\nbatch_num: \n          ^");
         CHECK_EQ(cfg_errors("skip_layers: \"open\n"),
                  "quant.cfg:1:19: expected '\"'\nskip_layers: \"open\n                  ^");
     }
@@ -265,7 +275,7 @@ override_layer_configs { layer_name: "pool" calibration_config { hfmg_quantize {
           "layer type Linear has no channels\n"
           "quant.cfg:6:66: layer \"pool\": dst_type is INT16 (override_layer_configs \"pool\"), but "
           "layer type AveragePool takes INT8 activations only\n"
-          "quant.cfg:1:22: skip_fusion_layers: \"fc\" is a Linear layer; only convolutions are fused "
+          "quant.cfg:1:22: skip_fusion_layers: \"fc\" is of type Linear; only convolutions are fused "
           "with BatchNorm\n"
           "quant.cfg:1:28: skip_fusion_layers: \"ghost\" is not a layer of the model");
     }

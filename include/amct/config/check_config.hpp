@@ -24,11 +24,7 @@ inline void check_against_model(const quant_config& cfg,
                                 const std::vector<layer_info>& layers,
                                 const config_json_reader::report_fn& report)
 {
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
+    const auto type_of = types_by_name(layers);
     for (const auto& [name, c] : cfg.layers)
     {
         const std::string ptr = "/" + json_locator::escape(name);
@@ -79,19 +75,9 @@ inline void check_against_model(const quant_config& cfg,
     }
     for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
     {
-        const std::string& name = cfg.skip_fusion_layers[i];
-        const std::string ptr = "/skip_fusion_layers/" + std::to_string(i);
-        const auto it = type_of.find(name);
-        if (it == type_of.end())
+        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
         {
-            report(ptr, false, "skip_fusion_layers: \"" + name + "\" is not a layer of the model");
-        }
-        else if (!fusable_type(it->second))
-        {
-            report(ptr,
-                   false,
-                   "skip_fusion_layers: \"" + name + "\" is a " + it->second
-                     + " layer; only convolutions are fused with BatchNorm");
+            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
         }
     }
 }

@@ -339,6 +339,15 @@ private:
         {
             return number_to_string(v.get_double());
         }
+        if (const auto* arr = v.if_array())
+        {
+            std::string s = "[";
+            for (const auto& x : *arr)
+            {
+                s += (s.size() > 1 ? ", " : "") + shown(x);
+            }
+            return s + "]";
+        }
         return boost::json::serialize(v);
     }
 
@@ -544,7 +553,7 @@ inline quant_config read_config_json(const std::string& text,
         }
         const source_location first = locate(file, text, d.first);
         diags.push_back(
-          {locate(file, text, d.second), message + " (first given at " + line_column(first) + ")"});
+          {locate(file, text, d.second), message + " (first given at " + first.line_column() + ")"});
     }
     const config_json_reader::report_fn report =
       [&](const std::string& pointer, bool at_key, const std::string& message)

@@ -21,6 +21,12 @@ struct source_location
     std::string file;
     std::size_t line = 0;
     std::size_t column = 0;
+
+    /// "line:column", for messages that point back at an earlier place in the same file.
+    std::string line_column() const
+    {
+        return std::to_string(line) + ":" + std::to_string(column);
+    }
 };
 
 /// One problem in a configuration file.
@@ -36,7 +42,7 @@ struct diagnostic
         std::string s = where.file;
         if (where.line > 0)
         {
-            s += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);  // file:line:col
+            s += ":" + where.line_column();
         }
         return s + ": " + message;
     }
@@ -94,12 +100,6 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
-/// "line:column" of a location, for messages that point back at an earlier place in the same file.
-inline std::string line_column(const source_location& at)
-{
-    return std::to_string(at.line) + ":" + std::to_string(at.column);
-}
-
 /// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
 inline std::string read_text_file(const std::string& path)
 {

@@ -57,5 +57,34 @@ inline bool fusable_type(std::string_view type)
                             "Conv2DBackpropInput",
                             "Conv2DTranspose"});
 }
+
+/// Layer name -> layer type.
+inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+{
+    std::map<std::string, std::string> type_of;
+    for (const auto& l : layers)
+    {
+        type_of.emplace(l.name, l.type);
+    }
+    return type_of;
+}
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+inline std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                      const std::map<std::string, std::string>& type_of)
+{
+    const auto it = type_of.find(name);
+    if (it == type_of.end())
+    {
+        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
+    }
+    if (!fusable_type(it->second))
+    {
+        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
+               + "; only convolutions are fused with BatchNorm";
+    }
+    return std::nullopt;
+}
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -60,11 +60,10 @@ public:
         q.do_fusion = m_cfg.do_fusion.value_or(true);
         q.skip_fusion_layers = m_cfg.skip_fusion_layers;
         q.fakequant_precision_mode = m_cfg.fakequant_precision_mode.value_or("DEFAULT");
-        std::map<std::string, std::string> type_of;
+        const auto type_of = types_by_name(layers);
         std::set<std::string> types;
         for (const auto& l : layers)
         {
-            type_of.emplace(l.name, l.type);
             types.insert(l.type);
         }
         for (const auto& l : layers)
@@ -271,18 +270,9 @@ private:
     {
         for (std::size_t i = 0; i < m_cfg.skip_fusion_layers.size(); ++i)
         {
-            const std::string& name = m_cfg.skip_fusion_layers[i];
-            const auto it = type_of.find(name);
-            const source_location at = m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i));
-            if (it == type_of.end())
+            if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
             {
-                m_errors.push_back({at, "skip_fusion_layers: \"" + name + "\" is not a layer of the model"});
-            }
-            else if (!fusable_type(it->second))
-            {
-                m_errors.push_back({at,
-                                    "skip_fusion_layers: \"" + name + "\" is a " + it->second
-                                      + " layer; only convolutions are fused with BatchNorm"});
+                m_errors.push_back({m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
             }
         }
     }

@@ -201,7 +201,7 @@ private:
         {
             const source_location first = locate(m_file, m_text, it->second);
             report(f.name_offset,
-                   "\"" + f.name + "\" is given twice (first at " + amct::AMCT_ABI::detail::line_column(first)
+                   "\"" + f.name + "\" is given twice (first at " + first.line_column()
                      + "); it is not a repeated field");
             return;
         }
@@ -223,8 +223,8 @@ private:
             {
                 const source_location at = locate(m_file, m_text, it->second);
                 report(o.offset,
-                       std::string(what) + " \"" + o.*key + "\" is given twice (first at "
-                         + amct::AMCT_ABI::detail::line_column(at) + ")");
+                       std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
+                         + ")");
             }
         }
     }
@@ -248,9 +248,8 @@ private:
         {
             const source_location where = locate(m_file, m_text, first_at);
             report(f.name_offset,
-                   "\"" + f.name + "\" and \"" + *first + "\" (at "
-                     + amct::AMCT_ABI::detail::line_column(where) + ") are members of one oneof (" + group
-                     + "); give only one");
+                   "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
+                     + ") are members of one oneof (" + group + "); give only one");
         }
         else if (!first)
         {

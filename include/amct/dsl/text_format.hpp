@@ -280,13 +280,31 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
         {
             ++where;
         }
+        std::string why = what;
+        const bool in_string =
+          what == "expected '\"'" || what == "expected '\\''";  // a string left open at the line's end
+        if (!in_string
+            && text.find_first_not_of(" \t\r\n", static_cast<std::size_t>(where - text.data()))
+                 == std::string::npos)
+        {
+            // at the end of the file: point just after the last token and name the message left open
+            const std::size_t end = text.find_last_not_of(" \t\r\n");
+            where = text.data() + (end == std::string::npos ? 0 : end + 1);
+            why = "unexpected end of file: " + what;
+            if (b.stack.size() > 1)
+            {
+                const text_field& open = b.stack.back();
+                why += " to close \"" + open.name + "\" (opened at "
+                       + locate(file, text, open.name_offset).line_column() + ")";
+            }
+        }
         const auto offset = static_cast<std::size_t>(where - text.data());
         source_location loc = locate(file, text, offset);
         const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
         const std::size_t from = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
         const std::size_t to = std::min(text.find('\n', from), text.size());
         std::string message =
-          what + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
+          why + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
         throw config_error({{loc, message}});
     };
     try

@@ -7,7 +7,7 @@ what=${1:-test}
 packages=(g++ cmake make git python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
 case "$what" in
 build) ;;
-test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14) ;;
+test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14 clang libclang-rt-14-dev) ;;
 demo) ;;
 bench) packages+=(libbenchmark-dev python3-numpy python3-torch) ;;
 *) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;

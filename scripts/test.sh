@@ -2,7 +2,9 @@
 # The whole test suite: installs what it needs, then
 #   1. a warnings-as-errors build (RelWithDebInfo) and ctest: unit, conformance, SIMD (default, AVX2, scalar),
 #      single-header, README, formatting, packaging and example tests;
-#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow).
+#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
+#   3. the libFuzzer targets of the config.json and quant.cfg readers (clang, ASan + UBSan), 60 s each from
+#      the committed seeds in tests/fuzz/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +16,12 @@ jobs=$(nproc)
 run() {  # run <build dir> <cmake options...>
     local dir=$1
     shift
-    cmake -S . -B "$dir" -DAMCT_WERROR=ON -DAMCT_DEMO_WEIGHTS="$weights" "$@" >/dev/null
+    cmake -S . -B "$dir" -DAMCT_WERROR=ON "$@" >/dev/null
     cmake --build "$dir" -j "$jobs"
     (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 
-run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
-run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
+run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_DEMO_WEIGHTS="$weights"
+run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF -DAMCT_DEMO_WEIGHTS="$weights"
+run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \
+    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=60

@@ -14,11 +14,12 @@
 // channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 
-#include <cstddef>      // std::size_t
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <vector>       // std::vector
+#include <cstddef>           // std::size_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <string_view>       // std::string_view
+#include <vector>            // std::vector
 
 // ---- begin amct/algo/observer.hpp ----
 // amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
@@ -2244,20 +2245,29 @@ struct weight_rule
       true;  ///< AMCT rejects channel_wise = true for Linear / MatMul / Gemm / AvgPool
 };
 
+namespace detail
+{
+/// True when `type` is one of `names`.
+inline bool type_in(std::string_view type, std::initializer_list<std::string_view> names)
+{
+    for (const auto n : names)
+    {
+        if (type == n)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+}  // namespace detail
+
 /// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
 /// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
 inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
 {
     auto is = [&](std::initializer_list<std::string_view> names)
     {
-        for (auto n : names)
-        {
-            if (type == n)
-            {
-                return true;
-            }
-        }
-        return false;
+        return detail::type_in(type, names);
     };
     if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
     {
@@ -5507,6 +5517,16 @@ private:
 }  // namespace amct
 // ---- end amct/algo/registry.hpp ----
 // ---- end amct/algo.hpp ----
+// ---- begin amct/config/check_config.hpp ----
+// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
+// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
+// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
+// activations symmetric; skip_fusion_layers name convolutions of the model.
+
+#include <map>     // std::map
+#include <string>  // std::string
+#include <vector>  // std::vector
+
 // ---- begin amct/config/config_json.hpp ----
 // amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
 //   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
@@ -5518,10 +5538,8 @@ private:
 #include <algorithm>    // std::min, std::stable_sort
 #include <charconv>     // std::to_chars
 #include <cmath>        // std::isfinite
-#include <fstream>      // std::ifstream, std::ofstream
 #include <functional>   // std::function
 #include <optional>     // std::optional
-#include <sstream>      // std::ostringstream
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -5533,10 +5551,13 @@ private:
 //   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
 // config_error carries every diagnostic of a file, so that all of them are reported at once.
 
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <cstddef>     // std::size_t
+#include <filesystem>  // std::filesystem::is_directory
+#include <fstream>     // std::ifstream
+#include <sstream>     // std::ostringstream
+#include <string>      // std::string
+#include <utility>     // std::move
+#include <vector>      // std::vector
 
 
 namespace amct
@@ -5547,6 +5568,12 @@ struct source_location
     std::string file;
     std::size_t line = 0;
     std::size_t column = 0;
+
+    /// "line:column", for messages that point back at an earlier place in the same file.
+    std::string line_column() const
+    {
+        return std::to_string(line) + ":" + std::to_string(column);
+    }
 };
 
 /// One problem in a configuration file.
@@ -5562,7 +5589,7 @@ struct diagnostic
         std::string s = where.file;
         if (where.line > 0)
         {
-            s += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+            s += ":" + where.line_column();
         }
         return s + ": " + message;
     }
@@ -5615,12 +5642,40 @@ inline source_location locate(const std::string& file, const std::string& text, 
     }
     return loc;
 }
+
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
+inline std::string read_text_file(const std::string& path)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+    {
+        throw config_error({{source_location{path, 0, 0}, "is a directory, not a file"}});
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf()))
+    {
+        if (in && in.peek() == std::char_traits<char>::eof())
+        {
+            return {};  // an empty file
+        }
+        throw config_error({{source_location{path, 0, 0}, "cannot read the file"}});
+    }
+    return text.str();
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/diagnostic.hpp ----
 // ---- begin amct/config/json_locator.hpp ----
 // amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
-// accepted.
+// accepted. The index is built on first use (only files with errors need it); key_count is the
+// allocation-free count every file gets.
 
 #include <cstddef>        // std::size_t
 #include <string>         // std::string
@@ -5646,41 +5701,83 @@ public:
     explicit json_locator(const std::string& text)
       : m_text(text)
     {
-        skip_space();
-        value("");
     }
 
     /// Byte offset where the value at `pointer` starts ("" is the root), or npos.
-    std::size_t value_offset(const std::string& pointer) const
+    std::size_t value_offset(const std::string& pointer)
     {
+        build();
         const auto it = m_values.find(pointer);
         return it == m_values.end() ? std::string::npos : it->second;
     }
 
     /// Byte offset of the key of the member at `pointer`, or npos.
-    std::size_t key_offset(const std::string& pointer) const
+    std::size_t key_offset(const std::string& pointer)
     {
+        build();
         const auto it = m_keys.find(pointer);
         return it == m_keys.end() ? std::string::npos : it->second;
     }
 
-    const std::vector<duplicate>& duplicates() const noexcept
+    const std::vector<duplicate>& duplicates()
     {
+        build();
         return m_duplicates;
     }
 
     /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
     static std::string escape(const std::string& token)
     {
+        if (token.find_first_of("~/") == std::string::npos)
+        {
+            return token;
+        }
         std::string out;
         for (char c : token)
         {
-            out += c == '~' ? std::string("~0") : (c == '/' ? std::string("~1") : std::string(1, c));
+            out += c == '~' ? "~0" : (c == '/' ? "~1" : std::string(1, c));
         }
         return out;
     }
 
+    /// The number of object keys in `text` (accepted by Boost.JSON): strings followed by ':'.
+    static std::size_t key_count(const std::string& text) noexcept
+    {
+        std::size_t n = 0;
+        bool after_string = false;
+        for (std::size_t i = 0; i < text.size(); ++i)
+        {
+            const char c = text[i];
+            if (c == '"')
+            {
+                for (++i; i < text.size() && text[i] != '"'; ++i)
+                {
+                    i += text[i] == '\\' ? 1u : 0u;
+                }
+                after_string = true;
+            }
+            else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            {
+                n += after_string && c == ':' ? 1u : 0u;
+                after_string = false;
+            }
+        }
+        return n;
+    }
+
 private:
+    void build()
+    {
+        if (!m_built)
+        {
+            m_built = true;
+            m_pos = 0;
+            m_duplicates.clear();
+            skip_space();
+            value("");
+        }
+    }
+
     void skip_space() noexcept
     {
         while (m_pos < m_text.size()
@@ -5790,6 +5887,7 @@ private:
     }
 
     const std::string& m_text;
+    bool m_built = false;
     std::size_t m_pos = 0;
     std::unordered_map<std::string, std::size_t> m_values;
     std::unordered_map<std::string, std::size_t> m_keys;
@@ -5918,7 +6016,7 @@ public:
         for (const auto& member : *obj)
         {
             const std::string key(member.key());
-            const std::string ptr = "/" + json_locator::escape(key);
+            const path_guard ptr(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "version")
             {
@@ -5963,7 +6061,7 @@ public:
             }
             else if (v.is_object())
             {
-                cfg.layers.emplace_back(key, layer(v.get_object(), ptr, "layer \"" + key + "\": "));
+                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
             }
             else
             {
@@ -5975,13 +6073,13 @@ public:
     }
 
 private:
-    layer_quant_config layer(const boost::json::object& obj, const std::string& ptr, const std::string& who)
+    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
     {
         layer_quant_config l;
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "quant_enable")
             {
@@ -6001,7 +6099,7 @@ private:
             }
             else if (key == "weight_quant_params" && v.is_object())
             {
-                l.weight_quant_params = weight(v.get_object(), p, who);
+                l.weight_quant_params = weight(v.get_object(), who);
             }
             else if (key == "activation_quant_params" || key == "weight_quant_params")
             {
@@ -6021,21 +6119,22 @@ private:
     {
         activation_quant_config a;
         const std::string f = "activation_quant_params.";
+        const prefix_guard in_section(m_prefix, f);
         std::string ifmr_key, hfmg_key;
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "act_algo")
             {
-                if (const auto s = text(v, p, who, f + key))
+                if (const auto s = text(v, p, who, key))
                 {
                     check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
                             || *s == "mse",
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "ifmr or hfmg (extensions: max, percentile, kl, mse)");
                     a.act_algo = *s;
@@ -6043,21 +6142,21 @@ private:
             }
             else if (key == "num_bits")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x == 4 || *x == 8 || *x == 16, p, who, f + key, v, "4, 8 or 16");
+                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
                     a.num_bits = *x;
                 }
             }
             else if (key == "asymmetric")
             {
-                a.asymmetric = boolean(v, p, who, f + key);
+                a.asymmetric = boolean(v, p, who, key);
             }
             else if (key == "max_percentile" || key == "min_percentile")
             {
-                if (const auto x = number(v, p, who, f + key))
+                if (const auto x = number(v, p, who, key))
                 {
-                    check(*x > 0.5 && *x <= 1.0, p, who, f + key, v, "in (0.5, 1]");
+                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
                     (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
@@ -6075,7 +6174,7 @@ private:
                     check(s > 0.0 && s < e && std::isfinite(e),
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "two numbers with 0 < start < end");
                     a.search_range = {s, e};
@@ -6084,27 +6183,27 @@ private:
             }
             else if (key == "search_step")
             {
-                if (const auto x = number(v, p, who, f + key))
+                if (const auto x = number(v, p, who, key))
                 {
                     a.search_step = *x;
-                    m_step_ptr = p;
+                    m_step_ptr = p.str();
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
             else if (key == "num_of_bins")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
                     a.num_of_bins = *x;
-                    m_bins_ptr = p;
+                    m_bins_ptr = p.str();
                 }
                 hfmg_key = key;
             }
             else if (key == "num_quantized_bins" || key == "num_candidates")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, f + key, v, "positive");
+                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
                     (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
                 }
             }
@@ -6158,23 +6257,24 @@ private:
         return a;
     }
 
-    weight_quant_config weight(const boost::json::object& obj, const std::string& ptr, const std::string& who)
+    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
     {
         weight_quant_config w;
         const std::string f = "weight_quant_params.";
+        const prefix_guard in_section(m_prefix, f);
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "wts_algo")
             {
-                if (const auto s = text(v, p, who, f + key))
+                if (const auto s = text(v, p, who, key))
                 {
                     check(*s == "arq_quantize",
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "arq_quantize (the weight algorithm amct implements)");
                     w.wts_algo = *s;
@@ -6182,15 +6282,15 @@ private:
             }
             else if (key == "num_bits")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, f + key, v, "4, 6, 7 or 8");
+                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
                     w.num_bits = *x;
                 }
             }
             else if (key == "channel_wise")
             {
-                w.channel_wise = boolean(v, p, who, f + key);
+                w.channel_wise = boolean(v, p, who, key);
             }
             else
             {
@@ -6200,11 +6300,26 @@ private:
         return w;
     }
 
+    /// `layer "conv1": activation_quant_params.search_step`
+    std::string qualified(const std::string& who, const std::string& field) const
+    {
+        return who + std::string(m_prefix) + field;
+    }
+
     static std::string shown(const boost::json::value& v)
     {
         if (v.is_double())
         {
             return number_to_string(v.get_double());
+        }
+        if (const auto* arr = v.if_array())
+        {
+            std::string s = "[";
+            for (const auto& x : *arr)
+            {
+                s += (s.size() > 1 ? ", " : "") + shown(x);
+            }
+            return s + "]";
         }
         return boost::json::serialize(v);
     }
@@ -6218,7 +6333,7 @@ private:
     {
         if (!ok)
         {
-            m_report(p, false, who + field + " = " + shown(v) + " must be " + rule);
+            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
         }
     }
 
@@ -6231,7 +6346,7 @@ private:
         {
             return v.get_bool();
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be true or false");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
         return std::nullopt;
     }
 
@@ -6248,7 +6363,7 @@ private:
         {
             return static_cast<int>(v.get_uint64());
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be an integer");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
         return std::nullopt;
     }
 
@@ -6261,7 +6376,7 @@ private:
         {
             return v.to_number<double>();
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be a number");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
         return std::nullopt;
     }
 
@@ -6274,7 +6389,7 @@ private:
         {
             return std::string(v.get_string());
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be a string");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
         return std::nullopt;
     }
 
@@ -6300,7 +6415,63 @@ private:
         return out;
     }
 
+    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
+    class path_guard
+    {
+    public:
+        path_guard(std::string& path, const std::string& key)
+          : m_path(path)
+          , m_size(path.size())
+        {
+            path += '/';
+            path += json_locator::escape(key);
+        }
+
+        ~path_guard()
+        {
+            m_path.resize(m_size);
+        }
+
+        path_guard(const path_guard&) = delete;
+        path_guard& operator=(const path_guard&) = delete;
+
+        const std::string& str() const noexcept
+        {
+            return m_path;
+        }
+
+        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
+        {
+            return m_path;
+        }
+
+    private:
+        std::string& m_path;
+        std::size_t m_size;
+    };
+
+    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
+    struct prefix_guard
+    {
+        prefix_guard(std::string_view& prefix, std::string_view section)
+          : m_prefix(prefix)
+        {
+            prefix = section;
+        }
+
+        ~prefix_guard()
+        {
+            m_prefix = {};
+        }
+
+        prefix_guard(const prefix_guard&) = delete;
+        prefix_guard& operator=(const prefix_guard&) = delete;
+        std::string_view& m_prefix;
+    };
+
     report_fn m_report;
+    std::string m_path;         ///< JSON Pointer of the member being read
+    std::string_view m_prefix;  ///< section of the field names being read
     std::string m_step_ptr, m_bins_ptr;
 };
 
@@ -6353,10 +6524,52 @@ inline void pretty(std::string& out, const boost::json::value& v, int indent)
         out += boost::json::serialize(v);
     }
 }
-}  // namespace detail
 
-/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
+/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
+template <class Check>
+void throw_at_json_paths(Check&& check)
+{
+    std::vector<diagnostic> diags;
+    check(config_json_reader::report_fn(
+      [&](const std::string& pointer, bool, const std::string& message)
+      {
+          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+      }));
+    if (!diags.empty())
+    {
+        throw config_error(std::move(diags));
+    }
+}
+
+/// The number of object members in `v`, at every depth.
+inline std::size_t member_count(const boost::json::value& v)
+{
+    std::size_t n = 0;
+    if (const auto* obj = v.if_object())
+    {
+        n += obj->size();
+        for (const auto& m : *obj)
+        {
+            n += member_count(m.value());
+        }
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        for (const auto& x : *arr)
+        {
+            n += member_count(x);
+        }
+    }
+    return n;
+}
+
+/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
+using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
+
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const config_check_fn& more_checks)
 {
     std::vector<diagnostic> diags;
     boost::system::error_code ec;
@@ -6372,8 +6585,11 @@ inline quant_config read_config_json(const std::string& text, const std::string&
         throw config_error(std::move(diags));
     }
     const boost::json::value root = parser.release();
-    const json_locator where(text);
-    for (const auto& d : where.duplicates())
+    json_locator where(text);
+    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
+    // repeats
+    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
+    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
     {
         // "/conv1/activation_quant_params/search_step" -> layer "conv1": duplicate key "search_step" in ...
         std::vector<std::string> tokens;
@@ -6390,18 +6606,22 @@ inline quant_config read_config_json(const std::string& text, const std::string&
             message += (i == 1 ? " in " : ".") + tokens[i];
         }
         const source_location first = locate(file, text, d.first);
-        diags.push_back({locate(file, text, d.second),
-                         message + " (first given at " + std::to_string(first.line) + ":"
-                           + std::to_string(first.column) + ")"});
+        diags.push_back(
+          {locate(file, text, d.second), message + " (first given at " + first.line_column() + ")"});
     }
-    detail::config_json_reader reader(
+    const config_json_reader::report_fn report =
       [&](const std::string& pointer, bool at_key, const std::string& message)
-      {
-          std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-          diags.push_back(
-            {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
-      });
+    {
+        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
+        diags.push_back(
+          {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
+    };
+    config_json_reader reader(report);
     quant_config cfg = reader.read(root);
+    if (more_checks)
+    {
+        more_checks(cfg, report);
+    }
     if (!diags.empty())
     {
         std::stable_sort(diags.begin(),
@@ -6415,18 +6635,18 @@ inline quant_config read_config_json(const std::string& text, const std::string&
     }
     return cfg;
 }
+}  // namespace detail
+
+/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+{
+    return detail::read_config_json(text, file, nullptr);
+}
 
 /// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
 inline quant_config load_config_json(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-    {
-        throw config_error({{source_location{path, 0, 0}, "cannot open the file"}});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return read_config_json(text.str(), path);
+    return read_config_json(detail::read_text_file(path), path);
 }
 
 /// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
@@ -6509,17 +6729,12 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
 /// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
 inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, const boost::json::value& jv)
 {
-    std::vector<diagnostic> diags;
-    detail::config_json_reader reader(
-      [&](const std::string& pointer, bool, const std::string& message)
+    quant_config cfg;
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
       {
-          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+          cfg = detail::config_json_reader(report).read(jv);
       });
-    quant_config cfg = reader.read(jv);
-    if (!diags.empty())
-    {
-        throw config_error(std::move(diags));
-    }
     return cfg;
 }
 
@@ -6533,15 +6748,12 @@ inline std::string write_config_json(const quant_config& c)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/config_json.hpp ----
-// ---- begin amct/config/create_quant_config.hpp ----
-// amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
-// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
-// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
-// out.
+// ---- begin amct/config/layer_types.hpp ----
+// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
+// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
 
-#include <set>     // std::set
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <string>       // std::string
+#include <string_view>  // std::string_view
 
 
 namespace amct
@@ -6555,93 +6767,210 @@ struct layer_info
     std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
 };
 
-/// The keyword arguments of AMCT's create_quant_config.
-struct create_quant_config_options
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
 {
-    std::vector<std::string> skip_layers;
-    int batch_num = 1;
-    bool activation_offset = true;
-};
-
-/// True for types whose activations AMCT quantizes symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(const std::string& type)
-{
-    return type == "Conv3d" || type == "Conv3D";
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
 }
 
-/// @brief AMCT's config.json for `layers`.
-/// @throws config_error naming every skip_layers entry that is not a layer of the model, and a non-positive
-/// batch_num.
-inline quant_config create_quant_config(const std::vector<layer_info>& layers,
-                                        const create_quant_config_options& o = {})
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+inline bool int16_activation_type(std::string_view type)
 {
-    std::vector<diagnostic> problems;
-    std::set<std::string> names;
+    const auto rule = find_arq_rule(type);
+    return rule && rule->has_weight && !symmetric_only_type(type);
+}
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into (FUSE_TYPES Conv1d/2d/3d, and ConvTranspose as in section 10).
+inline bool fusable_type(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"Conv",
+                            "Conv1d",
+                            "Conv2d",
+                            "Conv3d",
+                            "Convolution",
+                            "Conv2D",
+                            "Conv3D",
+                            "DepthwiseConv2dNative",
+                            "DepthwiseConv2D",
+                            "ConvTranspose",
+                            "ConvTranspose1d",
+                            "ConvTranspose2d",
+                            "Deconvolution",
+                            "Conv2DBackpropInput",
+                            "Conv2DTranspose"});
+}
+
+/// Layer name -> layer type.
+inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+{
+    std::map<std::string, std::string> type_of;
     for (const auto& l : layers)
     {
-        names.insert(l.name);
+        type_of.emplace(l.name, l.type);
     }
-    for (const auto& s : o.skip_layers)
+    return type_of;
+}
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+inline std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                      const std::map<std::string, std::string>& type_of)
+{
+    const auto it = type_of.find(name);
+    if (it == type_of.end())
     {
-        if (names.count(s) == 0)
-        {
-            problems.push_back(
-              {{"create_quant_config", 0, 0}, "skip_layers: \"" + s + "\" is not a layer of the model"});
-        }
+        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
     }
-    if (o.batch_num <= 0)
+    if (!fusable_type(it->second))
     {
-        problems.push_back({{"create_quant_config", 0, 0},
-                            "batch_num = " + std::to_string(o.batch_num) + " must be greater than 0"});
+        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
+               + "; only convolutions are fused with BatchNorm";
     }
-    if (!problems.empty())
-    {
-        throw config_error(std::move(problems));
-    }
-    const std::set<std::string> skip(o.skip_layers.begin(), o.skip_layers.end());
-    quant_config cfg;
-    cfg.batch_num = o.batch_num;
-    cfg.activation_offset = o.activation_offset;
-    for (const auto& l : layers)
-    {
-        const auto rule = find_arq_rule(l.type);
-        if (!rule)
-        {
-            continue;  // not quantizable
-        }
-        layer_quant_config c;
-        c.quant_enable = skip.count(l.name) == 0;
-        auto& a = c.activation_quant_params;
-        a.num_bits = 8;
-        a.max_percentile = 0.999999;
-        a.min_percentile = 0.999999;
-        a.search_range = {0.7, 1.3};
-        a.search_step = 0.01;
-        a.act_algo = "ifmr";
-        a.asymmetric = symmetric_only_type(l.type) ? false : o.activation_offset;
-        auto& w = c.weight_quant_params;
-        w.num_bits = 8;
-        w.wts_algo = "arq_quantize";
-        w.channel_wise = rule->channel_wise_default;
-        cfg.layers.emplace_back(l.name, c);
-    }
-    return cfg;
+    return std::nullopt;
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
-// ---- end amct/config/create_quant_config.hpp ----
-// ---- begin amct/config/resolve.hpp ----
-// amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
-// (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
-// specific CalibrationConfig that applies is taken whole (its unset fields at the proto defaults); only
-// `asymmetric` falls back along the chain, ending in activation_offset; skip_layers and
-// skip_layer_types disable layers; per-type rules (channel_wise default, Conv3d symmetric only, INT6/INT7
-// weights for Conv2d only). The result is the equivalent config.json; an explanation says which rule decided
-// each field.
+// ---- end amct/config/layer_types.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+inline void check_against_model(const quant_config& cfg,
+                                const std::vector<layer_info>& layers,
+                                const config_json_reader::report_fn& report)
+{
+    const auto type_of = types_by_name(layers);
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        const auto it = type_of.find(name);
+        if (it == type_of.end())
+        {
+            report(ptr, true, who + "not a layer of the model");
+            continue;
+        }
+        const std::string& type = it->second;
+        const auto rule = find_arq_rule(type);
+        if (!rule)
+        {
+            report(ptr, true, who + "layer type " + type + " is not quantizable");
+            continue;
+        }
+        const auto& a = c.activation_quant_params;
+        const auto& w = c.weight_quant_params;
+        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
+        {
+            report(ptr + "/weight_quant_params/channel_wise",
+                   false,
+                   who + "weight_quant_params.channel_wise = true, but layer type " + type
+                     + " has no channels");
+        }
+        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
+        {
+            report(ptr + "/weight_quant_params/num_bits",
+                   false,
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
+                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
+        }
+        if (a.num_bits == 16 && !int16_activation_type(type))
+        {
+            report(ptr + "/activation_quant_params/num_bits",
+                   false,
+                   who + "activation_quant_params.num_bits = 16, but layer type " + type
+                     + " takes INT8 activations only");
+        }
+        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
+        {
+            report(ptr + "/activation_quant_params/asymmetric",
+                   false,
+                   who + "activation_quant_params.asymmetric = true, but layer type " + type
+                     + " is quantized symmetrically only");
+        }
+    }
+    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
+    {
+        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
+        {
+            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
+        }
+    }
+}
+}  // namespace detail
+
+/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
+/// path.
+inline void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
+{
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
+/// file and every disagreement with the model as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const std::vector<layer_info>& layers)
+{
+    return detail::read_config_json(
+      text,
+      file,
+      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
+inline quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
+{
+    return read_config_json(detail::read_text_file(path), path, layers);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/check_config.hpp ----
+// ---- begin amct/config/create_quant_config.hpp ----
+// amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
+// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
+// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
+// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
 
 #include <set>     // std::set
 #include <string>  // std::string
 #include <vector>  // std::vector
+
+// ---- begin amct/config/resolve.hpp ----
+// amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
+// (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
+// specific CalibrationConfig that applies is taken whole (its unset fields at the proto defaults); only
+// `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and skip_layer_types
+// disable layers. Per-type rules (section 9): common_config applies to every layer as far as its type allows
+// (channel_wise only where there are channels, INT6/INT7 weights only for Conv2d, INT16 activations not for
+// Conv3d or pooling, Conv3d symmetric only); an override by name or type that asks for what its layer's type
+// cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
+// each field.
+
+#include <algorithm>      // std::find
+#include <map>            // std::map
+#include <optional>       // std::optional
+#include <set>            // std::set
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <unordered_set>  // std::unordered_set
+#include <vector>         // std::vector
 
 // ---- begin amct/dsl/quant_cfg.hpp ----
 // amct/dsl/quant_cfg.hpp: AMCT's simplified configuration (quant.cfg, protobuf text of AMCTConfig,
@@ -6650,13 +6979,14 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 // two members of one oneof and missing required fields are errors, all of them reported at once as
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
 
-#include <cerrno>    // errno
-#include <cmath>     // std::isfinite
-#include <cstdlib>   // std::strtod, std::strtoull
-#include <map>       // std::map
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <algorithm>  // std::find_if
+#include <cerrno>     // errno
+#include <cmath>      // std::isfinite
+#include <cstdlib>    // std::strtod, std::strtoull
+#include <map>        // std::map
+#include <optional>   // std::optional
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 // ---- begin amct/dsl/text_format.hpp ----
 // amct/dsl/text_format.hpp: a schema-free parser of the protobuf text format (Boost.Spirit X3), the syntax of
@@ -6880,18 +7210,22 @@ inline const x3::rule<close_angle_class> close_angle = "'>'";
 inline const x3::rule<close_bracket_class> close_bracket = "',' or ']'";
 
 inline const auto escape = x3::lit('\\') > x3::char_("ntr\\\\'\"");
-inline const auto identifier_def = x3::lexeme[(x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))];
+// ASCII character sets (bitset lookups) rather than the locale's classification: protobuf's tokenizer is
+// ASCII.
+inline const auto space = x3::char_(" \t\r\n\v\f");
+inline const auto digit = x3::char_("0-9");
+inline const auto word_char = x3::char_("a-zA-Z0-9_");
+inline const auto identifier_def = x3::lexeme[x3::char_("a-zA-Z_") >> *word_char];
 inline const auto one_string_def = x3::lexeme['"' > *(escape | ~x3::char_("\"\\\n")) > '"']
                                    | x3::lexeme['\'' > *(escape | ~x3::char_("'\\\n")) > '\''];
-inline const auto quoted_def = x3::raw[x3::lexeme[one_string >> *(*x3::space >> one_string)]];
-inline const auto digits = +x3::digit;
+inline const auto quoted_def = x3::raw[x3::lexeme[one_string >> *(*space >> one_string)]];
+inline const auto digits = +digit;
 inline const auto exponent = x3::no_case['e'] >> -x3::char_("+-") >> digits;
 inline const auto number_def =
   x3::raw[x3::lexeme[-x3::char_('-')
-                     >> (x3::no_case["0x"] >> +x3::xdigit
-                         | ((digits >> -('.' >> *x3::digit)) | ('.' >> digits)) >> -exponent
-                             >> -x3::no_case['f']
-                         | x3::no_case[x3::lit("infinity") | "inf" | "nan"] >> !(x3::alnum | '_'))]];
+                     >> (x3::no_case["0x"] >> +x3::char_("0-9a-fA-F")
+                         | ((digits >> -('.' >> *digit)) | ('.' >> digits)) >> -exponent >> -x3::no_case['f']
+                         | x3::no_case[x3::lit("infinity") | "inf" | "nan"] >> !word_char)]];
 inline const auto scalar_def = quoted[on_string] | number[on_number] | identifier[on_identifier];
 inline const auto separator = -(x3::lit(',') | ';');
 inline const auto close_brace_def = x3::lit('}')[on_close];
@@ -6921,7 +7255,7 @@ BOOST_SPIRIT_DEFINE(identifier,
                     close_bracket)
 
 /// Skips white space and # comments.
-inline const auto skipper = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+inline const auto skipper = space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 }  // namespace detail
 
 /// @brief Parses text-format `text`. @throws config_error "file:line:col: expected ..." with the source line
@@ -6939,13 +7273,31 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
         {
             ++where;
         }
+        std::string why = what;
+        const bool in_string =
+          what == "expected '\"'" || what == "expected '\\''";  // a string left open at the line's end
+        if (!in_string
+            && text.find_first_not_of(" \t\r\n", static_cast<std::size_t>(where - text.data()))
+                 == std::string::npos)
+        {
+            // at the end of the file: point just after the last token and name the message left open
+            const std::size_t end = text.find_last_not_of(" \t\r\n");
+            where = text.data() + (end == std::string::npos ? 0 : end + 1);
+            why = "unexpected end of file: " + what;
+            if (b.stack.size() > 1)
+            {
+                const text_field& open = b.stack.back();
+                why += " to close \"" + open.name + "\" (opened at "
+                       + locate(file, text, open.name_offset).line_column() + ")";
+            }
+        }
         const auto offset = static_cast<std::size_t>(where - text.data());
         source_location loc = locate(file, text, offset);
         const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
         const std::size_t from = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
         const std::size_t to = std::min(text.find('\n', from), text.size());
         std::string message =
-          what + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
+          why + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
         throw config_error({{loc, message}});
     };
     try
@@ -6978,6 +7330,7 @@ struct arq_quantize_cfg
 {
     std::optional<bool> channel_wise;
     std::optional<std::string> quant_bits;  ///< INT8 (INT6, INT7 for Conv2d weights)
+    std::size_t offset = 0;                 ///< where the message is given in amct_cfg::source
 };
 
 struct ifmr_quantize_cfg
@@ -6985,6 +7338,7 @@ struct ifmr_quantize_cfg
     std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
     std::optional<bool> asymmetric;
     std::optional<std::string> dst_type;  ///< INT8 or INT16
+    std::size_t offset = 0;
 };
 
 struct hfmg_quantize_cfg
@@ -6992,6 +7346,7 @@ struct hfmg_quantize_cfg
     std::optional<std::uint32_t> num_of_bins;
     std::optional<bool> asymmetric;
     std::optional<std::string> dst_type;
+    std::size_t offset = 0;
 };
 
 struct dmq_balancer_cfg
@@ -7007,6 +7362,7 @@ struct calibration_config_cfg
     std::optional<ifmr_quantize_cfg> ifmr_quantize;
     std::optional<hfmg_quantize_cfg> hfmg_quantize;
     std::optional<dmq_balancer_cfg> dmq_balancer;
+    std::size_t offset = 0;
 };
 
 struct override_layer_type_cfg
@@ -7036,6 +7392,18 @@ struct amct_cfg
     std::vector<override_layer_cfg> override_layer_configs;
     std::optional<bool> do_fusion;
     std::vector<std::string> skip_fusion_layers;
+
+    /// The file and text read (empty for a configuration built in code) and where each list entry was given,
+    /// so that checks against a model can point into the file.
+    std::string file = "quant.cfg";
+    std::string source;
+    std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
+
+    /// file:line:column of byte `offset` of `source`, or the file alone for a configuration built in code.
+    source_location where(std::size_t offset) const
+    {
+        return source.empty() ? source_location{file, 0, 0} : locate(file, source, offset);
+    }
 };
 
 namespace detail
@@ -7067,9 +7435,9 @@ public:
                    else if (f.name == "activation_offset")
                        set(c.activation_offset, boolean(f), f, seen);
                    else if (f.name == "skip_layers")
-                       push(c.skip_layers, string(f));
+                       push(c.skip_layers, c.skip_layers_offsets, f);
                    else if (f.name == "skip_layer_types")
-                       push(c.skip_layer_types, string(f));
+                       push(c.skip_layer_types, c.skip_layer_types_offsets, f);
                    else if (f.name == "fakequant_precision_mode")
                        set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
                    else if (f.name == "common_config")
@@ -7102,16 +7470,19 @@ public:
                    else if (f.name == "do_fusion")
                        set(c.do_fusion, boolean(f), f, seen);
                    else if (f.name == "skip_fusion_layers")
-                       push(c.skip_fusion_layers, string(f));
+                       push(c.skip_fusion_layers, c.skip_fusion_layers_offsets, f);
                    else
                        return false;
                    return true;
                });
+        unique(c.override_layer_types, &override_layer_type_cfg::layer_type, "override_layer_types");
+        unique(c.override_layer_configs, &override_layer_cfg::layer_name, "override_layer_configs");
         return c;
     }
 
 private:
-    using seen_map = std::map<std::string, std::size_t>;
+    /// The non-repeated fields of one message met so far, with their offsets (messages have few fields).
+    using seen_map = std::vector<std::pair<const std::string*, std::size_t>>;
 
     /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
     template <class F>
@@ -7130,27 +7501,51 @@ private:
     template <class T>
     void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
     {
-        const auto [it, fresh] = seen.emplace(f.name, f.name_offset);
-        if (!fresh)
+        const auto it = std::find_if(seen.begin(),
+                                     seen.end(),
+                                     [&](const auto& s)
+                                     {
+                                         return *s.first == f.name;
+                                     });
+        if (it != seen.end())
         {
             const source_location first = locate(m_file, m_text, it->second);
             report(f.name_offset,
-                   "\"" + f.name + "\" is given twice (first at " + std::to_string(first.line) + ":"
-                     + std::to_string(first.column) + "); it is not a repeated field");
+                   "\"" + f.name + "\" is given twice (first at " + first.line_column()
+                     + "); it is not a repeated field");
             return;
         }
+        seen.emplace_back(&f.name, f.name_offset);
         if (v)
         {
             slot = std::move(v);
         }
     }
 
-    template <class T>
-    static void push(std::vector<T>& out, std::optional<T> v)
+    /// Two overrides of one layer (or type) would leave the choice to their order: an error.
+    template <class Override>
+    void unique(const std::vector<Override>& overrides, std::string Override::*key, const char* what)
     {
-        if (v)
+        std::map<std::string, std::size_t> first;
+        for (const auto& o : overrides)
+        {
+            const auto [it, fresh] = first.emplace(o.*key, o.offset);
+            if (!fresh)
+            {
+                const source_location at = locate(m_file, m_text, it->second);
+                report(o.offset,
+                       std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
+                         + ")");
+            }
+        }
+    }
+
+    void push(std::vector<std::string>& out, std::vector<std::size_t>& offsets, const text_field& f)
+    {
+        if (auto v = string(f))
         {
             out.push_back(std::move(*v));
+            offsets.push_back(f.value_offset);
         }
     }
 
@@ -7164,9 +7559,8 @@ private:
         {
             const source_location where = locate(m_file, m_text, first_at);
             report(f.name_offset,
-                   "\"" + f.name + "\" and \"" + *first + "\" (at " + std::to_string(where.line) + ":"
-                     + std::to_string(where.column) + ") are members of one oneof (" + group
-                     + "); give only one");
+                   "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
+                     + ") are members of one oneof (" + group + "); give only one");
         }
         else if (!first)
         {
@@ -7178,6 +7572,7 @@ private:
     calibration_config_cfg calibration(const text_field& m)
     {
         calibration_config_cfg c;
+        c.offset = m.name_offset;
         std::optional<std::string> acts;
         std::size_t acts_at = 0;
         fields(m,
@@ -7239,6 +7634,7 @@ private:
     arq_quantize_cfg arq(const text_field& m)
     {
         arq_quantize_cfg a;
+        a.offset = m.name_offset;
         fields(m,
                "ARQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -7257,6 +7653,7 @@ private:
     ifmr_quantize_cfg ifmr(const text_field& m)
     {
         ifmr_quantize_cfg q;
+        q.offset = m.name_offset;
         fields(m,
                "IFMRQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -7285,6 +7682,7 @@ private:
     hfmg_quantize_cfg hfmg(const text_field& m)
     {
         hfmg_quantize_cfg q;
+        q.offset = m.name_offset;
         fields(m,
                "HFMGQuantize",
                [&](const text_field& f, seen_map& seen)
@@ -7510,7 +7908,15 @@ inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file 
     {
         throw config_error(std::move(reader.diagnostics()));
     }
+    cfg.file = file;
+    cfg.source = text;
     return cfg;
+}
+
+/// @brief Reads a quant.cfg file. @throws config_error (also when the file cannot be read).
+inline amct_cfg load_quant_cfg(const std::string& path)
+{
+    return read_quant_cfg(amct::AMCT_ABI::detail::read_text_file(path), path);
 }
 }  // namespace dsl
 }  // namespace AMCT_ABI
@@ -7526,185 +7932,345 @@ struct resolution_note
 {
     std::string layer;
     std::string field;  ///< e.g. "activation_quant_params.asymmetric"
-    std::string
-      rule;  ///< e.g. "override_layer_types \"Conv2d\"", "common_config", "activation_offset", "default"
+    std::string rule;   ///< e.g. `override_layer_types "Conv2d"`, "common_config", "activation_offset"
 };
 
 /// The outcome of resolve_quant_cfg besides the configuration.
 struct resolution
 {
     std::vector<resolution_note> notes;  ///< the explain mode: every decided field
-    std::vector<std::string> unmatched;  ///< overrides and skip entries that match no layer
+    std::vector<diagnostic> unmatched;   ///< warnings: overrides and skip entries that match no layer
 };
 
-/// @brief The config.json that `cfg` means for `layers`.
-/// @throws config_error naming the layer for channel_wise on a layer type without channels.
-inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
-                                      const std::vector<layer_info>& layers,
-                                      resolution* out = nullptr)
+namespace detail
 {
-    resolution r;
-    std::vector<diagnostic> problems;
-    quant_config q;
-    q.batch_num = static_cast<int>(cfg.batch_num.value_or(1));
-    q.activation_offset = cfg.activation_offset.value_or(true);
-    q.do_fusion = cfg.do_fusion.value_or(true);
-    q.skip_fusion_layers = cfg.skip_fusion_layers;
-    q.fakequant_precision_mode = cfg.fakequant_precision_mode.value_or("DEFAULT");
-    const std::set<std::string> skip(cfg.skip_layers.begin(), cfg.skip_layers.end());
-    const std::set<std::string> skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end());
-    std::set<std::string> used_names, used_types;
-    auto note = [&](const std::string& layer, const std::string& field, const std::string& rule)
+/// Resolves one quant.cfg against a model, collecting errors and notes.
+class quant_cfg_resolver
+{
+public:
+    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
+      : m_cfg(cfg)
+      , m_r(r)
+      , m_explain(explain)
     {
-        r.notes.push_back({layer, field, rule});
+        for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
+        {
+            m_by_name[cfg.override_layer_configs[i].layer_name].push_back(i);
+        }
+        for (std::size_t i = 0; i < cfg.override_layer_types.size(); ++i)
+        {
+            m_by_type[cfg.override_layer_types[i].layer_type].push_back(i);
+        }
+    }
+
+    quant_config run(const std::vector<layer_info>& layers)
+    {
+        quant_config q;
+        q.batch_num = static_cast<int>(m_cfg.batch_num.value_or(1));
+        q.activation_offset = m_cfg.activation_offset.value_or(true);
+        q.do_fusion = m_cfg.do_fusion.value_or(true);
+        q.skip_fusion_layers = m_cfg.skip_fusion_layers;
+        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode.value_or("DEFAULT");
+        const auto type_of = types_by_name(layers);
+        std::set<std::string> types;
+        for (const auto& l : layers)
+        {
+            types.insert(l.type);
+        }
+        for (const auto& l : layers)
+        {
+            if (find_arq_rule(l.type))
+            {
+                q.layers.emplace_back(l.name, layer(l, q.activation_offset));
+            }
+        }
+        check_fusion_layers(type_of);
+        report_unmatched(type_of, types);
+        return q;
+    }
+
+    std::vector<diagnostic>& errors() noexcept
+    {
+        return m_errors;
+    }
+
+private:
+    /// A CalibrationConfig that applies to a layer, and the rule that makes it apply.
+    struct link
+    {
+        const dsl::calibration_config_cfg* config;
+        std::string rule;
+        bool specific;  ///< by name or type, rather than common_config
     };
 
-    for (const auto& l : layers)
+    layer_quant_config layer(const layer_info& l, bool activation_offset)
     {
-        const auto rule = find_arq_rule(l.type);
-        if (!rule)
-        {
-            continue;
-        }
-        // the calibration configs that apply, most specific first
-        std::vector<std::pair<const dsl::calibration_config_cfg*, std::string>> chain;
-        for (const auto& o : cfg.override_layer_configs)
-        {
-            if (o.layer_name == l.name)
-            {
-                chain.emplace_back(&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"");
-                used_names.insert(o.layer_name);
-            }
-        }
-        for (const auto& o : cfg.override_layer_types)
-        {
-            if (o.layer_type == l.type)
-            {
-                chain.emplace_back(&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"");
-                used_types.insert(o.layer_type);
-            }
-        }
-        if (cfg.common_config)
-        {
-            chain.emplace_back(&*cfg.common_config, "common_config");
-        }
-        const auto* chosen = chain.empty() ? nullptr : chain.front().first;
-        const std::string chosen_rule = chain.empty() ? "default" : chain.front().second;
+        const std::vector<link> chain = chain_of(l);
+        const link* chosen = chain.empty() ? nullptr : &chain.front();
+        const std::string rule = chosen ? chosen->rule : "default";
 
         layer_quant_config c;
-        c.quant_enable = skip.count(l.name) == 0 && skip_types.count(l.type) == 0;
-        note(l.name,
-             "quant_enable",
-             skip.count(l.name)         ? "skip_layers"
-             : skip_types.count(l.type) ? "skip_layer_types"
-                                        : "default");
+        const bool by_name = contains(m_cfg.skip_layers, l.name);
+        const bool by_type = contains(m_cfg.skip_layer_types, l.type);
+        c.quant_enable = !by_name && !by_type;
+        note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
         auto& a = c.activation_quant_params;
-        if (chosen && chosen->hfmg_quantize)
+        std::optional<std::string> dst;
+        std::size_t acts_at = chosen ? chosen->config->offset : 0;
+        if (chosen && chosen->config->hfmg_quantize)
         {
-            const auto& h = *chosen->hfmg_quantize;
+            const auto& h = *chosen->config->hfmg_quantize;
             a.act_algo = "hfmg";
             a.num_of_bins = static_cast<int>(h.num_of_bins.value_or(4096));
-            a.num_bits = h.dst_type.value_or("INT8") == "INT16" ? 16 : 8;
+            dst = h.dst_type;
+            acts_at = h.offset;
         }
         else
         {
-            const dsl::ifmr_quantize_cfg i =
-              chosen && chosen->ifmr_quantize ? *chosen->ifmr_quantize : dsl::ifmr_quantize_cfg{};
+            const dsl::ifmr_quantize_cfg i = chosen && chosen->config->ifmr_quantize
+                                               ? *chosen->config->ifmr_quantize
+                                               : dsl::ifmr_quantize_cfg{};
             a.act_algo = "ifmr";
             a.max_percentile = i.max_percentile.value_or(0.999999);
             a.min_percentile = i.min_percentile.value_or(0.999999);
             a.search_range = {i.search_range_start.value_or(0.7), i.search_range_end.value_or(1.3)};
             a.search_step = i.search_step.value_or(0.01);
-            a.num_bits = i.dst_type.value_or("INT8") == "INT16" ? 16 : 8;
+            dst = i.dst_type;
+            acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }
-        note(l.name, "activation_quant_params", chosen_rule);
-        // asymmetric: the first config in the chain that sets it, else activation_offset; Conv3d: symmetric
-        // only
-        std::optional<bool> asym;
-        std::string asym_rule = "activation_offset";
-        for (const auto& [conf, name] : chain)
+        note(l, "activation_quant_params", rule);
+        a.num_bits = 8;
+        std::string bits_rule = dst ? rule : "default";
+        if (dst.value_or("INT8") == "INT16")
         {
-            const std::optional<bool> v = conf->hfmg_quantize   ? conf->hfmg_quantize->asymmetric
-                                          : conf->ifmr_quantize ? conf->ifmr_quantize->asymmetric
-                                                                : std::nullopt;
-            if (v)
+            if (int16_activation_type(l.type))
             {
-                asym = v;
-                asym_rule = name;
-                break;
+                a.num_bits = 16;
+            }
+            else
+            {
+                refuse(*chosen, l, acts_at, "dst_type is INT16", "takes INT8 activations only");
+                bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
             }
         }
-        a.asymmetric = asym.value_or(q.activation_offset);
+        note(l, "activation_quant_params.num_bits", bits_rule);
+        asymmetric(l, chain, activation_offset, a);
+
+        auto& w = c.weight_quant_params;
+        const auto type_rule = find_arq_rule(l.type);
+        const dsl::arq_quantize_cfg arq =
+          chosen && chosen->config->arq_quantize ? *chosen->config->arq_quantize : dsl::arq_quantize_cfg{};
+        w.channel_wise = type_rule->channel_wise_default;
+        std::string cw_rule = "layer type " + l.type;
+        if (arq.channel_wise && (!*arq.channel_wise || type_rule->channel_wise_allowed))
+        {
+            w.channel_wise = arq.channel_wise;
+            cw_rule = rule;
+        }
+        else if (arq.channel_wise)
+        {
+            refuse(*chosen, l, arq.offset, "channel_wise is true", "has no channels");
+            cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
+        }
+        note(l, "weight_quant_params.channel_wise", cw_rule);
+        const std::string bits = arq.quant_bits.value_or("INT8");
+        w.num_bits = bits == "INT4" ? 4 : 8;
+        bits_rule = arq.quant_bits ? rule : "default";
+        if (bits == "INT6" || bits == "INT7")
+        {
+            if (narrow_weight_type(l.type))
+            {
+                w.num_bits = bits == "INT6" ? 6 : 7;
+            }
+            else
+            {
+                refuse(
+                  *chosen, l, arq.offset, "quant_bits is " + bits, "takes INT6/INT7 weights only for Conv2d");
+                bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
+            }
+        }
+        note(l, "weight_quant_params.num_bits", bits_rule);
+        if (chosen && chosen->config->dmq_balancer)
+        {
+            c.dmq_balancer_param = chosen->config->dmq_balancer->migration_strength.value_or(0.5);
+            note(l, "dmq_balancer_param", rule);
+        }
+        return c;
+    }
+
+    /// The calibration configs that apply to `l`, most specific first.
+    std::vector<link> chain_of(const layer_info& l)
+    {
+        std::vector<link> chain;
+        if (const auto it = m_by_name.find(l.name); it != m_by_name.end())
+        {
+            for (const std::size_t i : it->second)
+            {
+                const auto& o = m_cfg.override_layer_configs[i];
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"", true});
+            }
+            m_used_names.insert(l.name);
+        }
+        if (const auto it = m_by_type.find(l.type); it != m_by_type.end())
+        {
+            for (const std::size_t i : it->second)
+            {
+                const auto& o = m_cfg.override_layer_types[i];
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"", true});
+            }
+            m_used_types.insert(l.type);
+        }
+        if (m_cfg.common_config)
+        {
+            chain.push_back({&*m_cfg.common_config, "common_config", false});
+        }
+        return chain;
+    }
+
+    /// asymmetric: the first config of the chain that sets it, else activation_offset; Conv3d symmetric only.
+    void asymmetric(const layer_info& l,
+                    const std::vector<link>& chain,
+                    bool activation_offset,
+                    activation_quant_config& a)
+    {
+        a.asymmetric = activation_offset;
+        std::string rule = "activation_offset";
+        for (const auto& x : chain)
+        {
+            const auto* h = x.config->hfmg_quantize ? &*x.config->hfmg_quantize : nullptr;
+            const auto* i = x.config->ifmr_quantize ? &*x.config->ifmr_quantize : nullptr;
+            const std::optional<bool> v = h ? h->asymmetric : i ? i->asymmetric : std::nullopt;
+            if (!v)
+            {
+                continue;
+            }
+            a.asymmetric = v;
+            rule = x.rule;
+            if (*v && symmetric_only_type(l.type))
+            {
+                refuse(
+                  x, l, h ? h->offset : i->offset, "asymmetric is true", "is quantized symmetrically only");
+            }
+            break;
+        }
         if (symmetric_only_type(l.type))
         {
             a.asymmetric = false;
-            asym_rule = "layer type " + l.type + " (symmetric only)";
+            rule = "layer type " + l.type + " (symmetric only)";
         }
-        note(l.name, "activation_quant_params.asymmetric", asym_rule);
+        note(l, "activation_quant_params.asymmetric", rule);
+    }
 
-        auto& w = c.weight_quant_params;
-        const dsl::arq_quantize_cfg arq =
-          chosen && chosen->arq_quantize ? *chosen->arq_quantize : dsl::arq_quantize_cfg{};
-        w.channel_wise = arq.channel_wise.value_or(rule->channel_wise_default);
-        note(l.name,
-             "weight_quant_params.channel_wise",
-             arq.channel_wise ? chosen_rule : "layer type " + l.type);
-        if (*w.channel_wise && !rule->channel_wise_allowed)
-        {
-            problems.push_back({{"quant.cfg", 0, 0},
-                                "layer \"" + l.name + "\": channel_wise is true (" + chosen_rule
-                                  + "), but layer type " + l.type + " has no channels"});
-        }
-        const std::string bits = arq.quant_bits.value_or("INT8");
-        const bool narrow = bits == "INT6" || bits == "INT7";
-        w.num_bits = narrow && (l.type == "Conv2d" || l.type == "Conv") ? (bits == "INT6" ? 6 : 7) : 8;
-        note(l.name, "weight_quant_params.num_bits", arq.quant_bits ? chosen_rule : "default");
-        if (chosen && chosen->dmq_balancer)
-        {
-            c.dmq_balancer_param = chosen->dmq_balancer->migration_strength.value_or(0.5);
-        }
-        q.layers.emplace_back(l.name, c);
-    }
-    std::set<std::string> names, types;
-    for (const auto& l : layers)
+    /// An override by name or type asks for what the layer type cannot do: an error at `offset`.
+    void refuse(const link& x,
+                const layer_info& l,
+                std::size_t offset,
+                const std::string& what,
+                const std::string& why)
     {
-        names.insert(l.name);
-        types.insert(l.type);
-    }
-    for (const auto& o : cfg.override_layer_configs)
-    {
-        if (!used_names.count(o.layer_name))
+        if (x.specific)
         {
-            r.unmatched.push_back("override_layer_configs \"" + o.layer_name
-                                  + "\" matches no quantizable layer");
+            m_errors.push_back({m_cfg.where(offset),
+                                "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
+                                  + l.type + " " + why});
         }
     }
-    for (const auto& o : cfg.override_layer_types)
+
+    void check_fusion_layers(const std::map<std::string, std::string>& type_of)
     {
-        if (!used_types.count(o.layer_type))
+        for (std::size_t i = 0; i < m_cfg.skip_fusion_layers.size(); ++i)
         {
-            r.unmatched.push_back("override_layer_types \"" + o.layer_type
-                                  + "\" matches no quantizable layer");
+            if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
+            {
+                m_errors.push_back({m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
+            }
         }
     }
-    for (const auto& s : cfg.skip_layers)
+
+    void report_unmatched(const std::map<std::string, std::string>& type_of,
+                          const std::set<std::string>& types)
     {
-        if (!names.count(s))
+        for (const auto& o : m_cfg.override_layer_configs)
         {
-            r.unmatched.push_back("skip_layers \"" + s + "\" matches no layer");
+            if (!m_used_names.count(o.layer_name))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(o.offset),
+                   "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
+            }
+        }
+        for (const auto& o : m_cfg.override_layer_types)
+        {
+            if (!m_used_types.count(o.layer_type))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(o.offset),
+                   "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layers.size(); ++i)
+        {
+            if (!type_of.count(m_cfg.skip_layers[i]))
+            {
+                m_r.unmatched.push_back({m_cfg.where(offset(m_cfg.skip_layers_offsets, i)),
+                                         "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layer_types.size(); ++i)
+        {
+            if (!types.count(m_cfg.skip_layer_types[i]))
+            {
+                m_r.unmatched.push_back(
+                  {m_cfg.where(offset(m_cfg.skip_layer_types_offsets, i)),
+                   "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
+            }
         }
     }
-    for (const auto& s : cfg.skip_layer_types)
+
+    static std::size_t offset(const std::vector<std::size_t>& offsets, std::size_t i)
     {
-        if (!types.count(s))
+        return i < offsets.size() ? offsets[i] : 0;
+    }
+
+    static bool contains(const std::vector<std::string>& v, const std::string& s)
+    {
+        return std::find(v.begin(), v.end(), s) != v.end();
+    }
+
+    void note(const layer_info& l, const char* field, const std::string& rule)
+    {
+        if (m_explain)
         {
-            r.unmatched.push_back("skip_layer_types \"" + s + "\" matches no layer");
+            m_r.notes.push_back({l.name, field, rule});
         }
     }
-    if (!problems.empty())
+
+    const dsl::amct_cfg& m_cfg;
+    resolution& m_r;
+    std::vector<diagnostic> m_errors;
+    bool m_explain;
+    std::unordered_set<std::string> m_used_names, m_used_types;
+    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
+};
+}  // namespace detail
+
+/// @brief The config.json that `cfg` means for the model's `layers`.
+/// @param out receives the explanation of every field and the entries that match no layer (warnings).
+/// @throws config_error listing, with their positions in the quant.cfg, every override that asks for what
+/// its layer's type cannot do, and every skip_fusion_layers entry that is not a convolution of the model.
+inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
+                                      const std::vector<layer_info>& layers,
+                                      resolution* out = nullptr)
+{
+    resolution r;
+    detail::quant_cfg_resolver resolver(cfg, r, out != nullptr);
+    quant_config q = resolver.run(layers);
+    if (!resolver.errors().empty())
     {
-        throw config_error(std::move(problems));
+        throw config_error(std::move(resolver.errors()));
     }
     if (out)
     {
@@ -7715,6 +8281,99 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/resolve.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The keyword arguments of AMCT's create_quant_config.
+struct create_quant_config_options
+{
+    std::vector<std::string> skip_layers;
+    int batch_num = 1;
+    bool activation_offset = true;
+    /// A quant.cfg file. When given, AMCT ignores the three arguments above and takes everything from the
+    /// file; amct reports them as an error instead of ignoring them silently.
+    std::string config_definition;
+};
+
+/// @brief AMCT's config.json for `layers`.
+/// @param explain with config_definition: receives which rule decided each field and the quant.cfg entries
+/// that match no layer (see resolve_quant_cfg).
+/// @throws config_error naming every skip_layers entry that is not a layer of the model, a non-positive
+/// batch_num, and every problem of the config_definition file.
+inline quant_config create_quant_config(const std::vector<layer_info>& layers,
+                                        const create_quant_config_options& o = {},
+                                        resolution* explain = nullptr)
+{
+    std::vector<diagnostic> problems;
+    if (!o.config_definition.empty())
+    {
+        const create_quant_config_options plain;
+        if (!o.skip_layers.empty() || o.batch_num != plain.batch_num
+            || o.activation_offset != plain.activation_offset)
+        {
+            throw config_error({{{"create_quant_config", 0, 0},
+                                 "skip_layers, batch_num and activation_offset are taken from "
+                                 "config_definition \""
+                                   + o.config_definition + "\"; set them there"}});
+        }
+        return resolve_quant_cfg(dsl::load_quant_cfg(o.config_definition), layers, explain);
+    }
+    std::set<std::string> names;
+    for (const auto& l : layers)
+    {
+        names.insert(l.name);
+    }
+    for (const auto& s : o.skip_layers)
+    {
+        if (names.count(s) == 0)
+        {
+            problems.push_back(
+              {{"create_quant_config", 0, 0}, "skip_layers: \"" + s + "\" is not a layer of the model"});
+        }
+    }
+    if (o.batch_num <= 0)
+    {
+        problems.push_back({{"create_quant_config", 0, 0},
+                            "batch_num = " + std::to_string(o.batch_num) + " must be greater than 0"});
+    }
+    if (!problems.empty())
+    {
+        throw config_error(std::move(problems));
+    }
+    const std::set<std::string> skip(o.skip_layers.begin(), o.skip_layers.end());
+    quant_config cfg;
+    cfg.batch_num = o.batch_num;
+    cfg.activation_offset = o.activation_offset;
+    for (const auto& l : layers)
+    {
+        const auto rule = find_arq_rule(l.type);
+        if (!rule)
+        {
+            continue;  // not quantizable
+        }
+        layer_quant_config c;
+        c.quant_enable = skip.count(l.name) == 0;
+        auto& a = c.activation_quant_params;
+        a.num_bits = 8;
+        a.max_percentile = 0.999999;
+        a.min_percentile = 0.999999;
+        a.search_range = {0.7, 1.3};
+        a.search_step = 0.01;
+        a.act_algo = "ifmr";
+        a.asymmetric = symmetric_only_type(l.type) ? false : o.activation_offset;
+        auto& w = c.weight_quant_params;
+        w.num_bits = 8;
+        w.wts_algo = "arq_quantize";
+        w.channel_wise = rule->channel_wise_default;
+        cfg.layers.emplace_back(l.name, c);
+    }
+    return cfg;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/create_quant_config.hpp ----
 // ---- begin amct/core.hpp ----
 // amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
 

@@ -51,7 +51,7 @@ public:
         for (const auto& member : *obj)
         {
             const std::string key(member.key());
-            const std::string ptr = "/" + json_locator::escape(key);
+            const path_guard ptr(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "version")
             {
@@ -96,7 +96,7 @@ public:
             }
             else if (v.is_object())
             {
-                cfg.layers.emplace_back(key, layer(v.get_object(), ptr, "layer \"" + key + "\": "));
+                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
             }
             else
             {
@@ -108,13 +108,13 @@ public:
     }
 
 private:
-    layer_quant_config layer(const boost::json::object& obj, const std::string& ptr, const std::string& who)
+    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
     {
         layer_quant_config l;
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "quant_enable")
             {
@@ -134,7 +134,7 @@ private:
             }
             else if (key == "weight_quant_params" && v.is_object())
             {
-                l.weight_quant_params = weight(v.get_object(), p, who);
+                l.weight_quant_params = weight(v.get_object(), who);
             }
             else if (key == "activation_quant_params" || key == "weight_quant_params")
             {
@@ -154,21 +154,22 @@ private:
     {
         activation_quant_config a;
         const std::string f = "activation_quant_params.";
+        const prefix_guard in_section(m_prefix, f);
         std::string ifmr_key, hfmg_key;
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "act_algo")
             {
-                if (const auto s = text(v, p, who, f + key))
+                if (const auto s = text(v, p, who, key))
                 {
                     check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
                             || *s == "mse",
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "ifmr or hfmg (extensions: max, percentile, kl, mse)");
                     a.act_algo = *s;
@@ -176,21 +177,21 @@ private:
             }
             else if (key == "num_bits")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x == 4 || *x == 8 || *x == 16, p, who, f + key, v, "4, 8 or 16");
+                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
                     a.num_bits = *x;
                 }
             }
             else if (key == "asymmetric")
             {
-                a.asymmetric = boolean(v, p, who, f + key);
+                a.asymmetric = boolean(v, p, who, key);
             }
             else if (key == "max_percentile" || key == "min_percentile")
             {
-                if (const auto x = number(v, p, who, f + key))
+                if (const auto x = number(v, p, who, key))
                 {
-                    check(*x > 0.5 && *x <= 1.0, p, who, f + key, v, "in (0.5, 1]");
+                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
                     (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
@@ -208,7 +209,7 @@ private:
                     check(s > 0.0 && s < e && std::isfinite(e),
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "two numbers with 0 < start < end");
                     a.search_range = {s, e};
@@ -217,27 +218,27 @@ private:
             }
             else if (key == "search_step")
             {
-                if (const auto x = number(v, p, who, f + key))
+                if (const auto x = number(v, p, who, key))
                 {
                     a.search_step = *x;
-                    m_step_ptr = p;
+                    m_step_ptr = p.str();
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
             else if (key == "num_of_bins")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
                     a.num_of_bins = *x;
-                    m_bins_ptr = p;
+                    m_bins_ptr = p.str();
                 }
                 hfmg_key = key;
             }
             else if (key == "num_quantized_bins" || key == "num_candidates")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, f + key, v, "positive");
+                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
                     (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
                 }
             }
@@ -291,23 +292,24 @@ private:
         return a;
     }
 
-    weight_quant_config weight(const boost::json::object& obj, const std::string& ptr, const std::string& who)
+    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
     {
         weight_quant_config w;
         const std::string f = "weight_quant_params.";
+        const prefix_guard in_section(m_prefix, f);
         for (const auto& member : obj)
         {
             const std::string key(member.key());
-            const std::string p = ptr + "/" + json_locator::escape(key);
+            const path_guard p(m_path, key);
             const boost::json::value& v = member.value();
             if (key == "wts_algo")
             {
-                if (const auto s = text(v, p, who, f + key))
+                if (const auto s = text(v, p, who, key))
                 {
                     check(*s == "arq_quantize",
                           p,
                           who,
-                          f + key,
+                          key,
                           v,
                           "arq_quantize (the weight algorithm amct implements)");
                     w.wts_algo = *s;
@@ -315,15 +317,15 @@ private:
             }
             else if (key == "num_bits")
             {
-                if (const auto x = integer(v, p, who, f + key))
+                if (const auto x = integer(v, p, who, key))
                 {
-                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, f + key, v, "4, 6, 7 or 8");
+                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
                     w.num_bits = *x;
                 }
             }
             else if (key == "channel_wise")
             {
-                w.channel_wise = boolean(v, p, who, f + key);
+                w.channel_wise = boolean(v, p, who, key);
             }
             else
             {
@@ -331,6 +333,12 @@ private:
             }
         }
         return w;
+    }
+
+    /// `layer "conv1": activation_quant_params.search_step`
+    std::string qualified(const std::string& who, const std::string& field) const
+    {
+        return who + std::string(m_prefix) + field;
     }
 
     static std::string shown(const boost::json::value& v)
@@ -360,7 +368,7 @@ private:
     {
         if (!ok)
         {
-            m_report(p, false, who + field + " = " + shown(v) + " must be " + rule);
+            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
         }
     }
 
@@ -373,7 +381,7 @@ private:
         {
             return v.get_bool();
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be true or false");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
         return std::nullopt;
     }
 
@@ -390,7 +398,7 @@ private:
         {
             return static_cast<int>(v.get_uint64());
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be an integer");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
         return std::nullopt;
     }
 
@@ -403,7 +411,7 @@ private:
         {
             return v.to_number<double>();
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be a number");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
         return std::nullopt;
     }
 
@@ -416,7 +424,7 @@ private:
         {
             return std::string(v.get_string());
         }
-        m_report(p, false, who + field + " = " + shown(v) + " must be a string");
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
         return std::nullopt;
     }
 
@@ -442,7 +450,63 @@ private:
         return out;
     }
 
+    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
+    class path_guard
+    {
+    public:
+        path_guard(std::string& path, const std::string& key)
+          : m_path(path)
+          , m_size(path.size())
+        {
+            path += '/';
+            path += json_locator::escape(key);
+        }
+
+        ~path_guard()
+        {
+            m_path.resize(m_size);
+        }
+
+        path_guard(const path_guard&) = delete;
+        path_guard& operator=(const path_guard&) = delete;
+
+        const std::string& str() const noexcept
+        {
+            return m_path;
+        }
+
+        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
+        {
+            return m_path;
+        }
+
+    private:
+        std::string& m_path;
+        std::size_t m_size;
+    };
+
+    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
+    struct prefix_guard
+    {
+        prefix_guard(std::string_view& prefix, std::string_view section)
+          : m_prefix(prefix)
+        {
+            prefix = section;
+        }
+
+        ~prefix_guard()
+        {
+            m_prefix = {};
+        }
+
+        prefix_guard(const prefix_guard&) = delete;
+        prefix_guard& operator=(const prefix_guard&) = delete;
+        std::string_view& m_prefix;
+    };
+
     report_fn m_report;
+    std::string m_path;         ///< JSON Pointer of the member being read
+    std::string_view m_prefix;  ///< section of the field names being read
     std::string m_step_ptr, m_bins_ptr;
 };
 
@@ -513,6 +577,28 @@ void throw_at_json_paths(Check&& check)
     }
 }
 
+/// The number of object members in `v`, at every depth.
+inline std::size_t member_count(const boost::json::value& v)
+{
+    std::size_t n = 0;
+    if (const auto* obj = v.if_object())
+    {
+        n += obj->size();
+        for (const auto& m : *obj)
+        {
+            n += member_count(m.value());
+        }
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        for (const auto& x : *arr)
+        {
+            n += member_count(x);
+        }
+    }
+    return n;
+}
+
 /// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
 using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
 
@@ -534,8 +620,11 @@ inline quant_config read_config_json(const std::string& text,
         throw config_error(std::move(diags));
     }
     const boost::json::value root = parser.release();
-    const json_locator where(text);
-    for (const auto& d : where.duplicates())
+    json_locator where(text);
+    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
+    // repeats
+    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
+    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
     {
         // "/conv1/activation_quant_params/search_step" -> layer "conv1": duplicate key "search_step" in ...
         std::vector<std::string> tokens;

@@ -1,6 +1,7 @@
 // amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
-// accepted.
+// accepted. The index is built on first use (only files with errors need it); key_count is the
+// allocation-free count every file gets.
 #pragma once
 
 #include <cstddef>        // std::size_t
@@ -27,41 +28,83 @@ public:
     explicit json_locator(const std::string& text)
       : m_text(text)
     {
-        skip_space();
-        value("");
     }
 
     /// Byte offset where the value at `pointer` starts ("" is the root), or npos.
-    std::size_t value_offset(const std::string& pointer) const
+    std::size_t value_offset(const std::string& pointer)
     {
+        build();
         const auto it = m_values.find(pointer);
         return it == m_values.end() ? std::string::npos : it->second;
     }
 
     /// Byte offset of the key of the member at `pointer`, or npos.
-    std::size_t key_offset(const std::string& pointer) const
+    std::size_t key_offset(const std::string& pointer)
     {
+        build();
         const auto it = m_keys.find(pointer);
         return it == m_keys.end() ? std::string::npos : it->second;
     }
 
-    const std::vector<duplicate>& duplicates() const noexcept
+    const std::vector<duplicate>& duplicates()
     {
+        build();
         return m_duplicates;
     }
 
     /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
     static std::string escape(const std::string& token)
     {
+        if (token.find_first_of("~/") == std::string::npos)
+        {
+            return token;
+        }
         std::string out;
         for (char c : token)
         {
-            out += c == '~' ? std::string("~0") : (c == '/' ? std::string("~1") : std::string(1, c));
+            out += c == '~' ? "~0" : (c == '/' ? "~1" : std::string(1, c));
         }
         return out;
     }
 
+    /// The number of object keys in `text` (accepted by Boost.JSON): strings followed by ':'.
+    static std::size_t key_count(const std::string& text) noexcept
+    {
+        std::size_t n = 0;
+        bool after_string = false;
+        for (std::size_t i = 0; i < text.size(); ++i)
+        {
+            const char c = text[i];
+            if (c == '"')
+            {
+                for (++i; i < text.size() && text[i] != '"'; ++i)
+                {
+                    i += text[i] == '\\' ? 1u : 0u;
+                }
+                after_string = true;
+            }
+            else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            {
+                n += after_string && c == ':' ? 1u : 0u;
+                after_string = false;
+            }
+        }
+        return n;
+    }
+
 private:
+    void build()
+    {
+        if (!m_built)
+        {
+            m_built = true;
+            m_pos = 0;
+            m_duplicates.clear();
+            skip_space();
+            value("");
+        }
+    }
+
     void skip_space() noexcept
     {
         while (m_pos < m_text.size()
@@ -171,6 +214,7 @@ private:
     }
 
     const std::string& m_text;
+    bool m_built = false;
     std::size_t m_pos = 0;
     std::unordered_map<std::string, std::size_t> m_values;
     std::unordered_map<std::string, std::size_t> m_keys;

@@ -9,12 +9,14 @@
 // each field.
 #pragma once
 
-#include <algorithm>  // std::find
-#include <map>        // std::map
-#include <optional>   // std::optional
-#include <set>        // std::set
-#include <string>     // std::string
-#include <vector>     // std::vector
+#include <algorithm>      // std::find
+#include <map>            // std::map
+#include <optional>       // std::optional
+#include <set>            // std::set
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <unordered_set>  // std::unordered_set
+#include <vector>         // std::vector
 
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/layer_types.hpp>
@@ -46,10 +48,19 @@ namespace detail
 class quant_cfg_resolver
 {
 public:
-    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r)
+    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
       : m_cfg(cfg)
       , m_r(r)
+      , m_explain(explain)
     {
+        for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
+        {
+            m_by_name[cfg.override_layer_configs[i].layer_name].push_back(i);
+        }
+        for (std::size_t i = 0; i < cfg.override_layer_types.size(); ++i)
+        {
+            m_by_type[cfg.override_layer_types[i].layer_type].push_back(i);
+        }
     }
 
     quant_config run(const std::vector<layer_info>& layers)
@@ -192,23 +203,25 @@ private:
     std::vector<link> chain_of(const layer_info& l)
     {
         std::vector<link> chain;
-        for (const auto& o : m_cfg.override_layer_configs)
+        if (const auto it = m_by_name.find(l.name); it != m_by_name.end())
         {
-            if (o.layer_name == l.name)
+            for (const std::size_t i : it->second)
             {
+                const auto& o = m_cfg.override_layer_configs[i];
                 chain.push_back(
                   {&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"", true});
-                m_used_names.insert(o.layer_name);
             }
+            m_used_names.insert(l.name);
         }
-        for (const auto& o : m_cfg.override_layer_types)
+        if (const auto it = m_by_type.find(l.type); it != m_by_type.end())
         {
-            if (o.layer_type == l.type)
+            for (const std::size_t i : it->second)
             {
+                const auto& o = m_cfg.override_layer_types[i];
                 chain.push_back(
                   {&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"", true});
-                m_used_types.insert(o.layer_type);
             }
+            m_used_types.insert(l.type);
         }
         if (m_cfg.common_config)
         {
@@ -327,15 +340,20 @@ private:
         return std::find(v.begin(), v.end(), s) != v.end();
     }
 
-    void note(const layer_info& l, const std::string& field, const std::string& rule)
+    void note(const layer_info& l, const char* field, const std::string& rule)
     {
-        m_r.notes.push_back({l.name, field, rule});
+        if (m_explain)
+        {
+            m_r.notes.push_back({l.name, field, rule});
+        }
     }
 
     const dsl::amct_cfg& m_cfg;
     resolution& m_r;
     std::vector<diagnostic> m_errors;
-    std::set<std::string> m_used_names, m_used_types;
+    bool m_explain;
+    std::unordered_set<std::string> m_used_names, m_used_types;
+    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
 };
 }  // namespace detail
 
@@ -348,7 +366,7 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
                                       resolution* out = nullptr)
 {
     resolution r;
-    detail::quant_cfg_resolver resolver(cfg, r);
+    detail::quant_cfg_resolver resolver(cfg, r, out != nullptr);
     quant_config q = resolver.run(layers);
     if (!resolver.errors().empty())
     {

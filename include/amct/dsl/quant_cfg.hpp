@@ -5,13 +5,14 @@
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
 #pragma once
 
-#include <cerrno>    // errno
-#include <cmath>     // std::isfinite
-#include <cstdlib>   // std::strtod, std::strtoull
-#include <map>       // std::map
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <algorithm>  // std::find_if
+#include <cerrno>     // errno
+#include <cmath>      // std::isfinite
+#include <cstdlib>    // std::strtod, std::strtoull
+#include <map>        // std::map
+#include <optional>   // std::optional
+#include <string>     // std::string
+#include <vector>     // std::vector
 
 #include <amct/config/diagnostic.hpp>
 #include <amct/dsl/text_format.hpp>
@@ -177,7 +178,8 @@ public:
     }
 
 private:
-    using seen_map = std::map<std::string, std::size_t>;
+    /// The non-repeated fields of one message met so far, with their offsets (messages have few fields).
+    using seen_map = std::vector<std::pair<const std::string*, std::size_t>>;
 
     /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
     template <class F>
@@ -196,8 +198,13 @@ private:
     template <class T>
     void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
     {
-        const auto [it, fresh] = seen.emplace(f.name, f.name_offset);
-        if (!fresh)
+        const auto it = std::find_if(seen.begin(),
+                                     seen.end(),
+                                     [&](const auto& s)
+                                     {
+                                         return *s.first == f.name;
+                                     });
+        if (it != seen.end())
         {
             const source_location first = locate(m_file, m_text, it->second);
             report(f.name_offset,
@@ -205,6 +212,7 @@ private:
                      + "); it is not a repeated field");
             return;
         }
+        seen.emplace_back(&f.name, f.name_offset);
         if (v)
         {
             slot = std::move(v);

@@ -221,18 +221,22 @@ inline const x3::rule<close_angle_class> close_angle = "'>'";
 inline const x3::rule<close_bracket_class> close_bracket = "',' or ']'";
 
 inline const auto escape = x3::lit('\\') > x3::char_("ntr\\\\'\"");
-inline const auto identifier_def = x3::lexeme[(x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))];
+// ASCII character sets (bitset lookups) rather than the locale's classification: protobuf's tokenizer is
+// ASCII.
+inline const auto space = x3::char_(" \t\r\n\v\f");
+inline const auto digit = x3::char_("0-9");
+inline const auto word_char = x3::char_("a-zA-Z0-9_");
+inline const auto identifier_def = x3::lexeme[x3::char_("a-zA-Z_") >> *word_char];
 inline const auto one_string_def = x3::lexeme['"' > *(escape | ~x3::char_("\"\\\n")) > '"']
                                    | x3::lexeme['\'' > *(escape | ~x3::char_("'\\\n")) > '\''];
-inline const auto quoted_def = x3::raw[x3::lexeme[one_string >> *(*x3::space >> one_string)]];
-inline const auto digits = +x3::digit;
+inline const auto quoted_def = x3::raw[x3::lexeme[one_string >> *(*space >> one_string)]];
+inline const auto digits = +digit;
 inline const auto exponent = x3::no_case['e'] >> -x3::char_("+-") >> digits;
 inline const auto number_def =
   x3::raw[x3::lexeme[-x3::char_('-')
-                     >> (x3::no_case["0x"] >> +x3::xdigit
-                         | ((digits >> -('.' >> *x3::digit)) | ('.' >> digits)) >> -exponent
-                             >> -x3::no_case['f']
-                         | x3::no_case[x3::lit("infinity") | "inf" | "nan"] >> !(x3::alnum | '_'))]];
+                     >> (x3::no_case["0x"] >> +x3::char_("0-9a-fA-F")
+                         | ((digits >> -('.' >> *digit)) | ('.' >> digits)) >> -exponent >> -x3::no_case['f']
+                         | x3::no_case[x3::lit("infinity") | "inf" | "nan"] >> !word_char)]];
 inline const auto scalar_def = quoted[on_string] | number[on_number] | identifier[on_identifier];
 inline const auto separator = -(x3::lit(',') | ';');
 inline const auto close_brace_def = x3::lit('}')[on_close];
@@ -262,7 +266,7 @@ BOOST_SPIRIT_DEFINE(identifier,
                     close_bracket)
 
 /// Skips white space and # comments.
-inline const auto skipper = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+inline const auto skipper = space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 }  // namespace detail
 
 /// @brief Parses text-format `text`. @throws config_error "file:line:col: expected ..." with the source line

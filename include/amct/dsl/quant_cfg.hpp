@@ -5,16 +5,14 @@
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
 #pragma once
 
-#include <algorithm>  // std::find_if
-#include <cerrno>     // errno
-#include <cmath>      // std::isfinite
-#include <cstdlib>    // std::strtod, std::strtoull
-#include <map>        // std::map
-#include <optional>   // std::optional
-#include <string>     // std::string
-#include <vector>     // std::vector
+#include <cmath>     // std::isfinite
+#include <map>       // std::map
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
 
 #include <amct/config/diagnostic.hpp>
+#include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
 
 namespace amct
@@ -106,19 +104,10 @@ struct amct_cfg
 namespace detail
 {
 /// Converts text_field trees to the structs above, collecting diagnostics.
-class quant_cfg_reader
+class quant_cfg_reader : public schema_reader
 {
 public:
-    quant_cfg_reader(const std::string& text, const std::string& file)
-      : m_text(text)
-      , m_file(file)
-    {
-    }
-
-    std::vector<diagnostic>& diagnostics() noexcept
-    {
-        return m_diags;
-    }
+    using schema_reader::schema_reader;
 
     amct_cfg amct_config(const text_field& doc)
     {
@@ -178,94 +167,6 @@ public:
     }
 
 private:
-    /// The non-repeated fields of one message met so far, with their offsets (messages have few fields).
-    using seen_map = std::vector<std::pair<const std::string*, std::size_t>>;
-
-    /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
-    template <class F>
-    void fields(const text_field& m, const char* type, F&& each)
-    {
-        seen_map seen;
-        for (const auto& f : m.fields)
-        {
-            if (!each(f, seen))
-            {
-                report(f.name_offset, "unknown field \"" + f.name + "\" in " + type);
-            }
-        }
-    }
-
-    template <class T>
-    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
-    {
-        const auto it = std::find_if(seen.begin(),
-                                     seen.end(),
-                                     [&](const auto& s)
-                                     {
-                                         return *s.first == f.name;
-                                     });
-        if (it != seen.end())
-        {
-            const source_location first = locate(m_file, m_text, it->second);
-            report(f.name_offset,
-                   "\"" + f.name + "\" is given twice (first at " + first.line_column()
-                     + "); it is not a repeated field");
-            return;
-        }
-        seen.emplace_back(&f.name, f.name_offset);
-        if (v)
-        {
-            slot = std::move(v);
-        }
-    }
-
-    /// Two overrides of one layer (or type) would leave the choice to their order: an error.
-    template <class Override>
-    void unique(const std::vector<Override>& overrides, std::string Override::*key, const char* what)
-    {
-        std::map<std::string, std::size_t> first;
-        for (const auto& o : overrides)
-        {
-            const auto [it, fresh] = first.emplace(o.*key, o.offset);
-            if (!fresh)
-            {
-                const source_location at = locate(m_file, m_text, it->second);
-                report(o.offset,
-                       std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
-                         + ")");
-            }
-        }
-    }
-
-    void push(std::vector<std::string>& out, std::vector<std::size_t>& offsets, const text_field& f)
-    {
-        if (auto v = string(f))
-        {
-            out.push_back(std::move(*v));
-            offsets.push_back(f.value_offset);
-        }
-    }
-
-    /// Second member of a oneof: `group` names the oneof, `first` the member already set.
-    void oneof(const text_field& f,
-               const std::string& group,
-               std::optional<std::string>& first,
-               std::size_t& first_at)
-    {
-        if (first && *first != f.name)
-        {
-            const source_location where = locate(m_file, m_text, first_at);
-            report(f.name_offset,
-                   "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
-                     + ") are members of one oneof (" + group + "); give only one");
-        }
-        else if (!first)
-        {
-            first = f.name;
-            first_at = f.name_offset;
-        }
-    }
-
     calibration_config_cfg calibration(const text_field& m)
     {
         calibration_config_cfg c;
@@ -479,118 +380,6 @@ private:
     {
         return override_common(m, "OverrideLayer", "layer_name", &override_layer_cfg::layer_name);
     }
-
-    // ---- scalars ----
-
-    template <class F>
-    auto message(const text_field& f, F&& convert) -> std::optional<decltype(convert(f))>
-    {
-        if (f.type != text_field::kind::message)
-        {
-            report(f.value_offset, "\"" + f.name + "\" is a message: write " + f.name + " { ... }");
-            return std::nullopt;
-        }
-        return convert(f);
-    }
-
-    std::optional<bool> boolean(const text_field& f)
-    {
-        const std::string& t = f.text;
-        if ((f.type == text_field::kind::identifier && (t == "true" || t == "True" || t == "t"))
-            || (f.type == text_field::kind::number && t == "1"))
-        {
-            return true;
-        }
-        if ((f.type == text_field::kind::identifier && (t == "false" || t == "False" || t == "f"))
-            || (f.type == text_field::kind::number && t == "0"))
-        {
-            return false;
-        }
-        return wrong(f, "true or false");
-    }
-
-    std::optional<std::string> string(const text_field& f)
-    {
-        if (f.type == text_field::kind::string)
-        {
-            return f.text;
-        }
-        wrong(f, "a quoted string");
-        return std::nullopt;
-    }
-
-    std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
-    {
-        std::string all;
-        for (const char* n : names)
-        {
-            if (f.type == text_field::kind::identifier && f.text == n)
-            {
-                return f.text;
-            }
-            all += std::string(all.empty() ? "" : ", ") + n;
-        }
-        wrong(f, "one of " + all);
-        return std::nullopt;
-    }
-
-    std::optional<std::uint32_t> uint32(const text_field& f)
-    {
-        const std::string& t = f.text;
-        if (f.type == text_field::kind::number && !t.empty() && t[0] != '-'
-            && t.find_first_of(".eEfFiInN") == std::string::npos)
-        {
-            errno = 0;
-            char* end = nullptr;
-            const unsigned long long v = std::strtoull(t.c_str(), &end, 0);  // decimal or 0x hex
-            if (errno == 0 && *end == '\0' && v <= 0xFFFFFFFFull)
-            {
-                return static_cast<std::uint32_t>(v);
-            }
-        }
-        wrong(f, "an unsigned 32-bit integer");
-        return std::nullopt;
-    }
-
-    std::optional<double> real(const text_field& f)
-    {
-        std::string t = f.text;
-        if (f.type == text_field::kind::number && t.find("0x") == std::string::npos
-            && t.find("0X") == std::string::npos)
-        {
-            if (!t.empty() && (t.back() == 'f' || t.back() == 'F')
-                && t.find_first_of("iInN") == std::string::npos)
-            {
-                t.pop_back();
-            }
-            char* end = nullptr;
-            const double v = std::strtod(t.c_str(), &end);
-            if (*end == '\0')
-            {
-                return v;
-            }
-        }
-        wrong(f, "a number");
-        return std::nullopt;
-    }
-
-    std::nullopt_t wrong(const text_field& f, const std::string& expected)
-    {
-        const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
-                                  : f.type == text_field::kind::message ? "{ ... }"
-                                                                        : f.text;
-        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
-        return std::nullopt;
-    }
-
-    void report(std::size_t offset, std::string message)
-    {
-        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
-    }
-
-    const std::string& m_text;
-    std::string m_file;
-    std::vector<diagnostic> m_diags;
 };
 }  // namespace detail
 

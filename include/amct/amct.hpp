@@ -12,4 +12,7 @@
 #include <amct/config/resolve.hpp>
 #include <amct/core.hpp>
 #include <amct/dsl/quant_cfg.hpp>
+#include <amct/dsl/record_txt.hpp>
+#include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
+#include <amct/pipeline/record.hpp>

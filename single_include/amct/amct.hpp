@@ -5647,6 +5647,18 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// Orders diagnostics by line and column (stable: problems at one place keep their order).
+inline void sort_by_position(std::vector<diagnostic>& diags)
+{
+    std::stable_sort(diags.begin(),
+                     diags.end(),
+                     [](const diagnostic& a, const diagnostic& b)
+                     {
+                         return a.where.line != b.where.line ? a.where.line < b.where.line
+                                                             : a.where.column < b.where.column;
+                     });
+}
+
 /// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
 inline std::string read_text_file(const std::string& path)
 {
@@ -6624,13 +6636,7 @@ inline quant_config read_config_json(const std::string& text,
     }
     if (!diags.empty())
     {
-        std::stable_sort(diags.begin(),
-                         diags.end(),
-                         [](const diagnostic& a, const diagnostic& b)
-                         {
-                             return a.where.line != b.where.line ? a.where.line < b.where.line
-                                                                 : a.where.column < b.where.column;
-                         });
+        sort_by_position(diags);
         throw config_error(std::move(diags));
     }
     return cfg;
@@ -6979,14 +6985,28 @@ inline quant_config load_config_json(const std::string& path, const std::vector<
 // two members of one oneof and missing required fields are errors, all of them reported at once as
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
 
-#include <algorithm>  // std::find_if
-#include <cerrno>     // errno
-#include <cmath>      // std::isfinite
-#include <cstdlib>    // std::strtod, std::strtoull
-#include <map>        // std::map
-#include <optional>   // std::optional
-#include <string>     // std::string
-#include <vector>     // std::vector
+#include <cmath>     // std::isfinite
+#include <map>       // std::map
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
+
+// ---- begin amct/dsl/schema_reader.hpp ----
+// amct/dsl/schema_reader.hpp: the rules of protobuf's TextFormat for reading a text_field tree into typed
+// structs: unknown fields, wrong types, a second value for a non-repeated field (naming where the first was
+// given), two members of one oneof, two entries with one key; every problem collected as a file:line:column
+// diagnostic. The readers of quant.cfg and record.txt derive from it.
+
+#include <algorithm>         // std::find_if
+#include <cerrno>            // errno
+#include <cstdint>           // std::int32_t, std::uint32_t
+#include <cstdlib>           // std::strtod, std::strtoll, std::strtoull
+#include <initializer_list>  // std::initializer_list
+#include <map>               // std::map
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <utility>           // std::pair
+#include <vector>            // std::vector
 
 // ---- begin amct/dsl/text_format.hpp ----
 // amct/dsl/text_format.hpp: a schema-free parser of the protobuf text format (Boost.Spirit X3), the syntax of
@@ -7326,6 +7346,254 @@ inline namespace AMCT_ABI
 {
 namespace dsl
 {
+namespace detail
+{
+/// Typed access to the fields of a parsed text-format document, collecting diagnostics.
+class schema_reader
+{
+public:
+    schema_reader(const std::string& text, const std::string& file)
+      : m_text(text)
+      , m_file(file)
+    {
+    }
+
+    std::vector<diagnostic>& diagnostics() noexcept
+    {
+        return m_diags;
+    }
+
+protected:
+    /// The non-repeated fields of one message met so far, with their offsets (messages have few fields).
+    using seen_map = std::vector<std::pair<const std::string*, std::size_t>>;
+
+    /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
+    template <class F>
+    void fields(const text_field& m, const char* type, F&& each)
+    {
+        seen_map seen;
+        for (const auto& f : m.fields)
+        {
+            if (!each(f, seen))
+            {
+                report(f.name_offset, "unknown field \"" + f.name + "\" in " + type);
+            }
+        }
+    }
+
+    template <class T>
+    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    {
+        const auto it = std::find_if(seen.begin(),
+                                     seen.end(),
+                                     [&](const auto& s)
+                                     {
+                                         return *s.first == f.name;
+                                     });
+        if (it != seen.end())
+        {
+            const source_location first = locate(m_file, m_text, it->second);
+            report(f.name_offset,
+                   "\"" + f.name + "\" is given twice (first at " + first.line_column()
+                     + "); it is not a repeated field");
+            return;
+        }
+        seen.emplace_back(&f.name, f.name_offset);
+        if (v)
+        {
+            slot = std::move(v);
+        }
+    }
+
+    /// Two entries with one key (overrides of one layer, records of one layer) would leave the choice to
+    /// their order: an error. `Entry` has the key and an `offset`.
+    template <class Entry>
+    void unique(const std::vector<Entry>& entries, std::string Entry::*key, const char* what)
+    {
+        std::map<std::string, std::size_t> first;
+        for (const auto& o : entries)
+        {
+            const auto [it, fresh] = first.emplace(o.*key, o.offset);
+            if (!fresh)
+            {
+                const source_location at = locate(m_file, m_text, it->second);
+                report(o.offset,
+                       std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
+                         + ")");
+            }
+        }
+    }
+
+    void push(std::vector<std::string>& out, std::vector<std::size_t>& offsets, const text_field& f)
+    {
+        if (auto v = string(f))
+        {
+            out.push_back(std::move(*v));
+            offsets.push_back(f.value_offset);
+        }
+    }
+
+    /// Second member of a oneof: `group` names the oneof, `first` the member already set.
+    void oneof(const text_field& f,
+               const std::string& group,
+               std::optional<std::string>& first,
+               std::size_t& first_at)
+    {
+        if (first && *first != f.name)
+        {
+            const source_location where = locate(m_file, m_text, first_at);
+            report(f.name_offset,
+                   "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
+                     + ") are members of one oneof (" + group + "); give only one");
+        }
+        else if (!first)
+        {
+            first = f.name;
+            first_at = f.name_offset;
+        }
+    }
+
+    // ---- scalars ----
+
+    template <class F>
+    auto message(const text_field& f, F&& convert) -> std::optional<decltype(convert(f))>
+    {
+        if (f.type != text_field::kind::message)
+        {
+            report(f.value_offset, "\"" + f.name + "\" is a message: write " + f.name + " { ... }");
+            return std::nullopt;
+        }
+        return convert(f);
+    }
+
+    std::optional<bool> boolean(const text_field& f)
+    {
+        const std::string& t = f.text;
+        if ((f.type == text_field::kind::identifier && (t == "true" || t == "True" || t == "t"))
+            || (f.type == text_field::kind::number && t == "1"))
+        {
+            return true;
+        }
+        if ((f.type == text_field::kind::identifier && (t == "false" || t == "False" || t == "f"))
+            || (f.type == text_field::kind::number && t == "0"))
+        {
+            return false;
+        }
+        return wrong(f, "true or false");
+    }
+
+    std::optional<std::string> string(const text_field& f)
+    {
+        if (f.type == text_field::kind::string)
+        {
+            return f.text;
+        }
+        wrong(f, "a quoted string");
+        return std::nullopt;
+    }
+
+    std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
+    {
+        std::string all;
+        for (const char* n : names)
+        {
+            if (f.type == text_field::kind::identifier && f.text == n)
+            {
+                return f.text;
+            }
+            all += std::string(all.empty() ? "" : ", ") + n;
+        }
+        wrong(f, "one of " + all);
+        return std::nullopt;
+    }
+
+    std::optional<std::uint32_t> uint32(const text_field& f)
+    {
+        const std::string& t = f.text;
+        if (f.type == text_field::kind::number && !t.empty() && t[0] != '-'
+            && t.find_first_of(".eEfFiInN") == std::string::npos)
+        {
+            errno = 0;
+            char* end = nullptr;
+            const unsigned long long v = std::strtoull(t.c_str(), &end, 0);  // decimal or 0x hex
+            if (errno == 0 && *end == '\0' && v <= 0xFFFFFFFFull)
+            {
+                return static_cast<std::uint32_t>(v);
+            }
+        }
+        wrong(f, "an unsigned 32-bit integer");
+        return std::nullopt;
+    }
+
+    std::optional<std::int32_t> int32(const text_field& f)
+    {
+        const std::string& t = f.text;
+        if (f.type == text_field::kind::number && t.find_first_of(".eEfFiInN") == std::string::npos)
+        {
+            errno = 0;
+            char* end = nullptr;
+            const long long v = std::strtoll(t.c_str(), &end, 0);  // decimal or 0x hex
+            if (errno == 0 && *end == '\0' && v >= INT32_MIN && v <= INT32_MAX)
+            {
+                return static_cast<std::int32_t>(v);
+            }
+        }
+        wrong(f, "a 32-bit integer");
+        return std::nullopt;
+    }
+
+    std::optional<double> real(const text_field& f)
+    {
+        std::string t = f.text;
+        if (f.type == text_field::kind::number && t.find("0x") == std::string::npos
+            && t.find("0X") == std::string::npos)
+        {
+            if (!t.empty() && (t.back() == 'f' || t.back() == 'F')
+                && t.find_first_of("iInN") == std::string::npos)
+            {
+                t.pop_back();
+            }
+            char* end = nullptr;
+            const double v = std::strtod(t.c_str(), &end);
+            if (*end == '\0')
+            {
+                return v;
+            }
+        }
+        wrong(f, "a number");
+        return std::nullopt;
+    }
+
+    std::nullopt_t wrong(const text_field& f, const std::string& expected)
+    {
+        const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
+                                  : f.type == text_field::kind::message ? "{ ... }"
+                                                                        : f.text;
+        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
+        return std::nullopt;
+    }
+
+    void report(std::size_t offset, std::string message)
+    {
+        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
+    }
+
+    const std::string& m_text;
+    std::string m_file;
+    std::vector<diagnostic> m_diags;
+};
+}  // namespace detail
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/dsl/schema_reader.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
 struct arq_quantize_cfg
 {
     std::optional<bool> channel_wise;
@@ -7409,19 +7677,10 @@ struct amct_cfg
 namespace detail
 {
 /// Converts text_field trees to the structs above, collecting diagnostics.
-class quant_cfg_reader
+class quant_cfg_reader : public schema_reader
 {
 public:
-    quant_cfg_reader(const std::string& text, const std::string& file)
-      : m_text(text)
-      , m_file(file)
-    {
-    }
-
-    std::vector<diagnostic>& diagnostics() noexcept
-    {
-        return m_diags;
-    }
+    using schema_reader::schema_reader;
 
     amct_cfg amct_config(const text_field& doc)
     {
@@ -7481,94 +7740,6 @@ public:
     }
 
 private:
-    /// The non-repeated fields of one message met so far, with their offsets (messages have few fields).
-    using seen_map = std::vector<std::pair<const std::string*, std::size_t>>;
-
-    /// Runs `each` on every field of `m`; `each` returns false for an unknown field.
-    template <class F>
-    void fields(const text_field& m, const char* type, F&& each)
-    {
-        seen_map seen;
-        for (const auto& f : m.fields)
-        {
-            if (!each(f, seen))
-            {
-                report(f.name_offset, "unknown field \"" + f.name + "\" in " + type);
-            }
-        }
-    }
-
-    template <class T>
-    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
-    {
-        const auto it = std::find_if(seen.begin(),
-                                     seen.end(),
-                                     [&](const auto& s)
-                                     {
-                                         return *s.first == f.name;
-                                     });
-        if (it != seen.end())
-        {
-            const source_location first = locate(m_file, m_text, it->second);
-            report(f.name_offset,
-                   "\"" + f.name + "\" is given twice (first at " + first.line_column()
-                     + "); it is not a repeated field");
-            return;
-        }
-        seen.emplace_back(&f.name, f.name_offset);
-        if (v)
-        {
-            slot = std::move(v);
-        }
-    }
-
-    /// Two overrides of one layer (or type) would leave the choice to their order: an error.
-    template <class Override>
-    void unique(const std::vector<Override>& overrides, std::string Override::*key, const char* what)
-    {
-        std::map<std::string, std::size_t> first;
-        for (const auto& o : overrides)
-        {
-            const auto [it, fresh] = first.emplace(o.*key, o.offset);
-            if (!fresh)
-            {
-                const source_location at = locate(m_file, m_text, it->second);
-                report(o.offset,
-                       std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
-                         + ")");
-            }
-        }
-    }
-
-    void push(std::vector<std::string>& out, std::vector<std::size_t>& offsets, const text_field& f)
-    {
-        if (auto v = string(f))
-        {
-            out.push_back(std::move(*v));
-            offsets.push_back(f.value_offset);
-        }
-    }
-
-    /// Second member of a oneof: `group` names the oneof, `first` the member already set.
-    void oneof(const text_field& f,
-               const std::string& group,
-               std::optional<std::string>& first,
-               std::size_t& first_at)
-    {
-        if (first && *first != f.name)
-        {
-            const source_location where = locate(m_file, m_text, first_at);
-            report(f.name_offset,
-                   "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
-                     + ") are members of one oneof (" + group + "); give only one");
-        }
-        else if (!first)
-        {
-            first = f.name;
-            first_at = f.name_offset;
-        }
-    }
-
     calibration_config_cfg calibration(const text_field& m)
     {
         calibration_config_cfg c;
@@ -7782,118 +7953,6 @@ private:
     {
         return override_common(m, "OverrideLayer", "layer_name", &override_layer_cfg::layer_name);
     }
-
-    // ---- scalars ----
-
-    template <class F>
-    auto message(const text_field& f, F&& convert) -> std::optional<decltype(convert(f))>
-    {
-        if (f.type != text_field::kind::message)
-        {
-            report(f.value_offset, "\"" + f.name + "\" is a message: write " + f.name + " { ... }");
-            return std::nullopt;
-        }
-        return convert(f);
-    }
-
-    std::optional<bool> boolean(const text_field& f)
-    {
-        const std::string& t = f.text;
-        if ((f.type == text_field::kind::identifier && (t == "true" || t == "True" || t == "t"))
-            || (f.type == text_field::kind::number && t == "1"))
-        {
-            return true;
-        }
-        if ((f.type == text_field::kind::identifier && (t == "false" || t == "False" || t == "f"))
-            || (f.type == text_field::kind::number && t == "0"))
-        {
-            return false;
-        }
-        return wrong(f, "true or false");
-    }
-
-    std::optional<std::string> string(const text_field& f)
-    {
-        if (f.type == text_field::kind::string)
-        {
-            return f.text;
-        }
-        wrong(f, "a quoted string");
-        return std::nullopt;
-    }
-
-    std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
-    {
-        std::string all;
-        for (const char* n : names)
-        {
-            if (f.type == text_field::kind::identifier && f.text == n)
-            {
-                return f.text;
-            }
-            all += std::string(all.empty() ? "" : ", ") + n;
-        }
-        wrong(f, "one of " + all);
-        return std::nullopt;
-    }
-
-    std::optional<std::uint32_t> uint32(const text_field& f)
-    {
-        const std::string& t = f.text;
-        if (f.type == text_field::kind::number && !t.empty() && t[0] != '-'
-            && t.find_first_of(".eEfFiInN") == std::string::npos)
-        {
-            errno = 0;
-            char* end = nullptr;
-            const unsigned long long v = std::strtoull(t.c_str(), &end, 0);  // decimal or 0x hex
-            if (errno == 0 && *end == '\0' && v <= 0xFFFFFFFFull)
-            {
-                return static_cast<std::uint32_t>(v);
-            }
-        }
-        wrong(f, "an unsigned 32-bit integer");
-        return std::nullopt;
-    }
-
-    std::optional<double> real(const text_field& f)
-    {
-        std::string t = f.text;
-        if (f.type == text_field::kind::number && t.find("0x") == std::string::npos
-            && t.find("0X") == std::string::npos)
-        {
-            if (!t.empty() && (t.back() == 'f' || t.back() == 'F')
-                && t.find_first_of("iInN") == std::string::npos)
-            {
-                t.pop_back();
-            }
-            char* end = nullptr;
-            const double v = std::strtod(t.c_str(), &end);
-            if (*end == '\0')
-            {
-                return v;
-            }
-        }
-        wrong(f, "a number");
-        return std::nullopt;
-    }
-
-    std::nullopt_t wrong(const text_field& f, const std::string& expected)
-    {
-        const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
-                                  : f.type == text_field::kind::message ? "{ ... }"
-                                                                        : f.text;
-        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
-        return std::nullopt;
-    }
-
-    void report(std::size_t offset, std::string message)
-    {
-        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
-    }
-
-    const std::string& m_text;
-    std::string m_file;
-    std::vector<diagnostic> m_diags;
 };
 }  // namespace detail
 
@@ -7906,6 +7965,7 @@ inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file 
     amct_cfg cfg = reader.amct_config(doc);
     if (!reader.diagnostics().empty())
     {
+        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
         throw config_error(std::move(reader.diagnostics()));
     }
     cfg.file = file;
@@ -8387,6 +8447,513 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 #define AMCT_VERSION (AMCT_VERSION_MAJOR * 10000 + AMCT_VERSION_MINOR * 100 + AMCT_VERSION_PATCH)
 // ---- end amct/version.hpp ----
 // ---- end amct/core.hpp ----
+// ---- begin amct/dsl/record_txt.hpp ----
+// amct/dsl/record_txt.hpp: AMCT's record.txt (amct-algorithms.md 8), the protobuf text format of
+// ScaleOffsetRecord { repeated MapFiledEntry record { key, value: SingleLayerRecord } }, read with the schema
+// rules of schema_reader and the read-time rules of AMCT's parse_record_file.py, every problem as
+// file:line:column; and written as AMCT writes it (fields in proto order, floats with 9 significant digits,
+// which read back as the same float).
+
+#include <cstdint>  // std::int32_t, std::uint32_t
+#include <cstdio>   // std::snprintf
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/pipeline/record.hpp ----
+// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
+// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
+// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+
+#include <algorithm>         // std::find
+#include <cmath>             // std::isfinite
+#include <cstdint>           // std::int32_t, std::uint32_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <utility>           // std::pair
+#include <vector>            // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
+struct layer_record
+{
+    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
+    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
+    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
+    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
+    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
+    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
+    std::optional<bool> skip_fusion;           ///< default false
+    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
+    std::optional<std::string> act_type;       ///< INT8 or INT16
+    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
+    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
+    std::optional<float> scale_h;                         ///< RNN hidden input
+    std::optional<std::int32_t> offset_h;
+    std::vector<float> scale_r;  ///< RNN recurrent weights
+    std::vector<std::int32_t> offset_r;
+
+    bool operator==(const layer_record& o) const
+    {
+        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
+               && offset_w == o.offset_w && shift_bit == o.shift_bit
+               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
+               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
+               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
+               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
+    }
+
+    /// The activation type: act_type, else dst_type, else INT8.
+    std::string activation_type() const
+    {
+        return act_type ? *act_type : dst_type.value_or("INT8");
+    }
+};
+
+namespace detail
+{
+inline bool positive_finite(double v)
+{
+    return std::isfinite(v) && v > 0.0;
+}
+
+/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
+/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+template <class Report>
+void check_layer_record(const layer_record& r, Report&& report)
+{
+    const std::string act = r.activation_type();
+    const bool int16 = act == "INT16";
+    auto offset_range = [&](const char* field, std::int32_t v)
+    {
+        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
+        if (v < lo || v > hi)
+        {
+            report(field,
+                   -1,
+                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
+                     + ", " + std::to_string(hi) + "] for " + act + " activations");
+        }
+    };
+    auto scales = [&](const char* field, const std::vector<float>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (!positive_finite(v[i]))
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
+                         + " must be a finite number > 0");
+            }
+        }
+    };
+    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (v[i] != 0)
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
+                         + " must be 0 (weights are quantized symmetrically)");
+            }
+        }
+    };
+    auto one_of =
+      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
+    {
+        if (!v)
+        {
+            return;
+        }
+        std::string all;
+        for (const char* x : ok)
+        {
+            if (*v == x)
+            {
+                return;
+            }
+            all += (all.empty() ? "" : ", ") + std::string(x);
+        }
+        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
+    };
+    if (r.scale_d && !positive_finite(*r.scale_d))
+    {
+        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
+    }
+    if (r.offset_d)
+    {
+        offset_range("offset_d", *r.offset_d);
+    }
+    if (r.scale_h && !positive_finite(*r.scale_h))
+    {
+        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
+    }
+    if (r.offset_h)
+    {
+        offset_range("offset_h", *r.offset_h);
+    }
+    scales("scale_w", r.scale_w);
+    scales("scale_r", r.scale_r);
+    zeros("offset_w", r.offset_w);
+    zeros("offset_r", r.offset_r);
+    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
+    {
+        report("offset_w",
+               -1,
+               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
+                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
+    }
+    bool any_shift = false;
+    for (const auto b : r.shift_bit)
+    {
+        any_shift = any_shift || b != 0;
+    }
+    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
+    {
+        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
+        {
+            report("shift_bit",
+                   static_cast<long>(i),
+                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
+                     + " must be in [1, 16] (or every shift_bit 0)");
+        }
+    }
+    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
+    one_of("act_type", r.act_type, {"INT8", "INT16"});
+    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
+    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
+}
+}  // namespace detail
+
+/// ScaleOffsetRecord: the records of a model, in file order.
+struct quant_record
+{
+    std::vector<std::pair<std::string, layer_record>> layers;
+
+    /// The record of `name`, or nullptr.
+    const layer_record* find(const std::string& name) const
+    {
+        for (const auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return &r;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_record& operator[](const std::string& name)
+    {
+        for (auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return r;
+            }
+        }
+        return layers.emplace_back(name, layer_record{}).second;
+    }
+
+    bool operator==(const quant_record& o) const
+    {
+        return layers == o.layers;
+    }
+};
+
+/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
+/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
+inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
+{
+    std::vector<diagnostic> problems;
+    for (const auto& [key, r] : rec.layers)
+    {
+        const std::string who = "record \"" + key + "\": ";
+        detail::check_layer_record(r,
+                                   [&](const char*, long, const std::string& message)
+                                   {
+                                       problems.push_back({{"record", 0, 0}, who + message});
+                                   });
+        if (layer_names && std::find(layer_names->begin(), layer_names->end(), key) == layer_names->end())
+        {
+            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
+        }
+    }
+    if (!problems.empty())
+    {
+        throw config_error(std::move(problems));
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/record.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
+namespace detail
+{
+/// Converts a parsed record.txt into a quant_record, collecting diagnostics.
+class record_reader : public schema_reader
+{
+public:
+    using schema_reader::schema_reader;
+
+    quant_record read(const text_field& doc)
+    {
+        std::vector<entry> entries;
+        fields(doc,
+               "ScaleOffsetRecord",
+               [&](const text_field& f, seen_map&)
+               {
+                   if (f.name == "record")
+                   {
+                       if (auto e = message(f,
+                                            [&](const text_field& m)
+                                            {
+                                                return map_entry(m);
+                                            }))
+                       {
+                           entries.push_back(std::move(*e));
+                       }
+                   }
+                   else if (f.name == "prune_record")
+                       report(f.name_offset, "prune_record is not supported by amct (a pruning record)");
+                   else
+                       return false;
+                   return true;
+               });
+        unique(entries, &entry::key, "record");
+        quant_record rec;
+        for (auto& e : entries)
+        {
+            rec.layers.emplace_back(std::move(e.key), std::move(e.value));
+        }
+        return rec;
+    }
+
+private:
+    struct entry
+    {
+        std::string key;
+        layer_record value;
+        std::size_t offset = 0;
+    };
+
+    entry map_entry(const text_field& m)
+    {
+        entry e;
+        e.offset = m.value_offset;
+        std::optional<std::string> key;
+        std::optional<layer_record> layer_value;
+        fields(m,
+               "MapFiledEntry",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   if (f.name == "key")
+                       set(key, string(f), f, seen);
+                   else if (f.name == "value")
+                       set(layer_value,
+                           message(f,
+                                   [&](const text_field& x)
+                                   {
+                                       return layer(x, key.value_or("?"));
+                                   }),
+                           f,
+                           seen);
+                   else if (f.name == "kv_cache_value")
+                       report(f.name_offset, "kv_cache_value (a KV-cache record) is not supported by amct");
+                   else
+                       return false;
+                   return true;
+               });
+        if (!key)
+        {
+            report(m.value_offset, "record is missing its key");
+        }
+        e.key = key.value_or("");
+        e.value = layer_value.value_or(layer_record{});
+        return e;
+    }
+
+    layer_record layer(const text_field& m, const std::string& key)
+    {
+        layer_record r;
+        std::map<std::string, std::vector<std::size_t>> at;  // field -> offsets of its values, for the rules
+        fields(m,
+               "SingleLayerRecord",
+               [&](const text_field& f, seen_map& seen)
+               {
+                   at[f.name].push_back(f.value_offset);
+                   if (f.name == "scale_d")
+                       set(r.scale_d, as_float(f), f, seen);
+                   else if (f.name == "offset_d")
+                       set(r.offset_d, int32(f), f, seen);
+                   else if (f.name == "scale_w")
+                       append(r.scale_w, as_float(f));
+                   else if (f.name == "offset_w")
+                       append(r.offset_w, int32(f));
+                   else if (f.name == "shift_bit")
+                       append(r.shift_bit, uint32(f));
+                   else if (f.name == "tensor_balance_factor")
+                       append(r.tensor_balance_factor, as_float(f));
+                   else if (f.name == "skip_fusion")
+                       set(r.skip_fusion, boolean(f), f, seen);
+                   else if (f.name == "dst_type")
+                       set(r.dst_type, string(f), f, seen);
+                   else if (f.name == "act_type")
+                       set(r.act_type, string(f), f, seen);
+                   else if (f.name == "wts_type")
+                       set(r.wts_type, string(f), f, seen);
+                   else if (f.name == "fakequant_precision_mode")
+                       set(r.fakequant_precision_mode, string(f), f, seen);
+                   else if (f.name == "scale_h")
+                       set(r.scale_h, as_float(f), f, seen);
+                   else if (f.name == "offset_h")
+                       set(r.offset_h, int32(f), f, seen);
+                   else if (f.name == "scale_r")
+                       append(r.scale_r, as_float(f));
+                   else if (f.name == "offset_r")
+                       append(r.offset_r, int32(f));
+                   else
+                       return false;
+                   return true;
+               });
+        amct::AMCT_ABI::detail::check_layer_record(
+          r,
+          [&](const char* name, long index, const std::string& message)
+          {
+              const auto& offsets = at[name];
+              const std::size_t i = index < 0 ? 0 : static_cast<std::size_t>(index);
+              report(i < offsets.size() ? offsets[i] : m.value_offset, "record \"" + key + "\": " + message);
+          });
+        return r;
+    }
+
+    std::optional<float> as_float(const text_field& f)
+    {
+        if (const auto v = real(f))
+        {
+            return static_cast<float>(*v);
+        }
+        return std::nullopt;
+    }
+
+    template <class T>
+    static void append(std::vector<T>& out, const std::optional<T>& v)
+    {
+        if (v)
+        {
+            out.push_back(*v);
+        }
+    }
+};
+
+/// `v` with 9 significant digits: enough to read back the same float.
+inline std::string float_text(float v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return buf;
+}
+
+/// A text-format string literal.
+inline std::string text_literal(const std::string& s)
+{
+    std::string out = "\"";
+    for (const char c : s)
+    {
+        out += c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : std::string(1, c);
+    }
+    return out + "\"";
+}
+}  // namespace detail
+
+/// @brief Reads record.txt text. @throws config_error listing every problem (syntax, schema, AMCT's read-time
+/// rules: scales finite and > 0, offset_d in the activation type's range, offset_w 0, shift_bit, types).
+inline quant_record read_record_txt(const std::string& text, const std::string& file = "record.txt")
+{
+    const text_field doc = parse_text_format(text, file);
+    detail::record_reader reader(text, file);
+    quant_record rec = reader.read(doc);
+    if (!reader.diagnostics().empty())
+    {
+        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
+        throw config_error(std::move(reader.diagnostics()));
+    }
+    return rec;
+}
+
+/// @brief Reads a record.txt file. @throws config_error (also when the file cannot be read).
+inline quant_record load_record_txt(const std::string& path)
+{
+    return read_record_txt(amct::AMCT_ABI::detail::read_text_file(path), path);
+}
+
+/// @brief record.txt text of `rec`, laid out as AMCT writes it.
+inline std::string write_record_txt(const quant_record& rec)
+{
+    using detail::float_text;
+    using detail::text_literal;
+    std::string out;
+    auto line = [&](const char* name, const std::string& value)
+    {
+        out += "    ";
+        out += name;
+        out += ": " + value + "\n";
+    };
+    for (const auto& [key, r] : rec.layers)
+    {
+        out += "record {\n  key: " + text_literal(key) + "\n  value {\n";
+        if (r.scale_d)
+            line("scale_d", float_text(*r.scale_d));
+        if (r.offset_d)
+            line("offset_d", std::to_string(*r.offset_d));
+        for (const float v : r.scale_w)
+            line("scale_w", float_text(v));
+        for (const auto v : r.offset_w)
+            line("offset_w", std::to_string(v));
+        for (const auto v : r.shift_bit)
+            line("shift_bit", std::to_string(v));
+        for (const float v : r.tensor_balance_factor)
+            line("tensor_balance_factor", float_text(v));
+        if (r.skip_fusion)
+            line("skip_fusion", *r.skip_fusion ? "true" : "false");
+        if (r.dst_type)
+            line("dst_type", text_literal(*r.dst_type));
+        if (r.act_type)
+            line("act_type", text_literal(*r.act_type));
+        if (r.wts_type)
+            line("wts_type", text_literal(*r.wts_type));
+        if (r.fakequant_precision_mode)
+            line("fakequant_precision_mode", text_literal(*r.fakequant_precision_mode));
+        if (r.scale_h)
+            line("scale_h", float_text(*r.scale_h));
+        if (r.offset_h)
+            line("offset_h", std::to_string(*r.offset_h));
+        for (const float v : r.scale_r)
+            line("scale_r", float_text(v));
+        for (const auto v : r.offset_r)
+            line("offset_r", std::to_string(v));
+        out += "  }\n}\n";
+    }
+    return out;
+}
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/dsl/record_txt.hpp ----
 // ---- end amct/amct.hpp ----
 
 #endif  // AMCT_SINGLE_INCLUDE_AMCT_AMCT_HPP

@@ -659,13 +659,7 @@ inline quant_config read_config_json(const std::string& text,
     }
     if (!diags.empty())
     {
-        std::stable_sort(diags.begin(),
-                         diags.end(),
-                         [](const diagnostic& a, const diagnostic& b)
-                         {
-                             return a.where.line != b.where.line ? a.where.line < b.where.line
-                                                                 : a.where.column < b.where.column;
-                         });
+        sort_by_position(diags);
         throw config_error(std::move(diags));
     }
     return cfg;

@@ -100,6 +100,18 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// Orders diagnostics by line and column (stable: problems at one place keep their order).
+inline void sort_by_position(std::vector<diagnostic>& diags)
+{
+    std::stable_sort(diags.begin(),
+                     diags.end(),
+                     [](const diagnostic& a, const diagnostic& b)
+                     {
+                         return a.where.line != b.where.line ? a.where.line < b.where.line
+                                                             : a.where.column < b.where.column;
+                     });
+}
+
 /// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
 inline std::string read_text_file(const std::string& path)
 {

@@ -392,6 +392,7 @@ inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file 
     amct_cfg cfg = reader.amct_config(doc);
     if (!reader.diagnostics().empty())
     {
+        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
         throw config_error(std::move(reader.diagnostics()));
     }
     cfg.file = file;

@@ -190,9 +190,7 @@ bool is_json(const options& o, const std::string& text)
 /// `file:line:col: severity: message`, then the source line and a caret, as compilers print them.
 void print(const amct::diagnostic& d, const char* severity, const std::string& text)
 {
-    const std::string loc =
-      d.where.line ? d.where.file + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column)
-                   : d.where.file;
+    const std::string loc = d.where.line ? d.where.file + ":" + d.where.line_column() : d.where.file;
     std::cerr << loc << ": " << severity << ": " << d.message << "\n";
     if (d.where.line == 0 || d.message.find('\n') != std::string::npos || d.where.file.empty())
     {

@@ -12,21 +12,22 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <amct/amct.hpp>
 
 namespace amct_test
 {
-/// The message of the amct::error that f throws, or "(no error)".
-template <class F>
+/// The message of the exception of type E that f throws, or "(no error)".
+template <class E = amct::error, class F>
 std::string error_of(F&& f)
 {
     try
     {
         f();
     }
-    catch (const amct::error& e)
+    catch (const E& e)
     {
         return e.what();
     }
@@ -37,15 +38,7 @@ std::string error_of(F&& f)
 template <class F>
 std::string config_error_of(F&& f)
 {
-    try
-    {
-        f();
-    }
-    catch (const amct::config_error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
+    return error_of<amct::config_error>(std::forward<F>(f));
 }
 
 /// Bit pattern of a float: bit-exact comparison that distinguishes -0.0 and treats NaN payloads as data.

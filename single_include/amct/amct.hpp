@@ -6969,7 +6969,6 @@ inline quant_config load_config_json(const std::string& path, const std::vector<
 // cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
 // each field.
 
-#include <algorithm>      // std::find
 #include <map>            // std::map
 #include <optional>       // std::optional
 #include <set>            // std::set
@@ -7582,6 +7581,22 @@ protected:
     std::string m_file;
     std::vector<diagnostic> m_diags;
 };
+
+/// Parses `text` and converts it with `Reader` (a schema_reader with `read(doc)`). @throws config_error: the
+/// syntax error, or every schema problem sorted by position.
+template <class Reader>
+auto read_document(const std::string& text, const std::string& file)
+{
+    const text_field doc = parse_text_format(text, file);
+    Reader reader(text, file);
+    auto result = reader.read(doc);
+    if (!reader.diagnostics().empty())
+    {
+        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
+        throw config_error(std::move(reader.diagnostics()));
+    }
+    return result;
+}
 }  // namespace detail
 }  // namespace dsl
 }  // namespace AMCT_ABI
@@ -7682,7 +7697,7 @@ class quant_cfg_reader : public schema_reader
 public:
     using schema_reader::schema_reader;
 
-    amct_cfg amct_config(const text_field& doc)
+    amct_cfg read(const text_field& doc)
     {
         amct_cfg c;
         fields(doc,
@@ -7960,14 +7975,7 @@ private:
 /// every schema error of the file.
 inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file = "quant.cfg")
 {
-    const text_field doc = parse_text_format(text, file);
-    detail::quant_cfg_reader reader(text, file);
-    amct_cfg cfg = reader.amct_config(doc);
-    if (!reader.diagnostics().empty())
-    {
-        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
-    }
+    amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
     cfg.source = text;
     return cfg;
@@ -8012,6 +8020,8 @@ public:
       : m_cfg(cfg)
       , m_r(r)
       , m_explain(explain)
+      , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
+      , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
     {
         for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
         {
@@ -8070,8 +8080,8 @@ private:
         const std::string rule = chosen ? chosen->rule : "default";
 
         layer_quant_config c;
-        const bool by_name = contains(m_cfg.skip_layers, l.name);
-        const bool by_type = contains(m_cfg.skip_layer_types, l.type);
+        const bool by_name = m_skip_names.count(l.name) != 0;
+        const bool by_type = m_skip_types.count(l.type) != 0;
         c.quant_enable = !by_name && !by_type;
         note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
@@ -8295,11 +8305,6 @@ private:
         return i < offsets.size() ? offsets[i] : 0;
     }
 
-    static bool contains(const std::vector<std::string>& v, const std::string& s)
-    {
-        return std::find(v.begin(), v.end(), s) != v.end();
-    }
-
     void note(const layer_info& l, const char* field, const std::string& rule)
     {
         if (m_explain)
@@ -8312,6 +8317,7 @@ private:
     resolution& m_r;
     std::vector<diagnostic> m_errors;
     bool m_explain;
+    std::unordered_set<std::string> m_skip_names, m_skip_types;
     std::unordered_set<std::string> m_used_names, m_used_types;
     std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
 };
@@ -8884,15 +8890,7 @@ inline std::string text_literal(const std::string& s)
 /// rules: scales finite and > 0, offset_d in the activation type's range, offset_w 0, shift_bit, types).
 inline quant_record read_record_txt(const std::string& text, const std::string& file = "record.txt")
 {
-    const text_field doc = parse_text_format(text, file);
-    detail::record_reader reader(text, file);
-    quant_record rec = reader.read(doc);
-    if (!reader.diagnostics().empty())
-    {
-        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
-    }
-    return rec;
+    return detail::read_document<detail::record_reader>(text, file);
 }
 
 /// @brief Reads a record.txt file. @throws config_error (also when the file cannot be read).

@@ -9,7 +9,6 @@
 // each field.
 #pragma once
 
-#include <algorithm>      // std::find
 #include <map>            // std::map
 #include <optional>       // std::optional
 #include <set>            // std::set
@@ -52,6 +51,8 @@ public:
       : m_cfg(cfg)
       , m_r(r)
       , m_explain(explain)
+      , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
+      , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
     {
         for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
         {
@@ -110,8 +111,8 @@ private:
         const std::string rule = chosen ? chosen->rule : "default";
 
         layer_quant_config c;
-        const bool by_name = contains(m_cfg.skip_layers, l.name);
-        const bool by_type = contains(m_cfg.skip_layer_types, l.type);
+        const bool by_name = m_skip_names.count(l.name) != 0;
+        const bool by_type = m_skip_types.count(l.type) != 0;
         c.quant_enable = !by_name && !by_type;
         note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
@@ -335,11 +336,6 @@ private:
         return i < offsets.size() ? offsets[i] : 0;
     }
 
-    static bool contains(const std::vector<std::string>& v, const std::string& s)
-    {
-        return std::find(v.begin(), v.end(), s) != v.end();
-    }
-
     void note(const layer_info& l, const char* field, const std::string& rule)
     {
         if (m_explain)
@@ -352,6 +348,7 @@ private:
     resolution& m_r;
     std::vector<diagnostic> m_errors;
     bool m_explain;
+    std::unordered_set<std::string> m_skip_names, m_skip_types;
     std::unordered_set<std::string> m_used_names, m_used_types;
     std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
 };

@@ -109,7 +109,7 @@ class quant_cfg_reader : public schema_reader
 public:
     using schema_reader::schema_reader;
 
-    amct_cfg amct_config(const text_field& doc)
+    amct_cfg read(const text_field& doc)
     {
         amct_cfg c;
         fields(doc,
@@ -387,14 +387,7 @@ private:
 /// every schema error of the file.
 inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file = "quant.cfg")
 {
-    const text_field doc = parse_text_format(text, file);
-    detail::quant_cfg_reader reader(text, file);
-    amct_cfg cfg = reader.amct_config(doc);
-    if (!reader.diagnostics().empty())
-    {
-        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
-    }
+    amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
     cfg.source = text;
     return cfg;

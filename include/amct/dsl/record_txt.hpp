@@ -204,15 +204,7 @@ inline std::string text_literal(const std::string& s)
 /// rules: scales finite and > 0, offset_d in the activation type's range, offset_w 0, shift_bit, types).
 inline quant_record read_record_txt(const std::string& text, const std::string& file = "record.txt")
 {
-    const text_field doc = parse_text_format(text, file);
-    detail::record_reader reader(text, file);
-    quant_record rec = reader.read(doc);
-    if (!reader.diagnostics().empty())
-    {
-        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
-    }
-    return rec;
+    return detail::read_document<detail::record_reader>(text, file);
 }
 
 /// @brief Reads a record.txt file. @throws config_error (also when the file cannot be read).

@@ -260,6 +260,22 @@ protected:
     std::string m_file;
     std::vector<diagnostic> m_diags;
 };
+
+/// Parses `text` and converts it with `Reader` (a schema_reader with `read(doc)`). @throws config_error: the
+/// syntax error, or every schema problem sorted by position.
+template <class Reader>
+auto read_document(const std::string& text, const std::string& file)
+{
+    const text_field doc = parse_text_format(text, file);
+    Reader reader(text, file);
+    auto result = reader.read(doc);
+    if (!reader.diagnostics().empty())
+    {
+        amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
+        throw config_error(std::move(reader.diagnostics()));
+    }
+    return result;
+}
 }  // namespace detail
 }  // namespace dsl
 }  // namespace AMCT_ABI

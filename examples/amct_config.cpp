@@ -187,29 +187,24 @@ bool is_json(const options& o, const std::string& text)
     return first != std::string::npos && text[first] == '{';
 }
 
-/// `file:line:col: severity: message`, then the source line and a caret, as compilers print them.
-void print(const amct::diagnostic& d, const char* severity, const std::string& text)
+/// `file:line:col: severity: message`, then the source line and a caret, as compilers print them. `source` is
+/// the file read (nullptr when there is none).
+void print(const amct::diagnostic& d, const char* severity, const amct::source_map* source)
 {
-    const std::string loc = d.where.line ? d.where.file + ":" + d.where.line_column() : d.where.file;
-    std::cerr << loc << ": " << severity << ": " << d.message << "\n";
-    if (d.where.line == 0 || d.message.find('\n') != std::string::npos || d.where.file.empty())
+    std::cerr << d.where.to_string() << ": " << severity << ": " << d.message << "\n";
+    if (source && d.where.line != 0 && d.where.file == source->file()
+        && d.message.find('\n') == std::string::npos)
     {
-        return;  // no position, or the message shows the source itself (syntax errors)
+        std::cerr << source->excerpt(d.where) << "\n";  // (syntax errors show the source in their message)
     }
-    std::istringstream in(text);
-    std::string line;
-    for (std::size_t n = 0; n < d.where.line && std::getline(in, line); ++n)
-    {
-    }
-    std::cerr << line << "\n" << std::string(d.where.column - 1, ' ') << "^\n";
 }
 
 /// Every diagnostic of `e`, then the count, as clang ends its output.
-void report(const amct::config_error& e, const std::pair<std::string, std::string>& source)
+void report(const amct::config_error& e, const amct::source_map* source)
 {
     for (const auto& d : e.diagnostics())
     {
-        print(d, "error", d.where.file == source.first ? source.second : std::string());
+        print(d, "error", source);
     }
     const auto n = e.diagnostics().size();
     std::cerr << n << (n == 1 ? " error" : " errors") << " generated.\n";
@@ -309,6 +304,7 @@ void write_output(const options& o, const std::string& text)
 int run(const options& o)
 {
     std::string text;
+    const amct::source_map source(o.file, text);
     int status = 0;
     try
     {
@@ -341,7 +337,7 @@ int run(const options& o)
         const auto q = amct::resolve_quant_cfg(cfg, *o.layers, &why);
         for (const auto& d : why.unmatched)
         {
-            print(d, "warning", text);
+            print(d, "warning", &source);
         }
         if (o.command == "resolve")
         {
@@ -354,7 +350,7 @@ int run(const options& o)
     }
     catch (const amct::config_error& e)
     {
-        report(e, {o.file, text});
+        report(e, &source);
         status = 1;
     }
     return status;
@@ -374,7 +370,7 @@ int main(int argc, char** argv)
     }
     catch (const amct::config_error& e)  // an unreadable --layers file
     {
-        report(e, {});
+        report(e, nullptr);
         return 1;
     }
     catch (const std::exception& e)

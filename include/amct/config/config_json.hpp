@@ -607,6 +607,7 @@ inline quant_config read_config_json(const std::string& text,
                                      const config_check_fn& more_checks)
 {
     std::vector<diagnostic> diags;
+    const source_map source(file, text);
     boost::system::error_code ec;
     boost::json::stream_parser parser;
     const std::size_t used = parser.write_some(text.data(), text.size(), ec);
@@ -616,7 +617,7 @@ inline quant_config read_config_json(const std::string& text,
     }
     if (ec)
     {
-        diags.push_back({locate(file, text, used), "syntax error: " + ec.message()});
+        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
         throw config_error(std::move(diags));
     }
     const boost::json::value root = parser.release();
@@ -640,16 +641,14 @@ inline quant_config read_config_json(const std::string& text,
         {
             message += (i == 1 ? " in " : ".") + tokens[i];
         }
-        const source_location first = locate(file, text, d.first);
-        diags.push_back(
-          {locate(file, text, d.second), message + " (first given at " + first.line_column() + ")"});
+        const source_location first = source.locate(d.first);
+        diags.push_back({source.locate(d.second), message + " (first given at " + first.line_column() + ")"});
     }
     const config_json_reader::report_fn report =
       [&](const std::string& pointer, bool at_key, const std::string& message)
     {
         std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-        diags.push_back(
-          {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
+        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
     };
     config_json_reader reader(report);
     quant_config cfg = reader.read(root);

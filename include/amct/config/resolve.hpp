@@ -50,6 +50,7 @@ public:
     quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
       : m_cfg(cfg)
       , m_r(r)
+      , m_source(cfg.file, cfg.source)
       , m_explain(explain)
       , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
       , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
@@ -274,7 +275,7 @@ private:
     {
         if (x.specific)
         {
-            m_errors.push_back({m_cfg.where(offset),
+            m_errors.push_back({where(offset),
                                 "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
                                   + l.type + " " + why});
         }
@@ -286,7 +287,7 @@ private:
         {
             if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
             {
-                m_errors.push_back({m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
+                m_errors.push_back({where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
             }
         }
     }
@@ -299,7 +300,7 @@ private:
             if (!m_used_names.count(o.layer_name))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(o.offset),
+                  {where(o.offset),
                    "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
             }
         }
@@ -308,7 +309,7 @@ private:
             if (!m_used_types.count(o.layer_type))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(o.offset),
+                  {where(o.offset),
                    "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
             }
         }
@@ -316,7 +317,7 @@ private:
         {
             if (!type_of.count(m_cfg.skip_layers[i]))
             {
-                m_r.unmatched.push_back({m_cfg.where(offset(m_cfg.skip_layers_offsets, i)),
+                m_r.unmatched.push_back({where(offset(m_cfg.skip_layers_offsets, i)),
                                          "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
             }
         }
@@ -325,7 +326,7 @@ private:
             if (!types.count(m_cfg.skip_layer_types[i]))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(offset(m_cfg.skip_layer_types_offsets, i)),
+                  {where(offset(m_cfg.skip_layer_types_offsets, i)),
                    "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
             }
         }
@@ -344,8 +345,16 @@ private:
         }
     }
 
+    /// file:line:column of byte `offset` of the quant.cfg, or the file alone for a configuration built in
+    /// code.
+    source_location where(std::size_t offset) const
+    {
+        return m_cfg.source.empty() ? source_location{m_cfg.file, 0, 0} : m_source.locate(offset);
+    }
+
     const dsl::amct_cfg& m_cfg;
     resolution& m_r;
+    source_map m_source;
     std::vector<diagnostic> m_errors;
     bool m_explain;
     std::unordered_set<std::string> m_skip_names, m_skip_types;

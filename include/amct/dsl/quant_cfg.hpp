@@ -93,12 +93,6 @@ struct amct_cfg
     std::string file = "quant.cfg";
     std::string source;
     std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
-
-    /// file:line:column of byte `offset` of `source`, or the file alone for a configuration built in code.
-    source_location where(std::size_t offset) const
-    {
-        return source.empty() ? source_location{file, 0, 0} : locate(file, source, offset);
-    }
 };
 
 namespace detail

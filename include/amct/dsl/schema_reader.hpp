@@ -31,8 +31,7 @@ class schema_reader
 {
 public:
     schema_reader(const std::string& text, const std::string& file)
-      : m_text(text)
-      , m_file(file)
+      : m_source(file, text)
     {
     }
 
@@ -70,7 +69,7 @@ protected:
                                      });
         if (it != seen.end())
         {
-            const source_location first = locate(m_file, m_text, it->second);
+            const source_location first = m_source.locate(it->second);
             report(f.name_offset,
                    "\"" + f.name + "\" is given twice (first at " + first.line_column()
                      + "); it is not a repeated field");
@@ -94,7 +93,7 @@ protected:
             const auto [it, fresh] = first.emplace(o.*key, o.offset);
             if (!fresh)
             {
-                const source_location at = locate(m_file, m_text, it->second);
+                const source_location at = m_source.locate(it->second);
                 report(o.offset,
                        std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
                          + ")");
@@ -119,7 +118,7 @@ protected:
     {
         if (first && *first != f.name)
         {
-            const source_location where = locate(m_file, m_text, first_at);
+            const source_location where = m_source.locate(first_at);
             report(f.name_offset,
                    "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
                      + ") are members of one oneof (" + group + "); give only one");
@@ -253,11 +252,10 @@ protected:
 
     void report(std::size_t offset, std::string message)
     {
-        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
+        m_diags.push_back({m_source.locate(offset), std::move(message)});
     }
 
-    const std::string& m_text;
-    std::string m_file;
+    source_map m_source;
     std::vector<diagnostic> m_diags;
 };
 

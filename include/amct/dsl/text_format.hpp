@@ -278,6 +278,7 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
     b.begin = text.data();
     const char* first = text.data();
     const char* last = text.data() + text.size();
+    const source_map source(file, text);
     const auto fail = [&](const char* where, const std::string& what)
     {
         while (where < last && (*where == ' ' || *where == '\t'))  // point at the offending token
@@ -299,16 +300,12 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
             {
                 const text_field& open = b.stack.back();
                 why += " to close \"" + open.name + "\" (opened at "
-                       + locate(file, text, open.name_offset).line_column() + ")";
+                       + source.locate(open.name_offset).line_column() + ")";
             }
         }
         const auto offset = static_cast<std::size_t>(where - text.data());
-        source_location loc = locate(file, text, offset);
-        const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-        const std::size_t from = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
-        const std::size_t to = std::min(text.find('\n', from), text.size());
-        std::string message =
-          why + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
+        const source_location loc = source.locate(offset);
+        const std::string message = why + "\n" + source.excerpt(loc);
         throw config_error({{loc, message}});
     };
     try

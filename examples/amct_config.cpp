@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -220,11 +219,7 @@ void print_table(const amct::quant_config& q,
                  const std::vector<amct::layer_info>& layers,
                  const amct::resolution* why)
 {
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
+    const auto type_of = amct::types_by_name(layers);
     std::printf("batch_num %d, activation_offset %s, do_fusion %s, %zu layers\n",
                 q.batch_num,
                 q.activation_offset ? "true" : "false",

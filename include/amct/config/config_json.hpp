@@ -17,6 +17,7 @@
 
 #include <boost/json.hpp>
 
+#include <amct/algo/params.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
 #include <amct/config/quant_config.hpp>
@@ -153,8 +154,7 @@ private:
                                        const std::string& who)
     {
         activation_quant_config a;
-        const std::string f = "activation_quant_params.";
-        const prefix_guard in_section(m_prefix, f);
+        const prefix_guard in_section(m_prefix, "activation_quant_params.");
         std::string ifmr_key, hfmg_key;
         for (const auto& member : obj)
         {
@@ -201,7 +201,7 @@ private:
                 const auto* arr = v.if_array();
                 if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
                 {
-                    m_report(p, false, who + f + key + " must be a list of two numbers [start, end]");
+                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
                 }
                 else
                 {
@@ -221,7 +221,6 @@ private:
                 if (const auto x = number(v, p, who, key))
                 {
                     a.search_step = *x;
-                    m_step_ptr = p.str();
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
@@ -230,7 +229,6 @@ private:
                 if (const auto x = integer(v, p, who, key))
                 {
                     a.num_of_bins = *x;
-                    m_bins_ptr = p.str();
                 }
                 hfmg_key = key;
             }
@@ -249,13 +247,15 @@ private:
         }
         if (a.search_step)
         {
-            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0] : 1.3 - 0.7;
+            const ifmr_params defaults;
+            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
+                                               : defaults.search_range_end - defaults.search_range_start;
             const double step = *a.search_step;
             if (!(step > 0.0 && step <= span))
             {
-                m_report(m_step_ptr,
+                m_report(ptr + "/search_step",
                          false,
-                         who + f + "search_step = " + number_to_string(step) + " must be in (0, "
+                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
                            + number_to_string(span) + "]");
             }
         }
@@ -264,9 +264,9 @@ private:
             const int b = *a.num_of_bins;
             if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
             {
-                m_report(m_bins_ptr,
+                m_report(ptr + "/num_of_bins",
                          false,
-                         who + f + "num_of_bins = " + std::to_string(b)
+                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
                            + " must be 1024, 2048, 4096 or 8192");
             }
         }
@@ -295,8 +295,7 @@ private:
     weight_quant_config weight(const boost::json::object& obj, const std::string& who)
     {
         weight_quant_config w;
-        const std::string f = "weight_quant_params.";
-        const prefix_guard in_section(m_prefix, f);
+        const prefix_guard in_section(m_prefix, "weight_quant_params.");
         for (const auto& member : obj)
         {
             const std::string key(member.key());
@@ -470,11 +469,6 @@ private:
         path_guard(const path_guard&) = delete;
         path_guard& operator=(const path_guard&) = delete;
 
-        const std::string& str() const noexcept
-        {
-            return m_path;
-        }
-
         operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
         {
             return m_path;
@@ -507,7 +501,6 @@ private:
     report_fn m_report;
     std::string m_path;         ///< JSON Pointer of the member being read
     std::string_view m_prefix;  ///< section of the field names being read
-    std::string m_step_ptr, m_bins_ptr;
 };
 
 /// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.

@@ -4,9 +4,10 @@
 // out. With config_definition, the configuration is the quant.cfg resolved against the layers.
 #pragma once
 
-#include <set>     // std::set
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <cstdint>  // std::uint32_t
+#include <set>      // std::set
+#include <string>   // std::string
+#include <vector>   // std::vector
 
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/layer_types.hpp>
@@ -74,34 +75,12 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
     {
         throw config_error(std::move(problems));
     }
-    const std::set<std::string> skip(o.skip_layers.begin(), o.skip_layers.end());
-    quant_config cfg;
-    cfg.batch_num = o.batch_num;
-    cfg.activation_offset = o.activation_offset;
-    for (const auto& l : layers)
-    {
-        const auto rule = find_arq_rule(l.type);
-        if (!rule)
-        {
-            continue;  // not quantizable
-        }
-        layer_quant_config c;
-        c.quant_enable = skip.count(l.name) == 0;
-        auto& a = c.activation_quant_params;
-        a.num_bits = 8;
-        a.max_percentile = 0.999999;
-        a.min_percentile = 0.999999;
-        a.search_range = {0.7, 1.3};
-        a.search_step = 0.01;
-        a.act_algo = "ifmr";
-        a.asymmetric = symmetric_only_type(l.type) ? false : o.activation_offset;
-        auto& w = c.weight_quant_params;
-        w.num_bits = 8;
-        w.wts_algo = "arq_quantize";
-        w.channel_wise = rule->channel_wise_default;
-        cfg.layers.emplace_back(l.name, c);
-    }
-    return cfg;
+    // AMCT's defaults are the resolution of an empty quant.cfg with these three fields
+    dsl::amct_cfg plain;
+    plain.batch_num = static_cast<std::uint32_t>(o.batch_num);
+    plain.activation_offset = o.activation_offset;
+    plain.skip_layers = o.skip_layers;
+    return resolve_quant_cfg(plain, layers);
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -98,8 +98,6 @@ private:
         if (!m_built)
         {
             m_built = true;
-            m_pos = 0;
-            m_duplicates.clear();
             skip_space();
             value("");
         }

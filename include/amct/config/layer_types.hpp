@@ -37,25 +37,12 @@ inline bool narrow_weight_type(std::string_view type)
     return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
 }
 
-/// Types a following BatchNorm folds into (FUSE_TYPES Conv1d/2d/3d, and ConvTranspose as in section 10).
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
 inline bool fusable_type(std::string_view type)
 {
-    return detail::type_in(type,
-                           {"Conv",
-                            "Conv1d",
-                            "Conv2d",
-                            "Conv3d",
-                            "Convolution",
-                            "Conv2D",
-                            "Conv3D",
-                            "DepthwiseConv2dNative",
-                            "DepthwiseConv2D",
-                            "ConvTranspose",
-                            "ConvTranspose1d",
-                            "ConvTranspose2d",
-                            "Deconvolution",
-                            "Conv2DBackpropInput",
-                            "Conv2DTranspose"});
+    const auto rule = find_arq_rule(type);
+    return rule && rule->channel_wise_allowed;
 }
 
 /// Layer name -> layer type.

@@ -17,6 +17,7 @@
 #include <unordered_set>  // std::unordered_set
 #include <vector>         // std::vector
 
+#include <amct/algo/params.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/layer_types.hpp>
 #include <amct/config/quant_config.hpp>
@@ -124,7 +125,7 @@ private:
         {
             const auto& h = *chosen->config->hfmg_quantize;
             a.act_algo = "hfmg";
-            a.num_of_bins = static_cast<int>(h.num_of_bins.value_or(4096));
+            a.num_of_bins = h.num_of_bins ? static_cast<int>(*h.num_of_bins) : hfmg_params{}.num_of_bins;
             dst = h.dst_type;
             acts_at = h.offset;
         }
@@ -134,10 +135,12 @@ private:
                                                ? *chosen->config->ifmr_quantize
                                                : dsl::ifmr_quantize_cfg{};
             a.act_algo = "ifmr";
-            a.max_percentile = i.max_percentile.value_or(0.999999);
-            a.min_percentile = i.min_percentile.value_or(0.999999);
-            a.search_range = {i.search_range_start.value_or(0.7), i.search_range_end.value_or(1.3)};
-            a.search_step = i.search_step.value_or(0.01);
+            const ifmr_params defaults;  // AMCT's (amct-algorithms.md 3.6)
+            a.max_percentile = i.max_percentile.value_or(defaults.max_percentile);
+            a.min_percentile = i.min_percentile.value_or(defaults.min_percentile);
+            a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
+                              i.search_range_end.value_or(defaults.search_range_end)};
+            a.search_step = i.search_step.value_or(defaults.search_step);
             dst = i.dst_type;
             acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }

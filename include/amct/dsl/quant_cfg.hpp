@@ -379,11 +379,11 @@ private:
 
 /// @brief Reads quant.cfg text. @throws config_error: a syntax error (with the source line and a caret), or
 /// every schema error of the file.
-inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file = "quant.cfg")
+inline amct_cfg read_quant_cfg(std::string text, const std::string& file = "quant.cfg")
 {
     amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
-    cfg.source = text;
+    cfg.source = std::move(text);  // kept for the positions of later diagnostics
     return cfg;
 }
 

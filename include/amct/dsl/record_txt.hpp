@@ -6,8 +6,6 @@
 #pragma once
 
 #include <cstdint>  // std::int32_t, std::uint32_t
-#include <cstdio>   // std::snprintf
-#include <map>      // std::map
 #include <string>   // std::string
 #include <vector>   // std::vector
 
@@ -110,12 +108,10 @@ private:
     layer_record layer(const text_field& m, const std::string& key)
     {
         layer_record r;
-        std::map<std::string, std::vector<std::size_t>> at;  // field -> offsets of its values, for the rules
         fields(m,
                "SingleLayerRecord",
                [&](const text_field& f, seen_map& seen)
                {
-                   at[f.name].push_back(f.value_offset);
                    if (f.name == "scale_d")
                        set(r.scale_d, as_float(f), f, seen);
                    else if (f.name == "offset_d")
@@ -154,9 +150,18 @@ private:
           r,
           [&](const char* name, long index, const std::string& message)
           {
-              const auto& offsets = at[name];
-              const std::size_t i = index < 0 ? 0 : static_cast<std::size_t>(index);
-              report(i < offsets.size() ? offsets[i] : m.value_offset, "record \"" + key + "\": " + message);
+              // at the index-th value of the field (its first for a scalar), else at the record
+              std::size_t at = m.value_offset;
+              long seen = index < 0 ? 0 : index;
+              for (const auto& f : m.fields)
+              {
+                  if (f.name == name && seen-- == 0)
+                  {
+                      at = f.value_offset;
+                      break;
+                  }
+              }
+              report(at, "record \"" + key + "\": " + message);
           });
         return r;
     }
@@ -179,14 +184,6 @@ private:
         }
     }
 };
-
-/// `v` with 9 significant digits: enough to read back the same float.
-inline std::string float_text(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
 
 /// A text-format string literal.
 inline std::string text_literal(const std::string& s)
@@ -216,7 +213,11 @@ inline quant_record load_record_txt(const std::string& path)
 /// @brief record.txt text of `rec`, laid out as AMCT writes it.
 inline std::string write_record_txt(const quant_record& rec)
 {
-    using detail::float_text;
+    const auto float_text = [](float v)
+    {
+        return amct::AMCT_ABI::detail::number_to_string(
+          v);  // 9 significant digits: the same float reads back
+    };
     using detail::text_literal;
     std::string out;
     auto line = [&](const char* name, const std::string& value)

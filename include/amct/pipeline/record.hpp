@@ -3,12 +3,12 @@
 // by layer name, and the read-time rules of AMCT's parse_record_file.py.
 #pragma once
 
-#include <algorithm>         // std::find
 #include <cmath>             // std::isfinite
 #include <cstdint>           // std::int32_t, std::uint32_t
 #include <initializer_list>  // std::initializer_list
 #include <optional>          // std::optional
 #include <string>            // std::string
+#include <unordered_set>     // std::unordered_set
 #include <utility>           // std::pair
 #include <vector>            // std::vector
 
@@ -215,6 +215,9 @@ struct quant_record
 inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
 {
     std::vector<diagnostic> problems;
+    const std::unordered_set<std::string> names =
+      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
+                  : std::unordered_set<std::string>{};
     for (const auto& [key, r] : rec.layers)
     {
         const std::string who = "record \"" + key + "\": ";
@@ -223,7 +226,7 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
                                    {
                                        problems.push_back({{"record", 0, 0}, who + message});
                                    });
-        if (layer_names && std::find(layer_names->begin(), layer_names->end(), key) == layer_names->end())
+        if (layer_names && names.count(key) == 0)
         {
             problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
         }

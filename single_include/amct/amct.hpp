@@ -2455,8 +2455,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                                          + " is not finite");
     }
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const xt::xtensor<float, 2> cm =
-      detail::to_channel_major(w, detail::make_layout_view(shape, layout, groups));
+    const auto view = detail::make_layout_view(shape, layout, groups);  // validates the shape for the layout
 
     calibration_result r;
     r.num_bits = p.num_bits;
@@ -2466,6 +2465,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
     if (p.channel_wise)
     {
+        const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
         const channel_ranges_result ranges = channel_ranges(cm, 0);
         for (std::size_t c = 0; c < cm.shape()[0]; ++c)
         {
@@ -2475,7 +2475,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     }
     else
     {
-        const value_range range = tensor_range(cm);
+        const value_range range = tensor_range(w);  // min and max do not depend on the channel order
         const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
         detail::push_channel(r, s, o);
     }
@@ -2882,13 +2882,9 @@ public:
         {
             return;
         }
-        float lo = x[0], hi = x[0];
-        for (std::size_t i = 1; i < n; ++i)
-        {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
-        }
-        cover(lo, hi);
+        kernel::minmax_result r;  // the caller has rejected non-finite values
+        kernel::minmax(x, n, r);
+        cover(r.min, r.max);
         for (std::size_t i = 0; i < n; ++i)
         {
             ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
@@ -3047,6 +3043,13 @@ private:
     /// Grows the grid to hold the values [lo, hi].
     void cover(float lo, float hi)
     {
+        // already inside the grid: nothing to do (compared in double, so no index can overflow)
+        if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
+            && scaled_floor(hi, m_exp)
+                 <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
+        {
+            return;
+        }
         if (m_counts.empty())
         {
             cover_edges(start_exp(lo, hi), lo, hi);
@@ -3591,7 +3594,7 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
-/// `const P& params()`, `bool symmetric()`, `static void write(state_writer&, const P&)`,
+/// `bool symmetric()`, `static void write(state_writer&, const P&)`,
 /// `static P read(state_reader&)`, `static bool same(const P&, const P&)` and
 /// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
 /// Symmetric methods histogram |x|.
@@ -5551,6 +5554,7 @@ private:
 //   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
 // config_error carries every diagnostic of a file, so that all of them are reported at once.
 
+#include <algorithm>   // std::min, std::stable_sort, std::upper_bound
 #include <cstddef>     // std::size_t
 #include <filesystem>  // std::filesystem::is_directory
 #include <fstream>     // std::ifstream
@@ -5574,6 +5578,12 @@ struct source_location
     {
         return std::to_string(line) + ":" + std::to_string(column);
     }
+
+    /// "file:line:column", or the file alone when the position is unknown.
+    std::string to_string() const
+    {
+        return line > 0 ? file + ":" + line_column() : file;
+    }
 };
 
 /// One problem in a configuration file.
@@ -5586,12 +5596,7 @@ struct diagnostic
     /// `file:line:column: message` (the position is left out when unknown).
     std::string to_string() const
     {
-        std::string s = where.file;
-        if (where.line > 0)
-        {
-            s += ":" + where.line_column();
-        }
-        return s + ": " + message;
+        return where.to_string() + ": " + message;
     }
 };
 
@@ -5624,23 +5629,68 @@ private:
     std::vector<diagnostic> m_diagnostics;
 };
 
-/// Line and column (from 1) of byte `offset` in `text`.
+/// A file's text with its line starts, found on first use: file:line:column of any byte offset in
+/// O(log lines), and the source line with a caret, as compilers print them. Keeps a reference to `text`.
+class source_map
+{
+public:
+    source_map(std::string file, const std::string& text)
+      : m_file(std::move(file))
+      , m_text(text)
+    {
+    }
+
+    const std::string& file() const noexcept
+    {
+        return m_file;
+    }
+
+    /// Line and column (from 1, column in bytes) of byte `offset` (clamped to the end of the text).
+    source_location locate(std::size_t offset) const
+    {
+        const auto& starts = line_starts();
+        offset = std::min(offset, m_text.size());
+        const auto line =
+          static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
+        return {m_file, line, offset - starts[line - 1] + 1};
+    }
+
+    /// The line of `at` and a caret under its column.
+    std::string excerpt(const source_location& at) const
+    {
+        const auto& starts = line_starts();
+        if (at.line == 0 || at.line > starts.size())
+        {
+            return {};
+        }
+        const std::size_t from = starts[at.line - 1];
+        const std::size_t to = std::min(m_text.find('\n', from), m_text.size());
+        return m_text.substr(from, to - from) + "\n" + std::string(at.column - 1, ' ') + "^";
+    }
+
+private:
+    const std::vector<std::size_t>& line_starts() const
+    {
+        if (m_starts.empty())
+        {
+            m_starts.push_back(0);
+            for (std::size_t i = m_text.find('\n'); i != std::string::npos; i = m_text.find('\n', i + 1))
+            {
+                m_starts.push_back(i + 1);
+            }
+        }
+        return m_starts;
+    }
+
+    std::string m_file;
+    const std::string& m_text;
+    mutable std::vector<std::size_t> m_starts;
+};
+
+/// Line and column (from 1) of byte `offset` in `text`; for one lookup (source_map for many).
 inline source_location locate(const std::string& file, const std::string& text, std::size_t offset)
 {
-    source_location loc{file, 1, 1};
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i)
-    {
-        if (text[i] == '\n')
-        {
-            ++loc.line;
-            loc.column = 1;
-        }
-        else
-        {
-            ++loc.column;
-        }
-    }
-    return loc;
+    return source_map(file, text).locate(offset);
 }
 
 inline namespace AMCT_ABI
@@ -5783,8 +5833,6 @@ private:
         if (!m_built)
         {
             m_built = true;
-            m_pos = 0;
-            m_duplicates.clear();
             skip_space();
             value("");
         }
@@ -6130,8 +6178,7 @@ private:
                                        const std::string& who)
     {
         activation_quant_config a;
-        const std::string f = "activation_quant_params.";
-        const prefix_guard in_section(m_prefix, f);
+        const prefix_guard in_section(m_prefix, "activation_quant_params.");
         std::string ifmr_key, hfmg_key;
         for (const auto& member : obj)
         {
@@ -6178,7 +6225,7 @@ private:
                 const auto* arr = v.if_array();
                 if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
                 {
-                    m_report(p, false, who + f + key + " must be a list of two numbers [start, end]");
+                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
                 }
                 else
                 {
@@ -6198,7 +6245,6 @@ private:
                 if (const auto x = number(v, p, who, key))
                 {
                     a.search_step = *x;
-                    m_step_ptr = p.str();
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
@@ -6207,7 +6253,6 @@ private:
                 if (const auto x = integer(v, p, who, key))
                 {
                     a.num_of_bins = *x;
-                    m_bins_ptr = p.str();
                 }
                 hfmg_key = key;
             }
@@ -6226,13 +6271,15 @@ private:
         }
         if (a.search_step)
         {
-            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0] : 1.3 - 0.7;
+            const ifmr_params defaults;
+            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
+                                               : defaults.search_range_end - defaults.search_range_start;
             const double step = *a.search_step;
             if (!(step > 0.0 && step <= span))
             {
-                m_report(m_step_ptr,
+                m_report(ptr + "/search_step",
                          false,
-                         who + f + "search_step = " + number_to_string(step) + " must be in (0, "
+                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
                            + number_to_string(span) + "]");
             }
         }
@@ -6241,9 +6288,9 @@ private:
             const int b = *a.num_of_bins;
             if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
             {
-                m_report(m_bins_ptr,
+                m_report(ptr + "/num_of_bins",
                          false,
-                         who + f + "num_of_bins = " + std::to_string(b)
+                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
                            + " must be 1024, 2048, 4096 or 8192");
             }
         }
@@ -6272,8 +6319,7 @@ private:
     weight_quant_config weight(const boost::json::object& obj, const std::string& who)
     {
         weight_quant_config w;
-        const std::string f = "weight_quant_params.";
-        const prefix_guard in_section(m_prefix, f);
+        const prefix_guard in_section(m_prefix, "weight_quant_params.");
         for (const auto& member : obj)
         {
             const std::string key(member.key());
@@ -6447,11 +6493,6 @@ private:
         path_guard(const path_guard&) = delete;
         path_guard& operator=(const path_guard&) = delete;
 
-        const std::string& str() const noexcept
-        {
-            return m_path;
-        }
-
         operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
         {
             return m_path;
@@ -6484,7 +6525,6 @@ private:
     report_fn m_report;
     std::string m_path;         ///< JSON Pointer of the member being read
     std::string_view m_prefix;  ///< section of the field names being read
-    std::string m_step_ptr, m_bins_ptr;
 };
 
 /// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
@@ -6584,6 +6624,7 @@ inline quant_config read_config_json(const std::string& text,
                                      const config_check_fn& more_checks)
 {
     std::vector<diagnostic> diags;
+    const source_map source(file, text);
     boost::system::error_code ec;
     boost::json::stream_parser parser;
     const std::size_t used = parser.write_some(text.data(), text.size(), ec);
@@ -6593,7 +6634,7 @@ inline quant_config read_config_json(const std::string& text,
     }
     if (ec)
     {
-        diags.push_back({locate(file, text, used), "syntax error: " + ec.message()});
+        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
         throw config_error(std::move(diags));
     }
     const boost::json::value root = parser.release();
@@ -6617,16 +6658,14 @@ inline quant_config read_config_json(const std::string& text,
         {
             message += (i == 1 ? " in " : ".") + tokens[i];
         }
-        const source_location first = locate(file, text, d.first);
-        diags.push_back(
-          {locate(file, text, d.second), message + " (first given at " + first.line_column() + ")"});
+        const source_location first = source.locate(d.first);
+        diags.push_back({source.locate(d.second), message + " (first given at " + first.line_column() + ")"});
     }
     const config_json_reader::report_fn report =
       [&](const std::string& pointer, bool at_key, const std::string& message)
     {
         std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-        diags.push_back(
-          {at == std::string::npos ? source_location{file, 0, 0} : locate(file, text, at), message});
+        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
     };
     config_json_reader reader(report);
     quant_config cfg = reader.read(root);
@@ -6792,25 +6831,12 @@ inline bool narrow_weight_type(std::string_view type)
     return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
 }
 
-/// Types a following BatchNorm folds into (FUSE_TYPES Conv1d/2d/3d, and ConvTranspose as in section 10).
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
 inline bool fusable_type(std::string_view type)
 {
-    return detail::type_in(type,
-                           {"Conv",
-                            "Conv1d",
-                            "Conv2d",
-                            "Conv3d",
-                            "Convolution",
-                            "Conv2D",
-                            "Conv3D",
-                            "DepthwiseConv2dNative",
-                            "DepthwiseConv2D",
-                            "ConvTranspose",
-                            "ConvTranspose1d",
-                            "ConvTranspose2d",
-                            "Deconvolution",
-                            "Conv2DBackpropInput",
-                            "Conv2DTranspose"});
+    const auto rule = find_arq_rule(type);
+    return rule && rule->channel_wise_allowed;
 }
 
 /// Layer name -> layer type.
@@ -6954,9 +6980,10 @@ inline quant_config load_config_json(const std::string& path, const std::vector<
 // Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
 // out. With config_definition, the configuration is the quant.cfg resolved against the layers.
 
-#include <set>     // std::set
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <cstdint>  // std::uint32_t
+#include <set>      // std::set
+#include <string>   // std::string
+#include <vector>   // std::vector
 
 // ---- begin amct/config/resolve.hpp ----
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
@@ -7286,6 +7313,7 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
     b.begin = text.data();
     const char* first = text.data();
     const char* last = text.data() + text.size();
+    const source_map source(file, text);
     const auto fail = [&](const char* where, const std::string& what)
     {
         while (where < last && (*where == ' ' || *where == '\t'))  // point at the offending token
@@ -7307,16 +7335,12 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
             {
                 const text_field& open = b.stack.back();
                 why += " to close \"" + open.name + "\" (opened at "
-                       + locate(file, text, open.name_offset).line_column() + ")";
+                       + source.locate(open.name_offset).line_column() + ")";
             }
         }
         const auto offset = static_cast<std::size_t>(where - text.data());
-        source_location loc = locate(file, text, offset);
-        const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-        const std::size_t from = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
-        const std::size_t to = std::min(text.find('\n', from), text.size());
-        std::string message =
-          why + "\n" + text.substr(from, to - from) + "\n" + std::string(offset - from, ' ') + "^";
+        const source_location loc = source.locate(offset);
+        const std::string message = why + "\n" + source.excerpt(loc);
         throw config_error({{loc, message}});
     };
     try
@@ -7352,8 +7376,7 @@ class schema_reader
 {
 public:
     schema_reader(const std::string& text, const std::string& file)
-      : m_text(text)
-      , m_file(file)
+      : m_source(file, text)
     {
     }
 
@@ -7391,7 +7414,7 @@ protected:
                                      });
         if (it != seen.end())
         {
-            const source_location first = locate(m_file, m_text, it->second);
+            const source_location first = m_source.locate(it->second);
             report(f.name_offset,
                    "\"" + f.name + "\" is given twice (first at " + first.line_column()
                      + "); it is not a repeated field");
@@ -7415,7 +7438,7 @@ protected:
             const auto [it, fresh] = first.emplace(o.*key, o.offset);
             if (!fresh)
             {
-                const source_location at = locate(m_file, m_text, it->second);
+                const source_location at = m_source.locate(it->second);
                 report(o.offset,
                        std::string(what) + " \"" + o.*key + "\" is given twice (first at " + at.line_column()
                          + ")");
@@ -7440,7 +7463,7 @@ protected:
     {
         if (first && *first != f.name)
         {
-            const source_location where = locate(m_file, m_text, first_at);
+            const source_location where = m_source.locate(first_at);
             report(f.name_offset,
                    "\"" + f.name + "\" and \"" + *first + "\" (at " + where.line_column()
                      + ") are members of one oneof (" + group + "); give only one");
@@ -7574,11 +7597,10 @@ protected:
 
     void report(std::size_t offset, std::string message)
     {
-        m_diags.push_back({locate(m_file, m_text, offset), std::move(message)});
+        m_diags.push_back({m_source.locate(offset), std::move(message)});
     }
 
-    const std::string& m_text;
-    std::string m_file;
+    source_map m_source;
     std::vector<diagnostic> m_diags;
 };
 
@@ -7681,12 +7703,6 @@ struct amct_cfg
     std::string file = "quant.cfg";
     std::string source;
     std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
-
-    /// file:line:column of byte `offset` of `source`, or the file alone for a configuration built in code.
-    source_location where(std::size_t offset) const
-    {
-        return source.empty() ? source_location{file, 0, 0} : locate(file, source, offset);
-    }
 };
 
 namespace detail
@@ -7973,11 +7989,11 @@ private:
 
 /// @brief Reads quant.cfg text. @throws config_error: a syntax error (with the source line and a caret), or
 /// every schema error of the file.
-inline amct_cfg read_quant_cfg(const std::string& text, const std::string& file = "quant.cfg")
+inline amct_cfg read_quant_cfg(std::string text, const std::string& file = "quant.cfg")
 {
     amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
-    cfg.source = text;
+    cfg.source = std::move(text);  // kept for the positions of later diagnostics
     return cfg;
 }
 
@@ -8019,6 +8035,7 @@ public:
     quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
       : m_cfg(cfg)
       , m_r(r)
+      , m_source(cfg.file, cfg.source)
       , m_explain(explain)
       , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
       , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
@@ -8092,7 +8109,7 @@ private:
         {
             const auto& h = *chosen->config->hfmg_quantize;
             a.act_algo = "hfmg";
-            a.num_of_bins = static_cast<int>(h.num_of_bins.value_or(4096));
+            a.num_of_bins = h.num_of_bins ? static_cast<int>(*h.num_of_bins) : hfmg_params{}.num_of_bins;
             dst = h.dst_type;
             acts_at = h.offset;
         }
@@ -8102,10 +8119,12 @@ private:
                                                ? *chosen->config->ifmr_quantize
                                                : dsl::ifmr_quantize_cfg{};
             a.act_algo = "ifmr";
-            a.max_percentile = i.max_percentile.value_or(0.999999);
-            a.min_percentile = i.min_percentile.value_or(0.999999);
-            a.search_range = {i.search_range_start.value_or(0.7), i.search_range_end.value_or(1.3)};
-            a.search_step = i.search_step.value_or(0.01);
+            const ifmr_params defaults;  // AMCT's (amct-algorithms.md 3.6)
+            a.max_percentile = i.max_percentile.value_or(defaults.max_percentile);
+            a.min_percentile = i.min_percentile.value_or(defaults.min_percentile);
+            a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
+                              i.search_range_end.value_or(defaults.search_range_end)};
+            a.search_step = i.search_step.value_or(defaults.search_step);
             dst = i.dst_type;
             acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }
@@ -8243,7 +8262,7 @@ private:
     {
         if (x.specific)
         {
-            m_errors.push_back({m_cfg.where(offset),
+            m_errors.push_back({where(offset),
                                 "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
                                   + l.type + " " + why});
         }
@@ -8255,7 +8274,7 @@ private:
         {
             if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
             {
-                m_errors.push_back({m_cfg.where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
+                m_errors.push_back({where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
             }
         }
     }
@@ -8268,7 +8287,7 @@ private:
             if (!m_used_names.count(o.layer_name))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(o.offset),
+                  {where(o.offset),
                    "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
             }
         }
@@ -8277,7 +8296,7 @@ private:
             if (!m_used_types.count(o.layer_type))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(o.offset),
+                  {where(o.offset),
                    "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
             }
         }
@@ -8285,7 +8304,7 @@ private:
         {
             if (!type_of.count(m_cfg.skip_layers[i]))
             {
-                m_r.unmatched.push_back({m_cfg.where(offset(m_cfg.skip_layers_offsets, i)),
+                m_r.unmatched.push_back({where(offset(m_cfg.skip_layers_offsets, i)),
                                          "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
             }
         }
@@ -8294,7 +8313,7 @@ private:
             if (!types.count(m_cfg.skip_layer_types[i]))
             {
                 m_r.unmatched.push_back(
-                  {m_cfg.where(offset(m_cfg.skip_layer_types_offsets, i)),
+                  {where(offset(m_cfg.skip_layer_types_offsets, i)),
                    "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
             }
         }
@@ -8313,8 +8332,16 @@ private:
         }
     }
 
+    /// file:line:column of byte `offset` of the quant.cfg, or the file alone for a configuration built in
+    /// code.
+    source_location where(std::size_t offset) const
+    {
+        return m_cfg.source.empty() ? source_location{m_cfg.file, 0, 0} : m_source.locate(offset);
+    }
+
     const dsl::amct_cfg& m_cfg;
     resolution& m_r;
+    source_map m_source;
     std::vector<diagnostic> m_errors;
     bool m_explain;
     std::unordered_set<std::string> m_skip_names, m_skip_types;
@@ -8408,34 +8435,12 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
     {
         throw config_error(std::move(problems));
     }
-    const std::set<std::string> skip(o.skip_layers.begin(), o.skip_layers.end());
-    quant_config cfg;
-    cfg.batch_num = o.batch_num;
-    cfg.activation_offset = o.activation_offset;
-    for (const auto& l : layers)
-    {
-        const auto rule = find_arq_rule(l.type);
-        if (!rule)
-        {
-            continue;  // not quantizable
-        }
-        layer_quant_config c;
-        c.quant_enable = skip.count(l.name) == 0;
-        auto& a = c.activation_quant_params;
-        a.num_bits = 8;
-        a.max_percentile = 0.999999;
-        a.min_percentile = 0.999999;
-        a.search_range = {0.7, 1.3};
-        a.search_step = 0.01;
-        a.act_algo = "ifmr";
-        a.asymmetric = symmetric_only_type(l.type) ? false : o.activation_offset;
-        auto& w = c.weight_quant_params;
-        w.num_bits = 8;
-        w.wts_algo = "arq_quantize";
-        w.channel_wise = rule->channel_wise_default;
-        cfg.layers.emplace_back(l.name, c);
-    }
-    return cfg;
+    // AMCT's defaults are the resolution of an empty quant.cfg with these three fields
+    dsl::amct_cfg plain;
+    plain.batch_num = static_cast<std::uint32_t>(o.batch_num);
+    plain.activation_offset = o.activation_offset;
+    plain.skip_layers = o.skip_layers;
+    return resolve_quant_cfg(plain, layers);
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -8461,8 +8466,6 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 // which read back as the same float).
 
 #include <cstdint>  // std::int32_t, std::uint32_t
-#include <cstdio>   // std::snprintf
-#include <map>      // std::map
 #include <string>   // std::string
 #include <vector>   // std::vector
 
@@ -8471,12 +8474,12 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 // factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
 // by layer name, and the read-time rules of AMCT's parse_record_file.py.
 
-#include <algorithm>         // std::find
 #include <cmath>             // std::isfinite
 #include <cstdint>           // std::int32_t, std::uint32_t
 #include <initializer_list>  // std::initializer_list
 #include <optional>          // std::optional
 #include <string>            // std::string
+#include <unordered_set>     // std::unordered_set
 #include <utility>           // std::pair
 #include <vector>            // std::vector
 
@@ -8680,6 +8683,9 @@ struct quant_record
 inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
 {
     std::vector<diagnostic> problems;
+    const std::unordered_set<std::string> names =
+      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
+                  : std::unordered_set<std::string>{};
     for (const auto& [key, r] : rec.layers)
     {
         const std::string who = "record \"" + key + "\": ";
@@ -8688,7 +8694,7 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
                                    {
                                        problems.push_back({{"record", 0, 0}, who + message});
                                    });
-        if (layer_names && std::find(layer_names->begin(), layer_names->end(), key) == layer_names->end())
+        if (layer_names && names.count(key) == 0)
         {
             problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
         }
@@ -8796,12 +8802,10 @@ private:
     layer_record layer(const text_field& m, const std::string& key)
     {
         layer_record r;
-        std::map<std::string, std::vector<std::size_t>> at;  // field -> offsets of its values, for the rules
         fields(m,
                "SingleLayerRecord",
                [&](const text_field& f, seen_map& seen)
                {
-                   at[f.name].push_back(f.value_offset);
                    if (f.name == "scale_d")
                        set(r.scale_d, as_float(f), f, seen);
                    else if (f.name == "offset_d")
@@ -8840,9 +8844,18 @@ private:
           r,
           [&](const char* name, long index, const std::string& message)
           {
-              const auto& offsets = at[name];
-              const std::size_t i = index < 0 ? 0 : static_cast<std::size_t>(index);
-              report(i < offsets.size() ? offsets[i] : m.value_offset, "record \"" + key + "\": " + message);
+              // at the index-th value of the field (its first for a scalar), else at the record
+              std::size_t at = m.value_offset;
+              long seen = index < 0 ? 0 : index;
+              for (const auto& f : m.fields)
+              {
+                  if (f.name == name && seen-- == 0)
+                  {
+                      at = f.value_offset;
+                      break;
+                  }
+              }
+              report(at, "record \"" + key + "\": " + message);
           });
         return r;
     }
@@ -8865,14 +8878,6 @@ private:
         }
     }
 };
-
-/// `v` with 9 significant digits: enough to read back the same float.
-inline std::string float_text(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
 
 /// A text-format string literal.
 inline std::string text_literal(const std::string& s)
@@ -8902,7 +8907,11 @@ inline quant_record load_record_txt(const std::string& path)
 /// @brief record.txt text of `rec`, laid out as AMCT writes it.
 inline std::string write_record_txt(const quant_record& rec)
 {
-    using detail::float_text;
+    const auto float_text = [](float v)
+    {
+        return amct::AMCT_ABI::detail::number_to_string(
+          v);  // 9 significant digits: the same float reads back
+    };
     using detail::text_literal;
     std::string out;
     auto line = [&](const char* name, const std::string& value)

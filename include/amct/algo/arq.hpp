@@ -256,8 +256,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                                          + " is not finite");
     }
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const xt::xtensor<float, 2> cm =
-      detail::to_channel_major(w, detail::make_layout_view(shape, layout, groups));
+    const auto view = detail::make_layout_view(shape, layout, groups);  // validates the shape for the layout
 
     calibration_result r;
     r.num_bits = p.num_bits;
@@ -267,6 +266,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
     if (p.channel_wise)
     {
+        const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
         const channel_ranges_result ranges = channel_ranges(cm, 0);
         for (std::size_t c = 0; c < cm.shape()[0]; ++c)
         {
@@ -276,7 +276,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     }
     else
     {
-        const value_range range = tensor_range(cm);
+        const value_range range = tensor_range(w);  // min and max do not depend on the channel order
         const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
         detail::push_channel(r, s, o);
     }

@@ -13,6 +13,7 @@
 
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
+#include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
 {
@@ -38,13 +39,9 @@ public:
         {
             return;
         }
-        float lo = x[0], hi = x[0];
-        for (std::size_t i = 1; i < n; ++i)
-        {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
-        }
-        cover(lo, hi);
+        kernel::minmax_result r;  // the caller has rejected non-finite values
+        kernel::minmax(x, n, r);
+        cover(r.min, r.max);
         for (std::size_t i = 0; i < n; ++i)
         {
             ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
@@ -203,6 +200,13 @@ private:
     /// Grows the grid to hold the values [lo, hi].
     void cover(float lo, float hi)
     {
+        // already inside the grid: nothing to do (compared in double, so no index can overflow)
+        if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
+            && scaled_floor(hi, m_exp)
+                 <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
+        {
+            return;
+        }
         if (m_counts.empty())
         {
             cover_edges(start_exp(lo, hi), lo, hi);

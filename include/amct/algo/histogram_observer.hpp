@@ -22,7 +22,7 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
-/// `const P& params()`, `bool symmetric()`, `static void write(state_writer&, const P&)`,
+/// `bool symmetric()`, `static void write(state_writer&, const P&)`,
 /// `static P read(state_reader&)`, `static bool same(const P&, const P&)` and
 /// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
 /// Symmetric methods histogram |x|.

@@ -7,6 +7,7 @@
 #include <amct/config/create_quant_config.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
+#include <amct/config/json_reader.hpp>
 #include <amct/config/layer_types.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/config/resolve.hpp>
@@ -15,4 +16,10 @@
 #include <amct/dsl/record_txt.hpp>
 #include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
+#include <amct/pipeline/adapter.hpp>
+#include <amct/pipeline/bn_fusion.hpp>
+#include <amct/pipeline/deploy.hpp>
+#include <amct/pipeline/layer_params.hpp>
 #include <amct/pipeline/record.hpp>
+#include <amct/pipeline/record_json.hpp>
+#include <amct/pipeline/session.hpp>

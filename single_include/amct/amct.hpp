@@ -5956,6 +5956,358 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/json_locator.hpp ----
+// ---- begin amct/config/json_reader.hpp ----
+// amct/config/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
+// JSON form): parsing with file:line:column positions, repeated keys, typed field access that reports a
+// wrong type at the field's JSON Pointer, and AMCT's pretty layout for writing.
+
+#include <algorithm>    // std::min
+#include <charconv>     // std::to_chars
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Reads typed fields from a Boost.JSON DOM, reporting each problem with the JSON Pointer of its value (or
+/// of its key, for an unknown key). Derived readers walk their schema with path_guard.
+class json_field_reader
+{
+public:
+    using report_fn =
+      std::function<void(const std::string& pointer, bool at_key, const std::string& message)>;
+
+    explicit json_field_reader(report_fn report)
+      : m_report(std::move(report))
+    {
+    }
+
+protected:
+    /// `layer "conv1": activation_quant_params.search_step`
+    std::string qualified(const std::string& who, const std::string& field) const
+    {
+        return who + std::string(m_prefix) + field;
+    }
+
+    static std::string shown(const boost::json::value& v)
+    {
+        if (v.is_double())
+        {
+            return number_to_string(v.get_double());
+        }
+        if (const auto* arr = v.if_array())
+        {
+            std::string s = "[";
+            for (const auto& x : *arr)
+            {
+                s += (s.size() > 1 ? ", " : "") + shown(x);
+            }
+            return s + "]";
+        }
+        return boost::json::serialize(v);
+    }
+
+    void check(bool ok,
+               const std::string& p,
+               const std::string& who,
+               const std::string& field,
+               const boost::json::value& v,
+               const std::string& rule)
+    {
+        if (!ok)
+        {
+            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
+        }
+    }
+
+    std::optional<bool> boolean(const boost::json::value& v,
+                                const std::string& p,
+                                const std::string& who,
+                                const std::string& field)
+    {
+        if (v.is_bool())
+        {
+            return v.get_bool();
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
+        return std::nullopt;
+    }
+
+    std::optional<int> integer(const boost::json::value& v,
+                               const std::string& p,
+                               const std::string& who,
+                               const std::string& field)
+    {
+        if (v.is_int64() && v.get_int64() >= -(1LL << 31) && v.get_int64() < (1LL << 31))
+        {
+            return static_cast<int>(v.get_int64());
+        }
+        if (v.is_uint64() && v.get_uint64() < (1ULL << 31))
+        {
+            return static_cast<int>(v.get_uint64());
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
+        return std::nullopt;
+    }
+
+    std::optional<double> number(const boost::json::value& v,
+                                 const std::string& p,
+                                 const std::string& who,
+                                 const std::string& field)
+    {
+        if (v.is_number())
+        {
+            return v.to_number<double>();
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
+        return std::nullopt;
+    }
+
+    std::optional<std::string> text(const boost::json::value& v,
+                                    const std::string& p,
+                                    const std::string& who,
+                                    const std::string& field)
+    {
+        if (v.is_string())
+        {
+            return std::string(v.get_string());
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
+        return std::nullopt;
+    }
+
+    std::vector<std::string> strings(const boost::json::value& v,
+                                     const std::string& p,
+                                     const std::string& field)
+    {
+        std::vector<std::string> out;
+        const auto* arr = v.if_array();
+        if (!arr)
+        {
+            m_report(p, false, field + " = " + shown(v) + " must be a list of layer names");
+            return out;
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            if (const auto s =
+                  text((*arr)[i], p + "/" + std::to_string(i), "", field + "[" + std::to_string(i) + "]"))
+            {
+                out.push_back(*s);
+            }
+        }
+        return out;
+    }
+
+    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
+    class path_guard
+    {
+    public:
+        path_guard(std::string& path, const std::string& key)
+          : m_path(path)
+          , m_size(path.size())
+        {
+            path += '/';
+            path += json_locator::escape(key);
+        }
+
+        ~path_guard()
+        {
+            m_path.resize(m_size);
+        }
+
+        path_guard(const path_guard&) = delete;
+        path_guard& operator=(const path_guard&) = delete;
+
+        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
+        {
+            return m_path;
+        }
+
+    private:
+        std::string& m_path;
+        std::size_t m_size;
+    };
+
+    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
+    struct prefix_guard
+    {
+        prefix_guard(std::string_view& prefix, std::string_view section)
+          : m_prefix(prefix)
+        {
+            prefix = section;
+        }
+
+        ~prefix_guard()
+        {
+            m_prefix = {};
+        }
+
+        prefix_guard(const prefix_guard&) = delete;
+        prefix_guard& operator=(const prefix_guard&) = delete;
+        std::string_view& m_prefix;
+    };
+
+    report_fn m_report;
+    std::string m_path;         ///< JSON Pointer of the member being read
+    std::string_view m_prefix;  ///< section of the field names being read
+};
+
+/// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
+inline std::string json_number(double v)
+{
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos)
+    {
+        s += ".0";
+    }
+    return s;
+}
+
+/// AMCT's layout: 4-space indentation, one member per line, short arrays on one line.
+inline void pretty(std::string& out, const boost::json::value& v, int indent)
+{
+    const std::string pad(static_cast<std::size_t>(indent) * 4, ' ');
+    if (const auto* obj = v.if_object())
+    {
+        out += "{";
+        bool first = true;
+        for (const auto& m : *obj)
+        {
+            out += first ? "\n" : ",\n";
+            first = false;
+            out += pad + "    " + boost::json::serialize(boost::json::value(m.key())) + ": ";
+            pretty(out, m.value(), indent + 1);
+        }
+        out += first ? "}" : "\n" + pad + "}";
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        out += "[";
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            out += i ? ", " : "";
+            pretty(out, (*arr)[i], indent + 1);
+        }
+        out += "]";
+    }
+    else if (v.is_double())
+    {
+        out += json_number(v.get_double());
+    }
+    else
+    {
+        out += boost::json::serialize(v);
+    }
+}
+
+/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
+/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
+template <class Check>
+void throw_at_json_paths(Check&& check)
+{
+    std::vector<diagnostic> diags;
+    check(json_field_reader::report_fn(
+      [&](const std::string& pointer, bool, const std::string& message)
+      {
+          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+      }));
+    if (!diags.empty())
+    {
+        throw config_error(std::move(diags));
+    }
+}
+
+/// The number of object members in `v`, at every depth.
+inline std::size_t member_count(const boost::json::value& v)
+{
+    std::size_t n = 0;
+    if (const auto* obj = v.if_object())
+    {
+        n += obj->size();
+        for (const auto& m : *obj)
+        {
+            n += member_count(m.value());
+        }
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        for (const auto& x : *arr)
+        {
+            n += member_count(x);
+        }
+    }
+    return n;
+}
+
+/// @brief Parses JSON `text` of `file` and runs `read(root, report)`, where report(pointer, at_key, message)
+/// records a problem at a JSON Pointer; repeated keys are problems too, described by
+/// `duplicate_message(pointer tokens)`. @throws config_error with every problem at file:line:column, sorted.
+template <class Read>
+void read_json_document(const std::string& text,
+                        const std::string& file,
+                        const std::function<std::string(const std::vector<std::string>&)>& duplicate_message,
+                        Read&& read)
+{
+    std::vector<diagnostic> diags;
+    const source_map source(file, text);
+    boost::system::error_code ec;
+    boost::json::stream_parser parser;
+    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
+    if (!ec)
+    {
+        parser.finish(ec);
+    }
+    if (ec)
+    {
+        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
+        throw config_error(std::move(diags));
+    }
+    const boost::json::value root = parser.release();
+    json_locator where(text);
+    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
+    // repeats
+    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
+    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
+    {
+        std::vector<std::string> tokens;
+        for (std::size_t at = 1; at <= d.pointer.size();)
+        {
+            const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
+            tokens.push_back(d.pointer.substr(at, next - at));
+            at = next + 1;
+        }
+        const source_location first = source.locate(d.first);
+        diags.push_back({source.locate(d.second),
+                         duplicate_message(tokens) + " (first given at " + first.line_column() + ")"});
+    }
+    const json_field_reader::report_fn report =
+      [&](const std::string& pointer, bool at_key, const std::string& message)
+    {
+        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
+        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
+    };
+    read(root, report);
+    if (!diags.empty())
+    {
+        sort_by_position(diags);
+        throw config_error(std::move(diags));
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/json_reader.hpp ----
 // ---- begin amct/config/quant_config.hpp ----
 // amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
 // 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
@@ -6053,16 +6405,10 @@ inline namespace AMCT_ABI
 namespace detail
 {
 /// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
-class config_json_reader
+class config_json_reader : public json_field_reader
 {
 public:
-    using report_fn =
-      std::function<void(const std::string& pointer, bool at_key, const std::string& message)>;
-
-    explicit config_json_reader(report_fn report)
-      : m_report(std::move(report))
-    {
-    }
+    using json_field_reader::json_field_reader;
 
     quant_config read(const boost::json::value& root)
     {
@@ -6357,264 +6703,7 @@ private:
         }
         return w;
     }
-
-    /// `layer "conv1": activation_quant_params.search_step`
-    std::string qualified(const std::string& who, const std::string& field) const
-    {
-        return who + std::string(m_prefix) + field;
-    }
-
-    static std::string shown(const boost::json::value& v)
-    {
-        if (v.is_double())
-        {
-            return number_to_string(v.get_double());
-        }
-        if (const auto* arr = v.if_array())
-        {
-            std::string s = "[";
-            for (const auto& x : *arr)
-            {
-                s += (s.size() > 1 ? ", " : "") + shown(x);
-            }
-            return s + "]";
-        }
-        return boost::json::serialize(v);
-    }
-
-    void check(bool ok,
-               const std::string& p,
-               const std::string& who,
-               const std::string& field,
-               const boost::json::value& v,
-               const std::string& rule)
-    {
-        if (!ok)
-        {
-            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
-        }
-    }
-
-    std::optional<bool> boolean(const boost::json::value& v,
-                                const std::string& p,
-                                const std::string& who,
-                                const std::string& field)
-    {
-        if (v.is_bool())
-        {
-            return v.get_bool();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
-        return std::nullopt;
-    }
-
-    std::optional<int> integer(const boost::json::value& v,
-                               const std::string& p,
-                               const std::string& who,
-                               const std::string& field)
-    {
-        if (v.is_int64() && v.get_int64() >= -(1LL << 31) && v.get_int64() < (1LL << 31))
-        {
-            return static_cast<int>(v.get_int64());
-        }
-        if (v.is_uint64() && v.get_uint64() < (1ULL << 31))
-        {
-            return static_cast<int>(v.get_uint64());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
-        return std::nullopt;
-    }
-
-    std::optional<double> number(const boost::json::value& v,
-                                 const std::string& p,
-                                 const std::string& who,
-                                 const std::string& field)
-    {
-        if (v.is_number())
-        {
-            return v.to_number<double>();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
-        return std::nullopt;
-    }
-
-    std::optional<std::string> text(const boost::json::value& v,
-                                    const std::string& p,
-                                    const std::string& who,
-                                    const std::string& field)
-    {
-        if (v.is_string())
-        {
-            return std::string(v.get_string());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
-        return std::nullopt;
-    }
-
-    std::vector<std::string> strings(const boost::json::value& v,
-                                     const std::string& p,
-                                     const std::string& field)
-    {
-        std::vector<std::string> out;
-        const auto* arr = v.if_array();
-        if (!arr)
-        {
-            m_report(p, false, field + " = " + shown(v) + " must be a list of layer names");
-            return out;
-        }
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            if (const auto s =
-                  text((*arr)[i], p + "/" + std::to_string(i), "", field + "[" + std::to_string(i) + "]"))
-            {
-                out.push_back(*s);
-            }
-        }
-        return out;
-    }
-
-    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
-    class path_guard
-    {
-    public:
-        path_guard(std::string& path, const std::string& key)
-          : m_path(path)
-          , m_size(path.size())
-        {
-            path += '/';
-            path += json_locator::escape(key);
-        }
-
-        ~path_guard()
-        {
-            m_path.resize(m_size);
-        }
-
-        path_guard(const path_guard&) = delete;
-        path_guard& operator=(const path_guard&) = delete;
-
-        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
-        {
-            return m_path;
-        }
-
-    private:
-        std::string& m_path;
-        std::size_t m_size;
-    };
-
-    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
-    struct prefix_guard
-    {
-        prefix_guard(std::string_view& prefix, std::string_view section)
-          : m_prefix(prefix)
-        {
-            prefix = section;
-        }
-
-        ~prefix_guard()
-        {
-            m_prefix = {};
-        }
-
-        prefix_guard(const prefix_guard&) = delete;
-        prefix_guard& operator=(const prefix_guard&) = delete;
-        std::string_view& m_prefix;
-    };
-
-    report_fn m_report;
-    std::string m_path;         ///< JSON Pointer of the member being read
-    std::string_view m_prefix;  ///< section of the field names being read
 };
-
-/// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
-inline std::string json_number(double v)
-{
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos)
-    {
-        s += ".0";
-    }
-    return s;
-}
-
-/// AMCT's layout: 4-space indentation, one member per line, short arrays on one line.
-inline void pretty(std::string& out, const boost::json::value& v, int indent)
-{
-    const std::string pad(static_cast<std::size_t>(indent) * 4, ' ');
-    if (const auto* obj = v.if_object())
-    {
-        out += "{";
-        bool first = true;
-        for (const auto& m : *obj)
-        {
-            out += first ? "\n" : ",\n";
-            first = false;
-            out += pad + "    " + boost::json::serialize(boost::json::value(m.key())) + ": ";
-            pretty(out, m.value(), indent + 1);
-        }
-        out += first ? "}" : "\n" + pad + "}";
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        out += "[";
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            out += i ? ", " : "";
-            pretty(out, (*arr)[i], indent + 1);
-        }
-        out += "]";
-    }
-    else if (v.is_double())
-    {
-        out += json_number(v.get_double());
-    }
-    else
-    {
-        out += boost::json::serialize(v);
-    }
-}
-
-/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
-/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
-template <class Check>
-void throw_at_json_paths(Check&& check)
-{
-    std::vector<diagnostic> diags;
-    check(config_json_reader::report_fn(
-      [&](const std::string& pointer, bool, const std::string& message)
-      {
-          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
-      }));
-    if (!diags.empty())
-    {
-        throw config_error(std::move(diags));
-    }
-}
-
-/// The number of object members in `v`, at every depth.
-inline std::size_t member_count(const boost::json::value& v)
-{
-    std::size_t n = 0;
-    if (const auto* obj = v.if_object())
-    {
-        n += obj->size();
-        for (const auto& m : *obj)
-        {
-            n += member_count(m.value());
-        }
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        for (const auto& x : *arr)
-        {
-            n += member_count(x);
-        }
-    }
-    return n;
-}
 
 /// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
 using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
@@ -6623,61 +6712,29 @@ inline quant_config read_config_json(const std::string& text,
                                      const std::string& file,
                                      const config_check_fn& more_checks)
 {
-    std::vector<diagnostic> diags;
-    const source_map source(file, text);
-    boost::system::error_code ec;
-    boost::json::stream_parser parser;
-    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
-    if (!ec)
-    {
-        parser.finish(ec);
-    }
-    if (ec)
-    {
-        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
-        throw config_error(std::move(diags));
-    }
-    const boost::json::value root = parser.release();
-    json_locator where(text);
-    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
-    // repeats
-    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
-    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
-    {
-        // "/conv1/activation_quant_params/search_step" -> layer "conv1": duplicate key "search_step" in ...
-        std::vector<std::string> tokens;
-        for (std::size_t at = 1; at <= d.pointer.size();)
-        {
-            const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
-            tokens.push_back(d.pointer.substr(at, next - at));
-            at = next + 1;
-        }
-        std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
-        message += "duplicate key \"" + tokens.back() + "\"";
-        for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
-        {
-            message += (i == 1 ? " in " : ".") + tokens[i];
-        }
-        const source_location first = source.locate(d.first);
-        diags.push_back({source.locate(d.second), message + " (first given at " + first.line_column() + ")"});
-    }
-    const config_json_reader::report_fn report =
-      [&](const std::string& pointer, bool at_key, const std::string& message)
-    {
-        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
-    };
-    config_json_reader reader(report);
-    quant_config cfg = reader.read(root);
-    if (more_checks)
-    {
-        more_checks(cfg, report);
-    }
-    if (!diags.empty())
-    {
-        sort_by_position(diags);
-        throw config_error(std::move(diags));
-    }
+    quant_config cfg;
+    read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
+          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
+          message += "duplicate key \"" + tokens.back() + "\"";
+          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
+          {
+              message += (i == 1 ? " in " : ".") + tokens[i];
+          }
+          return message;
+      },
+      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
+      {
+          cfg = config_json_reader(report).read(root);
+          if (more_checks)
+          {
+              more_checks(cfg, report);
+          }
+      });
     return cfg;
 }
 }  // namespace detail
@@ -8961,6 +9018,1531 @@ inline std::string write_record_txt(const quant_record& rec)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/dsl/record_txt.hpp ----
+// ---- begin amct/pipeline/adapter.hpp ----
+// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
+// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
+// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
+// weights) and never touches the runtime's storage directly.
+
+#include <cstddef>      // std::size_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
+/// tensor_ref (data == nullptr) means "no such parameter".
+struct tensor_ref
+{
+    const float* data = nullptr;
+    std::vector<std::size_t> shape;
+
+    tensor_ref() = default;
+
+    tensor_ref(const float* d, std::vector<std::size_t> s)
+      : data(d)
+      , shape(std::move(s))
+    {
+    }
+
+    /// Any row-major xtensor container (xarray, xtensor, adaptors): borrows its storage.
+    template <class C,
+              class = decltype(std::declval<const C&>().data() + std::declval<const C&>().shape()[0])>
+    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
+      : data(c.data())
+      , shape(c.shape().begin(), c.shape().end())
+    {
+    }
+
+    bool empty() const noexcept
+    {
+        return data == nullptr;
+    }
+
+    std::size_t size() const noexcept
+    {
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        return data ? n : 0;
+    }
+
+    /// A copy as an xarray (amct keeps copies of what it changes).
+    xt::xarray<float> copy() const
+    {
+        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
+        std::copy(data, data + size(), a.begin());
+        return a;
+    }
+};
+
+/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
+/// mean = running mean, variance = running variance.
+enum class param_kind
+{
+    weight,
+    bias,
+    mean,
+    variance
+};
+
+inline const char* to_string(param_kind k) noexcept
+{
+    switch (k)
+    {
+        case param_kind::weight:
+            return "weight";
+        case param_kind::bias:
+            return "bias";
+        case param_kind::mean:
+            return "mean";
+        case param_kind::variance:
+            return "variance";
+    }
+    return "?";
+}
+
+/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
+/// param_kind.
+struct graph_node
+{
+    std::string name;
+    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
+    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
+    std::vector<std::string> outputs;     ///< data tensors written
+    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
+    bool trans_b = false;                 ///< ONNX Gemm's transB
+    double epsilon = 1e-5;                ///< BatchNorm's epsilon
+    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+};
+
+/// The layout of a node's weight: its own, else its type's.
+inline weight_layout layout_of(const graph_node& n)
+{
+    if (n.layout)
+    {
+        return *n.layout;
+    }
+    const auto rule = find_arq_rule(n.type, n.trans_b);
+    return rule ? rule->layout : weight_layout::out_in;
+}
+
+/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
+inline bool is_batch_norm(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"BatchNormalization",
+                            "BatchNorm",
+                            "BatchNorm1d",
+                            "BatchNorm2d",
+                            "BatchNorm3d",
+                            "FusedBatchNorm",
+                            "FusedBatchNormV2",
+                            "FusedBatchNormV3"});
+}
+
+/// @brief What a runtime implements so that amct can quantize its model.
+///
+/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
+/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
+/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
+/// concurrently. During calibration the runtime hands amct each quantized layer's input through
+/// calibration_session::observe (amct/pipeline/session.hpp).
+class model_adapter
+{
+public:
+    virtual ~model_adapter() = default;
+
+    /// The nodes, in an order where producers come before consumers.
+    virtual std::vector<graph_node> nodes() const = 0;
+
+    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
+    virtual std::vector<std::string> graph_outputs() const
+    {
+        return {};
+    }
+
+    /// A parameter of a node, or an empty tensor_ref when the node has none.
+    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
+
+    /// Replaces (or creates) a parameter of a node.
+    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
+
+    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
+    virtual void remove_node(const std::string& node) = 0;
+};
+
+/// The layers of `nodes` that amct can quantize (find_arq_rule knows their type), for create_quant_config.
+inline std::vector<layer_info> quantizable_layers(const std::vector<graph_node>& nodes)
+{
+    std::vector<layer_info> layers;
+    for (const auto& n : nodes)
+    {
+        if (find_arq_rule(n.type, n.trans_b))
+        {
+            layers.push_back({n.name, n.type});
+        }
+    }
+    return layers;
+}
+
+/// quantizable_layers of a runtime's model.
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
+{
+    return quantizable_layers(model.nodes());
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/adapter.hpp ----
+// ---- begin amct/pipeline/bn_fusion.hpp ----
+// amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
+// (amct-algorithms.md 10). Per output channel c, in float32 as torch's fuse_conv_bn_eval:
+//   inv_c = 1 / sqrt(var_c + eps),   W'[c] = W[c] * (gamma_c * inv_c),   b'_c = (b_c - mean_c) * inv_c *
+//   gamma_c + beta_c
+// with b = 0 for a convolution without bias. "Output channel" follows the weight layout (ConvTranspose: dim 1
+// of [C_in, C_out/g, k...] per group), so Conv (depthwise, grouped), ConvTranspose and the TF layouts fold
+// alike. Conditions (conv_bn_fusion_pass.py): do_fusion; the producer is a convolution not listed in
+// skip_fusion_layers; its output has exactly one reader, the BatchNorm, and is not a graph output; the
+// BatchNorm has all four parameters. A fold giving a non-finite value is skipped with a warning.
+
+#include <cmath>          // std::sqrt, std::isfinite
+#include <map>            // std::map
+#include <set>            // std::set
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <utility>        // std::pair
+#include <vector>         // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// What fuse_batch_norm did.
+struct fusion_report
+{
+    std::vector<std::pair<std::string, std::string>> fused;  ///< (convolution, BatchNorm) pairs folded
+    std::vector<std::string> warnings;  ///< folds skipped, each naming the layers and why
+};
+
+namespace detail
+{
+/// Readers of each tensor, by tensor name.
+inline std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
+  const std::vector<graph_node>& nodes)
+{
+    std::unordered_map<std::string, std::vector<const graph_node*>> readers;
+    for (const auto& n : nodes)
+    {
+        for (const auto& t : n.inputs)
+        {
+            readers[t].push_back(&n);
+        }
+    }
+    return readers;
+}
+
+/// The folded weight and bias, or a reason the fold is skipped.
+struct folded_params
+{
+    xt::xarray<float> weight;
+    xt::xarray<float> bias;
+    std::string problem;  ///< empty when the fold is good
+};
+
+inline folded_params fold_batch_norm(const graph_node& conv,
+                                     const tensor_ref& w,
+                                     const tensor_ref& b,
+                                     const graph_node& bn,
+                                     const tensor_ref (&bn_params)[4])
+{
+    const tensor_ref& gamma = bn_params[0];
+    const tensor_ref& beta = bn_params[1];
+    const tensor_ref& mean = bn_params[2];
+    const tensor_ref& var = bn_params[3];
+    const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
+    const std::vector<std::size_t> shape = w.shape;
+    const auto view = make_layout_view(shape, layout_of(conv), conv.groups);
+    xt::xtensor<float, 2> cm = to_channel_major(w.copy(), view);
+    const std::size_t channels = cm.shape()[0], row = cm.shape()[1];
+    for (const tensor_ref* p : {&gamma, &beta, &mean, &var})
+    {
+        if (p->size() != channels)
+        {
+            throw_error<shape_error>(who + ": the BatchNorm has " + std::to_string(p->size())
+                                     + " channels, the convolution " + std::to_string(channels));
+        }
+    }
+    if (!b.empty() && b.size() != channels)
+    {
+        throw_error<shape_error>("\"" + conv.name + "\": bias of " + std::to_string(b.size())
+                                 + " elements for " + std::to_string(channels) + " output channels");
+    }
+    folded_params out;
+    out.bias = xt::xarray<float>::from_shape({channels});
+    const float eps = static_cast<float>(bn.epsilon);
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        const float inv = 1.0f / std::sqrt(var.data[c] + eps);
+        const float a = gamma.data[c] * inv;
+        float* r = &cm(c, 0);
+        bool finite = true;
+        for (std::size_t i = 0; i < row; ++i)
+        {
+            r[i] *= a;
+            finite = finite && std::isfinite(r[i]);
+        }
+        const float bc = b.empty() ? 0.0f : b.data[c];
+        out.bias(c) = (bc - mean.data[c]) * inv * gamma.data[c] + beta.data[c];
+        if (out.problem.empty() && (!finite || !std::isfinite(out.bias(c))))
+        {
+            out.problem = who + " not fused: the fold gives non-finite values in output channel "
+                          + std::to_string(c) + " (variance " + number_to_string(var.data[c]) + ", epsilon "
+                          + number_to_string(bn.epsilon) + ")";
+        }
+    }
+    out.weight = from_channel_major(cm, view, shape);
+    return out;
+}
+}  // namespace detail
+
+/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
+/// @throws shape_error when a BatchNorm's channel count differs from its convolution's.
+inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+{
+    fusion_report report;
+    if (!cfg.do_fusion)
+    {
+        return report;
+    }
+    const std::vector<graph_node> nodes = model.nodes();
+    const auto readers = detail::readers_of(nodes);
+    const std::vector<std::string> outs = model.graph_outputs();
+    const std::set<std::string> graph_outputs(outs.begin(), outs.end());
+    const std::set<std::string> skip(cfg.skip_fusion_layers.begin(), cfg.skip_fusion_layers.end());
+    for (const auto& conv : nodes)
+    {
+        if (!fusable_type(conv.type) || conv.outputs.size() != 1 || skip.count(conv.name))
+        {
+            continue;
+        }
+        const auto it = readers.find(conv.outputs[0]);
+        if (it == readers.end() || it->second.size() != 1 || !is_batch_norm(it->second[0]->type)
+            || graph_outputs.count(conv.outputs[0]))
+        {
+            continue;
+        }
+        const graph_node& bn = *it->second[0];
+        if (bn.inputs.empty() || bn.inputs[0] != conv.outputs[0])
+        {
+            continue;
+        }
+        const tensor_ref w = model.param(conv.name, param_kind::weight);
+        if (w.empty())
+        {
+            continue;
+        }
+        const tensor_ref bn_params[4] = {model.param(bn.name, param_kind::weight),
+                                         model.param(bn.name, param_kind::bias),
+                                         model.param(bn.name, param_kind::mean),
+                                         model.param(bn.name, param_kind::variance)};
+        bool complete = true;
+        for (const auto& p : bn_params)
+        {
+            complete = complete && !p.empty();
+        }
+        if (!complete)
+        {
+            report.warnings.push_back("\"" + conv.name + "\" + BatchNorm \"" + bn.name
+                                      + "\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
+            continue;
+        }
+        detail::folded_params f =
+          detail::fold_batch_norm(conv, w, model.param(conv.name, param_kind::bias), bn, bn_params);
+        if (!f.problem.empty())
+        {
+            report.warnings.push_back(std::move(f.problem));
+            continue;
+        }
+        model.set_param(conv.name, param_kind::weight, f.weight);
+        model.set_param(conv.name, param_kind::bias, f.bias);
+        model.remove_node(bn.name);
+        report.fused.emplace_back(conv.name, bn.name);
+    }
+    return report;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/bn_fusion.hpp ----
+// ---- begin amct/pipeline/deploy.hpp ----
+// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
+//   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
+//   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
+//   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
+// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
+// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
+// the channel's weights with it, and reports it.
+
+#include <cmath>    // std::nearbyint, std::fabs, std::nextafter
+#include <cstdint>  // std::int32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer's int32 bias and dequantization factors.
+struct bias_quantization
+{
+    std::vector<std::int32_t> bias;  ///< per output channel; empty when the layer has no bias
+    std::vector<float> deq_scale;    ///< per output channel
+    std::vector<std::string> notes;  ///< one per weight scale raised so that the bias fits int32
+};
+
+namespace detail
+{
+inline constexpr double int32_limit = 2147483647.0;
+
+/// round(b / deq) in double; |result| may exceed int32 (the caller checks).
+inline double bias_quotient(float b, float deq) noexcept
+{
+    return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
+}
+
+/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
+inline float bias_floor_scale(float b, float scale_d, float current) noexcept
+{
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * int32_limit);
+    float s = static_cast<float>(need);
+    s = s < current ? current : s;
+    while (std::fabs(bias_quotient(b, scale_d * s)) > int32_limit)
+    {
+        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+    }
+    return s;
+}
+}  // namespace detail
+
+/// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
+/// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
+/// layer in the notes.
+inline bias_quantization quantize_bias(const float* bias,
+                                       std::size_t channels,
+                                       float scale_d,
+                                       std::vector<float>& scale_w,
+                                       const std::string& layer)
+{
+    bias_quantization out;
+    const bool per_tensor = scale_w.size() == 1;
+    if (!per_tensor && scale_w.size() != channels)
+    {
+        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
+                                         + " weight scales for " + std::to_string(channels) + " channels");
+    }
+    auto sw = [&](std::size_t c) -> float&
+    {
+        return scale_w[per_tensor ? 0 : c];
+    };
+    if (bias)
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            if (std::fabs(detail::bias_quotient(bias[c], scale_d * sw(c))) > detail::int32_limit)
+            {
+                const float before = sw(c);
+                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                out.notes.push_back(
+                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
+                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
+                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
+                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
+            }
+        }
+    }
+    out.deq_scale.resize(channels);
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        out.deq_scale[c] = scale_d * sw(c);
+    }
+    if (bias)
+    {
+        out.bias.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
+        }
+    }
+    return out;
+}
+
+/// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
+/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
+inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &deq_scale, sizeof bits);
+    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
+}
+
+/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
+/// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
+/// reciprocal as AscendQuant multiplies by it.
+/// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  float scale_d,
+                                                  std::int32_t offset_d,
+                                                  int num_bits = 8)
+{
+    xt::xarray<float> out;
+    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
+                                                         [&](auto spec)
+                                                         {
+                                                             using S = decltype(spec);
+                                                             if constexpr (!S::is_per_channel)
+                                                             {
+                                                                 const qparams<S> qp{scale_d, offset_d};
+                                                                 validate(qp);
+                                                                 out = fake_quantize(x.derived_cast(), qp);
+                                                             }
+                                                         });
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/deploy.hpp ----
+// ---- begin amct/pipeline/layer_params.hpp ----
+// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
+// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
+// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief The activation observer parameters of a layer's activation_quant_params.
+/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
+/// unsupported_error for an unknown act_algo.
+inline algorithm_params activation_params(const activation_quant_config& a,
+                                          bool activation_offset,
+                                          const std::string& layer = {})
+{
+    const bool asymmetric = a.asymmetric.value_or(activation_offset);
+    algorithm_params params = default_params(a.act_algo);
+    std::visit(
+      [&](auto& p)
+      {
+          using P = std::decay_t<decltype(p)>;
+          p.num_bits = a.num_bits;
+          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
+          {
+              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
+              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
+          }
+          if constexpr (std::is_same_v<P, ifmr_params>)
+          {
+              if (a.search_range)
+              {
+                  p.search_range_start = (*a.search_range)[0];
+                  p.search_range_end = (*a.search_range)[1];
+              }
+              p.search_step = a.search_step.value_or(p.search_step);
+          }
+          if constexpr (
+            std::is_same_v<
+              P,
+              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
+          {
+              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
+          }
+          if constexpr (std::is_same_v<P, kl_params>)
+          {
+              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
+              if (a.asymmetric.value_or(false))
+              {
+                  detail::throw_error<value_error>("layer \"" + layer
+                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
+              }
+          }
+          else if constexpr (std::is_same_v<P, mse_params>)
+          {
+              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
+              p.asymmetric = asymmetric;
+          }
+          else if constexpr (!std::is_same_v<P, arq_params>)
+          {
+              p.asymmetric = asymmetric;
+          }
+      },
+      params);
+    return params;
+}
+
+/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
+inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    arq_params p;
+    p.num_bits = w.num_bits;
+    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
+    return p;
+}
+
+/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
+inline std::string int_type_name(int bits)
+{
+    return "INT" + std::to_string(bits);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/layer_params.hpp ----
+// ---- begin amct/pipeline/record_json.hpp ----
+// amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
+// ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
+//   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
+//   ...}}]}
+// read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
+// file:line:column. Floats are written as the shortest text that reads back as the same float32.
+
+#include <charconv>       // std::to_chars, std::from_chars
+#include <cstdint>        // std::int32_t, std::uint32_t
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <vector>         // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Reads ScaleOffsetRecord's JSON form, reporting problems at JSON Pointers.
+class record_json_reader : public json_field_reader
+{
+public:
+    using json_field_reader::json_field_reader;
+
+    quant_record read(const boost::json::value& root)
+    {
+        quant_record rec;
+        const auto* obj = root.if_object();
+        if (!obj)
+        {
+            m_report("", false, "the record must be a JSON object {\"record\": [...]}");
+            return rec;
+        }
+        for (const auto& member : *obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            if (key != "record")
+            {
+                m_report(p, true, "unknown key \"" + key + "\" (a record file has \"record\" only)");
+            }
+            else if (const auto* arr = member.value().if_array())
+            {
+                std::unordered_map<std::string, std::size_t> first;
+                for (std::size_t i = 0; i < arr->size(); ++i)
+                {
+                    const path_guard at(m_path, std::to_string(i));
+                    entry((*arr)[i], i, rec, first);
+                }
+            }
+            else
+            {
+                m_report(p, false, "record must be a list of {\"key\": ..., \"value\": {...}}");
+            }
+        }
+        return rec;
+    }
+
+private:
+    void entry(const boost::json::value& v,
+               std::size_t index,
+               quant_record& rec,
+               std::unordered_map<std::string, std::size_t>& first)
+    {
+        const auto* obj = v.if_object();
+        if (!obj)
+        {
+            m_report(m_path, false, "record[" + std::to_string(index) + "] must be an object");
+            return;
+        }
+        std::optional<std::string> key;
+        layer_record r;
+        std::string value_path;
+        for (const auto& member : *obj)
+        {
+            const std::string k(member.key());
+            const path_guard p(m_path, k);
+            if (k == "key")
+            {
+                key = text(member.value(), p, "record[" + std::to_string(index) + "]: ", k);
+            }
+            else if (k == "value" && member.value().is_object())
+            {
+                r = value(member.value().get_object());
+                value_path = p;
+            }
+            else if (k == "kv_cache_value")
+            {
+                m_report(p, true, "kv_cache_value (a KV-cache record) is not supported by amct");
+            }
+            else
+            {
+                m_report(
+                  p, k != "value", k == "value" ? "value must be an object" : "unknown key \"" + k + "\"");
+            }
+        }
+        if (!key)
+        {
+            m_report(m_path, false, "record[" + std::to_string(index) + "] is missing its key");
+            return;
+        }
+        const auto [it, fresh] = first.emplace(*key, index);
+        if (!fresh)
+        {
+            m_report(m_path + "/key",
+                     false,
+                     "record \"" + *key + "\" is given twice (first as record[" + std::to_string(it->second)
+                       + "])");
+            return;
+        }
+        check_layer_record(r,
+                           [&](const char* field, long i, const std::string& message)
+                           {
+                               m_report(value_path + "/" + field + (i >= 0 ? "/" + std::to_string(i) : ""),
+                                        false,
+                                        "record \"" + *key + "\": " + message);
+                           });
+        rec.layers.emplace_back(*key, std::move(r));
+    }
+
+    layer_record value(const boost::json::object& obj)
+    {
+        layer_record r;
+        for (const auto& member : obj)
+        {
+            const std::string k(member.key());
+            const path_guard p(m_path, k);
+            const boost::json::value& v = member.value();
+            if (k == "scale_d" || k == "scale_h")
+            {
+                if (const auto x = number(v, p, "", k))
+                {
+                    (k == "scale_d" ? r.scale_d : r.scale_h) = static_cast<float>(*x);
+                }
+            }
+            else if (k == "offset_d" || k == "offset_h")
+            {
+                (k == "offset_d" ? r.offset_d : r.offset_h) = integer(v, p, "", k);
+            }
+            else if (k == "scale_w" || k == "scale_r" || k == "tensor_balance_factor")
+            {
+                auto& out =
+                  k == "scale_w" ? r.scale_w : (k == "scale_r" ? r.scale_r : r.tensor_balance_factor);
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto f = number(x, xp, "", name))
+                         {
+                             out.push_back(static_cast<float>(*f));
+                         }
+                     });
+            }
+            else if (k == "offset_w" || k == "offset_r")
+            {
+                auto& out = k == "offset_w" ? r.offset_w : r.offset_r;
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto i = integer(x, xp, "", name))
+                         {
+                             out.push_back(*i);
+                         }
+                     });
+            }
+            else if (k == "shift_bit")
+            {
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto i = integer(x, xp, "", name))
+                         {
+                             check(*i >= 0, xp, "", name, x, "an unsigned integer");
+                             r.shift_bit.push_back(static_cast<std::uint32_t>(*i < 0 ? 0 : *i));
+                         }
+                     });
+            }
+            else if (k == "skip_fusion")
+            {
+                r.skip_fusion = boolean(v, p, "", k);
+            }
+            else if (k == "dst_type" || k == "act_type" || k == "wts_type" || k == "fakequant_precision_mode")
+            {
+                auto& out =
+                  k == "dst_type"
+                    ? r.dst_type
+                    : (k == "act_type" ? r.act_type
+                                       : (k == "wts_type" ? r.wts_type : r.fakequant_precision_mode));
+                out = text(v, p, "", k);
+            }
+            else
+            {
+                m_report(p, true, "unknown field \"" + k + "\" of a layer record");
+            }
+        }
+        return r;
+    }
+
+    /// Calls f(element, its pointer, "field[i]") for each element of the list `v`.
+    template <class F>
+    void each(const boost::json::value& v, const std::string& p, const std::string& field, F&& f)
+    {
+        const auto* arr = v.if_array();
+        if (!arr)
+        {
+            m_report(p, false, field + " = " + shown(v) + " must be a list");
+            return;
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            f((*arr)[i], p + "/" + std::to_string(i), field + "[" + std::to_string(i) + "]");
+        }
+    }
+};
+
+/// The double nearest to the shortest decimal text of `f`, which JSON then prints in that short form.
+inline double short_float(float f)
+{
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, f);
+    double d = f;
+    std::from_chars(buf, r.ptr, d);
+    return d;
+}
+
+inline boost::json::array float_list(const std::vector<float>& v)
+{
+    boost::json::array a;
+    for (float x : v)
+    {
+        a.emplace_back(short_float(x));
+    }
+    return a;
+}
+
+template <class Int>
+inline boost::json::array int_list(const std::vector<Int>& v)
+{
+    boost::json::array a;
+    for (Int x : v)
+    {
+        a.emplace_back(x);
+    }
+    return a;
+}
+}  // namespace detail
+
+/// @brief Reads a record in JSON. @throws config_error listing every problem at file:line:column.
+inline quant_record read_record_json(const std::string& text, const std::string& file = "record.json")
+{
+    quant_record rec;
+    detail::read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          return "duplicate key \"" + tokens.back() + "\"";
+      },
+      [&](const boost::json::value& root, const detail::json_field_reader::report_fn& report)
+      {
+          rec = detail::record_json_reader(report).read(root);
+      });
+    return rec;
+}
+
+/// @brief Reads a record file in JSON. @throws config_error (also when the file cannot be read).
+inline quant_record load_record_json(const std::string& path)
+{
+    return read_record_json(detail::read_text_file(path), path);
+}
+
+/// The JSON text of a record: set fields in the proto's field order, floats in their shortest exact form.
+inline std::string write_record_json(const quant_record& rec)
+{
+    boost::json::array entries;
+    for (const auto& [key, r] : rec.layers)
+    {
+        boost::json::object v;
+        if (r.scale_d)
+        {
+            v["scale_d"] = detail::short_float(*r.scale_d);
+        }
+        if (r.offset_d)
+        {
+            v["offset_d"] = *r.offset_d;
+        }
+        if (!r.scale_w.empty())
+        {
+            v["scale_w"] = detail::float_list(r.scale_w);
+        }
+        if (!r.offset_w.empty())
+        {
+            v["offset_w"] = detail::int_list(r.offset_w);
+        }
+        if (!r.shift_bit.empty())
+        {
+            v["shift_bit"] = detail::int_list(r.shift_bit);
+        }
+        if (!r.tensor_balance_factor.empty())
+        {
+            v["tensor_balance_factor"] = detail::float_list(r.tensor_balance_factor);
+        }
+        if (r.skip_fusion)
+        {
+            v["skip_fusion"] = *r.skip_fusion;
+        }
+        const std::pair<const char*, const std::optional<std::string>*> texts[] = {
+          {"dst_type", &r.dst_type},
+          {"act_type", &r.act_type},
+          {"wts_type", &r.wts_type},
+          {"fakequant_precision_mode", &r.fakequant_precision_mode}};
+        for (const auto& [name, t] : texts)
+        {
+            if (*t)
+            {
+                v[name] = **t;
+            }
+        }
+        if (r.scale_h)
+        {
+            v["scale_h"] = detail::short_float(*r.scale_h);
+        }
+        if (r.offset_h)
+        {
+            v["offset_h"] = *r.offset_h;
+        }
+        if (!r.scale_r.empty())
+        {
+            v["scale_r"] = detail::float_list(r.scale_r);
+        }
+        if (!r.offset_r.empty())
+        {
+            v["offset_r"] = detail::int_list(r.offset_r);
+        }
+        entries.push_back(boost::json::object{{"key", key}, {"value", std::move(v)}});
+    }
+    std::string out;
+    detail::pretty(out, boost::json::object{{"record", std::move(entries)}}, 0);
+    return out + "\n";
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/record_json.hpp ----
+// ---- begin amct/pipeline/session.hpp ----
+// amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
+// inside a user's runtime. Made from a model_adapter and a resolved config.json, a calibration_session
+//   1. checks the configuration against the model's layers (check_config),
+//   2. folds BatchNorm into convolutions when do_fusion (fuse_batch_norm),
+//   3. runs ARQ on every quantized layer's weight and writes the fake-quantized weight back to the runtime,
+//      so that calibration sees quantized weights and float activations, as AMCT's does,
+//   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
+//   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
+// observe may be called from several threads at once. Each layer applies its batches in batch order (a
+// batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
+// A bad batch (NaN or Inf, a shape unlike the layer's earlier batches, a batch index seen before) is
+// rejected with an error before anything changes; its index stays free for a good batch.
+
+#include <algorithm>      // std::equal
+#include <cmath>          // std::isnan
+#include <cstddef>        // std::size_t
+#include <map>            // std::map
+#include <memory>         // std::unique_ptr
+#include <mutex>          // std::mutex, std::lock_guard
+#include <optional>       // std::optional
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <utility>        // std::move
+#include <vector>         // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Everything calibration decided for one layer, ready to deploy or simulate.
+struct quantized_layer
+{
+    std::string name;
+    std::string type;
+    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
+    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
+                                         ///< layers without weight (AvgPool)
+    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
+    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
+    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
+    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
+};
+
+/// The outcome of calibration.
+struct quantized_model
+{
+    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
+    std::vector<quantized_layer> layers;  ///< same order
+    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
+
+    /// The layer called `name`, or nullptr.
+    const quantized_layer* find(const std::string& name) const
+    {
+        for (const auto& l : layers)
+        {
+            if (l.name == name)
+            {
+                return &l;
+            }
+        }
+        return nullptr;
+    }
+};
+
+/// @brief Calibration of one model inside the user's runtime (see the top of this header).
+class calibration_session
+{
+public:
+    /// @brief Prepares the model: BN fusion, ARQ, fake-quantized weights written back through `model`, one
+    /// observer per quantized layer. `model` must outlive the session.
+    /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
+    /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
+    /// BatchNorm whose size does not match the weight.
+    calibration_session(model_adapter& model, quant_config cfg)
+      : m_model(&model)
+      , m_cfg(std::move(cfg))
+    {
+        check_config(m_cfg, quantizable_layers(model.nodes()));
+        m_fusion = fuse_batch_norm(model, m_cfg);
+        std::unordered_map<std::string, const layer_quant_config*> config_of;
+        for (const auto& [name, lc] : m_cfg.layers)
+        {
+            if (lc.quant_enable)
+            {
+                config_of.emplace(name, &lc);
+            }
+        }
+        for (const graph_node& node : model.nodes())
+        {
+            const auto it = config_of.find(node.name);
+            if (it != config_of.end())
+            {
+                add_layer(node, *it->second);
+            }
+        }
+    }
+
+    calibration_session(const calibration_session&) = delete;
+    calibration_session& operator=(const calibration_session&) = delete;
+
+    /// Names of the layers whose input the runtime hands to observe(), in graph order.
+    const std::vector<std::string>& layers() const noexcept
+    {
+        return m_names;
+    }
+
+    /// Whether `layer` is calibrated (the runtime's hook can ask this before copying anything).
+    bool wants(const std::string& layer) const
+    {
+        return m_index.count(layer) != 0;
+    }
+
+    /// Batches each layer takes (config.json's batch_num); later batches are ignored, as AMCT does.
+    std::size_t batch_num() const noexcept
+    {
+        return static_cast<std::size_t>(m_cfg.batch_num);
+    }
+
+    const quant_config& config() const noexcept
+    {
+        return m_cfg;
+    }
+
+    const fusion_report& fusion() const noexcept
+    {
+        return m_fusion;
+    }
+
+    /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
+    /// @return false when batch >= batch_num (ignored), true when taken.
+    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element);
+    /// shape_error for a shape unlike the layer's earlier batches (all dimensions but the first must match).
+    /// Nothing changes when it throws.
+    bool observe(const std::string& layer,
+                 std::size_t batch,
+                 const float* x,
+                 const std::vector<std::size_t>& shape)
+    {
+        slot& s = find_slot(layer);
+        if (batch >= batch_num())
+        {
+            return false;
+        }
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
+        if (batch < s.next || s.pending.count(batch))
+        {
+            detail::throw_error<value_error>(where + ": this batch was observed before");
+        }
+        check_shape(s, shape, where);
+        const std::size_t bad = kernel::first_nonfinite(x, n);
+        if (bad != n)
+        {
+            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
+                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
+                                             + "; the batch was not observed");
+        }
+        if (batch != s.next)
+        {
+            s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
+        }
+        else
+        {
+            s.observer.observe(x, shape);
+            ++s.next;
+        }
+        if (s.shape.empty())
+        {
+            s.shape = shape;
+        }
+        drain(s);
+        return true;
+    }
+
+    template <class E>
+    bool observe(const std::string& layer, std::size_t batch, const xt::xexpression<E>& x)
+    {
+        const detail::contiguous_data<float> in(x.derived_cast());
+        return observe(layer, batch, in.data(), in.shape());
+    }
+
+    /// Batches applied to `layer` so far (in order; early batches waiting are not counted).
+    std::size_t batches_seen(const std::string& layer) const
+    {
+        const slot& s = const_cast<calibration_session*>(this)->find_slot(layer);
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.next;
+    }
+
+    /// Whether every layer has all batch_num batches.
+    bool complete() const
+    {
+        for (const auto& s : m_slots)
+        {
+            const std::lock_guard<std::mutex> lock(s->mutex);
+            if (s->next < batch_num())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// @brief Computes every layer's factors and deployable tensors. Weight scales raised for the int32 bias
+    /// are written back to the runtime as re-fake-quantized weights, and reported in the notes.
+    /// @throws value_error listing every layer that lacks batches.
+    quantized_model finalize()
+    {
+        const auto locks = lock_all();
+        std::string missing;
+        for (const auto& s : m_slots)
+        {
+            if (s->next < batch_num())
+            {
+                missing +=
+                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(s->next));
+            }
+        }
+        if (!missing.empty())
+        {
+            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
+                                             + " batches per layer): " + missing);
+        }
+        quantized_model out;
+        out.notes = m_fusion.warnings;
+        for (const auto& s : m_slots)
+        {
+            out.layers.push_back(finalize_layer(*s, out.notes));
+            out.record.layers.emplace_back(s->name, record_of(*s, out.layers.back()));
+        }
+        return out;
+    }
+
+    /// @brief The session's state: for every layer its ARQ scales, observer state and waiting batches, with
+    /// the configuration; restore() in a later process continues from here with the result of an
+    /// uninterrupted run.
+    std::string save() const
+    {
+        const auto locks = lock_all();
+        state_writer w;
+        w.str(write_config_json(m_cfg));
+        w.u64(m_slots.size());
+        for (const auto& s : m_slots)
+        {
+            w.str(s->name);
+            w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
+            w.u64(s->next);
+            write_shape(w, s->shape);
+            w.str(s->observer.save());
+            w.u64(s->pending.size());
+            for (const auto& [index, b] : s->pending)
+            {
+                w.u64(index);
+                write_shape(w, b.shape);
+                w.f32s(b.data);
+            }
+        }
+        return w.finish(state_name, state_version);
+    }
+
+    /// @brief Continues a saved session. This session must be made from the same model and configuration.
+    /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
+    /// the layer); nothing changes then.
+    void restore(const std::string& bytes)
+    {
+        state_reader r(bytes, state_name, state_version);
+        if (r.str() != write_config_json(m_cfg))
+        {
+            state_reader::fail("the saved session was made with another configuration");
+        }
+        const std::size_t n = r.count(1);
+        if (n != m_slots.size())
+        {
+            state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
+                               + std::to_string(m_slots.size()));
+        }
+
+        struct loaded
+        {
+            std::size_t next;
+            std::vector<std::size_t> shape;
+            any_observer observer;
+            std::map<std::size_t, pending_batch> pending;
+        };
+
+        std::vector<loaded> all;
+        for (const auto& s : m_slots)
+        {
+            const std::string name = r.str();
+            if (name != s->name)
+            {
+                state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
+                                   + s->name + "\"");
+            }
+            if (r.f32s() != (s->arq ? s->arq->scale : std::vector<float>{}))
+            {
+                state_reader::fail(
+                  "layer \"" + name
+                  + "\": its weight scales differ from the saved session's (another model?)");
+            }
+            const std::size_t next = static_cast<std::size_t>(r.u64());
+            std::vector<std::size_t> shape = read_shape(r);
+            any_observer obs = any_observer::load(r.str());
+            if (obs.layer() != name || obs.batches() != next || next > batch_num())
+            {
+                state_reader::fail("layer \"" + name + "\": inconsistent observer state");
+            }
+            std::map<std::size_t, pending_batch> pending;
+            for (std::size_t k = r.count(8); k > 0; --k)
+            {
+                const std::size_t index = static_cast<std::size_t>(r.u64());
+                pending_batch b{read_shape(r), r.f32s()};
+                std::size_t size = 1;
+                for (std::size_t d : b.shape)
+                {
+                    size *= d;
+                }
+                if (index <= next || index >= batch_num() || size != b.data.size())
+                {
+                    state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
+                }
+                pending.emplace(index, std::move(b));
+            }
+            all.push_back({next, std::move(shape), std::move(obs), std::move(pending)});
+        }
+        r.done();
+        const auto locks = lock_all();
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            slot& s = *m_slots[i];
+            s.next = all[i].next;
+            s.shape = std::move(all[i].shape);
+            s.observer = std::move(all[i].observer);
+            s.pending = std::move(all[i].pending);
+        }
+    }
+
+private:
+    static constexpr const char* state_name = "calibration_session";
+    static constexpr std::uint32_t state_version = 1;
+
+    struct pending_batch
+    {
+        std::vector<std::size_t> shape;
+        std::vector<float> data;
+    };
+
+    struct slot
+    {
+        slot(std::string n, std::string t, any_observer o)
+          : name(std::move(n))
+          , type(std::move(t))
+          , observer(std::move(o))
+        {
+        }
+
+        std::string name;
+        std::string type;
+        graph_node node;
+        int act_bits = 8;
+        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
+        xt::xarray<float> weight;               ///< the float weight after fusion
+        xt::xarray<float> bias;                 ///< empty shape: no bias
+        bool has_bias = false;
+        std::size_t channels = 0;  ///< output channels
+        any_observer observer;
+        mutable std::mutex mutex;
+        std::size_t next = 0;                          ///< the next batch to apply
+        std::vector<std::size_t> shape;                ///< the first accepted batch's shape
+        std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
+    };
+
+    void add_layer(const graph_node& node, const layer_quant_config& lc)
+    {
+        auto s = std::make_unique<slot>(
+          node.name,
+          node.type,
+          any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
+                       node.name));
+        s->node = node;
+        s->act_bits = lc.activation_quant_params.num_bits;
+        const weight_rule rule = arq_rule(node.type, node.trans_b);
+        if (rule.has_weight)
+        {
+            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
+            const tensor_ref w = m_model->param(node.name, param_kind::weight);
+            if (w.empty())
+            {
+                detail::throw_error<value_error>(who + ": the runtime gives no weight");
+            }
+            s->weight = w.copy();
+            const weight_layout layout = layout_of(node);
+            s->arq = arq(
+              s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
+            const auto view = detail::make_layout_view(w.shape, layout, node.groups);
+            s->channels = 1;
+            for (std::size_t d = 0; d < view.channel_dims; ++d)
+            {
+                s->channels *= view.dims[view.perm[d]];
+            }
+            const tensor_ref b = m_model->param(node.name, param_kind::bias);
+            if (!b.empty())
+            {
+                if (b.size() != s->channels)
+                {
+                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(b.size())
+                                                     + " elements for " + std::to_string(s->channels)
+                                                     + " output channels");
+                }
+                s->bias = b.copy();
+                s->has_bias = true;
+            }
+            m_model->set_param(
+              node.name, param_kind::weight, quantize_weight(s->weight, *s->arq, layout, node.groups).fake);
+        }
+        m_index.emplace(node.name, m_slots.size());
+        m_names.push_back(node.name);
+        m_slots.push_back(std::move(s));
+    }
+
+    slot& find_slot(const std::string& layer)
+    {
+        const auto it = m_index.find(layer);
+        if (it == m_index.end())
+        {
+            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
+        }
+        return *m_slots[it->second];
+    }
+
+    static void check_shape(const slot& s, const std::vector<std::size_t>& shape, const std::string& where)
+    {
+        std::size_t n = 1;
+        for (std::size_t d : shape)
+        {
+            n *= d;
+        }
+        const bool same = s.shape.empty()
+                          || (shape.size() == s.shape.size()
+                              && std::equal(shape.begin() + 1, shape.end(), s.shape.begin() + 1));
+        if (shape.empty() || n == 0 || !same)
+        {
+            detail::throw_error<shape_error>(
+              where + ": shape " + shape_string(shape)
+              + (s.shape.empty() ? " is empty"
+                                 : " differs from the earlier batches' " + shape_string(s.shape))
+              + "; the batch was not observed");
+        }
+    }
+
+    static std::string shape_string(const std::vector<std::size_t>& shape)
+    {
+        std::string out = "[";
+        for (std::size_t i = 0; i < shape.size(); ++i)
+        {
+            out += (i ? ", " : "") + std::to_string(shape[i]);
+        }
+        return out + "]";
+    }
+
+    /// Applies waiting batches whose turn has come.
+    static void drain(slot& s)
+    {
+        for (auto it = s.pending.begin(); it != s.pending.end() && it->first == s.next;
+             it = s.pending.erase(it))
+        {
+            s.observer.observe(it->second.data.data(), it->second.shape);
+            ++s.next;
+        }
+    }
+
+    std::vector<std::unique_lock<std::mutex>> lock_all() const
+    {
+        std::vector<std::unique_lock<std::mutex>> locks;
+        for (const auto& s : m_slots)
+        {
+            locks.emplace_back(s->mutex);
+        }
+        return locks;
+    }
+
+    quantized_layer finalize_layer(const slot& s, std::vector<std::string>& notes)
+    {
+        quantized_layer q;
+        q.name = s.name;
+        q.type = s.type;
+        q.activation = s.observer.compute();
+        if (!s.arq)
+        {
+            return q;
+        }
+        q.weights = *s.arq;
+        std::vector<float> scale_w = q.weights.scale;
+        bias_quantization bq = quantize_bias(
+          s.has_bias ? s.bias.data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
+        const weight_layout layout = layout_of(s.node);
+        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
+        if (scale_w != q.weights.scale)
+        {
+            q.weights =
+              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
+            for (float sw : scale_w)
+            {
+                detail::push_channel(q.weights, sw, 0);
+            }
+        }
+        quantized_weight qw = quantize_weight(s.weight, q.weights, layout, s.node.groups);
+        if (scale_w != s.arq->scale)
+        {
+            m_model->set_param(s.name, param_kind::weight, qw.fake);
+        }
+        q.weight_int = std::move(qw.q);
+        q.weight_fake = std::move(qw.fake);
+        q.bias_int = std::move(bq.bias);
+        q.deq_scale = std::move(bq.deq_scale);
+        return q;
+    }
+
+    layer_record record_of(const slot& s, const quantized_layer& q) const
+    {
+        layer_record r;
+        r.scale_d = q.activation.scale.at(0);
+        r.offset_d = q.activation.offset.at(0);
+        r.act_type = int_type_name(s.act_bits);
+        if (s.arq)
+        {
+            r.scale_w = q.weights.scale;
+            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
+            r.wts_type = int_type_name(q.weights.num_bits);
+        }
+        else
+        {
+            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
+            r.offset_w = {0};
+        }
+        if (m_cfg.fakequant_precision_mode != "DEFAULT")
+        {
+            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
+        }
+        return r;
+    }
+
+    static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)
+    {
+        w.u64(shape.size());
+        for (std::size_t d : shape)
+        {
+            w.u64(d);
+        }
+    }
+
+    static std::vector<std::size_t> read_shape(state_reader& r)
+    {
+        std::vector<std::size_t> shape(r.count(8));
+        for (auto& d : shape)
+        {
+            d = static_cast<std::size_t>(r.u64());
+        }
+        return shape;
+    }
+
+    model_adapter* m_model;
+    quant_config m_cfg;
+    fusion_report m_fusion;
+    std::vector<std::unique_ptr<slot>> m_slots;
+    std::unordered_map<std::string, std::size_t> m_index;
+    std::vector<std::string> m_names;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/session.hpp ----
 // ---- end amct/amct.hpp ----
 
 #endif  // AMCT_SINGLE_INCLUDE_AMCT_AMCT_HPP

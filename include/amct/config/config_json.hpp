@@ -20,6 +20,7 @@
 #include <amct/algo/params.hpp>
 #include <amct/config/diagnostic.hpp>
 #include <amct/config/json_locator.hpp>
+#include <amct/config/json_reader.hpp>
 #include <amct/config/quant_config.hpp>
 
 namespace amct
@@ -29,16 +30,10 @@ inline namespace AMCT_ABI
 namespace detail
 {
 /// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
-class config_json_reader
+class config_json_reader : public json_field_reader
 {
 public:
-    using report_fn =
-      std::function<void(const std::string& pointer, bool at_key, const std::string& message)>;
-
-    explicit config_json_reader(report_fn report)
-      : m_report(std::move(report))
-    {
-    }
+    using json_field_reader::json_field_reader;
 
     quant_config read(const boost::json::value& root)
     {
@@ -333,264 +328,7 @@ private:
         }
         return w;
     }
-
-    /// `layer "conv1": activation_quant_params.search_step`
-    std::string qualified(const std::string& who, const std::string& field) const
-    {
-        return who + std::string(m_prefix) + field;
-    }
-
-    static std::string shown(const boost::json::value& v)
-    {
-        if (v.is_double())
-        {
-            return number_to_string(v.get_double());
-        }
-        if (const auto* arr = v.if_array())
-        {
-            std::string s = "[";
-            for (const auto& x : *arr)
-            {
-                s += (s.size() > 1 ? ", " : "") + shown(x);
-            }
-            return s + "]";
-        }
-        return boost::json::serialize(v);
-    }
-
-    void check(bool ok,
-               const std::string& p,
-               const std::string& who,
-               const std::string& field,
-               const boost::json::value& v,
-               const std::string& rule)
-    {
-        if (!ok)
-        {
-            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
-        }
-    }
-
-    std::optional<bool> boolean(const boost::json::value& v,
-                                const std::string& p,
-                                const std::string& who,
-                                const std::string& field)
-    {
-        if (v.is_bool())
-        {
-            return v.get_bool();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
-        return std::nullopt;
-    }
-
-    std::optional<int> integer(const boost::json::value& v,
-                               const std::string& p,
-                               const std::string& who,
-                               const std::string& field)
-    {
-        if (v.is_int64() && v.get_int64() >= -(1LL << 31) && v.get_int64() < (1LL << 31))
-        {
-            return static_cast<int>(v.get_int64());
-        }
-        if (v.is_uint64() && v.get_uint64() < (1ULL << 31))
-        {
-            return static_cast<int>(v.get_uint64());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
-        return std::nullopt;
-    }
-
-    std::optional<double> number(const boost::json::value& v,
-                                 const std::string& p,
-                                 const std::string& who,
-                                 const std::string& field)
-    {
-        if (v.is_number())
-        {
-            return v.to_number<double>();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
-        return std::nullopt;
-    }
-
-    std::optional<std::string> text(const boost::json::value& v,
-                                    const std::string& p,
-                                    const std::string& who,
-                                    const std::string& field)
-    {
-        if (v.is_string())
-        {
-            return std::string(v.get_string());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
-        return std::nullopt;
-    }
-
-    std::vector<std::string> strings(const boost::json::value& v,
-                                     const std::string& p,
-                                     const std::string& field)
-    {
-        std::vector<std::string> out;
-        const auto* arr = v.if_array();
-        if (!arr)
-        {
-            m_report(p, false, field + " = " + shown(v) + " must be a list of layer names");
-            return out;
-        }
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            if (const auto s =
-                  text((*arr)[i], p + "/" + std::to_string(i), "", field + "[" + std::to_string(i) + "]"))
-            {
-                out.push_back(*s);
-            }
-        }
-        return out;
-    }
-
-    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
-    class path_guard
-    {
-    public:
-        path_guard(std::string& path, const std::string& key)
-          : m_path(path)
-          , m_size(path.size())
-        {
-            path += '/';
-            path += json_locator::escape(key);
-        }
-
-        ~path_guard()
-        {
-            m_path.resize(m_size);
-        }
-
-        path_guard(const path_guard&) = delete;
-        path_guard& operator=(const path_guard&) = delete;
-
-        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
-        {
-            return m_path;
-        }
-
-    private:
-        std::string& m_path;
-        std::size_t m_size;
-    };
-
-    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
-    struct prefix_guard
-    {
-        prefix_guard(std::string_view& prefix, std::string_view section)
-          : m_prefix(prefix)
-        {
-            prefix = section;
-        }
-
-        ~prefix_guard()
-        {
-            m_prefix = {};
-        }
-
-        prefix_guard(const prefix_guard&) = delete;
-        prefix_guard& operator=(const prefix_guard&) = delete;
-        std::string_view& m_prefix;
-    };
-
-    report_fn m_report;
-    std::string m_path;         ///< JSON Pointer of the member being read
-    std::string_view m_prefix;  ///< section of the field names being read
 };
-
-/// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
-inline std::string json_number(double v)
-{
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos)
-    {
-        s += ".0";
-    }
-    return s;
-}
-
-/// AMCT's layout: 4-space indentation, one member per line, short arrays on one line.
-inline void pretty(std::string& out, const boost::json::value& v, int indent)
-{
-    const std::string pad(static_cast<std::size_t>(indent) * 4, ' ');
-    if (const auto* obj = v.if_object())
-    {
-        out += "{";
-        bool first = true;
-        for (const auto& m : *obj)
-        {
-            out += first ? "\n" : ",\n";
-            first = false;
-            out += pad + "    " + boost::json::serialize(boost::json::value(m.key())) + ": ";
-            pretty(out, m.value(), indent + 1);
-        }
-        out += first ? "}" : "\n" + pad + "}";
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        out += "[";
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            out += i ? ", " : "";
-            pretty(out, (*arr)[i], indent + 1);
-        }
-        out += "]";
-    }
-    else if (v.is_double())
-    {
-        out += json_number(v.get_double());
-    }
-    else
-    {
-        out += boost::json::serialize(v);
-    }
-}
-
-/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
-/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
-template <class Check>
-void throw_at_json_paths(Check&& check)
-{
-    std::vector<diagnostic> diags;
-    check(config_json_reader::report_fn(
-      [&](const std::string& pointer, bool, const std::string& message)
-      {
-          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
-      }));
-    if (!diags.empty())
-    {
-        throw config_error(std::move(diags));
-    }
-}
-
-/// The number of object members in `v`, at every depth.
-inline std::size_t member_count(const boost::json::value& v)
-{
-    std::size_t n = 0;
-    if (const auto* obj = v.if_object())
-    {
-        n += obj->size();
-        for (const auto& m : *obj)
-        {
-            n += member_count(m.value());
-        }
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        for (const auto& x : *arr)
-        {
-            n += member_count(x);
-        }
-    }
-    return n;
-}
 
 /// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
 using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
@@ -599,61 +337,29 @@ inline quant_config read_config_json(const std::string& text,
                                      const std::string& file,
                                      const config_check_fn& more_checks)
 {
-    std::vector<diagnostic> diags;
-    const source_map source(file, text);
-    boost::system::error_code ec;
-    boost::json::stream_parser parser;
-    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
-    if (!ec)
-    {
-        parser.finish(ec);
-    }
-    if (ec)
-    {
-        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
-        throw config_error(std::move(diags));
-    }
-    const boost::json::value root = parser.release();
-    json_locator where(text);
-    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
-    // repeats
-    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
-    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
-    {
-        // "/conv1/activation_quant_params/search_step" -> layer "conv1": duplicate key "search_step" in ...
-        std::vector<std::string> tokens;
-        for (std::size_t at = 1; at <= d.pointer.size();)
-        {
-            const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
-            tokens.push_back(d.pointer.substr(at, next - at));
-            at = next + 1;
-        }
-        std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
-        message += "duplicate key \"" + tokens.back() + "\"";
-        for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
-        {
-            message += (i == 1 ? " in " : ".") + tokens[i];
-        }
-        const source_location first = source.locate(d.first);
-        diags.push_back({source.locate(d.second), message + " (first given at " + first.line_column() + ")"});
-    }
-    const config_json_reader::report_fn report =
-      [&](const std::string& pointer, bool at_key, const std::string& message)
-    {
-        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
-    };
-    config_json_reader reader(report);
-    quant_config cfg = reader.read(root);
-    if (more_checks)
-    {
-        more_checks(cfg, report);
-    }
-    if (!diags.empty())
-    {
-        sort_by_position(diags);
-        throw config_error(std::move(diags));
-    }
+    quant_config cfg;
+    read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
+          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
+          message += "duplicate key \"" + tokens.back() + "\"";
+          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
+          {
+              message += (i == 1 ? " in " : ".") + tokens[i];
+          }
+          return message;
+      },
+      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
+      {
+          cfg = config_json_reader(report).read(root);
+          if (more_checks)
+          {
+              more_checks(cfg, report);
+          }
+      });
     return cfg;
 }
 }  // namespace detail

@@ -1,0 +1,807 @@
+// The pipeline inside a runtime (amct/pipeline): BN fusion against torch's fuse_conv_bn_eval and the unfused
+// graph, the calibration session against an independent numpy re-implementation of AMCT's flow
+// (scripts/gen_pipeline_golden.py), thread and save/resume determinism, bad batches, the record in JSON.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <amct/amct.hpp>
+
+#include "../examples/tiny_runtime.hpp"
+#include "test_support.hpp"
+
+namespace
+{
+using amct_test::bits;
+using amct_test::error_of;
+
+/// A tensor of the golden files: "<key> <dims...> : <values...>".
+struct golden_tensor
+{
+    std::vector<std::size_t> shape;
+    std::vector<double> values;
+
+    tiny::tensor f32() const
+    {
+        tiny::tensor t = tiny::tensor::from_shape(shape.empty() ? std::vector<std::size_t>{1} : shape);
+        std::transform(values.begin(),
+                       values.end(),
+                       t.begin(),
+                       [](double v)
+                       {
+                           return static_cast<float>(v);
+                       });
+        return t;
+    }
+
+    std::vector<float> floats() const
+    {
+        return std::vector<float>(values.begin(), values.end());
+    }
+
+    std::vector<std::int64_t> ints() const
+    {
+        return std::vector<std::int64_t>(values.begin(), values.end());
+    }
+};
+
+using golden_file = std::map<std::string, golden_tensor>;
+
+golden_file read_tensors(const std::string& name)
+{
+    const std::string path = std::string(AMCT_TEST_DATA_DIR) + "/pipeline/" + name;
+    std::ifstream in(path);
+    REQUIRE_MESSAGE(in, "cannot open " << path);
+    golden_file out;
+    std::string line;
+    while (std::getline(in, line))
+    {
+        if (line.empty() || line[0] == '#')
+        {
+            continue;
+        }
+        std::istringstream s(line);
+        std::string key, tok;
+        s >> key;
+        golden_tensor t;
+        while (s >> tok && tok != ":")
+        {
+            t.shape.push_back(std::stoul(tok));
+        }
+        while (s >> tok)
+        {
+            t.values.push_back(tok.find_first_of(".eEn") == std::string::npos
+                                 ? static_cast<double>(std::stoll(tok))
+                                 : static_cast<double>(amct_test::parse_float(tok)));
+        }
+        out.emplace(key, std::move(t));
+    }
+    return out;
+}
+
+/// Index of the first element where a and b differ in bits, or -1.
+long first_difference(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size())
+    {
+        return static_cast<long>(std::min(a.size(), b.size()));
+    }
+    for (std::size_t i = 0; i < a.size(); ++i)
+    {
+        if (bits(a[i]) != bits(b[i]))
+        {
+            return static_cast<long>(i);
+        }
+    }
+    return -1;
+}
+
+std::vector<float> as_vector(const xt::xarray<float>& t)
+{
+    return std::vector<float>(t.begin(), t.end());
+}
+
+/// Largest |a - b| / (1 + |b|).
+double max_error(const xt::xarray<float>& a, const xt::xarray<float>& b)
+{
+    REQUIRE(a.shape() == b.shape());
+    double e = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+    {
+        e = std::max(e, std::fabs(static_cast<double>(a.flat(i)) - b.flat(i)) / (1.0 + std::fabs(b.flat(i))));
+    }
+    return e;
+}
+
+tiny::node make_node(std::string name, std::string op, std::string in, std::string out)
+{
+    tiny::node n;
+    n.name = std::move(name);
+    n.op = std::move(op);
+    n.input = std::move(in);
+    n.output = std::move(out);
+    return n;
+}
+
+tiny::node batch_norm(const golden_file& g,
+                      const std::string& prefix,
+                      const std::string& name,
+                      std::string in,
+                      std::string out)
+{
+    tiny::node n = make_node(name, "BatchNormalization", std::move(in), std::move(out));
+    n.params["weight"] = g.at(prefix + "gamma").f32();
+    n.params["bias"] = g.at(prefix + "beta").f32();
+    n.params["mean"] = g.at(prefix + "mean").f32();
+    n.params["variance"] = g.at(prefix + "var").f32();
+    n.epsilon = static_cast<float>(g.at(prefix + "eps").values.at(0));
+    return n;
+}
+
+/// The graph of flow.txt (see scripts/gen_pipeline_golden.py).
+tiny::graph flow_graph(const golden_file& g)
+{
+    tiny::graph m;
+    tiny::node conv1 = make_node("conv1", "Conv", "x", "c1");
+    conv1.pad = 1;
+    conv1.params["weight"] = g.at("conv1.weight").f32();
+    conv1.params["bias"] = g.at("conv1.bias").f32();
+    tiny::node conv2 = make_node("conv2", "Conv", "r1", "c2");
+    conv2.pad = 1;
+    conv2.groups = 8;
+    conv2.params["weight"] = g.at("conv2.weight").f32();
+    tiny::node pool = make_node("pool", "AveragePool", "r2", "p");
+    pool.kernel = 2;
+    tiny::node conv3 = make_node("conv3", "Conv", "p", "c3");
+    conv3.groups = 2;
+    conv3.params["weight"] = g.at("conv3.weight").f32();
+    conv3.params["bias"] = g.at("conv3.bias").f32();
+    tiny::node fc = make_node("fc", "Gemm", "f", "y");
+    fc.params["weight"] = g.at("fc.weight").f32();
+    fc.params["bias"] = g.at("fc.bias").f32();
+    m.nodes = {conv1,
+               batch_norm(g, "bn1.", "bn1", "c1", "b1"),
+               make_node("relu1", "Relu", "b1", "r1"),
+               conv2,
+               batch_norm(g, "bn2.", "bn2", "c2", "b2"),
+               make_node("relu2", "Relu", "b2", "r2"),
+               pool,
+               conv3,
+               make_node("relu3", "Relu", "c3", "r3"),
+               make_node("gap", "GlobalAveragePool", "r3", "g"),
+               make_node("flat", "Flatten", "g", "f"),
+               fc};
+    m.output = "y";
+    return m;
+}
+
+amct::quant_config default_config(const amct::model_adapter& model, int batch_num)
+{
+    amct::create_quant_config_options opts;
+    opts.batch_num = batch_num;
+    return amct::create_quant_config(amct::quantizable_layers(model), opts);
+}
+
+/// Runs `batches` through the graph, handing every quantized layer's input to the session.
+void calibrate(tiny::graph& g,
+               amct::calibration_session& s,
+               const std::vector<tiny::tensor>& batches,
+               std::size_t first = 0,
+               std::size_t step = 1)
+{
+    for (std::size_t b = first; b < batches.size(); b += step)
+    {
+        g.run(batches[b],
+              [&](const tiny::node& n, tiny::tensor& in)
+              {
+                  if (s.wants(n.name))
+                  {
+                      s.observe(n.name, b, in);
+                  }
+              });
+    }
+}
+
+std::vector<tiny::tensor> random_batches(std::size_t n, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    std::vector<tiny::tensor> out;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        tiny::tensor t = tiny::tensor::from_shape({2, 3, 6, 6});
+        for (auto& v : t)
+        {
+            v = d(rng);
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+/// A config with HFMG (whose result depends on the batch order) on two layers.
+amct::quant_config mixed_config(const amct::model_adapter& model, int batch_num)
+{
+    amct::quant_config cfg = default_config(model, batch_num);
+    for (auto& [name, l] : cfg.layers)
+    {
+        if (name == "conv2" || name == "fc")
+        {
+            l.activation_quant_params = amct::activation_quant_config{};
+            l.activation_quant_params.act_algo = "hfmg";
+            l.activation_quant_params.num_of_bins = 1024;
+        }
+    }
+    return cfg;
+}
+
+void check_same_model(const amct::quantized_model& a, const amct::quantized_model& b)
+{
+    CHECK(a.record == b.record);
+    REQUIRE(a.layers.size() == b.layers.size());
+    for (std::size_t i = 0; i < a.layers.size(); ++i)
+    {
+        INFO("layer " << a.layers[i].name);
+        CHECK(a.layers[i].weight_int == b.layers[i].weight_int);
+        CHECK(first_difference(as_vector(a.layers[i].weight_fake), as_vector(b.layers[i].weight_fake)) == -1);
+        CHECK(a.layers[i].bias_int == b.layers[i].bias_int);
+        CHECK(first_difference(a.layers[i].deq_scale, b.layers[i].deq_scale) == -1);
+    }
+}
+}  // namespace
+
+TEST_SUITE("pipeline")
+{
+    TEST_CASE("BN fusion equals torch's fuse_conv_bn_eval and the unfused graph")
+    {
+        const golden_file g = read_tensors("bn_fusion.txt");
+        for (const char* name :
+             {"conv", "conv_nobias", "depthwise", "grouped", "convtranspose", "convtranspose_nobias"})
+        {
+            const std::string c = name;
+            CAPTURE(c);
+            const auto attrs = g.at(c + ".attrs").ints();
+            tiny::node conv = make_node(c, attrs[3] ? "ConvTranspose" : "Conv", "x", "c");
+            conv.groups = static_cast<std::size_t>(attrs[0]);
+            conv.stride = static_cast<std::size_t>(attrs[1]);
+            conv.pad = static_cast<std::size_t>(attrs[2]);
+            conv.params["weight"] = g.at(c + ".weight").f32();
+            if (g.count(c + ".bias"))
+            {
+                conv.params["bias"] = g.at(c + ".bias").f32();
+            }
+            tiny::graph m;
+            m.nodes = {conv, batch_norm(g, c + ".", "bn", "c", "y")};
+            m.output = "y";
+            const tiny::tensor x = g.at(c + ".x").f32(), y = g.at(c + ".y").f32();
+            CHECK(max_error(m.run(x), y) < 1e-5);  // the fixture's runtime against torch, unfused
+
+            tiny::tiny_adapter adapter(m);
+            const amct::fusion_report r = amct::fuse_batch_norm(adapter, amct::quant_config{});
+            REQUIRE(r.fused.size() == 1);
+            CHECK(r.fused[0] == std::make_pair(c, std::string("bn")));
+            CHECK(r.warnings.empty());
+            REQUIRE(m.nodes.size() == 1);
+            CHECK(m.output == "c");
+            // torch computes 1/sqrt with rsqrt: a few ulps apart at most
+            CHECK(max_error(m.nodes[0].params.at("weight"), g.at(c + ".fused_weight").f32()) < 1e-6);
+            CHECK(max_error(m.nodes[0].params.at("bias"), g.at(c + ".fused_bias").f32()) < 1e-6);
+            CHECK(max_error(m.run(x), y) < 1e-5);
+        }
+    }
+
+    TEST_CASE("BN fusion honours do_fusion, skip_fusion_layers, single readers and finite folds")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        auto fused_of = [&](tiny::graph m, const amct::quant_config& cfg)
+        {
+            tiny::tiny_adapter a(m);
+            return amct::fuse_batch_norm(a, cfg);
+        };
+        amct::quant_config cfg;
+        CHECK(fused_of(flow_graph(g), cfg).fused.size() == 2);
+        cfg.do_fusion = false;
+        CHECK(fused_of(flow_graph(g), cfg).fused.empty());
+        cfg.do_fusion = true;
+        cfg.skip_fusion_layers = {"conv1"};
+        const auto skipped = fused_of(flow_graph(g), cfg);
+        REQUIRE(skipped.fused.size() == 1);
+        CHECK(skipped.fused[0].first == "conv2");
+        cfg.skip_fusion_layers.clear();
+
+        tiny::graph two_readers = flow_graph(g);  // conv1's output also read by another node
+        two_readers.nodes.push_back(make_node("side", "Relu", "c1", "side_out"));
+        CHECK(fused_of(two_readers, cfg).fused.size() == 1);
+        tiny::graph output_read = flow_graph(g);  // conv2's output is what the caller reads
+        output_read.output = "c2";
+        CHECK(fused_of(output_read, cfg).fused.size() == 1);
+
+        tiny::graph partial = flow_graph(g);
+        partial.nodes[1].params.erase("variance");
+        const auto p = fused_of(partial, cfg);
+        CHECK(p.fused.size() == 1);
+        REQUIRE(p.warnings.size() == 1);
+        CHECK(
+          p.warnings[0]
+          == "\"conv1\" + BatchNorm \"bn1\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
+
+        tiny::graph bad = flow_graph(g);
+        bad.nodes[1].params["variance"](3) = -bad.nodes[1].epsilon;  // 1/sqrt(0) = inf
+        const tiny::tensor before = bad.nodes[0].params["weight"];
+        tiny::tiny_adapter a(bad);
+        const auto r = amct::fuse_batch_norm(a, cfg);
+        CHECK(r.fused.size() == 1);
+        REQUIRE(r.warnings.size() == 1);
+        CHECK(
+          r.warnings[0].find(
+            "\"conv1\" + BatchNorm \"bn1\" not fused: the fold gives non-finite values in output channel 3")
+          == 0);
+        CHECK(bad.nodes[0].params["weight"] == before);
+        CHECK(bad.nodes[1].name == "bn1");
+
+        tiny::graph mismatch = flow_graph(g);
+        mismatch.nodes[1].params["mean"] = xt::zeros<float>({5});
+        CHECK(error_of<amct::shape_error>(
+                [&]
+                {
+                    fused_of(mismatch, cfg);
+                })
+              == "amct: shape error: \"conv1\" + BatchNorm \"bn1\": the BatchNorm has 5 channels, the "
+                 "convolution 8");
+    }
+
+    TEST_CASE("the session reproduces the numpy flow bit for bit from the same layer inputs")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        tiny::graph m = flow_graph(g);
+        tiny::tiny_adapter adapter(m);
+        amct::calibration_session s(adapter, default_config(adapter, 3));
+        CHECK(s.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3", "fc"});
+        REQUIRE(s.fusion().fused.size() == 2);
+        CHECK(m.nodes.size() == 10);
+        // the fused weights are fake-quantized in the runtime now; bias stays float
+        CHECK(first_difference(as_vector(m.nodes[0].params.at("bias")), g.at("fused.conv1.bias").floats())
+              == -1);
+        for (std::size_t b = 0; b < 3; ++b)
+        {
+            for (const auto& layer : s.layers())
+            {
+                CHECK(s.observe(layer, b, g.at("act." + layer + "." + std::to_string(b)).f32()));
+            }
+        }
+        CHECK_FALSE(s.observe("conv1", 3, g.at("act.conv1.0").f32()));  // after batch_num: ignored
+        REQUIRE(s.complete());
+        const amct::quantized_model q = s.finalize();
+        REQUIRE(q.layers.size() == 5);
+        for (const auto& l : q.layers)
+        {
+            CAPTURE(l.name);
+            const amct::layer_record& r = *q.record.find(l.name);
+            CHECK(bits(*r.scale_d) == bits(static_cast<float>(g.at(l.name + ".scale_d").values[0])));
+            CHECK(*r.offset_d == g.at(l.name + ".offset_d").values[0]);
+            CHECK(r.act_type == std::optional<std::string>("INT8"));
+            if (l.name == "pool")
+            {
+                CHECK(r.scale_w == std::vector<float>{1.0f});
+                CHECK(r.offset_w == std::vector<std::int32_t>{0});
+                CHECK_FALSE(r.wts_type);
+                continue;
+            }
+            CHECK(r.wts_type == std::optional<std::string>("INT8"));
+            CHECK(first_difference(r.scale_w, g.at(l.name + ".scale_w_final").floats()) == -1);
+            CHECK(r.offset_w == std::vector<std::int32_t>(r.scale_w.size(), 0));
+            const auto wi = g.at(l.name + ".weight_int");
+            CHECK(std::vector<std::size_t>(l.weight_int.shape().begin(), l.weight_int.shape().end())
+                  == wi.shape);
+            CHECK(std::vector<std::int64_t>(l.weight_int.begin(), l.weight_int.end()) == wi.ints());
+            CHECK(first_difference(as_vector(l.weight_fake), g.at(l.name + ".weight_fake").floats()) == -1);
+            CHECK(std::vector<std::int64_t>(l.bias_int.begin(), l.bias_int.end())
+                  == g.at(l.name + ".bias_int").ints());
+            CHECK(first_difference(l.deq_scale, g.at(l.name + ".deq_scale").floats()) == -1);
+        }
+        // conv3's channel 0 needed a larger weight scale for its int32 bias, and says so; the runtime has it
+        REQUIRE(q.notes.size() == 1);
+        CHECK(q.notes[0].find("layer \"conv3\": the int32 bias of output channel 0") == 0);
+        const auto conv3 = std::find_if(m.nodes.begin(),
+                                        m.nodes.end(),
+                                        [](const tiny::node& n)
+                                        {
+                                            return n.name == "conv3";
+                                        });
+        REQUIRE(conv3 != m.nodes.end());
+        CHECK(first_difference(as_vector(conv3->params.at("weight")), g.at("conv3.weight_fake").floats())
+              == -1);
+        CHECK(bits(q.find("conv3")->weights.scale[0])
+              != bits(static_cast<float>(g.at("conv3.scale_w").values[0])));
+        CHECK(first_difference(q.find("conv1")->weights.scale, g.at("conv1.scale_w").floats()) == -1);
+    }
+
+    TEST_CASE("the session inside the runtime: fake-quantized weights, float activations, numpy's outputs")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        tiny::graph m = flow_graph(g);
+        tiny::tiny_adapter adapter(m);
+        amct::calibration_session s(adapter, default_config(adapter, 3));
+        std::vector<tiny::tensor> inputs;
+        for (int b = 0; b < 3; ++b)
+        {
+            inputs.push_back(g.at("input." + std::to_string(b)).f32());
+        }
+        for (std::size_t b = 0; b < 3; ++b)
+        {
+            const tiny::tensor y = m.run(
+              inputs[b],
+              [&](const tiny::node& n, tiny::tensor& in)
+              {
+                  if (s.wants(n.name))
+                  {
+                      CHECK(max_error(in, g.at("act." + n.name + "." + std::to_string(b)).f32()) < 1e-5);
+                      s.observe(n.name, b, in);
+                  }
+              });
+            CHECK(max_error(y, g.at("output." + std::to_string(b)).f32()) < 1e-5);
+        }
+        const amct::quantized_model q = s.finalize();
+        for (const auto& l : q.layers)
+        {
+            CAPTURE(l.name);
+            const amct::layer_record& r = *q.record.find(l.name);
+            CHECK(*r.scale_d == doctest::Approx(g.at(l.name + ".scale_d").values[0]).epsilon(1e-5));
+            CHECK(*r.offset_d == g.at(l.name + ".offset_d").values[0]);
+        }
+    }
+
+    TEST_CASE("two threads give the one-thread result, whatever order batches arrive in")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(8, 7);
+        tiny::graph m1 = flow_graph(g);
+        tiny::tiny_adapter a1(m1);
+        amct::calibration_session one(a1, mixed_config(a1, 8));
+        calibrate(m1, one, batches);
+        const amct::quantized_model expected = one.finalize();
+
+        for (int round = 0; round < 3; ++round)
+        {
+            tiny::graph m2 = flow_graph(g);
+            tiny::tiny_adapter a2(m2);
+            amct::calibration_session two(a2, mixed_config(a2, 8));
+            // each thread runs its own copy of the (fake-quantized) graph, as a runtime's workers would
+            tiny::graph w0 = m2, w1 = m2;
+            std::thread t0(
+              [&]
+              {
+                  calibrate(w0, two, batches, 0, 2);
+              });
+            std::thread t1(
+              [&]
+              {
+                  calibrate(w1, two, batches, 1, 2);
+              });
+            t0.join();
+            t1.join();
+            check_same_model(two.finalize(), expected);
+            CHECK(two.save() == one.save());
+        }
+
+        tiny::graph m3 =
+          flow_graph(g);  // the last batch first, then the rest backwards: all wait for batch 0
+        tiny::tiny_adapter a3(m3);
+        amct::calibration_session backwards(a3, mixed_config(a3, 8));
+        for (std::size_t b = 8; b-- > 0;)
+        {
+            calibrate(m3, backwards, {batches.begin(), batches.end()}, b, 8);
+            CHECK(backwards.batches_seen("conv1") == (b == 0 ? 8u : 0u));
+        }
+        check_same_model(backwards.finalize(), expected);
+    }
+
+    TEST_CASE("a saved session resumes in a fresh runtime with the uninterrupted result")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(6, 11);
+        tiny::graph m1 = flow_graph(g);
+        tiny::tiny_adapter a1(m1);
+        amct::calibration_session whole(a1, mixed_config(a1, 6));
+        calibrate(m1, whole, batches);
+        const amct::quantized_model expected = whole.finalize();
+
+        std::string saved;
+        {
+            tiny::graph m2 = flow_graph(g);
+            tiny::tiny_adapter a2(m2);
+            amct::calibration_session first(a2, mixed_config(a2, 6));
+            calibrate(m2, first, {batches[0], batches[1], batches[2]});
+            calibrate(m2, first, batches, 4, 6);  // batch 4 arrives early and waits: it is saved too
+            saved = first.save();
+        }
+        tiny::graph m3 = flow_graph(g);  // a later process: the float model again
+        tiny::tiny_adapter a3(m3);
+        amct::calibration_session resumed(a3, mixed_config(a3, 6));
+        resumed.restore(saved);
+        CHECK(resumed.batches_seen("fc") == 3);
+        calibrate(m3, resumed, batches, 3, 6);
+        calibrate(m3, resumed, batches, 5, 6);
+        check_same_model(resumed.finalize(), expected);
+
+        // refused: another configuration, other weights, a flipped bit; nothing changes
+        tiny::graph m4 = flow_graph(g);
+        tiny::tiny_adapter a4(m4);
+        amct::calibration_session other(a4, default_config(a4, 6));
+        CHECK(error_of<amct::state_error>(
+                [&]
+                {
+                    other.restore(saved);
+                })
+              == "amct: state error: the saved session was made with another configuration");
+        tiny::graph m5 = flow_graph(g);
+        m5.nodes[7].params["weight"] *= 2.0f;  // conv3
+        tiny::tiny_adapter a5(m5);
+        amct::calibration_session changed(a5, mixed_config(a5, 6));
+        CHECK(error_of<amct::state_error>(
+                [&]
+                {
+                    changed.restore(saved);
+                })
+              == "amct: state error: layer \"conv3\": its weight scales differ from the saved session's "
+                 "(another model?)");
+        std::string corrupt = saved;
+        corrupt[corrupt.size() / 2] ^= 0x10;
+        tiny::graph m6 = flow_graph(g);
+        tiny::tiny_adapter a6(m6);
+        amct::calibration_session target(a6, mixed_config(a6, 6));
+        calibrate(m6, target, {batches[0]});
+        CHECK(error_of<amct::state_error>(
+                [&]
+                {
+                    target.restore(corrupt);
+                })
+                .find("checksum mismatch")
+              != std::string::npos);
+        CHECK(target.batches_seen("conv1") == 1);
+    }
+
+    TEST_CASE("bad batches are rejected and the gathered state is kept")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(3, 5);
+        tiny::graph m1 = flow_graph(g);
+        tiny::tiny_adapter a1(m1);
+        amct::calibration_session clean(a1, mixed_config(a1, 3));
+        calibrate(m1, clean, batches);
+        const amct::quantized_model expected = clean.finalize();
+
+        tiny::graph m = flow_graph(g);
+        tiny::tiny_adapter a(m);
+        amct::calibration_session s(a, mixed_config(a, 3));
+        calibrate(m, s, {batches[0]});
+        tiny::tensor nan = batches[1];
+        nan(0, 1, 2, 3) = std::nanf("");
+        CHECK(
+          error_of<amct::value_error>(
+            [&]
+            {
+                s.observe("conv1", 1, nan);
+            })
+          == "amct: value error: layer \"conv1\", batch 1: element 51 is NaN; the batch was not observed");
+        const tiny::tensor wrong = xt::zeros<float>({2, 3, 5, 6});
+        CHECK(error_of<amct::shape_error>(
+                [&]
+                {
+                    s.observe("conv1", 1, wrong);
+                })
+              == "amct: shape error: layer \"conv1\", batch 1: shape [2, 3, 5, 6] differs from the earlier "
+                 "batches' [2, 3, 6, 6]; the batch was not observed");
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    s.observe("conv1", 0, batches[0]);
+                })
+              == "amct: value error: layer \"conv1\", batch 0: this batch was observed before");
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    s.observe("relu1", 1, batches[0]);
+                })
+              == "amct: value error: layer \"relu1\" is not calibrated in this session");
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    s.finalize();
+                })
+              == "amct: value error: calibration is incomplete (3 batches per layer): \"conv1\" has 1, "
+                 "\"conv2\" has 1, \"pool\" has 1, \"conv3\" has 1, \"fc\" has 1");
+        CHECK(s.batches_seen("conv1") == 1);
+        calibrate(m, s, batches, 1);  // the good batches 1 and 2 after all
+        check_same_model(s.finalize(), expected);
+    }
+
+    TEST_CASE("the session checks its configuration and the runtime's parameters")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        tiny::graph m = flow_graph(g);
+        tiny::tiny_adapter a(m);
+        amct::quant_config cfg = default_config(a, 1);
+        cfg.layers.emplace_back("nope", amct::layer_quant_config{});
+        CHECK(amct_test::config_error_of(
+                [&]
+                {
+                    amct::calibration_session s(a, cfg);
+                })
+                .find("\"nope\"")
+              != std::string::npos);
+
+        cfg = default_config(a, 1);
+        cfg.layers[0].second.activation_quant_params.act_algo = "kl";
+        cfg.layers[0].second.activation_quant_params.asymmetric = true;
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    amct::calibration_session s(a, cfg);
+                })
+              == "amct: value error: layer \"conv1\": act_algo kl is symmetric only; asymmetric: true");
+
+        tiny::graph no_weight = flow_graph(g);
+        no_weight.nodes[3].params.clear();  // conv2
+        tiny::tiny_adapter b(no_weight);
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    amct::calibration_session s(b, default_config(b, 1));
+                })
+              == "amct: value error: layer \"conv2\" (Conv): the runtime gives no weight");
+
+        tiny::graph bad_bias = flow_graph(g);
+        bad_bias.nodes[7].params["bias"] = xt::zeros<float>({3});  // conv3 has 4 output channels
+        tiny::tiny_adapter c(bad_bias);
+        CHECK(error_of<amct::shape_error>(
+                [&]
+                {
+                    amct::calibration_session s(c, default_config(c, 1));
+                })
+              == "amct: shape error: layer \"conv3\" (Conv): bias of 3 elements for 4 output channels");
+
+        // quant_enable false: the layer is left alone
+        tiny::graph partial = flow_graph(g);
+        tiny::tiny_adapter d(partial);
+        cfg = default_config(d, 1);
+        cfg.layers[4].second.quant_enable = false;  // fc
+        const tiny::tensor fc_weight = partial.nodes.back().params.at("weight");
+        amct::calibration_session s(d, cfg);
+        CHECK(s.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3"});
+        CHECK(partial.nodes.back().params.at("weight") == fc_weight);
+    }
+
+    TEST_CASE("layer parameters from config.json")
+    {
+        amct::activation_quant_config a;
+        a.search_range = std::array<double, 2>{0.8, 1.2};
+        a.search_step = 0.02;
+        a.max_percentile = 0.9999;
+        const auto ifmr = std::get<amct::ifmr_params>(amct::activation_params(a, false));
+        CHECK(ifmr.search_range_start == 0.8);
+        CHECK(ifmr.search_range_end == 1.2);
+        CHECK(ifmr.search_step == 0.02);
+        CHECK(ifmr.max_percentile == 0.9999);
+        CHECK(ifmr.min_percentile == 0.999999);
+        CHECK_FALSE(ifmr.asymmetric);
+        a = {};
+        a.act_algo = "hfmg";
+        a.num_of_bins = 2048;
+        a.num_bits = 16;
+        a.asymmetric = false;
+        const auto hfmg = std::get<amct::hfmg_params>(amct::activation_params(a, true));
+        CHECK(hfmg.num_of_bins == 2048);
+        CHECK(hfmg.num_bits == 16);
+        CHECK_FALSE(hfmg.asymmetric);
+        a = {};
+        a.act_algo = "mse";
+        a.num_candidates = 50;
+        const auto mse = std::get<amct::mse_params>(amct::activation_params(a, true));
+        CHECK(mse.num_candidates == 50);
+        CHECK(mse.asymmetric);
+
+        amct::weight_quant_config w;
+        CHECK(amct::weight_params(w, "Conv").channel_wise);
+        CHECK_FALSE(amct::weight_params(w, "Gemm").channel_wise);
+        w.channel_wise = false;
+        w.num_bits = 4;
+        CHECK_FALSE(amct::weight_params(w, "Conv").channel_wise);
+        CHECK(amct::weight_params(w, "Conv").num_bits == 4);
+    }
+
+    TEST_CASE("deployable factors by hand")
+    {
+        // deq = 0.5f * 0.25f = 0.125; bias 1.0 / 0.125 = 8; -0.1875 / 0.125 = -1.5 -> -2 (ties to even)
+        std::vector<float> sw = {0.25f, 0.25f};
+        const float bias[] = {1.0f, -0.1875f};
+        const auto q = amct::quantize_bias(bias, 2, 0.5f, sw, "l");
+        CHECK(q.bias == std::vector<std::int32_t>{8, -2});
+        CHECK(q.deq_scale == std::vector<float>{0.125f, 0.125f});
+        CHECK(q.notes.empty());
+        // per tensor: one scale for all channels, raised for the channel that needs most
+        std::vector<float> one = {1e-12f};
+        const float big[] = {1.0f, -3.0f, 0.5f};
+        const auto f = amct::quantize_bias(big, 3, 1e-3f, one, "fc");
+        REQUIRE(f.notes.size() == 2);  // channel 0 overflows, then channel 1 needs more still
+        CHECK(f.notes[0].find("layer \"fc\": the int32 bias of output channel 0") == 0);
+        CHECK(f.notes[1].find("layer \"fc\": the int32 bias of output channel 1") == 0);
+        CHECK(one[0] > 1e-12f);
+        for (std::size_t c = 0; c < 3; ++c)
+        {
+            CHECK(std::fabs(static_cast<double>(big[c]) / f.deq_scale[c]) <= 2147483647.5);
+        }
+        CHECK(f.bias[1] >= -2147483647);
+        CHECK(std::fabs(std::nearbyint(-3.0 / static_cast<double>(1e-3f * std::nextafter(one[0], 0.0f))))
+              > 2147483647.0);
+        CHECK(amct::quantize_bias(nullptr, 3, 1e-3f, one, "fc").bias.empty());
+
+        CHECK(amct::pack_deq_scale(1.0f, 0) == 0x3F800000u);
+        CHECK(amct::pack_deq_scale(0.5f, -1) == 0xFF3F000000ull);
+
+        // AscendQuant multiplies by the float32 reciprocal: 1/0.1f = 10.0f; 0.35f * 10 = 3.5f -> 4 (ties to
+        // even), where 0.35f / 0.1f = 3.4999998 would give 3. Offset -3 shifts the saturation bounds.
+        const xt::xarray<float> x = {0.25f, 0.35f, -20.0f, 20.0f, 0.0f};
+        const auto y = amct::fake_quantize_activation(x, 0.1f, -3);
+        CHECK(y(0) == 2.0f * 0.1f);
+        CHECK(y(1) == 4.0f * 0.1f);
+        CHECK(y(2) == -125.0f * 0.1f);
+        CHECK(y(3) == 130.0f * 0.1f);
+        CHECK(y(4) == 0.0f);
+    }
+
+    TEST_CASE("the record in JSON: round trip and errors at file:line:column")
+    {
+        amct::quant_record rec;
+        amct::layer_record& r = rec["conv1"];
+        r.scale_d = 0.00392156886f;
+        r.offset_d = -128;
+        r.scale_w = {0.00106807391f, 1e-30f, 3.4e38f};
+        r.offset_w = {0, 0, 0};
+        r.act_type = "INT8";
+        r.wts_type = "INT8";
+        rec["pool"].scale_d = 1.0f;
+        rec["pool"].offset_d = 0;
+        rec["pool"].scale_w = {1.0f};
+        rec["pool"].offset_w = {0};
+        const std::string text = amct::write_record_json(rec);
+        CHECK(text.find("\"scale_d\": 0.003921569") != std::string::npos);
+        CHECK(amct::read_record_json(text) == rec);
+        CHECK(amct::dsl::read_record_txt(amct::dsl::write_record_txt(rec)) == rec);
+
+        auto errors = [](const std::string& t)
+        {
+            return amct_test::config_error_of(
+              [&]
+              {
+                  amct::read_record_json(t, "r.json");
+              });
+        };
+        CHECK(
+          errors("{\"record\": [{\"key\": \"a\", \"value\": {\"offset_d\": 300, \"scale_w\": [1, -2], "
+                 "\"offset_w\": [0, 1]}}]}")
+          == "r.json:1:48: record \"a\": offset_d = 300 must be in [-128, 127] for INT8 activations\n"
+             "r.json:1:68: record \"a\": scale_w[1] = -2 must be a finite number > 0\n"
+             "r.json:1:89: record \"a\": offset_w[1] = 1 must be 0 (weights are quantized symmetrically)");
+        CHECK(
+          errors(
+            "{\"record\": [{\"key\": \"a\", \"value\": {\"scale\": 1}}, {\"key\": \"a\", \"value\": {}}]}")
+          == "r.json:1:36: unknown field \"scale\" of a layer record\n"
+             "r.json:1:58: record \"a\" is given twice (first as record[0])");
+        CHECK(errors("{\"record\": {}}")
+              == "r.json:1:12: record must be a list of {\"key\": ..., \"value\": {...}}");
+        CHECK(errors("{\"record\": [{\"key\": \"a\", \"value\": {\"scale_d\": 1, \"scale_d\": 2}}]}")
+                .find("duplicate key \"scale_d\"")
+              != std::string::npos);
+        CHECK(errors("{\"record\": [").find("r.json:1:13: syntax error") == 0);
+    }
+}

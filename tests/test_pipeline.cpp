@@ -244,6 +244,44 @@ amct::quant_config mixed_config(const amct::model_adapter& model, int batch_num)
     return cfg;
 }
 
+/// The flow graph in a runtime, with a calibration session on it (default or mixed_config).
+struct flow_run
+{
+    flow_run(const golden_file& g, bool mixed, int batch_num, void (*edit)(tiny::graph&) = nullptr)
+      : graph(flow_graph(g))
+      , adapter(edited(graph, edit))
+      , session(adapter, mixed ? mixed_config(adapter, batch_num) : default_config(adapter, batch_num))
+    {
+    }
+
+    static tiny::graph& edited(tiny::graph& g, void (*edit)(tiny::graph&))
+    {
+        if (edit)
+        {
+            edit(g);
+        }
+        return g;
+    }
+
+    /// calibrate() over batches first, first + step, ...
+    void run(const std::vector<tiny::tensor>& batches, std::size_t first = 0, std::size_t step = 1)
+    {
+        calibrate(graph, session, batches, first, step);
+    }
+
+    tiny::graph graph;
+    tiny::tiny_adapter adapter;
+    amct::calibration_session session;
+};
+
+/// What the mixed configuration gives on `batches` in one uninterrupted run.
+amct::quantized_model uninterrupted(const golden_file& g, const std::vector<tiny::tensor>& batches)
+{
+    flow_run r(g, true, static_cast<int>(batches.size()));
+    r.run(batches);
+    return r.session.finalize();
+}
+
 void check_same_model(const amct::quantized_model& a, const amct::quantized_model& b)
 {
     CHECK(a.record == b.record);
@@ -362,25 +400,24 @@ TEST_SUITE("pipeline")
     TEST_CASE("the session reproduces the numpy flow bit for bit from the same layer inputs")
     {
         const golden_file g = read_tensors("flow.txt");
-        tiny::graph m = flow_graph(g);
-        tiny::tiny_adapter adapter(m);
-        amct::calibration_session s(adapter, default_config(adapter, 3));
-        CHECK(s.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3", "fc"});
-        REQUIRE(s.fusion().fused.size() == 2);
-        CHECK(m.nodes.size() == 10);
+        flow_run s(g, false, 3);
+        CHECK(s.session.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3", "fc"});
+        REQUIRE(s.session.fusion().fused.size() == 2);
+        CHECK(s.graph.nodes.size() == 10);
         // the fused weights are fake-quantized in the runtime now; bias stays float
-        CHECK(first_difference(as_vector(m.nodes[0].params.at("bias")), g.at("fused.conv1.bias").floats())
-              == -1);
+        CHECK(
+          first_difference(as_vector(s.graph.nodes[0].params.at("bias")), g.at("fused.conv1.bias").floats())
+          == -1);
         for (std::size_t b = 0; b < 3; ++b)
         {
-            for (const auto& layer : s.layers())
+            for (const auto& layer : s.session.layers())
             {
-                CHECK(s.observe(layer, b, g.at("act." + layer + "." + std::to_string(b)).f32()));
+                CHECK(s.session.observe(layer, b, g.at("act." + layer + "." + std::to_string(b)).f32()));
             }
         }
-        CHECK_FALSE(s.observe("conv1", 3, g.at("act.conv1.0").f32()));  // after batch_num: ignored
-        REQUIRE(s.complete());
-        const amct::quantized_model q = s.finalize();
+        CHECK_FALSE(s.session.observe("conv1", 3, g.at("act.conv1.0").f32()));  // after batch_num: ignored
+        REQUIRE(s.session.complete());
+        const amct::quantized_model q = s.session.finalize();
         REQUIRE(q.layers.size() == 5);
         for (const auto& l : q.layers)
         {
@@ -411,13 +448,13 @@ TEST_SUITE("pipeline")
         // conv3's channel 0 needed a larger weight scale for its int32 bias, and says so; the runtime has it
         REQUIRE(q.notes.size() == 1);
         CHECK(q.notes[0].find("layer \"conv3\": the int32 bias of output channel 0") == 0);
-        const auto conv3 = std::find_if(m.nodes.begin(),
-                                        m.nodes.end(),
+        const auto conv3 = std::find_if(s.graph.nodes.begin(),
+                                        s.graph.nodes.end(),
                                         [](const tiny::node& n)
                                         {
                                             return n.name == "conv3";
                                         });
-        REQUIRE(conv3 != m.nodes.end());
+        REQUIRE(conv3 != s.graph.nodes.end());
         CHECK(first_difference(as_vector(conv3->params.at("weight")), g.at("conv3.weight_fake").floats())
               == -1);
         CHECK(bits(q.find("conv3")->weights.scale[0])
@@ -428,9 +465,7 @@ TEST_SUITE("pipeline")
     TEST_CASE("the session inside the runtime: fake-quantized weights, float activations, numpy's outputs")
     {
         const golden_file g = read_tensors("flow.txt");
-        tiny::graph m = flow_graph(g);
-        tiny::tiny_adapter adapter(m);
-        amct::calibration_session s(adapter, default_config(adapter, 3));
+        flow_run s(g, false, 3);
         std::vector<tiny::tensor> inputs;
         for (int b = 0; b < 3; ++b)
         {
@@ -438,19 +473,19 @@ TEST_SUITE("pipeline")
         }
         for (std::size_t b = 0; b < 3; ++b)
         {
-            const tiny::tensor y = m.run(
+            const tiny::tensor y = s.graph.run(
               inputs[b],
               [&](const tiny::node& n, tiny::tensor& in)
               {
-                  if (s.wants(n.name))
+                  if (s.session.wants(n.name))
                   {
                       CHECK(max_error(in, g.at("act." + n.name + "." + std::to_string(b)).f32()) < 1e-5);
-                      s.observe(n.name, b, in);
+                      s.session.observe(n.name, b, in);
                   }
               });
             CHECK(max_error(y, g.at("output." + std::to_string(b)).f32()) < 1e-5);
         }
-        const amct::quantized_model q = s.finalize();
+        const amct::quantized_model q = s.session.finalize();
         for (const auto& l : q.layers)
         {
             CAPTURE(l.name);
@@ -464,165 +499,144 @@ TEST_SUITE("pipeline")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(8, 7);
-        tiny::graph m1 = flow_graph(g);
-        tiny::tiny_adapter a1(m1);
-        amct::calibration_session one(a1, mixed_config(a1, 8));
-        calibrate(m1, one, batches);
-        const amct::quantized_model expected = one.finalize();
+        flow_run one(g, true, 8);
+        one.run(batches);
+        const amct::quantized_model expected = one.session.finalize();
 
         for (int round = 0; round < 3; ++round)
         {
-            tiny::graph m2 = flow_graph(g);
-            tiny::tiny_adapter a2(m2);
-            amct::calibration_session two(a2, mixed_config(a2, 8));
+            flow_run two(g, true, 8);
             // each thread runs its own copy of the (fake-quantized) graph, as a runtime's workers would
-            tiny::graph w0 = m2, w1 = m2;
+            tiny::graph w0 = two.graph, w1 = two.graph;
             std::thread t0(
               [&]
               {
-                  calibrate(w0, two, batches, 0, 2);
+                  calibrate(w0, two.session, batches, 0, 2);
               });
             std::thread t1(
               [&]
               {
-                  calibrate(w1, two, batches, 1, 2);
+                  calibrate(w1, two.session, batches, 1, 2);
               });
             t0.join();
             t1.join();
-            check_same_model(two.finalize(), expected);
-            CHECK(two.save() == one.save());
+            check_same_model(two.session.finalize(), expected);
+            CHECK(two.session.save() == one.session.save());
         }
 
-        tiny::graph m3 =
-          flow_graph(g);  // the last batch first, then the rest backwards: all wait for batch 0
-        tiny::tiny_adapter a3(m3);
-        amct::calibration_session backwards(a3, mixed_config(a3, 8));
+        flow_run backwards(
+          g, true, 8);  // the last batch first, then the rest backwards: all wait for batch 0
         for (std::size_t b = 8; b-- > 0;)
         {
-            calibrate(m3, backwards, {batches.begin(), batches.end()}, b, 8);
-            CHECK(backwards.batches_seen("conv1") == (b == 0 ? 8u : 0u));
+            backwards.run(batches, b, 8);
+            CHECK(backwards.session.batches_seen("conv1") == (b == 0 ? 8u : 0u));
         }
-        check_same_model(backwards.finalize(), expected);
+        check_same_model(backwards.session.finalize(), expected);
     }
 
     TEST_CASE("a saved session resumes in a fresh runtime with the uninterrupted result")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(6, 11);
-        tiny::graph m1 = flow_graph(g);
-        tiny::tiny_adapter a1(m1);
-        amct::calibration_session whole(a1, mixed_config(a1, 6));
-        calibrate(m1, whole, batches);
-        const amct::quantized_model expected = whole.finalize();
+        const amct::quantized_model expected = uninterrupted(g, batches);
 
         std::string saved;
         {
-            tiny::graph m2 = flow_graph(g);
-            tiny::tiny_adapter a2(m2);
-            amct::calibration_session first(a2, mixed_config(a2, 6));
-            calibrate(m2, first, {batches[0], batches[1], batches[2]});
-            calibrate(m2, first, batches, 4, 6);  // batch 4 arrives early and waits: it is saved too
-            saved = first.save();
+            flow_run first(g, true, 6);
+            first.run({batches[0], batches[1], batches[2]});
+            first.run(batches, 4, 6);  // batch 4 arrives early and waits: it is saved too
+            saved = first.session.save();
         }
-        tiny::graph m3 = flow_graph(g);  // a later process: the float model again
-        tiny::tiny_adapter a3(m3);
-        amct::calibration_session resumed(a3, mixed_config(a3, 6));
-        resumed.restore(saved);
-        CHECK(resumed.batches_seen("fc") == 3);
-        calibrate(m3, resumed, batches, 3, 6);
-        calibrate(m3, resumed, batches, 5, 6);
-        check_same_model(resumed.finalize(), expected);
+        flow_run resumed(g, true, 6);  // a later process: the float model again
+        resumed.session.restore(saved);
+        CHECK(resumed.session.batches_seen("fc") == 3);
+        resumed.run(batches, 3, 6);
+        resumed.run(batches, 5, 6);
+        check_same_model(resumed.session.finalize(), expected);
 
         // refused: another configuration, other weights, a flipped bit; nothing changes
-        tiny::graph m4 = flow_graph(g);
-        tiny::tiny_adapter a4(m4);
-        amct::calibration_session other(a4, default_config(a4, 6));
+        flow_run other(g, false, 6);
         CHECK(error_of<amct::state_error>(
                 [&]
                 {
-                    other.restore(saved);
+                    other.session.restore(saved);
                 })
               == "amct: state error: the saved session was made with another configuration");
-        tiny::graph m5 = flow_graph(g);
-        m5.nodes[7].params["weight"] *= 2.0f;  // conv3
-        tiny::tiny_adapter a5(m5);
-        amct::calibration_session changed(a5, mixed_config(a5, 6));
+        flow_run changed(g,
+                         true,
+                         6,
+                         [](tiny::graph& m)
+                         {
+                             m.nodes[7].params["weight"] *= 2.0f;
+                         });  // conv3
         CHECK(error_of<amct::state_error>(
                 [&]
                 {
-                    changed.restore(saved);
+                    changed.session.restore(saved);
                 })
               == "amct: state error: layer \"conv3\": its weight scales differ from the saved session's "
                  "(another model?)");
         std::string corrupt = saved;
         corrupt[corrupt.size() / 2] ^= 0x10;
-        tiny::graph m6 = flow_graph(g);
-        tiny::tiny_adapter a6(m6);
-        amct::calibration_session target(a6, mixed_config(a6, 6));
-        calibrate(m6, target, {batches[0]});
+        flow_run target(g, true, 6);
+        target.run({batches[0]});
         CHECK(error_of<amct::state_error>(
                 [&]
                 {
-                    target.restore(corrupt);
+                    target.session.restore(corrupt);
                 })
                 .find("checksum mismatch")
               != std::string::npos);
-        CHECK(target.batches_seen("conv1") == 1);
+        CHECK(target.session.batches_seen("conv1") == 1);
     }
 
     TEST_CASE("bad batches are rejected and the gathered state is kept")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(3, 5);
-        tiny::graph m1 = flow_graph(g);
-        tiny::tiny_adapter a1(m1);
-        amct::calibration_session clean(a1, mixed_config(a1, 3));
-        calibrate(m1, clean, batches);
-        const amct::quantized_model expected = clean.finalize();
+        const amct::quantized_model expected = uninterrupted(g, batches);
 
-        tiny::graph m = flow_graph(g);
-        tiny::tiny_adapter a(m);
-        amct::calibration_session s(a, mixed_config(a, 3));
-        calibrate(m, s, {batches[0]});
+        flow_run s(g, true, 3);
+        s.run({batches[0]});
         tiny::tensor nan = batches[1];
         nan(0, 1, 2, 3) = std::nanf("");
         CHECK(
           error_of<amct::value_error>(
             [&]
             {
-                s.observe("conv1", 1, nan);
+                s.session.observe("conv1", 1, nan);
             })
           == "amct: value error: layer \"conv1\", batch 1: element 51 is NaN; the batch was not observed");
         const tiny::tensor wrong = xt::zeros<float>({2, 3, 5, 6});
         CHECK(error_of<amct::shape_error>(
                 [&]
                 {
-                    s.observe("conv1", 1, wrong);
+                    s.session.observe("conv1", 1, wrong);
                 })
               == "amct: shape error: layer \"conv1\", batch 1: shape [2, 3, 5, 6] differs from the earlier "
                  "batches' [2, 3, 6, 6]; the batch was not observed");
         CHECK(error_of<amct::value_error>(
                 [&]
                 {
-                    s.observe("conv1", 0, batches[0]);
+                    s.session.observe("conv1", 0, batches[0]);
                 })
               == "amct: value error: layer \"conv1\", batch 0: this batch was observed before");
         CHECK(error_of<amct::value_error>(
                 [&]
                 {
-                    s.observe("relu1", 1, batches[0]);
+                    s.session.observe("relu1", 1, batches[0]);
                 })
               == "amct: value error: layer \"relu1\" is not calibrated in this session");
         CHECK(error_of<amct::value_error>(
                 [&]
                 {
-                    s.finalize();
+                    s.session.finalize();
                 })
               == "amct: value error: calibration is incomplete (3 batches per layer): \"conv1\" has 1, "
                  "\"conv2\" has 1, \"pool\" has 1, \"conv3\" has 1, \"fc\" has 1");
-        CHECK(s.batches_seen("conv1") == 1);
-        calibrate(m, s, batches, 1);  // the good batches 1 and 2 after all
-        check_same_model(s.finalize(), expected);
+        CHECK(s.session.batches_seen("conv1") == 1);
+        s.run(batches, 1);  // the good batches 1 and 2 after all
+        check_same_model(s.session.finalize(), expected);
     }
 
     TEST_CASE("the session checks its configuration and the runtime's parameters")

@@ -9520,6 +9520,20 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
                                                          });
     return out;
 }
+
+/// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
+/// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  const layer_record& r,
+                                                  const std::string& layer = {})
+{
+    if (!r.scale_d || !r.offset_d)
+    {
+        detail::throw_error<value_error>("record \"" + layer + "\" has no scale_d and offset_d");
+    }
+    return fake_quantize_activation(x, *r.scale_d, *r.offset_d, r.activation_type() == "INT16" ? 16 : 8);
+}
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/deploy.hpp ----

@@ -29,6 +29,7 @@ struct node
     std::size_t groups = 1, stride = 1, pad = 0, kernel = 0;  ///< kernel: AveragePool's window
     float epsilon = 1e-5f;
     bool trans_b = true;
+    std::vector<std::size_t> input_shape;  ///< declared to amct when set (0: any size)
     std::map<std::string, tensor> params;
 };
 
@@ -207,6 +208,7 @@ public:
             a.groups = n.groups;
             a.trans_b = n.trans_b;
             a.epsilon = n.epsilon;
+            a.input_shape = n.input_shape;
             out.push_back(std::move(a));
         }
         return out;

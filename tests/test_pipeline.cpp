@@ -596,7 +596,13 @@ TEST_SUITE("pipeline")
         const std::vector<tiny::tensor> batches = random_batches(3, 5);
         const amct::quantized_model expected = uninterrupted(g, batches);
 
-        flow_run s(g, true, 3);
+        flow_run s(g,
+                   true,
+                   3,
+                   [](tiny::graph& m)
+                   {
+                       m.nodes[0].input_shape = {0, 3, 6, 6};  // declared by the runtime: any batch size
+                   });
         s.run({batches[0]});
         tiny::tensor nan = batches[1];
         nan(0, 1, 2, 3) = std::nanf("");
@@ -613,8 +619,8 @@ TEST_SUITE("pipeline")
                 {
                     s.session.observe("conv1", 1, wrong);
                 })
-              == "amct: shape error: layer \"conv1\", batch 1: shape [2, 3, 5, 6] differs from the earlier "
-                 "batches' [2, 3, 6, 6]; the batch was not observed");
+              == "amct: shape error: layer \"conv1\", batch 1: shape [2, 3, 5, 6] is not the layer's input "
+                 "shape [0, 3, 6, 6]; the batch was not observed");
         CHECK(error_of<amct::value_error>(
                 [&]
                 {
@@ -667,12 +673,16 @@ TEST_SUITE("pipeline")
         tiny::graph no_weight = flow_graph(g);
         no_weight.nodes[3].params.clear();  // conv2
         tiny::tiny_adapter b(no_weight);
-        CHECK(error_of<amct::value_error>(
+        CHECK(amct::quantizable_layers(b).size() == 4);
+        tiny::graph full = flow_graph(g);
+        tiny::tiny_adapter full_adapter(full);
+        CHECK(amct_test::config_error_of(
                 [&]
                 {
-                    amct::calibration_session s(b, default_config(b, 1));
+                    amct::calibration_session s(b, default_config(full_adapter, 1));
                 })
-              == "amct: value error: layer \"conv2\" (Conv): the runtime gives no weight");
+                .find("\"conv2\"")
+              != std::string::npos);
 
         tiny::graph bad_bias = flow_graph(g);
         bad_bias.nodes[7].params["bias"] = xt::zeros<float>({3});  // conv3 has 4 output channels
@@ -683,6 +693,51 @@ TEST_SUITE("pipeline")
                     amct::calibration_session s(c, default_config(c, 1));
                 })
               == "amct: shape error: layer \"conv3\" (Conv): bias of 3 elements for 4 output channels");
+        // nothing was changed in the runtime: conv3 comes after the folds and conv1's ARQ
+        CHECK(bad_bias.nodes.size() == 12);
+        CHECK(bad_bias.nodes[0].params.at("weight") == g.at("conv1.weight").f32());
+
+        tiny::graph plain = flow_graph(g);
+        tiny::tiny_adapter e(plain);
+        cfg = default_config(e, 1);
+        cfg.batch_num = 0;
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    amct::calibration_session s(e, cfg);
+                })
+              == "amct: value error: batch_num = 0 must be at least 1");
+        cfg.batch_num = 1;
+        cfg.fakequant_precision_mode = "FORCE_FP16_QUANT";
+        CHECK(
+          error_of<amct::unsupported_error>(
+            [&]
+            {
+                amct::calibration_session s(e, cfg);
+            })
+          == "amct: unsupported: fakequant_precision_mode FORCE_FP16_QUANT: amct does not round deq_scale to "
+             "the device's s19 format");
+
+        // tensor_ref borrows row-major containers only (views do not convert at all)
+        const xt::xarray<float, xt::layout_type::column_major> column = {{1.0f, 2.0f}, {3.0f, 4.0f}};
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    amct::tensor_ref r(column);
+                })
+              == "amct: value error: tensor_ref: the container is not row-major");
+        static_assert(!std::is_convertible_v<decltype(xt::view(column, 0)), amct::tensor_ref>);
+
+        // a MatMul of two activations has no weight: not a quantizable layer
+        tiny::graph attention = flow_graph(g);
+        tiny::node scores;
+        scores.name = "scores";
+        scores.op = "MatMul";
+        scores.input = "f";
+        scores.output = "s";
+        attention.nodes.push_back(scores);
+        tiny::tiny_adapter f(attention);
+        CHECK(amct::quantizable_layers(f).size() == 5);
 
         // quant_enable false: the layer is left alone
         tiny::graph partial = flow_graph(g);
@@ -752,9 +807,10 @@ TEST_SUITE("pipeline")
         CHECK(one[0] > 1e-12f);
         for (std::size_t c = 0; c < 3; ++c)
         {
-            CHECK(std::fabs(static_cast<double>(big[c]) / f.deq_scale[c]) <= 2147483647.5);
+            const double quotient = std::nearbyint(static_cast<double>(big[c]) / f.deq_scale[c]);
+            CHECK((quotient >= -2147483648.0 && quotient <= 2147483647.0));
+            CHECK(f.bias[c] == quotient);
         }
-        CHECK(f.bias[1] >= -2147483647);
         CHECK(std::fabs(std::nearbyint(-3.0 / static_cast<double>(1e-3f * std::nextafter(one[0], 0.0f))))
               > 2147483647.0);
         CHECK(amct::quantize_bias(nullptr, 3, 1e-3f, one, "fc").bias.empty());
@@ -817,5 +873,13 @@ TEST_SUITE("pipeline")
                 .find("duplicate key \"scale_d\"")
               != std::string::npos);
         CHECK(errors("{\"record\": [").find("r.json:1:13: syntax error") == 0);
+        // JSON Pointer escapes do not leak into messages: a layer called "features/0"
+        CHECK(amct_test::config_error_of(
+                [&]
+                {
+                    amct::read_config_json(
+                      "{\"features/0\": {\"quant_enable\": true, \"quant_enable\": false}}", "c.json");
+                })
+              == "c.json:1:39: layer \"features/0\": duplicate key \"quant_enable\" (first given at 1:17)");
     }
 }

@@ -2332,8 +2332,10 @@ struct layout_view
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
                                     weight_layout layout,
-                                    std::size_t groups)
+                                    std::size_t groups,
+                                    const std::string& where = {})
 {
+    const std::string prefix = where.empty() ? std::string() : where + ": ";
     const std::size_t r = shape.size();
     auto prod = [&](std::size_t from, std::size_t to)
     {
@@ -2348,7 +2350,7 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
     {
         if (r < lo)
         {
-            throw_error<shape_error>("a weight of this layout needs rank >= " + std::to_string(lo)
+            throw_error<shape_error>(prefix + "a weight of this layout needs rank >= " + std::to_string(lo)
                                      + ", got rank " + std::to_string(r));
         }
     };
@@ -2362,7 +2364,7 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
             need_rank(2);
             if (groups == 0 || shape[0] % groups != 0)
             {
-                throw_error<shape_error>("ConvTranspose weight with " + std::to_string(shape[0])
+                throw_error<shape_error>(prefix + "ConvTranspose weight with " + std::to_string(shape[0])
                                          + " input channels cannot have " + std::to_string(groups)
                                          + " groups");
             }
@@ -2455,7 +2457,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                                          + " is not finite");
     }
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = detail::make_layout_view(shape, layout, groups);  // validates the shape for the layout
+    const auto view = detail::make_layout_view(shape, layout, groups, where);  // validates the shape
 
     calibration_result r;
     r.num_bits = p.num_bits;
@@ -5787,6 +5789,24 @@ public:
         return m_duplicates;
     }
 
+    /// The inverse of escape: "~1" -> "/", "~0" -> "~".
+    static std::string unescape(const std::string& token)
+    {
+        std::string out;
+        for (std::size_t i = 0; i < token.size(); ++i)
+        {
+            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
+            {
+                out += token[++i] == '0' ? '~' : '/';
+            }
+            else
+            {
+                out += token[i];
+            }
+        }
+        return out;
+    }
+
     /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
     static std::string escape(const std::string& token)
     {
@@ -6284,7 +6304,7 @@ void read_json_document(const std::string& text,
         for (std::size_t at = 1; at <= d.pointer.size();)
         {
             const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
-            tokens.push_back(d.pointer.substr(at, next - at));
+            tokens.push_back(json_locator::unescape(d.pointer.substr(at, next - at)));
             at = next + 1;
         }
         const source_location first = source.locate(d.first);
@@ -9037,7 +9057,8 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
-/// tensor_ref (data == nullptr) means "no such parameter".
+/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
+/// must stay valid until the runtime's next call into the adapter, nothing more.
 struct tensor_ref
 {
     const float* data = nullptr;
@@ -9051,13 +9072,17 @@ struct tensor_ref
     {
     }
 
-    /// Any row-major xtensor container (xarray, xtensor, adaptors): borrows its storage.
-    template <class C,
-              class = decltype(std::declval<const C&>().data() + std::declval<const C&>().shape()[0])>
+    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
+    /// @throws value_error for a container that is not row-major.
+    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
     tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
       : data(c.data())
       , shape(c.shape().begin(), c.shape().end())
     {
+        if (c.layout() != xt::layout_type::row_major)
+        {
+            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
+        }
     }
 
     bool empty() const noexcept
@@ -9122,6 +9147,8 @@ struct graph_node
     bool trans_b = false;                 ///< ONNX Gemm's transB
     double epsilon = 1e-5;                ///< BatchNorm's epsilon
     std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
+    std::vector<std::size_t> input_shape;
 };
 
 /// The layout of a node's weight: its own, else its type's.
@@ -9180,24 +9207,20 @@ public:
     virtual void remove_node(const std::string& node) = 0;
 };
 
-/// The layers of `nodes` that amct can quantize (find_arq_rule knows their type), for create_quant_config.
-inline std::vector<layer_info> quantizable_layers(const std::vector<graph_node>& nodes)
+/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
+/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
 {
     std::vector<layer_info> layers;
-    for (const auto& n : nodes)
+    for (const auto& n : model.nodes())
     {
-        if (find_arq_rule(n.type, n.trans_b))
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
         {
             layers.push_back({n.name, n.type});
         }
     }
     return layers;
-}
-
-/// quantizable_layers of a runtime's model.
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    return quantizable_layers(model.nodes());
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -9215,6 +9238,7 @@ inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
 
 #include <cmath>          // std::sqrt, std::isfinite
 #include <map>            // std::map
+#include <optional>       // std::optional
 #include <set>            // std::set
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -9250,30 +9274,31 @@ inline std::unordered_map<std::string, std::vector<const graph_node*>> readers_o
     return readers;
 }
 
-/// The folded weight and bias, or a reason the fold is skipped.
-struct folded_params
+/// A copy of a node's parameter, or nothing when the runtime has none.
+inline std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
+                                                   const std::string& node,
+                                                   param_kind kind)
 {
-    xt::xarray<float> weight;
-    xt::xarray<float> bias;
-    std::string problem;  ///< empty when the fold is good
-};
+    const tensor_ref r = model.param(node, kind);
+    return r.empty() ? std::nullopt : std::optional<xt::xarray<float>>(r.copy());
+}
 
-inline folded_params fold_batch_norm(const graph_node& conv,
-                                     const tensor_ref& w,
-                                     const tensor_ref& b,
-                                     const graph_node& bn,
-                                     const tensor_ref (&bn_params)[4])
+/// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
+/// folded value is not finite.
+inline std::string fold_batch_norm(const graph_node& conv,
+                                   const graph_node& bn,
+                                   const xt::xarray<float> (&bn_params)[4],
+                                   xt::xarray<float>& weight,
+                                   xt::xarray<float>& bias,
+                                   bool has_bias)
 {
-    const tensor_ref& gamma = bn_params[0];
-    const tensor_ref& beta = bn_params[1];
-    const tensor_ref& mean = bn_params[2];
-    const tensor_ref& var = bn_params[3];
+    const auto& [gamma, beta, mean, var] = bn_params;
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
-    const std::vector<std::size_t> shape = w.shape;
-    const auto view = make_layout_view(shape, layout_of(conv), conv.groups);
-    xt::xtensor<float, 2> cm = to_channel_major(w.copy(), view);
+    const std::vector<std::size_t> shape(weight.shape().begin(), weight.shape().end());
+    const auto view = make_layout_view(shape, layout_of(conv), conv.groups, "layer \"" + conv.name + "\"");
+    xt::xtensor<float, 2> cm = to_channel_major(weight, view);
     const std::size_t channels = cm.shape()[0], row = cm.shape()[1];
-    for (const tensor_ref* p : {&gamma, &beta, &mean, &var})
+    for (const auto* p : {&gamma, &beta, &mean, &var})
     {
         if (p->size() != channels)
         {
@@ -9281,18 +9306,17 @@ inline folded_params fold_batch_norm(const graph_node& conv,
                                      + " channels, the convolution " + std::to_string(channels));
         }
     }
-    if (!b.empty() && b.size() != channels)
+    if (has_bias && bias.size() != channels)
     {
-        throw_error<shape_error>("\"" + conv.name + "\": bias of " + std::to_string(b.size())
+        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias.size())
                                  + " elements for " + std::to_string(channels) + " output channels");
     }
-    folded_params out;
-    out.bias = xt::xarray<float>::from_shape({channels});
+    xt::xarray<float> folded = xt::xarray<float>::from_shape({channels});
     const float eps = static_cast<float>(bn.epsilon);
     for (std::size_t c = 0; c < channels; ++c)
     {
-        const float inv = 1.0f / std::sqrt(var.data[c] + eps);
-        const float a = gamma.data[c] * inv;
+        const float inv = 1.0f / std::sqrt(var.flat(c) + eps);
+        const float a = gamma.flat(c) * inv;
         float* r = &cm(c, 0);
         bool finite = true;
         for (std::size_t i = 0; i < row; ++i)
@@ -9300,28 +9324,45 @@ inline folded_params fold_batch_norm(const graph_node& conv,
             r[i] *= a;
             finite = finite && std::isfinite(r[i]);
         }
-        const float bc = b.empty() ? 0.0f : b.data[c];
-        out.bias(c) = (bc - mean.data[c]) * inv * gamma.data[c] + beta.data[c];
-        if (out.problem.empty() && (!finite || !std::isfinite(out.bias(c))))
+        const float bc = has_bias ? bias.flat(c) : 0.0f;
+        folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
+        if (!finite || !std::isfinite(folded(c)))
         {
-            out.problem = who + " not fused: the fold gives non-finite values in output channel "
-                          + std::to_string(c) + " (variance " + number_to_string(var.data[c]) + ", epsilon "
-                          + number_to_string(bn.epsilon) + ")";
+            return who + " not fused: the fold gives non-finite values in output channel " + std::to_string(c)
+                   + " (variance " + number_to_string(var.flat(c)) + ", epsilon "
+                   + number_to_string(bn.epsilon) + ")";
         }
     }
-    out.weight = from_channel_major(cm, view, shape);
-    return out;
+    weight = from_channel_major(cm, view, shape);
+    bias = std::move(folded);
+    return {};
 }
 }  // namespace detail
 
-/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
-/// @throws shape_error when a BatchNorm's channel count differs from its convolution's.
-inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+/// One BatchNorm to fold: the convolution's new weight and bias.
+struct batch_norm_fold
 {
-    fusion_report report;
+    std::string conv;
+    std::string batch_norm;
+    xt::xarray<float> weight;
+    xt::xarray<float> bias;
+};
+
+/// The folds fuse_batch_norm would make, computed without changing the model.
+struct fusion_plan
+{
+    std::vector<batch_norm_fold> folds;
+    std::vector<std::string> warnings;  ///< folds skipped, each naming the layers and why
+};
+
+/// @brief The BatchNorm folds of `model` under `cfg` (do_fusion, skip_fusion_layers), computed on copies of
+/// the parameters. @throws shape_error when a BatchNorm's channel count differs from its convolution's.
+inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quant_config& cfg)
+{
+    fusion_plan plan;
     if (!cfg.do_fusion)
     {
-        return report;
+        return plan;
     }
     const std::vector<graph_node> nodes = model.nodes();
     const auto readers = detail::readers_of(nodes);
@@ -9341,43 +9382,61 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
             continue;
         }
         const graph_node& bn = *it->second[0];
-        if (bn.inputs.empty() || bn.inputs[0] != conv.outputs[0])
+        auto weight = detail::param_copy(model, conv.name, param_kind::weight);
+        if (bn.inputs.empty() || bn.inputs[0] != conv.outputs[0] || !weight)
         {
             continue;
         }
-        const tensor_ref w = model.param(conv.name, param_kind::weight);
-        if (w.empty())
-        {
-            continue;
-        }
-        const tensor_ref bn_params[4] = {model.param(bn.name, param_kind::weight),
-                                         model.param(bn.name, param_kind::bias),
-                                         model.param(bn.name, param_kind::mean),
-                                         model.param(bn.name, param_kind::variance)};
+        std::optional<xt::xarray<float>> p[4];
+        const param_kind kinds[4] = {
+          param_kind::weight, param_kind::bias, param_kind::mean, param_kind::variance};
         bool complete = true;
-        for (const auto& p : bn_params)
+        for (int k = 0; k < 4; ++k)
         {
-            complete = complete && !p.empty();
+            p[k] = detail::param_copy(model, bn.name, kinds[k]);
+            complete = complete && p[k];
         }
         if (!complete)
         {
-            report.warnings.push_back("\"" + conv.name + "\" + BatchNorm \"" + bn.name
-                                      + "\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
+            plan.warnings.push_back("\"" + conv.name + "\" + BatchNorm \"" + bn.name
+                                    + "\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
             continue;
         }
-        detail::folded_params f =
-          detail::fold_batch_norm(conv, w, model.param(conv.name, param_kind::bias), bn, bn_params);
-        if (!f.problem.empty())
+        const xt::xarray<float> bn_params[4] = {*p[0], *p[1], *p[2], *p[3]};
+        auto bias = detail::param_copy(model, conv.name, param_kind::bias);
+        xt::xarray<float> b = bias ? *bias : xt::xarray<float>();
+        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, b, bias.has_value());
+        if (!problem.empty())
         {
-            report.warnings.push_back(std::move(f.problem));
+            plan.warnings.push_back(std::move(problem));
             continue;
         }
-        model.set_param(conv.name, param_kind::weight, f.weight);
-        model.set_param(conv.name, param_kind::bias, f.bias);
-        model.remove_node(bn.name);
-        report.fused.emplace_back(conv.name, bn.name);
+        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(b)});
+    }
+    return plan;
+}
+
+/// Writes the folds of `plan` into the model: new weight and bias, the BatchNorm removed.
+inline fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan)
+{
+    fusion_report report;
+    report.warnings = plan.warnings;
+    for (const auto& f : plan.folds)
+    {
+        model.set_param(f.conv, param_kind::weight, f.weight);
+        model.set_param(f.conv, param_kind::bias, f.bias);
+        model.remove_node(f.batch_norm);
+        report.fused.emplace_back(f.conv, f.batch_norm);
     }
     return report;
+}
+
+/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
+/// @throws shape_error when a BatchNorm's channel count differs from its convolution's; the model is then
+/// unchanged.
+inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+{
+    return apply_fusion(model, plan_batch_norm_fusion(model, cfg));
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -9413,7 +9472,11 @@ struct bias_quantization
 
 namespace detail
 {
-inline constexpr double int32_limit = 2147483647.0;
+/// Whether a rounded quotient is an int32.
+inline bool fits_int32(double q) noexcept
+{
+    return q >= -2147483648.0 && q <= 2147483647.0;
+}
 
 /// round(b / deq) in double; |result| may exceed int32 (the caller checks).
 inline double bias_quotient(float b, float deq) noexcept
@@ -9424,10 +9487,10 @@ inline double bias_quotient(float b, float deq) noexcept
 /// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
 inline float bias_floor_scale(float b, float scale_d, float current) noexcept
 {
-    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * int32_limit);
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
     float s = static_cast<float>(need);
     s = s < current ? current : s;
-    while (std::fabs(bias_quotient(b, scale_d * s)) > int32_limit)
+    while (!fits_int32(bias_quotient(b, scale_d * s)))
     {
         s = std::nextafter(s, std::numeric_limits<float>::infinity());
     }
@@ -9459,7 +9522,7 @@ inline bias_quantization quantize_bias(const float* bias,
     {
         for (std::size_t c = 0; c < channels; ++c)
         {
-            if (std::fabs(detail::bias_quotient(bias[c], scale_d * sw(c))) > detail::int32_limit)
+            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
             {
                 const float before = sw(c);
                 sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
@@ -9990,8 +10053,9 @@ inline std::string write_record_json(const quant_record& rec)
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once. Each layer applies its batches in batch order (a
 // batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
-// A bad batch (NaN or Inf, a shape unlike the layer's earlier batches, a batch index seen before) is
-// rejected with an error before anything changes; its index stays free for a good batch.
+// A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
+// a batch index seen before) is rejected with an error before anything changes; its index stays free for a
+// good batch. A batch that waits for its turn is held as a copy (as many as the threads run ahead).
 
 #include <algorithm>      // std::equal
 #include <cmath>          // std::isnan
@@ -10058,8 +10122,25 @@ public:
       : m_model(&model)
       , m_cfg(std::move(cfg))
     {
-        check_config(m_cfg, quantizable_layers(model.nodes()));
-        m_fusion = fuse_batch_norm(model, m_cfg);
+        if (m_cfg.batch_num < 1)
+        {
+            detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
+                                             + " must be at least 1");
+        }
+        if (m_cfg.fakequant_precision_mode != "DEFAULT")
+        {
+            detail::throw_error<unsupported_error>(
+              "fakequant_precision_mode " + m_cfg.fakequant_precision_mode
+              + ": amct does not round deq_scale to the device's s19 format");
+        }
+        check_config(m_cfg, quantizable_layers(model));
+        // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
+        const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);
+        std::unordered_map<std::string, const batch_norm_fold*> fold_of;
+        for (const auto& f : plan.folds)
+        {
+            fold_of.emplace(f.conv, &f);
+        }
         std::unordered_map<std::string, const layer_quant_config*> config_of;
         for (const auto& [name, lc] : m_cfg.layers)
         {
@@ -10068,12 +10149,23 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
+        std::vector<xt::xarray<float>> fake_weights;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
             if (it != config_of.end())
             {
-                add_layer(node, *it->second);
+                const auto f = fold_of.find(node.name);
+                fake_weights.push_back(
+                  add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second));
+            }
+        }
+        m_fusion = apply_fusion(model, plan);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            if (m_slots[i]->arq)
+            {
+                model.set_param(m_slots[i]->name, param_kind::weight, fake_weights[i]);
             }
         }
     }
@@ -10111,8 +10203,8 @@ public:
 
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
-    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element);
-    /// shape_error for a shape unlike the layer's earlier batches (all dimensions but the first must match).
+    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
+    /// a null pointer; shape_error for a batch without data or not of the layer's declared input_shape.
     /// Nothing changes when it throws.
     bool observe(const std::string& layer,
                  std::size_t batch,
@@ -10136,6 +10228,10 @@ public:
             detail::throw_error<value_error>(where + ": this batch was observed before");
         }
         check_shape(s, shape, where);
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(where + ": null data pointer");
+        }
         const std::size_t bad = kernel::first_nonfinite(x, n);
         if (bad != n)
         {
@@ -10151,10 +10247,6 @@ public:
         {
             s.observer.observe(x, shape);
             ++s.next;
-        }
-        if (s.shape.empty())
-        {
-            s.shape = shape;
         }
         drain(s);
         return true;
@@ -10233,7 +10325,6 @@ public:
             w.str(s->name);
             w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
             w.u64(s->next);
-            write_shape(w, s->shape);
             w.str(s->observer.save());
             w.u64(s->pending.size());
             for (const auto& [index, b] : s->pending)
@@ -10246,7 +10337,8 @@ public:
         return w.finish(state_name, state_version);
     }
 
-    /// @brief Continues a saved session. This session must be made from the same model and configuration.
+    /// @brief Continues a saved session. This session must be made from the same model and configuration, and
+    /// no other thread may observe while it restores (their batches would be replaced by the saved state).
     /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
@@ -10266,7 +10358,6 @@ public:
         struct loaded
         {
             std::size_t next;
-            std::vector<std::size_t> shape;
             any_observer observer;
             std::map<std::size_t, pending_batch> pending;
         };
@@ -10287,9 +10378,9 @@ public:
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
             const std::size_t next = static_cast<std::size_t>(r.u64());
-            std::vector<std::size_t> shape = read_shape(r);
             any_observer obs = any_observer::load(r.str());
-            if (obs.layer() != name || obs.batches() != next || next > batch_num())
+            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm() || obs.batches() != next
+                || next > batch_num())
             {
                 state_reader::fail("layer \"" + name + "\": inconsistent observer state");
             }
@@ -10303,13 +10394,22 @@ public:
                 {
                     size *= d;
                 }
-                if (index <= next || index >= batch_num() || size != b.data.size())
+                if (index <= next || index >= batch_num() || size != b.data.size() || size == 0
+                    || kernel::first_nonfinite(b.data.data(), size) != size)
                 {
                     state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
                 }
+                try
+                {
+                    check_shape(*s, b.shape, "layer \"" + name + "\"");
+                }
+                catch (const shape_error& e)
+                {
+                    state_reader::fail(std::string("waiting batch: ") + e.what());
+                }
                 pending.emplace(index, std::move(b));
             }
-            all.push_back({next, std::move(shape), std::move(obs), std::move(pending)});
+            all.push_back({next, std::move(obs), std::move(pending)});
         }
         r.done();
         const auto locks = lock_all();
@@ -10317,7 +10417,6 @@ public:
         {
             slot& s = *m_slots[i];
             s.next = all[i].next;
-            s.shape = std::move(all[i].shape);
             s.observer = std::move(all[i].observer);
             s.pending = std::move(all[i].pending);
         }
@@ -10354,11 +10453,13 @@ private:
         any_observer observer;
         mutable std::mutex mutex;
         std::size_t next = 0;                          ///< the next batch to apply
-        std::vector<std::size_t> shape;                ///< the first accepted batch's shape
         std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
     };
 
-    void add_layer(const graph_node& node, const layer_quant_config& lc)
+    /// Prepares the slot of one layer; returns its fake-quantized weight (empty for a layer without weight).
+    xt::xarray<float> add_layer(const graph_node& node,
+                                const layer_quant_config& lc,
+                                const batch_norm_fold* fold)
     {
         auto s = std::make_unique<slot>(
           node.name,
@@ -10367,43 +10468,46 @@ private:
                        node.name));
         s->node = node;
         s->act_bits = lc.activation_quant_params.num_bits;
-        const weight_rule rule = arq_rule(node.type, node.trans_b);
-        if (rule.has_weight)
+        xt::xarray<float> fake;
+        if (arq_rule(node.type, node.trans_b).has_weight)
         {
             const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            const tensor_ref w = m_model->param(node.name, param_kind::weight);
-            if (w.empty())
+            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                               : detail::param_copy(*m_model, node.name, param_kind::weight);
+            if (!weight)
             {
                 detail::throw_error<value_error>(who + ": the runtime gives no weight");
             }
-            s->weight = w.copy();
+            s->weight = std::move(*weight);
             const weight_layout layout = layout_of(node);
+            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+            const auto view = detail::make_layout_view(shape, layout, node.groups, who);
             s->arq = arq(
               s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            const auto view = detail::make_layout_view(w.shape, layout, node.groups);
             s->channels = 1;
             for (std::size_t d = 0; d < view.channel_dims; ++d)
             {
                 s->channels *= view.dims[view.perm[d]];
             }
-            const tensor_ref b = m_model->param(node.name, param_kind::bias);
-            if (!b.empty())
+            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                             : detail::param_copy(*m_model, node.name, param_kind::bias);
+            if (bias)
             {
-                if (b.size() != s->channels)
+                if (bias->size() != s->channels)
                 {
-                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(b.size())
+                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
                                                      + " elements for " + std::to_string(s->channels)
                                                      + " output channels");
                 }
-                s->bias = b.copy();
+                s->bias = std::move(*bias);
                 s->has_bias = true;
             }
-            m_model->set_param(
-              node.name, param_kind::weight, quantize_weight(s->weight, *s->arq, layout, node.groups).fake);
+            fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
         }
         m_index.emplace(node.name, m_slots.size());
         m_names.push_back(node.name);
         m_slots.push_back(std::move(s));
+        return fake;
     }
 
     slot& find_slot(const std::string& layer)
@@ -10416,6 +10520,7 @@ private:
         return *m_slots[it->second];
     }
 
+    /// A batch must hold data and, when the runtime declared the layer's input_shape, have that shape.
     static void check_shape(const slot& s, const std::vector<std::size_t>& shape, const std::string& where)
     {
         std::size_t n = 1;
@@ -10423,15 +10528,17 @@ private:
         {
             n *= d;
         }
-        const bool same = s.shape.empty()
-                          || (shape.size() == s.shape.size()
-                              && std::equal(shape.begin() + 1, shape.end(), s.shape.begin() + 1));
+        const std::vector<std::size_t>& want = s.node.input_shape;
+        bool same = want.empty() || want.size() == shape.size();
+        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
+        {
+            same = want[d] == 0 || want[d] == shape[d];
+        }
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
               where + ": shape " + shape_string(shape)
-              + (s.shape.empty() ? " is empty"
-                                 : " differs from the earlier batches' " + shape_string(s.shape))
+              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
               + "; the batch was not observed");
         }
     }

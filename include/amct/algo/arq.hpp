@@ -133,8 +133,10 @@ struct layout_view
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
                                     weight_layout layout,
-                                    std::size_t groups)
+                                    std::size_t groups,
+                                    const std::string& where = {})
 {
+    const std::string prefix = where.empty() ? std::string() : where + ": ";
     const std::size_t r = shape.size();
     auto prod = [&](std::size_t from, std::size_t to)
     {
@@ -149,7 +151,7 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
     {
         if (r < lo)
         {
-            throw_error<shape_error>("a weight of this layout needs rank >= " + std::to_string(lo)
+            throw_error<shape_error>(prefix + "a weight of this layout needs rank >= " + std::to_string(lo)
                                      + ", got rank " + std::to_string(r));
         }
     };
@@ -163,7 +165,7 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
             need_rank(2);
             if (groups == 0 || shape[0] % groups != 0)
             {
-                throw_error<shape_error>("ConvTranspose weight with " + std::to_string(shape[0])
+                throw_error<shape_error>(prefix + "ConvTranspose weight with " + std::to_string(shape[0])
                                          + " input channels cannot have " + std::to_string(groups)
                                          + " groups");
             }
@@ -256,7 +258,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                                          + " is not finite");
     }
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = detail::make_layout_view(shape, layout, groups);  // validates the shape for the layout
+    const auto view = detail::make_layout_view(shape, layout, groups, where);  // validates the shape
 
     calibration_result r;
     r.num_bits = p.num_bits;

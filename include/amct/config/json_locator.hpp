@@ -52,6 +52,24 @@ public:
         return m_duplicates;
     }
 
+    /// The inverse of escape: "~1" -> "/", "~0" -> "~".
+    static std::string unescape(const std::string& token)
+    {
+        std::string out;
+        for (std::size_t i = 0; i < token.size(); ++i)
+        {
+            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
+            {
+                out += token[++i] == '0' ? '~' : '/';
+            }
+            else
+            {
+                out += token[i];
+            }
+        }
+        return out;
+    }
+
     /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
     static std::string escape(const std::string& token)
     {

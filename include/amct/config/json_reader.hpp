@@ -328,7 +328,7 @@ void read_json_document(const std::string& text,
         for (std::size_t at = 1; at <= d.pointer.size();)
         {
             const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
-            tokens.push_back(d.pointer.substr(at, next - at));
+            tokens.push_back(json_locator::unescape(d.pointer.substr(at, next - at)));
             at = next + 1;
         }
         const source_location first = source.locate(d.first);

@@ -21,7 +21,8 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
-/// tensor_ref (data == nullptr) means "no such parameter".
+/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
+/// must stay valid until the runtime's next call into the adapter, nothing more.
 struct tensor_ref
 {
     const float* data = nullptr;
@@ -35,13 +36,17 @@ struct tensor_ref
     {
     }
 
-    /// Any row-major xtensor container (xarray, xtensor, adaptors): borrows its storage.
-    template <class C,
-              class = decltype(std::declval<const C&>().data() + std::declval<const C&>().shape()[0])>
+    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
+    /// @throws value_error for a container that is not row-major.
+    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
     tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
       : data(c.data())
       , shape(c.shape().begin(), c.shape().end())
     {
+        if (c.layout() != xt::layout_type::row_major)
+        {
+            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
+        }
     }
 
     bool empty() const noexcept
@@ -106,6 +111,8 @@ struct graph_node
     bool trans_b = false;                 ///< ONNX Gemm's transB
     double epsilon = 1e-5;                ///< BatchNorm's epsilon
     std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
+    std::vector<std::size_t> input_shape;
 };
 
 /// The layout of a node's weight: its own, else its type's.
@@ -164,24 +171,20 @@ public:
     virtual void remove_node(const std::string& node) = 0;
 };
 
-/// The layers of `nodes` that amct can quantize (find_arq_rule knows their type), for create_quant_config.
-inline std::vector<layer_info> quantizable_layers(const std::vector<graph_node>& nodes)
+/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
+/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
 {
     std::vector<layer_info> layers;
-    for (const auto& n : nodes)
+    for (const auto& n : model.nodes())
     {
-        if (find_arq_rule(n.type, n.trans_b))
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
         {
             layers.push_back({n.name, n.type});
         }
     }
     return layers;
-}
-
-/// quantizable_layers of a runtime's model.
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    return quantizable_layers(model.nodes());
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

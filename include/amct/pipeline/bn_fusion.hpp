@@ -11,6 +11,7 @@
 
 #include <cmath>          // std::sqrt, std::isfinite
 #include <map>            // std::map
+#include <optional>       // std::optional
 #include <set>            // std::set
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -52,30 +53,31 @@ inline std::unordered_map<std::string, std::vector<const graph_node*>> readers_o
     return readers;
 }
 
-/// The folded weight and bias, or a reason the fold is skipped.
-struct folded_params
+/// A copy of a node's parameter, or nothing when the runtime has none.
+inline std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
+                                                   const std::string& node,
+                                                   param_kind kind)
 {
-    xt::xarray<float> weight;
-    xt::xarray<float> bias;
-    std::string problem;  ///< empty when the fold is good
-};
+    const tensor_ref r = model.param(node, kind);
+    return r.empty() ? std::nullopt : std::optional<xt::xarray<float>>(r.copy());
+}
 
-inline folded_params fold_batch_norm(const graph_node& conv,
-                                     const tensor_ref& w,
-                                     const tensor_ref& b,
-                                     const graph_node& bn,
-                                     const tensor_ref (&bn_params)[4])
+/// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
+/// folded value is not finite.
+inline std::string fold_batch_norm(const graph_node& conv,
+                                   const graph_node& bn,
+                                   const xt::xarray<float> (&bn_params)[4],
+                                   xt::xarray<float>& weight,
+                                   xt::xarray<float>& bias,
+                                   bool has_bias)
 {
-    const tensor_ref& gamma = bn_params[0];
-    const tensor_ref& beta = bn_params[1];
-    const tensor_ref& mean = bn_params[2];
-    const tensor_ref& var = bn_params[3];
+    const auto& [gamma, beta, mean, var] = bn_params;
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
-    const std::vector<std::size_t> shape = w.shape;
-    const auto view = make_layout_view(shape, layout_of(conv), conv.groups);
-    xt::xtensor<float, 2> cm = to_channel_major(w.copy(), view);
+    const std::vector<std::size_t> shape(weight.shape().begin(), weight.shape().end());
+    const auto view = make_layout_view(shape, layout_of(conv), conv.groups, "layer \"" + conv.name + "\"");
+    xt::xtensor<float, 2> cm = to_channel_major(weight, view);
     const std::size_t channels = cm.shape()[0], row = cm.shape()[1];
-    for (const tensor_ref* p : {&gamma, &beta, &mean, &var})
+    for (const auto* p : {&gamma, &beta, &mean, &var})
     {
         if (p->size() != channels)
         {
@@ -83,18 +85,17 @@ inline folded_params fold_batch_norm(const graph_node& conv,
                                      + " channels, the convolution " + std::to_string(channels));
         }
     }
-    if (!b.empty() && b.size() != channels)
+    if (has_bias && bias.size() != channels)
     {
-        throw_error<shape_error>("\"" + conv.name + "\": bias of " + std::to_string(b.size())
+        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias.size())
                                  + " elements for " + std::to_string(channels) + " output channels");
     }
-    folded_params out;
-    out.bias = xt::xarray<float>::from_shape({channels});
+    xt::xarray<float> folded = xt::xarray<float>::from_shape({channels});
     const float eps = static_cast<float>(bn.epsilon);
     for (std::size_t c = 0; c < channels; ++c)
     {
-        const float inv = 1.0f / std::sqrt(var.data[c] + eps);
-        const float a = gamma.data[c] * inv;
+        const float inv = 1.0f / std::sqrt(var.flat(c) + eps);
+        const float a = gamma.flat(c) * inv;
         float* r = &cm(c, 0);
         bool finite = true;
         for (std::size_t i = 0; i < row; ++i)
@@ -102,28 +103,45 @@ inline folded_params fold_batch_norm(const graph_node& conv,
             r[i] *= a;
             finite = finite && std::isfinite(r[i]);
         }
-        const float bc = b.empty() ? 0.0f : b.data[c];
-        out.bias(c) = (bc - mean.data[c]) * inv * gamma.data[c] + beta.data[c];
-        if (out.problem.empty() && (!finite || !std::isfinite(out.bias(c))))
+        const float bc = has_bias ? bias.flat(c) : 0.0f;
+        folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
+        if (!finite || !std::isfinite(folded(c)))
         {
-            out.problem = who + " not fused: the fold gives non-finite values in output channel "
-                          + std::to_string(c) + " (variance " + number_to_string(var.data[c]) + ", epsilon "
-                          + number_to_string(bn.epsilon) + ")";
+            return who + " not fused: the fold gives non-finite values in output channel " + std::to_string(c)
+                   + " (variance " + number_to_string(var.flat(c)) + ", epsilon "
+                   + number_to_string(bn.epsilon) + ")";
         }
     }
-    out.weight = from_channel_major(cm, view, shape);
-    return out;
+    weight = from_channel_major(cm, view, shape);
+    bias = std::move(folded);
+    return {};
 }
 }  // namespace detail
 
-/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
-/// @throws shape_error when a BatchNorm's channel count differs from its convolution's.
-inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+/// One BatchNorm to fold: the convolution's new weight and bias.
+struct batch_norm_fold
 {
-    fusion_report report;
+    std::string conv;
+    std::string batch_norm;
+    xt::xarray<float> weight;
+    xt::xarray<float> bias;
+};
+
+/// The folds fuse_batch_norm would make, computed without changing the model.
+struct fusion_plan
+{
+    std::vector<batch_norm_fold> folds;
+    std::vector<std::string> warnings;  ///< folds skipped, each naming the layers and why
+};
+
+/// @brief The BatchNorm folds of `model` under `cfg` (do_fusion, skip_fusion_layers), computed on copies of
+/// the parameters. @throws shape_error when a BatchNorm's channel count differs from its convolution's.
+inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quant_config& cfg)
+{
+    fusion_plan plan;
     if (!cfg.do_fusion)
     {
-        return report;
+        return plan;
     }
     const std::vector<graph_node> nodes = model.nodes();
     const auto readers = detail::readers_of(nodes);
@@ -143,43 +161,61 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
             continue;
         }
         const graph_node& bn = *it->second[0];
-        if (bn.inputs.empty() || bn.inputs[0] != conv.outputs[0])
+        auto weight = detail::param_copy(model, conv.name, param_kind::weight);
+        if (bn.inputs.empty() || bn.inputs[0] != conv.outputs[0] || !weight)
         {
             continue;
         }
-        const tensor_ref w = model.param(conv.name, param_kind::weight);
-        if (w.empty())
-        {
-            continue;
-        }
-        const tensor_ref bn_params[4] = {model.param(bn.name, param_kind::weight),
-                                         model.param(bn.name, param_kind::bias),
-                                         model.param(bn.name, param_kind::mean),
-                                         model.param(bn.name, param_kind::variance)};
+        std::optional<xt::xarray<float>> p[4];
+        const param_kind kinds[4] = {
+          param_kind::weight, param_kind::bias, param_kind::mean, param_kind::variance};
         bool complete = true;
-        for (const auto& p : bn_params)
+        for (int k = 0; k < 4; ++k)
         {
-            complete = complete && !p.empty();
+            p[k] = detail::param_copy(model, bn.name, kinds[k]);
+            complete = complete && p[k];
         }
         if (!complete)
         {
-            report.warnings.push_back("\"" + conv.name + "\" + BatchNorm \"" + bn.name
-                                      + "\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
+            plan.warnings.push_back("\"" + conv.name + "\" + BatchNorm \"" + bn.name
+                                    + "\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
             continue;
         }
-        detail::folded_params f =
-          detail::fold_batch_norm(conv, w, model.param(conv.name, param_kind::bias), bn, bn_params);
-        if (!f.problem.empty())
+        const xt::xarray<float> bn_params[4] = {*p[0], *p[1], *p[2], *p[3]};
+        auto bias = detail::param_copy(model, conv.name, param_kind::bias);
+        xt::xarray<float> b = bias ? *bias : xt::xarray<float>();
+        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, b, bias.has_value());
+        if (!problem.empty())
         {
-            report.warnings.push_back(std::move(f.problem));
+            plan.warnings.push_back(std::move(problem));
             continue;
         }
-        model.set_param(conv.name, param_kind::weight, f.weight);
-        model.set_param(conv.name, param_kind::bias, f.bias);
-        model.remove_node(bn.name);
-        report.fused.emplace_back(conv.name, bn.name);
+        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(b)});
+    }
+    return plan;
+}
+
+/// Writes the folds of `plan` into the model: new weight and bias, the BatchNorm removed.
+inline fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan)
+{
+    fusion_report report;
+    report.warnings = plan.warnings;
+    for (const auto& f : plan.folds)
+    {
+        model.set_param(f.conv, param_kind::weight, f.weight);
+        model.set_param(f.conv, param_kind::bias, f.bias);
+        model.remove_node(f.batch_norm);
+        report.fused.emplace_back(f.conv, f.batch_norm);
     }
     return report;
+}
+
+/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
+/// @throws shape_error when a BatchNorm's channel count differs from its convolution's; the model is then
+/// unchanged.
+inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+{
+    return apply_fusion(model, plan_batch_norm_fusion(model, cfg));
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -36,7 +36,11 @@ struct bias_quantization
 
 namespace detail
 {
-inline constexpr double int32_limit = 2147483647.0;
+/// Whether a rounded quotient is an int32.
+inline bool fits_int32(double q) noexcept
+{
+    return q >= -2147483648.0 && q <= 2147483647.0;
+}
 
 /// round(b / deq) in double; |result| may exceed int32 (the caller checks).
 inline double bias_quotient(float b, float deq) noexcept
@@ -47,10 +51,10 @@ inline double bias_quotient(float b, float deq) noexcept
 /// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
 inline float bias_floor_scale(float b, float scale_d, float current) noexcept
 {
-    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * int32_limit);
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
     float s = static_cast<float>(need);
     s = s < current ? current : s;
-    while (std::fabs(bias_quotient(b, scale_d * s)) > int32_limit)
+    while (!fits_int32(bias_quotient(b, scale_d * s)))
     {
         s = std::nextafter(s, std::numeric_limits<float>::infinity());
     }
@@ -82,7 +86,7 @@ inline bias_quantization quantize_bias(const float* bias,
     {
         for (std::size_t c = 0; c < channels; ++c)
         {
-            if (std::fabs(detail::bias_quotient(bias[c], scale_d * sw(c))) > detail::int32_limit)
+            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
             {
                 const float before = sw(c);
                 sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);

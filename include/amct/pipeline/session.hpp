@@ -8,8 +8,9 @@
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once. Each layer applies its batches in batch order (a
 // batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
-// A bad batch (NaN or Inf, a shape unlike the layer's earlier batches, a batch index seen before) is
-// rejected with an error before anything changes; its index stays free for a good batch.
+// A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
+// a batch index seen before) is rejected with an error before anything changes; its index stays free for a
+// good batch. A batch that waits for its turn is held as a copy (as many as the threads run ahead).
 #pragma once
 
 #include <algorithm>      // std::equal
@@ -91,8 +92,25 @@ public:
       : m_model(&model)
       , m_cfg(std::move(cfg))
     {
-        check_config(m_cfg, quantizable_layers(model.nodes()));
-        m_fusion = fuse_batch_norm(model, m_cfg);
+        if (m_cfg.batch_num < 1)
+        {
+            detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
+                                             + " must be at least 1");
+        }
+        if (m_cfg.fakequant_precision_mode != "DEFAULT")
+        {
+            detail::throw_error<unsupported_error>(
+              "fakequant_precision_mode " + m_cfg.fakequant_precision_mode
+              + ": amct does not round deq_scale to the device's s19 format");
+        }
+        check_config(m_cfg, quantizable_layers(model));
+        // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
+        const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);
+        std::unordered_map<std::string, const batch_norm_fold*> fold_of;
+        for (const auto& f : plan.folds)
+        {
+            fold_of.emplace(f.conv, &f);
+        }
         std::unordered_map<std::string, const layer_quant_config*> config_of;
         for (const auto& [name, lc] : m_cfg.layers)
         {
@@ -101,12 +119,23 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
+        std::vector<xt::xarray<float>> fake_weights;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
             if (it != config_of.end())
             {
-                add_layer(node, *it->second);
+                const auto f = fold_of.find(node.name);
+                fake_weights.push_back(
+                  add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second));
+            }
+        }
+        m_fusion = apply_fusion(model, plan);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            if (m_slots[i]->arq)
+            {
+                model.set_param(m_slots[i]->name, param_kind::weight, fake_weights[i]);
             }
         }
     }
@@ -144,8 +173,8 @@ public:
 
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
-    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element);
-    /// shape_error for a shape unlike the layer's earlier batches (all dimensions but the first must match).
+    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
+    /// a null pointer; shape_error for a batch without data or not of the layer's declared input_shape.
     /// Nothing changes when it throws.
     bool observe(const std::string& layer,
                  std::size_t batch,
@@ -169,6 +198,10 @@ public:
             detail::throw_error<value_error>(where + ": this batch was observed before");
         }
         check_shape(s, shape, where);
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(where + ": null data pointer");
+        }
         const std::size_t bad = kernel::first_nonfinite(x, n);
         if (bad != n)
         {
@@ -184,10 +217,6 @@ public:
         {
             s.observer.observe(x, shape);
             ++s.next;
-        }
-        if (s.shape.empty())
-        {
-            s.shape = shape;
         }
         drain(s);
         return true;
@@ -266,7 +295,6 @@ public:
             w.str(s->name);
             w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
             w.u64(s->next);
-            write_shape(w, s->shape);
             w.str(s->observer.save());
             w.u64(s->pending.size());
             for (const auto& [index, b] : s->pending)
@@ -279,7 +307,8 @@ public:
         return w.finish(state_name, state_version);
     }
 
-    /// @brief Continues a saved session. This session must be made from the same model and configuration.
+    /// @brief Continues a saved session. This session must be made from the same model and configuration, and
+    /// no other thread may observe while it restores (their batches would be replaced by the saved state).
     /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
@@ -299,7 +328,6 @@ public:
         struct loaded
         {
             std::size_t next;
-            std::vector<std::size_t> shape;
             any_observer observer;
             std::map<std::size_t, pending_batch> pending;
         };
@@ -320,9 +348,9 @@ public:
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
             const std::size_t next = static_cast<std::size_t>(r.u64());
-            std::vector<std::size_t> shape = read_shape(r);
             any_observer obs = any_observer::load(r.str());
-            if (obs.layer() != name || obs.batches() != next || next > batch_num())
+            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm() || obs.batches() != next
+                || next > batch_num())
             {
                 state_reader::fail("layer \"" + name + "\": inconsistent observer state");
             }
@@ -336,13 +364,22 @@ public:
                 {
                     size *= d;
                 }
-                if (index <= next || index >= batch_num() || size != b.data.size())
+                if (index <= next || index >= batch_num() || size != b.data.size() || size == 0
+                    || kernel::first_nonfinite(b.data.data(), size) != size)
                 {
                     state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
                 }
+                try
+                {
+                    check_shape(*s, b.shape, "layer \"" + name + "\"");
+                }
+                catch (const shape_error& e)
+                {
+                    state_reader::fail(std::string("waiting batch: ") + e.what());
+                }
                 pending.emplace(index, std::move(b));
             }
-            all.push_back({next, std::move(shape), std::move(obs), std::move(pending)});
+            all.push_back({next, std::move(obs), std::move(pending)});
         }
         r.done();
         const auto locks = lock_all();
@@ -350,7 +387,6 @@ public:
         {
             slot& s = *m_slots[i];
             s.next = all[i].next;
-            s.shape = std::move(all[i].shape);
             s.observer = std::move(all[i].observer);
             s.pending = std::move(all[i].pending);
         }
@@ -387,11 +423,13 @@ private:
         any_observer observer;
         mutable std::mutex mutex;
         std::size_t next = 0;                          ///< the next batch to apply
-        std::vector<std::size_t> shape;                ///< the first accepted batch's shape
         std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
     };
 
-    void add_layer(const graph_node& node, const layer_quant_config& lc)
+    /// Prepares the slot of one layer; returns its fake-quantized weight (empty for a layer without weight).
+    xt::xarray<float> add_layer(const graph_node& node,
+                                const layer_quant_config& lc,
+                                const batch_norm_fold* fold)
     {
         auto s = std::make_unique<slot>(
           node.name,
@@ -400,43 +438,46 @@ private:
                        node.name));
         s->node = node;
         s->act_bits = lc.activation_quant_params.num_bits;
-        const weight_rule rule = arq_rule(node.type, node.trans_b);
-        if (rule.has_weight)
+        xt::xarray<float> fake;
+        if (arq_rule(node.type, node.trans_b).has_weight)
         {
             const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            const tensor_ref w = m_model->param(node.name, param_kind::weight);
-            if (w.empty())
+            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                               : detail::param_copy(*m_model, node.name, param_kind::weight);
+            if (!weight)
             {
                 detail::throw_error<value_error>(who + ": the runtime gives no weight");
             }
-            s->weight = w.copy();
+            s->weight = std::move(*weight);
             const weight_layout layout = layout_of(node);
+            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+            const auto view = detail::make_layout_view(shape, layout, node.groups, who);
             s->arq = arq(
               s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            const auto view = detail::make_layout_view(w.shape, layout, node.groups);
             s->channels = 1;
             for (std::size_t d = 0; d < view.channel_dims; ++d)
             {
                 s->channels *= view.dims[view.perm[d]];
             }
-            const tensor_ref b = m_model->param(node.name, param_kind::bias);
-            if (!b.empty())
+            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                             : detail::param_copy(*m_model, node.name, param_kind::bias);
+            if (bias)
             {
-                if (b.size() != s->channels)
+                if (bias->size() != s->channels)
                 {
-                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(b.size())
+                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
                                                      + " elements for " + std::to_string(s->channels)
                                                      + " output channels");
                 }
-                s->bias = b.copy();
+                s->bias = std::move(*bias);
                 s->has_bias = true;
             }
-            m_model->set_param(
-              node.name, param_kind::weight, quantize_weight(s->weight, *s->arq, layout, node.groups).fake);
+            fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
         }
         m_index.emplace(node.name, m_slots.size());
         m_names.push_back(node.name);
         m_slots.push_back(std::move(s));
+        return fake;
     }
 
     slot& find_slot(const std::string& layer)
@@ -449,6 +490,7 @@ private:
         return *m_slots[it->second];
     }
 
+    /// A batch must hold data and, when the runtime declared the layer's input_shape, have that shape.
     static void check_shape(const slot& s, const std::vector<std::size_t>& shape, const std::string& where)
     {
         std::size_t n = 1;
@@ -456,15 +498,17 @@ private:
         {
             n *= d;
         }
-        const bool same = s.shape.empty()
-                          || (shape.size() == s.shape.size()
-                              && std::equal(shape.begin() + 1, shape.end(), s.shape.begin() + 1));
+        const std::vector<std::size_t>& want = s.node.input_shape;
+        bool same = want.empty() || want.size() == shape.size();
+        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
+        {
+            same = want[d] == 0 || want[d] == shape[d];
+        }
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
               where + ": shape " + shape_string(shape)
-              + (s.shape.empty() ? " is empty"
-                                 : " differs from the earlier batches' " + shape_string(s.shape))
+              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
               + "; the batch was not observed");
         }
     }

@@ -742,6 +742,17 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// The number of elements of a row-major shape (1 for rank 0).
+inline std::size_t element_count(const std::vector<std::size_t>& shape) noexcept
+{
+    std::size_t n = 1;
+    for (std::size_t d : shape)
+    {
+        n *= d;
+    }
+    return n;
+}
+
 template <class T>
 struct is_std_array : std::false_type
 {
@@ -846,12 +857,7 @@ public:
 
     std::size_t size() const noexcept
     {
-        std::size_t n = 1;
-        for (std::size_t d : m_shape)
-        {
-            n *= d;
-        }
-        return n;
+        return element_count(m_shape);
     }
 
 private:
@@ -928,11 +934,7 @@ inline void for_each_channel_run(const float* data,
 {
     if (!opts.channel_wise)
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         f(std::size_t{0}, data, n);
         return;
     }
@@ -1099,11 +1101,7 @@ protected:
     {
         const std::size_t channels = detail::channel_count(shape, opts);
         detail::check_channels(known, channels, where());
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         check_batch(x, n);
         return channels;
     }
@@ -1849,11 +1847,7 @@ template <class Spec, class F>
 inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
 {
     validate(qp);
-    std::size_t n = 1;
-    for (std::size_t d : shape)
-    {
-        n *= d;
-    }
+    const std::size_t n = detail::element_count(shape);
     f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
 }
 
@@ -2328,6 +2322,17 @@ struct layout_view
     std::vector<std::size_t> dims;
     std::vector<std::size_t> perm;
     std::size_t channel_dims = 1;
+
+    /// C_out: the product of the first channel_dims axes after the transpose.
+    std::size_t channels() const noexcept
+    {
+        std::size_t c = 1;
+        for (std::size_t d = 0; d < channel_dims; ++d)
+        {
+            c *= dims[perm[d]];
+        }
+        return c;
+    }
 };
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
@@ -2394,11 +2399,7 @@ inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_v
     xt::xarray<T> shaped = w;
     shaped.reshape(v.dims);
     xt::xarray<T> t = xt::transpose(shaped, v.perm);
-    std::size_t channels = 1;
-    for (std::size_t d = 0; d < v.channel_dims; ++d)
-    {
-        channels *= t.shape()[d];
-    }
+    const std::size_t channels = v.channels();
     xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
     std::copy(t.begin(), t.end(), out.begin());
     return out;
@@ -5477,11 +5478,7 @@ private:
         {
             if constexpr (std::is_same_v<O, ifmr_observer> || std::is_same_v<O, hfmg_observer>)
             {
-                std::size_t n = 1;
-                for (std::size_t d : shape)
-                {
-                    n *= d;
-                }
+                const std::size_t n = detail::element_count(shape);
                 obs.observe(x, n);
             }
             else
@@ -9092,12 +9089,7 @@ struct tensor_ref
 
     std::size_t size() const noexcept
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        return data ? n : 0;
+        return data ? detail::element_count(shape) : 0;
     }
 
     /// A copy as an xarray (amct keeps copies of what it changes).
@@ -9289,8 +9281,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
                                    const graph_node& bn,
                                    const xt::xarray<float> (&bn_params)[4],
                                    xt::xarray<float>& weight,
-                                   xt::xarray<float>& bias,
-                                   bool has_bias)
+                                   std::optional<xt::xarray<float>>& bias)
 {
     const auto& [gamma, beta, mean, var] = bn_params;
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
@@ -9306,9 +9297,9 @@ inline std::string fold_batch_norm(const graph_node& conv,
                                      + " channels, the convolution " + std::to_string(channels));
         }
     }
-    if (has_bias && bias.size() != channels)
+    if (bias && bias->size() != channels)
     {
-        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias.size())
+        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias->size())
                                  + " elements for " + std::to_string(channels) + " output channels");
     }
     xt::xarray<float> folded = xt::xarray<float>::from_shape({channels});
@@ -9324,7 +9315,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
             r[i] *= a;
             finite = finite && std::isfinite(r[i]);
         }
-        const float bc = has_bias ? bias.flat(c) : 0.0f;
+        const float bc = bias ? bias->flat(c) : 0.0f;
         folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
         if (!finite || !std::isfinite(folded(c)))
         {
@@ -9334,7 +9325,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
         }
     }
     weight = from_channel_major(cm, view, shape);
-    bias = std::move(folded);
+    bias = std::move(folded);  // a convolution without bias gets one
     return {};
 }
 }  // namespace detail
@@ -9404,14 +9395,13 @@ inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quan
         }
         const xt::xarray<float> bn_params[4] = {*p[0], *p[1], *p[2], *p[3]};
         auto bias = detail::param_copy(model, conv.name, param_kind::bias);
-        xt::xarray<float> b = bias ? *bias : xt::xarray<float>();
-        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, b, bias.has_value());
+        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, bias);
         if (!problem.empty())
         {
             plan.warnings.push_back(std::move(problem));
             continue;
         }
-        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(b)});
+        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(*bias)});
     }
     return plan;
 }
@@ -9712,6 +9702,13 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// The string fields of SingleLayerRecord.
+inline constexpr std::pair<const char*, std::optional<std::string> layer_record::*> record_text_fields[] = {
+  {"dst_type", &layer_record::dst_type},
+  {"act_type", &layer_record::act_type},
+  {"wts_type", &layer_record::wts_type},
+  {"fakequant_precision_mode", &layer_record::fakequant_precision_mode}};
+
 /// Reads ScaleOffsetRecord's JSON form, reporting problems at JSON Pointers.
 class record_json_reader : public json_field_reader
 {
@@ -9880,14 +9877,9 @@ private:
             {
                 r.skip_fusion = boolean(v, p, "", k);
             }
-            else if (k == "dst_type" || k == "act_type" || k == "wts_type" || k == "fakequant_precision_mode")
+            else if (const auto field = text_field(k))
             {
-                auto& out =
-                  k == "dst_type"
-                    ? r.dst_type
-                    : (k == "act_type" ? r.act_type
-                                       : (k == "wts_type" ? r.wts_type : r.fakequant_precision_mode));
-                out = text(v, p, "", k);
+                r.*field = text(v, p, "", k);
             }
             else
             {
@@ -9895,6 +9887,18 @@ private:
             }
         }
         return r;
+    }
+
+    static std::optional<std::string> layer_record::*text_field(const std::string& name)
+    {
+        for (const auto& [n, field] : record_text_fields)
+        {
+            if (name == n)
+            {
+                return field;
+            }
+        }
+        return nullptr;
     }
 
     /// Calls f(element, its pointer, "field[i]") for each element of the list `v`.
@@ -10005,16 +10009,11 @@ inline std::string write_record_json(const quant_record& rec)
         {
             v["skip_fusion"] = *r.skip_fusion;
         }
-        const std::pair<const char*, const std::optional<std::string>*> texts[] = {
-          {"dst_type", &r.dst_type},
-          {"act_type", &r.act_type},
-          {"wts_type", &r.wts_type},
-          {"fakequant_precision_mode", &r.fakequant_precision_mode}};
-        for (const auto& [name, t] : texts)
+        for (const auto& [name, field] : detail::record_text_fields)
         {
-            if (*t)
+            if (r.*field)
             {
-                v[name] = **t;
+                v[name] = *(r.*field);
             }
         }
         if (r.scale_h)
@@ -10216,29 +10215,13 @@ public:
         {
             return false;
         }
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
         const std::lock_guard<std::mutex> lock(s.mutex);
         const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
         if (batch < s.next || s.pending.count(batch))
         {
             detail::throw_error<value_error>(where + ": this batch was observed before");
         }
-        check_shape(s, shape, where);
-        if (x == nullptr)
-        {
-            detail::throw_error<value_error>(where + ": null data pointer");
-        }
-        const std::size_t bad = kernel::first_nonfinite(x, n);
-        if (bad != n)
-        {
-            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
-                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
-        }
+        const std::size_t n = check_batch(s, x, shape, where);
         if (batch != s.next)
         {
             s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
@@ -10389,21 +10372,16 @@ public:
             {
                 const std::size_t index = static_cast<std::size_t>(r.u64());
                 pending_batch b{read_shape(r), r.f32s()};
-                std::size_t size = 1;
-                for (std::size_t d : b.shape)
-                {
-                    size *= d;
-                }
-                if (index <= next || index >= batch_num() || size != b.data.size() || size == 0
-                    || kernel::first_nonfinite(b.data.data(), size) != size)
+                if (index <= next || index >= batch_num() || detail::element_count(b.shape) != b.data.size())
                 {
                     state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
                 }
                 try
                 {
-                    check_shape(*s, b.shape, "layer \"" + name + "\"");
+                    check_batch(
+                      *s, b.data.data(), b.shape, "layer \"" + name + "\", batch " + std::to_string(index));
                 }
-                catch (const shape_error& e)
+                catch (const error& e)
                 {
                     state_reader::fail(std::string("waiting batch: ") + e.what());
                 }
@@ -10447,9 +10425,8 @@ private:
         int act_bits = 8;
         std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
         xt::xarray<float> weight;               ///< the float weight after fusion
-        xt::xarray<float> bias;                 ///< empty shape: no bias
-        bool has_bias = false;
-        std::size_t channels = 0;  ///< output channels
+        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
+        std::size_t channels = 0;               ///< output channels
         any_observer observer;
         mutable std::mutex mutex;
         std::size_t next = 0;                          ///< the next batch to apply
@@ -10481,27 +10458,18 @@ private:
             s->weight = std::move(*weight);
             const weight_layout layout = layout_of(node);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            const auto view = detail::make_layout_view(shape, layout, node.groups, who);
+            s->channels = detail::make_layout_view(shape, layout, node.groups, who).channels();
             s->arq = arq(
               s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            s->channels = 1;
-            for (std::size_t d = 0; d < view.channel_dims; ++d)
-            {
-                s->channels *= view.dims[view.perm[d]];
-            }
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias)
+            if (bias && bias->size() != s->channels)
             {
-                if (bias->size() != s->channels)
-                {
-                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                     + " elements for " + std::to_string(s->channels)
-                                                     + " output channels");
-                }
-                s->bias = std::move(*bias);
-                s->has_bias = true;
+                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                                 + " elements for " + std::to_string(s->channels)
+                                                 + " output channels");
             }
+            s->bias = std::move(bias);
             fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
         }
         m_index.emplace(node.name, m_slots.size());
@@ -10520,14 +10488,14 @@ private:
         return *m_slots[it->second];
     }
 
-    /// A batch must hold data and, when the runtime declared the layer's input_shape, have that shape.
-    static void check_shape(const slot& s, const std::vector<std::size_t>& shape, const std::string& where)
+    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
+    /// any) and only finite values. Returns its element count. @throws shape_error, value_error.
+    static std::size_t check_batch(const slot& s,
+                                   const float* x,
+                                   const std::vector<std::size_t>& shape,
+                                   const std::string& where)
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
         bool same = want.empty() || want.size() == shape.size();
         for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
@@ -10541,6 +10509,18 @@ private:
               + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
               + "; the batch was not observed");
         }
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(where + ": null data pointer");
+        }
+        const std::size_t bad = kernel::first_nonfinite(x, n);
+        if (bad != n)
+        {
+            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
+                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
+                                             + "; the batch was not observed");
+        }
+        return n;
     }
 
     static std::string shape_string(const std::vector<std::size_t>& shape)
@@ -10587,10 +10567,10 @@ private:
         q.weights = *s.arq;
         std::vector<float> scale_w = q.weights.scale;
         bias_quantization bq = quantize_bias(
-          s.has_bias ? s.bias.data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const weight_layout layout = layout_of(s.node);
+          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
+        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
         notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (scale_w != q.weights.scale)
+        if (raised)
         {
             q.weights =
               calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
@@ -10599,8 +10579,8 @@ private:
                 detail::push_channel(q.weights, sw, 0);
             }
         }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout, s.node.groups);
-        if (scale_w != s.arq->scale)
+        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
+        if (raised)
         {
             m_model->set_param(s.name, param_kind::weight, qw.fake);
         }

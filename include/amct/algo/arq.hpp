@@ -129,6 +129,17 @@ struct layout_view
     std::vector<std::size_t> dims;
     std::vector<std::size_t> perm;
     std::size_t channel_dims = 1;
+
+    /// C_out: the product of the first channel_dims axes after the transpose.
+    std::size_t channels() const noexcept
+    {
+        std::size_t c = 1;
+        for (std::size_t d = 0; d < channel_dims; ++d)
+        {
+            c *= dims[perm[d]];
+        }
+        return c;
+    }
 };
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
@@ -195,11 +206,7 @@ inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_v
     xt::xarray<T> shaped = w;
     shaped.reshape(v.dims);
     xt::xarray<T> t = xt::transpose(shaped, v.perm);
-    std::size_t channels = 1;
-    for (std::size_t d = 0; d < v.channel_dims; ++d)
-    {
-        channels *= t.shape()[d];
-    }
+    const std::size_t channels = v.channels();
     xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
     std::copy(t.begin(), t.end(), out.begin());
     return out;

@@ -34,11 +34,7 @@ inline void for_each_channel_run(const float* data,
 {
     if (!opts.channel_wise)
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         f(std::size_t{0}, data, n);
         return;
     }

@@ -19,6 +19,7 @@
 
 #include <amct/algo/channels.hpp>
 #include <amct/config.hpp>
+#include <amct/detail/contiguous.hpp>
 #include <amct/error.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
@@ -75,11 +76,7 @@ protected:
     {
         const std::size_t channels = detail::channel_count(shape, opts);
         detail::check_channels(known, channels, where());
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         check_batch(x, n);
         return channels;
     }

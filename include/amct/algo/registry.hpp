@@ -15,6 +15,7 @@
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>
 #include <amct/algo/percentile.hpp>
+#include <amct/detail/contiguous.hpp>
 
 namespace amct
 {
@@ -276,11 +277,7 @@ private:
         {
             if constexpr (std::is_same_v<O, ifmr_observer> || std::is_same_v<O, hfmg_observer>)
             {
-                std::size_t n = 1;
-                for (std::size_t d : shape)
-                {
-                    n *= d;
-                }
+                const std::size_t n = detail::element_count(shape);
                 obs.observe(x, n);
             }
             else

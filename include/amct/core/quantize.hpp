@@ -28,11 +28,7 @@ template <class Spec, class F>
 inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
 {
     validate(qp);
-    std::size_t n = 1;
-    for (std::size_t d : shape)
-    {
-        n *= d;
-    }
+    const std::size_t n = detail::element_count(shape);
     f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
 }
 

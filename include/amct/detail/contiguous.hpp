@@ -18,6 +18,17 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// The number of elements of a row-major shape (1 for rank 0).
+inline std::size_t element_count(const std::vector<std::size_t>& shape) noexcept
+{
+    std::size_t n = 1;
+    for (std::size_t d : shape)
+    {
+        n *= d;
+    }
+    return n;
+}
+
 template <class T>
 struct is_std_array : std::false_type
 {
@@ -122,12 +133,7 @@ public:
 
     std::size_t size() const noexcept
     {
-        std::size_t n = 1;
-        for (std::size_t d : m_shape)
-        {
-            n *= d;
-        }
-        return n;
+        return element_count(m_shape);
     }
 
 private:

@@ -14,6 +14,7 @@
 #include <amct/algo/arq.hpp>
 #include <amct/config.hpp>
 #include <amct/config/layer_types.hpp>
+#include <amct/detail/contiguous.hpp>
 #include <amct/detail/xtensor.hpp>
 
 namespace amct
@@ -56,12 +57,7 @@ struct tensor_ref
 
     std::size_t size() const noexcept
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
-        return data ? n : 0;
+        return data ? detail::element_count(shape) : 0;
     }
 
     /// A copy as an xarray (amct keeps copies of what it changes).

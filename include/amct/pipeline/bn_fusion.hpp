@@ -68,8 +68,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
                                    const graph_node& bn,
                                    const xt::xarray<float> (&bn_params)[4],
                                    xt::xarray<float>& weight,
-                                   xt::xarray<float>& bias,
-                                   bool has_bias)
+                                   std::optional<xt::xarray<float>>& bias)
 {
     const auto& [gamma, beta, mean, var] = bn_params;
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
@@ -85,9 +84,9 @@ inline std::string fold_batch_norm(const graph_node& conv,
                                      + " channels, the convolution " + std::to_string(channels));
         }
     }
-    if (has_bias && bias.size() != channels)
+    if (bias && bias->size() != channels)
     {
-        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias.size())
+        throw_error<shape_error>("layer \"" + conv.name + "\": bias of " + std::to_string(bias->size())
                                  + " elements for " + std::to_string(channels) + " output channels");
     }
     xt::xarray<float> folded = xt::xarray<float>::from_shape({channels});
@@ -103,7 +102,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
             r[i] *= a;
             finite = finite && std::isfinite(r[i]);
         }
-        const float bc = has_bias ? bias.flat(c) : 0.0f;
+        const float bc = bias ? bias->flat(c) : 0.0f;
         folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
         if (!finite || !std::isfinite(folded(c)))
         {
@@ -113,7 +112,7 @@ inline std::string fold_batch_norm(const graph_node& conv,
         }
     }
     weight = from_channel_major(cm, view, shape);
-    bias = std::move(folded);
+    bias = std::move(folded);  // a convolution without bias gets one
     return {};
 }
 }  // namespace detail
@@ -183,14 +182,13 @@ inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quan
         }
         const xt::xarray<float> bn_params[4] = {*p[0], *p[1], *p[2], *p[3]};
         auto bias = detail::param_copy(model, conv.name, param_kind::bias);
-        xt::xarray<float> b = bias ? *bias : xt::xarray<float>();
-        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, b, bias.has_value());
+        std::string problem = detail::fold_batch_norm(conv, bn, bn_params, *weight, bias);
         if (!problem.empty())
         {
             plan.warnings.push_back(std::move(problem));
             continue;
         }
-        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(b)});
+        plan.folds.push_back({conv.name, bn.name, std::move(*weight), std::move(*bias)});
     }
     return plan;
 }

@@ -25,6 +25,13 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// The string fields of SingleLayerRecord.
+inline constexpr std::pair<const char*, std::optional<std::string> layer_record::*> record_text_fields[] = {
+  {"dst_type", &layer_record::dst_type},
+  {"act_type", &layer_record::act_type},
+  {"wts_type", &layer_record::wts_type},
+  {"fakequant_precision_mode", &layer_record::fakequant_precision_mode}};
+
 /// Reads ScaleOffsetRecord's JSON form, reporting problems at JSON Pointers.
 class record_json_reader : public json_field_reader
 {
@@ -193,14 +200,9 @@ private:
             {
                 r.skip_fusion = boolean(v, p, "", k);
             }
-            else if (k == "dst_type" || k == "act_type" || k == "wts_type" || k == "fakequant_precision_mode")
+            else if (const auto field = text_field(k))
             {
-                auto& out =
-                  k == "dst_type"
-                    ? r.dst_type
-                    : (k == "act_type" ? r.act_type
-                                       : (k == "wts_type" ? r.wts_type : r.fakequant_precision_mode));
-                out = text(v, p, "", k);
+                r.*field = text(v, p, "", k);
             }
             else
             {
@@ -208,6 +210,18 @@ private:
             }
         }
         return r;
+    }
+
+    static std::optional<std::string> layer_record::*text_field(const std::string& name)
+    {
+        for (const auto& [n, field] : record_text_fields)
+        {
+            if (name == n)
+            {
+                return field;
+            }
+        }
+        return nullptr;
     }
 
     /// Calls f(element, its pointer, "field[i]") for each element of the list `v`.
@@ -318,16 +332,11 @@ inline std::string write_record_json(const quant_record& rec)
         {
             v["skip_fusion"] = *r.skip_fusion;
         }
-        const std::pair<const char*, const std::optional<std::string>*> texts[] = {
-          {"dst_type", &r.dst_type},
-          {"act_type", &r.act_type},
-          {"wts_type", &r.wts_type},
-          {"fakequant_precision_mode", &r.fakequant_precision_mode}};
-        for (const auto& [name, t] : texts)
+        for (const auto& [name, field] : detail::record_text_fields)
         {
-            if (*t)
+            if (r.*field)
             {
-                v[name] = **t;
+                v[name] = *(r.*field);
             }
         }
         if (r.scale_h)

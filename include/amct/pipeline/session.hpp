@@ -32,6 +32,7 @@
 #include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/detail/contiguous.hpp>
 #include <amct/error.hpp>
 #include <amct/pipeline/adapter.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
@@ -186,29 +187,13 @@ public:
         {
             return false;
         }
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
         const std::lock_guard<std::mutex> lock(s.mutex);
         const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
         if (batch < s.next || s.pending.count(batch))
         {
             detail::throw_error<value_error>(where + ": this batch was observed before");
         }
-        check_shape(s, shape, where);
-        if (x == nullptr)
-        {
-            detail::throw_error<value_error>(where + ": null data pointer");
-        }
-        const std::size_t bad = kernel::first_nonfinite(x, n);
-        if (bad != n)
-        {
-            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
-                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
-        }
+        const std::size_t n = check_batch(s, x, shape, where);
         if (batch != s.next)
         {
             s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
@@ -359,21 +344,16 @@ public:
             {
                 const std::size_t index = static_cast<std::size_t>(r.u64());
                 pending_batch b{read_shape(r), r.f32s()};
-                std::size_t size = 1;
-                for (std::size_t d : b.shape)
-                {
-                    size *= d;
-                }
-                if (index <= next || index >= batch_num() || size != b.data.size() || size == 0
-                    || kernel::first_nonfinite(b.data.data(), size) != size)
+                if (index <= next || index >= batch_num() || detail::element_count(b.shape) != b.data.size())
                 {
                     state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
                 }
                 try
                 {
-                    check_shape(*s, b.shape, "layer \"" + name + "\"");
+                    check_batch(
+                      *s, b.data.data(), b.shape, "layer \"" + name + "\", batch " + std::to_string(index));
                 }
-                catch (const shape_error& e)
+                catch (const error& e)
                 {
                     state_reader::fail(std::string("waiting batch: ") + e.what());
                 }
@@ -417,9 +397,8 @@ private:
         int act_bits = 8;
         std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
         xt::xarray<float> weight;               ///< the float weight after fusion
-        xt::xarray<float> bias;                 ///< empty shape: no bias
-        bool has_bias = false;
-        std::size_t channels = 0;  ///< output channels
+        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
+        std::size_t channels = 0;               ///< output channels
         any_observer observer;
         mutable std::mutex mutex;
         std::size_t next = 0;                          ///< the next batch to apply
@@ -451,27 +430,18 @@ private:
             s->weight = std::move(*weight);
             const weight_layout layout = layout_of(node);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            const auto view = detail::make_layout_view(shape, layout, node.groups, who);
+            s->channels = detail::make_layout_view(shape, layout, node.groups, who).channels();
             s->arq = arq(
               s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            s->channels = 1;
-            for (std::size_t d = 0; d < view.channel_dims; ++d)
-            {
-                s->channels *= view.dims[view.perm[d]];
-            }
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias)
+            if (bias && bias->size() != s->channels)
             {
-                if (bias->size() != s->channels)
-                {
-                    detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                     + " elements for " + std::to_string(s->channels)
-                                                     + " output channels");
-                }
-                s->bias = std::move(*bias);
-                s->has_bias = true;
+                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                                 + " elements for " + std::to_string(s->channels)
+                                                 + " output channels");
             }
+            s->bias = std::move(bias);
             fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
         }
         m_index.emplace(node.name, m_slots.size());
@@ -490,14 +460,14 @@ private:
         return *m_slots[it->second];
     }
 
-    /// A batch must hold data and, when the runtime declared the layer's input_shape, have that shape.
-    static void check_shape(const slot& s, const std::vector<std::size_t>& shape, const std::string& where)
+    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
+    /// any) and only finite values. Returns its element count. @throws shape_error, value_error.
+    static std::size_t check_batch(const slot& s,
+                                   const float* x,
+                                   const std::vector<std::size_t>& shape,
+                                   const std::string& where)
     {
-        std::size_t n = 1;
-        for (std::size_t d : shape)
-        {
-            n *= d;
-        }
+        const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
         bool same = want.empty() || want.size() == shape.size();
         for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
@@ -511,6 +481,18 @@ private:
               + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
               + "; the batch was not observed");
         }
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(where + ": null data pointer");
+        }
+        const std::size_t bad = kernel::first_nonfinite(x, n);
+        if (bad != n)
+        {
+            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
+                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
+                                             + "; the batch was not observed");
+        }
+        return n;
     }
 
     static std::string shape_string(const std::vector<std::size_t>& shape)
@@ -557,10 +539,10 @@ private:
         q.weights = *s.arq;
         std::vector<float> scale_w = q.weights.scale;
         bias_quantization bq = quantize_bias(
-          s.has_bias ? s.bias.data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const weight_layout layout = layout_of(s.node);
+          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
+        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
         notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (scale_w != q.weights.scale)
+        if (raised)
         {
             q.weights =
               calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
@@ -569,8 +551,8 @@ private:
                 detail::push_channel(q.weights, sw, 0);
             }
         }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout, s.node.groups);
-        if (scale_w != s.arq->scale)
+        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
+        if (raised)
         {
             m_model->set_param(s.name, param_kind::weight, qw.fake);
         }

@@ -5,11 +5,13 @@ set -euo pipefail
 
 what=${1:-test}
 packages=(g++ cmake make git python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
+# The reference runtime of the examples: ONNX import and image decoding.
+runtime=(libonnx-dev libprotobuf-dev protobuf-compiler libstb-dev)
 case "$what" in
 build) ;;
-test) packages+=(doctest-dev libonnx-testdata libonnx-dev libprotobuf-dev protobuf-compiler clang-format-14 clang libclang-rt-14-dev) ;;
-demo) ;;
-bench) packages+=(libbenchmark-dev python3-numpy python3-torch) ;;
+test) packages+=("${runtime[@]}" doctest-dev libonnx-testdata clang-format-14 clang libclang-rt-14-dev) ;;
+demo) packages+=("${runtime[@]}") ;;
+bench) packages+=("${runtime[@]}" libbenchmark-dev python3-numpy python3-torch) ;;
 *) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;
 esac
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

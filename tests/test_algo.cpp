@@ -1,5 +1,6 @@
 // Calibration algorithms (IFMR, HFMG, ARQ, max, percentile, KL, MSE, the registry) and the observer contract
 // (merge, save/load, bad batches), against AMCT's vectors and independent references.
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -164,6 +165,70 @@ TEST_SUITE("ifmr")
                        amct::ifmr_observer(p, "fc");
                    }),
                  "amct: value error: layer \"fc\": num_bits = 6 must be 4, 8 or 16");
+    }
+}
+
+TEST_SUITE("ifmr exact mode on sorted data")
+{
+    // The run decomposition (prefix sums per run of equal quantized value) and the element loop (float
+    // blocks), on data large enough to take the runs: both within 1e-7 of the errors summed in double (the
+    // runs within 1e-12 but where an error's own float rounding matters), and the same chosen candidate.
+    TEST_CASE("run sums equal the element loop")
+    {
+        std::mt19937 gen(11);
+        std::student_t_distribution<float> t3(3.0f);
+        std::vector<float> x(1u << 20);
+        for (auto& v : x)
+        {
+            v = std::max(0.0f, t3(gen)) * (t3(gen) > 2.0f ? 3.0f : 1.0f);  // ReLU-like, zeros and a tail
+        }
+        std::sort(x.begin(), x.end());
+        const amct::detail::ifmr_sorted_source src(x);
+        int checked = 0;
+        for (const float hi : {0.5f, 3.0f, 7.5f, 40.0f})
+        {
+            for (const float lo : {0.0f, -1.0f})
+            {
+                for (const int levels : {15, 255})
+                {
+                    const float s = (hi - lo) / static_cast<float>(levels);
+                    double exact = 0.0;  // each error as the definition rounds it, summed in double
+                    for (const float v : x)
+                    {
+                        const float e = std::nearbyint(std::min(std::max(v, lo), hi) / s) * s - v;
+                        exact += static_cast<double>(e) * static_cast<double>(e);
+                    }
+                    const double loop = amct::detail::ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
+                    const double runs = src.sum_sq(lo, hi, s);
+                    CHECK(runs == doctest::Approx(exact).epsilon(1e-7));
+                    CHECK(loop == doctest::Approx(exact).epsilon(1e-7));
+                    ++checked;
+                }
+            }
+        }
+        CHECK(checked == 16);
+        for (const bool asymmetric : {false, true})
+        {
+            amct::ifmr_params p;
+            p.asymmetric = asymmetric;
+            amct::ifmr_search fast, slow;
+            const auto r = amct::detail::run_ifmr(src, p, &fast);
+            struct loop_source : amct::detail::ifmr_sorted_source
+            {
+                using ifmr_sorted_source::ifmr_sorted_source;
+                double sum_sq(float lo, float hi, float s) const noexcept
+                {
+                    return amct::detail::ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
+                }
+            };
+            const auto r_slow = amct::detail::run_ifmr(loop_source(x), p, &slow);
+            CHECK(fast.best == slow.best);
+            CHECK(r.scale == r_slow.scale);
+            for (std::size_t i = 0; i < fast.losses.size(); ++i)
+            {
+                CHECK(fast.losses[i] == doctest::Approx(slow.losses[i]).epsilon(1e-7));
+            }
+        }
     }
 }
 

@@ -44,32 +44,40 @@ struct node
     std::string op;  ///< ONNX op type
     std::vector<std::string> inputs, outputs;
     std::map<std::string, attribute> attributes;
+    /// The ONNX default-domain opset the node follows (ops whose semantics changed: Softmax before 13);
+    /// 0, as other importers leave it: the latest semantics.
+    int opset = 0;
 
     const attribute* find(const std::string& key) const
     {
         const auto it = attributes.find(key);
         return it == attributes.end() ? nullptr : &it->second;
     }
+
     std::int64_t get_int(const std::string& key, std::int64_t fallback) const
     {
         const attribute* a = find(key);
         return a ? a->i : fallback;
     }
+
     float get_float(const std::string& key, float fallback) const
     {
         const attribute* a = find(key);
         return a ? a->f : fallback;
     }
+
     std::string get_string(const std::string& key, const std::string& fallback) const
     {
         const attribute* a = find(key);
         return a ? a->s : fallback;
     }
+
     std::vector<std::int64_t> get_ints(const std::string& key, std::vector<std::int64_t> fallback = {}) const
     {
         const attribute* a = find(key);
         return a ? a->ints : fallback;
     }
+
     /// "node 'name' (Op)": how errors name a node.
     std::string where() const
     {
@@ -86,7 +94,7 @@ struct value_info
 
 struct graph
 {
-    std::vector<node> nodes;                ///< topological order
+    std::vector<node> nodes;                  ///< topological order
     std::map<std::string, tensor> constants;  ///< initializers and folded Constant nodes
     std::vector<value_info> inputs;
     std::vector<std::string> outputs;

@@ -1,0 +1,276 @@
+// bench/bench_model.cpp: amct's own share of calibrating a real model, and how often bounded-memory IFMR picks
+// exact IFMR's candidate on real layers.
+//
+// 1. Calibration share on MobileNetV2 (issue 6: under 10 percent of the float forward time). The float forward
+//    of one batch in the reference runtime is the baseline; amct's work is the session's set-up (BN fusion and
+//    ARQ), observe() of every layer's input of one batch, and finalize() (IFMR over all batches). The share is
+//    (setup + batches * observe + finalize) / (batches * forward), printed after the table.
+// 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded IFMR
+//    over the same calibration inputs; the chosen candidate index compared.
+//
+//   bench_model --models-dir DIR --images-dir DIR [Google Benchmark flags]
+#include <chrono>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <amct/amct.hpp>
+
+#include "amct_adapter.hpp"
+#include "workloads.hpp"
+
+namespace
+{
+refrt::workload_options g_options;
+
+/// Copies of every calibrated layer's input, per batch.
+class capture_inputs : public refrt::run_observer
+{
+public:
+    explicit capture_inputs(const std::vector<std::string>& layers)
+      : m_layers(layers.begin(), layers.end())
+    {
+    }
+    bool wants_input(const refrt::node& n) override
+    {
+        return m_layers.count(n.name) != 0;
+    }
+    void input(const refrt::node& n, refrt::tensor& x) override
+    {
+        inputs[n.name] = x;
+    }
+    std::map<std::string, refrt::tensor> inputs;
+
+private:
+    std::set<std::string> m_layers;
+};
+
+/// MobileNetV2 with its default configuration, quantized weights and every batch's layer inputs.
+struct fixture
+{
+    refrt::workload work;
+    amct::quant_config cfg;
+    std::vector<std::map<std::string, refrt::tensor>> inputs;  // per batch
+
+    fixture()
+    {
+        refrt::workload_options o = g_options;
+        o.model = "mobilenet_v2";
+        o.eval = 0;
+        work = refrt::load_workload(o);
+        refrt::graph g = work.model;
+        refrt::graph_adapter adapter(g);
+        amct::create_quant_config_options co;
+        co.batch_num = static_cast<int>(work.calib.size());
+        cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
+        const amct::calibration_session session(adapter, cfg);
+        for (const auto& b : work.calib)
+        {
+            capture_inputs capture(session.layers());
+            refrt::run1(g, b.x, &capture);
+            inputs.push_back(std::move(capture.inputs));
+        }
+    }
+
+    static const fixture& get()
+    {
+        static const fixture f;
+        return f;
+    }
+};
+
+void BM_float_forward(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    for (auto _ : state)
+    {
+        benchmark::DoNotOptimize(refrt::run1(f.work.model, f.work.calib[0].x));
+    }
+}
+
+void BM_setup_fusion_arq(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        refrt::graph g = f.work.model;
+        refrt::graph_adapter adapter(g);
+        state.ResumeTiming();
+        const amct::calibration_session session(adapter, f.cfg);
+        benchmark::DoNotOptimize(session.layers().size());
+    }
+}
+
+void feed(amct::calibration_session& session, const fixture& f, std::size_t batch)
+{
+    for (const auto& [layer, x] : f.inputs[batch])
+    {
+        session.observe(layer, batch, x);
+    }
+}
+
+void BM_observe_one_batch(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        refrt::graph g = f.work.model;
+        refrt::graph_adapter adapter(g);
+        amct::calibration_session session(adapter, f.cfg);
+        state.ResumeTiming();
+        feed(session, f, 0);
+    }
+}
+
+void BM_finalize(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        refrt::graph g = f.work.model;
+        refrt::graph_adapter adapter(g);
+        amct::calibration_session session(adapter, f.cfg);
+        for (std::size_t b = 0; b < f.inputs.size(); ++b)
+        {
+            feed(session, f, b);
+        }
+        state.ResumeTiming();
+        benchmark::DoNotOptimize(session.finalize().layers.size());
+    }
+}
+
+BENCHMARK(BM_float_forward)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_setup_fusion_arq)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_observe_one_batch)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_finalize)->Unit(benchmark::kMillisecond);
+
+/// Collects the per-benchmark real time (ms) to compute the share.
+class share_reporter : public benchmark::ConsoleReporter
+{
+public:
+    void ReportRuns(const std::vector<Run>& runs) override
+    {
+        for (const auto& r : runs)
+        {
+            if (r.run_type == Run::RT_Iteration)
+            {
+                ms[r.benchmark_name()] = r.GetAdjustedRealTime();
+            }
+        }
+        ConsoleReporter::ReportRuns(runs);
+    }
+    std::map<std::string, double> ms;
+};
+
+/// Exact against bounded IFMR on every layer of one model.
+struct agreement_count
+{
+    std::size_t layers = 0, same = 0, one_step = 0;
+};
+
+agreement_count ifmr_agreement(const std::string& model)
+{
+    refrt::workload_options o = g_options;
+    o.model = model;
+    o.eval = 0;
+    refrt::workload w = refrt::load_workload(o);
+    refrt::graph_adapter adapter(w.model);
+    amct::create_quant_config_options co;
+    co.batch_num = static_cast<int>(w.calib.size());
+    const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
+    const amct::calibration_session session(adapter, cfg);  // fused, fake-quantized weights as in calibration
+    std::map<std::string, std::pair<amct::ifmr_observer, amct::ifmr_observer>> observers;
+    for (const auto& layer : session.layers())
+    {
+        amct::ifmr_params exact = std::get<amct::ifmr_params>(amct::activation_params(
+          cfg.layers.at(layer).activation_quant_params, cfg.activation_offset, layer));
+        amct::ifmr_params bounded = exact;
+        bounded.mode = amct::ifmr_mode::bounded;
+        observers.emplace(layer, std::make_pair(amct::ifmr_observer(exact, layer), amct::ifmr_observer(bounded, layer)));
+    }
+    for (const auto& b : w.calib)
+    {
+        capture_inputs capture(session.layers());
+        refrt::run1(w.model, b.x, &capture);
+        for (auto& [layer, x] : capture.inputs)
+        {
+            observers.at(layer).first.observe(x);
+            observers.at(layer).second.observe(x);
+        }
+    }
+    agreement_count n;
+    for (const auto& [layer, pair] : observers)
+    {
+        amct::ifmr_search exact, bounded;
+        pair.first.compute(&exact);
+        pair.second.compute(&bounded);
+        const auto d = exact.best > bounded.best ? exact.best - bounded.best : bounded.best - exact.best;
+        ++n.layers;
+        n.same += d == 0;
+        n.one_step += d == 1;
+        if (d > 1)
+        {
+            std::cout << "  " << model << " " << layer << ": exact candidate " << exact.best << ", bounded "
+                      << bounded.best << "\n";
+        }
+    }
+    return n;
+}
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    benchmark::Initialize(&argc, argv);
+    for (int i = 1; i + 1 < argc; i += 2)
+    {
+        const std::string a = argv[i];
+        if (a == "--models-dir")
+        {
+            g_options.models_dir = argv[i + 1];
+        }
+        else if (a == "--images-dir")
+        {
+            g_options.images_dir = argv[i + 1];
+        }
+        else
+        {
+            std::cerr << "usage: bench_model --models-dir DIR --images-dir DIR [benchmark flags]\n";
+            return 2;
+        }
+    }
+    if (g_options.models_dir.empty() || g_options.images_dir.empty())
+    {
+        std::cerr << "usage: bench_model --models-dir DIR --images-dir DIR [benchmark flags]\n";
+        return 2;
+    }
+    share_reporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    const double batches = static_cast<double>(fixture::get().inputs.size());
+    const double forward = reporter.ms["BM_float_forward"];
+    const double amct_ms = reporter.ms["BM_setup_fusion_arq"] + batches * reporter.ms["BM_observe_one_batch"]
+                           + reporter.ms["BM_finalize"];
+    std::cout << std::fixed << std::setprecision(1) << "\nMobileNetV2, " << batches << " batches of "
+              << g_options.batch << " images: float forward " << batches * forward << " ms, amct " << amct_ms
+              << " ms -> amct's share " << 100.0 * amct_ms / (batches * forward) << " % of the forward time"
+              << " (target < 10 %)\n";
+
+    std::cout << "\nIFMR, bounded-memory against exact, chosen candidate per layer:\n";
+    for (const char* model : {"mobilenet_v2", "ppocr_det", "ppocr_cls"})
+    {
+        const agreement_count n = ifmr_agreement(model);
+        std::cout << "  " << std::left << std::setw(14) << model << n.layers << " layers: " << n.same
+                  << " same, " << n.one_step << " one step apart, " << n.layers - n.same - n.one_step
+                  << " further\n";
+    }
+    return 0;
+}

@@ -1,0 +1,382 @@
+// examples/quantize_model.cpp: AMCT's whole post-training quantization flow on a real model in the reference
+// runtime (examples/runtime): create_quant_config (or a quant.cfg / config.json), BN fusion, ARQ, activation
+// calibration over real images from several threads, record.txt, then simulated int8 inference on held-out
+// images against the float model: a layer-wise table (cosine, SQNR) and the output's SQNR, cosine and top-1
+// agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map).
+//
+//   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls|FILE.onnx|model.json] [--models-dir DIR]
+//                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
+//                  [--calib N] [--eval N] [--batch N] [--threads N] [--det-side N]
+//                  [--min-sqnr DB] [--min-top1 FRACTION] [--max-accuracy-drop POINTS]
+//
+// The models come from scripts/fetch_models.sh, the images from scripts/fetch_images.sh (both print their
+// directory); scripts/demo.sh runs both and then this program.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <amct/amct.hpp>
+
+#include "amct_adapter.hpp"
+#include "workloads.hpp"
+
+namespace fs = std::filesystem;
+using refrt::batch;
+using refrt::run1;
+using refrt::tensor;
+
+namespace
+{
+struct options : refrt::workload_options
+{
+    std::string quant_cfg, config, out = "amct_out";
+    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    double min_sqnr = -1e9, min_top1 = -1.0, max_accuracy_drop = 1e9;
+};
+
+/// Sums for the cosine similarity and SQNR of y against a reference x.
+struct agreement
+{
+    double xy = 0, xx = 0, yy = 0, ee = 0;
+
+    void add(const tensor& x, const tensor& y)
+    {
+        if (x.shape() != y.shape())
+        {
+            throw std::runtime_error("float and quantized outputs differ in shape");
+        }
+        for (std::size_t i = 0; i < x.size(); ++i)
+        {
+            const double a = x.data()[i], b = y.data()[i];
+            xy += a * b;
+            xx += a * a;
+            yy += b * b;
+            ee += (a - b) * (a - b);
+        }
+    }
+    double cosine() const
+    {
+        return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : (xx == yy ? 1.0 : 0.0);
+    }
+    double sqnr_db() const  // 10 log10(sum x^2 / sum (x - y)^2)
+    {
+        return ee > 0 ? 10.0 * std::log10(xx / ee) : INFINITY;
+    }
+};
+
+/// Records the outputs of the quantized layers in a float run.
+class capture_outputs : public refrt::run_observer
+{
+public:
+    explicit capture_outputs(const amct::quant_record& r)
+      : m_record(r)
+    {
+    }
+    void output(const refrt::node& n, const tensor& y) override
+    {
+        if (m_record.find(n.name))
+        {
+            outputs[n.name] = y;
+        }
+    }
+    std::map<std::string, tensor> outputs;
+
+private:
+    const amct::quant_record& m_record;
+};
+
+/// Simulated int8 inference that compares each quantized layer's output with the float run's.
+class compare_outputs : public refrt::fake_quant_observer
+{
+public:
+    compare_outputs(const amct::quant_record& r, const std::map<std::string, tensor>& reference,
+                    std::map<std::string, agreement>& stats)
+      : fake_quant_observer(r)
+      , m_reference(reference)
+      , m_stats(stats)
+    {
+    }
+    void output(const refrt::node& n, const tensor& y) override
+    {
+        const auto it = m_reference.find(n.name);
+        if (it != m_reference.end())
+        {
+            m_stats[n.name].add(it->second, y);
+        }
+    }
+
+private:
+    const std::map<std::string, tensor>& m_reference;
+    std::map<std::string, agreement>& m_stats;
+};
+
+std::size_t argmax(const tensor& y, std::size_t row)
+{
+    const std::size_t n = y.shape()[1];
+    const float* p = y.data() + row * n;
+    return static_cast<std::size_t>(std::max_element(p, p + n) - p);
+}
+
+void write_file(const fs::path& path, const std::string& text)
+{
+    std::ofstream out(path);
+    out << text;
+    if (!out)
+    {
+        throw std::runtime_error("cannot write " + path.string());
+    }
+}
+
+options parse(int argc, char** argv)
+{
+    options o;
+    const char* env_models = std::getenv("AMCT_MODELS_DIR");
+    const char* env_images = std::getenv("AMCT_IMAGES_DIR");
+    o.models_dir = env_models ? env_models : "";
+    o.images_dir = env_images ? env_images : "";
+    for (int i = 1; i < argc; ++i)
+    {
+        const std::string a = argv[i];
+        if (i + 1 == argc)
+        {
+            throw std::invalid_argument("option " + a + " needs a value");
+        }
+        const std::string v = argv[++i];
+        if (a == "--model") o.model = v;
+        else if (a == "--models-dir") o.models_dir = v;
+        else if (a == "--images-dir") o.images_dir = v;
+        else if (a == "--quant-cfg") o.quant_cfg = v;
+        else if (a == "--config") o.config = v;
+        else if (a == "--out") o.out = v;
+        else if (a == "--calib") o.calib = std::stoul(v);
+        else if (a == "--eval") o.eval = std::stoul(v);
+        else if (a == "--batch") o.batch = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--threads") o.threads = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--det-side") o.det_side = std::stoul(v);
+        else if (a == "--min-sqnr") o.min_sqnr = std::stod(v);
+        else if (a == "--min-top1") o.min_top1 = std::stod(v);
+        else if (a == "--max-accuracy-drop") o.max_accuracy_drop = std::stod(v);
+        else throw std::invalid_argument("unknown option " + a);
+    }
+    if (o.models_dir.empty() || o.images_dir.empty())
+    {
+        throw std::invalid_argument("--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
+    }
+    return o;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+int main(int argc, char** argv)
+try
+{
+    const options o = parse(argc, argv);
+    fs::create_directories(o.out);
+    refrt::workload w = refrt::load_workload(o);
+    const refrt::graph float_model = w.model;  // the reference, never changed
+    refrt::graph_adapter adapter(w.model);
+    std::cout << "model " << o.model << ": " << w.model.nodes.size() << " nodes, " << w.calib.size()
+              << " calibration batches, " << w.eval.size() << " evaluation batches\n";
+
+    // 1. The configuration: AMCT's defaults for the model's layers, a quant.cfg resolved against them, or a
+    //    config.json checked against them.
+    const auto layers = amct::quantizable_layers(adapter);
+    amct::quant_config cfg;
+    if (!o.config.empty())
+    {
+        cfg = amct::load_config_json(o.config, layers);
+    }
+    else
+    {
+        amct::create_quant_config_options co;
+        co.config_definition = o.quant_cfg;
+        if (o.quant_cfg.empty())
+        {
+            co.batch_num = static_cast<int>(w.calib.size());
+        }
+        cfg = amct::create_quant_config(layers, co);
+    }
+    write_file(fs::path(o.out) / "config.json", amct::write_config_json(cfg));
+
+    // 2. BN fusion and ARQ: the session rewrites the runtime's weights through the adapter.
+    auto t0 = std::chrono::steady_clock::now();
+    amct::calibration_session session(adapter, cfg);
+    const double setup_s = seconds_since(t0);
+    std::cout << "BN fusion: " << session.fusion().fused.size() << " BatchNorms folded; "
+              << session.layers().size() << " layers to calibrate\n";
+    for (const auto& warning : session.fusion().warnings)
+    {
+        std::cout << "  " << warning << "\n";
+    }
+    if (session.batch_num() > w.calib.size())
+    {
+        throw std::runtime_error("the configuration asks for batch_num " + std::to_string(session.batch_num())
+                                 + " but there are " + std::to_string(w.calib.size()) + " calibration batches");
+    }
+
+    // 3. Calibration from o.threads threads; batches are applied in order whatever the thread.
+    t0 = std::chrono::steady_clock::now();
+    std::atomic<std::size_t> next{0}, done{0};
+    std::mutex print;
+    std::vector<std::exception_ptr> errors(o.threads);
+    auto worker = [&](std::size_t id)
+    {
+        try
+        {
+            for (std::size_t b; (b = next++) < session.batch_num();)
+            {
+                refrt::calibration_observer obs(session, b);
+                run1(w.model, w.calib[b].x, &obs);
+                const std::lock_guard<std::mutex> lock(print);
+                std::cerr << "\rcalibration: " << ++done << "/" << session.batch_num() << " batches" << std::flush;
+            }
+        }
+        catch (...)
+        {
+            errors[id] = std::current_exception();
+            next = session.batch_num();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < o.threads; ++t)
+    {
+        pool.emplace_back(worker, t);
+    }
+    for (auto& t : pool)
+    {
+        t.join();
+    }
+    std::cerr << "\n";
+    for (const auto& e : errors)
+    {
+        if (e)
+        {
+            std::rethrow_exception(e);
+        }
+    }
+    const double calib_s = seconds_since(t0);
+
+    // 4. The record and the deployable tensors; simulation runs with the int32 bias dequantized.
+    t0 = std::chrono::steady_clock::now();
+    const amct::quantized_model result = session.finalize();
+    const double finalize_s = seconds_since(t0);
+    for (const auto& note : result.notes)
+    {
+        std::cout << "note: " << note << "\n";
+    }
+    write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
+    for (const auto& l : result.layers)
+    {
+        if (!l.bias_int.empty())
+        {
+            xt::xarray<float> bias = xt::xarray<float>::from_shape({l.bias_int.size()});
+            for (std::size_t c = 0; c < l.bias_int.size(); ++c)
+            {
+                bias(c) = static_cast<float>(static_cast<double>(l.bias_int[c]) * l.activation.scale[0]
+                                             * l.weights.scale[l.weights.scale.size() == 1 ? 0 : c]);
+            }
+            adapter.set_param(l.name, amct::param_kind::bias, bias);
+        }
+    }
+    std::cout << "calibration: setup (fusion, ARQ) " << std::fixed << std::setprecision(2) << setup_s
+              << " s, forward + observe " << calib_s << " s, finalize " << finalize_s << " s; record in "
+              << (fs::path(o.out) / "record.txt").string() << "\n";
+
+    // 5. Simulated int8 against float on the held-out images: every quantized layer's output against the
+    //    BN-fused float model's (the same function up to rounding), the model's output against the original.
+    refrt::graph fused = float_model;
+    refrt::graph_adapter fused_adapter(fused);
+    amct::fuse_batch_norm(fused_adapter, cfg);
+    std::map<std::string, agreement> layer_stats;
+    agreement output;
+    std::size_t rows = 0, top1 = 0, correct_float = 0, correct_quant = 0, mask_and = 0, mask_or = 0;
+    for (const batch& b : w.eval)
+    {
+        const tensor y_float = run1(float_model, b.x);
+        capture_outputs reference(result.record);
+        run1(fused, b.x, &reference);
+        compare_outputs compare(result.record, reference.outputs, layer_stats);
+        const tensor y_quant = run1(w.model, b.x, &compare);
+        output.add(y_float, y_quant);
+        if (w.kind == "dense")  // DB's text mask: probability > 0.3
+        {
+            for (std::size_t i = 0; i < y_float.size(); ++i)
+            {
+                const bool a = y_float.data()[i] > 0.3f, q = y_quant.data()[i] > 0.3f;
+                mask_and += a && q;
+                mask_or += a || q;
+            }
+            continue;
+        }
+        for (std::size_t r = 0; r < y_float.shape()[0]; ++r, ++rows)
+        {
+            const std::size_t f = argmax(y_float, r), q = argmax(y_quant, r);
+            top1 += f == q;
+            if (!b.labels.empty())
+            {
+                correct_float += static_cast<int>(f) == b.labels[r];
+                correct_quant += static_cast<int>(q) == b.labels[r];
+            }
+        }
+    }
+
+    std::cout << "\nlayer-wise, simulated int8 against float on " << w.eval.size() << " held-out batches:\n"
+              << std::left << std::setw(36) << "layer" << std::setw(20) << "type" << std::right << std::setw(10)
+              << "cosine" << std::setw(10) << "SQNR dB" << "\n";
+    for (const auto& l : result.layers)
+    {
+        const agreement& a = layer_stats[l.name];
+        std::cout << std::left << std::setw(36) << l.name << std::setw(20) << l.type << std::right
+                  << std::setprecision(6) << std::setw(10) << a.cosine() << std::setprecision(1) << std::setw(10)
+                  << a.sqnr_db() << "\n";
+    }
+    std::cout << "\noutput against the float model: SQNR " << std::setprecision(2) << output.sqnr_db()
+              << " dB, cosine " << std::setprecision(6) << output.cosine();
+    bool pass = output.sqnr_db() >= o.min_sqnr;
+    if (w.kind == "dense")
+    {
+        const double iou = mask_or ? static_cast<double>(mask_and) / static_cast<double>(mask_or) : 1.0;
+        std::cout << ", text-mask IoU " << std::setprecision(4) << iou << "\n";
+    }
+    else
+    {
+        const double agree = static_cast<double>(top1) / static_cast<double>(rows);
+        std::cout << ", top-1 agreement " << std::setprecision(4) << agree << " (" << top1 << "/" << rows << ")\n";
+        pass = pass && agree >= o.min_top1;
+        if (w.kind == "labelled")
+        {
+            const double af = 100.0 * static_cast<double>(correct_float) / static_cast<double>(rows);
+            const double aq = 100.0 * static_cast<double>(correct_quant) / static_cast<double>(rows);
+            std::cout << "accuracy against the labels: float " << std::setprecision(2) << af << " %, int8 " << aq
+                      << " % (" << rows << " crops)\n";
+            pass = pass && af - aq <= o.max_accuracy_drop;
+        }
+    }
+    if (!pass)
+    {
+        std::cout << "FAILED: below the accuracy bound given on the command line\n";
+        return 1;
+    }
+    return 0;
+}
+catch (const std::exception& e)
+{
+    std::cerr << "quantize_model: " << e.what() << "\n";
+    return 2;
+}

@@ -1,0 +1,197 @@
+// examples/runtime/amct_adapter.hpp: the glue between the reference runtime and amct. graph_adapter is amct's
+// view of a refrt::graph (amct::model_adapter); the two run_observers hand a running graph's layer inputs to a
+// calibration session, or fake-quantize them with a record for simulated int8 inference.
+#pragma once
+
+#include <algorithm>  // std::replace
+#include <cstddef>    // std::size_t
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+#include <amct/amct.hpp>
+
+#include "executor.hpp"
+#include "graph.hpp"
+
+namespace refrt
+{
+/// amct's view of a refrt::graph. Parameters are constants read by position: Conv, ConvTranspose, Gemm and
+/// MatMul take their weight at input 1 and bias at input 2; BatchNormalization its scale, bias, mean and
+/// variance at inputs 1 to 4.
+class graph_adapter : public amct::model_adapter
+{
+public:
+    explicit graph_adapter(graph& g)
+      : m_graph(g)
+    {
+    }
+
+    std::vector<amct::graph_node> nodes() const override
+    {
+        std::vector<amct::graph_node> out;
+        for (const node& n : m_graph.nodes)
+        {
+            amct::graph_node a;
+            a.name = n.name;
+            a.type = n.op;
+            for (const auto& in : n.inputs)
+            {
+                if (!in.empty() && !m_graph.constant(in))
+                {
+                    a.inputs.push_back(in);
+                }
+            }
+            a.outputs = n.outputs;
+            a.groups = static_cast<std::size_t>(n.get_int("group", 1));
+            a.trans_b = n.get_int("transB", 0) != 0;
+            a.epsilon = n.get_float("epsilon", 1e-5f);
+            out.push_back(std::move(a));
+        }
+        return out;
+    }
+
+    std::vector<std::string> graph_outputs() const override
+    {
+        return m_graph.outputs;
+    }
+
+    amct::tensor_ref param(const std::string& name, amct::param_kind kind) const override
+    {
+        const node& n = find(name);
+        const std::size_t slot = slot_of(n, kind);
+        const tensor* t = slot < n.inputs.size() ? m_graph.constant(n.inputs[slot]) : nullptr;
+        if (!t)
+        {
+            return {};
+        }
+        if (kind == amct::param_kind::bias && n.op == "Gemm")  // C of shape [1, N] is a bias of N
+        {
+            return {t->data(), {t->size()}};
+        }
+        return amct::tensor_ref(*t);
+    }
+
+    void set_param(const std::string& name, amct::param_kind kind, const xt::xarray<float>& value) override
+    {
+        node& n = find(name);
+        const std::size_t slot = slot_of(n, kind);
+        if (n.inputs.size() <= slot)
+        {
+            n.inputs.resize(slot + 1);
+        }
+        std::string& constant = n.inputs[slot];
+        const tensor* old = constant.empty() ? nullptr : m_graph.constant(constant);
+        tensor v = value;
+        if (old && old->size() == v.size())
+        {
+            v.reshape(old->shape());  // keep the runtime's own shape (Gemm's C may be [1, N])
+        }
+        if (!old || readers(constant) > 1)  // a new or shared constant: this node gets its own
+        {
+            constant = n.name + "/" + amct::to_string(kind);
+        }
+        m_graph.constants[constant] = std::move(v);
+    }
+
+    void remove_node(const std::string& name) override
+    {
+        auto& nodes = m_graph.nodes;
+        const auto it =
+          std::find_if(nodes.begin(), nodes.end(), [&](const node& n) { return n.name == name; });
+        if (it == nodes.end())
+        {
+            throw model_error("graph_adapter: no node '" + name + "'");
+        }
+        const std::string in = it->inputs.at(0), out = it->outputs.at(0);
+        nodes.erase(it);
+        for (node& reader : nodes)
+        {
+            std::replace(reader.inputs.begin(), reader.inputs.end(), out, in);
+        }
+        std::replace(m_graph.outputs.begin(), m_graph.outputs.end(), out, in);
+    }
+
+private:
+    static std::size_t slot_of(const node& n, amct::param_kind kind)
+    {
+        if (amct::is_batch_norm(n.op))
+        {
+            return 1 + static_cast<std::size_t>(kind);  // scale, B, mean, var
+        }
+        return kind == amct::param_kind::weight ? 1 : kind == amct::param_kind::bias ? 2 : n.inputs.size() + 9;
+    }
+
+    std::size_t readers(const std::string& tensor_name) const
+    {
+        std::size_t count = 0;
+        for (const node& n : m_graph.nodes)
+        {
+            count += static_cast<std::size_t>(std::count(n.inputs.begin(), n.inputs.end(), tensor_name));
+        }
+        return count;
+    }
+
+    node& find(const std::string& name) const
+    {
+        for (node& n : m_graph.nodes)
+        {
+            if (n.name == name)
+            {
+                return n;
+            }
+        }
+        throw model_error("graph_adapter: no node '" + name + "'");
+    }
+
+    graph& m_graph;
+};
+
+/// Hands every calibrated layer's input of one batch to the session.
+class calibration_observer : public run_observer
+{
+public:
+    calibration_observer(amct::calibration_session& session, std::size_t batch)
+      : m_session(session)
+      , m_batch(batch)
+    {
+    }
+
+    bool wants_input(const node& n) override
+    {
+        return m_session.wants(n.name);
+    }
+
+    void input(const node& n, tensor& x) override
+    {
+        m_session.observe(n.name, m_batch, x);
+    }
+
+private:
+    amct::calibration_session& m_session;
+    std::size_t m_batch;
+};
+
+/// Simulated int8 inference: each recorded layer's input is fake-quantized with its scale_d and offset_d
+/// (the weights were fake-quantized in the graph by the session).
+class fake_quant_observer : public run_observer
+{
+public:
+    explicit fake_quant_observer(const amct::quant_record& record)
+      : m_record(record)
+    {
+    }
+
+    bool wants_input(const node& n) override
+    {
+        return m_record.find(n.name) != nullptr;
+    }
+
+    void input(const node& n, tensor& x) override
+    {
+        x = amct::fake_quantize_activation(x, *m_record.find(n.name), n.name);
+    }
+
+private:
+    const amct::quant_record& m_record;
+};
+}  // namespace refrt

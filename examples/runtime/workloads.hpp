@@ -1,0 +1,218 @@
+// examples/runtime/workloads.hpp: the real models of the demo with their data, for the examples and the
+// benchmarks: MobileNetV2 (TF.js, nsfwjs@4.3.0) on photos, PP-OCRv4 det on photos and text images, PP-OCR cls
+// on text lines cut out by the float det model. Models from scripts/fetch_models.sh, images from
+// scripts/fetch_images.sh. Calibration and evaluation images are always disjoint.
+#pragma once
+
+#include <algorithm>   // std::sort, std::shuffle
+#include <cmath>       // std::ceil
+#include <cstddef>     // std::size_t
+#include <filesystem>  // std::filesystem
+#include <iostream>    // std::cout
+#include <random>      // std::mt19937
+#include <stdexcept>   // std::runtime_error
+#include <string>      // std::string
+#include <vector>      // std::vector
+
+#include "executor.hpp"
+#include "image.hpp"
+#include "onnx_import.hpp"
+#include "tfjs_import.hpp"
+
+namespace refrt
+{
+/// Where the data comes from and how much of it is used.
+struct workload_options
+{
+    std::string model = "mobilenet_v2";  ///< mobilenet_v2, ppocr_det or ppocr_cls
+    std::string models_dir, images_dir;
+    std::size_t calib = 32, eval = 32;  ///< samples (images; crops for ppocr_cls)
+    std::size_t batch = 4;              ///< samples per batch (ppocr_det: always 1, sizes differ)
+    std::size_t det_side = 480;         ///< PP-OCR det input: longer side limit
+};
+
+/// One input batch and, for a classifier evaluated against labels, its labels.
+struct batch
+{
+    tensor x;
+    std::vector<int> labels;
+};
+
+/// A model with its data: calibration and evaluation images are disjoint.
+struct workload
+{
+    std::string kind;  ///< classifier (top-1 agreement), labelled (accuracy too) or dense (probability map)
+    refrt::graph model;
+    std::vector<batch> calib, eval;
+};
+
+inline std::vector<std::filesystem::path> list_images(const std::filesystem::path& dir)
+{
+    std::vector<std::filesystem::path> files;
+    if (!std::filesystem::is_directory(dir))
+    {
+        throw std::runtime_error("no image directory " + dir.string() + " (run scripts/fetch_images.sh)");
+    }
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+    {
+        const std::string ext = e.path().extension().string();
+        if (ext == ".jpg" || ext == ".png" || ext == ".jpeg")
+        {
+            files.push_back(e.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    std::shuffle(files.begin(), files.end(), std::mt19937(2026));  // mix the sources, deterministically
+    return files;
+}
+
+/// Groups single-sample tensors into batches of `size` along axis 0.
+inline std::vector<batch> make_batches(const std::vector<tensor>& samples, const std::vector<int>& labels, std::size_t size)
+{
+    std::vector<batch> out;
+    for (std::size_t i = 0; i < samples.size(); i += size)
+    {
+        const std::size_t end = std::min(samples.size(), i + size);
+        batch b;
+        b.x = refrt::stack(std::vector<tensor>(samples.begin() + static_cast<std::ptrdiff_t>(i),
+                                               samples.begin() + static_cast<std::ptrdiff_t>(end)));
+        if (!labels.empty())
+        {
+            b.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(i),
+                            labels.begin() + static_cast<std::ptrdiff_t>(end));
+        }
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+inline std::string input_of(const refrt::graph& g)
+{
+    if (g.inputs.size() != 1)
+    {
+        throw std::runtime_error("the model must have one input");
+    }
+    return g.inputs[0].name;
+}
+
+/// Runs a one-input, one-output model.
+inline tensor run1(const refrt::graph& g, const tensor& x, refrt::run_observer* obs = nullptr)
+{
+    return refrt::run(g, {{input_of(g), x}}, obs).at(0);
+}
+
+/// MobileNetV2 (TF.js, nsfwjs): 224x224 RGB / 255, NHWC. Photos split into calibration and evaluation.
+inline workload mobilenet_v2(const workload_options& o, const std::filesystem::path& model_file)
+{
+    workload w{"classifier", refrt::load_tfjs(model_file.string()), {}, {}};
+    const auto files = list_images(std::filesystem::path(o.images_dir) / "photos");
+    if (files.size() < o.calib + o.eval)
+    {
+        throw std::runtime_error("only " + std::to_string(files.size()) + " photos for --calib "
+                                 + std::to_string(o.calib) + " + --eval " + std::to_string(o.eval));
+    }
+    std::vector<tensor> calib, eval;
+    for (std::size_t i = 0; i < o.calib + o.eval; ++i)
+    {
+        const tensor x = refrt::to_nhwc(refrt::resize_bilinear(refrt::load_image(files[i].string()), 224, 224),
+                                        1.0f / 255.0f);
+        (i < o.calib ? calib : eval).push_back(x);
+    }
+    w.calib = make_batches(calib, {}, o.batch);
+    w.eval = make_batches(eval, {}, o.batch);
+    return w;
+}
+
+inline tensor det_input(const refrt::image& img, std::size_t side)
+{
+    return refrt::to_nchw(refrt::resize_for_det(img, side), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, true);
+}
+
+/// PP-OCRv4 det: photos and text images (one image per batch: sizes differ), DB's preprocessing.
+inline workload ppocr_det(const workload_options& o, const std::filesystem::path& model_file)
+{
+    workload w{"dense", refrt::load_onnx(model_file.string()), {}, {}};
+    auto files = list_images(std::filesystem::path(o.images_dir) / "text");
+    const auto photos = list_images(std::filesystem::path(o.images_dir) / "photos");
+    files.insert(files.end(), photos.begin(), photos.end());
+    std::shuffle(files.begin(), files.end(), std::mt19937(7));
+    if (files.size() < o.calib + o.eval)
+    {
+        throw std::runtime_error("only " + std::to_string(files.size()) + " images for --calib + --eval");
+    }
+    for (std::size_t i = 0; i < o.calib + o.eval; ++i)
+    {
+        batch b{det_input(refrt::load_image(files[i].string()), o.det_side), {}};
+        (i < o.calib ? w.calib : w.eval).push_back(std::move(b));
+    }
+    return w;
+}
+
+/// PP-OCR cls: text lines found by the float det model in the text images, cropped upright (label 0) and
+/// rotated by 180 degrees (label 1). Alternate lines go to calibration and evaluation.
+inline workload ppocr_cls(const workload_options& o, const std::filesystem::path& model_file, const std::filesystem::path& det_file)
+{
+    workload w{"labelled", refrt::load_onnx(model_file.string()), {}, {}};
+    const refrt::graph det = refrt::load_onnx(det_file.string());
+    std::vector<tensor> samples[2];
+    std::vector<int> labels[2];
+    std::size_t lines = 0;
+    for (const auto& file : list_images(std::filesystem::path(o.images_dir) / "text"))
+    {
+        const refrt::image img = refrt::load_image(file.string());
+        const refrt::image small = refrt::resize_for_det(img, o.det_side);
+        const tensor prob = run1(det, det_input(img, o.det_side));
+        const double sy = static_cast<double>(img.height) / static_cast<double>(small.height);
+        const double sx = static_cast<double>(img.width) / static_cast<double>(small.width);
+        for (const refrt::box& b : refrt::text_boxes(prob))
+        {
+            const auto y = static_cast<std::size_t>(static_cast<double>(b.y) * sy);
+            const auto x = static_cast<std::size_t>(static_cast<double>(b.x) * sx);
+            const auto h = std::min(img.height - y, static_cast<std::size_t>(std::ceil(static_cast<double>(b.h) * sy)));
+            const auto wd = std::min(img.width - x, static_cast<std::size_t>(std::ceil(static_cast<double>(b.w) * sx)));
+            if (wd < 2 * h || h < 8)  // text lines only: wide, not specks
+            {
+                continue;
+            }
+            const refrt::image line = refrt::crop(img, y, x, h, wd);
+            const std::size_t set = lines++ % 2;
+            samples[set].push_back(refrt::cls_input(line));
+            labels[set].push_back(0);
+            samples[set].push_back(refrt::cls_input(refrt::rotate180(line)));
+            labels[set].push_back(1);
+        }
+    }
+    std::cout << "text lines found by the det model: " << lines << " (" << 2 * lines << " crops)\n";
+    for (int set = 0; set < 2; ++set)
+    {
+        const std::size_t limit = set == 0 ? o.calib : o.eval;
+        if (samples[set].size() > limit)
+        {
+            samples[set].resize(limit);
+            labels[set].resize(limit);
+        }
+    }
+    w.calib = make_batches(samples[0], labels[0], o.batch);
+    w.eval = make_batches(samples[1], labels[1], o.batch);
+    return w;
+}
+
+inline workload load_workload(const workload_options& o)
+{
+    const std::filesystem::path models(o.models_dir);
+    if (o.model == "mobilenet_v2")
+    {
+        return mobilenet_v2(o, models / "mobilenet_v2" / "model.json");
+    }
+    if (o.model == "ppocr_det")
+    {
+        return ppocr_det(o, models / "ppocr" / "det.onnx");
+    }
+    if (o.model == "ppocr_cls")
+    {
+        return ppocr_cls(o, models / "ppocr" / "cls.onnx", models / "ppocr" / "det.onnx");
+    }
+    throw std::runtime_error("unknown --model " + o.model + " (mobilenet_v2, ppocr_det, ppocr_cls)");
+}
+
+}  // namespace refrt

@@ -26,7 +26,9 @@ struct workload_options
 {
     std::string model = "mobilenet_v2";  ///< mobilenet_v2, ppocr_det or ppocr_cls
     std::string models_dir, images_dir;
-    std::size_t calib = 32, eval = 32;  ///< samples (images; crops for ppocr_cls)
+    /// Samples (images; crops for ppocr_cls). calib 0: the model's default (mobilenet_v2 16, ppocr_det 12,
+    /// ppocr_cls all of its half); eval: at most this many, from what calibration left.
+    std::size_t calib = 0, eval = 1000;
     std::size_t batch = 4;              ///< samples per batch (ppocr_det: always 1, sizes differ)
     std::size_t det_side = 480;         ///< PP-OCR det input: longer side limit
 };
@@ -106,17 +108,19 @@ inline workload mobilenet_v2(const workload_options& o, const std::filesystem::p
 {
     workload w{"classifier", refrt::load_tfjs(model_file.string()), {}, {}};
     const auto files = list_images(std::filesystem::path(o.images_dir) / "photos");
-    if (files.size() < o.calib + o.eval)
+    const std::size_t n_calib = o.calib ? o.calib : 16;
+    if (files.size() <= n_calib)
     {
         throw std::runtime_error("only " + std::to_string(files.size()) + " photos for --calib "
-                                 + std::to_string(o.calib) + " + --eval " + std::to_string(o.eval));
+                                 + std::to_string(n_calib) + " and evaluation");
     }
+    const std::size_t n_eval = std::min(o.eval, files.size() - n_calib);
     std::vector<tensor> calib, eval;
-    for (std::size_t i = 0; i < o.calib + o.eval; ++i)
+    for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
         const tensor x = refrt::to_nhwc(refrt::resize_bilinear(refrt::load_image(files[i].string()), 224, 224),
                                         1.0f / 255.0f);
-        (i < o.calib ? calib : eval).push_back(x);
+        (i < n_calib ? calib : eval).push_back(x);
     }
     w.calib = make_batches(calib, {}, o.batch);
     w.eval = make_batches(eval, {}, o.batch);
@@ -136,27 +140,31 @@ inline workload ppocr_det(const workload_options& o, const std::filesystem::path
     const auto photos = list_images(std::filesystem::path(o.images_dir) / "photos");
     files.insert(files.end(), photos.begin(), photos.end());
     std::shuffle(files.begin(), files.end(), std::mt19937(7));
-    if (files.size() < o.calib + o.eval)
+    const std::size_t n_calib = o.calib ? o.calib : 12;
+    if (files.size() <= n_calib)
     {
-        throw std::runtime_error("only " + std::to_string(files.size()) + " images for --calib + --eval");
+        throw std::runtime_error("only " + std::to_string(files.size()) + " images for --calib "
+                                 + std::to_string(n_calib) + " and evaluation");
     }
-    for (std::size_t i = 0; i < o.calib + o.eval; ++i)
+    const std::size_t n_eval = std::min(o.eval, files.size() - n_calib);
+    for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
         batch b{det_input(refrt::load_image(files[i].string()), o.det_side), {}};
-        (i < o.calib ? w.calib : w.eval).push_back(std::move(b));
+        (i < n_calib ? w.calib : w.eval).push_back(std::move(b));
     }
     return w;
 }
 
-/// PP-OCR cls: text lines found by the float det model in the text images, cropped upright (label 0) and
-/// rotated by 180 degrees (label 1). Alternate lines go to calibration and evaluation.
+/// PP-OCR cls: text lines found by the float det model in the text images, cut into pieces of the input's
+/// aspect ratio, upright (label 0) and rotated by 180 degrees (label 1). Alternate pieces go to calibration
+/// and evaluation.
 inline workload ppocr_cls(const workload_options& o, const std::filesystem::path& model_file, const std::filesystem::path& det_file)
 {
     workload w{"labelled", refrt::load_onnx(model_file.string()), {}, {}};
     const refrt::graph det = refrt::load_onnx(det_file.string());
     std::vector<tensor> samples[2];
     std::vector<int> labels[2];
-    std::size_t lines = 0;
+    std::size_t lines = 0, pieces = 0;
     for (const auto& file : list_images(std::filesystem::path(o.images_dir) / "text"))
     {
         const refrt::image img = refrt::load_image(file.string());
@@ -174,18 +182,25 @@ inline workload ppocr_cls(const workload_options& o, const std::filesystem::path
             {
                 continue;
             }
-            const refrt::image line = refrt::crop(img, y, x, h, wd);
-            const std::size_t set = lines++ % 2;
-            samples[set].push_back(refrt::cls_input(line));
-            labels[set].push_back(0);
-            samples[set].push_back(refrt::cls_input(refrt::rotate180(line)));
-            labels[set].push_back(1);
+            // pieces of the cls input's aspect ratio (192 / 48 = 4): a whole line squeezed into 192 columns is
+            // not what the classifier was trained on
+            for (std::size_t left = x; left + 2 * h <= x + wd; left += 4 * h)
+            {
+                const refrt::image piece = refrt::crop(img, y, left, h, std::min(4 * h, x + wd - left));
+                const std::size_t set = pieces++ % 2;
+                samples[set].push_back(refrt::cls_input(piece));
+                labels[set].push_back(0);
+                samples[set].push_back(refrt::cls_input(refrt::rotate180(piece)));
+                labels[set].push_back(1);
+            }
+            ++lines;
         }
     }
-    std::cout << "text lines found by the det model: " << lines << " (" << 2 * lines << " crops)\n";
+    std::cout << "text lines found by the det model: " << lines << ", cut into " << pieces << " pieces ("
+              << 2 * pieces << " crops)\n";
     for (int set = 0; set < 2; ++set)
     {
-        const std::size_t limit = set == 0 ? o.calib : o.eval;
+        const std::size_t limit = set == 0 ? (o.calib ? o.calib : samples[0].size()) : o.eval;
         if (samples[set].size() > limit)
         {
             samples[set].resize(limit);

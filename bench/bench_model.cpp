@@ -1,11 +1,13 @@
-// bench/bench_model.cpp: amct's own share of calibrating a real model, and how often bounded-memory IFMR picks
-// exact IFMR's candidate on real layers.
+// bench/bench_model.cpp: amct's own share of calibrating a real model, and how often bounded-memory IFMR
+// picks exact IFMR's candidate on real layers.
 //
-// 1. Calibration share on MobileNetV2 (issue 6: under 10 percent of the float forward time). The float forward
-//    of one batch in the reference runtime is the baseline; amct's work is the session's set-up (BN fusion and
-//    ARQ), observe() of every layer's input of one batch, and finalize() (IFMR over all batches). The share is
-//    (setup + batches * observe + finalize) / (batches * forward), printed after the table.
-// 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded IFMR
+// 1. Calibration share on MobileNetV2 (issue 6: under 10 percent of the float forward time). The float
+// forward
+//    of one batch in the reference runtime is the baseline; amct's work is the session's set-up (BN fusion
+//    and ARQ), observe() of every layer's input of one batch, and finalize() (IFMR over all batches). The
+//    share is (setup + batches * observe + finalize) / (batches * forward), printed after the table.
+// 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded
+// IFMR
 //    over the same calibration inputs; the chosen candidate index compared.
 //
 //   bench_model --models-dir DIR --images-dir DIR [Google Benchmark flags]
@@ -14,8 +16,8 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,14 +40,17 @@ public:
       : m_layers(layers.begin(), layers.end())
     {
     }
+
     bool wants_input(const refrt::node& n) override
     {
         return m_layers.count(n.name) != 0;
     }
+
     void input(const refrt::node& n, refrt::tensor& x) override
     {
         inputs[n.name] = x;
     }
+
     std::map<std::string, refrt::tensor> inputs;
 
 private:
@@ -169,6 +174,7 @@ public:
         }
         ConsoleReporter::ReportRuns(runs);
     }
+
     std::map<std::string, double> ms;
 };
 
@@ -190,13 +196,18 @@ agreement_count ifmr_agreement(const std::string& model)
     const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
     const amct::calibration_session session(adapter, cfg);  // fused, fake-quantized weights as in calibration
     std::map<std::string, std::pair<amct::ifmr_observer, amct::ifmr_observer>> observers;
-    for (const auto& layer : session.layers())
+    for (const auto& [layer, lc] : cfg.layers)
     {
-        amct::ifmr_params exact = std::get<amct::ifmr_params>(amct::activation_params(
-          cfg.layers.at(layer).activation_quant_params, cfg.activation_offset, layer));
+        if (!session.wants(layer))
+        {
+            continue;
+        }
+        amct::ifmr_params exact = std::get<amct::ifmr_params>(
+          amct::activation_params(lc.activation_quant_params, cfg.activation_offset, layer));
         amct::ifmr_params bounded = exact;
         bounded.mode = amct::ifmr_mode::bounded;
-        observers.emplace(layer, std::make_pair(amct::ifmr_observer(exact, layer), amct::ifmr_observer(bounded, layer)));
+        observers.emplace(
+          layer, std::make_pair(amct::ifmr_observer(exact, layer), amct::ifmr_observer(bounded, layer)));
     }
     for (const auto& b : w.calib)
     {

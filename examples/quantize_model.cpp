@@ -66,10 +66,12 @@ struct agreement
             ee += (a - b) * (a - b);
         }
     }
+
     double cosine() const
     {
         return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : (xx == yy ? 1.0 : 0.0);
     }
+
     double sqnr_db() const  // 10 log10(sum x^2 / sum (x - y)^2)
     {
         return ee > 0 ? 10.0 * std::log10(xx / ee) : INFINITY;
@@ -84,6 +86,7 @@ public:
       : m_record(r)
     {
     }
+
     void output(const refrt::node& n, const tensor& y) override
     {
         if (m_record.find(n.name))
@@ -91,6 +94,7 @@ public:
             outputs[n.name] = y;
         }
     }
+
     std::map<std::string, tensor> outputs;
 
 private:
@@ -101,13 +105,15 @@ private:
 class compare_outputs : public refrt::fake_quant_observer
 {
 public:
-    compare_outputs(const amct::quant_record& r, const std::map<std::string, tensor>& reference,
+    compare_outputs(const amct::quant_record& r,
+                    const std::map<std::string, tensor>& reference,
                     std::map<std::string, agreement>& stats)
       : fake_quant_observer(r)
       , m_reference(reference)
       , m_stats(stats)
     {
     }
+
     void output(const refrt::node& n, const tensor& y) override
     {
         const auto it = m_reference.find(n.name);
@@ -154,25 +160,41 @@ options parse(int argc, char** argv)
             throw std::invalid_argument("option " + a + " needs a value");
         }
         const std::string v = argv[++i];
-        if (a == "--model") o.model = v;
-        else if (a == "--models-dir") o.models_dir = v;
-        else if (a == "--images-dir") o.images_dir = v;
-        else if (a == "--quant-cfg") o.quant_cfg = v;
-        else if (a == "--config") o.config = v;
-        else if (a == "--out") o.out = v;
-        else if (a == "--calib") o.calib = std::stoul(v);
-        else if (a == "--eval") o.eval = std::stoul(v);
-        else if (a == "--batch") o.batch = std::max<std::size_t>(1, std::stoul(v));
-        else if (a == "--threads") o.threads = std::max<std::size_t>(1, std::stoul(v));
-        else if (a == "--det-side") o.det_side = std::stoul(v);
-        else if (a == "--min-sqnr") o.min_sqnr = std::stod(v);
-        else if (a == "--min-top1") o.min_top1 = std::stod(v);
-        else if (a == "--max-accuracy-drop") o.max_accuracy_drop = std::stod(v);
-        else throw std::invalid_argument("unknown option " + a);
+        if (a == "--model")
+            o.model = v;
+        else if (a == "--models-dir")
+            o.models_dir = v;
+        else if (a == "--images-dir")
+            o.images_dir = v;
+        else if (a == "--quant-cfg")
+            o.quant_cfg = v;
+        else if (a == "--config")
+            o.config = v;
+        else if (a == "--out")
+            o.out = v;
+        else if (a == "--calib")
+            o.calib = std::stoul(v);
+        else if (a == "--eval")
+            o.eval = std::stoul(v);
+        else if (a == "--batch")
+            o.batch = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--threads")
+            o.threads = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--det-side")
+            o.det_side = std::stoul(v);
+        else if (a == "--min-sqnr")
+            o.min_sqnr = std::stod(v);
+        else if (a == "--min-top1")
+            o.min_top1 = std::stod(v);
+        else if (a == "--max-accuracy-drop")
+            o.max_accuracy_drop = std::stod(v);
+        else
+            throw std::invalid_argument("unknown option " + a);
     }
     if (o.models_dir.empty() || o.images_dir.empty())
     {
-        throw std::invalid_argument("--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
+        throw std::invalid_argument(
+          "--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
     }
     return o;
 }
@@ -227,7 +249,8 @@ try
     if (session.batch_num() > w.calib.size())
     {
         throw std::runtime_error("the configuration asks for batch_num " + std::to_string(session.batch_num())
-                                 + " but there are " + std::to_string(w.calib.size()) + " calibration batches");
+                                 + " but there are " + std::to_string(w.calib.size())
+                                 + " calibration batches");
     }
 
     // 3. Calibration from o.threads threads; batches are applied in order whatever the thread.
@@ -244,7 +267,8 @@ try
                 refrt::calibration_observer obs(session, b);
                 run1(w.model, w.calib[b].x, &obs);
                 const std::lock_guard<std::mutex> lock(print);
-                std::cerr << "\rcalibration: " << ++done << "/" << session.batch_num() << " batches" << std::flush;
+                std::cerr << "\rcalibration: " << ++done << "/" << session.batch_num() << " batches"
+                          << std::flush;
             }
         }
         catch (...)
@@ -337,14 +361,15 @@ try
     }
 
     std::cout << "\nlayer-wise, simulated int8 against float on " << w.eval.size() << " held-out batches:\n"
-              << std::left << std::setw(36) << "layer" << std::setw(20) << "type" << std::right << std::setw(10)
-              << "cosine" << std::setw(10) << "SQNR dB" << "\n";
+              << std::left << std::setw(36) << "layer" << std::setw(20) << "type" << std::right
+              << std::setw(10) << "cosine" << std::setw(10) << "SQNR dB"
+              << "\n";
     for (const auto& l : result.layers)
     {
         const agreement& a = layer_stats[l.name];
         std::cout << std::left << std::setw(36) << l.name << std::setw(20) << l.type << std::right
-                  << std::setprecision(6) << std::setw(10) << a.cosine() << std::setprecision(1) << std::setw(10)
-                  << a.sqnr_db() << "\n";
+                  << std::setprecision(6) << std::setw(10) << a.cosine() << std::setprecision(1)
+                  << std::setw(10) << a.sqnr_db() << "\n";
     }
     std::cout << "\noutput against the float model: SQNR " << std::setprecision(2) << output.sqnr_db()
               << " dB, cosine " << std::setprecision(6) << output.cosine();
@@ -357,14 +382,15 @@ try
     else
     {
         const double agree = static_cast<double>(top1) / static_cast<double>(rows);
-        std::cout << ", top-1 agreement " << std::setprecision(4) << agree << " (" << top1 << "/" << rows << ")\n";
+        std::cout << ", top-1 agreement " << std::setprecision(4) << agree << " (" << top1 << "/" << rows
+                  << ")\n";
         pass = pass && agree >= o.min_top1;
         if (w.kind == "labelled")
         {
             const double af = 100.0 * static_cast<double>(correct_float) / static_cast<double>(rows);
             const double aq = 100.0 * static_cast<double>(correct_quant) / static_cast<double>(rows);
-            std::cout << "accuracy against the labels: float " << std::setprecision(2) << af << " %, int8 " << aq
-                      << " % (" << rows << " crops)\n";
+            std::cout << "accuracy against the labels: float " << std::setprecision(2) << af << " %, int8 "
+                      << aq << " % (" << rows << " crops)\n";
             pass = pass && af - aq <= o.max_accuracy_drop;
         }
     }
@@ -375,6 +401,7 @@ try
     }
     return 0;
 }
+
 catch (const std::exception& e)
 {
     std::cerr << "quantize_model: " << e.what() << "\n";

@@ -213,14 +213,17 @@ TEST_SUITE("ifmr exact mode on sorted data")
             p.asymmetric = asymmetric;
             amct::ifmr_search fast, slow;
             const auto r = amct::detail::run_ifmr(src, p, &fast);
+
             struct loop_source : amct::detail::ifmr_sorted_source
             {
                 using ifmr_sorted_source::ifmr_sorted_source;
+
                 double sum_sq(float lo, float hi, float s) const noexcept
                 {
                     return amct::detail::ifmr_sum_sq(x.data(), x.size(), lo, hi, s);
                 }
             };
+
             const auto r_slow = amct::detail::run_ifmr(loop_source(x), p, &slow);
             CHECK(fast.best == slow.best);
             CHECK(r.scale == r_slow.scale);

@@ -1,6 +1,6 @@
 // examples/runtime/amct_adapter.hpp: the glue between the reference runtime and amct. graph_adapter is amct's
-// view of a refrt::graph (amct::model_adapter); the two run_observers hand a running graph's layer inputs to a
-// calibration session, or fake-quantize them with a record for simulated int8 inference.
+// view of a refrt::graph (amct::model_adapter); the two run_observers hand a running graph's layer inputs to
+// a calibration session, or fake-quantize them with a record for simulated int8 inference.
 #pragma once
 
 #include <algorithm>  // std::replace
@@ -96,8 +96,12 @@ public:
     void remove_node(const std::string& name) override
     {
         auto& nodes = m_graph.nodes;
-        const auto it =
-          std::find_if(nodes.begin(), nodes.end(), [&](const node& n) { return n.name == name; });
+        const auto it = std::find_if(nodes.begin(),
+                                     nodes.end(),
+                                     [&](const node& n)
+                                     {
+                                         return n.name == name;
+                                     });
         if (it == nodes.end())
         {
             throw model_error("graph_adapter: no node '" + name + "'");
@@ -118,7 +122,9 @@ private:
         {
             return 1 + static_cast<std::size_t>(kind);  // scale, B, mean, var
         }
-        return kind == amct::param_kind::weight ? 1 : kind == amct::param_kind::bias ? 2 : n.inputs.size() + 9;
+        return kind == amct::param_kind::weight ? 1
+               : kind == amct::param_kind::bias ? 2
+                                                : n.inputs.size() + 9;
     }
 
     std::size_t readers(const std::string& tensor_name) const

@@ -1,5 +1,5 @@
-// examples/runtime/executor.hpp: runs a refrt::graph. Single-threaded per call and re-entrant: one const graph
-// may be run from several threads at once. Intermediate tensors are freed after their last reader.
+// examples/runtime/executor.hpp: runs a refrt::graph. Single-threaded per call and re-entrant: one const
+// graph may be run from several threads at once. Intermediate tensors are freed after their last reader.
 #pragma once
 
 #include <map>     // std::map
@@ -18,12 +18,15 @@ class run_observer
 {
 public:
     virtual ~run_observer() = default;
+
     /// Whether input() is called for this node (its first input is then copied, so it may be changed).
     virtual bool wants_input(const node&)
     {
         return false;
     }
+
     virtual void input(const node&, tensor&) {}
+
     /// Called after every node with its first output.
     virtual void output(const node&, const tensor&) {}
 };

@@ -29,8 +29,8 @@ struct workload_options
     /// Samples (images; crops for ppocr_cls). calib 0: the model's default (mobilenet_v2 16, ppocr_det 12,
     /// ppocr_cls all of its half); eval: at most this many, from what calibration left.
     std::size_t calib = 0, eval = 1000;
-    std::size_t batch = 4;              ///< samples per batch (ppocr_det: always 1, sizes differ)
-    std::size_t det_side = 480;         ///< PP-OCR det input: longer side limit
+    std::size_t batch = 4;       ///< samples per batch (ppocr_det: always 1, sizes differ)
+    std::size_t det_side = 480;  ///< PP-OCR det input: longer side limit
 };
 
 /// One input batch and, for a classifier evaluated against labels, its labels.
@@ -69,7 +69,9 @@ inline std::vector<std::filesystem::path> list_images(const std::filesystem::pat
 }
 
 /// Groups single-sample tensors into batches of `size` along axis 0.
-inline std::vector<batch> make_batches(const std::vector<tensor>& samples, const std::vector<int>& labels, std::size_t size)
+inline std::vector<batch> make_batches(const std::vector<tensor>& samples,
+                                       const std::vector<int>& labels,
+                                       std::size_t size)
 {
     std::vector<batch> out;
     for (std::size_t i = 0; i < samples.size(); i += size)
@@ -118,8 +120,8 @@ inline workload mobilenet_v2(const workload_options& o, const std::filesystem::p
     std::vector<tensor> calib, eval;
     for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
-        const tensor x = refrt::to_nhwc(refrt::resize_bilinear(refrt::load_image(files[i].string()), 224, 224),
-                                        1.0f / 255.0f);
+        const tensor x = refrt::to_nhwc(
+          refrt::resize_bilinear(refrt::load_image(files[i].string()), 224, 224), 1.0f / 255.0f);
         (i < n_calib ? calib : eval).push_back(x);
     }
     w.calib = make_batches(calib, {}, o.batch);
@@ -129,7 +131,8 @@ inline workload mobilenet_v2(const workload_options& o, const std::filesystem::p
 
 inline tensor det_input(const refrt::image& img, std::size_t side)
 {
-    return refrt::to_nchw(refrt::resize_for_det(img, side), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, true);
+    return refrt::to_nchw(
+      refrt::resize_for_det(img, side), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, true);
 }
 
 /// PP-OCRv4 det: photos and text images (one image per batch: sizes differ), DB's preprocessing.
@@ -158,7 +161,9 @@ inline workload ppocr_det(const workload_options& o, const std::filesystem::path
 /// PP-OCR cls: text lines found by the float det model in the text images, cut into pieces of the input's
 /// aspect ratio, upright (label 0) and rotated by 180 degrees (label 1). Alternate pieces go to calibration
 /// and evaluation.
-inline workload ppocr_cls(const workload_options& o, const std::filesystem::path& model_file, const std::filesystem::path& det_file)
+inline workload ppocr_cls(const workload_options& o,
+                          const std::filesystem::path& model_file,
+                          const std::filesystem::path& det_file)
 {
     workload w{"labelled", refrt::load_onnx(model_file.string()), {}, {}};
     const refrt::graph det = refrt::load_onnx(det_file.string());
@@ -176,14 +181,16 @@ inline workload ppocr_cls(const workload_options& o, const std::filesystem::path
         {
             const auto y = static_cast<std::size_t>(static_cast<double>(b.y) * sy);
             const auto x = static_cast<std::size_t>(static_cast<double>(b.x) * sx);
-            const auto h = std::min(img.height - y, static_cast<std::size_t>(std::ceil(static_cast<double>(b.h) * sy)));
-            const auto wd = std::min(img.width - x, static_cast<std::size_t>(std::ceil(static_cast<double>(b.w) * sx)));
+            const auto h =
+              std::min(img.height - y, static_cast<std::size_t>(std::ceil(static_cast<double>(b.h) * sy)));
+            const auto wd =
+              std::min(img.width - x, static_cast<std::size_t>(std::ceil(static_cast<double>(b.w) * sx)));
             if (wd < 2 * h || h < 8)  // text lines only: wide, not specks
             {
                 continue;
             }
-            // pieces of the cls input's aspect ratio (192 / 48 = 4): a whole line squeezed into 192 columns is
-            // not what the classifier was trained on
+            // pieces of the cls input's aspect ratio (192 / 48 = 4): a whole line squeezed into 192 columns
+            // is not what the classifier was trained on
             for (std::size_t left = x; left + 2 * h <= x + wd; left += 4 * h)
             {
                 const refrt::image piece = refrt::crop(img, y, left, h, std::min(4 * h, x + wd - left));

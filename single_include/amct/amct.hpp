@@ -4408,7 +4408,8 @@ struct ifmr_sorted_source
     double sum_sq(float lo, float hi, float s) const noexcept
     {
         const std::size_t n = x.size();
-        const double runs = (static_cast<double>(hi) - static_cast<double>(lo)) / static_cast<double>(s) + 2.0;
+        const double runs =
+          (static_cast<double>(hi) - static_cast<double>(lo)) / static_cast<double>(s) + 2.0;
         if (!(runs * (2.0 * block + 64.0) < static_cast<double>(n)))
         {
             return ifmr_sum_sq(x.data(), n, lo, hi, s);

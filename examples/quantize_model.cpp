@@ -4,7 +4,7 @@
 // images against the float model: a layer-wise table (cosine, SQNR) and the output's SQNR, cosine and top-1
 // agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map).
 //
-//   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls|FILE.onnx|model.json] [--models-dir DIR]
+//   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR]
 //                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
 //                  [--calib N] [--eval N] [--batch N] [--threads N] [--det-side N]
 //                  [--min-sqnr DB] [--min-top1 FRACTION] [--max-accuracy-drop POINTS]

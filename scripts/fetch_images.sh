@@ -56,7 +56,10 @@ if ! complete; then
             log "$pkg .deb already in $DEBS"
         else
             log "downloading $pkg into $DEBS"
-            (cd "$DEBS" && apt-get download "$pkg" 1>&2) || die "apt-get download $pkg failed"
+            # a fresh machine may have no package lists yet: update them once (as root or through sudo)
+            (cd "$DEBS" && apt-get download "$pkg" 1>&2) ||
+                { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo apt-get update -qq 1>&2 &&
+                  (cd "$DEBS" && apt-get download "$pkg" 1>&2); } || die "apt-get download $pkg failed"
         fi
     done
     tmp=$(mktemp -d "$DIR/extract.XXXXXX")

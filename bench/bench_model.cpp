@@ -57,6 +57,28 @@ private:
     std::set<std::string> m_layers;
 };
 
+/// AMCT's default configuration for a model calibrated over `batches` batches.
+amct::quant_config default_config(refrt::graph_adapter& model, std::size_t batches)
+{
+    amct::create_quant_config_options co;
+    co.batch_num = static_cast<int>(batches);
+    return amct::create_quant_config(amct::quantizable_layers(model), co);
+}
+
+/// A copy of a model prepared for calibration: BN folded, weights fake-quantized, one observer per layer.
+struct prepared
+{
+    refrt::graph graph;
+    refrt::graph_adapter adapter{graph};
+    amct::calibration_session session;
+
+    prepared(const refrt::graph& model, const amct::quant_config& cfg)
+      : graph(model)
+      , session(adapter, cfg)
+    {
+    }
+};
+
 /// MobileNetV2 with its default configuration, quantized weights and every batch's layer inputs.
 struct fixture
 {
@@ -72,14 +94,12 @@ struct fixture
         work = refrt::load_workload(o);
         refrt::graph g = work.model;
         refrt::graph_adapter adapter(g);
-        amct::create_quant_config_options co;
-        co.batch_num = static_cast<int>(work.calib.size());
-        cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
-        const amct::calibration_session session(adapter, cfg);
+        cfg = default_config(adapter, work.calib.size());
+        const prepared p(work.model, cfg);
         for (const auto& b : work.calib)
         {
-            capture_inputs capture(session.layers());
-            refrt::run1(g, b.x, &capture);
+            capture_inputs capture(p.session.layers());
+            refrt::run1(p.graph, b.x, &capture);
             inputs.push_back(std::move(capture.inputs));
         }
     }
@@ -128,11 +148,9 @@ void BM_observe_one_batch(benchmark::State& state)
     for (auto _ : state)
     {
         state.PauseTiming();
-        refrt::graph g = f.work.model;
-        refrt::graph_adapter adapter(g);
-        amct::calibration_session session(adapter, f.cfg);
+        prepared p(f.work.model, f.cfg);
         state.ResumeTiming();
-        feed(session, f, 0);
+        feed(p.session, f, 0);
     }
 }
 
@@ -142,15 +160,13 @@ void BM_finalize(benchmark::State& state)
     for (auto _ : state)
     {
         state.PauseTiming();
-        refrt::graph g = f.work.model;
-        refrt::graph_adapter adapter(g);
-        amct::calibration_session session(adapter, f.cfg);
+        prepared p(f.work.model, f.cfg);
         for (std::size_t b = 0; b < f.inputs.size(); ++b)
         {
-            feed(session, f, b);
+            feed(p.session, f, b);
         }
         state.ResumeTiming();
-        benchmark::DoNotOptimize(session.finalize().layers.size());
+        benchmark::DoNotOptimize(p.session.finalize().layers.size());
     }
 }
 
@@ -191,9 +207,7 @@ agreement_count ifmr_agreement(const std::string& model)
     o.eval = 0;
     refrt::workload w = refrt::load_workload(o);
     refrt::graph_adapter adapter(w.model);
-    amct::create_quant_config_options co;
-    co.batch_num = static_cast<int>(w.calib.size());
-    const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
+    const amct::quant_config cfg = default_config(adapter, w.calib.size());
     const amct::calibration_session session(adapter, cfg);  // fused, fake-quantized weights as in calibration
     std::map<std::string, std::pair<amct::ifmr_observer, amct::ifmr_observer>> observers;
     for (const auto& [layer, lc] : cfg.layers)

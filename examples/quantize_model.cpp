@@ -305,7 +305,7 @@ try
         std::cout << "note: " << note << "\n";
     }
     write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
-    for (const auto& l : result.layers)
+    for (const auto& l : result.layers)  // the int32 bias: bias_int[c] * scale_d * scale_w[c]
     {
         if (!l.bias_int.empty())
         {
@@ -338,7 +338,7 @@ try
         compare_outputs compare(result.record, reference.outputs, layer_stats);
         const tensor y_quant = run1(w.model, b.x, &compare);
         output.add(y_float, y_quant);
-        if (w.kind == "dense")  // DB's text mask: probability > 0.3
+        if (w.kind == refrt::output_kind::dense)  // DB's text mask: probability > 0.3
         {
             for (std::size_t i = 0; i < y_float.size(); ++i)
             {
@@ -374,7 +374,7 @@ try
     std::cout << "\noutput against the float model: SQNR " << std::setprecision(2) << output.sqnr_db()
               << " dB, cosine " << std::setprecision(6) << output.cosine();
     bool pass = output.sqnr_db() >= o.min_sqnr;
-    if (w.kind == "dense")
+    if (w.kind == refrt::output_kind::dense)
     {
         const double iou = mask_or ? static_cast<double>(mask_and) / static_cast<double>(mask_or) : 1.0;
         std::cout << ", text-mask IoU " << std::setprecision(4) << iou << "\n";
@@ -385,7 +385,7 @@ try
         std::cout << ", top-1 agreement " << std::setprecision(4) << agree << " (" << top1 << "/" << rows
                   << ")\n";
         pass = pass && agree >= o.min_top1;
-        if (w.kind == "labelled")
+        if (w.kind == refrt::output_kind::labelled)
         {
             const double af = 100.0 * static_cast<double>(correct_float) / static_cast<double>(rows);
             const double aq = 100.0 * static_cast<double>(correct_quant) / static_cast<double>(rows);

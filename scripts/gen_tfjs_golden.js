@@ -13,16 +13,10 @@
 'use strict';
 
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const { loadTf, f32 } = require('./tfjs_reference.js');
 
-function requireTf(name) {
-  const root = path.join(process.env.AMCT_CACHE || path.join(os.homedir(), '.cache', 'amct'), 'npm', 'node_modules');
-  return require(fs.existsSync(path.join(root, name)) ? path.join(root, name) : name);
-}
-const tf = requireTf('@tensorflow/tfjs-core');
-requireTf('@tensorflow/tfjs-backend-cpu');
-const tfl = requireTf('@tensorflow/tfjs-layers');
+const { tf, tfl } = loadTf();
 
 // Deterministic values: a 32-bit LCG (Numerical Recipes constants), uniform in [0, 1).
 function lcg(seed) {
@@ -87,12 +81,6 @@ function encode(spec, values, kind) {
   const buf = Buffer.alloc(values.length * (kind === 'uint8' ? 1 : 2));
   q.forEach((v, i) => (kind === 'uint8' ? buf.writeUInt8(v, i) : buf.writeUInt16LE(v, 2 * i)));
   return { spec: { ...spec, quantization: { dtype: kind, min, scale } }, bytes: buf };
-}
-
-function f32(values) {
-  const buf = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => buf.writeFloatLE(v, 4 * i));
-  return buf;
 }
 
 async function save(model, dir, kindOf, shards, inputShape, seed) {

@@ -8,7 +8,8 @@
 //   output.bin float32 little-endian, every model output in order, concatenated.
 // The output shapes go to stderr. @tensorflow/tfjs-{core,layers,backend-cpu} come from the first of
 // $AMCT_NODE_MODULES, $AMCT_MODELS_DIR/npm/node_modules, ${AMCT_CACHE:-$HOME/.cache/amct}/npm/node_modules
-// that has them, else from node's normal resolution.
+// that has them, else from node's normal resolution. Required as a module (gen_tfjs_golden.js), it exports
+// loadTf and f32.
 'use strict';
 
 const fs = require('fs');
@@ -36,9 +37,19 @@ function requireTf(name) {
   }
 }
 
-const tf = requireTf('@tensorflow/tfjs-core');
-requireTf('@tensorflow/tfjs-backend-cpu');
-const tfl = requireTf('@tensorflow/tfjs-layers');
+// tfjs-core and tfjs-layers, with the CPU backend registered.
+function loadTf() {
+  const tf = requireTf('@tensorflow/tfjs-core');
+  requireTf('@tensorflow/tfjs-backend-cpu');
+  return { tf, tfl: requireTf('@tensorflow/tfjs-layers') };
+}
+
+// Float32 little-endian bytes.
+function f32(values) {
+  const buf = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => buf.writeFloatLE(v, 4 * i));
+  return buf;
+}
 
 // The model's artifacts as tf.io.fromMemory takes them: all groups' specs and bytes, in manifest order.
 function readArtifacts(jsonPath) {
@@ -58,6 +69,7 @@ function readArtifacts(jsonPath) {
 async function main() {
   const [jsonPath, inPath, outPath, ...dimArgs] = process.argv.slice(2);
   if (!jsonPath || !inPath || !outPath) die('usage: node tfjs_reference.js <model.json> <input.bin> <output.bin> [dim...]');
+  const { tf, tfl } = loadTf();
   await tf.setBackend('cpu');
   const model = await tfl.loadLayersModel(tf.io.fromMemory(readArtifacts(jsonPath)));
 
@@ -78,13 +90,12 @@ async function main() {
   const outputs = Array.isArray(result) ? result : [result];
   const parts = [];
   for (const t of outputs) {
-    const values = await t.data();
-    const buf = Buffer.alloc(values.length * 4);
-    for (let i = 0; i < values.length; i++) buf.writeFloatLE(values[i], 4 * i);
-    parts.push(buf);
+    parts.push(f32(await t.data()));
     process.stderr.write(`tfjs_reference: output [${t.shape}]\n`);
   }
   fs.writeFileSync(outPath, Buffer.concat(parts));
 }
 
-main().catch((e) => die(e.stack || String(e)));
+if (require.main === module) main().catch((e) => die(e.stack || String(e)));
+
+module.exports = { loadTf, f32 };

@@ -3,6 +3,7 @@
 #include "executor.hpp"
 
 #include <exception>      // std::exception
+#include <optional>       // std::optional
 #include <set>            // std::set
 #include <unordered_map>  // std::unordered_map
 
@@ -53,12 +54,12 @@ std::vector<tensor> run(const graph& g, const tensor_map& inputs, run_observer* 
             if (args[k] == nullptr)
                 fail(n, "input '" + n.inputs[k] + "' is not available");
         }
-        tensor replaced;
+        std::optional<tensor> replaced;  // constructed only for an observed node
         if (observer != nullptr && !args.empty() && args[0] != nullptr && observer->wants_input(n))
         {
             replaced = *args[0];
-            observer->input(n, replaced);
-            args[0] = &replaced;
+            observer->input(n, *replaced);
+            args[0] = &*replaced;
         }
         std::vector<tensor> outputs;
         try

@@ -42,16 +42,21 @@ inline void gemm_tile(std::size_t kc,
     }
 }
 
-/// C = A B (accumulate: C += A B) for row-major A (m x k, row stride lda), B (k x n, ldb), C (m x n, ldc).
+/// A row-major matrix or a transposed one: element (i, j) at p[i rs + j cs].
+struct matrix_view
+{
+    const float* p;
+    std::size_t rs, cs = 1;
+};
+
+/// C = A B (accumulate: C += A B) for A (m x k), B (k x n) and row-major C (m x n, row stride ldc).
 /// A is packed once into MR-row panels, B per KC x NR panel; each panel of B meets every panel of A while
 /// it is in L1.
 inline void gemm(std::size_t m,
                  std::size_t n,
                  std::size_t k,
-                 const float* a,
-                 std::size_t lda,
-                 const float* b,
-                 std::size_t ldb,
+                 matrix_view a,
+                 matrix_view b,
                  float* c,
                  std::size_t ldc,
                  bool accumulate)
@@ -77,9 +82,9 @@ inline void gemm(std::size_t m,
             const std::size_t rows = std::min(gemm_mr, m - ib * gemm_mr);
             for (std::size_t r = 0; r < rows; ++r)
             {
-                const float* src = a + (ib * gemm_mr + r) * lda + k0;
+                const float* src = a.p + (ib * gemm_mr + r) * a.rs + k0 * a.cs;
                 for (std::size_t kk = 0; kk < kc; ++kk)
-                    dst[kk * gemm_mr + r] = src[kk];
+                    dst[kk * gemm_mr + r] = src[kk * a.cs];
             }
         }
     }
@@ -92,11 +97,11 @@ inline void gemm(std::size_t m,
             const std::size_t kc = std::min(gemm_kc, k - k0);
             for (std::size_t kk = 0; kk < kc; ++kk)
             {
-                const float* src = b + (k0 + kk) * ldb + j0;
+                const float* src = b.p + (k0 + kk) * b.rs + j0 * b.cs;
                 float* dst = bp.data() + kk * gemm_nr;
                 std::size_t j = 0;
                 for (; j < cols; ++j)
-                    dst[j] = src[j];
+                    dst[j] = src[j * b.cs];
                 for (; j < gemm_nr; ++j)
                     dst[j] = 0.0f;
             }

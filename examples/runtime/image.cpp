@@ -57,6 +57,31 @@ std::vector<tap> taps(std::size_t in, std::size_t out)
     return t;
 }
 
+/// Writes planes B, G, R (bgr) or R, G, B of `img` (3 channels) as (x / 255 - mean[c]) / stddev[c] for
+/// output channel c, into `dst` with rows `stride` floats apart.
+void normalized_planes(const image& img,
+                       const std::array<float, 3>& mean,
+                       const std::array<float, 3>& stddev,
+                       bool bgr,
+                       float* dst,
+                       std::size_t stride)
+{
+    for (std::size_t ch = 0; ch < 3; ++ch)
+    {
+        const std::size_t from = bgr ? 2 - ch : ch;
+        const float m = mean[ch], s = stddev[ch];
+        for (std::size_t y = 0; y < img.height; ++y)
+        {
+            float* out = dst + (ch * img.height + y) * stride;
+            const float* src = img.pixels.data() + y * img.width * 3;
+            for (std::size_t x = 0; x < img.width; ++x)
+            {
+                out[x] = (src[x * 3 + from] / 255.0f - m) / s;
+            }
+        }
+    }
+}
+
 /// Python's round(): nearest integer, ties to even (the default floating-point rounding mode).
 double round_half_even(double v)
 {
@@ -74,18 +99,8 @@ image load_image(const std::string& path)
         throw std::runtime_error("load_image: cannot decode '" + path
                                  + "': " + (reason ? reason : "unknown"));
     }
-    image img;
-    img.height = static_cast<std::size_t>(h);
-    img.width = static_cast<std::size_t>(w);
-    img.channels = 3;
-    const std::size_t count = img.height * img.width * 3;
-    img.pixels.resize(count);
-    const stbi_uc* src = data.get();
-    for (std::size_t i = 0; i < count; ++i)
-    {
-        img.pixels[i] = static_cast<float>(src[i]);
-    }
-    return img;
+    const auto height = static_cast<std::size_t>(h), width = static_cast<std::size_t>(w);
+    return {height, width, 3, std::vector<float>(data.get(), data.get() + height * width * 3)};
 }
 
 image resize_bilinear(const image& img, std::size_t height, std::size_t width)
@@ -159,20 +174,8 @@ tensor to_nchw(const image& img,
                bool bgr)
 {
     check_rgb(img, "to_nchw");
-    const std::size_t plane = img.height * img.width;
     tensor t = tensor::from_shape({1, 3, img.height, img.width});
-    float* dst = t.data();
-    const float* src = img.pixels.data();
-    for (std::size_t ch = 0; ch < 3; ++ch)
-    {
-        const std::size_t from = bgr ? 2 - ch : ch;
-        const float m = mean[ch], s = stddev[ch];
-        float* out = dst + ch * plane;
-        for (std::size_t p = 0; p < plane; ++p)
-        {
-            out[p] = (src[p * 3 + from] / 255.0f - m) / s;
-        }
-    }
+    normalized_planes(img, mean, stddev, bgr, t.data(), img.width);
     return t;
 }
 
@@ -254,13 +257,12 @@ std::vector<box> text_boxes(const tensor& prob_map,
     }
     const std::size_t H = shape[2], W = shape[3];
     const float* p = prob_map.data();
-    constexpr std::size_t unseen = static_cast<std::size_t>(-1);
-    std::vector<std::size_t> label(H * W, unseen);
+    std::vector<unsigned char> seen(H * W, 0);
     std::vector<std::size_t> todo;
     std::vector<box> boxes;
     for (std::size_t start = 0; start < H * W; ++start)
     {
-        if (!(p[start] > thresh) || label[start] != unseen)
+        if (!(p[start] > thresh) || seen[start])
         {
             continue;
         }
@@ -268,7 +270,7 @@ std::vector<box> text_boxes(const tensor& prob_map,
         std::size_t y0 = H, y1 = 0, x0 = W, x1 = 0, count = 0;
         double sum = 0.0;
         todo.assign(1, start);
-        label[start] = start;
+        seen[start] = 1;
         while (!todo.empty())
         {
             const std::size_t at = todo.back();
@@ -282,9 +284,9 @@ std::vector<box> text_boxes(const tensor& prob_map,
                 for (std::size_t nx = (x > 0 ? x - 1 : 0); nx <= std::min(x + 1, W - 1); ++nx)
                 {
                     const std::size_t n = ny * W + nx;
-                    if (label[n] == unseen && p[n] > thresh)
+                    if (!seen[n] && p[n] > thresh)
                     {
-                        label[n] = start;
+                        seen[n] = 1;
                         todo.push_back(n);
                     }
                 }
@@ -335,21 +337,8 @@ tensor cls_input(const image& text_crop)
       want > static_cast<double>(W) ? W : std::max<std::size_t>(1, static_cast<std::size_t>(want));
     const image small = resize_bilinear(text_crop, H, rw);
     tensor t = tensor::from_shape({1, 3, H, W});
-    std::fill(t.begin(), t.end(), 0.0f);
-    float* dst = t.data();
-    for (std::size_t ch = 0; ch < 3; ++ch)
-    {
-        const std::size_t from = 2 - ch;  // BGR
-        for (std::size_t y = 0; y < H; ++y)
-        {
-            float* row = dst + (ch * H + y) * W;
-            const float* src = small.pixels.data() + y * rw * 3;
-            for (std::size_t x = 0; x < rw; ++x)
-            {
-                row[x] = (src[x * 3 + from] / 255.0f - 0.5f) / 0.5f;
-            }
-        }
-    }
+    t.fill(0.0f);
+    normalized_planes(small, {0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}, true, t.data(), W);
     return t;
 }
 }  // namespace refrt

@@ -1,9 +1,10 @@
 // ONNX protobuf decoding (onnx_proto.hpp) with the classes libonnx-dev generates from onnx-ml.proto.
 #include "onnx_proto.hpp"
 
-#include <cstring>   // std::memcpy
-#include <fstream>   // std::ifstream
-#include <iterator>  // std::istreambuf_iterator
+#include <cstring>      // std::memcpy
+#include <fstream>      // std::ifstream
+#include <iterator>     // std::istreambuf_iterator
+#include <type_traits>  // std::conditional_t
 
 #include <onnx/onnx_pb.h>
 
@@ -31,42 +32,52 @@ Proto parse_file(const std::string& path, const char* type_name)
     return proto;
 }
 
-/// Element e of little-endian raw_data: U is the unsigned integer of T's width, T is bit-copied from it.
-template <typename T, typename U>
+/// The unsigned integer of T's width.
+template <typename T>
+using uint_of =
+  std::conditional_t<sizeof(T) == 1,
+                     std::uint8_t,
+                     std::conditional_t<sizeof(T) == 2,
+                                        std::uint16_t,
+                                        std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
+
+/// A T stored little-endian at p (bit-copied from the unsigned integer of its width).
+template <typename T>
 T decode_le(const unsigned char* p)
 {
-    static_assert(sizeof(T) == sizeof(U), "width mismatch");
     std::uint64_t v = 0;
-    for (std::size_t k = 0; k < sizeof(U); ++k)
+    for (std::size_t k = 0; k < sizeof(T); ++k)
         v |= static_cast<std::uint64_t>(p[k]) << (8U * k);
-    const U u = static_cast<U>(v);
+    const auto u = static_cast<uint_of<T>>(v);
     T out;
     std::memcpy(&out, &u, sizeof(T));
     return out;
 }
 
-template <typename T, typename U, typename Out>
-void decode_raw(const std::string& raw, std::size_t count, std::vector<Out>& out, const std::string& where)
+/// The count elements of a tensor of element type T: raw_data (little-endian) if set, else the typed field.
+template <typename T, typename Field, typename Out>
+void read_elements(const onnx::TensorProto& t,
+                   std::size_t count,
+                   const Field& field,
+                   const char* field_name,
+                   std::vector<Out>& out,
+                   const std::string& where)
 {
-    if (raw.size() != count * sizeof(T))
+    if (t.has_raw_data())
     {
-        fail(where,
-             "raw_data has " + std::to_string(raw.size()) + " bytes, expected " + std::to_string(count)
-               + " elements of " + std::to_string(sizeof(T)) + " bytes");
+        const std::string& raw = t.raw_data();
+        if (raw.size() != count * sizeof(T))
+        {
+            fail(where,
+                 "raw_data has " + std::to_string(raw.size()) + " bytes, expected " + std::to_string(count)
+                   + " elements of " + std::to_string(sizeof(T)) + " bytes");
+        }
+        out.reserve(count);
+        const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+        for (std::size_t e = 0; e < count; ++e)
+            out.push_back(static_cast<Out>(decode_le<T>(bytes + e * sizeof(T))));
+        return;
     }
-    out.reserve(count);
-    const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-    for (std::size_t e = 0; e < count; ++e)
-        out.push_back(static_cast<Out>(decode_le<T, U>(bytes + e * sizeof(T))));
-}
-
-template <typename Field, typename Out>
-void copy_field(const Field& field,
-                std::size_t count,
-                std::vector<Out>& out,
-                const char* field_name,
-                const std::string& where)
-{
     const auto n = static_cast<std::size_t>(field.size());
     if (n != count)
         fail(where,
@@ -95,50 +106,38 @@ tensor_data convert_tensor(const onnx::TensorProto& t, const std::string& where)
         fail(where, "external tensor data is not supported");
 
     const std::size_t count = out.size();
-    const bool raw = t.has_raw_data();
-    const std::string& r = t.raw_data();
     switch (t.data_type())
     {
         case onnx::TensorProto_DataType_FLOAT:
-            raw ? decode_raw<float, std::uint32_t>(r, count, out.floats, where)
-                : copy_field(t.float_data(), count, out.floats, "float_data", where);
+            read_elements<float>(t, count, t.float_data(), "float_data", out.floats, where);
             break;
         case onnx::TensorProto_DataType_DOUBLE:
-            raw ? decode_raw<double, std::uint64_t>(r, count, out.floats, where)
-                : copy_field(t.double_data(), count, out.floats, "double_data", where);
+            read_elements<double>(t, count, t.double_data(), "double_data", out.floats, where);
             break;
         case onnx::TensorProto_DataType_UINT8:
         case onnx::TensorProto_DataType_BOOL:
-            raw ? decode_raw<std::uint8_t, std::uint8_t>(r, count, out.ints, where)
-                : copy_field(t.int32_data(), count, out.ints, "int32_data", where);
+            read_elements<std::uint8_t>(t, count, t.int32_data(), "int32_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_INT8:
-            raw ? decode_raw<std::int8_t, std::uint8_t>(r, count, out.ints, where)
-                : copy_field(t.int32_data(), count, out.ints, "int32_data", where);
+            read_elements<std::int8_t>(t, count, t.int32_data(), "int32_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_UINT16:
-            raw ? decode_raw<std::uint16_t, std::uint16_t>(r, count, out.ints, where)
-                : copy_field(t.int32_data(), count, out.ints, "int32_data", where);
+            read_elements<std::uint16_t>(t, count, t.int32_data(), "int32_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_INT16:
-            raw ? decode_raw<std::int16_t, std::uint16_t>(r, count, out.ints, where)
-                : copy_field(t.int32_data(), count, out.ints, "int32_data", where);
+            read_elements<std::int16_t>(t, count, t.int32_data(), "int32_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_INT32:
-            raw ? decode_raw<std::int32_t, std::uint32_t>(r, count, out.ints, where)
-                : copy_field(t.int32_data(), count, out.ints, "int32_data", where);
+            read_elements<std::int32_t>(t, count, t.int32_data(), "int32_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_INT64:
-            raw ? decode_raw<std::int64_t, std::uint64_t>(r, count, out.ints, where)
-                : copy_field(t.int64_data(), count, out.ints, "int64_data", where);
+            read_elements<std::int64_t>(t, count, t.int64_data(), "int64_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_UINT32:
-            raw ? decode_raw<std::uint32_t, std::uint32_t>(r, count, out.ints, where)
-                : copy_field(t.uint64_data(), count, out.ints, "uint64_data", where);
+            read_elements<std::uint32_t>(t, count, t.uint64_data(), "uint64_data", out.ints, where);
             break;
         case onnx::TensorProto_DataType_UINT64:
-            raw ? decode_raw<std::uint64_t, std::uint64_t>(r, count, out.ints, where)
-                : copy_field(t.uint64_data(), count, out.ints, "uint64_data", where);
+            read_elements<std::uint64_t>(t, count, t.uint64_data(), "uint64_data", out.ints, where);
             break;
         default:
             fail(where,

@@ -5,9 +5,10 @@
 #include <cmath>          // std::exp, std::floor
 #include <cstddef>        // std::size_t, std::ptrdiff_t
 #include <cstdint>        // std::int64_t
-#include <functional>     // std::function
+#include <functional>     // std::function, std::plus, ...
 #include <limits>         // std::numeric_limits
 #include <string>         // std::string
+#include <type_traits>    // std::invoke_result_t, std::is_same_v
 #include <unordered_map>  // std::unordered_map
 #include <utility>        // std::pair, std::move
 #include <vector>         // std::vector
@@ -202,11 +203,11 @@ std::vector<std::ptrdiff_t> broadcast_strides(const shape_t& s, const shape_t& o
     return res;
 }
 
-/// `t` materialized at a broadcast shape.
-tensor expand_to(const tensor& t, const shape_t& out)
+/// Row-major data of shape `s` materialized at a broadcast shape.
+tensor expand_to(const float* x, const shape_t& s, const shape_t& out)
 {
     tensor y = make(out);
-    strided_copy(t.data(), 0, broadcast_strides(shape_of(t), out), out, y.data());
+    strided_copy(x, 0, broadcast_strides(s, out), out, y.data());
     return y;
 }
 
@@ -264,8 +265,10 @@ tensor binary(const node& n, const tensor& a, const tensor& b, F f)
 template <class F>
 tensor variadic(const node& n, const args_t& in, F f)
 {
-    tensor acc = need(n, in, 0);
-    for (std::size_t k = 1; k < in.size(); ++k)
+    if (in.size() < 2)
+        return need(n, in, 0);
+    tensor acc = binary(n, need(n, in, 0), need(n, in, 1), f);
+    for (std::size_t k = 2; k < in.size(); ++k)
         acc = binary(n, acc, need(n, in, k), f);
     return acc;
 }
@@ -512,11 +515,11 @@ tensor conv(const node& n, const args_t& in)
             if (cg == 1 && mg == 1)
                 depthwise(xg, wg, w, yg);
             else if (pointwise)
-                detail::gemm(mg, osp, cg, wg, cg, xg, isp, yg, osp, false);
+                detail::gemm(mg, osp, cg, {wg, cg}, {xg, isp}, yg, osp, false);
             else
             {
                 im2col(xg, cg, w, col.data());
-                detail::gemm(mg, osp, cg * ksz, wg, cg * ksz, col.data(), osp, yg, osp, false);
+                detail::gemm(mg, osp, cg * ksz, {wg, cg * ksz}, {col.data(), osp}, yg, osp, false);
             }
         }
     add_bias(n, opt(in, 2), m, y.data(), xs[0], osp);
@@ -581,18 +584,15 @@ tensor conv_transpose(const node& n, const args_t& in)
     }
     const std::size_t isp = w.in_size(), osp = w.out_size(), ksz = w.k_size();
     tensor y = make(out_shape(xs, m, w), 0.0f);
-    std::vector<float> wtr(mg * ksz * cg), col(mg * ksz * isp);
+    std::vector<float> col(mg * ksz * isp);
     for (std::size_t g = 0; g < group; ++g)
     {
-        // wtr = W_g^T: (mg ksz) x cg.
-        const float* wg = wt.data() + g * cg * mg * ksz;
-        for (std::size_t ci = 0; ci < cg; ++ci)
-            for (std::size_t j = 0; j < mg * ksz; ++j)
-                wtr[j * cg + ci] = wg[ci * mg * ksz + j];
+        // W_g is cg x (mg ksz), read transposed.
+        const detail::matrix_view wg_t{wt.data() + g * cg * mg * ksz, 1, mg * ksz};
         for (std::size_t b = 0; b < xs[0]; ++b)
         {
             const float* xg = x.data() + (b * c + g * cg) * isp;
-            detail::gemm(mg * ksz, isp, cg, wtr.data(), cg, xg, isp, col.data(), isp, false);
+            detail::gemm(mg * ksz, isp, cg, wg_t, {xg, isp}, col.data(), isp, false);
             float* yg = y.data() + (b * m + g * mg) * osp;
             for (std::size_t mm = 0; mm < mg; ++mm)
                 for (std::size_t kd = 0; kd < w.k[0]; ++kd)
@@ -810,15 +810,6 @@ outs_t batch_norm(const node& n, const args_t& in)
 
 // ------------------------------------------------------------------------------------------ GEMM, MatMul
 
-tensor transpose2d(const tensor& t, std::size_t rows, std::size_t cols)
-{
-    tensor out = make({cols, rows});
-    for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j)
-            out.data()[j * rows + i] = t.data()[i * cols + j];
-    return out;
-}
-
 /// Gemm: Y = alpha A' B' + beta C, A' = transA ? A^T : A, C broadcast to (M, N).
 tensor gemm_op(const node& n, const args_t& in)
 {
@@ -832,10 +823,11 @@ tensor gemm_op(const node& n, const args_t& in)
     const std::size_t kb = tb ? bs[1] : bs[0], nn = tb ? bs[0] : bs[1];
     if (k != kb)
         fail(n, "inner dimensions differ: A " + str(as) + ", B " + str(bs));
-    const tensor at = ta ? transpose2d(a, as[0], as[1]) : tensor();
-    const tensor bt = tb ? transpose2d(b, bs[0], bs[1]) : tensor();
+    // A transposed operand is read in place (row stride 1, column stride its row length).
+    const detail::matrix_view av{a.data(), ta ? 1 : as[1], ta ? as[1] : 1};
+    const detail::matrix_view bv{b.data(), tb ? 1 : bs[1], tb ? bs[1] : 1};
     tensor y = make({m, nn});
-    detail::gemm(m, nn, k, (ta ? at : a).data(), k, (tb ? bt : b).data(), nn, y.data(), nn, false);
+    detail::gemm(m, nn, k, av, bv, y.data(), nn, false);
     const float alpha = n.get_float("alpha", 1.0f), beta = n.get_float("beta", 1.0f);
     if (alpha != 1.0f)
         for (std::size_t e = 0; e < y.size(); ++e)
@@ -845,9 +837,13 @@ tensor gemm_op(const node& n, const args_t& in)
         const shape_t ys{m, nn};
         if (broadcast_shape(n, shape_of(*c), ys) != ys)
             fail(n, "C " + str(shape_of(*c)) + " does not broadcast to " + str(ys));
-        const tensor ce = expand_to(*c, ys);
-        for (std::size_t e = 0; e < y.size(); ++e)
-            y.data()[e] += beta * ce.data()[e];
+        y = binary(n,
+                   y,
+                   *c,
+                   [beta](float yv, float cv)
+                   {
+                       return yv + beta * cv;
+                   });
     }
     return y;
 }
@@ -874,17 +870,15 @@ tensor matmul(const node& n, const args_t& in)
     shape_t ae = batch, be = batch;
     ae.insert(ae.end(), {m, k});
     be.insert(be.end(), {k, nn});
-    tensor ar = a, br = b;
-    ar.reshape(as);
-    br.reshape(bs);
-    const tensor aa = as == ae ? std::move(ar) : expand_to(ar, ae);
-    const tensor bb = bs == be ? std::move(br) : expand_to(br, be);
+    // Operands already at the broadcast shape are read in place.
+    tensor a_store, b_store;
+    const float* pa = as == ae ? a.data() : (a_store = expand_to(a.data(), as, ae)).data();
+    const float* pb = bs == be ? b.data() : (b_store = expand_to(b.data(), bs, be)).data();
     shape_t ys = batch;
     ys.insert(ys.end(), {m, nn});
     tensor y = make(ys);
     for (std::size_t i = 0, nb = numel(batch); i < nb; ++i)
-        detail::gemm(
-          m, nn, k, aa.data() + i * m * k, k, bb.data() + i * k * nn, nn, y.data() + i * m * nn, nn, false);
+        detail::gemm(m, nn, k, {pa + i * m * k, k}, {pb + i * k * nn, nn}, y.data() + i * m * nn, nn, false);
     if (a1)
         ys.erase(ys.end() - 2);
     if (b1)
@@ -1349,7 +1343,8 @@ tensor resize(const node& n, const args_t& in)
     const float extrapolation = n.get_float("extrapolation_value", 0.0f);
     if (mode != "nearest" && mode != "linear" && mode != "cubic")
         fail(n, "unknown mode '" + mode + "'");
-    tensor cur = x;
+    tensor cur;                // the axes resampled so far
+    const tensor* src_t = &x;  // x until the first resampled axis, then cur
     shape_t cs = xs;
     std::vector<std::vector<bool>> outside(r);
     for (std::size_t d = 0; d < r; ++d)
@@ -1441,7 +1436,7 @@ tensor resize(const node& n, const args_t& in)
                         tp.second /= sum;
             }
         }
-        // Resample axis d of cur (outer x in_d x inner) to (outer x out_d x inner).
+        // Resample axis d of *src_t (outer x in_d x inner) to (outer x out_d x inner).
         std::size_t outer = 1, inner = 1;
         for (std::size_t k = 0; k < d; ++k)
             outer *= cs[k];
@@ -1456,7 +1451,7 @@ tensor resize(const node& n, const args_t& in)
                 float* dst = next.data() + (o * ys[d] + j) * inner;
                 for (const auto& [src_i, wt] : plan[j].taps)
                 {
-                    const float* src = cur.data() + (o * cs[d] + src_i) * inner;
+                    const float* src = src_t->data() + (o * cs[d] + src_i) * inner;
                     for (std::size_t e = 0; e < inner; ++e)
                         dst[e] += wt * src[e];
                 }
@@ -1464,8 +1459,11 @@ tensor resize(const node& n, const args_t& in)
         for (const auto& p : plan)
             outside[d].push_back(p.outside);
         cur = std::move(next);
+        src_t = &cur;
         cs = ns;
     }
+    if (src_t == &x)
+        return x;
     if (ctm == "tf_crop_and_resize")
     {
         const auto st = strides_of(ys);
@@ -1622,7 +1620,7 @@ tensor clip(const node& n, const args_t& in)
                  });
 }
 
-tensor constant(const node& n)
+tensor constant(const node& n, const args_t&)
 {
     if (const attribute* a = n.find("value"); a != nullptr && a->t)
         return *a->t;
@@ -1641,8 +1639,40 @@ tensor constant(const node& n)
     fail(n, "no supported value attribute");
 }
 
+/// Expand: numpy broadcasting of the input and the shape (input 1).
+tensor expand(const node& n, const args_t& in)
+{
+    const auto dims = ints_of(need(n, in, 1));
+    shape_t s(dims.size());
+    for (std::size_t d = 0; d < dims.size(); ++d)
+        s[d] = usz(std::max<i64>(dims[d], 0));
+    const tensor& x = need(n, in, 0);
+    const shape_t xs = shape_of(x);
+    return expand_to(x.data(), xs, broadcast_shape(n, xs, s));
+}
+
+/// Identity, Dropout (inference: no mask output).
+tensor identity(const node& n, const args_t& in)
+{
+    return need(n, in, 0);
+}
+
 using op_fn = std::function<outs_t(const node&, const args_t&)>;
 
+/// An op from f(n, in, extra...), which returns one tensor or all the outputs.
+template <class F, class... A>
+op_fn op(F f, A... extra)
+{
+    return [f, extra...](const node& n, const args_t& in)
+    {
+        if constexpr (std::is_same_v<std::invoke_result_t<F, const node&, const args_t&, A...>, outs_t>)
+            return f(n, in, extra...);
+        else
+            return outs_t{f(n, in, extra...)};
+    };
+}
+
+/// y = f(x) per element.
 template <class F>
 op_fn elementwise(F f)
 {
@@ -1652,57 +1682,39 @@ op_fn elementwise(F f)
     };
 }
 
+/// y = f(a, b) per element of inputs 0 and 1 broadcast.
 template <class F>
-op_fn single(F f)
+op_fn broadcasting(F f)
 {
     return [f](const node& n, const args_t& in)
     {
-        return outs_t{f(n, in)};
+        return outs_t{binary(n, need(n, in, 0), need(n, in, 1), f)};
+    };
+}
+
+/// Sum, Max, Min: f folded over every input (variadic).
+template <class F>
+op_fn pairwise(F f)
+{
+    return [f](const node& n, const args_t& in)
+    {
+        return outs_t{variadic(n, in, f)};
     };
 }
 
 const std::unordered_map<std::string, op_fn>& ops()
 {
     static const std::unordered_map<std::string, op_fn> table = {
-      {"Conv", single(conv)},
-      {"ConvTranspose", single(conv_transpose)},
-      {"Gemm", single(gemm_op)},
-      {"MatMul", single(matmul)},
-      {"BatchNormalization", batch_norm},
-      {"MaxPool",
-       [](const node& n, const args_t& in)
-       {
-           return pool(n, in, true);
-       }},
-      {"AveragePool",
-       [](const node& n, const args_t& in)
-       {
-           return pool(n, in, false);
-       }},
-      {"Expand",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             // Expand: numpy broadcasting of the input and the shape (input 1).
-             const auto dims = ints_of(need(n, in, 1));
-             shape_t s(dims.size());
-             for (std::size_t d = 0; d < dims.size(); ++d)
-                 s[d] = usz(std::max<i64>(dims[d], 0));
-             const tensor& x = need(n, in, 0);
-             return expand_to(x, broadcast_shape(n, shape_of(x), s));
-         })},
-      {"GlobalAveragePool",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return global_pool(n, in, false);
-         })},
-      {"GlobalMaxPool",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return global_pool(n, in, true);
-         })},
+      {"Conv", op(conv)},
+      {"ConvTranspose", op(conv_transpose)},
+      {"Gemm", op(gemm_op)},
+      {"MatMul", op(matmul)},
+      {"BatchNormalization", op(batch_norm)},
+      {"MaxPool", op(pool, true)},
+      {"AveragePool", op(pool, false)},
+      {"Expand", op(expand)},
+      {"GlobalAveragePool", op(global_pool, false)},
+      {"GlobalMaxPool", op(global_pool, true)},
       {"Relu",
        elementwise(
          [](float v)
@@ -1727,12 +1739,7 @@ const std::unordered_map<std::string, op_fn>& ops()
          {
              return std::sqrt(v);
          })},
-      {"Neg",
-       elementwise(
-         [](float v)
-         {
-             return -v;
-         })},
+      {"Neg", elementwise(std::negate<float>())},
       {"Tanh",
        elementwise(
          [](float v)
@@ -1765,137 +1772,43 @@ const std::unordered_map<std::string, op_fn>& ops()
                                    return v >= 0.0f ? v : alpha * v;
                                })};
        }},
-      {"Clip", single(clip)},
-      {"Add",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return binary(n,
-                           need(n, in, 0),
-                           need(n, in, 1),
-                           [](float a, float b)
-                           {
-                               return a + b;
-                           });
-         })},
-      {"Sub",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return binary(n,
-                           need(n, in, 0),
-                           need(n, in, 1),
-                           [](float a, float b)
-                           {
-                               return a - b;
-                           });
-         })},
-      {"Mul",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return binary(n,
-                           need(n, in, 0),
-                           need(n, in, 1),
-                           [](float a, float b)
-                           {
-                               return a * b;
-                           });
-         })},
-      {"Div",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return binary(n,
-                           need(n, in, 0),
-                           need(n, in, 1),
-                           [](float a, float b)
-                           {
-                               return a / b;
-                           });
-         })},
-      {"Sum",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return variadic(n,
-                             in,
-                             [](float a, float b)
-                             {
-                                 return a + b;
-                             });
-         })},
+      {"Clip", op(clip)},
+      {"Add", broadcasting(std::plus<float>())},
+      {"Sub", broadcasting(std::minus<float>())},
+      {"Mul", broadcasting(std::multiplies<float>())},
+      {"Div", broadcasting(std::divides<float>())},
+      {"Sum", pairwise(std::plus<float>())},
       {"Max",
-       single(
-         [](const node& n, const args_t& in)
+       pairwise(
+         [](float a, float b)
          {
-             return variadic(n,
-                             in,
-                             [](float a, float b)
-                             {
-                                 return std::isnan(a) || a >= b ? a : b;
-                             });
+             return std::isnan(a) || a >= b ? a : b;
          })},
       {"Min",
-       single(
-         [](const node& n, const args_t& in)
+       pairwise(
+         [](float a, float b)
          {
-             return variadic(n,
-                             in,
-                             [](float a, float b)
-                             {
-                                 return std::isnan(a) || a <= b ? a : b;
-                             });
+             return std::isnan(a) || a <= b ? a : b;
          })},
-      {"Pad", single(pad)},
-      {"Concat", single(concat)},
-      {"Reshape", single(reshape)},
-      {"Flatten", single(flatten)},
-      {"Transpose", single(transpose)},
-      {"Resize", single(resize)},
-      {"Softmax", single(softmax)},
-      {"Identity",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return need(n, in, 0);
-         })},
-      {"Dropout",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return need(n, in, 0);
-         })},
-      {"Constant",
-       single(
-         [](const node& n, const args_t&)
-         {
-             return constant(n);
-         })},
-      {"Shape", single(shape_op)},
-      {"Cast", single(cast)},
-      {"Slice", single(slice)},
-      {"Squeeze", single(squeeze)},
-      {"Unsqueeze", single(unsqueeze)},
-      {"Gather", single(gather)},
-      {"ReduceMean",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return reduce(n, in, reduction::mean);
-         })},
-      {"ReduceSum",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return reduce(n, in, reduction::sum);
-         })},
-      {"ReduceMax",
-       single(
-         [](const node& n, const args_t& in)
-         {
-             return reduce(n, in, reduction::max);
-         })},
+      {"Pad", op(pad)},
+      {"Concat", op(concat)},
+      {"Reshape", op(reshape)},
+      {"Flatten", op(flatten)},
+      {"Transpose", op(transpose)},
+      {"Resize", op(resize)},
+      {"Softmax", op(softmax)},
+      {"Identity", op(identity)},
+      {"Dropout", op(identity)},
+      {"Constant", op(constant)},
+      {"Shape", op(shape_op)},
+      {"Cast", op(cast)},
+      {"Slice", op(slice)},
+      {"Squeeze", op(squeeze)},
+      {"Unsqueeze", op(unsqueeze)},
+      {"Gather", op(gather)},
+      {"ReduceMean", op(reduce, reduction::mean)},
+      {"ReduceSum", op(reduce, reduction::sum)},
+      {"ReduceMax", op(reduce, reduction::max)},
     };
     return table;
 }

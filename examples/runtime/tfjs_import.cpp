@@ -19,6 +19,8 @@
 
 #include <boost/json.hpp>
 
+#include <amct/config/diagnostic.hpp>  // amct::locate
+
 namespace refrt
 {
 namespace
@@ -33,45 +35,36 @@ using shape_t = std::vector<std::int64_t>;  // Keras order; -1 for an unknown di
     throw model_error(file + ": " + message);
 }
 
-std::string read_bytes(const fs::path& path, bool& ok)
+std::optional<std::string> read_bytes(const fs::path& path)
 {
     std::ifstream in(path, std::ios::binary);
-    ok = static_cast<bool>(in);
-    return ok ? std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>())
-              : std::string();
+    if (!in)
+        return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-/// The parsed file; a syntax error names the line and column.
-json::value parse_json_file(const std::string& file)
+/// The file's top-level object; a syntax error names the line and column.
+json::object parse_model_json(const std::string& file)
 {
-    bool ok = false;
-    const std::string text = read_bytes(file, ok);
-    if (!ok)
+    const std::optional<std::string> text = read_bytes(file);
+    if (!text)
         fail(file, "cannot open");
     json::stream_parser parser;
     json::error_code ec;
-    const std::size_t used = parser.write(text.data(), text.size(), ec);
+    const std::size_t used = parser.write(text->data(), text->size(), ec);
     if (!ec)
         parser.finish(ec);
     if (ec)
     {
-        const std::size_t at = std::min(used, text.size());
-        std::size_t line = 1, column = 1;
-        for (std::size_t i = 0; i < at; ++i)
-        {
-            if (text[i] == '\n')
-            {
-                ++line;
-                column = 1;
-            }
-            else
-                ++column;
-        }
+        const amct::source_location at = amct::locate(file, *text, used);
         fail(file,
-             "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": "
-               + ec.message());
+             "invalid JSON at line " + std::to_string(at.line) + ", column " + std::to_string(at.column)
+               + ": " + ec.message());
     }
-    return parser.release();
+    json::value root = parser.release();
+    if (!root.is_object())
+        fail(file, "expected a JSON object");
+    return std::move(root.as_object());
 }
 
 std::string shape_string(const shape_t& shape)
@@ -150,10 +143,10 @@ std::map<std::string, tfjs_weight> decode_manifest(const json::object& root, con
             if (!p.is_string())
                 fail(file, where + ".paths: expected strings");
             const std::string name(p.as_string());
-            bool ok = false;
-            data += read_bytes(dir / name, ok);
-            if (!ok)
+            const std::optional<std::string> shard = read_bytes(dir / name);
+            if (!shard)
                 fail(file, where + ": cannot read shard '" + name + "' (" + (dir / name).string() + ")");
+            data += *shard;
             shard_names += (shard_names.empty() ? "'" : ", '") + name + "'";
         }
         shard_names = (paths->as_array().size() == 1 ? "shard " + shard_names + " holds"
@@ -221,30 +214,35 @@ std::map<std::string, tfjs_weight> decode_manifest(const json::object& root, con
                      wwhere + " needs bytes [" + std::to_string(offset) + ", " + std::to_string(offset + need)
                        + ") but " + shard_names + " only " + std::to_string(data.size()) + " bytes");
             w.values.resize(count);
+            float* out = w.values.data();
             const unsigned char* p = bytes + offset;
-            for (std::size_t i = 0; i < count; ++i)
+            if (stored == "uint8" || stored == "uint16")
             {
-                if (stored == "uint8" || stored == "uint16")
+                const bool round = dtype == "int32";  // Math.round
+                for (std::size_t i = 0; i < count; ++i)
                 {
                     // value = q * scale + min in double (JS numbers), rounded once to float32. The volatile
                     // product keeps the compiler from fusing it into an FMA (one rounding fewer than JS).
                     const volatile double product = static_cast<double>(read_le(p + i * size, size)) * scale;
                     const double v = product + min;
-                    w.values[i] =
-                      static_cast<float>(dtype == "int32" ? std::floor(v + 0.5) : v);  // Math.round
+                    out[i] = static_cast<float>(round ? std::floor(v + 0.5) : v);
                 }
-                else if (stored == "float16")
-                    w.values[i] = half_to_float(static_cast<std::uint16_t>(read_le(p + 2 * i, 2)));
-                else if (stored == "float32")
+            }
+            else if (stored == "float16")
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = half_to_float(static_cast<std::uint16_t>(read_le(p + 2 * i, 2)));
+            else if (stored == "float32")
+                for (std::size_t i = 0; i < count; ++i)
                 {
                     const std::uint32_t u = read_le(p + 4 * i, 4);
-                    std::memcpy(&w.values[i], &u, sizeof u);
+                    std::memcpy(&out[i], &u, sizeof u);
                 }
-                else if (stored == "int32")
-                    w.values[i] = static_cast<float>(static_cast<std::int32_t>(read_le(p + 4 * i, 4)));
-                else
-                    w.values[i] = p[i] ? 1.0f : 0.0f;
-            }
+            else if (stored == "int32")
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(static_cast<std::int32_t>(read_le(p + 4 * i, 4)));
+            else  // bool
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = p[i] ? 1.0f : 0.0f;
             offset += need;
             if (!weights.emplace(name, std::move(w)).second)
                 fail(file, wwhere + ": listed twice");
@@ -261,6 +259,9 @@ struct ktensor
     std::string name;  ///< graph tensor (NCHW when rank 4)
     shape_t shape;     ///< Keras shape (NHWC when rank 4)
 };
+
+// Transpose perms between Keras's NHWC and the graph's NCHW.
+const std::vector<std::int64_t> nhwc_to_nchw = {0, 3, 1, 2}, nchw_to_nhwc = {0, 2, 3, 1};
 
 /// Keras NHWC axis to the graph's axis for a tensor of that rank.
 std::int64_t graph_axis(std::int64_t keras_axis, std::size_t rank)
@@ -350,6 +351,22 @@ private:
         return v && !v->is_null() ? v : nullptr;
     }
 
+    [[noreturn]] void bad_param(const char* key, const std::string& expected) const
+    {
+        error(std::string("config.") + key + ": expected " + expected);
+    }
+
+    /// param(key), which must pass `is_type` when present.
+    const json::value* typed_param(const char* key,
+                                   bool (json::value::*is_type)() const noexcept,
+                                   const char* expected) const
+    {
+        const json::value* v = param(key);
+        if (v && !(v->*is_type)())
+            bad_param(key, expected);
+        return v;
+    }
+
     std::int64_t int_param(const char* key, std::int64_t fallback) const
     {
         const json::value* v = param(key);
@@ -359,38 +376,33 @@ private:
             v = &v->as_array()[0];
         const auto i = as_integer(*v);
         if (!i)
-            error(std::string("config.") + key + ": expected an integer");
+            bad_param(key, "an integer");
         return *i;
     }
 
     double double_param(const char* key, double fallback) const
     {
-        const json::value* v = param(key);
-        if (!v)
-            return fallback;
-        if (!v->is_number())
-            error(std::string("config.") + key + ": expected a number");
-        return v->to_number<double>();
+        const json::value* v = typed_param(key, &json::value::is_number, "a number");
+        return v ? v->to_number<double>() : fallback;
     }
 
     bool bool_param(const char* key, bool fallback) const
     {
-        const json::value* v = param(key);
-        if (!v)
-            return fallback;
-        if (!v->is_bool())
-            error(std::string("config.") + key + ": expected true or false");
-        return v->as_bool();
+        const json::value* v = typed_param(key, &json::value::is_bool, "true or false");
+        return v ? v->as_bool() : fallback;
     }
 
     std::string string_param(const char* key, const std::string& fallback) const
     {
-        const json::value* v = param(key);
-        if (!v)
-            return fallback;
-        if (!v->is_string())
-            error(std::string("config.") + key + ": expected a string");
-        return std::string(v->as_string());
+        const json::value* v = typed_param(key, &json::value::is_string, "a string");
+        return v ? std::string(v->as_string()) : fallback;
+    }
+
+    /// config.axis (default -1, the last), counted from the front for a rank-`rank` tensor.
+    std::int64_t axis_param(std::size_t rank) const
+    {
+        const std::int64_t axis = int_param("axis", -1);
+        return axis < 0 ? axis + static_cast<std::int64_t>(rank) : axis;
     }
 
     /// An integer or a list of two integers (Keras's normalize_tuple).
@@ -407,7 +419,7 @@ private:
                 if (const auto i = as_integer(e))
                     r.push_back(*i);
         if (r.size() != 2 || v->as_array().size() != 2 || r[0] <= 0 || r[1] <= 0)
-            error(std::string("config.") + key + ": expected a positive integer or a list of two");
+            bad_param(key, "a positive integer or a list of two");
         return r;
     }
 
@@ -447,21 +459,23 @@ private:
         n.attributes[key].s = std::move(v);
     }
 
-    const std::string& add_constant(const std::string& name,
-                                    const shape_t& shape,
-                                    const std::vector<float>& values)
+    std::string add_constant(const std::string& name, const shape_t& shape, const std::vector<float>& values)
     {
         if (!g_.constants.emplace(name, make_tensor(shape, values)).second)
             error("constant '" + name + "' defined twice");
         return name;
     }
 
-    std::string transpose(const std::string& input, const std::string& name, std::vector<std::int64_t> perm)
+    /// A Transpose node `name` writing `output` (default: a tensor named as the node); returns the output.
+    std::string transpose(const std::string& input,
+                          const std::string& name,
+                          const std::vector<std::int64_t>& perm,
+                          std::string output = {})
     {
-        const std::string out = name;
-        node& n = add_node("Transpose", name, {input}, out);
-        set_ints(n, "perm", std::move(perm));
-        return out;
+        if (output.empty())
+            output = name;
+        set_ints(add_node("Transpose", name, {input}, output), "perm", perm);
+        return output;
     }
 
     /// The manifest weight "<layer>/<suffix>", checked against the expected shape (-1: any).
@@ -480,6 +494,13 @@ private:
             error("weight '" + name + "' has shape " + shape_string(w.shape) + ", expected "
                   + shape_string(expected));
         return w;
+    }
+
+    /// The manifest weight "<layer>/<suffix>" as the graph constant of that name.
+    std::string weight_constant(const std::string& suffix, const shape_t& expected)
+    {
+        const tfjs_weight w = take_weight(suffix, expected);
+        return add_constant(layer_ + "/" + suffix, w.shape, w.values);
     }
 
     /// Appends the activation `act` (Keras name) reading `input`, writing `output`; "linear" adds nothing.
@@ -583,52 +604,41 @@ private:
         const std::int64_t c = x.shape[3];
         if (c < 0)
             error("the input's channel count is unknown");
-        std::int64_t groups = 1, filters = 0;
-        shape_t wshape;  // ONNX OIHW
-        std::vector<float> values;
+        const char* kernel = depthwise ? "depthwise_kernel" : "kernel";
+        std::int64_t groups = 1, filters = 0, ci_n = 1;  // kernel HWIO: I = ci_n, O = filters
+        tfjs_weight w;
         if (depthwise)
         {
-            // Kernel [H, W, C, M]: output channel c * M + m reads input channel c (tf.nn.depthwise_conv2d).
+            // Kernel [H, W, C, M]: output channel c * M + m reads input channel c (tf.nn.depthwise_conv2d),
+            // so it is HWIO with I = 1, O = C * M.
             const std::int64_t m = int_param("depth_multiplier", 1);
-            const tfjs_weight w = take_weight("depthwise_kernel", {k[0], k[1], c, m});
+            w = take_weight(kernel, {k[0], k[1], c, m});
             groups = c;
             filters = c * m;
-            wshape = {filters, 1, k[0], k[1]};
-            values.resize(w.values.size());
-            for (std::int64_t h = 0; h < k[0]; ++h)
-                for (std::int64_t ww = 0; ww < k[1]; ++ww)
-                    for (std::int64_t ci = 0; ci < c; ++ci)
-                        for (std::int64_t mi = 0; mi < m; ++mi)
-                            values[static_cast<std::size_t>(((ci * m + mi) * k[0] + h) * k[1] + ww)] =
-                              w.values[static_cast<std::size_t>(((h * k[1] + ww) * c + ci) * m + mi)];
         }
         else
         {
-            // Kernel HWIO to OIHW; I = C / groups.
             groups = int_param("groups", 1);
             filters = int_param("filters", -1);
             if (groups <= 0 || c % groups != 0)
                 error("groups " + std::to_string(groups) + " does not divide " + std::to_string(c)
                       + " channels");
-            const std::int64_t ci_n = c / groups;
-            const tfjs_weight w = take_weight("kernel", {k[0], k[1], ci_n, filters});
+            ci_n = c / groups;
+            w = take_weight(kernel, {k[0], k[1], ci_n, filters});
             filters = w.shape[3];
-            wshape = {filters, ci_n, k[0], k[1]};
-            values.resize(w.values.size());
-            for (std::int64_t h = 0; h < k[0]; ++h)
-                for (std::int64_t ww = 0; ww < k[1]; ++ww)
-                    for (std::int64_t ci = 0; ci < ci_n; ++ci)
-                        for (std::int64_t o = 0; o < filters; ++o)
-                            values[static_cast<std::size_t>(((o * ci_n + ci) * k[0] + h) * k[1] + ww)] =
-                              w.values[static_cast<std::size_t>(((h * k[1] + ww) * ci_n + ci) * filters + o)];
         }
+        // HWIO to ONNX's OIHW.
+        std::vector<float> values(w.values.size());
+        for (std::int64_t h = 0; h < k[0]; ++h)
+            for (std::int64_t ww = 0; ww < k[1]; ++ww)
+                for (std::int64_t ci = 0; ci < ci_n; ++ci)
+                    for (std::int64_t o = 0; o < filters; ++o)
+                        values[static_cast<std::size_t>(((o * ci_n + ci) * k[0] + h) * k[1] + ww)] =
+                          w.values[static_cast<std::size_t>(((h * k[1] + ww) * ci_n + ci) * filters + o)];
         std::vector<std::string> inputs = {
-          x.name, add_constant(layer_ + (depthwise ? "/depthwise_kernel" : "/kernel"), wshape, values)};
+          x.name, add_constant(layer_ + "/" + kernel, {filters, ci_n, k[0], k[1]}, values)};
         if (bool_param("use_bias", true))
-        {
-            const tfjs_weight b = take_weight("bias", {filters});
-            inputs.push_back(add_constant(layer_ + "/bias", b.shape, b.values));
-        }
+            inputs.push_back(weight_constant("bias", {filters}));
         const std::string act = string_param("activation", "linear");
         const std::string pre = pre_activation(act);
         node& n = add_node("Conv", layer_, std::move(inputs), pre);
@@ -651,9 +661,7 @@ private:
     ktensor batch_norm(const ktensor& x)
     {
         const auto rank = static_cast<std::int64_t>(x.shape.size());
-        std::int64_t axis = int_param("axis", -1);
-        if (axis < 0)
-            axis += rank;
+        const std::int64_t axis = axis_param(x.shape.size());
         if (rank < 2 || axis != rank - 1 || (rank != 2 && rank != 4))
             error("axis " + std::to_string(int_param("axis", -1)) + " of a rank-" + std::to_string(rank)
                   + " input is not supported (only the channel axis of rank-2 or rank-4 tensors)");
@@ -663,10 +671,7 @@ private:
         const auto vec = [&](const char* name, bool present, float fallback)
         {
             if (present)
-            {
-                const tfjs_weight w = take_weight(name, {c});
-                return add_constant(layer_ + "/" + name, w.shape, w.values);
-            }
+                return weight_constant(name, {c});
             return add_constant(
               layer_ + "/" + name, {c}, std::vector<float>(static_cast<std::size_t>(c), fallback));
         };
@@ -684,12 +689,8 @@ private:
     {
         if (double_param("negative_slope", 0.0) != 0.0 || double_param("threshold", 0.0) != 0.0)
             error("negative_slope and threshold other than 0 are not supported");
-        if (const json::value* m = param("max_value"))
-        {
-            if (!m->is_number())
-                error("config.max_value: expected a number");
+        if (const json::value* m = typed_param("max_value", &json::value::is_number, "a number"))
             clip(layer_, x.name, layer_, static_cast<float>(m->to_number<double>()));
-        }
         else
             add_node("Relu", layer_, {x.name}, layer_);
         return {layer_, x.shape};
@@ -733,7 +734,7 @@ private:
                 }
             }
             if (!ok || t < 0 || b < 0 || l < 0 || r < 0)
-                error("config.padding: expected an integer, two integers or ((top, bottom), (left, right))");
+                bad_param("padding", "an integer, two integers or ((top, bottom), (left, right))");
         }
         // ONNX Pad pads: begins of every axis, then ends; NCHW.
         const std::string pads = add_constant(layer_ + "/pads",
@@ -777,9 +778,7 @@ private:
         if (xs.empty())
             error("expects inputs");
         const std::size_t rank = xs[0].shape.size();
-        std::int64_t axis = int_param("axis", -1);
-        if (axis < 0)
-            axis += static_cast<std::int64_t>(rank);
+        const std::int64_t axis = axis_param(rank);
         if (axis < 1 || axis >= static_cast<std::int64_t>(rank))
             error("axis " + std::to_string(int_param("axis", -1)) + " is out of range");
         shape_t shape = xs[0].shape;
@@ -845,10 +844,7 @@ private:
         const std::int64_t units = w.shape[1];
         std::vector<std::string> inputs = {x.name, add_constant(layer_ + "/kernel", w.shape, w.values)};
         if (bool_param("use_bias", true))
-        {
-            const tfjs_weight b = take_weight("bias", {units});
-            inputs.push_back(add_constant(layer_ + "/bias", b.shape, b.values));
-        }
+            inputs.push_back(weight_constant("bias", {units}));
         const std::string act = string_param("activation", "linear");
         const std::string pre = pre_activation(act);
         node& n = add_node("Gemm", layer_, std::move(inputs), pre);  // kernel [in, out]: Y = X B + C
@@ -880,7 +876,7 @@ private:
         if (x.shape.size() == 4 && !(x.shape[1] == 1 && x.shape[2] == 1))
         {
             require_channels_last();
-            input = transpose(x.name, layer_ + "/to_nhwc", {0, 2, 3, 1});
+            input = transpose(x.name, layer_ + "/to_nhwc", nchw_to_nhwc);
         }
         set_int(add_node("Flatten", layer_, {input}, layer_), "axis", 1);
         return {layer_, {x.shape[0], product(x.shape, 1)}};
@@ -895,7 +891,7 @@ private:
                 if (const auto i = as_integer(e))
                     target.push_back(*i);
         if (!t || !t->is_array() || target.size() != t->as_array().size() || target.empty())
-            error("config.target_shape: expected a list of integers");
+            bad_param("target_shape", "a list of integers");
         const std::int64_t in = product(x.shape, 1);
         std::int64_t known = 1, unknown = 0;
         for (const std::int64_t d : target)
@@ -917,7 +913,7 @@ private:
             error("cannot reshape " + shape_string(x.shape) + " to " + shape_string(target));
         std::string input = x.name;
         if (x.shape.size() == 4)
-            input = transpose(x.name, layer_ + "/to_nhwc", {0, 2, 3, 1});
+            input = transpose(x.name, layer_ + "/to_nhwc", nchw_to_nhwc);
         shape_t shape = {-1};
         shape.insert(shape.end(), target.begin(), target.end());
         std::vector<float> dims(shape.begin(), shape.end());
@@ -926,8 +922,7 @@ private:
         const bool to_nchw = shape.size() == 4;
         add_node("Reshape", layer_, {input, shape_name}, to_nchw ? layer_ + "/nhwc" : layer_);
         if (to_nchw)
-            set_ints(
-              add_node("Transpose", layer_ + "/to_nchw", {layer_ + "/nhwc"}, layer_), "perm", {0, 3, 1, 2});
+            transpose(layer_ + "/nhwc", layer_ + "/to_nchw", nhwc_to_nchw, layer_);
         shape[0] = x.shape.empty() ? -1 : x.shape[0];
         return {layer_, shape};
     }
@@ -955,14 +950,14 @@ private:
                             {
                                 return d == -1 || d > 0;
                             }))
-            error("config.batch_input_shape: expected a list of sizes (null for any)");
+            bad_param("batch_input_shape", "a list of sizes (null for any)");
         const std::string dtype = string_param("dtype", "float32");
         if (dtype != "float32")
             error("input dtype '" + dtype + "' is not supported");
         g_.inputs.push_back({layer_, shape});
         if (shape.size() != 4)
             return {layer_, shape};
-        return {transpose(layer_, layer_ + "/to_nchw", {0, 3, 1, 2}), shape};
+        return {transpose(layer_, layer_ + "/to_nchw", nhwc_to_nchw), shape};
     }
 
     ktensor convert(const std::string& cls, const std::vector<ktensor>& xs)
@@ -991,9 +986,7 @@ private:
         if (cls == "Softmax")
         {
             const ktensor& x = one();
-            std::int64_t axis = int_param("axis", -1);
-            if (axis < 0)
-                axis += static_cast<std::int64_t>(x.shape.size());
+            const std::int64_t axis = axis_param(x.shape.size());
             if (axis < 1 || axis >= static_cast<std::int64_t>(x.shape.size()))
                 error("axis out of range");
             set_int(add_node("Softmax", layer_, {x.name}, layer_), "axis", graph_axis(axis, x.shape.size()));
@@ -1054,10 +1047,8 @@ private:
             g_.outputs.push_back(t.name);
             return;
         }
-        // Keras's NHWC.
-        const std::string out = t.name + "/nhwc";
-        add_node("Transpose", t.name + "/to_nhwc", {t.name}, out).attributes["perm"].ints = {0, 2, 3, 1};
-        g_.outputs.push_back(out);
+        g_.outputs.push_back(
+          transpose(t.name, t.name + "/to_nhwc", nchw_to_nhwc, t.name + "/nhwc"));  // Keras's NHWC
     }
 
     /// [layer, node_index, tensor_index] (Keras 2) or a Keras 3 "__keras_tensor__" keras_history.
@@ -1235,18 +1226,13 @@ private:
 
 std::map<std::string, tfjs_weight> read_tfjs_weights(const std::string& model_json_path)
 {
-    const json::value root = parse_json_file(model_json_path);
-    if (!root.is_object())
-        fail(model_json_path, "expected a JSON object");
-    return decode_manifest(root.as_object(), model_json_path);
+    return decode_manifest(parse_model_json(model_json_path), model_json_path);
 }
 
 graph load_tfjs(const std::string& model_json_path)
 {
-    const json::value root = parse_json_file(model_json_path);
-    if (!root.is_object())
-        fail(model_json_path, "expected a JSON object");
-    builder b(model_json_path, decode_manifest(root.as_object(), model_json_path));
-    return b.build(root.as_object());
+    const json::object root = parse_model_json(model_json_path);
+    builder b(model_json_path, decode_manifest(root, model_json_path));
+    return b.build(root);
 }
 }  // namespace refrt

@@ -12,6 +12,7 @@
 #include <random>      // std::mt19937
 #include <stdexcept>   // std::runtime_error
 #include <string>      // std::string
+#include <utility>     // std::pair
 #include <vector>      // std::vector
 
 #include "executor.hpp"
@@ -40,10 +41,18 @@ struct batch
     std::vector<int> labels;
 };
 
+/// How a model's output is judged against the float model's.
+enum class output_kind
+{
+    classifier,  ///< top-1 agreement
+    labelled,    ///< top-1 agreement and accuracy against the batches' labels
+    dense        ///< a probability map: agreement of its mask p > 0.3
+};
+
 /// A model with its data: calibration and evaluation images are disjoint.
 struct workload
 {
-    std::string kind;  ///< classifier (top-1 agreement), labelled (accuracy too) or dense (probability map)
+    output_kind kind;
     refrt::graph model;
     std::vector<batch> calib, eval;
 };
@@ -105,18 +114,27 @@ inline tensor run1(const refrt::graph& g, const tensor& x, refrt::run_observer* 
     return refrt::run(g, {{input_of(g), x}}, obs).at(0);
 }
 
+/// How many of `available` images calibrate (`o.calib`, else `default_calib`) and how many of the rest
+/// evaluate (at most `o.eval`). @throws std::runtime_error when none would be left to evaluate.
+inline std::pair<std::size_t, std::size_t> split_counts(const workload_options& o,
+                                                        std::size_t available,
+                                                        std::size_t default_calib)
+{
+    const std::size_t n_calib = o.calib ? o.calib : default_calib;
+    if (available <= n_calib)
+    {
+        throw std::runtime_error("only " + std::to_string(available) + " images in " + o.images_dir
+                                 + " for --calib " + std::to_string(n_calib) + " and evaluation");
+    }
+    return {n_calib, std::min(o.eval, available - n_calib)};
+}
+
 /// MobileNetV2 (TF.js, nsfwjs): 224x224 RGB / 255, NHWC. Photos split into calibration and evaluation.
 inline workload mobilenet_v2(const workload_options& o, const std::filesystem::path& model_file)
 {
-    workload w{"classifier", refrt::load_tfjs(model_file.string()), {}, {}};
+    workload w{output_kind::classifier, refrt::load_tfjs(model_file.string()), {}, {}};
     const auto files = list_images(std::filesystem::path(o.images_dir) / "photos");
-    const std::size_t n_calib = o.calib ? o.calib : 16;
-    if (files.size() <= n_calib)
-    {
-        throw std::runtime_error("only " + std::to_string(files.size()) + " photos for --calib "
-                                 + std::to_string(n_calib) + " and evaluation");
-    }
-    const std::size_t n_eval = std::min(o.eval, files.size() - n_calib);
+    const auto [n_calib, n_eval] = split_counts(o, files.size(), 16);
     std::vector<tensor> calib, eval;
     for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
@@ -138,18 +156,12 @@ inline tensor det_input(const refrt::image& img, std::size_t side)
 /// PP-OCRv4 det: photos and text images (one image per batch: sizes differ), DB's preprocessing.
 inline workload ppocr_det(const workload_options& o, const std::filesystem::path& model_file)
 {
-    workload w{"dense", refrt::load_onnx(model_file.string()), {}, {}};
+    workload w{output_kind::dense, refrt::load_onnx(model_file.string()), {}, {}};
     auto files = list_images(std::filesystem::path(o.images_dir) / "text");
     const auto photos = list_images(std::filesystem::path(o.images_dir) / "photos");
     files.insert(files.end(), photos.begin(), photos.end());
     std::shuffle(files.begin(), files.end(), std::mt19937(7));
-    const std::size_t n_calib = o.calib ? o.calib : 12;
-    if (files.size() <= n_calib)
-    {
-        throw std::runtime_error("only " + std::to_string(files.size()) + " images for --calib "
-                                 + std::to_string(n_calib) + " and evaluation");
-    }
-    const std::size_t n_eval = std::min(o.eval, files.size() - n_calib);
+    const auto [n_calib, n_eval] = split_counts(o, files.size(), 12);
     for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
         batch b{det_input(refrt::load_image(files[i].string()), o.det_side), {}};
@@ -165,7 +177,7 @@ inline workload ppocr_cls(const workload_options& o,
                           const std::filesystem::path& model_file,
                           const std::filesystem::path& det_file)
 {
-    workload w{"labelled", refrt::load_onnx(model_file.string()), {}, {}};
+    workload w{output_kind::labelled, refrt::load_onnx(model_file.string()), {}, {}};
     const refrt::graph det = refrt::load_onnx(det_file.string());
     std::vector<tensor> samples[2];
     std::vector<int> labels[2];

@@ -4355,12 +4355,12 @@ struct ifmr_sorted_source
     static constexpr std::size_t block = 64;
 
     const std::vector<float>& x;
-    std::vector<double> s1, s2;  // sums of x and x^2 over x[0, k block)
+    std::vector<double> s1, s2;  // sums of x and x^2 over x[0, k block), k = 0 .. n / block
 
     explicit ifmr_sorted_source(const std::vector<float>& sorted)
       : x(sorted)
     {
-        const std::size_t blocks = (x.size() + block - 1) / block;
+        const std::size_t blocks = x.size() / block + 1;
         s1.resize(blocks);
         s2.resize(blocks);
         double a = 0.0, b = 0.0;
@@ -4451,21 +4451,9 @@ struct ifmr_sorted_source
 private:
     void prefix(std::size_t k, double& a, double& b) const noexcept
     {
-        const std::size_t first = k / block * block;
-        if (first == x.size())  // k == n on a block boundary
-        {
-            a = s1.back();
-            b = s2.back();
-            for (std::size_t i = (s1.size() - 1) * block; i < k; ++i)
-            {
-                a += static_cast<double>(x[i]);
-                b += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-            }
-            return;
-        }
         a = s1[k / block];
         b = s2[k / block];
-        for (std::size_t i = first; i < k; ++i)
+        for (std::size_t i = k / block * block; i < k; ++i)
         {
             a += static_cast<double>(x[i]);
             b += static_cast<double>(x[i]) * static_cast<double>(x[i]);

@@ -87,7 +87,7 @@ public:
     {
     }
 
-    void output(const refrt::node& n, const tensor& y) override
+    void output(const refrt::node& n, tensor& y) override
     {
         if (m_record.find(n.name))
         {
@@ -114,7 +114,7 @@ public:
     {
     }
 
-    void output(const refrt::node& n, const tensor& y) override
+    void output(const refrt::node& n, tensor& y) override
     {
         const auto it = m_reference.find(n.name);
         if (it != m_reference.end())

@@ -726,7 +726,7 @@ struct zeroing_observer : refrt::run_observer
         std::fill(t.data(), t.data() + t.size(), 0.0f);
     }
 
-    void output(const refrt::node& n, const tensor&) override
+    void output(const refrt::node& n, tensor&) override
     {
         seen.push_back(n.name);
     }

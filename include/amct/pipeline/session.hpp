@@ -38,6 +38,7 @@
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/layer_params.hpp>
+#include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
@@ -45,41 +46,6 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Everything calibration decided for one layer, ready to deploy or simulate.
-struct quantized_layer
-{
-    std::string name;
-    std::string type;
-    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
-                                         ///< layers without weight (AvgPool)
-    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
-    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
-    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
-    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
-};
-
-/// The outcome of calibration.
-struct quantized_model
-{
-    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
-    std::vector<quantized_layer> layers;  ///< same order
-    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
-
-    /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
-};
-
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
@@ -261,7 +227,7 @@ public:
         for (const auto& s : m_slots)
         {
             out.layers.push_back(finalize_layer(*s, out.notes));
-            out.record.layers.emplace_back(s->name, record_of(*s, out.layers.back()));
+            out.record.layers.emplace_back(s->name, record_of(out.layers.back()));
         }
         return out;
     }
@@ -394,7 +360,6 @@ private:
         std::string name;
         std::string type;
         graph_node node;
-        int act_bits = 8;
         std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
         xt::xarray<float> weight;               ///< the float weight after fusion
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
@@ -416,7 +381,6 @@ private:
           any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
                        node.name));
         s->node = node;
-        s->act_bits = lc.activation_quant_params.num_bits;
         xt::xarray<float> fake;
         if (arq_rule(node.type, node.trans_b).has_weight)
         {
@@ -531,60 +495,18 @@ private:
         quantized_layer q;
         q.name = s.name;
         q.type = s.type;
-        q.activation = s.observer.compute();
-        if (!s.arq)
+        q.arq = s.arq;
+        q.weight_float = s.weight;
+        q.bias_float = s.bias;
+        q.layout = layout_of(s.node);
+        q.groups = s.node.groups;
+        q.channels = s.channels;
+        set_activation(q, s.observer.compute(), notes);
+        if (q.weight_scale_raised())
         {
-            return q;
+            m_model->set_param(s.name, param_kind::weight, q.weight_fake);
         }
-        q.weights = *s.arq;
-        std::vector<float> scale_w = q.weights.scale;
-        bias_quantization bq = quantize_bias(
-          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
-        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (raised)
-        {
-            q.weights =
-              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
-            for (float sw : scale_w)
-            {
-                detail::push_channel(q.weights, sw, 0);
-            }
-        }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
-        if (raised)
-        {
-            m_model->set_param(s.name, param_kind::weight, qw.fake);
-        }
-        q.weight_int = std::move(qw.q);
-        q.weight_fake = std::move(qw.fake);
-        q.bias_int = std::move(bq.bias);
-        q.deq_scale = std::move(bq.deq_scale);
         return q;
-    }
-
-    layer_record record_of(const slot& s, const quantized_layer& q) const
-    {
-        layer_record r;
-        r.scale_d = q.activation.scale.at(0);
-        r.offset_d = q.activation.offset.at(0);
-        r.act_type = int_type_name(s.act_bits);
-        if (s.arq)
-        {
-            r.scale_w = q.weights.scale;
-            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
-            r.wts_type = int_type_name(q.weights.num_bits);
-        }
-        else
-        {
-            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
-            r.offset_w = {0};
-        }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
-        {
-            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
-        }
-        return r;
     }
 
     static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)

@@ -528,7 +528,7 @@ TEST_SUITE("arq")
                    {
                        amct::arq(w, p, amct::weight_layout::out_in, 1, "fc");
                    }),
-                 "amct: value error: layer \"fc\": weight num_bits = 5 must be 4, 6, 7 or 8");
+                 "amct: value error: layer \"fc\": weight num_bits = 5 must be 4, 6, 7, 8 or 16");
         p.num_bits = 8;
         w(1, 1) = std::nanf("");
         CHECK_EQ(error_of(

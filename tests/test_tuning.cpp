@@ -2,10 +2,10 @@
 // Conv+BatchNorm+Relu, depthwise Conv+Relu, 1x1 Conv, GlobalAveragePool, Flatten, Gemm. The simulator is
 // checked against the demo's independent simulation path (fake_quant_observer and the session's weights),
 // the searches against evaluations made one by one.
-#include <doctest/doctest.h>
-
 #include <random>
 #include <set>
+
+#include <doctest/doctest.h>
 
 #include <amct/amct.hpp>
 
@@ -231,7 +231,8 @@ TEST_CASE("calibrate_candidates reproduces the session with the configured metho
     }
     // More bits, less error: on the calibration batches (no clipping beyond the calibrated ranges) the int16
     // model (16-bit activations and weights) is far closer to float than the int8 one.
-    const double v8 = f.sim->evaluate(amct::uniform_plan(f.qm, amct::qtype::i8), f.calib).value(amct::metric::sqnr);
+    const double v8 =
+      f.sim->evaluate(amct::uniform_plan(f.qm, amct::qtype::i8), f.calib).value(amct::metric::sqnr);
     const double v16 =
       f.sim->evaluate(amct::uniform_plan(models[2], amct::qtype::i16), f.calib).value(amct::metric::sqnr);
     CHECK(v16 > v8 + 30.0);
@@ -266,7 +267,8 @@ TEST_CASE("analyzer: accumulated, alone and sensitivity")
     REQUIRE(ranking.size() == 4);
     for (std::size_t i = 1; i < ranking.size(); ++i)
     {
-        CHECK(f.value({{ranking[i - 1], plan.at(ranking[i - 1])}}) <= f.value({{ranking[i], plan.at(ranking[i])}}));
+        CHECK(f.value({{ranking[i - 1], plan.at(ranking[i - 1])}})
+              <= f.value({{ranking[i], plan.at(ranking[i])}}));
     }
     const std::string table = a.table();
     CHECK(table.find("conv3") != std::string::npos);
@@ -287,7 +289,16 @@ TEST_CASE("fewest_promotions and tune reach the target with a minimal set")
         o.batches = f.eval;
         const auto ranking = amct::analyze(*f.sim, int8, o).sensitivity(t.m);
         const auto r = amct::fewest_promotions(
-          *f.sim, int8, ranking, [](const std::string&) { return amct::layer_setting{}; }, "in float", t, log);
+          *f.sim,
+          int8,
+          ranking,
+          [](const std::string&)
+          {
+              return amct::layer_setting{};
+          },
+          "in float",
+          t,
+          log);
         REQUIRE(r.reached);
         REQUIRE_FALSE(r.promoted.empty());
         CHECK(r.value == f.value(r.plan));
@@ -319,8 +330,8 @@ TEST_CASE("fewest_promotions and tune reach the target with a minimal set")
                   == (disabled.count(name) ? amct::qtype::f32 : amct::qtype::i8));
         }
         // The tuned config.json is valid: it reads back to itself.
-        CHECK(amct::read_config_json(amct::write_config_json(r.config), "tuned.json",
-                                     amct::quantizable_layers(f.adapter))
+        CHECK(amct::read_config_json(
+                amct::write_config_json(r.config), "tuned.json", amct::quantizable_layers(f.adapter))
               == r.config);
     }
 }

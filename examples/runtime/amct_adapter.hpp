@@ -200,6 +200,7 @@ public:
 private:
     const amct::quant_record& m_record;
 };
+
 /// amct's analysis runs (amct::model_runner) of a refrt::graph with one input, on a list of input batches.
 class graph_runner : public amct::model_runner
 {

@@ -2431,7 +2431,8 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
 
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
-/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
 /// shape_error for a layout the shape cannot have.
 template <class E>
 inline calibration_result arq(const xt::xexpression<E>& weight,
@@ -2441,11 +2442,12 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
+                      || p.num_bits == 16,
                     where,
                     "weight num_bits",
                     p.num_bits,
-                    "4, 6, 7 or 8");
+                    "4, 6, 7, 8 or 16");
     const xt::xarray<float> w = weight.derived_cast();
     if (w.size() == 0)
     {
@@ -2488,7 +2490,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 /// Quantized and fake-quantized forms of a weight, in the weight's own layout.
 struct quantized_weight
 {
-    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
+                                ///< for 16 bits
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
@@ -2508,16 +2511,23 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              [&](auto spec)
              {
                  using S = decltype(spec);
-                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 if constexpr (!S::is_symmetric)
                  {
-                     detail::throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                     detail::throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
                      const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
-                     out.q =
-                       detail::from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     if constexpr (S::bits <= 8)
+                     {
+                         out.q = detail::from_channel_major<std::int8_t>(
+                           xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     }
+                     else
+                     {
+                         out.q = xt::xarray<std::int8_t>::from_shape({0});
+                     }
                      out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
                  }
              });
@@ -5609,34 +5619,533 @@ private:
 }  // namespace amct
 // ---- end amct/algo/registry.hpp ----
 // ---- end amct/algo.hpp ----
-// ---- begin amct/config/check_config.hpp ----
-// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
-// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
-// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
-// activations symmetric; skip_fusion_layers name convolutions of the model.
+// ---- begin amct/analysis.hpp ----
+// amct/analysis.hpp: accuracy analysis and tuning (include/amct/analysis): metrics, simulation of
+// mixed-precision plans in the user's runtime, the layer-wise analyzer and sensitivity ranking, method
+// searches, bias correction and the tuning workflows.
 
-#include <map>     // std::map
-#include <string>  // std::string
-#include <vector>  // std::vector
+// ---- begin amct/analysis/analyzer.hpp ----
+// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (seeds 000 and 001, amct-algorithms.md 11)
+// and HMCT's get_sensitivity_of_nodes (peers.md 2.3). For every quantized layer it compares the layer's
+// output with the float model's:
+//   accumulated  the whole model simulated as planned (errors of earlier layers included);
+//   alone        only this layer quantized (its own error);
+// and, with the layer quantized alone, the model's outputs with the float model's (its sensitivity).
+// Cost: (2 + layers) runs per batch; one batch of layer outputs is held at a time.
 
-// ---- begin amct/config/config_json.hpp ----
-// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
-//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
-//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
-//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
-//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+#include <algorithm>  // std::stable_sort
+#include <cmath>      // std::isnan
+#include <cstddef>    // std::size_t
+#include <iomanip>    // std::setw
+#include <map>        // std::map
+#include <sstream>    // std::ostringstream
+#include <string>     // std::string
+#include <vector>     // std::vector
 
-#include <algorithm>    // std::min, std::stable_sort
-#include <charconv>     // std::to_chars
-#include <cmath>        // std::isfinite
-#include <functional>   // std::function
+// ---- begin amct/analysis/metrics.hpp ----
+// TEMPORARY stand-in (replaced by the i7-metrics branch's metrics.hpp at merge).
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+enum class metric
+{
+    cosine,
+    max_abs_error,
+    mean_abs_error,
+    rmse,
+    max_relative_error,
+    mean_relative_error,
+    accumulated_relative_error,
+    relative_euclidean_distance,
+    kl_divergence,
+    sqnr
+};
+
+inline const char* metric_name(metric m) noexcept
+{
+    return m == metric::cosine ? "cosine-similarity" : m == metric::sqnr ? "sqnr" : "other";
+}
+
+inline bool higher_is_better(metric m) noexcept
+{
+    return m == metric::cosine || m == metric::sqnr;
+}
+
+class comparison
+{
+public:
+    void add(const float* reference, const float* actual, std::size_t n)
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double y = reference[i], x = actual[i];
+            m_xy += x * y;
+            m_xx += x * x;
+            m_yy += y * y;
+            m_ee += (x - y) * (x - y);
+        }
+        m_n += n;
+    }
+
+    void merge(const comparison& o)
+    {
+        m_xy += o.m_xy;
+        m_xx += o.m_xx;
+        m_yy += o.m_yy;
+        m_ee += o.m_ee;
+        m_n += o.m_n;
+    }
+
+    std::size_t count() const
+    {
+        return m_n;
+    }
+
+    double value(metric m) const
+    {
+        if (m == metric::cosine)
+        {
+            return m_xx == 0 && m_yy == 0 ? 1.0 : std::min(1.0, m_xy / std::sqrt(m_xx * m_yy));
+        }
+        return m_ee == 0 ? std::numeric_limits<double>::infinity() : 10 * std::log10(m_yy / m_ee);
+    }
+
+private:
+    double m_xy = 0, m_xx = 0, m_yy = 0, m_ee = 0;
+    std::size_t m_n = 0;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/metrics.hpp ----
+// ---- begin amct/analysis/simulation.hpp ----
+// amct/analysis/simulation.hpp: simulated mixed-precision inference in the user's runtime. A plan gives each
+// layer a precision:
+//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d (amct-algorithms.md 2.5), weight
+//                 fake-quantized with scale_w, bias = bias_int * scale_d * scale_w (the device's int32 bias);
+//   float16       input, weight, bias and output rounded to half precision (round to nearest even);
+//   float32       the float weight and bias after BN fusion, nothing changed.
+// Layers absent from a plan run in float32. The simulator writes the parameters through the model_adapter
+// (only those that change between plans) and changes activations through the runner's layer_hook.
+
+#include <cstddef>    // std::size_t
+#include <map>        // std::map
+#include <set>        // std::set
+#include <stdexcept>  // std::out_of_range
+#include <string>     // std::string
+#include <tuple>      // std::tie
+#include <vector>     // std::vector
+
+// ---- begin amct/analysis/precision.hpp ----
+// TEMPORARY stand-in (replaced by the i7-metrics branch's precision.hpp at merge).
+#include <cstring>
+#include <string>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+enum class qtype
+{
+    i8,   ///< "int8"
+    i16,  ///< "int16"
+    f16,  ///< "float16"
+    f32   ///< "float32"
+};
+
+inline const char* qtype_name(qtype p) noexcept
+{
+    switch (p)
+    {
+        case qtype::i8:
+            return "int8";
+        case qtype::i16:
+            return "int16";
+        case qtype::f16:
+            return "float16";
+        case qtype::f32:
+            return "float32";
+    }
+    return "?";
+}
+
+namespace kernel
+{
+inline void round_to_float16(float* x, std::size_t n) noexcept
+{
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        _Float16 h = static_cast<_Float16>(x[i]);
+        x[i] = static_cast<float>(h);
+    }
+}
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/precision.hpp ----
+// ---- begin amct/analysis/runner.hpp ----
+// amct/analysis/runner.hpp: what a runtime implements so that amct can run its model for accuracy analysis
+// and tuning: run one batch of its analysis data while amct watches (and may change) each layer's input and
+// output. Parameters are read and written through the model_adapter (amct/pipeline/adapter.hpp).
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
+/// functions watch nothing.
+class layer_hook
+{
+public:
+    virtual ~layer_hook() = default;
+
+    /// Whether input() is called for `layer` (the runtime then lends its first input, which may be changed).
+    virtual bool wants_input(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first input of `layer` before the layer runs, row-major; amct may change the values in place.
+    virtual void input(const std::string& /*layer*/,
+                       float* /*data*/,
+                       const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+
+    /// Whether output() is called for `layer`.
+    virtual bool wants_output(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first output of `layer` after it ran, row-major; amct may change the values in place (a float16
+    /// layer's output is rounded to half precision).
+    virtual void output(const std::string& /*layer*/,
+                        float* /*data*/,
+                        const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+};
+
+/// @brief A runtime's model, runnable on its analysis data (a fixed list of batches).
+///
+/// run() uses the parameters the model_adapter last set; amct never calls it concurrently with itself or
+/// with set_param.
+class model_runner
+{
+public:
+    virtual ~model_runner() = default;
+
+    /// Number of batches run() accepts.
+    virtual std::size_t batch_count() const = 0;
+
+    /// Runs batch `b` (< batch_count()), calling `hook` for every node it asks for; returns the model's
+    /// outputs in a fixed order.
+    virtual std::vector<xt::xarray<float>> run(std::size_t b, layer_hook& hook) = 0;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/runner.hpp ----
+// ---- begin amct/pipeline/adapter.hpp ----
+// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
+// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
+// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
+// weights) and never touches the runtime's storage directly.
+
+#include <cstddef>      // std::size_t
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t
 #include <vector>       // std::vector
 
-#include <boost/json.hpp>
+// ---- begin amct/config/layer_types.hpp ----
+// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
+// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
+}
+
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+inline bool int16_activation_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->has_weight && !symmetric_only_type(type);
+}
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+inline bool fusable_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->channel_wise_allowed;
+}
+
+/// Layer name -> layer type.
+inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+{
+    std::map<std::string, std::string> type_of;
+    for (const auto& l : layers)
+    {
+        type_of.emplace(l.name, l.type);
+    }
+    return type_of;
+}
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+inline std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                      const std::map<std::string, std::string>& type_of)
+{
+    const auto it = type_of.find(name);
+    if (it == type_of.end())
+    {
+        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
+    }
+    if (!fusable_type(it->second))
+    {
+        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
+               + "; only convolutions are fused with BatchNorm";
+    }
+    return std::nullopt;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/layer_types.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
+/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
+/// must stay valid until the runtime's next call into the adapter, nothing more.
+struct tensor_ref
+{
+    const float* data = nullptr;
+    std::vector<std::size_t> shape;
+
+    tensor_ref() = default;
+
+    tensor_ref(const float* d, std::vector<std::size_t> s)
+      : data(d)
+      , shape(std::move(s))
+    {
+    }
+
+    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
+    /// @throws value_error for a container that is not row-major.
+    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
+    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
+      : data(c.data())
+      , shape(c.shape().begin(), c.shape().end())
+    {
+        if (c.layout() != xt::layout_type::row_major)
+        {
+            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
+        }
+    }
+
+    bool empty() const noexcept
+    {
+        return data == nullptr;
+    }
+
+    std::size_t size() const noexcept
+    {
+        return data ? detail::element_count(shape) : 0;
+    }
+
+    /// A copy as an xarray (amct keeps copies of what it changes).
+    xt::xarray<float> copy() const
+    {
+        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
+        std::copy(data, data + size(), a.begin());
+        return a;
+    }
+};
+
+/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
+/// mean = running mean, variance = running variance.
+enum class param_kind
+{
+    weight,
+    bias,
+    mean,
+    variance
+};
+
+inline const char* to_string(param_kind k) noexcept
+{
+    switch (k)
+    {
+        case param_kind::weight:
+            return "weight";
+        case param_kind::bias:
+            return "bias";
+        case param_kind::mean:
+            return "mean";
+        case param_kind::variance:
+            return "variance";
+    }
+    return "?";
+}
+
+/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
+/// param_kind.
+struct graph_node
+{
+    std::string name;
+    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
+    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
+    std::vector<std::string> outputs;     ///< data tensors written
+    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
+    bool trans_b = false;                 ///< ONNX Gemm's transB
+    double epsilon = 1e-5;                ///< BatchNorm's epsilon
+    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
+    std::vector<std::size_t> input_shape;
+};
+
+/// The layout of a node's weight: its own, else its type's.
+inline weight_layout layout_of(const graph_node& n)
+{
+    if (n.layout)
+    {
+        return *n.layout;
+    }
+    const auto rule = find_arq_rule(n.type, n.trans_b);
+    return rule ? rule->layout : weight_layout::out_in;
+}
+
+/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
+inline bool is_batch_norm(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"BatchNormalization",
+                            "BatchNorm",
+                            "BatchNorm1d",
+                            "BatchNorm2d",
+                            "BatchNorm3d",
+                            "FusedBatchNorm",
+                            "FusedBatchNormV2",
+                            "FusedBatchNormV3"});
+}
+
+/// @brief What a runtime implements so that amct can quantize its model.
+///
+/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
+/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
+/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
+/// concurrently. During calibration the runtime hands amct each quantized layer's input through
+/// calibration_session::observe (amct/pipeline/session.hpp).
+class model_adapter
+{
+public:
+    virtual ~model_adapter() = default;
+
+    /// The nodes, in an order where producers come before consumers.
+    virtual std::vector<graph_node> nodes() const = 0;
+
+    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
+    virtual std::vector<std::string> graph_outputs() const
+    {
+        return {};
+    }
+
+    /// A parameter of a node, or an empty tensor_ref when the node has none.
+    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
+
+    /// Replaces (or creates) a parameter of a node.
+    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
+
+    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
+    virtual void remove_node(const std::string& node) = 0;
+};
+
+/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
+/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
+{
+    std::vector<layer_info> layers;
+    for (const auto& n : model.nodes())
+    {
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
+        {
+            layers.push_back({n.name, n.type});
+        }
+    }
+    return layers;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/adapter.hpp ----
+// ---- begin amct/pipeline/deploy.hpp ----
+// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
+//   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
+//   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
+//   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
+// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
+// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
+// the channel's weights with it, and reports it.
+
+#include <cmath>    // std::nearbyint, std::fabs, std::nextafter
+#include <cstdint>  // std::int32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/pipeline/record.hpp ----
+// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
+// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
+// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+
+#include <cmath>             // std::isfinite
+#include <cstdint>           // std::int32_t, std::uint32_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <unordered_set>     // std::unordered_set
+#include <utility>           // std::pair
+#include <vector>            // std::vector
 
 // ---- begin amct/config/diagnostic.hpp ----
 // amct/config/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
@@ -5822,6 +6331,2062 @@ inline std::string read_text_file(const std::string& path)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/diagnostic.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
+struct layer_record
+{
+    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
+    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
+    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
+    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
+    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
+    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
+    std::optional<bool> skip_fusion;           ///< default false
+    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
+    std::optional<std::string> act_type;       ///< INT8 or INT16
+    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
+    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
+    std::optional<float> scale_h;                         ///< RNN hidden input
+    std::optional<std::int32_t> offset_h;
+    std::vector<float> scale_r;  ///< RNN recurrent weights
+    std::vector<std::int32_t> offset_r;
+
+    bool operator==(const layer_record& o) const
+    {
+        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
+               && offset_w == o.offset_w && shift_bit == o.shift_bit
+               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
+               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
+               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
+               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
+    }
+
+    /// The activation type: act_type, else dst_type, else INT8.
+    std::string activation_type() const
+    {
+        return act_type ? *act_type : dst_type.value_or("INT8");
+    }
+};
+
+namespace detail
+{
+inline bool positive_finite(double v)
+{
+    return std::isfinite(v) && v > 0.0;
+}
+
+/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
+/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+template <class Report>
+void check_layer_record(const layer_record& r, Report&& report)
+{
+    const std::string act = r.activation_type();
+    const bool int16 = act == "INT16";
+    auto offset_range = [&](const char* field, std::int32_t v)
+    {
+        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
+        if (v < lo || v > hi)
+        {
+            report(field,
+                   -1,
+                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
+                     + ", " + std::to_string(hi) + "] for " + act + " activations");
+        }
+    };
+    auto scales = [&](const char* field, const std::vector<float>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (!positive_finite(v[i]))
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
+                         + " must be a finite number > 0");
+            }
+        }
+    };
+    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (v[i] != 0)
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
+                         + " must be 0 (weights are quantized symmetrically)");
+            }
+        }
+    };
+    auto one_of =
+      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
+    {
+        if (!v)
+        {
+            return;
+        }
+        std::string all;
+        for (const char* x : ok)
+        {
+            if (*v == x)
+            {
+                return;
+            }
+            all += (all.empty() ? "" : ", ") + std::string(x);
+        }
+        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
+    };
+    if (r.scale_d && !positive_finite(*r.scale_d))
+    {
+        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
+    }
+    if (r.offset_d)
+    {
+        offset_range("offset_d", *r.offset_d);
+    }
+    if (r.scale_h && !positive_finite(*r.scale_h))
+    {
+        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
+    }
+    if (r.offset_h)
+    {
+        offset_range("offset_h", *r.offset_h);
+    }
+    scales("scale_w", r.scale_w);
+    scales("scale_r", r.scale_r);
+    zeros("offset_w", r.offset_w);
+    zeros("offset_r", r.offset_r);
+    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
+    {
+        report("offset_w",
+               -1,
+               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
+                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
+    }
+    bool any_shift = false;
+    for (const auto b : r.shift_bit)
+    {
+        any_shift = any_shift || b != 0;
+    }
+    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
+    {
+        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
+        {
+            report("shift_bit",
+                   static_cast<long>(i),
+                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
+                     + " must be in [1, 16] (or every shift_bit 0)");
+        }
+    }
+    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
+    one_of("act_type", r.act_type, {"INT8", "INT16"});
+    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
+    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
+}
+}  // namespace detail
+
+/// ScaleOffsetRecord: the records of a model, in file order.
+struct quant_record
+{
+    std::vector<std::pair<std::string, layer_record>> layers;
+
+    /// The record of `name`, or nullptr.
+    const layer_record* find(const std::string& name) const
+    {
+        for (const auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return &r;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_record& operator[](const std::string& name)
+    {
+        for (auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return r;
+            }
+        }
+        return layers.emplace_back(name, layer_record{}).second;
+    }
+
+    bool operator==(const quant_record& o) const
+    {
+        return layers == o.layers;
+    }
+};
+
+/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
+/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
+inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
+{
+    std::vector<diagnostic> problems;
+    const std::unordered_set<std::string> names =
+      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
+                  : std::unordered_set<std::string>{};
+    for (const auto& [key, r] : rec.layers)
+    {
+        const std::string who = "record \"" + key + "\": ";
+        detail::check_layer_record(r,
+                                   [&](const char*, long, const std::string& message)
+                                   {
+                                       problems.push_back({{"record", 0, 0}, who + message});
+                                   });
+        if (layer_names && names.count(key) == 0)
+        {
+            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
+        }
+    }
+    if (!problems.empty())
+    {
+        throw config_error(std::move(problems));
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/record.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer's int32 bias and dequantization factors.
+struct bias_quantization
+{
+    std::vector<std::int32_t> bias;  ///< per output channel; empty when the layer has no bias
+    std::vector<float> deq_scale;    ///< per output channel
+    std::vector<std::string> notes;  ///< one per weight scale raised so that the bias fits int32
+};
+
+namespace detail
+{
+/// Whether a rounded quotient is an int32.
+inline bool fits_int32(double q) noexcept
+{
+    return q >= -2147483648.0 && q <= 2147483647.0;
+}
+
+/// round(b / deq) in double; |result| may exceed int32 (the caller checks).
+inline double bias_quotient(float b, float deq) noexcept
+{
+    return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
+}
+
+/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
+inline float bias_floor_scale(float b, float scale_d, float current) noexcept
+{
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
+    float s = static_cast<float>(need);
+    s = s < current ? current : s;
+    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    {
+        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+    }
+    return s;
+}
+}  // namespace detail
+
+/// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
+/// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
+/// layer in the notes.
+inline bias_quantization quantize_bias(const float* bias,
+                                       std::size_t channels,
+                                       float scale_d,
+                                       std::vector<float>& scale_w,
+                                       const std::string& layer)
+{
+    bias_quantization out;
+    const bool per_tensor = scale_w.size() == 1;
+    if (!per_tensor && scale_w.size() != channels)
+    {
+        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
+                                         + " weight scales for " + std::to_string(channels) + " channels");
+    }
+    auto sw = [&](std::size_t c) -> float&
+    {
+        return scale_w[per_tensor ? 0 : c];
+    };
+    if (bias)
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
+            {
+                const float before = sw(c);
+                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                out.notes.push_back(
+                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
+                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
+                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
+                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
+            }
+        }
+    }
+    out.deq_scale.resize(channels);
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        out.deq_scale[c] = scale_d * sw(c);
+    }
+    if (bias)
+    {
+        out.bias.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
+        }
+    }
+    return out;
+}
+
+/// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
+/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
+inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &deq_scale, sizeof bits);
+    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
+}
+
+/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
+/// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
+/// reciprocal as AscendQuant multiplies by it.
+/// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  float scale_d,
+                                                  std::int32_t offset_d,
+                                                  int num_bits = 8)
+{
+    xt::xarray<float> out;
+    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
+                                                         [&](auto spec)
+                                                         {
+                                                             using S = decltype(spec);
+                                                             if constexpr (!S::is_per_channel)
+                                                             {
+                                                                 const qparams<S> qp{scale_d, offset_d};
+                                                                 validate(qp);
+                                                                 out = fake_quantize(x.derived_cast(), qp);
+                                                             }
+                                                         });
+    return out;
+}
+
+/// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
+/// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  const layer_record& r,
+                                                  const std::string& layer = {})
+{
+    if (!r.scale_d || !r.offset_d)
+    {
+        detail::throw_error<value_error>("record \"" + layer + "\" has no scale_d and offset_d");
+    }
+    return fake_quantize_activation(x, *r.scale_d, *r.offset_d, r.activation_type() == "INT16" ? 16 : 8);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/deploy.hpp ----
+// ---- begin amct/pipeline/quantized_model.hpp ----
+// amct/pipeline/quantized_model.hpp: what calibration decided for each layer (the session's result), and
+// how a layer's deployable tensors follow from its activation result (amct-algorithms.md 2.5 and 8): the
+// int32 bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias
+// would overflow int32, the int8 weight and its fake-quantized float copy.
+
+#include <cstdint>   // std::int32_t, std::int8_t
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::move
+#include <vector>    // std::vector
+
+// ---- begin amct/pipeline/layer_params.hpp ----
+// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
+// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
+// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+// ---- begin amct/config/quant_config.hpp ----
+// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
+// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
+// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
+// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
+// (mse).
+
+#include <array>     // std::array
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::pair
+#include <vector>    // std::vector
+
+namespace amct
+{
+/// activation_quant_params of one layer.
+struct activation_quant_config
+{
+    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
+    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
+    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
+    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
+    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
+    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
+    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
+    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
+    std::optional<int> num_quantized_bins;  ///< extension (kl)
+    std::optional<int> num_candidates;      ///< extension (mse)
+
+    bool operator==(const activation_quant_config& o) const
+    {
+        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
+               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
+               && search_range == o.search_range && search_step == o.search_step
+               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
+               && num_candidates == o.num_candidates;
+    }
+};
+
+/// weight_quant_params of one layer.
+struct weight_quant_config
+{
+    std::string wts_algo = "arq_quantize";
+    int num_bits = 8;                  ///< 4, 6, 7 or 8
+    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
+
+    bool operator==(const weight_quant_config& o) const
+    {
+        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
+    }
+};
+
+/// The configuration of one layer, keyed by its name in quant_config::layers.
+struct layer_quant_config
+{
+    bool quant_enable = true;
+    std::optional<double> dmq_balancer_param;  ///< [0.2, 0.8], only when configured
+    activation_quant_config activation_quant_params;
+    weight_quant_config weight_quant_params;
+
+    bool operator==(const layer_quant_config& o) const
+    {
+        return quant_enable == o.quant_enable && dmq_balancer_param == o.dmq_balancer_param
+               && activation_quant_params == o.activation_quant_params
+               && weight_quant_params == o.weight_quant_params;
+    }
+};
+
+/// A whole config.json. Layers keep the file's order.
+struct quant_config
+{
+    int version = 1;
+    int batch_num = 1;
+    bool activation_offset = true;
+    bool do_fusion = true;
+    std::vector<std::string> skip_fusion_layers;
+    std::string fakequant_precision_mode =
+      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
+    std::vector<std::pair<std::string, layer_quant_config>> layers;
+
+    bool operator==(const quant_config& o) const
+    {
+        return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset
+               && do_fusion == o.do_fusion && skip_fusion_layers == o.skip_fusion_layers
+               && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
+    }
+};
+}  // namespace amct
+// ---- end amct/config/quant_config.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief The activation observer parameters of a layer's activation_quant_params.
+/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
+/// unsupported_error for an unknown act_algo.
+inline algorithm_params activation_params(const activation_quant_config& a,
+                                          bool activation_offset,
+                                          const std::string& layer = {})
+{
+    const bool asymmetric = a.asymmetric.value_or(activation_offset);
+    algorithm_params params = default_params(a.act_algo);
+    std::visit(
+      [&](auto& p)
+      {
+          using P = std::decay_t<decltype(p)>;
+          p.num_bits = a.num_bits;
+          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
+          {
+              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
+              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
+          }
+          if constexpr (std::is_same_v<P, ifmr_params>)
+          {
+              if (a.search_range)
+              {
+                  p.search_range_start = (*a.search_range)[0];
+                  p.search_range_end = (*a.search_range)[1];
+              }
+              p.search_step = a.search_step.value_or(p.search_step);
+          }
+          if constexpr (
+            std::is_same_v<
+              P,
+              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
+          {
+              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
+          }
+          if constexpr (std::is_same_v<P, kl_params>)
+          {
+              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
+              if (a.asymmetric.value_or(false))
+              {
+                  detail::throw_error<value_error>("layer \"" + layer
+                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
+              }
+          }
+          else if constexpr (std::is_same_v<P, mse_params>)
+          {
+              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
+              p.asymmetric = asymmetric;
+          }
+          else if constexpr (!std::is_same_v<P, arq_params>)
+          {
+              p.asymmetric = asymmetric;
+          }
+      },
+      params);
+    return params;
+}
+
+/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
+inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    arq_params p;
+    p.num_bits = w.num_bits;
+    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
+    return p;
+}
+
+/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
+inline std::string int_type_name(int bits)
+{
+    return "INT" + std::to_string(bits);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/layer_params.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Everything calibration decided for one layer, ready to deploy or simulate.
+struct quantized_layer
+{
+    std::string name;
+    std::string type;
+    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
+    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias raise; empty for
+                                         ///< layers without weight (AvgPool)
+    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout; empty for 16-bit weights
+    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
+    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
+    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
+
+    // What the deployable tensors are computed from (set_activation), kept for simulation and tuning.
+    std::optional<calibration_result> arq;        ///< ARQ's result before any raise; nullopt: no weight
+    xt::xarray<float> weight_float;               ///< the float weight after BN fusion
+    std::optional<xt::xarray<float>> bias_float;  ///< the float bias after BN fusion, if any
+    std::vector<float> bias_correction;           ///< added to the bias before quantization; empty: none
+    weight_layout layout = weight_layout::out_in;
+    std::size_t groups = 1;
+    std::size_t channels = 0;  ///< output channels
+
+    /// The int32 bias as the device applies it, in float: bias_int[c] * scale_d * scale_w[c] (computed in
+    /// double, then rounded once). Empty when the layer has no bias.
+    xt::xarray<float> dequantized_bias() const
+    {
+        xt::xarray<float> out = xt::xarray<float>::from_shape({bias_int.size()});
+        for (std::size_t c = 0; c < bias_int.size(); ++c)
+        {
+            out(c) = static_cast<float>(static_cast<double>(bias_int[c]) * activation.scale.at(0)
+                                        * weights.scale.at(weights.scale.size() == 1 ? 0 : c));
+        }
+        return out;
+    }
+
+    /// Whether set_activation raised a weight scale for the int32 bias.
+    bool weight_scale_raised() const
+    {
+        return arq && arq->scale != weights.scale;
+    }
+};
+
+/// The outcome of calibration.
+struct quantized_model
+{
+    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
+    std::vector<quantized_layer> layers;  ///< same order
+    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
+
+    /// The layer called `name`, or nullptr.
+    const quantized_layer* find(const std::string& name) const
+    {
+        for (const auto& l : layers)
+        {
+            if (l.name == name)
+            {
+                return &l;
+            }
+        }
+        return nullptr;
+    }
+};
+
+/// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
+/// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
+/// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,
+/// weight_float, bias_float, layout, groups and channels (a layer without weight: arq nullopt, only the
+/// activation is set).
+inline void set_activation(quantized_layer& q, calibration_result activation, std::vector<std::string>& notes)
+{
+    q.activation = std::move(activation);
+    if (!q.arq)
+    {
+        return;
+    }
+    std::vector<float> scale_w = q.arq->scale;
+    std::vector<float> bias = q.bias_correction;
+    if (q.bias_float)
+    {
+        bias.resize(q.channels, 0.0f);
+        for (std::size_t c = 0; c < q.channels; ++c)
+        {
+            bias[c] += (*q.bias_float)(c);
+        }
+    }
+    bias_quantization bq = quantize_bias(
+      bias.empty() ? nullptr : bias.data(), q.channels, q.activation.scale.at(0), scale_w, q.name);
+    q.weights = *q.arq;
+    if (!bq.notes.empty())
+    {
+        q.weights = calibration_result{q.arq->num_bits, false, q.arq->channel_wise, 0, {}, {}, {}, {}};
+        for (float sw : scale_w)
+        {
+            detail::push_channel(q.weights, sw, 0);
+        }
+        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
+    }
+    quantized_weight qw = quantize_weight(q.weight_float, q.weights, q.layout, q.groups);
+    q.weight_int = std::move(qw.q);
+    q.weight_fake = std::move(qw.fake);
+    q.bias_int = std::move(bq.bias);
+    q.deq_scale = std::move(bq.deq_scale);
+}
+
+/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
+/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
+inline layer_record record_of(const quantized_layer& q)
+{
+    layer_record r;
+    r.scale_d = q.activation.scale.at(0);
+    r.offset_d = q.activation.offset.at(0);
+    r.act_type = int_type_name(q.activation.num_bits);
+    if (q.arq)
+    {
+        r.scale_w = q.weights.scale;
+        r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
+        r.wts_type = int_type_name(q.weights.num_bits);
+    }
+    else
+    {
+        r.scale_w = {1.0f};
+        r.offset_w = {0};
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/quantized_model.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// How one layer runs in a simulation.
+struct layer_setting
+{
+    qtype p = qtype::f32;
+    const quantized_layer* q = nullptr;  ///< int8 / int16: the calibrated layer (its activation's bit width)
+    bool quantize_input = true;          ///< false: AMCT's calibration model (fake-quantized weight, float
+                                         ///< bias and input)
+
+    bool operator==(const layer_setting& o) const
+    {
+        return p == o.p && q == o.q && quantize_input == o.quantize_input;
+    }
+};
+
+/// Layer name -> setting; layers not listed run in float32.
+using simulation_plan = std::map<std::string, layer_setting>;
+
+/// A calibrated layer in int8 or int16 by its activation's bit width.
+inline layer_setting int_setting(const quantized_layer& q, bool quantize_input = true)
+{
+    return {q.activation.num_bits == 16 ? qtype::i16 : qtype::i8, &q, quantize_input};
+}
+
+/// Every layer of `m` at precision `p` (int8 and int16 take their factors from `m`).
+inline simulation_plan uniform_plan(const quantized_model& m, qtype p)
+{
+    simulation_plan plan;
+    for (const auto& l : m.layers)
+    {
+        plan[l.name] = layer_setting{p, &l, true};
+    }
+    return plan;
+}
+
+/// @brief Runs a user's model under simulation plans and compares it with the float model.
+///
+/// `base` (a calibration's result) names the quantizable layers and holds their float parameters after BN
+/// fusion; the runtime must hold the fused graph (the session's). Plans may point into other calibrations of
+/// the same model (another method, int16). The runtime keeps the parameters of the last plan run.
+class simulator
+{
+public:
+    simulator(model_adapter& model, model_runner& runner, const quantized_model& base)
+      : m_model(&model)
+      , m_runner(&runner)
+      , m_base(&base)
+    {
+    }
+
+    const quantized_model& base() const noexcept
+    {
+        return *m_base;
+    }
+
+    model_runner& runner() noexcept
+    {
+        return *m_runner;
+    }
+
+    /// All batches of the runner: 0, 1, ..., batch_count() - 1.
+    std::vector<std::size_t> all_batches() const
+    {
+        std::vector<std::size_t> b(m_runner->batch_count());
+        for (std::size_t i = 0; i < b.size(); ++i)
+        {
+            b[i] = i;
+        }
+        return b;
+    }
+
+    /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
+    /// @throws value_error for a layer `base` does not know, an int setting without factors or whose bit
+    /// width is not the precision's.
+    void apply(const simulation_plan& plan)
+    {
+        for (const auto& [name, s] : plan)
+        {
+            const quantized_layer& f = float_layer(name);
+            if (s.p == qtype::i8 || s.p == qtype::i16)
+            {
+                const int bits = s.p == qtype::i8 ? 8 : 16;
+                if (!s.q || s.q->activation.num_bits != bits)
+                {
+                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
+                                                     + qtype_name(s.p) + " but has no " + std::to_string(bits)
+                                                     + "-bit calibration");
+                }
+            }
+            (void)f;
+        }
+        for (const auto& l : m_base->layers)
+        {
+            const auto it = plan.find(l.name);
+            const layer_setting s = it == plan.end() ? layer_setting{} : it->second;
+            const auto done = m_applied.find(l.name);
+            if (done != m_applied.end() && done->second == s)
+            {
+                continue;
+            }
+            set_params(l, s);
+            m_applied[l.name] = s;
+            if (!l.bias_float && s.q && s.quantize_input && !s.q->bias_int.empty())
+            {
+                m_bias_created.insert(l.name);
+            }
+        }
+    }
+
+    /// Forgets what was applied for `layer`, whose quantized_layer changed in place (bias_correction): the
+    /// next run writes its parameters again.
+    void changed(const std::string& layer)
+    {
+        m_applied.erase(layer);
+    }
+
+    /// @brief Runs batch `b` under `plan`. `extra` sees each input after the plan changed it and each output
+    /// after the plan changed it. Returns the model's outputs.
+    std::vector<xt::xarray<float>> run(const simulation_plan& plan,
+                                       std::size_t b,
+                                       layer_hook* extra = nullptr)
+    {
+        apply(plan);
+        plan_hook hook(plan, extra);
+        return m_runner->run(b, hook);
+    }
+
+    /// The float model's outputs on batch `b` (computed once).
+    const std::vector<xt::xarray<float>>& reference(std::size_t b)
+    {
+        auto it = m_reference.find(b);
+        if (it == m_reference.end())
+        {
+            it = m_reference.emplace(b, run({}, b)).first;
+        }
+        return it->second;
+    }
+
+    /// @brief The model's outputs under `plan` against the float model's on `batches`, all outputs of a batch
+    /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
+    comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
+    {
+        comparison c;
+        for (std::size_t b : batches)
+        {
+            const std::vector<xt::xarray<float>>& ref = reference(b);
+            const std::vector<xt::xarray<float>> out = run(plan, b);
+            add_outputs(c, ref, out);
+        }
+        return c;
+    }
+
+    /// Adds a run's outputs to a comparison with the reference outputs. @throws shape_error.
+    static void add_outputs(comparison& c,
+                            const std::vector<xt::xarray<float>>& reference,
+                            const std::vector<xt::xarray<float>>& actual)
+    {
+        if (reference.size() != actual.size())
+        {
+            detail::throw_error<shape_error>("simulation: the model gave " + std::to_string(actual.size())
+                                             + " outputs, the float run " + std::to_string(reference.size()));
+        }
+        for (std::size_t i = 0; i < actual.size(); ++i)
+        {
+            if (reference[i].shape() != actual[i].shape())
+            {
+                detail::throw_error<shape_error>("simulation: output " + std::to_string(i)
+                                                 + " changed shape between runs");
+            }
+            c.add(reference[i].data(), actual[i].data(), actual[i].size());
+        }
+    }
+
+private:
+    /// Applies a plan's activation changes, then hands the values to `extra`.
+    class plan_hook : public layer_hook
+    {
+    public:
+        plan_hook(const simulation_plan& plan, layer_hook* extra)
+          : m_plan(plan)
+          , m_extra(extra)
+        {
+        }
+
+        bool wants_input(const std::string& layer) const override
+        {
+            const layer_setting* s = find(layer);
+            return (s && s->p != qtype::f32 && s->quantize_input) || (m_extra && m_extra->wants_input(layer));
+        }
+
+        void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+        {
+            const layer_setting* s = find(layer);
+            const std::size_t n = detail::element_count(shape);
+            if (s && s->quantize_input && s->p == qtype::f16)
+            {
+                kernel::round_to_float16(data, n);
+            }
+            else if (s && s->quantize_input && s->p != qtype::f32)
+            {
+                const calibration_result& a = s->q->activation;
+                auto x = xt::adapt(data, n, xt::no_ownership(), shape);
+                x = fake_quantize_activation(x, a.scale.at(0), a.offset.at(0), a.num_bits);
+            }
+            if (m_extra && m_extra->wants_input(layer))
+            {
+                m_extra->input(layer, data, shape);
+            }
+        }
+
+        bool wants_output(const std::string& layer) const override
+        {
+            const layer_setting* s = find(layer);
+            return (s && s->p == qtype::f16) || (m_extra && m_extra->wants_output(layer));
+        }
+
+        void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+        {
+            const layer_setting* s = find(layer);
+            if (s && s->p == qtype::f16)
+            {
+                kernel::round_to_float16(data, detail::element_count(shape));
+            }
+            if (m_extra && m_extra->wants_output(layer))
+            {
+                m_extra->output(layer, data, shape);
+            }
+        }
+
+    private:
+        const layer_setting* find(const std::string& layer) const
+        {
+            const auto it = m_plan.find(layer);
+            return it == m_plan.end() ? nullptr : &it->second;
+        }
+
+        const simulation_plan& m_plan;
+        layer_hook* m_extra;
+    };
+
+    const quantized_layer& float_layer(const std::string& name) const
+    {
+        const quantized_layer* l = m_base->find(name);
+        if (!l)
+        {
+            detail::throw_error<value_error>("simulation: layer \"" + name
+                                             + "\" is not a calibrated layer of the model");
+        }
+        return *l;
+    }
+
+    static xt::xarray<float> half(xt::xarray<float> x)
+    {
+        kernel::round_to_float16(x.data(), x.size());
+        return x;
+    }
+
+    void set_params(const quantized_layer& f, const layer_setting& s)
+    {
+        if (!f.arq)
+        {
+            return;  // no weight (AvgPool)
+        }
+        switch (s.p)
+        {
+            case qtype::i8:
+            case qtype::i16:
+                m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
+                if (s.quantize_input && !s.q->bias_int.empty())
+                {
+                    m_model->set_param(f.name, param_kind::bias, s.q->dequantized_bias());
+                }
+                else if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
+                }
+                return;
+            case qtype::f16:
+                m_model->set_param(f.name, param_kind::weight, half(f.weight_float));
+                if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, half(float_bias(f)));
+                }
+                return;
+            case qtype::f32:
+                m_model->set_param(f.name, param_kind::weight, f.weight_float);
+                if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
+                }
+                return;
+        }
+    }
+
+    /// Whether the runtime holds a bias for the layer: its own, or one an int plan created (bias_correction
+    /// of a layer without bias).
+    bool has_bias(const quantized_layer& f) const
+    {
+        return f.bias_float || m_bias_created.count(f.name) != 0;
+    }
+
+    /// The float model's bias (zeros where an int plan created one).
+    static xt::xarray<float> float_bias(const quantized_layer& f)
+    {
+        return f.bias_float ? *f.bias_float : xt::xarray<float>(xt::zeros<float>({f.channels}));
+    }
+
+    model_adapter* m_model;
+    model_runner* m_runner;
+    const quantized_model* m_base;
+    std::map<std::string, layer_setting> m_applied;
+    std::map<std::size_t, std::vector<xt::xarray<float>>> m_reference;
+    std::set<std::string> m_bias_created;  ///< layers without float bias given one by an int plan
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/simulation.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+struct analyzer_options
+{
+    std::vector<std::size_t> batches;  ///< runner batches to analyse; empty: all
+    metric flag_metric = metric::cosine;
+    double flag_threshold = 0.99;  ///< layers whose accumulated flag_metric is worse are flagged
+    bool alone = true;             ///< also run every layer quantized alone (alone and sensitivity)
+};
+
+/// What the analyzer measured for one layer.
+struct layer_analysis
+{
+    std::string name;
+    std::string type;
+    qtype p = qtype::i8;
+    comparison accumulated;  ///< the layer's output, whole plan simulated, against float
+    comparison alone;        ///< the layer's output, only this layer quantized, against float
+    comparison output;       ///< the model's outputs, only this layer quantized, against float
+    bool flagged = false;    ///< accumulated flag_metric worse than the threshold
+};
+
+struct model_analysis
+{
+    std::vector<layer_analysis> layers;  ///< graph order (the plan's quantized layers)
+    comparison output;                   ///< the model's outputs, whole plan simulated, against float
+    metric flag_metric = metric::cosine;
+    double flag_threshold = 0.99;
+
+    /// Layer indices, worst first by `m` of the chosen comparison (&layer_analysis::accumulated, ::alone or
+    /// ::output); ties keep graph order.
+    std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const
+    {
+        std::vector<std::size_t> order(layers.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+        {
+            order[i] = i;
+        }
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m));
+                         });
+        return order;
+    }
+
+    /// HMCT's sensitivity ranking: layer names, most sensitive first, by `m` of the model's outputs with the
+    /// layer quantized alone.
+    std::vector<std::string> sensitivity(metric m) const
+    {
+        std::vector<std::string> names;
+        for (std::size_t i : ranking(m, &layer_analysis::output))
+        {
+            names.push_back(layers[i].name);
+        }
+        return names;
+    }
+
+    /// A text table sorted worst first by the accumulated flag metric: layer, type, precision, accumulated
+    /// cosine and SQNR, alone cosine and SQNR, output SQNR with the layer alone, and "*" for flagged layers.
+    std::string table() const
+    {
+        std::ostringstream out;
+        out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
+            << std::right << std::setw(11) << "cos acc" << std::setw(9) << "SQNR acc" << std::setw(11)
+            << "cos alone" << std::setw(10) << "SQNR alone" << std::setw(11) << "out SQNR"
+            << "\n";
+        for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
+        {
+            const layer_analysis& l = layers[i];
+            out << std::left << std::setw(34) << l.name << std::setw(18) << l.type << std::setw(8)
+                << qtype_name(l.p) << std::right << std::fixed << std::setprecision(6) << std::setw(11)
+                << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(9)
+                << l.accumulated.value(metric::sqnr);
+            if (l.alone.count() != 0)
+            {
+                out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
+                    << std::setprecision(2) << std::setw(10) << l.alone.value(metric::sqnr) << std::setw(11)
+                    << l.output.value(metric::sqnr);
+            }
+            out << (l.flagged ? "  *" : "") << "\n";
+        }
+        out << "model output: cosine " << std::setprecision(6) << output.value(metric::cosine) << ", SQNR "
+            << std::setprecision(2) << output.value(metric::sqnr) << " dB; * = " << metric_name(flag_metric)
+            << " worse than " << flag_threshold << "\n";
+        return out.str();
+    }
+
+    /// Whether a is better than b for metric m (NaN is worst).
+    static bool better(metric m, double a, double b)
+    {
+        if (std::isnan(a) || std::isnan(b))
+        {
+            return !std::isnan(a) && std::isnan(b);
+        }
+        return higher_is_better(m) ? a > b : a < b;
+    }
+};
+
+namespace detail
+{
+/// Keeps a copy of the first output of the layers it is asked for.
+class output_copy : public layer_hook
+{
+public:
+    explicit output_copy(const simulation_plan& layers)
+      : m_layers(layers)
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        return m_layers.count(layer) != 0;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        std::vector<float>& v = outputs[layer];
+        v.assign(data, data + element_count(shape));
+    }
+
+    std::map<std::string, std::vector<float>> outputs;
+
+private:
+    const simulation_plan& m_layers;
+};
+
+/// Compares the first output of chosen layers with copies taken in a float run.
+class output_compare : public layer_hook
+{
+public:
+    output_compare(const std::map<std::string, std::vector<float>>& reference,
+                   std::map<std::string, comparison*> targets)
+      : m_reference(reference)
+      , m_targets(std::move(targets))
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        return m_targets.count(layer) != 0;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        const std::vector<float>& ref = m_reference.at(layer);
+        if (ref.size() != element_count(shape))
+        {
+            throw_error<shape_error>("analyzer: layer \"" + layer
+                                     + "\" changed its output size between runs");
+        }
+        m_targets.at(layer)->add(ref.data(), data, ref.size());
+    }
+
+private:
+    const std::map<std::string, std::vector<float>>& m_reference;
+    std::map<std::string, comparison*> m_targets;
+};
+}  // namespace detail
+
+/// @brief Analyses `plan` (usually uniform_plan(result, qtype::i8)): see the top of this header.
+/// @throws what the simulator and the runner throw.
+inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const analyzer_options& opts = {})
+{
+    model_analysis a;
+    a.flag_metric = opts.flag_metric;
+    a.flag_threshold = opts.flag_threshold;
+    std::map<std::string, std::size_t> index;
+    for (const auto& l : sim.base().layers)
+    {
+        const auto it = plan.find(l.name);
+        if (it != plan.end() && it->second.p != qtype::f32)
+        {
+            index[l.name] = a.layers.size();
+            a.layers.push_back({l.name, l.type, it->second.p, {}, {}, {}, false});
+        }
+    }
+    const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
+    for (std::size_t b : batches)
+    {
+        detail::output_copy reference(plan);
+        const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);
+        std::map<std::string, comparison*> all;
+        for (auto& l : a.layers)
+        {
+            all[l.name] = &l.accumulated;
+        }
+        detail::output_compare whole(reference.outputs, all);
+        simulator::add_outputs(a.output, y_float, sim.run(plan, b, &whole));
+        for (std::size_t i = 0; opts.alone && i < a.layers.size(); ++i)
+        {
+            layer_analysis& l = a.layers[i];
+            detail::output_compare one(reference.outputs, {{l.name, &l.alone}});
+            simulator::add_outputs(l.output, y_float, sim.run({{l.name, plan.at(l.name)}}, b, &one));
+        }
+    }
+    for (auto& l : a.layers)
+    {
+        l.flagged =
+          model_analysis::better(a.flag_metric, a.flag_threshold, l.accumulated.value(a.flag_metric));
+    }
+    return a;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/analyzer.hpp ----
+// ---- begin amct/analysis/bias_correction.hpp ----
+// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (peers.md 2.4; Nagel et al., arXiv 1906.04721):
+// for every layer with a weight, in graph order, the mean shift of each output channel between the float
+// model and the simulated model (earlier layers already corrected) on the sample batches,
+//   correction[c] = mean(y_float[:, c, ...]) - mean(y_quant[:, c, ...]),
+// is added to the layer's bias_correction (a layer without bias gets an int32 bias), and the int32 bias
+// recomputed (set_activation). The float model keeps its bias.
+// Channels are axis 1 of the layer's output (NCHW, NC). Cost: one float run and one run per layer per batch.
+
+#include <cmath>    // std::fabs
+#include <cstddef>  // std::size_t
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/analysis/tuning_log.hpp ----
+// amct/analysis/tuning_log.hpp: the target an accuracy search aims at, and the log of its decisions with
+// their measured effect (what the report and the tuners print).
+
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <iomanip>  // std::setprecision
+#include <sstream>  // std::ostringstream
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// "The model's outputs reach `value` of `m` against the float model on `batches`", e.g. SQNR >= 35 dB.
+struct tuning_target
+{
+    metric m = metric::sqnr;
+    double value = 35.0;
+    std::vector<std::size_t> batches;  ///< empty: all of the runner's
+
+    /// Whether a measured value meets the target (NaN never does).
+    bool met(double measured) const
+    {
+        return !std::isnan(measured) && (higher_is_better(m) ? measured >= value : measured <= value);
+    }
+
+    std::string describe() const
+    {
+        std::ostringstream s;
+        s << metric_name(m) << (higher_is_better(m) ? " >= " : " <= ") << value;
+        return s.str();
+    }
+};
+
+/// One decision of a search: what was tried, the model-output value measured with it, and whether it was
+/// kept.
+struct tuning_step
+{
+    std::string action;  ///< e.g. "disable the 8 most sensitive layers", "layer conv3: method kl"
+    double value = 0;    ///< the target metric measured with the change
+    bool kept = false;
+    std::string note;
+};
+
+struct tuning_log
+{
+    tuning_target target;
+    std::vector<tuning_step> steps;
+
+    void add(std::string action, double value, bool kept, std::string note = {})
+    {
+        steps.push_back({std::move(action), value, kept, std::move(note)});
+    }
+
+    /// One line per step: "[kept] action: value (note)".
+    std::string text() const
+    {
+        std::ostringstream s;
+        s << "target: " << target.describe() << "\n";
+        for (const auto& t : steps)
+        {
+            s << (t.kept ? "[kept]    " : "[dropped] ") << t.action << ": " << metric_name(target.m) << " "
+              << std::fixed << std::setprecision(4) << t.value << (t.note.empty() ? "" : " (" + t.note + ")")
+              << "\n";
+        }
+        return s.str();
+    }
+};
+
+namespace detail
+{
+/// The target metric of `plan`'s model outputs.
+inline double measure(simulator& sim, const simulation_plan& plan, const tuning_target& t)
+{
+    return sim.evaluate(plan, t.batches.empty() ? sim.all_batches() : t.batches).value(t.m);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/tuning_log.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Per-channel sums (axis 1) of the first output of chosen layers.
+class channel_means : public layer_hook
+{
+public:
+    explicit channel_means(std::vector<std::string> layers)
+      : m_layers(std::move(layers))
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        for (const auto& l : m_layers)
+        {
+            if (l == layer)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        if (shape.size() < 2)
+        {
+            throw_error<shape_error>("bias_correction: layer \"" + layer
+                                     + "\" has an output of rank < 2 (channels are axis 1)");
+        }
+        const std::size_t channels = shape[1], inner = element_count(shape) / shape[0] / channels;
+        auto& [sum, count] = sums[layer];
+        sum.resize(channels, 0.0);
+        for (std::size_t n = 0; n < shape[0]; ++n)
+        {
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                const float* p = data + (n * channels + c) * inner;
+                double s = 0;
+                for (std::size_t i = 0; i < inner; ++i)
+                {
+                    s += p[i];
+                }
+                sum[c] += s;
+            }
+        }
+        count += shape[0] * inner;
+    }
+
+    std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
+
+private:
+    std::vector<std::string> m_layers;
+};
+}  // namespace detail
+
+struct bias_correction_result
+{
+    std::map<std::string, double>
+      mean_shift;    ///< per corrected layer: the mean over channels of |correction|
+    tuning_log log;  ///< the model-output metric before and after
+};
+
+/// @brief Corrects the biases of `model` (the simulator's base, changed in place) for the plan `plan`
+/// (usually uniform_plan(model, qtype::i8)) on `batches`; layers of `plan` not in int8/int16 are
+/// left alone. The result logs the model-output `m` before and after.
+/// @throws shape_error when a layer's output channels differ from its bias size.
+inline bias_correction_result bias_correction(simulator& sim,
+                                              quantized_model& model,
+                                              const simulation_plan& plan,
+                                              const std::vector<std::size_t>& batches,
+                                              metric m = metric::cosine)
+{
+    bias_correction_result out;
+    out.log.target = tuning_target{m, 0.0, batches};
+    std::vector<std::string> layers;
+    for (const auto& l : model.layers)
+    {
+        const auto it = plan.find(l.name);
+        if (l.arq && it != plan.end() && it->second.q == &l && it->second.quantize_input)
+        {
+            layers.push_back(l.name);
+        }
+    }
+    detail::channel_means reference(layers);
+    for (std::size_t b : batches)
+    {
+        sim.run({}, b, &reference);
+    }
+    out.log.add("before bias correction", detail::measure(sim, plan, out.log.target), true);
+    for (auto& q : model.layers)
+    {
+        if (!reference.sums.count(q.name))
+        {
+            continue;
+        }
+        detail::channel_means quant({q.name});
+        for (std::size_t b : batches)
+        {
+            sim.run(plan, b, &quant);
+        }
+        const auto& [fsum, fcount] = reference.sums.at(q.name);
+        const auto& [qsum, qcount] = quant.sums.at(q.name);
+        if (fsum.size() != q.channels)
+        {
+            detail::throw_error<shape_error>(
+              "bias_correction: layer \"" + q.name + "\" has " + std::to_string(fsum.size())
+              + " output channels on axis 1, its weight " + std::to_string(q.channels));
+        }
+        q.bias_correction.resize(q.channels, 0.0f);
+        double shift = 0;  // mean over channels of |correction[c]|
+        for (std::size_t c = 0; c < q.channels; ++c)
+        {
+            const double d = fsum[c] / static_cast<double>(fcount) - qsum[c] / static_cast<double>(qcount);
+            q.bias_correction[c] = static_cast<float>(q.bias_correction[c] + d);
+            shift += std::fabs(d) / static_cast<double>(q.channels);
+        }
+        calibration_result activation = q.activation;
+        set_activation(q, std::move(activation), model.notes);
+        model.record[q.name] = record_of(q);
+        sim.changed(q.name);
+        out.mean_shift[q.name] = shift;
+    }
+    out.log.add("after bias correction", detail::measure(sim, plan, out.log.target), true);
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/bias_correction.hpp ----
+// ---- begin amct/analysis/candidates.hpp ----
+// amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
+// candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
+// activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// An activation method tried on every layer.
+struct calibration_candidate
+{
+    std::string act_algo;  ///< ifmr, hfmg, max, percentile, kl, mse; empty: each layer's own
+    int num_bits = 0;      ///< 8 or 16 (16: activations and weights, HMCT's int16); 0: each layer's own
+
+    /// "kl", "ifmr/int16", "layer's method/int16".
+    std::string name() const
+    {
+        const std::string algo = act_algo.empty() ? "configured" : act_algo;
+        return num_bits == 0 ? algo : algo + "/int" + std::to_string(num_bits);
+    }
+
+    /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
+    /// algorithm's defaults for a new algorithm), asymmetric kept.
+    activation_quant_config apply(const activation_quant_config& layer) const
+    {
+        activation_quant_config a = layer;
+        if (!act_algo.empty() && act_algo != layer.act_algo)
+        {
+            a = activation_quant_config{};
+            a.act_algo = act_algo;
+            a.num_bits = layer.num_bits;
+            a.asymmetric = act_algo == "kl" ? std::nullopt : layer.asymmetric;
+        }
+        a.num_bits = num_bits == 0 ? a.num_bits : num_bits;
+        return a;
+    }
+};
+
+/// The six methods of issue 7's searches at the layers' bit width: max, percentile, kl, ifmr, hfmg, mse.
+inline std::vector<calibration_candidate> all_methods()
+{
+    return {{"max", 0}, {"percentile", 0}, {"kl", 0}, {"ifmr", 0}, {"hfmg", 0}, {"mse", 0}};
+}
+
+namespace detail
+{
+/// Feeds each layer's calibration-model input to the observers of every candidate.
+class candidate_feed : public layer_hook
+{
+public:
+    explicit candidate_feed(std::map<std::string, std::vector<any_observer>>& observers)
+      : m_observers(observers)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_observers.count(layer) != 0;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        for (any_observer& o : m_observers.at(layer))
+        {
+            o.observe(data, shape);
+        }
+    }
+
+private:
+    std::map<std::string, std::vector<any_observer>>& m_observers;
+};
+}  // namespace detail
+
+/// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
+/// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
+/// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
+/// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
+inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
+                                                         const quant_config& cfg,
+                                                         const std::vector<calibration_candidate>& candidates,
+                                                         const std::vector<std::size_t>& batches)
+{
+    std::map<std::string, std::vector<any_observer>> observers;
+    simulation_plan calibration_model;
+    for (const auto& l : sim.base().layers)
+    {
+        const layer_quant_config* lc = nullptr;
+        for (const auto& [name, c] : cfg.layers)
+        {
+            lc = name == l.name ? &c : lc;
+        }
+        if (!lc)
+        {
+            detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
+                                             + "\" is not in the configuration");
+        }
+        auto& obs = observers[l.name];
+        for (const auto& c : candidates)
+        {
+            obs.emplace_back(
+              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
+        }
+        calibration_model[l.name] = int_setting(l, false);
+    }
+    for (std::size_t b : batches)
+    {
+        detail::candidate_feed feed(observers);
+        sim.run(calibration_model, b, &feed);
+    }
+    std::vector<quantized_model> out(candidates.size());
+    for (std::size_t k = 0; k < candidates.size(); ++k)
+    {
+        for (const auto& l : sim.base().layers)
+        {
+            quantized_layer q = l;
+            if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
+            {
+                q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
+            }
+            set_activation(q, observers.at(l.name)[k].compute(), out[k].notes);
+            out[k].record.layers.emplace_back(q.name, record_of(q));
+            out[k].layers.push_back(std::move(q));
+        }
+    }
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/candidates.hpp ----
+// ---- begin amct/analysis/promotion.hpp ----
+// amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
+// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch (amct-algorithms.md 11.1):
+// layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
+// target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
+// target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+
+#include <cstddef>     // std::size_t
+#include <functional>  // std::function
+#include <string>      // std::string
+#include <vector>      // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// What fewest_promotions found.
+struct promotion_result
+{
+    simulation_plan plan;               ///< the base plan with the promoted layers' settings replaced
+    std::vector<std::string> promoted;  ///< most sensitive first
+    double value = 0;                   ///< the target metric with `plan`
+    bool reached = false;
+};
+
+/// @brief The fewest layers of `ranking` (most sensitive first) to give `promote(layer)`'s setting instead
+/// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
+/// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
+inline promotion_result fewest_promotions(simulator& sim,
+                                          const simulation_plan& base,
+                                          const std::vector<std::string>& ranking,
+                                          const std::function<layer_setting(const std::string&)>& promote,
+                                          const std::string& what,
+                                          const tuning_target& target,
+                                          tuning_log& log)
+{
+    auto plan_with = [&](const std::vector<std::string>& layers)
+    {
+        simulation_plan p = base;
+        for (const auto& l : layers)
+        {
+            p[l] = promote(l);
+        }
+        return p;
+    };
+    auto top = [&](std::size_t k)
+    {
+        return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
+    };
+    promotion_result r;
+    r.value = detail::measure(sim, base, target);
+    log.add("no layer " + what, r.value, target.met(r.value));
+    if (target.met(r.value))
+    {
+        r.plan = base, r.reached = true;
+        return r;
+    }
+    const double all = detail::measure(sim, plan_with(ranking), target);
+    log.add("all " + std::to_string(ranking.size()) + " layers " + what, all, target.met(all));
+    if (!target.met(all))
+    {
+        r.plan = plan_with(ranking), r.promoted = ranking, r.value = all;
+        return r;
+    }
+    std::size_t lo = 0, hi = ranking.size();  // top-lo misses the target, top-hi meets it
+    double at_hi = all;
+    while (hi - lo > 1)
+    {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        const double v = detail::measure(sim, plan_with(top(mid)), target);
+        const bool ok = target.met(v);
+        log.add("the " + std::to_string(mid) + " most sensitive layers " + what, v, ok, "binary search");
+        (ok ? hi : lo) = mid;
+        at_hi = ok ? v : at_hi;
+    }
+    r.promoted = top(hi);
+    r.value = at_hi;
+    for (std::size_t i = r.promoted.size(); i-- > 0;)  // least sensitive first
+    {
+        std::vector<std::string> fewer = r.promoted;
+        fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+        const double v = detail::measure(sim, plan_with(fewer), target);
+        const bool ok = target.met(v);
+        log.add("layer " + r.promoted[i] + " not " + what, v, ok, "pruning");
+        if (ok)
+        {
+            r.promoted = std::move(fewer), r.value = v;
+        }
+    }
+    r.plan = plan_with(r.promoted);
+    r.reached = true;
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/promotion.hpp ----
+// ---- begin amct/analysis/search.hpp ----
+// amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
+//   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
+//                     best against the float model (by the chosen metric) is used for every layer.
+//   layerwise_search: from the model-wise best, the top-k most sensitive layers (HMCT's default: those whose
+//                     output cosine with the layer quantized alone is below 0.999) each try every other
+//                     method quantized alone, and keep the best one.
+// Each candidate is calibrated once, all in one pass over the calibration batches (calibrate_candidates).
+
+#include <cstddef>  // std::size_t
+#include <deque>    // std::deque
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+struct search_options
+{
+    std::vector<calibration_candidate> methods = all_methods();
+    metric m = metric::cosine;                     ///< HMCT's default: cosine-similarity
+    std::vector<std::size_t> calibration_batches;  ///< empty: all of the runner's
+    std::vector<std::size_t> evaluation_batches;   ///< empty: all of the runner's
+    std::size_t topk = 0;                          ///< layerwise: 0 = layers below `similarity` alone
+    double similarity = 0.999;                     ///< layerwise, without topk: HMCT's cosine threshold
+};
+
+/// What a search chose.
+struct search_result
+{
+    std::vector<calibration_candidate> methods;  ///< the candidates, in the options' order
+    std::deque<quantized_model> models;          ///< one calibration per candidate (the plan points here)
+    std::size_t best = 0;                        ///< the model-wise choice
+    std::map<std::string, std::size_t> layer_method;  ///< every layer's candidate index
+    simulation_plan plan;                             ///< int8 with each layer's chosen factors
+    double value = 0;                                 ///< the metric of `plan`'s model outputs
+    tuning_log log;
+
+    /// `base` with each layer's activation_quant_params set to its chosen method.
+    quant_config config(const quant_config& base) const
+    {
+        quant_config c = base;
+        for (auto& [name, lc] : c.layers)
+        {
+            const auto it = layer_method.find(name);
+            if (it != layer_method.end())
+            {
+                lc.activation_quant_params = methods[it->second].apply(lc.activation_quant_params);
+            }
+        }
+        return c;
+    }
+};
+
+namespace detail
+{
+inline simulation_plan method_plan(const search_result& r)
+{
+    simulation_plan plan;
+    for (const auto& [layer, k] : r.layer_method)
+    {
+        plan[layer] = int_setting(*r.models[k].find(layer));
+    }
+    return plan;
+}
+
+inline search_result calibrate_all(simulator& sim, const quant_config& cfg, const search_options& o)
+{
+    search_result r;
+    r.methods = o.methods;
+    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+    for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
+    {
+        r.models.push_back(std::move(m));
+    }
+    r.log.target = tuning_target{o.m, 0.0, o.evaluation_batches};
+    return r;
+}
+}  // namespace detail
+
+/// @brief HMCT's modelwise_search over `o.methods` (see the top of this header).
+inline search_result modelwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+{
+    search_result r = detail::calibrate_all(sim, cfg, o);
+    for (std::size_t k = 0; k < r.models.size(); ++k)
+    {
+        const double v = detail::measure(sim, uniform_plan(r.models[k], qtype::i8), r.log.target);
+        r.log.add("every layer: method " + r.methods[k].name(), v, false, "modelwise_search");
+        if (k == 0 || model_analysis::better(o.m, v, r.value))
+        {
+            r.best = k, r.value = v;
+        }
+    }
+    r.log.steps[r.best].kept = true;
+    for (const auto& l : sim.base().layers)
+    {
+        r.layer_method[l.name] = r.best;
+    }
+    r.plan = detail::method_plan(r);
+    return r;
+}
+
+/// @brief HMCT's layerwise_search over `o.methods` (see the top of this header).
+inline search_result layerwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+{
+    search_result r = modelwise_search(sim, cfg, o);
+    const auto eval = o.evaluation_batches.empty() ? sim.all_batches() : o.evaluation_batches;
+    analyzer_options ao;
+    ao.batches = eval;
+    const model_analysis a = analyze(sim, r.plan, ao);
+    std::vector<std::string> chosen;
+    for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
+    {
+        const bool below = a.layers[i].output.value(metric::cosine) < o.similarity;
+        if (o.topk ? chosen.size() < o.topk : below)
+        {
+            chosen.push_back(a.layers[i].name);
+        }
+    }
+    for (const auto& layer : chosen)
+    {
+        const auto alone = [&](std::size_t k)
+        {
+            return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}};
+        };
+        double best = a.layers[0].output.value(o.m);
+        for (const auto& l : a.layers)
+        {
+            best = l.name == layer ? l.output.value(o.m) : best;
+        }
+        std::size_t pick = r.best;
+        for (std::size_t k = 0; k < r.models.size(); ++k)
+        {
+            if (k == r.best)
+            {
+                continue;
+            }
+            const double v = sim.evaluate(alone(k), eval).value(o.m);
+            const bool better = model_analysis::better(o.m, v, best);
+            r.log.add(
+              "layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
+            if (better)
+            {
+                best = v, pick = k;
+            }
+        }
+        r.layer_method[layer] = pick;
+    }
+    r.plan = detail::method_plan(r);
+    r.value = sim.evaluate(r.plan, eval).value(o.m);
+    r.log.add("every layer with its chosen method", r.value, true, "layerwise_search");
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/search.hpp ----
+// ---- begin amct/analysis/tuning.hpp ----
+// amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
+//   tune: AMCT's manual tuning (seeds 000, 001) automated: rank the layers by sensitivity, take the fewest
+//         most sensitive ones out of quantization (quant_enable false) until the target is met
+//         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
+//         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
+//   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
+//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
+//         the fewest most sensitive layers.
+
+#include <cstddef>  // std::size_t
+#include <deque>    // std::deque
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// `given`, or the layers of `plan` by sensitivity on the target's batches and metric.
+inline std::vector<std::string> ranking_of(simulator& sim,
+                                           const simulation_plan& plan,
+                                           const tuning_target& t,
+                                           const std::vector<std::string>& given)
+{
+    if (!given.empty())
+    {
+        return given;
+    }
+    analyzer_options ao;
+    ao.batches = t.batches;
+    return analyze(sim, plan, ao).sensitivity(t.m);
+}
+}  // namespace detail
+
+struct tune_options
+{
+    tuning_target target;
+    std::vector<calibration_candidate> methods = all_methods();  ///< tried on the disabled layers
+    std::vector<std::size_t> calibration_batches;                ///< empty: all of the runner's
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct tune_result
+{
+    quant_config config;                         ///< the tuned config.json
+    simulation_plan plan;                        ///< what `config` simulates
+    std::vector<std::string> disabled;           ///< layers left in float, most sensitive first
+    std::map<std::string, std::string> methods;  ///< layers brought back with another method
+    std::deque<quantized_model> models;          ///< the candidates' calibrations (the plan points here)
+    double before = 0, after = 0;                ///< the target metric, all int8 and tuned
+    bool reached = false;
+    tuning_log log;
+};
+
+/// @brief The tuning workflow on the calibration `sim.base()` made with `cfg` (see the top of this header).
+inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o)
+{
+    tune_result r;
+    r.log.target = o.target;
+    r.config = cfg;
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::i8);
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto fallback = [](const std::string&)
+    {
+        return layer_setting{};
+    };
+    promotion_result p =
+      fewest_promotions(sim, all_int8, ranking, fallback, "in float (quant_enable false)", o.target, r.log);
+    r.before = r.log.steps.front().value;
+    r.plan = p.plan, r.after = p.value, r.reached = p.reached;
+    if (p.reached && !p.promoted.empty() && !o.methods.empty())
+    {
+        const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+        for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
+        {
+            r.models.push_back(std::move(m));
+        }
+        for (std::size_t i = p.promoted.size(); i-- > 0;)  // least sensitive first
+        {
+            const std::string& layer = p.promoted[i];
+            for (std::size_t k = 0; k < r.models.size(); ++k)
+            {
+                simulation_plan trial = r.plan;
+                trial[layer] = int_setting(*r.models[k].find(layer));
+                const double v = detail::measure(sim, trial, o.target);
+                const bool ok = o.target.met(v);
+                r.log.add("layer " + layer + " back in int8 with method " + o.methods[k].name(), v, ok);
+                if (ok)
+                {
+                    r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
+                    for (auto& [name, lc] : r.config.layers)
+                    {
+                        lc.activation_quant_params = name == layer
+                                                       ? o.methods[k].apply(lc.activation_quant_params)
+                                                       : lc.activation_quant_params;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    for (const auto& layer : p.promoted)
+    {
+        if (r.methods.count(layer) == 0)
+        {
+            r.disabled.push_back(layer);
+        }
+    }
+    for (auto& [name, lc] : r.config.layers)
+    {
+        for (const auto& d : r.disabled)
+        {
+            lc.quant_enable = lc.quant_enable && name != d;
+        }
+    }
+    return r;
+}
+
+struct mixed_precision_options
+{
+    tuning_target target;
+    std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct mixed_precision_result
+{
+    std::map<std::string, qtype> precisions;  ///< every calibrated layer
+    simulation_plan plan;
+    qtype promoted_to = qtype::i8;                       ///< the precision the promoted layers run in
+    std::vector<std::string> promoted;                   ///< most sensitive first
+    double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
+    bool reached = false;
+    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
+    tuning_log log;
+};
+
+/// @brief HMCT's mixed-precision flow on the calibration `sim.base()` made with `cfg` (see the top).
+inline mixed_precision_result mixed_precision_search(simulator& sim,
+                                                     const quant_config& cfg,
+                                                     const mixed_precision_options& o)
+{
+    mixed_precision_result r;
+    r.log.target = o.target;
+    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+    r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::i8);
+    const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::i16);
+    const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::f16);
+    r.int8 = detail::measure(sim, all_int8, o.target);
+    r.int16 = detail::measure(sim, all_int16, o.target);
+    r.float16 = detail::measure(sim, all_float16, o.target);
+    r.log.add("all layers int8", r.int8, o.target.met(r.int8), "model");
+    r.log.add("all layers int16", r.int16, o.target.met(r.int16), "upper bound");
+    r.log.add("all layers float16", r.float16, o.target.met(r.float16), "upper bound");
+    r.promoted_to = o.target.met(r.int16) ? qtype::i16 : o.target.met(r.float16) ? qtype::f16 : qtype::f32;
+    const simulation_plan& higher = r.promoted_to == qtype::i16   ? all_int16
+                                    : r.promoted_to == qtype::f16 ? all_float16
+                                                                  : simulation_plan{};
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto promote = [&](const std::string& layer)
+    {
+        const auto it = higher.find(layer);
+        return it == higher.end() ? layer_setting{} : it->second;
+    };
+    promotion_result p = fewest_promotions(
+      sim, all_int8, ranking, promote, std::string("in ") + qtype_name(r.promoted_to), o.target, r.log);
+    r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
+    for (const auto& l : sim.base().layers)
+    {
+        r.precisions[l.name] = r.plan.count(l.name) ? r.plan.at(l.name).p : qtype::f32;
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/tuning.hpp ----
+// ---- end amct/analysis.hpp ----
+// ---- begin amct/config/check_config.hpp ----
+// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
+// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
+// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
+// activations symmetric; skip_fusion_layers name convolutions of the model.
+
+#include <map>     // std::map
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+// ---- begin amct/config/config_json.hpp ----
+// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
+//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
+//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
+//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
+//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
+// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+
+#include <algorithm>    // std::min, std::stable_sort
+#include <charconv>     // std::to_chars
+#include <cmath>        // std::isfinite
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
 // ---- begin amct/config/json_locator.hpp ----
 // amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
@@ -6415,95 +8980,6 @@ void read_json_document(const std::string& text,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/json_reader.hpp ----
-// ---- begin amct/config/quant_config.hpp ----
-// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
-// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
-// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
-// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse).
-
-#include <array>     // std::array
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <utility>   // std::pair
-#include <vector>    // std::vector
-
-namespace amct
-{
-/// activation_quant_params of one layer.
-struct activation_quant_config
-{
-    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
-    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
-    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
-    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
-    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
-    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
-    std::optional<int> num_quantized_bins;  ///< extension (kl)
-    std::optional<int> num_candidates;      ///< extension (mse)
-
-    bool operator==(const activation_quant_config& o) const
-    {
-        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
-               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step
-               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
-               && num_candidates == o.num_candidates;
-    }
-};
-
-/// weight_quant_params of one layer.
-struct weight_quant_config
-{
-    std::string wts_algo = "arq_quantize";
-    int num_bits = 8;                  ///< 4, 6, 7 or 8
-    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
-
-    bool operator==(const weight_quant_config& o) const
-    {
-        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
-    }
-};
-
-/// The configuration of one layer, keyed by its name in quant_config::layers.
-struct layer_quant_config
-{
-    bool quant_enable = true;
-    std::optional<double> dmq_balancer_param;  ///< [0.2, 0.8], only when configured
-    activation_quant_config activation_quant_params;
-    weight_quant_config weight_quant_params;
-
-    bool operator==(const layer_quant_config& o) const
-    {
-        return quant_enable == o.quant_enable && dmq_balancer_param == o.dmq_balancer_param
-               && activation_quant_params == o.activation_quant_params
-               && weight_quant_params == o.weight_quant_params;
-    }
-};
-
-/// A whole config.json. Layers keep the file's order.
-struct quant_config
-{
-    int version = 1;
-    int batch_num = 1;
-    bool activation_offset = true;
-    bool do_fusion = true;
-    std::vector<std::string> skip_fusion_layers;
-    std::string fakequant_precision_mode =
-      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
-    std::vector<std::pair<std::string, layer_quant_config>> layers;
-
-    bool operator==(const quant_config& o) const
-    {
-        return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset
-               && do_fusion == o.do_fusion && skip_fusion_layers == o.skip_fusion_layers
-               && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
-    }
-};
-}  // namespace amct
-// ---- end amct/config/quant_config.hpp ----
 
 namespace amct
 {
@@ -6957,83 +9433,6 @@ inline std::string write_config_json(const quant_config& c)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/config_json.hpp ----
-// ---- begin amct/config/layer_types.hpp ----
-// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
-// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
-
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A layer of the model, as the runtime reports it.
-struct layer_info
-{
-    std::string name;
-    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
-};
-
-/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv3d", "Conv3D"});
-}
-
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
-inline bool int16_activation_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->has_weight && !symmetric_only_type(type);
-}
-
-/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
-inline bool narrow_weight_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
-}
-
-/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
-inline bool fusable_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->channel_wise_allowed;
-}
-
-/// Layer name -> layer type.
-inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
-{
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
-    return type_of;
-}
-
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
-inline std::optional<std::string> skip_fusion_problem(const std::string& name,
-                                                      const std::map<std::string, std::string>& type_of)
-{
-    const auto it = type_of.find(name);
-    if (it == type_of.end())
-    {
-        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
-    }
-    if (!fusable_type(it->second))
-    {
-        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
-               + "; only convolutions are fused with BatchNorm";
-    }
-    return std::nullopt;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/layer_types.hpp ----
 
 namespace amct
 {
@@ -8645,244 +11044,6 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-// ---- begin amct/pipeline/record.hpp ----
-// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
-// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
-// by layer name, and the read-time rules of AMCT's parse_record_file.py.
-
-#include <cmath>             // std::isfinite
-#include <cstdint>           // std::int32_t, std::uint32_t
-#include <initializer_list>  // std::initializer_list
-#include <optional>          // std::optional
-#include <string>            // std::string
-#include <unordered_set>     // std::unordered_set
-#include <utility>           // std::pair
-#include <vector>            // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
-struct layer_record
-{
-    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
-    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
-    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
-    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
-    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
-    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
-    std::optional<bool> skip_fusion;           ///< default false
-    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
-    std::optional<std::string> act_type;       ///< INT8 or INT16
-    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
-    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
-    std::optional<float> scale_h;                         ///< RNN hidden input
-    std::optional<std::int32_t> offset_h;
-    std::vector<float> scale_r;  ///< RNN recurrent weights
-    std::vector<std::int32_t> offset_r;
-
-    bool operator==(const layer_record& o) const
-    {
-        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
-               && offset_w == o.offset_w && shift_bit == o.shift_bit
-               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
-               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
-               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
-               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
-    }
-
-    /// The activation type: act_type, else dst_type, else INT8.
-    std::string activation_type() const
-    {
-        return act_type ? *act_type : dst_type.value_or("INT8");
-    }
-};
-
-namespace detail
-{
-inline bool positive_finite(double v)
-{
-    return std::isfinite(v) && v > 0.0;
-}
-
-/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
-/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
-template <class Report>
-void check_layer_record(const layer_record& r, Report&& report)
-{
-    const std::string act = r.activation_type();
-    const bool int16 = act == "INT16";
-    auto offset_range = [&](const char* field, std::int32_t v)
-    {
-        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
-        if (v < lo || v > hi)
-        {
-            report(field,
-                   -1,
-                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
-                     + ", " + std::to_string(hi) + "] for " + act + " activations");
-        }
-    };
-    auto scales = [&](const char* field, const std::vector<float>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (!positive_finite(v[i]))
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
-                         + " must be a finite number > 0");
-            }
-        }
-    };
-    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (v[i] != 0)
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
-                         + " must be 0 (weights are quantized symmetrically)");
-            }
-        }
-    };
-    auto one_of =
-      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
-    {
-        if (!v)
-        {
-            return;
-        }
-        std::string all;
-        for (const char* x : ok)
-        {
-            if (*v == x)
-            {
-                return;
-            }
-            all += (all.empty() ? "" : ", ") + std::string(x);
-        }
-        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
-    };
-    if (r.scale_d && !positive_finite(*r.scale_d))
-    {
-        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
-    }
-    if (r.offset_d)
-    {
-        offset_range("offset_d", *r.offset_d);
-    }
-    if (r.scale_h && !positive_finite(*r.scale_h))
-    {
-        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
-    }
-    if (r.offset_h)
-    {
-        offset_range("offset_h", *r.offset_h);
-    }
-    scales("scale_w", r.scale_w);
-    scales("scale_r", r.scale_r);
-    zeros("offset_w", r.offset_w);
-    zeros("offset_r", r.offset_r);
-    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
-    {
-        report("offset_w",
-               -1,
-               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
-                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
-    }
-    bool any_shift = false;
-    for (const auto b : r.shift_bit)
-    {
-        any_shift = any_shift || b != 0;
-    }
-    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
-    {
-        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
-        {
-            report("shift_bit",
-                   static_cast<long>(i),
-                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
-                     + " must be in [1, 16] (or every shift_bit 0)");
-        }
-    }
-    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
-    one_of("act_type", r.act_type, {"INT8", "INT16"});
-    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
-    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
-}
-}  // namespace detail
-
-/// ScaleOffsetRecord: the records of a model, in file order.
-struct quant_record
-{
-    std::vector<std::pair<std::string, layer_record>> layers;
-
-    /// The record of `name`, or nullptr.
-    const layer_record* find(const std::string& name) const
-    {
-        for (const auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return &r;
-            }
-        }
-        return nullptr;
-    }
-
-    layer_record& operator[](const std::string& name)
-    {
-        for (auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return r;
-            }
-        }
-        return layers.emplace_back(name, layer_record{}).second;
-    }
-
-    bool operator==(const quant_record& o) const
-    {
-        return layers == o.layers;
-    }
-};
-
-/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
-/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
-inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
-{
-    std::vector<diagnostic> problems;
-    const std::unordered_set<std::string> names =
-      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
-                  : std::unordered_set<std::string>{};
-    for (const auto& [key, r] : rec.layers)
-    {
-        const std::string who = "record \"" + key + "\": ";
-        detail::check_layer_record(r,
-                                   [&](const char*, long, const std::string& message)
-                                   {
-                                       problems.push_back({{"record", 0, 0}, who + message});
-                                   });
-        if (layer_names && names.count(key) == 0)
-        {
-            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
-        }
-    }
-    if (!problems.empty())
-    {
-        throw config_error(std::move(problems));
-    }
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/record.hpp ----
 
 namespace amct
 {
@@ -9137,188 +11298,6 @@ inline std::string write_record_txt(const quant_record& rec)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/dsl/record_txt.hpp ----
-// ---- begin amct/pipeline/adapter.hpp ----
-// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
-// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
-// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
-// weights) and never touches the runtime's storage directly.
-
-#include <cstddef>      // std::size_t
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <type_traits>  // std::enable_if_t
-#include <vector>       // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
-/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
-/// must stay valid until the runtime's next call into the adapter, nothing more.
-struct tensor_ref
-{
-    const float* data = nullptr;
-    std::vector<std::size_t> shape;
-
-    tensor_ref() = default;
-
-    tensor_ref(const float* d, std::vector<std::size_t> s)
-      : data(d)
-      , shape(std::move(s))
-    {
-    }
-
-    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
-    /// @throws value_error for a container that is not row-major.
-    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
-    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
-      : data(c.data())
-      , shape(c.shape().begin(), c.shape().end())
-    {
-        if (c.layout() != xt::layout_type::row_major)
-        {
-            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
-        }
-    }
-
-    bool empty() const noexcept
-    {
-        return data == nullptr;
-    }
-
-    std::size_t size() const noexcept
-    {
-        return data ? detail::element_count(shape) : 0;
-    }
-
-    /// A copy as an xarray (amct keeps copies of what it changes).
-    xt::xarray<float> copy() const
-    {
-        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
-        std::copy(data, data + size(), a.begin());
-        return a;
-    }
-};
-
-/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
-/// mean = running mean, variance = running variance.
-enum class param_kind
-{
-    weight,
-    bias,
-    mean,
-    variance
-};
-
-inline const char* to_string(param_kind k) noexcept
-{
-    switch (k)
-    {
-        case param_kind::weight:
-            return "weight";
-        case param_kind::bias:
-            return "bias";
-        case param_kind::mean:
-            return "mean";
-        case param_kind::variance:
-            return "variance";
-    }
-    return "?";
-}
-
-/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
-/// param_kind.
-struct graph_node
-{
-    std::string name;
-    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
-    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
-    std::vector<std::string> outputs;     ///< data tensors written
-    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
-    bool trans_b = false;                 ///< ONNX Gemm's transB
-    double epsilon = 1e-5;                ///< BatchNorm's epsilon
-    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
-    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
-    std::vector<std::size_t> input_shape;
-};
-
-/// The layout of a node's weight: its own, else its type's.
-inline weight_layout layout_of(const graph_node& n)
-{
-    if (n.layout)
-    {
-        return *n.layout;
-    }
-    const auto rule = find_arq_rule(n.type, n.trans_b);
-    return rule ? rule->layout : weight_layout::out_in;
-}
-
-/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
-{
-    return detail::type_in(type,
-                           {"BatchNormalization",
-                            "BatchNorm",
-                            "BatchNorm1d",
-                            "BatchNorm2d",
-                            "BatchNorm3d",
-                            "FusedBatchNorm",
-                            "FusedBatchNormV2",
-                            "FusedBatchNormV3"});
-}
-
-/// @brief What a runtime implements so that amct can quantize its model.
-///
-/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
-/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
-/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
-/// concurrently. During calibration the runtime hands amct each quantized layer's input through
-/// calibration_session::observe (amct/pipeline/session.hpp).
-class model_adapter
-{
-public:
-    virtual ~model_adapter() = default;
-
-    /// The nodes, in an order where producers come before consumers.
-    virtual std::vector<graph_node> nodes() const = 0;
-
-    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
-    virtual std::vector<std::string> graph_outputs() const
-    {
-        return {};
-    }
-
-    /// A parameter of a node, or an empty tensor_ref when the node has none.
-    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
-
-    /// Replaces (or creates) a parameter of a node.
-    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
-
-    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
-    virtual void remove_node(const std::string& node) = 0;
-};
-
-/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
-/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/adapter.hpp ----
 // ---- begin amct/pipeline/bn_fusion.hpp ----
 // amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
 // (amct-algorithms.md 10). Per output channel c, in float32 as torch's fuse_conv_bn_eval:
@@ -9533,254 +11512,6 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/bn_fusion.hpp ----
-// ---- begin amct/pipeline/deploy.hpp ----
-// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
-//   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
-//   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
-//   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
-// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
-// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
-// the channel's weights with it, and reports it.
-
-#include <cmath>    // std::nearbyint, std::fabs, std::nextafter
-#include <cstdint>  // std::int32_t, std::uint64_t
-#include <cstring>  // std::memcpy
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string
-#include <vector>   // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A layer's int32 bias and dequantization factors.
-struct bias_quantization
-{
-    std::vector<std::int32_t> bias;  ///< per output channel; empty when the layer has no bias
-    std::vector<float> deq_scale;    ///< per output channel
-    std::vector<std::string> notes;  ///< one per weight scale raised so that the bias fits int32
-};
-
-namespace detail
-{
-/// Whether a rounded quotient is an int32.
-inline bool fits_int32(double q) noexcept
-{
-    return q >= -2147483648.0 && q <= 2147483647.0;
-}
-
-/// round(b / deq) in double; |result| may exceed int32 (the caller checks).
-inline double bias_quotient(float b, float deq) noexcept
-{
-    return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
-}
-
-/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
-inline float bias_floor_scale(float b, float scale_d, float current) noexcept
-{
-    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
-    float s = static_cast<float>(need);
-    s = s < current ? current : s;
-    while (!fits_int32(bias_quotient(b, scale_d * s)))
-    {
-        s = std::nextafter(s, std::numeric_limits<float>::infinity());
-    }
-    return s;
-}
-}  // namespace detail
-
-/// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
-/// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
-/// layer in the notes.
-inline bias_quantization quantize_bias(const float* bias,
-                                       std::size_t channels,
-                                       float scale_d,
-                                       std::vector<float>& scale_w,
-                                       const std::string& layer)
-{
-    bias_quantization out;
-    const bool per_tensor = scale_w.size() == 1;
-    if (!per_tensor && scale_w.size() != channels)
-    {
-        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
-                                         + " weight scales for " + std::to_string(channels) + " channels");
-    }
-    auto sw = [&](std::size_t c) -> float&
-    {
-        return scale_w[per_tensor ? 0 : c];
-    };
-    if (bias)
-    {
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
-            {
-                const float before = sw(c);
-                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
-                out.notes.push_back(
-                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
-                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
-                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
-                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
-            }
-        }
-    }
-    out.deq_scale.resize(channels);
-    for (std::size_t c = 0; c < channels; ++c)
-    {
-        out.deq_scale[c] = scale_d * sw(c);
-    }
-    if (bias)
-    {
-        out.bias.resize(channels);
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
-        }
-    }
-    return out;
-}
-
-/// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
-/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
-inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
-{
-    std::uint32_t bits;
-    std::memcpy(&bits, &deq_scale, sizeof bits);
-    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
-}
-
-/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
-/// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
-/// reciprocal as AscendQuant multiplies by it.
-/// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
-template <class E>
-inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
-                                                  float scale_d,
-                                                  std::int32_t offset_d,
-                                                  int num_bits = 8)
-{
-    xt::xarray<float> out;
-    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
-                                                         [&](auto spec)
-                                                         {
-                                                             using S = decltype(spec);
-                                                             if constexpr (!S::is_per_channel)
-                                                             {
-                                                                 const qparams<S> qp{scale_d, offset_d};
-                                                                 validate(qp);
-                                                                 out = fake_quantize(x.derived_cast(), qp);
-                                                             }
-                                                         });
-    return out;
-}
-
-/// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
-/// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
-template <class E>
-inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
-                                                  const layer_record& r,
-                                                  const std::string& layer = {})
-{
-    if (!r.scale_d || !r.offset_d)
-    {
-        detail::throw_error<value_error>("record \"" + layer + "\" has no scale_d and offset_d");
-    }
-    return fake_quantize_activation(x, *r.scale_d, *r.offset_d, r.activation_type() == "INT16" ? 16 : 8);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/deploy.hpp ----
-// ---- begin amct/pipeline/layer_params.hpp ----
-// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
-// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
-// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
-
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief The activation observer parameters of a layer's activation_quant_params.
-/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
-/// unsupported_error for an unknown act_algo.
-inline algorithm_params activation_params(const activation_quant_config& a,
-                                          bool activation_offset,
-                                          const std::string& layer = {})
-{
-    const bool asymmetric = a.asymmetric.value_or(activation_offset);
-    algorithm_params params = default_params(a.act_algo);
-    std::visit(
-      [&](auto& p)
-      {
-          using P = std::decay_t<decltype(p)>;
-          p.num_bits = a.num_bits;
-          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
-          {
-              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
-              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
-          }
-          if constexpr (std::is_same_v<P, ifmr_params>)
-          {
-              if (a.search_range)
-              {
-                  p.search_range_start = (*a.search_range)[0];
-                  p.search_range_end = (*a.search_range)[1];
-              }
-              p.search_step = a.search_step.value_or(p.search_step);
-          }
-          if constexpr (
-            std::is_same_v<
-              P,
-              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
-          {
-              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
-          }
-          if constexpr (std::is_same_v<P, kl_params>)
-          {
-              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
-              if (a.asymmetric.value_or(false))
-              {
-                  detail::throw_error<value_error>("layer \"" + layer
-                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
-              }
-          }
-          else if constexpr (std::is_same_v<P, mse_params>)
-          {
-              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
-              p.asymmetric = asymmetric;
-          }
-          else if constexpr (!std::is_same_v<P, arq_params>)
-          {
-              p.asymmetric = asymmetric;
-          }
-      },
-      params);
-    return params;
-}
-
-/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
-inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    arq_params p;
-    p.num_bits = w.num_bits;
-    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
-    return p;
-}
-
-/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
-inline std::string int_type_name(int bits)
-{
-    return "INT" + std::to_string(bits);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/layer_params.hpp ----
 // ---- begin amct/pipeline/record_json.hpp ----
 // amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
 // ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
@@ -10175,41 +11906,6 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Everything calibration decided for one layer, ready to deploy or simulate.
-struct quantized_layer
-{
-    std::string name;
-    std::string type;
-    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
-                                         ///< layers without weight (AvgPool)
-    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
-    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
-    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
-    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
-};
-
-/// The outcome of calibration.
-struct quantized_model
-{
-    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
-    std::vector<quantized_layer> layers;  ///< same order
-    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
-
-    /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
-};
-
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
@@ -10391,7 +12087,7 @@ public:
         for (const auto& s : m_slots)
         {
             out.layers.push_back(finalize_layer(*s, out.notes));
-            out.record.layers.emplace_back(s->name, record_of(*s, out.layers.back()));
+            out.record.layers.emplace_back(s->name, record_of(out.layers.back()));
         }
         return out;
     }
@@ -10524,7 +12220,6 @@ private:
         std::string name;
         std::string type;
         graph_node node;
-        int act_bits = 8;
         std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
         xt::xarray<float> weight;               ///< the float weight after fusion
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
@@ -10546,7 +12241,6 @@ private:
           any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
                        node.name));
         s->node = node;
-        s->act_bits = lc.activation_quant_params.num_bits;
         xt::xarray<float> fake;
         if (arq_rule(node.type, node.trans_b).has_weight)
         {
@@ -10661,60 +12355,18 @@ private:
         quantized_layer q;
         q.name = s.name;
         q.type = s.type;
-        q.activation = s.observer.compute();
-        if (!s.arq)
+        q.arq = s.arq;
+        q.weight_float = s.weight;
+        q.bias_float = s.bias;
+        q.layout = layout_of(s.node);
+        q.groups = s.node.groups;
+        q.channels = s.channels;
+        set_activation(q, s.observer.compute(), notes);
+        if (q.weight_scale_raised())
         {
-            return q;
+            m_model->set_param(s.name, param_kind::weight, q.weight_fake);
         }
-        q.weights = *s.arq;
-        std::vector<float> scale_w = q.weights.scale;
-        bias_quantization bq = quantize_bias(
-          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
-        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (raised)
-        {
-            q.weights =
-              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
-            for (float sw : scale_w)
-            {
-                detail::push_channel(q.weights, sw, 0);
-            }
-        }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
-        if (raised)
-        {
-            m_model->set_param(s.name, param_kind::weight, qw.fake);
-        }
-        q.weight_int = std::move(qw.q);
-        q.weight_fake = std::move(qw.fake);
-        q.bias_int = std::move(bq.bias);
-        q.deq_scale = std::move(bq.deq_scale);
         return q;
-    }
-
-    layer_record record_of(const slot& s, const quantized_layer& q) const
-    {
-        layer_record r;
-        r.scale_d = q.activation.scale.at(0);
-        r.offset_d = q.activation.offset.at(0);
-        r.act_type = int_type_name(s.act_bits);
-        if (s.arq)
-        {
-            r.scale_w = q.weights.scale;
-            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
-            r.wts_type = int_type_name(q.weights.num_bits);
-        }
-        else
-        {
-            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
-            r.offset_w = {0};
-        }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
-        {
-            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
-        }
-        return r;
     }
 
     static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)

@@ -249,7 +249,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8 || p.num_bits == 16,
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
+                      || p.num_bits == 16,
                     where,
                     "weight num_bits",
                     p.num_bits,

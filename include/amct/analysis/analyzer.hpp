@@ -62,7 +62,9 @@ struct model_analysis
         std::stable_sort(order.begin(),
                          order.end(),
                          [&](std::size_t a, std::size_t b)
-                         { return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m)); });
+                         {
+                             return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m));
+                         });
         return order;
     }
 
@@ -85,7 +87,8 @@ struct model_analysis
         std::ostringstream out;
         out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
             << std::right << std::setw(11) << "cos acc" << std::setw(9) << "SQNR acc" << std::setw(11)
-            << "cos alone" << std::setw(10) << "SQNR alone" << std::setw(11) << "out SQNR" << "\n";
+            << "cos alone" << std::setw(10) << "SQNR alone" << std::setw(11) << "out SQNR"
+            << "\n";
         for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
         {
             const layer_analysis& l = layers[i];
@@ -95,8 +98,9 @@ struct model_analysis
                 << l.accumulated.value(metric::sqnr);
             if (l.alone.count() != 0)
             {
-                out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine) << std::setprecision(2)
-                    << std::setw(10) << l.alone.value(metric::sqnr) << std::setw(11) << l.output.value(metric::sqnr);
+                out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
+                    << std::setprecision(2) << std::setw(10) << l.alone.value(metric::sqnr) << std::setw(11)
+                    << l.output.value(metric::sqnr);
             }
             out << (l.flagged ? "  *" : "") << "\n";
         }
@@ -166,7 +170,8 @@ public:
         const std::vector<float>& ref = m_reference.at(layer);
         if (ref.size() != element_count(shape))
         {
-            throw_error<shape_error>("analyzer: layer \"" + layer + "\" changed its output size between runs");
+            throw_error<shape_error>("analyzer: layer \"" + layer
+                                     + "\" changed its output size between runs");
         }
         m_targets.at(layer)->add(ref.data(), data, ref.size());
     }
@@ -215,7 +220,8 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     }
     for (auto& l : a.layers)
     {
-        l.flagged = model_analysis::better(a.flag_metric, a.flag_threshold, l.accumulated.value(a.flag_metric));
+        l.flagged =
+          model_analysis::better(a.flag_metric, a.flag_threshold, l.accumulated.value(a.flag_metric));
     }
     return a;
 }

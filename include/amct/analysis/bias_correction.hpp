@@ -79,8 +79,9 @@ private:
 
 struct bias_correction_result
 {
-    std::map<std::string, double> mean_shift;  ///< per corrected layer: the mean over channels of |correction|
-    tuning_log log;                            ///< the model-output metric before and after
+    std::map<std::string, double>
+      mean_shift;    ///< per corrected layer: the mean over channels of |correction|
+    tuning_log log;  ///< the model-output metric before and after
 };
 
 /// @brief Corrects the biases of `model` (the simulator's base, changed in place) for the plan `plan`
@@ -88,10 +89,10 @@ struct bias_correction_result
 /// left alone. The result logs the model-output `m` before and after.
 /// @throws shape_error when a layer's output channels differ from its bias size.
 inline bias_correction_result bias_correction(simulator& sim,
-                                  quantized_model& model,
-                                  const simulation_plan& plan,
-                                  const std::vector<std::size_t>& batches,
-                                  metric m = metric::cosine)
+                                              quantized_model& model,
+                                              const simulation_plan& plan,
+                                              const std::vector<std::size_t>& batches,
+                                              metric m = metric::cosine)
 {
     bias_correction_result out;
     out.log.target = tuning_target{m, 0.0, batches};
@@ -125,9 +126,9 @@ inline bias_correction_result bias_correction(simulator& sim,
         const auto& [qsum, qcount] = quant.sums.at(q.name);
         if (fsum.size() != q.channels)
         {
-            detail::throw_error<shape_error>("bias_correction: layer \"" + q.name + "\" has "
-                                             + std::to_string(fsum.size()) + " output channels on axis 1, its weight "
-                                             + std::to_string(q.channels));
+            detail::throw_error<shape_error>(
+              "bias_correction: layer \"" + q.name + "\" has " + std::to_string(fsum.size())
+              + " output channels on axis 1, its weight " + std::to_string(q.channels));
         }
         q.bias_correction.resize(q.channels, 0.0f);
         double shift = 0;  // mean over channels of |correction[c]|

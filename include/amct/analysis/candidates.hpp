@@ -108,8 +108,8 @@ inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
         auto& obs = observers[l.name];
         for (const auto& c : candidates)
         {
-            obs.emplace_back(activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name),
-                             l.name);
+            obs.emplace_back(
+              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
         }
         calibration_model[l.name] = int_setting(l, false);
     }

@@ -4,7 +4,9 @@
 #include <limits>
 #include <string>
 #include <string_view>
+
 #include <amct/config.hpp>
+
 namespace amct
 {
 inline namespace AMCT_ABI
@@ -22,14 +24,17 @@ enum class metric
     kl_divergence,
     sqnr
 };
+
 inline const char* metric_name(metric m) noexcept
 {
     return m == metric::cosine ? "cosine-similarity" : m == metric::sqnr ? "sqnr" : "other";
 }
+
 inline bool higher_is_better(metric m) noexcept
 {
     return m == metric::cosine || m == metric::sqnr;
 }
+
 class comparison
 {
 public:
@@ -45,6 +50,7 @@ public:
         }
         m_n += n;
     }
+
     void merge(const comparison& o)
     {
         m_xy += o.m_xy;
@@ -53,10 +59,12 @@ public:
         m_ee += o.m_ee;
         m_n += o.m_n;
     }
+
     std::size_t count() const
     {
         return m_n;
     }
+
     double value(metric m) const
     {
         if (m == metric::cosine)

@@ -2,7 +2,9 @@
 #pragma once
 #include <cstring>
 #include <string>
+
 #include <amct/config.hpp>
+
 namespace amct
 {
 inline namespace AMCT_ABI
@@ -14,6 +16,7 @@ enum class qtype
     f16,  ///< "float16"
     f32   ///< "float32"
 };
+
 inline const char* qtype_name(qtype p) noexcept
 {
     switch (p)
@@ -29,6 +32,7 @@ inline const char* qtype_name(qtype p) noexcept
     }
     return "?";
 }
+
 namespace kernel
 {
 inline void round_to_float16(float* x, std::size_t n) noexcept

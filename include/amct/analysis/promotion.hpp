@@ -46,7 +46,10 @@ inline promotion_result fewest_promotions(simulator& sim,
         }
         return p;
     };
-    auto top = [&](std::size_t k) { return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k)); };
+    auto top = [&](std::size_t k)
+    {
+        return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
+    };
     promotion_result r;
     r.value = detail::measure(sim, base, target);
     log.add("no layer " + what, r.value, target.met(r.value));

@@ -28,7 +28,9 @@ public:
     }
 
     /// The first input of `layer` before the layer runs, row-major; amct may change the values in place.
-    virtual void input(const std::string& /*layer*/, float* /*data*/, const std::vector<std::size_t>& /*shape*/)
+    virtual void input(const std::string& /*layer*/,
+                       float* /*data*/,
+                       const std::vector<std::size_t>& /*shape*/)
     {
     }
 
@@ -40,7 +42,9 @@ public:
 
     /// The first output of `layer` after it ran, row-major; amct may change the values in place (a float16
     /// layer's output is rounded to half precision).
-    virtual void output(const std::string& /*layer*/, float* /*data*/, const std::vector<std::size_t>& /*shape*/)
+    virtual void output(const std::string& /*layer*/,
+                        float* /*data*/,
+                        const std::vector<std::size_t>& /*shape*/)
     {
     }
 };

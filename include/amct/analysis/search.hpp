@@ -2,8 +2,8 @@
 //   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
 //                     best against the float model (by the chosen metric) is used for every layer.
 //   layerwise_search: from the model-wise best, the top-k most sensitive layers (HMCT's default: those whose
-//                     output cosine with the layer quantized alone is below 0.999) each try every other method
-//                     quantized alone, and keep the best one.
+//                     output cosine with the layer quantized alone is below 0.999) each try every other
+//                     method quantized alone, and keep the best one.
 // Each candidate is calibrated once, all in one pass over the calibration batches (calibrate_candidates).
 #pragma once
 
@@ -127,7 +127,9 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     for (const auto& layer : chosen)
     {
         const auto alone = [&](std::size_t k)
-        { return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}}; };
+        {
+            return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}};
+        };
         double best = a.layers[0].output.value(o.m);
         for (const auto& l : a.layers)
         {
@@ -142,7 +144,8 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
             }
             const double v = sim.evaluate(alone(k), eval).value(o.m);
             const bool better = model_analysis::better(o.m, v, best);
-            r.log.add("layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
+            r.log.add(
+              "layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
             if (better)
             {
                 best = v, pick = k;

@@ -112,8 +112,8 @@ public:
                 const int bits = s.p == qtype::i8 ? 8 : 16;
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
-                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is " + qtype_name(s.p)
-                                                     + " but has no " + std::to_string(bits)
+                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
+                                                     + qtype_name(s.p) + " but has no " + std::to_string(bits)
                                                      + "-bit calibration");
                 }
             }
@@ -146,7 +146,9 @@ public:
 
     /// @brief Runs batch `b` under `plan`. `extra` sees each input after the plan changed it and each output
     /// after the plan changed it. Returns the model's outputs.
-    std::vector<xt::xarray<float>> run(const simulation_plan& plan, std::size_t b, layer_hook* extra = nullptr)
+    std::vector<xt::xarray<float>> run(const simulation_plan& plan,
+                                       std::size_t b,
+                                       layer_hook* extra = nullptr)
     {
         apply(plan);
         plan_hook hook(plan, extra);
@@ -213,8 +215,7 @@ private:
         bool wants_input(const std::string& layer) const override
         {
             const layer_setting* s = find(layer);
-            return (s && s->p != qtype::f32 && s->quantize_input)
-                   || (m_extra && m_extra->wants_input(layer));
+            return (s && s->p != qtype::f32 && s->quantize_input) || (m_extra && m_extra->wants_input(layer));
         }
 
         void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override

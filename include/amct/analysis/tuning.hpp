@@ -4,8 +4,8 @@
 //         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
 //         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
 //   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
-//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to the
-//         fewest most sensitive layers.
+//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
+//         the fewest most sensitive layers.
 #pragma once
 
 #include <cstddef>  // std::size_t
@@ -24,19 +24,37 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+namespace detail
+{
+/// `given`, or the layers of `plan` by sensitivity on the target's batches and metric.
+inline std::vector<std::string> ranking_of(simulator& sim,
+                                           const simulation_plan& plan,
+                                           const tuning_target& t,
+                                           const std::vector<std::string>& given)
+{
+    if (!given.empty())
+    {
+        return given;
+    }
+    analyzer_options ao;
+    ao.batches = t.batches;
+    return analyze(sim, plan, ao).sensitivity(t.m);
+}
+}  // namespace detail
+
 struct tune_options
 {
     tuning_target target;
     std::vector<calibration_candidate> methods = all_methods();  ///< tried on the disabled layers
     std::vector<std::size_t> calibration_batches;                ///< empty: all of the runner's
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
 };
 
 struct tune_result
 {
-    quant_config config;                    ///< the tuned config.json
-    simulation_plan plan;                   ///< what `config` simulates
-    model_analysis analysis;                ///< of the all-int8 model: the sensitivity ranking
-    std::vector<std::string> disabled;      ///< layers left in float, most sensitive first
+    quant_config config;                         ///< the tuned config.json
+    simulation_plan plan;                        ///< what `config` simulates
+    std::vector<std::string> disabled;           ///< layers left in float, most sensitive first
     std::map<std::string, std::string> methods;  ///< layers brought back with another method
     std::deque<quantized_model> models;          ///< the candidates' calibrations (the plan points here)
     double before = 0, after = 0;                ///< the target metric, all int8 and tuned
@@ -51,13 +69,14 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
     r.log.target = o.target;
     r.config = cfg;
     const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::i8);
-    analyzer_options ao;
-    ao.batches = o.target.batches;
-    r.analysis = analyze(sim, all_int8, ao);
-    r.before = r.analysis.output.value(o.target.m);
-    const auto fallback = [](const std::string&) { return layer_setting{}; };
-    promotion_result p = fewest_promotions(
-      sim, all_int8, r.analysis.sensitivity(o.target.m), fallback, "in float (quant_enable false)", o.target, r.log);
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto fallback = [](const std::string&)
+    {
+        return layer_setting{};
+    };
+    promotion_result p =
+      fewest_promotions(sim, all_int8, ranking, fallback, "in float (quant_enable false)", o.target, r.log);
+    r.before = r.log.steps.front().value;
     r.plan = p.plan, r.after = p.value, r.reached = p.reached;
     if (p.reached && !p.promoted.empty() && !o.methods.empty())
     {
@@ -81,8 +100,9 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
                     r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
                     for (auto& [name, lc] : r.config.layers)
                     {
-                        lc.activation_quant_params = name == layer ? o.methods[k].apply(lc.activation_quant_params)
-                                                                   : lc.activation_quant_params;
+                        lc.activation_quant_params = name == layer
+                                                       ? o.methods[k].apply(lc.activation_quant_params)
+                                                       : lc.activation_quant_params;
                     }
                     break;
                 }
@@ -110,18 +130,18 @@ struct mixed_precision_options
 {
     tuning_target target;
     std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
 };
 
 struct mixed_precision_result
 {
     std::map<std::string, qtype> precisions;  ///< every calibrated layer
     simulation_plan plan;
-    qtype promoted_to = qtype::i8;  ///< the precision the promoted layers run in
-    std::vector<std::string> promoted;        ///< most sensitive first
+    qtype promoted_to = qtype::i8;                       ///< the precision the promoted layers run in
+    std::vector<std::string> promoted;                   ///< most sensitive first
     double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
     bool reached = false;
-    model_analysis analysis;              ///< of the all-int8 model: the sensitivity ranking
-    std::deque<quantized_model> models;   ///< the int16 calibration (the plan points here)
+    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
     tuning_log log;
 };
 
@@ -143,27 +163,18 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
     r.log.add("all layers int8", r.int8, o.target.met(r.int8), "model");
     r.log.add("all layers int16", r.int16, o.target.met(r.int16), "upper bound");
     r.log.add("all layers float16", r.float16, o.target.met(r.float16), "upper bound");
-    r.promoted_to = o.target.met(r.int16)     ? qtype::i16
-                    : o.target.met(r.float16) ? qtype::f16
-                                              : qtype::f32;
-    const simulation_plan& higher = r.promoted_to == qtype::i16     ? all_int16
+    r.promoted_to = o.target.met(r.int16) ? qtype::i16 : o.target.met(r.float16) ? qtype::f16 : qtype::f32;
+    const simulation_plan& higher = r.promoted_to == qtype::i16   ? all_int16
                                     : r.promoted_to == qtype::f16 ? all_float16
-                                                                          : simulation_plan{};
-    analyzer_options ao;
-    ao.batches = o.target.batches;
-    r.analysis = analyze(sim, all_int8, ao);
+                                                                  : simulation_plan{};
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
     const auto promote = [&](const std::string& layer)
     {
         const auto it = higher.find(layer);
         return it == higher.end() ? layer_setting{} : it->second;
     };
-    promotion_result p = fewest_promotions(sim,
-                                           all_int8,
-                                           r.analysis.sensitivity(o.target.m),
-                                           promote,
-                                           std::string("in ") + qtype_name(r.promoted_to),
-                                           o.target,
-                                           r.log);
+    promotion_result p = fewest_promotions(
+      sim, all_int8, ranking, promote, std::string("in ") + qtype_name(r.promoted_to), o.target, r.log);
     r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
     for (const auto& l : sim.base().layers)
     {

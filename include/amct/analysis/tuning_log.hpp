@@ -1,5 +1,5 @@
-// amct/analysis/tuning_log.hpp: the target an accuracy search aims at, and the log of its decisions with their
-// measured effect (what the report and the tuners print).
+// amct/analysis/tuning_log.hpp: the target an accuracy search aims at, and the log of its decisions with
+// their measured effect (what the report and the tuners print).
 #pragma once
 
 #include <cmath>    // std::isnan
@@ -37,7 +37,8 @@ struct tuning_target
     }
 };
 
-/// One decision of a search: what was tried, the model-output value measured with it, and whether it was kept.
+/// One decision of a search: what was tried, the model-output value measured with it, and whether it was
+/// kept.
 struct tuning_step
 {
     std::string action;  ///< e.g. "disable the 8 most sensitive layers", "layer conv3: method kl"

@@ -27,9 +27,9 @@ struct quantized_layer
 {
     std::string name;
     std::string type;
-    calibration_result activation;  ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;     ///< ARQ's scale_w per channel after any int32-bias raise; empty for
-                                    ///< layers without weight (AvgPool)
+    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
+    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias raise; empty for
+                                         ///< layers without weight (AvgPool)
     xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout; empty for 16-bit weights
     xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
     std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
@@ -107,8 +107,8 @@ inline void set_activation(quantized_layer& q, calibration_result activation, st
             bias[c] += (*q.bias_float)(c);
         }
     }
-    bias_quantization bq =
-      quantize_bias(bias.empty() ? nullptr : bias.data(), q.channels, q.activation.scale.at(0), scale_w, q.name);
+    bias_quantization bq = quantize_bias(
+      bias.empty() ? nullptr : bias.data(), q.channels, q.activation.scale.at(0), scale_w, q.name);
     q.weights = *q.arq;
     if (!bq.notes.empty())
     {
@@ -125,6 +125,7 @@ inline void set_activation(quantized_layer& q, calibration_result activation, st
     q.bias_int = std::move(bq.bias);
     q.deq_scale = std::move(bq.deq_scale);
 }
+
 /// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
 /// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
 inline layer_record record_of(const quantized_layer& q)

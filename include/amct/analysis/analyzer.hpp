@@ -86,20 +86,20 @@ struct model_analysis
     {
         std::ostringstream out;
         out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
-            << std::right << std::setw(11) << "cos acc" << std::setw(9) << "SQNR acc" << std::setw(11)
-            << "cos alone" << std::setw(10) << "SQNR alone" << std::setw(11) << "out SQNR"
+            << std::right << std::setw(11) << "cos acc" << std::setw(10) << "SQNR acc" << std::setw(11)
+            << "cos alone" << std::setw(12) << "SQNR alone" << std::setw(11) << "out SQNR"
             << "\n";
         for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
         {
             const layer_analysis& l = layers[i];
             out << std::left << std::setw(34) << l.name << std::setw(18) << l.type << std::setw(8)
                 << qtype_name(l.p) << std::right << std::fixed << std::setprecision(6) << std::setw(11)
-                << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(9)
+                << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(10)
                 << l.accumulated.value(metric::sqnr);
             if (l.alone.count() != 0)
             {
                 out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
-                    << std::setprecision(2) << std::setw(10) << l.alone.value(metric::sqnr) << std::setw(11)
+                    << std::setprecision(2) << std::setw(12) << l.alone.value(metric::sqnr) << std::setw(11)
                     << l.output.value(metric::sqnr);
             }
             out << (l.flagged ? "  *" : "") << "\n";

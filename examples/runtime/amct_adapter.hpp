@@ -152,6 +152,26 @@ private:
     graph& m_graph;
 };
 
+/// Puts each quantized layer's int32 bias, dequantized, into `model`: bias_int[c] * scale_d * scale_w[c] (in
+/// double, then float), the bias AMCT's simulation and deployment see (amct-algorithms.md 2.5).
+inline void set_dequantized_bias(amct::model_adapter& model, const amct::quantized_model& q)
+{
+    for (const auto& l : q.layers)
+    {
+        if (l.bias_int.empty())
+        {
+            continue;
+        }
+        xt::xarray<float> bias = xt::xarray<float>::from_shape({l.bias_int.size()});
+        for (std::size_t c = 0; c < l.bias_int.size(); ++c)
+        {
+            bias(c) = static_cast<float>(static_cast<double>(l.bias_int[c]) * l.activation.scale[0]
+                                         * l.weights.scale[l.weights.scale.size() == 1 ? 0 : c]);
+        }
+        model.set_param(l.name, amct::param_kind::bias, bias);
+    }
+}
+
 /// Hands every calibrated layer's input of one batch to the session.
 class calibration_observer : public run_observer
 {

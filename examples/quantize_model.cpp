@@ -2,7 +2,9 @@
 // runtime (examples/runtime): create_quant_config (or a quant.cfg / config.json), BN fusion, ARQ, activation
 // calibration over real images from several threads, record.txt, then simulated int8 inference on held-out
 // images against the float model: a layer-wise table (cosine, SQNR) and the output's SQNR, cosine and top-1
-// agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map).
+// agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map). The model is
+// also written as ONNX, float (model.onnx) and quantized (model_qdq.onnx, QuantizeLinear/DequantizeLinear
+// with amct's factors), to run in ONNX Runtime (scripts/ort_run.js).
 //
 //   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR]
 //                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
@@ -30,6 +32,7 @@
 #include <amct/amct.hpp>
 
 #include "amct_adapter.hpp"
+#include "onnx_export.hpp"
 #include "workloads.hpp"
 
 namespace fs = std::filesystem;
@@ -305,22 +308,14 @@ try
         std::cout << "note: " << note << "\n";
     }
     write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
-    for (const auto& l : result.layers)  // the int32 bias: bias_int[c] * scale_d * scale_w[c]
-    {
-        if (!l.bias_int.empty())
-        {
-            xt::xarray<float> bias = xt::xarray<float>::from_shape({l.bias_int.size()});
-            for (std::size_t c = 0; c < l.bias_int.size(); ++c)
-            {
-                bias(c) = static_cast<float>(static_cast<double>(l.bias_int[c]) * l.activation.scale[0]
-                                             * l.weights.scale[l.weights.scale.size() == 1 ? 0 : c]);
-            }
-            adapter.set_param(l.name, amct::param_kind::bias, bias);
-        }
-    }
+    refrt::set_dequantized_bias(adapter, result);
     std::cout << "calibration: setup (fusion, ARQ) " << std::fixed << std::setprecision(2) << setup_s
               << " s, forward + observe " << calib_s << " s, finalize " << finalize_s << " s; record in "
               << (fs::path(o.out) / "record.txt").string() << "\n";
+    const fs::path onnx_float = fs::path(o.out) / "model.onnx", onnx_qdq = fs::path(o.out) / "model_qdq.onnx";
+    refrt::save_onnx(float_model, onnx_float.string());
+    refrt::save_onnx_qdq(w.model, result, onnx_qdq.string());
+    std::cout << "ONNX models: " << onnx_float.string() << " (float), " << onnx_qdq.string() << " (QDQ)\n";
 
     // 5. Simulated int8 against float on the held-out images: every quantized layer's output against the
     //    BN-fused float model's (the same function up to rounding), the model's output against the original.

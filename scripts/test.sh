@@ -12,6 +12,7 @@ scripts/deps.sh test
 # The real models and images feed the integration tests; without npm or network the rest of the suite runs.
 models=$(scripts/fetch_models.sh | tail -n 1) || { echo "test.sh: warning: could not fetch the models; the integration tests are skipped" >&2; models=""; }
 images=$(scripts/fetch_images.sh | tail -n 1) || { echo "test.sh: warning: could not fetch the images; the integration tests are skipped" >&2; images=""; }
+ort=$(scripts/fetch_ort.sh | tail -n 1) || { echo "test.sh: warning: could not install ONNX Runtime; the ONNX export tests against it are skipped" >&2; ort=""; }
 jobs=$(nproc)
 
 run() {  # run <build dir> <cmake options...>
@@ -22,7 +23,7 @@ run() {  # run <build dir> <cmake options...>
     (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 
-run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DAMCT_IMAGES_DIR="$images"
+run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DAMCT_IMAGES_DIR="$images" -DAMCT_ORT_DIR="$ort"
 # (the real-model flows are left out here: a Debug build runs them too slowly to be useful)
 run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
 run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \

@@ -176,11 +176,8 @@ TEST_CASE("simulator: float and int8 plans against independent runs")
     for (const auto& l : f.qm.layers)
     {
         demo_adapter.set_param(l.name, amct::param_kind::weight, l.weight_fake);
-        if (!l.bias_int.empty())
-        {
-            demo_adapter.set_param(l.name, amct::param_kind::bias, l.dequantized_bias());
-        }
     }
+    refrt::set_dequantized_bias(demo_adapter, f.qm);
     refrt::fake_quant_observer fq(f.qm.record);
     const tensor y_demo = refrt::run(demo, {{"x", f.data[2]}}, &fq).at(0);
     const tensor y_int8 = f.sim->run(amct::uniform_plan(f.qm, amct::qtype::i8), 2).at(0);

@@ -152,6 +152,19 @@ private:
     graph& m_graph;
 };
 
+/// Puts each quantized layer's int32 bias, dequantized, into `model`: bias_int[c] * scale_d * scale_w[c] (in
+/// double, then float), the bias AMCT's simulation and deployment see (amct-algorithms.md 2.5).
+inline void set_dequantized_bias(amct::model_adapter& model, const amct::quantized_model& q)
+{
+    for (const auto& l : q.layers)
+    {
+        if (!l.bias_int.empty())
+        {
+            model.set_param(l.name, amct::param_kind::bias, l.dequantized_bias());
+        }
+    }
+}
+
 /// Hands every calibrated layer's input of one batch to the session.
 class calibration_observer : public run_observer
 {

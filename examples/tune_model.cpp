@@ -11,7 +11,8 @@
 //              [--calib N] [--eval N] [--batch N] [--det-side N] [--target-sqnr DB]
 //              [--flows mixed,tune,search,bias] [--out DIR]
 //
-// Writes DIR/analysis.txt, DIR/tuning_log.txt and DIR/tuned_config.json (tune).
+// Writes DIR/analysis.txt, DIR/tuning_log.txt and DIR/tuned_config.json (tune). Exits 1 when mixed or tune
+// misses the target, 2 on an error.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -167,8 +168,23 @@ try
     std::cout << "\n";
 
     std::string log;
+    bool reached = true;
     std::cout << std::fixed << std::setprecision(2) << "\nall int8: output SQNR " << int8_held
               << " dB on held-out images\n";
+    if (o.flows.find("debug16") != std::string::npos)
+    {
+        auto m16 = amct::calibrate_candidates(sim, cfg, {{"", 16}}, tuning);
+        for (const auto& l : m16[0].layers)
+        {
+            const auto* q8 = qm.find(l.name);
+            std::cout << l.name << " s8 " << q8->activation.scale[0] << " o8 " << q8->activation.offset[0] << " s16 "
+                      << l.activation.scale[0] << " o16 " << l.activation.offset[0] << " clip16 " << l.activation.clip_min[0]
+                      << "," << l.activation.clip_max[0] << " raised " << l.weight_scale_raised() << " alone16 "
+                      << sim.evaluate({{l.name, amct::int_setting(l)}}, {0}).value(amct::metric::sqnr) << "\n";
+        }
+        for (const auto& n : m16[0].notes) std::cout << n << "\n";
+        return 0;
+    }
     if (o.flows.find("mixed") != std::string::npos)
     {
         amct::mixed_precision_options mo;
@@ -177,6 +193,7 @@ try
         mo.ranking = ranking;
         const auto r = amct::mixed_precision_search(sim, cfg, mo);
         log += "mixed precision\n" + r.log.text() + "\n";
+        reached = reached && r.reached;
         std::cout << "mixed precision: upper bounds int16 " << r.int16 << " dB, float16 " << r.float16
                   << " dB (calibration images); " << r.promoted.size() << " of " << qm.layers.size()
                   << " layers in " << amct::qtype_name(r.promoted_to) << " -> " << r.value
@@ -191,6 +208,7 @@ try
         to.ranking = ranking;
         const auto r = amct::tune(sim, cfg, to);
         log += "tune\n" + r.log.text() + "\n";
+        reached = reached && r.reached;
         write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
         std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
                   << " brought back with another method -> " << r.after << " dB (calibration), "
@@ -221,7 +239,7 @@ try
                   << " dB (calibration), " << int8_held << " -> " << held(int8) << " dB held-out\n";
     }
     write_file(fs::path(o.out) / "tuning_log.txt", log);
-    return 0;
+    return reached ? 0 : 1;
 }
 
 catch (const std::exception& e)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <amct/algo.hpp>
+#include <amct/analysis.hpp>
 #include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
 #include <amct/config/create_quant_config.hpp>

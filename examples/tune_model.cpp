@@ -145,7 +145,7 @@ try
     {
         return sim.evaluate(plan, held_out).value(amct::metric::sqnr);
     };
-    const amct::simulation_plan int8 = amct::uniform_plan(qm, amct::qtype::i8);
+    const amct::simulation_plan int8 = amct::uniform_plan(qm, amct::qtype::int8);
     const double int8_held = held(int8);
 
     amct::analyzer_options ao;
@@ -177,12 +177,15 @@ try
         for (const auto& l : m16[0].layers)
         {
             const auto* q8 = qm.find(l.name);
-            std::cout << l.name << " s8 " << q8->activation.scale[0] << " o8 " << q8->activation.offset[0] << " s16 "
-                      << l.activation.scale[0] << " o16 " << l.activation.offset[0] << " clip16 " << l.activation.clip_min[0]
-                      << "," << l.activation.clip_max[0] << " raised " << l.weight_scale_raised() << " alone16 "
-                      << sim.evaluate({{l.name, amct::int_setting(l)}}, {0}).value(amct::metric::sqnr) << "\n";
+            std::cout << l.name << " s8 " << q8->activation.scale[0] << " o8 " << q8->activation.offset[0]
+                      << " s16 " << l.activation.scale[0] << " o16 " << l.activation.offset[0] << " clip16 "
+                      << l.activation.clip_min[0] << "," << l.activation.clip_max[0] << " raised "
+                      << l.weight_scale_raised() << " alone16 "
+                      << sim.evaluate({{l.name, amct::int_setting(l)}}, {0}).value(amct::metric::sqnr)
+                      << "\n";
         }
-        for (const auto& n : m16[0].notes) std::cout << n << "\n";
+        for (const auto& n : m16[0].notes)
+            std::cout << n << "\n";
         return 0;
     }
     if (o.flows.find("mixed") != std::string::npos)

@@ -3,8 +3,8 @@
 #   1. a warnings-as-errors build (RelWithDebInfo) and ctest: unit, conformance, SIMD (default, AVX2, scalar),
 #      single-header, README, formatting, packaging and example tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
-#   3. the libFuzzer targets of the config.json and quant.cfg readers (clang, ASan + UBSan), 60 s each from
-#      the committed seeds in tests/fuzz/corpus.
+#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers (clang, ASan + UBSan),
+#      60 s each from the committed seeds in tests/fuzz/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

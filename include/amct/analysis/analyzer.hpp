@@ -36,7 +36,7 @@ struct layer_analysis
 {
     std::string name;
     std::string type;
-    qtype p = qtype::i8;
+    qtype p = qtype::int8;
     comparison accumulated;  ///< the layer's output, whole plan simulated, against float
     comparison alone;        ///< the layer's output, only this layer quantized, against float
     comparison output;       ///< the model's outputs, only this layer quantized, against float
@@ -182,7 +182,7 @@ private:
 };
 }  // namespace detail
 
-/// @brief Analyses `plan` (usually uniform_plan(result, qtype::i8)): see the top of this header.
+/// @brief Analyses `plan` (usually uniform_plan(result, qtype::int8)): see the top of this header.
 /// @throws what the simulator and the runner throw.
 inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const analyzer_options& opts = {})
 {
@@ -193,7 +193,7 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     for (const auto& l : sim.base().layers)
     {
         const auto it = plan.find(l.name);
-        if (it != plan.end() && it->second.p != qtype::f32)
+        if (it != plan.end() && it->second.p != qtype::float32)
         {
             index[l.name] = a.layers.size();
             a.layers.push_back({l.name, l.type, it->second.p, {}, {}, {}, false});

@@ -85,7 +85,7 @@ struct bias_correction_result
 };
 
 /// @brief Corrects the biases of `model` (the simulator's base, changed in place) for the plan `plan`
-/// (usually uniform_plan(model, qtype::i8)) on `batches`; layers of `plan` not in int8/int16 are
+/// (usually uniform_plan(model, qtype::int8)) on `batches`; layers of `plan` not in int8/int16 are
 /// left alone. The result logs the model-output `m` before and after.
 /// @throws shape_error when a layer's output channels differ from its bias size.
 inline bias_correction_result bias_correction(simulator& sim,

@@ -91,7 +91,7 @@ inline search_result modelwise_search(simulator& sim, const quant_config& cfg, c
     search_result r = detail::calibrate_all(sim, cfg, o);
     for (std::size_t k = 0; k < r.models.size(); ++k)
     {
-        const double v = detail::measure(sim, uniform_plan(r.models[k], qtype::i8), r.log.target);
+        const double v = detail::measure(sim, uniform_plan(r.models[k], qtype::int8), r.log.target);
         r.log.add("every layer: method " + r.methods[k].name(), v, false, "modelwise_search");
         if (k == 0 || model_analysis::better(o.m, v, r.value))
         {

@@ -32,7 +32,7 @@ inline namespace AMCT_ABI
 /// How one layer runs in a simulation.
 struct layer_setting
 {
-    qtype p = qtype::f32;
+    qtype p = qtype::float32;
     const quantized_layer* q = nullptr;  ///< int8 / int16: the calibrated layer (its activation's bit width)
     bool quantize_input = true;          ///< false: AMCT's calibration model (fake-quantized weight, float
                                          ///< bias and input)
@@ -49,7 +49,7 @@ using simulation_plan = std::map<std::string, layer_setting>;
 /// A calibrated layer in int8 or int16 by its activation's bit width.
 inline layer_setting int_setting(const quantized_layer& q, bool quantize_input = true)
 {
-    return {q.activation.num_bits == 16 ? qtype::i16 : qtype::i8, &q, quantize_input};
+    return {q.activation.num_bits == 16 ? qtype::int16 : qtype::int8, &q, quantize_input};
 }
 
 /// Every layer of `m` at precision `p` (int8 and int16 take their factors from `m`).
@@ -107,13 +107,13 @@ public:
         for (const auto& [name, s] : plan)
         {
             const quantized_layer& f = float_layer(name);
-            if (s.p == qtype::i8 || s.p == qtype::i16)
+            if (s.p == qtype::int8 || s.p == qtype::int16)
             {
-                const int bits = s.p == qtype::i8 ? 8 : 16;
+                const int bits = s.p == qtype::int8 ? 8 : 16;
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
                     detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
-                                                     + qtype_name(s.p) + " but has no " + std::to_string(bits)
+                                                     + std::string(qtype_name(s.p)) + " but has no " + std::to_string(bits)
                                                      + "-bit calibration");
                 }
             }
@@ -215,18 +215,19 @@ private:
         bool wants_input(const std::string& layer) const override
         {
             const layer_setting* s = find(layer);
-            return (s && s->p != qtype::f32 && s->quantize_input) || (m_extra && m_extra->wants_input(layer));
+            return (s && s->p != qtype::float32 && s->quantize_input)
+                   || (m_extra && m_extra->wants_input(layer));
         }
 
         void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
         {
             const layer_setting* s = find(layer);
             const std::size_t n = detail::element_count(shape);
-            if (s && s->quantize_input && s->p == qtype::f16)
+            if (s && s->quantize_input && s->p == qtype::float16)
             {
-                kernel::round_to_float16(data, n);
+                round_to_float16(data, data, n);
             }
-            else if (s && s->quantize_input && s->p != qtype::f32)
+            else if (s && s->quantize_input && s->p != qtype::float32)
             {
                 const calibration_result& a = s->q->activation;
                 auto x = xt::adapt(data, n, xt::no_ownership(), shape);
@@ -241,15 +242,15 @@ private:
         bool wants_output(const std::string& layer) const override
         {
             const layer_setting* s = find(layer);
-            return (s && s->p == qtype::f16) || (m_extra && m_extra->wants_output(layer));
+            return (s && s->p == qtype::float16) || (m_extra && m_extra->wants_output(layer));
         }
 
         void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
         {
             const layer_setting* s = find(layer);
-            if (s && s->p == qtype::f16)
+            if (s && s->p == qtype::float16)
             {
-                kernel::round_to_float16(data, detail::element_count(shape));
+                round_to_float16(data, data, detail::element_count(shape));
             }
             if (m_extra && m_extra->wants_output(layer))
             {
@@ -281,7 +282,7 @@ private:
 
     static xt::xarray<float> half(xt::xarray<float> x)
     {
-        kernel::round_to_float16(x.data(), x.size());
+        round_to_float16(x.data(), x.data(), x.size());
         return x;
     }
 
@@ -293,8 +294,8 @@ private:
         }
         switch (s.p)
         {
-            case qtype::i8:
-            case qtype::i16:
+            case qtype::int8:
+            case qtype::int16:
                 m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
                 if (s.quantize_input && !s.q->bias_int.empty())
                 {
@@ -305,14 +306,14 @@ private:
                     m_model->set_param(f.name, param_kind::bias, float_bias(f));
                 }
                 return;
-            case qtype::f16:
+            case qtype::float16:
                 m_model->set_param(f.name, param_kind::weight, half(f.weight_float));
                 if (has_bias(f))
                 {
                     m_model->set_param(f.name, param_kind::bias, half(float_bias(f)));
                 }
                 return;
-            case qtype::f32:
+            case qtype::float32:
                 m_model->set_param(f.name, param_kind::weight, f.weight_float);
                 if (has_bias(f))
                 {

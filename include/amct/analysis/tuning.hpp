@@ -68,7 +68,7 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
     tune_result r;
     r.log.target = o.target;
     r.config = cfg;
-    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::i8);
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
     const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
     const auto fallback = [](const std::string&)
     {
@@ -137,7 +137,7 @@ struct mixed_precision_result
 {
     std::map<std::string, qtype> precisions;  ///< every calibrated layer
     simulation_plan plan;
-    qtype promoted_to = qtype::i8;                       ///< the precision the promoted layers run in
+    qtype promoted_to = qtype::int8;                     ///< the precision the promoted layers run in
     std::vector<std::string> promoted;                   ///< most sensitive first
     double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
     bool reached = false;
@@ -154,19 +154,21 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
     r.log.target = o.target;
     const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
     r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
-    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::i8);
-    const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::i16);
-    const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::f16);
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
+    const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::int16);
+    const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::float16);
     r.int8 = detail::measure(sim, all_int8, o.target);
     r.int16 = detail::measure(sim, all_int16, o.target);
     r.float16 = detail::measure(sim, all_float16, o.target);
     r.log.add("all layers int8", r.int8, o.target.met(r.int8), "model");
     r.log.add("all layers int16", r.int16, o.target.met(r.int16), "upper bound");
     r.log.add("all layers float16", r.float16, o.target.met(r.float16), "upper bound");
-    r.promoted_to = o.target.met(r.int16) ? qtype::i16 : o.target.met(r.float16) ? qtype::f16 : qtype::f32;
-    const simulation_plan& higher = r.promoted_to == qtype::i16   ? all_int16
-                                    : r.promoted_to == qtype::f16 ? all_float16
-                                                                  : simulation_plan{};
+    r.promoted_to = o.target.met(r.int16)     ? qtype::int16
+                    : o.target.met(r.float16) ? qtype::float16
+                                              : qtype::float32;
+    const simulation_plan& higher = r.promoted_to == qtype::int16     ? all_int16
+                                    : r.promoted_to == qtype::float16 ? all_float16
+                                                                      : simulation_plan{};
     const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
     const auto promote = [&](const std::string& layer)
     {
@@ -174,11 +176,11 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
         return it == higher.end() ? layer_setting{} : it->second;
     };
     promotion_result p = fewest_promotions(
-      sim, all_int8, ranking, promote, std::string("in ") + qtype_name(r.promoted_to), o.target, r.log);
+      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
     r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
     for (const auto& l : sim.base().layers)
     {
-        r.precisions[l.name] = r.plan.count(l.name) ? r.plan.at(l.name).p : qtype::f32;
+        r.precisions[l.name] = r.plan.count(l.name) ? r.plan.at(l.name).p : qtype::float32;
     }
     return r;
 }

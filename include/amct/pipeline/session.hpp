@@ -441,8 +441,8 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
+              where + ": shape " + detail::shape_string(shape)
+              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
@@ -457,16 +457,6 @@ private:
                                              + "; the batch was not observed");
         }
         return n;
-    }
-
-    static std::string shape_string(const std::vector<std::size_t>& shape)
-    {
-        std::string out = "[";
-        for (std::size_t i = 0; i < shape.size(); ++i)
-        {
-            out += (i ? ", " : "") + std::to_string(shape[i]);
-        }
-        return out + "]";
     }
 
     /// Applies waiting batches whose turn has come.

@@ -11,7 +11,8 @@
 //              [--calib N] [--eval N] [--batch N] [--det-side N] [--target-sqnr DB]
 //              [--flows mixed,tune,search,bias] [--out DIR]
 //
-// Writes DIR/analysis.txt, DIR/tuning_log.txt and DIR/tuned_config.json (tune). Exits 1 when mixed or tune
+// Writes DIR/analysis.txt, DIR/tuning_log.txt, DIR/report.html, DIR/tuned_config.json (tune), and for mixed
+// HMCT's DIR/quant_config.json with AMCT's DIR/mixed_config.json. Exits 1 when mixed or tune
 // misses the target, 2 on an error.
 #include <cstdlib>
 #include <filesystem>
@@ -169,25 +170,18 @@ try
 
     std::string log;
     bool reached = true;
+    amct::accuracy_report report;
+    const auto add_log = [&](const std::string& flow, const amct::tuning_log& l)
+    {
+        log += flow + "\n" + l.text() + "\n";
+        for (auto e : amct::report_entries(l, static_cast<int>(report.log.size()) + 1))
+        {
+            e.action = flow + ": " + e.action;
+            report.log.push_back(std::move(e));
+        }
+    };
     std::cout << std::fixed << std::setprecision(2) << "\nall int8: output SQNR " << int8_held
               << " dB on held-out images\n";
-    if (o.flows.find("debug16") != std::string::npos)
-    {
-        auto m16 = amct::calibrate_candidates(sim, cfg, {{"", 16}}, tuning);
-        for (const auto& l : m16[0].layers)
-        {
-            const auto* q8 = qm.find(l.name);
-            std::cout << l.name << " s8 " << q8->activation.scale[0] << " o8 " << q8->activation.offset[0]
-                      << " s16 " << l.activation.scale[0] << " o16 " << l.activation.offset[0] << " clip16 "
-                      << l.activation.clip_min[0] << "," << l.activation.clip_max[0] << " raised "
-                      << l.weight_scale_raised() << " alone16 "
-                      << sim.evaluate({{l.name, amct::int_setting(l)}}, {0}).value(amct::metric::sqnr)
-                      << "\n";
-        }
-        for (const auto& n : m16[0].notes)
-            std::cout << n << "\n";
-        return 0;
-    }
     if (o.flows.find("mixed") != std::string::npos)
     {
         amct::mixed_precision_options mo;
@@ -195,7 +189,16 @@ try
         mo.calibration_batches = tuning;
         mo.ranking = ranking;
         const auto r = amct::mixed_precision_search(sim, cfg, mo);
-        log += "mixed precision\n" + r.log.text() + "\n";
+        add_log("mixed precision", r.log);
+        amct::quant_config mixed = cfg;
+        amct::apply_qtypes(mixed, r.precisions);
+        write_file(fs::path(o.out) / "mixed_config.json", amct::write_config_json(mixed));
+        write_file(fs::path(o.out) / "quant_config.json",
+                   amct::write_precision_config(amct::with_qtypes({}, r.precisions)));
+        report.summary.push_back({"mixed precision (held-out)",
+                                  std::to_string(held(r.plan)) + " dB with "
+                                    + std::to_string(r.promoted.size()) + " layers in "
+                                    + std::string(amct::qtype_name(r.promoted_to))});
         reached = reached && r.reached;
         std::cout << "mixed precision: upper bounds int16 " << r.int16 << " dB, float16 " << r.float16
                   << " dB (calibration images); " << r.promoted.size() << " of " << qm.layers.size()
@@ -210,7 +213,10 @@ try
         to.calibration_batches = tuning;
         to.ranking = ranking;
         const auto r = amct::tune(sim, cfg, to);
-        log += "tune\n" + r.log.text() + "\n";
+        add_log("tune", r.log);
+        report.summary.push_back({"tune (held-out)",
+                                  std::to_string(held(r.plan)) + " dB with "
+                                    + std::to_string(r.disabled.size()) + " layers in float"});
         reached = reached && r.reached;
         write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
         std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
@@ -225,23 +231,37 @@ try
         so.calibration_batches = tuning;
         so.evaluation_batches = tuning;
         const auto m = amct::modelwise_search(sim, cfg, so);
-        log += "modelwise_search\n" + m.log.text() + "\n";
+        add_log("modelwise_search", m.log);
         std::cout << "modelwise_search: " << m.methods[m.best].name() << " -> " << m.value
                   << " dB (calibration), " << held(m.plan) << " dB held-out\n";
         so.topk = 8;
         const auto l = amct::layerwise_search(sim, cfg, so);
-        log += "layerwise_search\n" + l.log.text() + "\n";
+        add_log("layerwise_search", l.log);
         std::cout << "layerwise_search (top 8): " << l.value << " dB (calibration), " << held(l.plan)
                   << " dB held-out\n";
     }
     if (o.flows.find("bias") != std::string::npos)
     {
         const auto r = amct::bias_correction(sim, qm, int8, tuning, amct::metric::sqnr);
-        log += "bias_correction\n" + r.log.text() + "\n";
+        add_log("bias_correction", r.log);
         std::cout << "bias correction: " << r.log.steps.front().value << " -> " << r.log.steps.back().value
                   << " dB (calibration), " << int8_held << " -> " << held(int8) << " dB held-out\n";
     }
     write_file(fs::path(o.out) / "tuning_log.txt", log);
+    report.title = "amct accuracy report: " + o.model;
+    report.model = o.model;
+    report.metrics = {amct::metric::cosine,
+                      amct::metric::sqnr,
+                      amct::metric::max_abs_error,
+                      amct::metric::relative_euclidean_distance};
+    report.layers = amct::report_layers(analysis, report.metrics);
+    report.histograms = amct::activation_histograms(sim, tuning.at(0));
+    report.log_measure = "output SQNR (dB), calibration images";
+    report.summary.insert(report.summary.begin(),
+                          {{"quantized layers", std::to_string(qm.layers.size())},
+                           {"all int8, output SQNR (held-out)", std::to_string(int8_held) + " dB"},
+                           {"target", target.describe() + " on the calibration images"}});
+    write_file(fs::path(o.out) / "report.html", amct::render_html(report));
     return reached ? 0 : 1;
 }
 

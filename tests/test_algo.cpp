@@ -460,6 +460,22 @@ TEST_SUITE("observer contract")
 
 TEST_SUITE("arq")
 {
+    TEST_CASE("16-bit ARQ (extension): small ranges keep their scale")
+    {
+        const xt::xarray<float> w = {{1e-4f, -2e-4f, 5e-5f}, {0.0f, 0.0f, 0.0f}};
+        amct::arq_params p;
+        p.channel_wise = true;
+        const auto r8 = amct::arq(w, p);
+        CHECK(r8.scale == std::vector<float>{1.0f, 1.0f});  // AMCT: 2e-4 / 128 < FLT_EPS -> 1
+        p.num_bits = 16;
+        const auto r16 = amct::arq(w, p);
+        CHECK(r16.scale[0] == 2e-4f / 32768.0f);  // |min| > |max|: 2^15 levels
+        CHECK(r16.scale[1] == 1.0f);              // an all-zero row
+        const auto q = amct::quantize_weight(w, r16);
+        CHECK(q.q.size() == 0);
+        CHECK(xt::amax(xt::abs(q.fake - w))() <= r16.scale[0] / 2);
+    }
+
     TEST_CASE("vectors of amct-algorithms.md 13.1 and weight layouts")
     {
         xt::xtensor<float, 2> w = xt::zeros<float>({4, 12});

@@ -12,6 +12,7 @@
 #include <amct/analysis/precision_config.hpp>
 #include <amct/analysis/promotion.hpp>
 #include <amct/analysis/report.hpp>
+#include <amct/analysis/report_data.hpp>
 #include <amct/analysis/runner.hpp>
 #include <amct/analysis/search.hpp>
 #include <amct/analysis/simulation.hpp>

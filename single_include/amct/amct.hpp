@@ -16,6 +16,7 @@
 
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
+#include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
@@ -1359,12 +1360,14 @@ inline void validate_range(float min, float max, const std::string& where)
 }
 
 /// (scale, offset) for one validated range and a signed or unsigned integer range [qmin, qmax], as AMCT's
-/// calculate_scale_offset and process_scale compute them.
+/// calculate_scale_offset and process_scale compute them. A symmetric scale below `min_scale` (AMCT:
+/// FLT_EPS) becomes 1.
 inline std::pair<float, std::int32_t> choose_scale_offset(float min,
                                                           float max,
                                                           std::int32_t qmin,
                                                           std::int32_t qmax,
-                                                          bool symmetric) noexcept
+                                                          bool symmetric,
+                                                          float min_scale = flt_eps) noexcept
 {
     if (symmetric)
     {
@@ -1375,7 +1378,7 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
         const float bound = amax > amin ? amax : amin;
         const float levels = static_cast<float>(amax < amin ? -qmin : qmax);
         float scale = bound / levels;
-        if (scale < flt_eps)
+        if (scale < min_scale)
         {
             scale = 1.0f;
         }
@@ -2480,20 +2483,24 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
+    // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
         const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
         const channel_ranges_result ranges = channel_ranges(cm, 0);
         for (std::size_t c = 0; c < cm.shape()[0]; ++c)
         {
-            const auto [s, o] = detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true);
+            const auto [s, o] =
+              detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
         detail::push_channel(r, s, o);
     }
     return r;
@@ -7617,7 +7624,7 @@ public:
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
                     detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
-                                                     + qtype_name(s.p) + " but has no " + std::to_string(bits)
+                                                     + std::string(qtype_name(s.p)) + " but has no " + std::to_string(bits)
                                                      + "-bit calibration");
                 }
             }
@@ -11666,6 +11673,122 @@ inline std::string render_html(const accuracy_report& r)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/analysis/report.hpp ----
+// ---- begin amct/analysis/report_data.hpp ----
+// amct/analysis/report_data.hpp: the HTML report's content (report.hpp) from what the analyzer and the tuners
+// measured, and the activation histograms of a model's quantized layers with their clip ranges.
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::isnan
+#include <cstddef>    // std::size_t
+#include <limits>     // std::numeric_limits
+#include <map>        // std::map
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The analyzer's layers as report rows (worst first by its flag metric), with `metrics` as columns.
+inline std::vector<report_layer> report_layers(const model_analysis& a, const std::vector<metric>& metrics)
+{
+    std::vector<report_layer> rows;
+    for (std::size_t i : a.ranking(a.flag_metric, &layer_analysis::accumulated))
+    {
+        const layer_analysis& l = a.layers[i];
+        report_layer r{l.name, l.type, std::string(qtype_name(l.p)), {}, {}, l.flagged};
+        for (metric m : metrics)
+        {
+            r.accumulated.push_back(l.accumulated.value(m));
+            if (l.alone.count() != 0)
+            {
+                r.alone.push_back(l.alone.value(m));
+            }
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+/// A tuning log as report entries, numbered from `first_step`: before is the value of the last kept step.
+inline std::vector<report_log_entry> report_entries(const tuning_log& log, int first_step = 1)
+{
+    std::vector<report_log_entry> out;
+    double kept = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& s : log.steps)
+    {
+        out.push_back({first_step++, s.action, s.note, kept, s.value, s.kept ? "kept" : "dropped"});
+        kept = s.kept ? s.value : kept;
+    }
+    return out;
+}
+
+namespace detail
+{
+/// Keeps each watched layer's first input of a run.
+class input_copy : public layer_hook
+{
+public:
+    explicit input_copy(const quantized_model& m)
+      : m_model(m)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_model.find(layer) != nullptr;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        inputs[layer].assign(data, data + element_count(shape));
+    }
+
+    std::map<std::string, std::vector<float>> inputs;
+
+private:
+    const quantized_model& m_model;
+};
+}  // namespace detail
+
+/// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
+/// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
+inline std::vector<report_histogram> activation_histograms(simulator& sim,
+                                                           std::size_t b,
+                                                           std::size_t bins = 64)
+{
+    detail::input_copy copy(sim.base());
+    sim.run({}, b, &copy);
+    std::vector<report_histogram> out;
+    for (const auto& l : sim.base().layers)
+    {
+        const std::vector<float>& x = copy.inputs[l.name];
+        if (x.empty())
+        {
+            continue;
+        }
+        const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+        report_histogram h{l.name,
+                           std::min<double>(*mn, l.activation.clip_min.at(0)),
+                           std::max<double>(*mx, l.activation.clip_max.at(0)),
+                           std::vector<double>(bins, 0.0),
+                           l.activation.clip_min.at(0),
+                           l.activation.clip_max.at(0)};
+        h.hi = h.hi > h.lo ? h.hi : h.lo + 1.0;
+        const double w = (h.hi - h.lo) / static_cast<double>(bins);
+        for (float v : x)
+        {
+            const auto i = static_cast<std::size_t>((static_cast<double>(v) - h.lo) / w);
+            h.counts[std::min(i, bins - 1)] += 1.0;
+        }
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/report_data.hpp ----
 // ---- begin amct/analysis/search.hpp ----
 // amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
 //   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
@@ -11998,7 +12121,7 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
         return it == higher.end() ? layer_setting{} : it->second;
     };
     promotion_result p = fewest_promotions(
-      sim, all_int8, ranking, promote, std::string("in ") + qtype_name(r.promoted_to), o.target, r.log);
+      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
     r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
     for (const auto& l : sim.base().layers)
     {

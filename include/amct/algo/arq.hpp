@@ -5,6 +5,7 @@
 
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
+#include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
@@ -275,20 +276,24 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
+    // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
         const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
         const channel_ranges_result ranges = channel_ranges(cm, 0);
         for (std::size_t c = 0; c < cm.shape()[0]; ++c)
         {
-            const auto [s, o] = detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true);
+            const auto [s, o] =
+              detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
         detail::push_channel(r, s, o);
     }
     return r;

@@ -351,6 +351,7 @@ TEST_CASE("modelwise and layerwise search")
     CHECK(m.value == f.value(m.plan));
     const amct::search_result l = amct::layerwise_search(*f.sim, f.cfg, o);
     CHECK(l.value == f.value(l.plan));
+    CHECK(l.value >= m.value);  // never worse than the model-wise choice
     const amct::quant_config tuned = l.config(f.cfg);
     for (const auto& [name, lc] : tuned.layers)
     {

@@ -11898,6 +11898,9 @@ inline search_result modelwise_search(simulator& sim, const quant_config& cfg, c
 inline search_result layerwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
 {
     search_result r = modelwise_search(sim, cfg, o);
+    const auto modelwise_methods = r.layer_method;
+    const simulation_plan modelwise_plan = r.plan;
+    const double modelwise_value = r.value;
     const auto eval = o.evaluation_batches.empty() ? sim.all_batches() : o.evaluation_batches;
     analyzer_options ao;
     ao.batches = eval;
@@ -11940,9 +11943,15 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
         }
         r.layer_method[layer] = pick;
     }
+    // Per-layer choices made alone need not compose: the model-wise choice stays when it is better.
     r.plan = detail::method_plan(r);
     r.value = sim.evaluate(r.plan, eval).value(o.m);
-    r.log.add("every layer with its chosen method", r.value, true, "layerwise_search");
+    const bool keep = !model_analysis::better(o.m, modelwise_value, r.value);
+    r.log.add("every layer with its chosen method", r.value, keep, "layerwise_search");
+    if (!keep)
+    {
+        r.layer_method = modelwise_methods, r.plan = modelwise_plan, r.value = modelwise_value;
+    }
     return r;
 }
 }  // namespace AMCT_ABI

@@ -49,38 +49,6 @@ struct options : refrt::workload_options
     double min_sqnr = -1e9, min_top1 = -1.0, max_accuracy_drop = 1e9;
 };
 
-/// Sums for the cosine similarity and SQNR of y against a reference x.
-struct agreement
-{
-    double xy = 0, xx = 0, yy = 0, ee = 0;
-
-    void add(const tensor& x, const tensor& y)
-    {
-        if (x.shape() != y.shape())
-        {
-            throw std::runtime_error("float and quantized outputs differ in shape");
-        }
-        for (std::size_t i = 0; i < x.size(); ++i)
-        {
-            const double a = x.data()[i], b = y.data()[i];
-            xy += a * b;
-            xx += a * a;
-            yy += b * b;
-            ee += (a - b) * (a - b);
-        }
-    }
-
-    double cosine() const
-    {
-        return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : (xx == yy ? 1.0 : 0.0);
-    }
-
-    double sqnr_db() const  // 10 log10(sum x^2 / sum (x - y)^2)
-    {
-        return ee > 0 ? 10.0 * std::log10(xx / ee) : INFINITY;
-    }
-};
-
 /// Records the outputs of the quantized layers in a float run.
 class capture_outputs : public refrt::run_observer
 {
@@ -110,7 +78,7 @@ class compare_outputs : public refrt::fake_quant_observer
 public:
     compare_outputs(const amct::quant_record& r,
                     const std::map<std::string, tensor>& reference,
-                    std::map<std::string, agreement>& stats)
+                    std::map<std::string, amct::comparison>& stats)
       : fake_quant_observer(r)
       , m_reference(reference)
       , m_stats(stats)
@@ -122,13 +90,13 @@ public:
         const auto it = m_reference.find(n.name);
         if (it != m_reference.end())
         {
-            m_stats[n.name].add(it->second, y);
+            m_stats.try_emplace(n.name, amct::skip_kl_divergence).first->second.add(it->second, y);
         }
     }
 
 private:
     const std::map<std::string, tensor>& m_reference;
-    std::map<std::string, agreement>& m_stats;
+    std::map<std::string, amct::comparison>& m_stats;
 };
 
 std::size_t argmax(const tensor& y, std::size_t row)
@@ -322,8 +290,8 @@ try
     refrt::graph fused = float_model;
     refrt::graph_adapter fused_adapter(fused);
     amct::fuse_batch_norm(fused_adapter, cfg);
-    std::map<std::string, agreement> layer_stats;
-    agreement output;
+    std::map<std::string, amct::comparison> layer_stats;
+    amct::comparison output(amct::skip_kl_divergence);
     std::size_t rows = 0, top1 = 0, correct_float = 0, correct_quant = 0, mask_and = 0, mask_or = 0;
     for (const batch& b : w.eval)
     {
@@ -361,14 +329,15 @@ try
               << "\n";
     for (const auto& l : result.layers)
     {
-        const agreement& a = layer_stats[l.name];
+        const amct::comparison& a = layer_stats.at(l.name);
         std::cout << std::left << std::setw(36) << l.name << std::setw(20) << l.type << std::right
-                  << std::setprecision(6) << std::setw(10) << a.cosine() << std::setprecision(1)
-                  << std::setw(10) << a.sqnr_db() << "\n";
+                  << std::setprecision(6) << std::setw(10) << a.value(amct::metric::cosine)
+                  << std::setprecision(1) << std::setw(10) << a.value(amct::metric::sqnr) << "\n";
     }
-    std::cout << "\noutput against the float model: SQNR " << std::setprecision(2) << output.sqnr_db()
-              << " dB, cosine " << std::setprecision(6) << output.cosine();
-    bool pass = output.sqnr_db() >= o.min_sqnr;
+    std::cout << "\noutput against the float model: SQNR " << std::setprecision(2)
+              << output.value(amct::metric::sqnr) << " dB, cosine " << std::setprecision(6)
+              << output.value(amct::metric::cosine);
+    bool pass = output.value(amct::metric::sqnr) >= o.min_sqnr;
     if (w.kind == refrt::output_kind::dense)
     {
         const double iou = mask_or ? static_cast<double>(mask_and) / static_cast<double>(mask_or) : 1.0;

@@ -7,6 +7,7 @@
 #include <amct/algo/hfmg.hpp>
 #include <amct/algo/histogram_observer.hpp>
 #include <amct/algo/ifmr.hpp>
+#include <amct/algo/indexed_observer.hpp>
 #include <amct/algo/kl.hpp>
 #include <amct/algo/log_histogram.hpp>
 #include <amct/algo/max.hpp>

@@ -20,6 +20,7 @@
 #include <amct/pipeline/adapter.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
+#include <amct/pipeline/executor.hpp>
 #include <amct/pipeline/layer_params.hpp>
 #include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>

@@ -3160,12 +3160,17 @@ private:
 //   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+// hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
+// [min, max] alone (see there).
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::ceil, std::floor, std::ldexp
 #include <cstdint>    // std::int64_t
+#include <cstring>    // std::memcmp
+#include <map>        // std::map
 #include <numeric>    // std::accumulate
 #include <string>     // std::string
+#include <utility>    // std::pair
 #include <vector>     // std::vector
 
 
@@ -3292,26 +3297,76 @@ inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float 
     return out;
 }
 
+/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+inline bool same_edge(float a, float b) noexcept
+{
+    return std::fabs(a - b) < flt_eps;
+}
+
 /// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
 inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
 {
     const float lo = std::min(h.min, other.min);
     const float hi = std::max(h.max, other.max);
-    const auto same = [](float a, float b)
-    {
-        return std::fabs(a - b) < flt_eps;
-    };
-    if (!(same(lo, h.min) && same(hi, h.max)))
+    if (!(same_edge(lo, h.min) && same_edge(hi, h.max)))
     {
         h.counts = rebin(h, lo, hi);
         h.min = lo;
         h.max = hi;
     }
     const std::vector<std::int64_t> add =
-      same(other.min, h.min) && same(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+      same_edge(other.min, h.min) && same_edge(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
     for (std::size_t i = 0; i < add.size(); ++i)
     {
         h.counts[i] += add[i];
+    }
+}
+
+/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
+/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
+/// more); otherwise the running range stays and the batch's counts add as they are.
+struct hfmg_step
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    bool moves = true;
+};
+
+/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
+/// `first`).
+inline hfmg_step hfmg_next_step(bool first,
+                                float run_min,
+                                float run_max,
+                                float batch_min,
+                                float batch_max) noexcept
+{
+    if (first)
+    {
+        return {batch_min, batch_max, true};
+    }
+    const float lo = std::min(run_min, batch_min);
+    const float hi = std::max(run_max, batch_max);
+    return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
+}
+
+/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
+/// step moves it.
+inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
+{
+    if (h.counts.empty())
+    {
+        h = {step.min, step.max, std::move(counts)};
+        return;
+    }
+    if (step.moves)
+    {
+        h.counts = rebin(h, step.min, step.max);
+        h.min = step.min;
+        h.max = step.max;
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        h.counts[i] += counts[i];
     }
 }
 
@@ -3477,20 +3532,11 @@ public:
             {
                 check_batch(x, n);  // throws, naming the element
             }
-            hfmg_histogram batch;
-            const bool first = m_hist.counts.empty();
-            batch.min = first ? r.min : std::min(m_hist.min, r.min);
-            batch.max = first ? r.max : std::max(m_hist.max, r.max);
-            batch.counts.assign(static_cast<std::size_t>(m_params.num_of_bins), 0);
-            detail::histc(x, n, batch.min, batch.max, batch.counts);
-            if (first)
-            {
-                m_hist = std::move(batch);
-            }
-            else
-            {
-                detail::merge_histogram(m_hist, batch);
-            }
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
+            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, step.min, step.max, counts);
+            detail::hfmg_apply(m_hist, step, std::move(counts));
         }
         count_batch();
     }
@@ -3603,8 +3649,284 @@ public:
     }
 
 private:
+    friend class hfmg_segments;
+
     hfmg_params m_params;
     hfmg_histogram m_hist;
+};
+
+/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
+/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
+///
+/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
+/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// Where the running range does not move, histograms just add; only where it moves is the sum so far
+/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
+/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
+/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
+/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
+class hfmg_segments
+{
+public:
+    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
+    struct placement
+    {
+        detail::hfmg_step step;
+        std::size_t segment = 0;
+    };
+
+    /// @throws value_error naming the layer for invalid parameters.
+    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
+      : m_result(params, std::move(layer))
+      , m_batches(batches)
+    {
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_result.params();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    bool known(std::size_t k) const noexcept
+    {
+        return m_ranges.count(k) != 0;
+    }
+
+    /// The recorded [min, max] of every batch, by index.
+    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
+    {
+        return m_ranges;
+    }
+
+    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
+    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
+    /// ordered, or one that differs from the range recorded before.
+    void add_range(std::size_t k, float min, float max)
+    {
+        check_range(k, min, max);
+        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
+        {
+            extend();
+        }
+    }
+
+    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
+    bool placed(std::size_t k) const noexcept
+    {
+        return k < m_places.size();
+    }
+
+    /// Requires placed(k).
+    const placement& place(std::size_t k) const noexcept
+    {
+        return m_places[k];
+    }
+
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc).
+    void add(const placement& p, const std::vector<std::int64_t>& counts)
+    {
+        auto& sum = m_sums[p.segment];
+        if (sum.empty())
+        {
+            sum = counts;
+            return;
+        }
+        for (std::size_t i = 0; i < sum.size(); ++i)
+        {
+            sum[i] += counts[i];
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing.
+    void check_merge(const hfmg_segments& other) const
+    {
+        const hfmg_params &a = params(), &b = other.params();
+        if (a.num_of_bins != b.num_of_bins || a.asymmetric != b.asymmetric || a.num_bits != b.num_bits
+            || batches() != other.batches())
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
+                                             + std::to_string(other.batches()) + " batches");
+        }
+        for (const auto& [k, range] : other.m_ranges)
+        {
+            check_range(k, range.first, range.second);
+        }
+    }
+
+    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
+    /// count, or a range that differs from this one's; nothing changes then.
+    void merge(const hfmg_segments& other)
+    {
+        check_merge(other);
+        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
+        extend();
+        for (const auto& [segment, counts] : other.m_sums)
+        {
+            add(placement{{}, segment}, counts);
+        }
+    }
+
+    /// The observer that saw every batch in order. Requires every range and every batch's counts.
+    /// @throws value_error if a range is missing.
+    hfmg_observer result() const
+    {
+        if (batches() == 0 || !placed(batches() - 1))
+        {
+            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
+                                             + std::to_string(m_places.size()));
+        }
+        for (std::size_t k = 0; k < m_places.size(); ++k)
+        {
+            if (m_places[k].segment == k && !m_sums.count(k))
+            {
+                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
+                                                 + std::to_string(k));
+            }
+        }
+        hfmg_observer o = m_result;
+        for (const auto& [segment, counts] : m_sums)
+        {
+            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
+        }
+        o.m_batches = batches();
+        return o;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u32(static_cast<std::uint32_t>(params().num_of_bins));
+        w.boolean(params().asymmetric);
+        w.u32(static_cast<std::uint32_t>(params().num_bits));
+        w.u64(batches());
+        w.u64(m_ranges.size());
+        for (const auto& [k, range] : m_ranges)
+        {
+            w.u64(k);
+            w.f32(range.first);
+            w.f32(range.second);
+        }
+        w.u64(m_sums.size());
+        for (const auto& [segment, counts] : m_sums)
+        {
+            w.u64(segment);
+            for (auto c : counts)
+            {
+                w.i64(c);
+            }
+        }
+    }
+
+    /// @throws state_error for inconsistent state.
+    static hfmg_segments load(state_reader& r, std::string layer)
+    {
+        hfmg_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const auto batches = static_cast<std::size_t>(r.u64());
+        hfmg_segments s(p, std::move(layer), batches);
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            const float lo = r.f32();
+            const float hi = r.f32();
+            if (s.known(k))
+            {
+                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
+            }
+            try
+            {
+                s.add_range(k, lo, hi);
+            }
+            catch (const value_error& e)
+            {
+                state_reader::fail(e.what());
+            }
+        }
+        const auto bins = static_cast<std::size_t>(p.num_of_bins);
+        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
+        {
+            const auto segment = static_cast<std::size_t>(r.u64());
+            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
+            {
+                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
+                                   + ", which does not start a known segment");
+            }
+            std::vector<std::int64_t> counts(bins);
+            for (auto& c : counts)
+            {
+                c = r.i64();
+                if (c < 0 || c > (std::int64_t{1} << 56))
+                {
+                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
+                }
+            }
+            s.m_sums.emplace(segment, std::move(counts));
+        }
+        return s;
+    }
+
+    /// @throws value_error as add_range(k, min, max) would; changes nothing.
+    void check_range(std::size_t k, float min, float max) const
+    {
+        const std::string at = where() + ", batch " + std::to_string(k);
+        if (k >= batches())
+        {
+            detail::throw_error<value_error>(at + ": beyond the " + std::to_string(batches()) + " batches");
+        }
+        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
+        {
+            detail::throw_error<value_error>(at + ": HFMG range [" + detail::number_to_string(min) + ", "
+                                             + detail::number_to_string(max) + "] is not finite and ordered");
+        }
+        const auto it = m_ranges.find(k);
+        if (it != m_ranges.end()
+            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
+        {
+            detail::throw_error<value_error>(at + ": observed twice, with different ranges");
+        }
+    }
+
+private:
+    std::string where() const
+    {
+        return m_result.layer().empty() ? std::string("unnamed layer") : "layer \"" + m_result.layer() + "\"";
+    }
+
+    static bool bits_equal(float a, float b) noexcept
+    {
+        return std::memcmp(&a, &b, sizeof a) == 0;
+    }
+
+    /// Places every batch whose predecessors' ranges have all become known.
+    void extend()
+    {
+        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
+             ++it)
+        {
+            const std::size_t k = it->first;
+            const detail::hfmg_step step = detail::hfmg_next_step(
+              m_places.empty(), m_run_min, m_run_max, it->second.first, it->second.second);
+            if (step.moves)
+            {
+                m_run_min = step.min;
+                m_run_max = step.max;
+            }
+            m_places.push_back({step, step.moves ? k : m_places.back().segment});
+        }
+    }
+
+    hfmg_observer m_result;  ///< parameters and layer name; no data
+    std::size_t m_batches;
+    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
+    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
+    float m_run_min = 0.0f, m_run_max = 0.0f;                 ///< the running range after them
+    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -4766,6 +5088,41 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/ifmr.hpp ----
+// ---- begin amct/algo/indexed_observer.hpp ----
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
+// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
+// load, merge), and the result is that of one observer fed them in index order, bit for bit:
+//   * algorithms whose merge is exact (merge_is_exact: all but HFMG) take each batch as it comes, into one of
+//   a
+//     pool of shards (as many as threads observe at once), merged when the result is asked for;
+//   * HFMG places batch k by the [min, max] of batches 0 .. k - 1 (hfmg_segments): a batch whose
+//   predecessors'
+//     ranges are not all known yet waits, copied, until they are (observed here, or learnt from other
+//     processes through add_ranges); its histogram is computed outside the lock.
+
+#include <cmath>               // std::isnan
+#include <condition_variable>  // std::condition_variable
+#include <cstddef>             // std::size_t
+#include <map>                 // std::map
+#include <mutex>               // std::mutex, std::unique_lock
+#include <optional>            // std::optional
+#include <set>                 // std::set
+#include <string>              // std::string
+#include <utility>             // std::move
+#include <vector>              // std::vector
+
+// ---- begin amct/algo/registry.hpp ----
+// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
+// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
+// any_observer, which holds any activation observer behind one interface.
+
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
+#include <variant>      // std::variant, std::visit
+#include <vector>       // std::vector
+
 // ---- begin amct/algo/kl.hpp ----
 // amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
 // with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
@@ -5325,17 +5682,6 @@ public:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/percentile.hpp ----
-// ---- begin amct/algo/registry.hpp ----
-// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
-// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
-// any_observer, which holds any activation observer behind one interface.
-
-#include <memory>       // std::unique_ptr
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <variant>      // std::variant, std::visit
-#include <vector>       // std::vector
-
 
 namespace amct
 {
@@ -5390,6 +5736,15 @@ inline algorithm_params default_params(std::string_view name)
     detail::throw_error<unsupported_error>(
       "calibration algorithm \"" + std::string(name)
       + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+}
+
+/// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
+/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. True for
+/// all but HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the
+/// order).
+inline bool merge_is_exact(const algorithm_params& p) noexcept
+{
+    return !std::holds_alternative<hfmg_params>(p) && !std::holds_alternative<arq_params>(p);
 }
 
 namespace detail
@@ -5462,6 +5817,13 @@ public:
           params);
     }
 
+    /// Holds a typed observer (ifmr_observer, hfmg_observer, ...).
+    template <class O, class = std::enable_if_t<std::is_base_of_v<observer_base, O>>>
+    explicit any_observer(O observer)
+      : m_impl(std::make_unique<model<O>>(std::move(observer)))
+    {
+    }
+
     any_observer(const any_observer& o)
       : m_impl(o.m_impl->clone())
     {
@@ -5484,6 +5846,11 @@ public:
     const std::string& layer() const noexcept
     {
         return m_impl->base().layer();
+    }
+
+    algorithm_params params() const
+    {
+        return m_impl->params();
     }
 
     std::size_t batches() const noexcept
@@ -5564,6 +5931,7 @@ private:
         virtual std::unique_ptr<concept_t> clone() const = 0;
         virtual std::string_view algorithm() const noexcept = 0;
         virtual const observer_base& base() const noexcept = 0;
+        virtual algorithm_params params() const = 0;
         virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
         virtual void merge(const concept_t& other) = 0;
         virtual calibration_result compute() const = 0;
@@ -5591,6 +5959,11 @@ private:
         const observer_base& base() const noexcept override
         {
             return obs;
+        }
+
+        algorithm_params params() const override
+        {
+            return obs.params();
         }
 
         void observe(const float* x, const std::vector<std::size_t>& shape) override
@@ -5637,6 +6010,581 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/registry.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The [min, max] of one batch, which HFMG needs from every earlier batch to place a later one.
+struct batch_range
+{
+    std::size_t index = 0;
+    float min = 0.0f;
+    float max = 0.0f;
+};
+
+class indexed_observer
+{
+public:
+    static constexpr const char* state_name = "indexed_observer";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error for invalid parameters (naming the layer) or batches = 0; unsupported_error for
+    /// arq_quantize.
+    indexed_observer(const algorithm_params& params, std::string layer, std::size_t batches)
+      : m_base(params, layer)
+      , m_params(params)
+      , m_batches(batches)
+    {
+        if (batches == 0)
+        {
+            detail::throw_error<value_error>(where() + ": an indexed observer needs at least one batch");
+        }
+        if (const auto* p = std::get_if<hfmg_params>(&params))
+        {
+            m_hfmg.emplace(*p, std::move(layer), batches);
+        }
+    }
+
+    /// Moving is not thread-safe: nothing may use `o` meanwhile.
+    indexed_observer(indexed_observer&& o) noexcept
+      : m_base(std::move(o.m_base))
+      , m_shards(std::move(o.m_shards))
+      , m_params(std::move(o.m_params))
+      , m_batches(o.m_batches)
+      , m_taken(std::move(o.m_taken))
+      , m_done(o.m_done)
+      , m_hfmg(std::move(o.m_hfmg))
+      , m_waiting(std::move(o.m_waiting))
+      , m_unshared(std::move(o.m_unshared))
+    {
+    }
+
+    indexed_observer& operator=(indexed_observer&& o) noexcept
+    {
+        m_base = std::move(o.m_base);
+        m_shards = std::move(o.m_shards);
+        m_params = std::move(o.m_params);
+        m_batches = o.m_batches;
+        m_taken = std::move(o.m_taken);
+        m_done = o.m_done;
+        m_hfmg = std::move(o.m_hfmg);
+        m_waiting = std::move(o.m_waiting);
+        m_unshared = std::move(o.m_unshared);
+        return *this;
+    }
+
+    const std::string& layer() const noexcept
+    {
+        return m_base.layer();
+    }
+
+    std::string_view algorithm() const noexcept
+    {
+        return m_base.algorithm();
+    }
+
+    const algorithm_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    /// @brief Observes batch `index` (of shape `shape`, row-major). Thread-safe.
+    /// @throws value_error for index >= batches(), an index observed here before, a null pointer, NaN or Inf;
+    /// shape_error for a batch without data; the algorithm's own errors (another channel count, ...). The
+    /// observer is unchanged then and the index stays free.
+    void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::string at = where() + ", batch " + std::to_string(index);
+        const std::size_t n = detail::element_count(shape);
+        if (shape.empty() || n == 0)
+        {
+            detail::throw_error<shape_error>(at + ": no data; the batch was not observed");
+        }
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(at + ": null data pointer");
+        }
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (index >= m_batches)
+            {
+                detail::throw_error<value_error>(at + ": beyond the " + std::to_string(m_batches)
+                                                 + " batches");
+            }
+            if (!m_taken.insert(index).second)
+            {
+                detail::throw_error<value_error>(at + ": this batch was observed before");
+            }
+            ++m_busy;
+        }
+        try
+        {
+            if (m_hfmg)
+            {
+                observe_hfmg(index, x, n, at);
+            }
+            else
+            {
+                observe_shard(x, shape);
+            }
+        }
+        catch (...)
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_taken.erase(index);
+            finish(lock);
+            throw;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        ++m_done;
+        finish(lock);
+    }
+
+    template <class E>
+    void observe(std::size_t index, const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(index, in.data(), in.shape());
+    }
+
+    /// Batches observed here (merged ones included), whether applied or waiting.
+    std::size_t observed() const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        return m_done;
+    }
+
+    /// HFMG batches waiting, copied, for the range of an earlier batch.
+    std::size_t waiting() const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        return m_waiting.size();
+    }
+
+    /// HFMG: the ranges of the batches observed here since the last call, for the other processes; empty for
+    /// the other algorithms.
+    std::vector<batch_range> take_ranges()
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        std::vector<batch_range> out;
+        for (auto it = m_unshared.begin(); it != m_unshared.end();)
+        {
+            const auto known = m_hfmg->ranges().find(*it);
+            if (known == m_hfmg->ranges().end())  // still being observed
+            {
+                ++it;
+                continue;
+            }
+            out.push_back({known->first, known->second.first, known->second.second});
+            it = m_unshared.erase(it);
+        }
+        return out;
+    }
+
+    /// @throws value_error as add_ranges(ranges) would; changes nothing.
+    void check_ranges(const std::vector<batch_range>& ranges) const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        validate_ranges(ranges);
+    }
+
+    /// @brief HFMG: learns the ranges of batches observed elsewhere; batches waiting for them are applied.
+    /// @throws value_error for another algorithm, an index beyond batches(), a range that is not finite and
+    /// ordered or differs from the one known here; nothing changes then.
+    void add_ranges(const std::vector<batch_range>& ranges)
+    {
+        if (ranges.empty())
+        {
+            return;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        validate_ranges(ranges);
+        for (const auto& r : ranges)
+        {
+            m_hfmg->add_range(r.index, r.min, r.max);
+        }
+        ++m_busy;
+        apply_waiting(lock);
+        finish(lock);
+    }
+
+    /// @brief Adds the batches another indexed_observer of the same layer saw (another process's, loaded).
+    /// Waits for batches being observed in either. @throws value_error for another algorithm, other
+    /// parameters or batch count, a batch observed in both, or conflicting ranges; nothing changes then.
+    void merge(const indexed_observer& other)
+    {
+        if (&other == this)
+        {
+            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+        }
+        const bool this_first = this < &other;
+        std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+        std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+        std::unique_lock<std::mutex>& lock = this_first ? first : second;
+        validate_merge(other);
+        if (m_hfmg)
+        {
+            m_hfmg->merge(*other.m_hfmg);
+            m_waiting.insert(other.m_waiting.begin(), other.m_waiting.end());
+        }
+        else
+        {
+            consolidate();
+            other.consolidate();
+            m_base.merge(other.m_base);
+        }
+        m_taken.insert(other.m_taken.begin(), other.m_taken.end());
+        m_done += other.m_done;
+        if (m_hfmg)
+        {
+            ++m_busy;
+            apply_waiting(lock);
+            finish(lock);
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing. Waits for batches being observed in
+    /// either.
+    void check_merge(const indexed_observer& other) const
+    {
+        if (&other == this)
+        {
+            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+        }
+        const bool this_first = this < &other;
+        const std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+        const std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+        validate_merge(other);
+    }
+
+    /// @brief The observer that saw every batch in index order. Waits for batches being observed.
+    /// @throws value_error unless every batch has been observed.
+    any_observer result() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        require_complete();
+        if (m_hfmg)
+        {
+            return any_observer(m_hfmg->result());
+        }
+        consolidate();
+        return m_base;
+    }
+
+    /// result().compute(), without copying the observer. @throws value_error as result() and compute() do.
+    calibration_result compute() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        require_complete();
+        if (m_hfmg)
+        {
+            return m_hfmg->result().compute();
+        }
+        consolidate();
+        return m_base.compute();
+    }
+
+    /// The state: the batches observed, the merged observer (HFMG: ranges, segment counts and waiting
+    /// batches). Waits for batches being observed.
+    std::string save() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        state_writer w;
+        w.str(layer());
+        w.u64(m_batches);
+        w.u64(m_taken.size());
+        for (std::size_t k : m_taken)
+        {
+            w.u64(k);
+        }
+        w.boolean(m_hfmg.has_value());
+        if (m_hfmg)
+        {
+            m_hfmg->save(w);
+            w.u64(m_waiting.size());
+            for (const auto& [k, data] : m_waiting)
+            {
+                w.u64(k);
+                w.f32s(data);
+            }
+        }
+        else
+        {
+            consolidate();
+            w.str(m_base.save());
+        }
+        return w.finish(state_name, state_version);
+    }
+
+    /// @throws state_error for a corrupt, foreign or inconsistent state.
+    static indexed_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, state_name, state_version);
+        std::string layer = r.str();
+        const auto batches = static_cast<std::size_t>(r.u64());
+        if (batches == 0)
+        {
+            state_reader::fail(layer + ": no batches");
+        }
+        std::set<std::size_t> taken;
+        for (std::size_t n = r.count(8); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            if (k >= batches || !taken.insert(k).second)
+            {
+                state_reader::fail(layer + ": batch " + std::to_string(k) + " listed twice or beyond "
+                                   + std::to_string(batches));
+            }
+        }
+        std::optional<indexed_observer> o;
+        if (r.boolean())
+        {
+            hfmg_segments segments = hfmg_segments::load(r, layer);
+            o.emplace(segments.params(), layer, batches);
+            o->m_hfmg = std::move(segments);
+            for (std::size_t n = r.count(16); n > 0; --n)
+            {
+                const auto k = static_cast<std::size_t>(r.u64());
+                std::vector<float> data = r.f32s();
+                kernel::minmax_result mm;
+                kernel::minmax(data.data(), data.size(), mm);
+                const auto range = o->m_hfmg->ranges().find(k);
+                if (!taken.count(k) || o->m_hfmg->placed(k) || range == o->m_hfmg->ranges().end()
+                    || !(mm.min == range->second.first && mm.max == range->second.second))
+                {
+                    state_reader::fail(layer + ": inconsistent waiting batch " + std::to_string(k));
+                }
+                o->m_waiting.emplace(k, std::move(data));
+            }
+            for (std::size_t k : taken)
+            {
+                if (!o->m_hfmg->known(k))
+                {
+                    state_reader::fail(layer + ": the range of batch " + std::to_string(k) + " is missing");
+                }
+            }
+        }
+        else
+        {
+            any_observer base = any_observer::load(r.str());
+            if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
+            {
+                state_reader::fail(layer + ": inconsistent observer state");
+            }
+            o.emplace(base.params(), layer, batches);
+            o->m_base = std::move(base);
+        }
+        r.done();
+        o->m_done = taken.size();
+        o->m_taken = std::move(taken);
+        if (o->m_hfmg)
+        {
+            o->m_unshared = o->m_taken;  // shared again after a restore: harmless, ranges are idempotent
+        }
+        return std::move(*o);
+    }
+
+private:
+    std::string where() const
+    {
+        return "layer \"" + layer() + "\"";
+    }
+
+    /// Locks `o` once no batch is being observed in it.
+    static std::unique_lock<std::mutex> quiet(const indexed_observer& o)
+    {
+        std::unique_lock<std::mutex> lock(o.m_mutex);
+        o.m_idle.wait(lock,
+                      [&]
+                      {
+                          return o.m_busy == 0;
+                      });
+        return lock;
+    }
+
+    void finish(std::unique_lock<std::mutex>& lock)
+    {
+        if (--m_busy == 0)
+        {
+            lock.unlock();
+            m_idle.notify_all();
+        }
+    }
+
+    /// The checks of merge (both locked).
+    void validate_merge(const indexed_observer& other) const
+    {
+        if (other.algorithm() != algorithm() || other.m_batches != m_batches)
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge " + std::string(other.algorithm())
+                                             + " over " + std::to_string(other.m_batches) + " batches into "
+                                             + std::string(algorithm()) + " over "
+                                             + std::to_string(m_batches));
+        }
+        for (std::size_t k : other.m_taken)
+        {
+            if (m_taken.count(k))
+            {
+                detail::throw_error<value_error>(where() + ", batch " + std::to_string(k)
+                                                 + ": observed in both (each batch belongs to one process)");
+            }
+        }
+        if (m_hfmg)
+        {
+            m_hfmg->check_merge(*other.m_hfmg);
+        }
+        else
+        {
+            any_observer probe(m_params, layer());  // empty: merging it checks the parameters alone
+            probe.merge(any_observer(other.m_params, layer()));
+        }
+    }
+
+    /// The checks of add_ranges (locked).
+    void validate_ranges(const std::vector<batch_range>& ranges) const
+    {
+        if (!m_hfmg)
+        {
+            detail::throw_error<value_error>(where() + ": " + std::string(algorithm())
+                                             + " does not take batch ranges");
+        }
+        for (const auto& r : ranges)
+        {
+            m_hfmg->check_range(r.index, r.min, r.max);
+        }
+    }
+
+    void require_complete() const
+    {
+        if (m_done != m_batches)
+        {
+            detail::throw_error<value_error>(where() + " has " + std::to_string(m_done) + " of "
+                                             + std::to_string(m_batches) + " batches");
+        }
+    }
+
+    /// Merges the shards into m_base (the lock held, nothing being observed).
+    void consolidate() const
+    {
+        for (auto& shard : m_shards)
+        {
+            if (m_base.batches() == 0)
+            {
+                m_base = std::move(shard);
+            }
+            else
+            {
+                m_base.merge(shard);
+            }
+        }
+        m_shards.clear();
+    }
+
+    void observe_shard(const float* x, const std::vector<std::size_t>& shape)
+    {
+        std::optional<any_observer> shard;
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (!m_shards.empty())
+            {
+                shard.emplace(std::move(m_shards.back()));
+                m_shards.pop_back();
+            }
+        }
+        if (!shard)
+        {
+            shard.emplace(m_params, layer());
+        }
+        try
+        {
+            shard->observe(x, shape);  // unchanged when it throws
+        }
+        catch (...)
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            m_shards.push_back(std::move(*shard));
+            throw;
+        }
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_shards.push_back(std::move(*shard));
+    }
+
+    void observe_hfmg(std::size_t index, const float* x, std::size_t n, const std::string& at)
+    {
+        kernel::minmax_result r;
+        kernel::minmax(x, n, r);
+        if (!r.all_finite())
+        {
+            const std::size_t i = kernel::first_nonfinite(x, n);
+            detail::throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
+                                             + (std::isnan(x[i]) ? "NaN" : "infinite")
+                                             + "; the batch was not observed");
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_hfmg->add_range(index, r.min, r.max);
+        m_unshared.insert(index);
+        if (m_hfmg->placed(index))
+        {
+            const hfmg_segments::placement p = m_hfmg->place(index);
+            lock.unlock();
+            const std::vector<std::int64_t> counts = histogram(x, n, p);
+            lock.lock();
+            m_hfmg->add(p, counts);
+        }
+        else
+        {
+            m_waiting.emplace(index, std::vector<float>(x, x + n));
+        }
+        apply_waiting(lock);
+    }
+
+    std::vector<std::int64_t> histogram(const float* x,
+                                        std::size_t n,
+                                        const hfmg_segments::placement& p) const
+    {
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(m_hfmg->params().num_of_bins), 0);
+        detail::histc(x, n, p.step.min, p.step.max, counts);
+        return counts;
+    }
+
+    /// Histograms the waiting batches that can be placed now, outside the lock (held on entry and exit).
+    void apply_waiting(std::unique_lock<std::mutex>& lock)
+    {
+        for (auto it = m_waiting.begin(); it != m_waiting.end() && m_hfmg->placed(it->first);
+             it = m_waiting.begin())
+        {
+            const hfmg_segments::placement p = m_hfmg->place(it->first);
+            const std::vector<float> data = std::move(it->second);
+            m_waiting.erase(it);
+            lock.unlock();
+            const std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
+            lock.lock();
+            m_hfmg->add(p, counts);
+        }
+    }
+
+    mutable std::mutex m_mutex;
+    mutable std::condition_variable m_idle;
+    std::size_t m_busy = 0;                      ///< calls observing (or applying) outside the lock
+    mutable any_observer m_base;                 ///< exact-merge algorithms: the merged shards
+    mutable std::vector<any_observer> m_shards;  ///< idle shards, to merge into m_base
+    algorithm_params m_params;
+    std::size_t m_batches;
+    std::set<std::size_t> m_taken;  ///< batches observed or being observed here
+    std::size_t m_done = 0;         ///< of them, observed
+    std::optional<hfmg_segments> m_hfmg;
+    std::map<std::size_t, std::vector<float>> m_waiting;  ///< HFMG batches waiting for an earlier range
+    std::set<std::size_t> m_unshared;  ///< HFMG batches whose range take_ranges has not given
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/indexed_observer.hpp ----
 // ---- end amct/algo.hpp ----
 // ---- begin amct/analysis.hpp ----
 // amct/analysis.hpp: accuracy analysis and tuning (include/amct/analysis): comparison metrics, per-layer
@@ -13314,6 +14262,110 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/bn_fusion.hpp ----
+// ---- begin amct/pipeline/executor.hpp ----
+// amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
+// observers' searches at finalize) over threads. An executor runs task(0) ... task(n - 1), in any order and
+// possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
+// tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
+// errors, like results, do not depend on the schedule.
+
+#include <algorithm>     // std::min
+#include <atomic>        // std::atomic
+#include <cstddef>       // std::size_t
+#include <exception>     // std::exception_ptr
+#include <functional>    // std::function
+#include <system_error>  // std::system_error
+#include <thread>        // std::thread
+#include <vector>        // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Runs task(i) for every i in [0, n) and returns when all have returned. An empty executor runs the tasks
+/// one after another on the calling thread.
+using executor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+
+/// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
+/// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
+inline executor thread_executor(std::size_t threads = 0)
+{
+    if (threads == 0)
+    {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
+    {
+        std::atomic<std::size_t> next{0};
+        const auto work = [&]
+        {
+            for (std::size_t i; (i = next++) < n;)
+            {
+                task(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        try
+        {
+            for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            {
+                pool.emplace_back(work);
+            }
+        }
+        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
+        {
+        }
+        work();
+        for (auto& t : pool)
+        {
+            t.join();
+        }
+    };
+}
+
+namespace detail
+{
+/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
+/// exception of the lowest index that threw.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::exception_ptr> errors(n);
+    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
+    {
+        try
+        {
+            task(i);
+        }
+        catch (...)
+        {
+            errors[i] = std::current_exception();
+        }
+    };
+    if (exec)
+    {
+        exec(n, guarded);
+    }
+    else
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            guarded(i);
+        }
+    }
+    for (const auto& e : errors)
+    {
+        if (e)
+        {
+            std::rethrow_exception(e);
+        }
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/executor.hpp ----
 // ---- begin amct/pipeline/record_json.hpp ----
 // amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
 // ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
@@ -13685,18 +14737,21 @@ inline std::string write_record_json(const quant_record& rec)
 //      so that calibration sees quantized weights and float activations, as AMCT's does,
 //   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
-// observe may be called from several threads at once. Each layer applies its batches in batch order (a
-// batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
+// observe may be called from several threads at once, with batches in any order: each layer's
+// indexed_observer gives the result of one observer fed the batches in index order, bit for bit (batches go
+// to per-thread shards merged exactly; HFMG's batches wait, copied, only for the [min, max] of the earlier
+// batches). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
+// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
+// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
+// sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
-// good batch. A batch that waits for its turn is held as a copy (as many as the threads run ahead).
+// good batch.
 
-#include <algorithm>      // std::equal
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
-#include <map>            // std::map
 #include <memory>         // std::unique_ptr
-#include <mutex>          // std::mutex, std::lock_guard
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -13708,18 +14763,21 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
 public:
     /// @brief Prepares the model: BN fusion, ARQ, fake-quantized weights written back through `model`, one
-    /// observer per quantized layer. `model` must outlive the session.
+    /// observer per quantized layer. `model` must outlive the session; amct calls it from this thread only.
+    /// `exec` runs the per-layer work of set-up, finalize, save and merge (e.g. thread_executor(2)).
     /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
     /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
     /// BatchNorm whose size does not match the weight.
-    calibration_session(model_adapter& model, quant_config cfg)
+    calibration_session(model_adapter& model, quant_config cfg, executor exec = {})
       : m_model(&model)
       , m_cfg(std::move(cfg))
+      , m_exec(std::move(exec))
     {
         if (m_cfg.batch_num < 1)
         {
@@ -13748,17 +14806,22 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
-        std::vector<xt::xarray<float>> fake_weights;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
             if (it != config_of.end())
             {
                 const auto f = fold_of.find(node.name);
-                fake_weights.push_back(
-                  add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second));
+                add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
             }
         }
+        std::vector<xt::xarray<float>> fake_weights(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              fake_weights[i] = calibrate_weight(*m_slots[i]);
+                          });
         m_fusion = apply_fusion(model, plan);
         for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
@@ -13815,23 +14878,8 @@ public:
         {
             return false;
         }
-        const std::lock_guard<std::mutex> lock(s.mutex);
-        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
-        if (batch < s.next || s.pending.count(batch))
-        {
-            detail::throw_error<value_error>(where + ": this batch was observed before");
-        }
-        const std::size_t n = check_batch(s, x, shape, where);
-        if (batch != s.next)
-        {
-            s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
-        }
-        else
-        {
-            s.observer.observe(x, shape);
-            ++s.next;
-        }
-        drain(s);
+        check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
+        s.observer.observe(batch, x, shape);
         return true;
     }
 
@@ -13842,12 +14890,11 @@ public:
         return observe(layer, batch, in.data(), in.shape());
     }
 
-    /// Batches applied to `layer` so far (in order; early batches waiting are not counted).
+    /// Batches of `layer` observed so far (merged ones included; HFMG batches waiting for an earlier batch's
+    /// range too).
     std::size_t batches_seen(const std::string& layer) const
     {
-        const slot& s = const_cast<calibration_session*>(this)->find_slot(layer);
-        const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.next;
+        return const_cast<calibration_session*>(this)->find_slot(layer).observer.observed();
     }
 
     /// Whether every layer has all batch_num batches.
@@ -13855,8 +14902,7 @@ public:
     {
         for (const auto& s : m_slots)
         {
-            const std::lock_guard<std::mutex> lock(s->mutex);
-            if (s->next < batch_num())
+            if (s->observer.observed() < batch_num())
             {
                 return false;
             }
@@ -13864,19 +14910,20 @@ public:
         return true;
     }
 
-    /// @brief Computes every layer's factors and deployable tensors. Weight scales raised for the int32 bias
-    /// are written back to the runtime as re-fake-quantized weights, and reported in the notes.
+    /// @brief Computes every layer's factors and deployable tensors (layers on the executor). Weight scales
+    /// raised for the int32 bias are written back to the runtime as re-fake-quantized weights, and reported
+    /// in the notes. No batch may be observed meanwhile.
     /// @throws value_error listing every layer that lacks batches.
     quantized_model finalize()
     {
-        const auto locks = lock_all();
         std::string missing;
         for (const auto& s : m_slots)
         {
-            if (s->next < batch_num())
+            const std::size_t seen = s->observer.observed();
+            if (seen < batch_num())
             {
                 missing +=
-                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(s->next));
+                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(seen));
             }
         }
         if (!missing.empty())
@@ -13884,38 +14931,49 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        std::vector<finalized_layer> done(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              done[i] = finalize_layer(*m_slots[i]);
+                          });
         quantized_model out;
         out.notes = m_fusion.warnings;
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            out.layers.push_back(finalize_layer(*s, out.notes));
-            out.record.layers.emplace_back(s->name, record_of(out.layers.back()));
+            if (done[i].raised)
+            {
+                m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
+            }
+            out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
+            out.layers.push_back(std::move(done[i].layer));
+            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
         }
         return out;
     }
 
-    /// @brief The session's state: for every layer its ARQ scales, observer state and waiting batches, with
-    /// the configuration; restore() in a later process continues from here with the result of an
-    /// uninterrupted run.
+    /// @brief The session's state: the configuration and, for every layer, its ARQ scales and its
+    /// indexed_observer's state (batches observed, observer state, HFMG's waiting batches). restore() in a
+    /// later process continues from here with the result of an uninterrupted run; merge() in another process
+    /// that calibrated other batches adds them. Waits for batches being observed.
     std::string save() const
     {
-        const auto locks = lock_all();
+        std::vector<std::string> observers(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              observers[i] = m_slots[i]->observer.save();
+                          });
         state_writer w;
         w.str(write_config_json(m_cfg));
         w.u64(m_slots.size());
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            w.str(s->name);
-            w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
-            w.u64(s->next);
-            w.str(s->observer.save());
-            w.u64(s->pending.size());
-            for (const auto& [index, b] : s->pending)
-            {
-                w.u64(index);
-                write_shape(w, b.shape);
-                w.f32s(b.data);
-            }
+            w.str(m_slots[i]->name);
+            w.f32s(arq_scales(*m_slots[i]));
+            w.str(observers[i]);
         }
         return w.finish(state_name, state_version);
     }
@@ -13925,6 +14983,201 @@ public:
     /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
+    {
+        std::vector<indexed_observer> loaded = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer = std::move(loaded[i]);
+        }
+    }
+
+    /// @brief Adds the batches another process calibrated: `bytes` is the save() of a session made there from
+    /// the same float model and configuration, which observed other batch indices. Waits for batches being
+    /// observed here.
+    /// @throws state_error as restore() does; value_error naming the layer and batch for a batch observed in
+    /// both, or an HFMG batch range that differs from the one known here. Nothing changes then.
+    void merge(const std::string& bytes)
+    {
+        const std::vector<indexed_observer> other = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer.check_merge(other[i]);
+        }
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              m_slots[i]->observer.merge(other[i]);
+                          });
+    }
+
+    /// @brief For processes that share out the batches: the [min, max] of the HFMG layers' batches observed
+    /// here since the last call, which the other processes need to place their own batches (HFMG's running
+    /// range depends on every earlier batch). 16 bytes per batch and HFMG layer, checksummed; an empty string
+    /// when there is nothing to share.
+    std::string take_batch_ranges()
+    {
+        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
+        for (const auto& s : m_slots)
+        {
+            std::vector<batch_range> r = s->observer.take_ranges();
+            if (!r.empty())
+            {
+                found.emplace_back(s.get(), std::move(r));
+            }
+        }
+        if (found.empty())
+        {
+            return {};
+        }
+        state_writer w;
+        w.u64(found.size());
+        for (const auto& [s, ranges] : found)
+        {
+            w.str(s->name);
+            w.u64(ranges.size());
+            for (const batch_range& r : ranges)
+            {
+                w.u64(r.index);
+                w.f32(r.min);
+                w.f32(r.max);
+            }
+        }
+        return w.finish(ranges_name, state_version);
+    }
+
+    /// @brief Learns another process's take_batch_ranges(); HFMG batches waiting for them are applied.
+    /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
+    /// a range that differs from the one known here. Nothing changes then.
+    void add_batch_ranges(const std::string& bytes)
+    {
+        if (bytes.empty())
+        {
+            return;
+        }
+        state_reader r(bytes, ranges_name, state_version);
+        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const std::string name = r.str();
+            const auto it = m_index.find(name);
+            if (it == m_index.end())
+            {
+                state_reader::fail("batch ranges of layer \"" + name
+                                   + "\", which this session does not calibrate");
+            }
+            std::vector<batch_range> ranges(r.count(16));
+            for (auto& b : ranges)
+            {
+                b.index = static_cast<std::size_t>(r.u64());
+                b.min = r.f32();
+                b.max = r.f32();
+            }
+            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
+        }
+        r.done();
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.check_ranges(ranges);
+        }
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.add_ranges(ranges);
+        }
+    }
+
+private:
+    static constexpr const char* state_name = "calibration_session";
+    static constexpr const char* ranges_name = "batch_ranges";
+    static constexpr std::uint32_t state_version = 2;
+
+    struct slot
+    {
+        slot(std::string n, std::string t, indexed_observer o)
+          : name(std::move(n))
+          , type(std::move(t))
+          , observer(std::move(o))
+        {
+        }
+
+        std::string name;
+        std::string type;
+        graph_node node;
+        arq_params weight_params;               ///< ARQ's parameters
+        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
+        xt::xarray<float> weight;               ///< the float weight after fusion
+        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
+        std::size_t channels = 0;               ///< output channels
+        indexed_observer observer;
+    };
+
+    /// What finalize computes for one layer, before the runtime is told.
+    struct finalized_layer
+    {
+        quantized_layer layer;
+        std::vector<std::string> notes;
+        bool raised = false;  ///< a weight scale raised for the int32 bias: the runtime needs the new weight
+    };
+
+    /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
+    void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
+    {
+        auto s = std::make_unique<slot>(
+          node.name,
+          node.type,
+          indexed_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
+                           node.name,
+                           batch_num()));
+        s->node = node;
+        if (arq_rule(node.type, node.trans_b).has_weight)
+        {
+            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
+            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                               : detail::param_copy(*m_model, node.name, param_kind::weight);
+            if (!weight)
+            {
+                detail::throw_error<value_error>(who + ": the runtime gives no weight");
+            }
+            s->weight = std::move(*weight);
+            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+            s->channels = detail::make_layout_view(shape, layout_of(node), node.groups, who).channels();
+            s->weight_params = weight_params(lc.weight_quant_params, node.type);
+            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                             : detail::param_copy(*m_model, node.name, param_kind::bias);
+            if (bias && bias->size() != s->channels)
+            {
+                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                                 + " elements for " + std::to_string(s->channels)
+                                                 + " output channels");
+            }
+            s->bias = std::move(bias);
+            s->arq.emplace();  // computed by calibrate_weight
+        }
+        m_index.emplace(node.name, m_slots.size());
+        m_names.push_back(node.name);
+        m_slots.push_back(std::move(s));
+    }
+
+    /// ARQ on a slot's weight; returns the fake-quantized weight (empty for a layer without weight).
+    static xt::xarray<float> calibrate_weight(slot& s)
+    {
+        if (!s.arq)
+        {
+            return {};
+        }
+        const weight_layout layout = layout_of(s.node);
+        s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
+        return quantize_weight(s.weight, *s.arq, layout, s.node.groups).fake;
+    }
+
+    static std::vector<float> arq_scales(const slot& s)
+    {
+        return s.arq ? s.arq->scale : std::vector<float>{};
+    }
+
+    /// Reads a save() of a session of this model and configuration: one indexed_observer per layer.
+    /// @throws state_error naming what does not fit.
+    std::vector<indexed_observer> read_state(const std::string& bytes) const
     {
         state_reader r(bytes, state_name, state_version);
         if (r.str() != write_config_json(m_cfg))
@@ -13937,15 +15190,7 @@ public:
             state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
                                + std::to_string(m_slots.size()));
         }
-
-        struct loaded
-        {
-            std::size_t next;
-            any_observer observer;
-            std::map<std::size_t, pending_batch> pending;
-        };
-
-        std::vector<loaded> all;
+        std::vector<indexed_observer> all;
         for (const auto& s : m_slots)
         {
             const std::string name = r.str();
@@ -13954,126 +15199,22 @@ public:
                 state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
                                    + s->name + "\"");
             }
-            if (r.f32s() != (s->arq ? s->arq->scale : std::vector<float>{}))
+            if (r.f32s() != arq_scales(*s))
             {
                 state_reader::fail(
                   "layer \"" + name
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
-            const std::size_t next = static_cast<std::size_t>(r.u64());
-            any_observer obs = any_observer::load(r.str());
-            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm() || obs.batches() != next
-                || next > batch_num())
+            indexed_observer obs = indexed_observer::load(r.str());
+            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm()
+                || obs.batches() != batch_num())
             {
                 state_reader::fail("layer \"" + name + "\": inconsistent observer state");
             }
-            std::map<std::size_t, pending_batch> pending;
-            for (std::size_t k = r.count(8); k > 0; --k)
-            {
-                const std::size_t index = static_cast<std::size_t>(r.u64());
-                pending_batch b{read_shape(r), r.f32s()};
-                if (index <= next || index >= batch_num() || detail::element_count(b.shape) != b.data.size())
-                {
-                    state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
-                }
-                try
-                {
-                    check_batch(
-                      *s, b.data.data(), b.shape, "layer \"" + name + "\", batch " + std::to_string(index));
-                }
-                catch (const error& e)
-                {
-                    state_reader::fail(std::string("waiting batch: ") + e.what());
-                }
-                pending.emplace(index, std::move(b));
-            }
-            all.push_back({next, std::move(obs), std::move(pending)});
+            all.push_back(std::move(obs));
         }
         r.done();
-        const auto locks = lock_all();
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            slot& s = *m_slots[i];
-            s.next = all[i].next;
-            s.observer = std::move(all[i].observer);
-            s.pending = std::move(all[i].pending);
-        }
-    }
-
-private:
-    static constexpr const char* state_name = "calibration_session";
-    static constexpr std::uint32_t state_version = 1;
-
-    struct pending_batch
-    {
-        std::vector<std::size_t> shape;
-        std::vector<float> data;
-    };
-
-    struct slot
-    {
-        slot(std::string n, std::string t, any_observer o)
-          : name(std::move(n))
-          , type(std::move(t))
-          , observer(std::move(o))
-        {
-        }
-
-        std::string name;
-        std::string type;
-        graph_node node;
-        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
-        xt::xarray<float> weight;               ///< the float weight after fusion
-        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
-        std::size_t channels = 0;               ///< output channels
-        any_observer observer;
-        mutable std::mutex mutex;
-        std::size_t next = 0;                          ///< the next batch to apply
-        std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
-    };
-
-    /// Prepares the slot of one layer; returns its fake-quantized weight (empty for a layer without weight).
-    xt::xarray<float> add_layer(const graph_node& node,
-                                const layer_quant_config& lc,
-                                const batch_norm_fold* fold)
-    {
-        auto s = std::make_unique<slot>(
-          node.name,
-          node.type,
-          any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
-                       node.name));
-        s->node = node;
-        xt::xarray<float> fake;
-        if (arq_rule(node.type, node.trans_b).has_weight)
-        {
-            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
-                               : detail::param_copy(*m_model, node.name, param_kind::weight);
-            if (!weight)
-            {
-                detail::throw_error<value_error>(who + ": the runtime gives no weight");
-            }
-            s->weight = std::move(*weight);
-            const weight_layout layout = layout_of(node);
-            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = detail::make_layout_view(shape, layout, node.groups, who).channels();
-            s->arq = arq(
-              s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
-                             : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias && bias->size() != s->channels)
-            {
-                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                 + " elements for " + std::to_string(s->channels)
-                                                 + " output channels");
-            }
-            s->bias = std::move(bias);
-            fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
-        }
-        m_index.emplace(node.name, m_slots.size());
-        m_names.push_back(node.name);
-        m_slots.push_back(std::move(s));
-        return fake;
+        return all;
     }
 
     slot& find_slot(const std::string& layer)
@@ -14121,30 +15262,11 @@ private:
         return n;
     }
 
-    /// Applies waiting batches whose turn has come.
-    static void drain(slot& s)
-    {
-        for (auto it = s.pending.begin(); it != s.pending.end() && it->first == s.next;
-             it = s.pending.erase(it))
-        {
-            s.observer.observe(it->second.data.data(), it->second.shape);
-            ++s.next;
-        }
-    }
 
-    std::vector<std::unique_lock<std::mutex>> lock_all() const
+    static finalized_layer finalize_layer(const slot& s)
     {
-        std::vector<std::unique_lock<std::mutex>> locks;
-        for (const auto& s : m_slots)
-        {
-            locks.emplace_back(s->mutex);
-        }
-        return locks;
-    }
-
-    quantized_layer finalize_layer(const slot& s, std::vector<std::string>& notes)
-    {
-        quantized_layer q;
+        finalized_layer out;
+        quantized_layer& q = out.layer;
         q.name = s.name;
         q.type = s.type;
         q.arq = s.arq;
@@ -14153,35 +15275,14 @@ private:
         q.layout = layout_of(s.node);
         q.groups = s.node.groups;
         q.channels = s.channels;
-        set_activation(q, s.observer.compute(), notes);
-        if (q.weight_scale_raised())
-        {
-            m_model->set_param(s.name, param_kind::weight, q.weight_fake);
-        }
-        return q;
-    }
-
-    static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)
-    {
-        w.u64(shape.size());
-        for (std::size_t d : shape)
-        {
-            w.u64(d);
-        }
-    }
-
-    static std::vector<std::size_t> read_shape(state_reader& r)
-    {
-        std::vector<std::size_t> shape(r.count(8));
-        for (auto& d : shape)
-        {
-            d = static_cast<std::size_t>(r.u64());
-        }
-        return shape;
+        set_activation(q, s.observer.compute(), out.notes);
+        out.raised = q.weight_scale_raised();
+        return out;
     }
 
     model_adapter* m_model;
     quant_config m_cfg;
+    executor m_exec;
     fusion_report m_fusion;
     std::vector<std::unique_ptr<slot>> m_slots;
     std::unordered_map<std::string, std::size_t> m_index;

@@ -113,8 +113,8 @@ public:
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
                     detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
-                                                     + std::string(qtype_name(s.p)) + " but has no " + std::to_string(bits)
-                                                     + "-bit calibration");
+                                                     + std::string(qtype_name(s.p)) + " but has no "
+                                                     + std::to_string(bits) + "-bit calibration");
                 }
             }
             (void)f;

@@ -37,34 +37,23 @@ options parse(int argc, char** argv)
 {
     options o;
     o.model = "synthetic";
-    for (int i = 1; i + 1 < argc; i += 2)
-    {
-        const std::string a = argv[i], v = argv[i + 1];
-        if (a == "--model")
-            o.model = v;
-        else if (a == "--algorithm")
-            o.algorithm = v;
-        else if (a == "--batches")
-            o.batches = std::stoul(v);
-        else if (a == "--out")
-            o.out = v;
-        else if (a == "--threads")
-            o.threads = std::stoul(v);
-        else if (a == "--models-dir")
-            o.models_dir = v;
-        else if (a == "--images-dir")
-            o.images_dir = v;
-        else if (a == "--calib")
-            o.calib = std::stoul(v);
-        else if (a == "--batch")
-            o.batch = std::stoul(v);
-        else
-            throw std::invalid_argument("unknown option " + a);
-    }
-    if (argc % 2 == 0)
-    {
-        throw std::invalid_argument(std::string("option ") + argv[argc - 1] + " needs a value");
-    }
+    refrt::parse_options(argc,
+                         argv,
+                         o,
+                         [&](const std::string& a, const std::string& v)
+                         {
+                             if (a == "--algorithm")
+                                 o.algorithm = v;
+                             else if (a == "--batches")
+                                 o.batches = std::stoul(v);
+                             else if (a == "--out")
+                                 o.out = v;
+                             else if (a == "--threads")
+                                 o.threads = std::stoul(v);
+                             else
+                                 return false;
+                             return true;
+                         });
     return o;
 }
 

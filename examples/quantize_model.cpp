@@ -119,54 +119,30 @@ void write_file(const fs::path& path, const std::string& text)
 options parse(int argc, char** argv)
 {
     options o;
-    const char* env_models = std::getenv("AMCT_MODELS_DIR");
-    const char* env_images = std::getenv("AMCT_IMAGES_DIR");
-    o.models_dir = env_models ? env_models : "";
-    o.images_dir = env_images ? env_images : "";
-    for (int i = 1; i < argc; ++i)
-    {
-        const std::string a = argv[i];
-        if (i + 1 == argc)
-        {
-            throw std::invalid_argument("option " + a + " needs a value");
-        }
-        const std::string v = argv[++i];
-        if (a == "--model")
-            o.model = v;
-        else if (a == "--models-dir")
-            o.models_dir = v;
-        else if (a == "--images-dir")
-            o.images_dir = v;
-        else if (a == "--quant-cfg")
-            o.quant_cfg = v;
-        else if (a == "--config")
-            o.config = v;
-        else if (a == "--out")
-            o.out = v;
-        else if (a == "--calib")
-            o.calib = std::stoul(v);
-        else if (a == "--eval")
-            o.eval = std::stoul(v);
-        else if (a == "--batch")
-            o.batch = std::max<std::size_t>(1, std::stoul(v));
-        else if (a == "--threads")
-            o.threads = std::max<std::size_t>(1, std::stoul(v));
-        else if (a == "--det-side")
-            o.det_side = std::stoul(v);
-        else if (a == "--min-sqnr")
-            o.min_sqnr = std::stod(v);
-        else if (a == "--min-top1")
-            o.min_top1 = std::stod(v);
-        else if (a == "--max-accuracy-drop")
-            o.max_accuracy_drop = std::stod(v);
-        else
-            throw std::invalid_argument("unknown option " + a);
-    }
-    if (o.models_dir.empty() || o.images_dir.empty())
-    {
-        throw std::invalid_argument(
-          "--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
-    }
+    refrt::parse_options(argc,
+                         argv,
+                         o,
+                         [&](const std::string& a, const std::string& v)
+                         {
+                             if (a == "--quant-cfg")
+                                 o.quant_cfg = v;
+                             else if (a == "--config")
+                                 o.config = v;
+                             else if (a == "--out")
+                                 o.out = v;
+                             else if (a == "--threads")
+                                 o.threads = std::max<std::size_t>(1, std::stoul(v));
+                             else if (a == "--min-sqnr")
+                                 o.min_sqnr = std::stod(v);
+                             else if (a == "--min-top1")
+                                 o.min_top1 = std::stod(v);
+                             else if (a == "--max-accuracy-drop")
+                                 o.max_accuracy_drop = std::stod(v);
+                             else
+                                 return false;
+                             return true;
+                         });
+    refrt::require_data_dirs(o);
     return o;
 }
 

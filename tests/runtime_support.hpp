@@ -2,20 +2,50 @@
 // node / python subprocesses of the independent references (TensorFlow.js, ONNX Runtime, ONNX's checker).
 #pragma once
 
+#include <cstdint>     // std::int64_t
 #include <cstdlib>     // std::getenv, std::system
 #include <filesystem>  // std::filesystem
 #include <fstream>     // std::ifstream, std::ofstream
 #include <iterator>    // std::istreambuf_iterator
-#include <random>      // std::random_device
+#include <random>      // std::random_device, std::mt19937
 #include <string>      // std::string
 #include <utility>     // std::pair
 #include <vector>      // std::vector
 
 #include <doctest/doctest.h>
 
+#include "../examples/runtime/graph.hpp"
+
 namespace rt_test
 {
 namespace fs = std::filesystem;
+
+/// A tensor of `shape` with values uniform in [lo, hi).
+inline refrt::tensor random_tensor(std::vector<std::size_t> shape,
+                                   std::mt19937& rng,
+                                   float lo = -1.0f,
+                                   float hi = 1.0f)
+{
+    refrt::tensor t = refrt::tensor::from_shape(shape);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    for (float& v : t)
+        v = dist(rng);
+    return t;
+}
+
+inline refrt::attribute ints_attr(std::vector<std::int64_t> v)
+{
+    refrt::attribute a;
+    a.ints = std::move(v);
+    return a;
+}
+
+inline refrt::attribute int_attr(std::int64_t v)
+{
+    refrt::attribute a;
+    a.i = v;
+    return a;
+}
 
 inline const std::string scripts_dir = std::string(AMCT_TEST_DATA_DIR) + "/../../scripts/";
 

@@ -36,14 +36,7 @@ namespace fs = std::filesystem;
 namespace proto = refrt::proto;
 using refrt::tensor;
 
-tensor random_tensor(std::vector<std::size_t> shape, std::mt19937& rng, float lo, float hi)
-{
-    tensor t = tensor::from_shape(shape);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    for (float& v : t)
-        v = dist(rng);
-    return t;
-}
+using rt_test::random_tensor;
 
 refrt::node make_node(std::string name, std::string op, std::vector<std::string> inputs, std::string output)
 {

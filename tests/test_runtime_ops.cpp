@@ -34,6 +34,9 @@ namespace
 {
 namespace fs = std::filesystem;
 using refrt::tensor;
+using rt_test::int_attr;
+using rt_test::ints_attr;
+using rt_test::random_tensor;
 
 /// AMCT_ONNX_TESTDATA (the node/ directory) if set, else Debian's; pytorch-converted/ is its sibling.
 fs::path node_root()
@@ -398,29 +401,6 @@ case_result run_case(const fs::path& dir, const std::string& op)
 }
 
 // ------------------------------------------------------------------------------------------ graph helpers
-
-tensor random_tensor(std::vector<std::size_t> shape, std::mt19937& rng, float lo = -1.0f, float hi = 1.0f)
-{
-    tensor t = tensor::from_shape(shape);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    for (std::size_t e = 0; e < t.size(); ++e)
-        t.data()[e] = dist(rng);
-    return t;
-}
-
-refrt::attribute ints_attr(std::vector<std::int64_t> v)
-{
-    refrt::attribute a;
-    a.ints = std::move(v);
-    return a;
-}
-
-refrt::attribute int_attr(std::int64_t v)
-{
-    refrt::attribute a;
-    a.i = v;
-    return a;
-}
 
 /// Adds Conv (+ Clip 0..6 when relu6) reading `x`; returns the output name.
 std::string add_conv(refrt::graph& g,

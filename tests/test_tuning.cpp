@@ -11,51 +11,31 @@
 
 #include "../examples/runtime/amct_adapter.hpp"
 #include "../examples/runtime/executor.hpp"
+#include "runtime_support.hpp"
 
 namespace
 {
 using refrt::tensor;
 
-tensor random_tensor(std::mt19937& rng, std::vector<std::size_t> shape, float scale, float shift = 0.0f)
-{
-    std::normal_distribution<float> dist(0.0f, scale);
-    tensor t = tensor::from_shape(shape);
-    for (auto& v : t)
-    {
-        v = dist(rng) + shift;
-    }
-    return t;
-}
-
-refrt::attribute ints(std::vector<std::int64_t> v)
-{
-    refrt::attribute a;
-    a.ints = std::move(v);
-    return a;
-}
-
-refrt::attribute integer(std::int64_t v)
-{
-    refrt::attribute a;
-    a.i = v;
-    return a;
-}
+using rt_test::int_attr;
+using rt_test::ints_attr;
+using rt_test::random_tensor;
 
 refrt::graph make_model(std::mt19937& rng)
 {
     refrt::graph g;
     g.inputs.push_back({"x", {-1, 3, 8, 8}});
-    g.constants["w1"] = random_tensor(rng, {8, 3, 3, 3}, 0.3f);
-    g.constants["b1"] = random_tensor(rng, {8}, 0.1f);
-    g.constants["s1"] = random_tensor(rng, {8}, 0.2f, 1.0f);
-    g.constants["o1"] = random_tensor(rng, {8}, 0.1f);
-    g.constants["m1"] = random_tensor(rng, {8}, 0.1f);
-    g.constants["v1"] = xt::abs(random_tensor(rng, {8}, 0.2f, 1.0f));
-    g.constants["w2"] = random_tensor(rng, {8, 1, 3, 3}, 0.3f);
-    g.constants["b2"] = random_tensor(rng, {8}, 0.1f);
-    g.constants["w3"] = random_tensor(rng, {16, 8, 1, 1}, 0.3f);
-    g.constants["w4"] = random_tensor(rng, {10, 16}, 0.3f);
-    g.constants["b4"] = random_tensor(rng, {10}, 0.1f);
+    g.constants["w1"] = random_tensor({8, 3, 3, 3}, rng, -0.5f, 0.5f);
+    g.constants["b1"] = random_tensor({8}, rng, -0.2f, 0.2f);
+    g.constants["s1"] = random_tensor({8}, rng, 0.7f, 1.3f);
+    g.constants["o1"] = random_tensor({8}, rng, -0.2f, 0.2f);
+    g.constants["m1"] = random_tensor({8}, rng, -0.2f, 0.2f);
+    g.constants["v1"] = random_tensor({8}, rng, 0.5f, 1.5f);
+    g.constants["w2"] = random_tensor({8, 1, 3, 3}, rng, -0.5f, 0.5f);
+    g.constants["b2"] = random_tensor({8}, rng, -0.2f, 0.2f);
+    g.constants["w3"] = random_tensor({16, 8, 1, 1}, rng, -0.5f, 0.5f);
+    g.constants["w4"] = random_tensor({10, 16}, rng, -0.5f, 0.5f);
+    g.constants["b4"] = random_tensor({10}, rng, -0.2f, 0.2f);
     const auto conv = [](std::string name, std::string in, std::string w, std::string b, std::string out)
     {
         refrt::node n{name, "Conv", {in, w}, {out}, {}, 0};
@@ -66,18 +46,18 @@ refrt::graph make_model(std::mt19937& rng)
         return n;
     };
     g.nodes.push_back(conv("conv1", "x", "w1", "b1", "c1"));
-    g.nodes.back().attributes["pads"] = ints({1, 1, 1, 1});
+    g.nodes.back().attributes["pads"] = ints_attr({1, 1, 1, 1});
     g.nodes.push_back({"bn1", "BatchNormalization", {"c1", "s1", "o1", "m1", "v1"}, {"n1"}, {}, 0});
     g.nodes.push_back({"relu1", "Relu", {"n1"}, {"r1"}, {}, 0});
     g.nodes.push_back(conv("conv2", "r1", "w2", "b2", "c2"));
-    g.nodes.back().attributes["pads"] = ints({1, 1, 1, 1});
-    g.nodes.back().attributes["group"] = integer(8);
+    g.nodes.back().attributes["pads"] = ints_attr({1, 1, 1, 1});
+    g.nodes.back().attributes["group"] = int_attr(8);
     g.nodes.push_back({"relu2", "Relu", {"c2"}, {"r2"}, {}, 0});
     g.nodes.push_back(conv("conv3", "r2", "w3", "", "c3"));
     g.nodes.push_back({"pool", "GlobalAveragePool", {"c3"}, {"p"}, {}, 0});
     g.nodes.push_back({"flat", "Flatten", {"p"}, {"f"}, {}, 0});
     g.nodes.push_back({"fc", "Gemm", {"f", "w4", "b4"}, {"y"}, {}, 0});
-    g.nodes.back().attributes["transB"] = integer(1);
+    g.nodes.back().attributes["transB"] = int_attr(1);
     g.outputs = {"y"};
     return g;
 }
@@ -100,14 +80,9 @@ struct fixture
     {
         // Bounded inputs, so that the calibration batches' ranges cover the analysis batches' (clipping would
         // hide the difference between int8 and int16).
-        std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
         for (int b = 0; b < 6; ++b)
         {
-            data.push_back(tensor::from_shape({2, 3, 8, 8}));
-            for (auto& v : data.back())
-            {
-                v = pixel(rng);
-            }
+            data.push_back(random_tensor({2, 3, 8, 8}, rng));
         }
         amct::create_quant_config_options co;
         co.batch_num = 2;

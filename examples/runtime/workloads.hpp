@@ -7,7 +7,9 @@
 #include <algorithm>   // std::sort, std::shuffle
 #include <cmath>       // std::ceil
 #include <cstddef>     // std::size_t
+#include <cstdlib>     // std::getenv
 #include <filesystem>  // std::filesystem
+#include <functional>  // std::function
 #include <iostream>    // std::cout
 #include <random>      // std::mt19937
 #include <stdexcept>   // std::runtime_error
@@ -33,6 +35,58 @@ struct workload_options
     std::size_t batch = 4;       ///< samples per batch (ppocr_det: always 1, sizes differ)
     std::size_t det_side = 480;  ///< PP-OCR det input: longer side limit
 };
+
+/// @brief Reads "--option value" pairs of a command line into `o` (--model, --models-dir, --images-dir,
+/// --calib, --eval, --batch, --det-side); the program's own options go to `extra(option, value)`, which
+/// returns false for an unknown one. AMCT_MODELS_DIR and AMCT_IMAGES_DIR are the directories' defaults.
+/// @throws std::invalid_argument naming an unknown option or one without a value.
+inline void parse_options(int argc,
+                          char** argv,
+                          workload_options& o,
+                          const std::function<bool(const std::string&, const std::string&)>& extra)
+{
+    for (const auto& [var, dir] :
+         {std::pair{"AMCT_MODELS_DIR", &o.models_dir}, {"AMCT_IMAGES_DIR", &o.images_dir}})
+    {
+        const char* env = std::getenv(var);
+        *dir = env && dir->empty() ? env : *dir;
+    }
+    for (int i = 1; i < argc; i += 2)
+    {
+        const std::string a = argv[i];
+        if (i + 1 == argc)
+        {
+            throw std::invalid_argument("option " + a + " needs a value");
+        }
+        const std::string v = argv[i + 1];
+        if (a == "--model")
+            o.model = v;
+        else if (a == "--models-dir")
+            o.models_dir = v;
+        else if (a == "--images-dir")
+            o.images_dir = v;
+        else if (a == "--calib")
+            o.calib = std::stoul(v);
+        else if (a == "--eval")
+            o.eval = std::stoul(v);
+        else if (a == "--batch")
+            o.batch = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--det-side")
+            o.det_side = std::stoul(v);
+        else if (!extra(a, v))
+            throw std::invalid_argument("unknown option " + a);
+    }
+}
+
+/// @throws std::invalid_argument when the model or image directory is not set.
+inline void require_data_dirs(const workload_options& o)
+{
+    if (o.models_dir.empty() || o.images_dir.empty())
+    {
+        throw std::invalid_argument(
+          "--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
+    }
+}
 
 /// One input batch and, for a classifier evaluated against labels, its labels.
 struct batch

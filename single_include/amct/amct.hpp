@@ -6606,6 +6606,7 @@ private:
 #include <cstddef>    // std::size_t
 #include <iomanip>    // std::setw
 #include <map>        // std::map
+#include <set>        // std::set
 #include <sstream>    // std::ostringstream
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -8260,6 +8261,24 @@ struct quant_config
       "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
     std::vector<std::pair<std::string, layer_quant_config>> layers;
 
+    /// The configuration of layer `name`, or nullptr.
+    const layer_quant_config* find(const std::string& name) const
+    {
+        for (const auto& [n, c] : layers)
+        {
+            if (n == name)
+            {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_quant_config* find(const std::string& name)
+    {
+        return const_cast<layer_quant_config*>(static_cast<const quant_config*>(this)->find(name));
+    }
+
     bool operator==(const quant_config& o) const
     {
         return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset
@@ -8565,7 +8584,11 @@ public:
     {
         for (const auto& [name, s] : plan)
         {
-            const quantized_layer& f = float_layer(name);
+            if (!m_base->find(name))
+            {
+                detail::throw_error<value_error>("simulation: layer \"" + name
+                                                 + "\" is not a calibrated layer of the model");
+            }
             if (s.p == qtype::int8 || s.p == qtype::int16)
             {
                 const int bits = s.p == qtype::int8 ? 8 : 16;
@@ -8576,7 +8599,6 @@ public:
                                                      + std::to_string(bits) + "-bit calibration");
                 }
             }
-            (void)f;
         }
         for (const auto& l : m_base->layers)
         {
@@ -8727,17 +8749,6 @@ private:
         const simulation_plan& m_plan;
         layer_hook* m_extra;
     };
-
-    const quantized_layer& float_layer(const std::string& name) const
-    {
-        const quantized_layer* l = m_base->find(name);
-        if (!l)
-        {
-            detail::throw_error<value_error>("simulation: layer \"" + name
-                                             + "\" is not a calibrated layer of the model");
-        }
-        return *l;
-    }
 
     static xt::xarray<float> half(xt::xarray<float> x)
     {
@@ -8910,30 +8921,41 @@ struct model_analysis
 
 namespace detail
 {
-/// Keeps a copy of the first output of the layers it is asked for.
-class output_copy : public layer_hook
+/// Keeps a copy of the first input (or output) of each of `layers`.
+class layer_copy : public layer_hook
 {
 public:
-    explicit output_copy(const simulation_plan& layers)
-      : m_layers(layers)
+    layer_copy(std::set<std::string> layers, bool of_inputs)
+      : m_layers(std::move(layers))
+      , m_inputs(of_inputs)
     {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_inputs && m_layers.count(layer) != 0;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        copies[layer].assign(data, data + element_count(shape));
     }
 
     bool wants_output(const std::string& layer) const override
     {
-        return m_layers.count(layer) != 0;
+        return !m_inputs && m_layers.count(layer) != 0;
     }
 
     void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
     {
-        std::vector<float>& v = outputs[layer];
-        v.assign(data, data + element_count(shape));
+        copies[layer].assign(data, data + element_count(shape));
     }
 
-    std::map<std::string, std::vector<float>> outputs;
+    std::map<std::string, std::vector<float>> copies;
 
 private:
-    const simulation_plan& m_layers;
+    std::set<std::string> m_layers;
+    bool m_inputs;
 };
 
 /// Compares the first output of chosen layers with copies taken in a float run.
@@ -8976,32 +8998,32 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     model_analysis a;
     a.flag_metric = opts.flag_metric;
     a.flag_threshold = opts.flag_threshold;
-    std::map<std::string, std::size_t> index;
+    std::set<std::string> names;
     for (const auto& l : sim.base().layers)
     {
         const auto it = plan.find(l.name);
         if (it != plan.end() && it->second.p != qtype::float32)
         {
-            index[l.name] = a.layers.size();
+            names.insert(l.name);
             a.layers.push_back({l.name, l.type, it->second.p, {}, {}, {}, false});
         }
+    }
+    std::map<std::string, comparison*> all;
+    for (auto& l : a.layers)
+    {
+        all[l.name] = &l.accumulated;
     }
     const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
     for (std::size_t b : batches)
     {
-        detail::output_copy reference(plan);
+        detail::layer_copy reference(names, false);
         const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);
-        std::map<std::string, comparison*> all;
-        for (auto& l : a.layers)
-        {
-            all[l.name] = &l.accumulated;
-        }
-        detail::output_compare whole(reference.outputs, all);
+        detail::output_compare whole(reference.copies, all);
         simulator::add_outputs(a.output, y_float, sim.run(plan, b, &whole));
         for (std::size_t i = 0; opts.alone && i < a.layers.size(); ++i)
         {
             layer_analysis& l = a.layers[i];
-            detail::output_compare one(reference.outputs, {{l.name, &l.alone}});
+            detail::output_compare one(reference.copies, {{l.name, &l.alone}});
             simulator::add_outputs(l.output, y_float, sim.run({{l.name, plan.at(l.name)}}, b, &one));
         }
     }
@@ -9339,11 +9361,7 @@ inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
     simulation_plan calibration_model;
     for (const auto& l : sim.base().layers)
     {
-        const layer_quant_config* lc = nullptr;
-        for (const auto& [name, c] : cfg.layers)
-        {
-            lc = name == l.name ? &c : lc;
-        }
+        const layer_quant_config* lc = cfg.find(l.name);
         if (!lc)
         {
             detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
@@ -12630,6 +12648,7 @@ inline std::string render_html(const accuracy_report& r)
 #include <cstddef>    // std::size_t
 #include <limits>     // std::numeric_limits
 #include <map>        // std::map
+#include <set>        // std::set
 #include <string>     // std::string
 #include <vector>     // std::vector
 
@@ -12672,46 +12691,23 @@ inline std::vector<report_log_entry> report_entries(const tuning_log& log, int f
     return out;
 }
 
-namespace detail
-{
-/// Keeps each watched layer's first input of a run.
-class input_copy : public layer_hook
-{
-public:
-    explicit input_copy(const quantized_model& m)
-      : m_model(m)
-    {
-    }
-
-    bool wants_input(const std::string& layer) const override
-    {
-        return m_model.find(layer) != nullptr;
-    }
-
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        inputs[layer].assign(data, data + element_count(shape));
-    }
-
-    std::map<std::string, std::vector<float>> inputs;
-
-private:
-    const quantized_model& m_model;
-};
-}  // namespace detail
-
 /// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
 /// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
 inline std::vector<report_histogram> activation_histograms(simulator& sim,
                                                            std::size_t b,
                                                            std::size_t bins = 64)
 {
-    detail::input_copy copy(sim.base());
+    std::set<std::string> names;
+    for (const auto& l : sim.base().layers)
+    {
+        names.insert(l.name);
+    }
+    detail::layer_copy copy(names, true);
     sim.run({}, b, &copy);
     std::vector<report_histogram> out;
     for (const auto& l : sim.base().layers)
     {
-        const std::vector<float>& x = copy.inputs[l.name];
+        const std::vector<float>& x = copy.copies[l.name];
         if (x.empty())
         {
             continue;
@@ -12782,12 +12778,11 @@ struct search_result
     quant_config config(const quant_config& base) const
     {
         quant_config c = base;
-        for (auto& [name, lc] : c.layers)
+        for (const auto& [name, k] : layer_method)
         {
-            const auto it = layer_method.find(name);
-            if (it != layer_method.end())
+            if (layer_quant_config* lc = c.find(name))
             {
-                lc.activation_quant_params = methods[it->second].apply(lc.activation_quant_params);
+                lc->activation_quant_params = methods[k].apply(lc->activation_quant_params);
             }
         }
         return c;
@@ -12853,26 +12848,23 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     analyzer_options ao;
     ao.batches = eval;
     const model_analysis a = analyze(sim, r.plan, ao);
-    std::vector<std::string> chosen;
+    std::vector<std::size_t> chosen;  // indices into a.layers
     for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
     {
         const bool below = a.layers[i].output.value(metric::cosine) < o.similarity;
         if (o.topk ? chosen.size() < o.topk : below)
         {
-            chosen.push_back(a.layers[i].name);
+            chosen.push_back(i);
         }
     }
-    for (const auto& layer : chosen)
+    for (std::size_t i : chosen)
     {
+        const std::string& layer = a.layers[i].name;
         const auto alone = [&](std::size_t k)
         {
             return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}};
         };
-        double best = a.layers[0].output.value(o.m);
-        for (const auto& l : a.layers)
-        {
-            best = l.name == layer ? l.output.value(o.m) : best;
-        }
+        double best = a.layers[i].output.value(o.m);
         std::size_t pick = r.best;
         for (std::size_t k = 0; k < r.models.size(); ++k)
         {
@@ -13000,12 +12992,8 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
                 if (ok)
                 {
                     r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
-                    for (auto& [name, lc] : r.config.layers)
-                    {
-                        lc.activation_quant_params = name == layer
-                                                       ? o.methods[k].apply(lc.activation_quant_params)
-                                                       : lc.activation_quant_params;
-                    }
+                    layer_quant_config& lc = *r.config.find(layer);
+                    lc.activation_quant_params = o.methods[k].apply(lc.activation_quant_params);
                     break;
                 }
             }
@@ -13016,13 +13004,7 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
         if (r.methods.count(layer) == 0)
         {
             r.disabled.push_back(layer);
-        }
-    }
-    for (auto& [name, lc] : r.config.layers)
-    {
-        for (const auto& d : r.disabled)
-        {
-            lc.quant_enable = lc.quant_enable && name != d;
+            r.config.find(layer)->quant_enable = false;
         }
     }
     return r;

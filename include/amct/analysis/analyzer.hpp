@@ -12,6 +12,7 @@
 #include <cstddef>    // std::size_t
 #include <iomanip>    // std::setw
 #include <map>        // std::map
+#include <set>        // std::set
 #include <sstream>    // std::ostringstream
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -123,30 +124,41 @@ struct model_analysis
 
 namespace detail
 {
-/// Keeps a copy of the first output of the layers it is asked for.
-class output_copy : public layer_hook
+/// Keeps a copy of the first input (or output) of each of `layers`.
+class layer_copy : public layer_hook
 {
 public:
-    explicit output_copy(const simulation_plan& layers)
-      : m_layers(layers)
+    layer_copy(std::set<std::string> layers, bool of_inputs)
+      : m_layers(std::move(layers))
+      , m_inputs(of_inputs)
     {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_inputs && m_layers.count(layer) != 0;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        copies[layer].assign(data, data + element_count(shape));
     }
 
     bool wants_output(const std::string& layer) const override
     {
-        return m_layers.count(layer) != 0;
+        return !m_inputs && m_layers.count(layer) != 0;
     }
 
     void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
     {
-        std::vector<float>& v = outputs[layer];
-        v.assign(data, data + element_count(shape));
+        copies[layer].assign(data, data + element_count(shape));
     }
 
-    std::map<std::string, std::vector<float>> outputs;
+    std::map<std::string, std::vector<float>> copies;
 
 private:
-    const simulation_plan& m_layers;
+    std::set<std::string> m_layers;
+    bool m_inputs;
 };
 
 /// Compares the first output of chosen layers with copies taken in a float run.
@@ -189,32 +201,32 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     model_analysis a;
     a.flag_metric = opts.flag_metric;
     a.flag_threshold = opts.flag_threshold;
-    std::map<std::string, std::size_t> index;
+    std::set<std::string> names;
     for (const auto& l : sim.base().layers)
     {
         const auto it = plan.find(l.name);
         if (it != plan.end() && it->second.p != qtype::float32)
         {
-            index[l.name] = a.layers.size();
+            names.insert(l.name);
             a.layers.push_back({l.name, l.type, it->second.p, {}, {}, {}, false});
         }
+    }
+    std::map<std::string, comparison*> all;
+    for (auto& l : a.layers)
+    {
+        all[l.name] = &l.accumulated;
     }
     const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
     for (std::size_t b : batches)
     {
-        detail::output_copy reference(plan);
+        detail::layer_copy reference(names, false);
         const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);
-        std::map<std::string, comparison*> all;
-        for (auto& l : a.layers)
-        {
-            all[l.name] = &l.accumulated;
-        }
-        detail::output_compare whole(reference.outputs, all);
+        detail::output_compare whole(reference.copies, all);
         simulator::add_outputs(a.output, y_float, sim.run(plan, b, &whole));
         for (std::size_t i = 0; opts.alone && i < a.layers.size(); ++i)
         {
             layer_analysis& l = a.layers[i];
-            detail::output_compare one(reference.outputs, {{l.name, &l.alone}});
+            detail::output_compare one(reference.copies, {{l.name, &l.alone}});
             simulator::add_outputs(l.output, y_float, sim.run({{l.name, plan.at(l.name)}}, b, &one));
         }
     }

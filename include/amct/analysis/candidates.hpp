@@ -95,11 +95,7 @@ inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
     simulation_plan calibration_model;
     for (const auto& l : sim.base().layers)
     {
-        const layer_quant_config* lc = nullptr;
-        for (const auto& [name, c] : cfg.layers)
-        {
-            lc = name == l.name ? &c : lc;
-        }
+        const layer_quant_config* lc = cfg.find(l.name);
         if (!lc)
         {
             detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name

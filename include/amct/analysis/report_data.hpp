@@ -7,6 +7,7 @@
 #include <cstddef>    // std::size_t
 #include <limits>     // std::numeric_limits
 #include <map>        // std::map
+#include <set>        // std::set
 #include <string>     // std::string
 #include <vector>     // std::vector
 
@@ -53,46 +54,23 @@ inline std::vector<report_log_entry> report_entries(const tuning_log& log, int f
     return out;
 }
 
-namespace detail
-{
-/// Keeps each watched layer's first input of a run.
-class input_copy : public layer_hook
-{
-public:
-    explicit input_copy(const quantized_model& m)
-      : m_model(m)
-    {
-    }
-
-    bool wants_input(const std::string& layer) const override
-    {
-        return m_model.find(layer) != nullptr;
-    }
-
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        inputs[layer].assign(data, data + element_count(shape));
-    }
-
-    std::map<std::string, std::vector<float>> inputs;
-
-private:
-    const quantized_model& m_model;
-};
-}  // namespace detail
-
 /// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
 /// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
 inline std::vector<report_histogram> activation_histograms(simulator& sim,
                                                            std::size_t b,
                                                            std::size_t bins = 64)
 {
-    detail::input_copy copy(sim.base());
+    std::set<std::string> names;
+    for (const auto& l : sim.base().layers)
+    {
+        names.insert(l.name);
+    }
+    detail::layer_copy copy(names, true);
     sim.run({}, b, &copy);
     std::vector<report_histogram> out;
     for (const auto& l : sim.base().layers)
     {
-        const std::vector<float>& x = copy.inputs[l.name];
+        const std::vector<float>& x = copy.copies[l.name];
         if (x.empty())
         {
             continue;

@@ -47,12 +47,11 @@ struct search_result
     quant_config config(const quant_config& base) const
     {
         quant_config c = base;
-        for (auto& [name, lc] : c.layers)
+        for (const auto& [name, k] : layer_method)
         {
-            const auto it = layer_method.find(name);
-            if (it != layer_method.end())
+            if (layer_quant_config* lc = c.find(name))
             {
-                lc.activation_quant_params = methods[it->second].apply(lc.activation_quant_params);
+                lc->activation_quant_params = methods[k].apply(lc->activation_quant_params);
             }
         }
         return c;
@@ -118,26 +117,23 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     analyzer_options ao;
     ao.batches = eval;
     const model_analysis a = analyze(sim, r.plan, ao);
-    std::vector<std::string> chosen;
+    std::vector<std::size_t> chosen;  // indices into a.layers
     for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
     {
         const bool below = a.layers[i].output.value(metric::cosine) < o.similarity;
         if (o.topk ? chosen.size() < o.topk : below)
         {
-            chosen.push_back(a.layers[i].name);
+            chosen.push_back(i);
         }
     }
-    for (const auto& layer : chosen)
+    for (std::size_t i : chosen)
     {
+        const std::string& layer = a.layers[i].name;
         const auto alone = [&](std::size_t k)
         {
             return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}};
         };
-        double best = a.layers[0].output.value(o.m);
-        for (const auto& l : a.layers)
-        {
-            best = l.name == layer ? l.output.value(o.m) : best;
-        }
+        double best = a.layers[i].output.value(o.m);
         std::size_t pick = r.best;
         for (std::size_t k = 0; k < r.models.size(); ++k)
         {

@@ -106,7 +106,11 @@ public:
     {
         for (const auto& [name, s] : plan)
         {
-            const quantized_layer& f = float_layer(name);
+            if (!m_base->find(name))
+            {
+                detail::throw_error<value_error>("simulation: layer \"" + name
+                                                 + "\" is not a calibrated layer of the model");
+            }
             if (s.p == qtype::int8 || s.p == qtype::int16)
             {
                 const int bits = s.p == qtype::int8 ? 8 : 16;
@@ -117,7 +121,6 @@ public:
                                                      + std::to_string(bits) + "-bit calibration");
                 }
             }
-            (void)f;
         }
         for (const auto& l : m_base->layers)
         {
@@ -268,17 +271,6 @@ private:
         const simulation_plan& m_plan;
         layer_hook* m_extra;
     };
-
-    const quantized_layer& float_layer(const std::string& name) const
-    {
-        const quantized_layer* l = m_base->find(name);
-        if (!l)
-        {
-            detail::throw_error<value_error>("simulation: layer \"" + name
-                                             + "\" is not a calibrated layer of the model");
-        }
-        return *l;
-    }
 
     static xt::xarray<float> half(xt::xarray<float> x)
     {

@@ -98,12 +98,8 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
                 if (ok)
                 {
                     r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
-                    for (auto& [name, lc] : r.config.layers)
-                    {
-                        lc.activation_quant_params = name == layer
-                                                       ? o.methods[k].apply(lc.activation_quant_params)
-                                                       : lc.activation_quant_params;
-                    }
+                    layer_quant_config& lc = *r.config.find(layer);
+                    lc.activation_quant_params = o.methods[k].apply(lc.activation_quant_params);
                     break;
                 }
             }
@@ -114,13 +110,7 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
         if (r.methods.count(layer) == 0)
         {
             r.disabled.push_back(layer);
-        }
-    }
-    for (auto& [name, lc] : r.config.layers)
-    {
-        for (const auto& d : r.disabled)
-        {
-            lc.quant_enable = lc.quant_enable && name != d;
+            r.config.find(layer)->quant_enable = false;
         }
     }
     return r;

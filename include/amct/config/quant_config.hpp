@@ -78,6 +78,24 @@ struct quant_config
       "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
     std::vector<std::pair<std::string, layer_quant_config>> layers;
 
+    /// The configuration of layer `name`, or nullptr.
+    const layer_quant_config* find(const std::string& name) const
+    {
+        for (const auto& [n, c] : layers)
+        {
+            if (n == name)
+            {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_quant_config* find(const std::string& name)
+    {
+        return const_cast<layer_quant_config*>(static_cast<const quant_config*>(this)->find(name));
+    }
+
     bool operator==(const quant_config& o) const
     {
         return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset

@@ -139,16 +139,6 @@ std::vector<std::pair<std::string, std::size_t>> layer_bytes(const std::string& 
     return out;
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text)
-{
-    std::ofstream out(path);
-    out << text;
-    if (!out)
-    {
-        throw std::runtime_error("cannot write " + path.string());
-    }
-}
-
 int run(int argc, char** argv)
 {
     int rank = 0, size = 1;
@@ -236,7 +226,7 @@ int run(int argc, char** argv)
     {
         const amct::quantized_model q = session.finalize();
         std::filesystem::create_directories(o.out);
-        write_file(std::filesystem::path(o.out) / "record.txt", amct::dsl::write_record_txt(q.record));
+        refrt::write_file(std::filesystem::path(o.out) / "record.txt", amct::dsl::write_record_txt(q.record));
         std::cout << "record of " << q.layers.size() << " layers over " << batches << " batches ("
                   << o.algorithm << ", " << size << " processes) in "
                   << (std::filesystem::path(o.out) / "record.txt").string() << std::endl;

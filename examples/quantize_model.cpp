@@ -106,16 +106,6 @@ std::size_t argmax(const tensor& y, std::size_t row)
     return static_cast<std::size_t>(std::max_element(p, p + n) - p);
 }
 
-void write_file(const fs::path& path, const std::string& text)
-{
-    std::ofstream out(path);
-    out << text;
-    if (!out)
-    {
-        throw std::runtime_error("cannot write " + path.string());
-    }
-}
-
 options parse(int argc, char** argv)
 {
     options o;
@@ -181,7 +171,7 @@ try
         }
         cfg = amct::create_quant_config(layers, co);
     }
-    write_file(fs::path(o.out) / "config.json", amct::write_config_json(cfg));
+    refrt::write_file(fs::path(o.out) / "config.json", amct::write_config_json(cfg));
 
     // 2. BN fusion and ARQ: the session rewrites the runtime's weights through the adapter.
     auto t0 = std::chrono::steady_clock::now();
@@ -251,7 +241,7 @@ try
     {
         std::cout << "note: " << note << "\n";
     }
-    write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
+    refrt::write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
     refrt::set_dequantized_bias(adapter, result);
     std::cout << "calibration: setup (fusion, ARQ) " << std::fixed << std::setprecision(2) << setup_s
               << " s, forward + observe " << calib_s << " s, finalize " << finalize_s << " s; record in "

@@ -60,16 +60,6 @@ options parse(int argc, char** argv)
     return o;
 }
 
-void write_file(const fs::path& path, const std::string& text)
-{
-    std::ofstream out(path);
-    out << text;
-    if (!out)
-    {
-        throw std::runtime_error("cannot write " + path.string());
-    }
-}
-
 std::vector<std::size_t> range(std::size_t from, std::size_t to)
 {
     std::vector<std::size_t> r;
@@ -127,7 +117,7 @@ try
     amct::analyzer_options ao;
     ao.batches = tuning;
     const amct::model_analysis analysis = amct::analyze(sim, int8, ao);
-    write_file(fs::path(o.out) / "analysis.txt", analysis.table());
+    refrt::write_file(fs::path(o.out) / "analysis.txt", analysis.table());
     std::cout << "\nModel Accuracy Analyzer (all int8, calibration images), worst layers first:\n";
     std::istringstream table(analysis.table());
     std::size_t shown = 0;
@@ -167,9 +157,9 @@ try
         add_log("mixed precision", r.log);
         amct::quant_config mixed = cfg;
         amct::apply_qtypes(mixed, r.precisions);
-        write_file(fs::path(o.out) / "mixed_config.json", amct::write_config_json(mixed));
-        write_file(fs::path(o.out) / "quant_config.json",
-                   amct::write_precision_config(amct::with_qtypes({}, r.precisions)));
+        refrt::write_file(fs::path(o.out) / "mixed_config.json", amct::write_config_json(mixed));
+        refrt::write_file(fs::path(o.out) / "quant_config.json",
+                          amct::write_precision_config(amct::with_qtypes({}, r.precisions)));
         report.summary.push_back({"mixed precision (held-out)",
                                   std::to_string(held(r.plan)) + " dB with "
                                     + std::to_string(r.promoted.size()) + " layers in "
@@ -193,7 +183,7 @@ try
                                   std::to_string(held(r.plan)) + " dB with "
                                     + std::to_string(r.disabled.size()) + " layers in float"});
         reached = reached && r.reached;
-        write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
+        refrt::write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
         std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
                   << " brought back with another method -> " << r.after << " dB (calibration), "
                   << held(r.plan) << " dB held-out" << (r.reached ? "" : ", target missed") << "; "
@@ -222,7 +212,7 @@ try
         std::cout << "bias correction: " << r.log.steps.front().value << " -> " << r.log.steps.back().value
                   << " dB (calibration), " << int8_held << " -> " << held(int8) << " dB held-out\n";
     }
-    write_file(fs::path(o.out) / "tuning_log.txt", log);
+    refrt::write_file(fs::path(o.out) / "tuning_log.txt", log);
     report.title = "amct accuracy report: " + o.model;
     report.model = o.model;
     report.metrics = {amct::metric::cosine,
@@ -236,7 +226,7 @@ try
                           {{"quantized layers", std::to_string(qm.layers.size())},
                            {"all int8, output SQNR (held-out)", std::to_string(int8_held) + " dB"},
                            {"target", target.describe() + " on the calibration images"}});
-    write_file(fs::path(o.out) / "report.html", amct::render_html(report));
+    refrt::write_file(fs::path(o.out) / "report.html", amct::render_html(report));
     return reached ? 0 : 1;
 }
 

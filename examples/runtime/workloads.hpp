@@ -9,6 +9,7 @@
 #include <cstddef>     // std::size_t
 #include <cstdlib>     // std::getenv
 #include <filesystem>  // std::filesystem
+#include <fstream>     // std::ofstream
 #include <functional>  // std::function
 #include <iostream>    // std::cout
 #include <random>      // std::mt19937
@@ -85,6 +86,17 @@ inline void require_data_dirs(const workload_options& o)
     {
         throw std::invalid_argument(
           "--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
+    }
+}
+
+/// Writes `text` to `path`. @throws std::runtime_error naming the file when it cannot be written.
+inline void write_file(const std::filesystem::path& path, const std::string& text)
+{
+    std::ofstream out(path);
+    out << text;
+    if (!out)
+    {
+        throw std::runtime_error("cannot write " + path.string());
     }
 }
 

@@ -365,6 +365,11 @@ public:
         if (r.boolean())
         {
             hfmg_segments segments = hfmg_segments::load(r, layer);
+            if (segments.batches() != batches)
+            {
+                state_reader::fail(layer + ": HFMG segments of " + std::to_string(segments.batches())
+                                   + " batches in an observer of " + std::to_string(batches));
+            }
             o.emplace(segments.params(), layer, batches);
             o->m_hfmg = std::move(segments);
             for (std::size_t n = r.count(16); n > 0; --n)

@@ -10709,32 +10709,32 @@ inline executor thread_executor(std::size_t threads = 0)
 
 namespace detail
 {
-/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
-/// exception of the lowest index that threw.
+/// Runs task(order[0]), task(order[1]), ... through `exec` (in that order on this thread when it is empty;
+/// largest tasks first balances threads best); rethrows the exception of the lowest index that threw.
 template <class F>
-void run_tasks(const executor& exec, std::size_t n, F&& task)
+void run_tasks(const executor& exec, const std::vector<std::size_t>& order, F&& task)
 {
-    std::vector<std::exception_ptr> errors(n);
-    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
+    std::vector<std::exception_ptr> errors(order.size());
+    const std::function<void(std::size_t)> guarded = [&](std::size_t j)
     {
         try
         {
-            task(i);
+            task(order[j]);
         }
         catch (...)
         {
-            errors[i] = std::current_exception();
+            errors[order[j]] = std::current_exception();
         }
     };
     if (exec)
     {
-        exec(n, guarded);
+        exec(order.size(), guarded);
     }
     else
     {
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < order.size(); ++j)
         {
-            guarded(i);
+            guarded(j);
         }
     }
     for (const auto& e : errors)
@@ -10744,6 +10744,15 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
             std::rethrow_exception(e);
         }
     }
+}
+
+/// run_tasks over 0, 1, ..., n - 1.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    run_tasks(exec, order, std::forward<F>(task));
 }
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -11221,9 +11230,12 @@ inline std::string write_record_json(const quant_record& rec)
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
 // good batch.
 
+#include <algorithm>      // std::stable_sort
+#include <atomic>         // std::atomic
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
+#include <numeric>        // std::iota
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -11384,8 +11396,10 @@ public:
         {
             return false;
         }
-        check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
+        const std::size_t n =
+          check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
         s.observer.observe(batch, x, shape);
+        s.values += n;
         return true;
     }
 
@@ -11437,9 +11451,18 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        // the layers with the most values first (exact IFMR's work grows with them): threads end together
+        std::vector<std::size_t> order(m_slots.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return m_slots[a]->values > m_slots[b]->values;
+                         });
         std::vector<finalized_layer> done(m_slots.size());
         detail::run_tasks(m_exec,
-                          m_slots.size(),
+                          order,
                           [&](std::size_t i)
                           {
                               done[i] = finalize_layer(*m_slots[i]);
@@ -11616,6 +11639,7 @@ private:
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
         std::size_t channels = 0;               ///< output channels
         indexed_observer observer;
+        std::atomic<std::size_t> values{0};  ///< observed here: a measure of finalize's work
     };
 
     /// What finalize computes for one layer, before the runtime is told.

@@ -6198,6 +6198,7 @@ public:
         std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
         std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
         std::unique_lock<std::mutex>& lock = this_first ? first : second;
+        std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
         validate_merge(other);
         if (m_hfmg)
         {
@@ -6212,6 +6213,7 @@ public:
         }
         m_taken.insert(other.m_taken.begin(), other.m_taken.end());
         m_done += other.m_done;
+        other_lock.unlock();  // apply_waiting re-locks this one: never while holding the other's
         if (m_hfmg)
         {
             ++m_busy;

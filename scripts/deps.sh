@@ -9,7 +9,7 @@ packages=(g++ cmake make git python3 libxtensor-dev xtl-dev libxsimd-dev libboos
 runtime=(libonnx-dev libprotobuf-dev protobuf-compiler libstb-dev libopenmpi-dev openmpi-bin)
 case "$what" in
 build) ;;
-test) packages+=("${runtime[@]}" doctest-dev libonnx-testdata clang-format-14 clang libclang-rt-14-dev) ;;
+test) packages+=("${runtime[@]}" doctest-dev libonnx-testdata python3-onnx clang-format-14 clang libclang-rt-14-dev chromium) ;;
 demo) packages+=("${runtime[@]}") ;;
 bench) packages+=("${runtime[@]}" libbenchmark-dev python3-numpy python3-torch) ;;
 *) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;

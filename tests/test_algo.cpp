@@ -464,6 +464,22 @@ TEST_SUITE("observer contract")
 
 TEST_SUITE("arq")
 {
+    TEST_CASE("16-bit ARQ (extension): small ranges keep their scale")
+    {
+        const xt::xarray<float> w = {{1e-6f, -1e-5f, 5e-7f}, {0.0f, 0.0f, 0.0f}};
+        amct::arq_params p;
+        p.channel_wise = true;
+        const auto r8 = amct::arq(w, p);
+        CHECK(r8.scale == std::vector<float>{1.0f, 1.0f});  // AMCT: 1e-5 / 128 < FLT_EPS -> 1
+        p.num_bits = 16;
+        const auto r16 = amct::arq(w, p);
+        CHECK(r16.scale[0] == 1e-5f / 32768.0f);  // |min| > |max|: 2^15 levels
+        CHECK(r16.scale[1] == 1.0f);              // an all-zero row
+        const auto q = amct::quantize_weight(w, r16);
+        CHECK(q.q.size() == 0);
+        CHECK(xt::amax(xt::abs(q.fake - w))() <= r16.scale[0] / 2);
+    }
+
     TEST_CASE("vectors of amct-algorithms.md 13.1 and weight layouts")
     {
         xt::xtensor<float, 2> w = xt::zeros<float>({4, 12});
@@ -532,7 +548,7 @@ TEST_SUITE("arq")
                    {
                        amct::arq(w, p, amct::weight_layout::out_in, 1, "fc");
                    }),
-                 "amct: value error: layer \"fc\": weight num_bits = 5 must be 4, 6, 7 or 8");
+                 "amct: value error: layer \"fc\": weight num_bits = 5 must be 4, 6, 7, 8 or 16");
         p.num_bits = 8;
         w(1, 1) = std::nanf("");
         CHECK_EQ(error_of(

@@ -5,6 +5,7 @@
 
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
+#include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
@@ -238,7 +239,8 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
 
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
-/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
 /// shape_error for a layout the shape cannot have.
 template <class E>
 inline calibration_result arq(const xt::xexpression<E>& weight,
@@ -248,11 +250,12 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
+                      || p.num_bits == 16,
                     where,
                     "weight num_bits",
                     p.num_bits,
-                    "4, 6, 7 or 8");
+                    "4, 6, 7, 8 or 16");
     const xt::xarray<float> w = weight.derived_cast();
     if (w.size() == 0)
     {
@@ -273,20 +276,24 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
+    // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
         const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
         const channel_ranges_result ranges = channel_ranges(cm, 0);
         for (std::size_t c = 0; c < cm.shape()[0]; ++c)
         {
-            const auto [s, o] = detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true);
+            const auto [s, o] =
+              detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
         detail::push_channel(r, s, o);
     }
     return r;
@@ -295,7 +302,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 /// Quantized and fake-quantized forms of a weight, in the weight's own layout.
 struct quantized_weight
 {
-    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
+                                ///< for 16 bits
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
@@ -315,16 +323,23 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              [&](auto spec)
              {
                  using S = decltype(spec);
-                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 if constexpr (!S::is_symmetric)
                  {
-                     detail::throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                     detail::throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
                      const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
-                     out.q =
-                       detail::from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     if constexpr (S::bits <= 8)
+                     {
+                         out.q = detail::from_channel_major<std::int8_t>(
+                           xt::xtensor<std::int8_t, 2>(q), view, shape);
+                     }
+                     else
+                     {
+                         out.q = xt::xarray<std::int8_t>::from_shape({0});
+                     }
                      out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
                  }
              });

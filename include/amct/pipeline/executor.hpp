@@ -10,8 +10,10 @@
 #include <cstddef>       // std::size_t
 #include <exception>     // std::exception_ptr
 #include <functional>    // std::function
+#include <numeric>       // std::iota
 #include <system_error>  // std::system_error
 #include <thread>        // std::thread
+#include <utility>       // std::forward
 #include <vector>        // std::vector
 
 #include <amct/config.hpp>

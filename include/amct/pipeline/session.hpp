@@ -46,6 +46,7 @@
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/executor.hpp>
 #include <amct/pipeline/layer_params.hpp>
+#include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
@@ -53,40 +54,6 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Everything calibration decided for one layer, ready to deploy or simulate.
-struct quantized_layer
-{
-    std::string name;
-    std::string type;
-    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
-                                         ///< layers without weight (AvgPool)
-    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
-    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
-    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
-    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
-};
-
-/// The outcome of calibration.
-struct quantized_model
-{
-    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
-    std::vector<quantized_layer> layers;  ///< same order
-    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
-
-    /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
-};
 
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
@@ -283,7 +250,7 @@ public:
             }
             out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
             out.layers.push_back(std::move(done[i].layer));
-            out.record.layers.emplace_back(m_slots[i]->name, record_of(*m_slots[i], out.layers.back()));
+            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
         }
         return out;
     }
@@ -438,7 +405,6 @@ private:
         std::string name;
         std::string type;
         graph_node node;
-        int act_bits = 8;
         arq_params weight_params;               ///< ARQ's parameters
         std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
         xt::xarray<float> weight;               ///< the float weight after fusion
@@ -466,7 +432,6 @@ private:
                            node.name,
                            batch_num()));
         s->node = node;
-        s->act_bits = lc.activation_quant_params.num_bits;
         if (arq_rule(node.type, node.trans_b).has_weight)
         {
             const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
@@ -582,8 +547,8 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
+              where + ": shape " + detail::shape_string(shape)
+              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
@@ -600,72 +565,21 @@ private:
         return n;
     }
 
-    static std::string shape_string(const std::vector<std::size_t>& shape)
-    {
-        std::string out = "[";
-        for (std::size_t i = 0; i < shape.size(); ++i)
-        {
-            out += (i ? ", " : "") + std::to_string(shape[i]);
-        }
-        return out + "]";
-    }
-
     static finalized_layer finalize_layer(const slot& s)
     {
         finalized_layer out;
         quantized_layer& q = out.layer;
         q.name = s.name;
         q.type = s.type;
-        q.activation = s.observer.compute();
-        if (!s.arq)
-        {
-            return out;
-        }
-        q.weights = *s.arq;
-        std::vector<float> scale_w = q.weights.scale;
-        bias_quantization bq = quantize_bias(
-          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        out.raised = !bq.notes.empty();
-        out.notes = std::move(bq.notes);
-        if (out.raised)
-        {
-            q.weights =
-              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
-            for (float sw : scale_w)
-            {
-                detail::push_channel(q.weights, sw, 0);
-            }
-        }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
-        q.weight_int = std::move(qw.q);
-        q.weight_fake = std::move(qw.fake);
-        q.bias_int = std::move(bq.bias);
-        q.deq_scale = std::move(bq.deq_scale);
+        q.arq = s.arq;
+        q.weight_float = s.weight;
+        q.bias_float = s.bias;
+        q.layout = layout_of(s.node);
+        q.groups = s.node.groups;
+        q.channels = s.channels;
+        set_activation(q, s.observer.compute(), out.notes);
+        out.raised = q.weight_scale_raised();
         return out;
-    }
-
-    layer_record record_of(const slot& s, const quantized_layer& q) const
-    {
-        layer_record r;
-        r.scale_d = q.activation.scale.at(0);
-        r.offset_d = q.activation.offset.at(0);
-        r.act_type = int_type_name(s.act_bits);
-        if (s.arq)
-        {
-            r.scale_w = q.weights.scale;
-            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
-            r.wts_type = int_type_name(q.weights.num_bits);
-        }
-        else
-        {
-            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
-            r.offset_w = {0};
-        }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
-        {
-            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
-        }
-        return r;
     }
 
     model_adapter* m_model;

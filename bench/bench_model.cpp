@@ -9,6 +9,8 @@
 // 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded
 // IFMR
 //    over the same calibration inputs; the chosen candidate index compared.
+// 3. Threads (issue 9): set-up, observe() of every batch, finalize and the whole calibration (set-up,
+//    forward + observe of every batch, finalize) on 1 and 2 threads; the speed-ups follow the table.
 //
 //   bench_model --models-dir DIR --images-dir DIR [Google Benchmark flags]
 #include <chrono>

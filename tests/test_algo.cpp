@@ -1321,6 +1321,28 @@ TEST_SUITE("indexed observer")
             {
                 CHECK_EQ(r.load(), 1);
             }
+            std::vector<std::size_t> backwards(runs.size());  // run in another order: the same error
+            std::iota(backwards.rbegin(), backwards.rend(), std::size_t{0});
+            CHECK_EQ(error_of<std::runtime_error>(
+                       [&]
+                       {
+                           amct::detail::run_tasks(exec,
+                                                   backwards,
+                                                   [&](std::size_t i)
+                                                   {
+                                                       ++runs[i];
+                                                       if (i % 30 == 29)
+                                                       {
+                                                           throw std::runtime_error("task "
+                                                                                    + std::to_string(i));
+                                                       }
+                                                   });
+                       }),
+                     "task 29");
+            for (const auto& r : runs)
+            {
+                CHECK_EQ(r.load(), 2);
+            }
         }
     }
 }

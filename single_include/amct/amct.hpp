@@ -6227,6 +6227,7 @@ public:
         std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
         std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
         std::unique_lock<std::mutex>& lock = this_first ? first : second;
+        std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
         validate_merge(other);
         if (m_hfmg)
         {
@@ -6241,6 +6242,7 @@ public:
         }
         m_taken.insert(other.m_taken.begin(), other.m_taken.end());
         m_done += other.m_done;
+        other_lock.unlock();  // apply_waiting re-locks this one: never while holding the other's
         if (m_hfmg)
         {
             ++m_busy;
@@ -6346,6 +6348,11 @@ public:
         if (r.boolean())
         {
             hfmg_segments segments = hfmg_segments::load(r, layer);
+            if (segments.batches() != batches)
+            {
+                state_reader::fail(layer + ": HFMG segments of " + std::to_string(segments.batches())
+                                   + " batches in an observer of " + std::to_string(batches));
+            }
             o.emplace(segments.params(), layer, batches);
             o->m_hfmg = std::move(segments);
             for (std::size_t n = r.count(16); n > 0; --n)
@@ -14256,8 +14263,10 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 #include <cstddef>       // std::size_t
 #include <exception>     // std::exception_ptr
 #include <functional>    // std::function
+#include <numeric>       // std::iota
 #include <system_error>  // std::system_error
 #include <thread>        // std::thread
+#include <utility>       // std::forward
 #include <vector>        // std::vector
 
 
@@ -14308,32 +14317,32 @@ inline executor thread_executor(std::size_t threads = 0)
 
 namespace detail
 {
-/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
-/// exception of the lowest index that threw.
+/// Runs task(order[0]), task(order[1]), ... through `exec` (in that order on this thread when it is empty;
+/// largest tasks first balances threads best); rethrows the exception of the lowest index that threw.
 template <class F>
-void run_tasks(const executor& exec, std::size_t n, F&& task)
+void run_tasks(const executor& exec, const std::vector<std::size_t>& order, F&& task)
 {
-    std::vector<std::exception_ptr> errors(n);
-    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
+    std::vector<std::exception_ptr> errors(order.size());
+    const std::function<void(std::size_t)> guarded = [&](std::size_t j)
     {
         try
         {
-            task(i);
+            task(order[j]);
         }
         catch (...)
         {
-            errors[i] = std::current_exception();
+            errors[order[j]] = std::current_exception();
         }
     };
     if (exec)
     {
-        exec(n, guarded);
+        exec(order.size(), guarded);
     }
     else
     {
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < order.size(); ++j)
         {
-            guarded(i);
+            guarded(j);
         }
     }
     for (const auto& e : errors)
@@ -14343,6 +14352,15 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
             std::rethrow_exception(e);
         }
     }
+}
+
+/// run_tasks over 0, 1, ..., n - 1.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    run_tasks(exec, order, std::forward<F>(task));
 }
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -14731,9 +14749,12 @@ inline std::string write_record_json(const quant_record& rec)
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
 // good batch.
 
+#include <algorithm>      // std::stable_sort
+#include <atomic>         // std::atomic
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
+#include <numeric>        // std::iota
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -14860,8 +14881,10 @@ public:
         {
             return false;
         }
-        check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
+        const std::size_t n =
+          check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
         s.observer.observe(batch, x, shape);
+        s.values += n;
         return true;
     }
 
@@ -14913,9 +14936,18 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        // the layers with the most values first (exact IFMR's work grows with them): threads end together
+        std::vector<std::size_t> order(m_slots.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return m_slots[a]->values > m_slots[b]->values;
+                         });
         std::vector<finalized_layer> done(m_slots.size());
         detail::run_tasks(m_exec,
-                          m_slots.size(),
+                          order,
                           [&](std::size_t i)
                           {
                               done[i] = finalize_layer(*m_slots[i]);
@@ -15091,6 +15123,7 @@ private:
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
         std::size_t channels = 0;               ///< output channels
         indexed_observer observer;
+        std::atomic<std::size_t> values{0};  ///< observed here: a measure of finalize's work
     };
 
     /// What finalize computes for one layer, before the runtime is told.

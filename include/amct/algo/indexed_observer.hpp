@@ -246,6 +246,7 @@ public:
         std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
         std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
         std::unique_lock<std::mutex>& lock = this_first ? first : second;
+        std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
         validate_merge(other);
         if (m_hfmg)
         {
@@ -260,6 +261,7 @@ public:
         }
         m_taken.insert(other.m_taken.begin(), other.m_taken.end());
         m_done += other.m_done;
+        other_lock.unlock();  // apply_waiting re-locks this one: never while holding the other's
         if (m_hfmg)
         {
             ++m_busy;
@@ -365,6 +367,11 @@ public:
         if (r.boolean())
         {
             hfmg_segments segments = hfmg_segments::load(r, layer);
+            if (segments.batches() != batches)
+            {
+                state_reader::fail(layer + ": HFMG segments of " + std::to_string(segments.batches())
+                                   + " batches in an observer of " + std::to_string(batches));
+            }
             o.emplace(segments.params(), layer, batches);
             o->m_hfmg = std::move(segments);
             for (std::size_t n = r.count(16); n > 0; --n)

@@ -10,8 +10,10 @@
 #include <cstddef>       // std::size_t
 #include <exception>     // std::exception_ptr
 #include <functional>    // std::function
+#include <numeric>       // std::iota
 #include <system_error>  // std::system_error
 #include <thread>        // std::thread
+#include <utility>       // std::forward
 #include <vector>        // std::vector
 
 #include <amct/config.hpp>
@@ -63,32 +65,32 @@ inline executor thread_executor(std::size_t threads = 0)
 
 namespace detail
 {
-/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
-/// exception of the lowest index that threw.
+/// Runs task(order[0]), task(order[1]), ... through `exec` (in that order on this thread when it is empty;
+/// largest tasks first balances threads best); rethrows the exception of the lowest index that threw.
 template <class F>
-void run_tasks(const executor& exec, std::size_t n, F&& task)
+void run_tasks(const executor& exec, const std::vector<std::size_t>& order, F&& task)
 {
-    std::vector<std::exception_ptr> errors(n);
-    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
+    std::vector<std::exception_ptr> errors(order.size());
+    const std::function<void(std::size_t)> guarded = [&](std::size_t j)
     {
         try
         {
-            task(i);
+            task(order[j]);
         }
         catch (...)
         {
-            errors[i] = std::current_exception();
+            errors[order[j]] = std::current_exception();
         }
     };
     if (exec)
     {
-        exec(n, guarded);
+        exec(order.size(), guarded);
     }
     else
     {
-        for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < order.size(); ++j)
         {
-            guarded(i);
+            guarded(j);
         }
     }
     for (const auto& e : errors)
@@ -98,6 +100,15 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
             std::rethrow_exception(e);
         }
     }
+}
+
+/// run_tasks over 0, 1, ..., n - 1.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    run_tasks(exec, order, std::forward<F>(task));
 }
 }  // namespace detail
 }  // namespace AMCT_ABI

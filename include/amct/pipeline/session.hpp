@@ -19,9 +19,12 @@
 // good batch.
 #pragma once
 
+#include <algorithm>      // std::stable_sort
+#include <atomic>         // std::atomic
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
+#include <numeric>        // std::iota
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -166,8 +169,10 @@ public:
         {
             return false;
         }
-        check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
+        const std::size_t n =
+          check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
         s.observer.observe(batch, x, shape);
+        s.values += n;
         return true;
     }
 
@@ -219,9 +224,18 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        // the layers with the most values first (exact IFMR's work grows with them): threads end together
+        std::vector<std::size_t> order(m_slots.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return m_slots[a]->values > m_slots[b]->values;
+                         });
         std::vector<finalized_layer> done(m_slots.size());
         detail::run_tasks(m_exec,
-                          m_slots.size(),
+                          order,
                           [&](std::size_t i)
                           {
                               done[i] = finalize_layer(*m_slots[i]);
@@ -397,6 +411,7 @@ private:
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
         std::size_t channels = 0;               ///< output channels
         indexed_observer observer;
+        std::atomic<std::size_t> values{0};  ///< observed here: a measure of finalize's work
     };
 
     /// What finalize computes for one layer, before the runtime is told.

@@ -8,7 +8,7 @@
 #include <amct/algo/histogram_observer.hpp>
 #include <amct/algo/ifmr.hpp>
 #include <amct/algo/kl.hpp>
-#include <amct/algo/log_histogram.hpp>
+#include <amct/algo/bit_histogram.hpp>
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>
 #include <amct/algo/observer.hpp>

@@ -193,14 +193,23 @@ public:
         {
             detail::throw_error<value_error>(where + ": this batch was observed before");
         }
-        const std::size_t n = check_batch(s, x, shape, where);
-        if (batch != s.next)
+        const bool in_turn = batch == s.next;
+        const std::size_t n = check_batch(s, x, shape, where, !in_turn);
+        if (!in_turn)
         {
             s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
         }
         else
         {
-            s.observer.observe(x, shape);
+            try
+            {
+                s.observer.observe(x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
+            }
+            catch (const value_error&)
+            {
+                check_values(x, n, where);  // the session's message for a non-finite element
+                throw;
+            }
             ++s.next;
         }
         drain(s);
@@ -442,7 +451,7 @@ private:
                                                  + " output channels");
             }
             s->bias = std::move(bias);
-            fake = quantize_weight(s->weight, *s->arq, layout, node.groups).fake;
+            fake = fake_quantize_weight(s->weight, *s->arq, layout, node.groups);
         }
         m_index.emplace(node.name, m_slots.size());
         m_names.push_back(node.name);
@@ -461,11 +470,14 @@ private:
     }
 
     /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
-    /// any) and only finite values. Returns its element count. @throws shape_error, value_error.
+    /// any) and, if `values`, only finite values (a batch observed at once is left to the observer, which
+    /// rejects NaN and Inf in its own pass over the data). Returns its element count.
+    /// @throws shape_error, value_error.
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
-                                   const std::string& where)
+                                   const std::string& where,
+                                   bool values = true)
     {
         const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
@@ -485,6 +497,16 @@ private:
         {
             detail::throw_error<value_error>(where + ": null data pointer");
         }
+        if (values)
+        {
+            check_values(x, n, where);
+        }
+        return n;
+    }
+
+    /// @throws value_error naming the first NaN or infinite element.
+    static void check_values(const float* x, std::size_t n, const std::string& where)
+    {
         const std::size_t bad = kernel::first_nonfinite(x, n);
         if (bad != n)
         {
@@ -492,7 +514,6 @@ private:
                                              + (std::isnan(x[bad]) ? "NaN" : "infinite")
                                              + "; the batch was not observed");
         }
-        return n;
     }
 
     static std::string shape_string(const std::vector<std::size_t>& shape)

@@ -166,8 +166,8 @@ public:
     }
 
     /// The k-th largest (from_top) or smallest value (1-based), placed evenly in its bin: a bin of c values
-    /// over [a, b] holds them at b - j (b - a) / c, j < c, from the top (at a + j (b - a) / c from the
-    /// bottom), the outer edges of the extreme bins being the exact minimum and maximum.
+    /// over [a, b) holds them at b - (j + 1/2) (b - a) / c, j < c, from the top (a + (j + 1/2) (b - a) / c
+    /// from the bottom), except that the bin of the maximum (minimum) starts with it: b - j (b - a) / c.
     float kth(std::uint64_t k, bool from_top) const
     {
         std::uint64_t seen = 0;
@@ -182,9 +182,10 @@ public:
             return from_top ? m_min : m_max;
         }
         const double c = static_cast<double>(at(key));
-        const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - 1.0;
         const double a = lower_value(key) > m_min ? lower_value(key) : m_min;
         const double b = upper_value(key) < m_max ? upper_value(key) : m_max;
+        const bool extreme = from_top ? b == m_max : a == m_min;
+        const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - (extreme ? 1.0 : 0.5);
         return static_cast<float>(from_top ? b - j * (b - a) / c : a + j * (b - a) / c);
     }
 

@@ -285,7 +285,8 @@ TEST_SUITE("ifmr bounded mode")
                             v = std::round(normal(gen) * 8.0f) / 8.0f;  // few distinct values
                             break;
                         case 8:
-                            v = std::min(6.0f, std::max(0.0f, 2.0f * normal(gen)));  // ReLU6: spikes at 0 and 6
+                            v =
+                              std::min(6.0f, std::max(0.0f, 2.0f * normal(gen)));  // ReLU6: spikes at 0 and 6
                             break;
                         case 9:
                             v = static_cast<float>(pixel(gen)) / 127.5f - 1.0f;  // an image input's lattice
@@ -377,8 +378,9 @@ TEST_SUITE("ifmr bounded mode")
                        {
                            o.observe(bad.data(), bad.size());
                        }),
-                     "amct: value error: layer \"conv1\": batch 2 contains " + std::string(at ? "NaN" : "+Inf")
-                       + " at element " + std::to_string(at) + "; the batch was not observed");
+                     "amct: value error: layer \"conv1\": batch 2 contains "
+                       + std::string(at ? "NaN" : "+Inf") + " at element " + std::to_string(at)
+                       + "; the batch was not observed");
             CHECK(o.save() == before);
         }
         CHECK_EQ(o.count(), x.size());
@@ -491,7 +493,11 @@ TEST_SUITE("bit histogram")
 
     TEST_CASE("counts past 2^32 - 1 are kept in 64 bits; inconsistent states are refused")
     {
-        const auto state = [](std::uint64_t count, float lo, float hi, float lo_abs, const std::vector<std::pair<float, std::uint64_t>>& bins)
+        const auto state = [](std::uint64_t count,
+                              float lo,
+                              float hi,
+                              float lo_abs,
+                              const std::vector<std::pair<float, std::uint64_t>>& bins)
         {
             amct::state_writer w;
             w.u64(count);
@@ -514,7 +520,8 @@ TEST_SUITE("bit histogram")
             return h;
         };
         const std::uint64_t big = 3000000000u;
-        amct::bit_histogram h = load(state(2 * big + 1, -1.0f, 2.0f, 1.0f, {{-1.0f, big}, {1.0f, 1}, {2.0f, big}}));
+        amct::bit_histogram h =
+          load(state(2 * big + 1, -1.0f, 2.0f, 1.0f, {{-1.0f, big}, {1.0f, 1}, {2.0f, big}}));
         h.merge(h);
         CHECK_EQ(h.at(amct::bit_histogram::key_of(2.0f)), 2 * big);
         CHECK_EQ(h.at(amct::bit_histogram::key_of(-1.0f)), 2 * big);
@@ -532,7 +539,8 @@ TEST_SUITE("bit histogram")
                   load(bytes);
               });
         };
-        const std::string counts = "amct: state error: bit histogram counts do not match its extremes and total";
+        const std::string counts =
+          "amct: state error: bit histogram counts do not match its extremes and total";
         CHECK_EQ(refused(state(2, 0.0f, 2.0f, 1.0f, {{1.0f, 1}, {4.0f, 1}})), counts);  // beyond the maximum
         CHECK_EQ(refused(state(3, 0.0f, 2.0f, 1.0f, {{1.0f, 1}, {2.0f, 1}})), counts);  // total
         CHECK_EQ(refused(state(2, 0.0f, 2.0f, 1.0f, {{2.0f, 1}, {1.0f, 1}})), counts);  // order
@@ -560,8 +568,8 @@ TEST_SUITE("bit histogram density")
     TEST_CASE("zeros and spikes at the exact extremes are point masses: sums are exact")
     {
         std::vector<float> x(300, 0.0f);
-        x.insert(x.end(), 120, 6.0f);   // ReLU6's saturation: the maximum
-        x.insert(x.end(), 40, -2.5f);   // the minimum
+        x.insert(x.end(), 120, 6.0f);  // ReLU6's saturation: the maximum
+        x.insert(x.end(), 40, -2.5f);  // the minimum
         amct::bit_histogram h;
         h.add(x.data(), x.size());
         const amct::bit_histogram_density d(h, 0.01);

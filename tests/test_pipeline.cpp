@@ -591,7 +591,8 @@ TEST_SUITE("pipeline")
         CHECK(target.session.batches_seen("conv1") == 1);
     }
 
-    TEST_CASE("IFMR's bounded mode through the session: exact on these few values; bad batches as in exact mode")
+    TEST_CASE(
+      "IFMR's bounded mode through the session: exact on these few values; bad batches as in exact mode")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(3, 9);

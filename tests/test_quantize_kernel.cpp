@@ -294,7 +294,12 @@ TEST_CASE("kernel: count_bits counts every key, spreads key 0, finds the extreme
         {
             u[0] += u[zero + 16 * j];
         }
-        CHECK(std::all_of(u.begin(), u.begin() + keys, [](std::uint32_t c) { return c == 0; }));
+        CHECK(std::all_of(u.begin(),
+                          u.begin() + keys,
+                          [](std::uint32_t c)
+                          {
+                              return c == 0;
+                          }));
         for (const float bad : {std::numeric_limits<float>::quiet_NaN(),
                                 std::numeric_limits<float>::infinity(),
                                 -std::numeric_limits<float>::infinity()})

@@ -2,13 +2,14 @@
 #pragma once
 
 #include <amct/algo/arq.hpp>
+#include <amct/algo/bit_histogram.hpp>
+#include <amct/algo/bit_histogram_density.hpp>
 #include <amct/algo/channels.hpp>
 #include <amct/algo/grid_histogram.hpp>
 #include <amct/algo/hfmg.hpp>
 #include <amct/algo/histogram_observer.hpp>
 #include <amct/algo/ifmr.hpp>
 #include <amct/algo/kl.hpp>
-#include <amct/algo/bit_histogram.hpp>
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>
 #include <amct/algo/observer.hpp>

@@ -172,7 +172,8 @@ inline void transpose(const T* src, std::size_t rows, std::size_t cols, T* dst) 
     {
         for (std::size_t j0 = 0; j0 < cols; j0 += tile)
         {
-            const std::size_t i1 = i0 + tile < rows ? i0 + tile : rows, j1 = j0 + tile < cols ? j0 + tile : cols;
+            const std::size_t i1 = i0 + tile < rows ? i0 + tile : rows,
+                              j1 = j0 + tile < cols ? j0 + tile : cols;
             for (std::size_t i = i0; i < i1; ++i)
             {
                 for (std::size_t j = j0; j < j1; ++j)
@@ -302,6 +303,7 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
     back.reshape(shape);
     return back;
 }
+
 /// A weight as a row-major [C_out, rest] matrix: the weight's own data when its layout already is that,
 /// else a copy in that order.
 struct channel_major_matrix

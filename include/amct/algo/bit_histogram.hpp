@@ -7,18 +7,19 @@
 // integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
 // maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
 // extremes are exact order statistics. Memory: one table of 2^19 32-bit counts allocated zeroed, of which
-// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 - 1
-// go to a second table of 64-bit counts, allocated only then.
+// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
+// 1 go to a second table of 64-bit counts, allocated only then.
 #pragma once
 
-#include <cmath>    // std::ldexp
+#include <cmath>    // std::fabs, std::isfinite, std::ldexp
+#include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t, std::uint64_t
 #include <cstdlib>  // std::calloc, std::free
-#include <cstring>  // std::memcpy, std::memset
+#include <cstring>  // std::memcpy
 #include <limits>   // std::numeric_limits
 #include <memory>   // std::unique_ptr
 #include <new>      // std::bad_alloc
-#include <string>   // std::to_string
+#include <utility>  // std::move
 
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
@@ -100,6 +101,7 @@ public:
 
     void merge(const bit_histogram& o)
     {
+        fold(o.m_min, o.m_max, o.m_min_abs);  // first: make_room must see every key that can hold a count
         o.for_each_key(
           [&](std::uint32_t k)
           {
@@ -109,7 +111,6 @@ public:
               }
           });
         m_count += o.m_count;
-        fold(o.m_min, o.m_max, o.m_min_abs);
     }
 
     std::uint64_t count() const noexcept
@@ -153,8 +154,8 @@ public:
         for (std::uint32_t i = 0; i < total; ++i)
         {
             const std::uint32_t p = descending ? total - 1 - i : i;
-            const std::uint32_t k = p < n_neg ? sign | (neg_last - p)
-                                    : p == n_neg ? sign
+            const std::uint32_t k = p < n_neg        ? sign | (neg_last - p)
+                                    : p == n_neg     ? sign
                                     : p == n_neg + 1 ? 0
                                                      : first + (p - n_neg - 2);
             if (stop(k))
@@ -201,8 +202,8 @@ public:
                  });
     }
 
-    /// Calls f(m, count) for every magnitude key m in [from, to] of one sign (`sign` or 0) whose count is
-    /// not 0, in ascending order of m; the count as a double.
+    /// Calls f(m, count) for every magnitude key m in [from, to] of one sign (`sign` or 0), in ascending
+    /// order of m, the count (0 included: no branch on it) as a double.
     template <class F>
     void for_each_count(std::uint32_t sign_bit, std::uint32_t from, std::uint32_t to, F&& f) const
     {
@@ -214,11 +215,7 @@ public:
         const std::uint64_t* wide = m_wide ? m_wide.get() + sign_bit : nullptr;
         for (std::uint32_t m = from; m <= to && m < sign; ++m)
         {
-            const std::uint64_t c = low[m] + (wide ? wide[m] : 0);
-            if (c != 0)
-            {
-                f(m, static_cast<double>(c));
-            }
+            f(m, static_cast<double>(low[m] + (wide ? wide[m] : 0)));
         }
     }
 
@@ -351,7 +348,8 @@ private:
     static constexpr std::uint32_t zero_slot = keys;
     static constexpr std::size_t low_size = keys + 16 * kernel::bit_count_zero_slots;
 
-    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost memory.
+    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost
+    /// memory.
     template <class T>
     static buffer<T> zeroed(std::size_t n)
     {
@@ -392,7 +390,6 @@ private:
         std::memcpy(&v, &bits, 4);
         return static_cast<double>(v);
     }
-
 
     std::uint32_t* low()
     {
@@ -461,8 +458,8 @@ private:
         m_min_abs = lo_abs < m_min_abs ? lo_abs : m_min_abs;
     }
 
-    buffer<std::uint32_t> m_low;   // counts since they were last moved to m_wide
-    buffer<std::uint64_t> m_wide;  // null until a count could pass 2^32 - 1
+    buffer<std::uint32_t> m_low;    // counts since they were last moved to m_wide
+    buffer<std::uint64_t> m_wide;   // null until a count could pass 2^32 - 1
     std::uint64_t m_low_bound = 0;  // no 32-bit count exceeds this
     std::uint64_t m_count = 0;
     float m_min = std::numeric_limits<float>::infinity();

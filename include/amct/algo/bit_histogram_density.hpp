@@ -14,9 +14,9 @@
 //     rounding boundary (k + 1/2) s and clip, whatever the number of bins.
 #pragma once
 
-#include <cmath>    // std::floor, std::log2, std::nearbyint
-#include <cstdint>  // std::uint32_t
-#include <cstring>  // std::memcpy
+#include <cmath>    // std::ilogb, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t, std::uint8_t
 #include <vector>   // std::vector
 
 #include <amct/algo/bit_histogram.hpp>
@@ -38,8 +38,9 @@ public:
         std::uint32_t mc = bit_histogram::magnitude_key(static_cast<float>(tau));
         mc = mc > 1 && bit_histogram::upper_magnitude(mc - 1) > tau ? mc - 1 : mc;
         mc = mc > 1 ? mc : 1;
-        // merge: 2^r bins per piece in a binade whose bins are narrower than min_step / 16
-        const double width = min_step / 16.0;
+        // merge: 2^r bins per piece in a binade whose bins (2^(e - 137), e >= 1) are narrower than
+        // min_step / 16 >= 2^w
+        const int w = std::ilogb(min_step / 16.0);
         const auto binade = [](std::uint32_t m)
         {
             return m >> bit_histogram::mantissa_bits;
@@ -47,11 +48,19 @@ public:
         m_shift.assign(binade(bit_histogram::sign - 1) + 1, 0);
         for (std::uint32_t e = 0; e < m_shift.size(); ++e)
         {
-            const double bin = bit_histogram::upper_magnitude(e * per_binade) - bit_histogram::lower_magnitude(e * per_binade);
-            const double r = std::floor(std::log2(width / bin));
-            m_shift[e] = static_cast<std::uint8_t>(r < 0.0 ? 0.0 : (r > 10.0 ? 10.0 : r));
+            const int r = w - ((e > 0 ? static_cast<int>(e) : 1) - 137);
+            m_shift[e] = static_cast<std::uint8_t>(
+              r < 0 ? 0 : (r > bit_histogram::mantissa_bits ? bit_histogram::mantissa_bits : r));
         }
-        mc = (mc >> m_shift[binade(mc)]) << m_shift[binade(mc)];  // aligned down: still below tau
+        const std::uint32_t aligned = (mc >> m_shift[binade(mc)]) << m_shift[binade(mc)];  // down: below tau
+        if (aligned > 0)
+        {
+            mc = aligned;
+        }
+        else
+        {
+            m_shift[0] = 0;  // (a min_step near the denormals) key 0 stays with the zeros
+        }
         m_first = mc;
         const std::uint32_t neg_top = h.min() < 0.0f ? bit_histogram::magnitude_key(-h.min()) : 0;
         const std::uint32_t pos_top = h.max() > 0.0f ? bit_histogram::magnitude_key(h.max()) : 0;
@@ -65,18 +74,19 @@ public:
             m_base[e] = static_cast<std::uint32_t>(mag.size()) - j0;  // mod 2^32: piece_of adds j0 back
             for (std::uint32_t j = j0; j < (per_binade >> m_shift[e]); ++j)
             {
-                mag.push_back(bit_histogram::lower_magnitude((e << bit_histogram::mantissa_bits) + (j << m_shift[e])));
+                mag.push_back(
+                  bit_histogram::lower_magnitude((e << bit_histogram::mantissa_bits) + (j << m_shift[e])));
             }
         }
-        mag.push_back(bit_histogram::lower_magnitude(top >= mc ? (binade(top) + 1) << bit_histogram::mantissa_bits : mc));
+        mag.push_back(
+          bit_histogram::lower_magnitude(top >= mc ? (binade(top) + 1) << bit_histogram::mantissa_bits : mc));
         const std::uint32_t neg = neg_top >= mc ? piece_of(neg_top) + 1 : 0;
         const std::uint32_t pos = pos_top >= mc ? piece_of(pos_top) + 1 : 0;
         m_neg = neg;
         m_central = neg;
         // value order: neg pieces (largest magnitude first), central, pos pieces; one entry more for the top
         const std::size_t n = neg + 1 + pos;
-        m_lo.assign(n + 1, 0.0f);
-        m_p.assign(n + 1, moments{});
+        m_p.assign(n + 1, piece{});
         std::vector<double> counts(n, 0.0);
         double m1c = 0.0, m2c = 0.0;  // the central piece's moments, from its bins
         for (const std::uint32_t sign : {bit_histogram::sign, 0u})
@@ -96,11 +106,11 @@ public:
             {
                 std::uint32_t e = binade(mc);
                 std::uint32_t shift = m_shift[e], base = m_base[e], next = (e + 1) * per_binade;
-                std::uint32_t piece = piece_of(mc);
+                std::uint32_t current = piece_of(mc);
                 double sum = 0.0;  // of the current piece: one store per piece, not per bin
                 const auto flush = [&]
                 {
-                    counts[sign ? m_neg - 1 - piece : m_central + 1 + piece] += sum;
+                    counts[sign ? m_neg - 1 - current : m_central + 1 + current] += sum;
                 };
                 h.for_each_count(sign,
                                  mc,
@@ -115,10 +125,10 @@ public:
                                          next = (e + 1) * per_binade;
                                      }
                                      const std::uint32_t i = base + ((m & (per_binade - 1)) >> shift);
-                                     if (i != piece)
+                                     if (i != current)
                                      {
                                          flush();
-                                         piece = i;
+                                         current = i;
                                          sum = 0.0;
                                      }
                                      sum += c;
@@ -129,32 +139,33 @@ public:
         // lower edges in value order
         for (std::uint32_t i = 0; i < neg; ++i)
         {
-            m_lo[i] = -static_cast<float>(mag[neg - i]);  // value piece i: magnitude piece neg - 1 - i, reversed
+            m_p[i].lo = -static_cast<float>(mag[neg - i]);  // magnitude piece neg - 1 - i, reversed
         }
-        m_lo[m_central] = neg ? -static_cast<float>(mag[0]) : h.min();
+        m_p[m_central].lo = neg ? -static_cast<float>(mag[0]) : h.min();
         for (std::uint32_t i = 0; i < pos; ++i)
         {
-            m_lo[m_central + 1 + i] = static_cast<float>(mag[i]);
+            m_p[m_central + 1 + i].lo = static_cast<float>(mag[i]);
         }
-        m_lo[n] = pos ? static_cast<float>(mag[pos]) : h.max();
-        m_lo[0] = m_lo[0] > h.min() ? m_lo[0] : h.min();
-        m_lo[n] = m_lo[n] < h.max() ? m_lo[n] : h.max();
+        m_p[n].lo = pos ? static_cast<float>(mag[pos]) : h.max();
+        m_p[0].lo = m_p[0].lo > h.min() ? m_p[0].lo : h.min();
+        m_p[n].lo = m_p[n].lo < h.max() ? m_p[n].lo : h.max();
         moments p{};
         double p2 = 0.0;
         for (std::size_t i = 0; i < n; ++i)
         {
-            m_p[i] = p;
-            const double a = m_lo[i], b = m_lo[i + 1], c = counts[i];
+            m_p[i].below = p;
+            const double a = m_p[i].lo, b = m_p[i + 1].lo, c = counts[i];
+            m_p[i].density = b > a ? c / (b - a) : 0.0;
             p.m0 += c;
             p.m1 += i == m_central ? m1c : c * (a + b) / 2.0;
             p2 += i == m_central ? m2c : c * (a * a + a * b + b * b) / 3.0;
         }
-        m_p[n] = p;
+        m_p[n].below = p;
         m_sum_sq = p2;
     }
 
-    /// Sum over the data of (round(clamp(x, lo, hi) / s) s - x)^2, q computed in float as IFMR does; lo <= 0 <=
-    /// hi and s >= min_step.
+    /// Sum over the data of (round(clamp(x, lo, hi) / s) s - x)^2, q computed in float as IFMR does; lo <= 0
+    /// <= hi and s >= min_step.
     double sum_sq(float lo, float hi, float s) const noexcept
     {
         const float k_lo = std::nearbyint(lo / s), k_hi = std::nearbyint(hi / s);
@@ -174,7 +185,7 @@ public:
             piece_to(at(t < lo ? lo : (t > hi ? hi : t)), k);
         }
         piece_to(at(hi), k_hi);
-        piece_to(m_p.back(), k_hi);
+        piece_to(m_p.back().below, k_hi);
         return total;
     }
 
@@ -182,6 +193,13 @@ private:
     struct moments
     {
         double m0, m1;  // count and sum of x
+    };
+
+    struct piece
+    {
+        moments below;   // of the data below the piece
+        double density;  // count / width (0 for a point mass)
+        float lo;        // its lower edge
     };
 
     /// Magnitude piece of magnitude key m >= m_first.
@@ -210,24 +228,25 @@ private:
         else
         {
             i = m_central + 1 + piece_of(m);
-            i = i < m_lo.size() - 1 ? i : m_lo.size() - 2;
+            i = i < m_p.size() - 1 ? i : m_p.size() - 2;
         }
-        const double a = m_lo[i], b = m_lo[i + 1];
-        const double c = m_p[i + 1].m0 - m_p[i].m0;
-        double f = b > a ? (t - a) / (b - a) : (t < a ? 0.0 : 1.0);  // b == a: a point mass
-        f = f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
-        const double u = a + f * (b - a);
-        return {m_p[i].m0 + c * f, m_p[i].m1 + c * f * (a + u) / 2.0};
+        const piece& p = m_p[i];
+        const piece& next = m_p[i + 1];
+        if (t >= next.lo)  // also the whole of a point mass (a spike at the exact minimum or maximum)
+        {
+            return next.below;
+        }
+        const double a = p.lo, u = t > a ? t : a;
+        return {p.below.m0 + p.density * (u - a), p.below.m1 + p.density * (u * u - a * a) / 2.0};
     }
 
-    std::vector<std::uint8_t> m_shift;   // per binade: log2 of the bins per piece
-    std::vector<std::uint32_t> m_base;   // per binade: magnitude index of its first piece (minus the offset)
-    std::vector<float> m_lo;             // lower edge of each piece in value order, and the top
-    std::vector<moments> m_p;            // moments below each piece
-    double m_sum_sq = 0.0;               // sum of x^2 over the data
-    std::uint32_t m_first = 1;           // the first magnitude key outside the central piece
-    std::uint32_t m_neg = 0;             // negative pieces
-    std::size_t m_central = 0;           // index of the central piece
+    std::vector<std::uint8_t> m_shift;  // per binade: log2 of the bins per piece
+    std::vector<std::uint32_t> m_base;  // per binade: magnitude index of its first piece (minus the offset)
+    std::vector<piece> m_p;             // in value order, and one for the top
+    double m_sum_sq = 0.0;              // sum of x^2 over the data
+    std::uint32_t m_first = 1;          // the first magnitude key outside the central piece
+    std::uint32_t m_neg = 0;            // negative pieces
+    std::size_t m_central = 0;          // index of the central piece
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -13,12 +13,15 @@
 //      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
 //   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
 // Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
-// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+// identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
+// runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
+// exact IFMR, while a layer has at most bounded_exact_limit of them.
 #pragma once
 
 #include <algorithm>  // std::min
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
+#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
 #include <cstddef>    // std::size_t
+#include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
 

@@ -205,7 +205,7 @@ BENCHMARK(BM_setup_fusion_arq)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_observe_all_batches)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_finalize)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-/// Collects the per-benchmark real time (ms) to compute the share.
+/// Collects the per-benchmark real time (ms) to compute the share: the median with --benchmark_repetitions.
 class share_reporter : public benchmark::ConsoleReporter
 {
 public:
@@ -213,9 +213,9 @@ public:
     {
         for (const auto& r : runs)
         {
-            if (r.run_type == Run::RT_Iteration)
+            if (r.run_type == Run::RT_Iteration || r.aggregate_name == "median")
             {
-                ms[r.benchmark_name()] = r.GetAdjustedRealTime();
+                ms[r.run_name.str()] = r.GetAdjustedRealTime();
             }
         }
         ConsoleReporter::ReportRuns(runs);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -89,9 +90,9 @@ struct prepared
     refrt::graph_adapter adapter{graph};
     amct::calibration_session session;
 
-    prepared(const refrt::graph& model, const amct::quant_config& cfg)
+    prepared(const refrt::graph& model, const amct::quant_config& cfg, amct::executor exec = {})
       : graph(model)
-      , session(adapter, cfg)
+      , session(adapter, cfg, std::move(exec))
     {
     }
 };
@@ -204,6 +205,103 @@ BENCHMARK(BM_float_forward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_setup_fusion_arq)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_observe_all_batches)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_finalize)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// The same work on 1 and 2 threads (issue 9): set-up and finalize with a thread_executor, observe() of every
+// batch from that many threads, and the whole calibration (set-up, forward + observe of every batch from that
+// many threads, each with batches t, t + threads, ..., finalize).
+
+/// Runs task(t) on `threads` threads (t = 0 on this one) and waits for them.
+template <class F>
+void on_threads(std::size_t threads, F task)
+{
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+    {
+        pool.emplace_back(task, t);
+    }
+    task(std::size_t{0});
+    for (auto& t : pool)
+    {
+        t.join();
+    }
+}
+
+void BM_threads_setup(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    const auto threads = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        refrt::graph g = f.work.model;
+        refrt::graph_adapter adapter(g);
+        state.ResumeTiming();
+        const amct::calibration_session session(adapter, f.cfg, amct::thread_executor(threads));
+        benchmark::DoNotOptimize(session.layers().size());
+    }
+}
+
+void BM_threads_observe_all(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    const auto threads = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        prepared p(f.work.model, f.cfg);
+        state.ResumeTiming();
+        on_threads(threads,
+                   [&](std::size_t t)
+                   {
+                       for (std::size_t b = t; b < f.inputs.size(); b += threads)
+                       {
+                           feed(p.session, f, b);
+                       }
+                   });
+    }
+}
+
+void BM_threads_finalize(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    const auto threads = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state)
+    {
+        state.PauseTiming();
+        prepared p(f.work.model, f.cfg, amct::thread_executor(threads));
+        for (std::size_t b = 0; b < f.inputs.size(); ++b)
+        {
+            feed(p.session, f, b);
+        }
+        state.ResumeTiming();
+        benchmark::DoNotOptimize(p.session.finalize().layers.size());
+    }
+}
+
+void BM_threads_calibrate(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    const auto threads = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state)
+    {
+        prepared p(f.work.model, f.cfg, amct::thread_executor(threads));
+        on_threads(threads,
+                   [&](std::size_t t)
+                   {
+                       for (std::size_t b = t; b < f.work.calib.size(); b += threads)
+                       {
+                           refrt::calibration_observer obs(p.session, b);
+                           refrt::run1(p.graph, f.work.calib[b].x, &obs);
+                       }
+                   });
+        benchmark::DoNotOptimize(p.session.finalize().layers.size());
+    }
+}
+
+BENCHMARK(BM_threads_setup)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_threads_observe_all)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_threads_finalize)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_threads_calibrate)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Collects the per-benchmark real time (ms) to compute the share: the median with --benchmark_repetitions.
 class share_reporter : public benchmark::ConsoleReporter
@@ -325,6 +423,14 @@ int main(int argc, char** argv)
                   << setup << " + " << observe << " + " << finalize << ") -> amct's share "
                   << 100.0 * amct_ms / (batches * forward) << " % of the forward time (target < 10 %)\n";
     }
+    std::cout << std::setprecision(2) << "speed-up of 2 threads over 1 (wall time):";
+    for (const char* name : {"setup", "observe_all", "finalize", "calibrate"})
+    {
+        const std::string b = std::string("BM_threads_") + name;
+        const double one = reporter.ms[b + "/1/real_time"], two = reporter.ms[b + "/2/real_time"];
+        std::cout << " " << name << " " << (two > 0.0 ? one / two : 0.0) << "x";
+    }
+    std::cout << "\n";
 
     std::cout << "\nIFMR, bounded against exact, chosen candidate per layer:\n";
     for (const char* model : {"mobilenet_v2", "ppocr_det", "ppocr_cls"})

@@ -98,17 +98,6 @@ tiny::graph make_model()
     return g;
 }
 
-double sqnr_db(const tiny::tensor& ref, const tiny::tensor& x)
-{
-    double s = 0.0, e = 0.0;
-    for (std::size_t i = 0; i < ref.size(); ++i)
-    {
-        s += static_cast<double>(ref.flat(i)) * ref.flat(i);
-        e += (static_cast<double>(x.flat(i)) - ref.flat(i)) * (static_cast<double>(x.flat(i)) - ref.flat(i));
-    }
-    return 10.0 * std::log10(s / e);
-}
-
 void write_file(const std::string& path, const std::string& text)
 {
     std::ofstream out(path);
@@ -244,7 +233,7 @@ try
                                                  input = amct::fake_quantize_activation(input, *r, n.name);
                                              }
                                          });
-        worst = std::min(worst, sqnr_db(ref, q));
+        worst = std::min(worst, amct::compare(ref, q).value(amct::metric::sqnr));
     }
     std::cout << "held-out output SQNR (worst of " << held_out.size() << " batches): " << std::fixed
               << std::setprecision(1) << worst << " dB\n";

@@ -2,7 +2,9 @@
 // runtime (examples/runtime): create_quant_config (or a quant.cfg / config.json), BN fusion, ARQ, activation
 // calibration over real images from several threads, record.txt, then simulated int8 inference on held-out
 // images against the float model: a layer-wise table (cosine, SQNR) and the output's SQNR, cosine and top-1
-// agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map).
+// agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map). The model is
+// also written as ONNX, float (model.onnx) and quantized (model_qdq.onnx, QuantizeLinear/DequantizeLinear
+// with amct's factors), to run in ONNX Runtime (scripts/ort_run.js).
 //
 //   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR]
 //                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
@@ -30,6 +32,7 @@
 #include <amct/amct.hpp>
 
 #include "amct_adapter.hpp"
+#include "onnx_export.hpp"
 #include "workloads.hpp"
 
 namespace fs = std::filesystem;
@@ -46,38 +49,6 @@ struct options : refrt::workload_options
     double min_sqnr = -1e9, min_top1 = -1.0, max_accuracy_drop = 1e9;
 };
 
-/// Sums for the cosine similarity and SQNR of y against a reference x.
-struct agreement
-{
-    double xy = 0, xx = 0, yy = 0, ee = 0;
-
-    void add(const tensor& x, const tensor& y)
-    {
-        if (x.shape() != y.shape())
-        {
-            throw std::runtime_error("float and quantized outputs differ in shape");
-        }
-        for (std::size_t i = 0; i < x.size(); ++i)
-        {
-            const double a = x.data()[i], b = y.data()[i];
-            xy += a * b;
-            xx += a * a;
-            yy += b * b;
-            ee += (a - b) * (a - b);
-        }
-    }
-
-    double cosine() const
-    {
-        return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : (xx == yy ? 1.0 : 0.0);
-    }
-
-    double sqnr_db() const  // 10 log10(sum x^2 / sum (x - y)^2)
-    {
-        return ee > 0 ? 10.0 * std::log10(xx / ee) : INFINITY;
-    }
-};
-
 /// Records the outputs of the quantized layers in a float run.
 class capture_outputs : public refrt::run_observer
 {
@@ -87,7 +58,7 @@ public:
     {
     }
 
-    void output(const refrt::node& n, const tensor& y) override
+    void output(const refrt::node& n, tensor& y) override
     {
         if (m_record.find(n.name))
         {
@@ -107,25 +78,25 @@ class compare_outputs : public refrt::fake_quant_observer
 public:
     compare_outputs(const amct::quant_record& r,
                     const std::map<std::string, tensor>& reference,
-                    std::map<std::string, agreement>& stats)
+                    std::map<std::string, amct::comparison>& stats)
       : fake_quant_observer(r)
       , m_reference(reference)
       , m_stats(stats)
     {
     }
 
-    void output(const refrt::node& n, const tensor& y) override
+    void output(const refrt::node& n, tensor& y) override
     {
         const auto it = m_reference.find(n.name);
         if (it != m_reference.end())
         {
-            m_stats[n.name].add(it->second, y);
+            m_stats.try_emplace(n.name, amct::skip_kl_divergence).first->second.add(it->second, y);
         }
     }
 
 private:
     const std::map<std::string, tensor>& m_reference;
-    std::map<std::string, agreement>& m_stats;
+    std::map<std::string, amct::comparison>& m_stats;
 };
 
 std::size_t argmax(const tensor& y, std::size_t row)
@@ -305,30 +276,22 @@ try
         std::cout << "note: " << note << "\n";
     }
     write_file(fs::path(o.out) / "record.txt", amct::dsl::write_record_txt(result.record));
-    for (const auto& l : result.layers)  // the int32 bias: bias_int[c] * scale_d * scale_w[c]
-    {
-        if (!l.bias_int.empty())
-        {
-            xt::xarray<float> bias = xt::xarray<float>::from_shape({l.bias_int.size()});
-            for (std::size_t c = 0; c < l.bias_int.size(); ++c)
-            {
-                bias(c) = static_cast<float>(static_cast<double>(l.bias_int[c]) * l.activation.scale[0]
-                                             * l.weights.scale[l.weights.scale.size() == 1 ? 0 : c]);
-            }
-            adapter.set_param(l.name, amct::param_kind::bias, bias);
-        }
-    }
+    refrt::set_dequantized_bias(adapter, result);
     std::cout << "calibration: setup (fusion, ARQ) " << std::fixed << std::setprecision(2) << setup_s
               << " s, forward + observe " << calib_s << " s, finalize " << finalize_s << " s; record in "
               << (fs::path(o.out) / "record.txt").string() << "\n";
+    const fs::path onnx_float = fs::path(o.out) / "model.onnx", onnx_qdq = fs::path(o.out) / "model_qdq.onnx";
+    refrt::save_onnx(float_model, onnx_float.string());
+    refrt::save_onnx_qdq(w.model, result, onnx_qdq.string());
+    std::cout << "ONNX models: " << onnx_float.string() << " (float), " << onnx_qdq.string() << " (QDQ)\n";
 
     // 5. Simulated int8 against float on the held-out images: every quantized layer's output against the
     //    BN-fused float model's (the same function up to rounding), the model's output against the original.
     refrt::graph fused = float_model;
     refrt::graph_adapter fused_adapter(fused);
     amct::fuse_batch_norm(fused_adapter, cfg);
-    std::map<std::string, agreement> layer_stats;
-    agreement output;
+    std::map<std::string, amct::comparison> layer_stats;
+    amct::comparison output(amct::skip_kl_divergence);
     std::size_t rows = 0, top1 = 0, correct_float = 0, correct_quant = 0, mask_and = 0, mask_or = 0;
     for (const batch& b : w.eval)
     {
@@ -366,14 +329,15 @@ try
               << "\n";
     for (const auto& l : result.layers)
     {
-        const agreement& a = layer_stats[l.name];
+        const amct::comparison& a = layer_stats.at(l.name);
         std::cout << std::left << std::setw(36) << l.name << std::setw(20) << l.type << std::right
-                  << std::setprecision(6) << std::setw(10) << a.cosine() << std::setprecision(1)
-                  << std::setw(10) << a.sqnr_db() << "\n";
+                  << std::setprecision(6) << std::setw(10) << a.value(amct::metric::cosine)
+                  << std::setprecision(1) << std::setw(10) << a.value(amct::metric::sqnr) << "\n";
     }
-    std::cout << "\noutput against the float model: SQNR " << std::setprecision(2) << output.sqnr_db()
-              << " dB, cosine " << std::setprecision(6) << output.cosine();
-    bool pass = output.sqnr_db() >= o.min_sqnr;
+    std::cout << "\noutput against the float model: SQNR " << std::setprecision(2)
+              << output.value(amct::metric::sqnr) << " dB, cosine " << std::setprecision(6)
+              << output.value(amct::metric::cosine);
+    bool pass = output.value(amct::metric::sqnr) >= o.min_sqnr;
     if (w.kind == refrt::output_kind::dense)
     {
         const double iou = mask_or ? static_cast<double>(mask_and) / static_cast<double>(mask_or) : 1.0;

@@ -3,8 +3,8 @@
 #   1. a warnings-as-errors build (RelWithDebInfo) and ctest: unit, conformance, SIMD (default, AVX2, scalar),
 #      single-header, README, formatting, packaging and example tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
-#   3. the libFuzzer targets of the config.json and quant.cfg readers (clang, ASan + UBSan), 60 s each from
-#      the committed seeds in tests/fuzz/corpus.
+#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers (clang, ASan + UBSan),
+#      60 s each from the committed seeds in tests/fuzz/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ scripts/deps.sh test
 # The real models and images feed the integration tests; without npm or network the rest of the suite runs.
 models=$(scripts/fetch_models.sh | tail -n 1) || { echo "test.sh: warning: could not fetch the models; the integration tests are skipped" >&2; models=""; }
 images=$(scripts/fetch_images.sh | tail -n 1) || { echo "test.sh: warning: could not fetch the images; the integration tests are skipped" >&2; images=""; }
+ort=$(scripts/fetch_ort.sh | tail -n 1) || { echo "test.sh: warning: could not install ONNX Runtime; the ONNX export tests against it are skipped" >&2; ort=""; }
 jobs=$(nproc)
 
 run() {  # run <build dir> <cmake options...>
@@ -22,7 +23,7 @@ run() {  # run <build dir> <cmake options...>
     (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 
-run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DAMCT_IMAGES_DIR="$images"
+run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DAMCT_IMAGES_DIR="$images" -DAMCT_ORT_DIR="$ort"
 # (the real-model flows are left out here: a Debug build runs them too slowly to be useful)
 run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
 run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \

@@ -1,12 +1,15 @@
 // The pipeline inside a runtime (amct/pipeline): BN fusion against torch's fuse_conv_bn_eval and the unfused
 // graph, the calibration session against an independent numpy re-implementation of AMCT's flow
-// (scripts/gen_pipeline_golden.py), thread and save/resume determinism, bad batches, the record in JSON.
+// (scripts/gen_pipeline_golden.py), thread, process-shard and save/resume determinism, bad batches, the
+// record in JSON.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <string>
@@ -245,6 +248,26 @@ amct::quant_config mixed_config(const amct::model_adapter& model, int batch_num)
     return cfg;
 }
 
+/// A config with one activation algorithm on every layer ("mixed": mixed_config).
+amct::quant_config algorithm_config(const amct::model_adapter& model, int batch_num, const std::string& algo)
+{
+    if (algo == "mixed")
+    {
+        return mixed_config(model, batch_num);
+    }
+    amct::quant_config cfg = default_config(model, batch_num);
+    for (auto& [name, l] : cfg.layers)
+    {
+        l.activation_quant_params = amct::activation_quant_config{};
+        l.activation_quant_params.act_algo = algo;
+        if (algo == "kl")
+        {
+            l.activation_quant_params.asymmetric = false;
+        }
+    }
+    return cfg;
+}
+
 /// The flow graph in a runtime, with a calibration session on it (default or mixed_config).
 struct flow_run
 {
@@ -252,6 +275,14 @@ struct flow_run
       : graph(flow_graph(g))
       , adapter(edited(graph, edit))
       , session(adapter, mixed ? mixed_config(adapter, batch_num) : default_config(adapter, batch_num))
+    {
+    }
+
+    /// With one algorithm on every layer (algorithm_config) and an executor.
+    flow_run(const golden_file& g, int batch_num, const std::string& algo, amct::executor exec = {})
+      : graph(flow_graph(g))
+      , adapter(graph)
+      , session(adapter, algorithm_config(adapter, batch_num, algo), std::move(exec))
     {
     }
 
@@ -521,18 +552,137 @@ TEST_SUITE("pipeline")
               });
             t0.join();
             t1.join();
+            flow_run resumed(g, true, 8);  // the saved state holds the same result
+            resumed.session.restore(two.session.save());
             check_same_model(two.session.finalize(), expected);
-            CHECK(two.session.save() == one.session.save());
+            check_same_model(resumed.session.finalize(), expected);
         }
 
         flow_run backwards(
-          g, true, 8);  // the last batch first, then the rest backwards: all wait for batch 0
+          g, true, 8);  // the last batch first, then the rest backwards: HFMG's batches wait for batch 0
         for (std::size_t b = 8; b-- > 0;)
         {
             backwards.run(batches, b, 8);
-            CHECK(backwards.session.batches_seen("conv1") == (b == 0 ? 8u : 0u));
+            CHECK(backwards.session.batches_seen("conv2") == 8 - b);
         }
         check_same_model(backwards.session.finalize(), expected);
+    }
+
+    TEST_CASE("every algorithm: threads, any batch order and a thread executor give the one-thread result")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(9, 21);
+        for (const std::string algo : {"ifmr", "hfmg", "max", "percentile", "kl", "mse"})
+        {
+            CAPTURE(algo);
+            flow_run one(g, 9, algo);
+            one.run(batches);
+            const amct::quantized_model expected = one.session.finalize();
+            for (std::uint32_t round = 0; round < 2; ++round)
+            {
+                flow_run three(g, 9, algo, amct::thread_executor(2));
+                std::vector<std::size_t> order(batches.size());
+                std::iota(order.begin(), order.end(), std::size_t{0});
+                std::shuffle(order.begin(), order.end(), std::mt19937(round));
+                std::vector<std::thread> workers;
+                for (std::size_t t = 0; t < 3; ++t)
+                {
+                    workers.emplace_back(
+                      [&, t, local = three.graph]() mutable
+                      {
+                          for (std::size_t i = t; i < order.size(); i += 3)
+                          {
+                              calibrate(local, three.session, batches, order[i], batches.size());
+                          }
+                      });
+                }
+                for (auto& w : workers)
+                {
+                    w.join();
+                }
+                check_same_model(three.session.finalize(), expected);
+            }
+        }
+    }
+
+    TEST_CASE("processes: sessions on shards of the batches, merged, give the one-process result")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(7, 5);
+        for (const std::string algo : {"mixed", "ifmr", "hfmg", "max", "percentile", "kl", "mse"})
+        {
+            CAPTURE(algo);
+            flow_run one(g, 7, algo);
+            one.run(batches);
+            const amct::quantized_model expected = one.session.finalize();
+            for (bool share : {true, false})
+            {
+                CAPTURE(share);
+                // three "processes", each with its own runtime; rank r has batches r, r + 3, ...; after each
+                // round they exchange HFMG's batch ranges (or not: waiting batches then travel in the state)
+                std::vector<std::unique_ptr<flow_run>> ranks;
+                for (int r = 0; r < 3; ++r)
+                {
+                    ranks.push_back(std::make_unique<flow_run>(g, 7, algo));
+                }
+                for (std::size_t round = 0; round * 3 < batches.size(); ++round)
+                {
+                    std::vector<std::string> sent;
+                    for (std::size_t r = 0; r < 3; ++r)
+                    {
+                        if (round * 3 + r < batches.size())
+                        {
+                            ranks[r]->run(batches, round * 3 + r, batches.size());
+                        }
+                        sent.push_back(ranks[r]->session.take_batch_ranges());
+                    }
+                    for (std::size_t r = 0; share && r < 3; ++r)
+                    {
+                        for (std::size_t from = 0; from < 3; ++from)
+                        {
+                            if (from != r)
+                            {
+                                ranks[r]->session.add_batch_ranges(sent[from]);
+                            }
+                        }
+                    }
+                }
+                ranks[1]->session.merge(ranks[2]->session.save());
+                ranks[0]->session.merge(ranks[1]->session.save());
+                CHECK(ranks[0]->session.complete());
+                const amct::quantized_model merged = ranks[0]->session.finalize();
+                check_same_model(merged, expected);
+                CHECK(amct::dsl::write_record_txt(merged.record)
+                      == amct::dsl::write_record_txt(expected.record));
+            }
+        }
+
+        // refused: a batch in both, another configuration, foreign bytes; nothing changes
+        flow_run a(g, 7, "mixed"), b(g, 7, "mixed"), other(g, 7, "ifmr");
+        a.run(batches, 0, 2);
+        b.run(batches, 2, 3);
+        const std::string saved_a = a.session.save();
+        CHECK(error_of<amct::value_error>(
+                [&]
+                {
+                    b.session.merge(saved_a);
+                })
+              == "amct: value error: layer \"conv1\", batch 2: observed in both (each batch belongs to one "
+                 "process)");
+        CHECK(b.session.batches_seen("conv1") == 2);
+        CHECK(error_of<amct::state_error>(
+                [&]
+                {
+                    other.session.merge(saved_a);
+                })
+              == "amct: state error: the saved session was made with another configuration");
+        CHECK(error_of<amct::state_error>(
+                [&]
+                {
+                    b.session.add_batch_ranges(saved_a);
+                })
+              == "amct: state error: state of a \"calibration_session\" observer cannot be loaded into a "
+                 "\"batch_ranges\" observer");
     }
 
     TEST_CASE("a saved session resumes in a fresh runtime with the uninterrupted result")
@@ -545,12 +695,13 @@ TEST_SUITE("pipeline")
         {
             flow_run first(g, true, 6);
             first.run({batches[0], batches[1], batches[2]});
-            first.run(batches, 4, 6);  // batch 4 arrives early and waits: it is saved too
+            first.run(
+              batches, 4, 6);  // batch 4 arrives early; HFMG's copy waits for batch 3: it is saved too
             saved = first.session.save();
         }
         flow_run resumed(g, true, 6);  // a later process: the float model again
         resumed.session.restore(saved);
-        CHECK(resumed.session.batches_seen("fc") == 3);
+        CHECK(resumed.session.batches_seen("fc") == 4);
         resumed.run(batches, 3, 6);
         resumed.run(batches, 5, 6);
         check_same_model(resumed.session.finalize(), expected);

@@ -1,7 +1,8 @@
 // The reference runtime's ops (examples/runtime/ops.cpp) against ONNX's backend test cases (Debian
-// libonnx-testdata: node/ and pytorch-converted/), through the ONNX importer and the executor; the executor's
-// contracts (check_graph errors, re-entrancy, run_observer); Conv's fast paths against a direct convolution;
-// the time of a MobileNetV2-shaped forward.
+// libonnx-testdata: node/ and pytorch-converted/), through the ONNX importer and the executor, and the same
+// cases written back by the ONNX exporter (onnx_export.hpp) and run by ONNX Runtime; the executor's contracts
+// (check_graph errors, re-entrancy, run_observer); Conv's fast paths against a direct convolution; the time
+// of a MobileNetV2-shaped forward.
 //
 // Tolerance: |got - expected| <= 1e-4 + 1e-4 |expected|. Our float sums run in another order than numpy's
 // (GEMM tiles, im2col, separable Resize, float instead of double), which moves results by a few ulps of the
@@ -18,13 +19,16 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include "executor.hpp"
+#include "onnx_export.hpp"
 #include "onnx_import.hpp"
 #include "onnx_proto.hpp"
+#include "runtime_support.hpp"
 
 namespace
 {
@@ -232,6 +236,27 @@ const op_cases* group_of(const std::string& name)
             if (name.compare(0, p.size(), p) == 0)
                 return &g;
     return nullptr;
+}
+
+/// Every backend case of the table's ops, node/ then pytorch-converted/, sorted, with its group.
+std::vector<std::pair<fs::path, const op_cases*>> backend_cases()
+{
+    const fs::path node_dir = node_root();
+    REQUIRE_MESSAGE(fs::is_directory(node_dir), "ONNX test data not found at " << node_dir);
+    std::vector<std::pair<fs::path, const op_cases*>> out;
+    for (const fs::path& root : {node_dir, node_dir.parent_path() / "pytorch-converted"})
+    {
+        if (!fs::is_directory(root))
+            continue;
+        std::vector<fs::path> dirs;
+        for (const auto& entry : fs::directory_iterator(root))
+            dirs.push_back(entry.path());
+        std::sort(dirs.begin(), dirs.end());
+        for (const fs::path& dir : dirs)
+            if (const op_cases* group = group_of(dir.filename().string()))
+                out.emplace_back(dir, group);
+    }
+    return out;
 }
 
 std::string shape_str(const tensor& t)
@@ -520,38 +545,23 @@ tensor direct_conv(const tensor& x,
 
 TEST_CASE("runtime ops: ONNX backend test cases (node and pytorch-converted)")
 {
-    const fs::path node_dir = node_root();
-    const fs::path torch_dir = node_dir.parent_path() / "pytorch-converted";
-    REQUIRE_MESSAGE(fs::is_directory(node_dir), "ONNX test data not found at " << node_dir);
     std::map<std::string, std::vector<std::string>> ran;  // op -> cases run
     std::map<std::string, std::string> skipped;           // case -> reason
     std::set<std::string> found;
     int failures = 0;
-    for (const fs::path& root : {node_dir, torch_dir})
+    for (const auto& [dir, group] : backend_cases())
     {
-        if (!fs::is_directory(root))
-            continue;
-        std::vector<fs::path> dirs;
-        for (const auto& entry : fs::directory_iterator(root))
-            dirs.push_back(entry.path());
-        std::sort(dirs.begin(), dirs.end());
-        for (const fs::path& dir : dirs)
+        const std::string name = dir.filename().string();
+        found.insert(name);
+        const case_result r = run_case(dir, group->op);
+        if (!r.skipped.empty())
+            skipped[name] = r.skipped;
+        if (r.ran)
+            ran[group->op].push_back(name);
+        if (!r.failure.empty())
         {
-            const std::string name = dir.filename().string();
-            const op_cases* group = group_of(name);
-            if (group == nullptr)
-                continue;
-            found.insert(name);
-            const case_result r = run_case(dir, group->op);
-            if (!r.skipped.empty())
-                skipped[name] = r.skipped;
-            if (r.ran)
-                ran[group->op].push_back(name);
-            if (!r.failure.empty())
-            {
-                ++failures;
-                FAIL_CHECK(name << ": " << r.failure);
-            }
+            ++failures;
+            FAIL_CHECK(name << ": " << r.failure);
         }
     }
     for (const auto& [name, reason] : skipped)
@@ -578,6 +588,113 @@ TEST_CASE("runtime ops: ONNX backend test cases (node and pytorch-converted)")
                 list += "\"" + name + "\", ";
             MESSAGE(g.op << ": " << list);
         }
+}
+
+TEST_CASE("runtime ops: the backend test cases written back as ONNX pass the checker and run in ONNX Runtime")
+{
+    // Every case the runtime runs, loaded, exported at opset 17 (save_onnx) and run by ONNX Runtime with
+    // graph optimization off, against the case's expected outputs (the tolerance above).
+    if (rt_test::ort_dir().empty())
+    {
+        MESSAGE("skipped: set AMCT_ORT_DIR to the directory scripts/fetch_ort.sh prints");
+        return;
+    }
+    const rt_test::temp_dir tmp;
+
+    struct exported
+    {
+        std::string name;
+        fs::path expected, dir;
+        std::size_t outputs = 0;
+    };
+
+    std::vector<exported> cases;
+    std::vector<fs::path> models;
+    std::vector<std::pair<fs::path, fs::path>> jobs;
+    for (const auto& [dir, group] : backend_cases())
+    {
+        const case_result r = run_case(dir, group->op);
+        if (!r.ran || !r.failure.empty())
+            continue;
+        const exported e{dir.filename().string(), dir / "test_data_set_0", tmp.path / dir.filename(), 0};
+        CAPTURE(e.name);
+        fs::create_directories(e.dir);
+        const refrt::graph g = refrt::load_onnx((dir / "model.onnx").string());
+        const fs::path model = e.dir / "model.onnx";
+        try
+        {
+            refrt::save_onnx(g, model.string());
+        }
+        catch (const refrt::model_error& error)
+        {
+            FAIL_CHECK(std::string(error.what()));
+            continue;
+        }
+        const auto declared = refrt::proto::read_model(model.string()).inputs;  // the input types written
+        REQUIRE(declared.size() == g.inputs.size());
+        for (std::size_t k = 0; k < g.inputs.size(); ++k)
+        {
+            const std::string file = "input_" + std::to_string(k) + ".pb";
+            refrt::save_onnx_tensor(refrt::load_onnx_tensor((e.expected / file).string()),
+                                    g.inputs[k].name,
+                                    declared[k].elem_type,
+                                    (e.dir / file).string());
+        }
+        cases.push_back(e);
+        cases.back().outputs = g.outputs.size();
+        models.push_back(model);
+        jobs.emplace_back(model, e.dir);
+    }
+    REQUIRE(cases.size() > 300);
+    const std::string checker = rt_test::onnx_check(models, tmp.path / "checker.log");
+    CHECK_MESSAGE(checker.empty(), checker);
+    const std::string log = rt_test::ort_run(jobs, "disabled", tmp.path / "ort.log");
+    CHECK_MESSAGE(log.empty(), log);
+    // "" when the outputs in `dir` match those in `reference` (the tolerance above).
+    const auto differ = [](const exported& e, const fs::path& dir, const fs::path& reference)
+    {
+        std::string diff;
+        for (std::size_t k = 0; k < e.outputs && diff.empty(); ++k)
+        {
+            const std::string file = "output_" + std::to_string(k) + ".pb";
+            diff = !fs::exists(dir / file) ? "ONNX Runtime wrote no " + file
+                                           : compare(refrt::load_onnx_tensor((dir / file).string()),
+                                                     refrt::load_onnx_tensor((reference / file).string()));
+        }
+        return diff;
+    };
+    std::vector<const exported*> mismatched;
+    for (const exported& e : cases)
+        if (!differ(e, e.dir, e.expected).empty())
+            mismatched.push_back(&e);
+    // A mismatch is ONNX Runtime's own when it gives the same outputs for the case's original model.
+    std::vector<std::pair<fs::path, fs::path>> originals;
+    for (const exported* e : mismatched)
+    {
+        const fs::path dir = e->dir / "original";
+        fs::create_directories(dir);
+        for (const auto& entry : fs::directory_iterator(e->expected))
+            if (entry.path().filename().string().rfind("input_", 0) == 0)
+                fs::copy_file(entry.path(), dir / entry.path().filename());
+        originals.emplace_back(e->expected.parent_path() / "model.onnx", dir);
+    }
+    if (!originals.empty())
+        rt_test::ort_run(originals, "disabled", tmp.path / "ort_originals.log");
+    std::string ort_own;
+    for (const exported* e : mismatched)
+    {
+        CAPTURE(e->name);
+        const std::string diff = differ(*e, e->dir, e->expected);
+        CHECK_MESSAGE(differ(*e, e->dir, e->dir / "original").empty(), diff);
+        ort_own += " " + e->name;
+    }
+    MESSAGE((cases.size() - mismatched.size())
+            << " of " << cases.size()
+            << " exported backend cases agree with the expected outputs in "
+               "ONNX Runtime; ONNX Runtime gives the same other outputs for "
+               "the original model of:"
+            << ort_own);
+    CHECK(mismatched.size() <= 2);  // ONNX Runtime 1.30's Resize, downsampling with align_corners
 }
 
 TEST_CASE("runtime ops: check_graph names the unsupported op and its node")
@@ -726,7 +843,7 @@ struct zeroing_observer : refrt::run_observer
         std::fill(t.data(), t.data() + t.size(), 0.0f);
     }
 
-    void output(const refrt::node& n, const tensor&) override
+    void output(const refrt::node& n, tensor&) override
     {
         seen.push_back(n.name);
     }

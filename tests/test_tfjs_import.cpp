@@ -8,9 +8,6 @@
 #include <cstdlib>     // std::getenv, std::system
 #include <cstring>     // std::memcpy
 #include <filesystem>  // std::filesystem
-#include <fstream>     // std::ifstream, std::ofstream
-#include <iterator>    // std::istreambuf_iterator
-#include <random>      // std::random_device
 #include <string>      // std::string
 #include <vector>      // std::vector
 
@@ -19,6 +16,7 @@
 
 #include "../examples/runtime/executor.hpp"
 #include "../examples/runtime/tfjs_import.hpp"
+#include "runtime_support.hpp"
 
 namespace
 {
@@ -26,22 +24,13 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using refrt::tensor;
 
+using rt_test::read_text;
+using rt_test::scripts_dir;
+using rt_test::shell_quote;
+using rt_test::temp_dir;
+using rt_test::write_text;
+
 const std::string data_dir = std::string(AMCT_TEST_DATA_DIR) + "/tfjs/";
-const std::string scripts_dir = std::string(AMCT_TEST_DATA_DIR) + "/../../scripts/";
-
-std::string read_text(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE_MESSAGE(in, "cannot open " << path.string());
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& path, const std::string& text)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    REQUIRE(out);
-}
 
 /// Float32 little-endian file.
 std::vector<float> read_f32(const fs::path& path)
@@ -71,27 +60,6 @@ void write_f32(const fs::path& path, const std::vector<float>& v)
     }
     write_text(path, bytes);
 }
-
-/// A fresh directory removed at the end of the scope.
-struct temp_dir
-{
-    fs::path path;
-
-    temp_dir()
-    {
-        path = fs::temp_directory_path() / ("amct_tfjs_" + std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
 
 tensor make_input(const std::vector<std::size_t>& shape, const std::vector<float>& values)
 {
@@ -179,13 +147,6 @@ json::object& layer_named(json::object& root, const std::string& name)
     throw;
 }
 
-std::string shell_quote(const std::string& s)
-{
-    std::string q = "'";
-    for (const char c : s)
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
 }  // namespace
 
 TEST_CASE("tfjs weights decode exactly as tfjs-core decodeWeights")

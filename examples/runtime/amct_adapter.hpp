@@ -152,6 +152,19 @@ private:
     graph& m_graph;
 };
 
+/// Puts each quantized layer's int32 bias, dequantized, into `model`: bias_int[c] * scale_d * scale_w[c] (in
+/// double, then float), the bias AMCT's simulation and deployment see (amct-algorithms.md 2.5).
+inline void set_dequantized_bias(amct::model_adapter& model, const amct::quantized_model& q)
+{
+    for (const auto& l : q.layers)
+    {
+        if (!l.bias_int.empty())
+        {
+            model.set_param(l.name, amct::param_kind::bias, l.dequantized_bias());
+        }
+    }
+}
+
 /// Hands every calibrated layer's input of one batch to the session.
 class calibration_observer : public run_observer
 {
@@ -199,5 +212,68 @@ public:
 
 private:
     const amct::quant_record& m_record;
+};
+
+/// amct's analysis runs (amct::model_runner) of a refrt::graph with one input, on a list of input batches.
+class graph_runner : public amct::model_runner
+{
+public:
+    /// `g` and the batches must outlive the runner.
+    graph_runner(const graph& g, std::vector<const tensor*> batches)
+      : m_graph(g)
+      , m_batches(std::move(batches))
+    {
+        if (g.inputs.size() != 1)
+        {
+            throw model_error("graph_runner: the graph has " + std::to_string(g.inputs.size())
+                              + " inputs, not one");
+        }
+    }
+
+    std::size_t batch_count() const override
+    {
+        return m_batches.size();
+    }
+
+    std::vector<xt::xarray<float>> run(std::size_t b, amct::layer_hook& hook) override
+    {
+        bridge observer(hook);
+        return refrt::run(m_graph, {{m_graph.inputs[0].name, *m_batches.at(b)}}, &observer);
+    }
+
+private:
+    /// Hands a run's layer inputs and outputs to an amct::layer_hook.
+    class bridge : public run_observer
+    {
+    public:
+        explicit bridge(amct::layer_hook& hook)
+          : m_hook(hook)
+        {
+        }
+
+        bool wants_input(const node& n) override
+        {
+            return m_hook.wants_input(n.name);
+        }
+
+        void input(const node& n, tensor& x) override
+        {
+            m_hook.input(n.name, x.data(), std::vector<std::size_t>(x.shape().begin(), x.shape().end()));
+        }
+
+        void output(const node& n, tensor& y) override
+        {
+            if (m_hook.wants_output(n.name))
+            {
+                m_hook.output(n.name, y.data(), std::vector<std::size_t>(y.shape().begin(), y.shape().end()));
+            }
+        }
+
+    private:
+        amct::layer_hook& m_hook;
+    };
+
+    const graph& m_graph;
+    std::vector<const tensor*> m_batches;
 };
 }  // namespace refrt

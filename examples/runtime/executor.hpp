@@ -12,8 +12,8 @@ namespace refrt
 {
 using tensor_map = std::map<std::string, tensor>;
 
-/// Watches a run: may replace a node's first input before the node runs (fake quantization) and reads
-/// every node's first output afterwards (layer-wise comparisons).
+/// Watches a run: may replace a node's first input before the node runs (fake quantization) and read or
+/// change every node's first output afterwards (layer-wise comparisons, float16 simulation).
 class run_observer
 {
 public:
@@ -27,8 +27,8 @@ public:
 
     virtual void input(const node&, tensor&) {}
 
-    /// Called after every node with its first output.
-    virtual void output(const node&, const tensor&) {}
+    /// Called after every node with its first output, which may be changed (float16 rounding).
+    virtual void output(const node&, tensor&) {}
 };
 
 /// Runs the graph on its named inputs and returns the graph's outputs in the order of g.outputs.

@@ -98,6 +98,9 @@ struct graph
     std::map<std::string, tensor> constants;  ///< initializers and folded Constant nodes
     std::vector<value_info> inputs;
     std::vector<std::string> outputs;
+    /// Shapes the model file declares for outputs (ONNX files do), for writing the graph back where ONNX's
+    /// shape inference cannot tell them; -1 marks a dimension of any size.
+    std::map<std::string, std::vector<std::int64_t>> output_shapes;
 
     const tensor* constant(const std::string& name) const
     {

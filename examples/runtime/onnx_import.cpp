@@ -63,7 +63,11 @@ graph convert(proto::model_data& m, const std::string& path)
         if (g.constants.count(v.name) == 0)
             g.inputs.push_back(value_info{v.name, v.shape});
     for (const auto& v : m.outputs)
+    {
         g.outputs.push_back(v.name);
+        if (v.has_shape)
+            g.output_shapes[v.name] = v.shape;
+    }
 
     std::set<std::string> names;
     for (auto& n : m.nodes)

@@ -1,12 +1,16 @@
-// ONNX protobuf decoding (onnx_proto.hpp) with the classes libonnx-dev generates from onnx-ml.proto.
+// ONNX protobuf decoding and encoding (onnx_proto.hpp) with the classes libonnx-dev generates from
+// onnx-ml.proto; operator schemas, shape inference and the checker from libonnx.
 #include "onnx_proto.hpp"
 
 #include <cstring>      // std::memcpy
-#include <fstream>      // std::ifstream
+#include <fstream>      // std::ifstream, std::ofstream
 #include <iterator>     // std::istreambuf_iterator
 #include <type_traits>  // std::conditional_t
 
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 
 namespace refrt::proto
 {
@@ -52,6 +56,16 @@ T decode_le(const unsigned char* p)
     T out;
     std::memcpy(&out, &u, sizeof(T));
     return out;
+}
+
+/// Appends v to out little-endian (bit-copied through the unsigned integer of its width).
+template <typename T>
+void encode_le(T v, std::string& out)
+{
+    uint_of<T> u;
+    std::memcpy(&u, &v, sizeof(T));
+    for (std::size_t k = 0; k < sizeof(T); ++k)
+        out.push_back(static_cast<char>((static_cast<std::uint64_t>(u) >> (8U * k)) & 0xffU));
 }
 
 /// The count elements of a tensor of element type T: raw_data (little-endian) if set, else the typed field.
@@ -147,6 +161,174 @@ tensor_data convert_tensor(const onnx::TensorProto& t, const std::string& where)
     return out;
 }
 
+[[noreturn]] void encode_fail(const std::string& where, const std::string& what)
+{
+    throw encode_error(where + ": " + what);
+}
+
+/// Appends `count` elements of `src` as T; each must be a T's value.
+template <typename T, typename In>
+void write_elements(const std::vector<In>& src, std::size_t count, std::string& raw, const std::string& where)
+{
+    if (src.size() != count)
+        encode_fail(where, std::to_string(src.size()) + " values for " + std::to_string(count) + " elements");
+    raw.reserve(count * sizeof(T));
+    for (const In v : src)
+    {
+        const T t = static_cast<T>(v);
+        if constexpr (std::is_integral_v<T>)
+            if (static_cast<In>(t) != v)
+                encode_fail(where, "value " + std::to_string(v) + " is outside the data type's range");
+        encode_le<T>(t, raw);
+    }
+}
+
+onnx::TensorProto encode_tensor(const tensor_data& t, const std::string& where)
+{
+    onnx::TensorProto out;
+    out.set_name(t.name);
+    out.set_data_type(t.data_type);
+    for (const std::int64_t d : t.dims)
+        out.add_dims(d);
+    const std::size_t count = t.size();
+    std::string raw;
+    switch (t.data_type)
+    {
+        case onnx::TensorProto_DataType_FLOAT:
+            write_elements<float>(t.floats, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_DOUBLE:
+            write_elements<double>(t.floats, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_UINT8:
+        case onnx::TensorProto_DataType_BOOL:
+            write_elements<std::uint8_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_INT8:
+            write_elements<std::int8_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_UINT16:
+            write_elements<std::uint16_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_INT16:
+            write_elements<std::int16_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_INT32:
+            write_elements<std::int32_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_INT64:
+            write_elements<std::int64_t>(t.ints, count, raw, where);
+            break;
+        case onnx::TensorProto_DataType_UINT32:
+            write_elements<std::uint32_t>(t.ints, count, raw, where);
+            break;
+        default:
+            encode_fail(where,
+                        "cannot encode data_type " + std::to_string(t.data_type) + " ("
+                          + data_type_name(t.data_type) + ")");
+    }
+    out.set_raw_data(std::move(raw));
+    return out;
+}
+
+onnx::AttributeProto encode_attribute(const attribute_data& a, const std::string& where)
+{
+    onnx::AttributeProto out;
+    out.set_name(a.name);
+    out.set_type(static_cast<onnx::AttributeProto_AttributeType>(a.type));
+    switch (a.type)
+    {
+        case attr_type::float32:
+            out.set_f(a.f);
+            break;
+        case attr_type::int64:
+            out.set_i(a.i);
+            break;
+        case attr_type::string:
+            out.set_s(a.s);
+            break;
+        case attr_type::tensor:
+            if (!a.t)
+                encode_fail(where, "attribute '" + a.name + "' has no tensor");
+            *out.mutable_t() = encode_tensor(*a.t, where + " (attribute '" + a.name + "')");
+            break;
+        case attr_type::floats:
+            out.mutable_floats()->Add(a.floats.begin(), a.floats.end());
+            break;
+        case attr_type::ints:
+            out.mutable_ints()->Add(a.ints.begin(), a.ints.end());
+            break;
+        default:
+            encode_fail(where, "attribute '" + a.name + "' of unsupported type " + std::to_string(a.type));
+    }
+    return out;
+}
+
+void encode_value(const value_data& v, onnx::ValueInfoProto& out)
+{
+    out.set_name(v.name);
+    auto* tt = out.mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(v.elem_type);
+    if (!v.has_shape)
+        return;
+    auto* shape = tt->mutable_shape();
+    for (std::size_t k = 0; k < v.shape.size(); ++k)
+    {
+        auto* d = shape->add_dim();
+        if (v.shape[k] >= 0)
+            d->set_dim_value(v.shape[k]);
+        else if (k < v.dim_params.size() && !v.dim_params[k].empty())
+            d->set_dim_param(v.dim_params[k]);
+    }
+}
+
+onnx::ModelProto encode_model(const model_data& m, const std::string& where)
+{
+    onnx::ModelProto model;
+    model.set_ir_version(m.ir_version);
+    model.set_producer_name(m.producer_name);
+    for (const opset_data& o : m.opset_imports)
+    {
+        auto* op = model.add_opset_import();
+        op->set_domain(o.domain);
+        op->set_version(o.version);
+    }
+    auto* g = model.mutable_graph();
+    g->set_name(m.graph_name);
+    for (const node_data& n : m.nodes)
+    {
+        auto* out = g->add_node();
+        out->set_name(n.name);
+        out->set_op_type(n.op_type);
+        out->set_domain(n.domain);
+        for (const std::string& i : n.inputs)
+            out->add_input(i);
+        for (const std::string& o : n.outputs)
+            out->add_output(o);
+        for (const attribute_data& a : n.attributes)
+            *out->add_attribute() = encode_attribute(a, where + " (node '" + n.name + "')");
+    }
+    for (const tensor_data& t : m.initializers)
+        *g->add_initializer() = encode_tensor(t, where + " (initializer '" + t.name + "')");
+    for (const value_data& v : m.inputs)
+        encode_value(v, *g->add_input());
+    for (const value_data& v : m.outputs)
+        encode_value(v, *g->add_output());
+    return model;
+}
+
+template <typename Proto>
+void write_file(const Proto& proto, const std::string& path)
+{
+    std::string bytes;
+    if (!proto.SerializeToString(&bytes))
+        encode_fail(path, "cannot serialize (larger than 2 GB?)");
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out)
+        encode_fail(path, "cannot write file");
+}
+
 attribute_data convert_attribute(const onnx::AttributeProto& a, const std::string& where)
 {
     attribute_data out;
@@ -181,7 +363,10 @@ value_data convert_value(const onnx::ValueInfoProto& v)
         out.elem_type = tt.elem_type();
         out.has_shape = tt.has_shape();
         for (const auto& d : tt.shape().dim())
+        {
             out.shape.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+            out.dim_params.push_back(d.has_dim_param() ? d.dim_param() : "");
+        }
     }
     return out;
 }
@@ -207,11 +392,17 @@ model_data read_model(const std::string& path)
     const auto model = parse_file<onnx::ModelProto>(path, "ModelProto");
     model_data out;
     for (const auto& op : model.opset_import())
+    {
+        out.opset_imports.push_back({op.domain(), static_cast<int>(op.version())});
         if (op.domain().empty() || op.domain() == "ai.onnx")
             out.opset = static_cast<int>(op.version());
+    }
+    out.ir_version = model.ir_version();
+    out.producer_name = model.producer_name();
     if (!model.has_graph())
         fail(path, "model has no graph");
     const auto& g = model.graph();
+    out.graph_name = g.name();
     out.nodes.reserve(static_cast<std::size_t>(g.node_size()));
     for (const auto& n : g.node())
     {
@@ -238,5 +429,63 @@ model_data read_model(const std::string& path)
 tensor_data read_tensor(const std::string& path)
 {
     return convert_tensor(parse_file<onnx::TensorProto>(path, "TensorProto"), path);
+}
+
+void write_model(const model_data& m, const std::string& path)
+{
+    write_file(encode_model(m, path), path);
+}
+
+void write_tensor(const tensor_data& t, const std::string& path)
+{
+    write_file(encode_tensor(t, path), path);
+}
+
+int attribute_type(const std::string& op_type, int opset, const std::string& name)
+{
+    const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op_type, opset, "");
+    if (schema == nullptr)
+        return -1;
+    const auto& attributes = schema->attributes();
+    const auto it = attributes.find(name);
+    return it == attributes.end() ? attr_type::undefined : static_cast<int>(it->second.type);
+}
+
+std::vector<value_data> infer_outputs(const model_data& m)
+{
+    onnx::ModelProto model = encode_model(m, "shape inference");
+    try
+    {
+        onnx::shape_inference::InferShapes(
+          model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(false, 0, true));
+    }
+    catch (const std::exception& e)
+    {
+        encode_fail("shape inference", e.what());
+    }
+    const auto& g = model.graph();
+    std::vector<value_data> out;
+    for (const auto& o : g.output())
+    {
+        value_data v = convert_value(o);
+        for (const auto& info : g.value_info())
+            if (!v.has_shape && info.name() == o.name())
+                v = convert_value(info);
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::string check_model(const model_data& m)
+{
+    try
+    {
+        onnx::checker::check_model(encode_model(m, "checker"));
+    }
+    catch (const std::exception& e)
+    {
+        return e.what();
+    }
+    return "";
 }
 }  // namespace refrt::proto

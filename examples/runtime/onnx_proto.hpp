@@ -1,6 +1,8 @@
-// examples/runtime/onnx_proto.hpp: ONNX protobuf files decoded into plain structs (no protobuf types here).
-// Shared by the importer (onnx_import.cpp) and the tests' backend-case loader (tests/support/onnx_case.cpp);
-// built as the static library amct_onnx_proto (onnx_proto.cmake).
+// examples/runtime/onnx_proto.hpp: ONNX protobuf files decoded into plain structs and encoded from them (no
+// protobuf types here), with the few services of ONNX's own library the exporter needs (operator schemas,
+// shape inference, the checker). Shared by the importer (onnx_import.cpp), the exporter (onnx_export.cpp) and
+// the tests' backend-case loader (tests/support/onnx_case.cpp); built as the static library amct_onnx_proto
+// (onnx_proto.cmake).
 #pragma once
 
 #include <cstddef>    // std::size_t
@@ -18,6 +20,13 @@ struct decode_error : std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
+/// A model that cannot be encoded or written, or that ONNX's checker rejects; the message names the file and
+/// the tensor, node or attribute concerned.
+struct encode_error : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
 /// TensorProto::DataType values.
 namespace dtype
 {
@@ -25,8 +34,15 @@ inline constexpr int float32 = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, in
                      boolean = 9, float64 = 11, uint32 = 12, uint64 = 13;
 }
 
+/// AttributeProto::AttributeType values.
+namespace attr_type
+{
+inline constexpr int undefined = 0, float32 = 1, int64 = 2, string = 3, tensor = 4, floats = 6, ints = 7;
+}
+
 /// One TensorProto. FLOAT and DOUBLE fill `floats` (DOUBLE narrowed); the integer types and BOOL fill
-/// `ints` (uint64 above INT64_MAX wraps). Other data types are a decode_error.
+/// `ints` (uint64 above INT64_MAX wraps). Other data types are a decode_error. Encoding reads the same
+/// members, with an encode_error for a value outside the data type's range.
 struct tensor_data
 {
     std::string name;
@@ -65,11 +81,21 @@ struct value_data
     int elem_type = 0;
     bool has_shape = false;
     std::vector<std::int64_t> shape;
+    std::vector<std::string> dim_params;  ///< empty, or per dimension the name of a symbolic one ("" if none)
+};
+
+struct opset_data
+{
+    std::string domain;  ///< "" for ONNX's default domain
+    int version = 0;
 };
 
 struct model_data
 {
-    int opset = 0;  ///< default-domain ("" or "ai.onnx") opset_import version
+    int opset = 0;  ///< default-domain ("" or "ai.onnx") opset_import version (read only)
+    std::vector<opset_data> opset_imports;
+    std::int64_t ir_version = 0;
+    std::string producer_name, graph_name;
     std::vector<node_data> nodes;
     std::vector<tensor_data> initializers;
     std::vector<value_data> inputs, outputs;
@@ -81,4 +107,22 @@ model_data read_model(const std::string& path);
 tensor_data read_tensor(const std::string& path);
 /// The TensorProto::DataType name of a value ("FLOAT", ...), or its number.
 std::string data_type_name(int data_type);
+
+/// Writes a ModelProto file: every member of `m` but `opset` (opset_imports says it), tensors as raw_data.
+/// @throws encode_error naming the file and the tensor, node or attribute.
+void write_model(const model_data& m, const std::string& path);
+/// Writes a TensorProto file (ONNX backend test data). @throws encode_error naming the file.
+void write_tensor(const tensor_data& t, const std::string& path);
+
+/// The AttributeProto::AttributeType (attr_type) of attribute `name` of `op_type` in ONNX's default domain at
+/// `opset`, from ONNX's operator schemas: attr_type::undefined when the op has no such attribute, -1 when
+/// the opset has no such op.
+int attribute_type(const std::string& op_type, int opset, const std::string& name);
+
+/// The types and shapes ONNX's shape inference (with data propagation) gives m's outputs; elem_type 0 and
+/// has_shape false where it cannot tell. @throws encode_error when m cannot be encoded or inference fails.
+std::vector<value_data> infer_outputs(const model_data& m);
+
+/// ONNX's checker on `m`: "" when it passes, else its message.
+std::string check_model(const model_data& m);
 }  // namespace refrt::proto

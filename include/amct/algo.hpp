@@ -9,6 +9,7 @@
 #include <amct/algo/hfmg.hpp>
 #include <amct/algo/histogram_observer.hpp>
 #include <amct/algo/ifmr.hpp>
+#include <amct/algo/indexed_observer.hpp>
 #include <amct/algo/kl.hpp>
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>

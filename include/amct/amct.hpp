@@ -2,6 +2,7 @@
 #pragma once
 
 #include <amct/algo.hpp>
+#include <amct/analysis.hpp>
 #include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
 #include <amct/config/create_quant_config.hpp>
@@ -19,7 +20,9 @@
 #include <amct/pipeline/adapter.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
+#include <amct/pipeline/executor.hpp>
 #include <amct/pipeline/layer_params.hpp>
+#include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>
 #include <amct/pipeline/record_json.hpp>
 #include <amct/pipeline/session.hpp>

@@ -17,6 +17,7 @@
 #include <array>             // std::array
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
+#include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
@@ -733,6 +734,7 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
 #include <cstddef>      // std::size_t
+#include <string>       // std::string, std::to_string
 #include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
 #include <utility>      // std::declval
 #include <vector>       // std::vector
@@ -820,6 +822,17 @@ inline bool is_row_major_contiguous(const E& e)
     {
         return false;
     }
+}
+
+/// A shape as error messages show it: "[1, 3, 224, 224]".
+inline std::string shape_string(const std::vector<std::size_t>& shape)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+    {
+        out += (i ? ", " : "") + std::to_string(shape[i]);
+    }
+    return out + "]";
 }
 
 /// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the
@@ -1349,12 +1362,14 @@ inline void validate_range(float min, float max, const std::string& where)
 }
 
 /// (scale, offset) for one validated range and a signed or unsigned integer range [qmin, qmax], as AMCT's
-/// calculate_scale_offset and process_scale compute them.
+/// calculate_scale_offset and process_scale compute them. A symmetric scale below `min_scale` (AMCT:
+/// FLT_EPS) becomes 1.
 inline std::pair<float, std::int32_t> choose_scale_offset(float min,
                                                           float max,
                                                           std::int32_t qmin,
                                                           std::int32_t qmax,
-                                                          bool symmetric) noexcept
+                                                          bool symmetric,
+                                                          float min_scale = flt_eps) noexcept
 {
     if (symmetric)
     {
@@ -1365,7 +1380,7 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
         const float bound = amax > amin ? amax : amin;
         const float levels = static_cast<float>(amax < amin ? -qmin : qmax);
         float scale = bound / levels;
-        if (scale < flt_eps)
+        if (scale < min_scale)
         {
             scale = 1.0f;
         }
@@ -2544,7 +2559,8 @@ inline decltype(auto) float_array(const xt::xexpression<E>& w)
 
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
-/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
 /// shape_error for a layout the shape cannot have.
 template <class E>
 inline calibration_result arq(const xt::xexpression<E>& weight,
@@ -2554,11 +2570,12 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
+                      || p.num_bits == 16,
                     where,
                     "weight num_bits",
                     p.num_bits,
-                    "4, 6, 7 or 8");
+                    "4, 6, 7, 8 or 16");
     const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {
@@ -2579,6 +2596,9 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
+    // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
         const detail::channel_major_matrix cm(w, view);
@@ -2586,14 +2606,15 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
         {
             kernel::minmax_result range;
             kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
-            const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+            const auto [s, o] =
+              detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
         detail::push_channel(r, s, o);
     }
     return r;
@@ -2602,7 +2623,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 /// Quantized and fake-quantized forms of a weight, in the weight's own layout.
 struct quantized_weight
 {
-    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
+                                ///< for 16 bits
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
@@ -2625,33 +2647,37 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              [&](auto spec)
              {
                  using S = decltype(spec);
-                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 if constexpr (!S::is_symmetric)
                  {
-                     throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
+                     using storage = typename S::storage_type;
                      const contiguous_data<float> in(cm.expression());
                      // results in [C_out, rest] order: straight into the weight's shape when that is the same
                      const bool direct = view.identity();
-                     xt::xtensor<std::int8_t, 2> q_cm;
                      xt::xtensor<float, 2> fake_cm;
                      if (!direct)
                      {
-                         q_cm = xt::xtensor<std::int8_t, 2>::from_shape({cm.rows, cm.cols});
                          fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
                      }
                      out.fake = xt::xarray<float>::from_shape(shape);
                      float* fake = direct ? out.fake.data() : fake_cm.data();
                      if (with_q)
                      {
-                         out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                         std::int8_t* q = direct ? out.q.data() : q_cm.data();
-                         apply<quantize_op<S>>(in, qp, q);
-                         const auto q_matrix = xt::adapt(
-                           q, in.size(), xt::no_ownership(), std::array<std::size_t, 2>{cm.rows, cm.cols});
-                         apply<dequantize_op<S>>(contiguous_data<std::int8_t>(q_matrix), qp, fake);
+                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
+                         apply<quantize_op<S>>(in, qp, q.data());
+                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
+                         if constexpr (S::bits <= 8)
+                         {
+                             out.q = from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         }
+                         else
+                         {
+                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                         }
                      }
                      else
                      {
@@ -2660,10 +2686,6 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                      if (!direct)
                      {
                          out.fake = from_channel_major<float>(fake_cm, view, shape);
-                         if (with_q)
-                         {
-                             out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                         }
                      }
                  }
              });
@@ -4257,12 +4279,17 @@ private:
 //   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+// hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
+// [min, max] alone (see there).
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::ceil, std::floor, std::ldexp
 #include <cstdint>    // std::int64_t
+#include <cstring>    // std::memcmp
+#include <map>        // std::map
 #include <numeric>    // std::accumulate
 #include <string>     // std::string
+#include <utility>    // std::pair
 #include <vector>     // std::vector
 
 
@@ -4389,26 +4416,76 @@ inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float 
     return out;
 }
 
+/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+inline bool same_edge(float a, float b) noexcept
+{
+    return std::fabs(a - b) < flt_eps;
+}
+
 /// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
 inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
 {
     const float lo = std::min(h.min, other.min);
     const float hi = std::max(h.max, other.max);
-    const auto same = [](float a, float b)
-    {
-        return std::fabs(a - b) < flt_eps;
-    };
-    if (!(same(lo, h.min) && same(hi, h.max)))
+    if (!(same_edge(lo, h.min) && same_edge(hi, h.max)))
     {
         h.counts = rebin(h, lo, hi);
         h.min = lo;
         h.max = hi;
     }
     const std::vector<std::int64_t> add =
-      same(other.min, h.min) && same(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+      same_edge(other.min, h.min) && same_edge(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
     for (std::size_t i = 0; i < add.size(); ++i)
     {
         h.counts[i] += add[i];
+    }
+}
+
+/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
+/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
+/// more); otherwise the running range stays and the batch's counts add as they are.
+struct hfmg_step
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    bool moves = true;
+};
+
+/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
+/// `first`).
+inline hfmg_step hfmg_next_step(bool first,
+                                float run_min,
+                                float run_max,
+                                float batch_min,
+                                float batch_max) noexcept
+{
+    if (first)
+    {
+        return {batch_min, batch_max, true};
+    }
+    const float lo = std::min(run_min, batch_min);
+    const float hi = std::max(run_max, batch_max);
+    return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
+}
+
+/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
+/// step moves it.
+inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
+{
+    if (h.counts.empty())
+    {
+        h = {step.min, step.max, std::move(counts)};
+        return;
+    }
+    if (step.moves)
+    {
+        h.counts = rebin(h, step.min, step.max);
+        h.min = step.min;
+        h.max = step.max;
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        h.counts[i] += counts[i];
     }
 }
 
@@ -4574,20 +4651,11 @@ public:
             {
                 check_batch(x, n);  // throws, naming the element
             }
-            hfmg_histogram batch;
-            const bool first = m_hist.counts.empty();
-            batch.min = first ? r.min : std::min(m_hist.min, r.min);
-            batch.max = first ? r.max : std::max(m_hist.max, r.max);
-            batch.counts.assign(static_cast<std::size_t>(m_params.num_of_bins), 0);
-            detail::histc(x, n, batch.min, batch.max, batch.counts);
-            if (first)
-            {
-                m_hist = std::move(batch);
-            }
-            else
-            {
-                detail::merge_histogram(m_hist, batch);
-            }
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
+            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, step.min, step.max, counts);
+            detail::hfmg_apply(m_hist, step, std::move(counts));
         }
         count_batch();
     }
@@ -4700,8 +4768,284 @@ public:
     }
 
 private:
+    friend class hfmg_segments;
+
     hfmg_params m_params;
     hfmg_histogram m_hist;
+};
+
+/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
+/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
+///
+/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
+/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// Where the running range does not move, histograms just add; only where it moves is the sum so far
+/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
+/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
+/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
+/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
+class hfmg_segments
+{
+public:
+    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
+    struct placement
+    {
+        detail::hfmg_step step;
+        std::size_t segment = 0;
+    };
+
+    /// @throws value_error naming the layer for invalid parameters.
+    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
+      : m_result(params, std::move(layer))
+      , m_batches(batches)
+    {
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_result.params();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    bool known(std::size_t k) const noexcept
+    {
+        return m_ranges.count(k) != 0;
+    }
+
+    /// The recorded [min, max] of every batch, by index.
+    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
+    {
+        return m_ranges;
+    }
+
+    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
+    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
+    /// ordered, or one that differs from the range recorded before.
+    void add_range(std::size_t k, float min, float max)
+    {
+        check_range(k, min, max);
+        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
+        {
+            extend();
+        }
+    }
+
+    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
+    bool placed(std::size_t k) const noexcept
+    {
+        return k < m_places.size();
+    }
+
+    /// Requires placed(k).
+    const placement& place(std::size_t k) const noexcept
+    {
+        return m_places[k];
+    }
+
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc).
+    void add(const placement& p, const std::vector<std::int64_t>& counts)
+    {
+        auto& sum = m_sums[p.segment];
+        if (sum.empty())
+        {
+            sum = counts;
+            return;
+        }
+        for (std::size_t i = 0; i < sum.size(); ++i)
+        {
+            sum[i] += counts[i];
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing.
+    void check_merge(const hfmg_segments& other) const
+    {
+        const hfmg_params &a = params(), &b = other.params();
+        if (a.num_of_bins != b.num_of_bins || a.asymmetric != b.asymmetric || a.num_bits != b.num_bits
+            || batches() != other.batches())
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
+                                             + std::to_string(other.batches()) + " batches");
+        }
+        for (const auto& [k, range] : other.m_ranges)
+        {
+            check_range(k, range.first, range.second);
+        }
+    }
+
+    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
+    /// count, or a range that differs from this one's; nothing changes then.
+    void merge(const hfmg_segments& other)
+    {
+        check_merge(other);
+        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
+        extend();
+        for (const auto& [segment, counts] : other.m_sums)
+        {
+            add(placement{{}, segment}, counts);
+        }
+    }
+
+    /// The observer that saw every batch in order. Requires every range and every batch's counts.
+    /// @throws value_error if a range is missing.
+    hfmg_observer result() const
+    {
+        if (batches() == 0 || !placed(batches() - 1))
+        {
+            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
+                                             + std::to_string(m_places.size()));
+        }
+        for (std::size_t k = 0; k < m_places.size(); ++k)
+        {
+            if (m_places[k].segment == k && !m_sums.count(k))
+            {
+                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
+                                                 + std::to_string(k));
+            }
+        }
+        hfmg_observer o = m_result;
+        for (const auto& [segment, counts] : m_sums)
+        {
+            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
+        }
+        o.m_batches = batches();
+        return o;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u32(static_cast<std::uint32_t>(params().num_of_bins));
+        w.boolean(params().asymmetric);
+        w.u32(static_cast<std::uint32_t>(params().num_bits));
+        w.u64(batches());
+        w.u64(m_ranges.size());
+        for (const auto& [k, range] : m_ranges)
+        {
+            w.u64(k);
+            w.f32(range.first);
+            w.f32(range.second);
+        }
+        w.u64(m_sums.size());
+        for (const auto& [segment, counts] : m_sums)
+        {
+            w.u64(segment);
+            for (auto c : counts)
+            {
+                w.i64(c);
+            }
+        }
+    }
+
+    /// @throws state_error for inconsistent state.
+    static hfmg_segments load(state_reader& r, std::string layer)
+    {
+        hfmg_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const auto batches = static_cast<std::size_t>(r.u64());
+        hfmg_segments s(p, std::move(layer), batches);
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            const float lo = r.f32();
+            const float hi = r.f32();
+            if (s.known(k))
+            {
+                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
+            }
+            try
+            {
+                s.add_range(k, lo, hi);
+            }
+            catch (const value_error& e)
+            {
+                state_reader::fail(e.what());
+            }
+        }
+        const auto bins = static_cast<std::size_t>(p.num_of_bins);
+        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
+        {
+            const auto segment = static_cast<std::size_t>(r.u64());
+            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
+            {
+                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
+                                   + ", which does not start a known segment");
+            }
+            std::vector<std::int64_t> counts(bins);
+            for (auto& c : counts)
+            {
+                c = r.i64();
+                if (c < 0 || c > (std::int64_t{1} << 56))
+                {
+                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
+                }
+            }
+            s.m_sums.emplace(segment, std::move(counts));
+        }
+        return s;
+    }
+
+    /// @throws value_error as add_range(k, min, max) would; changes nothing.
+    void check_range(std::size_t k, float min, float max) const
+    {
+        const std::string at = where() + ", batch " + std::to_string(k);
+        if (k >= batches())
+        {
+            detail::throw_error<value_error>(at + ": beyond the " + std::to_string(batches()) + " batches");
+        }
+        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
+        {
+            detail::throw_error<value_error>(at + ": HFMG range [" + detail::number_to_string(min) + ", "
+                                             + detail::number_to_string(max) + "] is not finite and ordered");
+        }
+        const auto it = m_ranges.find(k);
+        if (it != m_ranges.end()
+            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
+        {
+            detail::throw_error<value_error>(at + ": observed twice, with different ranges");
+        }
+    }
+
+private:
+    std::string where() const
+    {
+        return m_result.layer().empty() ? std::string("unnamed layer") : "layer \"" + m_result.layer() + "\"";
+    }
+
+    static bool bits_equal(float a, float b) noexcept
+    {
+        return std::memcmp(&a, &b, sizeof a) == 0;
+    }
+
+    /// Places every batch whose predecessors' ranges have all become known.
+    void extend()
+    {
+        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
+             ++it)
+        {
+            const std::size_t k = it->first;
+            const detail::hfmg_step step = detail::hfmg_next_step(
+              m_places.empty(), m_run_min, m_run_max, it->second.first, it->second.second);
+            if (step.moves)
+            {
+                m_run_min = step.min;
+                m_run_max = step.max;
+            }
+            m_places.push_back({step, step.moves ? k : m_places.back().segment});
+        }
+    }
+
+    hfmg_observer m_result;  ///< parameters and layer name; no data
+    std::size_t m_batches;
+    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
+    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
+    float m_run_min = 0.0f, m_run_max = 0.0f;                 ///< the running range after them
+    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -5570,6 +5914,41 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/ifmr.hpp ----
+// ---- begin amct/algo/indexed_observer.hpp ----
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
+// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
+// load, merge), and the result is that of one observer fed them in index order, bit for bit:
+//   * algorithms whose merge is exact (merge_is_exact: all but HFMG) take each batch as it comes, into one of
+//   a
+//     pool of shards (as many as threads observe at once), merged when the result is asked for;
+//   * HFMG places batch k by the [min, max] of batches 0 .. k - 1 (hfmg_segments): a batch whose
+//   predecessors'
+//     ranges are not all known yet waits, copied, until they are (observed here, or learnt from other
+//     processes through add_ranges); its histogram is computed outside the lock.
+
+#include <cmath>               // std::isnan
+#include <condition_variable>  // std::condition_variable
+#include <cstddef>             // std::size_t
+#include <map>                 // std::map
+#include <mutex>               // std::mutex, std::unique_lock
+#include <optional>            // std::optional
+#include <set>                 // std::set
+#include <string>              // std::string
+#include <utility>             // std::move
+#include <vector>              // std::vector
+
+// ---- begin amct/algo/registry.hpp ----
+// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
+// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
+// any_observer, which holds any activation observer behind one interface.
+
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
+#include <variant>      // std::variant, std::visit
+#include <vector>       // std::vector
+
 // ---- begin amct/algo/kl.hpp ----
 // amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
 // with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
@@ -6129,17 +6508,6 @@ public:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/percentile.hpp ----
-// ---- begin amct/algo/registry.hpp ----
-// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
-// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
-// any_observer, which holds any activation observer behind one interface.
-
-#include <memory>       // std::unique_ptr
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <variant>      // std::variant, std::visit
-#include <vector>       // std::vector
-
 
 namespace amct
 {
@@ -6194,6 +6562,15 @@ inline algorithm_params default_params(std::string_view name)
     detail::throw_error<unsupported_error>(
       "calibration algorithm \"" + std::string(name)
       + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+}
+
+/// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
+/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. True for
+/// all but HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the
+/// order).
+inline bool merge_is_exact(const algorithm_params& p) noexcept
+{
+    return !std::holds_alternative<hfmg_params>(p) && !std::holds_alternative<arq_params>(p);
 }
 
 namespace detail
@@ -6266,6 +6643,13 @@ public:
           params);
     }
 
+    /// Holds a typed observer (ifmr_observer, hfmg_observer, ...).
+    template <class O, class = std::enable_if_t<std::is_base_of_v<observer_base, O>>>
+    explicit any_observer(O observer)
+      : m_impl(std::make_unique<model<O>>(std::move(observer)))
+    {
+    }
+
     any_observer(const any_observer& o)
       : m_impl(o.m_impl->clone())
     {
@@ -6288,6 +6672,11 @@ public:
     const std::string& layer() const noexcept
     {
         return m_impl->base().layer();
+    }
+
+    algorithm_params params() const
+    {
+        return m_impl->params();
     }
 
     std::size_t batches() const noexcept
@@ -6368,6 +6757,7 @@ private:
         virtual std::unique_ptr<concept_t> clone() const = 0;
         virtual std::string_view algorithm() const noexcept = 0;
         virtual const observer_base& base() const noexcept = 0;
+        virtual algorithm_params params() const = 0;
         virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
         virtual void merge(const concept_t& other) = 0;
         virtual calibration_result compute() const = 0;
@@ -6395,6 +6785,11 @@ private:
         const observer_base& base() const noexcept override
         {
             return obs;
+        }
+
+        algorithm_params params() const override
+        {
+            return obs.params();
         }
 
         void observe(const float* x, const std::vector<std::size_t>& shape) override
@@ -6441,35 +6836,1604 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/registry.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The [min, max] of one batch, which HFMG needs from every earlier batch to place a later one.
+struct batch_range
+{
+    std::size_t index = 0;
+    float min = 0.0f;
+    float max = 0.0f;
+};
+
+class indexed_observer
+{
+public:
+    static constexpr const char* state_name = "indexed_observer";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error for invalid parameters (naming the layer) or batches = 0; unsupported_error for
+    /// arq_quantize.
+    indexed_observer(const algorithm_params& params, std::string layer, std::size_t batches)
+      : m_base(params, layer)
+      , m_params(params)
+      , m_batches(batches)
+    {
+        if (batches == 0)
+        {
+            detail::throw_error<value_error>(where() + ": an indexed observer needs at least one batch");
+        }
+        if (const auto* p = std::get_if<hfmg_params>(&params))
+        {
+            m_hfmg.emplace(*p, std::move(layer), batches);
+        }
+    }
+
+    /// Moving is not thread-safe: nothing may use `o` meanwhile.
+    indexed_observer(indexed_observer&& o) noexcept
+      : m_base(std::move(o.m_base))
+      , m_shards(std::move(o.m_shards))
+      , m_params(std::move(o.m_params))
+      , m_batches(o.m_batches)
+      , m_taken(std::move(o.m_taken))
+      , m_done(o.m_done)
+      , m_hfmg(std::move(o.m_hfmg))
+      , m_waiting(std::move(o.m_waiting))
+      , m_unshared(std::move(o.m_unshared))
+    {
+    }
+
+    indexed_observer& operator=(indexed_observer&& o) noexcept
+    {
+        m_base = std::move(o.m_base);
+        m_shards = std::move(o.m_shards);
+        m_params = std::move(o.m_params);
+        m_batches = o.m_batches;
+        m_taken = std::move(o.m_taken);
+        m_done = o.m_done;
+        m_hfmg = std::move(o.m_hfmg);
+        m_waiting = std::move(o.m_waiting);
+        m_unshared = std::move(o.m_unshared);
+        return *this;
+    }
+
+    const std::string& layer() const noexcept
+    {
+        return m_base.layer();
+    }
+
+    std::string_view algorithm() const noexcept
+    {
+        return m_base.algorithm();
+    }
+
+    const algorithm_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    /// @brief Observes batch `index` (of shape `shape`, row-major). Thread-safe.
+    /// @throws value_error for index >= batches(), an index observed here before, a null pointer, NaN or Inf;
+    /// shape_error for a batch without data; the algorithm's own errors (another channel count, ...). The
+    /// observer is unchanged then and the index stays free.
+    void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::string at = where() + ", batch " + std::to_string(index);
+        const std::size_t n = detail::element_count(shape);
+        if (shape.empty() || n == 0)
+        {
+            detail::throw_error<shape_error>(at + ": no data; the batch was not observed");
+        }
+        if (x == nullptr)
+        {
+            detail::throw_error<value_error>(at + ": null data pointer");
+        }
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (index >= m_batches)
+            {
+                detail::throw_error<value_error>(at + ": beyond the " + std::to_string(m_batches)
+                                                 + " batches");
+            }
+            if (!m_taken.insert(index).second)
+            {
+                detail::throw_error<value_error>(at + ": this batch was observed before");
+            }
+            ++m_busy;
+        }
+        try
+        {
+            if (m_hfmg)
+            {
+                observe_hfmg(index, x, n, at);
+            }
+            else
+            {
+                observe_shard(x, shape);
+            }
+        }
+        catch (...)
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_taken.erase(index);
+            finish(lock);
+            throw;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        ++m_done;
+        finish(lock);
+    }
+
+    template <class E>
+    void observe(std::size_t index, const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(index, in.data(), in.shape());
+    }
+
+    /// Batches observed here (merged ones included), whether applied or waiting.
+    std::size_t observed() const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        return m_done;
+    }
+
+    /// HFMG batches waiting, copied, for the range of an earlier batch.
+    std::size_t waiting() const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        return m_waiting.size();
+    }
+
+    /// HFMG: the ranges of the batches observed here since the last call, for the other processes; empty for
+    /// the other algorithms.
+    std::vector<batch_range> take_ranges()
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        std::vector<batch_range> out;
+        for (auto it = m_unshared.begin(); it != m_unshared.end();)
+        {
+            const auto known = m_hfmg->ranges().find(*it);
+            if (known == m_hfmg->ranges().end())  // still being observed
+            {
+                ++it;
+                continue;
+            }
+            out.push_back({known->first, known->second.first, known->second.second});
+            it = m_unshared.erase(it);
+        }
+        return out;
+    }
+
+    /// @throws value_error as add_ranges(ranges) would; changes nothing.
+    void check_ranges(const std::vector<batch_range>& ranges) const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        validate_ranges(ranges);
+    }
+
+    /// @brief HFMG: learns the ranges of batches observed elsewhere; batches waiting for them are applied.
+    /// @throws value_error for another algorithm, an index beyond batches(), a range that is not finite and
+    /// ordered or differs from the one known here; nothing changes then.
+    void add_ranges(const std::vector<batch_range>& ranges)
+    {
+        if (ranges.empty())
+        {
+            return;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        validate_ranges(ranges);
+        for (const auto& r : ranges)
+        {
+            m_hfmg->add_range(r.index, r.min, r.max);
+        }
+        ++m_busy;
+        apply_waiting(lock);
+        finish(lock);
+    }
+
+    /// @brief Adds the batches another indexed_observer of the same layer saw (another process's, loaded).
+    /// Waits for batches being observed in either. @throws value_error for another algorithm, other
+    /// parameters or batch count, a batch observed in both, or conflicting ranges; nothing changes then.
+    void merge(const indexed_observer& other)
+    {
+        if (&other == this)
+        {
+            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+        }
+        const bool this_first = this < &other;
+        std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+        std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+        std::unique_lock<std::mutex>& lock = this_first ? first : second;
+        validate_merge(other);
+        if (m_hfmg)
+        {
+            m_hfmg->merge(*other.m_hfmg);
+            m_waiting.insert(other.m_waiting.begin(), other.m_waiting.end());
+        }
+        else
+        {
+            consolidate();
+            other.consolidate();
+            m_base.merge(other.m_base);
+        }
+        m_taken.insert(other.m_taken.begin(), other.m_taken.end());
+        m_done += other.m_done;
+        if (m_hfmg)
+        {
+            ++m_busy;
+            apply_waiting(lock);
+            finish(lock);
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing. Waits for batches being observed in
+    /// either.
+    void check_merge(const indexed_observer& other) const
+    {
+        if (&other == this)
+        {
+            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+        }
+        const bool this_first = this < &other;
+        const std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+        const std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+        validate_merge(other);
+    }
+
+    /// @brief The observer that saw every batch in index order. Waits for batches being observed.
+    /// @throws value_error unless every batch has been observed.
+    any_observer result() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        require_complete();
+        if (m_hfmg)
+        {
+            return any_observer(m_hfmg->result());
+        }
+        consolidate();
+        return m_base;
+    }
+
+    /// result().compute(), without copying the observer. @throws value_error as result() and compute() do.
+    calibration_result compute() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        require_complete();
+        if (m_hfmg)
+        {
+            return m_hfmg->result().compute();
+        }
+        consolidate();
+        return m_base.compute();
+    }
+
+    /// The state: the batches observed, the merged observer (HFMG: ranges, segment counts and waiting
+    /// batches). Waits for batches being observed.
+    std::string save() const
+    {
+        std::unique_lock<std::mutex> lock = quiet(*this);
+        state_writer w;
+        w.str(layer());
+        w.u64(m_batches);
+        w.u64(m_taken.size());
+        for (std::size_t k : m_taken)
+        {
+            w.u64(k);
+        }
+        w.boolean(m_hfmg.has_value());
+        if (m_hfmg)
+        {
+            m_hfmg->save(w);
+            w.u64(m_waiting.size());
+            for (const auto& [k, data] : m_waiting)
+            {
+                w.u64(k);
+                w.f32s(data);
+            }
+        }
+        else
+        {
+            consolidate();
+            w.str(m_base.save());
+        }
+        return w.finish(state_name, state_version);
+    }
+
+    /// @throws state_error for a corrupt, foreign or inconsistent state.
+    static indexed_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, state_name, state_version);
+        std::string layer = r.str();
+        const auto batches = static_cast<std::size_t>(r.u64());
+        if (batches == 0)
+        {
+            state_reader::fail(layer + ": no batches");
+        }
+        std::set<std::size_t> taken;
+        for (std::size_t n = r.count(8); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            if (k >= batches || !taken.insert(k).second)
+            {
+                state_reader::fail(layer + ": batch " + std::to_string(k) + " listed twice or beyond "
+                                   + std::to_string(batches));
+            }
+        }
+        std::optional<indexed_observer> o;
+        if (r.boolean())
+        {
+            hfmg_segments segments = hfmg_segments::load(r, layer);
+            o.emplace(segments.params(), layer, batches);
+            o->m_hfmg = std::move(segments);
+            for (std::size_t n = r.count(16); n > 0; --n)
+            {
+                const auto k = static_cast<std::size_t>(r.u64());
+                std::vector<float> data = r.f32s();
+                kernel::minmax_result mm;
+                kernel::minmax(data.data(), data.size(), mm);
+                const auto range = o->m_hfmg->ranges().find(k);
+                if (!taken.count(k) || o->m_hfmg->placed(k) || range == o->m_hfmg->ranges().end()
+                    || !(mm.min == range->second.first && mm.max == range->second.second))
+                {
+                    state_reader::fail(layer + ": inconsistent waiting batch " + std::to_string(k));
+                }
+                o->m_waiting.emplace(k, std::move(data));
+            }
+            for (std::size_t k : taken)
+            {
+                if (!o->m_hfmg->known(k))
+                {
+                    state_reader::fail(layer + ": the range of batch " + std::to_string(k) + " is missing");
+                }
+            }
+        }
+        else
+        {
+            any_observer base = any_observer::load(r.str());
+            if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
+            {
+                state_reader::fail(layer + ": inconsistent observer state");
+            }
+            o.emplace(base.params(), layer, batches);
+            o->m_base = std::move(base);
+        }
+        r.done();
+        o->m_done = taken.size();
+        o->m_taken = std::move(taken);
+        if (o->m_hfmg)
+        {
+            o->m_unshared = o->m_taken;  // shared again after a restore: harmless, ranges are idempotent
+        }
+        return std::move(*o);
+    }
+
+private:
+    std::string where() const
+    {
+        return "layer \"" + layer() + "\"";
+    }
+
+    /// Locks `o` once no batch is being observed in it.
+    static std::unique_lock<std::mutex> quiet(const indexed_observer& o)
+    {
+        std::unique_lock<std::mutex> lock(o.m_mutex);
+        o.m_idle.wait(lock,
+                      [&]
+                      {
+                          return o.m_busy == 0;
+                      });
+        return lock;
+    }
+
+    void finish(std::unique_lock<std::mutex>& lock)
+    {
+        if (--m_busy == 0)
+        {
+            lock.unlock();
+            m_idle.notify_all();
+        }
+    }
+
+    /// The checks of merge (both locked).
+    void validate_merge(const indexed_observer& other) const
+    {
+        if (other.algorithm() != algorithm() || other.m_batches != m_batches)
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge " + std::string(other.algorithm())
+                                             + " over " + std::to_string(other.m_batches) + " batches into "
+                                             + std::string(algorithm()) + " over "
+                                             + std::to_string(m_batches));
+        }
+        for (std::size_t k : other.m_taken)
+        {
+            if (m_taken.count(k))
+            {
+                detail::throw_error<value_error>(where() + ", batch " + std::to_string(k)
+                                                 + ": observed in both (each batch belongs to one process)");
+            }
+        }
+        if (m_hfmg)
+        {
+            m_hfmg->check_merge(*other.m_hfmg);
+        }
+        else
+        {
+            any_observer probe(m_params, layer());  // empty: merging it checks the parameters alone
+            probe.merge(any_observer(other.m_params, layer()));
+        }
+    }
+
+    /// The checks of add_ranges (locked).
+    void validate_ranges(const std::vector<batch_range>& ranges) const
+    {
+        if (!m_hfmg)
+        {
+            detail::throw_error<value_error>(where() + ": " + std::string(algorithm())
+                                             + " does not take batch ranges");
+        }
+        for (const auto& r : ranges)
+        {
+            m_hfmg->check_range(r.index, r.min, r.max);
+        }
+    }
+
+    void require_complete() const
+    {
+        if (m_done != m_batches)
+        {
+            detail::throw_error<value_error>(where() + " has " + std::to_string(m_done) + " of "
+                                             + std::to_string(m_batches) + " batches");
+        }
+    }
+
+    /// Merges the shards into m_base (the lock held, nothing being observed).
+    void consolidate() const
+    {
+        for (auto& shard : m_shards)
+        {
+            if (m_base.batches() == 0)
+            {
+                m_base = std::move(shard);
+            }
+            else
+            {
+                m_base.merge(shard);
+            }
+        }
+        m_shards.clear();
+    }
+
+    void observe_shard(const float* x, const std::vector<std::size_t>& shape)
+    {
+        std::optional<any_observer> shard;
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (!m_shards.empty())
+            {
+                shard.emplace(std::move(m_shards.back()));
+                m_shards.pop_back();
+            }
+        }
+        if (!shard)
+        {
+            shard.emplace(m_params, layer());
+        }
+        try
+        {
+            shard->observe(x, shape);  // unchanged when it throws
+        }
+        catch (...)
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            m_shards.push_back(std::move(*shard));
+            throw;
+        }
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_shards.push_back(std::move(*shard));
+    }
+
+    void observe_hfmg(std::size_t index, const float* x, std::size_t n, const std::string& at)
+    {
+        kernel::minmax_result r;
+        kernel::minmax(x, n, r);
+        if (!r.all_finite())
+        {
+            const std::size_t i = kernel::first_nonfinite(x, n);
+            detail::throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
+                                             + (std::isnan(x[i]) ? "NaN" : "infinite")
+                                             + "; the batch was not observed");
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_hfmg->add_range(index, r.min, r.max);
+        m_unshared.insert(index);
+        if (m_hfmg->placed(index))
+        {
+            const hfmg_segments::placement p = m_hfmg->place(index);
+            lock.unlock();
+            const std::vector<std::int64_t> counts = histogram(x, n, p);
+            lock.lock();
+            m_hfmg->add(p, counts);
+        }
+        else
+        {
+            m_waiting.emplace(index, std::vector<float>(x, x + n));
+        }
+        apply_waiting(lock);
+    }
+
+    std::vector<std::int64_t> histogram(const float* x,
+                                        std::size_t n,
+                                        const hfmg_segments::placement& p) const
+    {
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(m_hfmg->params().num_of_bins), 0);
+        detail::histc(x, n, p.step.min, p.step.max, counts);
+        return counts;
+    }
+
+    /// Histograms the waiting batches that can be placed now, outside the lock (held on entry and exit).
+    void apply_waiting(std::unique_lock<std::mutex>& lock)
+    {
+        for (auto it = m_waiting.begin(); it != m_waiting.end() && m_hfmg->placed(it->first);
+             it = m_waiting.begin())
+        {
+            const hfmg_segments::placement p = m_hfmg->place(it->first);
+            const std::vector<float> data = std::move(it->second);
+            m_waiting.erase(it);
+            lock.unlock();
+            const std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
+            lock.lock();
+            m_hfmg->add(p, counts);
+        }
+    }
+
+    mutable std::mutex m_mutex;
+    mutable std::condition_variable m_idle;
+    std::size_t m_busy = 0;                      ///< calls observing (or applying) outside the lock
+    mutable any_observer m_base;                 ///< exact-merge algorithms: the merged shards
+    mutable std::vector<any_observer> m_shards;  ///< idle shards, to merge into m_base
+    algorithm_params m_params;
+    std::size_t m_batches;
+    std::set<std::size_t> m_taken;  ///< batches observed or being observed here
+    std::size_t m_done = 0;         ///< of them, observed
+    std::optional<hfmg_segments> m_hfmg;
+    std::map<std::size_t, std::vector<float>> m_waiting;  ///< HFMG batches waiting for an earlier range
+    std::set<std::size_t> m_unshared;  ///< HFMG batches whose range take_ranges has not given
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/indexed_observer.hpp ----
 // ---- end amct/algo.hpp ----
-// ---- begin amct/config/check_config.hpp ----
-// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
-// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
-// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
-// activations symmetric; skip_fusion_layers name convolutions of the model.
+// ---- begin amct/analysis.hpp ----
+// amct/analysis.hpp: accuracy analysis and tuning (include/amct/analysis): comparison metrics, per-layer
+// precision (HMCT's quant_config, float16), simulation of mixed-precision plans in the user's runtime, the
+// layer-wise analyzer and sensitivity ranking, method searches, bias correction, the tuning workflows and the
+// HTML report.
 
-#include <map>     // std::map
-#include <string>  // std::string
-#include <vector>  // std::vector
+// ---- begin amct/analysis/analyzer.hpp ----
+// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (seeds 000 and 001, amct-algorithms.md 11)
+// and HMCT's get_sensitivity_of_nodes (peers.md 2.3). For every quantized layer it compares the layer's
+// output with the float model's:
+//   accumulated  the whole model simulated as planned (errors of earlier layers included);
+//   alone        only this layer quantized (its own error);
+// and, with the layer quantized alone, the model's outputs with the float model's (its sensitivity).
+// Cost: (2 + layers) runs per batch; one batch of layer outputs is held at a time.
 
-// ---- begin amct/config/config_json.hpp ----
-// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
-//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
-//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
-//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
-//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+#include <algorithm>  // std::stable_sort
+#include <cmath>      // std::isnan
+#include <cstddef>    // std::size_t
+#include <iomanip>    // std::setw
+#include <map>        // std::map
+#include <sstream>    // std::ostringstream
+#include <string>     // std::string
+#include <vector>     // std::vector
 
-#include <algorithm>    // std::min, std::stable_sort
-#include <charconv>     // std::to_chars
-#include <cmath>        // std::isfinite
-#include <functional>   // std::function
+// ---- begin amct/analysis/metrics.hpp ----
+// amct/analysis/metrics.hpp: how far an actual (quantized, simulated) output is from its reference (float)
+// output. The definitions are the CANN accuracy comparison tool's (msaccucmp, amct-algorithms.md 11.2), with
+// x = actual, y = reference, both flattened, e = x - y, n = the number of elements, and
+//   eps       = 2^-52 (numpy's finfo(float).eps, msaccucmp's FLOAT_EPSILON): "zero" for norms and for |y|,
+//   FLT_EPS   = 2^-23 (numpy's finfo(float32).eps): the floor of the KL divergence's normalised values.
+// Everything is summed in double. Non-finite data propagate as IEEE arithmetic makes them (a NaN element
+// gives NaN for every metric whose sum or maximum it enters; an infinite error gives an infinite one).
+
+#include <array>        // std::array
+#include <cmath>        // std::sqrt, std::log, std::log10, std::fabs, std::isnan
+#include <cstddef>      // std::size_t
+#include <limits>       // std::numeric_limits
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief The comparison metrics. x = actual, y = reference, e = x - y (see the file comment for eps).
+enum class metric
+{
+    cosine,  ///< Σxy / (‖x‖‖y‖) clamped to [-1, 1]; 1 if ‖x‖, ‖y‖ <= eps; NaN if one is
+    max_abs_error,                ///< max |e|
+    mean_abs_error,               ///< Σ|e| / n
+    rmse,                         ///< sqrt(Σe² / n)
+    max_relative_error,           ///< max over |y| > eps of |x/y - 1|; 0 if no |y| > eps
+    mean_relative_error,          ///< Σ_{|y|>eps} |x/y - 1| / #{|y| > eps}; 0 if no |y| > eps
+    accumulated_relative_error,   ///< Σ_{|y|>eps} |x/y - 1|
+    relative_euclidean_distance,  ///< sqrt(Σe² / Σy²); 0 if ‖y‖ <= eps
+    kl_divergence,                ///< Σ p log(p/q), p from x and q from y (see comparison::value)
+    sqnr  ///< 10 log10(Σy² / Σe²) dB; +inf if Σe² = 0; -inf if Σy² = 0 < Σe²
+};
+
+/// Every metric, in the enum's order.
+inline constexpr std::array<metric, 10> all_metrics = {metric::cosine,
+                                                       metric::max_abs_error,
+                                                       metric::mean_abs_error,
+                                                       metric::rmse,
+                                                       metric::max_relative_error,
+                                                       metric::mean_relative_error,
+                                                       metric::accumulated_relative_error,
+                                                       metric::relative_euclidean_distance,
+                                                       metric::kl_divergence,
+                                                       metric::sqnr};
+
+/// "Zero" of the norms and of |y| (msaccucmp's FLOAT_EPSILON, numpy's finfo(float).eps).
+inline constexpr double metric_eps = 2.220446049250313e-16;
+
+/// The floor of the KL divergence's min-max normalised values (numpy's finfo(float32).eps).
+inline constexpr double kl_floor = 1.1920928955078125e-07;
+
+namespace detail
+{
+/// A metric's names: the canonical one first (HMCT's where HMCT has the metric), then accepted aliases.
+struct metric_spelling
+{
+    metric m;
+    bool higher_is_better;
+    std::array<std::string_view, 4> names;  ///< unused slots are empty
+};
+
+// HMCT's Loss names: cosine-similarity, chebyshev (max |e|), mre (which HMCT computes as mean |e|), sqnr
+// (HMCT's is half amct's dB value, same order); CANN's are the msaccucmp column names.
+inline constexpr std::array<metric_spelling, 10> metric_spellings = {{
+  {metric::cosine, true, {"cosine-similarity", "cosine", "CosineSimilarity"}},
+  {metric::max_abs_error, false, {"max-abs-error", "chebyshev", "MaxAbsoluteError"}},
+  {metric::mean_abs_error, false, {"mean-abs-error", "mae", "mre", "MeanAbsoluteError"}},
+  {metric::rmse, false, {"rmse", "RootMeanSquareError", ""}},
+  {metric::max_relative_error, false, {"max-relative-error", "MaxRelativeError", ""}},
+  {metric::mean_relative_error, false, {"mean-relative-error", "MeanRelativeError", ""}},
+  {metric::accumulated_relative_error, false, {"accumulated-relative-error", "AccumulatedRelativeError", ""}},
+  {metric::relative_euclidean_distance,
+   false,
+   {"relative-euclidean-distance", "RelativeEuclideanDistance", ""}},
+  {metric::kl_divergence, false, {"kl-divergence", "KullbackLeiblerDivergence", ""}},
+  {metric::sqnr, true, {"sqnr", "SQNR", ""}},
+}};
+
+static_assert(
+  []
+  {
+      for (std::size_t i = 0; i < metric_spellings.size(); ++i)
+      {
+          if (static_cast<std::size_t>(metric_spellings[i].m) != i || metric_spellings[i].m != all_metrics[i])
+          {
+              return false;
+          }
+      }
+      return true;
+  }(),
+  "amct: metric_spellings and all_metrics follow the order of enum metric");
+
+inline const metric_spelling& spelling_of(metric m) noexcept
+{
+    return metric_spellings[static_cast<std::size_t>(m)];
+}
+}  // namespace detail
+
+/// @brief The canonical name of `m`: cosine-similarity, max-abs-error, mean-abs-error, rmse,
+/// max-relative-error, mean-relative-error, accumulated-relative-error, relative-euclidean-distance,
+/// kl-divergence, sqnr.
+inline std::string_view metric_name(metric m) noexcept
+{
+    return detail::spelling_of(m).names[0];
+}
+
+/// @brief True for cosine and sqnr (larger is closer), false for the errors and distances.
+inline bool higher_is_better(metric m) noexcept
+{
+    return detail::spelling_of(m).higher_is_better;
+}
+
+namespace detail
+{
+/// The metric called `name` (any spelling of metric_spellings), or nothing.
+inline std::optional<metric> find_metric(std::string_view name) noexcept
+{
+    for (const auto& s : metric_spellings)
+    {
+        for (std::string_view n : s.names)
+        {
+            if (!n.empty() && n == name)
+            {
+                return s.m;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+/// Why `name` is not a metric: "unknown metric "x"; known: cosine-similarity, ..." (HMCT's "mse" gets a
+/// pointer to rmse, which ranks as it does).
+inline std::string unknown_metric_message(std::string_view name)
+{
+    std::string known;
+    for (const auto& s : metric_spellings)
+    {
+        known += (known.empty() ? "" : ", ") + std::string(s.names[0]);
+    }
+    return "unknown metric \"" + std::string(name) + "\""
+           + (name == "mse" ? " (amct has rmse, which ranks as mse does)" : "") + "; known: " + known;
+}
+}  // namespace detail
+
+/// @brief The metric called `name`: a canonical name (metric_name), HMCT's spelling (cosine-similarity,
+/// chebyshev = max-abs-error, mae, mre = mean-abs-error as HMCT computes it, sqnr) or CANN's column name
+/// (CosineSimilarity, MaxAbsoluteError, ...). @throws value_error naming `name` and listing the canonical
+/// names; HMCT's "mse" is refused with a pointer to rmse, which ranks the same.
+inline metric parse_metric(std::string_view name)
+{
+    if (const auto m = detail::find_metric(name))
+    {
+        return *m;
+    }
+    detail::throw_error<value_error>(detail::unknown_metric_message(name));
+}
+
+namespace detail
+{
+/// max(m, d) in which a NaN wins and stays (std::max would depend on the order).
+inline double nan_max(double m, double d) noexcept
+{
+    return d > m || std::isnan(d) ? d : m;
+}
+
+/// The sums behind every metric but the KL divergence; each merges by addition (maxima by nan_max).
+struct comparison_sums
+{
+    std::size_t n = 0;
+    double xy = 0.0, xx = 0.0, yy = 0.0;  // Σxy, Σx², Σy²
+    double abs_e = 0.0, sq_e = 0.0;       // Σ|e|, Σe²
+    double max_abs_e = 0.0;
+    double rel = 0.0, max_rel = 0.0;  // Σ and max of |x/y - 1| over |y| > eps
+    std::size_t rel_n = 0;            // #{|y| > eps}
+
+    void add(const float* y, const float* x, std::size_t count) noexcept
+    {
+        for (std::size_t i = 0; i < count; ++i)
+        {
+            const double xi = x[i], yi = y[i], e = xi - yi;
+            xy += xi * yi;
+            xx += xi * xi;
+            yy += yi * yi;
+            abs_e += std::fabs(e);
+            sq_e += e * e;
+            max_abs_e = nan_max(max_abs_e, std::fabs(e));
+            if (std::fabs(yi) > metric_eps)
+            {
+                const double r = std::fabs(xi / yi - 1.0);
+                rel += r;
+                max_rel = nan_max(max_rel, r);
+                ++rel_n;
+            }
+        }
+        n += count;
+    }
+
+    void merge(const comparison_sums& o) noexcept
+    {
+        n += o.n;
+        xy += o.xy;
+        xx += o.xx;
+        yy += o.yy;
+        abs_e += o.abs_e;
+        sq_e += o.sq_e;
+        max_abs_e = nan_max(max_abs_e, o.max_abs_e);
+        rel += o.rel;
+        max_rel = nan_max(max_rel, o.max_rel);
+        rel_n += o.rel_n;
+    }
+};
+
+/// msaccucmp's min-max normalisation of one value: (v - lo) / range (v itself when range = 0), floored at
+/// FLT_EPS (numpy's maximum: a NaN stays NaN).
+inline double kl_normalised(double v, double lo, double range) noexcept
+{
+    const double u = range != 0.0 ? (v - lo) / range : v;
+    return u < kl_floor ? kl_floor : u;
+}
+
+/// msaccucmp's KL divergence of one tensor (count > 0): each side min-max normalised to [0, 1] (a, b),
+/// floored at FLT_EPS, divided by its sum (p = a / Σa, q = b / Σb); Σ p log(p / q), p from x, q from y, here
+/// as Σ a log(a / b) / Σa + log(Σb / Σa) (one logarithm per element); |result| < eps gives 0.
+inline double kl_divergence(const float* y, const float* x, std::size_t count) noexcept
+{
+    double x_lo = x[0], x_hi = x[0], y_lo = y[0], y_hi = y[0];
+    for (std::size_t i = 1; i < count; ++i)
+    {
+        x_lo = x[i] < x_lo ? x[i] : x_lo;
+        x_hi = x[i] > x_hi ? x[i] : x_hi;
+        y_lo = y[i] < y_lo ? y[i] : y_lo;
+        y_hi = y[i] > y_hi ? y[i] : y_hi;
+    }
+    const double x_range = x_hi - x_lo, y_range = y_hi - y_lo;
+    double x_sum = 0.0, y_sum = 0.0, a_log_ab = 0.0;
+    for (std::size_t i = 0; i < count; ++i)
+    {
+        const double a = kl_normalised(x[i], x_lo, x_range), b = kl_normalised(y[i], y_lo, y_range);
+        x_sum += a;
+        y_sum += b;
+        a_log_ab += a * std::log(a / b);
+    }
+    const double kl = a_log_ab / x_sum + std::log(y_sum / x_sum);
+    return std::fabs(kl) < metric_eps ? 0.0 : kl;
+}
+}  // namespace detail
+
+/// Tag: a comparison that does not compute kl_divergence, whose logarithm per element costs about ten
+/// times all the other metrics together.
+struct skip_kl_divergence_t
+{
+};
+
+inline constexpr skip_kl_divergence_t skip_kl_divergence{};
+
+/// @brief An accumulator of every metric of one (reference, actual) pair, fed in parts (one add per batch
+/// or per sample). All metrics but kl_divergence are those of the concatenation of everything added, in
+/// the order added (sums in double, so a different split or order changes only the last bits).
+class comparison
+{
+public:
+    /// Every metric.
+    comparison() = default;
+
+    /// Every metric but kl_divergence (value(metric::kl_divergence) is then an error).
+    explicit comparison(skip_kl_divergence_t) noexcept
+      : m_with_kl(false)
+    {
+    }
+
+    /// @brief Adds `n` elements of the reference (float) and actual (quantized) outputs.
+    /// @throws value_error for a null pointer with n > 0. n = 0 adds nothing.
+    void add(const float* reference, const float* actual, std::size_t n)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        if (reference == nullptr || actual == nullptr)
+        {
+            detail::throw_error<value_error>("comparison::add: null data for " + std::to_string(n)
+                                             + " elements");
+        }
+        m_sums.add(reference, actual, n);
+        if (m_with_kl)
+        {
+            m_kl_sum += detail::kl_divergence(reference, actual, n);
+            ++m_kl_parts;
+        }
+        ++m_parts;
+    }
+
+    /// @brief add() for two xtensor expressions of one shape (any layout; evaluated to float32 if need be).
+    /// @throws shape_error naming both shapes when they differ.
+    template <class R, class A>
+    void add(const xt::xexpression<R>& reference, const xt::xexpression<A>& actual)
+    {
+        const detail::contiguous_data<float> y(reference.derived_cast());
+        const detail::contiguous_data<float> x(actual.derived_cast());
+        if (y.shape() != x.shape())
+        {
+            detail::throw_error<shape_error>("comparison::add: reference shape "
+                                             + detail::shape_string(y.shape()) + " and actual shape "
+                                             + detail::shape_string(x.shape()) + " differ");
+        }
+        add(y.data(), x.data(), y.size());
+    }
+
+    /// @brief Adds everything `other` has accumulated: its parts as if added here after ours (up to the
+    /// rounding of the double sums, which are added rather than continued).
+    void merge(const comparison& other) noexcept
+    {
+        m_sums.merge(other.m_sums);
+        m_kl_sum += other.m_kl_sum;
+        m_kl_parts += other.m_kl_parts;
+        m_parts += other.m_parts;
+    }
+
+    /// @brief The value of `m` (definitions at enum metric). kl_divergence needs each tensor's minimum and
+    /// maximum, so it is exact for one add; after several it is the mean of the per-add divergences (the
+    /// per-sample average of HMCT's debugger when each add is one sample).
+    /// @throws value_error when nothing has been added, and for kl_divergence when a part was added (here or
+    /// in a merged comparison) with skip_kl_divergence.
+    double value(metric m) const
+    {
+        const auto& s = m_sums;
+        if (s.n == 0)
+        {
+            detail::throw_error<value_error>("comparison::value(" + std::string(metric_name(m))
+                                             + "): no data has been added");
+        }
+        if (m == metric::kl_divergence && m_kl_parts != m_parts)
+        {
+            detail::throw_error<value_error>(
+              "comparison::value(kl-divergence): " + std::to_string(m_parts - m_kl_parts) + " of "
+              + std::to_string(m_parts) + " parts were added with skip_kl_divergence");
+        }
+        const double n = static_cast<double>(s.n);
+        switch (m)
+        {
+            case metric::cosine:
+            {
+                const double nx = std::sqrt(s.xx), ny = std::sqrt(s.yy);
+                if (nx <= metric_eps && ny <= metric_eps)
+                {
+                    return 1.0;
+                }
+                if (nx <= metric_eps || ny <= metric_eps)
+                {
+                    return std::numeric_limits<double>::quiet_NaN();
+                }
+                const double c = s.xy / (nx * ny);
+                return c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
+            }
+            case metric::max_abs_error:
+                return s.max_abs_e;
+            case metric::mean_abs_error:
+                return s.abs_e / n;
+            case metric::rmse:
+                return std::sqrt(s.sq_e / n);
+            case metric::max_relative_error:
+                return s.max_rel;
+            case metric::mean_relative_error:
+                return s.rel_n == 0 ? 0.0 : s.rel / static_cast<double>(s.rel_n);
+            case metric::accumulated_relative_error:
+                return s.rel;
+            case metric::relative_euclidean_distance:
+                return std::sqrt(s.yy) <= metric_eps ? 0.0 : std::sqrt(s.sq_e / s.yy);
+            case metric::kl_divergence:
+                return m_kl_sum / static_cast<double>(m_parts);
+            case metric::sqnr:
+                return s.sq_e == 0.0 ? std::numeric_limits<double>::infinity()
+                                     : 10.0 * std::log10(s.yy / s.sq_e);
+        }
+        return std::numeric_limits<double>::quiet_NaN();  // not reached: every enumerator is handled
+    }
+
+    /// The number of elements added.
+    std::size_t count() const noexcept
+    {
+        return m_sums.n;
+    }
+
+    /// The number of non-empty add() calls (the parts kl_divergence averages over).
+    std::size_t parts() const noexcept
+    {
+        return m_parts;
+    }
+
+private:
+    detail::comparison_sums m_sums;
+    bool m_with_kl = true;
+    double m_kl_sum = 0.0;
+    std::size_t m_kl_parts = 0;  // parts whose KL divergence is in m_kl_sum
+    std::size_t m_parts = 0;
+};
+
+/// @brief The comparison of `n` reference and actual values. @throws as comparison::add.
+inline comparison compare(const float* reference, const float* actual, std::size_t n)
+{
+    comparison c;
+    c.add(reference, actual, n);
+    return c;
+}
+
+/// @brief The comparison of two expressions of one shape. @throws shape_error naming both shapes.
+template <class R, class A>
+inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpression<A>& actual)
+{
+    comparison c;
+    c.add(reference, actual);
+    return c;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/metrics.hpp ----
+// ---- begin amct/analysis/simulation.hpp ----
+// amct/analysis/simulation.hpp: simulated mixed-precision inference in the user's runtime. A plan gives each
+// layer a precision:
+//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d (amct-algorithms.md 2.5), weight
+//                 fake-quantized with scale_w, bias = bias_int * scale_d * scale_w (the device's int32 bias);
+//   float16       input, weight, bias and output rounded to half precision (round to nearest even);
+//   float32       the float weight and bias after BN fusion, nothing changed.
+// Layers absent from a plan run in float32. The simulator writes the parameters through the model_adapter
+// (only those that change between plans) and changes activations through the runner's layer_hook.
+
+#include <cstddef>    // std::size_t
+#include <map>        // std::map
+#include <set>        // std::set
+#include <stdexcept>  // std::out_of_range
+#include <string>     // std::string
+#include <tuple>      // std::tie
+#include <vector>     // std::vector
+
+// ---- begin amct/analysis/precision.hpp ----
+// amct/analysis/precision.hpp: the computation precision of a layer (HMCT's qtype: int8, int16, float16,
+// float32; seed 004, peers.md 2.1) and the float16 simulation: float32 values rounded to IEEE 754 binary16
+// and back, round-to-nearest-even, overflow to +-inf, subnormals kept, as numpy's float16 and the F16C
+// instruction VCVTPS2PH do. (int16 is simulated by the integer quantizers with num_bits = 16: see
+// precision_config.hpp.)
+
+#include <array>        // std::array
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint16_t, std::uint32_t
+#include <cstring>      // std::memcpy
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+// GCC's -Wshadow counts the scoped enumerators int8 and int16 as shadowing the precision policies amct::int8
+// and amct::int16 (core/policies.hpp); they cannot be confused (qtype::int8 is always qualified).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
+/// @brief The precision a layer computes in, by HMCT's quant_config `qtype` (the name `precision` is taken by
+/// the integer precision policies of core/policies.hpp).
+enum class qtype
+{
+    int8,     ///< activations and weights quantized to 8 bits (amct's default)
+    int16,    ///< activations quantized to 16 bits, weights to 8 (as AMCT's INT16 and HMCT's int16 nodes)
+    float16,  ///< not quantized; activations and weights rounded to IEEE binary16
+    float32   ///< not quantized
+};
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/// Every qtype, from the cheapest to the most precise.
+inline constexpr std::array<qtype, 4> all_qtypes = {qtype::int8,
+                                                    qtype::int16,
+                                                    qtype::float16,
+                                                    qtype::float32};
+
+/// @brief HMCT's name of `q`: "int8", "int16", "float16", "float32".
+inline std::string_view qtype_name(qtype q) noexcept
+{
+    constexpr std::array<std::string_view, 4> names = {"int8", "int16", "float16", "float32"};
+    return names[static_cast<std::size_t>(q)];
+}
+
+namespace detail
+{
+/// The qtype called `name` (qtype_name's spellings; HMCT's "float" is float32), or nothing.
+inline std::optional<qtype> find_qtype(std::string_view name) noexcept
+{
+    for (qtype q : all_qtypes)
+    {
+        if (name == qtype_name(q))
+        {
+            return q;
+        }
+    }
+    return name == "float" ? std::optional<qtype>(qtype::float32) : std::nullopt;
+}
+}  // namespace detail
+
+/// @brief The qtype called `name` (qtype_name's spellings; HMCT's "float" is float32).
+/// @throws value_error naming `name` and listing the known names.
+inline qtype parse_qtype(std::string_view name)
+{
+    if (const auto q = detail::find_qtype(name))
+    {
+        return *q;
+    }
+    detail::throw_error<value_error>("unknown qtype \"" + std::string(name)
+                                     + "\"; known: int8, int16, float16, float32 (or float)");
+}
+
+/// @brief True for int8 and int16: the layer is quantized (its quant_enable in config.json).
+inline bool quantized(qtype q) noexcept
+{
+    return q == qtype::int8 || q == qtype::int16;
+}
+
+namespace detail
+{
+inline std::uint32_t float_bits(float f) noexcept
+{
+    std::uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+inline float bits_float(std::uint32_t u) noexcept
+{
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+// float32 bit patterns of |x| (sign cleared)
+inline constexpr std::uint32_t f32_inf = 0x7f800000u;
+inline constexpr std::uint32_t f16_min_normal = 0x38800000u;    // 2^-14
+inline constexpr std::uint32_t f16_overflow = 0x477ff000u;      // 65520: ties to 65536, i.e. inf
+inline constexpr std::uint32_t f16_half_min_sub = 0x33000000u;  // 2^-25: ties to 0
+}  // namespace detail
+
+/// @brief The binary16 bit pattern nearest to `x` (round-to-nearest-even; |x| >= 65520 gives inf; a NaN
+/// keeps its sign and the top 10 bits of its payload, made non-zero: numpy's npy_floatbits_to_halfbits).
+inline std::uint16_t float16_bits(float x) noexcept
+{
+    const std::uint32_t u = detail::float_bits(x);
+    const auto sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
+    const std::uint32_t a = u & 0x7fffffffu;
+    if (a > detail::f32_inf)  // NaN
+    {
+        const auto payload = static_cast<std::uint16_t>((a & 0x007fffffu) >> 13);
+        return static_cast<std::uint16_t>(sign | 0x7c00u | (payload ? payload : 1u));
+    }
+    if (a >= detail::f16_overflow)
+    {
+        return static_cast<std::uint16_t>(sign | 0x7c00u);
+    }
+    if (a >= detail::f16_min_normal)
+    {
+        // rebias the exponent (127 -> 15), then round the 13 dropped mantissa bits half to even; a carry
+        // into the exponent is the correct result
+        const std::uint32_t rounded = a + 0x0fffu + ((a >> 13) & 1u);
+        return static_cast<std::uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
+    }
+    if (a <= detail::f16_half_min_sub)
+    {
+        return sign;  // below half the smallest subnormal (2^-24), or exactly half of it (ties to even 0)
+    }
+    // subnormal: mantissa m = |x| 2^24 rounded half to even, with the implicit bit of a
+    const int exponent = static_cast<int>(a >> 23);           // 102 .. 112
+    const std::uint32_t m = (a & 0x007fffffu) | 0x00800000u;  // |x| = m 2^(exponent - 150)
+    const int shift = 126 - exponent;                         // |x| 2^24 = m 2^-(shift)
+    const std::uint32_t half = 1u << (shift - 1);
+    std::uint32_t q = m >> shift;
+    const std::uint32_t rest = m & ((1u << shift) - 1u);
+    q += rest > half || (rest == half && (q & 1u)) ? 1u : 0u;
+    return static_cast<std::uint16_t>(sign | q);
+}
+
+/// @brief The float32 value of binary16 bits `h` (exact).
+inline float float16_value(std::uint16_t h) noexcept
+{
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    const std::uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 0x1f)
+    {
+        return detail::bits_float(sign | detail::f32_inf | (m << 13));
+    }
+    if (e == 0)
+    {
+        const float v = static_cast<float>(m) * 5.9604644775390625e-08f;  // m 2^-24, exact
+        return detail::bits_float(sign | detail::float_bits(v));
+    }
+    return detail::bits_float(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+/// @brief The reference: x rounded to the nearest binary16 value, as a float32 (float16_value of
+/// float16_bits).
+inline float round_to_float16(float x) noexcept
+{
+    return float16_value(float16_bits(x));
+}
+
+/// @brief The float16 simulation kernel: out[i] = round_to_float16(in[i]) for i < n, branch-free (`out` may
+/// be `in`). Normal range: a float32 rounding of the 13 low mantissa bits half to even; subnormal range:
+/// (|x| + 0.5f) - 0.5f, which rounds to the binary16 subnormal step 2^-24 in the current (nearest-even)
+/// rounding mode.
+inline void round_to_float16(const float* in, float* out, std::size_t n) noexcept
+{
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        const std::uint32_t u = detail::float_bits(in[i]);
+        const std::uint32_t sign = u & 0x80000000u, a = u & 0x7fffffffu;
+        const std::uint32_t normal = (a + 0x0fffu + ((a >> 13) & 1u)) & 0xffffe000u;
+        const std::uint32_t sub = detail::float_bits((detail::bits_float(a) + 0.5f) - 0.5f);
+        const std::uint32_t payload = a & 0x007fe000u;
+        const std::uint32_t nan = detail::f32_inf | (payload ? payload : 0x00002000u);
+        std::uint32_t r = a < detail::f16_min_normal ? sub : normal;
+        r = a >= detail::f16_overflow ? detail::f32_inf : r;
+        r = a > detail::f32_inf ? nan : r;
+        out[i] = detail::bits_float(sign | r);
+    }
+}
+
+/// @brief `x` rounded to binary16 elementwise, as a float32 container of the shape of `x`.
+template <class E>
+inline auto round_to_float16(const xt::xexpression<E>& x)
+{
+    const detail::contiguous_data<float> in(x.derived_cast());
+    auto out = detail::make_result<E, float>(in.shape());
+    round_to_float16(in.data(), out.data(), in.size());
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/precision.hpp ----
+// ---- begin amct/analysis/runner.hpp ----
+// amct/analysis/runner.hpp: what a runtime implements so that amct can run its model for accuracy analysis
+// and tuning: run one batch of its analysis data while amct watches (and may change) each layer's input and
+// output. Parameters are read and written through the model_adapter (amct/pipeline/adapter.hpp).
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
+/// functions watch nothing.
+class layer_hook
+{
+public:
+    virtual ~layer_hook() = default;
+
+    /// Whether input() is called for `layer` (the runtime then lends its first input, which may be changed).
+    virtual bool wants_input(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first input of `layer` before the layer runs, row-major; amct may change the values in place.
+    virtual void input(const std::string& /*layer*/,
+                       float* /*data*/,
+                       const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+
+    /// Whether output() is called for `layer`.
+    virtual bool wants_output(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first output of `layer` after it ran, row-major; amct may change the values in place (a float16
+    /// layer's output is rounded to half precision).
+    virtual void output(const std::string& /*layer*/,
+                        float* /*data*/,
+                        const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+};
+
+/// @brief A runtime's model, runnable on its analysis data (a fixed list of batches).
+///
+/// run() uses the parameters the model_adapter last set; amct never calls it concurrently with itself or
+/// with set_param.
+class model_runner
+{
+public:
+    virtual ~model_runner() = default;
+
+    /// Number of batches run() accepts.
+    virtual std::size_t batch_count() const = 0;
+
+    /// Runs batch `b` (< batch_count()), calling `hook` for every node it asks for; returns the model's
+    /// outputs in a fixed order.
+    virtual std::vector<xt::xarray<float>> run(std::size_t b, layer_hook& hook) = 0;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/runner.hpp ----
+// ---- begin amct/pipeline/adapter.hpp ----
+// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
+// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
+// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
+// weights) and never touches the runtime's storage directly.
+
+#include <cstddef>      // std::size_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t
 #include <vector>       // std::vector
 
-#include <boost/json.hpp>
+// ---- begin amct/config/layer_types.hpp ----
+// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
+// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
+}
+
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+inline bool int16_activation_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->has_weight && !symmetric_only_type(type);
+}
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+inline bool fusable_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->channel_wise_allowed;
+}
+
+/// Layer name -> layer type.
+inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+{
+    std::map<std::string, std::string> type_of;
+    for (const auto& l : layers)
+    {
+        type_of.emplace(l.name, l.type);
+    }
+    return type_of;
+}
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+inline std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                      const std::map<std::string, std::string>& type_of)
+{
+    const auto it = type_of.find(name);
+    if (it == type_of.end())
+    {
+        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
+    }
+    if (!fusable_type(it->second))
+    {
+        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
+               + "; only convolutions are fused with BatchNorm";
+    }
+    return std::nullopt;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/layer_types.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
+/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
+/// must stay valid until the runtime's next call into the adapter, nothing more.
+struct tensor_ref
+{
+    const float* data = nullptr;
+    std::vector<std::size_t> shape;
+
+    tensor_ref() = default;
+
+    tensor_ref(const float* d, std::vector<std::size_t> s)
+      : data(d)
+      , shape(std::move(s))
+    {
+    }
+
+    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
+    /// @throws value_error for a container that is not row-major.
+    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
+    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
+      : data(c.data())
+      , shape(c.shape().begin(), c.shape().end())
+    {
+        if (c.layout() != xt::layout_type::row_major)
+        {
+            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
+        }
+    }
+
+    bool empty() const noexcept
+    {
+        return data == nullptr;
+    }
+
+    std::size_t size() const noexcept
+    {
+        return data ? detail::element_count(shape) : 0;
+    }
+
+    /// A copy as an xarray (amct keeps copies of what it changes).
+    xt::xarray<float> copy() const
+    {
+        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
+        std::copy(data, data + size(), a.begin());
+        return a;
+    }
+};
+
+/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
+/// mean = running mean, variance = running variance.
+enum class param_kind
+{
+    weight,
+    bias,
+    mean,
+    variance
+};
+
+inline const char* to_string(param_kind k) noexcept
+{
+    switch (k)
+    {
+        case param_kind::weight:
+            return "weight";
+        case param_kind::bias:
+            return "bias";
+        case param_kind::mean:
+            return "mean";
+        case param_kind::variance:
+            return "variance";
+    }
+    return "?";
+}
+
+/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
+/// param_kind.
+struct graph_node
+{
+    std::string name;
+    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
+    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
+    std::vector<std::string> outputs;     ///< data tensors written
+    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
+    bool trans_b = false;                 ///< ONNX Gemm's transB
+    double epsilon = 1e-5;                ///< BatchNorm's epsilon
+    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
+    std::vector<std::size_t> input_shape;
+};
+
+/// The layout of a node's weight: its own, else its type's.
+inline weight_layout layout_of(const graph_node& n)
+{
+    if (n.layout)
+    {
+        return *n.layout;
+    }
+    const auto rule = find_arq_rule(n.type, n.trans_b);
+    return rule ? rule->layout : weight_layout::out_in;
+}
+
+/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
+inline bool is_batch_norm(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"BatchNormalization",
+                            "BatchNorm",
+                            "BatchNorm1d",
+                            "BatchNorm2d",
+                            "BatchNorm3d",
+                            "FusedBatchNorm",
+                            "FusedBatchNormV2",
+                            "FusedBatchNormV3"});
+}
+
+/// @brief What a runtime implements so that amct can quantize its model.
+///
+/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
+/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
+/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
+/// concurrently. During calibration the runtime hands amct each quantized layer's input through
+/// calibration_session::observe (amct/pipeline/session.hpp).
+class model_adapter
+{
+public:
+    virtual ~model_adapter() = default;
+
+    /// The nodes, in an order where producers come before consumers.
+    virtual std::vector<graph_node> nodes() const = 0;
+
+    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
+    virtual std::vector<std::string> graph_outputs() const
+    {
+        return {};
+    }
+
+    /// A parameter of a node, or an empty tensor_ref when the node has none.
+    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
+
+    /// Replaces (or creates) a parameter of a node.
+    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
+
+    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
+    virtual void remove_node(const std::string& node) = 0;
+};
+
+/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
+/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
+{
+    std::vector<layer_info> layers;
+    for (const auto& n : model.nodes())
+    {
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
+        {
+            layers.push_back({n.name, n.type});
+        }
+    }
+    return layers;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/adapter.hpp ----
+// ---- begin amct/pipeline/deploy.hpp ----
+// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
+//   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
+//   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
+//   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
+// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
+// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
+// the channel's weights with it, and reports it.
+
+#include <cmath>    // std::nearbyint, std::fabs, std::nextafter
+#include <cstdint>  // std::int32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/pipeline/record.hpp ----
+// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
+// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
+// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+
+#include <cmath>             // std::isfinite
+#include <cstdint>           // std::int32_t, std::uint32_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <unordered_set>     // std::unordered_set
+#include <utility>           // std::pair
+#include <vector>            // std::vector
 
 // ---- begin amct/config/diagnostic.hpp ----
 // amct/config/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
@@ -6655,6 +8619,1630 @@ inline std::string read_text_file(const std::string& path)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/diagnostic.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
+struct layer_record
+{
+    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
+    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
+    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
+    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
+    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
+    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
+    std::optional<bool> skip_fusion;           ///< default false
+    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
+    std::optional<std::string> act_type;       ///< INT8 or INT16
+    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
+    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
+    std::optional<float> scale_h;                         ///< RNN hidden input
+    std::optional<std::int32_t> offset_h;
+    std::vector<float> scale_r;  ///< RNN recurrent weights
+    std::vector<std::int32_t> offset_r;
+
+    bool operator==(const layer_record& o) const
+    {
+        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
+               && offset_w == o.offset_w && shift_bit == o.shift_bit
+               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
+               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
+               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
+               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
+    }
+
+    /// The activation type: act_type, else dst_type, else INT8.
+    std::string activation_type() const
+    {
+        return act_type ? *act_type : dst_type.value_or("INT8");
+    }
+};
+
+namespace detail
+{
+inline bool positive_finite(double v)
+{
+    return std::isfinite(v) && v > 0.0;
+}
+
+/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
+/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+template <class Report>
+void check_layer_record(const layer_record& r, Report&& report)
+{
+    const std::string act = r.activation_type();
+    const bool int16 = act == "INT16";
+    auto offset_range = [&](const char* field, std::int32_t v)
+    {
+        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
+        if (v < lo || v > hi)
+        {
+            report(field,
+                   -1,
+                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
+                     + ", " + std::to_string(hi) + "] for " + act + " activations");
+        }
+    };
+    auto scales = [&](const char* field, const std::vector<float>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (!positive_finite(v[i]))
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
+                         + " must be a finite number > 0");
+            }
+        }
+    };
+    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (v[i] != 0)
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
+                         + " must be 0 (weights are quantized symmetrically)");
+            }
+        }
+    };
+    auto one_of =
+      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
+    {
+        if (!v)
+        {
+            return;
+        }
+        std::string all;
+        for (const char* x : ok)
+        {
+            if (*v == x)
+            {
+                return;
+            }
+            all += (all.empty() ? "" : ", ") + std::string(x);
+        }
+        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
+    };
+    if (r.scale_d && !positive_finite(*r.scale_d))
+    {
+        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
+    }
+    if (r.offset_d)
+    {
+        offset_range("offset_d", *r.offset_d);
+    }
+    if (r.scale_h && !positive_finite(*r.scale_h))
+    {
+        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
+    }
+    if (r.offset_h)
+    {
+        offset_range("offset_h", *r.offset_h);
+    }
+    scales("scale_w", r.scale_w);
+    scales("scale_r", r.scale_r);
+    zeros("offset_w", r.offset_w);
+    zeros("offset_r", r.offset_r);
+    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
+    {
+        report("offset_w",
+               -1,
+               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
+                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
+    }
+    bool any_shift = false;
+    for (const auto b : r.shift_bit)
+    {
+        any_shift = any_shift || b != 0;
+    }
+    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
+    {
+        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
+        {
+            report("shift_bit",
+                   static_cast<long>(i),
+                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
+                     + " must be in [1, 16] (or every shift_bit 0)");
+        }
+    }
+    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
+    one_of("act_type", r.act_type, {"INT8", "INT16"});
+    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
+    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
+}
+}  // namespace detail
+
+/// ScaleOffsetRecord: the records of a model, in file order.
+struct quant_record
+{
+    std::vector<std::pair<std::string, layer_record>> layers;
+
+    /// The record of `name`, or nullptr.
+    const layer_record* find(const std::string& name) const
+    {
+        for (const auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return &r;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_record& operator[](const std::string& name)
+    {
+        for (auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return r;
+            }
+        }
+        return layers.emplace_back(name, layer_record{}).second;
+    }
+
+    bool operator==(const quant_record& o) const
+    {
+        return layers == o.layers;
+    }
+};
+
+/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
+/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
+inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
+{
+    std::vector<diagnostic> problems;
+    const std::unordered_set<std::string> names =
+      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
+                  : std::unordered_set<std::string>{};
+    for (const auto& [key, r] : rec.layers)
+    {
+        const std::string who = "record \"" + key + "\": ";
+        detail::check_layer_record(r,
+                                   [&](const char*, long, const std::string& message)
+                                   {
+                                       problems.push_back({{"record", 0, 0}, who + message});
+                                   });
+        if (layer_names && names.count(key) == 0)
+        {
+            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
+        }
+    }
+    if (!problems.empty())
+    {
+        throw config_error(std::move(problems));
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/record.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A layer's int32 bias and dequantization factors.
+struct bias_quantization
+{
+    std::vector<std::int32_t> bias;  ///< per output channel; empty when the layer has no bias
+    std::vector<float> deq_scale;    ///< per output channel
+    std::vector<std::string> notes;  ///< one per weight scale raised so that the bias fits int32
+};
+
+namespace detail
+{
+/// Whether a rounded quotient is an int32.
+inline bool fits_int32(double q) noexcept
+{
+    return q >= -2147483648.0 && q <= 2147483647.0;
+}
+
+/// round(b / deq) in double; |result| may exceed int32 (the caller checks).
+inline double bias_quotient(float b, float deq) noexcept
+{
+    return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
+}
+
+/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
+inline float bias_floor_scale(float b, float scale_d, float current) noexcept
+{
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
+    float s = static_cast<float>(need);
+    s = s < current ? current : s;
+    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    {
+        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+    }
+    return s;
+}
+}  // namespace detail
+
+/// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
+/// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
+/// layer in the notes.
+inline bias_quantization quantize_bias(const float* bias,
+                                       std::size_t channels,
+                                       float scale_d,
+                                       std::vector<float>& scale_w,
+                                       const std::string& layer)
+{
+    bias_quantization out;
+    const bool per_tensor = scale_w.size() == 1;
+    if (!per_tensor && scale_w.size() != channels)
+    {
+        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
+                                         + " weight scales for " + std::to_string(channels) + " channels");
+    }
+    auto sw = [&](std::size_t c) -> float&
+    {
+        return scale_w[per_tensor ? 0 : c];
+    };
+    if (bias)
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
+            {
+                const float before = sw(c);
+                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                out.notes.push_back(
+                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
+                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
+                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
+                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
+            }
+        }
+    }
+    out.deq_scale.resize(channels);
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        out.deq_scale[c] = scale_d * sw(c);
+    }
+    if (bias)
+    {
+        out.bias.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
+        }
+    }
+    return out;
+}
+
+/// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
+/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
+inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &deq_scale, sizeof bits);
+    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
+}
+
+/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
+/// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
+/// reciprocal as AscendQuant multiplies by it.
+/// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  float scale_d,
+                                                  std::int32_t offset_d,
+                                                  int num_bits = 8)
+{
+    xt::xarray<float> out;
+    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
+                                                         [&](auto spec)
+                                                         {
+                                                             using S = decltype(spec);
+                                                             if constexpr (!S::is_per_channel)
+                                                             {
+                                                                 const qparams<S> qp{scale_d, offset_d};
+                                                                 validate(qp);
+                                                                 out = fake_quantize(x.derived_cast(), qp);
+                                                             }
+                                                         });
+    return out;
+}
+
+/// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
+/// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
+template <class E>
+inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
+                                                  const layer_record& r,
+                                                  const std::string& layer = {})
+{
+    if (!r.scale_d || !r.offset_d)
+    {
+        detail::throw_error<value_error>("record \"" + layer + "\" has no scale_d and offset_d");
+    }
+    return fake_quantize_activation(x, *r.scale_d, *r.offset_d, r.activation_type() == "INT16" ? 16 : 8);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/deploy.hpp ----
+// ---- begin amct/pipeline/quantized_model.hpp ----
+// amct/pipeline/quantized_model.hpp: what calibration decided for each layer (the session's result), and
+// how a layer's deployable tensors follow from its activation result (amct-algorithms.md 2.5 and 8): the
+// int32 bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias
+// would overflow int32, the int8 weight and its fake-quantized float copy.
+
+#include <cstdint>   // std::int32_t, std::int8_t
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::move
+#include <vector>    // std::vector
+
+// ---- begin amct/pipeline/layer_params.hpp ----
+// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
+// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
+// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+// ---- begin amct/config/quant_config.hpp ----
+// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
+// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
+// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
+// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
+// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
+
+#include <array>     // std::array
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <utility>   // std::pair
+#include <vector>    // std::vector
+
+namespace amct
+{
+/// activation_quant_params of one layer.
+struct activation_quant_config
+{
+    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
+    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
+    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
+    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
+    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
+    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
+    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
+    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
+    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
+    std::optional<int> num_quantized_bins;  ///< extension (kl)
+    std::optional<int> num_candidates;      ///< extension (mse)
+
+    bool operator==(const activation_quant_config& o) const
+    {
+        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
+               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
+               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
+               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
+               && num_candidates == o.num_candidates;
+    }
+};
+
+/// weight_quant_params of one layer.
+struct weight_quant_config
+{
+    std::string wts_algo = "arq_quantize";
+    int num_bits = 8;                  ///< 4, 6, 7 or 8
+    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
+
+    bool operator==(const weight_quant_config& o) const
+    {
+        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
+    }
+};
+
+/// The configuration of one layer, keyed by its name in quant_config::layers.
+struct layer_quant_config
+{
+    bool quant_enable = true;
+    std::optional<double> dmq_balancer_param;  ///< [0.2, 0.8], only when configured
+    activation_quant_config activation_quant_params;
+    weight_quant_config weight_quant_params;
+
+    bool operator==(const layer_quant_config& o) const
+    {
+        return quant_enable == o.quant_enable && dmq_balancer_param == o.dmq_balancer_param
+               && activation_quant_params == o.activation_quant_params
+               && weight_quant_params == o.weight_quant_params;
+    }
+};
+
+/// A whole config.json. Layers keep the file's order.
+struct quant_config
+{
+    int version = 1;
+    int batch_num = 1;
+    bool activation_offset = true;
+    bool do_fusion = true;
+    std::vector<std::string> skip_fusion_layers;
+    std::string fakequant_precision_mode =
+      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
+    std::vector<std::pair<std::string, layer_quant_config>> layers;
+
+    bool operator==(const quant_config& o) const
+    {
+        return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset
+               && do_fusion == o.do_fusion && skip_fusion_layers == o.skip_fusion_layers
+               && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
+    }
+};
+}  // namespace amct
+// ---- end amct/config/quant_config.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief The activation observer parameters of a layer's activation_quant_params.
+/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
+/// unsupported_error for an unknown act_algo.
+inline algorithm_params activation_params(const activation_quant_config& a,
+                                          bool activation_offset,
+                                          const std::string& layer = {})
+{
+    const bool asymmetric = a.asymmetric.value_or(activation_offset);
+    algorithm_params params = default_params(a.act_algo);
+    std::visit(
+      [&](auto& p)
+      {
+          using P = std::decay_t<decltype(p)>;
+          p.num_bits = a.num_bits;
+          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
+          {
+              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
+              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
+          }
+          if constexpr (std::is_same_v<P, ifmr_params>)
+          {
+              if (a.search_range)
+              {
+                  p.search_range_start = (*a.search_range)[0];
+                  p.search_range_end = (*a.search_range)[1];
+              }
+              p.search_step = a.search_step.value_or(p.search_step);
+              p.mode = a.ifmr_mode.value_or("exact") == "bounded" ? ifmr_mode::bounded : ifmr_mode::exact;
+          }
+          if constexpr (
+            std::is_same_v<
+              P,
+              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
+          {
+              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
+          }
+          if constexpr (std::is_same_v<P, kl_params>)
+          {
+              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
+              if (a.asymmetric.value_or(false))
+              {
+                  detail::throw_error<value_error>("layer \"" + layer
+                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
+              }
+          }
+          else if constexpr (std::is_same_v<P, mse_params>)
+          {
+              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
+              p.asymmetric = asymmetric;
+          }
+          else if constexpr (!std::is_same_v<P, arq_params>)
+          {
+              p.asymmetric = asymmetric;
+          }
+      },
+      params);
+    return params;
+}
+
+/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
+inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    arq_params p;
+    p.num_bits = w.num_bits;
+    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
+    return p;
+}
+
+/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
+inline std::string int_type_name(int bits)
+{
+    return "INT" + std::to_string(bits);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/layer_params.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Everything calibration decided for one layer, ready to deploy or simulate.
+struct quantized_layer
+{
+    std::string name;
+    std::string type;
+    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
+    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias raise; empty for
+                                         ///< layers without weight (AvgPool)
+    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout; empty for 16-bit weights
+    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
+    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
+    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
+
+    // What the deployable tensors are computed from (set_activation), kept for simulation and tuning.
+    std::optional<calibration_result> arq;        ///< ARQ's result before any raise; nullopt: no weight
+    xt::xarray<float> weight_float;               ///< the float weight after BN fusion
+    std::optional<xt::xarray<float>> bias_float;  ///< the float bias after BN fusion, if any
+    std::vector<float> bias_correction;           ///< added to the bias before quantization; empty: none
+    weight_layout layout = weight_layout::out_in;
+    std::size_t groups = 1;
+    std::size_t channels = 0;  ///< output channels
+
+    /// The int32 bias as the device applies it, in float: bias_int[c] * scale_d * scale_w[c] (computed in
+    /// double, then rounded once). Empty when the layer has no bias.
+    xt::xarray<float> dequantized_bias() const
+    {
+        xt::xarray<float> out = xt::xarray<float>::from_shape({bias_int.size()});
+        for (std::size_t c = 0; c < bias_int.size(); ++c)
+        {
+            out(c) = static_cast<float>(static_cast<double>(bias_int[c]) * activation.scale.at(0)
+                                        * weights.scale.at(weights.scale.size() == 1 ? 0 : c));
+        }
+        return out;
+    }
+
+    /// Whether set_activation raised a weight scale for the int32 bias.
+    bool weight_scale_raised() const
+    {
+        return arq && arq->scale != weights.scale;
+    }
+};
+
+/// The outcome of calibration.
+struct quantized_model
+{
+    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
+    std::vector<quantized_layer> layers;  ///< same order
+    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
+
+    /// The layer called `name`, or nullptr.
+    const quantized_layer* find(const std::string& name) const
+    {
+        for (const auto& l : layers)
+        {
+            if (l.name == name)
+            {
+                return &l;
+            }
+        }
+        return nullptr;
+    }
+};
+
+/// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
+/// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
+/// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,
+/// weight_float, bias_float, layout, groups and channels (a layer without weight: arq nullopt, only the
+/// activation is set).
+inline void set_activation(quantized_layer& q, calibration_result activation, std::vector<std::string>& notes)
+{
+    q.activation = std::move(activation);
+    if (!q.arq)
+    {
+        return;
+    }
+    std::vector<float> scale_w = q.arq->scale;
+    std::vector<float> bias = q.bias_correction;
+    if (q.bias_float)
+    {
+        bias.resize(q.channels, 0.0f);
+        for (std::size_t c = 0; c < q.channels; ++c)
+        {
+            bias[c] += (*q.bias_float)(c);
+        }
+    }
+    bias_quantization bq = quantize_bias(
+      bias.empty() ? nullptr : bias.data(), q.channels, q.activation.scale.at(0), scale_w, q.name);
+    q.weights = *q.arq;
+    if (!bq.notes.empty())
+    {
+        q.weights = calibration_result{q.arq->num_bits, false, q.arq->channel_wise, 0, {}, {}, {}, {}};
+        for (float sw : scale_w)
+        {
+            detail::push_channel(q.weights, sw, 0);
+        }
+        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
+    }
+    quantized_weight qw = quantize_weight(q.weight_float, q.weights, q.layout, q.groups);
+    q.weight_int = std::move(qw.q);
+    q.weight_fake = std::move(qw.fake);
+    q.bias_int = std::move(bq.bias);
+    q.deq_scale = std::move(bq.deq_scale);
+}
+
+/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
+/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
+inline layer_record record_of(const quantized_layer& q)
+{
+    layer_record r;
+    r.scale_d = q.activation.scale.at(0);
+    r.offset_d = q.activation.offset.at(0);
+    r.act_type = int_type_name(q.activation.num_bits);
+    if (q.arq)
+    {
+        r.scale_w = q.weights.scale;
+        r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
+        r.wts_type = int_type_name(q.weights.num_bits);
+    }
+    else
+    {
+        r.scale_w = {1.0f};
+        r.offset_w = {0};
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/quantized_model.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// How one layer runs in a simulation.
+struct layer_setting
+{
+    qtype p = qtype::float32;
+    const quantized_layer* q = nullptr;  ///< int8 / int16: the calibrated layer (its activation's bit width)
+    bool quantize_input = true;          ///< false: AMCT's calibration model (fake-quantized weight, float
+                                         ///< bias and input)
+
+    bool operator==(const layer_setting& o) const
+    {
+        return p == o.p && q == o.q && quantize_input == o.quantize_input;
+    }
+};
+
+/// Layer name -> setting; layers not listed run in float32.
+using simulation_plan = std::map<std::string, layer_setting>;
+
+/// A calibrated layer in int8 or int16 by its activation's bit width.
+inline layer_setting int_setting(const quantized_layer& q, bool quantize_input = true)
+{
+    return {q.activation.num_bits == 16 ? qtype::int16 : qtype::int8, &q, quantize_input};
+}
+
+/// Every layer of `m` at precision `p` (int8 and int16 take their factors from `m`).
+inline simulation_plan uniform_plan(const quantized_model& m, qtype p)
+{
+    simulation_plan plan;
+    for (const auto& l : m.layers)
+    {
+        plan[l.name] = layer_setting{p, &l, true};
+    }
+    return plan;
+}
+
+/// @brief Runs a user's model under simulation plans and compares it with the float model.
+///
+/// `base` (a calibration's result) names the quantizable layers and holds their float parameters after BN
+/// fusion; the runtime must hold the fused graph (the session's). Plans may point into other calibrations of
+/// the same model (another method, int16). The runtime keeps the parameters of the last plan run.
+class simulator
+{
+public:
+    simulator(model_adapter& model, model_runner& runner, const quantized_model& base)
+      : m_model(&model)
+      , m_runner(&runner)
+      , m_base(&base)
+    {
+    }
+
+    const quantized_model& base() const noexcept
+    {
+        return *m_base;
+    }
+
+    model_runner& runner() noexcept
+    {
+        return *m_runner;
+    }
+
+    /// All batches of the runner: 0, 1, ..., batch_count() - 1.
+    std::vector<std::size_t> all_batches() const
+    {
+        std::vector<std::size_t> b(m_runner->batch_count());
+        for (std::size_t i = 0; i < b.size(); ++i)
+        {
+            b[i] = i;
+        }
+        return b;
+    }
+
+    /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
+    /// @throws value_error for a layer `base` does not know, an int setting without factors or whose bit
+    /// width is not the precision's.
+    void apply(const simulation_plan& plan)
+    {
+        for (const auto& [name, s] : plan)
+        {
+            const quantized_layer& f = float_layer(name);
+            if (s.p == qtype::int8 || s.p == qtype::int16)
+            {
+                const int bits = s.p == qtype::int8 ? 8 : 16;
+                if (!s.q || s.q->activation.num_bits != bits)
+                {
+                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
+                                                     + std::string(qtype_name(s.p)) + " but has no "
+                                                     + std::to_string(bits) + "-bit calibration");
+                }
+            }
+            (void)f;
+        }
+        for (const auto& l : m_base->layers)
+        {
+            const auto it = plan.find(l.name);
+            const layer_setting s = it == plan.end() ? layer_setting{} : it->second;
+            const auto done = m_applied.find(l.name);
+            if (done != m_applied.end() && done->second == s)
+            {
+                continue;
+            }
+            set_params(l, s);
+            m_applied[l.name] = s;
+            if (!l.bias_float && s.q && s.quantize_input && !s.q->bias_int.empty())
+            {
+                m_bias_created.insert(l.name);
+            }
+        }
+    }
+
+    /// Forgets what was applied for `layer`, whose quantized_layer changed in place (bias_correction): the
+    /// next run writes its parameters again.
+    void changed(const std::string& layer)
+    {
+        m_applied.erase(layer);
+    }
+
+    /// @brief Runs batch `b` under `plan`. `extra` sees each input after the plan changed it and each output
+    /// after the plan changed it. Returns the model's outputs.
+    std::vector<xt::xarray<float>> run(const simulation_plan& plan,
+                                       std::size_t b,
+                                       layer_hook* extra = nullptr)
+    {
+        apply(plan);
+        plan_hook hook(plan, extra);
+        return m_runner->run(b, hook);
+    }
+
+    /// The float model's outputs on batch `b` (computed once).
+    const std::vector<xt::xarray<float>>& reference(std::size_t b)
+    {
+        auto it = m_reference.find(b);
+        if (it == m_reference.end())
+        {
+            it = m_reference.emplace(b, run({}, b)).first;
+        }
+        return it->second;
+    }
+
+    /// @brief The model's outputs under `plan` against the float model's on `batches`, all outputs of a batch
+    /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
+    comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
+    {
+        comparison c;
+        for (std::size_t b : batches)
+        {
+            const std::vector<xt::xarray<float>>& ref = reference(b);
+            const std::vector<xt::xarray<float>> out = run(plan, b);
+            add_outputs(c, ref, out);
+        }
+        return c;
+    }
+
+    /// Adds a run's outputs to a comparison with the reference outputs. @throws shape_error.
+    static void add_outputs(comparison& c,
+                            const std::vector<xt::xarray<float>>& reference,
+                            const std::vector<xt::xarray<float>>& actual)
+    {
+        if (reference.size() != actual.size())
+        {
+            detail::throw_error<shape_error>("simulation: the model gave " + std::to_string(actual.size())
+                                             + " outputs, the float run " + std::to_string(reference.size()));
+        }
+        for (std::size_t i = 0; i < actual.size(); ++i)
+        {
+            if (reference[i].shape() != actual[i].shape())
+            {
+                detail::throw_error<shape_error>("simulation: output " + std::to_string(i)
+                                                 + " changed shape between runs");
+            }
+            c.add(reference[i].data(), actual[i].data(), actual[i].size());
+        }
+    }
+
+private:
+    /// Applies a plan's activation changes, then hands the values to `extra`.
+    class plan_hook : public layer_hook
+    {
+    public:
+        plan_hook(const simulation_plan& plan, layer_hook* extra)
+          : m_plan(plan)
+          , m_extra(extra)
+        {
+        }
+
+        bool wants_input(const std::string& layer) const override
+        {
+            const layer_setting* s = find(layer);
+            return (s && s->p != qtype::float32 && s->quantize_input)
+                   || (m_extra && m_extra->wants_input(layer));
+        }
+
+        void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+        {
+            const layer_setting* s = find(layer);
+            const std::size_t n = detail::element_count(shape);
+            if (s && s->quantize_input && s->p == qtype::float16)
+            {
+                round_to_float16(data, data, n);
+            }
+            else if (s && s->quantize_input && s->p != qtype::float32)
+            {
+                const calibration_result& a = s->q->activation;
+                auto x = xt::adapt(data, n, xt::no_ownership(), shape);
+                x = fake_quantize_activation(x, a.scale.at(0), a.offset.at(0), a.num_bits);
+            }
+            if (m_extra && m_extra->wants_input(layer))
+            {
+                m_extra->input(layer, data, shape);
+            }
+        }
+
+        bool wants_output(const std::string& layer) const override
+        {
+            const layer_setting* s = find(layer);
+            return (s && s->p == qtype::float16) || (m_extra && m_extra->wants_output(layer));
+        }
+
+        void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+        {
+            const layer_setting* s = find(layer);
+            if (s && s->p == qtype::float16)
+            {
+                round_to_float16(data, data, detail::element_count(shape));
+            }
+            if (m_extra && m_extra->wants_output(layer))
+            {
+                m_extra->output(layer, data, shape);
+            }
+        }
+
+    private:
+        const layer_setting* find(const std::string& layer) const
+        {
+            const auto it = m_plan.find(layer);
+            return it == m_plan.end() ? nullptr : &it->second;
+        }
+
+        const simulation_plan& m_plan;
+        layer_hook* m_extra;
+    };
+
+    const quantized_layer& float_layer(const std::string& name) const
+    {
+        const quantized_layer* l = m_base->find(name);
+        if (!l)
+        {
+            detail::throw_error<value_error>("simulation: layer \"" + name
+                                             + "\" is not a calibrated layer of the model");
+        }
+        return *l;
+    }
+
+    static xt::xarray<float> half(xt::xarray<float> x)
+    {
+        round_to_float16(x.data(), x.data(), x.size());
+        return x;
+    }
+
+    void set_params(const quantized_layer& f, const layer_setting& s)
+    {
+        if (!f.arq)
+        {
+            return;  // no weight (AvgPool)
+        }
+        switch (s.p)
+        {
+            case qtype::int8:
+            case qtype::int16:
+                m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
+                if (s.quantize_input && !s.q->bias_int.empty())
+                {
+                    m_model->set_param(f.name, param_kind::bias, s.q->dequantized_bias());
+                }
+                else if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
+                }
+                return;
+            case qtype::float16:
+                m_model->set_param(f.name, param_kind::weight, half(f.weight_float));
+                if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, half(float_bias(f)));
+                }
+                return;
+            case qtype::float32:
+                m_model->set_param(f.name, param_kind::weight, f.weight_float);
+                if (has_bias(f))
+                {
+                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
+                }
+                return;
+        }
+    }
+
+    /// Whether the runtime holds a bias for the layer: its own, or one an int plan created (bias_correction
+    /// of a layer without bias).
+    bool has_bias(const quantized_layer& f) const
+    {
+        return f.bias_float || m_bias_created.count(f.name) != 0;
+    }
+
+    /// The float model's bias (zeros where an int plan created one).
+    static xt::xarray<float> float_bias(const quantized_layer& f)
+    {
+        return f.bias_float ? *f.bias_float : xt::xarray<float>(xt::zeros<float>({f.channels}));
+    }
+
+    model_adapter* m_model;
+    model_runner* m_runner;
+    const quantized_model* m_base;
+    std::map<std::string, layer_setting> m_applied;
+    std::map<std::size_t, std::vector<xt::xarray<float>>> m_reference;
+    std::set<std::string> m_bias_created;  ///< layers without float bias given one by an int plan
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/simulation.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+struct analyzer_options
+{
+    std::vector<std::size_t> batches;  ///< runner batches to analyse; empty: all
+    metric flag_metric = metric::cosine;
+    double flag_threshold = 0.99;  ///< layers whose accumulated flag_metric is worse are flagged
+    bool alone = true;             ///< also run every layer quantized alone (alone and sensitivity)
+};
+
+/// What the analyzer measured for one layer.
+struct layer_analysis
+{
+    std::string name;
+    std::string type;
+    qtype p = qtype::int8;
+    comparison accumulated;  ///< the layer's output, whole plan simulated, against float
+    comparison alone;        ///< the layer's output, only this layer quantized, against float
+    comparison output;       ///< the model's outputs, only this layer quantized, against float
+    bool flagged = false;    ///< accumulated flag_metric worse than the threshold
+};
+
+struct model_analysis
+{
+    std::vector<layer_analysis> layers;  ///< graph order (the plan's quantized layers)
+    comparison output;                   ///< the model's outputs, whole plan simulated, against float
+    metric flag_metric = metric::cosine;
+    double flag_threshold = 0.99;
+
+    /// Layer indices, worst first by `m` of the chosen comparison (&layer_analysis::accumulated, ::alone or
+    /// ::output); ties keep graph order.
+    std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const
+    {
+        std::vector<std::size_t> order(layers.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+        {
+            order[i] = i;
+        }
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m));
+                         });
+        return order;
+    }
+
+    /// HMCT's sensitivity ranking: layer names, most sensitive first, by `m` of the model's outputs with the
+    /// layer quantized alone.
+    std::vector<std::string> sensitivity(metric m) const
+    {
+        std::vector<std::string> names;
+        for (std::size_t i : ranking(m, &layer_analysis::output))
+        {
+            names.push_back(layers[i].name);
+        }
+        return names;
+    }
+
+    /// A text table sorted worst first by the accumulated flag metric: layer, type, precision, accumulated
+    /// cosine and SQNR, alone cosine and SQNR, output SQNR with the layer alone, and "*" for flagged layers.
+    std::string table() const
+    {
+        std::ostringstream out;
+        out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
+            << std::right << std::setw(11) << "cos acc" << std::setw(10) << "SQNR acc" << std::setw(11)
+            << "cos alone" << std::setw(12) << "SQNR alone" << std::setw(11) << "out SQNR"
+            << "\n";
+        for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
+        {
+            const layer_analysis& l = layers[i];
+            out << std::left << std::setw(34) << l.name << std::setw(18) << l.type << std::setw(8)
+                << qtype_name(l.p) << std::right << std::fixed << std::setprecision(6) << std::setw(11)
+                << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(10)
+                << l.accumulated.value(metric::sqnr);
+            if (l.alone.count() != 0)
+            {
+                out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
+                    << std::setprecision(2) << std::setw(12) << l.alone.value(metric::sqnr) << std::setw(11)
+                    << l.output.value(metric::sqnr);
+            }
+            out << (l.flagged ? "  *" : "") << "\n";
+        }
+        out << "model output: cosine " << std::setprecision(6) << output.value(metric::cosine) << ", SQNR "
+            << std::setprecision(2) << output.value(metric::sqnr) << " dB; * = " << metric_name(flag_metric)
+            << " worse than " << flag_threshold << "\n";
+        return out.str();
+    }
+
+    /// Whether a is better than b for metric m (NaN is worst).
+    static bool better(metric m, double a, double b)
+    {
+        if (std::isnan(a) || std::isnan(b))
+        {
+            return !std::isnan(a) && std::isnan(b);
+        }
+        return higher_is_better(m) ? a > b : a < b;
+    }
+};
+
+namespace detail
+{
+/// Keeps a copy of the first output of the layers it is asked for.
+class output_copy : public layer_hook
+{
+public:
+    explicit output_copy(const simulation_plan& layers)
+      : m_layers(layers)
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        return m_layers.count(layer) != 0;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        std::vector<float>& v = outputs[layer];
+        v.assign(data, data + element_count(shape));
+    }
+
+    std::map<std::string, std::vector<float>> outputs;
+
+private:
+    const simulation_plan& m_layers;
+};
+
+/// Compares the first output of chosen layers with copies taken in a float run.
+class output_compare : public layer_hook
+{
+public:
+    output_compare(const std::map<std::string, std::vector<float>>& reference,
+                   std::map<std::string, comparison*> targets)
+      : m_reference(reference)
+      , m_targets(std::move(targets))
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        return m_targets.count(layer) != 0;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        const std::vector<float>& ref = m_reference.at(layer);
+        if (ref.size() != element_count(shape))
+        {
+            throw_error<shape_error>("analyzer: layer \"" + layer
+                                     + "\" changed its output size between runs");
+        }
+        m_targets.at(layer)->add(ref.data(), data, ref.size());
+    }
+
+private:
+    const std::map<std::string, std::vector<float>>& m_reference;
+    std::map<std::string, comparison*> m_targets;
+};
+}  // namespace detail
+
+/// @brief Analyses `plan` (usually uniform_plan(result, qtype::int8)): see the top of this header.
+/// @throws what the simulator and the runner throw.
+inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const analyzer_options& opts = {})
+{
+    model_analysis a;
+    a.flag_metric = opts.flag_metric;
+    a.flag_threshold = opts.flag_threshold;
+    std::map<std::string, std::size_t> index;
+    for (const auto& l : sim.base().layers)
+    {
+        const auto it = plan.find(l.name);
+        if (it != plan.end() && it->second.p != qtype::float32)
+        {
+            index[l.name] = a.layers.size();
+            a.layers.push_back({l.name, l.type, it->second.p, {}, {}, {}, false});
+        }
+    }
+    const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
+    for (std::size_t b : batches)
+    {
+        detail::output_copy reference(plan);
+        const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);
+        std::map<std::string, comparison*> all;
+        for (auto& l : a.layers)
+        {
+            all[l.name] = &l.accumulated;
+        }
+        detail::output_compare whole(reference.outputs, all);
+        simulator::add_outputs(a.output, y_float, sim.run(plan, b, &whole));
+        for (std::size_t i = 0; opts.alone && i < a.layers.size(); ++i)
+        {
+            layer_analysis& l = a.layers[i];
+            detail::output_compare one(reference.outputs, {{l.name, &l.alone}});
+            simulator::add_outputs(l.output, y_float, sim.run({{l.name, plan.at(l.name)}}, b, &one));
+        }
+    }
+    for (auto& l : a.layers)
+    {
+        l.flagged =
+          model_analysis::better(a.flag_metric, a.flag_threshold, l.accumulated.value(a.flag_metric));
+    }
+    return a;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/analyzer.hpp ----
+// ---- begin amct/analysis/bias_correction.hpp ----
+// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (peers.md 2.4; Nagel et al., arXiv 1906.04721):
+// for every layer with a weight, in graph order, the mean shift of each output channel between the float
+// model and the simulated model (earlier layers already corrected) on the sample batches,
+//   correction[c] = mean(y_float[:, c, ...]) - mean(y_quant[:, c, ...]),
+// is added to the layer's bias_correction (a layer without bias gets an int32 bias), and the int32 bias
+// recomputed (set_activation). The float model keeps its bias.
+// Channels are axis 1 of the layer's output (NCHW, NC). Cost: one float run and one run per layer per batch.
+
+#include <cmath>    // std::fabs
+#include <cstddef>  // std::size_t
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+// ---- begin amct/analysis/tuning_log.hpp ----
+// amct/analysis/tuning_log.hpp: the target an accuracy search aims at, and the log of its decisions with
+// their measured effect (what the report and the tuners print).
+
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <iomanip>  // std::setprecision
+#include <sstream>  // std::ostringstream
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// "The model's outputs reach `value` of `m` against the float model on `batches`", e.g. SQNR >= 35 dB.
+struct tuning_target
+{
+    metric m = metric::sqnr;
+    double value = 35.0;
+    std::vector<std::size_t> batches;  ///< empty: all of the runner's
+
+    /// Whether a measured value meets the target (NaN never does).
+    bool met(double measured) const
+    {
+        return !std::isnan(measured) && (higher_is_better(m) ? measured >= value : measured <= value);
+    }
+
+    std::string describe() const
+    {
+        std::ostringstream s;
+        s << metric_name(m) << (higher_is_better(m) ? " >= " : " <= ") << value;
+        return s.str();
+    }
+};
+
+/// One decision of a search: what was tried, the model-output value measured with it, and whether it was
+/// kept.
+struct tuning_step
+{
+    std::string action;  ///< e.g. "disable the 8 most sensitive layers", "layer conv3: method kl"
+    double value = 0;    ///< the target metric measured with the change
+    bool kept = false;
+    std::string note;
+};
+
+struct tuning_log
+{
+    tuning_target target;
+    std::vector<tuning_step> steps;
+
+    void add(std::string action, double value, bool kept, std::string note = {})
+    {
+        steps.push_back({std::move(action), value, kept, std::move(note)});
+    }
+
+    /// One line per step: "[kept] action: value (note)".
+    std::string text() const
+    {
+        std::ostringstream s;
+        s << "target: " << target.describe() << "\n";
+        for (const auto& t : steps)
+        {
+            s << (t.kept ? "[kept]    " : "[dropped] ") << t.action << ": " << metric_name(target.m) << " "
+              << std::fixed << std::setprecision(4) << t.value << (t.note.empty() ? "" : " (" + t.note + ")")
+              << "\n";
+        }
+        return s.str();
+    }
+};
+
+namespace detail
+{
+/// The target metric of `plan`'s model outputs.
+inline double measure(simulator& sim, const simulation_plan& plan, const tuning_target& t)
+{
+    return sim.evaluate(plan, t.batches.empty() ? sim.all_batches() : t.batches).value(t.m);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/tuning_log.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Per-channel sums (axis 1) of the first output of chosen layers.
+class channel_means : public layer_hook
+{
+public:
+    explicit channel_means(std::vector<std::string> layers)
+      : m_layers(std::move(layers))
+    {
+    }
+
+    bool wants_output(const std::string& layer) const override
+    {
+        for (const auto& l : m_layers)
+        {
+            if (l == layer)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        if (shape.size() < 2)
+        {
+            throw_error<shape_error>("bias_correction: layer \"" + layer
+                                     + "\" has an output of rank < 2 (channels are axis 1)");
+        }
+        const std::size_t channels = shape[1], inner = element_count(shape) / shape[0] / channels;
+        auto& [sum, count] = sums[layer];
+        sum.resize(channels, 0.0);
+        for (std::size_t n = 0; n < shape[0]; ++n)
+        {
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                const float* p = data + (n * channels + c) * inner;
+                double s = 0;
+                for (std::size_t i = 0; i < inner; ++i)
+                {
+                    s += p[i];
+                }
+                sum[c] += s;
+            }
+        }
+        count += shape[0] * inner;
+    }
+
+    std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
+
+private:
+    std::vector<std::string> m_layers;
+};
+}  // namespace detail
+
+struct bias_correction_result
+{
+    std::map<std::string, double>
+      mean_shift;    ///< per corrected layer: the mean over channels of |correction|
+    tuning_log log;  ///< the model-output metric before and after
+};
+
+/// @brief Corrects the biases of `model` (the simulator's base, changed in place) for the plan `plan`
+/// (usually uniform_plan(model, qtype::int8)) on `batches`; layers of `plan` not in int8/int16 are
+/// left alone. The result logs the model-output `m` before and after.
+/// @throws shape_error when a layer's output channels differ from its bias size.
+inline bias_correction_result bias_correction(simulator& sim,
+                                              quantized_model& model,
+                                              const simulation_plan& plan,
+                                              const std::vector<std::size_t>& batches,
+                                              metric m = metric::cosine)
+{
+    bias_correction_result out;
+    out.log.target = tuning_target{m, 0.0, batches};
+    std::vector<std::string> layers;
+    for (const auto& l : model.layers)
+    {
+        const auto it = plan.find(l.name);
+        if (l.arq && it != plan.end() && it->second.q == &l && it->second.quantize_input)
+        {
+            layers.push_back(l.name);
+        }
+    }
+    detail::channel_means reference(layers);
+    for (std::size_t b : batches)
+    {
+        sim.run({}, b, &reference);
+    }
+    out.log.add("before bias correction", detail::measure(sim, plan, out.log.target), true);
+    for (auto& q : model.layers)
+    {
+        if (!reference.sums.count(q.name))
+        {
+            continue;
+        }
+        detail::channel_means quant({q.name});
+        for (std::size_t b : batches)
+        {
+            sim.run(plan, b, &quant);
+        }
+        const auto& [fsum, fcount] = reference.sums.at(q.name);
+        const auto& [qsum, qcount] = quant.sums.at(q.name);
+        if (fsum.size() != q.channels)
+        {
+            detail::throw_error<shape_error>(
+              "bias_correction: layer \"" + q.name + "\" has " + std::to_string(fsum.size())
+              + " output channels on axis 1, its weight " + std::to_string(q.channels));
+        }
+        q.bias_correction.resize(q.channels, 0.0f);
+        double shift = 0;  // mean over channels of |correction[c]|
+        for (std::size_t c = 0; c < q.channels; ++c)
+        {
+            const double d = fsum[c] / static_cast<double>(fcount) - qsum[c] / static_cast<double>(qcount);
+            q.bias_correction[c] = static_cast<float>(q.bias_correction[c] + d);
+            shift += std::fabs(d) / static_cast<double>(q.channels);
+        }
+        calibration_result activation = q.activation;
+        set_activation(q, std::move(activation), model.notes);
+        model.record[q.name] = record_of(q);
+        sim.changed(q.name);
+        out.mean_shift[q.name] = shift;
+    }
+    out.log.add("after bias correction", detail::measure(sim, plan, out.log.target), true);
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/bias_correction.hpp ----
+// ---- begin amct/analysis/candidates.hpp ----
+// amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
+// candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
+// activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// An activation method tried on every layer.
+struct calibration_candidate
+{
+    std::string act_algo;  ///< ifmr, hfmg, max, percentile, kl, mse; empty: each layer's own
+    int num_bits = 0;      ///< 8 or 16 (16: activations and weights, HMCT's int16); 0: each layer's own
+
+    /// "kl", "ifmr/int16", "layer's method/int16".
+    std::string name() const
+    {
+        const std::string algo = act_algo.empty() ? "configured" : act_algo;
+        return num_bits == 0 ? algo : algo + "/int" + std::to_string(num_bits);
+    }
+
+    /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
+    /// algorithm's defaults for a new algorithm), asymmetric kept.
+    activation_quant_config apply(const activation_quant_config& layer) const
+    {
+        activation_quant_config a = layer;
+        if (!act_algo.empty() && act_algo != layer.act_algo)
+        {
+            a = activation_quant_config{};
+            a.act_algo = act_algo;
+            a.num_bits = layer.num_bits;
+            a.asymmetric = act_algo == "kl" ? std::nullopt : layer.asymmetric;
+        }
+        a.num_bits = num_bits == 0 ? a.num_bits : num_bits;
+        return a;
+    }
+};
+
+/// The six methods of issue 7's searches at the layers' bit width: max, percentile, kl, ifmr, hfmg, mse.
+inline std::vector<calibration_candidate> all_methods()
+{
+    return {{"max", 0}, {"percentile", 0}, {"kl", 0}, {"ifmr", 0}, {"hfmg", 0}, {"mse", 0}};
+}
+
+namespace detail
+{
+/// Feeds each layer's calibration-model input to the observers of every candidate.
+class candidate_feed : public layer_hook
+{
+public:
+    explicit candidate_feed(std::map<std::string, std::vector<any_observer>>& observers)
+      : m_observers(observers)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_observers.count(layer) != 0;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        for (any_observer& o : m_observers.at(layer))
+        {
+            o.observe(data, shape);
+        }
+    }
+
+private:
+    std::map<std::string, std::vector<any_observer>>& m_observers;
+};
+}  // namespace detail
+
+/// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
+/// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
+/// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
+/// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
+inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
+                                                         const quant_config& cfg,
+                                                         const std::vector<calibration_candidate>& candidates,
+                                                         const std::vector<std::size_t>& batches)
+{
+    std::map<std::string, std::vector<any_observer>> observers;
+    simulation_plan calibration_model;
+    for (const auto& l : sim.base().layers)
+    {
+        const layer_quant_config* lc = nullptr;
+        for (const auto& [name, c] : cfg.layers)
+        {
+            lc = name == l.name ? &c : lc;
+        }
+        if (!lc)
+        {
+            detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
+                                             + "\" is not in the configuration");
+        }
+        auto& obs = observers[l.name];
+        for (const auto& c : candidates)
+        {
+            obs.emplace_back(
+              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
+        }
+        calibration_model[l.name] = int_setting(l, false);
+    }
+    for (std::size_t b : batches)
+    {
+        detail::candidate_feed feed(observers);
+        sim.run(calibration_model, b, &feed);
+    }
+    std::vector<quantized_model> out(candidates.size());
+    for (std::size_t k = 0; k < candidates.size(); ++k)
+    {
+        for (const auto& l : sim.base().layers)
+        {
+            quantized_layer q = l;
+            if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
+            {
+                q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
+            }
+            set_activation(q, observers.at(l.name)[k].compute(), out[k].notes);
+            out[k].record.layers.emplace_back(q.name, record_of(q));
+            out[k].layers.push_back(std::move(q));
+        }
+    }
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/candidates.hpp ----
+// ---- begin amct/analysis/precision_config.hpp ----
+// amct/analysis/precision_config.hpp: HMCT's quant_config JSON (peers.md 2.1, seed 004) as far as amct
+// implements it: the computation precision (qtype) per model, op type and node, the metric of the model-wise
+// and layer-wise method searches and bias correction's settings. Read with file:line:column diagnostics
+// (`//` and `/* */` comments allowed, as HMCT strips them), written back, and resolved against a model with
+// HMCT's precedence node_config > op_config > model_config.all_node_type > int8. apply_qtypes carries the
+// result into AMCT's config.json: int16 is the integer quantization with 16-bit activations (the
+// calibration algorithms run with num_bits = 16; weights stay 8-bit), float16 and float32 layers are not
+// quantized.
+//
+//   {
+//       "model_config": {
+//           "all_node_type": "int16",
+//           "modelwise_search": {"metric": "cosine-similarity", "similarity": 0.995},
+//           "layerwise_search": {"metric": "sqnr", "topk": 5, "qtype": "int16"},
+//           "weight": {"bias_correction": {"num_sample": 8, "metric": "cosine-similarity"}}
+//       },
+//       "op_config": {"Conv": {"qtype": "int8"}},
+//       "node_config": {"head/conv": {"qtype": "float16"}}
+//   }
+
+#include <array>        // std::array
+#include <cmath>        // std::isfinite
+#include <map>          // std::map
+#include <optional>     // std::optional
+#include <set>          // std::set
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <utility>      // std::pair
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
 // ---- begin amct/config/json_locator.hpp ----
 // amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
@@ -7248,754 +10836,6 @@ void read_json_document(const std::string& text,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/json_reader.hpp ----
-// ---- begin amct/config/quant_config.hpp ----
-// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
-// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
-// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
-// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
-
-#include <array>     // std::array
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <utility>   // std::pair
-#include <vector>    // std::vector
-
-namespace amct
-{
-/// activation_quant_params of one layer.
-struct activation_quant_config
-{
-    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
-    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
-    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
-    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
-    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
-    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
-    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
-    std::optional<int> num_quantized_bins;  ///< extension (kl)
-    std::optional<int> num_candidates;      ///< extension (mse)
-
-    bool operator==(const activation_quant_config& o) const
-    {
-        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
-               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
-               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
-               && num_candidates == o.num_candidates;
-    }
-};
-
-/// weight_quant_params of one layer.
-struct weight_quant_config
-{
-    std::string wts_algo = "arq_quantize";
-    int num_bits = 8;                  ///< 4, 6, 7 or 8
-    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
-
-    bool operator==(const weight_quant_config& o) const
-    {
-        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
-    }
-};
-
-/// The configuration of one layer, keyed by its name in quant_config::layers.
-struct layer_quant_config
-{
-    bool quant_enable = true;
-    std::optional<double> dmq_balancer_param;  ///< [0.2, 0.8], only when configured
-    activation_quant_config activation_quant_params;
-    weight_quant_config weight_quant_params;
-
-    bool operator==(const layer_quant_config& o) const
-    {
-        return quant_enable == o.quant_enable && dmq_balancer_param == o.dmq_balancer_param
-               && activation_quant_params == o.activation_quant_params
-               && weight_quant_params == o.weight_quant_params;
-    }
-};
-
-/// A whole config.json. Layers keep the file's order.
-struct quant_config
-{
-    int version = 1;
-    int batch_num = 1;
-    bool activation_offset = true;
-    bool do_fusion = true;
-    std::vector<std::string> skip_fusion_layers;
-    std::string fakequant_precision_mode =
-      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
-    std::vector<std::pair<std::string, layer_quant_config>> layers;
-
-    bool operator==(const quant_config& o) const
-    {
-        return version == o.version && batch_num == o.batch_num && activation_offset == o.activation_offset
-               && do_fusion == o.do_fusion && skip_fusion_layers == o.skip_fusion_layers
-               && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
-    }
-};
-}  // namespace amct
-// ---- end amct/config/quant_config.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
-class config_json_reader : public json_field_reader
-{
-public:
-    using json_field_reader::json_field_reader;
-
-    quant_config read(const boost::json::value& root)
-    {
-        quant_config cfg;
-        const auto* obj = root.if_object();
-        if (!obj)
-        {
-            m_report("", false, "the configuration must be a JSON object");
-            return cfg;
-        }
-        for (const auto& member : *obj)
-        {
-            const std::string key(member.key());
-            const path_guard ptr(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "version")
-            {
-                if (const auto x = integer(v, ptr, "", key))
-                {
-                    check(*x == 1, ptr, "", key, v, "1 (the only version)");
-                    cfg.version = *x;
-                }
-            }
-            else if (key == "batch_num")
-            {
-                if (const auto x = integer(v, ptr, "", key))
-                {
-                    check(*x > 0, ptr, "", key, v, "greater than 0");
-                    cfg.batch_num = *x;
-                }
-            }
-            else if (key == "activation_offset")
-            {
-                cfg.activation_offset = boolean(v, ptr, "", key).value_or(cfg.activation_offset);
-            }
-            else if (key == "do_fusion")
-            {
-                cfg.do_fusion = boolean(v, ptr, "", key).value_or(cfg.do_fusion);
-            }
-            else if (key == "skip_fusion_layers")
-            {
-                cfg.skip_fusion_layers = strings(v, ptr, key);
-            }
-            else if (key == "fakequant_precision_mode")
-            {
-                if (const auto s = text(v, ptr, "", key))
-                {
-                    check(*s == "DEFAULT" || *s == "FORCE_FP16_QUANT",
-                          ptr,
-                          "",
-                          key,
-                          v,
-                          "DEFAULT or FORCE_FP16_QUANT");
-                    cfg.fakequant_precision_mode = *s;
-                }
-            }
-            else if (v.is_object())
-            {
-                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
-            }
-            else
-            {
-                m_report(
-                  ptr, true, "unknown key \"" + key + "\" (a layer's configuration must be an object)");
-            }
-        }
-        return cfg;
-    }
-
-private:
-    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
-    {
-        layer_quant_config l;
-        for (const auto& member : obj)
-        {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "quant_enable")
-            {
-                l.quant_enable = boolean(v, p, who, key).value_or(true);
-            }
-            else if (key == "dmq_balancer_param")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x >= 0.2 && *x <= 0.8, p, who, key, v, "in [0.2, 0.8]");
-                    l.dmq_balancer_param = *x;
-                }
-            }
-            else if (key == "activation_quant_params" && v.is_object())
-            {
-                l.activation_quant_params = activation(v.get_object(), p, who);
-            }
-            else if (key == "weight_quant_params" && v.is_object())
-            {
-                l.weight_quant_params = weight(v.get_object(), who);
-            }
-            else if (key == "activation_quant_params" || key == "weight_quant_params")
-            {
-                m_report(p, false, who + key + " must be an object");
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\"");
-            }
-        }
-        return l;
-    }
-
-    activation_quant_config activation(const boost::json::object& obj,
-                                       const std::string& ptr,
-                                       const std::string& who)
-    {
-        activation_quant_config a;
-        const prefix_guard in_section(m_prefix, "activation_quant_params.");
-        std::string ifmr_key, hfmg_key;
-        for (const auto& member : obj)
-        {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "act_algo")
-            {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
-                            || *s == "mse",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "ifmr or hfmg (extensions: max, percentile, kl, mse)");
-                    a.act_algo = *s;
-                }
-            }
-            else if (key == "num_bits")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
-                    a.num_bits = *x;
-                }
-            }
-            else if (key == "asymmetric")
-            {
-                a.asymmetric = boolean(v, p, who, key);
-            }
-            else if (key == "max_percentile" || key == "min_percentile")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
-                    (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_range")
-            {
-                const auto* arr = v.if_array();
-                if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
-                {
-                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
-                }
-                else
-                {
-                    const double s = (*arr)[0].to_number<double>(), e = (*arr)[1].to_number<double>();
-                    check(s > 0.0 && s < e && std::isfinite(e),
-                          p,
-                          who,
-                          key,
-                          v,
-                          "two numbers with 0 < start < end");
-                    a.search_range = {s, e};
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_step")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    a.search_step = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "ifmr_mode")
-            {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
-                    a.ifmr_mode = *s;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "num_of_bins")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    a.num_of_bins = *x;
-                }
-                hfmg_key = key;
-            }
-            else if (key == "num_quantized_bins" || key == "num_candidates")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
-                    (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
-                }
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\" in activation_quant_params");
-            }
-        }
-        if (a.search_step)
-        {
-            const ifmr_params defaults;
-            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
-                                               : defaults.search_range_end - defaults.search_range_start;
-            const double step = *a.search_step;
-            if (!(step > 0.0 && step <= span))
-            {
-                m_report(ptr + "/search_step",
-                         false,
-                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
-                           + number_to_string(span) + "]");
-            }
-        }
-        if (a.num_of_bins && a.act_algo == "hfmg")
-        {
-            const int b = *a.num_of_bins;
-            if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
-            {
-                m_report(ptr + "/num_of_bins",
-                         false,
-                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
-                           + " must be 1024, 2048, 4096 or 8192");
-            }
-        }
-        if (!ifmr_key.empty() && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params has IFMR (" + ifmr_key + ") and HFMG (" + hfmg_key
-                       + ") parameters; a layer takes one algorithm");
-        }
-        else if (a.act_algo == "hfmg" && !ifmr_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"hfmg\" with the IFMR parameter " + ifmr_key);
-        }
-        else if (a.act_algo == "ifmr" && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"ifmr\" with the HFMG parameter " + hfmg_key);
-        }
-        return a;
-    }
-
-    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
-    {
-        weight_quant_config w;
-        const prefix_guard in_section(m_prefix, "weight_quant_params.");
-        for (const auto& member : obj)
-        {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "wts_algo")
-            {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "arq_quantize",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "arq_quantize (the weight algorithm amct implements)");
-                    w.wts_algo = *s;
-                }
-            }
-            else if (key == "num_bits")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
-                    w.num_bits = *x;
-                }
-            }
-            else if (key == "channel_wise")
-            {
-                w.channel_wise = boolean(v, p, who, key);
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\" in weight_quant_params");
-            }
-        }
-        return w;
-    }
-};
-
-/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
-using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
-
-inline quant_config read_config_json(const std::string& text,
-                                     const std::string& file,
-                                     const config_check_fn& more_checks)
-{
-    quant_config cfg;
-    read_json_document(
-      text,
-      file,
-      [](const std::vector<std::string>& tokens)
-      {
-          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
-          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
-          message += "duplicate key \"" + tokens.back() + "\"";
-          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
-          {
-              message += (i == 1 ? " in " : ".") + tokens[i];
-          }
-          return message;
-      },
-      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
-      {
-          cfg = config_json_reader(report).read(root);
-          if (more_checks)
-          {
-              more_checks(cfg, report);
-          }
-      });
-    return cfg;
-}
-}  // namespace detail
-
-/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
-{
-    return detail::read_config_json(text, file, nullptr);
-}
-
-/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
-inline quant_config load_config_json(const std::string& path)
-{
-    return read_config_json(detail::read_text_file(path), path);
-}
-
-/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
-inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
-{
-    boost::json::object o;
-    o["version"] = c.version;
-    o["batch_num"] = c.batch_num;
-    o["activation_offset"] = c.activation_offset;
-    o["do_fusion"] = c.do_fusion;
-    boost::json::array skip;
-    for (const auto& s : c.skip_fusion_layers)
-    {
-        skip.emplace_back(s);
-    }
-    o["skip_fusion_layers"] = std::move(skip);
-    if (c.fakequant_precision_mode != "DEFAULT")
-    {
-        o["fakequant_precision_mode"] = c.fakequant_precision_mode;
-    }
-    for (const auto& [name, l] : c.layers)
-    {
-        boost::json::object layer;
-        layer["quant_enable"] = l.quant_enable;
-        if (l.dmq_balancer_param)
-        {
-            layer["dmq_balancer_param"] = *l.dmq_balancer_param;
-        }
-        const auto& a = l.activation_quant_params;
-        boost::json::object act;
-        act["num_bits"] = a.num_bits;
-        if (a.max_percentile)
-        {
-            act["max_percentile"] = *a.max_percentile;
-        }
-        if (a.min_percentile)
-        {
-            act["min_percentile"] = *a.min_percentile;
-        }
-        if (a.search_range)
-        {
-            act["search_range"] = {(*a.search_range)[0], (*a.search_range)[1]};
-        }
-        if (a.search_step)
-        {
-            act["search_step"] = *a.search_step;
-        }
-        if (a.ifmr_mode)
-        {
-            act["ifmr_mode"] = *a.ifmr_mode;
-        }
-        if (a.num_of_bins)
-        {
-            act["num_of_bins"] = *a.num_of_bins;
-        }
-        if (a.num_quantized_bins)
-        {
-            act["num_quantized_bins"] = *a.num_quantized_bins;
-        }
-        if (a.num_candidates)
-        {
-            act["num_candidates"] = *a.num_candidates;
-        }
-        act["act_algo"] = a.act_algo;
-        if (a.asymmetric)
-        {
-            act["asymmetric"] = *a.asymmetric;
-        }
-        layer["activation_quant_params"] = std::move(act);
-        const auto& w = l.weight_quant_params;
-        boost::json::object wts;
-        wts["num_bits"] = w.num_bits;
-        wts["wts_algo"] = w.wts_algo;
-        if (w.channel_wise)
-        {
-            wts["channel_wise"] = *w.channel_wise;
-        }
-        layer["weight_quant_params"] = std::move(wts);
-        o[name] = std::move(layer);
-    }
-    jv = std::move(o);
-}
-
-/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
-inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, const boost::json::value& jv)
-{
-    quant_config cfg;
-    detail::throw_at_json_paths(
-      [&](const detail::config_json_reader::report_fn& report)
-      {
-          cfg = detail::config_json_reader(report).read(jv);
-      });
-    return cfg;
-}
-
-/// @brief The config.json text of `c`, laid out as AMCT writes it.
-inline std::string write_config_json(const quant_config& c)
-{
-    std::string out;
-    detail::pretty(out, boost::json::value_from(c), 0);
-    return out + "\n";
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/config_json.hpp ----
-// ---- begin amct/config/layer_types.hpp ----
-// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
-// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
-
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A layer of the model, as the runtime reports it.
-struct layer_info
-{
-    std::string name;
-    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
-};
-
-/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv3d", "Conv3D"});
-}
-
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
-inline bool int16_activation_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->has_weight && !symmetric_only_type(type);
-}
-
-/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
-inline bool narrow_weight_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
-}
-
-/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
-inline bool fusable_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->channel_wise_allowed;
-}
-
-/// Layer name -> layer type.
-inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
-{
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
-    return type_of;
-}
-
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
-inline std::optional<std::string> skip_fusion_problem(const std::string& name,
-                                                      const std::map<std::string, std::string>& type_of)
-{
-    const auto it = type_of.find(name);
-    if (it == type_of.end())
-    {
-        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
-    }
-    if (!fusable_type(it->second))
-    {
-        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
-               + "; only convolutions are fused with BatchNorm";
-    }
-    return std::nullopt;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/layer_types.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-inline void check_against_model(const quant_config& cfg,
-                                const std::vector<layer_info>& layers,
-                                const config_json_reader::report_fn& report)
-{
-    const auto type_of = types_by_name(layers);
-    for (const auto& [name, c] : cfg.layers)
-    {
-        const std::string ptr = "/" + json_locator::escape(name);
-        const std::string who = "layer \"" + name + "\": ";
-        const auto it = type_of.find(name);
-        if (it == type_of.end())
-        {
-            report(ptr, true, who + "not a layer of the model");
-            continue;
-        }
-        const std::string& type = it->second;
-        const auto rule = find_arq_rule(type);
-        if (!rule)
-        {
-            report(ptr, true, who + "layer type " + type + " is not quantizable");
-            continue;
-        }
-        const auto& a = c.activation_quant_params;
-        const auto& w = c.weight_quant_params;
-        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
-        {
-            report(ptr + "/weight_quant_params/channel_wise",
-                   false,
-                   who + "weight_quant_params.channel_wise = true, but layer type " + type
-                     + " has no channels");
-        }
-        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
-        {
-            report(ptr + "/weight_quant_params/num_bits",
-                   false,
-                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
-                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
-        }
-        if (a.num_bits == 16 && !int16_activation_type(type))
-        {
-            report(ptr + "/activation_quant_params/num_bits",
-                   false,
-                   who + "activation_quant_params.num_bits = 16, but layer type " + type
-                     + " takes INT8 activations only");
-        }
-        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
-        {
-            report(ptr + "/activation_quant_params/asymmetric",
-                   false,
-                   who + "activation_quant_params.asymmetric = true, but layer type " + type
-                     + " is quantized symmetrically only");
-        }
-    }
-    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
-    {
-        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
-        {
-            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
-        }
-    }
-}
-}  // namespace detail
-
-/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
-/// path.
-inline void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
-{
-    detail::throw_at_json_paths(
-      [&](const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
-}
-
-/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
-/// file and every disagreement with the model as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text,
-                                     const std::string& file,
-                                     const std::vector<layer_info>& layers)
-{
-    return detail::read_config_json(
-      text,
-      file,
-      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
-}
-
-/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
-inline quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
-{
-    return read_config_json(detail::read_text_file(path), path, layers);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/check_config.hpp ----
-// ---- begin amct/config/create_quant_config.hpp ----
-// amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
-// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
-// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
-// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
-
-#include <cstdint>  // std::uint32_t
-#include <set>      // std::set
-#include <string>   // std::string
-#include <vector>   // std::vector
-
 // ---- begin amct/config/resolve.hpp ----
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
 // (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
@@ -9397,6 +12237,2309 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// model_config.modelwise_search: pick one calibration method for the whole model by `metric` on its
+/// outputs.
+struct modelwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<double> similarity;            ///< a metric value that is good enough (HMCT: 0.995)
+
+    bool operator==(const modelwise_search_config& o) const
+    {
+        return metric == o.metric && similarity == o.similarity;
+    }
+};
+
+/// model_config.layerwise_search: the most sensitive layers get their own method (and `qtype`).
+struct layerwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<int> topk;                     ///< >= 1; unset: HMCT takes the layers under cosine 0.999
+    std::optional<amct::qtype> qtype;            ///< the precision of the chosen layers (HMCT: int16)
+
+    bool operator==(const layerwise_search_config& o) const
+    {
+        return metric == o.metric && topk == o.topk && qtype == o.qtype;
+    }
+};
+
+/// model_config.weight.bias_correction.
+struct bias_correction_config
+{
+    int num_sample = 1;                          ///< >= 1 calibration samples (HMCT's default 1)
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+
+    bool operator==(const bias_correction_config& o) const
+    {
+        return num_sample == o.num_sample && metric == o.metric;
+    }
+};
+
+/// @brief HMCT's quant_config: the parts amct implements. Op types and node names keep the file's order.
+struct precision_config
+{
+    std::optional<amct::qtype> all_node_type;                      ///< model_config.all_node_type
+    std::optional<modelwise_search_config> modelwise_search;       ///< model_config.modelwise_search
+    std::optional<layerwise_search_config> layerwise_search;       ///< model_config.layerwise_search
+    std::optional<bias_correction_config> bias_correction;         ///< model_config.weight.bias_correction
+    std::vector<std::pair<std::string, amct::qtype>> op_config;    ///< op type -> qtype
+    std::vector<std::pair<std::string, amct::qtype>> node_config;  ///< node (layer) name -> qtype
+
+    bool operator==(const precision_config& o) const
+    {
+        return all_node_type == o.all_node_type && modelwise_search == o.modelwise_search
+               && layerwise_search == o.layerwise_search && bias_correction == o.bias_correction
+               && op_config == o.op_config && node_config == o.node_config;
+    }
+};
+
+/// Layer name -> qtype.
+using qtype_map = std::map<std::string, qtype>;
+
+namespace detail
+{
+/// `text` with its `//` and `/* */` comments (outside strings) replaced by spaces, newlines kept, so that
+/// every byte keeps its line and column. An unterminated `/*` is left for the JSON parser to report.
+inline std::string blank_json_comments(std::string text)
+{
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        const char c = text[i];
+        if (in_string)
+        {
+            i += c == '\\' ? 1u : 0u;
+            in_string = c != '"';
+        }
+        else if (c == '"')
+        {
+            in_string = true;
+        }
+        else if (c == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*'))
+        {
+            const bool line = text[i + 1] == '/';
+            const std::size_t end = line ? text.find('\n', i) : text.find("*/", i + 2);
+            if (!line && end == std::string::npos)
+            {
+                break;
+            }
+            const std::size_t stop = end == std::string::npos ? text.size() : (line ? end : end + 2);
+            for (std::size_t j = i; j < stop; ++j)
+            {
+                text[j] = text[j] == '\n' || text[j] == '\r' ? text[j] : ' ';
+            }
+            i = stop - 1;
+        }
+    }
+    return text;
+}
+
+/// Turns a Boost.JSON value into a precision_config, collecting every problem with its JSON Pointer.
+class precision_config_reader : public json_field_reader
+{
+public:
+    using json_field_reader::json_field_reader;
+
+    precision_config read(const boost::json::value& root)
+    {
+        precision_config cfg;
+        const auto* obj = root.if_object();
+        if (!obj)
+        {
+            m_report("", false, "the quant_config must be a JSON object");
+            return cfg;
+        }
+        for (const auto& member : *obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "model_config" && section(v, p, key))
+            {
+                model(v.get_object(), cfg);
+            }
+            else if (key == "op_config" || key == "node_config")
+            {
+                if (section(v, p, key))
+                {
+                    qtypes(v.get_object(), key, key == "op_config" ? cfg.op_config : cfg.node_config);
+                }
+            }
+            else if (key == "subgraph_config")
+            {
+                m_report(p, true, "subgraph_config (HMCT 2.8) is not supported by amct; use node_config");
+            }
+            else if (key != "model_config")
+            {
+                m_report(
+                  p, true, "unknown key \"" + key + "\" (expected model_config, op_config, node_config)");
+            }
+        }
+        return cfg;
+    }
+
+private:
+    bool section(const boost::json::value& v, const std::string& p, const std::string& field)
+    {
+        if (!v.is_object())
+        {
+            m_report(p, false, field + " must be an object");
+        }
+        return v.is_object();
+    }
+
+    std::optional<qtype> qtype_field(const boost::json::value& v,
+                                     const std::string& p,
+                                     const std::string& field)
+    {
+        const auto s = text(v, p, "", field);
+        const auto q = s ? find_qtype(*s) : std::nullopt;
+        check(!s || q, p, "", field, v, "int8, int16, float16 or float32 (or float)");
+        return q;
+    }
+
+    std::optional<metric> metric_field(const boost::json::value& v,
+                                       const std::string& p,
+                                       const std::string& field)
+    {
+        const auto s = text(v, p, "", field);
+        const auto m = s ? find_metric(*s) : std::nullopt;
+        if (s && !m)
+        {
+            m_report(p, false, field + ": " + unknown_metric_message(*s));
+        }
+        return m;
+    }
+
+    void unsupported(const std::string& p, const std::string& field, const std::string& why)
+    {
+        m_report(p, true, field + " is not supported by amct" + (why.empty() ? "" : ": " + why));
+    }
+
+    /// Calls known(key, field, pointer, value) for each member of the section `name` ("model_config.weight"):
+    /// field is "name.key"; a member it does not know (known returns false) is reported with `expected`.
+    template <class Known>
+    void members(const boost::json::object& obj, const std::string& name, const char* expected, Known&& known)
+    {
+        for (const auto& member : obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            if (!known(key, name + "." + key, static_cast<const std::string&>(p), member.value()))
+            {
+                m_report(p, true, "unknown key \"" + key + "\" in " + name + " (expected " + expected + ")");
+            }
+        }
+    }
+
+    void model(const boost::json::object& obj, precision_config& cfg)
+    {
+        members(obj,
+                "model_config",
+                "all_node_type, modelwise_search, layerwise_search, weight",
+                [&](const std::string& key, const std::string& field, const std::string& p, const auto& v)
+                {
+                    if (key == "all_node_type")
+                    {
+                        cfg.all_node_type = qtype_field(v, p, field);
+                    }
+                    else if (key == "modelwise_search" && section(v, p, field))
+                    {
+                        modelwise(v.get_object(), field, cfg);
+                    }
+                    else if (key == "layerwise_search" && section(v, p, field))
+                    {
+                        layerwise(v.get_object(), field, cfg);
+                    }
+                    else if (key == "weight" && section(v, p, field))
+                    {
+                        weight(v.get_object(), field, cfg);
+                    }
+                    else if (key == "activation")
+                    {
+                        unsupported(p, field, "set the activation calibration in config.json or quant.cfg");
+                    }
+                    else if (key == "model_output_type" || key == "experimental")
+                    {
+                        unsupported(p, field, "");
+                    }
+                    else if (key == "search")
+                    {
+                        unsupported(p, field, "write model_config.layerwise_search {metric, topk, qtype}");
+                    }
+                    else
+                    {
+                        return key == "modelwise_search" || key == "layerwise_search" || key == "weight";
+                    }
+                    return true;
+                });
+    }
+
+    void modelwise(const boost::json::object& obj, const std::string& name, precision_config& cfg)
+    {
+        auto& s = cfg.modelwise_search.emplace();
+        members(obj,
+                name,
+                "metric, similarity",
+                [&](const std::string& key, const std::string& field, const std::string& p, const auto& v)
+                {
+                    if (key == "metric")
+                    {
+                        s.metric = metric_field(v, p, field).value_or(s.metric);
+                    }
+                    else if (key == "similarity")
+                    {
+                        if (const auto x = number(v, p, "", field))
+                        {
+                            check(std::isfinite(*x), p, "", field, v, "a finite number");
+                            s.similarity = *x;
+                        }
+                    }
+                    return key == "metric" || key == "similarity";
+                });
+    }
+
+    void layerwise(const boost::json::object& obj, const std::string& name, precision_config& cfg)
+    {
+        auto& s = cfg.layerwise_search.emplace();
+        members(obj,
+                name,
+                "metric, topk, qtype",
+                [&](const std::string& key, const std::string& field, const std::string& p, const auto& v)
+                {
+                    if (key == "metric")
+                    {
+                        s.metric = metric_field(v, p, field).value_or(s.metric);
+                    }
+                    else if (key == "topk")
+                    {
+                        if (const auto x = integer(v, p, "", field))
+                        {
+                            check(*x >= 1, p, "", field, v, "at least 1");
+                            s.topk = *x;
+                        }
+                    }
+                    else if (key == "qtype")
+                    {
+                        s.qtype = qtype_field(v, p, field);
+                    }
+                    return key == "metric" || key == "topk" || key == "qtype";
+                });
+    }
+
+    void weight(const boost::json::object& obj, const std::string& name, precision_config& cfg)
+    {
+        members(
+          obj,
+          name,
+          "bias_correction",
+          [&](const std::string& key, const std::string& field, const std::string& p, const auto& v)
+          {
+              if (key == "bias_correction")
+              {
+                  if (section(v, p, field))
+                  {
+                      bias_correction(v.get_object(), field, cfg);
+                  }
+              }
+              else if (key == "max_percentile" || key == "weight_percentile" || key == "calibration_type")
+              {
+                  unsupported(p, field, "amct calibrates weights with ARQ (config.json weight_quant_params)");
+              }
+              else
+              {
+                  return false;
+              }
+              return true;
+          });
+    }
+
+    void bias_correction(const boost::json::object& obj, const std::string& name, precision_config& cfg)
+    {
+        auto& b = cfg.bias_correction.emplace();
+        members(obj,
+                name,
+                "num_sample, metric",
+                [&](const std::string& key, const std::string& field, const std::string& p, const auto& v)
+                {
+                    if (key == "num_sample")
+                    {
+                        if (const auto x = integer(v, p, "", field))
+                        {
+                            check(*x >= 1, p, "", field, v, "at least 1");
+                            b.num_sample = *x;
+                        }
+                    }
+                    else if (key == "metric")
+                    {
+                        b.metric = metric_field(v, p, field).value_or(b.metric);
+                    }
+                    return key == "num_sample" || key == "metric";
+                });
+    }
+
+    /// op_config / node_config: name -> {"qtype": ...}.
+    void qtypes(const boost::json::object& obj,
+                const std::string& section_name,
+                std::vector<std::pair<std::string, qtype>>& out)
+    {
+        for (const auto& entry : obj)
+        {
+            const std::string name(entry.key());
+            const std::string who = section_name + " \"" + name + "\"";
+            const path_guard p(m_path, name);
+            if (!entry.value().is_object())
+            {
+                m_report(p, false, who + " must be an object such as {\"qtype\": \"int16\"}");
+                continue;
+            }
+            std::optional<qtype> q;
+            for (const auto& member : entry.value().get_object())
+            {
+                const std::string key(member.key());
+                const path_guard kp(m_path, key);
+                if (key == "qtype")
+                {
+                    q = qtype_field(member.value(), kp, who + ".qtype");
+                }
+                else if (key == "InputType" || key == "InputType0" || key == "InputType1" || key == "input0"
+                         || key == "input1" || key == "OutputType" || key == "ON")
+                {
+                    unsupported(kp, who + "." + key, "amct sets a layer's precision with qtype");
+                }
+                else
+                {
+                    m_report(kp, true, who + ": unknown key \"" + key + "\" (expected qtype)");
+                }
+            }
+            if (q)
+            {
+                out.emplace_back(name, *q);
+            }
+            else if (entry.value().get_object().empty())
+            {
+                m_report(p, false, who + " has no qtype");
+            }
+        }
+    }
+};
+
+/// The source of a layer's qtype, or the problem with it; one rule for resolve_qtypes and the checks.
+class qtype_resolver
+{
+public:
+    qtype_resolver(const precision_config& cfg, const json_field_reader::report_fn& report)
+      : m_cfg(cfg)
+      , m_report(report)
+    {
+    }
+
+    qtype_map run(const std::vector<layer_info>& layers, std::vector<resolution_note>* notes)
+    {
+        // int16 needs a type that takes 16-bit activations (layer_types.hpp): asked by name or type it is an
+        // error, by all_node_type it applies as far as the type allows
+        const auto type_of = types_by_name(layers);
+        std::set<std::string> types;
+        for (const auto& l : layers)
+        {
+            types.insert(l.type);
+        }
+        for (const auto& [name, q] : m_cfg.node_config)
+        {
+            const std::string at = "/node_config/" + json_locator::escape(name);
+            const auto it = type_of.find(name);
+            if (it == type_of.end())
+            {
+                m_report(at, true, "node_config \"" + name + "\" is not a layer of the model");
+            }
+            else if (q == qtype::int16 && !int16_activation_type(it->second))
+            {
+                m_report(at + "/qtype",
+                         false,
+                         "node_config \"" + name + "\": qtype int16, but " + int16_refusal(it->second));
+            }
+        }
+        for (const auto& [type, q] : m_cfg.op_config)
+        {
+            const std::string at = "/op_config/" + json_locator::escape(type);
+            if (!types.count(type))
+            {
+                m_report(at, true, "op_config \"" + type + "\": no layer of the model has this type");
+            }
+            else if (q == qtype::int16 && !int16_activation_type(type))
+            {
+                m_report(at + "/qtype",
+                         false,
+                         "op_config \"" + type + "\": qtype int16, but " + int16_refusal(type));
+            }
+        }
+        qtype_map out;
+        for (const auto& l : layers)
+        {
+            const auto [q, rule] = choose(l);
+            out[l.name] = q;
+            if (notes)
+            {
+                notes->push_back({l.name, "qtype", rule});
+            }
+        }
+        return out;
+    }
+
+private:
+    static const qtype* find(const std::vector<std::pair<std::string, qtype>>& v, const std::string& key)
+    {
+        const qtype* found = nullptr;
+        for (const auto& [k, q] : v)
+        {
+            found = k == key ? &q : found;  // the last of repeated keys, as Boost.JSON keeps it
+        }
+        return found;
+    }
+
+    /// Why a layer of `type` cannot be int16.
+    static std::string int16_refusal(const std::string& type)
+    {
+        return find_arq_rule(type) ? "layer type " + type + " takes 8-bit activations only"
+                                   : "amct does not quantize layer type " + type;
+    }
+
+    std::pair<qtype, std::string> choose(const layer_info& l) const
+    {
+        if (const qtype* q = find(m_cfg.node_config, l.name))
+        {
+            return {*q, "node_config \"" + l.name + "\""};
+        }
+        if (const qtype* q = find(m_cfg.op_config, l.type))
+        {
+            return {*q, "op_config \"" + l.type + "\""};
+        }
+        if (m_cfg.all_node_type)
+        {
+            if (*m_cfg.all_node_type == qtype::int16 && !int16_activation_type(l.type))
+            {
+                return {qtype::int8, "model_config.all_node_type (int16; " + int16_refusal(l.type) + ")"};
+            }
+            return {*m_cfg.all_node_type, "model_config.all_node_type"};
+        }
+        return {qtype::int8, "default"};
+    }
+
+    const precision_config& m_cfg;
+    const json_field_reader::report_fn& m_report;
+};
+
+/// Reads a quant_config text, optionally checked against a model, every problem at file:line:column.
+inline precision_config read_precision_config(const std::string& text,
+                                              const std::string& file,
+                                              const std::vector<layer_info>* layers)
+{
+    precision_config cfg;
+    read_json_document(
+      blank_json_comments(text),
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          std::string path;
+          for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
+          {
+              path += (i ? "." : "") + tokens[i];
+          }
+          return "duplicate key \"" + tokens.back() + "\"" + (path.empty() ? "" : " in " + path);
+      },
+      [&](const boost::json::value& root, const json_field_reader::report_fn& report)
+      {
+          cfg = precision_config_reader(report).read(root);
+          if (layers)
+          {
+              qtype_resolver(cfg, report).run(*layers, nullptr);
+          }
+      });
+    return cfg;
+}
+}  // namespace detail
+
+/// @brief Reads HMCT quant_config text. @throws config_error listing every problem (syntax, unknown or
+/// unsupported keys, bad values, repeated keys) as file:line:column diagnostics.
+inline precision_config read_precision_config(const std::string& text,
+                                              const std::string& file = "quant_config.json")
+{
+    return detail::read_precision_config(text, file, nullptr);
+}
+
+/// @brief Reads quant_config text for the model's `layers`: also node_config names that are not layers,
+/// op_config types no layer has, and int16 asked by name or type for a type without 16-bit activations.
+/// @throws config_error as above.
+inline precision_config read_precision_config(const std::string& text,
+                                              const std::string& file,
+                                              const std::vector<layer_info>& layers)
+{
+    return detail::read_precision_config(text, file, &layers);
+}
+
+/// @brief Reads a quant_config file. @throws config_error (also when the file cannot be read).
+inline precision_config load_precision_config(const std::string& path)
+{
+    return read_precision_config(detail::read_text_file(path), path);
+}
+
+/// @brief Reads a quant_config file for the model's `layers`. @throws config_error.
+inline precision_config load_precision_config(const std::string& path, const std::vector<layer_info>& layers)
+{
+    return read_precision_config(detail::read_text_file(path), path, layers);
+}
+
+/// @brief Each layer's qtype: node_config by name, else op_config by type, else model_config.all_node_type,
+/// else int8. all_node_type int16 leaves types without 16-bit activations (pooling, Conv3d, the types amct
+/// does not quantize) at int8. `notes`, when given, receives the deciding rule of each layer.
+/// @throws config_error naming by JSON path unknown node names and op types, and int16 asked by name or
+/// type for a type without 16-bit activations.
+inline qtype_map resolve_qtypes(const precision_config& cfg,
+                                const std::vector<layer_info>& layers,
+                                std::vector<resolution_note>* notes = nullptr)
+{
+    qtype_map out;
+    detail::throw_at_json_paths(
+      [&](const detail::json_field_reader::report_fn& report)
+      {
+          out = detail::qtype_resolver(cfg, report).run(layers, notes);
+      });
+    return out;
+}
+
+/// @brief Carries `qtypes` into AMCT's configuration: a layer of `cfg` at int8 or int16 gets
+/// activation_quant_params.num_bits 8 or 16 (its calibration runs at that width; weights stay 8-bit, the
+/// only ARQ width above 7); at float16 or float32 it gets quant_enable false (the runtime then rounds a
+/// float16 layer's inputs and weights with round_to_float16). A layer already disabled stays disabled;
+/// layers missing from `qtypes` keep their settings. check_config reports int16 on a type that cannot take
+/// it.
+inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
+{
+    for (auto& [name, layer] : cfg.layers)
+    {
+        const auto it = qtypes.find(name);
+        if (it == qtypes.end())
+        {
+            continue;
+        }
+        if (quantized(it->second))
+        {
+            layer.activation_quant_params.num_bits = it->second == qtype::int16 ? 16 : 8;
+        }
+        else
+        {
+            layer.quant_enable = false;
+        }
+    }
+}
+
+/// Boost.JSON conversion (value_from): HMCT's layout; unset fields are left out.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const precision_config& c)
+{
+    boost::json::object model;
+    if (c.all_node_type)
+    {
+        model["all_node_type"] = qtype_name(*c.all_node_type);
+    }
+    if (const auto& m = c.modelwise_search)
+    {
+        boost::json::object o;
+        o["metric"] = metric_name(m->metric);
+        if (m->similarity)
+        {
+            o["similarity"] = *m->similarity;
+        }
+        model["modelwise_search"] = std::move(o);
+    }
+    if (const auto& l = c.layerwise_search)
+    {
+        boost::json::object o;
+        o["metric"] = metric_name(l->metric);
+        if (l->topk)
+        {
+            o["topk"] = *l->topk;
+        }
+        if (l->qtype)
+        {
+            o["qtype"] = qtype_name(*l->qtype);
+        }
+        model["layerwise_search"] = std::move(o);
+    }
+    if (const auto& b = c.bias_correction)
+    {
+        boost::json::object o;
+        o["num_sample"] = b->num_sample;
+        o["metric"] = metric_name(b->metric);
+        model["weight"] = boost::json::object{{"bias_correction", std::move(o)}};
+    }
+    boost::json::object out;
+    out["model_config"] = std::move(model);
+    for (const auto* section : {&c.op_config, &c.node_config})
+    {
+        boost::json::object o;
+        for (const auto& [name, q] : *section)
+        {
+            o[name] = boost::json::object{{"qtype", qtype_name(q)}};
+        }
+        if (!o.empty())
+        {
+            out[section == &c.op_config ? "op_config" : "node_config"] = std::move(o);
+        }
+    }
+    jv = std::move(out);
+}
+
+/// Boost.JSON conversion (value_to): the rules of read_precision_config; @throws config_error naming JSON
+/// paths.
+inline precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
+                                   const boost::json::value& jv)
+{
+    precision_config cfg;
+    detail::throw_at_json_paths(
+      [&](const detail::json_field_reader::report_fn& report)
+      {
+          cfg = detail::precision_config_reader(report).read(jv);
+      });
+    return cfg;
+}
+
+/// @brief The quant_config text of `c` (4-space indentation, as write_config_json lays out config.json).
+inline std::string write_precision_config(const precision_config& c)
+{
+    std::string out;
+    detail::pretty(out, boost::json::value_from(c), 0);
+    return out + "\n";
+}
+
+/// @brief The quant_config that gives each layer of `qtypes` its qtype (what a tuner writes): the most
+/// common qtype as model_config.all_node_type (left out when it is int8; int8 wins ties), every other layer
+/// by node_config. The other sections of `base` are kept; its op_config and node_config are replaced.
+inline precision_config with_qtypes(precision_config base, const qtype_map& qtypes)
+{
+    base.op_config.clear();
+    base.node_config.clear();
+    base.all_node_type.reset();
+    std::array<std::size_t, all_qtypes.size()> counts{};
+    for (const auto& [name, q] : qtypes)
+    {
+        ++counts[static_cast<std::size_t>(q)];
+    }
+    qtype common = qtype::int8;
+    for (qtype q : all_qtypes)
+    {
+        common = counts[static_cast<std::size_t>(q)] > counts[static_cast<std::size_t>(common)] ? q : common;
+    }
+    if (common != qtype::int8)
+    {
+        base.all_node_type = common;
+    }
+    for (const auto& [name, q] : qtypes)
+    {
+        if (q != common)
+        {
+            base.node_config.emplace_back(name, q);
+        }
+    }
+    return base;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/precision_config.hpp ----
+// ---- begin amct/analysis/promotion.hpp ----
+// amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
+// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch (amct-algorithms.md 11.1):
+// layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
+// target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
+// target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+
+#include <cstddef>     // std::size_t
+#include <functional>  // std::function
+#include <string>      // std::string
+#include <vector>      // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// What fewest_promotions found.
+struct promotion_result
+{
+    simulation_plan plan;               ///< the base plan with the promoted layers' settings replaced
+    std::vector<std::string> promoted;  ///< most sensitive first
+    double value = 0;                   ///< the target metric with `plan`
+    bool reached = false;
+};
+
+/// @brief The fewest layers of `ranking` (most sensitive first) to give `promote(layer)`'s setting instead
+/// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
+/// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
+inline promotion_result fewest_promotions(simulator& sim,
+                                          const simulation_plan& base,
+                                          const std::vector<std::string>& ranking,
+                                          const std::function<layer_setting(const std::string&)>& promote,
+                                          const std::string& what,
+                                          const tuning_target& target,
+                                          tuning_log& log)
+{
+    auto plan_with = [&](const std::vector<std::string>& layers)
+    {
+        simulation_plan p = base;
+        for (const auto& l : layers)
+        {
+            p[l] = promote(l);
+        }
+        return p;
+    };
+    auto top = [&](std::size_t k)
+    {
+        return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
+    };
+    promotion_result r;
+    r.value = detail::measure(sim, base, target);
+    log.add("no layer " + what, r.value, target.met(r.value));
+    if (target.met(r.value))
+    {
+        r.plan = base, r.reached = true;
+        return r;
+    }
+    const double all = detail::measure(sim, plan_with(ranking), target);
+    log.add("all " + std::to_string(ranking.size()) + " layers " + what, all, target.met(all));
+    if (!target.met(all))
+    {
+        r.plan = plan_with(ranking), r.promoted = ranking, r.value = all;
+        return r;
+    }
+    std::size_t lo = 0, hi = ranking.size();  // top-lo misses the target, top-hi meets it
+    double at_hi = all;
+    while (hi - lo > 1)
+    {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        const double v = detail::measure(sim, plan_with(top(mid)), target);
+        const bool ok = target.met(v);
+        log.add("the " + std::to_string(mid) + " most sensitive layers " + what, v, ok, "binary search");
+        (ok ? hi : lo) = mid;
+        at_hi = ok ? v : at_hi;
+    }
+    r.promoted = top(hi);
+    r.value = at_hi;
+    for (std::size_t i = r.promoted.size(); i-- > 0;)  // least sensitive first
+    {
+        std::vector<std::string> fewer = r.promoted;
+        fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+        const double v = detail::measure(sim, plan_with(fewer), target);
+        const bool ok = target.met(v);
+        log.add("layer " + r.promoted[i] + " not " + what, v, ok, "pruning");
+        if (ok)
+        {
+            r.promoted = std::move(fewer), r.value = v;
+        }
+    }
+    r.plan = plan_with(r.promoted);
+    r.reached = true;
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/promotion.hpp ----
+// ---- begin amct/analysis/report.hpp ----
+// amct/analysis/report.hpp: the accuracy report as one self-contained HTML file: inline CSS and SVG, no
+// script, no font or any other resource from elsewhere. Sections: a summary table, per-layer metric bars
+// (accumulated error in the quantized model and, when measured, the layer quantized alone; flagged layers
+// marked), activation histograms with the chosen clip range marked, and the tuning log.
+// The caller fills a plain accuracy_report and writes render_html's string wherever it likes.
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::isfinite, std::isnan, std::log1p
+#include <cstddef>    // std::size_t
+#include <cstdio>     // std::snprintf
+#include <limits>     // std::numeric_limits
+#include <optional>   // std::optional
+#include <string>     // std::string
+#include <utility>    // std::pair
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// One row of the per-layer table.
+struct report_layer
+{
+    std::string name;
+    std::string type;       ///< e.g. "Conv"
+    std::string precision;  ///< e.g. "int8" (qtype_name)
+    std::vector<double>
+      accumulated;              ///< one value per accuracy_report::metrics: in the whole quantized model
+    std::vector<double> alone;  ///< one per metric with only this layer quantized, or empty
+    bool flagged = false;       ///< e.g. under the analyzer's threshold
+};
+
+/// The histogram of one activation: counts[i] covers [lo + i w, lo + (i + 1) w), w = (hi - lo) / size.
+struct report_histogram
+{
+    std::string name;  ///< e.g. the layer whose input it is
+    double lo = 0.0;
+    double hi = 0.0;
+    std::vector<double> counts;
+    std::optional<double> clip_min;  ///< the chosen clip range, marked on the plot
+    std::optional<double> clip_max;
+};
+
+/// One decision of a tuner.
+struct report_log_entry
+{
+    int step = 0;
+    std::string action;                                        ///< e.g. "float32", "int16", "method kl"
+    std::string target;                                        ///< e.g. the layers it applies to
+    double before = std::numeric_limits<double>::quiet_NaN();  ///< the measured value before (NaN: none)
+    double after = std::numeric_limits<double>::quiet_NaN();   ///< and after
+    std::string decision;                                      ///< e.g. "kept", "reverted: no gain"
+};
+
+/// @brief Everything the HTML report shows. Text may hold any characters: it is escaped.
+struct accuracy_report
+{
+    std::string title = "amct accuracy report";
+    std::string model;
+    std::vector<std::pair<std::string, std::string>> summary;  ///< key/value lines
+    std::vector<metric> metrics;                               ///< the columns of the per-layer table
+    std::vector<report_layer> layers;                          ///< in the order shown
+    std::vector<report_histogram> histograms;
+    std::string log_measure =
+      "metric";  ///< what before/after of the tuning log measure, e.g. "output SQNR (dB)"
+    std::vector<report_log_entry> log;
+};
+
+namespace detail
+{
+/// `s` with & < > " ' replaced by character references (safe in element text and quoted attributes).
+inline std::string html_escape(const std::string& s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s)
+    {
+        switch (c)
+        {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+/// A value as the report prints it: %.6g, or NaN, inf, -inf.
+inline std::string report_number(double v)
+{
+    if (std::isnan(v))
+    {
+        return "NaN";
+    }
+    if (!std::isfinite(v))
+    {
+        return v > 0 ? "inf" : "-inf";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+/// An SVG coordinate: two decimals.
+inline std::string svg_number(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+/// How bad each value of one column is relative to the others, in [0, 1] (1 = the worst finite value);
+/// NaN for NaN. Infinite values are 0 or 1 by the metric's direction.
+inline std::vector<double> badness(const std::vector<double>& values, bool higher_better)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double v : values)
+    {
+        if (std::isfinite(v))
+        {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    }
+    std::vector<double> out;
+    for (double v : values)
+    {
+        const double bad_end = higher_better ? -1.0 : 1.0;  // the sign of "worse"
+        if (std::isnan(v))
+        {
+            out.push_back(v);
+        }
+        else if (!std::isfinite(v))
+        {
+            out.push_back(v * bad_end > 0 ? 1.0 : 0.0);
+        }
+        else
+        {
+            out.push_back(hi > lo ? (higher_better ? hi - v : v - lo) / (hi - lo) : 0.0);
+        }
+    }
+    return out;
+}
+
+inline void check_report(const accuracy_report& r)
+{
+    for (const auto& l : r.layers)
+    {
+        if (l.accumulated.size() != r.metrics.size()
+            || (!l.alone.empty() && l.alone.size() != r.metrics.size()))
+        {
+            throw_error<value_error>("report layer \"" + l.name
+                                     + "\": " + std::to_string(l.accumulated.size()) + " accumulated and "
+                                     + std::to_string(l.alone.size()) + " alone values for "
+                                     + std::to_string(r.metrics.size()) + " metrics (alone may be empty)");
+        }
+    }
+    for (const auto& h : r.histograms)
+    {
+        bool counts_ok = !h.counts.empty();
+        for (double c : h.counts)
+        {
+            counts_ok = counts_ok && std::isfinite(c) && c >= 0.0;
+        }
+        if (!(std::isfinite(h.lo) && std::isfinite(h.hi) && h.lo < h.hi) || !counts_ok)
+        {
+            throw_error<value_error>("report histogram \"" + h.name + "\": needs finite lo < hi (got "
+                                     + report_number(h.lo) + ", " + report_number(h.hi)
+                                     + ") and at least one count, each finite and >= 0");
+        }
+    }
+}
+
+/// A horizontal bar of length badness * width (none for NaN), as inline SVG.
+inline std::string svg_bar(double bad, const char* css_class)
+{
+    constexpr double width = 110.0;
+    std::string s = "<svg class=\"bar\" width=\"112\" height=\"12\" viewBox=\"0 0 112 12\">";
+    if (!std::isnan(bad))
+    {
+        s += "<rect class=\"" + std::string(css_class) + "\" x=\"1\" y=\"1\" width=\""
+             + svg_number(std::max(1.0, bad * width)) + "\" height=\"10\"/>";
+    }
+    return s + "</svg>";
+}
+
+inline void render_layers(std::string& out, const accuracy_report& r)
+{
+    bool any_alone = false;
+    for (const auto& l : r.layers)
+    {
+        any_alone = any_alone || !l.alone.empty();
+    }
+    out +=
+      "<section id=\"layers\"><h2>Per-layer metrics</h2>\n<p class=\"note\">Bars: how far each value is "
+      "from the best of its column (the longest bar is the worst layer). Accumulated: the layer's output in "
+      "the quantized model against the float model";
+    out += any_alone ? "; alone: with only this layer quantized." : ".";
+    out += "</p>\n<table class=\"layers\"><thead><tr><th>#</th><th>layer</th><th>type</th><th>precision</th>";
+    for (metric m : r.metrics)
+    {
+        const std::string name = html_escape(std::string(metric_name(m)));
+        out += "<th>" + name + (any_alone ? " (accumulated)" : "") + "</th>";
+        out += any_alone ? "<th>" + name + " (alone)</th>" : "";
+    }
+    out += "</tr></thead>\n<tbody>\n";
+    std::vector<std::vector<double>> acc_bad, alone_bad;
+    for (std::size_t j = 0; j < r.metrics.size(); ++j)
+    {
+        std::vector<double> acc, alone;
+        for (const auto& l : r.layers)
+        {
+            acc.push_back(l.accumulated[j]);
+            alone.push_back(l.alone.empty() ? std::numeric_limits<double>::quiet_NaN() : l.alone[j]);
+        }
+        acc_bad.push_back(badness(acc, higher_is_better(r.metrics[j])));
+        alone_bad.push_back(badness(alone, higher_is_better(r.metrics[j])));
+    }
+    for (std::size_t i = 0; i < r.layers.size(); ++i)
+    {
+        const auto& l = r.layers[i];
+        out += l.flagged ? "<tr class=\"flagged\">" : "<tr>";
+        out += "<td>" + std::to_string(i + 1) + "</td><td class=\"name\">" + html_escape(l.name)
+               + (l.flagged ? " <span class=\"flag\">flagged</span>" : "") + "</td><td>" + html_escape(l.type)
+               + "</td><td>" + html_escape(l.precision) + "</td>";
+        for (std::size_t j = 0; j < r.metrics.size(); ++j)
+        {
+            out += "<td class=\"metric\">" + svg_bar(acc_bad[j][i], "acc") + "<span>"
+                   + report_number(l.accumulated[j]) + "</span></td>";
+            if (any_alone)
+            {
+                out += "<td class=\"metric\">"
+                       + (l.alone.empty() ? std::string("&ndash;")
+                                          : svg_bar(alone_bad[j][i], "alone") + "<span>"
+                                              + report_number(l.alone[j]) + "</span>")
+                       + "</td>";
+            }
+        }
+        out += "</tr>\n";
+    }
+    out += "</tbody></table></section>\n";
+}
+
+/// One histogram as SVG: at most 256 drawn bars (neighbouring bins summed), heights log(1 + count), the clip
+/// range shaded with its ends as red lines (clamped to the plot when outside it).
+inline void render_histogram(std::string& out, const report_histogram& h)
+{
+    constexpr double w = 360.0, plot_h = 120.0, top = 6.0, left = 4.0;
+    const std::size_t bins = h.counts.size();
+    const std::size_t group = (bins + 255) / 256;
+    std::vector<double> drawn;
+    for (std::size_t i = 0; i < bins; i += group)
+    {
+        double c = 0.0;
+        for (std::size_t k = i; k < std::min(bins, i + group); ++k)
+        {
+            c += h.counts[k];
+        }
+        drawn.push_back(c);
+    }
+    double peak = 0.0;
+    for (double c : drawn)
+    {
+        peak = std::max(peak, c);
+    }
+    const double bin_w = w / static_cast<double>(bins);
+    auto x_of = [&](double v)
+    {
+        return left + std::min(std::max((v - h.lo) / (h.hi - h.lo), 0.0), 1.0) * w;
+    };
+    const std::string label = html_escape(h.name);
+    out += "<figure class=\"hist\"><svg width=\"368\" height=\"150\" viewBox=\"0 0 368 150\" role=\"img\" "
+           "aria-label=\"histogram of "
+           + label + "\">";
+    if (h.clip_min || h.clip_max)
+    {
+        const double a = x_of(h.clip_min.value_or(h.lo)), b = x_of(h.clip_max.value_or(h.hi));
+        out += "<rect class=\"clip-range\" x=\"" + svg_number(a) + "\" y=\"" + svg_number(top) + "\" width=\""
+               + svg_number(std::max(b - a, 0.0)) + "\" height=\"" + svg_number(plot_h) + "\"/>";
+    }
+    std::string path;
+    for (std::size_t g = 0; g < drawn.size(); ++g)
+    {
+        if (drawn[g] > 0.0)
+        {
+            const double bar_h = plot_h * std::log1p(drawn[g]) / std::log1p(peak);
+            const double x = left + static_cast<double>(g * group) * bin_w;
+            const double bw = static_cast<double>(std::min(group, bins - g * group)) * bin_w;
+            path += "M" + svg_number(x) + " " + svg_number(top + plot_h) + "v-" + svg_number(bar_h) + "h"
+                    + svg_number(bw) + "v" + svg_number(bar_h) + "z";
+        }
+    }
+    out += "<path class=\"bins\" d=\"" + (path.empty() ? std::string("M0 0") : path) + "\"/>";
+    out += "<line class=\"axis\" x1=\"" + svg_number(left) + "\" y1=\"" + svg_number(top + plot_h)
+           + "\" x2=\"" + svg_number(left + w) + "\" y2=\"" + svg_number(top + plot_h) + "\"/>";
+    for (const bool upper : {false, true})
+    {
+        if (const std::optional<double> v = upper ? h.clip_max : h.clip_min)
+        {
+            const std::string x = svg_number(x_of(*v)), name = upper ? "clip_max" : "clip_min";
+            out += "<line class=\"clip " + name + "\" x1=\"" + x + "\" y1=\"" + svg_number(top) + "\" x2=\""
+                   + x + "\" y2=\"" + svg_number(top + plot_h) + "\"><title>" + name + " = "
+                   + report_number(*v) + "</title></line>";
+        }
+    }
+    out += "<text x=\"" + svg_number(left) + "\" y=\"144\">" + report_number(h.lo) + "</text><text x=\""
+           + svg_number(left + w) + "\" y=\"144\" text-anchor=\"end\">" + report_number(h.hi)
+           + "</text></svg><figcaption>" + label;
+    if (h.clip_min || h.clip_max)
+    {
+        out += " &mdash; clip [" + (h.clip_min ? report_number(*h.clip_min) : std::string("&ndash;")) + ", "
+               + (h.clip_max ? report_number(*h.clip_max) : std::string("&ndash;")) + "]";
+    }
+    out += "</figcaption></figure>\n";
+}
+
+inline void render_log(std::string& out, const accuracy_report& r)
+{
+    const std::string measure = html_escape(r.log_measure);
+    out +=
+      "<section id=\"log\"><h2>Tuning log</h2>\n<table class=\"log\"><thead><tr><th>step</th><th>action</th>"
+      "<th>target</th><th>"
+      + measure + " before</th><th>" + measure + " after</th><th>change</th><th>decision</th></tr></thead>\n"
+      + "<tbody>\n";
+    for (const auto& e : r.log)
+    {
+        out += "<tr><td>" + std::to_string(e.step) + "</td><td>" + html_escape(e.action)
+               + "</td><td class=\"name\">" + html_escape(e.target) + "</td><td>" + report_number(e.before)
+               + "</td><td>" + report_number(e.after) + "</td><td>" + report_number(e.after - e.before)
+               + "</td><td>" + html_escape(e.decision) + "</td></tr>\n";
+    }
+    out += "</tbody></table></section>\n";
+}
+
+inline constexpr const char* report_css = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px;color:#1d2330;}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d5dae3}
+.model{color:#566;margin:0 0 12px}.note{color:#566;font-size:12px;margin:4px 0 8px}
+table{border-collapse:collapse;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #eceff4;text-align:left}
+th{background:#f3f5f9;position:sticky;top:0}td.metric{white-space:nowrap}td.metric span{margin-left:4px}
+td.name{font-family:ui-monospace,"DejaVu Sans Mono",monospace;min-width:12em;max-width:28em;overflow-wrap:anywhere}
+tr.flagged td{background:#fdecec}.flag{color:#b3261e;font-weight:600;font-size:11px}
+svg.bar{vertical-align:middle}rect.acc{fill:#3b6fd6}rect.alone{fill:#8a94a6}
+.hists{display:flex;flex-wrap:wrap;gap:12px}figure.hist{margin:0;border:1px solid #eceff4;padding:4px}
+figure.hist figcaption{font-size:12px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;max-width:368px;overflow-wrap:anywhere}
+path.bins{fill:#3b6fd6}rect.clip-range{fill:#e3f3e5}line.clip{stroke:#c62828;stroke-width:1.5}
+line.axis{stroke:#889}svg text{font-size:10px;fill:#566}
+)";
+}  // namespace detail
+
+/// @brief The report as one HTML document (UTF-8): inline CSS and SVG, no script, no external resource.
+/// @throws value_error naming the layer or histogram when a layer's value counts differ from the metric
+/// count or a histogram has no counts, a negative or non-finite count, or not lo < hi (both finite).
+inline std::string render_html(const accuracy_report& r)
+{
+    detail::check_report(r);
+    const std::string title = detail::html_escape(r.title);
+    std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + title
+                      + "</title>\n<style>" + detail::report_css + "</style></head>\n<body>\n<h1>" + title
+                      + "</h1>\n";
+    if (!r.model.empty())
+    {
+        out += "<p class=\"model\">model: " + detail::html_escape(r.model) + "</p>\n";
+    }
+    if (!r.summary.empty())
+    {
+        out += "<section id=\"summary\"><h2>Summary</h2><table class=\"summary\"><tbody>\n";
+        for (const auto& [k, v] : r.summary)
+        {
+            out +=
+              "<tr><th>" + detail::html_escape(k) + "</th><td>" + detail::html_escape(v) + "</td></tr>\n";
+        }
+        out += "</tbody></table></section>\n";
+    }
+    if (!r.layers.empty())
+    {
+        detail::render_layers(out, r);
+    }
+    if (!r.histograms.empty())
+    {
+        out +=
+          "<section id=\"histograms\"><h2>Activation histograms</h2>\n<p class=\"note\">Heights: "
+          "log(1 + count). Shaded between the red lines: the chosen clip range.</p>\n<div class=\"hists\">\n";
+        for (const auto& h : r.histograms)
+        {
+            detail::render_histogram(out, h);
+        }
+        out += "</div></section>\n";
+    }
+    if (!r.log.empty())
+    {
+        detail::render_log(out, r);
+    }
+    return out + "</body></html>\n";
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/report.hpp ----
+// ---- begin amct/analysis/report_data.hpp ----
+// amct/analysis/report_data.hpp: the HTML report's content (report.hpp) from what the analyzer and the tuners
+// measured, and the activation histograms of a model's quantized layers with their clip ranges.
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::isnan
+#include <cstddef>    // std::size_t
+#include <limits>     // std::numeric_limits
+#include <map>        // std::map
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The analyzer's layers as report rows (worst first by its flag metric), with `metrics` as columns.
+inline std::vector<report_layer> report_layers(const model_analysis& a, const std::vector<metric>& metrics)
+{
+    std::vector<report_layer> rows;
+    for (std::size_t i : a.ranking(a.flag_metric, &layer_analysis::accumulated))
+    {
+        const layer_analysis& l = a.layers[i];
+        report_layer r{l.name, l.type, std::string(qtype_name(l.p)), {}, {}, l.flagged};
+        for (metric m : metrics)
+        {
+            r.accumulated.push_back(l.accumulated.value(m));
+            if (l.alone.count() != 0)
+            {
+                r.alone.push_back(l.alone.value(m));
+            }
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+/// A tuning log as report entries, numbered from `first_step`: before is the value of the last kept step.
+inline std::vector<report_log_entry> report_entries(const tuning_log& log, int first_step = 1)
+{
+    std::vector<report_log_entry> out;
+    double kept = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& s : log.steps)
+    {
+        out.push_back({first_step++, s.action, s.note, kept, s.value, s.kept ? "kept" : "dropped"});
+        kept = s.kept ? s.value : kept;
+    }
+    return out;
+}
+
+namespace detail
+{
+/// Keeps each watched layer's first input of a run.
+class input_copy : public layer_hook
+{
+public:
+    explicit input_copy(const quantized_model& m)
+      : m_model(m)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_model.find(layer) != nullptr;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        inputs[layer].assign(data, data + element_count(shape));
+    }
+
+    std::map<std::string, std::vector<float>> inputs;
+
+private:
+    const quantized_model& m_model;
+};
+}  // namespace detail
+
+/// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
+/// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
+inline std::vector<report_histogram> activation_histograms(simulator& sim,
+                                                           std::size_t b,
+                                                           std::size_t bins = 64)
+{
+    detail::input_copy copy(sim.base());
+    sim.run({}, b, &copy);
+    std::vector<report_histogram> out;
+    for (const auto& l : sim.base().layers)
+    {
+        const std::vector<float>& x = copy.inputs[l.name];
+        if (x.empty())
+        {
+            continue;
+        }
+        const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+        report_histogram h{l.name,
+                           std::min<double>(*mn, l.activation.clip_min.at(0)),
+                           std::max<double>(*mx, l.activation.clip_max.at(0)),
+                           std::vector<double>(bins, 0.0),
+                           l.activation.clip_min.at(0),
+                           l.activation.clip_max.at(0)};
+        h.hi = h.hi > h.lo ? h.hi : h.lo + 1.0;
+        const double w = (h.hi - h.lo) / static_cast<double>(bins);
+        for (float v : x)
+        {
+            const auto i = static_cast<std::size_t>((static_cast<double>(v) - h.lo) / w);
+            h.counts[std::min(i, bins - 1)] += 1.0;
+        }
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/report_data.hpp ----
+// ---- begin amct/analysis/search.hpp ----
+// amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
+//   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
+//                     best against the float model (by the chosen metric) is used for every layer.
+//   layerwise_search: from the model-wise best, the top-k most sensitive layers (HMCT's default: those whose
+//                     output cosine with the layer quantized alone is below 0.999) each try every other
+//                     method quantized alone, and keep the best one.
+// Each candidate is calibrated once, all in one pass over the calibration batches (calibrate_candidates).
+
+#include <cstddef>  // std::size_t
+#include <deque>    // std::deque
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+struct search_options
+{
+    std::vector<calibration_candidate> methods = all_methods();
+    metric m = metric::cosine;                     ///< HMCT's default: cosine-similarity
+    std::vector<std::size_t> calibration_batches;  ///< empty: all of the runner's
+    std::vector<std::size_t> evaluation_batches;   ///< empty: all of the runner's
+    std::size_t topk = 0;                          ///< layerwise: 0 = layers below `similarity` alone
+    double similarity = 0.999;                     ///< layerwise, without topk: HMCT's cosine threshold
+};
+
+/// What a search chose.
+struct search_result
+{
+    std::vector<calibration_candidate> methods;  ///< the candidates, in the options' order
+    std::deque<quantized_model> models;          ///< one calibration per candidate (the plan points here)
+    std::size_t best = 0;                        ///< the model-wise choice
+    std::map<std::string, std::size_t> layer_method;  ///< every layer's candidate index
+    simulation_plan plan;                             ///< int8 with each layer's chosen factors
+    double value = 0;                                 ///< the metric of `plan`'s model outputs
+    tuning_log log;
+
+    /// `base` with each layer's activation_quant_params set to its chosen method.
+    quant_config config(const quant_config& base) const
+    {
+        quant_config c = base;
+        for (auto& [name, lc] : c.layers)
+        {
+            const auto it = layer_method.find(name);
+            if (it != layer_method.end())
+            {
+                lc.activation_quant_params = methods[it->second].apply(lc.activation_quant_params);
+            }
+        }
+        return c;
+    }
+};
+
+namespace detail
+{
+inline simulation_plan method_plan(const search_result& r)
+{
+    simulation_plan plan;
+    for (const auto& [layer, k] : r.layer_method)
+    {
+        plan[layer] = int_setting(*r.models[k].find(layer));
+    }
+    return plan;
+}
+
+inline search_result calibrate_all(simulator& sim, const quant_config& cfg, const search_options& o)
+{
+    search_result r;
+    r.methods = o.methods;
+    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+    for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
+    {
+        r.models.push_back(std::move(m));
+    }
+    r.log.target = tuning_target{o.m, 0.0, o.evaluation_batches};
+    return r;
+}
+}  // namespace detail
+
+/// @brief HMCT's modelwise_search over `o.methods` (see the top of this header).
+inline search_result modelwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+{
+    search_result r = detail::calibrate_all(sim, cfg, o);
+    for (std::size_t k = 0; k < r.models.size(); ++k)
+    {
+        const double v = detail::measure(sim, uniform_plan(r.models[k], qtype::int8), r.log.target);
+        r.log.add("every layer: method " + r.methods[k].name(), v, false, "modelwise_search");
+        if (k == 0 || model_analysis::better(o.m, v, r.value))
+        {
+            r.best = k, r.value = v;
+        }
+    }
+    r.log.steps[r.best].kept = true;
+    for (const auto& l : sim.base().layers)
+    {
+        r.layer_method[l.name] = r.best;
+    }
+    r.plan = detail::method_plan(r);
+    return r;
+}
+
+/// @brief HMCT's layerwise_search over `o.methods` (see the top of this header).
+inline search_result layerwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+{
+    search_result r = modelwise_search(sim, cfg, o);
+    const auto modelwise_methods = r.layer_method;
+    const simulation_plan modelwise_plan = r.plan;
+    const double modelwise_value = r.value;
+    const auto eval = o.evaluation_batches.empty() ? sim.all_batches() : o.evaluation_batches;
+    analyzer_options ao;
+    ao.batches = eval;
+    const model_analysis a = analyze(sim, r.plan, ao);
+    std::vector<std::string> chosen;
+    for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
+    {
+        const bool below = a.layers[i].output.value(metric::cosine) < o.similarity;
+        if (o.topk ? chosen.size() < o.topk : below)
+        {
+            chosen.push_back(a.layers[i].name);
+        }
+    }
+    for (const auto& layer : chosen)
+    {
+        const auto alone = [&](std::size_t k)
+        {
+            return simulation_plan{{layer, int_setting(*r.models[k].find(layer))}};
+        };
+        double best = a.layers[0].output.value(o.m);
+        for (const auto& l : a.layers)
+        {
+            best = l.name == layer ? l.output.value(o.m) : best;
+        }
+        std::size_t pick = r.best;
+        for (std::size_t k = 0; k < r.models.size(); ++k)
+        {
+            if (k == r.best)
+            {
+                continue;
+            }
+            const double v = sim.evaluate(alone(k), eval).value(o.m);
+            const bool better = model_analysis::better(o.m, v, best);
+            r.log.add(
+              "layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
+            if (better)
+            {
+                best = v, pick = k;
+            }
+        }
+        r.layer_method[layer] = pick;
+    }
+    // Per-layer choices made alone need not compose: the model-wise choice stays when it is better.
+    r.plan = detail::method_plan(r);
+    r.value = sim.evaluate(r.plan, eval).value(o.m);
+    const bool keep = !model_analysis::better(o.m, modelwise_value, r.value);
+    r.log.add("every layer with its chosen method", r.value, keep, "layerwise_search");
+    if (!keep)
+    {
+        r.layer_method = modelwise_methods, r.plan = modelwise_plan, r.value = modelwise_value;
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/search.hpp ----
+// ---- begin amct/analysis/tuning.hpp ----
+// amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
+//   tune: AMCT's manual tuning (seeds 000, 001) automated: rank the layers by sensitivity, take the fewest
+//         most sensitive ones out of quantization (quant_enable false) until the target is met
+//         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
+//         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
+//   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
+//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
+//         the fewest most sensitive layers.
+
+#include <cstddef>  // std::size_t
+#include <deque>    // std::deque
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// `given`, or the layers of `plan` by sensitivity on the target's batches and metric.
+inline std::vector<std::string> ranking_of(simulator& sim,
+                                           const simulation_plan& plan,
+                                           const tuning_target& t,
+                                           const std::vector<std::string>& given)
+{
+    if (!given.empty())
+    {
+        return given;
+    }
+    analyzer_options ao;
+    ao.batches = t.batches;
+    return analyze(sim, plan, ao).sensitivity(t.m);
+}
+}  // namespace detail
+
+struct tune_options
+{
+    tuning_target target;
+    std::vector<calibration_candidate> methods = all_methods();  ///< tried on the disabled layers
+    std::vector<std::size_t> calibration_batches;                ///< empty: all of the runner's
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct tune_result
+{
+    quant_config config;                         ///< the tuned config.json
+    simulation_plan plan;                        ///< what `config` simulates
+    std::vector<std::string> disabled;           ///< layers left in float, most sensitive first
+    std::map<std::string, std::string> methods;  ///< layers brought back with another method
+    std::deque<quantized_model> models;          ///< the candidates' calibrations (the plan points here)
+    double before = 0, after = 0;                ///< the target metric, all int8 and tuned
+    bool reached = false;
+    tuning_log log;
+};
+
+/// @brief The tuning workflow on the calibration `sim.base()` made with `cfg` (see the top of this header).
+inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o)
+{
+    tune_result r;
+    r.log.target = o.target;
+    r.config = cfg;
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto fallback = [](const std::string&)
+    {
+        return layer_setting{};
+    };
+    promotion_result p =
+      fewest_promotions(sim, all_int8, ranking, fallback, "in float (quant_enable false)", o.target, r.log);
+    r.before = r.log.steps.front().value;
+    r.plan = p.plan, r.after = p.value, r.reached = p.reached;
+    if (p.reached && !p.promoted.empty() && !o.methods.empty())
+    {
+        const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+        for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
+        {
+            r.models.push_back(std::move(m));
+        }
+        for (std::size_t i = p.promoted.size(); i-- > 0;)  // least sensitive first
+        {
+            const std::string& layer = p.promoted[i];
+            for (std::size_t k = 0; k < r.models.size(); ++k)
+            {
+                simulation_plan trial = r.plan;
+                trial[layer] = int_setting(*r.models[k].find(layer));
+                const double v = detail::measure(sim, trial, o.target);
+                const bool ok = o.target.met(v);
+                r.log.add("layer " + layer + " back in int8 with method " + o.methods[k].name(), v, ok);
+                if (ok)
+                {
+                    r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
+                    for (auto& [name, lc] : r.config.layers)
+                    {
+                        lc.activation_quant_params = name == layer
+                                                       ? o.methods[k].apply(lc.activation_quant_params)
+                                                       : lc.activation_quant_params;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    for (const auto& layer : p.promoted)
+    {
+        if (r.methods.count(layer) == 0)
+        {
+            r.disabled.push_back(layer);
+        }
+    }
+    for (auto& [name, lc] : r.config.layers)
+    {
+        for (const auto& d : r.disabled)
+        {
+            lc.quant_enable = lc.quant_enable && name != d;
+        }
+    }
+    return r;
+}
+
+struct mixed_precision_options
+{
+    tuning_target target;
+    std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct mixed_precision_result
+{
+    std::map<std::string, qtype> precisions;  ///< every calibrated layer
+    simulation_plan plan;
+    qtype promoted_to = qtype::int8;                     ///< the precision the promoted layers run in
+    std::vector<std::string> promoted;                   ///< most sensitive first
+    double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
+    bool reached = false;
+    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
+    tuning_log log;
+};
+
+/// @brief HMCT's mixed-precision flow on the calibration `sim.base()` made with `cfg` (see the top).
+inline mixed_precision_result mixed_precision_search(simulator& sim,
+                                                     const quant_config& cfg,
+                                                     const mixed_precision_options& o)
+{
+    mixed_precision_result r;
+    r.log.target = o.target;
+    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+    r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
+    const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::int16);
+    const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::float16);
+    r.int8 = detail::measure(sim, all_int8, o.target);
+    r.int16 = detail::measure(sim, all_int16, o.target);
+    r.float16 = detail::measure(sim, all_float16, o.target);
+    r.log.add("all layers int8", r.int8, o.target.met(r.int8), "model");
+    r.log.add("all layers int16", r.int16, o.target.met(r.int16), "upper bound");
+    r.log.add("all layers float16", r.float16, o.target.met(r.float16), "upper bound");
+    r.promoted_to = o.target.met(r.int16)     ? qtype::int16
+                    : o.target.met(r.float16) ? qtype::float16
+                                              : qtype::float32;
+    const simulation_plan& higher = r.promoted_to == qtype::int16     ? all_int16
+                                    : r.promoted_to == qtype::float16 ? all_float16
+                                                                      : simulation_plan{};
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto promote = [&](const std::string& layer)
+    {
+        const auto it = higher.find(layer);
+        return it == higher.end() ? layer_setting{} : it->second;
+    };
+    promotion_result p = fewest_promotions(
+      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
+    r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
+    for (const auto& l : sim.base().layers)
+    {
+        r.precisions[l.name] = r.plan.count(l.name) ? r.plan.at(l.name).p : qtype::float32;
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/analysis/tuning.hpp ----
+// ---- end amct/analysis.hpp ----
+// ---- begin amct/config/check_config.hpp ----
+// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
+// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
+// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
+// activations symmetric; skip_fusion_layers name convolutions of the model.
+
+#include <map>     // std::map
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+// ---- begin amct/config/config_json.hpp ----
+// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
+//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
+//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
+//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
+//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
+// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+
+#include <algorithm>    // std::min, std::stable_sort
+#include <charconv>     // std::to_chars
+#include <cmath>        // std::isfinite
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
+class config_json_reader : public json_field_reader
+{
+public:
+    using json_field_reader::json_field_reader;
+
+    quant_config read(const boost::json::value& root)
+    {
+        quant_config cfg;
+        const auto* obj = root.if_object();
+        if (!obj)
+        {
+            m_report("", false, "the configuration must be a JSON object");
+            return cfg;
+        }
+        for (const auto& member : *obj)
+        {
+            const std::string key(member.key());
+            const path_guard ptr(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "version")
+            {
+                if (const auto x = integer(v, ptr, "", key))
+                {
+                    check(*x == 1, ptr, "", key, v, "1 (the only version)");
+                    cfg.version = *x;
+                }
+            }
+            else if (key == "batch_num")
+            {
+                if (const auto x = integer(v, ptr, "", key))
+                {
+                    check(*x > 0, ptr, "", key, v, "greater than 0");
+                    cfg.batch_num = *x;
+                }
+            }
+            else if (key == "activation_offset")
+            {
+                cfg.activation_offset = boolean(v, ptr, "", key).value_or(cfg.activation_offset);
+            }
+            else if (key == "do_fusion")
+            {
+                cfg.do_fusion = boolean(v, ptr, "", key).value_or(cfg.do_fusion);
+            }
+            else if (key == "skip_fusion_layers")
+            {
+                cfg.skip_fusion_layers = strings(v, ptr, key);
+            }
+            else if (key == "fakequant_precision_mode")
+            {
+                if (const auto s = text(v, ptr, "", key))
+                {
+                    check(*s == "DEFAULT" || *s == "FORCE_FP16_QUANT",
+                          ptr,
+                          "",
+                          key,
+                          v,
+                          "DEFAULT or FORCE_FP16_QUANT");
+                    cfg.fakequant_precision_mode = *s;
+                }
+            }
+            else if (v.is_object())
+            {
+                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
+            }
+            else
+            {
+                m_report(
+                  ptr, true, "unknown key \"" + key + "\" (a layer's configuration must be an object)");
+            }
+        }
+        return cfg;
+    }
+
+private:
+    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
+    {
+        layer_quant_config l;
+        for (const auto& member : obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "quant_enable")
+            {
+                l.quant_enable = boolean(v, p, who, key).value_or(true);
+            }
+            else if (key == "dmq_balancer_param")
+            {
+                if (const auto x = number(v, p, who, key))
+                {
+                    check(*x >= 0.2 && *x <= 0.8, p, who, key, v, "in [0.2, 0.8]");
+                    l.dmq_balancer_param = *x;
+                }
+            }
+            else if (key == "activation_quant_params" && v.is_object())
+            {
+                l.activation_quant_params = activation(v.get_object(), p, who);
+            }
+            else if (key == "weight_quant_params" && v.is_object())
+            {
+                l.weight_quant_params = weight(v.get_object(), who);
+            }
+            else if (key == "activation_quant_params" || key == "weight_quant_params")
+            {
+                m_report(p, false, who + key + " must be an object");
+            }
+            else
+            {
+                m_report(p, true, who + "unknown key \"" + key + "\"");
+            }
+        }
+        return l;
+    }
+
+    activation_quant_config activation(const boost::json::object& obj,
+                                       const std::string& ptr,
+                                       const std::string& who)
+    {
+        activation_quant_config a;
+        const prefix_guard in_section(m_prefix, "activation_quant_params.");
+        std::string ifmr_key, hfmg_key;
+        for (const auto& member : obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "act_algo")
+            {
+                if (const auto s = text(v, p, who, key))
+                {
+                    check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
+                            || *s == "mse",
+                          p,
+                          who,
+                          key,
+                          v,
+                          "ifmr or hfmg (extensions: max, percentile, kl, mse)");
+                    a.act_algo = *s;
+                }
+            }
+            else if (key == "num_bits")
+            {
+                if (const auto x = integer(v, p, who, key))
+                {
+                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
+                    a.num_bits = *x;
+                }
+            }
+            else if (key == "asymmetric")
+            {
+                a.asymmetric = boolean(v, p, who, key);
+            }
+            else if (key == "max_percentile" || key == "min_percentile")
+            {
+                if (const auto x = number(v, p, who, key))
+                {
+                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
+                    (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
+            else if (key == "search_range")
+            {
+                const auto* arr = v.if_array();
+                if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
+                {
+                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
+                }
+                else
+                {
+                    const double s = (*arr)[0].to_number<double>(), e = (*arr)[1].to_number<double>();
+                    check(s > 0.0 && s < e && std::isfinite(e),
+                          p,
+                          who,
+                          key,
+                          v,
+                          "two numbers with 0 < start < end");
+                    a.search_range = {s, e};
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
+            else if (key == "search_step")
+            {
+                if (const auto x = number(v, p, who, key))
+                {
+                    a.search_step = *x;
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
+            else if (key == "ifmr_mode")
+            {
+                if (const auto s = text(v, p, who, key))
+                {
+                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
+                    a.ifmr_mode = *s;
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
+            else if (key == "num_of_bins")
+            {
+                if (const auto x = integer(v, p, who, key))
+                {
+                    a.num_of_bins = *x;
+                }
+                hfmg_key = key;
+            }
+            else if (key == "num_quantized_bins" || key == "num_candidates")
+            {
+                if (const auto x = integer(v, p, who, key))
+                {
+                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
+                    (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
+                }
+            }
+            else
+            {
+                m_report(p, true, who + "unknown key \"" + key + "\" in activation_quant_params");
+            }
+        }
+        if (a.search_step)
+        {
+            const ifmr_params defaults;
+            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
+                                               : defaults.search_range_end - defaults.search_range_start;
+            const double step = *a.search_step;
+            if (!(step > 0.0 && step <= span))
+            {
+                m_report(ptr + "/search_step",
+                         false,
+                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
+                           + number_to_string(span) + "]");
+            }
+        }
+        if (a.num_of_bins && a.act_algo == "hfmg")
+        {
+            const int b = *a.num_of_bins;
+            if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
+            {
+                m_report(ptr + "/num_of_bins",
+                         false,
+                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
+                           + " must be 1024, 2048, 4096 or 8192");
+            }
+        }
+        if (!ifmr_key.empty() && !hfmg_key.empty())
+        {
+            m_report(ptr,
+                     false,
+                     who + "activation_quant_params has IFMR (" + ifmr_key + ") and HFMG (" + hfmg_key
+                       + ") parameters; a layer takes one algorithm");
+        }
+        else if (a.act_algo == "hfmg" && !ifmr_key.empty())
+        {
+            m_report(ptr,
+                     false,
+                     who + "activation_quant_params: act_algo \"hfmg\" with the IFMR parameter " + ifmr_key);
+        }
+        else if (a.act_algo == "ifmr" && !hfmg_key.empty())
+        {
+            m_report(ptr,
+                     false,
+                     who + "activation_quant_params: act_algo \"ifmr\" with the HFMG parameter " + hfmg_key);
+        }
+        return a;
+    }
+
+    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
+    {
+        weight_quant_config w;
+        const prefix_guard in_section(m_prefix, "weight_quant_params.");
+        for (const auto& member : obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "wts_algo")
+            {
+                if (const auto s = text(v, p, who, key))
+                {
+                    check(*s == "arq_quantize",
+                          p,
+                          who,
+                          key,
+                          v,
+                          "arq_quantize (the weight algorithm amct implements)");
+                    w.wts_algo = *s;
+                }
+            }
+            else if (key == "num_bits")
+            {
+                if (const auto x = integer(v, p, who, key))
+                {
+                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
+                    w.num_bits = *x;
+                }
+            }
+            else if (key == "channel_wise")
+            {
+                w.channel_wise = boolean(v, p, who, key);
+            }
+            else
+            {
+                m_report(p, true, who + "unknown key \"" + key + "\" in weight_quant_params");
+            }
+        }
+        return w;
+    }
+};
+
+/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
+using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
+
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const config_check_fn& more_checks)
+{
+    quant_config cfg;
+    read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
+          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
+          message += "duplicate key \"" + tokens.back() + "\"";
+          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
+          {
+              message += (i == 1 ? " in " : ".") + tokens[i];
+          }
+          return message;
+      },
+      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
+      {
+          cfg = config_json_reader(report).read(root);
+          if (more_checks)
+          {
+              more_checks(cfg, report);
+          }
+      });
+    return cfg;
+}
+}  // namespace detail
+
+/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+{
+    return detail::read_config_json(text, file, nullptr);
+}
+
+/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
+inline quant_config load_config_json(const std::string& path)
+{
+    return read_config_json(detail::read_text_file(path), path);
+}
+
+/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
+{
+    boost::json::object o;
+    o["version"] = c.version;
+    o["batch_num"] = c.batch_num;
+    o["activation_offset"] = c.activation_offset;
+    o["do_fusion"] = c.do_fusion;
+    boost::json::array skip;
+    for (const auto& s : c.skip_fusion_layers)
+    {
+        skip.emplace_back(s);
+    }
+    o["skip_fusion_layers"] = std::move(skip);
+    if (c.fakequant_precision_mode != "DEFAULT")
+    {
+        o["fakequant_precision_mode"] = c.fakequant_precision_mode;
+    }
+    for (const auto& [name, l] : c.layers)
+    {
+        boost::json::object layer;
+        layer["quant_enable"] = l.quant_enable;
+        if (l.dmq_balancer_param)
+        {
+            layer["dmq_balancer_param"] = *l.dmq_balancer_param;
+        }
+        const auto& a = l.activation_quant_params;
+        boost::json::object act;
+        act["num_bits"] = a.num_bits;
+        if (a.max_percentile)
+        {
+            act["max_percentile"] = *a.max_percentile;
+        }
+        if (a.min_percentile)
+        {
+            act["min_percentile"] = *a.min_percentile;
+        }
+        if (a.search_range)
+        {
+            act["search_range"] = {(*a.search_range)[0], (*a.search_range)[1]};
+        }
+        if (a.search_step)
+        {
+            act["search_step"] = *a.search_step;
+        }
+        if (a.ifmr_mode)
+        {
+            act["ifmr_mode"] = *a.ifmr_mode;
+        }
+        if (a.num_of_bins)
+        {
+            act["num_of_bins"] = *a.num_of_bins;
+        }
+        if (a.num_quantized_bins)
+        {
+            act["num_quantized_bins"] = *a.num_quantized_bins;
+        }
+        if (a.num_candidates)
+        {
+            act["num_candidates"] = *a.num_candidates;
+        }
+        act["act_algo"] = a.act_algo;
+        if (a.asymmetric)
+        {
+            act["asymmetric"] = *a.asymmetric;
+        }
+        layer["activation_quant_params"] = std::move(act);
+        const auto& w = l.weight_quant_params;
+        boost::json::object wts;
+        wts["num_bits"] = w.num_bits;
+        wts["wts_algo"] = w.wts_algo;
+        if (w.channel_wise)
+        {
+            wts["channel_wise"] = *w.channel_wise;
+        }
+        layer["weight_quant_params"] = std::move(wts);
+        o[name] = std::move(layer);
+    }
+    jv = std::move(o);
+}
+
+/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
+inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, const boost::json::value& jv)
+{
+    quant_config cfg;
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          cfg = detail::config_json_reader(report).read(jv);
+      });
+    return cfg;
+}
+
+/// @brief The config.json text of `c`, laid out as AMCT writes it.
+inline std::string write_config_json(const quant_config& c)
+{
+    std::string out;
+    detail::pretty(out, boost::json::value_from(c), 0);
+    return out + "\n";
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/config_json.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+inline void check_against_model(const quant_config& cfg,
+                                const std::vector<layer_info>& layers,
+                                const config_json_reader::report_fn& report)
+{
+    const auto type_of = types_by_name(layers);
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        const auto it = type_of.find(name);
+        if (it == type_of.end())
+        {
+            report(ptr, true, who + "not a layer of the model");
+            continue;
+        }
+        const std::string& type = it->second;
+        const auto rule = find_arq_rule(type);
+        if (!rule)
+        {
+            report(ptr, true, who + "layer type " + type + " is not quantizable");
+            continue;
+        }
+        const auto& a = c.activation_quant_params;
+        const auto& w = c.weight_quant_params;
+        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
+        {
+            report(ptr + "/weight_quant_params/channel_wise",
+                   false,
+                   who + "weight_quant_params.channel_wise = true, but layer type " + type
+                     + " has no channels");
+        }
+        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
+        {
+            report(ptr + "/weight_quant_params/num_bits",
+                   false,
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
+                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
+        }
+        if (a.num_bits == 16 && !int16_activation_type(type))
+        {
+            report(ptr + "/activation_quant_params/num_bits",
+                   false,
+                   who + "activation_quant_params.num_bits = 16, but layer type " + type
+                     + " takes INT8 activations only");
+        }
+        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
+        {
+            report(ptr + "/activation_quant_params/asymmetric",
+                   false,
+                   who + "activation_quant_params.asymmetric = true, but layer type " + type
+                     + " is quantized symmetrically only");
+        }
+    }
+    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
+    {
+        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
+        {
+            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
+        }
+    }
+}
+}  // namespace detail
+
+/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
+/// path.
+inline void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
+{
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
+/// file and every disagreement with the model as file:line:column diagnostics.
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const std::vector<layer_info>& layers)
+{
+    return detail::read_config_json(
+      text,
+      file,
+      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
+inline quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
+{
+    return read_config_json(detail::read_text_file(path), path, layers);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/check_config.hpp ----
+// ---- begin amct/config/create_quant_config.hpp ----
+// amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
+// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
+// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
+// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
+
+#include <cstdint>  // std::uint32_t
+#include <set>      // std::set
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 /// The keyword arguments of AMCT's create_quant_config.
 struct create_quant_config_options
 {
@@ -9499,244 +14642,6 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-// ---- begin amct/pipeline/record.hpp ----
-// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
-// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
-// by layer name, and the read-time rules of AMCT's parse_record_file.py.
-
-#include <cmath>             // std::isfinite
-#include <cstdint>           // std::int32_t, std::uint32_t
-#include <initializer_list>  // std::initializer_list
-#include <optional>          // std::optional
-#include <string>            // std::string
-#include <unordered_set>     // std::unordered_set
-#include <utility>           // std::pair
-#include <vector>            // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
-struct layer_record
-{
-    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
-    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
-    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
-    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
-    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
-    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
-    std::optional<bool> skip_fusion;           ///< default false
-    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
-    std::optional<std::string> act_type;       ///< INT8 or INT16
-    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
-    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
-    std::optional<float> scale_h;                         ///< RNN hidden input
-    std::optional<std::int32_t> offset_h;
-    std::vector<float> scale_r;  ///< RNN recurrent weights
-    std::vector<std::int32_t> offset_r;
-
-    bool operator==(const layer_record& o) const
-    {
-        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
-               && offset_w == o.offset_w && shift_bit == o.shift_bit
-               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
-               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
-               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
-               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
-    }
-
-    /// The activation type: act_type, else dst_type, else INT8.
-    std::string activation_type() const
-    {
-        return act_type ? *act_type : dst_type.value_or("INT8");
-    }
-};
-
-namespace detail
-{
-inline bool positive_finite(double v)
-{
-    return std::isfinite(v) && v > 0.0;
-}
-
-/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
-/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
-template <class Report>
-void check_layer_record(const layer_record& r, Report&& report)
-{
-    const std::string act = r.activation_type();
-    const bool int16 = act == "INT16";
-    auto offset_range = [&](const char* field, std::int32_t v)
-    {
-        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
-        if (v < lo || v > hi)
-        {
-            report(field,
-                   -1,
-                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
-                     + ", " + std::to_string(hi) + "] for " + act + " activations");
-        }
-    };
-    auto scales = [&](const char* field, const std::vector<float>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (!positive_finite(v[i]))
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
-                         + " must be a finite number > 0");
-            }
-        }
-    };
-    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (v[i] != 0)
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
-                         + " must be 0 (weights are quantized symmetrically)");
-            }
-        }
-    };
-    auto one_of =
-      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
-    {
-        if (!v)
-        {
-            return;
-        }
-        std::string all;
-        for (const char* x : ok)
-        {
-            if (*v == x)
-            {
-                return;
-            }
-            all += (all.empty() ? "" : ", ") + std::string(x);
-        }
-        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
-    };
-    if (r.scale_d && !positive_finite(*r.scale_d))
-    {
-        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
-    }
-    if (r.offset_d)
-    {
-        offset_range("offset_d", *r.offset_d);
-    }
-    if (r.scale_h && !positive_finite(*r.scale_h))
-    {
-        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
-    }
-    if (r.offset_h)
-    {
-        offset_range("offset_h", *r.offset_h);
-    }
-    scales("scale_w", r.scale_w);
-    scales("scale_r", r.scale_r);
-    zeros("offset_w", r.offset_w);
-    zeros("offset_r", r.offset_r);
-    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
-    {
-        report("offset_w",
-               -1,
-               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
-                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
-    }
-    bool any_shift = false;
-    for (const auto b : r.shift_bit)
-    {
-        any_shift = any_shift || b != 0;
-    }
-    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
-    {
-        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
-        {
-            report("shift_bit",
-                   static_cast<long>(i),
-                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
-                     + " must be in [1, 16] (or every shift_bit 0)");
-        }
-    }
-    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
-    one_of("act_type", r.act_type, {"INT8", "INT16"});
-    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
-    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
-}
-}  // namespace detail
-
-/// ScaleOffsetRecord: the records of a model, in file order.
-struct quant_record
-{
-    std::vector<std::pair<std::string, layer_record>> layers;
-
-    /// The record of `name`, or nullptr.
-    const layer_record* find(const std::string& name) const
-    {
-        for (const auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return &r;
-            }
-        }
-        return nullptr;
-    }
-
-    layer_record& operator[](const std::string& name)
-    {
-        for (auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return r;
-            }
-        }
-        return layers.emplace_back(name, layer_record{}).second;
-    }
-
-    bool operator==(const quant_record& o) const
-    {
-        return layers == o.layers;
-    }
-};
-
-/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
-/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
-inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
-{
-    std::vector<diagnostic> problems;
-    const std::unordered_set<std::string> names =
-      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
-                  : std::unordered_set<std::string>{};
-    for (const auto& [key, r] : rec.layers)
-    {
-        const std::string who = "record \"" + key + "\": ";
-        detail::check_layer_record(r,
-                                   [&](const char*, long, const std::string& message)
-                                   {
-                                       problems.push_back({{"record", 0, 0}, who + message});
-                                   });
-        if (layer_names && names.count(key) == 0)
-        {
-            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
-        }
-    }
-    if (!problems.empty())
-    {
-        throw config_error(std::move(problems));
-    }
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/record.hpp ----
 
 namespace amct
 {
@@ -9991,188 +14896,6 @@ inline std::string write_record_txt(const quant_record& rec)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/dsl/record_txt.hpp ----
-// ---- begin amct/pipeline/adapter.hpp ----
-// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
-// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
-// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
-// weights) and never touches the runtime's storage directly.
-
-#include <cstddef>      // std::size_t
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <type_traits>  // std::enable_if_t
-#include <vector>       // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
-/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
-/// must stay valid until the runtime's next call into the adapter, nothing more.
-struct tensor_ref
-{
-    const float* data = nullptr;
-    std::vector<std::size_t> shape;
-
-    tensor_ref() = default;
-
-    tensor_ref(const float* d, std::vector<std::size_t> s)
-      : data(d)
-      , shape(std::move(s))
-    {
-    }
-
-    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
-    /// @throws value_error for a container that is not row-major.
-    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
-    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
-      : data(c.data())
-      , shape(c.shape().begin(), c.shape().end())
-    {
-        if (c.layout() != xt::layout_type::row_major)
-        {
-            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
-        }
-    }
-
-    bool empty() const noexcept
-    {
-        return data == nullptr;
-    }
-
-    std::size_t size() const noexcept
-    {
-        return data ? detail::element_count(shape) : 0;
-    }
-
-    /// A copy as an xarray (amct keeps copies of what it changes).
-    xt::xarray<float> copy() const
-    {
-        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
-        std::copy(data, data + size(), a.begin());
-        return a;
-    }
-};
-
-/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
-/// mean = running mean, variance = running variance.
-enum class param_kind
-{
-    weight,
-    bias,
-    mean,
-    variance
-};
-
-inline const char* to_string(param_kind k) noexcept
-{
-    switch (k)
-    {
-        case param_kind::weight:
-            return "weight";
-        case param_kind::bias:
-            return "bias";
-        case param_kind::mean:
-            return "mean";
-        case param_kind::variance:
-            return "variance";
-    }
-    return "?";
-}
-
-/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
-/// param_kind.
-struct graph_node
-{
-    std::string name;
-    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
-    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
-    std::vector<std::string> outputs;     ///< data tensors written
-    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
-    bool trans_b = false;                 ///< ONNX Gemm's transB
-    double epsilon = 1e-5;                ///< BatchNorm's epsilon
-    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
-    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
-    std::vector<std::size_t> input_shape;
-};
-
-/// The layout of a node's weight: its own, else its type's.
-inline weight_layout layout_of(const graph_node& n)
-{
-    if (n.layout)
-    {
-        return *n.layout;
-    }
-    const auto rule = find_arq_rule(n.type, n.trans_b);
-    return rule ? rule->layout : weight_layout::out_in;
-}
-
-/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
-{
-    return detail::type_in(type,
-                           {"BatchNormalization",
-                            "BatchNorm",
-                            "BatchNorm1d",
-                            "BatchNorm2d",
-                            "BatchNorm3d",
-                            "FusedBatchNorm",
-                            "FusedBatchNormV2",
-                            "FusedBatchNormV3"});
-}
-
-/// @brief What a runtime implements so that amct can quantize its model.
-///
-/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
-/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
-/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
-/// concurrently. During calibration the runtime hands amct each quantized layer's input through
-/// calibration_session::observe (amct/pipeline/session.hpp).
-class model_adapter
-{
-public:
-    virtual ~model_adapter() = default;
-
-    /// The nodes, in an order where producers come before consumers.
-    virtual std::vector<graph_node> nodes() const = 0;
-
-    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
-    virtual std::vector<std::string> graph_outputs() const
-    {
-        return {};
-    }
-
-    /// A parameter of a node, or an empty tensor_ref when the node has none.
-    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
-
-    /// Replaces (or creates) a parameter of a node.
-    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
-
-    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
-    virtual void remove_node(const std::string& node) = 0;
-};
-
-/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
-/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/adapter.hpp ----
 // ---- begin amct/pipeline/bn_fusion.hpp ----
 // amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
 // (amct-algorithms.md 10). Per output channel c, in float32 as torch's fuse_conv_bn_eval:
@@ -10393,255 +15116,110 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/bn_fusion.hpp ----
-// ---- begin amct/pipeline/deploy.hpp ----
-// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
-//   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
-//   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
-//   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
-// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
-// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
-// the channel's weights with it, and reports it.
+// ---- begin amct/pipeline/executor.hpp ----
+// amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
+// observers' searches at finalize) over threads. An executor runs task(0) ... task(n - 1), in any order and
+// possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
+// tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
+// errors, like results, do not depend on the schedule.
 
-#include <cmath>    // std::nearbyint, std::fabs, std::nextafter
-#include <cstdint>  // std::int32_t, std::uint64_t
-#include <cstring>  // std::memcpy
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <algorithm>     // std::min
+#include <atomic>        // std::atomic
+#include <cstddef>       // std::size_t
+#include <exception>     // std::exception_ptr
+#include <functional>    // std::function
+#include <system_error>  // std::system_error
+#include <thread>        // std::thread
+#include <vector>        // std::vector
 
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// A layer's int32 bias and dequantization factors.
-struct bias_quantization
+/// Runs task(i) for every i in [0, n) and returns when all have returned. An empty executor runs the tasks
+/// one after another on the calling thread.
+using executor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+
+/// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
+/// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
+inline executor thread_executor(std::size_t threads = 0)
 {
-    std::vector<std::int32_t> bias;  ///< per output channel; empty when the layer has no bias
-    std::vector<float> deq_scale;    ///< per output channel
-    std::vector<std::string> notes;  ///< one per weight scale raised so that the bias fits int32
-};
+    if (threads == 0)
+    {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
+    {
+        std::atomic<std::size_t> next{0};
+        const auto work = [&]
+        {
+            for (std::size_t i; (i = next++) < n;)
+            {
+                task(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        try
+        {
+            for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            {
+                pool.emplace_back(work);
+            }
+        }
+        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
+        {
+        }
+        work();
+        for (auto& t : pool)
+        {
+            t.join();
+        }
+    };
+}
 
 namespace detail
 {
-/// Whether a rounded quotient is an int32.
-inline bool fits_int32(double q) noexcept
+/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
+/// exception of the lowest index that threw.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
 {
-    return q >= -2147483648.0 && q <= 2147483647.0;
-}
-
-/// round(b / deq) in double; |result| may exceed int32 (the caller checks).
-inline double bias_quotient(float b, float deq) noexcept
-{
-    return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
-}
-
-/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
-inline float bias_floor_scale(float b, float scale_d, float current) noexcept
-{
-    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
-    float s = static_cast<float>(need);
-    s = s < current ? current : s;
-    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    std::vector<std::exception_ptr> errors(n);
+    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
     {
-        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+        try
+        {
+            task(i);
+        }
+        catch (...)
+        {
+            errors[i] = std::current_exception();
+        }
+    };
+    if (exec)
+    {
+        exec(n, guarded);
     }
-    return s;
+    else
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            guarded(i);
+        }
+    }
+    for (const auto& e : errors)
+    {
+        if (e)
+        {
+            std::rethrow_exception(e);
+        }
+    }
 }
 }  // namespace detail
-
-/// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
-/// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
-/// layer in the notes.
-inline bias_quantization quantize_bias(const float* bias,
-                                       std::size_t channels,
-                                       float scale_d,
-                                       std::vector<float>& scale_w,
-                                       const std::string& layer)
-{
-    bias_quantization out;
-    const bool per_tensor = scale_w.size() == 1;
-    if (!per_tensor && scale_w.size() != channels)
-    {
-        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
-                                         + " weight scales for " + std::to_string(channels) + " channels");
-    }
-    auto sw = [&](std::size_t c) -> float&
-    {
-        return scale_w[per_tensor ? 0 : c];
-    };
-    if (bias)
-    {
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
-            {
-                const float before = sw(c);
-                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
-                out.notes.push_back(
-                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
-                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
-                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
-                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
-            }
-        }
-    }
-    out.deq_scale.resize(channels);
-    for (std::size_t c = 0; c < channels; ++c)
-    {
-        out.deq_scale[c] = scale_d * sw(c);
-    }
-    if (bias)
-    {
-        out.bias.resize(channels);
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
-        }
-    }
-    return out;
-}
-
-/// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
-/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
-inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
-{
-    std::uint32_t bits;
-    std::memcpy(&bits, &deq_scale, sizeof bits);
-    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
-}
-
-/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
-/// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
-/// reciprocal as AscendQuant multiplies by it.
-/// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
-template <class E>
-inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
-                                                  float scale_d,
-                                                  std::int32_t offset_d,
-                                                  int num_bits = 8)
-{
-    xt::xarray<float> out;
-    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
-                                                         [&](auto spec)
-                                                         {
-                                                             using S = decltype(spec);
-                                                             if constexpr (!S::is_per_channel)
-                                                             {
-                                                                 const qparams<S> qp{scale_d, offset_d};
-                                                                 validate(qp);
-                                                                 out = fake_quantize(x.derived_cast(), qp);
-                                                             }
-                                                         });
-    return out;
-}
-
-/// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
-/// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
-template <class E>
-inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
-                                                  const layer_record& r,
-                                                  const std::string& layer = {})
-{
-    if (!r.scale_d || !r.offset_d)
-    {
-        detail::throw_error<value_error>("record \"" + layer + "\" has no scale_d and offset_d");
-    }
-    return fake_quantize_activation(x, *r.scale_d, *r.offset_d, r.activation_type() == "INT16" ? 16 : 8);
-}
 }  // namespace AMCT_ABI
 }  // namespace amct
-// ---- end amct/pipeline/deploy.hpp ----
-// ---- begin amct/pipeline/layer_params.hpp ----
-// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
-// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
-// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
-
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief The activation observer parameters of a layer's activation_quant_params.
-/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
-/// unsupported_error for an unknown act_algo.
-inline algorithm_params activation_params(const activation_quant_config& a,
-                                          bool activation_offset,
-                                          const std::string& layer = {})
-{
-    const bool asymmetric = a.asymmetric.value_or(activation_offset);
-    algorithm_params params = default_params(a.act_algo);
-    std::visit(
-      [&](auto& p)
-      {
-          using P = std::decay_t<decltype(p)>;
-          p.num_bits = a.num_bits;
-          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
-          {
-              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
-              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
-          }
-          if constexpr (std::is_same_v<P, ifmr_params>)
-          {
-              if (a.search_range)
-              {
-                  p.search_range_start = (*a.search_range)[0];
-                  p.search_range_end = (*a.search_range)[1];
-              }
-              p.search_step = a.search_step.value_or(p.search_step);
-              p.mode = a.ifmr_mode.value_or("exact") == "bounded" ? ifmr_mode::bounded : ifmr_mode::exact;
-          }
-          if constexpr (
-            std::is_same_v<
-              P,
-              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
-          {
-              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
-          }
-          if constexpr (std::is_same_v<P, kl_params>)
-          {
-              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
-              if (a.asymmetric.value_or(false))
-              {
-                  detail::throw_error<value_error>("layer \"" + layer
-                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
-              }
-          }
-          else if constexpr (std::is_same_v<P, mse_params>)
-          {
-              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
-              p.asymmetric = asymmetric;
-          }
-          else if constexpr (!std::is_same_v<P, arq_params>)
-          {
-              p.asymmetric = asymmetric;
-          }
-      },
-      params);
-    return params;
-}
-
-/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
-inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    arq_params p;
-    p.num_bits = w.num_bits;
-    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
-    return p;
-}
-
-/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
-inline std::string int_type_name(int bits)
-{
-    return "INT" + std::to_string(bits);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/layer_params.hpp ----
+// ---- end amct/pipeline/executor.hpp ----
 // ---- begin amct/pipeline/record_json.hpp ----
 // amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
 // ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
@@ -11013,18 +15591,21 @@ inline std::string write_record_json(const quant_record& rec)
 //      so that calibration sees quantized weights and float activations, as AMCT's does,
 //   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
-// observe may be called from several threads at once. Each layer applies its batches in batch order (a
-// batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
+// observe may be called from several threads at once, with batches in any order: each layer's
+// indexed_observer gives the result of one observer fed the batches in index order, bit for bit (batches go
+// to per-thread shards merged exactly; HFMG's batches wait, copied, only for the [min, max] of the earlier
+// batches). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
+// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
+// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
+// sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
-// good batch. A batch that waits for its turn is held as a copy (as many as the threads run ahead).
+// good batch.
 
-#include <algorithm>      // std::equal
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
-#include <map>            // std::map
 #include <memory>         // std::unique_ptr
-#include <mutex>          // std::mutex, std::lock_guard
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -11036,53 +15617,21 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Everything calibration decided for one layer, ready to deploy or simulate.
-struct quantized_layer
-{
-    std::string name;
-    std::string type;
-    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
-                                         ///< layers without weight (AvgPool)
-    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
-    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
-    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
-    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
-};
-
-/// The outcome of calibration.
-struct quantized_model
-{
-    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
-    std::vector<quantized_layer> layers;  ///< same order
-    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
-
-    /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
-};
 
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
 public:
     /// @brief Prepares the model: BN fusion, ARQ, fake-quantized weights written back through `model`, one
-    /// observer per quantized layer. `model` must outlive the session.
+    /// observer per quantized layer. `model` must outlive the session; amct calls it from this thread only.
+    /// `exec` runs the per-layer work of set-up, finalize, save and merge (e.g. thread_executor(2)).
     /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
     /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
     /// BatchNorm whose size does not match the weight.
-    calibration_session(model_adapter& model, quant_config cfg)
+    calibration_session(model_adapter& model, quant_config cfg, executor exec = {})
       : m_model(&model)
       , m_cfg(std::move(cfg))
+      , m_exec(std::move(exec))
     {
         if (m_cfg.batch_num < 1)
         {
@@ -11111,17 +15660,22 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
-        std::vector<xt::xarray<float>> fake_weights;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
             if (it != config_of.end())
             {
                 const auto f = fold_of.find(node.name);
-                fake_weights.push_back(
-                  add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second));
+                add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
             }
         }
+        std::vector<xt::xarray<float>> fake_weights(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              fake_weights[i] = calibrate_weight(*m_slots[i]);
+                          });
         m_fusion = apply_fusion(model, plan);
         for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
@@ -11178,32 +15732,17 @@ public:
         {
             return false;
         }
-        const std::lock_guard<std::mutex> lock(s.mutex);
         const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
-        if (batch < s.next || s.pending.count(batch))
+        const std::size_t n = check_batch(s, x, shape, where);
+        try
         {
-            detail::throw_error<value_error>(where + ": this batch was observed before");
+            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
         }
-        const bool in_turn = batch == s.next;
-        const std::size_t n = check_batch(s, x, shape, where, !in_turn);
-        if (!in_turn)
+        catch (const value_error&)
         {
-            s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
+            check_values(x, n, where);  // the session's message for a non-finite element
+            throw;
         }
-        else
-        {
-            try
-            {
-                s.observer.observe(x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
-            }
-            catch (const value_error&)
-            {
-                check_values(x, n, where);  // the session's message for a non-finite element
-                throw;
-            }
-            ++s.next;
-        }
-        drain(s);
         return true;
     }
 
@@ -11214,12 +15753,11 @@ public:
         return observe(layer, batch, in.data(), in.shape());
     }
 
-    /// Batches applied to `layer` so far (in order; early batches waiting are not counted).
+    /// Batches of `layer` observed so far (merged ones included; HFMG batches waiting for an earlier batch's
+    /// range too).
     std::size_t batches_seen(const std::string& layer) const
     {
-        const slot& s = const_cast<calibration_session*>(this)->find_slot(layer);
-        const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.next;
+        return const_cast<calibration_session*>(this)->find_slot(layer).observer.observed();
     }
 
     /// Whether every layer has all batch_num batches.
@@ -11227,8 +15765,7 @@ public:
     {
         for (const auto& s : m_slots)
         {
-            const std::lock_guard<std::mutex> lock(s->mutex);
-            if (s->next < batch_num())
+            if (s->observer.observed() < batch_num())
             {
                 return false;
             }
@@ -11236,19 +15773,20 @@ public:
         return true;
     }
 
-    /// @brief Computes every layer's factors and deployable tensors. Weight scales raised for the int32 bias
-    /// are written back to the runtime as re-fake-quantized weights, and reported in the notes.
+    /// @brief Computes every layer's factors and deployable tensors (layers on the executor). Weight scales
+    /// raised for the int32 bias are written back to the runtime as re-fake-quantized weights, and reported
+    /// in the notes. No batch may be observed meanwhile.
     /// @throws value_error listing every layer that lacks batches.
     quantized_model finalize()
     {
-        const auto locks = lock_all();
         std::string missing;
         for (const auto& s : m_slots)
         {
-            if (s->next < batch_num())
+            const std::size_t seen = s->observer.observed();
+            if (seen < batch_num())
             {
                 missing +=
-                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(s->next));
+                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(seen));
             }
         }
         if (!missing.empty())
@@ -11256,38 +15794,49 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        std::vector<finalized_layer> done(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              done[i] = finalize_layer(*m_slots[i]);
+                          });
         quantized_model out;
         out.notes = m_fusion.warnings;
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            out.layers.push_back(finalize_layer(*s, out.notes));
-            out.record.layers.emplace_back(s->name, record_of(*s, out.layers.back()));
+            if (done[i].raised)
+            {
+                m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
+            }
+            out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
+            out.layers.push_back(std::move(done[i].layer));
+            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
         }
         return out;
     }
 
-    /// @brief The session's state: for every layer its ARQ scales, observer state and waiting batches, with
-    /// the configuration; restore() in a later process continues from here with the result of an
-    /// uninterrupted run.
+    /// @brief The session's state: the configuration and, for every layer, its ARQ scales and its
+    /// indexed_observer's state (batches observed, observer state, HFMG's waiting batches). restore() in a
+    /// later process continues from here with the result of an uninterrupted run; merge() in another process
+    /// that calibrated other batches adds them. Waits for batches being observed.
     std::string save() const
     {
-        const auto locks = lock_all();
+        std::vector<std::string> observers(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              observers[i] = m_slots[i]->observer.save();
+                          });
         state_writer w;
         w.str(write_config_json(m_cfg));
         w.u64(m_slots.size());
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            w.str(s->name);
-            w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
-            w.u64(s->next);
-            w.str(s->observer.save());
-            w.u64(s->pending.size());
-            for (const auto& [index, b] : s->pending)
-            {
-                w.u64(index);
-                write_shape(w, b.shape);
-                w.f32s(b.data);
-            }
+            w.str(m_slots[i]->name);
+            w.f32s(arq_scales(*m_slots[i]));
+            w.str(observers[i]);
         }
         return w.finish(state_name, state_version);
     }
@@ -11297,6 +15846,201 @@ public:
     /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
+    {
+        std::vector<indexed_observer> loaded = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer = std::move(loaded[i]);
+        }
+    }
+
+    /// @brief Adds the batches another process calibrated: `bytes` is the save() of a session made there from
+    /// the same float model and configuration, which observed other batch indices. Waits for batches being
+    /// observed here.
+    /// @throws state_error as restore() does; value_error naming the layer and batch for a batch observed in
+    /// both, or an HFMG batch range that differs from the one known here. Nothing changes then.
+    void merge(const std::string& bytes)
+    {
+        const std::vector<indexed_observer> other = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer.check_merge(other[i]);
+        }
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              m_slots[i]->observer.merge(other[i]);
+                          });
+    }
+
+    /// @brief For processes that share out the batches: the [min, max] of the HFMG layers' batches observed
+    /// here since the last call, which the other processes need to place their own batches (HFMG's running
+    /// range depends on every earlier batch). 16 bytes per batch and HFMG layer, checksummed; an empty string
+    /// when there is nothing to share.
+    std::string take_batch_ranges()
+    {
+        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
+        for (const auto& s : m_slots)
+        {
+            std::vector<batch_range> r = s->observer.take_ranges();
+            if (!r.empty())
+            {
+                found.emplace_back(s.get(), std::move(r));
+            }
+        }
+        if (found.empty())
+        {
+            return {};
+        }
+        state_writer w;
+        w.u64(found.size());
+        for (const auto& [s, ranges] : found)
+        {
+            w.str(s->name);
+            w.u64(ranges.size());
+            for (const batch_range& r : ranges)
+            {
+                w.u64(r.index);
+                w.f32(r.min);
+                w.f32(r.max);
+            }
+        }
+        return w.finish(ranges_name, state_version);
+    }
+
+    /// @brief Learns another process's take_batch_ranges(); HFMG batches waiting for them are applied.
+    /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
+    /// a range that differs from the one known here. Nothing changes then.
+    void add_batch_ranges(const std::string& bytes)
+    {
+        if (bytes.empty())
+        {
+            return;
+        }
+        state_reader r(bytes, ranges_name, state_version);
+        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const std::string name = r.str();
+            const auto it = m_index.find(name);
+            if (it == m_index.end())
+            {
+                state_reader::fail("batch ranges of layer \"" + name
+                                   + "\", which this session does not calibrate");
+            }
+            std::vector<batch_range> ranges(r.count(16));
+            for (auto& b : ranges)
+            {
+                b.index = static_cast<std::size_t>(r.u64());
+                b.min = r.f32();
+                b.max = r.f32();
+            }
+            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
+        }
+        r.done();
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.check_ranges(ranges);
+        }
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.add_ranges(ranges);
+        }
+    }
+
+private:
+    static constexpr const char* state_name = "calibration_session";
+    static constexpr const char* ranges_name = "batch_ranges";
+    static constexpr std::uint32_t state_version = 2;
+
+    struct slot
+    {
+        slot(std::string n, std::string t, indexed_observer o)
+          : name(std::move(n))
+          , type(std::move(t))
+          , observer(std::move(o))
+        {
+        }
+
+        std::string name;
+        std::string type;
+        graph_node node;
+        arq_params weight_params;               ///< ARQ's parameters
+        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
+        xt::xarray<float> weight;               ///< the float weight after fusion
+        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
+        std::size_t channels = 0;               ///< output channels
+        indexed_observer observer;
+    };
+
+    /// What finalize computes for one layer, before the runtime is told.
+    struct finalized_layer
+    {
+        quantized_layer layer;
+        std::vector<std::string> notes;
+        bool raised = false;  ///< a weight scale raised for the int32 bias: the runtime needs the new weight
+    };
+
+    /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
+    void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
+    {
+        auto s = std::make_unique<slot>(
+          node.name,
+          node.type,
+          indexed_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
+                           node.name,
+                           batch_num()));
+        s->node = node;
+        if (arq_rule(node.type, node.trans_b).has_weight)
+        {
+            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
+            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                               : detail::param_copy(*m_model, node.name, param_kind::weight);
+            if (!weight)
+            {
+                detail::throw_error<value_error>(who + ": the runtime gives no weight");
+            }
+            s->weight = std::move(*weight);
+            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+            s->channels = detail::make_layout_view(shape, layout_of(node), node.groups, who).channels();
+            s->weight_params = weight_params(lc.weight_quant_params, node.type);
+            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                             : detail::param_copy(*m_model, node.name, param_kind::bias);
+            if (bias && bias->size() != s->channels)
+            {
+                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                                 + " elements for " + std::to_string(s->channels)
+                                                 + " output channels");
+            }
+            s->bias = std::move(bias);
+            s->arq.emplace();  // computed by calibrate_weight
+        }
+        m_index.emplace(node.name, m_slots.size());
+        m_names.push_back(node.name);
+        m_slots.push_back(std::move(s));
+    }
+
+    /// ARQ on a slot's weight; returns the fake-quantized weight (empty for a layer without weight).
+    static xt::xarray<float> calibrate_weight(slot& s)
+    {
+        if (!s.arq)
+        {
+            return {};
+        }
+        const weight_layout layout = layout_of(s.node);
+        s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
+        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
+    }
+
+    static std::vector<float> arq_scales(const slot& s)
+    {
+        return s.arq ? s.arq->scale : std::vector<float>{};
+    }
+
+    /// Reads a save() of a session of this model and configuration: one indexed_observer per layer.
+    /// @throws state_error naming what does not fit.
+    std::vector<indexed_observer> read_state(const std::string& bytes) const
     {
         state_reader r(bytes, state_name, state_version);
         if (r.str() != write_config_json(m_cfg))
@@ -11309,15 +16053,7 @@ public:
             state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
                                + std::to_string(m_slots.size()));
         }
-
-        struct loaded
-        {
-            std::size_t next;
-            any_observer observer;
-            std::map<std::size_t, pending_batch> pending;
-        };
-
-        std::vector<loaded> all;
+        std::vector<indexed_observer> all;
         for (const auto& s : m_slots)
         {
             const std::string name = r.str();
@@ -11326,128 +16062,22 @@ public:
                 state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
                                    + s->name + "\"");
             }
-            if (r.f32s() != (s->arq ? s->arq->scale : std::vector<float>{}))
+            if (r.f32s() != arq_scales(*s))
             {
                 state_reader::fail(
                   "layer \"" + name
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
-            const std::size_t next = static_cast<std::size_t>(r.u64());
-            any_observer obs = any_observer::load(r.str());
-            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm() || obs.batches() != next
-                || next > batch_num())
+            indexed_observer obs = indexed_observer::load(r.str());
+            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm()
+                || obs.batches() != batch_num())
             {
                 state_reader::fail("layer \"" + name + "\": inconsistent observer state");
             }
-            std::map<std::size_t, pending_batch> pending;
-            for (std::size_t k = r.count(8); k > 0; --k)
-            {
-                const std::size_t index = static_cast<std::size_t>(r.u64());
-                pending_batch b{read_shape(r), r.f32s()};
-                if (index <= next || index >= batch_num() || detail::element_count(b.shape) != b.data.size())
-                {
-                    state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
-                }
-                try
-                {
-                    check_batch(
-                      *s, b.data.data(), b.shape, "layer \"" + name + "\", batch " + std::to_string(index));
-                }
-                catch (const error& e)
-                {
-                    state_reader::fail(std::string("waiting batch: ") + e.what());
-                }
-                pending.emplace(index, std::move(b));
-            }
-            all.push_back({next, std::move(obs), std::move(pending)});
+            all.push_back(std::move(obs));
         }
         r.done();
-        const auto locks = lock_all();
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            slot& s = *m_slots[i];
-            s.next = all[i].next;
-            s.observer = std::move(all[i].observer);
-            s.pending = std::move(all[i].pending);
-        }
-    }
-
-private:
-    static constexpr const char* state_name = "calibration_session";
-    static constexpr std::uint32_t state_version = 1;
-
-    struct pending_batch
-    {
-        std::vector<std::size_t> shape;
-        std::vector<float> data;
-    };
-
-    struct slot
-    {
-        slot(std::string n, std::string t, any_observer o)
-          : name(std::move(n))
-          , type(std::move(t))
-          , observer(std::move(o))
-        {
-        }
-
-        std::string name;
-        std::string type;
-        graph_node node;
-        int act_bits = 8;
-        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
-        xt::xarray<float> weight;               ///< the float weight after fusion
-        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
-        std::size_t channels = 0;               ///< output channels
-        any_observer observer;
-        mutable std::mutex mutex;
-        std::size_t next = 0;                          ///< the next batch to apply
-        std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
-    };
-
-    /// Prepares the slot of one layer; returns its fake-quantized weight (empty for a layer without weight).
-    xt::xarray<float> add_layer(const graph_node& node,
-                                const layer_quant_config& lc,
-                                const batch_norm_fold* fold)
-    {
-        auto s = std::make_unique<slot>(
-          node.name,
-          node.type,
-          any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
-                       node.name));
-        s->node = node;
-        s->act_bits = lc.activation_quant_params.num_bits;
-        xt::xarray<float> fake;
-        if (arq_rule(node.type, node.trans_b).has_weight)
-        {
-            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
-                               : detail::param_copy(*m_model, node.name, param_kind::weight);
-            if (!weight)
-            {
-                detail::throw_error<value_error>(who + ": the runtime gives no weight");
-            }
-            s->weight = std::move(*weight);
-            const weight_layout layout = layout_of(node);
-            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = detail::make_layout_view(shape, layout, node.groups, who).channels();
-            s->arq = arq(
-              s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
-                             : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias && bias->size() != s->channels)
-            {
-                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                 + " elements for " + std::to_string(s->channels)
-                                                 + " output channels");
-            }
-            s->bias = std::move(bias);
-            fake = fake_quantize_weight(s->weight, *s->arq, layout, node.groups);
-        }
-        m_index.emplace(node.name, m_slots.size());
-        m_names.push_back(node.name);
-        m_slots.push_back(std::move(s));
-        return fake;
+        return all;
     }
 
     slot& find_slot(const std::string& layer)
@@ -11460,15 +16090,13 @@ private:
         return *m_slots[it->second];
     }
 
-    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
-    /// any) and, if `values`, only finite values (a batch observed at once is left to the observer, which
-    /// rejects NaN and Inf in its own pass over the data). Returns its element count.
-    /// @throws shape_error, value_error.
+    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
+    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the data.
+    /// Returns its element count. @throws shape_error, value_error (null data).
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
-                                   const std::string& where,
-                                   bool values = true)
+                                   const std::string& where)
     {
         const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
@@ -11480,17 +16108,13 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
+              where + ": shape " + detail::shape_string(shape)
+              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
         {
             detail::throw_error<value_error>(where + ": null data pointer");
-        }
-        if (values)
-        {
-            check_values(x, n, where);
         }
         return n;
     }
@@ -11507,119 +16131,26 @@ private:
         }
     }
 
-    static std::string shape_string(const std::vector<std::size_t>& shape)
+    static finalized_layer finalize_layer(const slot& s)
     {
-        std::string out = "[";
-        for (std::size_t i = 0; i < shape.size(); ++i)
-        {
-            out += (i ? ", " : "") + std::to_string(shape[i]);
-        }
-        return out + "]";
-    }
-
-    /// Applies waiting batches whose turn has come.
-    static void drain(slot& s)
-    {
-        for (auto it = s.pending.begin(); it != s.pending.end() && it->first == s.next;
-             it = s.pending.erase(it))
-        {
-            s.observer.observe(it->second.data.data(), it->second.shape);
-            ++s.next;
-        }
-    }
-
-    std::vector<std::unique_lock<std::mutex>> lock_all() const
-    {
-        std::vector<std::unique_lock<std::mutex>> locks;
-        for (const auto& s : m_slots)
-        {
-            locks.emplace_back(s->mutex);
-        }
-        return locks;
-    }
-
-    quantized_layer finalize_layer(const slot& s, std::vector<std::string>& notes)
-    {
-        quantized_layer q;
+        finalized_layer out;
+        quantized_layer& q = out.layer;
         q.name = s.name;
         q.type = s.type;
-        q.activation = s.observer.compute();
-        if (!s.arq)
-        {
-            return q;
-        }
-        q.weights = *s.arq;
-        std::vector<float> scale_w = q.weights.scale;
-        bias_quantization bq = quantize_bias(
-          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
-        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (raised)
-        {
-            q.weights =
-              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
-            for (float sw : scale_w)
-            {
-                detail::push_channel(q.weights, sw, 0);
-            }
-        }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
-        if (raised)
-        {
-            m_model->set_param(s.name, param_kind::weight, qw.fake);
-        }
-        q.weight_int = std::move(qw.q);
-        q.weight_fake = std::move(qw.fake);
-        q.bias_int = std::move(bq.bias);
-        q.deq_scale = std::move(bq.deq_scale);
-        return q;
-    }
-
-    layer_record record_of(const slot& s, const quantized_layer& q) const
-    {
-        layer_record r;
-        r.scale_d = q.activation.scale.at(0);
-        r.offset_d = q.activation.offset.at(0);
-        r.act_type = int_type_name(s.act_bits);
-        if (s.arq)
-        {
-            r.scale_w = q.weights.scale;
-            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
-            r.wts_type = int_type_name(q.weights.num_bits);
-        }
-        else
-        {
-            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
-            r.offset_w = {0};
-        }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
-        {
-            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
-        }
-        return r;
-    }
-
-    static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)
-    {
-        w.u64(shape.size());
-        for (std::size_t d : shape)
-        {
-            w.u64(d);
-        }
-    }
-
-    static std::vector<std::size_t> read_shape(state_reader& r)
-    {
-        std::vector<std::size_t> shape(r.count(8));
-        for (auto& d : shape)
-        {
-            d = static_cast<std::size_t>(r.u64());
-        }
-        return shape;
+        q.arq = s.arq;
+        q.weight_float = s.weight;
+        q.bias_float = s.bias;
+        q.layout = layout_of(s.node);
+        q.groups = s.node.groups;
+        q.channels = s.channels;
+        set_activation(q, s.observer.compute(), out.notes);
+        out.raised = q.weight_scale_raised();
+        return out;
     }
 
     model_adapter* m_model;
     quant_config m_cfg;
+    executor m_exec;
     fusion_report m_fusion;
     std::vector<std::unique_ptr<slot>> m_slots;
     std::unordered_map<std::string, std::size_t> m_index;

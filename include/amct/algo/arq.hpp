@@ -6,6 +6,7 @@
 #include <array>             // std::array
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
+#include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
@@ -351,7 +352,8 @@ inline decltype(auto) float_array(const xt::xexpression<E>& w)
 
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
-/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8};
+/// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
+/// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
 /// shape_error for a layout the shape cannot have.
 template <class E>
 inline calibration_result arq(const xt::xexpression<E>& weight,
@@ -361,11 +363,12 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8,
+    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
+                      || p.num_bits == 16,
                     where,
                     "weight num_bits",
                     p.num_bits,
-                    "4, 6, 7 or 8");
+                    "4, 6, 7, 8 or 16");
     const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {
@@ -386,6 +389,9 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
+    // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
+    // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
         const detail::channel_major_matrix cm(w, view);
@@ -393,14 +399,15 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
         {
             kernel::minmax_result range;
             kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
-            const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+            const auto [s, o] =
+              detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true);
+        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
         detail::push_channel(r, s, o);
     }
     return r;
@@ -409,7 +416,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 /// Quantized and fake-quantized forms of a weight, in the weight's own layout.
 struct quantized_weight
 {
-    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range)
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
+                                ///< for 16 bits
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
@@ -432,33 +440,38 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
              [&](auto spec)
              {
                  using S = decltype(spec);
-                 if constexpr (!S::is_symmetric || S::bits > 8)
+                 if constexpr (!S::is_symmetric)
                  {
-                     throw_error<unsupported_error>("ARQ weights are symmetric with at most 8 bits");
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
+                     using storage = typename S::storage_type;
                      const contiguous_data<float> in(cm.expression());
                      // results in [C_out, rest] order: straight into the weight's shape when that is the same
                      const bool direct = view.identity();
-                     xt::xtensor<std::int8_t, 2> q_cm;
                      xt::xtensor<float, 2> fake_cm;
                      if (!direct)
                      {
-                         q_cm = xt::xtensor<std::int8_t, 2>::from_shape({cm.rows, cm.cols});
                          fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
                      }
                      out.fake = xt::xarray<float>::from_shape(shape);
                      float* fake = direct ? out.fake.data() : fake_cm.data();
                      if (with_q)
                      {
-                         out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                         std::int8_t* q = direct ? out.q.data() : q_cm.data();
-                         apply<quantize_op<S>>(in, qp, q);
-                         const auto q_matrix = xt::adapt(
-                           q, in.size(), xt::no_ownership(), std::array<std::size_t, 2>{cm.rows, cm.cols});
-                         apply<dequantize_op<S>>(contiguous_data<std::int8_t>(q_matrix), qp, fake);
+                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
+                         apply<quantize_op<S>>(in, qp, q.data());
+                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
+                         if constexpr (S::bits <= 8)
+                         {
+                             out.q =
+                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         }
+                         else
+                         {
+                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                         }
                      }
                      else
                      {
@@ -467,10 +480,6 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                      if (!direct)
                      {
                          out.fake = from_channel_major<float>(fake_cm, view, shape);
-                         if (with_q)
-                         {
-                             out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                         }
                      }
                  }
              });

@@ -13,13 +13,18 @@
 //   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+// hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
+// [min, max] alone (see there).
 #pragma once
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::ceil, std::floor, std::ldexp
 #include <cstdint>    // std::int64_t
+#include <cstring>    // std::memcmp
+#include <map>        // std::map
 #include <numeric>    // std::accumulate
 #include <string>     // std::string
+#include <utility>    // std::pair
 #include <vector>     // std::vector
 
 #include <amct/algo/observer.hpp>
@@ -154,26 +159,76 @@ inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float 
     return out;
 }
 
+/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+inline bool same_edge(float a, float b) noexcept
+{
+    return std::fabs(a - b) < flt_eps;
+}
+
 /// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
 inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
 {
     const float lo = std::min(h.min, other.min);
     const float hi = std::max(h.max, other.max);
-    const auto same = [](float a, float b)
-    {
-        return std::fabs(a - b) < flt_eps;
-    };
-    if (!(same(lo, h.min) && same(hi, h.max)))
+    if (!(same_edge(lo, h.min) && same_edge(hi, h.max)))
     {
         h.counts = rebin(h, lo, hi);
         h.min = lo;
         h.max = hi;
     }
     const std::vector<std::int64_t> add =
-      same(other.min, h.min) && same(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+      same_edge(other.min, h.min) && same_edge(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
     for (std::size_t i = 0; i < add.size(); ++i)
     {
         h.counts[i] += add[i];
+    }
+}
+
+/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
+/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
+/// more); otherwise the running range stays and the batch's counts add as they are.
+struct hfmg_step
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    bool moves = true;
+};
+
+/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
+/// `first`).
+inline hfmg_step hfmg_next_step(bool first,
+                                float run_min,
+                                float run_max,
+                                float batch_min,
+                                float batch_max) noexcept
+{
+    if (first)
+    {
+        return {batch_min, batch_max, true};
+    }
+    const float lo = std::min(run_min, batch_min);
+    const float hi = std::max(run_max, batch_max);
+    return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
+}
+
+/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
+/// step moves it.
+inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
+{
+    if (h.counts.empty())
+    {
+        h = {step.min, step.max, std::move(counts)};
+        return;
+    }
+    if (step.moves)
+    {
+        h.counts = rebin(h, step.min, step.max);
+        h.min = step.min;
+        h.max = step.max;
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        h.counts[i] += counts[i];
     }
 }
 
@@ -339,20 +394,11 @@ public:
             {
                 check_batch(x, n);  // throws, naming the element
             }
-            hfmg_histogram batch;
-            const bool first = m_hist.counts.empty();
-            batch.min = first ? r.min : std::min(m_hist.min, r.min);
-            batch.max = first ? r.max : std::max(m_hist.max, r.max);
-            batch.counts.assign(static_cast<std::size_t>(m_params.num_of_bins), 0);
-            detail::histc(x, n, batch.min, batch.max, batch.counts);
-            if (first)
-            {
-                m_hist = std::move(batch);
-            }
-            else
-            {
-                detail::merge_histogram(m_hist, batch);
-            }
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
+            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, step.min, step.max, counts);
+            detail::hfmg_apply(m_hist, step, std::move(counts));
         }
         count_batch();
     }
@@ -465,8 +511,284 @@ public:
     }
 
 private:
+    friend class hfmg_segments;
+
     hfmg_params m_params;
     hfmg_histogram m_hist;
+};
+
+/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
+/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
+///
+/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
+/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// Where the running range does not move, histograms just add; only where it moves is the sum so far
+/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
+/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
+/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
+/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
+class hfmg_segments
+{
+public:
+    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
+    struct placement
+    {
+        detail::hfmg_step step;
+        std::size_t segment = 0;
+    };
+
+    /// @throws value_error naming the layer for invalid parameters.
+    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
+      : m_result(params, std::move(layer))
+      , m_batches(batches)
+    {
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_result.params();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    bool known(std::size_t k) const noexcept
+    {
+        return m_ranges.count(k) != 0;
+    }
+
+    /// The recorded [min, max] of every batch, by index.
+    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
+    {
+        return m_ranges;
+    }
+
+    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
+    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
+    /// ordered, or one that differs from the range recorded before.
+    void add_range(std::size_t k, float min, float max)
+    {
+        check_range(k, min, max);
+        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
+        {
+            extend();
+        }
+    }
+
+    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
+    bool placed(std::size_t k) const noexcept
+    {
+        return k < m_places.size();
+    }
+
+    /// Requires placed(k).
+    const placement& place(std::size_t k) const noexcept
+    {
+        return m_places[k];
+    }
+
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc).
+    void add(const placement& p, const std::vector<std::int64_t>& counts)
+    {
+        auto& sum = m_sums[p.segment];
+        if (sum.empty())
+        {
+            sum = counts;
+            return;
+        }
+        for (std::size_t i = 0; i < sum.size(); ++i)
+        {
+            sum[i] += counts[i];
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing.
+    void check_merge(const hfmg_segments& other) const
+    {
+        const hfmg_params &a = params(), &b = other.params();
+        if (a.num_of_bins != b.num_of_bins || a.asymmetric != b.asymmetric || a.num_bits != b.num_bits
+            || batches() != other.batches())
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
+                                             + std::to_string(other.batches()) + " batches");
+        }
+        for (const auto& [k, range] : other.m_ranges)
+        {
+            check_range(k, range.first, range.second);
+        }
+    }
+
+    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
+    /// count, or a range that differs from this one's; nothing changes then.
+    void merge(const hfmg_segments& other)
+    {
+        check_merge(other);
+        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
+        extend();
+        for (const auto& [segment, counts] : other.m_sums)
+        {
+            add(placement{{}, segment}, counts);
+        }
+    }
+
+    /// The observer that saw every batch in order. Requires every range and every batch's counts.
+    /// @throws value_error if a range is missing.
+    hfmg_observer result() const
+    {
+        if (batches() == 0 || !placed(batches() - 1))
+        {
+            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
+                                             + std::to_string(m_places.size()));
+        }
+        for (std::size_t k = 0; k < m_places.size(); ++k)
+        {
+            if (m_places[k].segment == k && !m_sums.count(k))
+            {
+                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
+                                                 + std::to_string(k));
+            }
+        }
+        hfmg_observer o = m_result;
+        for (const auto& [segment, counts] : m_sums)
+        {
+            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
+        }
+        o.m_batches = batches();
+        return o;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u32(static_cast<std::uint32_t>(params().num_of_bins));
+        w.boolean(params().asymmetric);
+        w.u32(static_cast<std::uint32_t>(params().num_bits));
+        w.u64(batches());
+        w.u64(m_ranges.size());
+        for (const auto& [k, range] : m_ranges)
+        {
+            w.u64(k);
+            w.f32(range.first);
+            w.f32(range.second);
+        }
+        w.u64(m_sums.size());
+        for (const auto& [segment, counts] : m_sums)
+        {
+            w.u64(segment);
+            for (auto c : counts)
+            {
+                w.i64(c);
+            }
+        }
+    }
+
+    /// @throws state_error for inconsistent state.
+    static hfmg_segments load(state_reader& r, std::string layer)
+    {
+        hfmg_params p;
+        p.num_of_bins = static_cast<int>(r.u32());
+        p.asymmetric = r.boolean();
+        p.num_bits = static_cast<int>(r.u32());
+        const auto batches = static_cast<std::size_t>(r.u64());
+        hfmg_segments s(p, std::move(layer), batches);
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            const float lo = r.f32();
+            const float hi = r.f32();
+            if (s.known(k))
+            {
+                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
+            }
+            try
+            {
+                s.add_range(k, lo, hi);
+            }
+            catch (const value_error& e)
+            {
+                state_reader::fail(e.what());
+            }
+        }
+        const auto bins = static_cast<std::size_t>(p.num_of_bins);
+        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
+        {
+            const auto segment = static_cast<std::size_t>(r.u64());
+            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
+            {
+                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
+                                   + ", which does not start a known segment");
+            }
+            std::vector<std::int64_t> counts(bins);
+            for (auto& c : counts)
+            {
+                c = r.i64();
+                if (c < 0 || c > (std::int64_t{1} << 56))
+                {
+                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
+                }
+            }
+            s.m_sums.emplace(segment, std::move(counts));
+        }
+        return s;
+    }
+
+    /// @throws value_error as add_range(k, min, max) would; changes nothing.
+    void check_range(std::size_t k, float min, float max) const
+    {
+        const std::string at = where() + ", batch " + std::to_string(k);
+        if (k >= batches())
+        {
+            detail::throw_error<value_error>(at + ": beyond the " + std::to_string(batches()) + " batches");
+        }
+        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
+        {
+            detail::throw_error<value_error>(at + ": HFMG range [" + detail::number_to_string(min) + ", "
+                                             + detail::number_to_string(max) + "] is not finite and ordered");
+        }
+        const auto it = m_ranges.find(k);
+        if (it != m_ranges.end()
+            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
+        {
+            detail::throw_error<value_error>(at + ": observed twice, with different ranges");
+        }
+    }
+
+private:
+    std::string where() const
+    {
+        return m_result.layer().empty() ? std::string("unnamed layer") : "layer \"" + m_result.layer() + "\"";
+    }
+
+    static bool bits_equal(float a, float b) noexcept
+    {
+        return std::memcmp(&a, &b, sizeof a) == 0;
+    }
+
+    /// Places every batch whose predecessors' ranges have all become known.
+    void extend()
+    {
+        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
+             ++it)
+        {
+            const std::size_t k = it->first;
+            const detail::hfmg_step step = detail::hfmg_next_step(
+              m_places.empty(), m_run_min, m_run_max, it->second.first, it->second.second);
+            if (step.moves)
+            {
+                m_run_min = step.min;
+                m_run_max = step.max;
+            }
+            m_places.push_back({step, step.moves ? k : m_places.back().segment});
+        }
+    }
+
+    hfmg_observer m_result;  ///< parameters and layer name; no data
+    std::size_t m_batches;
+    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
+    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
+    float m_run_min = 0.0f, m_run_max = 0.0f;                 ///< the running range after them
+    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -6,6 +6,7 @@
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
 #include <variant>      // std::variant, std::visit
 #include <vector>       // std::vector
 
@@ -70,6 +71,15 @@ inline algorithm_params default_params(std::string_view name)
     detail::throw_error<unsupported_error>(
       "calibration algorithm \"" + std::string(name)
       + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+}
+
+/// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
+/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. True for
+/// all but HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the
+/// order).
+inline bool merge_is_exact(const algorithm_params& p) noexcept
+{
+    return !std::holds_alternative<hfmg_params>(p) && !std::holds_alternative<arq_params>(p);
 }
 
 namespace detail
@@ -142,6 +152,13 @@ public:
           params);
     }
 
+    /// Holds a typed observer (ifmr_observer, hfmg_observer, ...).
+    template <class O, class = std::enable_if_t<std::is_base_of_v<observer_base, O>>>
+    explicit any_observer(O observer)
+      : m_impl(std::make_unique<model<O>>(std::move(observer)))
+    {
+    }
+
     any_observer(const any_observer& o)
       : m_impl(o.m_impl->clone())
     {
@@ -164,6 +181,11 @@ public:
     const std::string& layer() const noexcept
     {
         return m_impl->base().layer();
+    }
+
+    algorithm_params params() const
+    {
+        return m_impl->params();
     }
 
     std::size_t batches() const noexcept
@@ -244,6 +266,7 @@ private:
         virtual std::unique_ptr<concept_t> clone() const = 0;
         virtual std::string_view algorithm() const noexcept = 0;
         virtual const observer_base& base() const noexcept = 0;
+        virtual algorithm_params params() const = 0;
         virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
         virtual void merge(const concept_t& other) = 0;
         virtual calibration_result compute() const = 0;
@@ -271,6 +294,11 @@ private:
         const observer_base& base() const noexcept override
         {
             return obs;
+        }
+
+        algorithm_params params() const override
+        {
+            return obs.params();
         }
 
         void observe(const float* x, const std::vector<std::size_t>& shape) override

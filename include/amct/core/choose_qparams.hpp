@@ -42,12 +42,14 @@ inline void validate_range(float min, float max, const std::string& where)
 }
 
 /// (scale, offset) for one validated range and a signed or unsigned integer range [qmin, qmax], as AMCT's
-/// calculate_scale_offset and process_scale compute them.
+/// calculate_scale_offset and process_scale compute them. A symmetric scale below `min_scale` (AMCT:
+/// FLT_EPS) becomes 1.
 inline std::pair<float, std::int32_t> choose_scale_offset(float min,
                                                           float max,
                                                           std::int32_t qmin,
                                                           std::int32_t qmax,
-                                                          bool symmetric) noexcept
+                                                          bool symmetric,
+                                                          float min_scale = flt_eps) noexcept
 {
     if (symmetric)
     {
@@ -58,7 +60,7 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
         const float bound = amax > amin ? amax : amin;
         const float levels = static_cast<float>(amax < amin ? -qmin : qmax);
         float scale = bound / levels;
-        if (scale < flt_eps)
+        if (scale < min_scale)
         {
             scale = 1.0f;
         }

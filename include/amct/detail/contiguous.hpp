@@ -5,6 +5,7 @@
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
 #include <cstddef>      // std::size_t
+#include <string>       // std::string, std::to_string
 #include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
 #include <utility>      // std::declval
 #include <vector>       // std::vector
@@ -94,6 +95,17 @@ inline bool is_row_major_contiguous(const E& e)
     {
         return false;
     }
+}
+
+/// A shape as error messages show it: "[1, 3, 224, 224]".
+inline std::string shape_string(const std::vector<std::size_t>& shape)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+    {
+        out += (i ? ", " : "") + std::to_string(shape[i]);
+    }
+    return out + "]";
 }
 
 /// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the

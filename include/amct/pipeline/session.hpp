@@ -6,19 +6,22 @@
 //      so that calibration sees quantized weights and float activations, as AMCT's does,
 //   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
-// observe may be called from several threads at once. Each layer applies its batches in batch order (a
-// batch that arrives early waits, copied), so the result is the single-thread result whatever the timing.
+// observe may be called from several threads at once, with batches in any order: each layer's
+// indexed_observer gives the result of one observer fed the batches in index order, bit for bit (batches go
+// to per-thread shards merged exactly; HFMG's batches wait, copied, only for the [min, max] of the earlier
+// batches). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
+// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
+// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
+// sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
-// good batch. A batch that waits for its turn is held as a copy (as many as the threads run ahead).
+// good batch.
 #pragma once
 
-#include <algorithm>      // std::equal
 #include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
-#include <map>            // std::map
 #include <memory>         // std::unique_ptr
-#include <mutex>          // std::mutex, std::lock_guard
 #include <optional>       // std::optional
 #include <string>         // std::string
 #include <unordered_map>  // std::unordered_map
@@ -26,6 +29,7 @@
 #include <vector>         // std::vector
 
 #include <amct/algo/arq.hpp>
+#include <amct/algo/indexed_observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
@@ -37,7 +41,9 @@
 #include <amct/pipeline/adapter.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
+#include <amct/pipeline/executor.hpp>
 #include <amct/pipeline/layer_params.hpp>
+#include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
@@ -45,53 +51,21 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Everything calibration decided for one layer, ready to deploy or simulate.
-struct quantized_layer
-{
-    std::string name;
-    std::string type;
-    calibration_result activation;       ///< scale_d / offset_d (one entry) and the clip range
-    calibration_result weights;          ///< ARQ's scale_w per channel after any int32-bias floor; empty for
-                                         ///< layers without weight (AvgPool)
-    xt::xarray<std::int8_t> weight_int;  ///< in the weight's own layout
-    xt::xarray<float> weight_fake;       ///< (weight_int - 0) * scale_w: what simulation runs with
-    std::vector<std::int32_t> bias_int;  ///< per output channel; empty without bias
-    std::vector<float> deq_scale;        ///< scale_d * scale_w[c] per output channel
-};
-
-/// The outcome of calibration.
-struct quantized_model
-{
-    quant_record record;                  ///< AMCT's record.txt content, layers in graph order
-    std::vector<quantized_layer> layers;  ///< same order
-    std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
-
-    /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
-};
 
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
 public:
     /// @brief Prepares the model: BN fusion, ARQ, fake-quantized weights written back through `model`, one
-    /// observer per quantized layer. `model` must outlive the session.
+    /// observer per quantized layer. `model` must outlive the session; amct calls it from this thread only.
+    /// `exec` runs the per-layer work of set-up, finalize, save and merge (e.g. thread_executor(2)).
     /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
     /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
     /// BatchNorm whose size does not match the weight.
-    calibration_session(model_adapter& model, quant_config cfg)
+    calibration_session(model_adapter& model, quant_config cfg, executor exec = {})
       : m_model(&model)
       , m_cfg(std::move(cfg))
+      , m_exec(std::move(exec))
     {
         if (m_cfg.batch_num < 1)
         {
@@ -120,17 +94,22 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
-        std::vector<xt::xarray<float>> fake_weights;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
             if (it != config_of.end())
             {
                 const auto f = fold_of.find(node.name);
-                fake_weights.push_back(
-                  add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second));
+                add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
             }
         }
+        std::vector<xt::xarray<float>> fake_weights(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              fake_weights[i] = calibrate_weight(*m_slots[i]);
+                          });
         m_fusion = apply_fusion(model, plan);
         for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
@@ -187,32 +166,17 @@ public:
         {
             return false;
         }
-        const std::lock_guard<std::mutex> lock(s.mutex);
         const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
-        if (batch < s.next || s.pending.count(batch))
+        const std::size_t n = check_batch(s, x, shape, where);
+        try
         {
-            detail::throw_error<value_error>(where + ": this batch was observed before");
+            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
         }
-        const bool in_turn = batch == s.next;
-        const std::size_t n = check_batch(s, x, shape, where, !in_turn);
-        if (!in_turn)
+        catch (const value_error&)
         {
-            s.pending.emplace(batch, pending_batch{shape, std::vector<float>(x, x + n)});
+            check_values(x, n, where);  // the session's message for a non-finite element
+            throw;
         }
-        else
-        {
-            try
-            {
-                s.observer.observe(x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
-            }
-            catch (const value_error&)
-            {
-                check_values(x, n, where);  // the session's message for a non-finite element
-                throw;
-            }
-            ++s.next;
-        }
-        drain(s);
         return true;
     }
 
@@ -223,12 +187,11 @@ public:
         return observe(layer, batch, in.data(), in.shape());
     }
 
-    /// Batches applied to `layer` so far (in order; early batches waiting are not counted).
+    /// Batches of `layer` observed so far (merged ones included; HFMG batches waiting for an earlier batch's
+    /// range too).
     std::size_t batches_seen(const std::string& layer) const
     {
-        const slot& s = const_cast<calibration_session*>(this)->find_slot(layer);
-        const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.next;
+        return const_cast<calibration_session*>(this)->find_slot(layer).observer.observed();
     }
 
     /// Whether every layer has all batch_num batches.
@@ -236,8 +199,7 @@ public:
     {
         for (const auto& s : m_slots)
         {
-            const std::lock_guard<std::mutex> lock(s->mutex);
-            if (s->next < batch_num())
+            if (s->observer.observed() < batch_num())
             {
                 return false;
             }
@@ -245,19 +207,20 @@ public:
         return true;
     }
 
-    /// @brief Computes every layer's factors and deployable tensors. Weight scales raised for the int32 bias
-    /// are written back to the runtime as re-fake-quantized weights, and reported in the notes.
+    /// @brief Computes every layer's factors and deployable tensors (layers on the executor). Weight scales
+    /// raised for the int32 bias are written back to the runtime as re-fake-quantized weights, and reported
+    /// in the notes. No batch may be observed meanwhile.
     /// @throws value_error listing every layer that lacks batches.
     quantized_model finalize()
     {
-        const auto locks = lock_all();
         std::string missing;
         for (const auto& s : m_slots)
         {
-            if (s->next < batch_num())
+            const std::size_t seen = s->observer.observed();
+            if (seen < batch_num())
             {
                 missing +=
-                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(s->next));
+                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(seen));
             }
         }
         if (!missing.empty())
@@ -265,38 +228,49 @@ public:
             detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
                                              + " batches per layer): " + missing);
         }
+        std::vector<finalized_layer> done(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              done[i] = finalize_layer(*m_slots[i]);
+                          });
         quantized_model out;
         out.notes = m_fusion.warnings;
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            out.layers.push_back(finalize_layer(*s, out.notes));
-            out.record.layers.emplace_back(s->name, record_of(*s, out.layers.back()));
+            if (done[i].raised)
+            {
+                m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
+            }
+            out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
+            out.layers.push_back(std::move(done[i].layer));
+            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
         }
         return out;
     }
 
-    /// @brief The session's state: for every layer its ARQ scales, observer state and waiting batches, with
-    /// the configuration; restore() in a later process continues from here with the result of an
-    /// uninterrupted run.
+    /// @brief The session's state: the configuration and, for every layer, its ARQ scales and its
+    /// indexed_observer's state (batches observed, observer state, HFMG's waiting batches). restore() in a
+    /// later process continues from here with the result of an uninterrupted run; merge() in another process
+    /// that calibrated other batches adds them. Waits for batches being observed.
     std::string save() const
     {
-        const auto locks = lock_all();
+        std::vector<std::string> observers(m_slots.size());
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              observers[i] = m_slots[i]->observer.save();
+                          });
         state_writer w;
         w.str(write_config_json(m_cfg));
         w.u64(m_slots.size());
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            w.str(s->name);
-            w.f32s(s->arq ? s->arq->scale : std::vector<float>{});
-            w.u64(s->next);
-            w.str(s->observer.save());
-            w.u64(s->pending.size());
-            for (const auto& [index, b] : s->pending)
-            {
-                w.u64(index);
-                write_shape(w, b.shape);
-                w.f32s(b.data);
-            }
+            w.str(m_slots[i]->name);
+            w.f32s(arq_scales(*m_slots[i]));
+            w.str(observers[i]);
         }
         return w.finish(state_name, state_version);
     }
@@ -306,6 +280,201 @@ public:
     /// @throws state_error when the state is corrupt, of another configuration or of other weights (naming
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
+    {
+        std::vector<indexed_observer> loaded = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer = std::move(loaded[i]);
+        }
+    }
+
+    /// @brief Adds the batches another process calibrated: `bytes` is the save() of a session made there from
+    /// the same float model and configuration, which observed other batch indices. Waits for batches being
+    /// observed here.
+    /// @throws state_error as restore() does; value_error naming the layer and batch for a batch observed in
+    /// both, or an HFMG batch range that differs from the one known here. Nothing changes then.
+    void merge(const std::string& bytes)
+    {
+        const std::vector<indexed_observer> other = read_state(bytes);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer.check_merge(other[i]);
+        }
+        detail::run_tasks(m_exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              m_slots[i]->observer.merge(other[i]);
+                          });
+    }
+
+    /// @brief For processes that share out the batches: the [min, max] of the HFMG layers' batches observed
+    /// here since the last call, which the other processes need to place their own batches (HFMG's running
+    /// range depends on every earlier batch). 16 bytes per batch and HFMG layer, checksummed; an empty string
+    /// when there is nothing to share.
+    std::string take_batch_ranges()
+    {
+        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
+        for (const auto& s : m_slots)
+        {
+            std::vector<batch_range> r = s->observer.take_ranges();
+            if (!r.empty())
+            {
+                found.emplace_back(s.get(), std::move(r));
+            }
+        }
+        if (found.empty())
+        {
+            return {};
+        }
+        state_writer w;
+        w.u64(found.size());
+        for (const auto& [s, ranges] : found)
+        {
+            w.str(s->name);
+            w.u64(ranges.size());
+            for (const batch_range& r : ranges)
+            {
+                w.u64(r.index);
+                w.f32(r.min);
+                w.f32(r.max);
+            }
+        }
+        return w.finish(ranges_name, state_version);
+    }
+
+    /// @brief Learns another process's take_batch_ranges(); HFMG batches waiting for them are applied.
+    /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
+    /// a range that differs from the one known here. Nothing changes then.
+    void add_batch_ranges(const std::string& bytes)
+    {
+        if (bytes.empty())
+        {
+            return;
+        }
+        state_reader r(bytes, ranges_name, state_version);
+        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const std::string name = r.str();
+            const auto it = m_index.find(name);
+            if (it == m_index.end())
+            {
+                state_reader::fail("batch ranges of layer \"" + name
+                                   + "\", which this session does not calibrate");
+            }
+            std::vector<batch_range> ranges(r.count(16));
+            for (auto& b : ranges)
+            {
+                b.index = static_cast<std::size_t>(r.u64());
+                b.min = r.f32();
+                b.max = r.f32();
+            }
+            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
+        }
+        r.done();
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.check_ranges(ranges);
+        }
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.add_ranges(ranges);
+        }
+    }
+
+private:
+    static constexpr const char* state_name = "calibration_session";
+    static constexpr const char* ranges_name = "batch_ranges";
+    static constexpr std::uint32_t state_version = 2;
+
+    struct slot
+    {
+        slot(std::string n, std::string t, indexed_observer o)
+          : name(std::move(n))
+          , type(std::move(t))
+          , observer(std::move(o))
+        {
+        }
+
+        std::string name;
+        std::string type;
+        graph_node node;
+        arq_params weight_params;               ///< ARQ's parameters
+        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
+        xt::xarray<float> weight;               ///< the float weight after fusion
+        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
+        std::size_t channels = 0;               ///< output channels
+        indexed_observer observer;
+    };
+
+    /// What finalize computes for one layer, before the runtime is told.
+    struct finalized_layer
+    {
+        quantized_layer layer;
+        std::vector<std::string> notes;
+        bool raised = false;  ///< a weight scale raised for the int32 bias: the runtime needs the new weight
+    };
+
+    /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
+    void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
+    {
+        auto s = std::make_unique<slot>(
+          node.name,
+          node.type,
+          indexed_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
+                           node.name,
+                           batch_num()));
+        s->node = node;
+        if (arq_rule(node.type, node.trans_b).has_weight)
+        {
+            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
+            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                               : detail::param_copy(*m_model, node.name, param_kind::weight);
+            if (!weight)
+            {
+                detail::throw_error<value_error>(who + ": the runtime gives no weight");
+            }
+            s->weight = std::move(*weight);
+            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+            s->channels = detail::make_layout_view(shape, layout_of(node), node.groups, who).channels();
+            s->weight_params = weight_params(lc.weight_quant_params, node.type);
+            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                             : detail::param_copy(*m_model, node.name, param_kind::bias);
+            if (bias && bias->size() != s->channels)
+            {
+                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                                 + " elements for " + std::to_string(s->channels)
+                                                 + " output channels");
+            }
+            s->bias = std::move(bias);
+            s->arq.emplace();  // computed by calibrate_weight
+        }
+        m_index.emplace(node.name, m_slots.size());
+        m_names.push_back(node.name);
+        m_slots.push_back(std::move(s));
+    }
+
+    /// ARQ on a slot's weight; returns the fake-quantized weight (empty for a layer without weight).
+    static xt::xarray<float> calibrate_weight(slot& s)
+    {
+        if (!s.arq)
+        {
+            return {};
+        }
+        const weight_layout layout = layout_of(s.node);
+        s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
+        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
+    }
+
+    static std::vector<float> arq_scales(const slot& s)
+    {
+        return s.arq ? s.arq->scale : std::vector<float>{};
+    }
+
+    /// Reads a save() of a session of this model and configuration: one indexed_observer per layer.
+    /// @throws state_error naming what does not fit.
+    std::vector<indexed_observer> read_state(const std::string& bytes) const
     {
         state_reader r(bytes, state_name, state_version);
         if (r.str() != write_config_json(m_cfg))
@@ -318,15 +487,7 @@ public:
             state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
                                + std::to_string(m_slots.size()));
         }
-
-        struct loaded
-        {
-            std::size_t next;
-            any_observer observer;
-            std::map<std::size_t, pending_batch> pending;
-        };
-
-        std::vector<loaded> all;
+        std::vector<indexed_observer> all;
         for (const auto& s : m_slots)
         {
             const std::string name = r.str();
@@ -335,128 +496,22 @@ public:
                 state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
                                    + s->name + "\"");
             }
-            if (r.f32s() != (s->arq ? s->arq->scale : std::vector<float>{}))
+            if (r.f32s() != arq_scales(*s))
             {
                 state_reader::fail(
                   "layer \"" + name
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
-            const std::size_t next = static_cast<std::size_t>(r.u64());
-            any_observer obs = any_observer::load(r.str());
-            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm() || obs.batches() != next
-                || next > batch_num())
+            indexed_observer obs = indexed_observer::load(r.str());
+            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm()
+                || obs.batches() != batch_num())
             {
                 state_reader::fail("layer \"" + name + "\": inconsistent observer state");
             }
-            std::map<std::size_t, pending_batch> pending;
-            for (std::size_t k = r.count(8); k > 0; --k)
-            {
-                const std::size_t index = static_cast<std::size_t>(r.u64());
-                pending_batch b{read_shape(r), r.f32s()};
-                if (index <= next || index >= batch_num() || detail::element_count(b.shape) != b.data.size())
-                {
-                    state_reader::fail("layer \"" + name + "\": inconsistent waiting batch");
-                }
-                try
-                {
-                    check_batch(
-                      *s, b.data.data(), b.shape, "layer \"" + name + "\", batch " + std::to_string(index));
-                }
-                catch (const error& e)
-                {
-                    state_reader::fail(std::string("waiting batch: ") + e.what());
-                }
-                pending.emplace(index, std::move(b));
-            }
-            all.push_back({next, std::move(obs), std::move(pending)});
+            all.push_back(std::move(obs));
         }
         r.done();
-        const auto locks = lock_all();
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            slot& s = *m_slots[i];
-            s.next = all[i].next;
-            s.observer = std::move(all[i].observer);
-            s.pending = std::move(all[i].pending);
-        }
-    }
-
-private:
-    static constexpr const char* state_name = "calibration_session";
-    static constexpr std::uint32_t state_version = 1;
-
-    struct pending_batch
-    {
-        std::vector<std::size_t> shape;
-        std::vector<float> data;
-    };
-
-    struct slot
-    {
-        slot(std::string n, std::string t, any_observer o)
-          : name(std::move(n))
-          , type(std::move(t))
-          , observer(std::move(o))
-        {
-        }
-
-        std::string name;
-        std::string type;
-        graph_node node;
-        int act_bits = 8;
-        std::optional<calibration_result> arq;  ///< nullopt: no weight (AvgPool)
-        xt::xarray<float> weight;               ///< the float weight after fusion
-        std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
-        std::size_t channels = 0;               ///< output channels
-        any_observer observer;
-        mutable std::mutex mutex;
-        std::size_t next = 0;                          ///< the next batch to apply
-        std::map<std::size_t, pending_batch> pending;  ///< batches that came before their turn
-    };
-
-    /// Prepares the slot of one layer; returns its fake-quantized weight (empty for a layer without weight).
-    xt::xarray<float> add_layer(const graph_node& node,
-                                const layer_quant_config& lc,
-                                const batch_norm_fold* fold)
-    {
-        auto s = std::make_unique<slot>(
-          node.name,
-          node.type,
-          any_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
-                       node.name));
-        s->node = node;
-        s->act_bits = lc.activation_quant_params.num_bits;
-        xt::xarray<float> fake;
-        if (arq_rule(node.type, node.trans_b).has_weight)
-        {
-            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
-                               : detail::param_copy(*m_model, node.name, param_kind::weight);
-            if (!weight)
-            {
-                detail::throw_error<value_error>(who + ": the runtime gives no weight");
-            }
-            s->weight = std::move(*weight);
-            const weight_layout layout = layout_of(node);
-            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = detail::make_layout_view(shape, layout, node.groups, who).channels();
-            s->arq = arq(
-              s->weight, weight_params(lc.weight_quant_params, node.type), layout, node.groups, node.name);
-            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
-                             : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias && bias->size() != s->channels)
-            {
-                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                 + " elements for " + std::to_string(s->channels)
-                                                 + " output channels");
-            }
-            s->bias = std::move(bias);
-            fake = fake_quantize_weight(s->weight, *s->arq, layout, node.groups);
-        }
-        m_index.emplace(node.name, m_slots.size());
-        m_names.push_back(node.name);
-        m_slots.push_back(std::move(s));
-        return fake;
+        return all;
     }
 
     slot& find_slot(const std::string& layer)
@@ -469,15 +524,13 @@ private:
         return *m_slots[it->second];
     }
 
-    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
-    /// any) and, if `values`, only finite values (a batch observed at once is left to the observer, which
-    /// rejects NaN and Inf in its own pass over the data). Returns its element count.
-    /// @throws shape_error, value_error.
+    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
+    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
+    /// data. Returns its element count. @throws shape_error, value_error (null data).
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
-                                   const std::string& where,
-                                   bool values = true)
+                                   const std::string& where)
     {
         const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
@@ -489,17 +542,13 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + shape_string(want))
+              where + ": shape " + detail::shape_string(shape)
+              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
         {
             detail::throw_error<value_error>(where + ": null data pointer");
-        }
-        if (values)
-        {
-            check_values(x, n, where);
         }
         return n;
     }
@@ -516,119 +565,26 @@ private:
         }
     }
 
-    static std::string shape_string(const std::vector<std::size_t>& shape)
+    static finalized_layer finalize_layer(const slot& s)
     {
-        std::string out = "[";
-        for (std::size_t i = 0; i < shape.size(); ++i)
-        {
-            out += (i ? ", " : "") + std::to_string(shape[i]);
-        }
-        return out + "]";
-    }
-
-    /// Applies waiting batches whose turn has come.
-    static void drain(slot& s)
-    {
-        for (auto it = s.pending.begin(); it != s.pending.end() && it->first == s.next;
-             it = s.pending.erase(it))
-        {
-            s.observer.observe(it->second.data.data(), it->second.shape);
-            ++s.next;
-        }
-    }
-
-    std::vector<std::unique_lock<std::mutex>> lock_all() const
-    {
-        std::vector<std::unique_lock<std::mutex>> locks;
-        for (const auto& s : m_slots)
-        {
-            locks.emplace_back(s->mutex);
-        }
-        return locks;
-    }
-
-    quantized_layer finalize_layer(const slot& s, std::vector<std::string>& notes)
-    {
-        quantized_layer q;
+        finalized_layer out;
+        quantized_layer& q = out.layer;
         q.name = s.name;
         q.type = s.type;
-        q.activation = s.observer.compute();
-        if (!s.arq)
-        {
-            return q;
-        }
-        q.weights = *s.arq;
-        std::vector<float> scale_w = q.weights.scale;
-        bias_quantization bq = quantize_bias(
-          s.bias ? s.bias->data() : nullptr, s.channels, q.activation.scale.at(0), scale_w, s.name);
-        const bool raised = !bq.notes.empty();  // a weight scale raised for the int32 bias
-        notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
-        if (raised)
-        {
-            q.weights =
-              calibration_result{q.weights.num_bits, false, q.weights.channel_wise, 0, {}, {}, {}, {}};
-            for (float sw : scale_w)
-            {
-                detail::push_channel(q.weights, sw, 0);
-            }
-        }
-        quantized_weight qw = quantize_weight(s.weight, q.weights, layout_of(s.node), s.node.groups);
-        if (raised)
-        {
-            m_model->set_param(s.name, param_kind::weight, qw.fake);
-        }
-        q.weight_int = std::move(qw.q);
-        q.weight_fake = std::move(qw.fake);
-        q.bias_int = std::move(bq.bias);
-        q.deq_scale = std::move(bq.deq_scale);
-        return q;
-    }
-
-    layer_record record_of(const slot& s, const quantized_layer& q) const
-    {
-        layer_record r;
-        r.scale_d = q.activation.scale.at(0);
-        r.offset_d = q.activation.offset.at(0);
-        r.act_type = int_type_name(s.act_bits);
-        if (s.arq)
-        {
-            r.scale_w = q.weights.scale;
-            r.offset_w.assign(q.weights.offset.begin(), q.weights.offset.end());
-            r.wts_type = int_type_name(q.weights.num_bits);
-        }
-        else
-        {
-            r.scale_w = {1.0f};  // AvgPool: amct-algorithms.md 8
-            r.offset_w = {0};
-        }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
-        {
-            r.fakequant_precision_mode = m_cfg.fakequant_precision_mode;
-        }
-        return r;
-    }
-
-    static void write_shape(state_writer& w, const std::vector<std::size_t>& shape)
-    {
-        w.u64(shape.size());
-        for (std::size_t d : shape)
-        {
-            w.u64(d);
-        }
-    }
-
-    static std::vector<std::size_t> read_shape(state_reader& r)
-    {
-        std::vector<std::size_t> shape(r.count(8));
-        for (auto& d : shape)
-        {
-            d = static_cast<std::size_t>(r.u64());
-        }
-        return shape;
+        q.arq = s.arq;
+        q.weight_float = s.weight;
+        q.bias_float = s.bias;
+        q.layout = layout_of(s.node);
+        q.groups = s.node.groups;
+        q.channels = s.channels;
+        set_activation(q, s.observer.compute(), out.notes);
+        out.raised = q.weight_scale_raised();
+        return out;
     }
 
     model_adapter* m_model;
     quant_config m_cfg;
+    executor m_exec;
     fusion_report m_fusion;
     std::vector<std::unique_ptr<slot>> m_slots;
     std::unordered_map<std::string, std::size_t> m_index;

@@ -1,0 +1,272 @@
+// examples/tune_model.cpp: accuracy analysis and tuning (include/amct/analysis) on a real model in the
+// reference runtime. After AMCT's default calibration it prints the Model Accuracy Analyzer's table, then
+// runs the chosen flows against a target on the model's output (SQNR against the float model, measured on the
+// calibration images, as HMCT tunes) and reports each result on held-out images:
+//   mixed    HMCT's mixed precision: all-int16 and all-float16 upper bounds, then the fewest layers promoted
+//   tune     AMCT's workflow: the fewest layers left in float, then methods tried to bring them back
+//   search   modelwise and layerwise search over max, percentile, kl, ifmr, hfmg, mse
+//   bias     bias correction on the calibration images
+//
+//   tune_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR] [--images-dir DIR]
+//              [--calib N] [--eval N] [--batch N] [--det-side N] [--target-sqnr DB]
+//              [--flows mixed,tune,search,bias] [--out DIR]
+//
+// Writes DIR/analysis.txt, DIR/tuning_log.txt, DIR/report.html, DIR/tuned_config.json (tune), and for mixed
+// HMCT's DIR/quant_config.json with AMCT's DIR/mixed_config.json. Exits 1 when mixed or tune
+// misses the target, 2 on an error.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <amct/amct.hpp>
+
+#include "amct_adapter.hpp"
+#include "workloads.hpp"
+
+namespace fs = std::filesystem;
+
+namespace
+{
+struct options : refrt::workload_options
+{
+    double target_sqnr = 35.0;
+    std::string flows = "mixed,tune,search,bias", out = "amct_tune";
+};
+
+options parse(int argc, char** argv)
+{
+    options o;
+    const char* env_models = std::getenv("AMCT_MODELS_DIR");
+    const char* env_images = std::getenv("AMCT_IMAGES_DIR");
+    o.models_dir = env_models ? env_models : "";
+    o.images_dir = env_images ? env_images : "";
+    o.eval = 8;
+    for (int i = 1; i < argc; ++i)
+    {
+        const std::string a = argv[i];
+        if (i + 1 == argc)
+        {
+            throw std::invalid_argument("option " + a + " needs a value");
+        }
+        const std::string v = argv[++i];
+        if (a == "--model")
+            o.model = v;
+        else if (a == "--models-dir")
+            o.models_dir = v;
+        else if (a == "--images-dir")
+            o.images_dir = v;
+        else if (a == "--calib")
+            o.calib = std::stoul(v);
+        else if (a == "--eval")
+            o.eval = std::stoul(v);
+        else if (a == "--batch")
+            o.batch = std::max<std::size_t>(1, std::stoul(v));
+        else if (a == "--det-side")
+            o.det_side = std::stoul(v);
+        else if (a == "--target-sqnr")
+            o.target_sqnr = std::stod(v);
+        else if (a == "--flows")
+            o.flows = v;
+        else if (a == "--out")
+            o.out = v;
+        else
+            throw std::invalid_argument("unknown option " + a);
+    }
+    if (o.models_dir.empty() || o.images_dir.empty())
+    {
+        throw std::invalid_argument(
+          "--models-dir and --images-dir are needed (or AMCT_MODELS_DIR, AMCT_IMAGES_DIR)");
+    }
+    return o;
+}
+
+void write_file(const fs::path& path, const std::string& text)
+{
+    std::ofstream out(path);
+    out << text;
+    if (!out)
+    {
+        throw std::runtime_error("cannot write " + path.string());
+    }
+}
+
+std::vector<std::size_t> range(std::size_t from, std::size_t to)
+{
+    std::vector<std::size_t> r;
+    for (std::size_t i = from; i < to; ++i)
+    {
+        r.push_back(i);
+    }
+    return r;
+}
+}  // namespace
+
+int main(int argc, char** argv)
+try
+{
+    const options o = parse(argc, argv);
+    fs::create_directories(o.out);
+    refrt::workload w = refrt::load_workload(o);
+    refrt::graph_adapter adapter(w.model);
+
+    // AMCT's default calibration (create_quant_config, BN fusion, ARQ, IFMR).
+    amct::create_quant_config_options co;
+    co.batch_num = static_cast<int>(w.calib.size());
+    const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
+    amct::calibration_session session(adapter, cfg);
+    for (std::size_t b = 0; b < w.calib.size(); ++b)
+    {
+        refrt::calibration_observer obs(session, b);
+        refrt::run1(w.model, w.calib[b].x, &obs);
+    }
+    amct::quantized_model qm = session.finalize();
+
+    // The runner's batches: the calibration images (tuning), then the held-out ones (reporting).
+    std::vector<const refrt::tensor*> batches;
+    for (const auto* set : {&w.calib, &w.eval})
+    {
+        for (const auto& b : *set)
+        {
+            batches.push_back(&b.x);
+        }
+    }
+    const auto tuning = range(0, w.calib.size()), held_out = range(w.calib.size(), batches.size());
+    refrt::graph_runner runner(w.model, batches);
+    amct::simulator sim(adapter, runner, qm);
+    const amct::tuning_target target{amct::metric::sqnr, o.target_sqnr, tuning};
+    std::cout << o.model << ": " << qm.layers.size() << " quantized layers, " << tuning.size()
+              << " calibration batches (tuning), " << held_out.size() << " held-out batches; target "
+              << target.describe() << "\n";
+    auto held = [&](const amct::simulation_plan& plan)
+    {
+        return sim.evaluate(plan, held_out).value(amct::metric::sqnr);
+    };
+    const amct::simulation_plan int8 = amct::uniform_plan(qm, amct::qtype::int8);
+    const double int8_held = held(int8);
+
+    amct::analyzer_options ao;
+    ao.batches = tuning;
+    const amct::model_analysis analysis = amct::analyze(sim, int8, ao);
+    write_file(fs::path(o.out) / "analysis.txt", analysis.table());
+    std::cout << "\nModel Accuracy Analyzer (all int8, calibration images), worst layers first:\n";
+    std::istringstream table(analysis.table());
+    std::size_t shown = 0;
+    for (std::string line; std::getline(table, line) && shown < 12; ++shown)
+    {
+        std::cout << line << "\n";
+    }
+    std::cout << "...\nmost sensitive layers (output SQNR with the layer alone):";
+    const auto ranking = analysis.sensitivity(amct::metric::sqnr);
+    for (std::size_t i = 0; i < 5 && i < ranking.size(); ++i)
+    {
+        std::cout << " " << ranking[i];
+    }
+    std::cout << "\n";
+
+    std::string log;
+    bool reached = true;
+    amct::accuracy_report report;
+    const auto add_log = [&](const std::string& flow, const amct::tuning_log& l)
+    {
+        log += flow + "\n" + l.text() + "\n";
+        for (auto e : amct::report_entries(l, static_cast<int>(report.log.size()) + 1))
+        {
+            e.action = flow + ": " + e.action;
+            report.log.push_back(std::move(e));
+        }
+    };
+    std::cout << std::fixed << std::setprecision(2) << "\nall int8: output SQNR " << int8_held
+              << " dB on held-out images\n";
+    if (o.flows.find("mixed") != std::string::npos)
+    {
+        amct::mixed_precision_options mo;
+        mo.target = target;
+        mo.calibration_batches = tuning;
+        mo.ranking = ranking;
+        const auto r = amct::mixed_precision_search(sim, cfg, mo);
+        add_log("mixed precision", r.log);
+        amct::quant_config mixed = cfg;
+        amct::apply_qtypes(mixed, r.precisions);
+        write_file(fs::path(o.out) / "mixed_config.json", amct::write_config_json(mixed));
+        write_file(fs::path(o.out) / "quant_config.json",
+                   amct::write_precision_config(amct::with_qtypes({}, r.precisions)));
+        report.summary.push_back({"mixed precision (held-out)",
+                                  std::to_string(held(r.plan)) + " dB with "
+                                    + std::to_string(r.promoted.size()) + " layers in "
+                                    + std::string(amct::qtype_name(r.promoted_to))});
+        reached = reached && r.reached;
+        std::cout << "mixed precision: upper bounds int16 " << r.int16 << " dB, float16 " << r.float16
+                  << " dB (calibration images); " << r.promoted.size() << " of " << qm.layers.size()
+                  << " layers in " << amct::qtype_name(r.promoted_to) << " -> " << r.value
+                  << " dB (calibration), " << held(r.plan) << " dB held-out"
+                  << (r.reached ? "" : ", target missed") << "\n";
+    }
+    if (o.flows.find("tune") != std::string::npos)
+    {
+        amct::tune_options to;
+        to.target = target;
+        to.calibration_batches = tuning;
+        to.ranking = ranking;
+        const auto r = amct::tune(sim, cfg, to);
+        add_log("tune", r.log);
+        report.summary.push_back({"tune (held-out)",
+                                  std::to_string(held(r.plan)) + " dB with "
+                                    + std::to_string(r.disabled.size()) + " layers in float"});
+        reached = reached && r.reached;
+        write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
+        std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
+                  << " brought back with another method -> " << r.after << " dB (calibration), "
+                  << held(r.plan) << " dB held-out" << (r.reached ? "" : ", target missed") << "; "
+                  << (fs::path(o.out) / "tuned_config.json").string() << "\n";
+    }
+    if (o.flows.find("search") != std::string::npos)
+    {
+        amct::search_options so;
+        so.m = amct::metric::sqnr;
+        so.calibration_batches = tuning;
+        so.evaluation_batches = tuning;
+        const auto m = amct::modelwise_search(sim, cfg, so);
+        add_log("modelwise_search", m.log);
+        std::cout << "modelwise_search: " << m.methods[m.best].name() << " -> " << m.value
+                  << " dB (calibration), " << held(m.plan) << " dB held-out\n";
+        so.topk = 8;
+        const auto l = amct::layerwise_search(sim, cfg, so);
+        add_log("layerwise_search", l.log);
+        std::cout << "layerwise_search (top 8): " << l.value << " dB (calibration), " << held(l.plan)
+                  << " dB held-out\n";
+    }
+    if (o.flows.find("bias") != std::string::npos)
+    {
+        const auto r = amct::bias_correction(sim, qm, int8, tuning, amct::metric::sqnr);
+        add_log("bias_correction", r.log);
+        std::cout << "bias correction: " << r.log.steps.front().value << " -> " << r.log.steps.back().value
+                  << " dB (calibration), " << int8_held << " -> " << held(int8) << " dB held-out\n";
+    }
+    write_file(fs::path(o.out) / "tuning_log.txt", log);
+    report.title = "amct accuracy report: " + o.model;
+    report.model = o.model;
+    report.metrics = {amct::metric::cosine,
+                      amct::metric::sqnr,
+                      amct::metric::max_abs_error,
+                      amct::metric::relative_euclidean_distance};
+    report.layers = amct::report_layers(analysis, report.metrics);
+    report.histograms = amct::activation_histograms(sim, tuning.at(0));
+    report.log_measure = "output SQNR (dB), calibration images";
+    report.summary.insert(report.summary.begin(),
+                          {{"quantized layers", std::to_string(qm.layers.size())},
+                           {"all int8, output SQNR (held-out)", std::to_string(int8_held) + " dB"},
+                           {"target", target.describe() + " on the calibration images"}});
+    write_file(fs::path(o.out) / "report.html", amct::render_html(report));
+    return reached ? 0 : 1;
+}
+
+catch (const std::exception& e)
+{
+    std::cerr << "tune_model: " << e.what() << "\n";
+    return 2;
+}

@@ -1,0 +1,139 @@
+// amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
+// candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
+// activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+#pragma once
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+#include <amct/algo/registry.hpp>
+#include <amct/analysis/simulation.hpp>
+#include <amct/config/quant_config.hpp>
+#include <amct/pipeline/layer_params.hpp>
+#include <amct/pipeline/quantized_model.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// An activation method tried on every layer.
+struct calibration_candidate
+{
+    std::string act_algo;  ///< ifmr, hfmg, max, percentile, kl, mse; empty: each layer's own
+    int num_bits = 0;      ///< 8 or 16 (16: activations and weights, HMCT's int16); 0: each layer's own
+
+    /// "kl", "ifmr/int16", "layer's method/int16".
+    std::string name() const
+    {
+        const std::string algo = act_algo.empty() ? "configured" : act_algo;
+        return num_bits == 0 ? algo : algo + "/int" + std::to_string(num_bits);
+    }
+
+    /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
+    /// algorithm's defaults for a new algorithm), asymmetric kept.
+    activation_quant_config apply(const activation_quant_config& layer) const
+    {
+        activation_quant_config a = layer;
+        if (!act_algo.empty() && act_algo != layer.act_algo)
+        {
+            a = activation_quant_config{};
+            a.act_algo = act_algo;
+            a.num_bits = layer.num_bits;
+            a.asymmetric = act_algo == "kl" ? std::nullopt : layer.asymmetric;
+        }
+        a.num_bits = num_bits == 0 ? a.num_bits : num_bits;
+        return a;
+    }
+};
+
+/// The six methods of issue 7's searches at the layers' bit width: max, percentile, kl, ifmr, hfmg, mse.
+inline std::vector<calibration_candidate> all_methods()
+{
+    return {{"max", 0}, {"percentile", 0}, {"kl", 0}, {"ifmr", 0}, {"hfmg", 0}, {"mse", 0}};
+}
+
+namespace detail
+{
+/// Feeds each layer's calibration-model input to the observers of every candidate.
+class candidate_feed : public layer_hook
+{
+public:
+    explicit candidate_feed(std::map<std::string, std::vector<any_observer>>& observers)
+      : m_observers(observers)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        return m_observers.count(layer) != 0;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        for (any_observer& o : m_observers.at(layer))
+        {
+            o.observe(data, shape);
+        }
+    }
+
+private:
+    std::map<std::string, std::vector<any_observer>>& m_observers;
+};
+}  // namespace detail
+
+/// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
+/// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
+/// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
+/// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
+inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
+                                                         const quant_config& cfg,
+                                                         const std::vector<calibration_candidate>& candidates,
+                                                         const std::vector<std::size_t>& batches)
+{
+    std::map<std::string, std::vector<any_observer>> observers;
+    simulation_plan calibration_model;
+    for (const auto& l : sim.base().layers)
+    {
+        const layer_quant_config* lc = nullptr;
+        for (const auto& [name, c] : cfg.layers)
+        {
+            lc = name == l.name ? &c : lc;
+        }
+        if (!lc)
+        {
+            detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
+                                             + "\" is not in the configuration");
+        }
+        auto& obs = observers[l.name];
+        for (const auto& c : candidates)
+        {
+            obs.emplace_back(
+              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
+        }
+        calibration_model[l.name] = int_setting(l, false);
+    }
+    for (std::size_t b : batches)
+    {
+        detail::candidate_feed feed(observers);
+        sim.run(calibration_model, b, &feed);
+    }
+    std::vector<quantized_model> out(candidates.size());
+    for (std::size_t k = 0; k < candidates.size(); ++k)
+    {
+        for (const auto& l : sim.base().layers)
+        {
+            quantized_layer q = l;
+            if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
+            {
+                q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
+            }
+            set_activation(q, observers.at(l.name)[k].compute(), out[k].notes);
+            out[k].record.layers.emplace_back(q.name, record_of(q));
+            out[k].layers.push_back(std::move(q));
+        }
+    }
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct

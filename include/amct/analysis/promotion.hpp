@@ -1,0 +1,98 @@
+// amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
+// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch (amct-algorithms.md 11.1):
+// layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
+// target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
+// target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+#pragma once
+
+#include <cstddef>     // std::size_t
+#include <functional>  // std::function
+#include <string>      // std::string
+#include <vector>      // std::vector
+
+#include <amct/analysis/simulation.hpp>
+#include <amct/analysis/tuning_log.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// What fewest_promotions found.
+struct promotion_result
+{
+    simulation_plan plan;               ///< the base plan with the promoted layers' settings replaced
+    std::vector<std::string> promoted;  ///< most sensitive first
+    double value = 0;                   ///< the target metric with `plan`
+    bool reached = false;
+};
+
+/// @brief The fewest layers of `ranking` (most sensitive first) to give `promote(layer)`'s setting instead
+/// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
+/// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
+inline promotion_result fewest_promotions(simulator& sim,
+                                          const simulation_plan& base,
+                                          const std::vector<std::string>& ranking,
+                                          const std::function<layer_setting(const std::string&)>& promote,
+                                          const std::string& what,
+                                          const tuning_target& target,
+                                          tuning_log& log)
+{
+    auto plan_with = [&](const std::vector<std::string>& layers)
+    {
+        simulation_plan p = base;
+        for (const auto& l : layers)
+        {
+            p[l] = promote(l);
+        }
+        return p;
+    };
+    auto top = [&](std::size_t k)
+    {
+        return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
+    };
+    promotion_result r;
+    r.value = detail::measure(sim, base, target);
+    log.add("no layer " + what, r.value, target.met(r.value));
+    if (target.met(r.value))
+    {
+        r.plan = base, r.reached = true;
+        return r;
+    }
+    const double all = detail::measure(sim, plan_with(ranking), target);
+    log.add("all " + std::to_string(ranking.size()) + " layers " + what, all, target.met(all));
+    if (!target.met(all))
+    {
+        r.plan = plan_with(ranking), r.promoted = ranking, r.value = all;
+        return r;
+    }
+    std::size_t lo = 0, hi = ranking.size();  // top-lo misses the target, top-hi meets it
+    double at_hi = all;
+    while (hi - lo > 1)
+    {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        const double v = detail::measure(sim, plan_with(top(mid)), target);
+        const bool ok = target.met(v);
+        log.add("the " + std::to_string(mid) + " most sensitive layers " + what, v, ok, "binary search");
+        (ok ? hi : lo) = mid;
+        at_hi = ok ? v : at_hi;
+    }
+    r.promoted = top(hi);
+    r.value = at_hi;
+    for (std::size_t i = r.promoted.size(); i-- > 0;)  // least sensitive first
+    {
+        std::vector<std::string> fewer = r.promoted;
+        fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+        const double v = detail::measure(sim, plan_with(fewer), target);
+        const bool ok = target.met(v);
+        log.add("layer " + r.promoted[i] + " not " + what, v, ok, "pruning");
+        if (ok)
+        {
+            r.promoted = std::move(fewer), r.value = v;
+        }
+    }
+    r.plan = plan_with(r.promoted);
+    r.reached = true;
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -1,0 +1,188 @@
+// amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
+//   tune: AMCT's manual tuning (seeds 000, 001) automated: rank the layers by sensitivity, take the fewest
+//         most sensitive ones out of quantization (quant_enable false) until the target is met
+//         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
+//         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
+//   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
+//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
+//         the fewest most sensitive layers.
+#pragma once
+
+#include <cstddef>  // std::size_t
+#include <deque>    // std::deque
+#include <map>      // std::map
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+#include <amct/analysis/analyzer.hpp>
+#include <amct/analysis/candidates.hpp>
+#include <amct/analysis/promotion.hpp>
+#include <amct/analysis/tuning_log.hpp>
+#include <amct/config/quant_config.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// `given`, or the layers of `plan` by sensitivity on the target's batches and metric.
+inline std::vector<std::string> ranking_of(simulator& sim,
+                                           const simulation_plan& plan,
+                                           const tuning_target& t,
+                                           const std::vector<std::string>& given)
+{
+    if (!given.empty())
+    {
+        return given;
+    }
+    analyzer_options ao;
+    ao.batches = t.batches;
+    return analyze(sim, plan, ao).sensitivity(t.m);
+}
+}  // namespace detail
+
+struct tune_options
+{
+    tuning_target target;
+    std::vector<calibration_candidate> methods = all_methods();  ///< tried on the disabled layers
+    std::vector<std::size_t> calibration_batches;                ///< empty: all of the runner's
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct tune_result
+{
+    quant_config config;                         ///< the tuned config.json
+    simulation_plan plan;                        ///< what `config` simulates
+    std::vector<std::string> disabled;           ///< layers left in float, most sensitive first
+    std::map<std::string, std::string> methods;  ///< layers brought back with another method
+    std::deque<quantized_model> models;          ///< the candidates' calibrations (the plan points here)
+    double before = 0, after = 0;                ///< the target metric, all int8 and tuned
+    bool reached = false;
+    tuning_log log;
+};
+
+/// @brief The tuning workflow on the calibration `sim.base()` made with `cfg` (see the top of this header).
+inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o)
+{
+    tune_result r;
+    r.log.target = o.target;
+    r.config = cfg;
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto fallback = [](const std::string&)
+    {
+        return layer_setting{};
+    };
+    promotion_result p =
+      fewest_promotions(sim, all_int8, ranking, fallback, "in float (quant_enable false)", o.target, r.log);
+    r.before = r.log.steps.front().value;
+    r.plan = p.plan, r.after = p.value, r.reached = p.reached;
+    if (p.reached && !p.promoted.empty() && !o.methods.empty())
+    {
+        const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+        for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
+        {
+            r.models.push_back(std::move(m));
+        }
+        for (std::size_t i = p.promoted.size(); i-- > 0;)  // least sensitive first
+        {
+            const std::string& layer = p.promoted[i];
+            for (std::size_t k = 0; k < r.models.size(); ++k)
+            {
+                simulation_plan trial = r.plan;
+                trial[layer] = int_setting(*r.models[k].find(layer));
+                const double v = detail::measure(sim, trial, o.target);
+                const bool ok = o.target.met(v);
+                r.log.add("layer " + layer + " back in int8 with method " + o.methods[k].name(), v, ok);
+                if (ok)
+                {
+                    r.plan = std::move(trial), r.after = v, r.methods[layer] = o.methods[k].name();
+                    for (auto& [name, lc] : r.config.layers)
+                    {
+                        lc.activation_quant_params = name == layer
+                                                       ? o.methods[k].apply(lc.activation_quant_params)
+                                                       : lc.activation_quant_params;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    for (const auto& layer : p.promoted)
+    {
+        if (r.methods.count(layer) == 0)
+        {
+            r.disabled.push_back(layer);
+        }
+    }
+    for (auto& [name, lc] : r.config.layers)
+    {
+        for (const auto& d : r.disabled)
+        {
+            lc.quant_enable = lc.quant_enable && name != d;
+        }
+    }
+    return r;
+}
+
+struct mixed_precision_options
+{
+    tuning_target target;
+    std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct mixed_precision_result
+{
+    std::map<std::string, qtype> precisions;  ///< every calibrated layer
+    simulation_plan plan;
+    qtype promoted_to = qtype::int8;                     ///< the precision the promoted layers run in
+    std::vector<std::string> promoted;                   ///< most sensitive first
+    double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
+    bool reached = false;
+    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
+    tuning_log log;
+};
+
+/// @brief HMCT's mixed-precision flow on the calibration `sim.base()` made with `cfg` (see the top).
+inline mixed_precision_result mixed_precision_search(simulator& sim,
+                                                     const quant_config& cfg,
+                                                     const mixed_precision_options& o)
+{
+    mixed_precision_result r;
+    r.log.target = o.target;
+    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
+    r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
+    const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
+    const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::int16);
+    const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::float16);
+    r.int8 = detail::measure(sim, all_int8, o.target);
+    r.int16 = detail::measure(sim, all_int16, o.target);
+    r.float16 = detail::measure(sim, all_float16, o.target);
+    r.log.add("all layers int8", r.int8, o.target.met(r.int8), "model");
+    r.log.add("all layers int16", r.int16, o.target.met(r.int16), "upper bound");
+    r.log.add("all layers float16", r.float16, o.target.met(r.float16), "upper bound");
+    r.promoted_to = o.target.met(r.int16)     ? qtype::int16
+                    : o.target.met(r.float16) ? qtype::float16
+                                              : qtype::float32;
+    const simulation_plan& higher = r.promoted_to == qtype::int16     ? all_int16
+                                    : r.promoted_to == qtype::float16 ? all_float16
+                                                                      : simulation_plan{};
+    const std::vector<std::string> ranking = detail::ranking_of(sim, all_int8, o.target, o.ranking);
+    const auto promote = [&](const std::string& layer)
+    {
+        const auto it = higher.find(layer);
+        return it == higher.end() ? layer_setting{} : it->second;
+    };
+    promotion_result p = fewest_promotions(
+      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
+    r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
+    for (const auto& l : sim.base().layers)
+    {
+        r.precisions[l.name] = r.plan.count(l.name) ? r.plan.at(l.name).p : qtype::float32;
+    }
+    return r;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct

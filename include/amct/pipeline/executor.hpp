@@ -1,0 +1,104 @@
+// amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
+// observers' searches at finalize) over threads. An executor runs task(0) ... task(n - 1), in any order and
+// possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
+// tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
+// errors, like results, do not depend on the schedule.
+#pragma once
+
+#include <algorithm>     // std::min
+#include <atomic>        // std::atomic
+#include <cstddef>       // std::size_t
+#include <exception>     // std::exception_ptr
+#include <functional>    // std::function
+#include <system_error>  // std::system_error
+#include <thread>        // std::thread
+#include <vector>        // std::vector
+
+#include <amct/config.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Runs task(i) for every i in [0, n) and returns when all have returned. An empty executor runs the tasks
+/// one after another on the calling thread.
+using executor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+
+/// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
+/// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
+inline executor thread_executor(std::size_t threads = 0)
+{
+    if (threads == 0)
+    {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
+    {
+        std::atomic<std::size_t> next{0};
+        const auto work = [&]
+        {
+            for (std::size_t i; (i = next++) < n;)
+            {
+                task(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        try
+        {
+            for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            {
+                pool.emplace_back(work);
+            }
+        }
+        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
+        {
+        }
+        work();
+        for (auto& t : pool)
+        {
+            t.join();
+        }
+    };
+}
+
+namespace detail
+{
+/// Runs task(i) for i in [0, n) through `exec` (in order on this thread when it is empty); rethrows the
+/// exception of the lowest index that threw.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::exception_ptr> errors(n);
+    const std::function<void(std::size_t)> guarded = [&](std::size_t i)
+    {
+        try
+        {
+            task(i);
+        }
+        catch (...)
+        {
+            errors[i] = std::current_exception();
+        }
+    };
+    if (exec)
+    {
+        exec(n, guarded);
+    }
+    else
+    {
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            guarded(i);
+        }
+    }
+    for (const auto& e : errors)
+    {
+        if (e)
+        {
+            std::rethrow_exception(e);
+        }
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -2672,7 +2672,8 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                          apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
                          if constexpr (S::bits <= 8)
                          {
-                             out.q = from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                             out.q =
+                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
                          }
                          else
                          {
@@ -16091,8 +16092,8 @@ private:
     }
 
     /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
-    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the data.
-    /// Returns its element count. @throws shape_error, value_error (null data).
+    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
+    /// data. Returns its element count. @throws shape_error, value_error (null data).
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,

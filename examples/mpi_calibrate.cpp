@@ -7,7 +7,7 @@
 // be equal byte for byte (the ctest cases mpi_calibrate_*).
 //
 //   mpirun -np N mpi_calibrate [--model synthetic|mobilenet_v2] [--algorithm ifmr|hfmg|max|percentile|kl|mse]
-//                              [--batches N] [--out DIR] [--threads N]
+//                              [--ifmr-mode exact|bounded] [--batches N] [--out DIR] [--threads N]
 //                              [--models-dir DIR --images-dir DIR --calib N --batch N]   (mobilenet_v2)
 #include <algorithm>
 #include <cstdlib>
@@ -29,7 +29,7 @@ namespace
 {
 struct options : refrt::workload_options
 {
-    std::string algorithm = "ifmr", out = "amct_out";
+    std::string algorithm = "ifmr", ifmr_mode, out = "amct_out";
     std::size_t batches = 6, threads = 1;
 };
 
@@ -44,6 +44,8 @@ options parse(int argc, char** argv)
                          {
                              if (a == "--algorithm")
                                  o.algorithm = v;
+                             else if (a == "--ifmr-mode")
+                                 o.ifmr_mode = v;
                              else if (a == "--batches")
                                  o.batches = std::stoul(v);
                              else if (a == "--out")
@@ -180,6 +182,10 @@ int run(int argc, char** argv)
     {
         layer.activation_quant_params = amct::activation_quant_config{};
         layer.activation_quant_params.act_algo = o.algorithm;
+        if (!o.ifmr_mode.empty())
+        {
+            layer.activation_quant_params.ifmr_mode = o.ifmr_mode;  // checked with the rest of the config
+        }
         if (o.algorithm == "kl")
         {
             layer.activation_quant_params.asymmetric = false;  // KL is symmetric only

@@ -2,8 +2,10 @@
 // (merge, save/load, bad batches), against AMCT's vectors and independent references; the indexed observer
 // (threads, any batch order, shards over processes) against one observer fed the batches in order.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -242,13 +244,14 @@ TEST_SUITE("ifmr exact mode on sorted data")
 TEST_SUITE("ifmr bounded mode")
 {
     /// Same candidate as exact IFMR in >= 95 % of cases over broad synthetic data, within one step otherwise.
+    /// Sizes beyond bounded_exact_limit use the histogram; the smallest runs exact IFMR on the kept values.
     TEST_CASE("agrees with exact IFMR across distributions and sizes")
     {
         std::mt19937 gen(2024);
         int same = 0, within_one = 0, total = 0;
-        for (int dist = 0; dist < 8; ++dist)
+        for (int dist = 0; dist < 11; ++dist)
         {
-            for (std::size_t n : {100u, 1000u, 10000u, 100000u})
+            for (std::size_t n : {1000u, 20000u, 60000u, 200000u})
             {
                 std::vector<float> x(n);
                 std::normal_distribution<float> normal(0.4f, 1.3f);
@@ -256,6 +259,7 @@ TEST_SUITE("ifmr bounded mode")
                 std::student_t_distribution<float> t3(3.0f), t1(1.0f);
                 std::exponential_distribution<float> expo(2.0f);
                 std::lognormal_distribution<float> logn(0.0f, 0.8f);
+                std::uniform_int_distribution<int> pixel(0, 255);
                 for (auto& v : x)
                 {
                     switch (dist)
@@ -281,18 +285,33 @@ TEST_SUITE("ifmr bounded mode")
                         case 6:
                             v = -logn(gen);
                             break;
+                        case 7:
+                            v = std::round(normal(gen) * 8.0f) / 8.0f;  // few distinct values
+                            break;
+                        case 8:
+                            v =
+                              std::min(6.0f, std::max(0.0f, 2.0f * normal(gen)));  // ReLU6: spikes at 0 and 6
+                            break;
+                        case 9:
+                            v = static_cast<float>(pixel(gen)) / 127.5f - 1.0f;  // an image input's lattice
+                            break;
                         default:
-                            v = std::round(normal(gen) * 8.0f) / 8.0f;
-                            break;  // few distinct values
+                            v = std::max(0.0f, normal(gen)) * std::max(0.0f, normal(gen));  // heavy, ReLU'd
+                            break;
                     }
                 }
                 for (bool asym : {false, true})
                 {
                     amct::ifmr_params p = ifmr_defaults(asym);
                     amct::ifmr_search exact, bounded;
-                    run_ifmr(x, p, &exact);
+                    const auto r_exact = run_ifmr(x, p, &exact);
                     p.mode = amct::ifmr_mode::bounded;
-                    run_ifmr(x, p, &bounded);
+                    const auto r_bounded = run_ifmr(x, p, &bounded);
+                    if (n <= amct::ifmr_observer::bounded_exact_limit)
+                    {
+                        CHECK_EQ(r_bounded.scale, r_exact.scale);  // exact IFMR on the kept values
+                        CHECK_EQ(bounded.losses, exact.losses);
+                    }
                     const auto d =
                       exact.best > bounded.best ? exact.best - bounded.best : bounded.best - exact.best;
                     if (d > 0)
@@ -339,6 +358,253 @@ TEST_SUITE("ifmr bounded mode")
         CHECK_GE(same * 100, total * 95);
         CHECK_EQ(within_one, total);
     }
+
+    TEST_CASE("a NaN or Inf batch leaves the histogram as it was; the message names the element")
+    {
+        amct::ifmr_params p = ifmr_defaults(true);
+        p.mode = amct::ifmr_mode::bounded;
+        amct::ifmr_observer o(p, "conv1");
+        std::mt19937 gen(5);
+        std::normal_distribution<float> d(0.0f, 2.0f);
+        std::vector<float> x(40000);
+        for (auto& v : x)
+        {
+            v = d(gen);
+        }
+        o.observe(x.data(), x.size());
+        const std::string before = o.save();
+        for (std::size_t at : {std::size_t{0}, std::size_t{12345}, x.size() - 1})
+        {
+            std::vector<float> bad(x.rbegin(), x.rend());
+            bad[at] = at == 0 ? std::numeric_limits<float>::infinity() : std::nanf("");
+            CHECK_EQ(error_of(
+                       [&]
+                       {
+                           o.observe(bad.data(), bad.size());
+                       }),
+                     "amct: value error: layer \"conv1\": batch 2 contains "
+                       + std::string(at ? "NaN" : "+Inf") + " at element " + std::to_string(at)
+                       + "; the batch was not observed");
+            CHECK(o.save() == before);
+        }
+        CHECK_EQ(o.count(), x.size());
+    }
+}
+
+TEST_SUITE("bit histogram")
+{
+    /// Data with zeros of both signs, denormals, runs, negatives and a wide range.
+    std::vector<float> mixed_data(std::size_t n, std::uint32_t seed)
+    {
+        std::mt19937 gen(seed);
+        std::student_t_distribution<float> t(2.0f);
+        std::vector<float> x(n);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            x[i] = i % 7 == 0 ? 0.0f : (i % 97 == 0 ? -0.0f : (i % 211 == 0 ? 3e-41f : t(gen)));
+        }
+        return x;
+    }
+
+    TEST_CASE("counts every value under its key; exact extremes; order statistics within their bin")
+    {
+        const std::vector<float> x = mixed_data(30011, 3);
+        amct::bit_histogram h;
+        REQUIRE(h.add(x.data(), x.size()));
+        std::map<std::uint32_t, std::uint64_t> expected;
+        for (float v : x)
+        {
+            ++expected[amct::bit_histogram::key_of(v)];
+        }
+        std::map<std::uint32_t, std::uint64_t> got;
+        std::size_t visited = 0;
+        h.for_each_key(
+          [&](std::uint32_t k)
+          {
+              ++visited;
+              if (h.at(k))
+              {
+                  got[k] = h.at(k);
+              }
+          });
+        CHECK_EQ(got, expected);
+        // only the keys of magnitudes between the smallest nonzero one and the largest, and the zeros
+        const std::uint32_t span = amct::bit_histogram::magnitude_key(std::max(-h.min(), h.max()))
+                                   - amct::bit_histogram::magnitude_key(h.min_abs()) + 1;
+        CHECK_LE(visited, 2 * span + 2);
+        CHECK_EQ(h.count(), x.size());
+        std::vector<float> sorted = x;
+        std::sort(sorted.begin(), sorted.end());
+        CHECK_EQ(h.min(), sorted.front());
+        CHECK_EQ(h.max(), sorted.back());
+        CHECK_EQ(h.min_abs(), 3e-41f);
+        CHECK_EQ(h.kth(1, true), sorted.back());
+        CHECK_EQ(h.kth(1, false), sorted.front());
+        for (std::size_t k : {2u, 10u, 100u, 5000u})
+        {
+            const float top = sorted[sorted.size() - k], bottom = sorted[k - 1];
+            CHECK_EQ(amct::bit_histogram::key_of(h.kth(k, true)), amct::bit_histogram::key_of(top));
+            CHECK_EQ(amct::bit_histogram::key_of(h.kth(k, false)), amct::bit_histogram::key_of(bottom));
+        }
+    }
+
+    TEST_CASE("any split and merge order gives the same state; save/load round-trips")
+    {
+        const std::vector<float> x = mixed_data(50000, 4);
+        amct::bit_histogram one, a, b;
+        one.add(x.data(), x.size());
+        a.add(x.data() + 20000, 30000);
+        b.add(x.data() + 7, 19993);
+        b.add(x.data(), 7);
+        a.merge(b);
+        const auto bytes = [](const amct::bit_histogram& h)
+        {
+            amct::state_writer w;
+            h.save(w);
+            return w.finish("test", 1);
+        };
+        CHECK(bytes(a) == bytes(one));
+        const std::string state = bytes(one);
+        amct::state_reader r(state, "test", 1);
+        const amct::bit_histogram back = amct::bit_histogram::load(r);
+        r.done();
+        CHECK(bytes(back) == state);
+        const amct::bit_histogram copy = back;  // copies only the keys in use
+        CHECK(bytes(copy) == state);
+    }
+
+    TEST_CASE("a batch with NaN or Inf, in the vector body or the tail, leaves no trace")
+    {
+        const std::vector<float> x = mixed_data(4099, 5);
+        amct::bit_histogram h;
+        h.add(x.data(), 1000);
+        amct::state_writer w0;
+        h.save(w0);
+        const std::string before = w0.finish("test", 1);
+        for (std::size_t at : {std::size_t{0}, std::size_t{100}, std::size_t{4098}})
+        {
+            for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()})
+            {
+                std::vector<float> y = x;
+                y[at] = bad;
+                CHECK_FALSE(h.add(y.data(), y.size()));
+                amct::state_writer w;
+                h.save(w);
+                CHECK(w.finish("test", 1) == before);
+            }
+        }
+    }
+
+    TEST_CASE("counts past 2^32 - 1 are kept in 64 bits; inconsistent states are refused")
+    {
+        const auto state = [](std::uint64_t count,
+                              float lo,
+                              float hi,
+                              float lo_abs,
+                              const std::vector<std::pair<float, std::uint64_t>>& bins)
+        {
+            amct::state_writer w;
+            w.u64(count);
+            w.f32(lo);
+            w.f32(hi);
+            w.f32(lo_abs);
+            w.u64(bins.size());
+            for (const auto& [v, c] : bins)
+            {
+                w.u32(amct::bit_histogram::key_of(v));
+                w.u64(c);
+            }
+            return w.finish("test", 1);
+        };
+        const auto load = [](const std::string& bytes)
+        {
+            amct::state_reader r(bytes, "test", 1);
+            auto h = amct::bit_histogram::load(r);
+            r.done();
+            return h;
+        };
+        const std::uint64_t big = 3000000000u;
+        amct::bit_histogram h =
+          load(state(2 * big + 1, -1.0f, 2.0f, 1.0f, {{-1.0f, big}, {1.0f, 1}, {2.0f, big}}));
+        h.merge(h);
+        CHECK_EQ(h.at(amct::bit_histogram::key_of(2.0f)), 2 * big);
+        CHECK_EQ(h.at(amct::bit_histogram::key_of(-1.0f)), 2 * big);
+        const float more[] = {2.0f, 2.0f, 1.0f};
+        h.add(more, 3);
+        CHECK_EQ(h.at(amct::bit_histogram::key_of(2.0f)), 2 * big + 2);
+        CHECK_EQ(h.count(), 4 * big + 5);
+        CHECK_EQ(h.kth(2 * big + 2, true), 2.0f);
+
+        const auto refused = [&](const std::string& bytes)
+        {
+            return error_of(
+              [&]
+              {
+                  load(bytes);
+              });
+        };
+        const std::string counts =
+          "amct: state error: bit histogram counts do not match its extremes and total";
+        CHECK_EQ(refused(state(2, 0.0f, 2.0f, 1.0f, {{1.0f, 1}, {4.0f, 1}})), counts);  // beyond the maximum
+        CHECK_EQ(refused(state(3, 0.0f, 2.0f, 1.0f, {{1.0f, 1}, {2.0f, 1}})), counts);  // total
+        CHECK_EQ(refused(state(2, 0.0f, 2.0f, 1.0f, {{2.0f, 1}, {1.0f, 1}})), counts);  // order
+        CHECK_EQ(refused(state(1, 0.0f, 2.0f, 1.0f, {{1.0f, 0}, {2.0f, 1}})), counts);  // an empty entry
+        CHECK_EQ(refused(state(1, 2.0f, 1.0f, 1.0f, {{1.0f, 1}})),
+                 "amct: state error: bit histogram extremes are inconsistent");
+    }
+}
+
+TEST_SUITE("bit histogram density")
+{
+    /// Sum over x of (round(clamp(x, lo, hi) / s) s - x)^2 in double, q in float as IFMR computes it.
+    double direct_sum_sq(const std::vector<float>& x, float lo, float hi, float s)
+    {
+        double total = 0.0;
+        for (float v : x)
+        {
+            const float c = v < lo ? lo : (v > hi ? hi : v);
+            const double e = static_cast<double>(std::nearbyint(c / s) * s) - v;
+            total += e * e;
+        }
+        return total;
+    }
+
+    TEST_CASE("zeros and spikes at the exact extremes are point masses: sums are exact")
+    {
+        std::vector<float> x(300, 0.0f);
+        x.insert(x.end(), 120, 6.0f);  // ReLU6's saturation: the maximum
+        x.insert(x.end(), 40, -2.5f);  // the minimum
+        amct::bit_histogram h;
+        h.add(x.data(), x.size());
+        const amct::bit_histogram_density d(h, 0.01);
+        for (const auto& [lo, hi, s] : {std::array<float, 3>{-2.5f, 6.0f, 8.5f / 255.0f},
+                                        std::array<float, 3>{-2.0f, 5.0f, 7.0f / 255.0f},
+                                        std::array<float, 3>{-7.0f, 7.0f, 7.0f / 127.0f},
+                                        std::array<float, 3>{-1.0f, 1.0f, 0.0117f}})
+        {
+            CHECK(d.sum_sq(lo, hi, s) == doctest::Approx(direct_sum_sq(x, lo, hi, s)).epsilon(1e-9));
+        }
+    }
+
+    TEST_CASE("sums on smooth data agree with the direct sum")
+    {
+        std::mt19937 gen(9);
+        std::normal_distribution<float> normal(0.3f, 1.0f);
+        std::vector<float> x(200000);
+        for (auto& v : x)
+        {
+            v = normal(gen);
+        }
+        amct::bit_histogram h;
+        h.add(x.data(), x.size());
+        const amct::bit_histogram_density d(h, 3.0 / 255.0);
+        for (const auto& [lo, hi, s] : {std::array<float, 3>{-3.0f, 3.0f, 3.0f / 127.0f},
+                                        std::array<float, 3>{-1.0f, 4.0f, 5.0f / 255.0f},
+                                        std::array<float, 3>{-4.0f, 2.0f, 6.0f / 255.0f}})
+        {
+            CHECK(d.sum_sq(lo, hi, s) == doctest::Approx(direct_sum_sq(x, lo, hi, s)).epsilon(2e-3));
+        }
+    }
 }
 
 TEST_SUITE("observer contract")
@@ -378,7 +644,7 @@ TEST_SUITE("observer contract")
         std::vector<xt::xtensor<float, 2>> batches;
         for (int b = 0; b < 6; ++b)
         {
-            xt::xtensor<float, 2> x = xt::xtensor<float, 2>::from_shape({17, 33});
+            xt::xtensor<float, 2> x = xt::xtensor<float, 2>::from_shape({Mode::rows, 33});
             for (auto& v : x)
             {
                 v = t(gen);
@@ -434,7 +700,7 @@ TEST_SUITE("observer contract")
                    {
                        amct::ifmr_observer::load(other_version);
                    }),
-                 "amct: state error: \"ifmr\" state version 99, this amct reads version 1");
+                 "amct: state error: \"ifmr\" state version 99, this amct reads version 2");
         const std::string other_algo = w.finish("hfmg", 1);
         CHECK_EQ(error_of(
                    [&]
@@ -452,14 +718,22 @@ TEST_SUITE("observer contract")
     struct exact_mode
     {
         static constexpr amct::ifmr_mode value = amct::ifmr_mode::exact;
+        static constexpr std::size_t rows = 17;
     };
 
-    struct bounded_mode
+    struct bounded_mode  // few values: kept, exact IFMR on them
     {
         static constexpr amct::ifmr_mode value = amct::ifmr_mode::bounded;
+        static constexpr std::size_t rows = 17;
     };
 
-    TEST_CASE_TEMPLATE_INVOKE(merge_test, exact_mode, bounded_mode);
+    struct bounded_histogram_mode  // past bounded_exact_limit: the histogram alone
+    {
+        static constexpr amct::ifmr_mode value = amct::ifmr_mode::bounded;
+        static constexpr std::size_t rows = 300;
+    };
+
+    TEST_CASE_TEMPLATE_INVOKE(merge_test, exact_mode, bounded_mode, bounded_histogram_mode);
 }
 
 TEST_SUITE("arq")
@@ -1000,8 +1274,9 @@ TEST_SUITE("robustness")
 namespace
 {
 /// Batches whose ranges move now and then: some widen the range, some stay inside it, some move an edge by
-/// less than FLT_EPS (4.1 keeps the range then), as calibration data does.
-std::vector<std::vector<float>> moving_batches(std::size_t n, std::uint32_t seed)
+/// less than FLT_EPS (4.1 keeps the range then), as calibration data does. Batch b has (300 + 37 b) * scale
+/// values.
+std::vector<std::vector<float>> moving_batches(std::size_t n, std::uint32_t seed, std::size_t scale = 1)
 {
     std::mt19937 gen(seed);
     std::normal_distribution<float> d(0.0f, 1.0f);
@@ -1010,7 +1285,7 @@ std::vector<std::vector<float>> moving_batches(std::size_t n, std::uint32_t seed
     float top = 1.0f;
     for (std::size_t b = 0; b < n; ++b)
     {
-        std::vector<float> x(300 + 37 * b);
+        std::vector<float> x((300 + 37 * b) * scale);
         for (auto& v : x)
         {
             v = d(gen);
@@ -1041,6 +1316,47 @@ amct::any_observer in_order(const amct::algorithm_params& p,
         o.observe(b.data(), {b.size()});
     }
     return o;
+}
+
+/// Every activation algorithm by name with its defaults, and IFMR's bounded mode on larger batches (it then
+/// merges histograms).
+struct algorithm_case
+{
+    std::string name;
+    amct::algorithm_params params;
+    std::size_t scale = 1;
+};
+
+std::vector<algorithm_case> algorithm_cases()
+{
+    std::vector<algorithm_case> cases;
+    for (std::string_view name : amct::algorithm_names)
+    {
+        if (name != "arq_quantize")
+        {
+            cases.push_back({std::string(name), amct::default_params(name)});
+        }
+    }
+    amct::ifmr_params bounded;
+    bounded.mode = amct::ifmr_mode::bounded;
+    cases.push_back({"ifmr bounded", bounded, 4});
+    return cases;
+}
+
+/// moving_batches for a case; bounded IFMR's hold more values than its exact fallback takes.
+std::vector<std::vector<float>> case_batches(const algorithm_case& c, std::size_t n, std::uint32_t seed)
+{
+    auto batches = moving_batches(n, seed, c.scale);
+    std::size_t values = 0;
+    for (const auto& b : batches)
+    {
+        values += b.size();
+    }
+    if (c.scale > 1)
+    {
+        REQUIRE_GT(values, amct::ifmr_observer::bounded_exact_limit);
+    }
+    return batches;
 }
 
 void check_same_result(const amct::any_observer& a, const amct::any_observer& b)
@@ -1133,15 +1449,11 @@ TEST_SUITE("indexed observer")
 
     TEST_CASE("every algorithm: threads and any batch order give the in-order result bit for bit")
     {
-        const auto batches = moving_batches(16, 9);
-        for (std::string_view name : amct::algorithm_names)
+        for (const algorithm_case& c : algorithm_cases())
         {
-            if (name == "arq_quantize")
-            {
-                continue;
-            }
-            CAPTURE(name);
-            const amct::algorithm_params p = amct::default_params(name);
+            CAPTURE(c.name);
+            const amct::algorithm_params& p = c.params;
+            const auto batches = case_batches(c, 16, 9);
             const amct::any_observer expected = in_order(p, batches);
             for (int round = 0; round < 3; ++round)
             {
@@ -1178,11 +1490,12 @@ TEST_SUITE("indexed observer")
 
     TEST_CASE("processes: shards saved, merged in any order, with or without shared ranges")
     {
-        const auto batches = moving_batches(12, 4);
-        for (std::string_view name : {"hfmg", "ifmr", "kl", "max"})
+        for (const algorithm_case& c : algorithm_cases())
         {
-            CAPTURE(name);
-            const amct::algorithm_params p = amct::default_params(name);
+            CAPTURE(c.name);
+            const std::string& name = c.name;
+            const amct::algorithm_params& p = c.params;
+            const auto batches = case_batches(c, 12, 4);
             const amct::any_observer expected = in_order(p, batches);
             for (bool share : {false, true})
             {

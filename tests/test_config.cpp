@@ -155,6 +155,58 @@ TEST_SUITE("config.json")
     }
 }
 
+TEST_SUITE("config.json: ifmr_mode (extension)")
+{
+    TEST_CASE("exact or bounded: read, written back, and the observer it selects")
+    {
+        const std::string text = R"({
+    "version": 1,
+    "conv1": {"activation_quant_params": {"act_algo": "ifmr", "ifmr_mode": "bounded"}},
+    "conv2": {"activation_quant_params": {"ifmr_mode": "exact", "search_step": 0.02}},
+    "conv3": {"activation_quant_params": {}}
+})";
+        const amct::quant_config c = amct::read_config_json(text);
+        REQUIRE_EQ(c.layers.size(), 3u);
+        CHECK_EQ(c.layers[0].second.activation_quant_params.ifmr_mode, "bounded");
+        CHECK_EQ(c.layers[1].second.activation_quant_params.ifmr_mode, "exact");
+        CHECK_FALSE(c.layers[2].second.activation_quant_params.ifmr_mode.has_value());
+        const std::string written = amct::write_config_json(c);
+        CHECK(written.find("\"ifmr_mode\": \"bounded\"") != std::string::npos);
+        CHECK_EQ(amct::read_config_json(written), c);
+        CHECK_EQ(written.find("ifmr_mode", written.find("conv3")), std::string::npos);  // unset stays out
+
+        const auto mode = [&](std::size_t i)
+        {
+            return std::get<amct::ifmr_params>(
+                     amct::activation_params(c.layers[i].second.activation_quant_params, true, "l"))
+              .mode;
+        };
+        CHECK_EQ(mode(0), amct::ifmr_mode::bounded);
+        CHECK_EQ(mode(1), amct::ifmr_mode::exact);
+        CHECK_EQ(mode(2), amct::ifmr_mode::exact);  // AMCT's behaviour by default
+    }
+
+    TEST_CASE("a bad value, a wrong type, or an HFMG layer with it: errors at their positions")
+    {
+        const std::string text = "{\n"
+                                 "    \"conv1\": {\"activation_quant_params\": {\"ifmr_mode\": \"fast\"}},\n"
+                                 "    \"conv2\": {\"activation_quant_params\": {\"ifmr_mode\": 1}},\n"
+                                 "    \"fc\": {\"activation_quant_params\": {\"act_algo\": \"hfmg\", "
+                                 "\"ifmr_mode\": \"exact\"}},\n"
+                                 "    \"fc2\": {\"activation_quant_params\": {\"ifmr_mode\": \"bounded\", "
+                                 "\"num_of_bins\": 2048}}\n"
+                                 "}\n";
+        CHECK_EQ(config_errors(text),
+                 "config.json:2:56: layer \"conv1\": activation_quant_params.ifmr_mode = \"fast\" must be "
+                 "exact or bounded\n"
+                 "config.json:3:56: layer \"conv2\": activation_quant_params.ifmr_mode = 1 must be a string\n"
+                 "config.json:4:39: layer \"fc\": activation_quant_params: act_algo \"hfmg\" with the IFMR "
+                 "parameter ifmr_mode\n"
+                 "config.json:5:40: layer \"fc2\": activation_quant_params has IFMR (ifmr_mode) and HFMG "
+                 "(num_of_bins) parameters; a layer takes one algorithm");
+    }
+}
+
 TEST_SUITE("create_quant_config")
 {
     TEST_CASE("AMCT's defaults for the quantizable layers, skipped layers disabled, others left out")

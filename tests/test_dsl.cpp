@@ -176,6 +176,37 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
     }
 }
 
+TEST_SUITE("quant.cfg: ifmr_mode (extension)")
+{
+    TEST_CASE(
+      "EXACT or BOUNDED in ifmr_quantize, resolved into config.json's ifmr_mode; errors at their position")
+    {
+        const auto c = amct::dsl::read_quant_cfg("common_config { ifmr_quantize { ifmr_mode: BOUNDED } }\n"
+                                                 "override_layer_configs { layer_name: \"fc\" "
+                                                 "calibration_config { ifmr_quantize { ifmr_mode: EXACT } } "
+                                                 "}\n"
+                                                 "override_layer_types { layer_type: \"Conv3d\" "
+                                                 "calibration_config { ifmr_quantize { search_step: 0.02 } "
+                                                 "} }\n");
+        CHECK_EQ(c.common_config->ifmr_quantize->ifmr_mode, "BOUNDED");
+        const std::vector<amct::layer_info> layers = {
+          {"conv", "Conv2d"}, {"fc", "Linear"}, {"c3d", "Conv3d"}};
+        const amct::quant_config q = amct::resolve_quant_cfg(c, layers);
+        CHECK_EQ(q.layers[0].second.activation_quant_params.ifmr_mode, "bounded");  // common_config
+        CHECK_EQ(q.layers[1].second.activation_quant_params.ifmr_mode, "exact");    // by name
+        // the most specific config is taken whole: its unset ifmr_mode is AMCT's exact mode
+        CHECK_FALSE(q.layers[2].second.activation_quant_params.ifmr_mode.has_value());
+        CHECK_EQ(amct::read_config_json(amct::write_config_json(q)), q);
+
+        CHECK_EQ(
+          cfg_errors("common_config { ifmr_quantize { ifmr_mode: FAST } }\n"
+                     "common_config { hfmg_quantize { ifmr_mode: EXACT } }\n"),
+          "quant.cfg:1:44: \"ifmr_mode\" = FAST must be one of EXACT, BOUNDED\n"
+          "quant.cfg:2:1: \"common_config\" is given twice (first at 1:1); it is not a repeated field\n"
+          "quant.cfg:2:33: unknown field \"ifmr_mode\" in HFMGQuantize");
+    }
+}
+
 TEST_SUITE("quant.cfg resolution")
 {
     TEST_CASE("override_layer_configs > override_layer_types > common_config > activation_offset")

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -247,7 +248,8 @@ amct::quant_config mixed_config(const amct::model_adapter& model, int batch_num)
     return cfg;
 }
 
-/// A config with one activation algorithm on every layer ("mixed": mixed_config).
+/// A config with one activation algorithm on every layer ("mixed": mixed_config; "ifmr_bounded": IFMR with
+/// ifmr_mode "bounded").
 amct::quant_config algorithm_config(const amct::model_adapter& model, int batch_num, const std::string& algo)
 {
     if (algo == "mixed")
@@ -258,7 +260,11 @@ amct::quant_config algorithm_config(const amct::model_adapter& model, int batch_
     for (auto& [name, l] : cfg.layers)
     {
         l.activation_quant_params = amct::activation_quant_config{};
-        l.activation_quant_params.act_algo = algo;
+        l.activation_quant_params.act_algo = algo == "ifmr_bounded" ? "ifmr" : algo;
+        if (algo == "ifmr_bounded")
+        {
+            l.activation_quant_params.ifmr_mode = "bounded";
+        }
         if (algo == "kl")
         {
             l.activation_quant_params.asymmetric = false;
@@ -571,7 +577,7 @@ TEST_SUITE("pipeline")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(9, 21);
-        for (const std::string algo : {"ifmr", "hfmg", "max", "percentile", "kl", "mse"})
+        for (const std::string algo : {"ifmr", "ifmr_bounded", "hfmg", "max", "percentile", "kl", "mse"})
         {
             CAPTURE(algo);
             flow_run one(g, 9, algo);
@@ -608,7 +614,7 @@ TEST_SUITE("pipeline")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(7, 5);
-        for (const std::string algo : {"mixed", "ifmr", "hfmg", "max", "percentile", "kl", "mse"})
+        for (const std::string algo : {"mixed", "ifmr", "ifmr_bounded", "hfmg", "max", "percentile", "kl", "mse"})
         {
             CAPTURE(algo);
             flow_run one(g, 7, algo);
@@ -739,6 +745,40 @@ TEST_SUITE("pipeline")
                 .find("checksum mismatch")
               != std::string::npos);
         CHECK(target.session.batches_seen("conv1") == 1);
+    }
+
+    TEST_CASE(
+      "IFMR's bounded mode through the session: exact on these few values; bad batches as in exact mode")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const std::vector<tiny::tensor> batches = random_batches(3, 9);
+        tiny::graph graph = flow_graph(g), graph_b = flow_graph(g);
+        tiny::tiny_adapter adapter(graph), adapter_b(graph_b);
+        amct::quant_config cfg = default_config(adapter, 3);
+        for (auto& layer : cfg.layers)
+        {
+            layer.second.activation_quant_params.ifmr_mode = "bounded";
+        }
+        amct::calibration_session exact(adapter, default_config(adapter, 3)), bounded(adapter_b, cfg);
+        calibrate(graph, exact, {batches[0]});
+        calibrate(graph_b, bounded, {batches[0]});
+        const std::string before = bounded.save();
+        for (const std::size_t batch : {1u, 2u})  // in turn: the observer's own pass; early: the session's
+        {
+            tiny::tensor nan = batches[batch];
+            nan(1, 2, 3, 4) = -std::numeric_limits<float>::infinity();
+            CHECK(error_of<amct::value_error>(
+                    [&]
+                    {
+                        bounded.observe("conv1", batch, nan);
+                    })
+                  == "amct: value error: layer \"conv1\", batch " + std::to_string(batch)
+                       + ": element 202 is infinite; the batch was not observed");
+        }
+        CHECK(bounded.save() == before);
+        calibrate(graph, exact, batches, 1);
+        calibrate(graph_b, bounded, batches, 1);
+        check_same_model(exact.finalize(), bounded.finalize());  // bounded_exact_limit: the same IFMR
     }
 
     TEST_CASE("bad batches are rejected and the gathered state is kept")

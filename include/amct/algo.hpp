@@ -2,6 +2,8 @@
 #pragma once
 
 #include <amct/algo/arq.hpp>
+#include <amct/algo/bit_histogram.hpp>
+#include <amct/algo/bit_histogram_density.hpp>
 #include <amct/algo/channels.hpp>
 #include <amct/algo/grid_histogram.hpp>
 #include <amct/algo/hfmg.hpp>
@@ -9,7 +11,6 @@
 #include <amct/algo/ifmr.hpp>
 #include <amct/algo/indexed_observer.hpp>
 #include <amct/algo/kl.hpp>
-#include <amct/algo/log_histogram.hpp>
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>
 #include <amct/algo/observer.hpp>

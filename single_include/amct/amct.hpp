@@ -14,12 +14,14 @@
 // channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 
+#include <array>             // std::array
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
 #include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
+#include <type_traits>       // std::is_same_v
 #include <vector>            // std::vector
 
 // ---- begin amct/algo/observer.hpp ----
@@ -117,11 +119,11 @@ struct channel_options
     std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
 };
 
-/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a fixed-size histogram.
+/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a streaming histogram.
 enum class ifmr_mode
 {
     exact,   ///< keeps every calibration value; the reference behaviour
-    bounded  ///< a log-scale histogram with exact integer moments: memory independent of the sample count
+    bounded  ///< counts by the top bits of each value (amct::bit_histogram): O(1) per value, bounded memory
 };
 
 /// IFMR, AMCT's activation calibration (amct-algorithms.md 3): percentile init, then a search of the upper
@@ -135,7 +137,7 @@ struct ifmr_params
     double search_step = 0.01;          ///< (0, end - start]
     bool asymmetric = true;             ///< AMCT's default comes from activation_offset (true)
     int num_bits = 8;                   ///< 4, 8 or 16
-    ifmr_mode mode = ifmr_mode::exact;  ///< extension: bounded-memory mode
+    ifmr_mode mode = ifmr_mode::exact;  ///< extension: config.json "ifmr_mode", quant.cfg ifmr_mode
 };
 
 /// HFMG, AMCT's histogram activation calibration (amct-algorithms.md 4), PyTorch HistogramObserver's L2
@@ -2348,7 +2350,48 @@ struct layout_view
         }
         return c;
     }
+
+    /// Whether the weight already is [C_out, rest] row-major (out_in: Conv, Linear, Gemm with transB).
+    bool identity() const noexcept
+    {
+        for (std::size_t d = 0; d < perm.size(); ++d)
+        {
+            if (perm[d] != d)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// Whether the view is the transpose of a matrix (in_out, hwio, hw_depthwise).
+    bool transpose_2d() const noexcept
+    {
+        return perm.size() == 2 && perm[0] == 1;
+    }
 };
+
+/// dst[j][i] = src[i][j] for a row-major rows x cols src, in tiles that stay in cache.
+template <class T>
+inline void transpose(const T* src, std::size_t rows, std::size_t cols, T* dst) noexcept
+{
+    constexpr std::size_t tile = 32;
+    for (std::size_t i0 = 0; i0 < rows; i0 += tile)
+    {
+        for (std::size_t j0 = 0; j0 < cols; j0 += tile)
+        {
+            const std::size_t i1 = i0 + tile < rows ? i0 + tile : rows,
+                              j1 = j0 + tile < cols ? j0 + tile : cols;
+            for (std::size_t i = i0; i < i1; ++i)
+            {
+                for (std::size_t j = j0; j < j1; ++j)
+                {
+                    dst[j * rows + i] = src[i * cols + j];
+                }
+            }
+        }
+    }
+}
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
                                     weight_layout layout,
@@ -2411,10 +2454,23 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
 template <class T>
 inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
 {
+    const std::size_t channels = v.channels();
+    if (v.identity() || v.transpose_2d())
+    {
+        xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? w.size() / channels : 0});
+        if (v.identity())
+        {
+            std::copy(w.data(), w.data() + w.size(), out.data());
+        }
+        else
+        {
+            transpose(w.data(), v.dims[0], v.dims[1], out.data());
+        }
+        return out;
+    }
     xt::xarray<T> shaped = w;
     shaped.reshape(v.dims);
     xt::xarray<T> t = xt::transpose(shaped, v.perm);
-    const std::size_t channels = v.channels();
     xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
     std::copy(t.begin(), t.end(), out.begin());
     return out;
@@ -2426,6 +2482,19 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
                                         const layout_view& v,
                                         const std::vector<std::size_t>& shape)
 {
+    if (v.identity() || v.transpose_2d())
+    {
+        xt::xarray<T> out = xt::xarray<T>::from_shape(shape);
+        if (v.identity())
+        {
+            std::copy(cm.data(), cm.data() + cm.size(), out.data());
+        }
+        else
+        {
+            transpose(cm.data(), v.dims[1], v.dims[0], out.data());
+        }
+        return out;
+    }
     std::vector<std::size_t> permuted(v.perm.size());
     for (std::size_t d = 0; d < v.perm.size(); ++d)
     {
@@ -2441,6 +2510,50 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
     xt::xarray<T> back = xt::transpose(t, inverse);
     back.reshape(shape);
     return back;
+}
+
+/// A weight as a row-major [C_out, rest] matrix: the weight's own data when its layout already is that,
+/// else a copy in that order.
+struct channel_major_matrix
+{
+    xt::xtensor<float, 2> owned;
+    const float* data = nullptr;
+    std::size_t rows = 0, cols = 0;
+
+    channel_major_matrix(const xt::xarray<float>& w, const layout_view& v)
+    {
+        if (v.identity())
+        {
+            data = w.data();
+            rows = v.channels();
+            cols = rows ? w.size() / rows : 0;
+            return;
+        }
+        owned = to_channel_major(w, v);
+        data = owned.data();
+        rows = owned.shape()[0];
+        cols = owned.shape()[1];
+    }
+
+    /// The matrix as an xtensor expression (no copy).
+    auto expression() const
+    {
+        return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+    }
+};
+
+/// `w` itself when it is an xt::xarray<float>, else its evaluation.
+template <class E>
+inline decltype(auto) float_array(const xt::xexpression<E>& w)
+{
+    if constexpr (std::is_same_v<E, xt::xarray<float>>)
+    {
+        return w.derived_cast();
+    }
+    else
+    {
+        return xt::xarray<float>(w.derived_cast());
+    }
 }
 }  // namespace detail
 
@@ -2463,7 +2576,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                     "weight num_bits",
                     p.num_bits,
                     "4, 6, 7, 8 or 16");
-    const xt::xarray<float> w = weight.derived_cast();
+    const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {
         detail::throw_error<value_error>(where + ": the weight is empty");
@@ -2488,12 +2601,13 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
-        const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
-        const channel_ranges_result ranges = channel_ranges(cm, 0);
-        for (std::size_t c = 0; c < cm.shape()[0]; ++c)
+        const detail::channel_major_matrix cm(w, view);
+        for (std::size_t c = 0; c < cm.rows; ++c)
         {
+            kernel::minmax_result range;
+            kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
             const auto [s, o] =
-              detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true, min_scale);
+              detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
@@ -2514,17 +2628,20 @@ struct quantized_weight
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
-/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+namespace detail
+{
+/// quantize_weight's work; `out.q` only when `with_q` (else the fake weight in one pass, without int8).
 template <class E>
 inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                                         const calibration_result& r,
-                                        weight_layout layout = weight_layout::out_in,
-                                        std::size_t groups = 1)
+                                        weight_layout layout,
+                                        std::size_t groups,
+                                        bool with_q)
 {
-    const xt::xarray<float> w = weight.derived_cast();
+    const auto& w = float_array(weight);
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = detail::make_layout_view(shape, layout, groups);
-    const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
+    const auto view = make_layout_view(shape, layout, groups);
+    const channel_major_matrix cm(w, view);
     quantized_weight out;
     dispatch(r.descriptor(),
              [&](auto spec)
@@ -2532,41 +2649,95 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                  using S = decltype(spec);
                  if constexpr (!S::is_symmetric)
                  {
-                     detail::throw_error<unsupported_error>("ARQ weights are symmetric");
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
-                     const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
-                     if constexpr (S::bits <= 8)
+                     using storage = typename S::storage_type;
+                     const contiguous_data<float> in(cm.expression());
+                     // results in [C_out, rest] order: straight into the weight's shape when that is the same
+                     const bool direct = view.identity();
+                     xt::xtensor<float, 2> fake_cm;
+                     if (!direct)
                      {
-                         out.q = detail::from_channel_major<std::int8_t>(
-                           xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
+                     }
+                     out.fake = xt::xarray<float>::from_shape(shape);
+                     float* fake = direct ? out.fake.data() : fake_cm.data();
+                     if (with_q)
+                     {
+                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
+                         apply<quantize_op<S>>(in, qp, q.data());
+                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
+                         if constexpr (S::bits <= 8)
+                         {
+                             out.q =
+                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         }
+                         else
+                         {
+                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                         }
                      }
                      else
                      {
-                         out.q = xt::xarray<std::int8_t>::from_shape({0});
+                         apply<fake_quantize_op<S>>(in, qp, fake);
                      }
-                     out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
+                     if (!direct)
+                     {
+                         out.fake = from_channel_major<float>(fake_cm, view, shape);
+                     }
                  }
              });
     return out;
 }
+}  // namespace detail
+
+/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout = weight_layout::out_in,
+                                        std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, true);
+}
+
+/// @brief quantize_weight(...).fake alone, in one pass: the weight calibration runs with.
+template <class E>
+inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
+                                              const calibration_result& r,
+                                              weight_layout layout = weight_layout::out_in,
+                                              std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, false).fake;
+}
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/arq.hpp ----
-// ---- begin amct/algo/grid_histogram.hpp ----
-// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
+// ---- begin amct/algo/bit_histogram.hpp ----
+// amct/algo/bit_histogram.hpp: a streaming, bounded-memory summary of float data for IFMR's bounded mode.
 //
-// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
-// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
-// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
-// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
-// counts.
+// Each value is counted under the top 19 bits of its IEEE-754 pattern (key = bits >> 13: sign, exponent and
+// the top 10 mantissa bits), so a bin spans a relative width of 2^-10 and adding a value is one shift and
+// one increment (amct/simd/bit_count_kernel.hpp). NaN and Inf land in exponent-255 keys: the same pass tells
+// a bad batch, whose counts are then subtracted again, so a rejected batch leaves no trace. Counts are
+// integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
+// maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
+// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts allocated zeroed, of which
+// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
+// 1 go to a second table of 64-bit counts, allocated only then.
 
-#include <cmath>    // std::floor, std::ldexp, std::ilogb
-#include <cstdint>  // std::int64_t
-#include <vector>   // std::vector
+#include <cmath>    // std::fabs, std::isfinite, std::ldexp
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t, std::uint64_t
+#include <cstdlib>  // std::calloc, std::free
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <memory>   // std::unique_ptr
+#include <new>      // std::bad_alloc
+#include <utility>  // std::move
 
 // ---- begin amct/algo/state_io.hpp ----
 // amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
@@ -2889,6 +3060,955 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/state_io.hpp ----
+// ---- begin amct/simd/bit_count_kernel.hpp ----
+// amct/simd/bit_count_kernel.hpp: counts of floats by the top bits of their IEEE-754 pattern, with the
+// batch's extremes and finiteness from the same pass.
+
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+/// What count_bits saw besides the counts. For a batch with NaN or Inf only `finite` is meaningful.
+struct bit_count_stats
+{
+    float min = std::numeric_limits<float>::infinity();
+    float max = -std::numeric_limits<float>::infinity();
+    /// The smallest nonzero |x| with one subtracted from its bit pattern (+inf before one): then the
+    /// pattern of a zero wraps to a NaN, which the minimum skips, and no select is needed.
+    float min_abs_less = std::numeric_limits<float>::infinity();
+    bool finite = true;
+
+    /// Smallest nonzero |x| (+inf without one).
+    float min_abs() const noexcept
+    {
+        if (!(min_abs_less < std::numeric_limits<float>::infinity()))
+        {
+            return std::numeric_limits<float>::infinity();
+        }
+        std::uint32_t u;
+        std::memcpy(&u, &min_abs_less, 4);
+        ++u;
+        float a;
+        std::memcpy(&a, &u, 4);
+        return a;
+    }
+
+    void fold(float v) noexcept
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u &= 0x7FFFFFFFu;
+        finite = finite && u < 0x7F800000u;
+        --u;
+        float less;
+        std::memcpy(&less, &u, 4);
+        min = v < min ? v : min;
+        max = v > max ? v : max;
+        min_abs_less = less < min_abs_less ? less : min_abs_less;
+    }
+};
+
+/// Key 0 (+0.0 and the smallest denormals) is counted in t[zero + 16 j], j < bit_count_zero_slots, by value
+/// position, so that a run of zeros does not make each increment wait on the previous one; the caller adds
+/// those slots to t[0].
+inline constexpr std::size_t bit_count_zero_slots = 4;
+
+namespace detail
+{
+#if AMCT_USE_XSIMD && defined(__AVX2__)
+/// For each 8-bit mask, the positions of its set bits packed 3 bits each (lowest first: the permutation that
+/// moves the lanes it selects to the front), and their number in bits 24 and up.
+struct compress_table
+{
+    std::uint32_t lanes[256];
+
+    constexpr compress_table()
+      : lanes()
+    {
+        for (std::uint32_t m = 0; m < 256; ++m)
+        {
+            std::uint32_t packed = 0, k = 0;
+            for (std::uint32_t j = 0; j < 8; ++j)
+            {
+                if ((m >> j) & 1u)
+                {
+                    packed |= j << (3 * k++);
+                }
+            }
+            lanes[m] = packed | (k << 24);
+        }
+    }
+};
+
+inline constexpr compress_table compress_lanes{};
+
+/// count_bits' body with AVX2: zeros (37 % of a ReLU network's activations) are only counted, the keys of
+/// the other values are packed into a buffer (vpermd) and counted from there. Returns the values done.
+template <int Shift>
+inline std::size_t count_bits_avx2(const float* x,
+                                   std::size_t n,
+                                   std::uint32_t* t,
+                                   std::uint32_t zero,
+                                   std::uint32_t delta,
+                                   bit_count_stats& s) noexcept
+{
+    constexpr std::size_t chunk = 256;
+    const __m256i none = _mm256_setzero_si256(), seven = _mm256_set1_epi32(7);
+    const __m256i fields = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), one = _mm256_set1_epi32(1);
+    const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+    __m256 lo = _mm256_set1_ps(s.min), hi = _mm256_set1_ps(s.max), lo_abs = _mm256_set1_ps(s.min_abs_less);
+    __m256 bad = _mm256_setzero_ps();
+    alignas(32) std::uint32_t key[chunk + 8];
+    std::size_t i = 0, zeros = 0;
+    for (; i + chunk <= n; i += chunk)
+    {
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < chunk; j += 8)
+        {
+            _mm_prefetch(reinterpret_cast<const char*>(x + i + j + 1024), _MM_HINT_T0);
+            const __m256 f = _mm256_loadu_ps(x + i + j);
+            const __m256i u = _mm256_castps_si256(f);
+            const __m256i a = _mm256_and_si256(u, magnitude);
+            bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_castsi256_ps(a), inf, _CMP_NLT_UQ));
+            lo = _mm256_min_ps(lo, f);
+            hi = _mm256_max_ps(hi, f);
+            // min(candidate, accumulator): a zero's wrapped pattern is a NaN, which leaves the accumulator
+            lo_abs = _mm256_min_ps(_mm256_castsi256_ps(_mm256_sub_epi32(a, one)), lo_abs);
+            const auto keep = static_cast<std::uint32_t>(
+              ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(u, none))) & 0xFF);
+            const std::uint32_t packed = compress_lanes.lanes[keep];
+            const __m256i lanes =
+              _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(packed)), fields), seven);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(key + m),
+                                _mm256_permutevar8x32_epi32(_mm256_srli_epi32(u, Shift), lanes));
+            m += packed >> 24;
+        }
+        zeros += chunk - m;
+        for (std::size_t j = 0; j < m; ++j)
+        {
+            t[key[j]] += delta;
+        }
+    }
+    t[zero] += static_cast<std::uint32_t>(zeros) * delta;
+    alignas(32) float a_lo[8], a_hi[8], a_abs[8];
+    _mm256_store_ps(a_lo, lo);
+    _mm256_store_ps(a_hi, hi);
+    _mm256_store_ps(a_abs, lo_abs);
+    for (std::size_t j = 0; j < 8; ++j)
+    {
+        s.min = a_lo[j] < s.min ? a_lo[j] : s.min;
+        s.max = a_hi[j] > s.max ? a_hi[j] : s.max;
+        s.min_abs_less = a_abs[j] < s.min_abs_less ? a_abs[j] : s.min_abs_less;
+    }
+    s.finite = s.finite && _mm256_movemask_ps(bad) == 0;
+    return i;
+}
+#endif
+}  // namespace detail
+
+/// For every x[i] with bit pattern u: t[u >> Shift] += delta (mod 2^32; delta = 2^32 - 1 undoes a count),
+/// key 0 spread as said above. Eight (or a vector of) values whose keys all equal take one addition (with
+/// AVX2, zeros are counted apart instead). `s` receives the extremes and finiteness of x.
+template <int Shift>
+inline void count_bits(const float* x,
+                       std::size_t n,
+                       std::uint32_t* t,
+                       std::uint32_t zero,
+                       std::uint32_t delta,
+                       bit_count_stats& s) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD && defined(__AVX2__)
+    i = detail::count_bits_avx2<Shift>(x, n, t, zero, delta, s);
+#elif AMCT_USE_XSIMD
+    using fbatch = xsimd::batch<float, default_arch>;
+    using ubatch = xsimd::batch<std::uint32_t, default_arch>;
+    constexpr std::size_t w = fbatch::size;
+    constexpr std::size_t step = w < 8 ? 8 : w;  // values per iteration
+    constexpr std::size_t vectors = step / w;
+    alignas(64) std::uint32_t slot[step], key[step];
+    for (std::size_t j = 0; j < step; ++j)
+    {
+        slot[j] = zero + static_cast<std::uint32_t>(16 * (j % bit_count_zero_slots));
+    }
+    const fbatch inf(std::numeric_limits<float>::infinity());
+    const ubatch magnitude(0x7FFFFFFFu), one(1u), none(0u);
+    fbatch lo(s.min), hi(s.max), lo_abs(s.min_abs_less);
+    auto ok = inf == inf;
+    for (; i + step <= n; i += step)
+    {
+#if defined(__GNUC__)
+        __builtin_prefetch(x + i + 1024);  // 4 KiB ahead: the scattered stores slow the hardware prefetcher
+#endif
+        std::uint32_t k0;
+        std::memcpy(&k0, x + i, 4);
+        const ubatch first(k0 >> Shift);
+        auto same = first == first;
+        for (std::size_t v = 0; v < vectors; ++v)
+        {
+            const fbatch f = fbatch::load_unaligned(x + i + v * w);
+            const ubatch u = xsimd::bitwise_cast<ubatch>(f);
+            const ubatch a = u & magnitude;
+            ok = ok & (xsimd::bitwise_cast<fbatch>(a) < inf);
+            lo = xsimd::min(lo, f);
+            hi = xsimd::max(hi, f);
+            // min(candidate, accumulator): a NaN candidate (a zero's wrapped pattern) leaves the accumulator
+            lo_abs = xsimd::min(xsimd::bitwise_cast<fbatch>(a - one), lo_abs);
+            const ubatch k = u >> Shift;
+            same = same & (k == first);
+            xsimd::select(u == none, ubatch::load_aligned(slot + v * w), k).store_aligned(key + v * w);
+        }
+        if (xsimd::all(same))
+        {
+            t[key[0]] += static_cast<std::uint32_t>(step) * delta;
+            continue;
+        }
+        for (std::size_t j = 0; j < step; ++j)
+        {
+            t[key[j]] += delta;
+        }
+    }
+    alignas(64) float a_lo[w], a_hi[w], a_abs[w];
+    lo.store_aligned(a_lo);
+    hi.store_aligned(a_hi);
+    lo_abs.store_aligned(a_abs);
+    for (std::size_t j = 0; j < w; ++j)
+    {
+        s.min = a_lo[j] < s.min ? a_lo[j] : s.min;
+        s.max = a_hi[j] > s.max ? a_hi[j] : s.max;
+        s.min_abs_less = a_abs[j] < s.min_abs_less ? a_abs[j] : s.min_abs_less;
+    }
+    s.finite = s.finite && xsimd::all(ok);
+#endif
+    for (; i < n; ++i)
+    {
+        std::uint32_t u;
+        std::memcpy(&u, x + i, 4);
+        t[u != 0 ? u >> Shift : zero] += delta;
+        s.fold(x[i]);
+    }
+}
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/simd/bit_count_kernel.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class bit_histogram
+{
+public:
+    static constexpr int mantissa_bits = 10;
+    static constexpr int shift = 23 - mantissa_bits;
+    static constexpr std::uint32_t keys = std::uint32_t{1} << (32 - shift);  ///< 2^19
+    static constexpr std::uint32_t sign = keys >> 1;                         ///< the sign bit of a key
+
+    bit_histogram() = default;
+
+    bit_histogram(const bit_histogram& o)
+    {
+        *this = o;
+    }
+
+    bit_histogram& operator=(const bit_histogram& o)
+    {
+        if (this != &o)
+        {
+            bit_histogram h;
+            h.m_count = o.m_count;
+            h.m_min = o.m_min;
+            h.m_max = o.m_max;
+            h.m_min_abs = o.m_min_abs;
+            o.for_each_key(
+              [&](std::uint32_t k)
+              {
+                  if (const std::uint64_t c = o.at(k))
+                  {
+                      h.put(k, c);
+                  }
+              });
+            *this = std::move(h);
+        }
+        return *this;
+    }
+
+    bit_histogram(bit_histogram&&) noexcept = default;
+    bit_histogram& operator=(bit_histogram&&) noexcept = default;
+
+    /// Adds x[0, n). Returns false, with nothing changed, when x holds NaN or Inf.
+    bool add(const float* x, std::size_t n)
+    {
+        constexpr std::size_t chunk = std::size_t{1} << 31;
+        if (n > chunk && kernel::first_nonfinite(x, n) != n)
+        {
+            return false;  // a batch counted in several chunks is checked first: no chunk is undone
+        }
+        for (std::size_t i = 0; i < n; i += chunk)
+        {
+            const std::size_t m = n - i < chunk ? n - i : chunk;
+            make_room(m);
+            kernel::bit_count_stats s;
+            kernel::count_bits<shift>(x + i, m, low(), zero_slot, 1u, s);
+            if (!s.finite)
+            {
+                kernel::bit_count_stats ignored;
+                kernel::count_bits<shift>(x + i, m, low(), zero_slot, ~0u, ignored);  // mod 2^32: minus one
+                collect_zeros();
+                return false;
+            }
+            collect_zeros();
+            m_low_bound += m;
+            m_count += m;
+            fold(s.min, s.max, s.min_abs());
+        }
+        return true;
+    }
+
+    void merge(const bit_histogram& o)
+    {
+        fold(o.m_min, o.m_max, o.m_min_abs);  // first: make_room must see every key that can hold a count
+        o.for_each_key(
+          [&](std::uint32_t k)
+          {
+              if (const std::uint64_t c = o.at(k))
+              {
+                  put(k, c);
+              }
+          });
+        m_count += o.m_count;
+    }
+
+    std::uint64_t count() const noexcept
+    {
+        return m_count;
+    }
+
+    /// Smallest and largest value (+inf and -inf before any value).
+    float min() const noexcept
+    {
+        return m_min;
+    }
+
+    float max() const noexcept
+    {
+        return m_max;
+    }
+
+    /// The count under key k.
+    std::uint64_t at(std::uint32_t k) const noexcept
+    {
+        if (!m_low)
+        {
+            return 0;
+        }
+        return m_low[k] + (m_wide ? m_wide[k] : 0);
+    }
+
+    /// Visits every key that can hold a count in ascending (or descending) order of value, keys in between
+    /// holding none included, until stop(key) returns true; returns that key, or `keys` if none did.
+    template <class F>
+    std::uint32_t find_key(bool descending, F&& stop) const
+    {
+        const std::uint32_t first = first_magnitude();
+        const std::uint32_t neg_last = m_min < 0.0f ? magnitude_key(-m_min) : 0;
+        const std::uint32_t pos_last = m_max > 0.0f ? magnitude_key(m_max) : 0;
+        // value order: -pos_last.. -first, -0, +0, first.. pos_last
+        const std::uint32_t n_neg = neg_last >= first ? neg_last - first + 1 : 0;
+        const std::uint32_t n_pos = pos_last >= first ? pos_last - first + 1 : 0;
+        const std::uint32_t total = n_neg + 2 + n_pos;
+        for (std::uint32_t i = 0; i < total; ++i)
+        {
+            const std::uint32_t p = descending ? total - 1 - i : i;
+            const std::uint32_t k = p < n_neg        ? sign | (neg_last - p)
+                                    : p == n_neg     ? sign
+                                    : p == n_neg + 1 ? 0
+                                                     : first + (p - n_neg - 2);
+            if (stop(k))
+            {
+                return k;
+            }
+        }
+        return keys;
+    }
+
+    /// The k-th largest (from_top) or smallest value (1-based), placed evenly in its bin: a bin of c values
+    /// over [a, b) holds them at b - (j + 1/2) (b - a) / c, j < c, from the top (a + (j + 1/2) (b - a) / c
+    /// from the bottom), except that the bin of the maximum (minimum) starts with it: b - j (b - a) / c.
+    float kth(std::uint64_t k, bool from_top) const
+    {
+        std::uint64_t seen = 0;
+        const std::uint32_t key = find_key(from_top,
+                                           [&](std::uint32_t j)
+                                           {
+                                               seen += at(j);
+                                               return seen >= k;
+                                           });
+        if (key == keys)
+        {
+            return from_top ? m_min : m_max;
+        }
+        const double c = static_cast<double>(at(key));
+        const double a = lower_value(key) > m_min ? lower_value(key) : m_min;
+        const double b = upper_value(key) < m_max ? upper_value(key) : m_max;
+        const bool extreme = from_top ? b == m_max : a == m_min;
+        const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - (extreme ? 1.0 : 0.5);
+        return static_cast<float>(from_top ? b - j * (b - a) / c : a + j * (b - a) / c);
+    }
+
+    /// Calls f(key) for every key find_key visits, in ascending order of value.
+    template <class F>
+    void for_each_key(F&& f) const
+    {
+        find_key(false,
+                 [&](std::uint32_t k)
+                 {
+                     f(k);
+                     return false;
+                 });
+    }
+
+    /// Calls f(m, count) for every magnitude key m in [from, to] of one sign (`sign` or 0), in ascending
+    /// order of m, the count (0 included: no branch on it) as a double.
+    template <class F>
+    void for_each_count(std::uint32_t sign_bit, std::uint32_t from, std::uint32_t to, F&& f) const
+    {
+        if (!m_low)
+        {
+            return;
+        }
+        const std::uint32_t* low = m_low.get() + sign_bit;
+        const std::uint64_t* wide = m_wide ? m_wide.get() + sign_bit : nullptr;
+        for (std::uint32_t m = from; m <= to && m < sign; ++m)
+        {
+            f(m, static_cast<double>(low[m] + (wide ? wide[m] : 0)));
+        }
+    }
+
+    /// Smallest nonzero magnitude (+inf without one).
+    float min_abs() const noexcept
+    {
+        return m_min_abs;
+    }
+
+    /// The smallest key magnitude (key without sign) counted apart from key 0.
+    std::uint32_t first_magnitude() const noexcept
+    {
+        return magnitude_key(m_min_abs) > 1 ? magnitude_key(m_min_abs) : 1;
+    }
+
+    /// The values under key k: [lower_value, upper_value) (the reverse for negative keys), exact doubles.
+    static double lower_value(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? -upper_magnitude(k) : lower_magnitude(k);
+    }
+
+    static double upper_value(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? -lower_magnitude(k) : upper_magnitude(k);
+    }
+
+    /// The values a key holds: [lower, upper) in magnitude, as doubles (exact).
+    static double lower_magnitude(std::uint32_t k) noexcept
+    {
+        return magnitude_of((k & (sign - 1)) << shift);
+    }
+
+    static double upper_magnitude(std::uint32_t k) noexcept
+    {
+        return magnitude_of(((k & (sign - 1)) + 1) << shift);
+    }
+
+    /// The key of a finite value.
+    static std::uint32_t key_of(float v) noexcept
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        return u >> shift;
+    }
+
+    /// The key of |v| (0 for +inf, the value of an empty histogram's extremes).
+    static std::uint32_t magnitude_key(float v) noexcept
+    {
+        return v == std::numeric_limits<float>::infinity() ? 0 : key_of(std::fabs(v));
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_count);
+        w.f32(m_min);
+        w.f32(m_max);
+        w.f32(m_min_abs);
+        std::uint64_t nonzero = 0;
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              nonzero += at(k) != 0;
+          });
+        w.u64(nonzero);
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              if (const std::uint64_t c = at(k))
+              {
+                  w.u32(k);
+                  w.u64(c);
+              }
+          });
+    }
+
+    /// @throws state_error when the counts do not fit the extremes or the total.
+    static bit_histogram load(state_reader& r)
+    {
+        bit_histogram h;
+        const std::uint64_t count = r.u64();
+        const float lo = r.f32(), hi = r.f32(), lo_abs = r.f32();
+        const bool empty = count == 0;
+        const float inf = std::numeric_limits<float>::infinity();
+        const bool extremes_ok =
+          empty ? lo == inf && hi == -inf && lo_abs == inf
+                : lo <= hi && std::isfinite(lo) && std::isfinite(hi) && lo_abs > 0.0f
+                    && (lo_abs == inf ? lo == 0.0f && hi == 0.0f
+                                      : std::isfinite(lo_abs) && lo_abs <= (-lo > hi ? -lo : hi));
+        if (!extremes_ok)
+        {
+            state_reader::fail("bit histogram extremes are inconsistent");
+        }
+        h.fold(lo, hi, lo_abs);
+        std::uint64_t total = 0;
+        std::uint32_t previous = 0;
+        bool in_range = true;
+        for (std::uint64_t i = r.count(12); i > 0 && in_range; --i)
+        {
+            const std::uint32_t k = r.u32();
+            const std::uint64_t c = r.u64();
+            in_range = h.can_hold(k) && c != 0 && c <= count - total && (total == 0 || order(k) > previous);
+            if (in_range)
+            {
+                h.put(k, c);
+                total += c;
+                previous = order(k);
+            }
+        }
+        if (!in_range || total != count)
+        {
+            state_reader::fail("bit histogram counts do not match its extremes and total");
+        }
+        h.m_count = count;
+        return h;
+    }
+
+private:
+    struct free_deleter
+    {
+        void operator()(void* p) const noexcept
+        {
+            std::free(p);
+        }
+    };
+
+    template <class T>
+    using buffer = std::unique_ptr<T[], free_deleter>;
+
+    // the kernel's zero slots follow the keys, one cache line apart
+    static constexpr std::uint32_t zero_slot = keys;
+    static constexpr std::size_t low_size = keys + 16 * kernel::bit_count_zero_slots;
+
+    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost
+    /// memory.
+    template <class T>
+    static buffer<T> zeroed(std::size_t n)
+    {
+        void* p = std::calloc(n, sizeof(T));
+        if (!p)
+        {
+            throw std::bad_alloc();
+        }
+        return buffer<T>(static_cast<T*>(p));
+    }
+
+    /// Position of key k in value order.
+    static std::uint32_t order(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? (sign - 1) - (k & (sign - 1)) : sign + k;
+    }
+
+    /// Whether for_each_key visits k.
+    bool can_hold(std::uint32_t k) const noexcept
+    {
+        const std::uint32_t m = k & (sign - 1);
+        const std::uint32_t first = first_magnitude();
+        if (k >= keys || m == 0)
+        {
+            return k < keys;
+        }
+        return (k & sign) ? m_min < 0.0f && m >= first && m <= magnitude_key(-m_min)
+                          : m_max > 0.0f && m >= first && m <= magnitude_key(m_max);
+    }
+
+    static double magnitude_of(std::uint32_t bits) noexcept
+    {
+        if (bits >= 0x7F800000u)
+        {
+            return std::ldexp(1.0, 128);
+        }
+        float v;
+        std::memcpy(&v, &bits, 4);
+        return static_cast<double>(v);
+    }
+
+    std::uint32_t* low()
+    {
+        if (!m_low)
+        {
+            m_low = zeroed<std::uint32_t>(low_size);
+        }
+        return m_low.get();
+    }
+
+    /// Adds the kernel's zero slots to key 0.
+    void collect_zeros() noexcept
+    {
+        for (std::size_t j = 0; j < kernel::bit_count_zero_slots; ++j)
+        {
+            m_low[0] += m_low[zero_slot + 16 * j];
+            m_low[zero_slot + 16 * j] = 0;
+        }
+    }
+
+    /// Makes sure every 32-bit count can take n more: moves them all to the 64-bit table when one might not.
+    void make_room(std::uint64_t n)
+    {
+        if (m_low_bound + n <= std::numeric_limits<std::uint32_t>::max())
+        {
+            return;
+        }
+        if (!m_wide)
+        {
+            m_wide = zeroed<std::uint64_t>(keys);
+        }
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              m_wide[k] += m_low[k];
+              m_low[k] = 0;
+          });
+        m_low_bound = 0;
+    }
+
+    /// Adds c to key k.
+    void put(std::uint32_t k, std::uint64_t c)
+    {
+        low();
+        if (c <= std::numeric_limits<std::uint32_t>::max())
+        {
+            make_room(c);
+            m_low[k] += static_cast<std::uint32_t>(c);
+            m_low_bound += c;
+        }
+        else
+        {
+            if (!m_wide)
+            {
+                m_wide = zeroed<std::uint64_t>(keys);
+            }
+            m_wide[k] += c;
+        }
+    }
+
+    void fold(float lo, float hi, float lo_abs) noexcept
+    {
+        // +0.0 for either zero: the state does not depend on which zero came first
+        m_min = lo < m_min ? lo + 0.0f : m_min;
+        m_max = hi > m_max ? hi + 0.0f : m_max;
+        m_min_abs = lo_abs < m_min_abs ? lo_abs : m_min_abs;
+    }
+
+    buffer<std::uint32_t> m_low;    // counts since they were last moved to m_wide
+    buffer<std::uint64_t> m_wide;   // null until a count could pass 2^32 - 1
+    std::uint64_t m_low_bound = 0;  // no 32-bit count exceeds this
+    std::uint64_t m_count = 0;
+    float m_min = std::numeric_limits<float>::infinity();
+    float m_max = -std::numeric_limits<float>::infinity();
+    float m_min_abs = std::numeric_limits<float>::infinity();
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/bit_histogram.hpp ----
+// ---- begin amct/algo/bit_histogram_density.hpp ----
+// amct/algo/bit_histogram_density.hpp: a bit_histogram read as a piecewise-uniform density, and the squared
+// error of quantizing it on a grid: sum over the data of (round(clamp(x, lo, hi) / s) s - x)^2 (IFMR's loss).
+//
+// Each bin's values are spread evenly over it, except that the outer edges of the lowest and highest bin are
+// the exact minimum and maximum (a spike at the maximum, such as ReLU6's 6, is then a point mass). For grids
+// no finer than `min_step`:
+//   * bins of magnitude below min_step / 2 round to 0 on every such grid: they form one central piece, whose
+//     moments are their bins' exact sums;
+//   * elsewhere, bins narrower than min_step / 16 are merged into pieces of that width (a power of two of
+//     bins, per binade), so a layer has a few thousand pieces whatever its range;
+//   * prefix sums of the count and of sum x at each piece's lower edge give the moments M0(t), M1(t) of the
+//     data below any t in O(1). A piece of the line on which q is constant adds M2 - 2 q M1 + q^2 M0 (its
+//     moments); the M2 terms add up to sum x^2 of all data, so a grid costs one look-up of M0 and M1 per
+//     rounding boundary (k + 1/2) s and clip, whatever the number of bins.
+
+#include <cmath>    // std::ilogb, std::nearbyint
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t, std::uint8_t
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class bit_histogram_density
+{
+public:
+    /// @param min_step the finest grid step sum_sq will be asked for (> 0).
+    bit_histogram_density(const bit_histogram& h, double min_step)
+    {
+        constexpr std::uint32_t per_binade = 1u << bit_histogram::mantissa_bits;
+        const double tau = min_step / 2.0;
+        // the first magnitude key outside the central piece: no bin below it reaches above tau
+        std::uint32_t mc = bit_histogram::magnitude_key(static_cast<float>(tau));
+        mc = mc > 1 && bit_histogram::upper_magnitude(mc - 1) > tau ? mc - 1 : mc;
+        mc = mc > 1 ? mc : 1;
+        // merge: 2^r bins per piece in a binade whose bins (2^(e - 137), e >= 1) are narrower than
+        // min_step / 16 >= 2^w
+        const int w = std::ilogb(min_step / 16.0);
+        const auto binade = [](std::uint32_t m)
+        {
+            return m >> bit_histogram::mantissa_bits;
+        };
+        m_shift.assign(binade(bit_histogram::sign - 1) + 1, 0);
+        for (std::uint32_t e = 0; e < m_shift.size(); ++e)
+        {
+            const int r = w - ((e > 0 ? static_cast<int>(e) : 1) - 137);
+            m_shift[e] = static_cast<std::uint8_t>(
+              r < 0 ? 0 : (r > bit_histogram::mantissa_bits ? bit_histogram::mantissa_bits : r));
+        }
+        const std::uint32_t aligned = (mc >> m_shift[binade(mc)]) << m_shift[binade(mc)];  // down: below tau
+        if (aligned > 0)
+        {
+            mc = aligned;
+        }
+        else
+        {
+            m_shift[0] = 0;  // (a min_step near the denormals) key 0 stays with the zeros
+        }
+        m_first = mc;
+        const std::uint32_t neg_top = h.min() < 0.0f ? bit_histogram::magnitude_key(-h.min()) : 0;
+        const std::uint32_t pos_top = h.max() > 0.0f ? bit_histogram::magnitude_key(h.max()) : 0;
+        const std::uint32_t top = neg_top > pos_top ? neg_top : pos_top;
+        // magnitude pieces of the binades mc .. top, and their lower edges
+        m_base.assign(m_shift.size(), 0);
+        std::vector<double> mag;
+        for (std::uint32_t e = binade(mc); top >= mc && e <= binade(top); ++e)
+        {
+            const std::uint32_t j0 = e == binade(mc) ? (mc & (per_binade - 1)) >> m_shift[e] : 0;
+            m_base[e] = static_cast<std::uint32_t>(mag.size()) - j0;  // mod 2^32: piece_of adds j0 back
+            for (std::uint32_t j = j0; j < (per_binade >> m_shift[e]); ++j)
+            {
+                mag.push_back(
+                  bit_histogram::lower_magnitude((e << bit_histogram::mantissa_bits) + (j << m_shift[e])));
+            }
+        }
+        mag.push_back(
+          bit_histogram::lower_magnitude(top >= mc ? (binade(top) + 1) << bit_histogram::mantissa_bits : mc));
+        const std::uint32_t neg = neg_top >= mc ? piece_of(neg_top) + 1 : 0;
+        const std::uint32_t pos = pos_top >= mc ? piece_of(pos_top) + 1 : 0;
+        m_neg = neg;
+        m_central = neg;
+        // value order: neg pieces (largest magnitude first), central, pos pieces; one entry more for the top
+        const std::size_t n = neg + 1 + pos;
+        m_p.assign(n + 1, piece{});
+        std::vector<double> counts(n, 0.0);
+        double m1c = 0.0, m2c = 0.0;  // the central piece's moments, from its bins
+        for (const std::uint32_t sign : {bit_histogram::sign, 0u})
+        {
+            const std::uint32_t top_m = sign ? neg_top : pos_top;
+            const auto central = [&](std::uint32_t m, double c)
+            {
+                const double a = bit_histogram::lower_value(sign | m);
+                const double b = bit_histogram::upper_value(sign | m);
+                counts[m_central] += c;
+                m1c += c * (a + b) / 2.0;
+                m2c += c * (a * a + a * b + b * b) / 3.0;
+            };
+            h.for_each_count(sign, 0, 0, central);  // zeros; no other key below the smallest magnitude
+            h.for_each_count(sign, h.first_magnitude(), mc - 1 < top_m ? mc - 1 : top_m, central);
+            if (top_m >= mc)
+            {
+                std::uint32_t e = binade(mc);
+                std::uint32_t shift = m_shift[e], base = m_base[e], next = (e + 1) * per_binade;
+                std::uint32_t current = piece_of(mc);
+                double sum = 0.0;  // of the current piece: one store per piece, not per bin
+                const auto flush = [&]
+                {
+                    counts[sign ? m_neg - 1 - current : m_central + 1 + current] += sum;
+                };
+                h.for_each_count(sign,
+                                 mc,
+                                 top_m,
+                                 [&](std::uint32_t m, double c)
+                                 {
+                                     if (m >= next)
+                                     {
+                                         e = binade(m);
+                                         shift = m_shift[e];
+                                         base = m_base[e];
+                                         next = (e + 1) * per_binade;
+                                     }
+                                     const std::uint32_t i = base + ((m & (per_binade - 1)) >> shift);
+                                     if (i != current)
+                                     {
+                                         flush();
+                                         current = i;
+                                         sum = 0.0;
+                                     }
+                                     sum += c;
+                                 });
+                flush();
+            }
+        }
+        // lower edges in value order
+        for (std::uint32_t i = 0; i < neg; ++i)
+        {
+            m_p[i].lo = -static_cast<float>(mag[neg - i]);  // magnitude piece neg - 1 - i, reversed
+        }
+        m_p[m_central].lo = neg ? -static_cast<float>(mag[0]) : h.min();
+        for (std::uint32_t i = 0; i < pos; ++i)
+        {
+            m_p[m_central + 1 + i].lo = static_cast<float>(mag[i]);
+        }
+        m_p[n].lo = pos ? static_cast<float>(mag[pos]) : h.max();
+        m_p[0].lo = m_p[0].lo > h.min() ? m_p[0].lo : h.min();
+        m_p[n].lo = m_p[n].lo < h.max() ? m_p[n].lo : h.max();
+        moments p{};
+        double p2 = 0.0;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            m_p[i].below = p;
+            const double a = m_p[i].lo, b = m_p[i + 1].lo, c = counts[i];
+            m_p[i].density = b > a ? c / (b - a) : 0.0;
+            p.m0 += c;
+            p.m1 += i == m_central ? m1c : c * (a + b) / 2.0;
+            p2 += i == m_central ? m2c : c * (a * a + a * b + b * b) / 3.0;
+        }
+        m_p[n].below = p;
+        m_sum_sq = p2;
+    }
+
+    /// Sum over the data of (round(clamp(x, lo, hi) / s) s - x)^2, q computed in float as IFMR does; lo <= 0
+    /// <= hi and s >= min_step.
+    double sum_sq(float lo, float hi, float s) const noexcept
+    {
+        const float k_lo = std::nearbyint(lo / s), k_hi = std::nearbyint(hi / s);
+        // pieces: (-inf, lo) at q(lo), the cells k_lo .. k_hi of [lo, hi], (hi, inf) at q(hi)
+        double total = m_sum_sq;
+        moments below{};
+        const auto piece_to = [&](const moments& up_to, float k)
+        {
+            const double q = static_cast<double>(k * s);
+            total += q * ((up_to.m0 - below.m0) * q - 2.0 * (up_to.m1 - below.m1));
+            below = up_to;
+        };
+        piece_to(at(lo), k_lo);
+        for (float k = k_lo; k < k_hi; k += 1.0f)
+        {
+            const double t = (static_cast<double>(k) + 0.5) * static_cast<double>(s);
+            piece_to(at(t < lo ? lo : (t > hi ? hi : t)), k);
+        }
+        piece_to(at(hi), k_hi);
+        piece_to(m_p.back().below, k_hi);
+        return total;
+    }
+
+private:
+    struct moments
+    {
+        double m0, m1;  // count and sum of x
+    };
+
+    struct piece
+    {
+        moments below;   // of the data below the piece
+        double density;  // count / width (0 for a point mass)
+        float lo;        // its lower edge
+    };
+
+    /// Magnitude piece of magnitude key m >= m_first.
+    std::uint32_t piece_of(std::uint32_t m) const noexcept
+    {
+        const std::uint32_t e = m >> bit_histogram::mantissa_bits;
+        return m_base[e] + ((m & ((1u << bit_histogram::mantissa_bits) - 1)) >> m_shift[e]);
+    }
+
+    /// Moments of the data below t.
+    moments at(double t) const noexcept
+    {
+        const float v = static_cast<float>(t);
+        const std::uint32_t k = bit_histogram::key_of(v);
+        const std::uint32_t m = k & (bit_histogram::sign - 1);
+        std::size_t i;
+        if (m < m_first)
+        {
+            i = m_central;
+        }
+        else if (v < 0.0f)
+        {
+            const std::uint32_t j = piece_of(m);
+            i = j >= m_neg ? 0 : m_neg - 1 - j;
+        }
+        else
+        {
+            i = m_central + 1 + piece_of(m);
+            i = i < m_p.size() - 1 ? i : m_p.size() - 2;
+        }
+        const piece& p = m_p[i];
+        const piece& next = m_p[i + 1];
+        if (t >= next.lo)  // also the whole of a point mass (a spike at the exact minimum or maximum)
+        {
+            return next.below;
+        }
+        const double a = p.lo, u = t > a ? t : a;
+        return {p.below.m0 + p.density * (u - a), p.below.m1 + p.density * (u * u - a * a) / 2.0};
+    }
+
+    std::vector<std::uint8_t> m_shift;  // per binade: log2 of the bins per piece
+    std::vector<std::uint32_t> m_base;  // per binade: magnitude index of its first piece (minus the offset)
+    std::vector<piece> m_p;             // in value order, and one for the top
+    double m_sum_sq = 0.0;              // sum of x^2 over the data
+    std::uint32_t m_first = 1;          // the first magnitude key outside the central piece
+    std::uint32_t m_neg = 0;            // negative pieces
+    std::size_t m_central = 0;          // index of the central piece
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/bit_histogram_density.hpp ----
+// ---- begin amct/algo/grid_histogram.hpp ----
+// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
+//
+// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
+// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
+// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
+// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
+// counts.
+
+#include <cmath>    // std::floor, std::ldexp, std::ilogb
+#include <cstdint>  // std::int64_t
+#include <vector>   // std::vector
+
 
 namespace amct
 {
@@ -4153,288 +5273,17 @@ private:
 //      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
 //   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
 // Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
-// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+// identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
+// runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
+// exact IFMR, while a layer has at most bounded_exact_limit of them.
 
 #include <algorithm>  // std::min
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
+#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
 #include <cstddef>    // std::size_t
+#include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
 
-// ---- begin amct/algo/log_histogram.hpp ----
-// amct/algo/log_histogram.hpp: a bounded-memory summary of float data for IFMR's bounded mode.
-//
-// Bins are the float values sharing sign, exponent and the top 10 mantissa bits (relative width 2^-10). Each
-// bin keeps its count and the exact integer sums of the 24-bit significands m and of m^2 (x = +-m * 2^E
-// within a bin), so adding, merging and saving are exact and independent of the order of the data. Memory is
-// at most 512 blocks of 1024 bins, allocated per (sign, exponent) actually seen: it does not grow with the
-// sample count.
-
-#include <algorithm>  // std::sort
-#include <cmath>      // std::ldexp, std::nearbyint
-#include <cstdint>    // std::uint32_t, std::uint64_t
-#include <cstring>    // std::memcpy
-#include <limits>     // std::numeric_limits
-#include <memory>     // std::unique_ptr
-#include <vector>     // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-class log_histogram
-{
-public:
-    static constexpr int mantissa_bits = 10;
-    static constexpr std::size_t bins_per_block = std::size_t{1} << mantissa_bits;
-
-    /// One bin in value order, with its moments as doubles.
-    struct bin
-    {
-        double lo = 0.0, hi = 0.0;     ///< value interval [lo, hi] (lo < 0 for negative bins)
-        float min = 0.0f, max = 0.0f;  ///< smallest and largest value seen in the bin
-        std::uint64_t count = 0;
-        double sum = 0.0;     ///< sum of x
-        double sum_sq = 0.0;  ///< sum of x^2
-    };
-
-    log_histogram() = default;
-
-    log_histogram(const log_histogram& o)
-    {
-        *this = o;
-    }
-
-    log_histogram& operator=(const log_histogram& o)
-    {
-        if (this != &o)
-        {
-            for (std::size_t b = 0; b < block_count; ++b)
-            {
-                m_blocks[b].reset(o.m_blocks[b] ? new raw_bin[bins_per_block] : nullptr);
-                if (o.m_blocks[b])
-                {
-                    std::copy(o.m_blocks[b].get(), o.m_blocks[b].get() + bins_per_block, m_blocks[b].get());
-                }
-            }
-            m_count = o.m_count;
-        }
-        return *this;
-    }
-
-    log_histogram(log_histogram&&) noexcept = default;
-    log_histogram& operator=(log_histogram&&) noexcept = default;
-
-    /// Adds finite values.
-    void add(const float* x, std::size_t n)
-    {
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            std::uint32_t u;
-            std::memcpy(&u, &x[i], 4);
-            const std::uint32_t block = u >> 23;  // sign and exponent
-            const std::uint32_t slot = (u >> (23 - mantissa_bits)) & (bins_per_block - 1);
-            const std::uint64_t m = (u & 0x7FFFFFu) | ((block & 0xFFu) ? 0x800000u : 0u);
-            raw_bin& r = at(block)[slot];
-            r.min = x[i] < r.min ? x[i] : r.min;
-            r.max = x[i] > r.max ? x[i] : r.max;
-            ++r.count;
-            r.sum_m += m;
-            add_u128(r, m * m);
-        }
-        m_count += n;
-    }
-
-    void merge(const log_histogram& o)
-    {
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!o.m_blocks[b])
-            {
-                continue;
-            }
-            raw_bin* dst = at(static_cast<std::uint32_t>(b));
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& src = o.m_blocks[b][s];
-                dst[s].min = src.min < dst[s].min ? src.min : dst[s].min;
-                dst[s].max = src.max > dst[s].max ? src.max : dst[s].max;
-                dst[s].count += src.count;
-                dst[s].sum_m += src.sum_m;
-                const std::uint64_t lo = dst[s].sq_lo + src.sq_lo;
-                dst[s].sq_hi += src.sq_hi + (lo < dst[s].sq_lo ? 1u : 0u);
-                dst[s].sq_lo = lo;
-            }
-        }
-        m_count += o.m_count;
-    }
-
-    std::uint64_t count() const noexcept
-    {
-        return m_count;
-    }
-
-    /// Non-empty bins in ascending value order.
-    std::vector<bin> bins() const
-    {
-        std::vector<bin> out;
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!m_blocks[b])
-            {
-                continue;
-            }
-            const bool negative = (b & 0x100u) != 0;
-            const int expf = static_cast<int>(b & 0xFFu);
-            const int e = (expf ? expf : 1) - 150;  // x = m * 2^e
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& r = m_blocks[b][s];
-                if (r.count == 0)
-                {
-                    continue;
-                }
-                const double m_lo =
-                  static_cast<double>(((expf ? bins_per_block : 0) + s) << (23 - mantissa_bits));
-                const double lo = std::ldexp(m_lo, e);
-                const double hi = std::ldexp(m_lo + double(1u << (23 - mantissa_bits)), e);
-                const double sum = std::ldexp(static_cast<double>(r.sum_m), e);
-                const double sum_sq = std::ldexp(
-                  std::ldexp(static_cast<double>(r.sq_hi), 64) + static_cast<double>(r.sq_lo), 2 * e);
-                if (negative)
-                {
-                    out.push_back({-hi, -lo, r.min, r.max, r.count, -sum, sum_sq});
-                }
-                else
-                {
-                    out.push_back({lo, hi, r.min, r.max, r.count, sum, sum_sq});
-                }
-            }
-        }
-        std::sort(out.begin(),
-                  out.end(),
-                  [](const bin& a, const bin& b)
-                  {
-                      return a.lo < b.lo;
-                  });
-        return out;
-    }
-
-    void save(state_writer& w) const
-    {
-        w.u64(m_count);
-        std::uint32_t blocks = 0;
-        for (const auto& b : m_blocks)
-        {
-            blocks += b ? 1u : 0u;
-        }
-        w.u32(blocks);
-        for (std::size_t b = 0; b < block_count; ++b)
-        {
-            if (!m_blocks[b])
-            {
-                continue;
-            }
-            w.u32(static_cast<std::uint32_t>(b));
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                const raw_bin& r = m_blocks[b][s];
-                w.f32(r.min);
-                w.f32(r.max);
-                w.u64(r.count);
-                w.u64(r.sum_m);
-                w.u64(r.sq_lo);
-                w.u64(r.sq_hi);
-            }
-        }
-    }
-
-    static log_histogram load(state_reader& r)
-    {
-        log_histogram h;
-        h.m_count = r.u64();
-        const std::uint32_t blocks = r.u32();
-        std::uint64_t total = 0;
-        for (std::uint32_t i = 0; i < blocks; ++i)
-        {
-            const std::uint32_t b = r.u32();
-            if (b >= block_count || h.m_blocks[b])
-            {
-                state_reader::fail("log histogram block index " + std::to_string(b)
-                                   + " is invalid or repeated");
-            }
-            raw_bin* dst = h.at(b);
-            for (std::size_t s = 0; s < bins_per_block; ++s)
-            {
-                dst[s].min = r.f32();
-                dst[s].max = r.f32();
-                dst[s].count = r.u64();
-                dst[s].sum_m = r.u64();
-                dst[s].sq_lo = r.u64();
-                dst[s].sq_hi = r.u64();
-                const auto key = [](float v)
-                {
-                    std::uint32_t u;
-                    std::memcpy(&u, &v, 4);
-                    return u >> (23 - mantissa_bits);
-                };
-                const std::uint32_t expected = (b << mantissa_bits) | static_cast<std::uint32_t>(s);
-                const bool ok = dst[s].count == 0
-                                  ? dst[s].sum_m == 0 && dst[s].sq_lo == 0 && dst[s].sq_hi == 0
-                                  : key(dst[s].min) == expected && key(dst[s].max) == expected
-                                      && dst[s].count < (std::uint64_t{1} << 40);
-                if (!ok)
-                {
-                    state_reader::fail("log histogram bin " + std::to_string(expected) + " is inconsistent");
-                }
-                total += dst[s].count;
-            }
-        }
-        if (total != h.m_count)
-        {
-            state_reader::fail("log histogram counts add up to " + std::to_string(total) + ", not "
-                               + std::to_string(h.m_count));
-        }
-        return h;
-    }
-
-private:
-    static constexpr std::size_t block_count = 512;
-
-    struct raw_bin
-    {
-        float min = std::numeric_limits<float>::infinity();
-        float max = -std::numeric_limits<float>::infinity();
-        std::uint64_t count = 0;
-        std::uint64_t sum_m = 0;  // < 2^24 * count: exact below 2^40 values per bin
-        std::uint64_t sq_lo = 0;  // sum of m^2 as a 128-bit integer
-        std::uint64_t sq_hi = 0;
-    };
-
-    static void add_u128(raw_bin& r, std::uint64_t v) noexcept
-    {
-        const std::uint64_t lo = r.sq_lo + v;
-        r.sq_hi += lo < r.sq_lo ? 1u : 0u;
-        r.sq_lo = lo;
-    }
-
-    raw_bin* at(std::uint32_t block)
-    {
-        auto& p = m_blocks[block];
-        if (!p)
-        {
-            p.reset(new raw_bin[bins_per_block]);
-        }
-        return p.get();
-    }
-
-    std::unique_ptr<raw_bin[]> m_blocks[block_count];
-    std::uint64_t m_count = 0;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/algo/log_histogram.hpp ----
 // ---- begin amct/detail/radix_sort.hpp ----
 // amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
 // order-preserving keys). Linear time; used to put calibration data in a canonical order.
@@ -4643,59 +5492,6 @@ inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, flo
     return total + static_cast<double>(acc);
 }
 
-/// Sum over the values summarized by `bins` of the same squared error: exact for a bin whose values are all
-/// equal or that maps to one quantized value (its moments), a uniform density over [min, max] of the bin
-/// where it straddles a rounding or clip boundary.
-inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
-{
-    const auto q_of = [&](double v)
-    {
-        const auto f = static_cast<float>(v);
-        const float c = f < lo ? lo : (f > hi ? hi : f);
-        return static_cast<double>(std::nearbyint(c / s) * s);
-    };
-    // integral of (q - x)^2 dx over [u, v]
-    const auto integral = [](double q, double u, double v)
-    {
-        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
-    };
-    double total = 0.0;
-    for (const auto& b : bins)
-    {
-        const double n = static_cast<double>(b.count);
-        const double qa = q_of(b.min);
-        const double qb = q_of(b.max);
-        if (qa == qb || b.min == b.max)
-        {
-            total +=
-              b.min == b.max ? n * (qa - b.min) * (qa - b.min) : b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
-            continue;
-        }
-        const double density = n / (static_cast<double>(b.max) - b.min);
-        double u = b.min;
-        while (u < b.max)
-        {
-            const double q = q_of(u);
-            double v = b.max;
-            if (u < lo)
-            {
-                v = std::min(v, static_cast<double>(lo));
-            }
-            else if (u < hi)
-            {
-                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
-            }
-            if (!(v > u))
-            {
-                v = std::nextafter(u, static_cast<double>(b.max));
-            }
-            total += density * integral(q, u, v);
-            u = v;
-        }
-    }
-    return total;
-}
-
 /// Exact data in ascending order. q(x) = round(clamp(x, lo, hi) / s) s is nondecreasing in x, so the sorted
 /// data splits into runs of equal q, found by binary search on q itself; a run [i, j) adds
 /// sum x^2 - 2 q sum x + (j - i) q^2 from prefix sums kept every `block` values: the sum of ifmr_sum_sq's
@@ -4812,63 +5608,63 @@ private:
     }
 };
 
-/// log_histogram bins; order statistics interpolated uniformly within their bin.
-struct ifmr_histogram_source
+/// One candidate of the search: q(x) = round(clamp(x, lo, hi) / s) s.
+struct ifmr_candidate
 {
-    std::vector<log_histogram::bin> bins;
-    std::uint64_t n = 0;
+    float lo, hi, s;
+};
+
+/// The sums of squared errors of every candidate, one sum_sq(lo, hi, s) each.
+template <class Source>
+inline std::vector<double> ifmr_sums(const Source& src, const std::vector<ifmr_candidate>& cs)
+{
+    std::vector<double> out;
+    out.reserve(cs.size());
+    for (const auto& c : cs)
+    {
+        out.push_back(src.sum_sq(c.lo, c.hi, c.s));
+    }
+    return out;
+}
+
+/// A bit_histogram; the order statistics and sums of amct/algo/bit_histogram_density.hpp.
+struct ifmr_bit_source
+{
+    const bit_histogram& h;
 
     std::size_t size() const noexcept
     {
-        return static_cast<std::size_t>(n);
+        return static_cast<std::size_t>(h.count());
     }
 
-    float kth_largest(std::size_t k) const noexcept
+    float kth_largest(std::size_t k) const
     {
-        std::uint64_t seen = 0;
-        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
-        {
-            if (seen + it->count >= k)
-            {
-                return interpolate(*it, static_cast<double>(k - seen), true);
-            }
-            seen += it->count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
+        return h.kth(k, true);
     }
 
-    float kth_smallest(std::size_t k) const noexcept
+    float kth_smallest(std::size_t k) const
     {
-        std::uint64_t seen = 0;
-        for (const auto& b : bins)
-        {
-            if (seen + b.count >= k)
-            {
-                return interpolate(b, static_cast<double>(k - seen), false);
-            }
-            seen += b.count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
-    }
-
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        return ifmr_sum_sq(bins, lo, hi, s);
-    }
-
-    /// The j-th value (1-based) from the top or bottom of a bin, interpolated linearly between the bin's
-    /// largest and smallest value (exact for j = 1 and for bins of equal values).
-    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
-    {
-        if (b.count == 1 || b.min == b.max)
-        {
-            return from_top ? b.max : b.min;
-        }
-        const double t = (j - 1.0) / (static_cast<double>(b.count) - 1.0);
-        return static_cast<float>(from_top ? b.max - t * (static_cast<double>(b.max) - b.min)
-                                           : b.min + t * (static_cast<double>(b.max) - b.min));
+        return h.kth(k, false);
     }
 };
+
+/// One density for all candidates: it only needs the finest step.
+inline std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vector<ifmr_candidate>& cs)
+{
+    float s_min = std::numeric_limits<float>::infinity();
+    for (const auto& c : cs)
+    {
+        s_min = c.s < s_min ? c.s : s_min;
+    }
+    const bit_histogram_density d(src.h, static_cast<double>(s_min));
+    std::vector<double> out;
+    out.reserve(cs.size());
+    for (const auto& c : cs)
+    {
+        out.push_back(d.sum_sq(c.lo, c.hi, c.s));
+    }
+    return out;
+}
 
 /// Steps 1 to 5 of the file comment on any source.
 template <class Source>
@@ -4889,11 +5685,10 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
     search.max0 = max0;
     search.min0 = min0;
     search.ratios = ifmr_ratios(p);
-    search.losses.resize(search.ratios.size());
-    float best_scale = 1.0f;
-    for (std::size_t i = 0; i < search.ratios.size(); ++i)
+    std::vector<ifmr_candidate> candidates;
+    candidates.reserve(search.ratios.size());
+    for (const float ratio : search.ratios)
     {
-        const float ratio = search.ratios[i];
         float clip, lo, scale;
         if (p.asymmetric)
         {
@@ -4914,14 +5709,18 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
             clip = static_cast<float>(std::min(c, static_cast<double>(std::numeric_limits<float>::max())));
             lo = p.asymmetric ? min0 : -clip;
         }
-        scale = scale < flt_eps ? 1.0f : scale;
-        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
-        if (i == 0 || search.losses[i] < search.losses[search.best])
+        candidates.push_back({lo, clip, scale < flt_eps ? 1.0f : scale});
+    }
+    search.losses = ifmr_sums(src, candidates);
+    for (std::size_t i = 0; i < search.losses.size(); ++i)
+    {
+        search.losses[i] /= static_cast<double>(n);
+        if (search.losses[i] < search.losses[search.best])
         {
             search.best = i;
-            best_scale = scale;
         }
     }
+    const float best_scale = candidates[search.best].s;
     calibration_result r;
     r.num_bits = p.num_bits;
     r.asymmetric = p.asymmetric;
@@ -4942,7 +5741,7 @@ class ifmr_observer : public observer_base
 {
 public:
     static constexpr const char* algorithm = "ifmr";
-    static constexpr std::uint32_t state_version = 1;
+    static constexpr std::uint32_t state_version = 2;  // 2: bounded mode keeps a bit_histogram
 
     /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
     explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
@@ -4956,6 +5755,10 @@ public:
     {
         return m_params;
     }
+
+    /// Bounded mode keeps the values themselves, and runs exact IFMR on them, while there are at most this
+    /// many (a layer with few values has bins of one value each, which the histogram would smear).
+    static constexpr std::size_t bounded_exact_limit = 16384;
 
     /// Number of values observed.
     std::size_t count() const noexcept
@@ -4974,14 +5777,18 @@ public:
 
     void observe(const float* x, std::size_t n)
     {
-        check_batch(x, n);
         if (m_params.mode == ifmr_mode::exact)
         {
+            check_batch(x, n);
             m_data.insert(m_data.end(), x, x + n);
+        }
+        else if (!m_hist.add(x, n))  // the histogram's own pass finds NaN and Inf, and undoes the batch
+        {
+            check_batch(x, n);  // names the element
         }
         else
         {
-            m_hist.add(x, n);
+            keep_while_small(x, n);
         }
         count_batch();
     }
@@ -4990,8 +5797,15 @@ public:
     void merge(const ifmr_observer& other)
     {
         check_mergeable(other, same_params(other.m_params));
-        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
         m_hist.merge(other.m_hist);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+        }
+        else
+        {
+            keep_while_small(other.m_data.data(), other.m_data.size());
+        }
         add_batches(other);
     }
 
@@ -5002,14 +5816,14 @@ public:
         {
             detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
         }
-        if (m_params.mode == ifmr_mode::exact)
+        if (m_params.mode == ifmr_mode::exact || count() <= bounded_exact_limit)
         {
             // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
             // stays const and safe to call from several threads
             const std::vector<float> sorted = detail::radix_sorted(m_data);
             return detail::run_ifmr(detail::ifmr_sorted_source(sorted), m_params, log);
         }
-        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
+        return detail::run_ifmr(detail::ifmr_bit_source{m_hist}, m_params, log);
     }
 
     std::string save() const
@@ -5025,11 +5839,8 @@ public:
         w.boolean(m_params.asymmetric);
         w.u32(static_cast<std::uint32_t>(m_params.num_bits));
         w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            w.f32s(m_data);
-        }
-        else
+        w.f32s(m_data);
+        if (m_params.mode == ifmr_mode::bounded)
         {
             m_hist.save(w);
         }
@@ -5057,14 +5868,16 @@ public:
         }
         p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
         ifmr_observer o(p, std::move(layer));
-        if (p.mode == ifmr_mode::exact)
+        o.m_data = r.f32s();
+        o.check_batch(o.m_data.data(), o.m_data.size());
+        if (p.mode == ifmr_mode::bounded)
         {
-            o.m_data = r.f32s();
-            o.check_batch(o.m_data.data(), o.m_data.size());
-        }
-        else
-        {
-            o.m_hist = log_histogram::load(r);
+            o.m_hist = bit_histogram::load(r);
+            if (o.m_data.size() != (o.m_hist.count() <= bounded_exact_limit ? o.m_hist.count() : 0))
+            {
+                state_reader::fail("IFMR bounded state keeps " + std::to_string(o.m_data.size())
+                                   + " values for a histogram of " + std::to_string(o.m_hist.count()));
+            }
         }
         r.done();
         o.m_batches = static_cast<std::size_t>(batches);
@@ -5081,9 +5894,23 @@ private:
                && o.mode == m_params.mode;
     }
 
+    /// Bounded mode: appends x to the kept values while the count (already including them) stays within
+    /// bounded_exact_limit, drops them for good once it does not.
+    void keep_while_small(const float* x, std::size_t n)
+    {
+        if (m_hist.count() <= bounded_exact_limit)
+        {
+            m_data.insert(m_data.end(), x, x + n);
+        }
+        else
+        {
+            std::vector<float>().swap(m_data);
+        }
+    }
+
     ifmr_params m_params;
-    std::vector<float> m_data;  // exact mode, in observation order
-    log_histogram m_hist;       // bounded mode
+    std::vector<float> m_data;  // exact mode: every value, in observation order; bounded: while few
+    bit_histogram m_hist;       // bounded mode
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -8193,7 +9020,7 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 // 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
 // files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
 // act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse).
+// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
 
 #include <array>     // std::array
 #include <optional>  // std::optional
@@ -8213,6 +9040,7 @@ struct activation_quant_config
     std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
     std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
     std::optional<double> search_step;                  ///< IFMR: (0, end - start]
+    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
     std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
     std::optional<int> num_quantized_bins;  ///< extension (kl)
     std::optional<int> num_candidates;      ///< extension (mse)
@@ -8221,7 +9049,7 @@ struct activation_quant_config
     {
         return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
                && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step
+               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
                && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
                && num_candidates == o.num_candidates;
     }
@@ -8327,6 +9155,7 @@ inline algorithm_params activation_params(const activation_quant_config& a,
                   p.search_range_end = (*a.search_range)[1];
               }
               p.search_step = a.search_step.value_or(p.search_step);
+              p.mode = a.ifmr_mode.value_or("exact") == "bounded" ? ifmr_mode::bounded : ifmr_mode::exact;
           }
           if constexpr (
             std::is_same_v<
@@ -10690,7 +11519,8 @@ struct ifmr_quantize_cfg
 {
     std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
     std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;  ///< INT8 or INT16
+    std::optional<std::string> dst_type;   ///< INT8 or INT16
+    std::optional<std::string> ifmr_mode;  ///< extension: EXACT (AMCT's) or BOUNDED (a streaming histogram)
     std::size_t offset = 0;
 };
 
@@ -10922,6 +11752,8 @@ private:
                        set(q.asymmetric, boolean(f), f, seen);
                    else if (f.name == "dst_type")
                        set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
+                   else if (f.name == "ifmr_mode")
+                       set(q.ifmr_mode, enumeration(f, {"EXACT", "BOUNDED"}), f, seen);
                    else
                        return false;
                    return true;
@@ -11173,6 +12005,10 @@ private:
             a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
                               i.search_range_end.value_or(defaults.search_range_end)};
             a.search_step = i.search_step.value_or(defaults.search_step);
+            if (i.ifmr_mode)
+            {
+                a.ifmr_mode = *i.ifmr_mode == "BOUNDED" ? "bounded" : "exact";
+            }
             dst = i.dst_type;
             acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }
@@ -13305,6 +14141,15 @@ private:
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
+            else if (key == "ifmr_mode")
+            {
+                if (const auto s = text(v, p, who, key))
+                {
+                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
+                    a.ifmr_mode = *s;
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
             else if (key == "num_of_bins")
             {
                 if (const auto x = integer(v, p, who, key))
@@ -13506,6 +14351,10 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         if (a.search_step)
         {
             act["search_step"] = *a.search_step;
+        }
+        if (a.ifmr_mode)
+        {
+            act["ifmr_mode"] = *a.ifmr_mode;
         }
         if (a.num_of_bins)
         {
@@ -14107,8 +14956,13 @@ inline std::string fold_batch_norm(const graph_node& conv,
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
     const std::vector<std::size_t> shape(weight.shape().begin(), weight.shape().end());
     const auto view = make_layout_view(shape, layout_of(conv), conv.groups, "layer \"" + conv.name + "\"");
-    xt::xtensor<float, 2> cm = to_channel_major(weight, view);
-    const std::size_t channels = cm.shape()[0], row = cm.shape()[1];
+    xt::xtensor<float, 2> cm;  // a copy unless the weight is [C_out, rest] already: then in place
+    if (!view.identity())
+    {
+        cm = to_channel_major(weight, view);
+    }
+    const std::size_t channels = view.channels(), row = channels ? weight.size() / channels : 0;
+    float* const rows = view.identity() ? weight.data() : cm.data();
     for (const auto* p : {&gamma, &beta, &mean, &var})
     {
         if (p->size() != channels)
@@ -14128,23 +14982,24 @@ inline std::string fold_batch_norm(const graph_node& conv,
     {
         const float inv = 1.0f / std::sqrt(var.flat(c) + eps);
         const float a = gamma.flat(c) * inv;
-        float* r = &cm(c, 0);
-        bool finite = true;
+        float* r = rows + c * row;
         for (std::size_t i = 0; i < row; ++i)
         {
             r[i] *= a;
-            finite = finite && std::isfinite(r[i]);
         }
         const float bc = bias ? bias->flat(c) : 0.0f;
         folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
-        if (!finite || !std::isfinite(folded(c)))
+        if (kernel::first_nonfinite(r, row) != row || !std::isfinite(folded(c)))
         {
             return who + " not fused: the fold gives non-finite values in output channel " + std::to_string(c)
                    + " (variance " + number_to_string(var.flat(c)) + ", epsilon "
                    + number_to_string(bn.epsilon) + ")";
         }
     }
-    weight = from_channel_major(cm, view, shape);
+    if (!view.identity())
+    {
+        weight = from_channel_major(cm, view, shape);
+    }
     bias = std::move(folded);  // a convolution without bias gets one
     return {};
 }
@@ -14881,9 +15736,17 @@ public:
         {
             return false;
         }
-        const std::size_t n =
-          check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
-        s.observer.observe(batch, x, shape);
+        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
+        const std::size_t n = check_batch(s, x, shape, where);
+        try
+        {
+            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
+        }
+        catch (const value_error&)
+        {
+            check_values(x, n, where);  // the session's message for a non-finite element
+            throw;
+        }
         s.values += n;
         return true;
     }
@@ -15182,7 +16045,7 @@ private:
         }
         const weight_layout layout = layout_of(s.node);
         s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
-        return quantize_weight(s.weight, *s.arq, layout, s.node.groups).fake;
+        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
     }
 
     static std::vector<float> arq_scales(const slot& s)
@@ -15242,8 +16105,9 @@ private:
         return *m_slots[it->second];
     }
 
-    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
-    /// any) and only finite values. Returns its element count. @throws shape_error, value_error.
+    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
+    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
+    /// data. Returns its element count. @throws shape_error, value_error (null data).
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
@@ -15267,6 +16131,12 @@ private:
         {
             detail::throw_error<value_error>(where + ": null data pointer");
         }
+        return n;
+    }
+
+    /// @throws value_error naming the first NaN or infinite element.
+    static void check_values(const float* x, std::size_t n, const std::string& where)
+    {
         const std::size_t bad = kernel::first_nonfinite(x, n);
         if (bad != n)
         {
@@ -15274,7 +16144,6 @@ private:
                                              + (std::isnan(x[bad]) ? "NaN" : "infinite")
                                              + "; the batch was not observed");
         }
-        return n;
     }
 
     static finalized_layer finalize_layer(const slot& s)

@@ -3,12 +3,14 @@
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 #pragma once
 
+#include <array>             // std::array
 #include <cstddef>           // std::size_t
 #include <initializer_list>  // std::initializer_list
 #include <limits>            // std::numeric_limits
 #include <optional>          // std::optional
 #include <string>            // std::string
 #include <string_view>       // std::string_view
+#include <type_traits>       // std::is_same_v
 #include <vector>            // std::vector
 
 #include <amct/algo/observer.hpp>
@@ -141,7 +143,48 @@ struct layout_view
         }
         return c;
     }
+
+    /// Whether the weight already is [C_out, rest] row-major (out_in: Conv, Linear, Gemm with transB).
+    bool identity() const noexcept
+    {
+        for (std::size_t d = 0; d < perm.size(); ++d)
+        {
+            if (perm[d] != d)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// Whether the view is the transpose of a matrix (in_out, hwio, hw_depthwise).
+    bool transpose_2d() const noexcept
+    {
+        return perm.size() == 2 && perm[0] == 1;
+    }
 };
+
+/// dst[j][i] = src[i][j] for a row-major rows x cols src, in tiles that stay in cache.
+template <class T>
+inline void transpose(const T* src, std::size_t rows, std::size_t cols, T* dst) noexcept
+{
+    constexpr std::size_t tile = 32;
+    for (std::size_t i0 = 0; i0 < rows; i0 += tile)
+    {
+        for (std::size_t j0 = 0; j0 < cols; j0 += tile)
+        {
+            const std::size_t i1 = i0 + tile < rows ? i0 + tile : rows,
+                              j1 = j0 + tile < cols ? j0 + tile : cols;
+            for (std::size_t i = i0; i < i1; ++i)
+            {
+                for (std::size_t j = j0; j < j1; ++j)
+                {
+                    dst[j * rows + i] = src[i * cols + j];
+                }
+            }
+        }
+    }
+}
 
 inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
                                     weight_layout layout,
@@ -204,10 +247,23 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
 template <class T>
 inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
 {
+    const std::size_t channels = v.channels();
+    if (v.identity() || v.transpose_2d())
+    {
+        xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? w.size() / channels : 0});
+        if (v.identity())
+        {
+            std::copy(w.data(), w.data() + w.size(), out.data());
+        }
+        else
+        {
+            transpose(w.data(), v.dims[0], v.dims[1], out.data());
+        }
+        return out;
+    }
     xt::xarray<T> shaped = w;
     shaped.reshape(v.dims);
     xt::xarray<T> t = xt::transpose(shaped, v.perm);
-    const std::size_t channels = v.channels();
     xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
     std::copy(t.begin(), t.end(), out.begin());
     return out;
@@ -219,6 +275,19 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
                                         const layout_view& v,
                                         const std::vector<std::size_t>& shape)
 {
+    if (v.identity() || v.transpose_2d())
+    {
+        xt::xarray<T> out = xt::xarray<T>::from_shape(shape);
+        if (v.identity())
+        {
+            std::copy(cm.data(), cm.data() + cm.size(), out.data());
+        }
+        else
+        {
+            transpose(cm.data(), v.dims[1], v.dims[0], out.data());
+        }
+        return out;
+    }
     std::vector<std::size_t> permuted(v.perm.size());
     for (std::size_t d = 0; d < v.perm.size(); ++d)
     {
@@ -234,6 +303,50 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
     xt::xarray<T> back = xt::transpose(t, inverse);
     back.reshape(shape);
     return back;
+}
+
+/// A weight as a row-major [C_out, rest] matrix: the weight's own data when its layout already is that,
+/// else a copy in that order.
+struct channel_major_matrix
+{
+    xt::xtensor<float, 2> owned;
+    const float* data = nullptr;
+    std::size_t rows = 0, cols = 0;
+
+    channel_major_matrix(const xt::xarray<float>& w, const layout_view& v)
+    {
+        if (v.identity())
+        {
+            data = w.data();
+            rows = v.channels();
+            cols = rows ? w.size() / rows : 0;
+            return;
+        }
+        owned = to_channel_major(w, v);
+        data = owned.data();
+        rows = owned.shape()[0];
+        cols = owned.shape()[1];
+    }
+
+    /// The matrix as an xtensor expression (no copy).
+    auto expression() const
+    {
+        return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+    }
+};
+
+/// `w` itself when it is an xt::xarray<float>, else its evaluation.
+template <class E>
+inline decltype(auto) float_array(const xt::xexpression<E>& w)
+{
+    if constexpr (std::is_same_v<E, xt::xarray<float>>)
+    {
+        return w.derived_cast();
+    }
+    else
+    {
+        return xt::xarray<float>(w.derived_cast());
+    }
 }
 }  // namespace detail
 
@@ -256,7 +369,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                     "weight num_bits",
                     p.num_bits,
                     "4, 6, 7, 8 or 16");
-    const xt::xarray<float> w = weight.derived_cast();
+    const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {
         detail::throw_error<value_error>(where + ": the weight is empty");
@@ -281,12 +394,13 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
-        const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
-        const channel_ranges_result ranges = channel_ranges(cm, 0);
-        for (std::size_t c = 0; c < cm.shape()[0]; ++c)
+        const detail::channel_major_matrix cm(w, view);
+        for (std::size_t c = 0; c < cm.rows; ++c)
         {
+            kernel::minmax_result range;
+            kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
             const auto [s, o] =
-              detail::choose_scale_offset(ranges.min(c), ranges.max(c), qmin, qmax, true, min_scale);
+              detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
             detail::push_channel(r, s, o);
         }
     }
@@ -307,17 +421,20 @@ struct quantized_weight
     xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
 };
 
-/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+namespace detail
+{
+/// quantize_weight's work; `out.q` only when `with_q` (else the fake weight in one pass, without int8).
 template <class E>
 inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                                         const calibration_result& r,
-                                        weight_layout layout = weight_layout::out_in,
-                                        std::size_t groups = 1)
+                                        weight_layout layout,
+                                        std::size_t groups,
+                                        bool with_q)
 {
-    const xt::xarray<float> w = weight.derived_cast();
+    const auto& w = float_array(weight);
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = detail::make_layout_view(shape, layout, groups);
-    const xt::xtensor<float, 2> cm = detail::to_channel_major(w, view);
+    const auto view = make_layout_view(shape, layout, groups);
+    const channel_major_matrix cm(w, view);
     quantized_weight out;
     dispatch(r.descriptor(),
              [&](auto spec)
@@ -325,25 +442,69 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                  using S = decltype(spec);
                  if constexpr (!S::is_symmetric)
                  {
-                     detail::throw_error<unsupported_error>("ARQ weights are symmetric");
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
                  }
                  else
                  {
                      const auto qp = to_qparams<S>(r);
-                     const xt::xtensor<typename S::storage_type, 2> q = quantize(cm, qp);
-                     if constexpr (S::bits <= 8)
+                     using storage = typename S::storage_type;
+                     const contiguous_data<float> in(cm.expression());
+                     // results in [C_out, rest] order: straight into the weight's shape when that is the same
+                     const bool direct = view.identity();
+                     xt::xtensor<float, 2> fake_cm;
+                     if (!direct)
                      {
-                         out.q = detail::from_channel_major<std::int8_t>(
-                           xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
+                     }
+                     out.fake = xt::xarray<float>::from_shape(shape);
+                     float* fake = direct ? out.fake.data() : fake_cm.data();
+                     if (with_q)
+                     {
+                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
+                         apply<quantize_op<S>>(in, qp, q.data());
+                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
+                         if constexpr (S::bits <= 8)
+                         {
+                             out.q =
+                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
+                         }
+                         else
+                         {
+                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                         }
                      }
                      else
                      {
-                         out.q = xt::xarray<std::int8_t>::from_shape({0});
+                         apply<fake_quantize_op<S>>(in, qp, fake);
                      }
-                     out.fake = detail::from_channel_major<float>(dequantize(q, qp), view, shape);
+                     if (!direct)
+                     {
+                         out.fake = from_channel_major<float>(fake_cm, view, shape);
+                     }
                  }
              });
     return out;
+}
+}  // namespace detail
+
+/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout = weight_layout::out_in,
+                                        std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, true);
+}
+
+/// @brief quantize_weight(...).fake alone, in one pass: the weight calibration runs with.
+template <class E>
+inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
+                                              const calibration_result& r,
+                                              weight_layout layout = weight_layout::out_in,
+                                              std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, false).fake;
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -13,16 +13,20 @@
 //      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
 //   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
 // Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
-// identical sums); bounded mode keeps a log_histogram and evaluates the same search on its bins.
+// identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
+// runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
+// exact IFMR, while a layer has at most bounded_exact_limit of them.
 #pragma once
 
 #include <algorithm>  // std::min
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint, std::nextafter
+#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
 #include <cstddef>    // std::size_t
+#include <limits>     // std::numeric_limits
 #include <string>     // std::string
 #include <vector>     // std::vector
 
-#include <amct/algo/log_histogram.hpp>
+#include <amct/algo/bit_histogram.hpp>
+#include <amct/algo/bit_histogram_density.hpp>
 #include <amct/algo/observer.hpp>
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
@@ -162,59 +166,6 @@ inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, flo
     return total + static_cast<double>(acc);
 }
 
-/// Sum over the values summarized by `bins` of the same squared error: exact for a bin whose values are all
-/// equal or that maps to one quantized value (its moments), a uniform density over [min, max] of the bin
-/// where it straddles a rounding or clip boundary.
-inline double ifmr_sum_sq(const std::vector<log_histogram::bin>& bins, float lo, float hi, float s) noexcept
-{
-    const auto q_of = [&](double v)
-    {
-        const auto f = static_cast<float>(v);
-        const float c = f < lo ? lo : (f > hi ? hi : f);
-        return static_cast<double>(std::nearbyint(c / s) * s);
-    };
-    // integral of (q - x)^2 dx over [u, v]
-    const auto integral = [](double q, double u, double v)
-    {
-        return ((q - u) * (q - u) * (q - u) - (q - v) * (q - v) * (q - v)) / 3.0;
-    };
-    double total = 0.0;
-    for (const auto& b : bins)
-    {
-        const double n = static_cast<double>(b.count);
-        const double qa = q_of(b.min);
-        const double qb = q_of(b.max);
-        if (qa == qb || b.min == b.max)
-        {
-            total +=
-              b.min == b.max ? n * (qa - b.min) * (qa - b.min) : b.sum_sq - 2.0 * qa * b.sum + n * qa * qa;
-            continue;
-        }
-        const double density = n / (static_cast<double>(b.max) - b.min);
-        double u = b.min;
-        while (u < b.max)
-        {
-            const double q = q_of(u);
-            double v = b.max;
-            if (u < lo)
-            {
-                v = std::min(v, static_cast<double>(lo));
-            }
-            else if (u < hi)
-            {
-                v = std::min({v, static_cast<double>(hi), (std::floor(u / s + 0.5) + 0.5) * s});
-            }
-            if (!(v > u))
-            {
-                v = std::nextafter(u, static_cast<double>(b.max));
-            }
-            total += density * integral(q, u, v);
-            u = v;
-        }
-    }
-    return total;
-}
-
 /// Exact data in ascending order. q(x) = round(clamp(x, lo, hi) / s) s is nondecreasing in x, so the sorted
 /// data splits into runs of equal q, found by binary search on q itself; a run [i, j) adds
 /// sum x^2 - 2 q sum x + (j - i) q^2 from prefix sums kept every `block` values: the sum of ifmr_sum_sq's
@@ -331,63 +282,63 @@ private:
     }
 };
 
-/// log_histogram bins; order statistics interpolated uniformly within their bin.
-struct ifmr_histogram_source
+/// One candidate of the search: q(x) = round(clamp(x, lo, hi) / s) s.
+struct ifmr_candidate
 {
-    std::vector<log_histogram::bin> bins;
-    std::uint64_t n = 0;
+    float lo, hi, s;
+};
+
+/// The sums of squared errors of every candidate, one sum_sq(lo, hi, s) each.
+template <class Source>
+inline std::vector<double> ifmr_sums(const Source& src, const std::vector<ifmr_candidate>& cs)
+{
+    std::vector<double> out;
+    out.reserve(cs.size());
+    for (const auto& c : cs)
+    {
+        out.push_back(src.sum_sq(c.lo, c.hi, c.s));
+    }
+    return out;
+}
+
+/// A bit_histogram; the order statistics and sums of amct/algo/bit_histogram_density.hpp.
+struct ifmr_bit_source
+{
+    const bit_histogram& h;
 
     std::size_t size() const noexcept
     {
-        return static_cast<std::size_t>(n);
+        return static_cast<std::size_t>(h.count());
     }
 
-    float kth_largest(std::size_t k) const noexcept
+    float kth_largest(std::size_t k) const
     {
-        std::uint64_t seen = 0;
-        for (auto it = bins.rbegin(); it != bins.rend(); ++it)
-        {
-            if (seen + it->count >= k)
-            {
-                return interpolate(*it, static_cast<double>(k - seen), true);
-            }
-            seen += it->count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.front().lo);
+        return h.kth(k, true);
     }
 
-    float kth_smallest(std::size_t k) const noexcept
+    float kth_smallest(std::size_t k) const
     {
-        std::uint64_t seen = 0;
-        for (const auto& b : bins)
-        {
-            if (seen + b.count >= k)
-            {
-                return interpolate(b, static_cast<double>(k - seen), false);
-            }
-            seen += b.count;
-        }
-        return bins.empty() ? 0.0f : static_cast<float>(bins.back().hi);
-    }
-
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        return ifmr_sum_sq(bins, lo, hi, s);
-    }
-
-    /// The j-th value (1-based) from the top or bottom of a bin, interpolated linearly between the bin's
-    /// largest and smallest value (exact for j = 1 and for bins of equal values).
-    static float interpolate(const log_histogram::bin& b, double j, bool from_top) noexcept
-    {
-        if (b.count == 1 || b.min == b.max)
-        {
-            return from_top ? b.max : b.min;
-        }
-        const double t = (j - 1.0) / (static_cast<double>(b.count) - 1.0);
-        return static_cast<float>(from_top ? b.max - t * (static_cast<double>(b.max) - b.min)
-                                           : b.min + t * (static_cast<double>(b.max) - b.min));
+        return h.kth(k, false);
     }
 };
+
+/// One density for all candidates: it only needs the finest step.
+inline std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vector<ifmr_candidate>& cs)
+{
+    float s_min = std::numeric_limits<float>::infinity();
+    for (const auto& c : cs)
+    {
+        s_min = c.s < s_min ? c.s : s_min;
+    }
+    const bit_histogram_density d(src.h, static_cast<double>(s_min));
+    std::vector<double> out;
+    out.reserve(cs.size());
+    for (const auto& c : cs)
+    {
+        out.push_back(d.sum_sq(c.lo, c.hi, c.s));
+    }
+    return out;
+}
 
 /// Steps 1 to 5 of the file comment on any source.
 template <class Source>
@@ -408,11 +359,10 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
     search.max0 = max0;
     search.min0 = min0;
     search.ratios = ifmr_ratios(p);
-    search.losses.resize(search.ratios.size());
-    float best_scale = 1.0f;
-    for (std::size_t i = 0; i < search.ratios.size(); ++i)
+    std::vector<ifmr_candidate> candidates;
+    candidates.reserve(search.ratios.size());
+    for (const float ratio : search.ratios)
     {
-        const float ratio = search.ratios[i];
         float clip, lo, scale;
         if (p.asymmetric)
         {
@@ -433,14 +383,18 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
             clip = static_cast<float>(std::min(c, static_cast<double>(std::numeric_limits<float>::max())));
             lo = p.asymmetric ? min0 : -clip;
         }
-        scale = scale < flt_eps ? 1.0f : scale;
-        search.losses[i] = src.sum_sq(lo, clip, scale) / static_cast<double>(n);
-        if (i == 0 || search.losses[i] < search.losses[search.best])
+        candidates.push_back({lo, clip, scale < flt_eps ? 1.0f : scale});
+    }
+    search.losses = ifmr_sums(src, candidates);
+    for (std::size_t i = 0; i < search.losses.size(); ++i)
+    {
+        search.losses[i] /= static_cast<double>(n);
+        if (search.losses[i] < search.losses[search.best])
         {
             search.best = i;
-            best_scale = scale;
         }
     }
+    const float best_scale = candidates[search.best].s;
     calibration_result r;
     r.num_bits = p.num_bits;
     r.asymmetric = p.asymmetric;
@@ -461,7 +415,7 @@ class ifmr_observer : public observer_base
 {
 public:
     static constexpr const char* algorithm = "ifmr";
-    static constexpr std::uint32_t state_version = 1;
+    static constexpr std::uint32_t state_version = 2;  // 2: bounded mode keeps a bit_histogram
 
     /// @throws value_error naming the layer and field for parameters outside AMCT's ranges.
     explicit ifmr_observer(const ifmr_params& params = {}, std::string layer = {})
@@ -475,6 +429,10 @@ public:
     {
         return m_params;
     }
+
+    /// Bounded mode keeps the values themselves, and runs exact IFMR on them, while there are at most this
+    /// many (a layer with few values has bins of one value each, which the histogram would smear).
+    static constexpr std::size_t bounded_exact_limit = 16384;
 
     /// Number of values observed.
     std::size_t count() const noexcept
@@ -493,14 +451,18 @@ public:
 
     void observe(const float* x, std::size_t n)
     {
-        check_batch(x, n);
         if (m_params.mode == ifmr_mode::exact)
         {
+            check_batch(x, n);
             m_data.insert(m_data.end(), x, x + n);
+        }
+        else if (!m_hist.add(x, n))  // the histogram's own pass finds NaN and Inf, and undoes the batch
+        {
+            check_batch(x, n);  // names the element
         }
         else
         {
-            m_hist.add(x, n);
+            keep_while_small(x, n);
         }
         count_batch();
     }
@@ -509,8 +471,15 @@ public:
     void merge(const ifmr_observer& other)
     {
         check_mergeable(other, same_params(other.m_params));
-        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
         m_hist.merge(other.m_hist);
+        if (m_params.mode == ifmr_mode::exact)
+        {
+            m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+        }
+        else
+        {
+            keep_while_small(other.m_data.data(), other.m_data.size());
+        }
         add_batches(other);
     }
 
@@ -521,14 +490,14 @@ public:
         {
             detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
         }
-        if (m_params.mode == ifmr_mode::exact)
+        if (m_params.mode == ifmr_mode::exact || count() <= bounded_exact_limit)
         {
             // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
             // stays const and safe to call from several threads
             const std::vector<float> sorted = detail::radix_sorted(m_data);
             return detail::run_ifmr(detail::ifmr_sorted_source(sorted), m_params, log);
         }
-        return detail::run_ifmr(detail::ifmr_histogram_source{m_hist.bins(), m_hist.count()}, m_params, log);
+        return detail::run_ifmr(detail::ifmr_bit_source{m_hist}, m_params, log);
     }
 
     std::string save() const
@@ -544,11 +513,8 @@ public:
         w.boolean(m_params.asymmetric);
         w.u32(static_cast<std::uint32_t>(m_params.num_bits));
         w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            w.f32s(m_data);
-        }
-        else
+        w.f32s(m_data);
+        if (m_params.mode == ifmr_mode::bounded)
         {
             m_hist.save(w);
         }
@@ -576,14 +542,16 @@ public:
         }
         p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
         ifmr_observer o(p, std::move(layer));
-        if (p.mode == ifmr_mode::exact)
+        o.m_data = r.f32s();
+        o.check_batch(o.m_data.data(), o.m_data.size());
+        if (p.mode == ifmr_mode::bounded)
         {
-            o.m_data = r.f32s();
-            o.check_batch(o.m_data.data(), o.m_data.size());
-        }
-        else
-        {
-            o.m_hist = log_histogram::load(r);
+            o.m_hist = bit_histogram::load(r);
+            if (o.m_data.size() != (o.m_hist.count() <= bounded_exact_limit ? o.m_hist.count() : 0))
+            {
+                state_reader::fail("IFMR bounded state keeps " + std::to_string(o.m_data.size())
+                                   + " values for a histogram of " + std::to_string(o.m_hist.count()));
+            }
         }
         r.done();
         o.m_batches = static_cast<std::size_t>(batches);
@@ -600,9 +568,23 @@ private:
                && o.mode == m_params.mode;
     }
 
+    /// Bounded mode: appends x to the kept values while the count (already including them) stays within
+    /// bounded_exact_limit, drops them for good once it does not.
+    void keep_while_small(const float* x, std::size_t n)
+    {
+        if (m_hist.count() <= bounded_exact_limit)
+        {
+            m_data.insert(m_data.end(), x, x + n);
+        }
+        else
+        {
+            std::vector<float>().swap(m_data);
+        }
+    }
+
     ifmr_params m_params;
-    std::vector<float> m_data;  // exact mode, in observation order
-    log_histogram m_hist;       // bounded mode
+    std::vector<float> m_data;  // exact mode: every value, in observation order; bounded: while few
+    bit_histogram m_hist;       // bounded mode
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

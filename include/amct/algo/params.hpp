@@ -18,11 +18,11 @@ struct channel_options
     std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
 };
 
-/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a fixed-size histogram.
+/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a streaming histogram.
 enum class ifmr_mode
 {
     exact,   ///< keeps every calibration value; the reference behaviour
-    bounded  ///< a log-scale histogram with exact integer moments: memory independent of the sample count
+    bounded  ///< counts by the top bits of each value (amct::bit_histogram): O(1) per value, bounded memory
 };
 
 /// IFMR, AMCT's activation calibration (amct-algorithms.md 3): percentile init, then a search of the upper
@@ -36,7 +36,7 @@ struct ifmr_params
     double search_step = 0.01;          ///< (0, end - start]
     bool asymmetric = true;             ///< AMCT's default comes from activation_offset (true)
     int num_bits = 8;                   ///< 4, 8 or 16
-    ifmr_mode mode = ifmr_mode::exact;  ///< extension: bounded-memory mode
+    ifmr_mode mode = ifmr_mode::exact;  ///< extension: config.json "ifmr_mode", quant.cfg ifmr_mode
 };
 
 /// HFMG, AMCT's histogram activation calibration (amct-algorithms.md 4), PyTorch HistogramObserver's L2

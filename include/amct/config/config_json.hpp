@@ -219,6 +219,15 @@ private:
                 }
                 ifmr_key = ifmr_key.empty() ? key : ifmr_key;
             }
+            else if (key == "ifmr_mode")
+            {
+                if (const auto s = text(v, p, who, key))
+                {
+                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
+                    a.ifmr_mode = *s;
+                }
+                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
+            }
             else if (key == "num_of_bins")
             {
                 if (const auto x = integer(v, p, who, key))
@@ -420,6 +429,10 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         if (a.search_step)
         {
             act["search_step"] = *a.search_step;
+        }
+        if (a.ifmr_mode)
+        {
+            act["ifmr_mode"] = *a.ifmr_mode;
         }
         if (a.num_of_bins)
         {

@@ -2,7 +2,7 @@
 // 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
 // files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
 // act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse).
+// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
 #pragma once
 
 #include <array>     // std::array
@@ -23,6 +23,7 @@ struct activation_quant_config
     std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
     std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
     std::optional<double> search_step;                  ///< IFMR: (0, end - start]
+    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
     std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
     std::optional<int> num_quantized_bins;  ///< extension (kl)
     std::optional<int> num_candidates;      ///< extension (mse)
@@ -31,7 +32,7 @@ struct activation_quant_config
     {
         return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
                && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step
+               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
                && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
                && num_candidates == o.num_candidates;
     }

@@ -141,6 +141,10 @@ private:
             a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
                               i.search_range_end.value_or(defaults.search_range_end)};
             a.search_step = i.search_step.value_or(defaults.search_step);
+            if (i.ifmr_mode)
+            {
+                a.ifmr_mode = *i.ifmr_mode == "BOUNDED" ? "bounded" : "exact";
+            }
             dst = i.dst_type;
             acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
         }

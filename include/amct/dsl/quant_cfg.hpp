@@ -32,7 +32,8 @@ struct ifmr_quantize_cfg
 {
     std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
     std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;  ///< INT8 or INT16
+    std::optional<std::string> dst_type;   ///< INT8 or INT16
+    std::optional<std::string> ifmr_mode;  ///< extension: EXACT (AMCT's) or BOUNDED (a streaming histogram)
     std::size_t offset = 0;
 };
 
@@ -264,6 +265,8 @@ private:
                        set(q.asymmetric, boolean(f), f, seen);
                    else if (f.name == "dst_type")
                        set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
+                   else if (f.name == "ifmr_mode")
+                       set(q.ifmr_mode, enumeration(f, {"EXACT", "BOUNDED"}), f, seen);
                    else
                        return false;
                    return true;

@@ -74,8 +74,13 @@ inline std::string fold_batch_norm(const graph_node& conv,
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
     const std::vector<std::size_t> shape(weight.shape().begin(), weight.shape().end());
     const auto view = make_layout_view(shape, layout_of(conv), conv.groups, "layer \"" + conv.name + "\"");
-    xt::xtensor<float, 2> cm = to_channel_major(weight, view);
-    const std::size_t channels = cm.shape()[0], row = cm.shape()[1];
+    xt::xtensor<float, 2> cm;  // a copy unless the weight is [C_out, rest] already: then in place
+    if (!view.identity())
+    {
+        cm = to_channel_major(weight, view);
+    }
+    const std::size_t channels = view.channels(), row = channels ? weight.size() / channels : 0;
+    float* const rows = view.identity() ? weight.data() : cm.data();
     for (const auto* p : {&gamma, &beta, &mean, &var})
     {
         if (p->size() != channels)
@@ -95,23 +100,24 @@ inline std::string fold_batch_norm(const graph_node& conv,
     {
         const float inv = 1.0f / std::sqrt(var.flat(c) + eps);
         const float a = gamma.flat(c) * inv;
-        float* r = &cm(c, 0);
-        bool finite = true;
+        float* r = rows + c * row;
         for (std::size_t i = 0; i < row; ++i)
         {
             r[i] *= a;
-            finite = finite && std::isfinite(r[i]);
         }
         const float bc = bias ? bias->flat(c) : 0.0f;
         folded(c) = (bc - mean.flat(c)) * inv * gamma.flat(c) + beta.flat(c);
-        if (!finite || !std::isfinite(folded(c)))
+        if (kernel::first_nonfinite(r, row) != row || !std::isfinite(folded(c)))
         {
             return who + " not fused: the fold gives non-finite values in output channel " + std::to_string(c)
                    + " (variance " + number_to_string(var.flat(c)) + ", epsilon "
                    + number_to_string(bn.epsilon) + ")";
         }
     }
-    weight = from_channel_major(cm, view, shape);
+    if (!view.identity())
+    {
+        weight = from_channel_major(cm, view, shape);
+    }
     bias = std::move(folded);  // a convolution without bias gets one
     return {};
 }

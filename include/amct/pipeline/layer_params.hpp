@@ -43,6 +43,7 @@ inline algorithm_params activation_params(const activation_quant_config& a,
                   p.search_range_end = (*a.search_range)[1];
               }
               p.search_step = a.search_step.value_or(p.search_step);
+              p.mode = a.ifmr_mode.value_or("exact") == "bounded" ? ifmr_mode::bounded : ifmr_mode::exact;
           }
           if constexpr (
             std::is_same_v<

@@ -169,9 +169,17 @@ public:
         {
             return false;
         }
-        const std::size_t n =
-          check_batch(s, x, shape, "layer \"" + layer + "\", batch " + std::to_string(batch));
-        s.observer.observe(batch, x, shape);
+        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
+        const std::size_t n = check_batch(s, x, shape, where);
+        try
+        {
+            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
+        }
+        catch (const value_error&)
+        {
+            check_values(x, n, where);  // the session's message for a non-finite element
+            throw;
+        }
         s.values += n;
         return true;
     }
@@ -470,7 +478,7 @@ private:
         }
         const weight_layout layout = layout_of(s.node);
         s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
-        return quantize_weight(s.weight, *s.arq, layout, s.node.groups).fake;
+        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
     }
 
     static std::vector<float> arq_scales(const slot& s)
@@ -530,8 +538,9 @@ private:
         return *m_slots[it->second];
     }
 
-    /// @brief Checks a batch before anything changes: it holds data, has the layer's declared input_shape (if
-    /// any) and only finite values. Returns its element count. @throws shape_error, value_error.
+    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
+    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
+    /// data. Returns its element count. @throws shape_error, value_error (null data).
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
@@ -555,6 +564,12 @@ private:
         {
             detail::throw_error<value_error>(where + ": null data pointer");
         }
+        return n;
+    }
+
+    /// @throws value_error naming the first NaN or infinite element.
+    static void check_values(const float* x, std::size_t n, const std::string& where)
+    {
         const std::size_t bad = kernel::first_nonfinite(x, n);
         if (bad != n)
         {
@@ -562,7 +577,6 @@ private:
                                              + (std::isnan(x[bad]) ? "NaN" : "infinite")
                                              + "; the batch was not observed");
         }
-        return n;
     }
 
     static finalized_layer finalize_layer(const slot& s)

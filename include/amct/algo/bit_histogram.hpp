@@ -1,0 +1,470 @@
+// amct/algo/bit_histogram.hpp: a streaming, bounded-memory summary of float data for IFMR's bounded mode.
+//
+// Each value is counted under the top 19 bits of its IEEE-754 pattern (key = bits >> 13: sign, exponent and
+// the top 10 mantissa bits), so a bin spans a relative width of 2^-10 and adding a value is one shift and
+// one increment (amct/simd/bit_count_kernel.hpp). NaN and Inf land in exponent-255 keys: the same pass tells
+// a bad batch, whose counts are then subtracted again, so a rejected batch leaves no trace. Counts are
+// integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
+// maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
+// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts allocated zeroed, of which
+// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
+// 1 go to a second table of 64-bit counts, allocated only then.
+#pragma once
+
+#include <cmath>    // std::fabs, std::isfinite, std::ldexp
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t, std::uint64_t
+#include <cstdlib>  // std::calloc, std::free
+#include <cstring>  // std::memcpy
+#include <limits>   // std::numeric_limits
+#include <memory>   // std::unique_ptr
+#include <new>      // std::bad_alloc
+#include <utility>  // std::move
+
+#include <amct/algo/state_io.hpp>
+#include <amct/config.hpp>
+#include <amct/simd/bit_count_kernel.hpp>
+#include <amct/simd/finite_kernel.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class bit_histogram
+{
+public:
+    static constexpr int mantissa_bits = 10;
+    static constexpr int shift = 23 - mantissa_bits;
+    static constexpr std::uint32_t keys = std::uint32_t{1} << (32 - shift);  ///< 2^19
+    static constexpr std::uint32_t sign = keys >> 1;                         ///< the sign bit of a key
+
+    bit_histogram() = default;
+
+    bit_histogram(const bit_histogram& o)
+    {
+        *this = o;
+    }
+
+    bit_histogram& operator=(const bit_histogram& o)
+    {
+        if (this != &o)
+        {
+            bit_histogram h;
+            h.m_count = o.m_count;
+            h.m_min = o.m_min;
+            h.m_max = o.m_max;
+            h.m_min_abs = o.m_min_abs;
+            o.for_each_key(
+              [&](std::uint32_t k)
+              {
+                  if (const std::uint64_t c = o.at(k))
+                  {
+                      h.put(k, c);
+                  }
+              });
+            *this = std::move(h);
+        }
+        return *this;
+    }
+
+    bit_histogram(bit_histogram&&) noexcept = default;
+    bit_histogram& operator=(bit_histogram&&) noexcept = default;
+
+    /// Adds x[0, n). Returns false, with nothing changed, when x holds NaN or Inf.
+    bool add(const float* x, std::size_t n)
+    {
+        constexpr std::size_t chunk = std::size_t{1} << 31;
+        if (n > chunk && kernel::first_nonfinite(x, n) != n)
+        {
+            return false;  // a batch counted in several chunks is checked first: no chunk is undone
+        }
+        for (std::size_t i = 0; i < n; i += chunk)
+        {
+            const std::size_t m = n - i < chunk ? n - i : chunk;
+            make_room(m);
+            kernel::bit_count_stats s;
+            kernel::count_bits<shift>(x + i, m, low(), zero_slot, 1u, s);
+            if (!s.finite)
+            {
+                kernel::bit_count_stats ignored;
+                kernel::count_bits<shift>(x + i, m, low(), zero_slot, ~0u, ignored);  // mod 2^32: minus one
+                collect_zeros();
+                return false;
+            }
+            collect_zeros();
+            m_low_bound += m;
+            m_count += m;
+            fold(s.min, s.max, s.min_abs());
+        }
+        return true;
+    }
+
+    void merge(const bit_histogram& o)
+    {
+        fold(o.m_min, o.m_max, o.m_min_abs);  // first: make_room must see every key that can hold a count
+        o.for_each_key(
+          [&](std::uint32_t k)
+          {
+              if (const std::uint64_t c = o.at(k))
+              {
+                  put(k, c);
+              }
+          });
+        m_count += o.m_count;
+    }
+
+    std::uint64_t count() const noexcept
+    {
+        return m_count;
+    }
+
+    /// Smallest and largest value (+inf and -inf before any value).
+    float min() const noexcept
+    {
+        return m_min;
+    }
+
+    float max() const noexcept
+    {
+        return m_max;
+    }
+
+    /// The count under key k.
+    std::uint64_t at(std::uint32_t k) const noexcept
+    {
+        if (!m_low)
+        {
+            return 0;
+        }
+        return m_low[k] + (m_wide ? m_wide[k] : 0);
+    }
+
+    /// Visits every key that can hold a count in ascending (or descending) order of value, keys in between
+    /// holding none included, until stop(key) returns true; returns that key, or `keys` if none did.
+    template <class F>
+    std::uint32_t find_key(bool descending, F&& stop) const
+    {
+        const std::uint32_t first = first_magnitude();
+        const std::uint32_t neg_last = m_min < 0.0f ? magnitude_key(-m_min) : 0;
+        const std::uint32_t pos_last = m_max > 0.0f ? magnitude_key(m_max) : 0;
+        // value order: -pos_last.. -first, -0, +0, first.. pos_last
+        const std::uint32_t n_neg = neg_last >= first ? neg_last - first + 1 : 0;
+        const std::uint32_t n_pos = pos_last >= first ? pos_last - first + 1 : 0;
+        const std::uint32_t total = n_neg + 2 + n_pos;
+        for (std::uint32_t i = 0; i < total; ++i)
+        {
+            const std::uint32_t p = descending ? total - 1 - i : i;
+            const std::uint32_t k = p < n_neg        ? sign | (neg_last - p)
+                                    : p == n_neg     ? sign
+                                    : p == n_neg + 1 ? 0
+                                                     : first + (p - n_neg - 2);
+            if (stop(k))
+            {
+                return k;
+            }
+        }
+        return keys;
+    }
+
+    /// The k-th largest (from_top) or smallest value (1-based), placed evenly in its bin: a bin of c values
+    /// over [a, b) holds them at b - (j + 1/2) (b - a) / c, j < c, from the top (a + (j + 1/2) (b - a) / c
+    /// from the bottom), except that the bin of the maximum (minimum) starts with it: b - j (b - a) / c.
+    float kth(std::uint64_t k, bool from_top) const
+    {
+        std::uint64_t seen = 0;
+        const std::uint32_t key = find_key(from_top,
+                                           [&](std::uint32_t j)
+                                           {
+                                               seen += at(j);
+                                               return seen >= k;
+                                           });
+        if (key == keys)
+        {
+            return from_top ? m_min : m_max;
+        }
+        const double c = static_cast<double>(at(key));
+        const double a = lower_value(key) > m_min ? lower_value(key) : m_min;
+        const double b = upper_value(key) < m_max ? upper_value(key) : m_max;
+        const bool extreme = from_top ? b == m_max : a == m_min;
+        const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - (extreme ? 1.0 : 0.5);
+        return static_cast<float>(from_top ? b - j * (b - a) / c : a + j * (b - a) / c);
+    }
+
+    /// Calls f(key) for every key find_key visits, in ascending order of value.
+    template <class F>
+    void for_each_key(F&& f) const
+    {
+        find_key(false,
+                 [&](std::uint32_t k)
+                 {
+                     f(k);
+                     return false;
+                 });
+    }
+
+    /// Calls f(m, count) for every magnitude key m in [from, to] of one sign (`sign` or 0), in ascending
+    /// order of m, the count (0 included: no branch on it) as a double.
+    template <class F>
+    void for_each_count(std::uint32_t sign_bit, std::uint32_t from, std::uint32_t to, F&& f) const
+    {
+        if (!m_low)
+        {
+            return;
+        }
+        const std::uint32_t* low = m_low.get() + sign_bit;
+        const std::uint64_t* wide = m_wide ? m_wide.get() + sign_bit : nullptr;
+        for (std::uint32_t m = from; m <= to && m < sign; ++m)
+        {
+            f(m, static_cast<double>(low[m] + (wide ? wide[m] : 0)));
+        }
+    }
+
+    /// Smallest nonzero magnitude (+inf without one).
+    float min_abs() const noexcept
+    {
+        return m_min_abs;
+    }
+
+    /// The smallest key magnitude (key without sign) counted apart from key 0.
+    std::uint32_t first_magnitude() const noexcept
+    {
+        return magnitude_key(m_min_abs) > 1 ? magnitude_key(m_min_abs) : 1;
+    }
+
+    /// The values under key k: [lower_value, upper_value) (the reverse for negative keys), exact doubles.
+    static double lower_value(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? -upper_magnitude(k) : lower_magnitude(k);
+    }
+
+    static double upper_value(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? -lower_magnitude(k) : upper_magnitude(k);
+    }
+
+    /// The values a key holds: [lower, upper) in magnitude, as doubles (exact).
+    static double lower_magnitude(std::uint32_t k) noexcept
+    {
+        return magnitude_of((k & (sign - 1)) << shift);
+    }
+
+    static double upper_magnitude(std::uint32_t k) noexcept
+    {
+        return magnitude_of(((k & (sign - 1)) + 1) << shift);
+    }
+
+    /// The key of a finite value.
+    static std::uint32_t key_of(float v) noexcept
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        return u >> shift;
+    }
+
+    /// The key of |v| (0 for +inf, the value of an empty histogram's extremes).
+    static std::uint32_t magnitude_key(float v) noexcept
+    {
+        return v == std::numeric_limits<float>::infinity() ? 0 : key_of(std::fabs(v));
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_count);
+        w.f32(m_min);
+        w.f32(m_max);
+        w.f32(m_min_abs);
+        std::uint64_t nonzero = 0;
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              nonzero += at(k) != 0;
+          });
+        w.u64(nonzero);
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              if (const std::uint64_t c = at(k))
+              {
+                  w.u32(k);
+                  w.u64(c);
+              }
+          });
+    }
+
+    /// @throws state_error when the counts do not fit the extremes or the total.
+    static bit_histogram load(state_reader& r)
+    {
+        bit_histogram h;
+        const std::uint64_t count = r.u64();
+        const float lo = r.f32(), hi = r.f32(), lo_abs = r.f32();
+        const bool empty = count == 0;
+        const float inf = std::numeric_limits<float>::infinity();
+        const bool extremes_ok =
+          empty ? lo == inf && hi == -inf && lo_abs == inf
+                : lo <= hi && std::isfinite(lo) && std::isfinite(hi) && lo_abs > 0.0f
+                    && (lo_abs == inf ? lo == 0.0f && hi == 0.0f
+                                      : std::isfinite(lo_abs) && lo_abs <= (-lo > hi ? -lo : hi));
+        if (!extremes_ok)
+        {
+            state_reader::fail("bit histogram extremes are inconsistent");
+        }
+        h.fold(lo, hi, lo_abs);
+        std::uint64_t total = 0;
+        std::uint32_t previous = 0;
+        bool in_range = true;
+        for (std::uint64_t i = r.count(12); i > 0 && in_range; --i)
+        {
+            const std::uint32_t k = r.u32();
+            const std::uint64_t c = r.u64();
+            in_range = h.can_hold(k) && c != 0 && c <= count - total && (total == 0 || order(k) > previous);
+            if (in_range)
+            {
+                h.put(k, c);
+                total += c;
+                previous = order(k);
+            }
+        }
+        if (!in_range || total != count)
+        {
+            state_reader::fail("bit histogram counts do not match its extremes and total");
+        }
+        h.m_count = count;
+        return h;
+    }
+
+private:
+    struct free_deleter
+    {
+        void operator()(void* p) const noexcept
+        {
+            std::free(p);
+        }
+    };
+
+    template <class T>
+    using buffer = std::unique_ptr<T[], free_deleter>;
+
+    // the kernel's zero slots follow the keys, one cache line apart
+    static constexpr std::uint32_t zero_slot = keys;
+    static constexpr std::size_t low_size = keys + 16 * kernel::bit_count_zero_slots;
+
+    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost
+    /// memory.
+    template <class T>
+    static buffer<T> zeroed(std::size_t n)
+    {
+        void* p = std::calloc(n, sizeof(T));
+        if (!p)
+        {
+            throw std::bad_alloc();
+        }
+        return buffer<T>(static_cast<T*>(p));
+    }
+
+    /// Position of key k in value order.
+    static std::uint32_t order(std::uint32_t k) noexcept
+    {
+        return (k & sign) ? (sign - 1) - (k & (sign - 1)) : sign + k;
+    }
+
+    /// Whether for_each_key visits k.
+    bool can_hold(std::uint32_t k) const noexcept
+    {
+        const std::uint32_t m = k & (sign - 1);
+        const std::uint32_t first = first_magnitude();
+        if (k >= keys || m == 0)
+        {
+            return k < keys;
+        }
+        return (k & sign) ? m_min < 0.0f && m >= first && m <= magnitude_key(-m_min)
+                          : m_max > 0.0f && m >= first && m <= magnitude_key(m_max);
+    }
+
+    static double magnitude_of(std::uint32_t bits) noexcept
+    {
+        if (bits >= 0x7F800000u)
+        {
+            return std::ldexp(1.0, 128);
+        }
+        float v;
+        std::memcpy(&v, &bits, 4);
+        return static_cast<double>(v);
+    }
+
+    std::uint32_t* low()
+    {
+        if (!m_low)
+        {
+            m_low = zeroed<std::uint32_t>(low_size);
+        }
+        return m_low.get();
+    }
+
+    /// Adds the kernel's zero slots to key 0.
+    void collect_zeros() noexcept
+    {
+        for (std::size_t j = 0; j < kernel::bit_count_zero_slots; ++j)
+        {
+            m_low[0] += m_low[zero_slot + 16 * j];
+            m_low[zero_slot + 16 * j] = 0;
+        }
+    }
+
+    /// Makes sure every 32-bit count can take n more: moves them all to the 64-bit table when one might not.
+    void make_room(std::uint64_t n)
+    {
+        if (m_low_bound + n <= std::numeric_limits<std::uint32_t>::max())
+        {
+            return;
+        }
+        if (!m_wide)
+        {
+            m_wide = zeroed<std::uint64_t>(keys);
+        }
+        for_each_key(
+          [&](std::uint32_t k)
+          {
+              m_wide[k] += m_low[k];
+              m_low[k] = 0;
+          });
+        m_low_bound = 0;
+    }
+
+    /// Adds c to key k.
+    void put(std::uint32_t k, std::uint64_t c)
+    {
+        low();
+        if (c <= std::numeric_limits<std::uint32_t>::max())
+        {
+            make_room(c);
+            m_low[k] += static_cast<std::uint32_t>(c);
+            m_low_bound += c;
+        }
+        else
+        {
+            if (!m_wide)
+            {
+                m_wide = zeroed<std::uint64_t>(keys);
+            }
+            m_wide[k] += c;
+        }
+    }
+
+    void fold(float lo, float hi, float lo_abs) noexcept
+    {
+        // +0.0 for either zero: the state does not depend on which zero came first
+        m_min = lo < m_min ? lo + 0.0f : m_min;
+        m_max = hi > m_max ? hi + 0.0f : m_max;
+        m_min_abs = lo_abs < m_min_abs ? lo_abs : m_min_abs;
+    }
+
+    buffer<std::uint32_t> m_low;    // counts since they were last moved to m_wide
+    buffer<std::uint64_t> m_wide;   // null until a count could pass 2^32 - 1
+    std::uint64_t m_low_bound = 0;  // no 32-bit count exceeds this
+    std::uint64_t m_count = 0;
+    float m_min = std::numeric_limits<float>::infinity();
+    float m_max = -std::numeric_limits<float>::infinity();
+    float m_min_abs = std::numeric_limits<float>::infinity();
+};
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -614,7 +614,8 @@ TEST_SUITE("pipeline")
     {
         const golden_file g = read_tensors("flow.txt");
         const std::vector<tiny::tensor> batches = random_batches(7, 5);
-        for (const std::string algo : {"mixed", "ifmr", "ifmr_bounded", "hfmg", "max", "percentile", "kl", "mse"})
+        for (const std::string algo :
+             {"mixed", "ifmr", "ifmr_bounded", "hfmg", "max", "percentile", "kl", "mse"})
         {
             CAPTURE(algo);
             flow_run one(g, 7, algo);

@@ -8,7 +8,7 @@
 //
 //   quantize_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR]
 //                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
-//                  [--calib N] [--eval N] [--batch N] [--threads N] [--det-side N]
+//                  [--calib N] [--eval N] [--batch N] [--threads N] [--det-side N] [--rotate K]
 //                  [--min-sqnr DB] [--min-top1 FRACTION] [--max-accuracy-drop POINTS]
 //
 // The models come from scripts/fetch_models.sh, the images from scripts/fetch_images.sh (both print their

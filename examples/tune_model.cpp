@@ -8,7 +8,7 @@
 //   bias     bias correction on the calibration images
 //
 //   tune_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR] [--images-dir DIR]
-//              [--calib N] [--eval N] [--batch N] [--det-side N] [--target-sqnr DB]
+//              [--calib N] [--eval N] [--batch N] [--det-side N] [--rotate K] [--target-sqnr DB]
 //              [--flows mixed,tune,search,bias] [--out DIR]
 //
 // Writes DIR/analysis.txt, DIR/tuning_log.txt, DIR/report.html, DIR/tuned_config.json (tune), and for mixed

@@ -4,7 +4,7 @@
 // scripts/fetch_images.sh. Calibration and evaluation images are always disjoint.
 #pragma once
 
-#include <algorithm>   // std::sort, std::shuffle
+#include <algorithm>   // std::sort, std::shuffle, std::rotate
 #include <cmath>       // std::ceil
 #include <cstddef>     // std::size_t
 #include <cstdlib>     // std::getenv
@@ -35,11 +35,14 @@ struct workload_options
     std::size_t calib = 0, eval = 1000;
     std::size_t batch = 4;       ///< samples per batch (ppocr_det: always 1, sizes differ)
     std::size_t det_side = 480;  ///< PP-OCR det input: longer side limit
+    /// mobilenet_v2 and ppocr_det: the image list starts at image `rotate` (cyclically), so another split
+    /// of the same images calibrates and evaluates (the held-out result depends on the split).
+    std::size_t rotate = 0;
 };
 
 /// @brief Reads "--option value" pairs of a command line into `o` (--model, --models-dir, --images-dir,
-/// --calib, --eval, --batch, --det-side); the program's own options go to `extra(option, value)`, which
-/// returns false for an unknown one. AMCT_MODELS_DIR and AMCT_IMAGES_DIR are the directories' defaults.
+/// --calib, --eval, --batch, --det-side, --rotate); the program's own options go to `extra(option, value)`,
+/// which returns false for an unknown one. AMCT_MODELS_DIR and AMCT_IMAGES_DIR are the directories' defaults.
 /// @throws std::invalid_argument naming an unknown option or one without a value.
 inline void parse_options(int argc,
                           char** argv,
@@ -74,6 +77,8 @@ inline void parse_options(int argc,
             o.batch = std::max<std::size_t>(1, std::stoul(v));
         else if (a == "--det-side")
             o.det_side = std::stoul(v);
+        else if (a == "--rotate")
+            o.rotate = std::stoul(v);
         else if (!extra(a, v))
             throw std::invalid_argument("unknown option " + a);
     }
@@ -195,11 +200,23 @@ inline std::pair<std::size_t, std::size_t> split_counts(const workload_options& 
     return {n_calib, std::min(o.eval, available - n_calib)};
 }
 
+/// `files` started at file o.rotate, cyclically.
+inline std::vector<std::filesystem::path> rotated(std::vector<std::filesystem::path> files,
+                                                  const workload_options& o)
+{
+    if (!files.empty())
+    {
+        std::rotate(
+          files.begin(), files.begin() + static_cast<std::ptrdiff_t>(o.rotate % files.size()), files.end());
+    }
+    return files;
+}
+
 /// MobileNetV2 (TF.js, nsfwjs): 224x224 RGB / 255, NHWC. Photos split into calibration and evaluation.
 inline workload mobilenet_v2(const workload_options& o, const std::filesystem::path& model_file)
 {
     workload w{output_kind::classifier, refrt::load_tfjs(model_file.string()), {}, {}};
-    const auto files = list_images(std::filesystem::path(o.images_dir) / "photos");
+    const auto files = rotated(list_images(std::filesystem::path(o.images_dir) / "photos"), o);
     const auto [n_calib, n_eval] = split_counts(o, files.size(), 16);
     std::vector<tensor> calib, eval;
     for (std::size_t i = 0; i < n_calib + n_eval; ++i)
@@ -227,6 +244,7 @@ inline workload ppocr_det(const workload_options& o, const std::filesystem::path
     const auto photos = list_images(std::filesystem::path(o.images_dir) / "photos");
     files.insert(files.end(), photos.begin(), photos.end());
     std::shuffle(files.begin(), files.end(), std::mt19937(7));
+    files = rotated(std::move(files), o);
     const auto [n_calib, n_eval] = split_counts(o, files.size(), 12);
     for (std::size_t i = 0; i < n_calib + n_eval; ++i)
     {
@@ -310,6 +328,12 @@ inline workload load_workload(const workload_options& o)
     }
     if (o.model == "ppocr_cls")
     {
+        if (o.rotate != 0)
+        {
+            throw std::invalid_argument(
+              "--rotate is for mobilenet_v2 and ppocr_det (ppocr_cls alternates its "
+              "text-line pieces between calibration and evaluation)");
+        }
         return ppocr_cls(o, models / "ppocr" / "cls.onnx", models / "ppocr" / "det.onnx");
     }
     throw std::runtime_error("unknown --model " + o.model + " (mobilenet_v2, ppocr_det, ppocr_cls)");

@@ -6,7 +6,8 @@
 //    fusion and ARQ), observe() of every layer's input of every batch, and finalize() (IFMR over all
 //    batches, the deployable tensors). The share is (setup + observe + finalize) / (batches * forward),
 //    printed after the table for IFMR's exact mode (AMCT's default) and its bounded mode (config.json
-//    "ifmr_mode": "bounded"). The runtime and this program are compiled with the same flags.
+//    "ifmr_mode": "bounded"). The runtime and this program are compiled with the same flags. BM_count_bits is
+//    the bounded mode's counting alone (bit_histogram::add of one batch into warm histograms), per value.
 // 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded
 //    IFMR over the same calibration inputs; the chosen candidate index compared.
 // 3. Threads (issue 9): set-up, observe() of every batch, finalize and the whole calibration (set-up,
@@ -207,6 +208,32 @@ BENCHMARK(BM_float_forward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_setup_fusion_arq)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_observe_all_batches)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_finalize)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+/// bit_histogram::add alone (IFMR bounded's counting) of every layer's input of one batch into warm
+/// histograms, for the time per value.
+void BM_count_bits(benchmark::State& state)
+{
+    const fixture& f = fixture::get();
+    std::vector<amct::bit_histogram> h(f.inputs[0].size());
+    std::size_t values = 0;
+    for (const auto& [layer, x] : f.inputs[0])
+    {
+        values += x.size();
+    }
+    for (auto _ : state)
+    {
+        std::size_t i = 0;
+        for (const auto& [layer, x] : f.inputs[0])
+        {
+            benchmark::DoNotOptimize(h[i++].add(x.data(), x.size()));
+        }
+    }
+    state.counters["ns_per_value"] =
+      benchmark::Counter(static_cast<double>(values) * 1e-9,
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+BENCHMARK(BM_count_bits)->Unit(benchmark::kMillisecond);
 
 // The same work on 1 and 2 threads (issue 9): set-up and finalize with a thread_executor, observe() of every
 // batch from that many threads, and the whole calibration (set-up, forward + observe of every batch from that

@@ -807,6 +807,33 @@ TEST_SUITE("arq")
         xt::xtensor<float, 2> kn = {{1.0f, -4.0f}, {2.0f, 0.5f}};
         CHECK_EQ(amct::arq(kn, p, amct::weight_layout::in_out).scale,
                  std::vector<float>{2.0f / 127.0f, 4.0f / 128.0f});
+        // [K, N] quantized in place (channel axis 1) equals its transpose quantized as [N, K], int8 and fake,
+        // per channel and per tensor, at 8 and 16 bits; a layer wider than one vector and with odd sizes
+        for (const bool channel_wise : {true, false})
+        {
+            for (const int bits : {8, 16})
+            {
+                amct::arq_params pk;
+                pk.channel_wise = channel_wise;
+                pk.num_bits = bits;
+                const xt::xtensor<float, 2> big =
+                  xt::reshape_view(xt::sin(xt::arange<float>(0.0f, 37.0f * 19.0f))
+                                     * xt::arange<float>(1.0f, 1.0f + 37.0f * 19.0f),
+                                   {37, 19});
+                const xt::xtensor<float, 2> big_t = xt::transpose(big);
+                const auto r_kn = amct::arq(big, pk, amct::weight_layout::in_out);
+                const auto q_kn = amct::quantize_weight(big, r_kn, amct::weight_layout::in_out);
+                const auto q_nk =
+                  amct::quantize_weight(big_t, amct::arq(big_t, pk), amct::weight_layout::out_in);
+                CHECK(q_kn.fake == xt::xarray<float>(xt::transpose(q_nk.fake)));
+                CHECK_EQ(q_kn.q.size(), bits == 8 ? big.size() : 0u);
+                if (bits == 8)
+                {
+                    CHECK(q_kn.q == xt::xarray<std::int8_t>(xt::transpose(q_nk.q)));
+                }
+                CHECK(amct::fake_quantize_weight(big, r_kn, amct::weight_layout::in_out) == q_kn.fake);
+            }
+        }
 
         for (int bits : {4, 6, 7})
         {

@@ -201,11 +201,12 @@ struct mse_params
 // ---- begin amct/core/qparams.hpp ----
 // amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
 
-#include <cmath>    // std::isfinite
-#include <cstddef>  // std::size_t, std::ptrdiff_t
-#include <cstdint>  // std::int32_t
-#include <string>   // std::string, std::to_string
-#include <vector>   // std::vector
+#include <cmath>        // std::isfinite
+#include <cstddef>      // std::size_t, std::ptrdiff_t
+#include <cstdint>      // std::int32_t
+#include <string>       // std::string, std::to_string
+#include <type_traits>  // std::is_same_v
+#include <vector>       // std::vector
 
 // ---- begin amct/core/policies.hpp ----
 // amct/core/policies.hpp: the compile-time policies of a quantizer (tag types) and quant_spec, which bundles
@@ -652,10 +653,18 @@ struct qparams<Spec, per_channel>
 
 namespace detail
 {
-/// Checks one (scale, offset) pair of Spec; `where` names the channel for per-channel parameters.
+/// Checks one (scale, offset) pair of Spec; `channel` names the channel of per-channel parameters (-1: none).
 template <class Spec>
-inline void validate_pair(float scale, std::int32_t offset, const std::string& where)
+inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
 {
+    const bool reciprocal =
+      !std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal> || std::isfinite(1.0f / scale);
+    if (scale > 0.0f && std::isfinite(scale) && reciprocal && offset >= Spec::qmin && offset <= Spec::qmax
+        && (!Spec::is_symmetric || offset == 0))
+    {
+        return;  // valid: no message built
+    }
+    const std::string where = channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
         throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
@@ -700,7 +709,7 @@ inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
 template <class Spec>
 inline void validate(const qparams<Spec, per_tensor>& qp)
 {
-    detail::validate_pair<Spec>(qp.scale, qp.offset, "");
+    detail::validate_pair<Spec>(qp.scale, qp.offset, -1);
 }
 
 /// @brief Per-channel validation against a tensor shape: axis in range, one scale and offset per channel,
@@ -720,7 +729,7 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
     }
     for (std::size_t c = 0; c < channels; ++c)
     {
-        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), "[" + std::to_string(c) + "]");
+        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), static_cast<std::ptrdiff_t>(c));
     }
     return axis;
 }
@@ -2641,55 +2650,98 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
     const auto& w = float_array(weight);
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
     const auto view = make_layout_view(shape, layout, groups);
-    const channel_major_matrix cm(w, view);
+    // [C_out, rest] or [rest, C_out] (transpose_2d): quantized in place, channel axis 0 or 1; else through a
+    // channel-major copy
+    const bool direct = view.identity() || view.transpose_2d();
+    std::optional<channel_major_matrix> cm;
+    if (!direct)
+    {
+        cm.emplace(w, view);
+    }
     quantized_weight out;
-    dispatch(r.descriptor(),
-             [&](auto spec)
-             {
-                 using S = decltype(spec);
-                 if constexpr (!S::is_symmetric)
-                 {
-                     throw_error<unsupported_error>("ARQ weights are symmetric");
-                 }
-                 else
-                 {
-                     const auto qp = to_qparams<S>(r);
-                     using storage = typename S::storage_type;
-                     const contiguous_data<float> in(cm.expression());
-                     // results in [C_out, rest] order: straight into the weight's shape when that is the same
-                     const bool direct = view.identity();
-                     xt::xtensor<float, 2> fake_cm;
-                     if (!direct)
-                     {
-                         fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
-                     }
-                     out.fake = xt::xarray<float>::from_shape(shape);
-                     float* fake = direct ? out.fake.data() : fake_cm.data();
-                     if (with_q)
-                     {
-                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
-                         apply<quantize_op<S>>(in, qp, q.data());
-                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
-                         if constexpr (S::bits <= 8)
-                         {
-                             out.q =
-                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
-                         }
-                         else
-                         {
-                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                         }
-                     }
-                     else
-                     {
-                         apply<fake_quantize_op<S>>(in, qp, fake);
-                     }
-                     if (!direct)
-                     {
-                         out.fake = from_channel_major<float>(fake_cm, view, shape);
-                     }
-                 }
-             });
+    dispatch(
+      r.descriptor(),
+      [&](auto spec)
+      {
+          using S = decltype(spec);
+          if constexpr (!S::is_symmetric)
+          {
+              throw_error<unsupported_error>("ARQ weights are symmetric");
+          }
+          else
+          {
+              auto qp = to_qparams<S>(r);
+              if constexpr (S::is_per_channel)
+              {
+                  qp.axis = view.transpose_2d() ? 1 : 0;
+              }
+              using storage = typename S::storage_type;
+              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
+              const auto run = [&](const contiguous_data<float>& in)
+              {
+                  xt::xtensor<float, 2> fake_cm;
+                  float* fake = nullptr;
+                  if (direct)
+                  {
+                      out.fake = xt::xarray<float>::from_shape(shape);
+                      fake = out.fake.data();
+                  }
+                  else
+                  {
+                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
+                      fake = fake_cm.data();
+                  }
+                  if (with_q)
+                  {
+                      xt::xtensor<storage, 2> q_cm;
+                      storage* q = nullptr;
+                      if constexpr (int8)
+                      {
+                          if (direct)
+                          {
+                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
+                              q = out.q.data();
+                          }
+                      }
+                      if (!q)
+                      {
+                          q_cm = xt::xtensor<storage, 2>::from_shape(
+                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
+                          q = q_cm.data();
+                      }
+                      apply<quantize_op<S>>(in, qp, q);
+                      apply<dequantize_op<S>>(
+                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
+                        qp,
+                        fake);
+                      if constexpr (!int8)
+                      {
+                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                      }
+                      else if (!direct)
+                      {
+                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
+                      }
+                  }
+                  else
+                  {
+                      apply<fake_quantize_op<S>>(in, qp, fake);
+                  }
+                  if (!direct)
+                  {
+                      out.fake = from_channel_major<float>(fake_cm, view, shape);
+                  }
+              };
+              if (direct)
+              {
+                  run(contiguous_data<float>(w));
+              }
+              else
+              {
+                  run(contiguous_data<float>(cm->expression()));
+              }
+          }
+      });
     return out;
 }
 }  // namespace detail
@@ -2725,7 +2777,7 @@ inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
 // a bad batch, whose counts are then subtracted again, so a rejected batch leaves no trace. Counts are
 // integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
 // maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
-// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts allocated zeroed, of which
+// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts mapped zeroed, of which
 // only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
 // 1 go to a second table of 64-bit counts, allocated only then.
 
@@ -2738,6 +2790,13 @@ inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
 #include <memory>   // std::unique_ptr
 #include <new>      // std::bad_alloc
 #include <utility>  // std::move
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>  // mmap, munmap
+#define AMCT_BIT_HISTOGRAM_MMAP 1
+#else
+#define AMCT_BIT_HISTOGRAM_MMAP 0
+#endif
 
 // ---- begin amct/algo/state_io.hpp ----
 // amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
@@ -3124,26 +3183,30 @@ inline constexpr std::size_t bit_count_zero_slots = 4;
 namespace detail
 {
 #if AMCT_USE_XSIMD && defined(__AVX2__)
-/// For each 8-bit mask, the positions of its set bits packed 3 bits each (lowest first: the permutation that
-/// moves the lanes it selects to the front), and their number in bits 24 and up.
+/// For each 8-bit mask of zero lanes, the positions of the other lanes, lowest first, one byte each (the
+/// permutation that moves them to the front), and their number.
 struct compress_table
 {
-    std::uint32_t lanes[256];
+    std::uint64_t lanes[256];
+    std::uint8_t kept[256];
 
     constexpr compress_table()
       : lanes()
+      , kept()
     {
-        for (std::uint32_t m = 0; m < 256; ++m)
+        for (std::uint32_t z = 0; z < 256; ++z)
         {
-            std::uint32_t packed = 0, k = 0;
+            std::uint64_t packed = 0;
+            std::uint32_t k = 0;
             for (std::uint32_t j = 0; j < 8; ++j)
             {
-                if ((m >> j) & 1u)
+                if (!((z >> j) & 1u))
                 {
-                    packed |= j << (3 * k++);
+                    packed |= std::uint64_t{j} << (8 * k++);
                 }
             }
-            lanes[m] = packed | (k << 24);
+            lanes[z] = packed;
+            kept[z] = static_cast<std::uint8_t>(k);
         }
     }
 };
@@ -3161,12 +3224,10 @@ inline std::size_t count_bits_avx2(const float* x,
                                    bit_count_stats& s) noexcept
 {
     constexpr std::size_t chunk = 256;
-    const __m256i none = _mm256_setzero_si256(), seven = _mm256_set1_epi32(7);
-    const __m256i fields = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    const __m256i none = _mm256_setzero_si256();
     const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), one = _mm256_set1_epi32(1);
-    const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
     __m256 lo = _mm256_set1_ps(s.min), hi = _mm256_set1_ps(s.max), lo_abs = _mm256_set1_ps(s.min_abs_less);
-    __m256 bad = _mm256_setzero_ps();
+    __m256i top = _mm256_setzero_si256();  // the largest |x| pattern: NaN and Inf from 0x7F800000 up
     alignas(32) std::uint32_t key[chunk + 8];
     std::size_t i = 0, zeros = 0;
     for (; i + chunk <= n; i += chunk)
@@ -3178,22 +3239,29 @@ inline std::size_t count_bits_avx2(const float* x,
             const __m256 f = _mm256_loadu_ps(x + i + j);
             const __m256i u = _mm256_castps_si256(f);
             const __m256i a = _mm256_and_si256(u, magnitude);
-            bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_castsi256_ps(a), inf, _CMP_NLT_UQ));
+            top = _mm256_max_epu32(top, a);
             lo = _mm256_min_ps(lo, f);
             hi = _mm256_max_ps(hi, f);
             // min(candidate, accumulator): a zero's wrapped pattern is a NaN, which leaves the accumulator
             lo_abs = _mm256_min_ps(_mm256_castsi256_ps(_mm256_sub_epi32(a, one)), lo_abs);
-            const auto keep = static_cast<std::uint32_t>(
-              ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(u, none))) & 0xFF);
-            const std::uint32_t packed = compress_lanes.lanes[keep];
-            const __m256i lanes =
-              _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(packed)), fields), seven);
+            const auto z =
+              static_cast<std::size_t>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(u, none))));
+            const __m256i lanes = _mm256_cvtepu8_epi32(
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(compress_lanes.lanes + z)));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(key + m),
                                 _mm256_permutevar8x32_epi32(_mm256_srli_epi32(u, Shift), lanes));
-            m += packed >> 24;
+            m += compress_lanes.kept[z];
         }
         zeros += chunk - m;
-        for (std::size_t j = 0; j < m; ++j)
+        std::size_t j = 0;
+        for (; j + 4 <= m; j += 4)  // unrolled: the loop's own instructions are a fair share of its time
+        {
+            t[key[j]] += delta;
+            t[key[j + 1]] += delta;
+            t[key[j + 2]] += delta;
+            t[key[j + 3]] += delta;
+        }
+        for (; j < m; ++j)
         {
             t[key[j]] += delta;
         }
@@ -3209,7 +3277,12 @@ inline std::size_t count_bits_avx2(const float* x,
         s.max = a_hi[j] > s.max ? a_hi[j] : s.max;
         s.min_abs_less = a_abs[j] < s.min_abs_less ? a_abs[j] : s.min_abs_less;
     }
-    s.finite = s.finite && _mm256_movemask_ps(bad) == 0;
+    alignas(32) std::uint32_t a_top[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(a_top), top);
+    for (std::size_t j = 0; j < 8; ++j)
+    {
+        s.finite = s.finite && a_top[j] < 0x7F800000u;
+    }
     return i;
 }
 #endif
@@ -3306,6 +3379,27 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+namespace detail
+{
+/// Frees a bit_histogram table: munmap when it was mapped (`bytes` > 0), else free.
+struct zeroed_deleter
+{
+    std::size_t bytes = 0;
+
+    void operator()(void* p) const noexcept
+    {
+#if AMCT_BIT_HISTOGRAM_MMAP
+        if (bytes)
+        {
+            munmap(p, bytes);
+            return;
+        }
+#endif
+        std::free(p);
+    }
+};
+}  // namespace detail
+
 class bit_histogram
 {
 public:
@@ -3609,32 +3703,34 @@ public:
     }
 
 private:
-    struct free_deleter
-    {
-        void operator()(void* p) const noexcept
-        {
-            std::free(p);
-        }
-    };
-
     template <class T>
-    using buffer = std::unique_ptr<T[], free_deleter>;
+    using buffer = std::unique_ptr<T[], detail::zeroed_deleter>;
 
     // the kernel's zero slots follow the keys, one cache line apart
     static constexpr std::uint32_t zero_slot = keys;
     static constexpr std::size_t low_size = keys + 16 * kernel::bit_count_zero_slots;
 
-    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost
-    /// memory.
+    /// Zero-filled memory of which only the pages touched cost memory and time: an anonymous mapping where
+    /// there is mmap (calloc clears a block it takes from the heap: 2 MiB per histogram), else calloc.
     template <class T>
     static buffer<T> zeroed(std::size_t n)
     {
+#if AMCT_BIT_HISTOGRAM_MMAP
+        const std::size_t bytes = n * sizeof(T);
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+        {
+            throw std::bad_alloc();
+        }
+        return buffer<T>(static_cast<T*>(p), detail::zeroed_deleter{bytes});
+#else
         void* p = std::calloc(n, sizeof(T));
         if (!p)
         {
             throw std::bad_alloc();
         }
         return buffer<T>(static_cast<T*>(p));
+#endif
     }
 
     /// Position of key k in value order.

@@ -434,55 +434,98 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
     const auto& w = float_array(weight);
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
     const auto view = make_layout_view(shape, layout, groups);
-    const channel_major_matrix cm(w, view);
+    // [C_out, rest] or [rest, C_out] (transpose_2d): quantized in place, channel axis 0 or 1; else through a
+    // channel-major copy
+    const bool direct = view.identity() || view.transpose_2d();
+    std::optional<channel_major_matrix> cm;
+    if (!direct)
+    {
+        cm.emplace(w, view);
+    }
     quantized_weight out;
-    dispatch(r.descriptor(),
-             [&](auto spec)
-             {
-                 using S = decltype(spec);
-                 if constexpr (!S::is_symmetric)
-                 {
-                     throw_error<unsupported_error>("ARQ weights are symmetric");
-                 }
-                 else
-                 {
-                     const auto qp = to_qparams<S>(r);
-                     using storage = typename S::storage_type;
-                     const contiguous_data<float> in(cm.expression());
-                     // results in [C_out, rest] order: straight into the weight's shape when that is the same
-                     const bool direct = view.identity();
-                     xt::xtensor<float, 2> fake_cm;
-                     if (!direct)
-                     {
-                         fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
-                     }
-                     out.fake = xt::xarray<float>::from_shape(shape);
-                     float* fake = direct ? out.fake.data() : fake_cm.data();
-                     if (with_q)
-                     {
-                         auto q = xt::xtensor<storage, 2>::from_shape({cm.rows, cm.cols});
-                         apply<quantize_op<S>>(in, qp, q.data());
-                         apply<dequantize_op<S>>(contiguous_data<storage>(q), qp, fake);
-                         if constexpr (S::bits <= 8)
-                         {
-                             out.q =
-                               from_channel_major<std::int8_t>(xt::xtensor<std::int8_t, 2>(q), view, shape);
-                         }
-                         else
-                         {
-                             out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                         }
-                     }
-                     else
-                     {
-                         apply<fake_quantize_op<S>>(in, qp, fake);
-                     }
-                     if (!direct)
-                     {
-                         out.fake = from_channel_major<float>(fake_cm, view, shape);
-                     }
-                 }
-             });
+    dispatch(
+      r.descriptor(),
+      [&](auto spec)
+      {
+          using S = decltype(spec);
+          if constexpr (!S::is_symmetric)
+          {
+              throw_error<unsupported_error>("ARQ weights are symmetric");
+          }
+          else
+          {
+              auto qp = to_qparams<S>(r);
+              if constexpr (S::is_per_channel)
+              {
+                  qp.axis = view.transpose_2d() ? 1 : 0;
+              }
+              using storage = typename S::storage_type;
+              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
+              const auto run = [&](const contiguous_data<float>& in)
+              {
+                  xt::xtensor<float, 2> fake_cm;
+                  float* fake = nullptr;
+                  if (direct)
+                  {
+                      out.fake = xt::xarray<float>::from_shape(shape);
+                      fake = out.fake.data();
+                  }
+                  else
+                  {
+                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
+                      fake = fake_cm.data();
+                  }
+                  if (with_q)
+                  {
+                      xt::xtensor<storage, 2> q_cm;
+                      storage* q = nullptr;
+                      if constexpr (int8)
+                      {
+                          if (direct)
+                          {
+                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
+                              q = out.q.data();
+                          }
+                      }
+                      if (!q)
+                      {
+                          q_cm = xt::xtensor<storage, 2>::from_shape(
+                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
+                          q = q_cm.data();
+                      }
+                      apply<quantize_op<S>>(in, qp, q);
+                      apply<dequantize_op<S>>(
+                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
+                        qp,
+                        fake);
+                      if constexpr (!int8)
+                      {
+                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                      }
+                      else if (!direct)
+                      {
+                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
+                      }
+                  }
+                  else
+                  {
+                      apply<fake_quantize_op<S>>(in, qp, fake);
+                  }
+                  if (!direct)
+                  {
+                      out.fake = from_channel_major<float>(fake_cm, view, shape);
+                  }
+              };
+              if (direct)
+              {
+                  run(contiguous_data<float>(w));
+              }
+              else
+              {
+                  run(contiguous_data<float>(cm->expression()));
+              }
+          }
+      });
     return out;
 }
 }  // namespace detail

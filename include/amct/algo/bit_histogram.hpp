@@ -6,7 +6,7 @@
 // a bad batch, whose counts are then subtracted again, so a rejected batch leaves no trace. Counts are
 // integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
 // maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
-// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts allocated zeroed, of which
+// extremes are exact order statistics. Memory: one table of 2^19 32-bit counts mapped zeroed, of which
 // only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
 // 1 go to a second table of 64-bit counts, allocated only then.
 #pragma once
@@ -21,6 +21,13 @@
 #include <new>      // std::bad_alloc
 #include <utility>  // std::move
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>  // mmap, munmap
+#define AMCT_BIT_HISTOGRAM_MMAP 1
+#else
+#define AMCT_BIT_HISTOGRAM_MMAP 0
+#endif
+
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
 #include <amct/simd/bit_count_kernel.hpp>
@@ -30,6 +37,27 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+namespace detail
+{
+/// Frees a bit_histogram table: munmap when it was mapped (`bytes` > 0), else free.
+struct zeroed_deleter
+{
+    std::size_t bytes = 0;
+
+    void operator()(void* p) const noexcept
+    {
+#if AMCT_BIT_HISTOGRAM_MMAP
+        if (bytes)
+        {
+            munmap(p, bytes);
+            return;
+        }
+#endif
+        std::free(p);
+    }
+};
+}  // namespace detail
+
 class bit_histogram
 {
 public:
@@ -333,32 +361,34 @@ public:
     }
 
 private:
-    struct free_deleter
-    {
-        void operator()(void* p) const noexcept
-        {
-            std::free(p);
-        }
-    };
-
     template <class T>
-    using buffer = std::unique_ptr<T[], free_deleter>;
+    using buffer = std::unique_ptr<T[], detail::zeroed_deleter>;
 
     // the kernel's zero slots follow the keys, one cache line apart
     static constexpr std::uint32_t zero_slot = keys;
     static constexpr std::size_t low_size = keys + 16 * kernel::bit_count_zero_slots;
 
-    /// Zero-filled memory from calloc: large blocks come as untouched pages, so only counted keys cost
-    /// memory.
+    /// Zero-filled memory of which only the pages touched cost memory and time: an anonymous mapping where
+    /// there is mmap (calloc clears a block it takes from the heap: 2 MiB per histogram), else calloc.
     template <class T>
     static buffer<T> zeroed(std::size_t n)
     {
+#if AMCT_BIT_HISTOGRAM_MMAP
+        const std::size_t bytes = n * sizeof(T);
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+        {
+            throw std::bad_alloc();
+        }
+        return buffer<T>(static_cast<T*>(p), detail::zeroed_deleter{bytes});
+#else
         void* p = std::calloc(n, sizeof(T));
         if (!p)
         {
             throw std::bad_alloc();
         }
         return buffer<T>(static_cast<T*>(p));
+#endif
     }
 
     /// Position of key k in value order.

@@ -1,11 +1,12 @@
 // amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
 #pragma once
 
-#include <cmath>    // std::isfinite
-#include <cstddef>  // std::size_t, std::ptrdiff_t
-#include <cstdint>  // std::int32_t
-#include <string>   // std::string, std::to_string
-#include <vector>   // std::vector
+#include <cmath>        // std::isfinite
+#include <cstddef>      // std::size_t, std::ptrdiff_t
+#include <cstdint>      // std::int32_t
+#include <string>       // std::string, std::to_string
+#include <type_traits>  // std::is_same_v
+#include <vector>       // std::vector
 
 #include <amct/core/policies.hpp>
 #include <amct/core/reference.hpp>
@@ -38,10 +39,18 @@ struct qparams<Spec, per_channel>
 
 namespace detail
 {
-/// Checks one (scale, offset) pair of Spec; `where` names the channel for per-channel parameters.
+/// Checks one (scale, offset) pair of Spec; `channel` names the channel of per-channel parameters (-1: none).
 template <class Spec>
-inline void validate_pair(float scale, std::int32_t offset, const std::string& where)
+inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
 {
+    const bool reciprocal =
+      !std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal> || std::isfinite(1.0f / scale);
+    if (scale > 0.0f && std::isfinite(scale) && reciprocal && offset >= Spec::qmin && offset <= Spec::qmax
+        && (!Spec::is_symmetric || offset == 0))
+    {
+        return;  // valid: no message built
+    }
+    const std::string where = channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
         throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
@@ -86,7 +95,7 @@ inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
 template <class Spec>
 inline void validate(const qparams<Spec, per_tensor>& qp)
 {
-    detail::validate_pair<Spec>(qp.scale, qp.offset, "");
+    detail::validate_pair<Spec>(qp.scale, qp.offset, -1);
 }
 
 /// @brief Per-channel validation against a tensor shape: axis in range, one scale and offset per channel,
@@ -106,7 +115,7 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
     }
     for (std::size_t c = 0; c < channels; ++c)
     {
-        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), "[" + std::to_string(c) + "]");
+        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), static_cast<std::ptrdiff_t>(c));
     }
     return axis;
 }

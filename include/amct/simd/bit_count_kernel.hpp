@@ -63,26 +63,30 @@ inline constexpr std::size_t bit_count_zero_slots = 4;
 namespace detail
 {
 #if AMCT_USE_XSIMD && defined(__AVX2__)
-/// For each 8-bit mask, the positions of its set bits packed 3 bits each (lowest first: the permutation that
-/// moves the lanes it selects to the front), and their number in bits 24 and up.
+/// For each 8-bit mask of zero lanes, the positions of the other lanes, lowest first, one byte each (the
+/// permutation that moves them to the front), and their number.
 struct compress_table
 {
-    std::uint32_t lanes[256];
+    std::uint64_t lanes[256];
+    std::uint8_t kept[256];
 
     constexpr compress_table()
       : lanes()
+      , kept()
     {
-        for (std::uint32_t m = 0; m < 256; ++m)
+        for (std::uint32_t z = 0; z < 256; ++z)
         {
-            std::uint32_t packed = 0, k = 0;
+            std::uint64_t packed = 0;
+            std::uint32_t k = 0;
             for (std::uint32_t j = 0; j < 8; ++j)
             {
-                if ((m >> j) & 1u)
+                if (!((z >> j) & 1u))
                 {
-                    packed |= j << (3 * k++);
+                    packed |= std::uint64_t{j} << (8 * k++);
                 }
             }
-            lanes[m] = packed | (k << 24);
+            lanes[z] = packed;
+            kept[z] = static_cast<std::uint8_t>(k);
         }
     }
 };
@@ -100,12 +104,10 @@ inline std::size_t count_bits_avx2(const float* x,
                                    bit_count_stats& s) noexcept
 {
     constexpr std::size_t chunk = 256;
-    const __m256i none = _mm256_setzero_si256(), seven = _mm256_set1_epi32(7);
-    const __m256i fields = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    const __m256i none = _mm256_setzero_si256();
     const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), one = _mm256_set1_epi32(1);
-    const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
     __m256 lo = _mm256_set1_ps(s.min), hi = _mm256_set1_ps(s.max), lo_abs = _mm256_set1_ps(s.min_abs_less);
-    __m256 bad = _mm256_setzero_ps();
+    __m256i top = _mm256_setzero_si256();  // the largest |x| pattern: NaN and Inf from 0x7F800000 up
     alignas(32) std::uint32_t key[chunk + 8];
     std::size_t i = 0, zeros = 0;
     for (; i + chunk <= n; i += chunk)
@@ -117,22 +119,29 @@ inline std::size_t count_bits_avx2(const float* x,
             const __m256 f = _mm256_loadu_ps(x + i + j);
             const __m256i u = _mm256_castps_si256(f);
             const __m256i a = _mm256_and_si256(u, magnitude);
-            bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_castsi256_ps(a), inf, _CMP_NLT_UQ));
+            top = _mm256_max_epu32(top, a);
             lo = _mm256_min_ps(lo, f);
             hi = _mm256_max_ps(hi, f);
             // min(candidate, accumulator): a zero's wrapped pattern is a NaN, which leaves the accumulator
             lo_abs = _mm256_min_ps(_mm256_castsi256_ps(_mm256_sub_epi32(a, one)), lo_abs);
-            const auto keep = static_cast<std::uint32_t>(
-              ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(u, none))) & 0xFF);
-            const std::uint32_t packed = compress_lanes.lanes[keep];
-            const __m256i lanes =
-              _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(packed)), fields), seven);
+            const auto z =
+              static_cast<std::size_t>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(u, none))));
+            const __m256i lanes = _mm256_cvtepu8_epi32(
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(compress_lanes.lanes + z)));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(key + m),
                                 _mm256_permutevar8x32_epi32(_mm256_srli_epi32(u, Shift), lanes));
-            m += packed >> 24;
+            m += compress_lanes.kept[z];
         }
         zeros += chunk - m;
-        for (std::size_t j = 0; j < m; ++j)
+        std::size_t j = 0;
+        for (; j + 4 <= m; j += 4)  // unrolled: the loop's own instructions are a fair share of its time
+        {
+            t[key[j]] += delta;
+            t[key[j + 1]] += delta;
+            t[key[j + 2]] += delta;
+            t[key[j + 3]] += delta;
+        }
+        for (; j < m; ++j)
         {
             t[key[j]] += delta;
         }
@@ -148,7 +157,12 @@ inline std::size_t count_bits_avx2(const float* x,
         s.max = a_hi[j] > s.max ? a_hi[j] : s.max;
         s.min_abs_less = a_abs[j] < s.min_abs_less ? a_abs[j] : s.min_abs_less;
     }
-    s.finite = s.finite && _mm256_movemask_ps(bad) == 0;
+    alignas(32) std::uint32_t a_top[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(a_top), top);
+    for (std::size_t j = 0; j < 8; ++j)
+    {
+        s.finite = s.finite && a_top[j] < 0x7F800000u;
+    }
     return i;
 }
 #endif

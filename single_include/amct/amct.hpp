@@ -2791,11 +2791,16 @@ inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
 #include <new>      // std::bad_alloc
 #include <utility>  // std::move
 
+// AMCT_BIT_HISTOGRAM_MMAP: tables from anonymous mmap (POSIX default) or calloc (0).
+#ifndef AMCT_BIT_HISTOGRAM_MMAP
 #if defined(__unix__) || defined(__APPLE__)
-#include <sys/mman.h>  // mmap, munmap
 #define AMCT_BIT_HISTOGRAM_MMAP 1
 #else
 #define AMCT_BIT_HISTOGRAM_MMAP 0
+#endif
+#endif
+#if AMCT_BIT_HISTOGRAM_MMAP
+#include <sys/mman.h>  // mmap, munmap
 #endif
 
 // ---- begin amct/algo/state_io.hpp ----

@@ -1,10 +1,11 @@
 // The reference runtime's image helpers (examples/runtime/image.hpp): decoding against fixtures written by
 // hand (tests/data/image/make_fixtures.py, no codec involved), resizing against hand-computed half-pixel
 // bilinear values, the tensor layouts, and PaddleOCR's det resize, DB box and cls input rules on hand-worked
-// cases.
+// cases. The workloads' --rotate option.
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include "../examples/runtime/image.hpp"
+#include "../examples/runtime/workloads.hpp"
 
 namespace
 {
@@ -347,4 +349,34 @@ TEST_CASE("image cls_input: height 48, width min(192, ceil(48 w / h)), BGR, zero
     CHECK(s(0, 0, 10, 60) == 1.0f);
     CHECK(s(0, 2, 10, 60) == -1.0f);
     CHECK(s(0, 0, 10, 100) == 0.0f);
+}
+
+TEST_CASE("workloads: --rotate starts the image list at image K, cyclically; ppocr_cls refuses it")
+{
+    refrt::workload_options o;
+    const char* argv[] = {"prog", "--rotate", "4", "--calib", "2", "--own", "x"};
+    std::string own;
+    refrt::parse_options(7,
+                         const_cast<char**>(argv),
+                         o,
+                         [&](const std::string& a, const std::string& v)
+                         {
+                             own = a + "=" + v;
+                             return a == "--own";
+                         });
+    CHECK_EQ(o.rotate, 4u);
+    CHECK_EQ(o.calib, 2u);
+    CHECK_EQ(own, "--own=x");
+    const std::vector<std::filesystem::path> files = {"a.jpg", "b.jpg", "c.jpg"};
+    CHECK_EQ(refrt::rotated(files, o), std::vector<std::filesystem::path>{"b.jpg", "c.jpg", "a.jpg"});
+    o.rotate = 3;
+    CHECK_EQ(refrt::rotated(files, o), files);
+    CHECK(refrt::rotated({}, o).empty());
+    o.model = "ppocr_cls";
+    o.rotate = 1;
+    CHECK_THROWS_WITH_AS(
+      refrt::load_workload(o),
+      "--rotate is for mobilenet_v2 and ppocr_det (ppocr_cls alternates its text-line pieces "
+      "between calibration and evaluation)",
+      std::invalid_argument);
 }

@@ -5,7 +5,6 @@
 // the float model on held-out inputs.
 //
 //   embed_runtime [--quant-cfg FILE] [--out DIR] [--batches N]
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>

@@ -15,9 +15,9 @@
 // HMCT's DIR/quant_config.json with AMCT's DIR/mixed_config.json. Exits 1 when mixed or tune
 // misses the target, 2 on an error.
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -59,16 +59,6 @@ options parse(int argc, char** argv)
     refrt::require_data_dirs(o);
     return o;
 }
-
-std::vector<std::size_t> range(std::size_t from, std::size_t to)
-{
-    std::vector<std::size_t> r;
-    for (std::size_t i = from; i < to; ++i)
-    {
-        r.push_back(i);
-    }
-    return r;
-}
 }  // namespace
 
 int main(int argc, char** argv)
@@ -79,18 +69,6 @@ try
     refrt::workload w = refrt::load_workload(o);
     refrt::graph_adapter adapter(w.model);
 
-    // AMCT's default calibration (create_quant_config, BN fusion, ARQ, IFMR).
-    amct::create_quant_config_options co;
-    co.batch_num = static_cast<int>(w.calib.size());
-    const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
-    amct::calibration_session session(adapter, cfg);
-    for (std::size_t b = 0; b < w.calib.size(); ++b)
-    {
-        refrt::calibration_observer obs(session, b);
-        refrt::run1(w.model, w.calib[b].x, &obs);
-    }
-    amct::quantized_model qm = session.finalize();
-
     // The runner's batches: the calibration images (tuning), then the held-out ones (reporting).
     std::vector<const refrt::tensor*> batches;
     for (const auto* set : {&w.calib, &w.eval})
@@ -100,7 +78,14 @@ try
             batches.push_back(&b.x);
         }
     }
-    const auto tuning = range(0, w.calib.size()), held_out = range(w.calib.size(), batches.size());
+    std::vector<std::size_t> tuning(w.calib.size()), held_out(w.eval.size());
+    std::iota(tuning.begin(), tuning.end(), std::size_t{0});
+    std::iota(held_out.begin(), held_out.end(), tuning.size());
+
+    // AMCT's default calibration (create_quant_config, BN fusion, ARQ, IFMR) on the calibration images.
+    const amct::quant_config cfg = refrt::default_config(adapter, w.calib.size());
+    amct::quantized_model qm = refrt::calibrate(
+      w.model, adapter, cfg, {batches.begin(), batches.begin() + static_cast<std::ptrdiff_t>(tuning.size())});
     refrt::graph_runner runner(w.model, batches);
     amct::simulator sim(adapter, runner, qm);
     const amct::tuning_target target{amct::metric::sqnr, o.target_sqnr, tuning};
@@ -117,9 +102,10 @@ try
     amct::analyzer_options ao;
     ao.batches = tuning;
     const amct::model_analysis analysis = amct::analyze(sim, int8, ao);
-    refrt::write_file(fs::path(o.out) / "analysis.txt", analysis.table());
+    const std::string analysis_table = analysis.table();
+    refrt::write_file(fs::path(o.out) / "analysis.txt", analysis_table);
     std::cout << "\nModel Accuracy Analyzer (all int8, calibration images), worst layers first:\n";
-    std::istringstream table(analysis.table());
+    std::istringstream table(analysis_table);
     std::size_t shown = 0;
     for (std::string line; std::getline(table, line) && shown < 12; ++shown)
     {
@@ -155,21 +141,21 @@ try
         mo.ranking = ranking;
         const auto r = amct::mixed_precision_search(sim, cfg, mo);
         add_log("mixed precision", r.log);
+        const double h = held(r.plan);
         amct::quant_config mixed = cfg;
         amct::apply_qtypes(mixed, r.precisions);
         refrt::write_file(fs::path(o.out) / "mixed_config.json", amct::write_config_json(mixed));
         refrt::write_file(fs::path(o.out) / "quant_config.json",
                           amct::write_precision_config(amct::with_qtypes({}, r.precisions)));
         report.summary.push_back({"mixed precision (held-out)",
-                                  std::to_string(held(r.plan)) + " dB with "
-                                    + std::to_string(r.promoted.size()) + " layers in "
-                                    + std::string(amct::qtype_name(r.promoted_to))});
+                                  std::to_string(h) + " dB with " + std::to_string(r.promoted.size())
+                                    + " layers in " + std::string(amct::qtype_name(r.promoted_to))});
         reached = reached && r.reached;
         std::cout << "mixed precision: upper bounds int16 " << r.int16 << " dB, float16 " << r.float16
                   << " dB (calibration images); " << r.promoted.size() << " of " << qm.layers.size()
                   << " layers in " << amct::qtype_name(r.promoted_to) << " -> " << r.value
-                  << " dB (calibration), " << held(r.plan) << " dB held-out"
-                  << (r.reached ? "" : ", target missed") << "\n";
+                  << " dB (calibration), " << h << " dB held-out" << (r.reached ? "" : ", target missed")
+                  << "\n";
     }
     if (o.flows.find("tune") != std::string::npos)
     {
@@ -179,14 +165,15 @@ try
         to.ranking = ranking;
         const auto r = amct::tune(sim, cfg, to);
         add_log("tune", r.log);
-        report.summary.push_back({"tune (held-out)",
-                                  std::to_string(held(r.plan)) + " dB with "
-                                    + std::to_string(r.disabled.size()) + " layers in float"});
+        const double h = held(r.plan);
+        report.summary.push_back(
+          {"tune (held-out)",
+           std::to_string(h) + " dB with " + std::to_string(r.disabled.size()) + " layers in float"});
         reached = reached && r.reached;
         refrt::write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
         std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
-                  << " brought back with another method -> " << r.after << " dB (calibration), "
-                  << held(r.plan) << " dB held-out" << (r.reached ? "" : ", target missed") << "; "
+                  << " brought back with another method -> " << r.after << " dB (calibration), " << h
+                  << " dB held-out" << (r.reached ? "" : ", target missed") << "; "
                   << (fs::path(o.out) / "tuned_config.json").string() << "\n";
     }
     if (o.flows.find("search") != std::string::npos)

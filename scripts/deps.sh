@@ -5,11 +5,12 @@ set -euo pipefail
 
 what=${1:-test}
 packages=(g++ cmake make git python3 libxtensor-dev xtl-dev libxsimd-dev libboost1.81-dev libboost-json1.81-dev)
-# The reference runtime of the examples: ONNX import and image decoding; Open MPI for examples/mpi_calibrate.
-runtime=(libonnx-dev libprotobuf-dev protobuf-compiler libstb-dev libopenmpi-dev openmpi-bin)
+# The reference runtime of the examples: ONNX import and image decoding. The tests add Open MPI
+# (examples/mpi_calibrate and its mpirun cases).
+runtime=(libonnx-dev libprotobuf-dev protobuf-compiler libstb-dev)
 case "$what" in
 build) ;;
-test) packages+=("${runtime[@]}" doctest-dev libonnx-testdata python3-onnx clang-format-14 clang libclang-rt-14-dev chromium) ;;
+test) packages+=("${runtime[@]}" libopenmpi-dev openmpi-bin doctest-dev libonnx-testdata python3-onnx clang-format-14 clang libclang-rt-14-dev chromium) ;;
 demo) packages+=("${runtime[@]}") ;;
 bench) packages+=("${runtime[@]}" libbenchmark-dev python3-numpy python3-torch) ;;
 *) echo "usage: $0 [build|test|demo|bench]" >&2; exit 2 ;;

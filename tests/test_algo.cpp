@@ -394,7 +394,7 @@ TEST_SUITE("ifmr bounded mode")
 TEST_SUITE("bit histogram")
 {
     /// Data with zeros of both signs, denormals, runs, negatives and a wide range.
-    std::vector<float> mixed_data(std::size_t n, std::uint32_t seed)
+    std::vector<float> histogram_data(std::size_t n, std::uint32_t seed)
     {
         std::mt19937 gen(seed);
         std::student_t_distribution<float> t(2.0f);
@@ -406,9 +406,17 @@ TEST_SUITE("bit histogram")
         return x;
     }
 
+    /// A histogram's saved state.
+    std::string saved(const amct::bit_histogram& h)
+    {
+        amct::state_writer w;
+        h.save(w);
+        return w.finish("test", 1);
+    }
+
     TEST_CASE("counts every value under its key; exact extremes; order statistics within their bin")
     {
-        const std::vector<float> x = mixed_data(30011, 3);
+        const std::vector<float> x = histogram_data(30011, 3);
         amct::bit_histogram h;
         REQUIRE(h.add(x.data(), x.size()));
         std::map<std::uint32_t, std::uint64_t> expected;
@@ -450,37 +458,29 @@ TEST_SUITE("bit histogram")
 
     TEST_CASE("any split and merge order gives the same state; save/load round-trips")
     {
-        const std::vector<float> x = mixed_data(50000, 4);
+        const std::vector<float> x = histogram_data(50000, 4);
         amct::bit_histogram one, a, b;
         one.add(x.data(), x.size());
         a.add(x.data() + 20000, 30000);
         b.add(x.data() + 7, 19993);
         b.add(x.data(), 7);
         a.merge(b);
-        const auto bytes = [](const amct::bit_histogram& h)
-        {
-            amct::state_writer w;
-            h.save(w);
-            return w.finish("test", 1);
-        };
-        CHECK(bytes(a) == bytes(one));
-        const std::string state = bytes(one);
+        CHECK(saved(a) == saved(one));
+        const std::string state = saved(one);
         amct::state_reader r(state, "test", 1);
         const amct::bit_histogram back = amct::bit_histogram::load(r);
         r.done();
-        CHECK(bytes(back) == state);
+        CHECK(saved(back) == state);
         const amct::bit_histogram copy = back;  // copies only the keys in use
-        CHECK(bytes(copy) == state);
+        CHECK(saved(copy) == state);
     }
 
     TEST_CASE("a batch with NaN or Inf, in the vector body or the tail, leaves no trace")
     {
-        const std::vector<float> x = mixed_data(4099, 5);
+        const std::vector<float> x = histogram_data(4099, 5);
         amct::bit_histogram h;
         h.add(x.data(), 1000);
-        amct::state_writer w0;
-        h.save(w0);
-        const std::string before = w0.finish("test", 1);
+        const std::string before = saved(h);
         for (std::size_t at : {std::size_t{0}, std::size_t{100}, std::size_t{4098}})
         {
             for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()})
@@ -488,9 +488,7 @@ TEST_SUITE("bit histogram")
                 std::vector<float> y = x;
                 y[at] = bad;
                 CHECK_FALSE(h.add(y.data(), y.size()));
-                amct::state_writer w;
-                h.save(w);
-                CHECK(w.finish("test", 1) == before);
+                CHECK(saved(h) == before);
             }
         }
     }

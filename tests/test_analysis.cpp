@@ -734,7 +734,7 @@ TEST_SUITE("analysis: HMCT quant_config against a model")
 namespace
 {
 /// A report with everything: names that need escaping, NaN and infinite values, a flagged layer, clip
-/// ranges inside and outside the histogram, a tuning log. tests/check_report_chromium.py renders it.
+/// ranges inside and outside the histogram, a tuning log. tools/check_report_html.py renders it.
 amct::accuracy_report sample_report()
 {
     amct::accuracy_report r;
@@ -788,7 +788,7 @@ TEST_SUITE("analysis: report")
       "the sample report: escaped text, one bar per value, marked clip ranges, the log, nothing external")
     {
         const std::string html = amct::render_html(sample_report());
-        if (const char* out = std::getenv("AMCT_REPORT_OUT"))  // tests/check_report_chromium.py
+        if (const char* out = std::getenv("AMCT_REPORT_OUT"))  // tools/check_report_html.py
         {
             std::ofstream(out, std::ios::binary) << html;
         }

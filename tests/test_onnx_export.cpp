@@ -121,17 +121,14 @@ calibrated calibrate(const refrt::graph& model, const std::vector<tensor>& batch
 {
     calibrated out{model, model, {}};
     refrt::graph_adapter adapter(out.quantized);
-    amct::create_quant_config_options o;
-    o.batch_num = static_cast<int>(batches.size());
-    amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), o);
+    amct::quant_config cfg = refrt::default_config(adapter, batches.size());
     edit(cfg);
-    amct::calibration_session session(adapter, cfg);
-    for (std::size_t b = 0; b < batches.size(); ++b)
+    std::vector<const tensor*> inputs;
+    for (const tensor& b : batches)
     {
-        refrt::calibration_observer obs(session, b);
-        refrt::run1(out.quantized, batches[b], &obs);
+        inputs.push_back(&b);
     }
-    out.q = session.finalize();
+    out.q = refrt::calibrate(out.quantized, adapter, cfg, inputs);
     refrt::set_dequantized_bias(adapter, out.q);
     return out;
 }

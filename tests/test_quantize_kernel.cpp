@@ -234,9 +234,7 @@ TEST_CASE("kernel: count_bits counts every key, spreads key 0, finds the extreme
     constexpr std::uint32_t keys = 1u << (32 - shift), zero = keys;
     const auto key = [](float v)
     {
-        std::uint32_t u;
-        std::memcpy(&u, &v, 4);
-        return u >> shift;
+        return bits(v) >> shift;
     };
     for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 16u, 31u, 33u, 64u, 100u, 257u, 1000u})
     {

@@ -84,21 +84,13 @@ struct fixture
         {
             data.push_back(random_tensor({2, 3, 8, 8}, rng));
         }
-        amct::create_quant_config_options co;
-        co.batch_num = 2;
-        cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
-        amct::calibration_session session(adapter, cfg);
-        for (std::size_t b : calib)
-        {
-            refrt::calibration_observer obs(session, b);
-            refrt::run(g, {{"x", data[b]}}, &obs);
-        }
-        qm = session.finalize();
         std::vector<const tensor*> batches;
         for (const auto& d : data)
         {
             batches.push_back(&d);
         }
+        cfg = refrt::default_config(adapter, calib.size());
+        qm = refrt::calibrate(g, adapter, cfg, {batches[calib[0]], batches[calib[1]]});
         runner = std::make_unique<refrt::graph_runner>(g, batches);
         sim = std::make_unique<amct::simulator>(adapter, *runner, qm);
     }

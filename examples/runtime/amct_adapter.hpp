@@ -190,6 +190,41 @@ private:
     std::size_t m_batch;
 };
 
+/// The name of `g`'s input. @throws model_error, naming `who`, unless `g` has exactly one.
+inline const std::string& single_input(const graph& g, const std::string& who)
+{
+    if (g.inputs.size() != 1)
+    {
+        throw model_error(who + ": the graph has " + std::to_string(g.inputs.size()) + " inputs, not one");
+    }
+    return g.inputs[0].name;
+}
+
+/// AMCT's default configuration (create_quant_config: every quantizable layer, INT8) for `batch_num` batches.
+inline amct::quant_config default_config(const amct::model_adapter& model, std::size_t batch_num)
+{
+    amct::create_quant_config_options o;
+    o.batch_num = static_cast<int>(batch_num);
+    return amct::create_quant_config(amct::quantizable_layers(model), o);
+}
+
+/// One calibration of `g`, which `adapter` views, with `cfg`: batch i of `batches` into `g`'s one input under
+/// index i, then finalize (BN fusion and ARQ have changed `g`'s weights).
+inline amct::quantized_model calibrate(const graph& g,
+                                       amct::model_adapter& adapter,
+                                       const amct::quant_config& cfg,
+                                       const std::vector<const tensor*>& batches)
+{
+    const std::string input = single_input(g, "calibrate");
+    amct::calibration_session session(adapter, cfg);
+    for (std::size_t b = 0; b < batches.size(); ++b)
+    {
+        calibration_observer obs(session, b);
+        refrt::run(g, {{input, *batches[b]}}, &obs);
+    }
+    return session.finalize();
+}
+
 /// Simulated int8 inference: each recorded layer's input is fake-quantized with its scale_d and offset_d
 /// (the weights were fake-quantized in the graph by the session).
 class fake_quant_observer : public run_observer
@@ -223,11 +258,7 @@ public:
       : m_graph(g)
       , m_batches(std::move(batches))
     {
-        if (g.inputs.size() != 1)
-        {
-            throw model_error("graph_runner: the graph has " + std::to_string(g.inputs.size())
-                              + " inputs, not one");
-        }
+        single_input(g, "graph_runner");
     }
 
     std::size_t batch_count() const override
@@ -238,7 +269,7 @@ public:
     std::vector<xt::xarray<float>> run(std::size_t b, amct::layer_hook& hook) override
     {
         bridge observer(hook);
-        return refrt::run(m_graph, {{m_graph.inputs[0].name, *m_batches.at(b)}}, &observer);
+        return refrt::run(m_graph, {{single_input(m_graph, "graph_runner"), *m_batches.at(b)}}, &observer);
     }
 
 private:

@@ -49,12 +49,12 @@ inline void parse_options(int argc,
                           workload_options& o,
                           const std::function<bool(const std::string&, const std::string&)>& extra)
 {
-    for (const auto& [var, dir] :
-         {std::pair{"AMCT_MODELS_DIR", &o.models_dir}, {"AMCT_IMAGES_DIR", &o.images_dir}})
-    {
-        const char* env = std::getenv(var);
-        *dir = env && dir->empty() ? env : *dir;
-    }
+    const char* models = std::getenv("AMCT_MODELS_DIR");
+    const char* images = std::getenv("AMCT_IMAGES_DIR");
+    if (models && o.models_dir.empty())
+        o.models_dir = models;
+    if (images && o.images_dir.empty())
+        o.images_dir = images;
     for (int i = 1; i < argc; i += 2)
     {
         const std::string a = argv[i];

@@ -7541,6 +7541,7 @@ private:
 #include <cstddef>    // std::size_t
 #include <iomanip>    // std::setw
 #include <map>        // std::map
+#include <numeric>    // std::iota
 #include <set>        // std::set
 #include <sstream>    // std::ostringstream
 #include <string>     // std::string
@@ -7978,6 +7979,7 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 
 #include <cstddef>    // std::size_t
 #include <map>        // std::map
+#include <numeric>    // std::iota
 #include <set>        // std::set
 #include <stdexcept>  // std::out_of_range
 #include <string>     // std::string
@@ -8068,6 +8070,13 @@ inline qtype parse_qtype(std::string_view name)
 inline bool quantized(qtype q) noexcept
 {
     return q == qtype::int8 || q == qtype::int16;
+}
+
+/// @brief The bit width of a layer's activations at precision `q`: 8, 16, 16 (binary16), 32.
+inline int activation_bits(qtype q) noexcept
+{
+    constexpr std::array<int, 4> bits = {8, 16, 16, 32};
+    return bits[static_cast<std::size_t>(q)];
 }
 
 namespace detail
@@ -8524,7 +8533,9 @@ inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
 // the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
 // the channel's weights with it, and reports it.
 
+#include <array>    // std::array
 #include <cmath>    // std::nearbyint, std::fabs, std::nextafter
+#include <cstddef>  // std::size_t
 #include <cstdint>  // std::int32_t, std::uint64_t
 #include <cstring>  // std::memcpy
 #include <limits>   // std::numeric_limits
@@ -9055,6 +9066,27 @@ inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noex
     return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
 }
 
+namespace detail
+{
+/// Calls f(qp) with the validated per-tensor qparams of an activation: num_bits, round half to even,
+/// multiplied by the float32 reciprocal of scale_d.
+template <class F>
+inline void with_activation_qparams(float scale_d, std::int32_t offset_d, int num_bits, F&& f)
+{
+    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
+                                                         [&](auto spec)
+                                                         {
+                                                             using S = decltype(spec);
+                                                             if constexpr (!S::is_per_channel)
+                                                             {
+                                                                 const qparams<S> qp{scale_d, offset_d};
+                                                                 validate(qp);
+                                                                 f(qp);
+                                                             }
+                                                         });
+}
+}  // namespace detail
+
 /// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
 /// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
 /// reciprocal as AscendQuant multiplies by it.
@@ -9066,18 +9098,31 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
                                                   int num_bits = 8)
 {
     xt::xarray<float> out;
-    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
-                                                         [&](auto spec)
-                                                         {
-                                                             using S = decltype(spec);
-                                                             if constexpr (!S::is_per_channel)
-                                                             {
-                                                                 const qparams<S> qp{scale_d, offset_d};
-                                                                 validate(qp);
-                                                                 out = fake_quantize(x.derived_cast(), qp);
-                                                             }
-                                                         });
+    detail::with_activation_qparams(scale_d,
+                                    offset_d,
+                                    num_bits,
+                                    [&](const auto& qp)
+                                    {
+                                        out = fake_quantize(x.derived_cast(), qp);
+                                    });
     return out;
+}
+
+/// @brief fake_quantize_activation in place on `n` contiguous values.
+inline void fake_quantize_activation(float* data,
+                                     std::size_t n,
+                                     float scale_d,
+                                     std::int32_t offset_d,
+                                     int num_bits = 8)
+{
+    auto x = xt::adapt(data, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+    detail::with_activation_qparams(scale_d,
+                                    offset_d,
+                                    num_bits,
+                                    [&](const auto& qp)
+                                    {
+                                        fake_quantize(x, qp, x);
+                                    });
 }
 
 /// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
@@ -9374,6 +9419,24 @@ struct quantized_model
     }
 };
 
+/// A layer with only what set_activation computes from (name, type, arq, weight_float, bias_float,
+/// bias_correction, layout, groups, channels): a copy of `l` to calibrate again without copying its
+/// deployable tensors.
+inline quantized_layer calibration_inputs(const quantized_layer& l)
+{
+    quantized_layer q;
+    q.name = l.name;
+    q.type = l.type;
+    q.arq = l.arq;
+    q.weight_float = l.weight_float;
+    q.bias_float = l.bias_float;
+    q.bias_correction = l.bias_correction;
+    q.layout = l.layout;
+    q.groups = l.groups;
+    q.channels = l.channels;
+    return q;
+}
+
 /// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
 /// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
 /// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,
@@ -9507,11 +9570,14 @@ public:
     std::vector<std::size_t> all_batches() const
     {
         std::vector<std::size_t> b(m_runner->batch_count());
-        for (std::size_t i = 0; i < b.size(); ++i)
-        {
-            b[i] = i;
-        }
+        std::iota(b.begin(), b.end(), std::size_t{0});
         return b;
+    }
+
+    /// `batches`, or all batches when it is empty.
+    std::vector<std::size_t> batches_or_all(const std::vector<std::size_t>& batches) const
+    {
+        return batches.empty() ? all_batches() : batches;
     }
 
     /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
@@ -9526,9 +9592,9 @@ public:
                 detail::throw_error<value_error>("simulation: layer \"" + name
                                                  + "\" is not a calibrated layer of the model");
             }
-            if (s.p == qtype::int8 || s.p == qtype::int16)
+            if (quantized(s.p))
             {
-                const int bits = s.p == qtype::int8 ? 8 : 16;
+                const int bits = activation_bits(s.p);
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
                     detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
@@ -9588,12 +9654,14 @@ public:
     /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
     comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
     {
+        for (std::size_t b : batches)  // the float runs first: the parameters change twice, not per batch
+        {
+            reference(b);
+        }
         comparison c;
         for (std::size_t b : batches)
         {
-            const std::vector<xt::xarray<float>>& ref = reference(b);
-            const std::vector<xt::xarray<float>> out = run(plan, b);
-            add_outputs(c, ref, out);
+            add_outputs(c, reference(b), run(plan, b));
         }
         return c;
     }
@@ -9645,11 +9713,10 @@ private:
             {
                 round_to_float16(data, data, n);
             }
-            else if (s && s->quantize_input && s->p != qtype::float32)
+            else if (s && s->quantize_input && quantized(s->p))
             {
                 const calibration_result& a = s->q->activation;
-                auto x = xt::adapt(data, n, xt::no_ownership(), shape);
-                x = fake_quantize_activation(x, a.scale.at(0), a.offset.at(0), a.num_bits);
+                fake_quantize_activation(data, n, a.scale.at(0), a.offset.at(0), a.num_bits);
             }
             if (m_extra && m_extra->wants_input(layer))
             {
@@ -9687,12 +9754,6 @@ private:
         layer_hook* m_extra;
     };
 
-    static xt::xarray<float> half(xt::xarray<float> x)
-    {
-        round_to_float16(x.data(), x.data(), x.size());
-        return x;
-    }
-
     void set_params(const quantized_layer& f, const layer_setting& s)
     {
         if (!f.arq)
@@ -9714,10 +9775,10 @@ private:
                 }
                 return;
             case qtype::float16:
-                m_model->set_param(f.name, param_kind::weight, half(f.weight_float));
+                m_model->set_param(f.name, param_kind::weight, round_to_float16(f.weight_float));
                 if (has_bias(f))
                 {
-                    m_model->set_param(f.name, param_kind::bias, half(float_bias(f)));
+                    m_model->set_param(f.name, param_kind::bias, round_to_float16(float_bias(f)));
                 }
                 return;
             case qtype::float32:
@@ -9790,10 +9851,7 @@ struct model_analysis
     std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const
     {
         std::vector<std::size_t> order(layers.size());
-        for (std::size_t i = 0; i < order.size(); ++i)
-        {
-            order[i] = i;
-        }
+        std::iota(order.begin(), order.end(), std::size_t{0});
         std::stable_sort(order.begin(),
                          order.end(),
                          [&](std::size_t a, std::size_t b)
@@ -9950,8 +10008,7 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     {
         all[l.name] = &l.accumulated;
     }
-    const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
-    for (std::size_t b : batches)
+    for (std::size_t b : sim.batches_or_all(opts.batches))
     {
         detail::layer_copy reference(names, false);
         const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);
@@ -9986,7 +10043,9 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 #include <cmath>    // std::fabs
 #include <cstddef>  // std::size_t
 #include <map>      // std::map
+#include <set>      // std::set
 #include <string>   // std::string
+#include <utility>  // std::move, std::pair
 #include <vector>   // std::vector
 
 // ---- begin amct/analysis/tuning_log.hpp ----
@@ -10066,7 +10125,7 @@ namespace detail
 /// The target metric of `plan`'s model outputs.
 inline double measure(simulator& sim, const simulation_plan& plan, const tuning_target& t)
 {
-    return sim.evaluate(plan, t.batches.empty() ? sim.all_batches() : t.batches).value(t.m);
+    return sim.evaluate(plan, sim.batches_or_all(t.batches)).value(t.m);
 }
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -10083,21 +10142,14 @@ namespace detail
 class channel_means : public layer_hook
 {
 public:
-    explicit channel_means(std::vector<std::string> layers)
+    explicit channel_means(std::set<std::string> layers)
       : m_layers(std::move(layers))
     {
     }
 
     bool wants_output(const std::string& layer) const override
     {
-        for (const auto& l : m_layers)
-        {
-            if (l == layer)
-            {
-                return true;
-            }
-        }
-        return false;
+        return m_layers.count(layer) != 0;
     }
 
     void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
@@ -10107,10 +10159,10 @@ public:
             throw_error<shape_error>("bias_correction: layer \"" + layer
                                      + "\" has an output of rank < 2 (channels are axis 1)");
         }
-        const std::size_t channels = shape[1], inner = element_count(shape) / shape[0] / channels;
+        const auto [outer, channels, inner] = split_at(shape, 1);
         auto& [sum, count] = sums[layer];
         sum.resize(channels, 0.0);
-        for (std::size_t n = 0; n < shape[0]; ++n)
+        for (std::size_t n = 0; n < outer; ++n)
         {
             for (std::size_t c = 0; c < channels; ++c)
             {
@@ -10123,13 +10175,13 @@ public:
                 sum[c] += s;
             }
         }
-        count += shape[0] * inner;
+        count += outer * inner;
     }
 
     std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
 
 private:
-    std::vector<std::string> m_layers;
+    std::set<std::string> m_layers;
 };
 }  // namespace detail
 
@@ -10152,16 +10204,16 @@ inline bias_correction_result bias_correction(simulator& sim,
 {
     bias_correction_result out;
     out.log.target = tuning_target{m, 0.0, batches};
-    std::vector<std::string> layers;
+    std::set<std::string> layers;
     for (const auto& l : model.layers)
     {
         const auto it = plan.find(l.name);
         if (l.arq && it != plan.end() && it->second.q == &l && it->second.quantize_input)
         {
-            layers.push_back(l.name);
+            layers.insert(l.name);
         }
     }
-    detail::channel_means reference(layers);
+    detail::channel_means reference(std::move(layers));
     for (std::size_t b : batches)
     {
         sim.run({}, b, &reference);
@@ -10194,8 +10246,7 @@ inline bias_correction_result bias_correction(simulator& sim,
             q.bias_correction[c] = static_cast<float>(q.bias_correction[c] + d);
             shift += std::fabs(d) / static_cast<double>(q.channels);
         }
-        calibration_result activation = q.activation;
-        set_activation(q, std::move(activation), model.notes);
+        set_activation(q, q.activation, model.notes);
         model.record[q.name] = record_of(q);
         sim.changed(q.name);
         out.mean_shift[q.name] = shift;
@@ -10212,6 +10263,7 @@ inline bias_correction_result bias_correction(simulator& sim,
 // activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
 
 #include <cstddef>  // std::size_t
+#include <deque>    // std::deque
 #include <string>   // std::string
 #include <vector>   // std::vector
 
@@ -10289,10 +10341,10 @@ private:
 /// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
 /// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
 /// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
-inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
-                                                         const quant_config& cfg,
-                                                         const std::vector<calibration_candidate>& candidates,
-                                                         const std::vector<std::size_t>& batches)
+inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
+                                                        const quant_config& cfg,
+                                                        const std::vector<calibration_candidate>& candidates,
+                                                        const std::vector<std::size_t>& batches)
 {
     std::map<std::string, std::vector<any_observer>> observers;
     simulation_plan calibration_model;
@@ -10317,12 +10369,12 @@ inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
         detail::candidate_feed feed(observers);
         sim.run(calibration_model, b, &feed);
     }
-    std::vector<quantized_model> out(candidates.size());
+    std::deque<quantized_model> out(candidates.size());
     for (std::size_t k = 0; k < candidates.size(); ++k)
     {
         for (const auto& l : sim.base().layers)
         {
-            quantized_layer q = l;
+            quantized_layer q = calibration_inputs(l);
             if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
             {
                 q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
@@ -12951,7 +13003,7 @@ inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
         }
         if (quantized(it->second))
         {
-            layer.activation_quant_params.num_bits = it->second == qtype::int16 ? 16 : 8;
+            layer.activation_quant_params.num_bits = activation_bits(it->second);
         }
         else
         {
@@ -13081,7 +13133,9 @@ inline precision_config with_qtypes(precision_config base, const qtype_map& qtyp
 
 #include <cstddef>     // std::size_t
 #include <functional>  // std::function
+#include <optional>    // std::optional
 #include <string>      // std::string
+#include <utility>     // std::move
 #include <vector>      // std::vector
 
 
@@ -13101,13 +13155,15 @@ struct promotion_result
 /// @brief The fewest layers of `ranking` (most sensitive first) to give `promote(layer)`'s setting instead
 /// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
 /// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
+/// `base_value`: the target metric of `base`, when the caller measured it already.
 inline promotion_result fewest_promotions(simulator& sim,
                                           const simulation_plan& base,
                                           const std::vector<std::string>& ranking,
                                           const std::function<layer_setting(const std::string&)>& promote,
                                           const std::string& what,
                                           const tuning_target& target,
-                                          tuning_log& log)
+                                          tuning_log& log,
+                                          std::optional<double> base_value = std::nullopt)
 {
     auto plan_with = [&](const std::vector<std::string>& layers)
     {
@@ -13123,18 +13179,19 @@ inline promotion_result fewest_promotions(simulator& sim,
         return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
     };
     promotion_result r;
-    r.value = detail::measure(sim, base, target);
+    r.value = base_value ? *base_value : detail::measure(sim, base, target);
     log.add("no layer " + what, r.value, target.met(r.value));
     if (target.met(r.value))
     {
         r.plan = base, r.reached = true;
         return r;
     }
-    const double all = detail::measure(sim, plan_with(ranking), target);
+    simulation_plan all_promoted = plan_with(ranking);
+    const double all = detail::measure(sim, all_promoted, target);
     log.add("all " + std::to_string(ranking.size()) + " layers " + what, all, target.met(all));
     if (!target.met(all))
     {
-        r.plan = plan_with(ranking), r.promoted = ranking, r.value = all;
+        r.plan = std::move(all_promoted), r.promoted = ranking, r.value = all;
         return r;
     }
     std::size_t lo = 0, hi = ranking.size();  // top-lo misses the target, top-hi meets it
@@ -13749,11 +13806,7 @@ inline search_result calibrate_all(simulator& sim, const quant_config& cfg, cons
 {
     search_result r;
     r.methods = o.methods;
-    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-    for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
-    {
-        r.models.push_back(std::move(m));
-    }
+    r.models = calibrate_candidates(sim, cfg, o.methods, sim.batches_or_all(o.calibration_batches));
     r.log.target = tuning_target{o.m, 0.0, o.evaluation_batches};
     return r;
 }
@@ -13788,9 +13841,8 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     const auto modelwise_methods = r.layer_method;
     const simulation_plan modelwise_plan = r.plan;
     const double modelwise_value = r.value;
-    const auto eval = o.evaluation_batches.empty() ? sim.all_batches() : o.evaluation_batches;
     analyzer_options ao;
-    ao.batches = eval;
+    ao.batches = sim.batches_or_all(o.evaluation_batches);
     const model_analysis a = analyze(sim, r.plan, ao);
     std::vector<std::size_t> chosen;  // indices into a.layers
     for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
@@ -13816,7 +13868,7 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
             {
                 continue;
             }
-            const double v = sim.evaluate(alone(k), eval).value(o.m);
+            const double v = detail::measure(sim, alone(k), r.log.target);
             const bool better = model_analysis::better(o.m, v, best);
             r.log.add(
               "layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
@@ -13829,7 +13881,7 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     }
     // Per-layer choices made alone need not compose: the model-wise choice stays when it is better.
     r.plan = detail::method_plan(r);
-    r.value = sim.evaluate(r.plan, eval).value(o.m);
+    r.value = detail::measure(sim, r.plan, r.log.target);
     const bool keep = !model_analysis::better(o.m, modelwise_value, r.value);
     r.log.add("every layer with its chosen method", r.value, keep, "layerwise_search");
     if (!keep)
@@ -13918,11 +13970,7 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
     r.plan = p.plan, r.after = p.value, r.reached = p.reached;
     if (p.reached && !p.promoted.empty() && !o.methods.empty())
     {
-        const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-        for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
-        {
-            r.models.push_back(std::move(m));
-        }
+        r.models = calibrate_candidates(sim, cfg, o.methods, sim.batches_or_all(o.calibration_batches));
         for (std::size_t i = p.promoted.size(); i-- > 0;)  // least sensitive first
         {
             const std::string& layer = p.promoted[i];
@@ -13980,8 +14028,7 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 {
     mixed_precision_result r;
     r.log.target = o.target;
-    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-    r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
+    r.models = calibrate_candidates(sim, cfg, {{"", 16}}, sim.batches_or_all(o.calibration_batches));
     const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
     const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::int16);
     const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::float16);
@@ -14003,8 +14050,14 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
         const auto it = higher.find(layer);
         return it == higher.end() ? layer_setting{} : it->second;
     };
-    promotion_result p = fewest_promotions(
-      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
+    promotion_result p = fewest_promotions(sim,
+                                           all_int8,
+                                           ranking,
+                                           promote,
+                                           "in " + std::string(qtype_name(r.promoted_to)),
+                                           o.target,
+                                           r.log,
+                                           r.int8);
     r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
     for (const auto& l : sim.base().layers)
     {

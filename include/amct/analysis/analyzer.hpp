@@ -12,6 +12,7 @@
 #include <cstddef>    // std::size_t
 #include <iomanip>    // std::setw
 #include <map>        // std::map
+#include <numeric>    // std::iota
 #include <set>        // std::set
 #include <sstream>    // std::ostringstream
 #include <string>     // std::string
@@ -56,10 +57,7 @@ struct model_analysis
     std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const
     {
         std::vector<std::size_t> order(layers.size());
-        for (std::size_t i = 0; i < order.size(); ++i)
-        {
-            order[i] = i;
-        }
+        std::iota(order.begin(), order.end(), std::size_t{0});
         std::stable_sort(order.begin(),
                          order.end(),
                          [&](std::size_t a, std::size_t b)
@@ -216,8 +214,7 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
     {
         all[l.name] = &l.accumulated;
     }
-    const std::vector<std::size_t> batches = opts.batches.empty() ? sim.all_batches() : opts.batches;
-    for (std::size_t b : batches)
+    for (std::size_t b : sim.batches_or_all(opts.batches))
     {
         detail::layer_copy reference(names, false);
         const std::vector<xt::xarray<float>> y_float = sim.run({}, b, &reference);

@@ -10,11 +10,14 @@
 #include <cmath>    // std::fabs
 #include <cstddef>  // std::size_t
 #include <map>      // std::map
+#include <set>      // std::set
 #include <string>   // std::string
+#include <utility>  // std::move, std::pair
 #include <vector>   // std::vector
 
 #include <amct/analysis/simulation.hpp>
 #include <amct/analysis/tuning_log.hpp>
+#include <amct/detail/contiguous.hpp>
 #include <amct/error.hpp>
 
 namespace amct
@@ -27,21 +30,14 @@ namespace detail
 class channel_means : public layer_hook
 {
 public:
-    explicit channel_means(std::vector<std::string> layers)
+    explicit channel_means(std::set<std::string> layers)
       : m_layers(std::move(layers))
     {
     }
 
     bool wants_output(const std::string& layer) const override
     {
-        for (const auto& l : m_layers)
-        {
-            if (l == layer)
-            {
-                return true;
-            }
-        }
-        return false;
+        return m_layers.count(layer) != 0;
     }
 
     void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
@@ -51,10 +47,10 @@ public:
             throw_error<shape_error>("bias_correction: layer \"" + layer
                                      + "\" has an output of rank < 2 (channels are axis 1)");
         }
-        const std::size_t channels = shape[1], inner = element_count(shape) / shape[0] / channels;
+        const auto [outer, channels, inner] = split_at(shape, 1);
         auto& [sum, count] = sums[layer];
         sum.resize(channels, 0.0);
-        for (std::size_t n = 0; n < shape[0]; ++n)
+        for (std::size_t n = 0; n < outer; ++n)
         {
             for (std::size_t c = 0; c < channels; ++c)
             {
@@ -67,13 +63,13 @@ public:
                 sum[c] += s;
             }
         }
-        count += shape[0] * inner;
+        count += outer * inner;
     }
 
     std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
 
 private:
-    std::vector<std::string> m_layers;
+    std::set<std::string> m_layers;
 };
 }  // namespace detail
 
@@ -96,16 +92,16 @@ inline bias_correction_result bias_correction(simulator& sim,
 {
     bias_correction_result out;
     out.log.target = tuning_target{m, 0.0, batches};
-    std::vector<std::string> layers;
+    std::set<std::string> layers;
     for (const auto& l : model.layers)
     {
         const auto it = plan.find(l.name);
         if (l.arq && it != plan.end() && it->second.q == &l && it->second.quantize_input)
         {
-            layers.push_back(l.name);
+            layers.insert(l.name);
         }
     }
-    detail::channel_means reference(layers);
+    detail::channel_means reference(std::move(layers));
     for (std::size_t b : batches)
     {
         sim.run({}, b, &reference);
@@ -138,8 +134,7 @@ inline bias_correction_result bias_correction(simulator& sim,
             q.bias_correction[c] = static_cast<float>(q.bias_correction[c] + d);
             shift += std::fabs(d) / static_cast<double>(q.channels);
         }
-        calibration_result activation = q.activation;
-        set_activation(q, std::move(activation), model.notes);
+        set_activation(q, q.activation, model.notes);
         model.record[q.name] = record_of(q);
         sim.changed(q.name);
         out.mean_shift[q.name] = shift;

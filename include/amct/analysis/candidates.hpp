@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>  // std::size_t
+#include <deque>    // std::deque
 #include <string>   // std::string
 #include <vector>   // std::vector
 
@@ -86,10 +87,10 @@ private:
 /// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
 /// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
 /// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
-inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
-                                                         const quant_config& cfg,
-                                                         const std::vector<calibration_candidate>& candidates,
-                                                         const std::vector<std::size_t>& batches)
+inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
+                                                        const quant_config& cfg,
+                                                        const std::vector<calibration_candidate>& candidates,
+                                                        const std::vector<std::size_t>& batches)
 {
     std::map<std::string, std::vector<any_observer>> observers;
     simulation_plan calibration_model;
@@ -114,12 +115,12 @@ inline std::vector<quantized_model> calibrate_candidates(simulator& sim,
         detail::candidate_feed feed(observers);
         sim.run(calibration_model, b, &feed);
     }
-    std::vector<quantized_model> out(candidates.size());
+    std::deque<quantized_model> out(candidates.size());
     for (std::size_t k = 0; k < candidates.size(); ++k)
     {
         for (const auto& l : sim.base().layers)
         {
-            quantized_layer q = l;
+            quantized_layer q = calibration_inputs(l);
             if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
             {
                 q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);

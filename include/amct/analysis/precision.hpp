@@ -88,6 +88,13 @@ inline bool quantized(qtype q) noexcept
     return q == qtype::int8 || q == qtype::int16;
 }
 
+/// @brief The bit width of a layer's activations at precision `q`: 8, 16, 16 (binary16), 32.
+inline int activation_bits(qtype q) noexcept
+{
+    constexpr std::array<int, 4> bits = {8, 16, 16, 32};
+    return bits[static_cast<std::size_t>(q)];
+}
+
 namespace detail
 {
 inline std::uint32_t float_bits(float f) noexcept

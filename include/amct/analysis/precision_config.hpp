@@ -631,7 +631,7 @@ inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
         }
         if (quantized(it->second))
         {
-            layer.activation_quant_params.num_bits = it->second == qtype::int16 ? 16 : 8;
+            layer.activation_quant_params.num_bits = activation_bits(it->second);
         }
         else
         {

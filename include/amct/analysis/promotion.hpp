@@ -7,7 +7,9 @@
 
 #include <cstddef>     // std::size_t
 #include <functional>  // std::function
+#include <optional>    // std::optional
 #include <string>      // std::string
+#include <utility>     // std::move
 #include <vector>      // std::vector
 
 #include <amct/analysis/simulation.hpp>
@@ -29,13 +31,15 @@ struct promotion_result
 /// @brief The fewest layers of `ranking` (most sensitive first) to give `promote(layer)`'s setting instead
 /// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
 /// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
+/// `base_value`: the target metric of `base`, when the caller measured it already.
 inline promotion_result fewest_promotions(simulator& sim,
                                           const simulation_plan& base,
                                           const std::vector<std::string>& ranking,
                                           const std::function<layer_setting(const std::string&)>& promote,
                                           const std::string& what,
                                           const tuning_target& target,
-                                          tuning_log& log)
+                                          tuning_log& log,
+                                          std::optional<double> base_value = std::nullopt)
 {
     auto plan_with = [&](const std::vector<std::string>& layers)
     {
@@ -51,18 +55,19 @@ inline promotion_result fewest_promotions(simulator& sim,
         return std::vector<std::string>(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(k));
     };
     promotion_result r;
-    r.value = detail::measure(sim, base, target);
+    r.value = base_value ? *base_value : detail::measure(sim, base, target);
     log.add("no layer " + what, r.value, target.met(r.value));
     if (target.met(r.value))
     {
         r.plan = base, r.reached = true;
         return r;
     }
-    const double all = detail::measure(sim, plan_with(ranking), target);
+    simulation_plan all_promoted = plan_with(ranking);
+    const double all = detail::measure(sim, all_promoted, target);
     log.add("all " + std::to_string(ranking.size()) + " layers " + what, all, target.met(all));
     if (!target.met(all))
     {
-        r.plan = plan_with(ranking), r.promoted = ranking, r.value = all;
+        r.plan = std::move(all_promoted), r.promoted = ranking, r.value = all;
         return r;
     }
     std::size_t lo = 0, hi = ranking.size();  // top-lo misses the target, top-hi meets it

@@ -74,11 +74,7 @@ inline search_result calibrate_all(simulator& sim, const quant_config& cfg, cons
 {
     search_result r;
     r.methods = o.methods;
-    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-    for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
-    {
-        r.models.push_back(std::move(m));
-    }
+    r.models = calibrate_candidates(sim, cfg, o.methods, sim.batches_or_all(o.calibration_batches));
     r.log.target = tuning_target{o.m, 0.0, o.evaluation_batches};
     return r;
 }
@@ -113,9 +109,8 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     const auto modelwise_methods = r.layer_method;
     const simulation_plan modelwise_plan = r.plan;
     const double modelwise_value = r.value;
-    const auto eval = o.evaluation_batches.empty() ? sim.all_batches() : o.evaluation_batches;
     analyzer_options ao;
-    ao.batches = eval;
+    ao.batches = sim.batches_or_all(o.evaluation_batches);
     const model_analysis a = analyze(sim, r.plan, ao);
     std::vector<std::size_t> chosen;  // indices into a.layers
     for (std::size_t i : a.ranking(o.m, &layer_analysis::output))
@@ -141,7 +136,7 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
             {
                 continue;
             }
-            const double v = sim.evaluate(alone(k), eval).value(o.m);
+            const double v = detail::measure(sim, alone(k), r.log.target);
             const bool better = model_analysis::better(o.m, v, best);
             r.log.add(
               "layer " + layer + " alone: method " + r.methods[k].name(), v, better, "layerwise_search");
@@ -154,7 +149,7 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
     }
     // Per-layer choices made alone need not compose: the model-wise choice stays when it is better.
     r.plan = detail::method_plan(r);
-    r.value = sim.evaluate(r.plan, eval).value(o.m);
+    r.value = detail::measure(sim, r.plan, r.log.target);
     const bool keep = !model_analysis::better(o.m, modelwise_value, r.value);
     r.log.add("every layer with its chosen method", r.value, keep, "layerwise_search");
     if (!keep)

@@ -10,6 +10,7 @@
 
 #include <cstddef>    // std::size_t
 #include <map>        // std::map
+#include <numeric>    // std::iota
 #include <set>        // std::set
 #include <stdexcept>  // std::out_of_range
 #include <string>     // std::string
@@ -92,11 +93,14 @@ public:
     std::vector<std::size_t> all_batches() const
     {
         std::vector<std::size_t> b(m_runner->batch_count());
-        for (std::size_t i = 0; i < b.size(); ++i)
-        {
-            b[i] = i;
-        }
+        std::iota(b.begin(), b.end(), std::size_t{0});
         return b;
+    }
+
+    /// `batches`, or all batches when it is empty.
+    std::vector<std::size_t> batches_or_all(const std::vector<std::size_t>& batches) const
+    {
+        return batches.empty() ? all_batches() : batches;
     }
 
     /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
@@ -111,9 +115,9 @@ public:
                 detail::throw_error<value_error>("simulation: layer \"" + name
                                                  + "\" is not a calibrated layer of the model");
             }
-            if (s.p == qtype::int8 || s.p == qtype::int16)
+            if (quantized(s.p))
             {
-                const int bits = s.p == qtype::int8 ? 8 : 16;
+                const int bits = activation_bits(s.p);
                 if (!s.q || s.q->activation.num_bits != bits)
                 {
                     detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
@@ -173,12 +177,14 @@ public:
     /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
     comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
     {
+        for (std::size_t b : batches)  // the float runs first: the parameters change twice, not per batch
+        {
+            reference(b);
+        }
         comparison c;
         for (std::size_t b : batches)
         {
-            const std::vector<xt::xarray<float>>& ref = reference(b);
-            const std::vector<xt::xarray<float>> out = run(plan, b);
-            add_outputs(c, ref, out);
+            add_outputs(c, reference(b), run(plan, b));
         }
         return c;
     }
@@ -230,11 +236,10 @@ private:
             {
                 round_to_float16(data, data, n);
             }
-            else if (s && s->quantize_input && s->p != qtype::float32)
+            else if (s && s->quantize_input && quantized(s->p))
             {
                 const calibration_result& a = s->q->activation;
-                auto x = xt::adapt(data, n, xt::no_ownership(), shape);
-                x = fake_quantize_activation(x, a.scale.at(0), a.offset.at(0), a.num_bits);
+                fake_quantize_activation(data, n, a.scale.at(0), a.offset.at(0), a.num_bits);
             }
             if (m_extra && m_extra->wants_input(layer))
             {
@@ -272,12 +277,6 @@ private:
         layer_hook* m_extra;
     };
 
-    static xt::xarray<float> half(xt::xarray<float> x)
-    {
-        round_to_float16(x.data(), x.data(), x.size());
-        return x;
-    }
-
     void set_params(const quantized_layer& f, const layer_setting& s)
     {
         if (!f.arq)
@@ -299,10 +298,10 @@ private:
                 }
                 return;
             case qtype::float16:
-                m_model->set_param(f.name, param_kind::weight, half(f.weight_float));
+                m_model->set_param(f.name, param_kind::weight, round_to_float16(f.weight_float));
                 if (has_bias(f))
                 {
-                    m_model->set_param(f.name, param_kind::bias, half(float_bias(f)));
+                    m_model->set_param(f.name, param_kind::bias, round_to_float16(float_bias(f)));
                 }
                 return;
             case qtype::float32:

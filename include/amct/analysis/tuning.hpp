@@ -80,11 +80,7 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
     r.plan = p.plan, r.after = p.value, r.reached = p.reached;
     if (p.reached && !p.promoted.empty() && !o.methods.empty())
     {
-        const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-        for (auto& m : calibrate_candidates(sim, cfg, o.methods, batches))
-        {
-            r.models.push_back(std::move(m));
-        }
+        r.models = calibrate_candidates(sim, cfg, o.methods, sim.batches_or_all(o.calibration_batches));
         for (std::size_t i = p.promoted.size(); i-- > 0;)  // least sensitive first
         {
             const std::string& layer = p.promoted[i];
@@ -142,8 +138,7 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 {
     mixed_precision_result r;
     r.log.target = o.target;
-    const auto batches = o.calibration_batches.empty() ? sim.all_batches() : o.calibration_batches;
-    r.models.push_back(std::move(calibrate_candidates(sim, cfg, {{"", 16}}, batches).at(0)));
+    r.models = calibrate_candidates(sim, cfg, {{"", 16}}, sim.batches_or_all(o.calibration_batches));
     const simulation_plan all_int8 = uniform_plan(sim.base(), qtype::int8);
     const simulation_plan all_int16 = uniform_plan(r.models[0], qtype::int16);
     const simulation_plan all_float16 = uniform_plan(sim.base(), qtype::float16);
@@ -165,8 +160,14 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
         const auto it = higher.find(layer);
         return it == higher.end() ? layer_setting{} : it->second;
     };
-    promotion_result p = fewest_promotions(
-      sim, all_int8, ranking, promote, "in " + std::string(qtype_name(r.promoted_to)), o.target, r.log);
+    promotion_result p = fewest_promotions(sim,
+                                           all_int8,
+                                           ranking,
+                                           promote,
+                                           "in " + std::string(qtype_name(r.promoted_to)),
+                                           o.target,
+                                           r.log,
+                                           r.int8);
     r.plan = std::move(p.plan), r.promoted = std::move(p.promoted), r.value = p.value, r.reached = p.reached;
     for (const auto& l : sim.base().layers)
     {

@@ -77,7 +77,7 @@ namespace detail
 /// The target metric of `plan`'s model outputs.
 inline double measure(simulator& sim, const simulation_plan& plan, const tuning_target& t)
 {
-    return sim.evaluate(plan, t.batches.empty() ? sim.all_batches() : t.batches).value(t.m);
+    return sim.evaluate(plan, sim.batches_or_all(t.batches)).value(t.m);
 }
 }  // namespace detail
 }  // namespace AMCT_ABI

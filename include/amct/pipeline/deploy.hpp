@@ -7,7 +7,9 @@
 // the channel's weights with it, and reports it.
 #pragma once
 
+#include <array>    // std::array
 #include <cmath>    // std::nearbyint, std::fabs, std::nextafter
+#include <cstddef>  // std::size_t
 #include <cstdint>  // std::int32_t, std::uint64_t
 #include <cstring>  // std::memcpy
 #include <limits>   // std::numeric_limits
@@ -19,6 +21,7 @@
 #include <amct/core/descriptor.hpp>
 #include <amct/core/policies.hpp>
 #include <amct/core/quantize.hpp>
+#include <amct/detail/xtensor.hpp>
 #include <amct/error.hpp>
 #include <amct/pipeline/record.hpp>
 
@@ -123,6 +126,27 @@ inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noex
     return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
 }
 
+namespace detail
+{
+/// Calls f(qp) with the validated per-tensor qparams of an activation: num_bits, round half to even,
+/// multiplied by the float32 reciprocal of scale_d.
+template <class F>
+inline void with_activation_qparams(float scale_d, std::int32_t offset_d, int num_bits, F&& f)
+{
+    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
+                                                         [&](auto spec)
+                                                         {
+                                                             using S = decltype(spec);
+                                                             if constexpr (!S::is_per_channel)
+                                                             {
+                                                                 const qparams<S> qp{scale_d, offset_d};
+                                                                 validate(qp);
+                                                                 f(qp);
+                                                             }
+                                                         });
+}
+}  // namespace detail
+
 /// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
 /// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
 /// reciprocal as AscendQuant multiplies by it.
@@ -134,18 +158,31 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
                                                   int num_bits = 8)
 {
     xt::xarray<float> out;
-    dispatch<round_half_to_even, multiply_by_reciprocal>(quant_descriptor{num_bits, true, false},
-                                                         [&](auto spec)
-                                                         {
-                                                             using S = decltype(spec);
-                                                             if constexpr (!S::is_per_channel)
-                                                             {
-                                                                 const qparams<S> qp{scale_d, offset_d};
-                                                                 validate(qp);
-                                                                 out = fake_quantize(x.derived_cast(), qp);
-                                                             }
-                                                         });
+    detail::with_activation_qparams(scale_d,
+                                    offset_d,
+                                    num_bits,
+                                    [&](const auto& qp)
+                                    {
+                                        out = fake_quantize(x.derived_cast(), qp);
+                                    });
     return out;
+}
+
+/// @brief fake_quantize_activation in place on `n` contiguous values.
+inline void fake_quantize_activation(float* data,
+                                     std::size_t n,
+                                     float scale_d,
+                                     std::int32_t offset_d,
+                                     int num_bits = 8)
+{
+    auto x = xt::adapt(data, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+    detail::with_activation_qparams(scale_d,
+                                    offset_d,
+                                    num_bits,
+                                    [&](const auto& qp)
+                                    {
+                                        fake_quantize(x, qp, x);
+                                    });
 }
 
 /// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type

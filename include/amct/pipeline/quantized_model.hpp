@@ -85,6 +85,24 @@ struct quantized_model
     }
 };
 
+/// A layer with only what set_activation computes from (name, type, arq, weight_float, bias_float,
+/// bias_correction, layout, groups, channels): a copy of `l` to calibrate again without copying its
+/// deployable tensors.
+inline quantized_layer calibration_inputs(const quantized_layer& l)
+{
+    quantized_layer q;
+    q.name = l.name;
+    q.type = l.type;
+    q.arq = l.arq;
+    q.weight_float = l.weight_float;
+    q.bias_float = l.bias_float;
+    q.bias_correction = l.bias_correction;
+    q.layout = l.layout;
+    q.groups = l.groups;
+    q.channels = l.channels;
+    return q;
+}
+
 /// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
 /// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
 /// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,

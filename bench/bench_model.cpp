@@ -22,7 +22,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -239,22 +238,6 @@ BENCHMARK(BM_count_bits)->Unit(benchmark::kMillisecond);
 // batch from that many threads, and the whole calibration (set-up, forward + observe of every batch from that
 // many threads, each with batches t, t + threads, ..., finalize).
 
-/// Runs task(t) on `threads` threads (t = 0 on this one) and waits for them.
-template <class F>
-void on_threads(std::size_t threads, F task)
-{
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
-    {
-        pool.emplace_back(task, t);
-    }
-    task(std::size_t{0});
-    for (auto& t : pool)
-    {
-        t.join();
-    }
-}
-
 void BM_threads_setup(benchmark::State& state)
 {
     const fixture& f = fixture::get();
@@ -279,14 +262,14 @@ void BM_threads_observe_all(benchmark::State& state)
         state.PauseTiming();
         prepared p(f.work.model, f.cfg);
         state.ResumeTiming();
-        on_threads(threads,
-                   [&](std::size_t t)
-                   {
-                       for (std::size_t b = t; b < f.inputs.size(); b += threads)
-                       {
-                           feed(p.session, f, b);
-                       }
-                   });
+        amct::thread_executor(threads)(threads,
+                                       [&](std::size_t t)
+                                       {
+                                           for (std::size_t b = t; b < f.inputs.size(); b += threads)
+                                           {
+                                               feed(p.session, f, b);
+                                           }
+                                       });
     }
 }
 
@@ -314,15 +297,15 @@ void BM_threads_calibrate(benchmark::State& state)
     for (auto _ : state)
     {
         prepared p(f.work.model, f.cfg, amct::thread_executor(threads));
-        on_threads(threads,
-                   [&](std::size_t t)
-                   {
-                       for (std::size_t b = t; b < f.work.calib.size(); b += threads)
-                       {
-                           refrt::calibration_observer obs(p.session, b);
-                           refrt::run1(p.graph, f.work.calib[b].x, &obs);
-                       }
-                   });
+        amct::thread_executor(threads)(threads,
+                                       [&](std::size_t t)
+                                       {
+                                           for (std::size_t b = t; b < f.work.calib.size(); b += threads)
+                                           {
+                                               refrt::calibration_observer obs(p.session, b);
+                                               refrt::run1(p.graph, f.work.calib[b].x, &obs);
+                                           }
+                                       });
         benchmark::DoNotOptimize(p.session.finalize().layers.size());
     }
 }

@@ -1448,7 +1448,7 @@ TEST_SUITE("indexed observer")
                 std::vector<std::int64_t> counts(1024, 0);
                 amct::detail::histc(
                   batches[k].data(), batches[k].size(), place.step.min, place.step.max, counts);
-                holders[owner[k]].add(place, counts);
+                holders[owner[k]].add(place.segment, std::move(counts));
             }
             CHECK_GT(segments, 2u);  // the range moved: re-binning matters
             holders[2].merge(holders[0]);

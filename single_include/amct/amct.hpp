@@ -657,17 +657,13 @@ namespace detail
 template <class Spec>
 inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
 {
-    const bool reciprocal =
-      !std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal> || std::isfinite(1.0f / scale);
-    if (scale > 0.0f && std::isfinite(scale) && reciprocal && offset >= Spec::qmin && offset <= Spec::qmax
-        && (!Spec::is_symmetric || offset == 0))
+    const auto where = [channel]  // built only for a message
     {
-        return;  // valid: no message built
-    }
-    const std::string where = channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
+        return channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
+    };
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
-        throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
+        throw_error<value_error>("scale" + where() + " = " + number_to_string(scale)
                                  + " must be finite and greater than 0");
     }
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -675,18 +671,18 @@ inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t chann
         if (!std::isfinite(1.0f / scale))
         {
             throw_error<value_error>(
-              "scale" + where + " = " + number_to_string(scale)
+              "scale" + where() + " = " + number_to_string(scale)
               + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
         }
     }
     if (offset < Spec::qmin || offset > Spec::qmax)
     {
-        throw_error<value_error>("offset" + where + " = " + std::to_string(offset) + " must be in ["
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset) + " must be in ["
                                  + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax) + "]");
     }
     if (Spec::is_symmetric && offset != 0)
     {
-        throw_error<value_error>("offset" + where + " = " + std::to_string(offset)
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset)
                                  + " must be 0 for a symmetric quantizer");
     }
 }
@@ -1157,6 +1153,18 @@ protected:
 
 namespace detail
 {
+/// Throws value_error "<at>: element <i> is NaN (infinite); the batch was not observed" for the first
+/// non-finite x[i], i < n; returns if there is none.
+inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n)
+{
+    const std::size_t i = kernel::first_nonfinite(x, n);
+    if (i != n)
+    {
+        throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
+                                 + (std::isnan(x[i]) ? "NaN" : "infinite") + "; the batch was not observed");
+    }
+}
+
 /// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
 inline void require(bool ok,
                     const std::string& where,
@@ -2459,22 +2467,15 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
     return {};
 }
 
-/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix.
+/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix (callers use w itself for an identity view).
 template <class T>
 inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
 {
     const std::size_t channels = v.channels();
-    if (v.identity() || v.transpose_2d())
+    if (v.transpose_2d())
     {
         xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? w.size() / channels : 0});
-        if (v.identity())
-        {
-            std::copy(w.data(), w.data() + w.size(), out.data());
-        }
-        else
-        {
-            transpose(w.data(), v.dims[0], v.dims[1], out.data());
-        }
+        transpose(w.data(), v.dims[0], v.dims[1], out.data());
         return out;
     }
     xt::xarray<T> shaped = w;
@@ -2491,17 +2492,10 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
                                         const layout_view& v,
                                         const std::vector<std::size_t>& shape)
 {
-    if (v.identity() || v.transpose_2d())
+    if (v.transpose_2d())
     {
         xt::xarray<T> out = xt::xarray<T>::from_shape(shape);
-        if (v.identity())
-        {
-            std::copy(cm.data(), cm.data() + cm.size(), out.data());
-        }
-        else
-        {
-            transpose(cm.data(), v.dims[1], v.dims[0], out.data());
-        }
+        transpose(cm.data(), v.dims[1], v.dims[0], out.data());
         return out;
     }
     std::vector<std::size_t> permuted(v.perm.size());
@@ -3425,18 +3419,7 @@ public:
         if (this != &o)
         {
             bit_histogram h;
-            h.m_count = o.m_count;
-            h.m_min = o.m_min;
-            h.m_max = o.m_max;
-            h.m_min_abs = o.m_min_abs;
-            o.for_each_key(
-              [&](std::uint32_t k)
-              {
-                  if (const std::uint64_t c = o.at(k))
-                  {
-                      h.put(k, c);
-                  }
-              });
+            h.merge(o);  // into an empty one: o's extremes (never -0: fold), counts and total
             *this = std::move(h);
         }
         return *this;
@@ -4764,10 +4747,7 @@ public:
 
     void merge(const hfmg_observer& other)
     {
-        check_mergeable(other,
-                        other.m_params.num_of_bins == m_params.num_of_bins
-                          && other.m_params.asymmetric == m_params.asymmetric
-                          && other.m_params.num_bits == m_params.num_bits);
+        check_mergeable(other, same_params(other.m_params));
         if (m_hist.counts.empty())
         {
             m_hist = other.m_hist;
@@ -4872,6 +4852,12 @@ public:
 private:
     friend class hfmg_segments;
 
+    bool same_params(const hfmg_params& o) const noexcept
+    {
+        return o.num_of_bins == m_params.num_of_bins && o.asymmetric == m_params.asymmetric
+               && o.num_bits == m_params.num_bits;
+    }
+
     hfmg_params m_params;
     hfmg_histogram m_hist;
 };
@@ -4948,13 +4934,13 @@ public:
         return m_places[k];
     }
 
-    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc).
-    void add(const placement& p, const std::vector<std::int64_t>& counts)
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
+    void add(std::size_t segment, std::vector<std::int64_t> counts)
     {
-        auto& sum = m_sums[p.segment];
+        auto& sum = m_sums[segment];
         if (sum.empty())
         {
-            sum = counts;
+            sum = std::move(counts);
             return;
         }
         for (std::size_t i = 0; i < sum.size(); ++i)
@@ -4966,9 +4952,7 @@ public:
     /// @throws value_error as merge(other) would; changes nothing.
     void check_merge(const hfmg_segments& other) const
     {
-        const hfmg_params &a = params(), &b = other.params();
-        if (a.num_of_bins != b.num_of_bins || a.asymmetric != b.asymmetric || a.num_bits != b.num_bits
-            || batches() != other.batches())
+        if (!m_result.same_params(other.params()) || batches() != other.batches())
         {
             detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
                                              + std::to_string(other.batches()) + " batches");
@@ -4988,7 +4972,7 @@ public:
         extend();
         for (const auto& [segment, counts] : other.m_sums)
         {
-            add(placement{{}, segment}, counts);
+            add(segment, counts);
         }
     }
 
@@ -5095,28 +5079,31 @@ public:
     /// @throws value_error as add_range(k, min, max) would; changes nothing.
     void check_range(std::size_t k, float min, float max) const
     {
-        const std::string at = where() + ", batch " + std::to_string(k);
+        const auto at = [&]  // built only for a message
+        {
+            return where() + ", batch " + std::to_string(k);
+        };
         if (k >= batches())
         {
-            detail::throw_error<value_error>(at + ": beyond the " + std::to_string(batches()) + " batches");
+            detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
         }
         if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
         {
-            detail::throw_error<value_error>(at + ": HFMG range [" + detail::number_to_string(min) + ", "
+            detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
                                              + detail::number_to_string(max) + "] is not finite and ordered");
         }
         const auto it = m_ranges.find(k);
         if (it != m_ranges.end()
             && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
         {
-            detail::throw_error<value_error>(at + ": observed twice, with different ranges");
+            detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
         }
     }
 
 private:
     std::string where() const
     {
-        return m_result.layer().empty() ? std::string("unnamed layer") : "layer \"" + m_result.layer() + "\"";
+        return m_result.where();
     }
 
     static bool bits_equal(float a, float b) noexcept
@@ -5131,13 +5118,11 @@ private:
              ++it)
         {
             const std::size_t k = it->first;
-            const detail::hfmg_step step = detail::hfmg_next_step(
-              m_places.empty(), m_run_min, m_run_max, it->second.first, it->second.second);
-            if (step.moves)
-            {
-                m_run_min = step.min;
-                m_run_max = step.max;
-            }
+            // the running range: the step of the last batch that moved it (ignored for the first batch)
+            const detail::hfmg_step run =
+              m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
             m_places.push_back({step, step.moves ? k : m_places.back().segment});
         }
     }
@@ -5146,7 +5131,6 @@ private:
     std::size_t m_batches;
     std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
     std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
-    float m_run_min = 0.0f, m_run_max = 0.0f;                 ///< the running range after them
     std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
 };
 }  // namespace AMCT_ABI
@@ -5757,14 +5741,7 @@ inline std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vect
     {
         s_min = c.s < s_min ? c.s : s_min;
     }
-    const bit_histogram_density d(src.h, static_cast<double>(s_min));
-    std::vector<double> out;
-    out.reserve(cs.size());
-    for (const auto& c : cs)
-    {
-        out.push_back(d.sum_sq(c.lo, c.hi, c.s));
-    }
-    return out;
+    return ifmr_sums(bit_histogram_density(src.h, static_cast<double>(s_min)), cs);
 }
 
 /// Steps 1 to 5 of the file comment on any source.
@@ -6028,7 +6005,6 @@ private:
 //     ranges are not all known yet waits, copied, until they are (observed here, or learnt from other
 //     processes through add_ranges); its histogram is computed outside the lock.
 
-#include <cmath>               // std::isnan
 #include <condition_variable>  // std::condition_variable
 #include <cstddef>             // std::size_t
 #include <map>                 // std::map
@@ -6036,7 +6012,7 @@ private:
 #include <optional>            // std::optional
 #include <set>                 // std::set
 #include <string>              // std::string
-#include <utility>             // std::move
+#include <utility>             // std::move, std::pair
 #include <vector>              // std::vector
 
 // ---- begin amct/algo/registry.hpp ----
@@ -7028,26 +7004,25 @@ public:
     /// observer is unchanged then and the index stays free.
     void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::string at = where() + ", batch " + std::to_string(index);
         const std::size_t n = detail::element_count(shape);
         if (shape.empty() || n == 0)
         {
-            detail::throw_error<shape_error>(at + ": no data; the batch was not observed");
+            detail::throw_error<shape_error>(where(index) + ": no data; the batch was not observed");
         }
         if (x == nullptr)
         {
-            detail::throw_error<value_error>(at + ": null data pointer");
+            detail::throw_error<value_error>(where(index) + ": null data pointer");
         }
         {
             const std::lock_guard<std::mutex> lock(m_mutex);
             if (index >= m_batches)
             {
-                detail::throw_error<value_error>(at + ": beyond the " + std::to_string(m_batches)
+                detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
                                                  + " batches");
             }
             if (!m_taken.insert(index).second)
             {
-                detail::throw_error<value_error>(at + ": this batch was observed before");
+                detail::throw_error<value_error>(where(index) + ": this batch was observed before");
             }
             ++m_busy;
         }
@@ -7055,7 +7030,7 @@ public:
         {
             if (m_hfmg)
             {
-                observe_hfmg(index, x, n, at);
+                observe_hfmg(index, x, n);
             }
             else
             {
@@ -7101,17 +7076,13 @@ public:
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
         std::vector<batch_range> out;
-        for (auto it = m_unshared.begin(); it != m_unshared.end();)
+        out.reserve(m_unshared.size());
+        for (std::size_t k : m_unshared)  // each added with its range (observe_hfmg, load), under the lock
         {
-            const auto known = m_hfmg->ranges().find(*it);
-            if (known == m_hfmg->ranges().end())  // still being observed
-            {
-                ++it;
-                continue;
-            }
-            out.push_back({known->first, known->second.first, known->second.second});
-            it = m_unshared.erase(it);
+            const std::pair<float, float>& range = m_hfmg->ranges().at(k);
+            out.push_back({k, range.first, range.second});
         }
+        m_unshared.clear();
         return out;
     }
 
@@ -7331,6 +7302,12 @@ private:
         return "layer \"" + layer() + "\"";
     }
 
+    /// "layer "<layer>", batch <batch>": built only for a message.
+    std::string where(std::size_t batch) const
+    {
+        return where() + ", batch " + std::to_string(batch);
+    }
+
     /// Locks `o` once no batch is being observed in it.
     static std::unique_lock<std::mutex> quiet(const indexed_observer& o)
     {
@@ -7366,7 +7343,7 @@ private:
         {
             if (m_taken.count(k))
             {
-                detail::throw_error<value_error>(where() + ", batch " + std::to_string(k)
+                detail::throw_error<value_error>(where(k)
                                                  + ": observed in both (each batch belongs to one process)");
             }
         }
@@ -7450,16 +7427,13 @@ private:
         m_shards.push_back(std::move(*shard));
     }
 
-    void observe_hfmg(std::size_t index, const float* x, std::size_t n, const std::string& at)
+    void observe_hfmg(std::size_t index, const float* x, std::size_t n)
     {
         kernel::minmax_result r;
         kernel::minmax(x, n, r);
         if (!r.all_finite())
         {
-            const std::size_t i = kernel::first_nonfinite(x, n);
-            detail::throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
-                                             + (std::isnan(x[i]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
+            detail::reject_nonfinite(where(index), x, n);
         }
         std::unique_lock<std::mutex> lock(m_mutex);
         m_hfmg->add_range(index, r.min, r.max);
@@ -7468,9 +7442,9 @@ private:
         {
             const hfmg_segments::placement p = m_hfmg->place(index);
             lock.unlock();
-            const std::vector<std::int64_t> counts = histogram(x, n, p);
+            std::vector<std::int64_t> counts = histogram(x, n, p);
             lock.lock();
-            m_hfmg->add(p, counts);
+            m_hfmg->add(p.segment, std::move(counts));
         }
         else
         {
@@ -7498,9 +7472,9 @@ private:
             const std::vector<float> data = std::move(it->second);
             m_waiting.erase(it);
             lock.unlock();
-            const std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
+            std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
             lock.lock();
-            m_hfmg->add(p, counts);
+            m_hfmg->add(p.segment, std::move(counts));
         }
     }
 
@@ -15760,7 +15734,6 @@ inline std::string write_record_json(const quant_record& rec)
 
 #include <algorithm>      // std::stable_sort
 #include <atomic>         // std::atomic
-#include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
 #include <numeric>        // std::iota
@@ -15890,15 +15863,14 @@ public:
         {
             return false;
         }
-        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
-        const std::size_t n = check_batch(s, x, shape, where);
+        const std::size_t n = check_batch(s, x, shape, layer, batch);
         try
         {
             s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
         }
         catch (const value_error&)
         {
-            check_values(x, n, where);  // the session's message for a non-finite element
+            detail::reject_nonfinite(where(layer, batch), x, n);  // the session's message for it
             throw;
         }
         s.values += n;
@@ -15973,7 +15945,7 @@ public:
         out.notes = m_fusion.warnings;
         for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            if (done[i].raised)
+            if (done[i].layer.weight_scale_raised())  // for the int32 bias: the runtime needs the new weight
             {
                 m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
             }
@@ -16148,7 +16120,6 @@ private:
     {
         quantized_layer layer;
         std::vector<std::string> notes;
-        bool raised = false;  ///< a weight scale raised for the int32 bias: the runtime needs the new weight
     };
 
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
@@ -16265,7 +16236,8 @@ private:
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
-                                   const std::string& where)
+                                   const std::string& layer,
+                                   std::size_t batch)
     {
         const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
@@ -16277,27 +16249,21 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + detail::shape_string(shape)
+              where(layer, batch) + ": shape " + detail::shape_string(shape)
               + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
         {
-            detail::throw_error<value_error>(where + ": null data pointer");
+            detail::throw_error<value_error>(where(layer, batch) + ": null data pointer");
         }
         return n;
     }
 
-    /// @throws value_error naming the first NaN or infinite element.
-    static void check_values(const float* x, std::size_t n, const std::string& where)
+    /// "layer "<layer>", batch <batch>", the prefix of the messages about a batch (built only for them).
+    static std::string where(const std::string& layer, std::size_t batch)
     {
-        const std::size_t bad = kernel::first_nonfinite(x, n);
-        if (bad != n)
-        {
-            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
-                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
-        }
+        return "layer \"" + layer + "\", batch " + std::to_string(batch);
     }
 
     static finalized_layer finalize_layer(const slot& s)
@@ -16313,7 +16279,6 @@ private:
         q.groups = s.node.groups;
         q.channels = s.channels;
         set_activation(q, s.observer.compute(), out.notes);
-        out.raised = q.weight_scale_raised();
         return out;
     }
 

@@ -243,22 +243,15 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
     return {};
 }
 
-/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix.
+/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix (callers use w itself for an identity view).
 template <class T>
 inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
 {
     const std::size_t channels = v.channels();
-    if (v.identity() || v.transpose_2d())
+    if (v.transpose_2d())
     {
         xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? w.size() / channels : 0});
-        if (v.identity())
-        {
-            std::copy(w.data(), w.data() + w.size(), out.data());
-        }
-        else
-        {
-            transpose(w.data(), v.dims[0], v.dims[1], out.data());
-        }
+        transpose(w.data(), v.dims[0], v.dims[1], out.data());
         return out;
     }
     xt::xarray<T> shaped = w;
@@ -275,17 +268,10 @@ inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
                                         const layout_view& v,
                                         const std::vector<std::size_t>& shape)
 {
-    if (v.identity() || v.transpose_2d())
+    if (v.transpose_2d())
     {
         xt::xarray<T> out = xt::xarray<T>::from_shape(shape);
-        if (v.identity())
-        {
-            std::copy(cm.data(), cm.data() + cm.size(), out.data());
-        }
-        else
-        {
-            transpose(cm.data(), v.dims[1], v.dims[0], out.data());
-        }
+        transpose(cm.data(), v.dims[1], v.dims[0], out.data());
         return out;
     }
     std::vector<std::size_t> permuted(v.perm.size());

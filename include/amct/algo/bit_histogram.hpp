@@ -83,18 +83,7 @@ public:
         if (this != &o)
         {
             bit_histogram h;
-            h.m_count = o.m_count;
-            h.m_min = o.m_min;
-            h.m_max = o.m_max;
-            h.m_min_abs = o.m_min_abs;
-            o.for_each_key(
-              [&](std::uint32_t k)
-              {
-                  if (const std::uint64_t c = o.at(k))
-                  {
-                      h.put(k, c);
-                  }
-              });
+            h.merge(o);  // into an empty one: o's extremes (never -0: fold), counts and total
             *this = std::move(h);
         }
         return *this;

@@ -405,10 +405,7 @@ public:
 
     void merge(const hfmg_observer& other)
     {
-        check_mergeable(other,
-                        other.m_params.num_of_bins == m_params.num_of_bins
-                          && other.m_params.asymmetric == m_params.asymmetric
-                          && other.m_params.num_bits == m_params.num_bits);
+        check_mergeable(other, same_params(other.m_params));
         if (m_hist.counts.empty())
         {
             m_hist = other.m_hist;
@@ -513,6 +510,12 @@ public:
 private:
     friend class hfmg_segments;
 
+    bool same_params(const hfmg_params& o) const noexcept
+    {
+        return o.num_of_bins == m_params.num_of_bins && o.asymmetric == m_params.asymmetric
+               && o.num_bits == m_params.num_bits;
+    }
+
     hfmg_params m_params;
     hfmg_histogram m_hist;
 };
@@ -589,13 +592,13 @@ public:
         return m_places[k];
     }
 
-    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc).
-    void add(const placement& p, const std::vector<std::int64_t>& counts)
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
+    void add(std::size_t segment, std::vector<std::int64_t> counts)
     {
-        auto& sum = m_sums[p.segment];
+        auto& sum = m_sums[segment];
         if (sum.empty())
         {
-            sum = counts;
+            sum = std::move(counts);
             return;
         }
         for (std::size_t i = 0; i < sum.size(); ++i)
@@ -607,9 +610,7 @@ public:
     /// @throws value_error as merge(other) would; changes nothing.
     void check_merge(const hfmg_segments& other) const
     {
-        const hfmg_params &a = params(), &b = other.params();
-        if (a.num_of_bins != b.num_of_bins || a.asymmetric != b.asymmetric || a.num_bits != b.num_bits
-            || batches() != other.batches())
+        if (!m_result.same_params(other.params()) || batches() != other.batches())
         {
             detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
                                              + std::to_string(other.batches()) + " batches");
@@ -629,7 +630,7 @@ public:
         extend();
         for (const auto& [segment, counts] : other.m_sums)
         {
-            add(placement{{}, segment}, counts);
+            add(segment, counts);
         }
     }
 
@@ -736,28 +737,31 @@ public:
     /// @throws value_error as add_range(k, min, max) would; changes nothing.
     void check_range(std::size_t k, float min, float max) const
     {
-        const std::string at = where() + ", batch " + std::to_string(k);
+        const auto at = [&]  // built only for a message
+        {
+            return where() + ", batch " + std::to_string(k);
+        };
         if (k >= batches())
         {
-            detail::throw_error<value_error>(at + ": beyond the " + std::to_string(batches()) + " batches");
+            detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
         }
         if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
         {
-            detail::throw_error<value_error>(at + ": HFMG range [" + detail::number_to_string(min) + ", "
+            detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
                                              + detail::number_to_string(max) + "] is not finite and ordered");
         }
         const auto it = m_ranges.find(k);
         if (it != m_ranges.end()
             && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
         {
-            detail::throw_error<value_error>(at + ": observed twice, with different ranges");
+            detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
         }
     }
 
 private:
     std::string where() const
     {
-        return m_result.layer().empty() ? std::string("unnamed layer") : "layer \"" + m_result.layer() + "\"";
+        return m_result.where();
     }
 
     static bool bits_equal(float a, float b) noexcept
@@ -772,13 +776,11 @@ private:
              ++it)
         {
             const std::size_t k = it->first;
-            const detail::hfmg_step step = detail::hfmg_next_step(
-              m_places.empty(), m_run_min, m_run_max, it->second.first, it->second.second);
-            if (step.moves)
-            {
-                m_run_min = step.min;
-                m_run_max = step.max;
-            }
+            // the running range: the step of the last batch that moved it (ignored for the first batch)
+            const detail::hfmg_step run =
+              m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
             m_places.push_back({step, step.moves ? k : m_places.back().segment});
         }
     }
@@ -787,7 +789,6 @@ private:
     std::size_t m_batches;
     std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
     std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
-    float m_run_min = 0.0f, m_run_max = 0.0f;                 ///< the running range after them
     std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
 };
 }  // namespace AMCT_ABI

@@ -330,14 +330,7 @@ inline std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vect
     {
         s_min = c.s < s_min ? c.s : s_min;
     }
-    const bit_histogram_density d(src.h, static_cast<double>(s_min));
-    std::vector<double> out;
-    out.reserve(cs.size());
-    for (const auto& c : cs)
-    {
-        out.push_back(d.sum_sq(c.lo, c.hi, c.s));
-    }
-    return out;
+    return ifmr_sums(bit_histogram_density(src.h, static_cast<double>(s_min)), cs);
 }
 
 /// Steps 1 to 5 of the file comment on any source.

@@ -10,7 +10,6 @@
 //     processes through add_ranges); its histogram is computed outside the lock.
 #pragma once
 
-#include <cmath>               // std::isnan
 #include <condition_variable>  // std::condition_variable
 #include <cstddef>             // std::size_t
 #include <map>                 // std::map
@@ -18,16 +17,16 @@
 #include <optional>            // std::optional
 #include <set>                 // std::set
 #include <string>              // std::string
-#include <utility>             // std::move
+#include <utility>             // std::move, std::pair
 #include <vector>              // std::vector
 
 #include <amct/algo/hfmg.hpp>
+#include <amct/algo/observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/error.hpp>
-#include <amct/simd/finite_kernel.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
@@ -119,26 +118,25 @@ public:
     /// observer is unchanged then and the index stays free.
     void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
     {
-        const std::string at = where() + ", batch " + std::to_string(index);
         const std::size_t n = detail::element_count(shape);
         if (shape.empty() || n == 0)
         {
-            detail::throw_error<shape_error>(at + ": no data; the batch was not observed");
+            detail::throw_error<shape_error>(where(index) + ": no data; the batch was not observed");
         }
         if (x == nullptr)
         {
-            detail::throw_error<value_error>(at + ": null data pointer");
+            detail::throw_error<value_error>(where(index) + ": null data pointer");
         }
         {
             const std::lock_guard<std::mutex> lock(m_mutex);
             if (index >= m_batches)
             {
-                detail::throw_error<value_error>(at + ": beyond the " + std::to_string(m_batches)
+                detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
                                                  + " batches");
             }
             if (!m_taken.insert(index).second)
             {
-                detail::throw_error<value_error>(at + ": this batch was observed before");
+                detail::throw_error<value_error>(where(index) + ": this batch was observed before");
             }
             ++m_busy;
         }
@@ -146,7 +144,7 @@ public:
         {
             if (m_hfmg)
             {
-                observe_hfmg(index, x, n, at);
+                observe_hfmg(index, x, n);
             }
             else
             {
@@ -192,17 +190,13 @@ public:
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
         std::vector<batch_range> out;
-        for (auto it = m_unshared.begin(); it != m_unshared.end();)
+        out.reserve(m_unshared.size());
+        for (std::size_t k : m_unshared)  // each added with its range (observe_hfmg, load), under the lock
         {
-            const auto known = m_hfmg->ranges().find(*it);
-            if (known == m_hfmg->ranges().end())  // still being observed
-            {
-                ++it;
-                continue;
-            }
-            out.push_back({known->first, known->second.first, known->second.second});
-            it = m_unshared.erase(it);
+            const std::pair<float, float>& range = m_hfmg->ranges().at(k);
+            out.push_back({k, range.first, range.second});
         }
+        m_unshared.clear();
         return out;
     }
 
@@ -422,6 +416,12 @@ private:
         return "layer \"" + layer() + "\"";
     }
 
+    /// "layer "<layer>", batch <batch>": built only for a message.
+    std::string where(std::size_t batch) const
+    {
+        return where() + ", batch " + std::to_string(batch);
+    }
+
     /// Locks `o` once no batch is being observed in it.
     static std::unique_lock<std::mutex> quiet(const indexed_observer& o)
     {
@@ -457,7 +457,7 @@ private:
         {
             if (m_taken.count(k))
             {
-                detail::throw_error<value_error>(where() + ", batch " + std::to_string(k)
+                detail::throw_error<value_error>(where(k)
                                                  + ": observed in both (each batch belongs to one process)");
             }
         }
@@ -541,16 +541,13 @@ private:
         m_shards.push_back(std::move(*shard));
     }
 
-    void observe_hfmg(std::size_t index, const float* x, std::size_t n, const std::string& at)
+    void observe_hfmg(std::size_t index, const float* x, std::size_t n)
     {
         kernel::minmax_result r;
         kernel::minmax(x, n, r);
         if (!r.all_finite())
         {
-            const std::size_t i = kernel::first_nonfinite(x, n);
-            detail::throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
-                                             + (std::isnan(x[i]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
+            detail::reject_nonfinite(where(index), x, n);
         }
         std::unique_lock<std::mutex> lock(m_mutex);
         m_hfmg->add_range(index, r.min, r.max);
@@ -559,9 +556,9 @@ private:
         {
             const hfmg_segments::placement p = m_hfmg->place(index);
             lock.unlock();
-            const std::vector<std::int64_t> counts = histogram(x, n, p);
+            std::vector<std::int64_t> counts = histogram(x, n, p);
             lock.lock();
-            m_hfmg->add(p, counts);
+            m_hfmg->add(p.segment, std::move(counts));
         }
         else
         {
@@ -589,9 +586,9 @@ private:
             const std::vector<float> data = std::move(it->second);
             m_waiting.erase(it);
             lock.unlock();
-            const std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
+            std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
             lock.lock();
-            m_hfmg->add(p, counts);
+            m_hfmg->add(p.segment, std::move(counts));
         }
     }
 

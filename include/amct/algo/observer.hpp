@@ -108,6 +108,18 @@ protected:
 
 namespace detail
 {
+/// Throws value_error "<at>: element <i> is NaN (infinite); the batch was not observed" for the first
+/// non-finite x[i], i < n; returns if there is none.
+inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n)
+{
+    const std::size_t i = kernel::first_nonfinite(x, n);
+    if (i != n)
+    {
+        throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
+                                 + (std::isnan(x[i]) ? "NaN" : "infinite") + "; the batch was not observed");
+    }
+}
+
 /// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
 inline void require(bool ok,
                     const std::string& where,

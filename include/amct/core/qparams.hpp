@@ -43,17 +43,13 @@ namespace detail
 template <class Spec>
 inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
 {
-    const bool reciprocal =
-      !std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal> || std::isfinite(1.0f / scale);
-    if (scale > 0.0f && std::isfinite(scale) && reciprocal && offset >= Spec::qmin && offset <= Spec::qmax
-        && (!Spec::is_symmetric || offset == 0))
+    const auto where = [channel]  // built only for a message
     {
-        return;  // valid: no message built
-    }
-    const std::string where = channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
+        return channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
+    };
     if (!(scale > 0.0f) || !std::isfinite(scale))
     {
-        throw_error<value_error>("scale" + where + " = " + number_to_string(scale)
+        throw_error<value_error>("scale" + where() + " = " + number_to_string(scale)
                                  + " must be finite and greater than 0");
     }
     if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
@@ -61,18 +57,18 @@ inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t chann
         if (!std::isfinite(1.0f / scale))
         {
             throw_error<value_error>(
-              "scale" + where + " = " + number_to_string(scale)
+              "scale" + where() + " = " + number_to_string(scale)
               + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
         }
     }
     if (offset < Spec::qmin || offset > Spec::qmax)
     {
-        throw_error<value_error>("offset" + where + " = " + std::to_string(offset) + " must be in ["
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset) + " must be in ["
                                  + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax) + "]");
     }
     if (Spec::is_symmetric && offset != 0)
     {
-        throw_error<value_error>("offset" + where + " = " + std::to_string(offset)
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset)
                                  + " must be 0 for a symmetric quantizer");
     }
 }

@@ -21,7 +21,6 @@
 
 #include <algorithm>      // std::stable_sort
 #include <atomic>         // std::atomic
-#include <cmath>          // std::isnan
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
 #include <numeric>        // std::iota
@@ -33,6 +32,7 @@
 
 #include <amct/algo/arq.hpp>
 #include <amct/algo/indexed_observer.hpp>
+#include <amct/algo/observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/config.hpp>
@@ -48,7 +48,6 @@
 #include <amct/pipeline/layer_params.hpp>
 #include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/record.hpp>
-#include <amct/simd/finite_kernel.hpp>
 
 namespace amct
 {
@@ -169,15 +168,14 @@ public:
         {
             return false;
         }
-        const std::string where = "layer \"" + layer + "\", batch " + std::to_string(batch);
-        const std::size_t n = check_batch(s, x, shape, where);
+        const std::size_t n = check_batch(s, x, shape, layer, batch);
         try
         {
             s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
         }
         catch (const value_error&)
         {
-            check_values(x, n, where);  // the session's message for a non-finite element
+            detail::reject_nonfinite(where(layer, batch), x, n);  // the session's message for it
             throw;
         }
         s.values += n;
@@ -252,7 +250,7 @@ public:
         out.notes = m_fusion.warnings;
         for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
-            if (done[i].raised)
+            if (done[i].layer.weight_scale_raised())  // for the int32 bias: the runtime needs the new weight
             {
                 m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
             }
@@ -427,7 +425,6 @@ private:
     {
         quantized_layer layer;
         std::vector<std::string> notes;
-        bool raised = false;  ///< a weight scale raised for the int32 bias: the runtime needs the new weight
     };
 
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
@@ -544,7 +541,8 @@ private:
     static std::size_t check_batch(const slot& s,
                                    const float* x,
                                    const std::vector<std::size_t>& shape,
-                                   const std::string& where)
+                                   const std::string& layer,
+                                   std::size_t batch)
     {
         const std::size_t n = detail::element_count(shape);
         const std::vector<std::size_t>& want = s.node.input_shape;
@@ -556,27 +554,21 @@ private:
         if (shape.empty() || n == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              where + ": shape " + detail::shape_string(shape)
+              where(layer, batch) + ": shape " + detail::shape_string(shape)
               + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
         if (x == nullptr)
         {
-            detail::throw_error<value_error>(where + ": null data pointer");
+            detail::throw_error<value_error>(where(layer, batch) + ": null data pointer");
         }
         return n;
     }
 
-    /// @throws value_error naming the first NaN or infinite element.
-    static void check_values(const float* x, std::size_t n, const std::string& where)
+    /// "layer "<layer>", batch <batch>", the prefix of the messages about a batch (built only for them).
+    static std::string where(const std::string& layer, std::size_t batch)
     {
-        const std::size_t bad = kernel::first_nonfinite(x, n);
-        if (bad != n)
-        {
-            detail::throw_error<value_error>(where + ": element " + std::to_string(bad) + " is "
-                                             + (std::isnan(x[bad]) ? "NaN" : "infinite")
-                                             + "; the batch was not observed");
-        }
+        return "layer \"" + layer + "\", batch " + std::to_string(batch);
     }
 
     static finalized_layer finalize_layer(const slot& s)
@@ -592,7 +584,6 @@ private:
         q.groups = s.node.groups;
         q.channels = s.channels;
         set_activation(q, s.observer.compute(), out.notes);
-        out.raised = q.weight_scale_raised();
         return out;
     }
 

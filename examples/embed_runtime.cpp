@@ -6,6 +6,7 @@
 //
 //   embed_runtime [--quant-cfg FILE] [--out DIR] [--batches N]
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -149,6 +150,7 @@ try
         options.batch_num = 1;
     }
     const amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), options);
+    std::filesystem::create_directories(out_dir);
     write_file(out_dir + "/config.json", amct::write_config_json(cfg));
 
     // 2. BN fusion, ARQ, fake-quantized weights: the runtime's model is changed through the adapter.

@@ -1019,6 +1019,13 @@ TEST_SUITE("pipeline")
         CHECK(y(2) == -125.0f * 0.1f);
         CHECK(y(3) == 130.0f * 0.1f);
         CHECK(y(4) == 0.0f);
+        // in place: the same values; an invalid scale is refused with the data unchanged
+        xt::xarray<float> z = x;
+        amct::fake_quantize_activation(z.data(), z.size(), 0.1f, -3);
+        CHECK(z == y);
+        xt::xarray<float> bad = x;
+        CHECK_THROWS_AS(amct::fake_quantize_activation(bad.data(), bad.size(), 0.0f, 0), amct::value_error);
+        CHECK(bad == x);
     }
 
     TEST_CASE("the record in JSON: round trip and errors at file:line:column")

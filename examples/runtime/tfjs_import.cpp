@@ -19,7 +19,7 @@
 
 #include <boost/json.hpp>
 
-#include <amct/config/diagnostic.hpp>  // amct::locate
+#include <amct/base/diagnostic.hpp>  // amct::locate
 
 namespace refrt
 {

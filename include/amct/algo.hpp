@@ -1,4 +1,5 @@
-// amct/algo.hpp: calibration algorithms (observers) and their parameters.
+// amct/algo.hpp: calibration algorithms (observers) and their parameters, ARQ and the weight quantization,
+// with the layer-type rules, weight layouts, graph description and record they use (model/).
 #pragma once
 
 #include <amct/algo/arq.hpp>
@@ -19,3 +20,8 @@
 #include <amct/algo/registry.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
+#include <amct/algo/weight_quantize.hpp>
+#include <amct/model/graph.hpp>
+#include <amct/model/layer_types.hpp>
+#include <amct/model/record.hpp>
+#include <amct/model/weight_layout.hpp>

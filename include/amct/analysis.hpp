@@ -13,7 +13,6 @@
 #include <amct/analysis/promotion.hpp>
 #include <amct/analysis/report.hpp>
 #include <amct/analysis/report_data.hpp>
-#include <amct/analysis/runner.hpp>
 #include <amct/analysis/search.hpp>
 #include <amct/analysis/simulation.hpp>
 #include <amct/analysis/tuning.hpp>

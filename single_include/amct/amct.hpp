@@ -7,22 +7,19 @@
 // amct/amct.hpp: everything amct offers. #include <amct/amct.hpp>
 
 // ---- begin amct/algo.hpp ----
-// amct/algo.hpp: calibration algorithms (observers) and their parameters.
+// amct/algo.hpp: calibration algorithms (observers) and their parameters, ARQ and the weight quantization,
+// with the layer-type rules, weight layouts, graph description and record they use (model/).
 
 // ---- begin amct/algo/arq.hpp ----
 // amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
 // channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 
-#include <array>             // std::array
-#include <cstddef>           // std::size_t
-#include <initializer_list>  // std::initializer_list
-#include <limits>            // std::numeric_limits
-#include <optional>          // std::optional
-#include <string>            // std::string
-#include <string_view>       // std::string_view
-#include <type_traits>       // std::is_same_v
-#include <vector>            // std::vector
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::int32_t
+#include <limits>   // std::numeric_limits
+#include <string>   // std::string, std::to_string
+#include <vector>   // std::vector
 
 // ---- begin amct/algo/observer.hpp ----
 // amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
@@ -56,8 +53,8 @@
 
 #include <cstddef>  // std::ptrdiff_t
 
-// ---- begin amct/config.hpp ----
-// amct/config.hpp: feature switches. Define them before including amct, or through the CMake options.
+// ---- begin amct/base/macros.hpp ----
+// amct/base/macros.hpp: feature switches. Define them before including amct, or through the CMake options.
 
 /// AMCT_USE_XSIMD: 1 (default) runs contiguous kernels with xsimd at the compile-time best architecture
 /// (xsimd::default_arch, chosen by the -m flags); 0 runs the scalar reference loops instead.
@@ -106,7 +103,7 @@
 #define AMCT_ABI_CAT2(a, b) a##_##b
 #define AMCT_ABI_CAT(a, b) AMCT_ABI_CAT2(a, b)
 #define AMCT_ABI AMCT_ABI_CAT(abi_v0, AMCT_ABI_ISA)
-// ---- end amct/config.hpp ----
+// ---- end amct/base/macros.hpp ----
 
 namespace amct
 {
@@ -208,6 +205,252 @@ struct mse_params
 #include <type_traits>  // std::is_same_v
 #include <vector>       // std::vector
 
+// ---- begin amct/base/error.hpp ----
+// amct/base/error.hpp: the exception hierarchy, the one of everything amct throws. Every message reads
+// "amct: <kind>: <what and where>", except config_error's, which lists its diagnostics. detail::throw_error
+// is the only throw path (with AMCT_NO_EXCEPTIONS it prints the message and aborts).
+
+#include <cstdio>     // std::fputs
+#include <cstdlib>    // std::abort
+#include <stdexcept>  // std::runtime_error
+#include <string>     // std::string
+#include <utility>    // std::forward, std::move
+#include <vector>     // std::vector
+
+// ---- begin amct/base/diagnostic.hpp ----
+// amct/base/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
+//   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
+// config_error (amct/base/error.hpp) carries every diagnostic of a file, so that all of them are reported at
+// once.
+
+#include <algorithm>  // std::min, std::stable_sort, std::upper_bound
+#include <cstddef>    // std::size_t
+#include <string>     // std::string, std::to_string
+#include <utility>    // std::move
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+/// A place in a text file; line and column count from 1 (column in bytes).
+struct source_location
+{
+    std::string file;
+    std::size_t line = 0;
+    std::size_t column = 0;
+
+    /// "line:column", for messages that point back at an earlier place in the same file.
+    std::string line_column() const
+    {
+        return std::to_string(line) + ":" + std::to_string(column);
+    }
+
+    /// "file:line:column", or the file alone when the position is unknown.
+    std::string to_string() const
+    {
+        return line > 0 ? file + ":" + line_column() : file;
+    }
+};
+
+/// One problem in a configuration file.
+struct diagnostic
+{
+    source_location where;
+    std::string
+      message;  ///< e.g. `layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]`
+
+    /// `file:line:column: message` (the position is left out when unknown).
+    std::string to_string() const
+    {
+        return where.to_string() + ": " + message;
+    }
+};
+
+/// A file's text with its line starts, found on first use: file:line:column of any byte offset in
+/// O(log lines), and the source line with a caret, as compilers print them. Keeps a reference to `text`.
+class source_map
+{
+public:
+    source_map(std::string file, const std::string& text)
+      : m_file(std::move(file))
+      , m_text(text)
+    {
+    }
+
+    const std::string& file() const noexcept
+    {
+        return m_file;
+    }
+
+    /// Line and column (from 1, column in bytes) of byte `offset` (clamped to the end of the text).
+    source_location locate(std::size_t offset) const
+    {
+        const auto& starts = line_starts();
+        offset = std::min(offset, m_text.size());
+        const auto line =
+          static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
+        return {m_file, line, offset - starts[line - 1] + 1};
+    }
+
+    /// The line of `at` and a caret under its column.
+    std::string excerpt(const source_location& at) const
+    {
+        const auto& starts = line_starts();
+        if (at.line == 0 || at.line > starts.size())
+        {
+            return {};
+        }
+        const std::size_t from = starts[at.line - 1];
+        const std::size_t to = std::min(m_text.find('\n', from), m_text.size());
+        return m_text.substr(from, to - from) + "\n" + std::string(at.column - 1, ' ') + "^";
+    }
+
+private:
+    const std::vector<std::size_t>& line_starts() const
+    {
+        if (m_starts.empty())
+        {
+            m_starts.push_back(0);
+            for (std::size_t i = m_text.find('\n'); i != std::string::npos; i = m_text.find('\n', i + 1))
+            {
+                m_starts.push_back(i + 1);
+            }
+        }
+        return m_starts;
+    }
+
+    std::string m_file;
+    const std::string& m_text;
+    mutable std::vector<std::size_t> m_starts;
+};
+
+/// Line and column (from 1) of byte `offset` in `text`; for one lookup (source_map for many).
+inline source_location locate(const std::string& file, const std::string& text, std::size_t offset)
+{
+    return source_map(file, text).locate(offset);
+}
+
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Orders diagnostics by line and column (stable: problems at one place keep their order).
+inline void sort_by_position(std::vector<diagnostic>& diags)
+{
+    std::stable_sort(diags.begin(),
+                     diags.end(),
+                     [](const diagnostic& a, const diagnostic& b)
+                     {
+                         return a.where.line != b.where.line ? a.where.line < b.where.line
+                                                             : a.where.column < b.where.column;
+                     });
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/base/diagnostic.hpp ----
+
+namespace amct
+{
+/// Base of everything amct throws.
+class error : public std::runtime_error
+{
+public:
+    explicit error(const std::string& what_arg)
+      : std::runtime_error(what_arg)
+    {
+    }
+};
+
+/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
+class value_error : public error
+{
+public:
+    explicit value_error(const std::string& what)
+      : error("amct: value error: " + what)
+    {
+    }
+};
+
+/// Rank, axis or extent mismatch.
+class shape_error : public error
+{
+public:
+    explicit shape_error(const std::string& what)
+      : error("amct: shape error: " + what)
+    {
+    }
+};
+
+/// A runtime choice (from a config file) that is outside the compiled set of policies.
+class unsupported_error : public error
+{
+public:
+    explicit unsupported_error(const std::string& what)
+      : error("amct: unsupported: " + what)
+    {
+    }
+};
+
+/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
+class state_error : public error
+{
+public:
+    explicit state_error(const std::string& what)
+      : error("amct: state error: " + what)
+    {
+    }
+};
+
+/// A configuration file with errors; what() lists every diagnostic, one per line.
+class config_error : public error
+{
+public:
+    explicit config_error(std::vector<diagnostic> diagnostics)
+      : error(join(diagnostics))
+      , m_diagnostics(std::move(diagnostics))
+    {
+    }
+
+    const std::vector<diagnostic>& diagnostics() const noexcept
+    {
+        return m_diagnostics;
+    }
+
+private:
+    static std::string join(const std::vector<diagnostic>& d)
+    {
+        std::string s;
+        for (const auto& x : d)
+        {
+            s += (s.empty() ? "" : "\n") + x.to_string();
+        }
+        return s;
+    }
+
+    std::vector<diagnostic> m_diagnostics;
+};
+
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Throws E(args...); with AMCT_NO_EXCEPTIONS prints its what() on stderr and aborts instead.
+template <class E, class... A>
+[[noreturn]] inline void throw_error(A&&... args)
+{
+#if defined(AMCT_NO_EXCEPTIONS)
+    std::fputs(E(std::forward<A>(args)...).what(), stderr);
+    std::fputs("\n", stderr);
+    std::abort();
+#else
+    throw E(std::forward<A>(args)...);
+#endif
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/base/error.hpp ----
 // ---- begin amct/core/policies.hpp ----
 // amct/core/policies.hpp: the compile-time policies of a quantizer (tag types) and quant_spec, which bundles
 // them.
@@ -519,6 +762,18 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/reference.hpp ----
+// ---- begin amct/detail/contiguous.hpp ----
+// amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
+// evaluating it once only when it is not already laid out that way; shapes split around an axis.
+
+#include <algorithm>    // std::copy
+#include <array>        // std::array, std::tuple_size
+#include <cstddef>      // std::size_t, std::ptrdiff_t
+#include <string>       // std::to_string
+#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
+#include <utility>      // std::declval
+#include <vector>       // std::vector
+
 // ---- begin amct/detail/xtensor.hpp ----
 // amct/detail/xtensor.hpp: the one place amct includes xtensor (0.24/0.25 flat layout, 0.26 nested layout).
 
@@ -538,212 +793,6 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 #include <xtensor/xview.hpp>
 #endif
 // ---- end amct/detail/xtensor.hpp ----
-// ---- begin amct/error.hpp ----
-// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
-
-#include <cstdio>     // std::fputs, std::snprintf
-#include <cstdlib>    // std::abort
-#include <stdexcept>  // std::runtime_error
-#include <string>     // std::string
-
-
-namespace amct
-{
-/// Base of everything amct throws.
-class error : public std::runtime_error
-{
-public:
-    explicit error(const std::string& what_arg)
-      : std::runtime_error(what_arg)
-    {
-    }
-};
-
-/// A value is invalid: non-finite or non-positive scale, offset out of range, NaN in calibration data, ...
-class value_error : public error
-{
-public:
-    explicit value_error(const std::string& what)
-      : error("amct: value error: " + what)
-    {
-    }
-};
-
-/// Rank, axis or extent mismatch.
-class shape_error : public error
-{
-public:
-    explicit shape_error(const std::string& what)
-      : error("amct: shape error: " + what)
-    {
-    }
-};
-
-/// A runtime choice (from a config file) that is outside the compiled set of policies.
-class unsupported_error : public error
-{
-public:
-    explicit unsupported_error(const std::string& what)
-      : error("amct: unsupported: " + what)
-    {
-    }
-};
-
-/// Saved calibration state that cannot be loaded: corrupt, truncated, of another algorithm or version.
-class state_error : public error
-{
-public:
-    explicit state_error(const std::string& what)
-      : error("amct: state error: " + what)
-    {
-    }
-};
-
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// A number as error messages show it: %.9g, enough to tell float32 values apart.
-inline std::string number_to_string(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
-}
-
-template <class Error>
-[[noreturn]] inline void throw_error(const std::string& what)
-{
-#if defined(AMCT_NO_EXCEPTIONS)
-    std::fputs(Error(what).what(), stderr);
-    std::fputs("\n", stderr);
-    std::abort();
-#else
-    throw Error(what);
-#endif
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/error.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief Quantization parameters: x ~= scale * (q - offset) (AMCT's "offset" is ONNX's zero_point).
-/// Primary template: per_tensor.
-template <class Spec, class Granularity = typename Spec::granularity_type>
-struct qparams
-{
-    static_assert(is_quant_spec_v<Spec>, "amct: qparams<Spec>: Spec must be an amct::quant_spec");
-
-    float scale = 1.0f;
-    std::int32_t offset = 0;
-};
-
-/// Per-channel parameters: scale[c] and offset[c] apply to index c of `axis` (negative counts from the end).
-template <class Spec>
-struct qparams<Spec, per_channel>
-{
-    xt::xtensor<float, 1> scale;
-    xt::xtensor<std::int32_t, 1> offset;
-    std::ptrdiff_t axis = 0;
-};
-
-namespace detail
-{
-/// Checks one (scale, offset) pair of Spec; `channel` names the channel of per-channel parameters (-1: none).
-template <class Spec>
-inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
-{
-    const auto where = [channel]  // built only for a message
-    {
-        return channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
-    };
-    if (!(scale > 0.0f) || !std::isfinite(scale))
-    {
-        throw_error<value_error>("scale" + where() + " = " + number_to_string(scale)
-                                 + " must be finite and greater than 0");
-    }
-    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
-    {
-        if (!std::isfinite(1.0f / scale))
-        {
-            throw_error<value_error>(
-              "scale" + where() + " = " + number_to_string(scale)
-              + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
-        }
-    }
-    if (offset < Spec::qmin || offset > Spec::qmax)
-    {
-        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset) + " must be in ["
-                                 + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax) + "]");
-    }
-    if (Spec::is_symmetric && offset != 0)
-    {
-        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset)
-                                 + " must be 0 for a symmetric quantizer");
-    }
-}
-
-/// Resolves a possibly negative axis against `rank`, or throws shape_error.
-inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
-{
-    const auto r = static_cast<std::ptrdiff_t>(rank);
-    if (axis < -r || axis >= r)
-    {
-        throw_error<shape_error>("per_channel axis " + std::to_string(axis) + " is out of range for a rank-"
-                                 + std::to_string(rank) + " tensor");
-    }
-    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
-}
-}  // namespace detail
-
-/// @brief Throws value_error if the scale is not finite and positive or the offset is outside [qmin, qmax]
-/// (or non-zero for a symmetric spec).
-template <class Spec>
-inline void validate(const qparams<Spec, per_tensor>& qp)
-{
-    detail::validate_pair<Spec>(qp.scale, qp.offset, -1);
-}
-
-/// @brief Per-channel validation against a tensor shape: axis in range, one scale and offset per channel,
-/// each valid.
-/// @throws shape_error, value_error
-template <class Spec, class Shape>
-inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& shape)
-{
-    const std::size_t axis = detail::normalize_axis(qp.axis, shape.size());
-    const std::size_t channels = static_cast<std::size_t>(shape[axis]);
-    if (qp.scale.size() != channels || qp.offset.size() != channels)
-    {
-        detail::throw_error<shape_error>("per_channel parameters have " + std::to_string(qp.scale.size())
-                                         + " scales and " + std::to_string(qp.offset.size())
-                                         + " offsets, but axis " + std::to_string(axis) + " has "
-                                         + std::to_string(channels) + " channels");
-    }
-    for (std::size_t c = 0; c < channels; ++c)
-    {
-        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), static_cast<std::ptrdiff_t>(c));
-    }
-    return axis;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/core/qparams.hpp ----
-// ---- begin amct/detail/contiguous.hpp ----
-// amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
-// evaluating it once only when it is not already laid out that way.
-
-#include <algorithm>    // std::copy
-#include <array>        // std::array, std::tuple_size
-#include <cstddef>      // std::size_t
-#include <string>       // std::string, std::to_string
-#include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
-#include <utility>      // std::declval
-#include <vector>       // std::vector
-
 
 namespace amct
 {
@@ -829,17 +878,6 @@ inline bool is_row_major_contiguous(const E& e)
     }
 }
 
-/// A shape as error messages show it: "[1, 3, 224, 224]".
-inline std::string shape_string(const std::vector<std::size_t>& shape)
-{
-    std::string out = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-    {
-        out += (i ? ", " : "") + std::to_string(shape[i]);
-    }
-    return out + "]";
-}
-
 /// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the
 /// expression's own storage when possible, else into an evaluated copy held by this object.
 template <class T>
@@ -906,6 +944,32 @@ inline result_container_t<E, T> make_result(const Shape& shape)
     return result::from_shape(s);
 }
 
+/// `w` itself when it is an xt::xarray<float>, else its evaluation.
+template <class E>
+inline decltype(auto) float_array(const xt::xexpression<E>& w)
+{
+    if constexpr (std::is_same_v<E, xt::xarray<float>>)
+    {
+        return w.derived_cast();
+    }
+    else
+    {
+        return xt::xarray<float>(w.derived_cast());
+    }
+}
+
+/// Resolves a possibly negative axis against `rank`, or throws shape_error.
+inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
+{
+    const auto r = static_cast<std::ptrdiff_t>(rank);
+    if (axis < -r || axis >= r)
+    {
+        throw_error<shape_error>("per_channel axis " + std::to_string(axis) + " is out of range for a rank-"
+                                 + std::to_string(rank) + " tensor");
+    }
+    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
 /// A shape split around `axis`: outer = prod(shape[:axis]), channels = shape[axis], inner =
 /// prod(shape[axis+1:]).
 struct axis_split
@@ -928,6 +992,137 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/detail/contiguous.hpp ----
+// ---- begin amct/detail/format.hpp ----
+// amct/detail/format.hpp: numbers and shapes as amct's messages show them.
+
+#include <cstddef>  // std::size_t
+#include <cstdio>   // std::snprintf
+#include <string>   // std::string, std::to_string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// A number as error messages show it: %.9g, enough to tell float32 values apart.
+inline std::string number_to_string(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+/// A shape as error messages show it: "[1, 3, 224, 224]".
+inline std::string shape_string(const std::vector<std::size_t>& shape)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+    {
+        out += (i ? ", " : "") + std::to_string(shape[i]);
+    }
+    return out + "]";
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/detail/format.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief Quantization parameters: x ~= scale * (q - offset) (AMCT's "offset" is ONNX's zero_point).
+/// Primary template: per_tensor.
+template <class Spec, class Granularity = typename Spec::granularity_type>
+struct qparams
+{
+    static_assert(is_quant_spec_v<Spec>, "amct: qparams<Spec>: Spec must be an amct::quant_spec");
+
+    float scale = 1.0f;
+    std::int32_t offset = 0;
+};
+
+/// Per-channel parameters: scale[c] and offset[c] apply to index c of `axis` (negative counts from the end).
+template <class Spec>
+struct qparams<Spec, per_channel>
+{
+    xt::xtensor<float, 1> scale;
+    xt::xtensor<std::int32_t, 1> offset;
+    std::ptrdiff_t axis = 0;
+};
+
+namespace detail
+{
+/// Checks one (scale, offset) pair of Spec; `channel` names the channel of per-channel parameters (-1: none).
+template <class Spec>
+inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t channel)
+{
+    const auto where = [channel]  // built only for a message
+    {
+        return channel < 0 ? std::string() : "[" + std::to_string(channel) + "]";
+    };
+    if (!(scale > 0.0f) || !std::isfinite(scale))
+    {
+        throw_error<value_error>("scale" + where() + " = " + number_to_string(scale)
+                                 + " must be finite and greater than 0");
+    }
+    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
+    {
+        if (!std::isfinite(1.0f / scale))
+        {
+            throw_error<value_error>(
+              "scale" + where() + " = " + number_to_string(scale)
+              + " has no finite float32 reciprocal (multiply_by_reciprocal needs one)");
+        }
+    }
+    if (offset < Spec::qmin || offset > Spec::qmax)
+    {
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset) + " must be in ["
+                                 + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax) + "]");
+    }
+    if (Spec::is_symmetric && offset != 0)
+    {
+        throw_error<value_error>("offset" + where() + " = " + std::to_string(offset)
+                                 + " must be 0 for a symmetric quantizer");
+    }
+}
+}  // namespace detail
+
+/// @brief Throws value_error if the scale is not finite and positive or the offset is outside [qmin, qmax]
+/// (or non-zero for a symmetric spec).
+template <class Spec>
+inline void validate(const qparams<Spec, per_tensor>& qp)
+{
+    detail::validate_pair<Spec>(qp.scale, qp.offset, -1);
+}
+
+/// @brief Per-channel validation against a tensor shape: axis in range, one scale and offset per channel,
+/// each valid.
+/// @throws shape_error, value_error
+template <class Spec, class Shape>
+inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& shape)
+{
+    const std::size_t axis = detail::normalize_axis(qp.axis, shape.size());
+    const std::size_t channels = static_cast<std::size_t>(shape[axis]);
+    if (qp.scale.size() != channels || qp.offset.size() != channels)
+    {
+        detail::throw_error<shape_error>("per_channel parameters have " + std::to_string(qp.scale.size())
+                                         + " scales and " + std::to_string(qp.offset.size())
+                                         + " offsets, but axis " + std::to_string(axis) + " has "
+                                         + std::to_string(channels) + " channels");
+    }
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        detail::validate_pair<Spec>(qp.scale(c), qp.offset(c), static_cast<std::ptrdiff_t>(c));
+    }
+    return axis;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/core/qparams.hpp ----
 
 namespace amct
 {
@@ -1296,16 +1491,16 @@ inline std::int32_t signed_qmax(int bits) noexcept
 {
     return (std::int32_t{1} << (bits - 1)) - 1;
 }
+}  // namespace detail
 
 /// Appends one channel's (scale, offset) with its representable range.
 inline void push_channel(calibration_result& r, float scale, std::int32_t offset)
 {
     r.scale.push_back(scale);
     r.offset.push_back(offset);
-    r.clip_min.push_back(static_cast<float>(signed_qmin(r.num_bits) - offset) * scale);
-    r.clip_max.push_back(static_cast<float>(signed_qmax(r.num_bits) - offset) * scale);
+    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
+    r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
 }
-}  // namespace detail
 
 /// @brief The result as typed parameters of Spec.
 /// @throws unsupported_error if Spec's bit width, scheme or granularity differs from the result's;
@@ -1362,19 +1557,18 @@ struct value_range
     float max = 0.0f;
 };
 
-namespace detail
-{
+/// @throws value_error "range<where> ..." if min or max is not finite or min > max.
 inline void validate_range(float min, float max, const std::string& where)
 {
     if (!std::isfinite(min) || !std::isfinite(max))
     {
-        throw_error<value_error>("range" + where + " [" + number_to_string(min) + ", " + number_to_string(max)
-                                 + "] is not finite");
+        detail::throw_error<value_error>("range" + where + " [" + detail::number_to_string(min) + ", "
+                                         + detail::number_to_string(max) + "] is not finite");
     }
     if (min > max)
     {
-        throw_error<value_error>("range" + where + " has min " + number_to_string(min) + " greater than max "
-                                 + number_to_string(max));
+        detail::throw_error<value_error>("range" + where + " has min " + detail::number_to_string(min)
+                                         + " greater than max " + detail::number_to_string(max));
     }
 }
 
@@ -1424,6 +1618,8 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     return {scale, static_cast<std::int32_t>(offset < lo ? lo : (offset > hi ? hi : offset))};
 }
 
+namespace detail
+{
 template <class Spec>
 inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
 {
@@ -1440,7 +1636,7 @@ inline qparams<Spec, per_tensor> choose_qparams(value_range range)
     static_assert(!Spec::is_per_channel,
                   "amct: choose_qparams(value_range) makes per_tensor parameters; "
                   "per_channel specs take one range per channel");
-    detail::validate_range(range.min, range.max, "");
+    validate_range(range.min, range.max, "");
     const auto [scale, offset] = detail::choose_pair<Spec>(range.min, range.max);
     return {scale, offset};
 }
@@ -1465,7 +1661,7 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
     qp.offset = xt::xtensor<std::int32_t, 1>::from_shape({mins.size()});
     for (std::size_t c = 0; c < mins.size(); ++c)
     {
-        detail::validate_range(mins(c), maxs(c), "[" + std::to_string(c) + "]");
+        validate_range(mins(c), maxs(c), "[" + std::to_string(c) + "]");
         const auto [scale, offset] = detail::choose_pair<Spec>(mins(c), maxs(c));
         qp.scale(c) = scale;
         qp.offset(c) = offset;
@@ -1475,777 +1671,18 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/core/choose_qparams.hpp ----
-// ---- begin amct/core/quantize.hpp ----
-// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
-// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
-// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+// ---- begin amct/model/layer_types.hpp ----
+// amct/model/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 5.2, 7.1 and 9), in the
+// ONNX, PyTorch, TF, Keras and Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule:
+// its weight layout and channel-wise defaults) and the type predicates of the configuration rules.
 
-#include <algorithm>  // std::equal
-#include <cmath>      // std::floor
-#include <cstddef>    // std::size_t
-#include <vector>     // std::vector
+#include <initializer_list>  // std::initializer_list
+#include <map>               // std::map
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <string_view>       // std::string_view
+#include <vector>            // std::vector
 
-// ---- begin amct/simd/quantize_kernel.hpp ----
-// amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
-// Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
-// the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
-// tail calls the reference itself. No validation happens here; the public functions validate once.
-
-#include <cstddef>      // std::size_t
-#include <cstdint>      // std::int32_t
-#include <cstring>      // std::memcpy
-#include <type_traits>  // std::is_base_of_v, std::is_same_v
-
-
-// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace kernel
-{
-/// Parameters shared by every element (per tensor, or one channel's run of elements).
-struct uniform_params
-{
-    element_params p;
-
-    const element_params& at(std::size_t) const noexcept
-    {
-        return p;
-    }
-};
-
-/// Parameters given per element through arrays (a channels-last row: element i uses index i).
-struct array_params
-{
-    const element_params* p;
-
-    const element_params& at(std::size_t i) const noexcept
-    {
-        return p[i];
-    }
-};
-
-#if AMCT_USE_XSIMD
-namespace detail
-{
-template <class Arch>
-using fbatch = xsimd::batch<float, Arch>;
-template <class Arch>
-using ibatch = xsimd::batch<std::int32_t, Arch>;
-
-/// Lane-wise constants, broadcast from uniform_params or gathered from array_params.
-template <class Arch>
-struct batch_params
-{
-    fbatch<Arch> factor, scale, lo, hi;
-    ibatch<Arch> offset;
-};
-
-template <class Arch>
-inline batch_params<Arch> load_params(const uniform_params& u, std::size_t) noexcept
-{
-    return {fbatch<Arch>(u.p.factor),
-            fbatch<Arch>(u.p.scale),
-            fbatch<Arch>(u.p.lo),
-            fbatch<Arch>(u.p.hi),
-            ibatch<Arch>(u.p.offset)};
-}
-
-template <class Arch>
-inline batch_params<Arch> load_params(const array_params& a, std::size_t i) noexcept
-{
-    constexpr std::size_t w = fbatch<Arch>::size;
-    alignas(64) float factor[w], scale[w], lo[w], hi[w];
-    alignas(64) std::int32_t offset[w];
-    for (std::size_t j = 0; j < w; ++j)
-    {
-        const element_params& p = a.p[i + j];
-        factor[j] = p.factor;
-        scale[j] = p.scale;
-        lo[j] = p.lo;
-        hi[j] = p.hi;
-        offset[j] = p.offset;
-    }
-    return {fbatch<Arch>::load_aligned(factor),
-            fbatch<Arch>::load_aligned(scale),
-            fbatch<Arch>::load_aligned(lo),
-            fbatch<Arch>::load_aligned(hi),
-            ibatch<Arch>::load_aligned(offset)};
-}
-
-template <class Arch>
-inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_to_even) noexcept
-{
-    return xsimd::nearbyint(v);
-}
-
-template <class Arch>
-inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero) noexcept
-{
-    return xsimd::round(v);
-}
-
-/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
-/// before rounding equals clamping after it because both bounds are integers.
-template <class Spec, class Arch>
-inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    fbatch<Arch> v;
-    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
-    {
-        v = x * bp.factor;
-    }
-    else
-    {
-        v = x / bp.factor;
-    }
-    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
-    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
-}
-
-/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
-template <class Spec, class Arch>
-inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
-}
-
-/// Vector form of reference::quantize, as int32 lanes.
-template <class Spec, class Arch>
-inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
-    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
-    {
-        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
-    }
-    else
-    {
-        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
-    }
-}
-
-/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
-template <class Storage, class Arch>
-inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
-{
-    constexpr bool packable =
-      std::is_same_v<
-        Storage,
-        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
-#if defined(__AVX512BW__)
-    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
-    {
-        for (int k = 0; k < 4; ++k)
-        {
-            const __m512i v = b[k];
-            if constexpr (std::is_same_v<Storage, std::int8_t>)
-            {
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
-            }
-            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
-            {
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
-            }
-            else
-            {
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
-            }
-        }
-        return;
-    }
-#endif
-#if defined(__AVX2__)
-    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
-    {
-        // packs work per 128-bit lane; the permutation restores element order.
-        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
-        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
-        if constexpr (std::is_same_v<Storage, std::int16_t>)
-        {
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
-        }
-        else
-        {
-            const __m256i bytes =
-              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
-            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
-        }
-        return;
-    }
-#endif
-#if defined(__SSE2__)
-    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
-    {
-        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
-        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
-        if constexpr (std::is_same_v<Storage, std::int16_t>)
-        {
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
-        }
-        else
-        {
-            const __m128i bytes =
-              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
-        }
-        return;
-    }
-#endif
-    constexpr std::size_t w = ibatch<Arch>::size;
-    alignas(64) std::int32_t tmp[4 * w];
-    for (std::size_t k = 0; k < 4; ++k)
-    {
-        b[k].store_aligned(tmp + k * w);
-    }
-    for (std::size_t k = 0; k < 4 * w; ++k)
-    {
-        out[k] = static_cast<Storage>(tmp[k]);
-    }
-}
-
-/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
-template <class Storage, class Arch>
-inline ibatch<Arch> load_widen(const Storage* in) noexcept
-{
-    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
-    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
-    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
-#if defined(__AVX512BW__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
-        }
-        else
-        {
-            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
-        }
-    }
-#endif
-#if defined(__AVX2__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
-            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
-        }
-        else
-        {
-            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
-        }
-    }
-#endif
-#if defined(__SSE2__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            std::int32_t four;
-            std::memcpy(&four, in, 4);
-            const __m128i v = _mm_cvtsi32_si128(four);
-            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
-            {
-                const __m128i b = _mm_unpacklo_epi8(v, v);
-                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
-            }
-            else
-            {
-                const __m128i zero = _mm_setzero_si128();
-                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
-            }
-        }
-        else
-        {
-            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
-            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
-        }
-    }
-#endif
-    constexpr std::size_t w = ibatch<Arch>::size;
-    alignas(64) std::int32_t tmp[w];
-    for (std::size_t k = 0; k < w; ++k)
-    {
-        tmp[k] = in[k];
-    }
-    return ibatch<Arch>::load_aligned(tmp);
-}
-}  // namespace detail
-#endif
-
-/// q[i] = reference::quantize<Spec>(x[i], params.at(i)) for i in [0, n).
-template <class Spec, class Params>
-inline void quantize(const float* x,
-                     typename Spec::storage_type* q,
-                     std::size_t n,
-                     const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + 4 * w <= n; i += 4 * w)
-    {
-        detail::ibatch<arch> b[4];
-        for (std::size_t k = 0; k < 4; ++k)
-        {
-            const auto bp = detail::load_params<arch>(params, i + k * w);
-            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
-        }
-        detail::store_narrow(b, q + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        q[i] = reference::quantize<Spec>(x[i], params.at(i));
-    }
-}
-
-/// x[i] = reference::dequantize<Spec>(q[i], params.at(i)) for i in [0, n).
-template <class Spec, class Params>
-inline void dequantize(const typename Spec::storage_type* q,
-                       float* x,
-                       std::size_t n,
-                       const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + w <= n; i += w)
-    {
-        const auto bp = detail::load_params<arch>(params, i);
-        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
-        (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        x[i] = reference::dequantize<Spec>(q[i], params.at(i));
-    }
-}
-
-/// y[i] = reference::fake_quantize<Spec>(x[i], params.at(i)) for i in [0, n); y may alias x.
-template <class Spec, class Params>
-inline void fake_quantize(const float* x, float* y, std::size_t n, const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + w <= n; i += w)
-    {
-        const auto bp = detail::load_params<arch>(params, i);
-        const auto r = detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i), bp);
-        (r * bp.scale).store_unaligned(y + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
-    }
-}
-}  // namespace kernel
-}  // namespace AMCT_ABI
-}  // namespace amct
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-// ---- end amct/simd/quantize_kernel.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Shortest run of one channel that goes through the broadcast-parameter kernel; shorter inner extents use
-/// per-element parameter arrays (channels-last layouts) so that the vector body still applies.
-inline constexpr std::size_t min_uniform_run = 16;
-
-/// Validates qp against `shape`, then calls f(first, count, params) over runs that cover every element once.
-template <class Spec, class F>
-inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
-{
-    validate(qp);
-    const std::size_t n = detail::element_count(shape);
-    f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
-}
-
-template <class Spec, class F>
-inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector<std::size_t>& shape, F&& f)
-{
-    const std::size_t axis = validate(qp, shape);
-    const axis_split s = split_at(shape, axis);
-    std::vector<element_params> channel(s.channels);
-    for (std::size_t c = 0; c < s.channels; ++c)
-    {
-        channel[c] = make_element_params<Spec>(qp.scale(c), qp.offset(c));
-    }
-    if (s.inner >= min_uniform_run)
-    {
-        for (std::size_t o = 0; o < s.outer; ++o)
-        {
-            for (std::size_t c = 0; c < s.channels; ++c)
-            {
-                f((o * s.channels + c) * s.inner, s.inner, kernel::uniform_params{channel[c]});
-            }
-        }
-        return;
-    }
-    const std::size_t row = s.channels * s.inner;
-    std::vector<element_params> expanded(row);
-    for (std::size_t j = 0; j < row; ++j)
-    {
-        expanded[j] = channel[j / s.inner];
-    }
-    for (std::size_t o = 0; o < s.outer; ++o)
-    {
-        f(o * row, row, kernel::array_params{expanded.data()});
-    }
-}
-
-/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
-/// other.
-template <class Spec>
-struct quantize_op
-{
-    using input_type = float;
-    using output_type = typename Spec::storage_type;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::quantize<Spec>(in, out, n, p);
-    }
-};
-
-template <class Spec>
-struct dequantize_op
-{
-    using input_type = typename Spec::storage_type;
-    using output_type = float;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::dequantize<Spec>(in, out, n, p);
-    }
-};
-
-template <class Spec>
-struct fake_quantize_op
-{
-    using input_type = float;
-    using output_type = float;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::fake_quantize<Spec>(in, out, n, p);
-    }
-};
-
-/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
-template <class Op, class Spec>
-inline void apply(const contiguous_data<typename Op::input_type>& in,
-                  const qparams<Spec>& qp,
-                  typename Op::output_type* out)
-{
-    for_each_run(qp,
-                 in.shape(),
-                 [&](std::size_t first, std::size_t count, const auto& params)
-                 {
-                     Op::run(in.data() + first, out + first, count, params);
-                 });
-}
-
-/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
-template <class Op, class Spec, class O>
-inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
-{
-    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
-                  "amct: the output container's value_type must be the operation's output type");
-    const auto& shape = out.shape();
-    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
-        || !is_row_major_contiguous(out))
-    {
-        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
-    }
-    apply<Op>(in, qp, out.data() + out.data_offset());
-}
-
-/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
-/// value that the storage type cannot represent is an error, not a silent wrap-around.
-template <class Spec, class E>
-inline void check_quantized_input(const E& e)
-{
-    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
-    {
-        std::size_t i = 0;
-        for (auto it = e.begin(); it != e.end(); ++it, ++i)
-        {
-            const auto v = static_cast<double>(*it);
-            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
-            {
-                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
-                                         + number_to_string(v) + " is not an integer in ["
-                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
-                                         + "]");
-            }
-        }
-    }
-}
-
-template <class Op, class Spec, class E>
-inline auto apply_new(const E& e, const qparams<Spec>& qp)
-{
-    const contiguous_data<typename Op::input_type> in(e);
-    auto out = make_result<E, typename Op::output_type>(in.shape());
-    apply<Op>(in, qp, out.data());
-    return out;
-}
-}  // namespace detail
-
-/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
-/// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
-/// Inputs of other value types are converted to float32 first.
-/// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
-/// static, else xt::xarray).
-/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
-template <class Spec, class E>
-inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
-template <class Spec, class E, class O>
-inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
-}
-
-/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
-/// @return a row-major float container with the shape of `e`.
-template <class Spec, class E>
-inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    detail::check_quantized_input<Spec>(e.derived_cast());
-    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
-template <class Spec, class E, class O>
-inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    using storage = typename Spec::storage_type;
-    detail::check_quantized_input<Spec>(e.derived_cast());
-    detail::apply_into<detail::dequantize_op<Spec>>(
-      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
-}
-
-/// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
-/// NaN gives 0.0f. The result is never -0.0f.
-template <class Spec, class E>
-inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
-/// itself).
-template <class Spec, class E, class O>
-inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    detail::apply_into<detail::fake_quantize_op<Spec>>(
-      detail::contiguous_data<float>(e.derived_cast()), qp, out);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/core/quantize.hpp ----
-// ---- begin amct/core/range.hpp ----
-// amct/core/range.hpp: observed min/max of a tensor or of each channel, and min/max quantization parameters.
-
-#include <cstddef>  // std::size_t
-#include <string>   // std::to_string
-#include <utility>  // std::pair
-
-// ---- begin amct/simd/minmax_kernel.hpp ----
-// amct/simd/minmax_kernel.hpp: min, max and a NaN flag over contiguous floats in one pass.
-
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <limits>   // std::numeric_limits
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace kernel
-{
-/// Result of minmax. An empty input gives min = +inf, max = -inf. When `has_nan` is set, min and max are
-/// unspecified (callers reject such data). +-0.0 compare equal, so which zero is reported is unspecified.
-struct minmax_result
-{
-    float min = std::numeric_limits<float>::infinity();
-    float max = -std::numeric_limits<float>::infinity();
-    bool has_nan = false;
-
-    /// True when every folded value was finite (no NaN, no +-Inf); false for an empty fold.
-    bool all_finite() const noexcept
-    {
-        return !has_nan && min >= -std::numeric_limits<float>::max()
-               && max <= std::numeric_limits<float>::max();
-    }
-};
-
-/// Folds x[0, n) into r.
-inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using batch = xsimd::batch<float, default_arch>;
-    constexpr std::size_t w = batch::size;
-    if (n >= 2 * w)
-    {
-        batch lo0(r.min), lo1(r.min), hi0(r.max), hi1(r.max);
-        auto nan = xsimd::isnan(batch(0.0f));
-        for (; i + 2 * w <= n; i += 2 * w)
-        {
-            const batch a = batch::load_unaligned(x + i);
-            const batch b = batch::load_unaligned(x + i + w);
-            nan = nan | xsimd::isnan(a) | xsimd::isnan(b);
-            lo0 = xsimd::min(lo0, a);
-            lo1 = xsimd::min(lo1, b);
-            hi0 = xsimd::max(hi0, a);
-            hi1 = xsimd::max(hi1, b);
-        }
-        alignas(64) float lo[w], hi[w];
-        xsimd::min(lo0, lo1).store_aligned(lo);
-        xsimd::max(hi0, hi1).store_aligned(hi);
-        for (std::size_t k = 0; k < w; ++k)
-        {
-            r.min = lo[k] < r.min ? lo[k] : r.min;
-            r.max = hi[k] > r.max ? hi[k] : r.max;
-        }
-        r.has_nan = r.has_nan || xsimd::any(nan);
-    }
-#endif
-    for (const float* p = x + i; p != x + n; ++p)
-    {
-        const float v = *p;
-        r.has_nan = r.has_nan || std::isnan(v);
-        r.min = v < r.min ? v : r.min;
-        r.max = v > r.max ? v : r.max;
-    }
-}
-}  // namespace kernel
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/simd/minmax_kernel.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief [min, max] over all elements of `e`.
-/// @throws value_error if `e` is empty or contains NaN.
-template <class E>
-inline value_range tensor_range(const xt::xexpression<E>& e)
-{
-    const detail::contiguous_data<float> in(e.derived_cast());
-    if (in.size() == 0)
-    {
-        detail::throw_error<value_error>("cannot take the range of an empty tensor");
-    }
-    kernel::minmax_result r;
-    kernel::minmax(in.data(), in.size(), r);
-    if (r.has_nan)
-    {
-        detail::throw_error<value_error>("tensor contains NaN");
-    }
-    return {r.min, r.max};
-}
-
-/// Per-channel minima and maxima along `axis`.
-struct channel_ranges_result
-{
-    xt::xtensor<float, 1> min;
-    xt::xtensor<float, 1> max;
-};
-
-/// @brief [min, max] of each index of `axis` (negative counts from the end).
-/// @throws shape_error for a bad axis; value_error if a channel is empty or contains NaN (naming the
-/// channel).
-template <class E>
-inline channel_ranges_result channel_ranges(const xt::xexpression<E>& e, std::ptrdiff_t axis)
-{
-    const detail::contiguous_data<float> in(e.derived_cast());
-    const std::size_t a = detail::normalize_axis(axis, in.shape().size());
-    const detail::axis_split s = detail::split_at(in.shape(), a);
-    if (s.outer * s.inner == 0)
-    {
-        detail::throw_error<value_error>(
-          "cannot take per-channel ranges of a tensor with no element per channel");
-    }
-    std::vector<kernel::minmax_result> acc(s.channels);
-    for (std::size_t o = 0; o < s.outer; ++o)
-    {
-        for (std::size_t c = 0; c < s.channels; ++c)
-        {
-            kernel::minmax(in.data() + (o * s.channels + c) * s.inner, s.inner, acc[c]);
-        }
-    }
-    channel_ranges_result r{xt::xtensor<float, 1>::from_shape({s.channels}),
-                            xt::xtensor<float, 1>::from_shape({s.channels})};
-    for (std::size_t c = 0; c < s.channels; ++c)
-    {
-        if (acc[c].has_nan)
-        {
-            detail::throw_error<value_error>("channel " + std::to_string(c) + " of axis " + std::to_string(a)
-                                             + " contains NaN");
-        }
-        r.min(c) = acc[c].min;
-        r.max(c) = acc[c].max;
-    }
-    return r;
-}
-
-/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, 5.1): choose_qparams of its range.
-template <class Spec, class E>
-inline qparams<Spec, per_tensor> minmax_qparams(const xt::xexpression<E>& e)
-{
-    static_assert(!Spec::is_per_channel,
-                  "amct: minmax_qparams(e) is per_tensor; pass an axis for per_channel");
-    return choose_qparams<Spec>(tensor_range(e));
-}
-
-/// @brief Per-channel min/max parameters along `axis`.
-template <class Spec, class E>
-inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, std::ptrdiff_t axis)
-{
-    static_assert(Spec::is_per_channel, "amct: minmax_qparams(e, axis) is per_channel");
-    const channel_ranges_result r = channel_ranges(e, axis);
-    return choose_qparams<Spec>(r.min, r.max, axis);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/core/range.hpp ----
 
 namespace amct
 {
@@ -2347,7 +1784,100 @@ inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
                                            + "\"");
 }
 
-namespace detail
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
+}
+
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+inline bool int16_activation_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->has_weight && !symmetric_only_type(type);
+}
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+inline bool fusable_type(std::string_view type)
+{
+    const auto rule = find_arq_rule(type);
+    return rule && rule->channel_wise_allowed;
+}
+
+/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
+inline bool is_batch_norm(std::string_view type)
+{
+    return detail::type_in(type,
+                           {"BatchNormalization",
+                            "BatchNorm",
+                            "BatchNorm1d",
+                            "BatchNorm2d",
+                            "BatchNorm3d",
+                            "FusedBatchNorm",
+                            "FusedBatchNormV2",
+                            "FusedBatchNormV3"});
+}
+
+/// Layer name -> layer type.
+inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+{
+    std::map<std::string, std::string> type_of;
+    for (const auto& l : layers)
+    {
+        type_of.emplace(l.name, l.type);
+    }
+    return type_of;
+}
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+inline std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                      const std::map<std::string, std::string>& type_of)
+{
+    const auto it = type_of.find(name);
+    if (it == type_of.end())
+    {
+        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
+    }
+    if (!fusable_type(it->second))
+    {
+        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
+               + "; only convolutions are fused with BatchNorm";
+    }
+    return std::nullopt;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/model/layer_types.hpp ----
+// ---- begin amct/model/weight_layout.hpp ----
+// amct/model/weight_layout.hpp: a weight tensor viewed as the row-major [C_out, rest] matrix of ARQ's layout
+// rules (amct-algorithms.md 5.2): the reshape and permutation of each weight_layout, and the copies to and
+// from that channel-major order.
+
+#include <algorithm>  // std::copy
+#include <array>      // std::array
+#include <cstddef>    // std::size_t
+#include <string>     // std::string, std::to_string
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
 {
 /// The reshape and permutation that view a weight of `layout` as [C_out, rest]: view `w` as `dims`, transpose
 /// it by `perm`, then the first `channel_dims` axes form C_out.
@@ -2430,8 +1960,8 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
     {
         if (r < lo)
         {
-            throw_error<shape_error>(prefix + "a weight of this layout needs rank >= " + std::to_string(lo)
-                                     + ", got rank " + std::to_string(r));
+            detail::throw_error<shape_error>(prefix + "a weight of this layout needs rank >= "
+                                             + std::to_string(lo) + ", got rank " + std::to_string(r));
         }
     };
     switch (layout)
@@ -2444,9 +1974,9 @@ inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
             need_rank(2);
             if (groups == 0 || shape[0] % groups != 0)
             {
-                throw_error<shape_error>(prefix + "ConvTranspose weight with " + std::to_string(shape[0])
-                                         + " input channels cannot have " + std::to_string(groups)
-                                         + " groups");
+                detail::throw_error<shape_error>(prefix + "ConvTranspose weight with "
+                                                 + std::to_string(shape[0]) + " input channels cannot have "
+                                                 + std::to_string(groups) + " groups");
             }
             // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
             return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
@@ -2544,22 +2074,184 @@ struct channel_major_matrix
         return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
     }
 };
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/model/weight_layout.hpp ----
+// ---- begin amct/simd/minmax_kernel.hpp ----
+// amct/simd/minmax_kernel.hpp: min, max and a NaN flag over contiguous floats in one pass.
 
-/// `w` itself when it is an xt::xarray<float>, else its evaluation.
-template <class E>
-inline decltype(auto) float_array(const xt::xexpression<E>& w)
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <limits>   // std::numeric_limits
+
+
+namespace amct
 {
-    if constexpr (std::is_same_v<E, xt::xarray<float>>)
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+/// Result of minmax. An empty input gives min = +inf, max = -inf. When `has_nan` is set, min and max are
+/// unspecified (callers reject such data). +-0.0 compare equal, so which zero is reported is unspecified.
+struct minmax_result
+{
+    float min = std::numeric_limits<float>::infinity();
+    float max = -std::numeric_limits<float>::infinity();
+    bool has_nan = false;
+
+    /// True when every folded value was finite (no NaN, no +-Inf); false for an empty fold.
+    bool all_finite() const noexcept
     {
-        return w.derived_cast();
+        return !has_nan && min >= -std::numeric_limits<float>::max()
+               && max <= std::numeric_limits<float>::max();
     }
-    else
+};
+
+/// Folds x[0, n) into r.
+inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, default_arch>;
+    constexpr std::size_t w = batch::size;
+    if (n >= 2 * w)
     {
-        return xt::xarray<float>(w.derived_cast());
+        batch lo0(r.min), lo1(r.min), hi0(r.max), hi1(r.max);
+        auto nan = xsimd::isnan(batch(0.0f));
+        for (; i + 2 * w <= n; i += 2 * w)
+        {
+            const batch a = batch::load_unaligned(x + i);
+            const batch b = batch::load_unaligned(x + i + w);
+            nan = nan | xsimd::isnan(a) | xsimd::isnan(b);
+            lo0 = xsimd::min(lo0, a);
+            lo1 = xsimd::min(lo1, b);
+            hi0 = xsimd::max(hi0, a);
+            hi1 = xsimd::max(hi1, b);
+        }
+        alignas(64) float lo[w], hi[w];
+        xsimd::min(lo0, lo1).store_aligned(lo);
+        xsimd::max(hi0, hi1).store_aligned(hi);
+        for (std::size_t k = 0; k < w; ++k)
+        {
+            r.min = lo[k] < r.min ? lo[k] : r.min;
+            r.max = hi[k] > r.max ? hi[k] : r.max;
+        }
+        r.has_nan = r.has_nan || xsimd::any(nan);
+    }
+#endif
+    for (const float* p = x + i; p != x + n; ++p)
+    {
+        const float v = *p;
+        r.has_nan = r.has_nan || std::isnan(v);
+        r.min = v < r.min ? v : r.min;
+        r.max = v > r.max ? v : r.max;
     }
 }
-}  // namespace detail
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/simd/minmax_kernel.hpp ----
+// ---- begin amct/tensor/range.hpp ----
+// amct/tensor/range.hpp: observed min/max of a tensor or of each channel, and min/max quantization
+// parameters.
 
+#include <cstddef>  // std::size_t
+#include <string>   // std::to_string
+#include <utility>  // std::pair
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief [min, max] over all elements of `e`.
+/// @throws value_error if `e` is empty or contains NaN.
+template <class E>
+inline value_range tensor_range(const xt::xexpression<E>& e)
+{
+    const detail::contiguous_data<float> in(e.derived_cast());
+    if (in.size() == 0)
+    {
+        detail::throw_error<value_error>("cannot take the range of an empty tensor");
+    }
+    kernel::minmax_result r;
+    kernel::minmax(in.data(), in.size(), r);
+    if (r.has_nan)
+    {
+        detail::throw_error<value_error>("tensor contains NaN");
+    }
+    return {r.min, r.max};
+}
+
+/// Per-channel minima and maxima along `axis`.
+struct channel_ranges_result
+{
+    xt::xtensor<float, 1> min;
+    xt::xtensor<float, 1> max;
+};
+
+/// @brief [min, max] of each index of `axis` (negative counts from the end).
+/// @throws shape_error for a bad axis; value_error if a channel is empty or contains NaN (naming the
+/// channel).
+template <class E>
+inline channel_ranges_result channel_ranges(const xt::xexpression<E>& e, std::ptrdiff_t axis)
+{
+    const detail::contiguous_data<float> in(e.derived_cast());
+    const std::size_t a = detail::normalize_axis(axis, in.shape().size());
+    const detail::axis_split s = detail::split_at(in.shape(), a);
+    if (s.outer * s.inner == 0)
+    {
+        detail::throw_error<value_error>(
+          "cannot take per-channel ranges of a tensor with no element per channel");
+    }
+    std::vector<kernel::minmax_result> acc(s.channels);
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        for (std::size_t c = 0; c < s.channels; ++c)
+        {
+            kernel::minmax(in.data() + (o * s.channels + c) * s.inner, s.inner, acc[c]);
+        }
+    }
+    channel_ranges_result r{xt::xtensor<float, 1>::from_shape({s.channels}),
+                            xt::xtensor<float, 1>::from_shape({s.channels})};
+    for (std::size_t c = 0; c < s.channels; ++c)
+    {
+        if (acc[c].has_nan)
+        {
+            detail::throw_error<value_error>("channel " + std::to_string(c) + " of axis " + std::to_string(a)
+                                             + " contains NaN");
+        }
+        r.min(c) = acc[c].min;
+        r.max(c) = acc[c].max;
+    }
+    return r;
+}
+
+/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, 5.1): choose_qparams of its range.
+template <class Spec, class E>
+inline qparams<Spec, per_tensor> minmax_qparams(const xt::xexpression<E>& e)
+{
+    static_assert(!Spec::is_per_channel,
+                  "amct: minmax_qparams(e) is per_tensor; pass an axis for per_channel");
+    return choose_qparams<Spec>(tensor_range(e));
+}
+
+/// @brief Per-channel min/max parameters along `axis`.
+template <class Spec, class E>
+inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, std::ptrdiff_t axis)
+{
+    static_assert(Spec::is_per_channel, "amct: minmax_qparams(e, axis) is per_channel");
+    const channel_ranges_result r = channel_ranges(e, axis);
+    return choose_qparams<Spec>(r.min, r.max, axis);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/tensor/range.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
 /// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
@@ -2591,7 +2283,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                                          + " is not finite");
     }
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = detail::make_layout_view(shape, layout, groups, where);  // validates the shape
+    const auto view = make_layout_view(shape, layout, groups, where);  // validates the shape
 
     calibration_result r;
     r.num_bits = p.num_bits;
@@ -2604,160 +2296,22 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
     const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
-        const detail::channel_major_matrix cm(w, view);
+        const channel_major_matrix cm(w, view);
         for (std::size_t c = 0; c < cm.rows; ++c)
         {
             kernel::minmax_result range;
             kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
-            const auto [s, o] =
-              detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
-            detail::push_channel(r, s, o);
+            const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+            push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = detail::choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
-        detail::push_channel(r, s, o);
+        const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+        push_channel(r, s, o);
     }
     return r;
-}
-
-/// Quantized and fake-quantized forms of a weight, in the weight's own layout.
-struct quantized_weight
-{
-    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
-                                ///< for 16 bits
-    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
-};
-
-namespace detail
-{
-/// quantize_weight's work; `out.q` only when `with_q` (else the fake weight in one pass, without int8).
-template <class E>
-inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
-                                        const calibration_result& r,
-                                        weight_layout layout,
-                                        std::size_t groups,
-                                        bool with_q)
-{
-    const auto& w = float_array(weight);
-    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
-    const auto view = make_layout_view(shape, layout, groups);
-    // [C_out, rest] or [rest, C_out] (transpose_2d): quantized in place, channel axis 0 or 1; else through a
-    // channel-major copy
-    const bool direct = view.identity() || view.transpose_2d();
-    std::optional<channel_major_matrix> cm;
-    if (!direct)
-    {
-        cm.emplace(w, view);
-    }
-    quantized_weight out;
-    dispatch(
-      r.descriptor(),
-      [&](auto spec)
-      {
-          using S = decltype(spec);
-          if constexpr (!S::is_symmetric)
-          {
-              throw_error<unsupported_error>("ARQ weights are symmetric");
-          }
-          else
-          {
-              auto qp = to_qparams<S>(r);
-              if constexpr (S::is_per_channel)
-              {
-                  qp.axis = view.transpose_2d() ? 1 : 0;
-              }
-              using storage = typename S::storage_type;
-              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
-              const auto run = [&](const contiguous_data<float>& in)
-              {
-                  xt::xtensor<float, 2> fake_cm;
-                  float* fake = nullptr;
-                  if (direct)
-                  {
-                      out.fake = xt::xarray<float>::from_shape(shape);
-                      fake = out.fake.data();
-                  }
-                  else
-                  {
-                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
-                      fake = fake_cm.data();
-                  }
-                  if (with_q)
-                  {
-                      xt::xtensor<storage, 2> q_cm;
-                      storage* q = nullptr;
-                      if constexpr (int8)
-                      {
-                          if (direct)
-                          {
-                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                              q = out.q.data();
-                          }
-                      }
-                      if (!q)
-                      {
-                          q_cm = xt::xtensor<storage, 2>::from_shape(
-                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
-                          q = q_cm.data();
-                      }
-                      apply<quantize_op<S>>(in, qp, q);
-                      apply<dequantize_op<S>>(
-                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
-                        qp,
-                        fake);
-                      if constexpr (!int8)
-                      {
-                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                      }
-                      else if (!direct)
-                      {
-                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                      }
-                  }
-                  else
-                  {
-                      apply<fake_quantize_op<S>>(in, qp, fake);
-                  }
-                  if (!direct)
-                  {
-                      out.fake = from_channel_major<float>(fake_cm, view, shape);
-                  }
-              };
-              if (direct)
-              {
-                  run(contiguous_data<float>(w));
-              }
-              else
-              {
-                  run(contiguous_data<float>(cm->expression()));
-              }
-          }
-      });
-    return out;
-}
-}  // namespace detail
-
-/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
-template <class E>
-inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
-                                        const calibration_result& r,
-                                        weight_layout layout = weight_layout::out_in,
-                                        std::size_t groups = 1)
-{
-    return detail::quantize_weight(weight, r, layout, groups, true);
-}
-
-/// @brief quantize_weight(...).fake alone, in one pass: the weight calibration runs with.
-template <class E>
-inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
-                                              const calibration_result& r,
-                                              weight_layout layout = weight_layout::out_in,
-                                              std::size_t groups = 1)
-{
-    return detail::quantize_weight(weight, r, layout, groups, false).fake;
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -4714,7 +4268,7 @@ public:
         {
             detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
         }
-        detail::validate_range(min, max, "");
+        validate_range(min, max, "");
         m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
     }
 
@@ -4785,12 +4339,12 @@ public:
         calibration_result res;
         res.num_bits = m_params.num_bits;
         res.asymmetric = m_params.asymmetric;
-        const auto [s, o] = detail::choose_scale_offset(clip_min,
-                                                        clip_max,
-                                                        detail::signed_qmin(res.num_bits),
-                                                        detail::signed_qmax(res.num_bits),
-                                                        !res.asymmetric);
-        detail::push_channel(res, s, o);
+        const auto [s, o] = choose_scale_offset(clip_min,
+                                                clip_max,
+                                                detail::signed_qmin(res.num_bits),
+                                                detail::signed_qmax(res.num_bits),
+                                                !res.asymmetric);
+        push_channel(res, s, o);
         return res;
     }
 
@@ -5242,9 +4796,9 @@ public:
         for (const auto& h : m_hists)
         {
             const auto [lo, hi] = derived().clip(h);
-            const auto [s, o] = detail::choose_scale_offset(
+            const auto [s, o] = choose_scale_offset(
               lo, hi, detail::signed_qmin(r.num_bits), detail::signed_qmax(r.num_bits), !r.asymmetric);
-            detail::push_channel(r, s, o);
+            push_channel(r, s, o);
         }
         return r;
     }
@@ -6321,12 +5875,12 @@ public:
         r.axis = m_params.channels.axis;
         for (const auto& range : m_ranges)
         {
-            const auto [s, o] = detail::choose_scale_offset(range.min,
-                                                            range.max,
-                                                            detail::signed_qmin(r.num_bits),
-                                                            detail::signed_qmax(r.num_bits),
-                                                            !r.asymmetric);
-            detail::push_channel(r, s, o);
+            const auto [s, o] = choose_scale_offset(range.min,
+                                                    range.max,
+                                                    detail::signed_qmin(r.num_bits),
+                                                    detail::signed_qmax(r.num_bits),
+                                                    !r.asymmetric);
+            push_channel(r, s, o);
         }
         return r;
     }
@@ -6430,7 +5984,7 @@ public:
             const double f = static_cast<double>(j) / m_params.num_candidates;
             const auto cand_hi = static_cast<float>(hi * f);
             const auto cand_lo = static_cast<float>(symmetric() ? -hi * f : lo * f);
-            const auto [s, o] = detail::choose_scale_offset(
+            const auto [s, o] = choose_scale_offset(
               cand_lo, cand_hi, detail::signed_qmin(bits), detail::signed_qmax(bits), symmetric());
             double err = 0.0;
             for (std::size_t k = 0; k < bins; ++k)
@@ -7494,6 +7048,1125 @@ private:
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/algo/indexed_observer.hpp ----
+// ---- begin amct/algo/weight_quantize.hpp ----
+// amct/algo/weight_quantize.hpp: an ARQ result applied to its weight: the int8 weight and the fake-quantized
+// float weight, in the weight's own layout (amct-algorithms.md 5).
+
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int8_t
+#include <optional>     // std::optional
+#include <type_traits>  // std::is_same_v
+#include <vector>       // std::vector
+
+// ---- begin amct/tensor/quantize.hpp ----
+// amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
+// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
+// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+
+#include <algorithm>  // std::equal
+#include <cmath>      // std::floor
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
+
+// ---- begin amct/simd/quantize_kernel.hpp ----
+// amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
+// Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
+// the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
+// tail calls the reference itself. No validation happens here; the public functions validate once.
+
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <cstring>      // std::memcpy
+#include <type_traits>  // std::is_base_of_v, std::is_same_v
+
+
+// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+/// Parameters shared by every element (per tensor, or one channel's run of elements).
+struct uniform_params
+{
+    element_params p;
+
+    const element_params& at(std::size_t) const noexcept
+    {
+        return p;
+    }
+};
+
+/// Parameters given per element through arrays (a channels-last row: element i uses index i).
+struct array_params
+{
+    const element_params* p;
+
+    const element_params& at(std::size_t i) const noexcept
+    {
+        return p[i];
+    }
+};
+
+#if AMCT_USE_XSIMD
+namespace detail
+{
+template <class Arch>
+using fbatch = xsimd::batch<float, Arch>;
+template <class Arch>
+using ibatch = xsimd::batch<std::int32_t, Arch>;
+
+/// Lane-wise constants, broadcast from uniform_params or gathered from array_params.
+template <class Arch>
+struct batch_params
+{
+    fbatch<Arch> factor, scale, lo, hi;
+    ibatch<Arch> offset;
+};
+
+template <class Arch>
+inline batch_params<Arch> load_params(const uniform_params& u, std::size_t) noexcept
+{
+    return {fbatch<Arch>(u.p.factor),
+            fbatch<Arch>(u.p.scale),
+            fbatch<Arch>(u.p.lo),
+            fbatch<Arch>(u.p.hi),
+            ibatch<Arch>(u.p.offset)};
+}
+
+template <class Arch>
+inline batch_params<Arch> load_params(const array_params& a, std::size_t i) noexcept
+{
+    constexpr std::size_t w = fbatch<Arch>::size;
+    alignas(64) float factor[w], scale[w], lo[w], hi[w];
+    alignas(64) std::int32_t offset[w];
+    for (std::size_t j = 0; j < w; ++j)
+    {
+        const element_params& p = a.p[i + j];
+        factor[j] = p.factor;
+        scale[j] = p.scale;
+        lo[j] = p.lo;
+        hi[j] = p.hi;
+        offset[j] = p.offset;
+    }
+    return {fbatch<Arch>::load_aligned(factor),
+            fbatch<Arch>::load_aligned(scale),
+            fbatch<Arch>::load_aligned(lo),
+            fbatch<Arch>::load_aligned(hi),
+            ibatch<Arch>::load_aligned(offset)};
+}
+
+template <class Arch>
+inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_to_even) noexcept
+{
+    return xsimd::nearbyint(v);
+}
+
+template <class Arch>
+inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero) noexcept
+{
+    return xsimd::round(v);
+}
+
+/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
+/// before rounding equals clamping after it because both bounds are integers.
+template <class Spec, class Arch>
+inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    fbatch<Arch> v;
+    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
+    {
+        v = x * bp.factor;
+    }
+    else
+    {
+        v = x / bp.factor;
+    }
+    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
+    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
+}
+
+/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
+template <class Spec, class Arch>
+inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
+}
+
+/// Vector form of reference::quantize, as int32 lanes.
+template <class Spec, class Arch>
+inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
+    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
+    {
+        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
+    }
+    else
+    {
+        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
+    }
+}
+
+/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
+template <class Storage, class Arch>
+inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
+{
+    constexpr bool packable =
+      std::is_same_v<
+        Storage,
+        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
+#if defined(__AVX512BW__)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        for (int k = 0; k < 4; ++k)
+        {
+            const __m512i v = b[k];
+            if constexpr (std::is_same_v<Storage, std::int8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
+            }
+            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
+            }
+            else
+            {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
+            }
+        }
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        // packs work per 128-bit lane; the permutation restores element order.
+        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
+        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+        }
+        else
+        {
+            const __m256i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
+        }
+        return;
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
+        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
+        }
+        else
+        {
+            const __m128i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        }
+        return;
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[4 * w];
+    for (std::size_t k = 0; k < 4; ++k)
+    {
+        b[k].store_aligned(tmp + k * w);
+    }
+    for (std::size_t k = 0; k < 4 * w; ++k)
+    {
+        out[k] = static_cast<Storage>(tmp[k]);
+    }
+}
+
+/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
+template <class Storage, class Arch>
+inline ibatch<Arch> load_widen(const Storage* in) noexcept
+{
+    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
+    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
+#if defined(__AVX512BW__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
+        }
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            std::int32_t four;
+            std::memcpy(&four, in, 4);
+            const __m128i v = _mm_cvtsi32_si128(four);
+            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
+            {
+                const __m128i b = _mm_unpacklo_epi8(v, v);
+                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
+            }
+            else
+            {
+                const __m128i zero = _mm_setzero_si128();
+                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
+            }
+        }
+        else
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+        }
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[w];
+    for (std::size_t k = 0; k < w; ++k)
+    {
+        tmp[k] = in[k];
+    }
+    return ibatch<Arch>::load_aligned(tmp);
+}
+}  // namespace detail
+#endif
+
+/// q[i] = reference::quantize<Spec>(x[i], params.at(i)) for i in [0, n).
+template <class Spec, class Params>
+inline void quantize(const float* x,
+                     typename Spec::storage_type* q,
+                     std::size_t n,
+                     const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + 4 * w <= n; i += 4 * w)
+    {
+        detail::ibatch<arch> b[4];
+        for (std::size_t k = 0; k < 4; ++k)
+        {
+            const auto bp = detail::load_params<arch>(params, i + k * w);
+            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
+        }
+        detail::store_narrow(b, q + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        q[i] = reference::quantize<Spec>(x[i], params.at(i));
+    }
+}
+
+/// x[i] = reference::dequantize<Spec>(q[i], params.at(i)) for i in [0, n).
+template <class Spec, class Params>
+inline void dequantize(const typename Spec::storage_type* q,
+                       float* x,
+                       std::size_t n,
+                       const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + w <= n; i += w)
+    {
+        const auto bp = detail::load_params<arch>(params, i);
+        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
+        (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        x[i] = reference::dequantize<Spec>(q[i], params.at(i));
+    }
+}
+
+/// y[i] = reference::fake_quantize<Spec>(x[i], params.at(i)) for i in [0, n); y may alias x.
+template <class Spec, class Params>
+inline void fake_quantize(const float* x, float* y, std::size_t n, const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + w <= n; i += w)
+    {
+        const auto bp = detail::load_params<arch>(params, i);
+        const auto r = detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i), bp);
+        (r * bp.scale).store_unaligned(y + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
+    }
+}
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+// ---- end amct/simd/quantize_kernel.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Shortest run of one channel that goes through the broadcast-parameter kernel; shorter inner extents use
+/// per-element parameter arrays (channels-last layouts) so that the vector body still applies.
+inline constexpr std::size_t min_uniform_run = 16;
+
+/// Validates qp against `shape`, then calls f(first, count, params) over runs that cover every element once.
+template <class Spec, class F>
+inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
+{
+    validate(qp);
+    const std::size_t n = detail::element_count(shape);
+    f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
+}
+
+template <class Spec, class F>
+inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector<std::size_t>& shape, F&& f)
+{
+    const std::size_t axis = validate(qp, shape);
+    const axis_split s = split_at(shape, axis);
+    std::vector<element_params> channel(s.channels);
+    for (std::size_t c = 0; c < s.channels; ++c)
+    {
+        channel[c] = make_element_params<Spec>(qp.scale(c), qp.offset(c));
+    }
+    if (s.inner >= min_uniform_run)
+    {
+        for (std::size_t o = 0; o < s.outer; ++o)
+        {
+            for (std::size_t c = 0; c < s.channels; ++c)
+            {
+                f((o * s.channels + c) * s.inner, s.inner, kernel::uniform_params{channel[c]});
+            }
+        }
+        return;
+    }
+    const std::size_t row = s.channels * s.inner;
+    std::vector<element_params> expanded(row);
+    for (std::size_t j = 0; j < row; ++j)
+    {
+        expanded[j] = channel[j / s.inner];
+    }
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        f(o * row, row, kernel::array_params{expanded.data()});
+    }
+}
+
+/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
+/// other.
+template <class Spec>
+struct quantize_op
+{
+    using input_type = float;
+    using output_type = typename Spec::storage_type;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::quantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct dequantize_op
+{
+    using input_type = typename Spec::storage_type;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::dequantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct fake_quantize_op
+{
+    using input_type = float;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::fake_quantize<Spec>(in, out, n, p);
+    }
+};
+
+/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
+template <class Op, class Spec>
+inline void apply(const contiguous_data<typename Op::input_type>& in,
+                  const qparams<Spec>& qp,
+                  typename Op::output_type* out)
+{
+    for_each_run(qp,
+                 in.shape(),
+                 [&](std::size_t first, std::size_t count, const auto& params)
+                 {
+                     Op::run(in.data() + first, out + first, count, params);
+                 });
+}
+
+/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
+template <class Op, class Spec, class O>
+inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
+{
+    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
+                  "amct: the output container's value_type must be the operation's output type");
+    const auto& shape = out.shape();
+    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
+        || !is_row_major_contiguous(out))
+    {
+        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
+    }
+    apply<Op>(in, qp, out.data() + out.data_offset());
+}
+
+/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
+/// value that the storage type cannot represent is an error, not a silent wrap-around.
+template <class Spec, class E>
+inline void check_quantized_input(const E& e)
+{
+    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
+    {
+        std::size_t i = 0;
+        for (auto it = e.begin(); it != e.end(); ++it, ++i)
+        {
+            const auto v = static_cast<double>(*it);
+            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
+            {
+                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
+                                         + number_to_string(v) + " is not an integer in ["
+                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
+                                         + "]");
+            }
+        }
+    }
+}
+
+template <class Op, class Spec, class E>
+inline auto apply_new(const E& e, const qparams<Spec>& qp)
+{
+    const contiguous_data<typename Op::input_type> in(e);
+    auto out = make_result<E, typename Op::output_type>(in.shape());
+    apply<Op>(in, qp, out.data());
+    return out;
+}
+}  // namespace detail
+
+/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
+/// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// Inputs of other value types are converted to float32 first.
+/// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
+/// static, else xt::xarray).
+/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
+template <class Spec, class E>
+inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
+template <class Spec, class E, class O>
+inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
+}
+
+/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
+/// @return a row-major float container with the shape of `e`.
+template <class Spec, class E>
+inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    detail::check_quantized_input<Spec>(e.derived_cast());
+    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
+template <class Spec, class E, class O>
+inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    using storage = typename Spec::storage_type;
+    detail::check_quantized_input<Spec>(e.derived_cast());
+    detail::apply_into<detail::dequantize_op<Spec>>(
+      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
+}
+
+/// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
+/// NaN gives 0.0f. The result is never -0.0f.
+template <class Spec, class E>
+inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
+/// itself).
+template <class Spec, class E, class O>
+inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::fake_quantize_op<Spec>>(
+      detail::contiguous_data<float>(e.derived_cast()), qp, out);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/tensor/quantize.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Quantized and fake-quantized forms of a weight, in the weight's own layout.
+struct quantized_weight
+{
+    xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
+                                ///< for 16 bits
+    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
+};
+
+namespace detail
+{
+/// quantize_weight's work; `out.q` only when `with_q` (else the fake weight in one pass, without int8).
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout,
+                                        std::size_t groups,
+                                        bool with_q)
+{
+    const auto& w = float_array(weight);
+    const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
+    const auto view = make_layout_view(shape, layout, groups);
+    // [C_out, rest] or [rest, C_out] (transpose_2d): quantized in place, channel axis 0 or 1; else through a
+    // channel-major copy
+    const bool direct = view.identity() || view.transpose_2d();
+    std::optional<channel_major_matrix> cm;
+    if (!direct)
+    {
+        cm.emplace(w, view);
+    }
+    quantized_weight out;
+    dispatch(
+      r.descriptor(),
+      [&](auto spec)
+      {
+          using S = decltype(spec);
+          if constexpr (!S::is_symmetric)
+          {
+              throw_error<unsupported_error>("ARQ weights are symmetric");
+          }
+          else
+          {
+              auto qp = to_qparams<S>(r);
+              if constexpr (S::is_per_channel)
+              {
+                  qp.axis = view.transpose_2d() ? 1 : 0;
+              }
+              using storage = typename S::storage_type;
+              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
+              const auto run = [&](const contiguous_data<float>& in)
+              {
+                  xt::xtensor<float, 2> fake_cm;
+                  float* fake = nullptr;
+                  if (direct)
+                  {
+                      out.fake = xt::xarray<float>::from_shape(shape);
+                      fake = out.fake.data();
+                  }
+                  else
+                  {
+                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
+                      fake = fake_cm.data();
+                  }
+                  if (with_q)
+                  {
+                      xt::xtensor<storage, 2> q_cm;
+                      storage* q = nullptr;
+                      if constexpr (int8)
+                      {
+                          if (direct)
+                          {
+                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
+                              q = out.q.data();
+                          }
+                      }
+                      if (!q)
+                      {
+                          q_cm = xt::xtensor<storage, 2>::from_shape(
+                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
+                          q = q_cm.data();
+                      }
+                      apply<quantize_op<S>>(in, qp, q);
+                      apply<dequantize_op<S>>(
+                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
+                        qp,
+                        fake);
+                      if constexpr (!int8)
+                      {
+                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                      }
+                      else if (!direct)
+                      {
+                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
+                      }
+                  }
+                  else
+                  {
+                      apply<fake_quantize_op<S>>(in, qp, fake);
+                  }
+                  if (!direct)
+                  {
+                      out.fake = from_channel_major<float>(fake_cm, view, shape);
+                  }
+              };
+              if (direct)
+              {
+                  run(contiguous_data<float>(w));
+              }
+              else
+              {
+                  run(contiguous_data<float>(cm->expression()));
+              }
+          }
+      });
+    return out;
+}
+}  // namespace detail
+
+/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+template <class E>
+inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
+                                        const calibration_result& r,
+                                        weight_layout layout = weight_layout::out_in,
+                                        std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, true);
+}
+
+/// @brief quantize_weight(...).fake alone, in one pass: the weight calibration runs with.
+template <class E>
+inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
+                                              const calibration_result& r,
+                                              weight_layout layout = weight_layout::out_in,
+                                              std::size_t groups = 1)
+{
+    return detail::quantize_weight(weight, r, layout, groups, false).fake;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/algo/weight_quantize.hpp ----
+// ---- begin amct/model/graph.hpp ----
+// amct/model/graph.hpp: the graph a runtime describes to amct: its nodes (name, type, data inputs and
+// outputs, layout attributes), the parameters amct asks for by kind, and the float tensors the runtime lends
+// amct.
+
+#include <algorithm>    // std::copy
+#include <cstddef>      // std::size_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
+#include <utility>      // std::move
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
+/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
+/// must stay valid until the runtime's next call into the adapter, nothing more.
+struct tensor_ref
+{
+    const float* data = nullptr;
+    std::vector<std::size_t> shape;
+
+    tensor_ref() = default;
+
+    tensor_ref(const float* d, std::vector<std::size_t> s)
+      : data(d)
+      , shape(std::move(s))
+    {
+    }
+
+    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
+    /// @throws value_error for a container that is not row-major.
+    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
+    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
+      : data(c.data())
+      , shape(c.shape().begin(), c.shape().end())
+    {
+        if (c.layout() != xt::layout_type::row_major)
+        {
+            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
+        }
+    }
+
+    bool empty() const noexcept
+    {
+        return data == nullptr;
+    }
+
+    std::size_t size() const noexcept
+    {
+        return data ? detail::element_count(shape) : 0;
+    }
+
+    /// A copy as an xarray (amct keeps copies of what it changes).
+    xt::xarray<float> copy() const
+    {
+        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
+        std::copy(data, data + size(), a.begin());
+        return a;
+    }
+};
+
+/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
+/// mean = running mean, variance = running variance.
+enum class param_kind
+{
+    weight,
+    bias,
+    mean,
+    variance
+};
+
+inline const char* to_string(param_kind k) noexcept
+{
+    switch (k)
+    {
+        case param_kind::weight:
+            return "weight";
+        case param_kind::bias:
+            return "bias";
+        case param_kind::mean:
+            return "mean";
+        case param_kind::variance:
+            return "variance";
+    }
+    return "?";
+}
+
+/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
+/// param_kind.
+struct graph_node
+{
+    std::string name;
+    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
+    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
+    std::vector<std::string> outputs;     ///< data tensors written
+    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
+    bool trans_b = false;                 ///< ONNX Gemm's transB
+    double epsilon = 1e-5;                ///< BatchNorm's epsilon
+    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
+    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
+    std::vector<std::size_t> input_shape;
+};
+
+/// The layout of a node's weight: its own, else its type's.
+inline weight_layout layout_of(const graph_node& n)
+{
+    if (n.layout)
+    {
+        return *n.layout;
+    }
+    const auto rule = find_arq_rule(n.type, n.trans_b);
+    return rule ? rule->layout : weight_layout::out_in;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/model/graph.hpp ----
+// ---- begin amct/model/record.hpp ----
+// amct/model/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
+// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
+// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+
+#include <cmath>             // std::isfinite
+#include <cstdint>           // std::int32_t, std::uint32_t
+#include <initializer_list>  // std::initializer_list
+#include <optional>          // std::optional
+#include <string>            // std::string
+#include <unordered_set>     // std::unordered_set
+#include <utility>           // std::pair
+#include <vector>            // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
+struct layer_record
+{
+    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
+    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
+    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
+    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
+    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
+    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
+    std::optional<bool> skip_fusion;           ///< default false
+    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
+    std::optional<std::string> act_type;       ///< INT8 or INT16
+    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
+    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
+    std::optional<float> scale_h;                         ///< RNN hidden input
+    std::optional<std::int32_t> offset_h;
+    std::vector<float> scale_r;  ///< RNN recurrent weights
+    std::vector<std::int32_t> offset_r;
+
+    bool operator==(const layer_record& o) const
+    {
+        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
+               && offset_w == o.offset_w && shift_bit == o.shift_bit
+               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
+               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
+               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
+               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
+    }
+
+    /// The activation type: act_type, else dst_type, else INT8.
+    std::string activation_type() const
+    {
+        return act_type ? *act_type : dst_type.value_or("INT8");
+    }
+};
+
+namespace detail
+{
+inline bool positive_finite(double v)
+{
+    return std::isfinite(v) && v > 0.0;
+}
+}  // namespace detail
+
+/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
+/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+template <class Report>
+void check_layer_record(const layer_record& r, Report&& report)
+{
+    const std::string act = r.activation_type();
+    const bool int16 = act == "INT16";
+    auto offset_range = [&](const char* field, std::int32_t v)
+    {
+        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
+        if (v < lo || v > hi)
+        {
+            report(field,
+                   -1,
+                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
+                     + ", " + std::to_string(hi) + "] for " + act + " activations");
+        }
+    };
+    auto scales = [&](const char* field, const std::vector<float>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (!detail::positive_finite(v[i]))
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + detail::number_to_string(v[i])
+                         + " must be a finite number > 0");
+            }
+        }
+    };
+    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            if (v[i] != 0)
+            {
+                report(field,
+                       static_cast<long>(i),
+                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
+                         + " must be 0 (weights are quantized symmetrically)");
+            }
+        }
+    };
+    auto one_of =
+      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
+    {
+        if (!v)
+        {
+            return;
+        }
+        std::string all;
+        for (const char* x : ok)
+        {
+            if (*v == x)
+            {
+                return;
+            }
+            all += (all.empty() ? "" : ", ") + std::string(x);
+        }
+        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
+    };
+    if (r.scale_d && !detail::positive_finite(*r.scale_d))
+    {
+        report("scale_d",
+               -1,
+               "scale_d = " + detail::number_to_string(*r.scale_d) + " must be a finite number > 0");
+    }
+    if (r.offset_d)
+    {
+        offset_range("offset_d", *r.offset_d);
+    }
+    if (r.scale_h && !detail::positive_finite(*r.scale_h))
+    {
+        report("scale_h",
+               -1,
+               "scale_h = " + detail::number_to_string(*r.scale_h) + " must be a finite number > 0");
+    }
+    if (r.offset_h)
+    {
+        offset_range("offset_h", *r.offset_h);
+    }
+    scales("scale_w", r.scale_w);
+    scales("scale_r", r.scale_r);
+    zeros("offset_w", r.offset_w);
+    zeros("offset_r", r.offset_r);
+    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
+    {
+        report("offset_w",
+               -1,
+               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
+                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
+    }
+    bool any_shift = false;
+    for (const auto b : r.shift_bit)
+    {
+        any_shift = any_shift || b != 0;
+    }
+    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
+    {
+        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
+        {
+            report("shift_bit",
+                   static_cast<long>(i),
+                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
+                     + " must be in [1, 16] (or every shift_bit 0)");
+        }
+    }
+    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
+    one_of("act_type", r.act_type, {"INT8", "INT16"});
+    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
+    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
+}
+
+/// ScaleOffsetRecord: the records of a model, in file order.
+struct quant_record
+{
+    std::vector<std::pair<std::string, layer_record>> layers;
+
+    /// The record of `name`, or nullptr.
+    const layer_record* find(const std::string& name) const
+    {
+        for (const auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return &r;
+            }
+        }
+        return nullptr;
+    }
+
+    layer_record& operator[](const std::string& name)
+    {
+        for (auto& [n, r] : layers)
+        {
+            if (n == name)
+            {
+                return r;
+            }
+        }
+        return layers.emplace_back(name, layer_record{}).second;
+    }
+
+    bool operator==(const quant_record& o) const
+    {
+        return layers == o.layers;
+    }
+};
+
+/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
+/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
+inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
+{
+    std::vector<diagnostic> problems;
+    const std::unordered_set<std::string> names =
+      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
+                  : std::unordered_set<std::string>{};
+    for (const auto& [key, r] : rec.layers)
+    {
+        const std::string who = "record \"" + key + "\": ";
+        check_layer_record(r,
+                           [&](const char*, long, const std::string& message)
+                           {
+                               problems.push_back({{"record", 0, 0}, who + message});
+                           });
+        if (layer_names && names.count(key) == 0)
+        {
+            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
+        }
+    }
+    if (!problems.empty())
+    {
+        detail::throw_error<config_error>(std::move(problems));
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/model/record.hpp ----
 // ---- end amct/algo.hpp ----
 // ---- begin amct/analysis.hpp ----
 // amct/analysis.hpp: accuracy analysis and tuning (include/amct/analysis): comparison metrics, per-layer
@@ -8171,333 +8844,6 @@ inline auto round_to_float16(const xt::xexpression<E>& x)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/analysis/precision.hpp ----
-// ---- begin amct/analysis/runner.hpp ----
-// amct/analysis/runner.hpp: what a runtime implements so that amct can run its model for accuracy analysis
-// and tuning: run one batch of its analysis data while amct watches (and may change) each layer's input and
-// output. Parameters are read and written through the model_adapter (amct/pipeline/adapter.hpp).
-
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
-#include <vector>   // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
-/// functions watch nothing.
-class layer_hook
-{
-public:
-    virtual ~layer_hook() = default;
-
-    /// Whether input() is called for `layer` (the runtime then lends its first input, which may be changed).
-    virtual bool wants_input(const std::string& /*layer*/) const
-    {
-        return false;
-    }
-
-    /// The first input of `layer` before the layer runs, row-major; amct may change the values in place.
-    virtual void input(const std::string& /*layer*/,
-                       float* /*data*/,
-                       const std::vector<std::size_t>& /*shape*/)
-    {
-    }
-
-    /// Whether output() is called for `layer`.
-    virtual bool wants_output(const std::string& /*layer*/) const
-    {
-        return false;
-    }
-
-    /// The first output of `layer` after it ran, row-major; amct may change the values in place (a float16
-    /// layer's output is rounded to half precision).
-    virtual void output(const std::string& /*layer*/,
-                        float* /*data*/,
-                        const std::vector<std::size_t>& /*shape*/)
-    {
-    }
-};
-
-/// @brief A runtime's model, runnable on its analysis data (a fixed list of batches).
-///
-/// run() uses the parameters the model_adapter last set; amct never calls it concurrently with itself or
-/// with set_param.
-class model_runner
-{
-public:
-    virtual ~model_runner() = default;
-
-    /// Number of batches run() accepts.
-    virtual std::size_t batch_count() const = 0;
-
-    /// Runs batch `b` (< batch_count()), calling `hook` for every node it asks for; returns the model's
-    /// outputs in a fixed order.
-    virtual std::vector<xt::xarray<float>> run(std::size_t b, layer_hook& hook) = 0;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/analysis/runner.hpp ----
-// ---- begin amct/pipeline/adapter.hpp ----
-// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
-// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
-// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
-// weights) and never touches the runtime's storage directly.
-
-#include <cstddef>      // std::size_t
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <type_traits>  // std::enable_if_t
-#include <vector>       // std::vector
-
-// ---- begin amct/config/layer_types.hpp ----
-// amct/config/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 7.1 and 9), in the ONNX,
-// PyTorch, TF, Keras and Caffe spellings. Quantizable types and their channel rules are find_arq_rule's.
-
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A layer of the model, as the runtime reports it.
-struct layer_info
-{
-    std::string name;
-    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
-};
-
-/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv3d", "Conv3D"});
-}
-
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
-inline bool int16_activation_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->has_weight && !symmetric_only_type(type);
-}
-
-/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
-inline bool narrow_weight_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
-}
-
-/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
-inline bool fusable_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->channel_wise_allowed;
-}
-
-/// Layer name -> layer type.
-inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
-{
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
-    return type_of;
-}
-
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
-inline std::optional<std::string> skip_fusion_problem(const std::string& name,
-                                                      const std::map<std::string, std::string>& type_of)
-{
-    const auto it = type_of.find(name);
-    if (it == type_of.end())
-    {
-        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
-    }
-    if (!fusable_type(it->second))
-    {
-        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
-               + "; only convolutions are fused with BatchNorm";
-    }
-    return std::nullopt;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/layer_types.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// A float tensor the runtime lends amct to read: contiguous row-major storage and its shape. An empty
-/// tensor_ref (data == nullptr) means "no such parameter". amct copies what it needs at once: the storage
-/// must stay valid until the runtime's next call into the adapter, nothing more.
-struct tensor_ref
-{
-    const float* data = nullptr;
-    std::vector<std::size_t> shape;
-
-    tensor_ref() = default;
-
-    tensor_ref(const float* d, std::vector<std::size_t> s)
-      : data(d)
-      , shape(std::move(s))
-    {
-    }
-
-    /// Any row-major xtensor container (xarray, xtensor, their adaptors; not views): borrows its storage.
-    /// @throws value_error for a container that is not row-major.
-    template <class C, std::enable_if_t<std::is_base_of_v<xt::xcontainer<C>, C>, int> = 0>
-    tensor_ref(const C& c)  // NOLINT(google-explicit-constructor): lending a container is the common case
-      : data(c.data())
-      , shape(c.shape().begin(), c.shape().end())
-    {
-        if (c.layout() != xt::layout_type::row_major)
-        {
-            detail::throw_error<value_error>("tensor_ref: the container is not row-major");
-        }
-    }
-
-    bool empty() const noexcept
-    {
-        return data == nullptr;
-    }
-
-    std::size_t size() const noexcept
-    {
-        return data ? detail::element_count(shape) : 0;
-    }
-
-    /// A copy as an xarray (amct keeps copies of what it changes).
-    xt::xarray<float> copy() const
-    {
-        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
-        std::copy(data, data + size(), a.begin());
-        return a;
-    }
-};
-
-/// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
-/// mean = running mean, variance = running variance.
-enum class param_kind
-{
-    weight,
-    bias,
-    mean,
-    variance
-};
-
-inline const char* to_string(param_kind k) noexcept
-{
-    switch (k)
-    {
-        case param_kind::weight:
-            return "weight";
-        case param_kind::bias:
-            return "bias";
-        case param_kind::mean:
-            return "mean";
-        case param_kind::variance:
-            return "variance";
-    }
-    return "?";
-}
-
-/// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
-/// param_kind.
-struct graph_node
-{
-    std::string name;
-    std::string type;                     ///< ONNX, PyTorch, TF, Keras or Caffe spelling (see find_arq_rule)
-    std::vector<std::string> inputs;      ///< data tensors read; the first is what calibration observes
-    std::vector<std::string> outputs;     ///< data tensors written
-    std::size_t groups = 1;               ///< Conv / ConvTranspose groups
-    bool trans_b = false;                 ///< ONNX Gemm's transB
-    double epsilon = 1e-5;                ///< BatchNorm's epsilon
-    std::optional<weight_layout> layout;  ///< unset: the type's layout (find_arq_rule)
-    /// The shape every observed input must have, 0 for a dimension of any size (the batch); empty: any shape.
-    std::vector<std::size_t> input_shape;
-};
-
-/// The layout of a node's weight: its own, else its type's.
-inline weight_layout layout_of(const graph_node& n)
-{
-    if (n.layout)
-    {
-        return *n.layout;
-    }
-    const auto rule = find_arq_rule(n.type, n.trans_b);
-    return rule ? rule->layout : weight_layout::out_in;
-}
-
-/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
-{
-    return detail::type_in(type,
-                           {"BatchNormalization",
-                            "BatchNorm",
-                            "BatchNorm1d",
-                            "BatchNorm2d",
-                            "BatchNorm3d",
-                            "FusedBatchNorm",
-                            "FusedBatchNormV2",
-                            "FusedBatchNormV3"});
-}
-
-/// @brief What a runtime implements so that amct can quantize its model.
-///
-/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
-/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
-/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
-/// concurrently. During calibration the runtime hands amct each quantized layer's input through
-/// calibration_session::observe (amct/pipeline/session.hpp).
-class model_adapter
-{
-public:
-    virtual ~model_adapter() = default;
-
-    /// The nodes, in an order where producers come before consumers.
-    virtual std::vector<graph_node> nodes() const = 0;
-
-    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
-    virtual std::vector<std::string> graph_outputs() const
-    {
-        return {};
-    }
-
-    /// A parameter of a node, or an empty tensor_ref when the node has none.
-    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
-
-    /// Replaces (or creates) a parameter of a node.
-    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
-
-    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
-    virtual void remove_node(const std::string& node) = 0;
-};
-
-/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
-/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/adapter.hpp ----
 // ---- begin amct/pipeline/deploy.hpp ----
 // amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
 //   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
@@ -8516,428 +8862,6 @@ inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-// ---- begin amct/pipeline/record.hpp ----
-// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
-// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
-// by layer name, and the read-time rules of AMCT's parse_record_file.py.
-
-#include <cmath>             // std::isfinite
-#include <cstdint>           // std::int32_t, std::uint32_t
-#include <initializer_list>  // std::initializer_list
-#include <optional>          // std::optional
-#include <string>            // std::string
-#include <unordered_set>     // std::unordered_set
-#include <utility>           // std::pair
-#include <vector>            // std::vector
-
-// ---- begin amct/config/diagnostic.hpp ----
-// amct/config/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
-//   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
-// config_error carries every diagnostic of a file, so that all of them are reported at once.
-
-#include <algorithm>   // std::min, std::stable_sort, std::upper_bound
-#include <cstddef>     // std::size_t
-#include <filesystem>  // std::filesystem::is_directory
-#include <fstream>     // std::ifstream
-#include <sstream>     // std::ostringstream
-#include <string>      // std::string
-#include <utility>     // std::move
-#include <vector>      // std::vector
-
-
-namespace amct
-{
-/// A place in a text file; line and column count from 1 (column in bytes).
-struct source_location
-{
-    std::string file;
-    std::size_t line = 0;
-    std::size_t column = 0;
-
-    /// "line:column", for messages that point back at an earlier place in the same file.
-    std::string line_column() const
-    {
-        return std::to_string(line) + ":" + std::to_string(column);
-    }
-
-    /// "file:line:column", or the file alone when the position is unknown.
-    std::string to_string() const
-    {
-        return line > 0 ? file + ":" + line_column() : file;
-    }
-};
-
-/// One problem in a configuration file.
-struct diagnostic
-{
-    source_location where;
-    std::string
-      message;  ///< e.g. `layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]`
-
-    /// `file:line:column: message` (the position is left out when unknown).
-    std::string to_string() const
-    {
-        return where.to_string() + ": " + message;
-    }
-};
-
-/// A configuration file with errors; what() lists every diagnostic, one per line.
-class config_error : public error
-{
-public:
-    explicit config_error(std::vector<diagnostic> diagnostics)
-      : error(join(diagnostics))
-      , m_diagnostics(std::move(diagnostics))
-    {
-    }
-
-    const std::vector<diagnostic>& diagnostics() const noexcept
-    {
-        return m_diagnostics;
-    }
-
-private:
-    static std::string join(const std::vector<diagnostic>& d)
-    {
-        std::string s;
-        for (const auto& x : d)
-        {
-            s += (s.empty() ? "" : "\n") + x.to_string();
-        }
-        return s;
-    }
-
-    std::vector<diagnostic> m_diagnostics;
-};
-
-/// A file's text with its line starts, found on first use: file:line:column of any byte offset in
-/// O(log lines), and the source line with a caret, as compilers print them. Keeps a reference to `text`.
-class source_map
-{
-public:
-    source_map(std::string file, const std::string& text)
-      : m_file(std::move(file))
-      , m_text(text)
-    {
-    }
-
-    const std::string& file() const noexcept
-    {
-        return m_file;
-    }
-
-    /// Line and column (from 1, column in bytes) of byte `offset` (clamped to the end of the text).
-    source_location locate(std::size_t offset) const
-    {
-        const auto& starts = line_starts();
-        offset = std::min(offset, m_text.size());
-        const auto line =
-          static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
-        return {m_file, line, offset - starts[line - 1] + 1};
-    }
-
-    /// The line of `at` and a caret under its column.
-    std::string excerpt(const source_location& at) const
-    {
-        const auto& starts = line_starts();
-        if (at.line == 0 || at.line > starts.size())
-        {
-            return {};
-        }
-        const std::size_t from = starts[at.line - 1];
-        const std::size_t to = std::min(m_text.find('\n', from), m_text.size());
-        return m_text.substr(from, to - from) + "\n" + std::string(at.column - 1, ' ') + "^";
-    }
-
-private:
-    const std::vector<std::size_t>& line_starts() const
-    {
-        if (m_starts.empty())
-        {
-            m_starts.push_back(0);
-            for (std::size_t i = m_text.find('\n'); i != std::string::npos; i = m_text.find('\n', i + 1))
-            {
-                m_starts.push_back(i + 1);
-            }
-        }
-        return m_starts;
-    }
-
-    std::string m_file;
-    const std::string& m_text;
-    mutable std::vector<std::size_t> m_starts;
-};
-
-/// Line and column (from 1) of byte `offset` in `text`; for one lookup (source_map for many).
-inline source_location locate(const std::string& file, const std::string& text, std::size_t offset)
-{
-    return source_map(file, text).locate(offset);
-}
-
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Orders diagnostics by line and column (stable: problems at one place keep their order).
-inline void sort_by_position(std::vector<diagnostic>& diags)
-{
-    std::stable_sort(diags.begin(),
-                     diags.end(),
-                     [](const diagnostic& a, const diagnostic& b)
-                     {
-                         return a.where.line != b.where.line ? a.where.line < b.where.line
-                                                             : a.where.column < b.where.column;
-                     });
-}
-
-/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
-inline std::string read_text_file(const std::string& path)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-    {
-        throw config_error({{source_location{path, 0, 0}, "is a directory, not a file"}});
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (!in || !(text << in.rdbuf()))
-    {
-        if (in && in.peek() == std::char_traits<char>::eof())
-        {
-            return {};  // an empty file
-        }
-        throw config_error({{source_location{path, 0, 0}, "cannot read the file"}});
-    }
-    return text.str();
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/diagnostic.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// SingleLayerRecord: what calibration decided for one layer. Unset optional fields are left out of the file.
-struct layer_record
-{
-    std::optional<float> scale_d;              ///< activation scale (AscendQuant's scale is 1/scale_d)
-    std::optional<std::int32_t> offset_d;      ///< activation offset, in [-128, 127] (INT16: [-32768, 32767])
-    std::vector<float> scale_w;                ///< weight scale per output channel (one value: per tensor)
-    std::vector<std::int32_t> offset_w;        ///< always 0: weights are symmetric
-    std::vector<std::uint32_t> shift_bit;      ///< reserved: all 0 or in [1, 16]
-    std::vector<float> tensor_balance_factor;  ///< DMQ balancer, one per input channel
-    std::optional<bool> skip_fusion;           ///< default false
-    std::optional<std::string> dst_type;       ///< older files: INT8 or INT16
-    std::optional<std::string> act_type;       ///< INT8 or INT16
-    std::optional<std::string> wts_type;       ///< INT8 (INT4, INT6, INT7 for narrower weights)
-    std::optional<std::string> fakequant_precision_mode;  ///< DEFAULT or FORCE_FP16_QUANT
-    std::optional<float> scale_h;                         ///< RNN hidden input
-    std::optional<std::int32_t> offset_h;
-    std::vector<float> scale_r;  ///< RNN recurrent weights
-    std::vector<std::int32_t> offset_r;
-
-    bool operator==(const layer_record& o) const
-    {
-        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
-               && offset_w == o.offset_w && shift_bit == o.shift_bit
-               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
-               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
-               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
-               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
-    }
-
-    /// The activation type: act_type, else dst_type, else INT8.
-    std::string activation_type() const
-    {
-        return act_type ? *act_type : dst_type.value_or("INT8");
-    }
-};
-
-namespace detail
-{
-inline bool positive_finite(double v)
-{
-    return std::isfinite(v) && v > 0.0;
-}
-
-/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
-/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
-template <class Report>
-void check_layer_record(const layer_record& r, Report&& report)
-{
-    const std::string act = r.activation_type();
-    const bool int16 = act == "INT16";
-    auto offset_range = [&](const char* field, std::int32_t v)
-    {
-        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
-        if (v < lo || v > hi)
-        {
-            report(field,
-                   -1,
-                   std::string(field) + " = " + std::to_string(v) + " must be in [" + std::to_string(lo)
-                     + ", " + std::to_string(hi) + "] for " + act + " activations");
-        }
-    };
-    auto scales = [&](const char* field, const std::vector<float>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (!positive_finite(v[i]))
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
-                         + " must be a finite number > 0");
-            }
-        }
-    };
-    auto zeros = [&](const char* field, const std::vector<std::int32_t>& v)
-    {
-        for (std::size_t i = 0; i < v.size(); ++i)
-        {
-            if (v[i] != 0)
-            {
-                report(field,
-                       static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + std::to_string(v[i])
-                         + " must be 0 (weights are quantized symmetrically)");
-            }
-        }
-    };
-    auto one_of =
-      [&](const char* field, const std::optional<std::string>& v, std::initializer_list<const char*> ok)
-    {
-        if (!v)
-        {
-            return;
-        }
-        std::string all;
-        for (const char* x : ok)
-        {
-            if (*v == x)
-            {
-                return;
-            }
-            all += (all.empty() ? "" : ", ") + std::string(x);
-        }
-        report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
-    };
-    if (r.scale_d && !positive_finite(*r.scale_d))
-    {
-        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
-    }
-    if (r.offset_d)
-    {
-        offset_range("offset_d", *r.offset_d);
-    }
-    if (r.scale_h && !positive_finite(*r.scale_h))
-    {
-        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
-    }
-    if (r.offset_h)
-    {
-        offset_range("offset_h", *r.offset_h);
-    }
-    scales("scale_w", r.scale_w);
-    scales("scale_r", r.scale_r);
-    zeros("offset_w", r.offset_w);
-    zeros("offset_r", r.offset_r);
-    if (!r.scale_w.empty() && !r.offset_w.empty() && r.scale_w.size() != r.offset_w.size())
-    {
-        report("offset_w",
-               -1,
-               "offset_w has " + std::to_string(r.offset_w.size()) + " values and scale_w "
-                 + std::to_string(r.scale_w.size()) + "; they go per channel together");
-    }
-    bool any_shift = false;
-    for (const auto b : r.shift_bit)
-    {
-        any_shift = any_shift || b != 0;
-    }
-    for (std::size_t i = 0; any_shift && i < r.shift_bit.size(); ++i)
-    {
-        if (r.shift_bit[i] < 1 || r.shift_bit[i] > 16)
-        {
-            report("shift_bit",
-                   static_cast<long>(i),
-                   "shift_bit[" + std::to_string(i) + "] = " + std::to_string(r.shift_bit[i])
-                     + " must be in [1, 16] (or every shift_bit 0)");
-        }
-    }
-    one_of("dst_type", r.dst_type, {"INT8", "INT16"});
-    one_of("act_type", r.act_type, {"INT8", "INT16"});
-    one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
-    one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
-}
-}  // namespace detail
-
-/// ScaleOffsetRecord: the records of a model, in file order.
-struct quant_record
-{
-    std::vector<std::pair<std::string, layer_record>> layers;
-
-    /// The record of `name`, or nullptr.
-    const layer_record* find(const std::string& name) const
-    {
-        for (const auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return &r;
-            }
-        }
-        return nullptr;
-    }
-
-    layer_record& operator[](const std::string& name)
-    {
-        for (auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return r;
-            }
-        }
-        return layers.emplace_back(name, layer_record{}).second;
-    }
-
-    bool operator==(const quant_record& o) const
-    {
-        return layers == o.layers;
-    }
-};
-
-/// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
-/// layer of the model. @throws config_error naming each problem as `record "key": ...`.
-inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
-{
-    std::vector<diagnostic> problems;
-    const std::unordered_set<std::string> names =
-      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
-                  : std::unordered_set<std::string>{};
-    for (const auto& [key, r] : rec.layers)
-    {
-        const std::string who = "record \"" + key + "\": ";
-        detail::check_layer_record(r,
-                                   [&](const char*, long, const std::string& message)
-                                   {
-                                       problems.push_back({{"record", 0, 0}, who + message});
-                                   });
-        if (layer_names && names.count(key) == 0)
-        {
-            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
-        }
-    }
-    if (!problems.empty())
-    {
-        throw config_error(std::move(problems));
-    }
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/record.hpp ----
 
 namespace amct
 {
@@ -9127,8 +9051,8 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 #include <utility>   // std::move
 #include <vector>    // std::vector
 
-// ---- begin amct/pipeline/layer_params.hpp ----
-// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
+// ---- begin amct/config/layer_params.hpp ----
+// amct/config/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
 // config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
 // file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
 
@@ -9324,7 +9248,7 @@ inline std::string int_type_name(int bits)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
-// ---- end amct/pipeline/layer_params.hpp ----
+// ---- end amct/config/layer_params.hpp ----
 
 namespace amct
 {
@@ -9441,7 +9365,7 @@ inline void set_activation(quantized_layer& q, calibration_result activation, st
         q.weights = calibration_result{q.arq->num_bits, false, q.arq->channel_wise, 0, {}, {}, {}, {}};
         for (float sw : scale_w)
         {
-            detail::push_channel(q.weights, sw, 0);
+            push_channel(q.weights, sw, 0);
         }
         notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
     }
@@ -9476,6 +9400,124 @@ inline layer_record record_of(const quantized_layer& q)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/quantized_model.hpp ----
+// ---- begin amct/pipeline/runtime.hpp ----
+// amct/pipeline/runtime.hpp: the one seam between amct and a runtime. A runtime implements model_adapter
+// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
+// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
+// weights) and never touches the runtime's storage directly. For accuracy analysis and tuning it also
+// implements model_runner: run one batch of its analysis data while amct watches (and may change) each
+// layer's input and output through a layer_hook.
+
+#include <cstddef>  // std::size_t
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief What a runtime implements so that amct can quantize its model.
+///
+/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
+/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
+/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
+/// concurrently. During calibration the runtime hands amct each quantized layer's input through
+/// calibration_session::observe (amct/pipeline/session.hpp).
+class model_adapter
+{
+public:
+    virtual ~model_adapter() = default;
+
+    /// The nodes, in an order where producers come before consumers.
+    virtual std::vector<graph_node> nodes() const = 0;
+
+    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
+    virtual std::vector<std::string> graph_outputs() const
+    {
+        return {};
+    }
+
+    /// A parameter of a node, or an empty tensor_ref when the node has none.
+    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
+
+    /// Replaces (or creates) a parameter of a node.
+    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
+
+    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
+    virtual void remove_node(const std::string& node) = 0;
+};
+
+/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
+/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
+inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
+{
+    std::vector<layer_info> layers;
+    for (const auto& n : model.nodes())
+    {
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
+        {
+            layers.push_back({n.name, n.type});
+        }
+    }
+    return layers;
+}
+
+/// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
+/// functions watch nothing.
+class layer_hook
+{
+public:
+    virtual ~layer_hook() = default;
+
+    /// Whether input() is called for `layer` (the runtime then lends its first input, which may be changed).
+    virtual bool wants_input(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first input of `layer` before the layer runs, row-major; amct may change the values in place.
+    virtual void input(const std::string& /*layer*/,
+                       float* /*data*/,
+                       const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+
+    /// Whether output() is called for `layer`.
+    virtual bool wants_output(const std::string& /*layer*/) const
+    {
+        return false;
+    }
+
+    /// The first output of `layer` after it ran, row-major; amct may change the values in place (a float16
+    /// layer's output is rounded to half precision).
+    virtual void output(const std::string& /*layer*/,
+                        float* /*data*/,
+                        const std::vector<std::size_t>& /*shape*/)
+    {
+    }
+};
+
+/// @brief A runtime's model, runnable on its analysis data (a fixed list of batches).
+///
+/// run() uses the parameters the model_adapter last set; amct never calls it concurrently with itself or
+/// with set_param.
+class model_runner
+{
+public:
+    virtual ~model_runner() = default;
+
+    /// Number of batches run() accepts.
+    virtual std::size_t batch_count() const = 0;
+
+    /// Runs batch `b` (< batch_count()), calling `hook` for every node it asks for; returns the model's
+    /// outputs in a fixed order.
+    virtual std::vector<xt::xarray<float>> run(std::size_t b, layer_hook& hook) = 0;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/pipeline/runtime.hpp ----
 
 namespace amct
 {
@@ -10396,599 +10438,6 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 
 #include <boost/json.hpp>
 
-// ---- begin amct/config/json_locator.hpp ----
-// amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
-// object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
-// accepted. The index is built on first use (only files with errors need it); key_count is the
-// allocation-free count every file gets.
-
-#include <cstddef>        // std::size_t
-#include <string>         // std::string
-#include <unordered_map>  // std::unordered_map
-#include <vector>         // std::vector
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// Offsets of the values and keys of a JSON text.
-class json_locator
-{
-public:
-    /// A key that appears twice in one object: the pointer of the member and both key offsets.
-    struct duplicate
-    {
-        std::string pointer;
-        std::size_t first = 0;
-        std::size_t second = 0;
-    };
-
-    explicit json_locator(const std::string& text)
-      : m_text(text)
-    {
-    }
-
-    /// Byte offset where the value at `pointer` starts ("" is the root), or npos.
-    std::size_t value_offset(const std::string& pointer)
-    {
-        build();
-        const auto it = m_values.find(pointer);
-        return it == m_values.end() ? std::string::npos : it->second;
-    }
-
-    /// Byte offset of the key of the member at `pointer`, or npos.
-    std::size_t key_offset(const std::string& pointer)
-    {
-        build();
-        const auto it = m_keys.find(pointer);
-        return it == m_keys.end() ? std::string::npos : it->second;
-    }
-
-    const std::vector<duplicate>& duplicates()
-    {
-        build();
-        return m_duplicates;
-    }
-
-    /// The inverse of escape: "~1" -> "/", "~0" -> "~".
-    static std::string unescape(const std::string& token)
-    {
-        std::string out;
-        for (std::size_t i = 0; i < token.size(); ++i)
-        {
-            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
-            {
-                out += token[++i] == '0' ? '~' : '/';
-            }
-            else
-            {
-                out += token[i];
-            }
-        }
-        return out;
-    }
-
-    /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
-    static std::string escape(const std::string& token)
-    {
-        if (token.find_first_of("~/") == std::string::npos)
-        {
-            return token;
-        }
-        std::string out;
-        for (char c : token)
-        {
-            out += c == '~' ? "~0" : (c == '/' ? "~1" : std::string(1, c));
-        }
-        return out;
-    }
-
-    /// The number of object keys in `text` (accepted by Boost.JSON): strings followed by ':'.
-    static std::size_t key_count(const std::string& text) noexcept
-    {
-        std::size_t n = 0;
-        bool after_string = false;
-        for (std::size_t i = 0; i < text.size(); ++i)
-        {
-            const char c = text[i];
-            if (c == '"')
-            {
-                for (++i; i < text.size() && text[i] != '"'; ++i)
-                {
-                    i += text[i] == '\\' ? 1u : 0u;
-                }
-                after_string = true;
-            }
-            else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            {
-                n += after_string && c == ':' ? 1u : 0u;
-                after_string = false;
-            }
-        }
-        return n;
-    }
-
-private:
-    void build()
-    {
-        if (!m_built)
-        {
-            m_built = true;
-            skip_space();
-            value("");
-        }
-    }
-
-    void skip_space() noexcept
-    {
-        while (m_pos < m_text.size()
-               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n'
-                   || m_text[m_pos] == '\r'))
-        {
-            ++m_pos;
-        }
-    }
-
-    /// Reads a string token and returns its unescaped value (\uXXXX kept as written: keys here are ASCII).
-    std::string string_token()
-    {
-        std::string s;
-        ++m_pos;  // opening quote
-        while (m_pos < m_text.size() && m_text[m_pos] != '"')
-        {
-            if (m_text[m_pos] == '\\' && m_pos + 1 < m_text.size())
-            {
-                const char e = m_text[m_pos + 1];
-                s += e == 'n'   ? '\n'
-                     : e == 't' ? '\t'
-                     : e == 'r' ? '\r'
-                     : e == 'b' ? '\b'
-                     : e == 'f' ? '\f'
-                                : e;
-                m_pos += 2;
-                if (e == 'u')
-                {
-                    s.pop_back();
-                    s += m_text.substr(m_pos - 2, 6);
-                    m_pos += 4;
-                }
-                continue;
-            }
-            s += m_text[m_pos++];
-        }
-        ++m_pos;  // closing quote
-        return s;
-    }
-
-    void value(const std::string& pointer)
-    {
-        m_values.emplace(pointer, m_pos);
-        if (m_pos >= m_text.size())
-        {
-            return;
-        }
-        const char c = m_text[m_pos];
-        if (c == '{')
-        {
-            ++m_pos;
-            skip_space();
-            std::unordered_map<std::string, std::size_t> seen;
-            while (m_pos < m_text.size() && m_text[m_pos] != '}')
-            {
-                const std::size_t key_at = m_pos;
-                const std::string child = pointer + "/" + escape(string_token());
-                const auto [it, fresh] = seen.emplace(child, key_at);
-                if (!fresh)
-                {
-                    m_duplicates.push_back({child, it->second, key_at});
-                }
-                m_keys[child] = key_at;
-                skip_space();
-                ++m_pos;  // ':'
-                skip_space();
-                value(child);
-                skip_space();
-                if (m_pos < m_text.size() && m_text[m_pos] == ',')
-                {
-                    ++m_pos;
-                    skip_space();
-                }
-            }
-            ++m_pos;
-        }
-        else if (c == '[')
-        {
-            ++m_pos;
-            skip_space();
-            for (std::size_t i = 0; m_pos < m_text.size() && m_text[m_pos] != ']'; ++i)
-            {
-                value(pointer + "/" + std::to_string(i));
-                skip_space();
-                if (m_pos < m_text.size() && m_text[m_pos] == ',')
-                {
-                    ++m_pos;
-                    skip_space();
-                }
-            }
-            ++m_pos;
-        }
-        else if (c == '"')
-        {
-            string_token();
-        }
-        else
-        {
-            while (m_pos < m_text.size() && m_text[m_pos] != ',' && m_text[m_pos] != '}'
-                   && m_text[m_pos] != ']' && m_text[m_pos] != ' ' && m_text[m_pos] != '\n'
-                   && m_text[m_pos] != '\r' && m_text[m_pos] != '\t')
-            {
-                ++m_pos;
-            }
-        }
-    }
-
-    const std::string& m_text;
-    bool m_built = false;
-    std::size_t m_pos = 0;
-    std::unordered_map<std::string, std::size_t> m_values;
-    std::unordered_map<std::string, std::size_t> m_keys;
-    std::vector<duplicate> m_duplicates;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/json_locator.hpp ----
-// ---- begin amct/config/json_reader.hpp ----
-// amct/config/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
-// JSON form): parsing with file:line:column positions, repeated keys, typed field access that reports a
-// wrong type at the field's JSON Pointer, and AMCT's pretty layout for writing.
-
-#include <algorithm>    // std::min
-#include <charconv>     // std::to_chars
-#include <functional>   // std::function
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <vector>       // std::vector
-
-#include <boost/json.hpp>
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Reads typed fields from a Boost.JSON DOM, reporting each problem with the JSON Pointer of its value (or
-/// of its key, for an unknown key). Derived readers walk their schema with path_guard.
-class json_field_reader
-{
-public:
-    using report_fn =
-      std::function<void(const std::string& pointer, bool at_key, const std::string& message)>;
-
-    explicit json_field_reader(report_fn report)
-      : m_report(std::move(report))
-    {
-    }
-
-protected:
-    /// `layer "conv1": activation_quant_params.search_step`
-    std::string qualified(const std::string& who, const std::string& field) const
-    {
-        return who + std::string(m_prefix) + field;
-    }
-
-    static std::string shown(const boost::json::value& v)
-    {
-        if (v.is_double())
-        {
-            return number_to_string(v.get_double());
-        }
-        if (const auto* arr = v.if_array())
-        {
-            std::string s = "[";
-            for (const auto& x : *arr)
-            {
-                s += (s.size() > 1 ? ", " : "") + shown(x);
-            }
-            return s + "]";
-        }
-        return boost::json::serialize(v);
-    }
-
-    void check(bool ok,
-               const std::string& p,
-               const std::string& who,
-               const std::string& field,
-               const boost::json::value& v,
-               const std::string& rule)
-    {
-        if (!ok)
-        {
-            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
-        }
-    }
-
-    std::optional<bool> boolean(const boost::json::value& v,
-                                const std::string& p,
-                                const std::string& who,
-                                const std::string& field)
-    {
-        if (v.is_bool())
-        {
-            return v.get_bool();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
-        return std::nullopt;
-    }
-
-    std::optional<int> integer(const boost::json::value& v,
-                               const std::string& p,
-                               const std::string& who,
-                               const std::string& field)
-    {
-        if (v.is_int64() && v.get_int64() >= -(1LL << 31) && v.get_int64() < (1LL << 31))
-        {
-            return static_cast<int>(v.get_int64());
-        }
-        if (v.is_uint64() && v.get_uint64() < (1ULL << 31))
-        {
-            return static_cast<int>(v.get_uint64());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
-        return std::nullopt;
-    }
-
-    std::optional<double> number(const boost::json::value& v,
-                                 const std::string& p,
-                                 const std::string& who,
-                                 const std::string& field)
-    {
-        if (v.is_number())
-        {
-            return v.to_number<double>();
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
-        return std::nullopt;
-    }
-
-    std::optional<std::string> text(const boost::json::value& v,
-                                    const std::string& p,
-                                    const std::string& who,
-                                    const std::string& field)
-    {
-        if (v.is_string())
-        {
-            return std::string(v.get_string());
-        }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
-        return std::nullopt;
-    }
-
-    std::vector<std::string> strings(const boost::json::value& v,
-                                     const std::string& p,
-                                     const std::string& field)
-    {
-        std::vector<std::string> out;
-        const auto* arr = v.if_array();
-        if (!arr)
-        {
-            m_report(p, false, field + " = " + shown(v) + " must be a list of layer names");
-            return out;
-        }
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            if (const auto s =
-                  text((*arr)[i], p + "/" + std::to_string(i), "", field + "[" + std::to_string(i) + "]"))
-            {
-                out.push_back(*s);
-            }
-        }
-        return out;
-    }
-
-    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
-    class path_guard
-    {
-    public:
-        path_guard(std::string& path, const std::string& key)
-          : m_path(path)
-          , m_size(path.size())
-        {
-            path += '/';
-            path += json_locator::escape(key);
-        }
-
-        ~path_guard()
-        {
-            m_path.resize(m_size);
-        }
-
-        path_guard(const path_guard&) = delete;
-        path_guard& operator=(const path_guard&) = delete;
-
-        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
-        {
-            return m_path;
-        }
-
-    private:
-        std::string& m_path;
-        std::size_t m_size;
-    };
-
-    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
-    struct prefix_guard
-    {
-        prefix_guard(std::string_view& prefix, std::string_view section)
-          : m_prefix(prefix)
-        {
-            prefix = section;
-        }
-
-        ~prefix_guard()
-        {
-            m_prefix = {};
-        }
-
-        prefix_guard(const prefix_guard&) = delete;
-        prefix_guard& operator=(const prefix_guard&) = delete;
-        std::string_view& m_prefix;
-    };
-
-    report_fn m_report;
-    std::string m_path;         ///< JSON Pointer of the member being read
-    std::string_view m_prefix;  ///< section of the field names being read
-};
-
-/// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
-inline std::string json_number(double v)
-{
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos)
-    {
-        s += ".0";
-    }
-    return s;
-}
-
-/// AMCT's layout: 4-space indentation, one member per line, short arrays on one line.
-inline void pretty(std::string& out, const boost::json::value& v, int indent)
-{
-    const std::string pad(static_cast<std::size_t>(indent) * 4, ' ');
-    if (const auto* obj = v.if_object())
-    {
-        out += "{";
-        bool first = true;
-        for (const auto& m : *obj)
-        {
-            out += first ? "\n" : ",\n";
-            first = false;
-            out += pad + "    " + boost::json::serialize(boost::json::value(m.key())) + ": ";
-            pretty(out, m.value(), indent + 1);
-        }
-        out += first ? "}" : "\n" + pad + "}";
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        out += "[";
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            out += i ? ", " : "";
-            pretty(out, (*arr)[i], indent + 1);
-        }
-        out += "]";
-    }
-    else if (v.is_double())
-    {
-        out += json_number(v.get_double());
-    }
-    else
-    {
-        out += boost::json::serialize(v);
-    }
-}
-
-/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
-/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
-template <class Check>
-void throw_at_json_paths(Check&& check)
-{
-    std::vector<diagnostic> diags;
-    check(json_field_reader::report_fn(
-      [&](const std::string& pointer, bool, const std::string& message)
-      {
-          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
-      }));
-    if (!diags.empty())
-    {
-        throw config_error(std::move(diags));
-    }
-}
-
-/// The number of object members in `v`, at every depth.
-inline std::size_t member_count(const boost::json::value& v)
-{
-    std::size_t n = 0;
-    if (const auto* obj = v.if_object())
-    {
-        n += obj->size();
-        for (const auto& m : *obj)
-        {
-            n += member_count(m.value());
-        }
-    }
-    else if (const auto* arr = v.if_array())
-    {
-        for (const auto& x : *arr)
-        {
-            n += member_count(x);
-        }
-    }
-    return n;
-}
-
-/// @brief Parses JSON `text` of `file` and runs `read(root, report)`, where report(pointer, at_key, message)
-/// records a problem at a JSON Pointer; repeated keys are problems too, described by
-/// `duplicate_message(pointer tokens)`. @throws config_error with every problem at file:line:column, sorted.
-template <class Read>
-void read_json_document(const std::string& text,
-                        const std::string& file,
-                        const std::function<std::string(const std::vector<std::string>&)>& duplicate_message,
-                        Read&& read)
-{
-    std::vector<diagnostic> diags;
-    const source_map source(file, text);
-    boost::system::error_code ec;
-    boost::json::stream_parser parser;
-    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
-    if (!ec)
-    {
-        parser.finish(ec);
-    }
-    if (ec)
-    {
-        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
-        throw config_error(std::move(diags));
-    }
-    const boost::json::value root = parser.release();
-    json_locator where(text);
-    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
-    // repeats
-    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
-    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
-    {
-        std::vector<std::string> tokens;
-        for (std::size_t at = 1; at <= d.pointer.size();)
-        {
-            const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
-            tokens.push_back(json_locator::unescape(d.pointer.substr(at, next - at)));
-            at = next + 1;
-        }
-        const source_location first = source.locate(d.first);
-        diags.push_back({source.locate(d.second),
-                         duplicate_message(tokens) + " (first given at " + first.line_column() + ")"});
-    }
-    const json_field_reader::report_fn report =
-      [&](const std::string& pointer, bool at_key, const std::string& message)
-    {
-        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
-        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
-    };
-    read(root, report);
-    if (!diags.empty())
-    {
-        sort_by_position(diags);
-        throw config_error(std::move(diags));
-    }
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/config/json_reader.hpp ----
 // ---- begin amct/config/resolve.hpp ----
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
 // (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
@@ -11021,6 +10470,49 @@ void read_json_document(const std::string& text,
 #include <string>    // std::string
 #include <vector>    // std::vector
 
+// ---- begin amct/detail/text_file.hpp ----
+// amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file.
+
+#include <filesystem>    // std::filesystem::is_directory
+#include <fstream>       // std::ifstream
+#include <sstream>       // std::ostringstream
+#include <string>        // std::string, std::char_traits
+#include <system_error>  // std::error_code
+#include <vector>        // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
+inline std::string read_text_file(const std::string& path)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+    {
+        throw_error<config_error>(
+          std::vector<diagnostic>{{source_location{path, 0, 0}, "is a directory, not a file"}});
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf()))
+    {
+        if (in && in.peek() == std::char_traits<char>::eof())
+        {
+            return {};  // an empty file
+        }
+        throw_error<config_error>(
+          std::vector<diagnostic>{{source_location{path, 0, 0}, "cannot read the file"}});
+    }
+    return text.str();
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/detail/text_file.hpp ----
 // ---- begin amct/dsl/schema_reader.hpp ----
 // amct/dsl/schema_reader.hpp: the rules of protobuf's TextFormat for reading a text_field tree into typed
 // structs: unknown fields, wrong types, a second value for a non-repeated field (naming where the first was
@@ -11345,7 +10837,7 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
         const auto offset = static_cast<std::size_t>(where - text.data());
         const source_location loc = source.locate(offset);
         const std::string message = why + "\n" + source.excerpt(loc);
-        throw config_error({{loc, message}});
+        amct::AMCT_ABI::detail::throw_error<config_error>(std::vector<diagnostic>{{loc, message}});
     };
     try
     {
@@ -11619,7 +11111,7 @@ auto read_document(const std::string& text, const std::string& file)
     if (!reader.diagnostics().empty())
     {
         amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
+        amct::AMCT_ABI::detail::throw_error<config_error>(std::move(reader.diagnostics()));
     }
     return result;
 }
@@ -12374,7 +11866,7 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
     quant_config q = resolver.run(layers);
     if (!resolver.errors().empty())
     {
-        throw config_error(std::move(resolver.errors()));
+        detail::throw_error<config_error>(std::move(resolver.errors()));
     }
     if (out)
     {
@@ -12385,6 +11877,599 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/resolve.hpp ----
+// ---- begin amct/detail/json_locator.hpp ----
+// amct/detail/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
+// object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
+// accepted. The index is built on first use (only files with errors need it); key_count is the
+// allocation-free count every file gets.
+
+#include <cstddef>        // std::size_t
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <vector>         // std::vector
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Offsets of the values and keys of a JSON text.
+class json_locator
+{
+public:
+    /// A key that appears twice in one object: the pointer of the member and both key offsets.
+    struct duplicate
+    {
+        std::string pointer;
+        std::size_t first = 0;
+        std::size_t second = 0;
+    };
+
+    explicit json_locator(const std::string& text)
+      : m_text(text)
+    {
+    }
+
+    /// Byte offset where the value at `pointer` starts ("" is the root), or npos.
+    std::size_t value_offset(const std::string& pointer)
+    {
+        build();
+        const auto it = m_values.find(pointer);
+        return it == m_values.end() ? std::string::npos : it->second;
+    }
+
+    /// Byte offset of the key of the member at `pointer`, or npos.
+    std::size_t key_offset(const std::string& pointer)
+    {
+        build();
+        const auto it = m_keys.find(pointer);
+        return it == m_keys.end() ? std::string::npos : it->second;
+    }
+
+    const std::vector<duplicate>& duplicates()
+    {
+        build();
+        return m_duplicates;
+    }
+
+    /// The inverse of escape: "~1" -> "/", "~0" -> "~".
+    static std::string unescape(const std::string& token)
+    {
+        std::string out;
+        for (std::size_t i = 0; i < token.size(); ++i)
+        {
+            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
+            {
+                out += token[++i] == '0' ? '~' : '/';
+            }
+            else
+            {
+                out += token[i];
+            }
+        }
+        return out;
+    }
+
+    /// `token` escaped for a JSON Pointer ("~" -> "~0", "/" -> "~1").
+    static std::string escape(const std::string& token)
+    {
+        if (token.find_first_of("~/") == std::string::npos)
+        {
+            return token;
+        }
+        std::string out;
+        for (char c : token)
+        {
+            out += c == '~' ? "~0" : (c == '/' ? "~1" : std::string(1, c));
+        }
+        return out;
+    }
+
+    /// The number of object keys in `text` (accepted by Boost.JSON): strings followed by ':'.
+    static std::size_t key_count(const std::string& text) noexcept
+    {
+        std::size_t n = 0;
+        bool after_string = false;
+        for (std::size_t i = 0; i < text.size(); ++i)
+        {
+            const char c = text[i];
+            if (c == '"')
+            {
+                for (++i; i < text.size() && text[i] != '"'; ++i)
+                {
+                    i += text[i] == '\\' ? 1u : 0u;
+                }
+                after_string = true;
+            }
+            else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            {
+                n += after_string && c == ':' ? 1u : 0u;
+                after_string = false;
+            }
+        }
+        return n;
+    }
+
+private:
+    void build()
+    {
+        if (!m_built)
+        {
+            m_built = true;
+            skip_space();
+            value("");
+        }
+    }
+
+    void skip_space() noexcept
+    {
+        while (m_pos < m_text.size()
+               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n'
+                   || m_text[m_pos] == '\r'))
+        {
+            ++m_pos;
+        }
+    }
+
+    /// Reads a string token and returns its unescaped value (\uXXXX kept as written: keys here are ASCII).
+    std::string string_token()
+    {
+        std::string s;
+        ++m_pos;  // opening quote
+        while (m_pos < m_text.size() && m_text[m_pos] != '"')
+        {
+            if (m_text[m_pos] == '\\' && m_pos + 1 < m_text.size())
+            {
+                const char e = m_text[m_pos + 1];
+                s += e == 'n'   ? '\n'
+                     : e == 't' ? '\t'
+                     : e == 'r' ? '\r'
+                     : e == 'b' ? '\b'
+                     : e == 'f' ? '\f'
+                                : e;
+                m_pos += 2;
+                if (e == 'u')
+                {
+                    s.pop_back();
+                    s += m_text.substr(m_pos - 2, 6);
+                    m_pos += 4;
+                }
+                continue;
+            }
+            s += m_text[m_pos++];
+        }
+        ++m_pos;  // closing quote
+        return s;
+    }
+
+    void value(const std::string& pointer)
+    {
+        m_values.emplace(pointer, m_pos);
+        if (m_pos >= m_text.size())
+        {
+            return;
+        }
+        const char c = m_text[m_pos];
+        if (c == '{')
+        {
+            ++m_pos;
+            skip_space();
+            std::unordered_map<std::string, std::size_t> seen;
+            while (m_pos < m_text.size() && m_text[m_pos] != '}')
+            {
+                const std::size_t key_at = m_pos;
+                const std::string child = pointer + "/" + escape(string_token());
+                const auto [it, fresh] = seen.emplace(child, key_at);
+                if (!fresh)
+                {
+                    m_duplicates.push_back({child, it->second, key_at});
+                }
+                m_keys[child] = key_at;
+                skip_space();
+                ++m_pos;  // ':'
+                skip_space();
+                value(child);
+                skip_space();
+                if (m_pos < m_text.size() && m_text[m_pos] == ',')
+                {
+                    ++m_pos;
+                    skip_space();
+                }
+            }
+            ++m_pos;
+        }
+        else if (c == '[')
+        {
+            ++m_pos;
+            skip_space();
+            for (std::size_t i = 0; m_pos < m_text.size() && m_text[m_pos] != ']'; ++i)
+            {
+                value(pointer + "/" + std::to_string(i));
+                skip_space();
+                if (m_pos < m_text.size() && m_text[m_pos] == ',')
+                {
+                    ++m_pos;
+                    skip_space();
+                }
+            }
+            ++m_pos;
+        }
+        else if (c == '"')
+        {
+            string_token();
+        }
+        else
+        {
+            while (m_pos < m_text.size() && m_text[m_pos] != ',' && m_text[m_pos] != '}'
+                   && m_text[m_pos] != ']' && m_text[m_pos] != ' ' && m_text[m_pos] != '\n'
+                   && m_text[m_pos] != '\r' && m_text[m_pos] != '\t')
+            {
+                ++m_pos;
+            }
+        }
+    }
+
+    const std::string& m_text;
+    bool m_built = false;
+    std::size_t m_pos = 0;
+    std::unordered_map<std::string, std::size_t> m_values;
+    std::unordered_map<std::string, std::size_t> m_keys;
+    std::vector<duplicate> m_duplicates;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/detail/json_locator.hpp ----
+// ---- begin amct/detail/json_reader.hpp ----
+// amct/detail/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
+// JSON form): parsing with file:line:column positions, repeated keys, typed field access that reports a
+// wrong type at the field's JSON Pointer, and AMCT's pretty layout for writing.
+
+#include <algorithm>    // std::min
+#include <charconv>     // std::to_chars
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Reads typed fields from a Boost.JSON DOM, reporting each problem with the JSON Pointer of its value (or
+/// of its key, for an unknown key). Derived readers walk their schema with path_guard.
+class json_field_reader
+{
+public:
+    using report_fn =
+      std::function<void(const std::string& pointer, bool at_key, const std::string& message)>;
+
+    explicit json_field_reader(report_fn report)
+      : m_report(std::move(report))
+    {
+    }
+
+protected:
+    /// `layer "conv1": activation_quant_params.search_step`
+    std::string qualified(const std::string& who, const std::string& field) const
+    {
+        return who + std::string(m_prefix) + field;
+    }
+
+    static std::string shown(const boost::json::value& v)
+    {
+        if (v.is_double())
+        {
+            return number_to_string(v.get_double());
+        }
+        if (const auto* arr = v.if_array())
+        {
+            std::string s = "[";
+            for (const auto& x : *arr)
+            {
+                s += (s.size() > 1 ? ", " : "") + shown(x);
+            }
+            return s + "]";
+        }
+        return boost::json::serialize(v);
+    }
+
+    void check(bool ok,
+               const std::string& p,
+               const std::string& who,
+               const std::string& field,
+               const boost::json::value& v,
+               const std::string& rule)
+    {
+        if (!ok)
+        {
+            m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be " + rule);
+        }
+    }
+
+    std::optional<bool> boolean(const boost::json::value& v,
+                                const std::string& p,
+                                const std::string& who,
+                                const std::string& field)
+    {
+        if (v.is_bool())
+        {
+            return v.get_bool();
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be true or false");
+        return std::nullopt;
+    }
+
+    std::optional<int> integer(const boost::json::value& v,
+                               const std::string& p,
+                               const std::string& who,
+                               const std::string& field)
+    {
+        if (v.is_int64() && v.get_int64() >= -(1LL << 31) && v.get_int64() < (1LL << 31))
+        {
+            return static_cast<int>(v.get_int64());
+        }
+        if (v.is_uint64() && v.get_uint64() < (1ULL << 31))
+        {
+            return static_cast<int>(v.get_uint64());
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
+        return std::nullopt;
+    }
+
+    std::optional<double> number(const boost::json::value& v,
+                                 const std::string& p,
+                                 const std::string& who,
+                                 const std::string& field)
+    {
+        if (v.is_number())
+        {
+            return v.to_number<double>();
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a number");
+        return std::nullopt;
+    }
+
+    std::optional<std::string> text(const boost::json::value& v,
+                                    const std::string& p,
+                                    const std::string& who,
+                                    const std::string& field)
+    {
+        if (v.is_string())
+        {
+            return std::string(v.get_string());
+        }
+        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be a string");
+        return std::nullopt;
+    }
+
+    std::vector<std::string> strings(const boost::json::value& v,
+                                     const std::string& p,
+                                     const std::string& field)
+    {
+        std::vector<std::string> out;
+        const auto* arr = v.if_array();
+        if (!arr)
+        {
+            m_report(p, false, field + " = " + shown(v) + " must be a list of layer names");
+            return out;
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            if (const auto s =
+                  text((*arr)[i], p + "/" + std::to_string(i), "", field + "[" + std::to_string(i) + "]"))
+            {
+                out.push_back(*s);
+            }
+        }
+        return out;
+    }
+
+    /// Appends "/key" (escaped) to the JSON Pointer of the member being read; removes it again on exit.
+    class path_guard
+    {
+    public:
+        path_guard(std::string& path, const std::string& key)
+          : m_path(path)
+          , m_size(path.size())
+        {
+            path += '/';
+            path += json_locator::escape(key);
+        }
+
+        ~path_guard()
+        {
+            m_path.resize(m_size);
+        }
+
+        path_guard(const path_guard&) = delete;
+        path_guard& operator=(const path_guard&) = delete;
+
+        operator const std::string&() const noexcept  // NOLINT: used where the pointer string is expected
+        {
+            return m_path;
+        }
+
+    private:
+        std::string& m_path;
+        std::size_t m_size;
+    };
+
+    /// Sets the section prefix of field names ("activation_quant_params.") for messages; restores it on exit.
+    struct prefix_guard
+    {
+        prefix_guard(std::string_view& prefix, std::string_view section)
+          : m_prefix(prefix)
+        {
+            prefix = section;
+        }
+
+        ~prefix_guard()
+        {
+            m_prefix = {};
+        }
+
+        prefix_guard(const prefix_guard&) = delete;
+        prefix_guard& operator=(const prefix_guard&) = delete;
+        std::string_view& m_prefix;
+    };
+
+    report_fn m_report;
+    std::string m_path;         ///< JSON Pointer of the member being read
+    std::string_view m_prefix;  ///< section of the field names being read
+};
+
+/// Shortest round-trip text of a double, with a ".0" so that it reads back as a number with a fraction.
+inline std::string json_number(double v)
+{
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos)
+    {
+        s += ".0";
+    }
+    return s;
+}
+
+/// AMCT's layout: 4-space indentation, one member per line, short arrays on one line.
+inline void pretty(std::string& out, const boost::json::value& v, int indent)
+{
+    const std::string pad(static_cast<std::size_t>(indent) * 4, ' ');
+    if (const auto* obj = v.if_object())
+    {
+        out += "{";
+        bool first = true;
+        for (const auto& m : *obj)
+        {
+            out += first ? "\n" : ",\n";
+            first = false;
+            out += pad + "    " + boost::json::serialize(boost::json::value(m.key())) + ": ";
+            pretty(out, m.value(), indent + 1);
+        }
+        out += first ? "}" : "\n" + pad + "}";
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        out += "[";
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            out += i ? ", " : "";
+            pretty(out, (*arr)[i], indent + 1);
+        }
+        out += "]";
+    }
+    else if (v.is_double())
+    {
+        out += json_number(v.get_double());
+    }
+    else
+    {
+        out += boost::json::serialize(v);
+    }
+}
+
+/// Runs `check(report)`; @throws config_error with every reported problem located by its JSON path
+/// ("#/conv1/weight_quant_params/channel_wise") when there was one.
+template <class Check>
+void throw_at_json_paths(Check&& check)
+{
+    std::vector<diagnostic> diags;
+    check(json_field_reader::report_fn(
+      [&](const std::string& pointer, bool, const std::string& message)
+      {
+          diags.push_back({source_location{"#" + pointer, 0, 0}, message});
+      }));
+    if (!diags.empty())
+    {
+        throw_error<config_error>(std::move(diags));
+    }
+}
+
+/// The number of object members in `v`, at every depth.
+inline std::size_t member_count(const boost::json::value& v)
+{
+    std::size_t n = 0;
+    if (const auto* obj = v.if_object())
+    {
+        n += obj->size();
+        for (const auto& m : *obj)
+        {
+            n += member_count(m.value());
+        }
+    }
+    else if (const auto* arr = v.if_array())
+    {
+        for (const auto& x : *arr)
+        {
+            n += member_count(x);
+        }
+    }
+    return n;
+}
+
+/// @brief Parses JSON `text` of `file` and runs `read(root, report)`, where report(pointer, at_key, message)
+/// records a problem at a JSON Pointer; repeated keys are problems too, described by
+/// `duplicate_message(pointer tokens)`. @throws config_error with every problem at file:line:column, sorted.
+template <class Read>
+void read_json_document(const std::string& text,
+                        const std::string& file,
+                        const std::function<std::string(const std::vector<std::string>&)>& duplicate_message,
+                        Read&& read)
+{
+    std::vector<diagnostic> diags;
+    const source_map source(file, text);
+    boost::system::error_code ec;
+    boost::json::stream_parser parser;
+    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
+    if (!ec)
+    {
+        parser.finish(ec);
+    }
+    if (ec)
+    {
+        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
+        throw_error<config_error>(std::move(diags));
+    }
+    const boost::json::value root = parser.release();
+    json_locator where(text);
+    // Boost.JSON keeps the last of repeated keys: fewer members in the DOM than keys in the text means
+    // repeats
+    const bool repeated_keys = json_locator::key_count(text) != member_count(root);
+    for (const auto& d : repeated_keys ? where.duplicates() : std::vector<json_locator::duplicate>{})
+    {
+        std::vector<std::string> tokens;
+        for (std::size_t at = 1; at <= d.pointer.size();)
+        {
+            const std::size_t next = std::min(d.pointer.find('/', at), d.pointer.size());
+            tokens.push_back(json_locator::unescape(d.pointer.substr(at, next - at)));
+            at = next + 1;
+        }
+        const source_location first = source.locate(d.first);
+        diags.push_back({source.locate(d.second),
+                         duplicate_message(tokens) + " (first given at " + first.line_column() + ")"});
+    }
+    const json_field_reader::report_fn report =
+      [&](const std::string& pointer, bool at_key, const std::string& message)
+    {
+        std::size_t at = at_key ? where.key_offset(pointer) : where.value_offset(pointer);
+        diags.push_back({at == std::string::npos ? source_location{file, 0, 0} : source.locate(at), message});
+    };
+    read(root, report);
+    if (!diags.empty())
+    {
+        sort_by_position(diags);
+        throw_error<config_error>(std::move(diags));
+    }
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/detail/json_reader.hpp ----
 
 namespace amct
 {
@@ -14698,9 +14783,10 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
         if (!o.skip_layers.empty() || o.batch_num != plain.batch_num
             || o.activation_offset != plain.activation_offset)
         {
-            throw config_error({detail::argument_problem("skip_layers, batch_num and activation_offset are "
-                                                         "taken from config_definition \""
-                                                         + o.config_definition + "\"; set them there")});
+            detail::throw_error<config_error>(std::vector<diagnostic>{
+              detail::argument_problem("skip_layers, batch_num and activation_offset are "
+                                       "taken from config_definition \""
+                                       + o.config_definition + "\"; set them there")});
         }
         return resolve_quant_cfg(dsl::load_quant_cfg(o.config_definition), layers, explain);
     }
@@ -14724,7 +14810,7 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
     }
     if (!problems.empty())
     {
-        throw config_error(std::move(problems));
+        detail::throw_error<config_error>(std::move(problems));
     }
     // AMCT's defaults are the resolution of an empty quant.cfg with these three fields
     dsl::amct_cfg plain;
@@ -14736,8 +14822,372 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/config/create_quant_config.hpp ----
+// ---- begin amct/config/record_json.hpp ----
+// amct/config/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
+// ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
+//   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
+//   ...}}]}
+// read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
+// file:line:column. Floats are written as the shortest text that reads back as the same float32.
+
+#include <charconv>       // std::to_chars, std::from_chars
+#include <cstdint>        // std::int32_t, std::uint32_t
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <vector>         // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// The string fields of SingleLayerRecord.
+inline constexpr std::pair<const char*, std::optional<std::string> layer_record::*> record_text_fields[] = {
+  {"dst_type", &layer_record::dst_type},
+  {"act_type", &layer_record::act_type},
+  {"wts_type", &layer_record::wts_type},
+  {"fakequant_precision_mode", &layer_record::fakequant_precision_mode}};
+
+/// Reads ScaleOffsetRecord's JSON form, reporting problems at JSON Pointers.
+class record_json_reader : public json_field_reader
+{
+public:
+    using json_field_reader::json_field_reader;
+
+    quant_record read(const boost::json::value& root)
+    {
+        quant_record rec;
+        const auto* obj = root.if_object();
+        if (!obj)
+        {
+            m_report("", false, "the record must be a JSON object {\"record\": [...]}");
+            return rec;
+        }
+        for (const auto& member : *obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            if (key != "record")
+            {
+                m_report(p, true, "unknown key \"" + key + "\" (a record file has \"record\" only)");
+            }
+            else if (const auto* arr = member.value().if_array())
+            {
+                std::unordered_map<std::string, std::size_t> first;
+                for (std::size_t i = 0; i < arr->size(); ++i)
+                {
+                    const path_guard at(m_path, std::to_string(i));
+                    entry((*arr)[i], i, rec, first);
+                }
+            }
+            else
+            {
+                m_report(p, false, "record must be a list of {\"key\": ..., \"value\": {...}}");
+            }
+        }
+        return rec;
+    }
+
+private:
+    void entry(const boost::json::value& v,
+               std::size_t index,
+               quant_record& rec,
+               std::unordered_map<std::string, std::size_t>& first)
+    {
+        const auto* obj = v.if_object();
+        if (!obj)
+        {
+            m_report(m_path, false, "record[" + std::to_string(index) + "] must be an object");
+            return;
+        }
+        std::optional<std::string> key;
+        layer_record r;
+        std::string value_path;
+        for (const auto& member : *obj)
+        {
+            const std::string k(member.key());
+            const path_guard p(m_path, k);
+            if (k == "key")
+            {
+                key = text(member.value(), p, "record[" + std::to_string(index) + "]: ", k);
+            }
+            else if (k == "value" && member.value().is_object())
+            {
+                r = value(member.value().get_object());
+                value_path = p;
+            }
+            else if (k == "kv_cache_value")
+            {
+                m_report(p, true, "kv_cache_value (a KV-cache record) is not supported by amct");
+            }
+            else
+            {
+                m_report(
+                  p, k != "value", k == "value" ? "value must be an object" : "unknown key \"" + k + "\"");
+            }
+        }
+        if (!key)
+        {
+            m_report(m_path, false, "record[" + std::to_string(index) + "] is missing its key");
+            return;
+        }
+        const auto [it, fresh] = first.emplace(*key, index);
+        if (!fresh)
+        {
+            m_report(m_path + "/key",
+                     false,
+                     "record \"" + *key + "\" is given twice (first as record[" + std::to_string(it->second)
+                       + "])");
+            return;
+        }
+        check_layer_record(r,
+                           [&](const char* field, long i, const std::string& message)
+                           {
+                               m_report(value_path + "/" + field + (i >= 0 ? "/" + std::to_string(i) : ""),
+                                        false,
+                                        "record \"" + *key + "\": " + message);
+                           });
+        rec.layers.emplace_back(*key, std::move(r));
+    }
+
+    layer_record value(const boost::json::object& obj)
+    {
+        layer_record r;
+        for (const auto& member : obj)
+        {
+            const std::string k(member.key());
+            const path_guard p(m_path, k);
+            const boost::json::value& v = member.value();
+            if (k == "scale_d" || k == "scale_h")
+            {
+                if (const auto x = number(v, p, "", k))
+                {
+                    (k == "scale_d" ? r.scale_d : r.scale_h) = static_cast<float>(*x);
+                }
+            }
+            else if (k == "offset_d" || k == "offset_h")
+            {
+                (k == "offset_d" ? r.offset_d : r.offset_h) = integer(v, p, "", k);
+            }
+            else if (k == "scale_w" || k == "scale_r" || k == "tensor_balance_factor")
+            {
+                auto& out =
+                  k == "scale_w" ? r.scale_w : (k == "scale_r" ? r.scale_r : r.tensor_balance_factor);
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto f = number(x, xp, "", name))
+                         {
+                             out.push_back(static_cast<float>(*f));
+                         }
+                     });
+            }
+            else if (k == "offset_w" || k == "offset_r")
+            {
+                auto& out = k == "offset_w" ? r.offset_w : r.offset_r;
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto i = integer(x, xp, "", name))
+                         {
+                             out.push_back(*i);
+                         }
+                     });
+            }
+            else if (k == "shift_bit")
+            {
+                each(v,
+                     p,
+                     k,
+                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
+                     {
+                         if (const auto i = integer(x, xp, "", name))
+                         {
+                             check(*i >= 0, xp, "", name, x, "an unsigned integer");
+                             r.shift_bit.push_back(static_cast<std::uint32_t>(*i < 0 ? 0 : *i));
+                         }
+                     });
+            }
+            else if (k == "skip_fusion")
+            {
+                r.skip_fusion = boolean(v, p, "", k);
+            }
+            else if (const auto field = text_field(k))
+            {
+                r.*field = text(v, p, "", k);
+            }
+            else
+            {
+                m_report(p, true, "unknown field \"" + k + "\" of a layer record");
+            }
+        }
+        return r;
+    }
+
+    static std::optional<std::string> layer_record::*text_field(const std::string& name)
+    {
+        for (const auto& [n, field] : record_text_fields)
+        {
+            if (name == n)
+            {
+                return field;
+            }
+        }
+        return nullptr;
+    }
+
+    /// Calls f(element, its pointer, "field[i]") for each element of the list `v`.
+    template <class F>
+    void each(const boost::json::value& v, const std::string& p, const std::string& field, F&& f)
+    {
+        const auto* arr = v.if_array();
+        if (!arr)
+        {
+            m_report(p, false, field + " = " + shown(v) + " must be a list");
+            return;
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            f((*arr)[i], p + "/" + std::to_string(i), field + "[" + std::to_string(i) + "]");
+        }
+    }
+};
+
+/// The double nearest to the shortest decimal text of `f`, which JSON then prints in that short form.
+inline double short_float(float f)
+{
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, f);
+    double d = f;
+    std::from_chars(buf, r.ptr, d);
+    return d;
+}
+
+inline boost::json::array float_list(const std::vector<float>& v)
+{
+    boost::json::array a;
+    for (float x : v)
+    {
+        a.emplace_back(short_float(x));
+    }
+    return a;
+}
+
+template <class Int>
+inline boost::json::array int_list(const std::vector<Int>& v)
+{
+    boost::json::array a;
+    for (Int x : v)
+    {
+        a.emplace_back(x);
+    }
+    return a;
+}
+}  // namespace detail
+
+/// @brief Reads a record in JSON. @throws config_error listing every problem at file:line:column.
+inline quant_record read_record_json(const std::string& text, const std::string& file = "record.json")
+{
+    quant_record rec;
+    detail::read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          return "duplicate key \"" + tokens.back() + "\"";
+      },
+      [&](const boost::json::value& root, const detail::json_field_reader::report_fn& report)
+      {
+          rec = detail::record_json_reader(report).read(root);
+      });
+    return rec;
+}
+
+/// @brief Reads a record file in JSON. @throws config_error (also when the file cannot be read).
+inline quant_record load_record_json(const std::string& path)
+{
+    return read_record_json(detail::read_text_file(path), path);
+}
+
+/// The JSON text of a record: set fields in the proto's field order, floats in their shortest exact form.
+inline std::string write_record_json(const quant_record& rec)
+{
+    boost::json::array entries;
+    for (const auto& [key, r] : rec.layers)
+    {
+        boost::json::object v;
+        if (r.scale_d)
+        {
+            v["scale_d"] = detail::short_float(*r.scale_d);
+        }
+        if (r.offset_d)
+        {
+            v["offset_d"] = *r.offset_d;
+        }
+        if (!r.scale_w.empty())
+        {
+            v["scale_w"] = detail::float_list(r.scale_w);
+        }
+        if (!r.offset_w.empty())
+        {
+            v["offset_w"] = detail::int_list(r.offset_w);
+        }
+        if (!r.shift_bit.empty())
+        {
+            v["shift_bit"] = detail::int_list(r.shift_bit);
+        }
+        if (!r.tensor_balance_factor.empty())
+        {
+            v["tensor_balance_factor"] = detail::float_list(r.tensor_balance_factor);
+        }
+        if (r.skip_fusion)
+        {
+            v["skip_fusion"] = *r.skip_fusion;
+        }
+        for (const auto& [name, field] : detail::record_text_fields)
+        {
+            if (r.*field)
+            {
+                v[name] = *(r.*field);
+            }
+        }
+        if (r.scale_h)
+        {
+            v["scale_h"] = detail::short_float(*r.scale_h);
+        }
+        if (r.offset_h)
+        {
+            v["offset_h"] = *r.offset_h;
+        }
+        if (!r.scale_r.empty())
+        {
+            v["scale_r"] = detail::float_list(r.scale_r);
+        }
+        if (!r.offset_r.empty())
+        {
+            v["offset_r"] = detail::int_list(r.offset_r);
+        }
+        entries.push_back(boost::json::object{{"key", key}, {"value", std::move(v)}});
+    }
+    std::string out;
+    detail::pretty(out, boost::json::object{{"record", std::move(entries)}}, 0);
+    return out + "\n";
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+// ---- end amct/config/record_json.hpp ----
 // ---- begin amct/core.hpp ----
-// amct/core.hpp: quantizers and their kernels (xtensor and xsimd only, no Boost).
+// amct/core.hpp: quantizers and their kernels (base, core, simd, tensor and the detail helpers they use:
+// xtensor and xsimd only, no Boost). The CMake target amct::core; single_include/amct/core.hpp is generated
+// from this header.
 
 // ---- begin amct/version.hpp ----
 // amct/version.hpp: the single source of the library version (CMake parses these lines).
@@ -14893,23 +15343,23 @@ private:
                        return false;
                    return true;
                });
-        amct::AMCT_ABI::detail::check_layer_record(
-          r,
-          [&](const char* name, long index, const std::string& message)
-          {
-              // at the index-th value of the field (its first for a scalar), else at the record
-              std::size_t at = m.value_offset;
-              long seen = index < 0 ? 0 : index;
-              for (const auto& f : m.fields)
-              {
-                  if (f.name == name && seen-- == 0)
-                  {
-                      at = f.value_offset;
-                      break;
-                  }
-              }
-              report(at, "record \"" + key + "\": " + message);
-          });
+        amct::check_layer_record(r,
+                                 [&](const char* name, long index, const std::string& message)
+                                 {
+                                     // at the index-th value of the field (its first for a scalar), else at
+                                     // the record
+                                     std::size_t at = m.value_offset;
+                                     long seen = index < 0 ? 0 : index;
+                                     for (const auto& f : m.fields)
+                                     {
+                                         if (f.name == name && seen-- == 0)
+                                         {
+                                             at = f.value_offset;
+                                             break;
+                                         }
+                                     }
+                                     report(at, "record \"" + key + "\": " + message);
+                                 });
         return r;
     }
 
@@ -15349,368 +15799,6 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 }  // namespace AMCT_ABI
 }  // namespace amct
 // ---- end amct/pipeline/executor.hpp ----
-// ---- begin amct/pipeline/record_json.hpp ----
-// amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
-// ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
-//   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
-//   ...}}]}
-// read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
-// file:line:column. Floats are written as the shortest text that reads back as the same float32.
-
-#include <charconv>       // std::to_chars, std::from_chars
-#include <cstdint>        // std::int32_t, std::uint32_t
-#include <string>         // std::string
-#include <unordered_map>  // std::unordered_map
-#include <vector>         // std::vector
-
-#include <boost/json.hpp>
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// The string fields of SingleLayerRecord.
-inline constexpr std::pair<const char*, std::optional<std::string> layer_record::*> record_text_fields[] = {
-  {"dst_type", &layer_record::dst_type},
-  {"act_type", &layer_record::act_type},
-  {"wts_type", &layer_record::wts_type},
-  {"fakequant_precision_mode", &layer_record::fakequant_precision_mode}};
-
-/// Reads ScaleOffsetRecord's JSON form, reporting problems at JSON Pointers.
-class record_json_reader : public json_field_reader
-{
-public:
-    using json_field_reader::json_field_reader;
-
-    quant_record read(const boost::json::value& root)
-    {
-        quant_record rec;
-        const auto* obj = root.if_object();
-        if (!obj)
-        {
-            m_report("", false, "the record must be a JSON object {\"record\": [...]}");
-            return rec;
-        }
-        for (const auto& member : *obj)
-        {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            if (key != "record")
-            {
-                m_report(p, true, "unknown key \"" + key + "\" (a record file has \"record\" only)");
-            }
-            else if (const auto* arr = member.value().if_array())
-            {
-                std::unordered_map<std::string, std::size_t> first;
-                for (std::size_t i = 0; i < arr->size(); ++i)
-                {
-                    const path_guard at(m_path, std::to_string(i));
-                    entry((*arr)[i], i, rec, first);
-                }
-            }
-            else
-            {
-                m_report(p, false, "record must be a list of {\"key\": ..., \"value\": {...}}");
-            }
-        }
-        return rec;
-    }
-
-private:
-    void entry(const boost::json::value& v,
-               std::size_t index,
-               quant_record& rec,
-               std::unordered_map<std::string, std::size_t>& first)
-    {
-        const auto* obj = v.if_object();
-        if (!obj)
-        {
-            m_report(m_path, false, "record[" + std::to_string(index) + "] must be an object");
-            return;
-        }
-        std::optional<std::string> key;
-        layer_record r;
-        std::string value_path;
-        for (const auto& member : *obj)
-        {
-            const std::string k(member.key());
-            const path_guard p(m_path, k);
-            if (k == "key")
-            {
-                key = text(member.value(), p, "record[" + std::to_string(index) + "]: ", k);
-            }
-            else if (k == "value" && member.value().is_object())
-            {
-                r = value(member.value().get_object());
-                value_path = p;
-            }
-            else if (k == "kv_cache_value")
-            {
-                m_report(p, true, "kv_cache_value (a KV-cache record) is not supported by amct");
-            }
-            else
-            {
-                m_report(
-                  p, k != "value", k == "value" ? "value must be an object" : "unknown key \"" + k + "\"");
-            }
-        }
-        if (!key)
-        {
-            m_report(m_path, false, "record[" + std::to_string(index) + "] is missing its key");
-            return;
-        }
-        const auto [it, fresh] = first.emplace(*key, index);
-        if (!fresh)
-        {
-            m_report(m_path + "/key",
-                     false,
-                     "record \"" + *key + "\" is given twice (first as record[" + std::to_string(it->second)
-                       + "])");
-            return;
-        }
-        check_layer_record(r,
-                           [&](const char* field, long i, const std::string& message)
-                           {
-                               m_report(value_path + "/" + field + (i >= 0 ? "/" + std::to_string(i) : ""),
-                                        false,
-                                        "record \"" + *key + "\": " + message);
-                           });
-        rec.layers.emplace_back(*key, std::move(r));
-    }
-
-    layer_record value(const boost::json::object& obj)
-    {
-        layer_record r;
-        for (const auto& member : obj)
-        {
-            const std::string k(member.key());
-            const path_guard p(m_path, k);
-            const boost::json::value& v = member.value();
-            if (k == "scale_d" || k == "scale_h")
-            {
-                if (const auto x = number(v, p, "", k))
-                {
-                    (k == "scale_d" ? r.scale_d : r.scale_h) = static_cast<float>(*x);
-                }
-            }
-            else if (k == "offset_d" || k == "offset_h")
-            {
-                (k == "offset_d" ? r.offset_d : r.offset_h) = integer(v, p, "", k);
-            }
-            else if (k == "scale_w" || k == "scale_r" || k == "tensor_balance_factor")
-            {
-                auto& out =
-                  k == "scale_w" ? r.scale_w : (k == "scale_r" ? r.scale_r : r.tensor_balance_factor);
-                each(v,
-                     p,
-                     k,
-                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
-                     {
-                         if (const auto f = number(x, xp, "", name))
-                         {
-                             out.push_back(static_cast<float>(*f));
-                         }
-                     });
-            }
-            else if (k == "offset_w" || k == "offset_r")
-            {
-                auto& out = k == "offset_w" ? r.offset_w : r.offset_r;
-                each(v,
-                     p,
-                     k,
-                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
-                     {
-                         if (const auto i = integer(x, xp, "", name))
-                         {
-                             out.push_back(*i);
-                         }
-                     });
-            }
-            else if (k == "shift_bit")
-            {
-                each(v,
-                     p,
-                     k,
-                     [&](const boost::json::value& x, const std::string& xp, const std::string& name)
-                     {
-                         if (const auto i = integer(x, xp, "", name))
-                         {
-                             check(*i >= 0, xp, "", name, x, "an unsigned integer");
-                             r.shift_bit.push_back(static_cast<std::uint32_t>(*i < 0 ? 0 : *i));
-                         }
-                     });
-            }
-            else if (k == "skip_fusion")
-            {
-                r.skip_fusion = boolean(v, p, "", k);
-            }
-            else if (const auto field = text_field(k))
-            {
-                r.*field = text(v, p, "", k);
-            }
-            else
-            {
-                m_report(p, true, "unknown field \"" + k + "\" of a layer record");
-            }
-        }
-        return r;
-    }
-
-    static std::optional<std::string> layer_record::*text_field(const std::string& name)
-    {
-        for (const auto& [n, field] : record_text_fields)
-        {
-            if (name == n)
-            {
-                return field;
-            }
-        }
-        return nullptr;
-    }
-
-    /// Calls f(element, its pointer, "field[i]") for each element of the list `v`.
-    template <class F>
-    void each(const boost::json::value& v, const std::string& p, const std::string& field, F&& f)
-    {
-        const auto* arr = v.if_array();
-        if (!arr)
-        {
-            m_report(p, false, field + " = " + shown(v) + " must be a list");
-            return;
-        }
-        for (std::size_t i = 0; i < arr->size(); ++i)
-        {
-            f((*arr)[i], p + "/" + std::to_string(i), field + "[" + std::to_string(i) + "]");
-        }
-    }
-};
-
-/// The double nearest to the shortest decimal text of `f`, which JSON then prints in that short form.
-inline double short_float(float f)
-{
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, f);
-    double d = f;
-    std::from_chars(buf, r.ptr, d);
-    return d;
-}
-
-inline boost::json::array float_list(const std::vector<float>& v)
-{
-    boost::json::array a;
-    for (float x : v)
-    {
-        a.emplace_back(short_float(x));
-    }
-    return a;
-}
-
-template <class Int>
-inline boost::json::array int_list(const std::vector<Int>& v)
-{
-    boost::json::array a;
-    for (Int x : v)
-    {
-        a.emplace_back(x);
-    }
-    return a;
-}
-}  // namespace detail
-
-/// @brief Reads a record in JSON. @throws config_error listing every problem at file:line:column.
-inline quant_record read_record_json(const std::string& text, const std::string& file = "record.json")
-{
-    quant_record rec;
-    detail::read_json_document(
-      text,
-      file,
-      [](const std::vector<std::string>& tokens)
-      {
-          return "duplicate key \"" + tokens.back() + "\"";
-      },
-      [&](const boost::json::value& root, const detail::json_field_reader::report_fn& report)
-      {
-          rec = detail::record_json_reader(report).read(root);
-      });
-    return rec;
-}
-
-/// @brief Reads a record file in JSON. @throws config_error (also when the file cannot be read).
-inline quant_record load_record_json(const std::string& path)
-{
-    return read_record_json(detail::read_text_file(path), path);
-}
-
-/// The JSON text of a record: set fields in the proto's field order, floats in their shortest exact form.
-inline std::string write_record_json(const quant_record& rec)
-{
-    boost::json::array entries;
-    for (const auto& [key, r] : rec.layers)
-    {
-        boost::json::object v;
-        if (r.scale_d)
-        {
-            v["scale_d"] = detail::short_float(*r.scale_d);
-        }
-        if (r.offset_d)
-        {
-            v["offset_d"] = *r.offset_d;
-        }
-        if (!r.scale_w.empty())
-        {
-            v["scale_w"] = detail::float_list(r.scale_w);
-        }
-        if (!r.offset_w.empty())
-        {
-            v["offset_w"] = detail::int_list(r.offset_w);
-        }
-        if (!r.shift_bit.empty())
-        {
-            v["shift_bit"] = detail::int_list(r.shift_bit);
-        }
-        if (!r.tensor_balance_factor.empty())
-        {
-            v["tensor_balance_factor"] = detail::float_list(r.tensor_balance_factor);
-        }
-        if (r.skip_fusion)
-        {
-            v["skip_fusion"] = *r.skip_fusion;
-        }
-        for (const auto& [name, field] : detail::record_text_fields)
-        {
-            if (r.*field)
-            {
-                v[name] = *(r.*field);
-            }
-        }
-        if (r.scale_h)
-        {
-            v["scale_h"] = detail::short_float(*r.scale_h);
-        }
-        if (r.offset_h)
-        {
-            v["offset_h"] = *r.offset_h;
-        }
-        if (!r.scale_r.empty())
-        {
-            v["scale_r"] = detail::float_list(r.scale_r);
-        }
-        if (!r.offset_r.empty())
-        {
-            v["offset_r"] = detail::int_list(r.offset_r);
-        }
-        entries.push_back(boost::json::object{{"key", key}, {"value", std::move(v)}});
-    }
-    std::string out;
-    detail::pretty(out, boost::json::object{{"record", std::move(entries)}}, 0);
-    return out + "\n";
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-// ---- end amct/pipeline/record_json.hpp ----
 // ---- begin amct/pipeline/session.hpp ----
 // amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
 // inside a user's runtime. Made from a model_adapter and a resolved config.json, a calibration_session
@@ -16143,7 +16231,7 @@ private:
             }
             s->weight = std::move(*weight);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = detail::make_layout_view(shape, layout_of(node), node.groups, who).channels();
+            s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
             s->weight_params = weight_params(lc.weight_quant_params, node.type);
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);

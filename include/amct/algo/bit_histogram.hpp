@@ -34,7 +34,7 @@
 #endif
 
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/simd/bit_count_kernel.hpp>
 #include <amct/simd/finite_kernel.hpp>
 

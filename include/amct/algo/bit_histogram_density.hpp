@@ -20,7 +20,7 @@
 #include <vector>   // std::vector
 
 #include <amct/algo/bit_histogram.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {

@@ -5,7 +5,7 @@
 #include <string>   // std::to_string
 
 #include <amct/algo/params.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 

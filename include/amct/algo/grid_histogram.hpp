@@ -12,7 +12,7 @@
 #include <vector>   // std::vector
 
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct

@@ -31,9 +31,10 @@
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct
@@ -372,7 +373,7 @@ public:
         {
             detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
         }
-        detail::validate_range(min, max, "");
+        validate_range(min, max, "");
         m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
     }
 
@@ -443,12 +444,12 @@ public:
         calibration_result res;
         res.num_bits = m_params.num_bits;
         res.asymmetric = m_params.asymmetric;
-        const auto [s, o] = detail::choose_scale_offset(clip_min,
-                                                        clip_max,
-                                                        detail::signed_qmin(res.num_bits),
-                                                        detail::signed_qmax(res.num_bits),
-                                                        !res.asymmetric);
-        detail::push_channel(res, s, o);
+        const auto [s, o] = choose_scale_offset(clip_min,
+                                                clip_max,
+                                                detail::signed_qmin(res.num_bits),
+                                                detail::signed_qmax(res.num_bits),
+                                                !res.asymmetric);
+        push_channel(res, s, o);
         return res;
     }
 

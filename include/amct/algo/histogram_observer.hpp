@@ -111,9 +111,9 @@ public:
         for (const auto& h : m_hists)
         {
             const auto [lo, hi] = derived().clip(h);
-            const auto [s, o] = detail::choose_scale_offset(
+            const auto [s, o] = choose_scale_offset(
               lo, hi, detail::signed_qmin(r.num_bits), detail::signed_qmax(r.num_bits), !r.asymmetric);
-            detail::push_channel(r, s, o);
+            push_channel(r, s, o);
         }
         return r;
     }

@@ -31,7 +31,7 @@
 #include <amct/algo/params.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/detail/radix_sort.hpp>

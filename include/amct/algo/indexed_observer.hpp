@@ -24,9 +24,9 @@
 #include <amct/algo/observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
-#include <amct/error.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
 namespace amct

@@ -10,7 +10,7 @@
 #include <amct/algo/observer.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/simd/minmax_kernel.hpp>
 
@@ -120,12 +120,12 @@ public:
         r.axis = m_params.channels.axis;
         for (const auto& range : m_ranges)
         {
-            const auto [s, o] = detail::choose_scale_offset(range.min,
-                                                            range.max,
-                                                            detail::signed_qmin(r.num_bits),
-                                                            detail::signed_qmax(r.num_bits),
-                                                            !r.asymmetric);
-            detail::push_channel(r, s, o);
+            const auto [s, o] = choose_scale_offset(range.min,
+                                                    range.max,
+                                                    detail::signed_qmin(r.num_bits),
+                                                    detail::signed_qmax(r.num_bits),
+                                                    !r.asymmetric);
+            push_channel(r, s, o);
         }
         return r;
     }

@@ -47,7 +47,7 @@ public:
             const double f = static_cast<double>(j) / m_params.num_candidates;
             const auto cand_hi = static_cast<float>(hi * f);
             const auto cand_lo = static_cast<float>(symmetric() ? -hi * f : lo * f);
-            const auto [s, o] = detail::choose_scale_offset(
+            const auto [s, o] = choose_scale_offset(
               cand_lo, cand_hi, detail::signed_qmin(bits), detail::signed_qmax(bits), symmetric());
             double err = 0.0;
             for (std::size_t k = 0; k < bins; ++k)

@@ -18,9 +18,10 @@
 #include <vector>   // std::vector
 
 #include <amct/algo/channels.hpp>
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
-#include <amct/error.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/simd/finite_kernel.hpp>
 
 namespace amct

@@ -5,7 +5,7 @@
 
 #include <cstddef>  // std::ptrdiff_t
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {

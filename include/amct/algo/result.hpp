@@ -6,7 +6,7 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/descriptor.hpp>
 #include <amct/core/qparams.hpp>
 
@@ -46,16 +46,16 @@ inline std::int32_t signed_qmax(int bits) noexcept
 {
     return (std::int32_t{1} << (bits - 1)) - 1;
 }
+}  // namespace detail
 
 /// Appends one channel's (scale, offset) with its representable range.
 inline void push_channel(calibration_result& r, float scale, std::int32_t offset)
 {
     r.scale.push_back(scale);
     r.offset.push_back(offset);
-    r.clip_min.push_back(static_cast<float>(signed_qmin(r.num_bits) - offset) * scale);
-    r.clip_max.push_back(static_cast<float>(signed_qmax(r.num_bits) - offset) * scale);
+    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
+    r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
 }
-}  // namespace detail
 
 /// @brief The result as typed parameters of Spec.
 /// @throws unsupported_error if Spec's bit width, scheme or granularity differs from the result's;

@@ -12,7 +12,7 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-#include <amct/error.hpp>
+#include <amct/base/error.hpp>
 
 namespace amct
 {

@@ -17,8 +17,8 @@
 
 #include <amct/analysis/simulation.hpp>
 #include <amct/analysis/tuning_log.hpp>
+#include <amct/base/error.hpp>
 #include <amct/detail/contiguous.hpp>
-#include <amct/error.hpp>
 
 namespace amct
 {

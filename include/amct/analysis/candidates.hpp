@@ -8,10 +8,11 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
+#include <amct/algo/arq.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/analysis/simulation.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
-#include <amct/pipeline/layer_params.hpp>
 #include <amct/pipeline/quantized_model.hpp>
 
 namespace amct

@@ -15,10 +15,11 @@
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/detail/xtensor.hpp>
-#include <amct/error.hpp>
 
 namespace amct
 {

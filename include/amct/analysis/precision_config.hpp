@@ -33,12 +33,14 @@
 
 #include <amct/analysis/metrics.hpp>
 #include <amct/analysis/precision.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/json_locator.hpp>
-#include <amct/config/json_reader.hpp>
-#include <amct/config/layer_types.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/config/resolve.hpp>
+#include <amct/detail/json_locator.hpp>
+#include <amct/detail/json_reader.hpp>
+#include <amct/detail/text_file.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {

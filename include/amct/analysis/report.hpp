@@ -16,7 +16,7 @@
 #include <vector>     // std::vector
 
 #include <amct/analysis/metrics.hpp>
-#include <amct/error.hpp>
+#include <amct/base/error.hpp>
 
 namespace amct
 {

@@ -19,12 +19,11 @@
 
 #include <amct/analysis/metrics.hpp>
 #include <amct/analysis/precision.hpp>
-#include <amct/analysis/runner.hpp>
-#include <amct/config.hpp>
-#include <amct/error.hpp>
-#include <amct/pipeline/adapter.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/quantized_model.hpp>
+#include <amct/pipeline/runtime.hpp>
 
 namespace amct
 {

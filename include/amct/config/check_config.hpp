@@ -8,11 +8,13 @@
 #include <string>  // std::string
 #include <vector>  // std::vector
 
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/config/config_json.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/json_locator.hpp>
-#include <amct/config/layer_types.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/detail/json_locator.hpp>
+#include <amct/detail/text_file.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {

@@ -18,10 +18,13 @@
 #include <boost/json.hpp>
 
 #include <amct/algo/params.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/json_locator.hpp>
-#include <amct/config/json_reader.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/detail/format.hpp>
+#include <amct/detail/json_locator.hpp>
+#include <amct/detail/json_reader.hpp>
+#include <amct/detail/text_file.hpp>
 
 namespace amct
 {

@@ -9,11 +9,12 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/layer_types.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/config/resolve.hpp>
 #include <amct/dsl/quant_cfg.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {
@@ -59,9 +60,10 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
         if (!o.skip_layers.empty() || o.batch_num != plain.batch_num
             || o.activation_offset != plain.activation_offset)
         {
-            throw config_error({detail::argument_problem("skip_layers, batch_num and activation_offset are "
-                                                         "taken from config_definition \""
-                                                         + o.config_definition + "\"; set them there")});
+            detail::throw_error<config_error>(std::vector<diagnostic>{
+              detail::argument_problem("skip_layers, batch_num and activation_offset are "
+                                       "taken from config_definition \""
+                                       + o.config_definition + "\"; set them there")});
         }
         return resolve_quant_cfg(dsl::load_quant_cfg(o.config_definition), layers, explain);
     }
@@ -85,7 +87,7 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
     }
     if (!problems.empty())
     {
-        throw config_error(std::move(problems));
+        detail::throw_error<config_error>(std::move(problems));
     }
     // AMCT's defaults are the resolution of an empty quant.cfg with these three fields
     dsl::amct_cfg plain;

@@ -18,10 +18,11 @@
 #include <vector>         // std::vector
 
 #include <amct/algo/params.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/layer_types.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/dsl/quant_cfg.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {
@@ -383,7 +384,7 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
     quant_config q = resolver.run(layers);
     if (!resolver.errors().empty())
     {
-        throw config_error(std::move(resolver.errors()));
+        detail::throw_error<config_error>(std::move(resolver.errors()));
     }
     if (out)
     {

@@ -8,8 +8,9 @@
 #include <string>   // std::string
 #include <utility>  // std::pair
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/qparams.hpp>
+#include <amct/detail/format.hpp>
 
 namespace amct
 {
@@ -25,19 +26,18 @@ struct value_range
     float max = 0.0f;
 };
 
-namespace detail
-{
+/// @throws value_error "range<where> ..." if min or max is not finite or min > max.
 inline void validate_range(float min, float max, const std::string& where)
 {
     if (!std::isfinite(min) || !std::isfinite(max))
     {
-        throw_error<value_error>("range" + where + " [" + number_to_string(min) + ", " + number_to_string(max)
-                                 + "] is not finite");
+        detail::throw_error<value_error>("range" + where + " [" + detail::number_to_string(min) + ", "
+                                         + detail::number_to_string(max) + "] is not finite");
     }
     if (min > max)
     {
-        throw_error<value_error>("range" + where + " has min " + number_to_string(min) + " greater than max "
-                                 + number_to_string(max));
+        detail::throw_error<value_error>("range" + where + " has min " + detail::number_to_string(min)
+                                         + " greater than max " + detail::number_to_string(max));
     }
 }
 
@@ -87,6 +87,8 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     return {scale, static_cast<std::int32_t>(offset < lo ? lo : (offset > hi ? hi : offset))};
 }
 
+namespace detail
+{
 template <class Spec>
 inline std::pair<float, std::int32_t> choose_pair(float min, float max) noexcept
 {
@@ -103,7 +105,7 @@ inline qparams<Spec, per_tensor> choose_qparams(value_range range)
     static_assert(!Spec::is_per_channel,
                   "amct: choose_qparams(value_range) makes per_tensor parameters; "
                   "per_channel specs take one range per channel");
-    detail::validate_range(range.min, range.max, "");
+    validate_range(range.min, range.max, "");
     const auto [scale, offset] = detail::choose_pair<Spec>(range.min, range.max);
     return {scale, offset};
 }
@@ -128,7 +130,7 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
     qp.offset = xt::xtensor<std::int32_t, 1>::from_shape({mins.size()});
     for (std::size_t c = 0; c < mins.size(); ++c)
     {
-        detail::validate_range(mins(c), maxs(c), "[" + std::to_string(c) + "]");
+        validate_range(mins(c), maxs(c), "[" + std::to_string(c) + "]");
         const auto [scale, offset] = detail::choose_pair<Spec>(mins(c), maxs(c));
         qp.scale(c) = scale;
         qp.offset(c) = offset;

@@ -4,8 +4,8 @@
 
 #include <string>  // std::string, std::to_string
 
+#include <amct/base/error.hpp>
 #include <amct/core/policies.hpp>
-#include <amct/error.hpp>
 
 namespace amct
 {

@@ -6,7 +6,7 @@
 #include <limits>       // std::numeric_limits
 #include <type_traits>  // std::is_integral_v, std::is_same_v
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {

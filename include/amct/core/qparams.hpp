@@ -8,10 +8,12 @@
 #include <type_traits>  // std::is_same_v
 #include <vector>       // std::vector
 
+#include <amct/base/error.hpp>
 #include <amct/core/policies.hpp>
 #include <amct/core/reference.hpp>
+#include <amct/detail/contiguous.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/detail/xtensor.hpp>
-#include <amct/error.hpp>
 
 namespace amct
 {
@@ -71,18 +73,6 @@ inline void validate_pair(float scale, std::int32_t offset, std::ptrdiff_t chann
         throw_error<value_error>("offset" + where() + " = " + std::to_string(offset)
                                  + " must be 0 for a symmetric quantizer");
     }
-}
-
-/// Resolves a possibly negative axis against `rank`, or throws shape_error.
-inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
-{
-    const auto r = static_cast<std::ptrdiff_t>(rank);
-    if (axis < -r || axis >= r)
-    {
-        throw_error<shape_error>("per_channel axis " + std::to_string(axis) + " is out of range for a rank-"
-                                 + std::to_string(rank) + " tensor");
-    }
-    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
 }
 }  // namespace detail
 

@@ -5,7 +5,7 @@
 #include <cmath>    // std::nearbyint, std::round, std::isnan
 #include <cstdint>  // std::int32_t
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/policies.hpp>
 
 namespace amct

@@ -1,16 +1,17 @@
 // amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
-// evaluating it once only when it is not already laid out that way.
+// evaluating it once only when it is not already laid out that way; shapes split around an axis.
 #pragma once
 
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
-#include <cstddef>      // std::size_t
-#include <string>       // std::string, std::to_string
+#include <cstddef>      // std::size_t, std::ptrdiff_t
+#include <string>       // std::to_string
 #include <type_traits>  // std::is_same_v, std::decay_t, std::void_t
 #include <utility>      // std::declval
 #include <vector>       // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/xtensor.hpp>
 
 namespace amct
@@ -97,17 +98,6 @@ inline bool is_row_major_contiguous(const E& e)
     }
 }
 
-/// A shape as error messages show it: "[1, 3, 224, 224]".
-inline std::string shape_string(const std::vector<std::size_t>& shape)
-{
-    std::string out = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-    {
-        out += (i ? ", " : "") + std::to_string(shape[i]);
-    }
-    return out + "]";
-}
-
 /// @brief The elements of an expression as contiguous row-major data of type T: a pointer into the
 /// expression's own storage when possible, else into an evaluated copy held by this object.
 template <class T>
@@ -172,6 +162,32 @@ inline result_container_t<E, T> make_result(const Shape& shape)
         s.assign(shape.begin(), shape.end());
     }
     return result::from_shape(s);
+}
+
+/// `w` itself when it is an xt::xarray<float>, else its evaluation.
+template <class E>
+inline decltype(auto) float_array(const xt::xexpression<E>& w)
+{
+    if constexpr (std::is_same_v<E, xt::xarray<float>>)
+    {
+        return w.derived_cast();
+    }
+    else
+    {
+        return xt::xarray<float>(w.derived_cast());
+    }
+}
+
+/// Resolves a possibly negative axis against `rank`, or throws shape_error.
+inline std::size_t normalize_axis(std::ptrdiff_t axis, std::size_t rank)
+{
+    const auto r = static_cast<std::ptrdiff_t>(rank);
+    if (axis < -r || axis >= r)
+    {
+        throw_error<shape_error>("per_channel axis " + std::to_string(axis) + " is out of range for a rank-"
+                                 + std::to_string(rank) + " tensor");
+    }
+    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
 }
 
 /// A shape split around `axis`: outer = prod(shape[:axis]), channels = shape[axis], inner =

@@ -7,7 +7,7 @@
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {

@@ -11,7 +11,9 @@
 #include <string>    // std::string
 #include <vector>    // std::vector
 
-#include <amct/config/diagnostic.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
+#include <amct/detail/text_file.hpp>
 #include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
 

@@ -9,10 +9,13 @@
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-#include <amct/config/diagnostic.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
+#include <amct/detail/format.hpp>
+#include <amct/detail/text_file.hpp>
 #include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
-#include <amct/pipeline/record.hpp>
+#include <amct/model/record.hpp>
 
 namespace amct
 {
@@ -146,23 +149,23 @@ private:
                        return false;
                    return true;
                });
-        amct::AMCT_ABI::detail::check_layer_record(
-          r,
-          [&](const char* name, long index, const std::string& message)
-          {
-              // at the index-th value of the field (its first for a scalar), else at the record
-              std::size_t at = m.value_offset;
-              long seen = index < 0 ? 0 : index;
-              for (const auto& f : m.fields)
-              {
-                  if (f.name == name && seen-- == 0)
-                  {
-                      at = f.value_offset;
-                      break;
-                  }
-              }
-              report(at, "record \"" + key + "\": " + message);
-          });
+        amct::check_layer_record(r,
+                                 [&](const char* name, long index, const std::string& message)
+                                 {
+                                     // at the index-th value of the field (its first for a scalar), else at
+                                     // the record
+                                     std::size_t at = m.value_offset;
+                                     long seen = index < 0 ? 0 : index;
+                                     for (const auto& f : m.fields)
+                                     {
+                                         if (f.name == name && seen-- == 0)
+                                         {
+                                             at = f.value_offset;
+                                             break;
+                                         }
+                                     }
+                                     report(at, "record \"" + key + "\": " + message);
+                                 });
         return r;
     }
 

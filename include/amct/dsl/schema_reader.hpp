@@ -15,7 +15,8 @@
 #include <utility>           // std::pair
 #include <vector>            // std::vector
 
-#include <amct/config/diagnostic.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 #include <amct/dsl/text_format.hpp>
 
 namespace amct
@@ -270,7 +271,7 @@ auto read_document(const std::string& text, const std::string& file)
     if (!reader.diagnostics().empty())
     {
         amct::AMCT_ABI::detail::sort_by_position(reader.diagnostics());
-        throw config_error(std::move(reader.diagnostics()));
+        amct::AMCT_ABI::detail::throw_error<config_error>(std::move(reader.diagnostics()));
     }
     return result;
 }

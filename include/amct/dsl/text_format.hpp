@@ -12,7 +12,8 @@
 
 #include <boost/spirit/home/x3.hpp>
 
-#include <amct/config/diagnostic.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
 
 namespace amct
 {
@@ -306,7 +307,7 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
         const auto offset = static_cast<std::size_t>(where - text.data());
         const source_location loc = source.locate(offset);
         const std::string message = why + "\n" + source.excerpt(loc);
-        throw config_error({{loc, message}});
+        amct::AMCT_ABI::detail::throw_error<config_error>(std::vector<diagnostic>{{loc, message}});
     };
     try
     {

@@ -18,12 +18,15 @@
 #include <utility>        // std::pair
 #include <vector>         // std::vector
 
-#include <amct/algo/arq.hpp>
-#include <amct/config.hpp>
-#include <amct/config/layer_types.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/config/quant_config.hpp>
-#include <amct/error.hpp>
-#include <amct/pipeline/adapter.hpp>
+#include <amct/detail/format.hpp>
+#include <amct/model/graph.hpp>
+#include <amct/model/layer_types.hpp>
+#include <amct/model/weight_layout.hpp>
+#include <amct/pipeline/runtime.hpp>
+#include <amct/simd/finite_kernel.hpp>
 
 namespace amct
 {

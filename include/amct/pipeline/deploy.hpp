@@ -17,13 +17,14 @@
 #include <vector>   // std::vector
 
 #include <amct/algo/result.hpp>
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/descriptor.hpp>
 #include <amct/core/policies.hpp>
-#include <amct/core/quantize.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/detail/xtensor.hpp>
-#include <amct/error.hpp>
-#include <amct/pipeline/record.hpp>
+#include <amct/model/record.hpp>
+#include <amct/tensor/quantize.hpp>
 
 namespace amct
 {

@@ -16,7 +16,7 @@
 #include <utility>       // std::forward
 #include <vector>        // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {

@@ -1,6 +1,6 @@
 // amct/pipeline/mpi.hpp: one calibration over several MPI processes. Optional: it needs <mpi.h> and the MPI
 // library (CMake: find_package(MPI) and MPI::MPI_CXX); <amct/amct.hpp> does not include it, so amct itself
-// never needs MPI. It includes <amct/amct.hpp>, so it works with include/ and with the single header alike.
+// never needs MPI (nor does the single header hold it). It includes the headers of include/ it uses.
 //
 // Every rank builds a calibration_session from the same float model and configuration and observes its own
 // batch indices (global ones: rank r might take r, r + size, ...). share_batch_ranges, called by all ranks
@@ -13,11 +13,14 @@
 
 #include <algorithm>  // std::min
 #include <climits>    // INT_MAX
+#include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
-#include <string>     // std::string
+#include <string>     // std::string, std::to_string
 #include <vector>     // std::vector
 
-#include <amct/amct.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
+#include <amct/pipeline/session.hpp>
 
 #include <mpi.h>
 

@@ -10,13 +10,14 @@
 #include <utility>   // std::move
 #include <vector>    // std::vector
 
-#include <amct/algo/arq.hpp>
 #include <amct/algo/result.hpp>
-#include <amct/config.hpp>
+#include <amct/algo/weight_quantize.hpp>
+#include <amct/base/macros.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/detail/xtensor.hpp>
+#include <amct/model/layer_types.hpp>
+#include <amct/model/record.hpp>
 #include <amct/pipeline/deploy.hpp>
-#include <amct/pipeline/layer_params.hpp>
-#include <amct/pipeline/record.hpp>
 
 namespace amct
 {
@@ -133,7 +134,7 @@ inline void set_activation(quantized_layer& q, calibration_result activation, st
         q.weights = calibration_result{q.arq->num_bits, false, q.arq->channel_wise, 0, {}, {}, {}, {}};
         for (float sw : scale_w)
         {
-            detail::push_channel(q.weights, sw, 0);
+            push_channel(q.weights, sw, 0);
         }
         notes.insert(notes.end(), bq.notes.begin(), bq.notes.end());
     }

@@ -35,19 +35,24 @@
 #include <amct/algo/observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
-#include <amct/config.hpp>
+#include <amct/algo/weight_quantize.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/detail/contiguous.hpp>
-#include <amct/error.hpp>
-#include <amct/pipeline/adapter.hpp>
+#include <amct/detail/format.hpp>
+#include <amct/model/graph.hpp>
+#include <amct/model/layer_types.hpp>
+#include <amct/model/record.hpp>
+#include <amct/model/weight_layout.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/executor.hpp>
-#include <amct/pipeline/layer_params.hpp>
 #include <amct/pipeline/quantized_model.hpp>
-#include <amct/pipeline/record.hpp>
+#include <amct/pipeline/runtime.hpp>
 
 namespace amct
 {
@@ -448,7 +453,7 @@ private:
             }
             s->weight = std::move(*weight);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = detail::make_layout_view(shape, layout_of(node), node.groups, who).channels();
+            s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
             s->weight_params = weight_params(lc.weight_quant_params, node.type);
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);

@@ -2,7 +2,7 @@
 // AMCT_USE_XSIMD=0).
 #pragma once
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 
 #if AMCT_USE_XSIMD
 #include <xsimd/xsimd.hpp>

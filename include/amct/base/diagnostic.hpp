@@ -1,18 +1,16 @@
-// amct/config/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
+// amct/base/diagnostic.hpp: what is wrong in a configuration file and where, in a compiler's format:
 //   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
-// config_error carries every diagnostic of a file, so that all of them are reported at once.
+// config_error (amct/base/error.hpp) carries every diagnostic of a file, so that all of them are reported at
+// once.
 #pragma once
 
-#include <algorithm>   // std::min, std::stable_sort, std::upper_bound
-#include <cstddef>     // std::size_t
-#include <filesystem>  // std::filesystem::is_directory
-#include <fstream>     // std::ifstream
-#include <sstream>     // std::ostringstream
-#include <string>      // std::string
-#include <utility>     // std::move
-#include <vector>      // std::vector
+#include <algorithm>  // std::min, std::stable_sort, std::upper_bound
+#include <cstddef>    // std::size_t
+#include <string>     // std::string, std::to_string
+#include <utility>    // std::move
+#include <vector>     // std::vector
 
-#include <amct/error.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {
@@ -48,35 +46,6 @@ struct diagnostic
     {
         return where.to_string() + ": " + message;
     }
-};
-
-/// A configuration file with errors; what() lists every diagnostic, one per line.
-class config_error : public error
-{
-public:
-    explicit config_error(std::vector<diagnostic> diagnostics)
-      : error(join(diagnostics))
-      , m_diagnostics(std::move(diagnostics))
-    {
-    }
-
-    const std::vector<diagnostic>& diagnostics() const noexcept
-    {
-        return m_diagnostics;
-    }
-
-private:
-    static std::string join(const std::vector<diagnostic>& d)
-    {
-        std::string s;
-        for (const auto& x : d)
-        {
-            s += (s.empty() ? "" : "\n") + x.to_string();
-        }
-        return s;
-    }
-
-    std::vector<diagnostic> m_diagnostics;
 };
 
 /// A file's text with its line starts, found on first use: file:line:column of any byte offset in
@@ -157,27 +126,6 @@ inline void sort_by_position(std::vector<diagnostic>& diags)
                          return a.where.line != b.where.line ? a.where.line < b.where.line
                                                              : a.where.column < b.where.column;
                      });
-}
-
-/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
-inline std::string read_text_file(const std::string& path)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-    {
-        throw config_error({{source_location{path, 0, 0}, "is a directory, not a file"}});
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (!in || !(text << in.rdbuf()))
-    {
-        if (in && in.peek() == std::char_traits<char>::eof())
-        {
-            return {};  // an empty file
-        }
-        throw config_error({{source_location{path, 0, 0}, "cannot read the file"}});
-    }
-    return text.str();
 }
 }  // namespace detail
 }  // namespace AMCT_ABI

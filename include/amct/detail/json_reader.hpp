@@ -1,4 +1,4 @@
-// amct/config/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
+// amct/detail/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
 // JSON form): parsing with file:line:column positions, repeated keys, typed field access that reports a
 // wrong type at the field's JSON Pointer, and AMCT's pretty layout for writing.
 #pragma once
@@ -13,8 +13,10 @@
 
 #include <boost/json.hpp>
 
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/json_locator.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
+#include <amct/detail/format.hpp>
+#include <amct/detail/json_locator.hpp>
 
 namespace amct
 {
@@ -268,7 +270,7 @@ void throw_at_json_paths(Check&& check)
       }));
     if (!diags.empty())
     {
-        throw config_error(std::move(diags));
+        throw_error<config_error>(std::move(diags));
     }
 }
 
@@ -315,7 +317,7 @@ void read_json_document(const std::string& text,
     if (ec)
     {
         diags.push_back({source.locate(used), "syntax error: " + ec.message()});
-        throw config_error(std::move(diags));
+        throw_error<config_error>(std::move(diags));
     }
     const boost::json::value root = parser.release();
     json_locator where(text);
@@ -345,7 +347,7 @@ void read_json_document(const std::string& text,
     if (!diags.empty())
     {
         sort_by_position(diags);
-        throw config_error(std::move(diags));
+        throw_error<config_error>(std::move(diags));
     }
 }
 }  // namespace detail

@@ -1,11 +1,12 @@
-// amct/core/range.hpp: observed min/max of a tensor or of each channel, and min/max quantization parameters.
+// amct/tensor/range.hpp: observed min/max of a tensor or of each channel, and min/max quantization
+// parameters.
 #pragma once
 
 #include <cstddef>  // std::size_t
 #include <string>   // std::to_string
 #include <utility>  // std::pair
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/choose_qparams.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/simd/minmax_kernel.hpp>

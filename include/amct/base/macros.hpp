@@ -1,4 +1,4 @@
-// amct/config.hpp: feature switches. Define them before including amct, or through the CMake options.
+// amct/base/macros.hpp: feature switches. Define them before including amct, or through the CMake options.
 #pragma once
 
 /// AMCT_USE_XSIMD: 1 (default) runs contiguous kernels with xsimd at the compile-time best architecture

@@ -1,4 +1,4 @@
-// amct/pipeline/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
+// amct/config/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
 // ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
 //   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
 //   ...}}]}
@@ -14,10 +14,12 @@
 
 #include <boost/json.hpp>
 
-#include <amct/config.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/config/json_reader.hpp>
-#include <amct/pipeline/record.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
+#include <amct/detail/json_reader.hpp>
+#include <amct/detail/text_file.hpp>
+#include <amct/model/record.hpp>
 
 namespace amct
 {

@@ -1,4 +1,4 @@
-// amct/config/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
+// amct/detail/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
 // accepted. The index is built on first use (only files with errors need it); key_count is the
 // allocation-free count every file gets.

@@ -1,4 +1,4 @@
-// amct/pipeline/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
+// amct/config/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
 // config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
 // file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
 #pragma once
@@ -6,11 +6,12 @@
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
-#include <amct/algo/arq.hpp>
+#include <amct/algo/params.hpp>
 #include <amct/algo/registry.hpp>
-#include <amct/config.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/config/quant_config.hpp>
-#include <amct/error.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {

@@ -1,4 +1,4 @@
-// amct/core/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
+// amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
 // Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
 // the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
 #pragma once
@@ -8,9 +8,10 @@
 #include <cstddef>    // std::size_t
 #include <vector>     // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
+#include <amct/detail/format.hpp>
 #include <amct/simd/quantize_kernel.hpp>
 
 namespace amct

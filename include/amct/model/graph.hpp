@@ -1,21 +1,21 @@
-// amct/pipeline/adapter.hpp: what a runtime tells amct about its graph. A runtime implements model_adapter
-// (five functions: its nodes, a node's parameters, replacing a parameter, removing a folded BatchNorm, and
-// optionally its graph outputs); amct reads and rewrites parameters through it (BN fusion, fake-quantized
-// weights) and never touches the runtime's storage directly.
+// amct/model/graph.hpp: the graph a runtime describes to amct: its nodes (name, type, data inputs and
+// outputs, layout attributes), the parameters amct asks for by kind, and the float tensors the runtime lends
+// amct.
 #pragma once
 
+#include <algorithm>    // std::copy
 #include <cstddef>      // std::size_t
 #include <optional>     // std::optional
 #include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <type_traits>  // std::enable_if_t
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
+#include <utility>      // std::move
 #include <vector>       // std::vector
 
-#include <amct/algo/arq.hpp>
-#include <amct/config.hpp>
-#include <amct/config/layer_types.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
 #include <amct/detail/xtensor.hpp>
+#include <amct/model/layer_types.hpp>
 
 namespace amct
 {
@@ -120,67 +120,6 @@ inline weight_layout layout_of(const graph_node& n)
     }
     const auto rule = find_arq_rule(n.type, n.trans_b);
     return rule ? rule->layout : weight_layout::out_in;
-}
-
-/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
-{
-    return detail::type_in(type,
-                           {"BatchNormalization",
-                            "BatchNorm",
-                            "BatchNorm1d",
-                            "BatchNorm2d",
-                            "BatchNorm3d",
-                            "FusedBatchNorm",
-                            "FusedBatchNormV2",
-                            "FusedBatchNormV3"});
-}
-
-/// @brief What a runtime implements so that amct can quantize its model.
-///
-/// amct calls nodes() and graph_outputs() once per pass, param() to read, set_param() to write back fused
-/// and fake-quantized parameters (set_param may create a parameter: a convolution without bias gets one
-/// from BN fusion), and remove_node() for a BatchNorm folded into its producer. None of these is called
-/// concurrently. During calibration the runtime hands amct each quantized layer's input through
-/// calibration_session::observe (amct/pipeline/session.hpp).
-class model_adapter
-{
-public:
-    virtual ~model_adapter() = default;
-
-    /// The nodes, in an order where producers come before consumers.
-    virtual std::vector<graph_node> nodes() const = 0;
-
-    /// Tensors the caller of the model reads; a producer whose output is one of them is never fused away.
-    virtual std::vector<std::string> graph_outputs() const
-    {
-        return {};
-    }
-
-    /// A parameter of a node, or an empty tensor_ref when the node has none.
-    virtual tensor_ref param(const std::string& node, param_kind kind) const = 0;
-
-    /// Replaces (or creates) a parameter of a node.
-    virtual void set_param(const std::string& node, param_kind kind, const xt::xarray<float>& value) = 0;
-
-    /// Removes a BatchNorm that was folded into its producer: readers of its output read its input instead.
-    virtual void remove_node(const std::string& node) = 0;
-};
-
-/// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
-/// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -1,12 +1,17 @@
-// amct/error.hpp: the exception hierarchy. Every message reads "amct: <kind>: <what and where>".
+// amct/base/error.hpp: the exception hierarchy, the one of everything amct throws. Every message reads
+// "amct: <kind>: <what and where>", except config_error's, which lists its diagnostics. detail::throw_error
+// is the only throw path (with AMCT_NO_EXCEPTIONS it prints the message and aborts).
 #pragma once
 
-#include <cstdio>     // std::fputs, std::snprintf
+#include <cstdio>     // std::fputs
 #include <cstdlib>    // std::abort
 #include <stdexcept>  // std::runtime_error
 #include <string>     // std::string
+#include <utility>    // std::forward, std::move
+#include <vector>     // std::vector
 
-#include <amct/config.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {
@@ -60,27 +65,49 @@ public:
     }
 };
 
+/// A configuration file with errors; what() lists every diagnostic, one per line.
+class config_error : public error
+{
+public:
+    explicit config_error(std::vector<diagnostic> diagnostics)
+      : error(join(diagnostics))
+      , m_diagnostics(std::move(diagnostics))
+    {
+    }
+
+    const std::vector<diagnostic>& diagnostics() const noexcept
+    {
+        return m_diagnostics;
+    }
+
+private:
+    static std::string join(const std::vector<diagnostic>& d)
+    {
+        std::string s;
+        for (const auto& x : d)
+        {
+            s += (s.empty() ? "" : "\n") + x.to_string();
+        }
+        return s;
+    }
+
+    std::vector<diagnostic> m_diagnostics;
+};
+
 inline namespace AMCT_ABI
 {
 namespace detail
 {
-/// A number as error messages show it: %.9g, enough to tell float32 values apart.
-inline std::string number_to_string(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
-}
-
-template <class Error>
-[[noreturn]] inline void throw_error(const std::string& what)
+/// Throws E(args...); with AMCT_NO_EXCEPTIONS prints its what() on stderr and aborts instead.
+template <class E, class... A>
+[[noreturn]] inline void throw_error(A&&... args)
 {
 #if defined(AMCT_NO_EXCEPTIONS)
-    std::fputs(Error(what).what(), stderr);
+    std::fputs(E(std::forward<A>(args)...).what(), stderr);
     std::fputs("\n", stderr);
     std::abort();
 #else
-    throw Error(what);
+    throw E(std::forward<A>(args)...);
 #endif
 }
 }  // namespace detail

@@ -1,4 +1,4 @@
-// amct/pipeline/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
+// amct/model/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
 // factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
 // by layer name, and the read-time rules of AMCT's parse_record_file.py.
 #pragma once
@@ -12,9 +12,10 @@
 #include <utility>           // std::pair
 #include <vector>            // std::vector
 
-#include <amct/config.hpp>
-#include <amct/config/diagnostic.hpp>
-#include <amct/error.hpp>
+#include <amct/base/diagnostic.hpp>
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
+#include <amct/detail/format.hpp>
 
 namespace amct
 {
@@ -62,6 +63,7 @@ inline bool positive_finite(double v)
 {
     return std::isfinite(v) && v > 0.0;
 }
+}  // namespace detail
 
 /// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
 /// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
@@ -85,11 +87,11 @@ void check_layer_record(const layer_record& r, Report&& report)
     {
         for (std::size_t i = 0; i < v.size(); ++i)
         {
-            if (!positive_finite(v[i]))
+            if (!detail::positive_finite(v[i]))
             {
                 report(field,
                        static_cast<long>(i),
-                       std::string(field) + "[" + std::to_string(i) + "] = " + number_to_string(v[i])
+                       std::string(field) + "[" + std::to_string(i) + "] = " + detail::number_to_string(v[i])
                          + " must be a finite number > 0");
             }
         }
@@ -125,17 +127,21 @@ void check_layer_record(const layer_record& r, Report&& report)
         }
         report(field, -1, std::string(field) + " = \"" + *v + "\" must be one of " + all);
     };
-    if (r.scale_d && !positive_finite(*r.scale_d))
+    if (r.scale_d && !detail::positive_finite(*r.scale_d))
     {
-        report("scale_d", -1, "scale_d = " + number_to_string(*r.scale_d) + " must be a finite number > 0");
+        report("scale_d",
+               -1,
+               "scale_d = " + detail::number_to_string(*r.scale_d) + " must be a finite number > 0");
     }
     if (r.offset_d)
     {
         offset_range("offset_d", *r.offset_d);
     }
-    if (r.scale_h && !positive_finite(*r.scale_h))
+    if (r.scale_h && !detail::positive_finite(*r.scale_h))
     {
-        report("scale_h", -1, "scale_h = " + number_to_string(*r.scale_h) + " must be a finite number > 0");
+        report("scale_h",
+               -1,
+               "scale_h = " + detail::number_to_string(*r.scale_h) + " must be a finite number > 0");
     }
     if (r.offset_h)
     {
@@ -172,7 +178,6 @@ void check_layer_record(const layer_record& r, Report&& report)
     one_of("wts_type", r.wts_type, {"INT8", "INT4", "INT6", "INT7"});
     one_of("fakequant_precision_mode", r.fakequant_precision_mode, {"DEFAULT", "FORCE_FP16_QUANT"});
 }
-}  // namespace detail
 
 /// ScaleOffsetRecord: the records of a model, in file order.
 struct quant_record
@@ -221,11 +226,11 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
     for (const auto& [key, r] : rec.layers)
     {
         const std::string who = "record \"" + key + "\": ";
-        detail::check_layer_record(r,
-                                   [&](const char*, long, const std::string& message)
-                                   {
-                                       problems.push_back({{"record", 0, 0}, who + message});
-                                   });
+        check_layer_record(r,
+                           [&](const char*, long, const std::string& message)
+                           {
+                               problems.push_back({{"record", 0, 0}, who + message});
+                           });
         if (layer_names && names.count(key) == 0)
         {
             problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
@@ -233,7 +238,7 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
     }
     if (!problems.empty())
     {
-        throw config_error(std::move(problems));
+        detail::throw_error<config_error>(std::move(problems));
     }
 }
 }  // namespace AMCT_ABI

@@ -1,0 +1,217 @@
+// amct/model/weight_layout.hpp: a weight tensor viewed as the row-major [C_out, rest] matrix of ARQ's layout
+// rules (amct-algorithms.md 5.2): the reshape and permutation of each weight_layout, and the copies to and
+// from that channel-major order.
+#pragma once
+
+#include <algorithm>  // std::copy
+#include <array>      // std::array
+#include <cstddef>    // std::size_t
+#include <string>     // std::string, std::to_string
+#include <vector>     // std::vector
+
+#include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
+#include <amct/detail/xtensor.hpp>
+#include <amct/model/layer_types.hpp>
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The reshape and permutation that view a weight of `layout` as [C_out, rest]: view `w` as `dims`, transpose
+/// it by `perm`, then the first `channel_dims` axes form C_out.
+struct layout_view
+{
+    std::vector<std::size_t> dims;
+    std::vector<std::size_t> perm;
+    std::size_t channel_dims = 1;
+
+    /// C_out: the product of the first channel_dims axes after the transpose.
+    std::size_t channels() const noexcept
+    {
+        std::size_t c = 1;
+        for (std::size_t d = 0; d < channel_dims; ++d)
+        {
+            c *= dims[perm[d]];
+        }
+        return c;
+    }
+
+    /// Whether the weight already is [C_out, rest] row-major (out_in: Conv, Linear, Gemm with transB).
+    bool identity() const noexcept
+    {
+        for (std::size_t d = 0; d < perm.size(); ++d)
+        {
+            if (perm[d] != d)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// Whether the view is the transpose of a matrix (in_out, hwio, hw_depthwise).
+    bool transpose_2d() const noexcept
+    {
+        return perm.size() == 2 && perm[0] == 1;
+    }
+};
+
+/// dst[j][i] = src[i][j] for a row-major rows x cols src, in tiles that stay in cache.
+template <class T>
+inline void transpose(const T* src, std::size_t rows, std::size_t cols, T* dst) noexcept
+{
+    constexpr std::size_t tile = 32;
+    for (std::size_t i0 = 0; i0 < rows; i0 += tile)
+    {
+        for (std::size_t j0 = 0; j0 < cols; j0 += tile)
+        {
+            const std::size_t i1 = i0 + tile < rows ? i0 + tile : rows,
+                              j1 = j0 + tile < cols ? j0 + tile : cols;
+            for (std::size_t i = i0; i < i1; ++i)
+            {
+                for (std::size_t j = j0; j < j1; ++j)
+                {
+                    dst[j * rows + i] = src[i * cols + j];
+                }
+            }
+        }
+    }
+}
+
+inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
+                                    weight_layout layout,
+                                    std::size_t groups,
+                                    const std::string& where = {})
+{
+    const std::string prefix = where.empty() ? std::string() : where + ": ";
+    const std::size_t r = shape.size();
+    auto prod = [&](std::size_t from, std::size_t to)
+    {
+        std::size_t p = 1;
+        for (std::size_t d = from; d < to; ++d)
+        {
+            p *= shape[d];
+        }
+        return p;
+    };
+    auto need_rank = [&](std::size_t lo)
+    {
+        if (r < lo)
+        {
+            detail::throw_error<shape_error>(prefix + "a weight of this layout needs rank >= "
+                                             + std::to_string(lo) + ", got rank " + std::to_string(r));
+        }
+    };
+    switch (layout)
+    {
+        case weight_layout::out_in:
+            need_rank(1);
+            return {{shape[0], prod(1, r)}, {0, 1}, 1};
+        case weight_layout::in_out_grouped:
+        {
+            need_rank(2);
+            if (groups == 0 || shape[0] % groups != 0)
+            {
+                detail::throw_error<shape_error>(prefix + "ConvTranspose weight with "
+                                                 + std::to_string(shape[0]) + " input channels cannot have "
+                                                 + std::to_string(groups) + " groups");
+            }
+            // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
+            return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
+        }
+        case weight_layout::in_out:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hwio:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_depthwise:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2] * shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_out_in:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2], shape[r - 1]}, {1, 0, 2}, 1};
+    }
+    return {};
+}
+
+/// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix (callers use w itself for an identity view).
+template <class T>
+inline xt::xtensor<T, 2> to_channel_major(const xt::xarray<T>& w, const layout_view& v)
+{
+    const std::size_t channels = v.channels();
+    if (v.transpose_2d())
+    {
+        xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? w.size() / channels : 0});
+        transpose(w.data(), v.dims[0], v.dims[1], out.data());
+        return out;
+    }
+    xt::xarray<T> shaped = w;
+    shaped.reshape(v.dims);
+    xt::xarray<T> t = xt::transpose(shaped, v.perm);
+    xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({channels, channels ? t.size() / channels : 0});
+    std::copy(t.begin(), t.end(), out.begin());
+    return out;
+}
+
+/// The inverse of to_channel_major: back to the weight's own `shape`.
+template <class T>
+inline xt::xarray<T> from_channel_major(const xt::xtensor<T, 2>& cm,
+                                        const layout_view& v,
+                                        const std::vector<std::size_t>& shape)
+{
+    if (v.transpose_2d())
+    {
+        xt::xarray<T> out = xt::xarray<T>::from_shape(shape);
+        transpose(cm.data(), v.dims[1], v.dims[0], out.data());
+        return out;
+    }
+    std::vector<std::size_t> permuted(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        permuted[d] = v.dims[v.perm[d]];
+    }
+    xt::xarray<T> t = xt::xarray<T>::from_shape(permuted);
+    std::copy(cm.begin(), cm.end(), t.begin());
+    std::vector<std::size_t> inverse(v.perm.size());
+    for (std::size_t d = 0; d < v.perm.size(); ++d)
+    {
+        inverse[v.perm[d]] = d;
+    }
+    xt::xarray<T> back = xt::transpose(t, inverse);
+    back.reshape(shape);
+    return back;
+}
+
+/// A weight as a row-major [C_out, rest] matrix: the weight's own data when its layout already is that,
+/// else a copy in that order.
+struct channel_major_matrix
+{
+    xt::xtensor<float, 2> owned;
+    const float* data = nullptr;
+    std::size_t rows = 0, cols = 0;
+
+    channel_major_matrix(const xt::xarray<float>& w, const layout_view& v)
+    {
+        if (v.identity())
+        {
+            data = w.data();
+            rows = v.channels();
+            cols = rows ? w.size() / rows : 0;
+            return;
+        }
+        owned = to_channel_major(w, v);
+        data = owned.data();
+        rows = owned.shape()[0];
+        cols = owned.shape()[1];
+    }
+
+    /// The matrix as an xtensor expression (no copy).
+    auto expression() const
+    {
+        return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Generate single_include/amct/amct.hpp from include/amct/amct.hpp.
+"""Generate single_include/amct/amct.hpp and single_include/amct/core.hpp from include/amct/amct.hpp and
+include/amct/core.hpp (core.hpp: xtensor and xsimd only, no Boost).
 
 Depth-first inlining: every `#include <amct/...>` that resolves under include/ is inlined the first time it is
-seen and dropped afterwards; other includes stay where they are; `#pragma once` lines are removed and the whole
-file gets one include guard.
+seen and dropped afterwards; other includes stay where they are. Each inlined header's `#pragma once` becomes an
+include guard of its own (named after its path, the same in both files), so one translation unit may include
+both single headers; each file also gets one guard around everything.
 
     python3 tools/amalgamate.py          # regenerate
-    python3 tools/amalgamate.py --check  # exit 1 if the committed file is stale
+    python3 tools/amalgamate.py --check  # exit 1 if a committed file is stale
 """
 import argparse
 import pathlib
@@ -15,7 +17,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INCLUDE = ROOT / "include"
-TARGETS = {"amct/amct.hpp": "single_include/amct/amct.hpp"}
+TARGETS = {"amct/amct.hpp": "single_include/amct/amct.hpp", "amct/core.hpp": "single_include/amct/core.hpp"}
 INCLUDE_RE = re.compile(r"^\s*#\s*include\s*<(amct/[^>]+)>")
 
 
@@ -23,6 +25,10 @@ def version():
     text = (INCLUDE / "amct/version.hpp").read_text()
     parts = [re.search(r"#define AMCT_VERSION_%s (\d+)" % k, text).group(1) for k in ("MAJOR", "MINOR", "PATCH")]
     return ".".join(parts)
+
+
+def guard_of(rel):
+    return "AMCT_SINGLE_" + re.sub(r"[^A-Za-z0-9]", "_", rel).upper()
 
 
 def inline(rel, seen, out):
@@ -33,14 +39,19 @@ def inline(rel, seen, out):
     if not path.is_file():
         sys.exit("amalgamate: %s includes <%s>, which is not under include/" % (out[-1] if out else rel, rel))
     out.append("// ---- begin %s ----" % rel)
+    guarded = False
     for line in path.read_text().splitlines():
         if re.match(r"^\s*#\s*pragma\s+once\b", line):
+            out += ["#ifndef " + guard_of(rel), "#define " + guard_of(rel)]
+            guarded = True
             continue
         m = INCLUDE_RE.match(line)
         if m:
             inline(m.group(1), seen, out)
             continue
         out.append(line)
+    if guarded:
+        out.append("#endif  // " + guard_of(rel))
     out.append("// ---- end %s ----" % rel)
 
 

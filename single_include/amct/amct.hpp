@@ -5,15 +5,21 @@
 
 // ---- begin amct/amct.hpp ----
 // amct/amct.hpp: everything amct offers. #include <amct/amct.hpp>
+#ifndef AMCT_SINGLE_AMCT_AMCT_HPP
+#define AMCT_SINGLE_AMCT_AMCT_HPP
 
 // ---- begin amct/algo.hpp ----
 // amct/algo.hpp: calibration algorithms (observers) and their parameters, ARQ and the weight quantization,
 // with the layer-type rules, weight layouts, graph description and record they use (model/).
+#ifndef AMCT_SINGLE_AMCT_ALGO_HPP
+#define AMCT_SINGLE_AMCT_ALGO_HPP
 
 // ---- begin amct/algo/arq.hpp ----
 // amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
 // channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
+#ifndef AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
+#define AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::int32_t
@@ -33,6 +39,8 @@
 //   o.compute()                           a calibration_result (amct/algo/result.hpp); deterministic
 // A batch with NaN or Inf is rejected with a value_error naming the layer and the batch, and the observer's
 // state stays as it was before that batch. Parameters are validated when the observer is made.
+#ifndef AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
+#define AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
@@ -42,6 +50,8 @@
 
 // ---- begin amct/algo/channels.hpp ----
 // amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+#ifndef AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
+#define AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
 
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <string>   // std::to_string
@@ -50,11 +60,15 @@
 // amct/algo/params.hpp: the typed parameters of every calibration algorithm, with AMCT's and the peers'
 // defaults. Field names follow AMCT's config.json / quant.cfg where AMCT has the algorithm
 // (amct-algorithms.md 3.6, 4.5, 5.1).
+#ifndef AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
+#define AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
 
 #include <cstddef>  // std::ptrdiff_t
 
 // ---- begin amct/base/macros.hpp ----
 // amct/base/macros.hpp: feature switches. Define them before including amct, or through the CMake options.
+#ifndef AMCT_SINGLE_AMCT_BASE_MACROS_HPP
+#define AMCT_SINGLE_AMCT_BASE_MACROS_HPP
 
 /// AMCT_USE_XSIMD: 1 (default) runs contiguous kernels with xsimd at the compile-time best architecture
 /// (xsimd::default_arch, chosen by the -m flags); 0 runs the scalar reference loops instead.
@@ -103,6 +117,7 @@
 #define AMCT_ABI_CAT2(a, b) a##_##b
 #define AMCT_ABI_CAT(a, b) AMCT_ABI_CAT2(a, b)
 #define AMCT_ABI AMCT_ABI_CAT(abi_v0, AMCT_ABI_ISA)
+#endif  // AMCT_SINGLE_AMCT_BASE_MACROS_HPP
 // ---- end amct/base/macros.hpp ----
 
 namespace amct
@@ -194,9 +209,12 @@ struct mse_params
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
 // ---- end amct/algo/params.hpp ----
 // ---- begin amct/core/qparams.hpp ----
 // amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
+#ifndef AMCT_SINGLE_AMCT_CORE_QPARAMS_HPP
+#define AMCT_SINGLE_AMCT_CORE_QPARAMS_HPP
 
 #include <cmath>        // std::isfinite
 #include <cstddef>      // std::size_t, std::ptrdiff_t
@@ -209,6 +227,8 @@ struct mse_params
 // amct/base/error.hpp: the exception hierarchy, the one of everything amct throws. Every message reads
 // "amct: <kind>: <what and where>", except config_error's, which lists its diagnostics. detail::throw_error
 // is the only throw path (with AMCT_NO_EXCEPTIONS it prints the message and aborts).
+#ifndef AMCT_SINGLE_AMCT_BASE_ERROR_HPP
+#define AMCT_SINGLE_AMCT_BASE_ERROR_HPP
 
 #include <cstdio>     // std::fputs
 #include <cstdlib>    // std::abort
@@ -222,6 +242,8 @@ struct mse_params
 //   config.json:14:23: layer "conv1": activation_quant_params.search_step = 0.9 must be in (0, 0.6]
 // config_error (amct/base/error.hpp) carries every diagnostic of a file, so that all of them are reported at
 // once.
+#ifndef AMCT_SINGLE_AMCT_BASE_DIAGNOSTIC_HPP
+#define AMCT_SINGLE_AMCT_BASE_DIAGNOSTIC_HPP
 
 #include <algorithm>  // std::min, std::stable_sort, std::upper_bound
 #include <cstddef>    // std::size_t
@@ -348,6 +370,7 @@ inline void sort_by_position(std::vector<diagnostic>& diags)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_BASE_DIAGNOSTIC_HPP
 // ---- end amct/base/diagnostic.hpp ----
 
 namespace amct
@@ -450,10 +473,13 @@ template <class E, class... A>
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_BASE_ERROR_HPP
 // ---- end amct/base/error.hpp ----
 // ---- begin amct/core/policies.hpp ----
 // amct/core/policies.hpp: the compile-time policies of a quantizer (tag types) and quant_spec, which bundles
 // them.
+#ifndef AMCT_SINGLE_AMCT_CORE_POLICIES_HPP
+#define AMCT_SINGLE_AMCT_CORE_POLICIES_HPP
 
 #include <cstdint>      // std::int8_t, std::int16_t, std::int32_t, std::uint8_t
 #include <limits>       // std::numeric_limits
@@ -654,10 +680,13 @@ using with_granularity_t = quant_spec<typename Spec::precision_type,
                                       typename Spec::scaling_type>;
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CORE_POLICIES_HPP
 // ---- end amct/core/policies.hpp ----
 // ---- begin amct/core/reference.hpp ----
 // amct/core/reference.hpp: the scalar definition of quantize, dequantize and fake_quantize for one element.
 // The SIMD kernels (amct/simd/quantize_kernel.hpp) must equal these bit for bit.
+#ifndef AMCT_SINGLE_AMCT_CORE_REFERENCE_HPP
+#define AMCT_SINGLE_AMCT_CORE_REFERENCE_HPP
 
 #include <cmath>    // std::nearbyint, std::round, std::isnan
 #include <cstdint>  // std::int32_t
@@ -761,10 +790,13 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 }  // namespace reference
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CORE_REFERENCE_HPP
 // ---- end amct/core/reference.hpp ----
 // ---- begin amct/detail/contiguous.hpp ----
 // amct/detail/contiguous.hpp: access to any xtensor expression as contiguous row-major float32 data,
 // evaluating it once only when it is not already laid out that way; shapes split around an axis.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_CONTIGUOUS_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_CONTIGUOUS_HPP
 
 #include <algorithm>    // std::copy
 #include <array>        // std::array, std::tuple_size
@@ -776,6 +808,8 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 
 // ---- begin amct/detail/xtensor.hpp ----
 // amct/detail/xtensor.hpp: the one place amct includes xtensor (0.24/0.25 flat layout, 0.26 nested layout).
+#ifndef AMCT_SINGLE_AMCT_DETAIL_XTENSOR_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_XTENSOR_HPP
 
 #if __has_include(<xtensor/containers/xtensor.hpp>)
 #include <xtensor/containers/xadapt.hpp>
@@ -792,6 +826,7 @@ inline float fake_quantize(float x, const element_params& p) noexcept
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
 #endif
+#endif  // AMCT_SINGLE_AMCT_DETAIL_XTENSOR_HPP
 // ---- end amct/detail/xtensor.hpp ----
 
 namespace amct
@@ -991,9 +1026,12 @@ inline axis_split split_at(const std::vector<std::size_t>& shape, std::size_t ax
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_CONTIGUOUS_HPP
 // ---- end amct/detail/contiguous.hpp ----
 // ---- begin amct/detail/format.hpp ----
 // amct/detail/format.hpp: numbers and shapes as amct's messages show them.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_FORMAT_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_FORMAT_HPP
 
 #include <cstddef>  // std::size_t
 #include <cstdio>   // std::snprintf
@@ -1028,6 +1066,7 @@ inline std::string shape_string(const std::vector<std::size_t>& shape)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_FORMAT_HPP
 // ---- end amct/detail/format.hpp ----
 
 namespace amct
@@ -1122,6 +1161,7 @@ inline std::size_t validate(const qparams<Spec, per_channel>& qp, const Shape& s
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CORE_QPARAMS_HPP
 // ---- end amct/core/qparams.hpp ----
 
 namespace amct
@@ -1175,9 +1215,12 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
 // ---- end amct/algo/channels.hpp ----
 // ---- begin amct/simd/finite_kernel.hpp ----
 // amct/simd/finite_kernel.hpp: the first NaN or infinite element of contiguous floats.
+#ifndef AMCT_SINGLE_AMCT_SIMD_FINITE_KERNEL_HPP
+#define AMCT_SINGLE_AMCT_SIMD_FINITE_KERNEL_HPP
 
 #include <cmath>    // std::isfinite
 #include <cstddef>  // std::size_t
@@ -1186,6 +1229,8 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
 // ---- begin amct/simd/arch.hpp ----
 // amct/simd/arch.hpp: the xsimd architecture amct's kernels are compiled for (or none, with
 // AMCT_USE_XSIMD=0).
+#ifndef AMCT_SINGLE_AMCT_SIMD_ARCH_HPP
+#define AMCT_SINGLE_AMCT_SIMD_ARCH_HPP
 
 
 #if AMCT_USE_XSIMD
@@ -1220,6 +1265,7 @@ inline const char* arch_name() noexcept
 }  // namespace kernel
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_SIMD_ARCH_HPP
 // ---- end amct/simd/arch.hpp ----
 
 namespace amct
@@ -1261,6 +1307,7 @@ inline std::size_t first_nonfinite(const float* x, std::size_t n) noexcept
 }  // namespace kernel
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_SIMD_FINITE_KERNEL_HPP
 // ---- end amct/simd/finite_kernel.hpp ----
 
 namespace amct
@@ -1375,9 +1422,12 @@ inline void require(bool ok,
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 // ---- end amct/algo/observer.hpp ----
 // ---- begin amct/algo/result.hpp ----
 // amct/algo/result.hpp: what a calibration produces, in runtime form, and its conversion to typed qparams.
+#ifndef AMCT_SINGLE_AMCT_ALGO_RESULT_HPP
+#define AMCT_SINGLE_AMCT_ALGO_RESULT_HPP
 
 #include <cstddef>  // std::ptrdiff_t, std::size_t
 #include <cstdint>  // std::int32_t
@@ -1387,6 +1437,8 @@ inline void require(bool ok,
 // ---- begin amct/core/descriptor.hpp ----
 // amct/core/descriptor.hpp: a quantizer chosen at run time (as config files express it), dispatched once onto
 // the compiled quant_spec set.
+#ifndef AMCT_SINGLE_AMCT_CORE_DESCRIPTOR_HPP
+#define AMCT_SINGLE_AMCT_CORE_DESCRIPTOR_HPP
 
 #include <string>  // std::string, std::to_string
 
@@ -1453,6 +1505,7 @@ inline decltype(auto) dispatch(const quant_descriptor& d, F&& f)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CORE_DESCRIPTOR_HPP
 // ---- end amct/core/descriptor.hpp ----
 
 namespace amct
@@ -1531,10 +1584,13 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_RESULT_HPP
 // ---- end amct/algo/result.hpp ----
 // ---- begin amct/core/choose_qparams.hpp ----
 // amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
 // (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+#ifndef AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
+#define AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 
 #include <cmath>    // std::fabs, std::isfinite, std::nearbyint
 #include <cstddef>  // std::size_t
@@ -1670,11 +1726,14 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 // ---- end amct/core/choose_qparams.hpp ----
 // ---- begin amct/model/layer_types.hpp ----
 // amct/model/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 5.2, 7.1 and 9), in the
 // ONNX, PyTorch, TF, Keras and Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule:
 // its weight layout and channel-wise defaults) and the type predicates of the configuration rules.
+#ifndef AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
+#define AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
 
 #include <initializer_list>  // std::initializer_list
 #include <map>               // std::map
@@ -1862,11 +1921,14 @@ inline std::optional<std::string> skip_fusion_problem(const std::string& name,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
 // ---- end amct/model/layer_types.hpp ----
 // ---- begin amct/model/weight_layout.hpp ----
 // amct/model/weight_layout.hpp: a weight tensor viewed as the row-major [C_out, rest] matrix of ARQ's layout
 // rules (amct-algorithms.md 5.2): the reshape and permutation of each weight_layout, and the copies to and
 // from that channel-major order.
+#ifndef AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
+#define AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
 
 #include <algorithm>  // std::copy
 #include <array>      // std::array
@@ -2076,9 +2138,12 @@ struct channel_major_matrix
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
 // ---- end amct/model/weight_layout.hpp ----
 // ---- begin amct/simd/minmax_kernel.hpp ----
 // amct/simd/minmax_kernel.hpp: min, max and a NaN flag over contiguous floats in one pass.
+#ifndef AMCT_SINGLE_AMCT_SIMD_MINMAX_KERNEL_HPP
+#define AMCT_SINGLE_AMCT_SIMD_MINMAX_KERNEL_HPP
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
@@ -2150,10 +2215,13 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
 }  // namespace kernel
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_SIMD_MINMAX_KERNEL_HPP
 // ---- end amct/simd/minmax_kernel.hpp ----
 // ---- begin amct/tensor/range.hpp ----
 // amct/tensor/range.hpp: observed min/max of a tensor or of each channel, and min/max quantization
 // parameters.
+#ifndef AMCT_SINGLE_AMCT_TENSOR_RANGE_HPP
+#define AMCT_SINGLE_AMCT_TENSOR_RANGE_HPP
 
 #include <cstddef>  // std::size_t
 #include <string>   // std::to_string
@@ -2246,6 +2314,7 @@ inline qparams<Spec, per_channel> minmax_qparams(const xt::xexpression<E>& e, st
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_TENSOR_RANGE_HPP
 // ---- end amct/tensor/range.hpp ----
 
 namespace amct
@@ -2315,6 +2384,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 // ---- end amct/algo/arq.hpp ----
 // ---- begin amct/algo/bit_histogram.hpp ----
 // amct/algo/bit_histogram.hpp: a streaming, bounded-memory summary of float data for IFMR's bounded mode.
@@ -2328,6 +2398,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 // extremes are exact order statistics. Memory: one table of 2^19 32-bit counts mapped zeroed, of which
 // only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
 // 1 go to a second table of 64-bit counts, allocated only then.
+#ifndef AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
+#define AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
 
 #include <cmath>    // std::fabs, std::isfinite, std::ldexp
 #include <cstddef>  // std::size_t
@@ -2358,6 +2430,8 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 //   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
 //   CRC-32
 // The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
+#ifndef AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
+#define AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
 
 #include <array>    // std::array
 #include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
@@ -2671,10 +2745,13 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
 // ---- end amct/algo/state_io.hpp ----
 // ---- begin amct/simd/bit_count_kernel.hpp ----
 // amct/simd/bit_count_kernel.hpp: counts of floats by the top bits of their IEEE-754 pattern, with the
 // batch's extremes and finiteness from the same pass.
+#ifndef AMCT_SINGLE_AMCT_SIMD_BIT_COUNT_KERNEL_HPP
+#define AMCT_SINGLE_AMCT_SIMD_BIT_COUNT_KERNEL_HPP
 
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t
@@ -2926,6 +3003,7 @@ inline void count_bits(const float* x,
 }  // namespace kernel
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_SIMD_BIT_COUNT_KERNEL_HPP
 // ---- end amct/simd/bit_count_kernel.hpp ----
 
 namespace amct
@@ -3382,6 +3460,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
 // ---- end amct/algo/bit_histogram.hpp ----
 // ---- begin amct/algo/bit_histogram_density.hpp ----
 // amct/algo/bit_histogram_density.hpp: a bit_histogram read as a piecewise-uniform density, and the squared
@@ -3398,6 +3477,8 @@ private:
 //     data below any t in O(1). A piece of the line on which q is constant adds M2 - 2 q M1 + q^2 M0 (its
 //     moments); the M2 terms add up to sum x^2 of all data, so a grid costs one look-up of M0 and M1 per
 //     rounding boundary (k + 1/2) s and clip, whatever the number of bins.
+#ifndef AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_DENSITY_HPP
+#define AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_DENSITY_HPP
 
 #include <cmath>    // std::ilogb, std::nearbyint
 #include <cstddef>  // std::size_t
@@ -3633,6 +3714,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_DENSITY_HPP
 // ---- end amct/algo/bit_histogram_density.hpp ----
 // ---- begin amct/algo/grid_histogram.hpp ----
 // amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
@@ -3642,6 +3724,8 @@ private:
 // bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
 // observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
 // counts.
+#ifndef AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
+#define AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
 
 #include <cmath>    // std::floor, std::ldexp, std::ilogb
 #include <cstdint>  // std::int64_t
@@ -3901,6 +3985,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
 // ---- end amct/algo/grid_histogram.hpp ----
 // ---- begin amct/algo/hfmg.hpp ----
 // amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
@@ -3920,6 +4005,8 @@ private:
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
 // hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
 // [min, max] alone (see there).
+#ifndef AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
+#define AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::ceil, std::floor, std::ldexp
@@ -4689,12 +4776,15 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
 // ---- end amct/algo/hfmg.hpp ----
 // ---- begin amct/algo/histogram_observer.hpp ----
 // amct/algo/histogram_observer.hpp: the observer machinery shared by the histogram methods (percentile, kl,
 // mse): one grid_histogram per channel, of the values or of their magnitudes, and the observer contract
 // around it. Because grid_histogram merges exactly, merge() equals one pass over all batches for these
 // methods.
+#ifndef AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
+#define AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
 
 #include <cmath>    // std::fabs
 #include <string>   // std::string
@@ -4895,6 +4985,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
 // ---- end amct/algo/histogram_observer.hpp ----
 // ---- begin amct/algo/ifmr.hpp ----
 // amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
@@ -4915,6 +5006,8 @@ private:
 // identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
 // runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
 // exact IFMR, while a layer has at most bounded_exact_limit of them.
+#ifndef AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
+#define AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 
 #include <algorithm>  // std::min
 #include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
@@ -4926,6 +5019,8 @@ private:
 // ---- begin amct/detail/radix_sort.hpp ----
 // amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
 // order-preserving keys). Linear time; used to put calibration data in a canonical order.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_RADIX_SORT_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_RADIX_SORT_HPP
 
 #include <array>    // std::array
 #include <cstdint>  // std::uint32_t
@@ -4999,6 +5094,7 @@ inline std::vector<float> radix_sorted(const std::vector<float>& v)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_RADIX_SORT_HPP
 // ---- end amct/detail/radix_sort.hpp ----
 
 namespace amct
@@ -5546,6 +5642,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 // ---- end amct/algo/ifmr.hpp ----
 // ---- begin amct/algo/indexed_observer.hpp ----
 // amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
@@ -5558,6 +5655,8 @@ private:
 //   predecessors'
 //     ranges are not all known yet waits, copied, until they are (observed here, or learnt from other
 //     processes through add_ranges); its histogram is computed outside the lock.
+#ifndef AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
+#define AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
 
 #include <condition_variable>  // std::condition_variable
 #include <cstddef>             // std::size_t
@@ -5573,6 +5672,8 @@ private:
 // amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
 // (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
 // any_observer, which holds any activation observer behind one interface.
+#ifndef AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
+#define AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
 
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
@@ -5595,6 +5696,8 @@ private:
 //     P log(P / Q);
 //   the first i with the least KL gives the threshold t = (i + 0.5) * bin width; the range is [-t, t]
 //   (symmetric).
+#ifndef AMCT_SINGLE_AMCT_ALGO_KL_HPP
+#define AMCT_SINGLE_AMCT_ALGO_KL_HPP
 
 #include <cmath>   // std::log
 #include <vector>  // std::vector
@@ -5759,11 +5862,14 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_KL_HPP
 // ---- end amct/algo/kl.hpp ----
 // ---- begin amct/algo/max.hpp ----
 // amct/algo/max.hpp: the max (min/max) method: the observed [min, max] per tensor or per channel, turned into
 // scale and offset by choose_qparams' rules (PyTorch MinMaxObserver / PerChannelMinMaxObserver, ONNX Runtime
 // MinMax, TensorRT MinMax; the same arithmetic as AMCT's ARQ and calculate_scale_offset).
+#ifndef AMCT_SINGLE_AMCT_ALGO_MAX_HPP
+#define AMCT_SINGLE_AMCT_ALGO_MAX_HPP
 
 #include <string>  // std::string
 #include <vector>  // std::vector
@@ -5936,12 +6042,15 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_MAX_HPP
 // ---- end amct/algo/max.hpp ----
 // ---- begin amct/algo/mse.hpp ----
 // amct/algo/mse.hpp: the MSE method (pytorch-quantization's "mse" calibrator, PPQ's mse observer): among
 // num_candidates clip ranges, the one whose quantize-dequantize error over the data's histogram is least
 // (each bin represented by its centre). Symmetric: [-t, t] with t = max|x| * j / N; asymmetric: [lo f, hi f]
 // with f = j / N over the data's [lo, hi]; j = 1 .. N; the first minimum wins.
+#ifndef AMCT_SINGLE_AMCT_ALGO_MSE_HPP
+#define AMCT_SINGLE_AMCT_ALGO_MSE_HPP
 
 
 namespace amct
@@ -6037,12 +6146,15 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_MSE_HPP
 // ---- end amct/algo/mse.hpp ----
 // ---- begin amct/algo/percentile.hpp ----
 // amct/algo/percentile.hpp: the percentile method (ONNX Runtime Percentile, PPQ percentile,
 // pytorch-quantization percentile): clip at quantiles of the data, read from an exactly mergeable histogram
 // with linear interpolation inside the bin that holds the quantile. Symmetric: [-t, t] with t the
 // max_percentile quantile of |x|; asymmetric: [quantile(1 - min_percentile), quantile(max_percentile)] of x.
+#ifndef AMCT_SINGLE_AMCT_ALGO_PERCENTILE_HPP
+#define AMCT_SINGLE_AMCT_ALGO_PERCENTILE_HPP
 
 
 namespace amct
@@ -6139,6 +6251,7 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_PERCENTILE_HPP
 // ---- end amct/algo/percentile.hpp ----
 
 namespace amct
@@ -6467,6 +6580,7 @@ private:
 
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
 // ---- end amct/algo/registry.hpp ----
 
 namespace amct
@@ -7047,10 +7161,13 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
 // ---- end amct/algo/indexed_observer.hpp ----
 // ---- begin amct/algo/weight_quantize.hpp ----
 // amct/algo/weight_quantize.hpp: an ARQ result applied to its weight: the int8 weight and the fake-quantized
 // float weight, in the weight's own layout (amct-algorithms.md 5).
+#ifndef AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
+#define AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::int8_t
@@ -7062,6 +7179,8 @@ private:
 // amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
 // Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
 // the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+#ifndef AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
+#define AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
 
 #include <algorithm>  // std::equal
 #include <cmath>      // std::floor
@@ -7073,6 +7192,8 @@ private:
 // Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
 // the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
 // tail calls the reference itself. No validation happens here; the public functions validate once.
+#ifndef AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
+#define AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::int32_t
@@ -7447,6 +7568,7 @@ inline void fake_quantize(const float* x, float* y, std::size_t n, const Params&
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+#endif  // AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
 // ---- end amct/simd/quantize_kernel.hpp ----
 
 namespace amct
@@ -7659,6 +7781,7 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
 // ---- end amct/tensor/quantize.hpp ----
 
 namespace amct
@@ -7803,11 +7926,14 @@ inline xt::xarray<float> fake_quantize_weight(const xt::xexpression<E>& weight,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 // ---- end amct/algo/weight_quantize.hpp ----
 // ---- begin amct/model/graph.hpp ----
 // amct/model/graph.hpp: the graph a runtime describes to amct: its nodes (name, type, data inputs and
 // outputs, layout attributes), the parameters amct asks for by kind, and the float tensors the runtime lends
 // amct.
+#ifndef AMCT_SINGLE_AMCT_MODEL_GRAPH_HPP
+#define AMCT_SINGLE_AMCT_MODEL_GRAPH_HPP
 
 #include <algorithm>    // std::copy
 #include <cstddef>      // std::size_t
@@ -7924,11 +8050,14 @@ inline weight_layout layout_of(const graph_node& n)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_GRAPH_HPP
 // ---- end amct/model/graph.hpp ----
 // ---- begin amct/model/record.hpp ----
 // amct/model/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
 // factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
 // by layer name, and the read-time rules of AMCT's parse_record_file.py.
+#ifndef AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
+#define AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
 
 #include <cmath>             // std::isfinite
 #include <cstdint>           // std::int32_t, std::uint32_t
@@ -8166,13 +8295,17 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
 // ---- end amct/model/record.hpp ----
+#endif  // AMCT_SINGLE_AMCT_ALGO_HPP
 // ---- end amct/algo.hpp ----
 // ---- begin amct/analysis.hpp ----
 // amct/analysis.hpp: accuracy analysis and tuning (include/amct/analysis): comparison metrics, per-layer
 // precision (HMCT's quant_config, float16), simulation of mixed-precision plans in the user's runtime, the
 // layer-wise analyzer and sensitivity ranking, method searches, bias correction, the tuning workflows and the
 // HTML report.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_HPP
 
 // ---- begin amct/analysis/analyzer.hpp ----
 // amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (seeds 000 and 001, amct-algorithms.md 11)
@@ -8182,6 +8315,8 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
 //   alone        only this layer quantized (its own error);
 // and, with the layer quantized alone, the model's outputs with the float model's (its sensitivity).
 // Cost: (2 + layers) runs per batch; one batch of layer outputs is held at a time.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_ANALYZER_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_ANALYZER_HPP
 
 #include <algorithm>  // std::stable_sort
 #include <cmath>      // std::isnan
@@ -8202,6 +8337,8 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
 //   FLT_EPS   = 2^-23 (numpy's finfo(float32).eps): the floor of the KL divergence's normalised values.
 // Everything is summed in double. Non-finite data propagate as IEEE arithmetic makes them (a NaN element
 // gives NaN for every metric whose sum or maximum it enters; an infinite error gives an infinite one).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_METRICS_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_METRICS_HPP
 
 #include <array>        // std::array
 #include <cmath>        // std::sqrt, std::log, std::log10, std::fabs, std::isnan
@@ -8613,6 +8750,7 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_METRICS_HPP
 // ---- end amct/analysis/metrics.hpp ----
 // ---- begin amct/analysis/simulation.hpp ----
 // amct/analysis/simulation.hpp: simulated mixed-precision inference in the user's runtime. A plan gives each
@@ -8623,6 +8761,8 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 //   float32       the float weight and bias after BN fusion, nothing changed.
 // Layers absent from a plan run in float32. The simulator writes the parameters through the model_adapter
 // (only those that change between plans) and changes activations through the runner's layer_hook.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_SIMULATION_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_SIMULATION_HPP
 
 #include <cstddef>    // std::size_t
 #include <map>        // std::map
@@ -8639,6 +8779,8 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 // and back, round-to-nearest-even, overflow to +-inf, subnormals kept, as numpy's float16 and the F16C
 // instruction VCVTPS2PH do. (int16 is simulated by the integer quantizers with num_bits = 16: see
 // precision_config.hpp.)
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 
 #include <array>        // std::array
 #include <cstddef>      // std::size_t
@@ -8843,6 +8985,7 @@ inline auto round_to_float16(const xt::xexpression<E>& x)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 // ---- end amct/analysis/precision.hpp ----
 // ---- begin amct/pipeline/deploy.hpp ----
 // amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
@@ -8852,6 +8995,8 @@ inline auto round_to_float16(const xt::xexpression<E>& x)
 // AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
 // the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
 // the channel's weights with it, and reports it.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
 
 #include <array>    // std::array
 #include <cmath>    // std::nearbyint, std::fabs, std::nextafter
@@ -9038,12 +9183,15 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
 // ---- end amct/pipeline/deploy.hpp ----
 // ---- begin amct/pipeline/quantized_model.hpp ----
 // amct/pipeline/quantized_model.hpp: what calibration decided for each layer (the session's result), and
 // how a layer's deployable tensors follow from its activation result (amct-algorithms.md 2.5 and 8): the
 // int32 bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias
 // would overflow int32, the int8 weight and its fake-quantized float copy.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
 
 #include <cstdint>   // std::int32_t, std::int8_t
 #include <optional>  // std::optional
@@ -9055,6 +9203,8 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 // amct/config/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
 // config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
 // file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -9065,6 +9215,8 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 // files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
 // act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
 // (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
 
 #include <array>     // std::array
 #include <optional>  // std::optional
@@ -9166,6 +9318,7 @@ struct quant_config
     }
 };
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
 // ---- end amct/config/quant_config.hpp ----
 
 namespace amct
@@ -9248,6 +9401,7 @@ inline std::string int_type_name(int bits)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 // ---- end amct/config/layer_params.hpp ----
 
 namespace amct
@@ -9399,6 +9553,7 @@ inline layer_record record_of(const quantized_layer& q)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
 // ---- end amct/pipeline/quantized_model.hpp ----
 // ---- begin amct/pipeline/runtime.hpp ----
 // amct/pipeline/runtime.hpp: the one seam between amct and a runtime. A runtime implements model_adapter
@@ -9407,6 +9562,8 @@ inline layer_record record_of(const quantized_layer& q)
 // weights) and never touches the runtime's storage directly. For accuracy analysis and tuning it also
 // implements model_runner: run one batch of its analysis data while amct watches (and may change) each
 // layer's input and output through a layer_hook.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_RUNTIME_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_RUNTIME_HPP
 
 #include <cstddef>  // std::size_t
 #include <string>   // std::string
@@ -9517,6 +9674,7 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_RUNTIME_HPP
 // ---- end amct/pipeline/runtime.hpp ----
 
 namespace amct
@@ -9829,6 +9987,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_SIMULATION_HPP
 // ---- end amct/analysis/simulation.hpp ----
 
 namespace amct
@@ -10046,6 +10205,7 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_ANALYZER_HPP
 // ---- end amct/analysis/analyzer.hpp ----
 // ---- begin amct/analysis/bias_correction.hpp ----
 // amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (peers.md 2.4; Nagel et al., arXiv 1906.04721):
@@ -10055,6 +10215,8 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 // is added to the layer's bias_correction (a layer without bias gets an int32 bias), and the int32 bias
 // recomputed (set_activation). The float model keeps its bias.
 // Channels are axis 1 of the layer's output (NCHW, NC). Cost: one float run and one run per layer per batch.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_BIAS_CORRECTION_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_BIAS_CORRECTION_HPP
 
 #include <cmath>    // std::fabs
 #include <cstddef>  // std::size_t
@@ -10067,6 +10229,8 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 // ---- begin amct/analysis/tuning_log.hpp ----
 // amct/analysis/tuning_log.hpp: the target an accuracy search aims at, and the log of its decisions with
 // their measured effect (what the report and the tuners print).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_TUNING_LOG_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_TUNING_LOG_HPP
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
@@ -10146,6 +10310,7 @@ inline double measure(simulator& sim, const simulation_plan& plan, const tuning_
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_TUNING_LOG_HPP
 // ---- end amct/analysis/tuning_log.hpp ----
 
 namespace amct
@@ -10272,11 +10437,14 @@ inline bias_correction_result bias_correction(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_BIAS_CORRECTION_HPP
 // ---- end amct/analysis/bias_correction.hpp ----
 // ---- begin amct/analysis/candidates.hpp ----
 // amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
 // candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
 // activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 
 #include <cstddef>  // std::size_t
 #include <deque>    // std::deque
@@ -10404,6 +10572,7 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 // ---- end amct/analysis/candidates.hpp ----
 // ---- begin amct/analysis/precision_config.hpp ----
 // amct/analysis/precision_config.hpp: HMCT's quant_config JSON (peers.md 2.1, seed 004) as far as amct
@@ -10425,6 +10594,8 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 //       "op_config": {"Conv": {"qtype": "int8"}},
 //       "node_config": {"head/conv": {"qtype": "float16"}}
 //   }
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_CONFIG_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_CONFIG_HPP
 
 #include <array>        // std::array
 #include <cmath>        // std::isfinite
@@ -10448,6 +10619,8 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 // Conv3d or pooling, Conv3d symmetric only); an override by name or type that asks for what its layer's type
 // cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
 // each field.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 
 #include <map>            // std::map
 #include <optional>       // std::optional
@@ -10463,6 +10636,8 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 // unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
 // two members of one oneof and missing required fields are errors, all of them reported at once as
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+#ifndef AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
+#define AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 
 #include <cmath>     // std::isfinite
 #include <map>       // std::map
@@ -10472,6 +10647,8 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 
 // ---- begin amct/detail/text_file.hpp ----
 // amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_TEXT_FILE_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_TEXT_FILE_HPP
 
 #include <filesystem>    // std::filesystem::is_directory
 #include <fstream>       // std::ifstream
@@ -10512,12 +10689,15 @@ inline std::string read_text_file(const std::string& path)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_TEXT_FILE_HPP
 // ---- end amct/detail/text_file.hpp ----
 // ---- begin amct/dsl/schema_reader.hpp ----
 // amct/dsl/schema_reader.hpp: the rules of protobuf's TextFormat for reading a text_field tree into typed
 // structs: unknown fields, wrong types, a second value for a non-repeated field (naming where the first was
 // given), two members of one oneof, two entries with one key; every problem collected as a file:line:column
 // diagnostic. The readers of quant.cfg and record.txt derive from it.
+#ifndef AMCT_SINGLE_AMCT_DSL_SCHEMA_READER_HPP
+#define AMCT_SINGLE_AMCT_DSL_SCHEMA_READER_HPP
 
 #include <algorithm>         // std::find_if
 #include <cerrno>            // errno
@@ -10537,6 +10717,8 @@ inline std::string read_text_file(const std::string& path)
 // double-quoted strings with escapes and adjacent-string concatenation; numbers (1, -1, .5, 1e-3, 1.0f, inf,
 // nan, 0x10); identifiers (true, false, enum names); an optional `,` or `;` after each field. The result is a
 // tree of text_field nodes with byte offsets; amct/dsl/quant_cfg.hpp gives them types and meaning.
+#ifndef AMCT_SINGLE_AMCT_DSL_TEXT_FORMAT_HPP
+#define AMCT_SINGLE_AMCT_DSL_TEXT_FORMAT_HPP
 
 #include <cstddef>  // std::size_t
 #include <string>   // std::string
@@ -10857,6 +11039,7 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_TEXT_FORMAT_HPP
 // ---- end amct/dsl/text_format.hpp ----
 
 namespace amct
@@ -11119,6 +11302,7 @@ auto read_document(const std::string& text, const std::string& file)
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_SCHEMA_READER_HPP
 // ---- end amct/dsl/schema_reader.hpp ----
 
 namespace amct
@@ -11504,6 +11688,7 @@ inline amct_cfg load_quant_cfg(const std::string& path)
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 // ---- end amct/dsl/quant_cfg.hpp ----
 
 namespace amct
@@ -11876,12 +12061,15 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 // ---- end amct/config/resolve.hpp ----
 // ---- begin amct/detail/json_locator.hpp ----
 // amct/detail/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
 // accepted. The index is built on first use (only files with errors need it); key_count is the
 // allocation-free count every file gets.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_JSON_LOCATOR_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_JSON_LOCATOR_HPP
 
 #include <cstddef>        // std::size_t
 #include <string>         // std::string
@@ -12117,11 +12305,14 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_JSON_LOCATOR_HPP
 // ---- end amct/detail/json_locator.hpp ----
 // ---- begin amct/detail/json_reader.hpp ----
 // amct/detail/json_reader.hpp: the JSON front end shared by amct's JSON readers (config.json, the record's
 // JSON form): parsing with file:line:column positions, repeated keys, typed field access that reports a
 // wrong type at the field's JSON Pointer, and AMCT's pretty layout for writing.
+#ifndef AMCT_SINGLE_AMCT_DETAIL_JSON_READER_HPP
+#define AMCT_SINGLE_AMCT_DETAIL_JSON_READER_HPP
 
 #include <algorithm>    // std::min
 #include <charconv>     // std::to_chars
@@ -12469,6 +12660,7 @@ void read_json_document(const std::string& text,
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DETAIL_JSON_READER_HPP
 // ---- end amct/detail/json_reader.hpp ----
 
 namespace amct
@@ -13182,6 +13374,7 @@ inline precision_config with_qtypes(precision_config base, const qtype_map& qtyp
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_CONFIG_HPP
 // ---- end amct/analysis/precision_config.hpp ----
 // ---- begin amct/analysis/promotion.hpp ----
 // amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
@@ -13189,6 +13382,8 @@ inline precision_config with_qtypes(precision_config base, const qtype_map& qtyp
 // layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
 // target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
 // target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
 
 #include <cstddef>     // std::size_t
 #include <functional>  // std::function
@@ -13284,6 +13479,7 @@ inline promotion_result fewest_promotions(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
 // ---- end amct/analysis/promotion.hpp ----
 // ---- begin amct/analysis/report.hpp ----
 // amct/analysis/report.hpp: the accuracy report as one self-contained HTML file: inline CSS and SVG, no
@@ -13291,6 +13487,8 @@ inline promotion_result fewest_promotions(simulator& sim,
 // (accumulated error in the quantized model and, when measured, the layer quantized alone; flagged layers
 // marked), activation histograms with the chosen clip range marked, and the tuning log.
 // The caller fills a plain accuracy_report and writes render_html's string wherever it likes.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_REPORT_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_REPORT_HPP
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::isfinite, std::isnan, std::log1p
@@ -13698,10 +13896,13 @@ inline std::string render_html(const accuracy_report& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_REPORT_HPP
 // ---- end amct/analysis/report.hpp ----
 // ---- begin amct/analysis/report_data.hpp ----
 // amct/analysis/report_data.hpp: the HTML report's content (report.hpp) from what the analyzer and the tuners
 // measured, and the activation histograms of a model's quantized layers with their clip ranges.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_REPORT_DATA_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_REPORT_DATA_HPP
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::isnan
@@ -13792,6 +13993,7 @@ inline std::vector<report_histogram> activation_histograms(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_REPORT_DATA_HPP
 // ---- end amct/analysis/report_data.hpp ----
 // ---- begin amct/analysis/search.hpp ----
 // amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
@@ -13801,6 +14003,8 @@ inline std::vector<report_histogram> activation_histograms(simulator& sim,
 //                     output cosine with the layer quantized alone is below 0.999) each try every other
 //                     method quantized alone, and keep the best one.
 // Each candidate is calibrated once, all in one pass over the calibration batches (calibrate_candidates).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_SEARCH_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_SEARCH_HPP
 
 #include <cstddef>  // std::size_t
 #include <deque>    // std::deque
@@ -13951,6 +14155,7 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_SEARCH_HPP
 // ---- end amct/analysis/search.hpp ----
 // ---- begin amct/analysis/tuning.hpp ----
 // amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
@@ -13961,6 +14166,8 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
 //   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
 //         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
 //         the fewest most sensitive layers.
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
 
 #include <cstddef>  // std::size_t
 #include <deque>    // std::deque
@@ -14126,13 +14333,17 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
 // ---- end amct/analysis/tuning.hpp ----
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_HPP
 // ---- end amct/analysis.hpp ----
 // ---- begin amct/config/check_config.hpp ----
 // amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
 // 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
 // has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
 // activations symmetric; skip_fusion_layers name convolutions of the model.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 
 #include <map>     // std::map
 #include <string>  // std::string
@@ -14145,6 +14356,8 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 //   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
 //   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
 // Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 
 #include <algorithm>    // std::min, std::stable_sort
 #include <charconv>     // std::to_chars
@@ -14622,6 +14835,7 @@ inline std::string write_config_json(const quant_config& c)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 // ---- end amct/config/config_json.hpp ----
 
 namespace amct
@@ -14726,12 +14940,15 @@ inline quant_config load_config_json(const std::string& path, const std::vector<
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 // ---- end amct/config/check_config.hpp ----
 // ---- begin amct/config/create_quant_config.hpp ----
 // amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
 // (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
 // Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
 // out. With config_definition, the configuration is the quant.cfg resolved against the layers.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 
 #include <cstdint>  // std::uint32_t
 #include <set>      // std::set
@@ -14821,6 +15038,7 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 // ---- end amct/config/create_quant_config.hpp ----
 // ---- begin amct/config/record_json.hpp ----
 // amct/config/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
@@ -14829,6 +15047,8 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 //   ...}}]}
 // read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
 // file:line:column. Floats are written as the shortest text that reads back as the same float32.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
 
 #include <charconv>       // std::to_chars, std::from_chars
 #include <cstdint>        // std::int32_t, std::uint32_t
@@ -15183,21 +15403,28 @@ inline std::string write_record_json(const quant_record& rec)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
 // ---- end amct/config/record_json.hpp ----
 // ---- begin amct/core.hpp ----
 // amct/core.hpp: quantizers and their kernels (base, core, simd, tensor and the detail helpers they use:
 // xtensor and xsimd only, no Boost). The CMake target amct::core; single_include/amct/core.hpp is generated
 // from this header.
+#ifndef AMCT_SINGLE_AMCT_CORE_HPP
+#define AMCT_SINGLE_AMCT_CORE_HPP
 
 // ---- begin amct/version.hpp ----
 // amct/version.hpp: the single source of the library version (CMake parses these lines).
+#ifndef AMCT_SINGLE_AMCT_VERSION_HPP
+#define AMCT_SINGLE_AMCT_VERSION_HPP
 
 #define AMCT_VERSION_MAJOR 0
 #define AMCT_VERSION_MINOR 1
 #define AMCT_VERSION_PATCH 0
 
 #define AMCT_VERSION (AMCT_VERSION_MAJOR * 10000 + AMCT_VERSION_MINOR * 100 + AMCT_VERSION_PATCH)
+#endif  // AMCT_SINGLE_AMCT_VERSION_HPP
 // ---- end amct/version.hpp ----
+#endif  // AMCT_SINGLE_AMCT_CORE_HPP
 // ---- end amct/core.hpp ----
 // ---- begin amct/dsl/record_txt.hpp ----
 // amct/dsl/record_txt.hpp: AMCT's record.txt (amct-algorithms.md 8), the protobuf text format of
@@ -15205,6 +15432,8 @@ inline std::string write_record_json(const quant_record& rec)
 // rules of schema_reader and the read-time rules of AMCT's parse_record_file.py, every problem as
 // file:line:column; and written as AMCT writes it (fields in proto order, floats with 9 significant digits,
 // which read back as the same float).
+#ifndef AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
+#define AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
 
 #include <cstdint>  // std::int32_t, std::uint32_t
 #include <string>   // std::string
@@ -15463,6 +15692,7 @@ inline std::string write_record_txt(const quant_record& rec)
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
 // ---- end amct/dsl/record_txt.hpp ----
 // ---- begin amct/pipeline/bn_fusion.hpp ----
 // amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
@@ -15474,6 +15704,8 @@ inline std::string write_record_txt(const quant_record& rec)
 // alike. Conditions (conv_bn_fusion_pass.py): do_fusion; the producer is a convolution not listed in
 // skip_fusion_layers; its output has exactly one reader, the BatchNorm, and is not a graph output; the
 // BatchNorm has all four parameters. A fold giving a non-finite value is skipped with a warning.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
 
 #include <cmath>          // std::sqrt, std::isfinite
 #include <map>            // std::map
@@ -15683,6 +15915,7 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
 // ---- end amct/pipeline/bn_fusion.hpp ----
 // ---- begin amct/pipeline/executor.hpp ----
 // amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
@@ -15690,6 +15923,8 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 // possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
 // tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
 // errors, like results, do not depend on the schedule.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
 
 #include <algorithm>     // std::min
 #include <atomic>        // std::atomic
@@ -15798,6 +16033,7 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
 // ---- end amct/pipeline/executor.hpp ----
 // ---- begin amct/pipeline/session.hpp ----
 // amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
@@ -15819,6 +16055,8 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
 // a batch index seen before) is rejected with an error before anything changes; its index stays free for a
 // good batch.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
 
 #include <algorithm>      // std::stable_sort
 #include <atomic>         // std::atomic
@@ -16380,7 +16618,9 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
 // ---- end amct/pipeline/session.hpp ----
+#endif  // AMCT_SINGLE_AMCT_AMCT_HPP
 // ---- end amct/amct.hpp ----
 
 #endif  // AMCT_SINGLE_INCLUDE_AMCT_AMCT_HPP

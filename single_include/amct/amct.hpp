@@ -8123,10 +8123,10 @@ template <class Report>
 void check_layer_record(const layer_record& r, Report&& report)
 {
     const std::string act = r.activation_type();
-    const bool int16 = act == "INT16";
+    const bool is_int16 = act == "INT16";
     auto offset_range = [&](const char* field, std::int32_t v)
     {
-        const std::int32_t lo = int16 ? -32768 : -128, hi = int16 ? 32767 : 127;
+        const std::int32_t lo = is_int16 ? -32768 : -128, hi = is_int16 ? 32767 : 127;
         if (v < lo || v > hi)
         {
             report(field,

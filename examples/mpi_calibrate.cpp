@@ -1,5 +1,5 @@
 // examples/mpi_calibrate.cpp: one calibration over several MPI processes (amct/pipeline/mpi.hpp), in the
-// reference runtime (examples/runtime). Every rank builds the model and a session with the same
+// reference runtime (runtime/). Every rank builds the model and a session with the same
 // configuration, runs its own share of the calibration batches (batch k goes to rank k mod size; only those
 // are loaded or generated), and after every round of batches the ranks exchange HFMG's batch ranges; then the
 // sessions are reduced into rank 0, which writes record.txt and prints what each rank sent. With one process
@@ -21,8 +21,8 @@
 #include <amct/amct.hpp>
 #include <amct/pipeline/mpi.hpp>
 
-#include "amct_adapter.hpp"
-#include "workloads.hpp"
+#include <refrt/amct_adapter.hpp>
+#include <refrt/workloads.hpp>
 #include <mpi.h>
 
 namespace

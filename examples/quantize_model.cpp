@@ -1,5 +1,5 @@
 // examples/quantize_model.cpp: AMCT's whole post-training quantization flow on a real model in the reference
-// runtime (examples/runtime): create_quant_config (or a quant.cfg / config.json), BN fusion, ARQ, activation
+// runtime (runtime/): create_quant_config (or a quant.cfg / config.json), BN fusion, ARQ, activation
 // calibration over real images from several threads, record.txt, then simulated int8 inference on held-out
 // images against the float model: a layer-wise table (cosine, SQNR) and the output's SQNR, cosine and top-1
 // agreement (PP-OCR cls: accuracy against labels; PP-OCR det: agreement of the probability map). The model is
@@ -28,9 +28,9 @@
 
 #include <amct/amct.hpp>
 
-#include "amct_adapter.hpp"
-#include "onnx_export.hpp"
-#include "workloads.hpp"
+#include <refrt/amct_adapter.hpp>
+#include <refrt/onnx_export.hpp>
+#include <refrt/workloads.hpp>
 
 namespace fs = std::filesystem;
 using refrt::batch;

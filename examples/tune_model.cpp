@@ -24,8 +24,8 @@
 
 #include <amct/amct.hpp>
 
-#include "amct_adapter.hpp"
-#include "workloads.hpp"
+#include <refrt/amct_adapter.hpp>
+#include <refrt/workloads.hpp>
 
 namespace fs = std::filesystem;
 

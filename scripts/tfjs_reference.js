@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Run a TF.js layers model (model.json + binary shards) with TensorFlow.js itself, on the pure-JS CPU
-// backend: the independent reference for the C++ importer (examples/runtime/tfjs_import.cpp).
+// backend: the independent reference for the C++ importer (runtime/refrt/tfjs_import.cpp).
 //
 // Usage: node tfjs_reference.js <model.json> <input.bin> <output.bin> [dim...]
 //   input.bin  float32 little-endian, the model's (first) input in its own layout (NHWC for images);

@@ -14,7 +14,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../examples/runtime/graph.hpp"
+#include <refrt/graph.hpp>
 
 namespace rt_test
 {

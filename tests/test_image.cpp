@@ -1,4 +1,4 @@
-// The reference runtime's image helpers (examples/runtime/image.hpp): decoding against fixtures written by
+// The reference runtime's image helpers (runtime/refrt/image.hpp): decoding against fixtures written by
 // hand (tests/data/image/make_fixtures.py, no codec involved), resizing against hand-computed half-pixel
 // bilinear values, the tensor layouts, and PaddleOCR's det resize, DB box and cls input rules on hand-worked
 // cases. The workloads' --rotate option.
@@ -12,8 +12,8 @@
 
 #include <doctest/doctest.h>
 
-#include "../examples/runtime/image.hpp"
-#include "../examples/runtime/workloads.hpp"
+#include <refrt/image.hpp>
+#include <refrt/workloads.hpp>
 
 namespace
 {

@@ -1,4 +1,4 @@
-// The ONNX exporter (examples/runtime/onnx_export.hpp) against ONNX Runtime (npm onnxruntime-node@1.30.0,
+// The ONNX exporter (runtime/refrt/onnx_export.hpp) against ONNX Runtime (npm onnxruntime-node@1.30.0,
 // scripts/fetch_ort.sh, AMCT_ORT_DIR) run by scripts/ort_run.js, and ONNX's checker (Debian's python3-onnx):
 //  - float: the exported model in ONNX Runtime agrees with the reference executor to 1e-4 relative
 //    (max |difference| over max |output|);
@@ -23,11 +23,11 @@
 
 #include <doctest/doctest.h>
 
-#include "../examples/runtime/amct_adapter.hpp"
-#include "../examples/runtime/onnx_export.hpp"
-#include "../examples/runtime/onnx_import.hpp"
-#include "../examples/runtime/onnx_proto.hpp"
-#include "../examples/runtime/workloads.hpp"
+#include <refrt/amct_adapter.hpp>
+#include <refrt/onnx_export.hpp>
+#include <refrt/onnx_import.hpp>
+#include <refrt/onnx_proto.hpp>
+#include <refrt/workloads.hpp>
 #include "runtime_support.hpp"
 
 namespace

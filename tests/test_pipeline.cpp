@@ -20,7 +20,7 @@
 
 #include <amct/amct.hpp>
 
-#include "../examples/tiny_runtime.hpp"
+#include "tiny_runtime.hpp"
 #include "test_support.hpp"
 
 namespace

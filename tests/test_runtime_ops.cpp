@@ -1,4 +1,4 @@
-// The reference runtime's ops (examples/runtime/ops.cpp) against ONNX's backend test cases (Debian
+// The reference runtime's ops (runtime/refrt/ops.cpp) against ONNX's backend test cases (Debian
 // libonnx-testdata: node/ and pytorch-converted/), through the ONNX importer and the executor, and the same
 // cases written back by the ONNX exporter (onnx_export.hpp) and run by ONNX Runtime; the executor's contracts
 // (check_graph errors, re-entrancy, run_observer); Conv's fast paths against a direct convolution; the time
@@ -24,10 +24,10 @@
 
 #include <doctest/doctest.h>
 
-#include "executor.hpp"
-#include "onnx_export.hpp"
-#include "onnx_import.hpp"
-#include "onnx_proto.hpp"
+#include <refrt/executor.hpp>
+#include <refrt/onnx_export.hpp>
+#include <refrt/onnx_import.hpp>
+#include <refrt/onnx_proto.hpp>
 #include "runtime_support.hpp"
 
 namespace

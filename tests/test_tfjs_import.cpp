@@ -1,4 +1,4 @@
-// The TF.js layers-model importer (examples/runtime/tfjs_import.hpp) against TensorFlow.js itself: small
+// The TF.js layers-model importer (runtime/refrt/tfjs_import.hpp) against TensorFlow.js itself: small
 // models built and predicted by tfjs-layers (tests/data/tfjs, scripts/gen_tfjs_golden.js), and, when
 // AMCT_MODELS_DIR (environment, else the macro) names scripts/fetch_models.sh's cache, nsfwjs's MobileNetV2
 // against scripts/tfjs_reference.js run by node.
@@ -14,8 +14,8 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
-#include "../examples/runtime/executor.hpp"
-#include "../examples/runtime/tfjs_import.hpp"
+#include <refrt/executor.hpp>
+#include <refrt/tfjs_import.hpp>
 #include "runtime_support.hpp"
 
 namespace

@@ -9,8 +9,8 @@
 
 #include <amct/amct.hpp>
 
-#include "../examples/runtime/amct_adapter.hpp"
-#include "../examples/runtime/executor.hpp"
+#include <refrt/amct_adapter.hpp>
+#include <refrt/executor.hpp>
 #include "runtime_support.hpp"
 
 namespace

@@ -1,5 +1,5 @@
 // Implementation of the ONNX backend test-case loader declared in onnx_case.hpp, on top of the reference
-// runtime's protobuf decoder (examples/runtime/onnx_proto.hpp).
+// runtime's protobuf decoder (runtime/refrt/onnx_proto.hpp).
 
 #include "onnx_case.hpp"
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "onnx_proto.hpp"
+#include <refrt/onnx_proto.hpp>
 
 namespace amct_test
 {

@@ -1,4 +1,4 @@
-// examples/runtime/image.cpp: see image.hpp.
+// runtime/refrt/image.cpp: see image.hpp.
 #define STB_IMAGE_IMPLEMENTATION
 #include "image.hpp"
 

@@ -1,4 +1,4 @@
-// examples/runtime/amct_adapter.hpp: the glue between the reference runtime and amct. graph_adapter is amct's
+// runtime/refrt/amct_adapter.hpp: the glue between the reference runtime and amct. graph_adapter is amct's
 // view of a refrt::graph (amct::model_adapter); the two run_observers hand a running graph's layer inputs to
 // a calibration session, or fake-quantize them with a record for simulated int8 inference.
 #pragma once

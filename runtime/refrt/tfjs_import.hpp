@@ -1,4 +1,4 @@
-// examples/runtime/tfjs_import.hpp: TF.js layers models (model.json + binary shards, as written by the TF.js
+// runtime/refrt/tfjs_import.hpp: TF.js layers models (model.json + binary shards, as written by the TF.js
 // converter or tfjs-layers' save()) into refrt::graph.
 //
 // The graph computes what the Keras model computes: its inputs keep the declared layout (NHWC for images)

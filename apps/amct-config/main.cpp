@@ -1,4 +1,4 @@
-// amct-config: checks, resolves and converts AMCT configuration files, with a compiler's messages and exit
+// apps/amct-config/main.cpp, the amct-config tool: checks, resolves and converts AMCT configuration files, with a compiler's messages and exit
 // codes (0: fine, 1: the input has errors, 2: wrong usage).
 //
 //   amct-config check FILE [--layers LIST]            validate config.json or quant.cfg (and against a model)

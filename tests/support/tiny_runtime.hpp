@@ -1,4 +1,4 @@
-// examples/tiny_runtime.hpp: a deliberately small float runtime for NCHW graphs (2-D Conv with groups,
+// tests/support/tiny_runtime.hpp: a deliberately small float runtime for NCHW graphs (2-D Conv with groups,
 // ConvTranspose, BatchNormalization, Relu, AveragePool, GlobalAveragePool, Flatten, Gemm), and the adapter
 // that lets amct quantize it. The runtime knows nothing about amct; the adapter (class tiny_adapter, at
 // the end) is all the glue there is. Direct loops, no speed: it is an example and a test fixture.

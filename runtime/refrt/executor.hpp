@@ -1,4 +1,4 @@
-// examples/runtime/executor.hpp: runs a refrt::graph. Single-threaded per call and re-entrant: one const
+// runtime/refrt/executor.hpp: runs a refrt::graph. Single-threaded per call and re-entrant: one const
 // graph may be run from several threads at once. Intermediate tensors are freed after their last reader.
 #pragma once
 

@@ -1,4 +1,4 @@
-// examples/runtime/tfjs_import.cpp: TF.js layers models into refrt::graph. See tfjs_import.hpp.
+// runtime/refrt/tfjs_import.cpp: TF.js layers models into refrt::graph. See tfjs_import.hpp.
 //
 // Layout: every rank-4 Keras tensor (NHWC) is held as NCHW in the graph; other ranks keep the Keras order.
 // Layer semantics follow the Keras layer documentation as tfjs-layers implements it.

@@ -1,4 +1,4 @@
-// examples/runtime/onnx_export.hpp: the reference runtime's graph (graph.hpp) written as an ONNX model, float
+// runtime/refrt/onnx_export.hpp: the reference runtime's graph (graph.hpp) written as an ONNX model, float
 // or as a QDQ model of amct's quantization, to run in other runtimes (ONNX Runtime: scripts/ort_run.js).
 #pragma once
 

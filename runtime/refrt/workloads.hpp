@@ -1,4 +1,4 @@
-// examples/runtime/workloads.hpp: the real models of the demo with their data, for the examples and the
+// runtime/refrt/workloads.hpp: the real models of the demo with their data, for the examples and the
 // benchmarks: MobileNetV2 (TF.js, nsfwjs@4.3.0) on photos, PP-OCRv4 det on photos and text images, PP-OCR cls
 // on text lines cut out by the float det model. Models from scripts/fetch_models.sh, images from
 // scripts/fetch_images.sh. Calibration and evaluation images are always disjoint.

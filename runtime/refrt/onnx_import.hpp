@@ -1,4 +1,4 @@
-// examples/runtime/onnx_import.hpp: ONNX files into the reference runtime's graph (graph.hpp).
+// runtime/refrt/onnx_import.hpp: ONNX files into the reference runtime's graph (graph.hpp).
 #pragma once
 
 #include <string>  // std::string

@@ -1,4 +1,4 @@
-// examples/runtime/image.hpp: images for calibration and evaluation. Decoding (stb_image), resizing,
+// runtime/refrt/image.hpp: images for calibration and evaluation. Decoding (stb_image), resizing,
 // cropping, the tensor layouts of the demo's models (MobileNetV2 NHWC RGB/255; PP-OCR NCHW BGR normalised)
 // and the PP-OCR pre- and post-processing the text detector ("det") and direction classifier ("cls") need.
 #pragma once

@@ -1,4 +1,4 @@
-// examples/runtime/onnx_proto.hpp: ONNX protobuf files decoded into plain structs and encoded from them (no
+// runtime/refrt/onnx_proto.hpp: ONNX protobuf files decoded into plain structs and encoded from them (no
 // protobuf types here), with the few services of ONNX's own library the exporter needs (operator schemas,
 // shape inference, the checker). Shared by the importer (onnx_import.cpp), the exporter (onnx_export.cpp) and
 // the tests' backend-case loader (tests/support/onnx_case.cpp); built as the static library amct_onnx_proto

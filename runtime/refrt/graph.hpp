@@ -1,4 +1,4 @@
-// examples/runtime/graph.hpp: the reference runtime's model. An ONNX-shaped float graph: nodes in topological
+// runtime/refrt/graph.hpp: the reference runtime's model. An ONNX-shaped float graph: nodes in topological
 // order reading and writing named tensors, constant tensors by name (weights, shapes, scales), declared
 // inputs and outputs. Importers (onnx_import.hpp, tfjs_import.hpp) build it; executor.hpp runs it.
 //

@@ -1,4 +1,4 @@
-// examples/runtime/gemm.hpp (private to ops.cpp): a cache-blocked float GEMM in plain loops that GCC
+// runtime/refrt/gemm.hpp (private to ops.cpp): a cache-blocked float GEMM in plain loops that GCC
 // vectorizes (SSE2 at -O2 without -march flags). Not part of the runtime's interface.
 #pragma once
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Open amct's HTML accuracy report in headless Chromium and check that it renders cleanly.
 
-    python3 tools/check_report_html.py --chromium /usr/bin/chromium --tests build/test/tests/amct_tests
+    python3 tools/check_report_html.py --chromium /usr/bin/chromium --tests build/test/tests/amct_test_analysis
     python3 tools/check_report_html.py --chromium /usr/bin/chromium --html report.html   # any report
 
-With --tests, the sample report of tests/test_analysis.cpp is written by running that test case with
+With --tests, the sample report of tests/analysis/test_report.cpp is written by running that test case with
 AMCT_REPORT_OUT set, and the checker proves it can fail: a copy with a script error and a copy without the
 histograms must both be rejected. A report passes when Chromium's --dump-dom run logs no console message
 (every CONSOLE line of its stderr counts: the report has no script, so any message is a fault) and the DOM
@@ -38,7 +38,7 @@ def problems_of(chromium, html_path, profile, sample):
     expected = [("the title", r"<h1>[^<]+</h1>"), ("the per-layer table", r'<table class="layers">'),
                 ("metric bars", r'<svg class="bar"'), ("a histogram", r'<figure class="hist">'),
                 ("a clip line", r'<line class="clip ')]
-    if sample:  # what tests/test_analysis.cpp's sample_report() holds
+    if sample:  # what tests/analysis/test_report.cpp's sample_report() holds
         expected += [("the summary", r'<section id="summary">'), ("the tuning log", r'<section id="log">'),
                      ("an escaped layer name", re.escape('block/&lt;conv2&gt;&amp;"x"')),
                      ("the flagged row", r'<tr class="flagged">')]
@@ -54,7 +54,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chromium", required=True)
     group = ap.add_mutually_exclusive_group(required=True)
-    group.add_argument("--tests", help="amct_tests, to write the sample report and run the negative cases")
+    group.add_argument("--tests", help="amct_test_analysis, to write the sample report and run the negative cases")
     group.add_argument("--html", help="a report to check")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="amct_report_") as tmp:

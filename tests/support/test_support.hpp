@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <amct/amct.hpp>
+#include <amct/base/error.hpp>
 
 namespace amct_test
 {

@@ -1,180 +1,23 @@
-// quant.cfg: the protobuf text format (Spirit X3) and AMCTConfig's schema rules, with file:line:column
-// errors.
-#include <cstdio>
-#include <fstream>
+// amct/config/resolve.hpp: quant.cfg resolved into config.json (precedence, explanations, errors at their
+// position).
+#include <array>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
-#include <amct/amct.hpp>
+#include <amct/config/check_config.hpp>
+#include <amct/config/config_json.hpp>
+#include <amct/config/resolve.hpp>
+#include <amct/dsl/quant_cfg.hpp>
 
+#include "config_support.hpp"
 #include "test_support.hpp"
 
 namespace
 {
-/// Seed 002's example quant.cfg, verbatim in structure.
-const char* seed_cfg = R"(# global quantize parameter
-activation_offset : true
-skip_layers : "Opname"
-skip_layer_types:"Optype"
-do_fusion: true
-skip_fusion_layers : "Opname"
-common_config : {
-arq_quantize : {
-channel_wise : true
-}
-ifmr_quantize : {
-search_range_start : 0.7
-search_range_end : 1.3
-search_step : 0.01
-max_percentile : 0.999999
-min_percentile : 0.999999
-asymmetric : true
-}
-}
-override_layer_types : {
-layer_type : "Optype"
-calibration_config : {
-arq_quantize : {
-channel_wise : false
-}
-ifmr_quantize : {
-search_range_start : 0.8
-search_range_end : 1.2
-search_step : 0.02
-max_percentile : 0.999999
-min_percentile : 0.999999
-asymmetric : true
-}
-}
-}
-override_layer_configs : {
-layer_name : "Opname"
-calibration_config : {
-arq_quantize : {
-channel_wise : true
-}
-ifmr_quantize : {
-search_range_start : 0.8
-search_range_end : 1.2
-search_step : 0.02
-max_percentile : 0.999999
-min_percentile : 0.999999
-asymmetric : true
-}
-}
-}
-)";
-
-std::string cfg_errors(const std::string& text)
-{
-    return amct_test::config_error_of(
-      [&]
-      {
-          amct::dsl::read_quant_cfg(text, "quant.cfg");
-      });
-}
+using amct_test::cfg_errors;
 }  // namespace
-
-TEST_SUITE("quant.cfg")
-{
-    TEST_CASE("seed 002's example parses to the expected structs")
-    {
-        const auto c = amct::dsl::read_quant_cfg(seed_cfg);
-        CHECK_EQ(c.activation_offset, true);
-        CHECK_EQ(c.skip_layers, std::vector<std::string>{"Opname"});
-        CHECK_EQ(c.skip_layer_types, std::vector<std::string>{"Optype"});
-        CHECK_EQ(c.do_fusion, true);
-        CHECK_EQ(c.skip_fusion_layers, std::vector<std::string>{"Opname"});
-        REQUIRE(c.common_config);
-        CHECK_EQ(c.common_config->arq_quantize->channel_wise, true);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_start, 0.7);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_step, 0.01);
-        CHECK_EQ(c.common_config->ifmr_quantize->asymmetric, true);
-        REQUIRE_EQ(c.override_layer_types.size(), 1u);
-        CHECK_EQ(c.override_layer_types[0].layer_type, "Optype");
-        CHECK_EQ(c.override_layer_types[0].calibration_config.arq_quantize->channel_wise, false);
-        CHECK_EQ(c.override_layer_types[0].calibration_config.ifmr_quantize->search_step, 0.02);
-        REQUIRE_EQ(c.override_layer_configs.size(), 1u);
-        CHECK_EQ(c.override_layer_configs[0].layer_name, "Opname");
-        CHECK_EQ(c.override_layer_configs[0].calibration_config.ifmr_quantize->search_range_end, 1.2);
-    }
-
-    TEST_CASE("every spelling protobuf's TextFormat accepts")
-    {
-        const auto c = amct::dsl::read_quant_cfg(R"(
-batch_num: 0x10;  # hex for an integer field
-activation_offset: False,
-do_fusion: t
-skip_layers: ["a", 'b'] skip_layers: "c" "d"   # list, repetition, adjacent strings
-skip_fusion_layers: 'q\'s\n'
-fakequant_precision_mode: FORCE_FP16_QUANT
-common_config < ifmr_quantize: { search_range_start: .5 search_range_end: 1.5f search_step: 1e-1
-                                 max_percentile: 1 min_percentile: 0.99 dst_type: INT16 } >
-override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize { num_of_bins: 2048 asymmetric: 0 } } }
-)");
-        CHECK_EQ(c.batch_num, 16u);
-        CHECK_EQ(c.activation_offset, false);
-        CHECK_EQ(c.do_fusion, true);
-        CHECK_EQ(c.skip_layers, std::vector<std::string>{"a", "b", "cd"});
-        CHECK_EQ(c.skip_fusion_layers, std::vector<std::string>{"q's\n"});
-        CHECK_EQ(c.fakequant_precision_mode, "FORCE_FP16_QUANT");
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_start, 0.5);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_end, 1.5);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_step, 0.1);
-        CHECK_EQ(c.common_config->ifmr_quantize->max_percentile, 1.0);
-        CHECK_EQ(c.common_config->ifmr_quantize->dst_type, "INT16");
-        CHECK_EQ(c.override_layer_types[0].calibration_config.hfmg_quantize->num_of_bins, 2048u);
-        CHECK_EQ(c.override_layer_types[0].calibration_config.hfmg_quantize->asymmetric, false);
-        const auto special = amct::dsl::read_quant_cfg(
-          "common_config { ifmr_quantize { search_step: inf max_percentile: nan } }");
-        CHECK(std::isinf(*special.common_config->ifmr_quantize->search_step));
-        CHECK(std::isnan(*special.common_config->ifmr_quantize->max_percentile));
-    }
-
-    TEST_CASE("schema errors, all at once, with line:column")
-    {
-        CHECK_EQ(cfg_errors("batch_num: -1\n"
-                            "batch_num: 2\n"
-                            "foo: 1\n"
-                            "common_config { ifmr_quantize {search_step: 0x10} hfmg_quantize {} }\n"
-                            "override_layer_configs { layer_name: 'x' }\n"
-                            "activation_offset: yes\n"
-                            "skip_layers: 3\n"),
-                 "quant.cfg:1:12: \"batch_num\" = -1 must be an unsigned 32-bit integer\n"
-                 "quant.cfg:2:1: \"batch_num\" is given twice (first at 1:1); it is not a repeated field\n"
-                 "quant.cfg:3:1: unknown field \"foo\" in AMCTConfig\n"
-                 "quant.cfg:4:45: \"search_step\" = 0x10 must be a number\n"
-                 "quant.cfg:4:51: \"hfmg_quantize\" and \"ifmr_quantize\" (at 4:17) are members of one oneof "
-                 "(acts); "
-                 "give only one\n"
-                 "quant.cfg:5:24: OverrideLayer is missing its required field \"calibration_config\"\n"
-                 "quant.cfg:6:20: \"activation_offset\" = yes must be true or false\n"
-                 "quant.cfg:7:14: \"skip_layers\" = 3 must be a quoted string");
-    }
-
-    TEST_CASE("syntax errors show the line and a caret")
-    {
-        CHECK_EQ(cfg_errors("common_config {\n  ifmr_quantize < search_step: 0.1\n}\n"),
-                 "quant.cfg:3:1: expected '>'\n}\n^");
-        CHECK_EQ(cfg_errors("a { b {\n c: 1 }\n\n"),
-                 "quant.cfg:2:8: unexpected end of file: expected '}' to close \"a\" (opened at 1:1)\n c: 1 "
-                 "}\n       ^");
-        CHECK_EQ(cfg_errors("common_config {\n  arq_quantize { channel_wise true }\n}\n"),
-                 "quant.cfg:2:31: expected ':' or '{'\n"
-                 "  arq_quantize { channel_wise true }\n"
-                 "                              ^");
-        CHECK_EQ(
-          cfg_errors("skip_layers: [\"a\" \"b\"\n"),
-          "quant.cfg:1:22: unexpected end of file: expected ',' or ']'\nskip_layers: [\"a\" \"b\"\n          "
-          "           ^");
-        CHECK_EQ(
-          cfg_errors("batch_num: \n"),
-          "quant.cfg:1:11: unexpected end of file: expected a value, '{' or '['\nbatch_num: \n          ^");
-        CHECK_EQ(cfg_errors("skip_layers: \"open\n"),
-                 "quant.cfg:1:19: expected '\"'\nskip_layers: \"open\n                  ^");
-    }
-}
 
 TEST_SUITE("quant.cfg: ifmr_mode (extension)")
 {
@@ -319,42 +162,5 @@ override_layer_configs { layer_name: "pool" calibration_config { hfmg_quantize {
         CHECK_EQ(cfg_errors("override_layer_types < layer_type: 'Conv2d' calibration_config {} >\n"
                             "override_layer_types < layer_type: 'Conv2d' calibration_config {} >\n"),
                  "quant.cfg:2:22: override_layer_types \"Conv2d\" is given twice (first at 1:22)");
-    }
-
-    TEST_CASE("create_quant_config with config_definition resolves the quant.cfg file")
-    {
-        const std::string path = "amct_test_config_definition.cfg";
-        {
-            std::ofstream out(path);
-            out << "batch_num: 3\nskip_layers: \"fc\"\noverride_layer_types { layer_type: \"Conv2d\" "
-                   "calibration_config { ifmr_quantize { search_step: 0.05 } } }\n";
-        }
-        const std::vector<amct::layer_info> layers = {{"conv", "Conv2d"}, {"fc", "Linear"}};
-        amct::create_quant_config_options o;
-        o.config_definition = path;
-        amct::resolution why;
-        const auto q = amct::create_quant_config(layers, o, &why);
-        CHECK_EQ(q.batch_num, 3);
-        CHECK_EQ(q.layers[0].second.activation_quant_params.search_step, 0.05);
-        CHECK_FALSE(q.layers[1].second.quant_enable);
-        CHECK_EQ(q, amct::resolve_quant_cfg(amct::dsl::load_quant_cfg(path), layers));
-        CHECK_FALSE(why.notes.empty());
-        o.batch_num = 2;  // AMCT ignores it silently; amct says where it belongs
-        CHECK_EQ(amct_test::config_error_of(
-                   [&]
-                   {
-                       amct::create_quant_config(layers, o);
-                   }),
-                 "create_quant_config: skip_layers, batch_num and activation_offset are taken from "
-                 "config_definition \""
-                   + path + "\"; set them there");
-        std::remove(path.c_str());
-        o.batch_num = 1;
-        CHECK_EQ(amct_test::config_error_of(
-                   [&]
-                   {
-                       amct::create_quant_config(layers, o);
-                   }),
-                 path + ": cannot read the file");
     }
 }

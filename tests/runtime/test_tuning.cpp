@@ -7,11 +7,19 @@
 
 #include <doctest/doctest.h>
 
-#include <amct/amct.hpp>
+#include <amct/analysis/analyzer.hpp>
+#include <amct/analysis/metrics.hpp>
+#include <amct/analysis/precision.hpp>
+#include <amct/analysis/search.hpp>
+#include <amct/analysis/simulation.hpp>
+#include <amct/analysis/tuning.hpp>
+#include <amct/config/config_json.hpp>
+#include <amct/pipeline/quantized_model.hpp>
+#include <amct/pipeline/runtime.hpp>
 
+#include "runtime_support.hpp"
 #include <refrt/amct_adapter.hpp>
 #include <refrt/executor.hpp>
-#include "runtime_support.hpp"
 
 namespace
 {

@@ -24,11 +24,11 @@
 
 #include <doctest/doctest.h>
 
+#include "runtime_support.hpp"
 #include <refrt/executor.hpp>
 #include <refrt/onnx_export.hpp>
 #include <refrt/onnx_import.hpp>
 #include <refrt/onnx_proto.hpp>
-#include "runtime_support.hpp"
 
 namespace
 {

@@ -14,9 +14,9 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include "runtime_support.hpp"
 #include <refrt/executor.hpp>
 #include <refrt/tfjs_import.hpp>
-#include "runtime_support.hpp"
 
 namespace
 {

@@ -1,96 +1,34 @@
-// The pipeline inside a runtime (amct/pipeline): BN fusion against torch's fuse_conv_bn_eval and the unfused
-// graph, the calibration session against an independent numpy re-implementation of AMCT's flow
-// (scripts/gen_pipeline_golden.py), thread, process-shard and save/resume determinism, bad batches, the
-// record in JSON.
+// amct/pipeline/session.hpp inside a runtime: the calibration session against an independent numpy
+// re-implementation of AMCT's flow (scripts/gen_pipeline_golden.py), thread, process-shard and save/resume
+// determinism, bad batches, the checks of its configuration and of the runtime's parameters.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <limits>
-#include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
 
-#include <amct/amct.hpp>
+#include <amct/pipeline/session.hpp>
 
-#include "tiny_runtime.hpp"
+#include "pipeline_support.hpp"
 #include "test_support.hpp"
+#include "tiny_runtime.hpp"
 
 namespace
 {
 using amct_test::bits;
 using amct_test::error_of;
-
-/// A tensor of the golden files: "<key> <dims...> : <values...>".
-struct golden_tensor
-{
-    std::vector<std::size_t> shape;
-    std::vector<double> values;
-
-    tiny::tensor f32() const
-    {
-        tiny::tensor t = tiny::tensor::from_shape(shape.empty() ? std::vector<std::size_t>{1} : shape);
-        std::transform(values.begin(),
-                       values.end(),
-                       t.begin(),
-                       [](double v)
-                       {
-                           return static_cast<float>(v);
-                       });
-        return t;
-    }
-
-    std::vector<float> floats() const
-    {
-        return std::vector<float>(values.begin(), values.end());
-    }
-
-    std::vector<std::int64_t> ints() const
-    {
-        return std::vector<std::int64_t>(values.begin(), values.end());
-    }
-};
-
-using golden_file = std::map<std::string, golden_tensor>;
-
-golden_file read_tensors(const std::string& name)
-{
-    const std::string path = std::string(AMCT_TEST_DATA_DIR) + "/pipeline/" + name;
-    std::ifstream in(path);
-    REQUIRE_MESSAGE(in, "cannot open " << path);
-    golden_file out;
-    std::string line;
-    while (std::getline(in, line))
-    {
-        if (line.empty() || line[0] == '#')
-        {
-            continue;
-        }
-        std::istringstream s(line);
-        std::string key, tok;
-        s >> key;
-        golden_tensor t;
-        while (s >> tok && tok != ":")
-        {
-            t.shape.push_back(std::stoul(tok));
-        }
-        while (s >> tok)
-        {
-            t.values.push_back(tok.find_first_of(".eEn") == std::string::npos
-                                 ? static_cast<double>(std::stoll(tok))
-                                 : static_cast<double>(amct_test::parse_float(tok)));
-        }
-        out.emplace(key, std::move(t));
-    }
-    return out;
-}
+using amct_test::flow_graph;
+using amct_test::golden_file;
+using amct_test::max_error;
+using amct_test::read_tensors;
 
 /// Index of the first element where a and b differ in bits, or -1.
 long first_difference(const std::vector<float>& a, const std::vector<float>& b)
@@ -112,80 +50,6 @@ long first_difference(const std::vector<float>& a, const std::vector<float>& b)
 std::vector<float> as_vector(const xt::xarray<float>& t)
 {
     return std::vector<float>(t.begin(), t.end());
-}
-
-/// Largest |a - b| / (1 + |b|).
-double max_error(const xt::xarray<float>& a, const xt::xarray<float>& b)
-{
-    REQUIRE(a.shape() == b.shape());
-    double e = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-    {
-        e = std::max(e, std::fabs(static_cast<double>(a.flat(i)) - b.flat(i)) / (1.0 + std::fabs(b.flat(i))));
-    }
-    return e;
-}
-
-tiny::node make_node(std::string name, std::string op, std::string in, std::string out)
-{
-    tiny::node n;
-    n.name = std::move(name);
-    n.op = std::move(op);
-    n.input = std::move(in);
-    n.output = std::move(out);
-    return n;
-}
-
-tiny::node batch_norm(const golden_file& g,
-                      const std::string& prefix,
-                      const std::string& name,
-                      std::string in,
-                      std::string out)
-{
-    tiny::node n = make_node(name, "BatchNormalization", std::move(in), std::move(out));
-    n.params["weight"] = g.at(prefix + "gamma").f32();
-    n.params["bias"] = g.at(prefix + "beta").f32();
-    n.params["mean"] = g.at(prefix + "mean").f32();
-    n.params["variance"] = g.at(prefix + "var").f32();
-    n.epsilon = static_cast<float>(g.at(prefix + "eps").values.at(0));
-    return n;
-}
-
-/// The graph of flow.txt (see scripts/gen_pipeline_golden.py).
-tiny::graph flow_graph(const golden_file& g)
-{
-    tiny::graph m;
-    tiny::node conv1 = make_node("conv1", "Conv", "x", "c1");
-    conv1.pad = 1;
-    conv1.params["weight"] = g.at("conv1.weight").f32();
-    conv1.params["bias"] = g.at("conv1.bias").f32();
-    tiny::node conv2 = make_node("conv2", "Conv", "r1", "c2");
-    conv2.pad = 1;
-    conv2.groups = 8;
-    conv2.params["weight"] = g.at("conv2.weight").f32();
-    tiny::node pool = make_node("pool", "AveragePool", "r2", "p");
-    pool.kernel = 2;
-    tiny::node conv3 = make_node("conv3", "Conv", "p", "c3");
-    conv3.groups = 2;
-    conv3.params["weight"] = g.at("conv3.weight").f32();
-    conv3.params["bias"] = g.at("conv3.bias").f32();
-    tiny::node fc = make_node("fc", "Gemm", "f", "y");
-    fc.params["weight"] = g.at("fc.weight").f32();
-    fc.params["bias"] = g.at("fc.bias").f32();
-    m.nodes = {conv1,
-               batch_norm(g, "bn1.", "bn1", "c1", "b1"),
-               make_node("relu1", "Relu", "b1", "r1"),
-               conv2,
-               batch_norm(g, "bn2.", "bn2", "c2", "b2"),
-               make_node("relu2", "Relu", "b2", "r2"),
-               pool,
-               conv3,
-               make_node("relu3", "Relu", "c3", "r3"),
-               make_node("gap", "GlobalAveragePool", "r3", "g"),
-               make_node("flat", "Flatten", "g", "f"),
-               fc};
-    m.output = "y";
-    return m;
 }
 
 amct::quant_config default_config(const amct::model_adapter& model, int batch_num)
@@ -336,104 +200,6 @@ void check_same_model(const amct::quantized_model& a, const amct::quantized_mode
 
 TEST_SUITE("pipeline")
 {
-    TEST_CASE("BN fusion equals torch's fuse_conv_bn_eval and the unfused graph")
-    {
-        const golden_file g = read_tensors("bn_fusion.txt");
-        for (const char* name :
-             {"conv", "conv_nobias", "depthwise", "grouped", "convtranspose", "convtranspose_nobias"})
-        {
-            const std::string c = name;
-            CAPTURE(c);
-            const auto attrs = g.at(c + ".attrs").ints();
-            tiny::node conv = make_node(c, attrs[3] ? "ConvTranspose" : "Conv", "x", "c");
-            conv.groups = static_cast<std::size_t>(attrs[0]);
-            conv.stride = static_cast<std::size_t>(attrs[1]);
-            conv.pad = static_cast<std::size_t>(attrs[2]);
-            conv.params["weight"] = g.at(c + ".weight").f32();
-            if (g.count(c + ".bias"))
-            {
-                conv.params["bias"] = g.at(c + ".bias").f32();
-            }
-            tiny::graph m;
-            m.nodes = {conv, batch_norm(g, c + ".", "bn", "c", "y")};
-            m.output = "y";
-            const tiny::tensor x = g.at(c + ".x").f32(), y = g.at(c + ".y").f32();
-            CHECK(max_error(m.run(x), y) < 1e-5);  // the fixture's runtime against torch, unfused
-
-            tiny::tiny_adapter adapter(m);
-            const amct::fusion_report r = amct::fuse_batch_norm(adapter, amct::quant_config{});
-            REQUIRE(r.fused.size() == 1);
-            CHECK(r.fused[0] == std::make_pair(c, std::string("bn")));
-            CHECK(r.warnings.empty());
-            REQUIRE(m.nodes.size() == 1);
-            CHECK(m.output == "c");
-            // torch computes 1/sqrt with rsqrt: a few ulps apart at most
-            CHECK(max_error(m.nodes[0].params.at("weight"), g.at(c + ".fused_weight").f32()) < 1e-6);
-            CHECK(max_error(m.nodes[0].params.at("bias"), g.at(c + ".fused_bias").f32()) < 1e-6);
-            CHECK(max_error(m.run(x), y) < 1e-5);
-        }
-    }
-
-    TEST_CASE("BN fusion honours do_fusion, skip_fusion_layers, single readers and finite folds")
-    {
-        const golden_file g = read_tensors("flow.txt");
-        auto fused_of = [&](tiny::graph m, const amct::quant_config& cfg)
-        {
-            tiny::tiny_adapter a(m);
-            return amct::fuse_batch_norm(a, cfg);
-        };
-        amct::quant_config cfg;
-        CHECK(fused_of(flow_graph(g), cfg).fused.size() == 2);
-        cfg.do_fusion = false;
-        CHECK(fused_of(flow_graph(g), cfg).fused.empty());
-        cfg.do_fusion = true;
-        cfg.skip_fusion_layers = {"conv1"};
-        const auto skipped = fused_of(flow_graph(g), cfg);
-        REQUIRE(skipped.fused.size() == 1);
-        CHECK(skipped.fused[0].first == "conv2");
-        cfg.skip_fusion_layers.clear();
-
-        tiny::graph two_readers = flow_graph(g);  // conv1's output also read by another node
-        two_readers.nodes.push_back(make_node("side", "Relu", "c1", "side_out"));
-        CHECK(fused_of(two_readers, cfg).fused.size() == 1);
-        tiny::graph output_read = flow_graph(g);  // conv2's output is what the caller reads
-        output_read.output = "c2";
-        CHECK(fused_of(output_read, cfg).fused.size() == 1);
-
-        tiny::graph partial = flow_graph(g);
-        partial.nodes[1].params.erase("variance");
-        const auto p = fused_of(partial, cfg);
-        CHECK(p.fused.size() == 1);
-        REQUIRE(p.warnings.size() == 1);
-        CHECK(
-          p.warnings[0]
-          == "\"conv1\" + BatchNorm \"bn1\" not fused: the BatchNorm lacks gamma, beta, mean or variance");
-
-        tiny::graph bad = flow_graph(g);
-        bad.nodes[1].params["variance"](3) = -bad.nodes[1].epsilon;  // 1/sqrt(0) = inf
-        const tiny::tensor before = bad.nodes[0].params["weight"];
-        tiny::tiny_adapter a(bad);
-        const auto r = amct::fuse_batch_norm(a, cfg);
-        CHECK(r.fused.size() == 1);
-        REQUIRE(r.warnings.size() == 1);
-        CHECK(
-          r.warnings[0].find(
-            "\"conv1\" + BatchNorm \"bn1\" not fused: the fold gives non-finite values in output channel 3")
-          == 0);
-        CHECK(bad.nodes[0].params["weight"] == before);
-        CHECK(bad.nodes[1].name == "bn1");
-
-        tiny::graph mismatch = flow_graph(g);
-        mismatch.nodes[1].params["mean"] = xt::zeros<float>({5});
-        CHECK(error_of<amct::shape_error>(
-                [&]
-                {
-                    fused_of(mismatch, cfg);
-                })
-              == "amct: shape error: \"conv1\" + BatchNorm \"bn1\": the BatchNorm has 5 channels, the "
-                 "convolution 8");
-    }
-
     TEST_CASE("the session reproduces the numpy flow bit for bit from the same layer inputs")
     {
         const golden_file g = read_tensors("flow.txt");
@@ -940,145 +706,5 @@ TEST_SUITE("pipeline")
         amct::calibration_session s(d, cfg);
         CHECK(s.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3"});
         CHECK(partial.nodes.back().params.at("weight") == fc_weight);
-    }
-
-    TEST_CASE("layer parameters from config.json")
-    {
-        amct::activation_quant_config a;
-        a.search_range = std::array<double, 2>{0.8, 1.2};
-        a.search_step = 0.02;
-        a.max_percentile = 0.9999;
-        const auto ifmr = std::get<amct::ifmr_params>(amct::activation_params(a, false));
-        CHECK(ifmr.search_range_start == 0.8);
-        CHECK(ifmr.search_range_end == 1.2);
-        CHECK(ifmr.search_step == 0.02);
-        CHECK(ifmr.max_percentile == 0.9999);
-        CHECK(ifmr.min_percentile == 0.999999);
-        CHECK_FALSE(ifmr.asymmetric);
-        a = {};
-        a.act_algo = "hfmg";
-        a.num_of_bins = 2048;
-        a.num_bits = 16;
-        a.asymmetric = false;
-        const auto hfmg = std::get<amct::hfmg_params>(amct::activation_params(a, true));
-        CHECK(hfmg.num_of_bins == 2048);
-        CHECK(hfmg.num_bits == 16);
-        CHECK_FALSE(hfmg.asymmetric);
-        a = {};
-        a.act_algo = "mse";
-        a.num_candidates = 50;
-        const auto mse = std::get<amct::mse_params>(amct::activation_params(a, true));
-        CHECK(mse.num_candidates == 50);
-        CHECK(mse.asymmetric);
-
-        amct::weight_quant_config w;
-        CHECK(amct::weight_params(w, "Conv").channel_wise);
-        CHECK_FALSE(amct::weight_params(w, "Gemm").channel_wise);
-        w.channel_wise = false;
-        w.num_bits = 4;
-        CHECK_FALSE(amct::weight_params(w, "Conv").channel_wise);
-        CHECK(amct::weight_params(w, "Conv").num_bits == 4);
-    }
-
-    TEST_CASE("deployable factors by hand")
-    {
-        // deq = 0.5f * 0.25f = 0.125; bias 1.0 / 0.125 = 8; -0.1875 / 0.125 = -1.5 -> -2 (ties to even)
-        std::vector<float> sw = {0.25f, 0.25f};
-        const float bias[] = {1.0f, -0.1875f};
-        const auto q = amct::quantize_bias(bias, 2, 0.5f, sw, "l");
-        CHECK(q.bias == std::vector<std::int32_t>{8, -2});
-        CHECK(q.deq_scale == std::vector<float>{0.125f, 0.125f});
-        CHECK(q.notes.empty());
-        // per tensor: one scale for all channels, raised for the channel that needs most
-        std::vector<float> one = {1e-12f};
-        const float big[] = {1.0f, -3.0f, 0.5f};
-        const auto f = amct::quantize_bias(big, 3, 1e-3f, one, "fc");
-        REQUIRE(f.notes.size() == 2);  // channel 0 overflows, then channel 1 needs more still
-        CHECK(f.notes[0].find("layer \"fc\": the int32 bias of output channel 0") == 0);
-        CHECK(f.notes[1].find("layer \"fc\": the int32 bias of output channel 1") == 0);
-        CHECK(one[0] > 1e-12f);
-        for (std::size_t c = 0; c < 3; ++c)
-        {
-            const double quotient = std::nearbyint(static_cast<double>(big[c]) / f.deq_scale[c]);
-            CHECK((quotient >= -2147483648.0 && quotient <= 2147483647.0));
-            CHECK(f.bias[c] == quotient);
-        }
-        CHECK(std::fabs(std::nearbyint(-3.0 / static_cast<double>(1e-3f * std::nextafter(one[0], 0.0f))))
-              > 2147483647.0);
-        CHECK(amct::quantize_bias(nullptr, 3, 1e-3f, one, "fc").bias.empty());
-
-        CHECK(amct::pack_deq_scale(1.0f, 0) == 0x3F800000u);
-        CHECK(amct::pack_deq_scale(0.5f, -1) == 0xFF3F000000ull);
-
-        // AscendQuant multiplies by the float32 reciprocal: 1/0.1f = 10.0f; 0.35f * 10 = 3.5f -> 4 (ties to
-        // even), where 0.35f / 0.1f = 3.4999998 would give 3. Offset -3 shifts the saturation bounds.
-        const xt::xarray<float> x = {0.25f, 0.35f, -20.0f, 20.0f, 0.0f};
-        const auto y = amct::fake_quantize_activation(x, 0.1f, -3);
-        CHECK(y(0) == 2.0f * 0.1f);
-        CHECK(y(1) == 4.0f * 0.1f);
-        CHECK(y(2) == -125.0f * 0.1f);
-        CHECK(y(3) == 130.0f * 0.1f);
-        CHECK(y(4) == 0.0f);
-        // in place: the same values; an invalid scale is refused with the data unchanged
-        xt::xarray<float> z = x;
-        amct::fake_quantize_activation(z.data(), z.size(), 0.1f, -3);
-        CHECK(z == y);
-        xt::xarray<float> bad = x;
-        CHECK_THROWS_AS(amct::fake_quantize_activation(bad.data(), bad.size(), 0.0f, 0), amct::value_error);
-        CHECK(bad == x);
-    }
-
-    TEST_CASE("the record in JSON: round trip and errors at file:line:column")
-    {
-        amct::quant_record rec;
-        amct::layer_record& r = rec["conv1"];
-        r.scale_d = 0.00392156886f;
-        r.offset_d = -128;
-        r.scale_w = {0.00106807391f, 1e-30f, 3.4e38f};
-        r.offset_w = {0, 0, 0};
-        r.act_type = "INT8";
-        r.wts_type = "INT8";
-        rec["pool"].scale_d = 1.0f;
-        rec["pool"].offset_d = 0;
-        rec["pool"].scale_w = {1.0f};
-        rec["pool"].offset_w = {0};
-        const std::string text = amct::write_record_json(rec);
-        CHECK(text.find("\"scale_d\": 0.003921569") != std::string::npos);
-        CHECK(amct::read_record_json(text) == rec);
-        CHECK(amct::dsl::read_record_txt(amct::dsl::write_record_txt(rec)) == rec);
-
-        auto errors = [](const std::string& t)
-        {
-            return amct_test::config_error_of(
-              [&]
-              {
-                  amct::read_record_json(t, "r.json");
-              });
-        };
-        CHECK(
-          errors("{\"record\": [{\"key\": \"a\", \"value\": {\"offset_d\": 300, \"scale_w\": [1, -2], "
-                 "\"offset_w\": [0, 1]}}]}")
-          == "r.json:1:48: record \"a\": offset_d = 300 must be in [-128, 127] for INT8 activations\n"
-             "r.json:1:68: record \"a\": scale_w[1] = -2 must be a finite number > 0\n"
-             "r.json:1:89: record \"a\": offset_w[1] = 1 must be 0 (weights are quantized symmetrically)");
-        CHECK(
-          errors(
-            "{\"record\": [{\"key\": \"a\", \"value\": {\"scale\": 1}}, {\"key\": \"a\", \"value\": {}}]}")
-          == "r.json:1:36: unknown field \"scale\" of a layer record\n"
-             "r.json:1:58: record \"a\" is given twice (first as record[0])");
-        CHECK(errors("{\"record\": {}}")
-              == "r.json:1:12: record must be a list of {\"key\": ..., \"value\": {...}}");
-        CHECK(errors("{\"record\": [{\"key\": \"a\", \"value\": {\"scale_d\": 1, \"scale_d\": 2}}]}")
-                .find("duplicate key \"scale_d\"")
-              != std::string::npos);
-        CHECK(errors("{\"record\": [").find("r.json:1:13: syntax error") == 0);
-        // JSON Pointer escapes do not leak into messages: a layer called "features/0"
-        CHECK(amct_test::config_error_of(
-                [&]
-                {
-                    amct::read_config_json(
-                      "{\"features/0\": {\"quant_enable\": true, \"quant_enable\": false}}", "c.json");
-                })
-              == "c.json:1:39: layer \"features/0\": duplicate key \"quant_enable\" (first given at 1:17)");
     }
 }

@@ -1,23 +1,19 @@
 // The contiguous kernels equal the scalar reference bit for bit (built once per instruction set: default,
 // -mavx2 -mfma, and AMCT_USE_XSIMD=0), and the reference itself gives the documented values.
-#include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <limits>
-#include <map>
-#include <random>
 #include <vector>
 
 #include <doctest/doctest.h>
 
-#include <amct/amct.hpp>
+#include <amct/core/policies.hpp>
+#include <amct/core/reference.hpp>
+#include <amct/simd/quantize_kernel.hpp>
 
 #include "test_support.hpp"
 
 namespace
 {
 using amct_test::bits;
-
 using s8 = amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor>;
 using a8 = amct::quant_spec<amct::int8, amct::asymmetric, amct::per_tensor>;
 using u8 = amct::quant_spec<amct::uint8, amct::asymmetric, amct::per_tensor>;
@@ -27,16 +23,19 @@ using s6 = amct::quant_spec<amct::int6, amct::symmetric, amct::per_tensor>;
 using a16 = amct::quant_spec<amct::int16, amct::asymmetric, amct::per_tensor>;
 using s8_away =
   amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor, amct::round_half_away_from_zero>;
+
 using a8_recip = amct::quant_spec<amct::int8,
                                   amct::asymmetric,
                                   amct::per_tensor,
                                   amct::round_half_to_even,
                                   amct::multiply_by_reciprocal>;
+
 // Custom precisions with other storage types take the generic (non-packing) store and load.
 using u16c = amct::quant_spec<amct::precision<std::uint16_t, 0, 65535>, amct::asymmetric, amct::per_tensor>;
 using i32c =
   amct::quant_spec<amct::precision<std::int32_t, -1000000, 1000000>, amct::asymmetric, amct::per_tensor>;
 using charc = amct::quant_spec<amct::precision<char, -100, 100>, amct::symmetric, amct::per_tensor>;
+
 using u8_away_recip = amct::quant_spec<amct::uint8,
                                        amct::asymmetric,
                                        amct::per_tensor,
@@ -194,127 +193,5 @@ TEST_CASE("kernel: documented values for ties, saturation, Inf, NaN and denormal
         CHECK_EQ(static_cast<int>(q[13]), -128);  // -Inf
         CHECK_EQ(fq[12], (127 - 7) * 0.5f);
         CHECK_EQ(fq[13], (-128 - 7) * 0.5f);
-    }
-}
-
-TEST_CASE("kernel: minmax equals a scalar fold and flags NaN")
-{
-    for (std::size_t n : {1u, 2u, 7u, 8u, 9u, 16u, 31u, 32u, 33u, 64u, 100u, 257u, 1000u})
-    {
-        std::mt19937 gen(static_cast<std::uint32_t>(n));
-        std::normal_distribution<float> d(0.0f, 3.0f);
-        std::vector<float> v(n);
-        for (auto& x : v)
-        {
-            x = d(gen);
-        }
-        v[n / 2] = 1e6f;
-        v[(n * 3) / 4] = -2e6f;
-        amct::kernel::minmax_result r;
-        amct::kernel::minmax(v.data(), n, r);
-        float lo = v[0], hi = v[0];
-        for (float x : v)
-        {
-            lo = std::min(lo, x);
-            hi = std::max(hi, x);
-        }
-        CHECK_EQ(r.min, lo);
-        CHECK_EQ(r.max, hi);
-        CHECK_FALSE(r.has_nan);
-        v[n - 1] = std::numeric_limits<float>::quiet_NaN();
-        amct::kernel::minmax_result rn;
-        amct::kernel::minmax(v.data(), n, rn);
-        CHECK(rn.has_nan);
-    }
-}
-
-TEST_CASE("kernel: count_bits counts every key, spreads key 0, finds the extremes and NaN/Inf, and undoes")
-{
-    constexpr int shift = 13;
-    constexpr std::uint32_t keys = 1u << (32 - shift), zero = keys;
-    const auto key = [](float v)
-    {
-        return bits(v) >> shift;
-    };
-    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 16u, 31u, 33u, 64u, 100u, 257u, 1000u})
-    {
-        std::mt19937 gen(static_cast<std::uint32_t>(n) + 1);
-        std::normal_distribution<float> d(0.0f, 3.0f);
-        std::vector<float> v(n);
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            // runs of zeros and of one value (the one-addition path), denormals, -0.0 and ordinary values
-            v[i] = (i / 16) % 3 == 0 ? 0.0f : ((i / 16) % 3 == 1 && i % 5 ? 6.0f : d(gen));
-        }
-        if (n > 20)
-        {
-            v[3] = -0.0f;
-            v[n - 2] = 1e-40f;
-            v[n / 2] = -1e-3f;
-        }
-        std::vector<std::uint32_t> t(keys + 16 * amct::kernel::bit_count_zero_slots, 0u);
-        amct::kernel::bit_count_stats s;
-        amct::kernel::count_bits<shift>(v.data(), n, t.data(), zero, 1u, s);
-        for (std::size_t j = 0; j < amct::kernel::bit_count_zero_slots; ++j)
-        {
-            t[0] += t[zero + 16 * j];
-            t[zero + 16 * j] = 0;
-        }
-        std::map<std::uint32_t, std::uint32_t> expected;
-        amct::kernel::bit_count_stats ref;
-        for (float x : v)
-        {
-            ++expected[key(x)];
-            ref.fold(x);
-        }
-        std::map<std::uint32_t, std::uint32_t> got;
-        for (std::uint32_t k = 0; k < keys; ++k)
-        {
-            if (t[k])
-            {
-                got[k] = t[k];
-            }
-        }
-        CHECK_EQ(got, expected);
-        CHECK(s.finite);
-        CHECK_EQ(bits(s.min), bits(ref.min));
-        CHECK_EQ(bits(s.max), bits(ref.max));
-        CHECK_EQ(bits(s.min_abs()), bits(ref.min_abs()));
-        if (n > 20)
-        {
-            CHECK_EQ(s.min_abs(), 1e-40f);
-        }
-        // undo: the same values with delta 2^32 - 1
-        amct::kernel::bit_count_stats ignored;
-        std::vector<std::uint32_t> u(t);
-        amct::kernel::count_bits<shift>(v.data(), n, u.data(), zero, ~0u, ignored);
-        for (std::size_t j = 0; j < amct::kernel::bit_count_zero_slots; ++j)
-        {
-            u[0] += u[zero + 16 * j];
-        }
-        CHECK(std::all_of(u.begin(),
-                          u.begin() + keys,
-                          [](std::uint32_t c)
-                          {
-                              return c == 0;
-                          }));
-        for (const float bad : {std::numeric_limits<float>::quiet_NaN(),
-                                std::numeric_limits<float>::infinity(),
-                                -std::numeric_limits<float>::infinity()})
-        {
-            for (std::size_t at : {std::size_t{0}, n / 2, n - 1})
-            {
-                if (n == 0)
-                {
-                    continue;
-                }
-                std::vector<float> w = v;
-                w[at] = bad;
-                amct::kernel::bit_count_stats sb;
-                std::vector<std::uint32_t> tb(t);
-                amct::kernel::count_bits<shift>(w.data(), n, tb.data(), zero, 1u, sb);
-                CHECK_FALSE(sb.finite);
-            }
-        }
     }
 }

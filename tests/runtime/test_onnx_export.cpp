@@ -23,12 +23,12 @@
 
 #include <doctest/doctest.h>
 
+#include "runtime_support.hpp"
 #include <refrt/amct_adapter.hpp>
 #include <refrt/onnx_export.hpp>
 #include <refrt/onnx_import.hpp>
 #include <refrt/onnx_proto.hpp>
 #include <refrt/workloads.hpp>
-#include "runtime_support.hpp"
 
 namespace
 {

@@ -1,9 +1,12 @@
 // AMCT's config.json: typed structs, Boost.JSON reading and writing, and diagnostics with file:line:column.
+#include <array>
 #include <string>
 
 #include <doctest/doctest.h>
 
-#include <amct/amct.hpp>
+#include <amct/config/config_json.hpp>
+#include <amct/config/layer_params.hpp>
+#include <amct/config/quant_config.hpp>
 
 #include "test_support.hpp"
 
@@ -204,106 +207,5 @@ TEST_SUITE("config.json: ifmr_mode (extension)")
                  "parameter ifmr_mode\n"
                  "config.json:5:40: layer \"fc2\": activation_quant_params has IFMR (ifmr_mode) and HFMG "
                  "(num_of_bins) parameters; a layer takes one algorithm");
-    }
-}
-
-TEST_SUITE("create_quant_config")
-{
-    TEST_CASE("AMCT's defaults for the quantizable layers, skipped layers disabled, others left out")
-    {
-        const std::vector<amct::layer_info> layers = {{"conv1", "Conv2d"},
-                                                      {"relu1", "ReLU"},
-                                                      {"c3d", "Conv3d"},
-                                                      {"dw", "DepthwiseConv2dNative"},
-                                                      {"fc", "Linear"},
-                                                      {"pool", "AveragePool"},
-                                                      {"gemm", "Gemm"}};
-        amct::create_quant_config_options o;
-        o.skip_layers = {"fc"};
-        o.batch_num = 4;
-        const auto cfg = amct::create_quant_config(layers, o);
-        CHECK_EQ(cfg.batch_num, 4);
-        REQUIRE_EQ(cfg.layers.size(), 6u);  // ReLU is not quantizable
-        const auto& conv = cfg.layers[0].second;
-        CHECK_EQ(cfg.layers[0].first, "conv1");
-        CHECK(conv.quant_enable);
-        CHECK_EQ(conv.activation_quant_params.search_range, std::array<double, 2>{0.7, 1.3});
-        CHECK_EQ(conv.activation_quant_params.search_step, 0.01);
-        CHECK_EQ(conv.activation_quant_params.asymmetric, true);
-        CHECK_EQ(conv.weight_quant_params.channel_wise, true);
-        CHECK_EQ(cfg.layers[1].first, "c3d");
-        CHECK_EQ(cfg.layers[1].second.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
-        CHECK_EQ(cfg.layers[2].second.weight_quant_params.channel_wise, true);     // TF depthwise
-        CHECK_EQ(cfg.layers[3].first, "fc");
-        CHECK_FALSE(cfg.layers[3].second.quant_enable);
-        CHECK_EQ(cfg.layers[3].second.weight_quant_params.channel_wise, false);  // Linear: per tensor
-        CHECK_EQ(cfg.layers[4].second.weight_quant_params.channel_wise, false);  // AveragePool
-        CHECK_EQ(amct::read_config_json(amct::write_config_json(cfg)), cfg);
-
-        o.skip_layers = {"fc", "nope"};
-        o.batch_num = 0;
-        CHECK_THROWS_WITH_AS(amct::create_quant_config(layers, o),
-                             "create_quant_config: skip_layers: \"nope\" is not a layer of the model\n"
-                             "create_quant_config: batch_num = 0 must be greater than 0",
-                             amct::config_error);
-    }
-}
-
-TEST_SUITE("config.json against the model")
-{
-    TEST_CASE("every disagreement with the model's layer types, at its line and column")
-    {
-        const std::string text = R"({
-    "version": 1,
-    "skip_fusion_layers": ["conv1", "fc", "nope"],
-    "conv1": {"activation_quant_params": {"num_bits": 16}, "weight_quant_params": {"num_bits": 7}},
-    "c3d": {"activation_quant_params": {"num_bits": 16, "asymmetric": true}},
-    "fc": {"weight_quant_params": {"channel_wise": true, "num_bits": 6}},
-    "relu": {"quant_enable": false},
-    "ghost": {}
-})";
-        const std::vector<amct::layer_info> layers = {
-          {"conv1", "Conv2d"}, {"c3d", "Conv3d"}, {"fc", "Gemm"}, {"relu", "Relu"}};
-        CHECK_EQ(amct::read_config_json(text).layers.size(), 5u);  // without the model: well formed
-        CHECK_EQ(
-          amct_test::config_error_of(
-            [&]
-            {
-                amct::read_config_json(text, "config.json", layers);
-            }),
-          "config.json:3:37: skip_fusion_layers: \"fc\" is of type Gemm; only convolutions are fused "
-          "with BatchNorm\n"
-          "config.json:3:43: skip_fusion_layers: \"nope\" is not a layer of the model\n"
-          "config.json:5:53: layer \"c3d\": activation_quant_params.num_bits = 16, but layer type Conv3d "
-          "takes INT8 activations only\n"
-          "config.json:5:71: layer \"c3d\": activation_quant_params.asymmetric = true, but layer type "
-          "Conv3d is quantized symmetrically only\n"
-          "config.json:6:52: layer \"fc\": weight_quant_params.channel_wise = true, but layer type Gemm "
-          "has no channels\n"
-          "config.json:6:70: layer \"fc\": weight_quant_params.num_bits = 6, but only Conv2d layers take "
-          "INT6/INT7 weights, not Gemm\n"
-          "config.json:7:5: layer \"relu\": layer type Relu is not quantizable\n"
-          "config.json:8:5: layer \"ghost\": not a layer of the model");
-        // the same rules on a configuration in memory, located by JSON path
-        auto cfg = amct::read_config_json(text);
-        cfg.skip_fusion_layers.clear();
-        cfg.layers.resize(1);
-        cfg.layers[0].second.weight_quant_params.num_bits = 6;
-        cfg.layers[0].second.activation_quant_params.num_bits = 16;
-        amct::check_config(cfg, layers);  // Conv2d takes both
-        cfg.layers[0].second.weight_quant_params.channel_wise = true;
-        {
-            const std::vector<amct::layer_info> gemm = {{"conv1", "Gemm"}};
-            CHECK_EQ(
-              amct_test::config_error_of(
-                [&]
-                {
-                    amct::check_config(cfg, gemm);
-                }),
-              "#/conv1/weight_quant_params/channel_wise: layer \"conv1\": weight_quant_params.channel_wise "
-              "= true, but layer type Gemm has no channels\n"
-              "#/conv1/weight_quant_params/num_bits: layer \"conv1\": weight_quant_params.num_bits = 6, but "
-              "only Conv2d layers take INT6/INT7 weights, not Gemm");
-        }
     }
 }

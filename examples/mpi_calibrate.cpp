@@ -21,9 +21,9 @@
 #include <amct/amct.hpp>
 #include <amct/pipeline/mpi.hpp>
 
+#include <mpi.h>
 #include <refrt/amct_adapter.hpp>
 #include <refrt/workloads.hpp>
-#include <mpi.h>
 
 namespace
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generate tests/data/tfjs/: small TF.js layers models built with tfjs-layers, their weights quantized
 // as the TF.js converter stores them, and tfjs's own predictions as golden outputs for
-// tests/test_tfjs_import.cpp.
+// tests/runtime/test_tfjs_import.cpp.
 //
 // Usage: node gen_tfjs_golden.js [out_dir]   (default: tests/data/tfjs next to this script)
 //

@@ -1,5 +1,5 @@
-// apps/amct-config/main.cpp, the amct-config tool: checks, resolves and converts AMCT configuration files, with a compiler's messages and exit
-// codes (0: fine, 1: the input has errors, 2: wrong usage).
+// apps/amct-config/main.cpp, the amct-config tool: checks, resolves and converts AMCT configuration files,
+// with a compiler's messages and exit codes (0: fine, 1: the input has errors, 2: wrong usage).
 //
 //   amct-config check FILE [--layers LIST]            validate config.json or quant.cfg (and against a model)
 //   amct-config resolve FILE --layers LIST [--explain] each quantizable layer's effective configuration

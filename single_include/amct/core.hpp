@@ -1786,9 +1786,10 @@ inline void minmax(const float* x, std::size_t n, minmax_result& r) noexcept
 // ---- end amct/simd/minmax_kernel.hpp ----
 // ---- begin amct/simd/quantize_kernel.hpp ----
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
-// Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
-// the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
-// tail calls the reference itself. No validation happens here; the public functions validate once.
+// Each equals the scalar reference of amct/core/reference.hpp bit for bit
+// (tests/simd/test_quantize_kernel.cpp): the vector body uses the same IEEE operations (divide or multiply,
+// round, min, max) lane by lane, and the tail calls the reference itself. No validation happens here; the
+// public functions validate once.
 #ifndef AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
 #define AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
 

@@ -1,7 +1,8 @@
 // amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
-// Each equals the scalar reference of amct/core/reference.hpp bit for bit (tests/test_quantize_kernel.cpp):
-// the vector body uses the same IEEE operations (divide or multiply, round, min, max) lane by lane, and the
-// tail calls the reference itself. No validation happens here; the public functions validate once.
+// Each equals the scalar reference of amct/core/reference.hpp bit for bit
+// (tests/simd/test_quantize_kernel.cpp): the vector body uses the same IEEE operations (divide or multiply,
+// round, min, max) lane by lane, and the tail calls the reference itself. No validation happens here; the
+// public functions validate once.
 #pragma once
 
 #include <cstddef>      // std::size_t

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, then
-#   1. a warnings-as-errors build (RelWithDebInfo) and ctest: unit, conformance, SIMD (default, AVX2, scalar),
-#      single-header, README, formatting, packaging and example tests;
+#   1. a warnings-as-errors build (RelWithDebInfo) and ctest: the test programs of each area (also against the
+#      single headers), conformance, SIMD (default, AVX2, AVX-512, scalar), reference runtime, folder stack,
+#      README, formatting, packaging, amct-config and example tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
 #   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers (clang, ASan + UBSan),
 #      60 s each from the committed seeds in tests/fuzz/corpus.
@@ -27,4 +28,5 @@ run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DA
 # (the real-model flows are left out here: a Debug build runs them too slowly to be useful)
 run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
 run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \
-    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=60
+    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BUILD_RUNTIME=OFF -DAMCT_BUILD_APPS=OFF \
+    -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=60

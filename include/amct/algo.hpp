@@ -2,10 +2,12 @@
 // with the layer-type rules, weight layouts, graph description and record they use (model/).
 #pragma once
 
+#include <amct/algo/algorithms.hpp>
 #include <amct/algo/arq.hpp>
 #include <amct/algo/bit_histogram.hpp>
 #include <amct/algo/bit_histogram_density.hpp>
 #include <amct/algo/channels.hpp>
+#include <amct/algo/configured_algorithm.hpp>
 #include <amct/algo/grid_histogram.hpp>
 #include <amct/algo/hfmg.hpp>
 #include <amct/algo/histogram_observer.hpp>
@@ -15,7 +17,7 @@
 #include <amct/algo/max.hpp>
 #include <amct/algo/mse.hpp>
 #include <amct/algo/observer.hpp>
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/percentile.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/result.hpp>

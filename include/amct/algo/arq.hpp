@@ -7,10 +7,12 @@
 #include <cstdint>  // std::int32_t
 #include <limits>   // std::numeric_limits
 #include <string>   // std::string, std::to_string
+#include <string_view>  // std::string_view
+#include <tuple>    // std::make_tuple
 #include <vector>   // std::vector
 
 #include <amct/algo/observer.hpp>
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/base/error.hpp>
 #include <amct/base/macros.hpp>
@@ -27,6 +29,32 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// ARQ's parameters: AMCT's ARQuantize (docs/algorithms.md, "ARQ"). num_bits 16 is an extension for the
+/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8.
+struct arq_params
+{
+    bool channel_wise = true;  ///< unset in a file: the layer type's default (Conv true, Linear/MatMul false)
+    int num_bits = 8;
+
+    static constexpr std::string_view name = "arq_quantize";
+    static constexpr std::string_view cfg_message = "arq_quantize";
+    static constexpr std::string_view cfg_type = "ARQuantize";
+    static constexpr bool extension = false;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = arq_params;
+        return std::make_tuple(make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
+                               make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+    }
+
+    template <class R>
+    static void check(const arq_params&, R&)
+    {
+    }
+};
+
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
 /// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
@@ -40,12 +68,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
-                      || p.num_bits == 16,
-                    where,
-                    "weight num_bits",
-                    p.num_bits,
-                    "4, 6, 7, 8 or 16");
+    require_valid(p, where, "weight ");
     const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {

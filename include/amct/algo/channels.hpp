@@ -1,10 +1,10 @@
-// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+// amct/algo/channels.hpp: per-channel observation: where the channel axis is (channel_options, a parameter of
+// the per-channel methods) and a batch split into the runs of each channel along it.
 #pragma once
 
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <string>   // std::to_string
 
-#include <amct/algo/params.hpp>
 #include <amct/base/macros.hpp>
 #include <amct/core/qparams.hpp>
 #include <amct/detail/contiguous.hpp>
@@ -13,6 +13,24 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// Where the channel axis is, for methods that can calibrate per channel (an API parameter; config files
+/// calibrate activations per tensor).
+struct channel_options
+{
+    bool channel_wise = false;  ///< one scale/offset per index of `axis`
+    std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
+
+    bool operator==(const channel_options& o) const noexcept
+    {
+        return channel_wise == o.channel_wise && axis == o.axis;
+    }
+
+    bool operator!=(const channel_options& o) const noexcept
+    {
+        return !(*this == o);
+    }
+};
+
 namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.

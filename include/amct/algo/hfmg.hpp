@@ -18,17 +18,20 @@
 #pragma once
 
 #include <algorithm>  // std::min, std::max
+#include <array>      // std::array
 #include <cmath>      // std::ceil, std::floor, std::ldexp
 #include <cstdint>    // std::int64_t
 #include <cstring>    // std::memcmp
 #include <map>        // std::map
 #include <numeric>    // std::accumulate
 #include <string>     // std::string
+#include <string_view>  // std::string_view
+#include <tuple>      // std::make_tuple
 #include <utility>    // std::pair
 #include <vector>     // std::vector
 
 #include <amct/algo/observer.hpp>
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/base/macros.hpp>
@@ -41,6 +44,37 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+class hfmg_observer;
+
+/// HFMG's parameters: AMCT's HFMGQuantize (docs/algorithms.md, "HFMG").
+struct hfmg_params
+{
+    int num_of_bins = 4096;
+    bool asymmetric = true;
+    int num_bits = 8;
+
+    static constexpr std::string_view name = "hfmg";
+    static constexpr std::string_view cfg_message = "hfmg_quantize";
+    static constexpr std::string_view cfg_type = "HFMGQuantize";
+    static constexpr bool extension = false;
+    using observer = hfmg_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = hfmg_params;
+        return std::make_tuple(
+          make("num_of_bins", &P::num_of_bins, values(1024, 2048, 4096, 8192), cfg("num_of_bins"), written),
+          make("asymmetric", &P::asymmetric, any{}, cfg("asymmetric"), inherit),
+          make("num_bits", &P::num_bits, values(8, 16), cfg_bits("dst_type", 8, 16)));
+    }
+
+    template <class R>
+    static void check(const hfmg_params&, R&)
+    {
+    }
+};
+
 /// The histogram HFMG searches, for reports.
 struct hfmg_histogram
 {
@@ -335,6 +369,9 @@ inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, 
 class hfmg_observer : public observer_base
 {
 public:
+    /// Re-binning depends on the order of the batches (hfmg_segments restores it).
+    static constexpr bool exact_merge = false;
+
     static constexpr const char* algorithm = "hfmg";
     static constexpr std::uint32_t state_version = 1;
 
@@ -344,14 +381,7 @@ public:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        const int b = params.num_of_bins;
-        detail::require(b == 1024 || b == 2048 || b == 4096 || b == 8192,
-                        where(),
-                        "num_of_bins",
-                        b,
-                        "1024, 2048, 4096 or 8192");
-        detail::require(
-          params.num_bits == 8 || params.num_bits == 16, where(), "num_bits", params.num_bits, "8 or 16");
+        require_valid(m_params, where());
     }
 
     const hfmg_params& params() const noexcept
@@ -406,7 +436,7 @@ public:
 
     void merge(const hfmg_observer& other)
     {
-        check_mergeable(other, same_params(other.m_params));
+        check_mergeable(other, other.m_params == m_params);
         if (m_hist.counts.empty())
         {
             m_hist = other.m_hist;
@@ -458,9 +488,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        w.u32(static_cast<std::uint32_t>(m_params.num_of_bins));
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
+        write_params(w, m_params);
         w.f32(m_hist.min);
         w.f32(m_hist.max);
         w.u64(m_hist.counts.size());
@@ -476,10 +504,7 @@ public:
         state_reader r(bytes, algorithm, state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        hfmg_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
+        const auto p = read_params<hfmg_params>(r);
         hfmg_observer o(p, std::move(layer));
         o.m_hist.min = r.f32();
         o.m_hist.max = r.f32();
@@ -511,11 +536,6 @@ public:
 private:
     friend class hfmg_segments;
 
-    bool same_params(const hfmg_params& o) const noexcept
-    {
-        return o.num_of_bins == m_params.num_of_bins && o.asymmetric == m_params.asymmetric
-               && o.num_bits == m_params.num_bits;
-    }
 
     hfmg_params m_params;
     hfmg_histogram m_hist;
@@ -611,7 +631,7 @@ public:
     /// @throws value_error as merge(other) would; changes nothing.
     void check_merge(const hfmg_segments& other) const
     {
-        if (!m_result.same_params(other.params()) || batches() != other.batches())
+        if (other.params() != params() || batches() != other.batches())
         {
             detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
                                              + std::to_string(other.batches()) + " batches");
@@ -663,9 +683,7 @@ public:
 
     void save(state_writer& w) const
     {
-        w.u32(static_cast<std::uint32_t>(params().num_of_bins));
-        w.boolean(params().asymmetric);
-        w.u32(static_cast<std::uint32_t>(params().num_bits));
+        write_params(w, params());
         w.u64(batches());
         w.u64(m_ranges.size());
         for (const auto& [k, range] : m_ranges)
@@ -688,10 +706,7 @@ public:
     /// @throws state_error for inconsistent state.
     static hfmg_segments load(state_reader& r, std::string layer)
     {
-        hfmg_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
+        const auto p = read_params<hfmg_params>(r);
         const auto batches = static_cast<std::size_t>(r.u64());
         hfmg_segments s(p, std::move(layer), batches);
         for (std::size_t n = r.count(16); n > 0; --n)

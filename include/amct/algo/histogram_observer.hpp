@@ -12,6 +12,7 @@
 #include <amct/algo/channels.hpp>
 #include <amct/algo/grid_histogram.hpp>
 #include <amct/algo/observer.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/core/choose_qparams.hpp>
@@ -22,10 +23,12 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
-/// `bool symmetric()`, `static void write(state_writer&, const P&)`,
-/// `static P read(state_reader&)`, `static bool same(const P&, const P&)` and
+/// `bool symmetric()` and
 /// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
 /// Symmetric methods histogram |x|.
+/// num_of_bins of the histogram methods: the grid they resample from holds 4 bins for each of theirs.
+inline constexpr param::int_range histogram_bins_rule{16, 1 << 20, "in [16, 2^20]"};
+
 template <class Derived, class Params>
 class histogram_observer : public observer_base
 {
@@ -79,7 +82,7 @@ public:
 
     void merge(const Derived& other)
     {
-        check_mergeable(other, Derived::same(m_params, other.m_params));
+        check_mergeable(other, m_params == other.m_params);
         if (m_hists.empty())
         {
             m_hists = other.m_hists;
@@ -123,7 +126,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        Derived::write(w, m_params);
+        write_params(w, m_params);
         w.u64(m_hists.size());
         for (const auto& h : m_hists)
         {
@@ -137,7 +140,7 @@ public:
         state_reader r(bytes, Derived::algorithm, Derived::state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        Derived o(Derived::read(r), std::move(layer));
+        Derived o(read_params<Params>(r), std::move(layer));
         const std::size_t n = r.count(40);  // a saved grid_histogram takes at least 40 bytes
         for (std::size_t c = 0; c < n; ++c)
         {
@@ -153,13 +156,7 @@ protected:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        detail::require(
-          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
-        detail::require(params.num_of_bins >= 16 && params.num_of_bins <= (1 << 20),
-                        where(),
-                        "num_of_bins",
-                        params.num_of_bins,
-                        "in [16, 2^20]");
+        require_valid(m_params, where());
     }
 
     /// Grid resolution: 4 grid bins per bin of the method, so that resampling to num_of_bins stays close.

@@ -19,16 +19,19 @@
 #pragma once
 
 #include <algorithm>  // std::min
+#include <array>      // std::array
 #include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
 #include <cstddef>    // std::size_t
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string
+#include <string_view>  // std::string_view
+#include <tuple>      // std::make_tuple
 #include <vector>     // std::vector
 
 #include <amct/algo/bit_histogram.hpp>
 #include <amct/algo/bit_histogram_density.hpp>
 #include <amct/algo/observer.hpp>
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/base/macros.hpp>
@@ -40,6 +43,85 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// IFMR's storage of the calibration data (an extension: config.json "ifmr_mode", quant.cfg ifmr_mode).
+enum class ifmr_mode
+{
+    exact,   ///< keeps every calibration value: AMCT's algorithm, exact order statistics
+    bounded  ///< counts by the top bits of each value (amct::bit_histogram): O(1) per value, bounded memory
+};
+
+template <>
+struct enum_names<ifmr_mode>
+{
+    static constexpr std::array<std::string_view, 2> values = {"exact", "bounded"};
+};
+
+class ifmr_observer;
+
+/// IFMR's parameters: AMCT's FMRQuantize (docs/algorithms.md, "IFMR"), ranges from AMCT's ptq_config_param.
+struct ifmr_params
+{
+    double max_percentile = 0.999999;
+    double min_percentile = 0.999999;
+    double search_range_start = 0.7;
+    double search_range_end = 1.3;
+    double search_step = 0.01;
+    bool asymmetric = true;  ///< unset in a file: activation_offset
+    int num_bits = 8;
+    ifmr_mode mode = ifmr_mode::exact;
+
+    static constexpr std::string_view name = "ifmr";
+    static constexpr std::string_view cfg_message = "ifmr_quantize";
+    static constexpr std::string_view cfg_type = "IFMRQuantize";
+    static constexpr bool extension = false;
+    using observer = ifmr_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = ifmr_params;
+        return std::make_tuple(
+          make("max_percentile", &P::max_percentile, open_closed(0.5, 1.0), cfg("max_percentile"), written),
+          make("min_percentile", &P::min_percentile, open_closed(0.5, 1.0), cfg("min_percentile"), written),
+          make_range("search_range",
+                     &P::search_range_start,
+                     &P::search_range_end,
+                     increasing_positive{},
+                     cfg_pair("search_range_start", "search_range_end"),
+                     written),
+          make("search_step", &P::search_step, any{}, cfg("search_step"), written),
+          make("asymmetric", &P::asymmetric, any{}, cfg("asymmetric"), inherit),
+          make("num_bits", &P::num_bits, values(4, 8, 16), cfg_bits("dst_type", 8, 16)),
+          make("ifmr_mode", &P::mode, any{}, cfg("ifmr_mode")));
+    }
+
+    /// search_step in (0, end - start], at most 100000 candidates (ceil((end - start) / step)).
+    template <class R>
+    static void check(const ifmr_params& p, R& report)
+    {
+        if (!param::increasing_positive{}(p.search_range_start, p.search_range_end))
+        {
+            return;  // the range's own rule reports it
+        }
+        const double span = p.search_range_end - p.search_range_start;
+        if (!(p.search_step > 0.0 && p.search_step <= span))
+        {
+            report("search_step",
+                   detail::number_to_string(p.search_step),
+                   "in (0, " + detail::number_to_string(span) + "]");
+            return;
+        }
+        const double candidates = std::ceil(span / p.search_step);
+        if (candidates > 100000.0)
+        {
+            report("search_step",
+                   detail::number_to_string(p.search_step),
+                   "large enough for at most 100000 candidates (it gives "
+                     + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
+        }
+    }
+};
+
 /// The search IFMR ran, for logs and reports.
 struct ifmr_search
 {
@@ -52,42 +134,6 @@ struct ifmr_search
 
 namespace detail
 {
-/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
-inline void validate(const ifmr_params& p, const std::string& where)
-{
-    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
-            where,
-            "max_percentile",
-            p.max_percentile,
-            "in (0.5, 1]");
-    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
-            where,
-            "min_percentile",
-            p.min_percentile,
-            "in (0.5, 1]");
-    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
-    require(p.search_range_end > p.search_range_start,
-            where,
-            "search_range_end",
-            p.search_range_end,
-            "greater than search_range_start");
-    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
-            where,
-            "search_step",
-            p.search_step,
-            "in (0, search_range_end - search_range_start]");
-    require(
-      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
-    require(std::isfinite(p.search_range_end), where, "search_range_end", p.search_range_end, "finite");
-    const double candidates = std::ceil((p.search_range_end - p.search_range_start) / p.search_step);
-    require(candidates <= 100000.0,
-            where,
-            "search_step",
-            p.search_step,
-            "large enough for at most 100000 candidates (it gives "
-              + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
-}
-
 /// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
 /// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
 /// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
@@ -415,7 +461,7 @@ public:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        detail::validate(m_params, where());
+        require_valid(m_params, where());
     }
 
     const ifmr_params& params() const noexcept
@@ -463,7 +509,7 @@ public:
     /// Adds what `other` observed. @throws value_error if the parameters differ.
     void merge(const ifmr_observer& other)
     {
-        check_mergeable(other, same_params(other.m_params));
+        check_mergeable(other, other.m_params == m_params);
         m_hist.merge(other.m_hist);
         if (m_params.mode == ifmr_mode::exact)
         {
@@ -498,14 +544,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        w.f64(m_params.max_percentile);
-        w.f64(m_params.min_percentile);
-        w.f64(m_params.search_range_start);
-        w.f64(m_params.search_range_end);
-        w.f64(m_params.search_step);
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
+        write_params(w, m_params);
         w.f32s(m_data);
         if (m_params.mode == ifmr_mode::bounded)
         {
@@ -520,20 +559,7 @@ public:
         state_reader r(bytes, algorithm, state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        ifmr_params p;
-        p.max_percentile = r.f64();
-        p.min_percentile = r.f64();
-        p.search_range_start = r.f64();
-        p.search_range_end = r.f64();
-        p.search_step = r.f64();
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        const std::uint8_t mode = r.u8();
-        if (mode > 1)
-        {
-            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
-        }
-        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
+        const auto p = read_params<ifmr_params>(r);
         ifmr_observer o(p, std::move(layer));
         o.m_data = r.f32s();
         o.check_batch(o.m_data.data(), o.m_data.size());
@@ -552,14 +578,6 @@ public:
     }
 
 private:
-    bool same_params(const ifmr_params& o) const noexcept
-    {
-        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
-               && o.search_range_start == m_params.search_range_start
-               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
-               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
-               && o.mode == m_params.mode;
-    }
 
     /// Bounded mode: appends x to the kept values while the count (already including them) stays within
     /// bounded_exact_limit, drops them for good once it does not.

@@ -17,12 +17,49 @@
 #include <vector>  // std::vector
 
 #include <amct/algo/histogram_observer.hpp>
-#include <amct/algo/params.hpp>
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
+class kl_observer;
+
+struct kl_params
+{
+    int num_of_bins = 2048;
+    int num_quantized_bins = 128;
+    bool asymmetric = false;  ///< kl is symmetric: false only
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "kl";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = kl_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = kl_params;
+        return std::make_tuple(make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+                               make("num_quantized_bins", &P::num_quantized_bins),
+                               make("asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    /// num_quantized_bins in [2, num_of_bins].
+    template <class R>
+    static void check(const kl_params& p, R& report)
+    {
+        if (p.num_quantized_bins < 2 || p.num_quantized_bins > p.num_of_bins)
+        {
+            report("num_quantized_bins", std::to_string(p.num_quantized_bins), "in [2, " + std::to_string(p.num_of_bins) + "]");
+        }
+    }
+};
+
 namespace detail
 {
 /// Normalizes `p` to sum 1 and smooths it (see the file comment). Returns false if p is all zero.
@@ -126,11 +163,6 @@ public:
     explicit kl_observer(const kl_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.num_quantized_bins >= 2 && params.num_quantized_bins <= params.num_of_bins,
-                        where(),
-                        "num_quantized_bins",
-                        params.num_quantized_bins,
-                        "in [2, num_of_bins]");
     }
 
     bool symmetric() const noexcept
@@ -149,32 +181,6 @@ public:
         return {-t, t};
     }
 
-    static void write(state_writer& w, const kl_params& p)
-    {
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_quantized_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static kl_params read(state_reader& r)
-    {
-        kl_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.num_quantized_bins = static_cast<int>(r.u32());
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const kl_params& a, const kl_params& b) noexcept
-    {
-        return a.num_of_bins == b.num_of_bins && a.num_quantized_bins == b.num_quantized_bins
-               && a.num_bits == b.num_bits && a.channels.channel_wise == b.channels.channel_wise
-               && a.channels.axis == b.channels.axis;
-    }
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -8,6 +8,7 @@
 
 #include <amct/algo/channels.hpp>
 #include <amct/algo/observer.hpp>
+#include <amct/algo/param.hpp>
 #include <amct/algo/result.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/base/macros.hpp>
@@ -18,6 +19,36 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+class max_observer;
+
+/// max: the observed [min, max] (PyTorch MinMaxObserver, ONNX Runtime MinMax, TensorRT MinMax). An extension.
+struct max_params
+{
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "max";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = max_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = max_params;
+        return std::make_tuple(make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const max_params&, R&)
+    {
+    }
+};
+
 class max_observer : public observer_base
 {
 public:
@@ -28,8 +59,7 @@ public:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        detail::require(
-          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
+        require_valid(m_params, where());
     }
 
     const max_params& params() const noexcept
@@ -85,11 +115,7 @@ public:
 
     void merge(const max_observer& other)
     {
-        check_mergeable(other,
-                        other.m_params.asymmetric == m_params.asymmetric
-                          && other.m_params.num_bits == m_params.num_bits
-                          && other.m_params.channels.channel_wise == m_params.channels.channel_wise
-                          && other.m_params.channels.axis == m_params.channels.axis);
+        check_mergeable(other, other.m_params == m_params);
         if (m_ranges.empty())
         {
             m_ranges = other.m_ranges;
@@ -135,10 +161,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.boolean(m_params.channels.channel_wise);
-        w.i64(m_params.channels.axis);
+        write_params(w, m_params);
         w.u64(m_ranges.size());
         for (const auto& r : m_ranges)
         {
@@ -153,11 +176,7 @@ public:
         state_reader r(bytes, algorithm, state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        max_params p;
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        const auto p = read_params<max_params>(r);
         max_observer o(p, std::move(layer));
         o.m_ranges.resize(r.count(8));
         for (auto& range : o.m_ranges)

@@ -5,12 +5,43 @@
 #pragma once
 
 #include <amct/algo/histogram_observer.hpp>
-#include <amct/algo/params.hpp>
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
+class mse_observer;
+
+struct mse_params
+{
+    int num_of_bins = 2048;
+    int num_candidates = 200;  ///< clip candidates, evenly spaced over the observed range
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "mse";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = mse_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = mse_params;
+        return std::make_tuple(make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+                               make("num_candidates", &P::num_candidates, int_range{1, 100000}),
+                               make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const mse_params&, R&)
+    {
+    }
+};
 class mse_observer : public histogram_observer<mse_observer, mse_params>
 {
 public:
@@ -21,11 +52,6 @@ public:
     explicit mse_observer(const mse_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.num_candidates >= 1 && params.num_candidates <= 100000,
-                        where(),
-                        "num_candidates",
-                        params.num_candidates,
-                        "in [1, 100000]");
     }
 
     bool symmetric() const noexcept
@@ -69,34 +95,6 @@ public:
         return best;
     }
 
-    static void write(state_writer& w, const mse_params& p)
-    {
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_candidates));
-        w.boolean(p.asymmetric);
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static mse_params read(state_reader& r)
-    {
-        mse_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.num_candidates = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const mse_params& a, const mse_params& b) noexcept
-    {
-        return a.num_of_bins == b.num_of_bins && a.num_candidates == b.num_candidates
-               && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
-               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
-    }
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -32,6 +32,11 @@ inline namespace AMCT_ABI
 class observer_base
 {
 public:
+    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result of
+    /// one observer fed every batch in order, bit for bit (an observer whose result depends on the order
+    /// says false: HFMG).
+    static constexpr bool exact_merge = true;
+
     const std::string& layer() const noexcept
     {
         return m_layer;
@@ -118,19 +123,6 @@ inline void reject_nonfinite(const std::string& at, const float* x, std::size_t 
     {
         throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
                                  + (std::isnan(x[i]) ? "NaN" : "infinite") + "; the batch was not observed");
-    }
-}
-
-/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
-inline void require(bool ok,
-                    const std::string& where,
-                    const std::string& field,
-                    double value,
-                    const std::string& rule)
-{
-    if (!ok)
-    {
-        throw_error<value_error>(where + ": " + field + " = " + number_to_string(value) + " must be " + rule);
     }
 }
 }  // namespace detail

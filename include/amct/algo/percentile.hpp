@@ -5,12 +5,46 @@
 #pragma once
 
 #include <amct/algo/histogram_observer.hpp>
-#include <amct/algo/params.hpp>
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
+class percentile_observer;
+
+struct percentile_params
+{
+    double max_percentile = 0.9999;  ///< upper clip: this quantile of the data (PPQ's default 0.9999)
+    double min_percentile = 0.9999;  ///< lower clip: the (1 - min_percentile) quantile (asymmetric only)
+    int num_of_bins = 2048;          ///< histogram resolution per merge of batches
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "percentile";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = percentile_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = percentile_params;
+        return std::make_tuple(make("max_percentile", &P::max_percentile, open_closed(0.5, 1.0)),
+                               make("min_percentile", &P::min_percentile, open_closed(0.5, 1.0)),
+                               make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+                               make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const percentile_params&, R&)
+    {
+    }
+};
+
 class percentile_observer : public histogram_observer<percentile_observer, percentile_params>
 {
 public:
@@ -21,16 +55,6 @@ public:
     explicit percentile_observer(const percentile_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.max_percentile > 0.5 && params.max_percentile <= 1.0,
-                        where(),
-                        "max_percentile",
-                        params.max_percentile,
-                        "in (0.5, 1]");
-        detail::require(params.min_percentile > 0.5 && params.min_percentile <= 1.0,
-                        where(),
-                        "min_percentile",
-                        params.min_percentile,
-                        "in (0.5, 1]");
     }
 
     bool symmetric() const noexcept
@@ -68,36 +92,6 @@ public:
                 static_cast<float>(quantile(h, m_params.max_percentile))};
     }
 
-    static void write(state_writer& w, const percentile_params& p)
-    {
-        w.f64(p.max_percentile);
-        w.f64(p.min_percentile);
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.boolean(p.asymmetric);
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static percentile_params read(state_reader& r)
-    {
-        percentile_params p;
-        p.max_percentile = r.f64();
-        p.min_percentile = r.f64();
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const percentile_params& a, const percentile_params& b) noexcept
-    {
-        return a.max_percentile == b.max_percentile && a.min_percentile == b.min_percentile
-               && a.num_of_bins == b.num_of_bins && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
-               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
-    }
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

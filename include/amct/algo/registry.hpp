@@ -1,8 +1,10 @@
-// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
-// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
-// any_observer, which holds any activation observer behind one interface.
+// amct/algo/registry.hpp: what is derived from the algorithm lists of amct/algo/algorithms.hpp: the variants
+// of parameters, names and lookups by config-file name, and any_observer, which holds any activation observer
+// behind one interface.
 #pragma once
 
+#include <array>        // std::array
+#include <tuple>        // std::apply
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -10,120 +12,163 @@
 #include <variant>      // std::variant, std::visit
 #include <vector>       // std::vector
 
-#include <amct/algo/hfmg.hpp>
-#include <amct/algo/ifmr.hpp>
-#include <amct/algo/kl.hpp>
-#include <amct/algo/max.hpp>
-#include <amct/algo/mse.hpp>
-#include <amct/algo/percentile.hpp>
+#include <amct/algo/algorithms.hpp>
 #include <amct/detail/contiguous.hpp>
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// The parameters of any algorithm; the alternative says which algorithm.
-using algorithm_params =
-  std::variant<ifmr_params, hfmg_params, arq_params, max_params, percentile_params, kl_params, mse_params>;
-
-/// Config-file name of each alternative of algorithm_params, in order.
-inline constexpr std::string_view algorithm_names[] =
-  {"ifmr", "hfmg", "arq_quantize", "max", "percentile", "kl", "mse"};
-
-/// The name of the algorithm `p` configures.
-inline std::string_view algorithm_name(const algorithm_params& p) noexcept
+namespace detail
 {
-    return algorithm_names[p.index()];
+template <class A, class B>
+struct concat_lists;
+
+template <class... A, class... B>
+struct concat_lists<algorithm_list<A...>, algorithm_list<B...>>
+{
+    using type = algorithm_list<A..., B...>;
+};
+
+template <class List>
+struct list_names;
+
+template <class... P>
+struct list_names<algorithm_list<P...>>
+{
+    static constexpr std::array<std::string_view, sizeof...(P)> value = {P::name...};
+};
+
+template <class P, class = void>
+struct has_observer : std::false_type
+{
+};
+
+template <class P>
+struct has_observer<P, std::void_t<typename P::observer>> : std::true_type
+{
+};
+}  // namespace detail
+
+/// Every algorithm: the activation algorithms, then the weight algorithms.
+using all_algorithms = detail::concat_lists<activation_algorithms, weight_algorithms>::type;
+
+/// The parameters of an activation algorithm; the alternative says which (act_algo).
+using activation_params = activation_algorithms::variant;
+
+/// The parameters of a weight algorithm (wts_algo).
+using weight_params = weight_algorithms::variant;
+
+/// The parameters of any algorithm.
+using algorithm_params = all_algorithms::variant;
+
+/// The same parameters as another variant that holds their type (activation_params -> algorithm_params).
+template <class To, class... From>
+inline To widen(const std::variant<From...>& v)
+{
+    return std::visit(
+      [](const auto& x) -> To
+      {
+          return x;
+      },
+      v);
+}
+
+/// Config-file names of every algorithm, in the order of all_algorithms.
+inline constexpr auto algorithm_names = detail::list_names<all_algorithms>::value;
+
+/// The config-file name of the algorithm `p` configures (any variant of parameter structs).
+template <class... P>
+inline std::string_view algorithm_name(const std::variant<P...>& p) noexcept
+{
+    return std::visit(
+      [](const auto& x)
+      {
+          return std::decay_t<decltype(x)>::name;
+      },
+      p);
+}
+
+/// @brief Calls f(P{}) for the algorithm of `List` called `name`. @return false when there is none.
+template <class List, class F>
+inline bool visit_algorithm(std::string_view name, F&& f)
+{
+    bool found = false;
+    std::apply(
+      [&](auto... defaults)
+      {
+          ((!found && decltype(defaults)::name == name ? (f(defaults), found = true) : false), ...);
+      },
+      typename List::defaults{});
+    return found;
+}
+
+/// "ifmr or hfmg (extensions: max, percentile, kl, mse)": the names of `List`, AMCT's first.
+template <class List>
+inline std::string algorithm_choices()
+{
+    std::vector<std::string_view> amct, extensions;
+    std::apply(
+      [&](auto... defaults)
+      {
+          ((decltype(defaults)::extension ? extensions : amct).push_back(decltype(defaults)::name), ...);
+      },
+      typename List::defaults{});
+    std::string s;
+    for (std::size_t i = 0; i < amct.size(); ++i)
+    {
+        s += (i == 0 ? "" : i + 1 == amct.size() ? " or " : ", ") + std::string(amct[i]);
+    }
+    for (std::size_t i = 0; i < extensions.size(); ++i)
+    {
+        s += (i == 0 ? " (extensions: " : ", ") + std::string(extensions[i]);
+    }
+    return extensions.empty() ? s : s + ")";
 }
 
 /// @brief Default parameters of the algorithm called `name`.
 /// @throws unsupported_error naming the unknown name and listing the known ones.
 inline algorithm_params default_params(std::string_view name)
 {
-    if (name == "ifmr")
+    algorithm_params out;
+    if (!visit_algorithm<all_algorithms>(name,
+                                         [&](auto p)
+                                         {
+                                             out = p;
+                                         }))
     {
-        return ifmr_params{};
+        std::string known;
+        for (const auto n : algorithm_names)
+        {
+            known += (known.empty() ? "" : ", ") + std::string(n);
+        }
+        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name) + "\" (known: "
+                                               + known + ")");
     }
-    if (name == "hfmg")
-    {
-        return hfmg_params{};
-    }
-    if (name == "arq_quantize")
-    {
-        return arq_params{};
-    }
-    if (name == "max")
-    {
-        return max_params{};
-    }
-    if (name == "percentile")
-    {
-        return percentile_params{};
-    }
-    if (name == "kl")
-    {
-        return kl_params{};
-    }
-    if (name == "mse")
-    {
-        return mse_params{};
-    }
-    detail::throw_error<unsupported_error>(
-      "calibration algorithm \"" + std::string(name)
-      + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+    return out;
 }
 
 /// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
-/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. True for
-/// all but HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the
-/// order).
+/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. False for
+/// HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the order), and
+/// for weight algorithms, which have no observer.
 inline bool merge_is_exact(const algorithm_params& p) noexcept
 {
-    return !std::holds_alternative<hfmg_params>(p) && !std::holds_alternative<arq_params>(p);
+    return std::visit(
+      [](const auto& x)
+      {
+          using P = std::decay_t<decltype(x)>;
+          if constexpr (detail::has_observer<P>::value)
+          {
+              return P::observer::exact_merge;
+          }
+          else
+          {
+              return false;
+          }
+      },
+      p);
 }
-
-namespace detail
-{
-/// The observer class of each activation algorithm's parameters.
-template <class P>
-struct observer_of;
-
-template <>
-struct observer_of<ifmr_params>
-{
-    using type = ifmr_observer;
-};
-
-template <>
-struct observer_of<hfmg_params>
-{
-    using type = hfmg_observer;
-};
-
-template <>
-struct observer_of<max_params>
-{
-    using type = max_observer;
-};
-
-template <>
-struct observer_of<percentile_params>
-{
-    using type = percentile_observer;
-};
-
-template <>
-struct observer_of<kl_params>
-{
-    using type = kl_observer;
-};
-
-template <>
-struct observer_of<mse_params>
-{
-    using type = mse_observer;
-};
-}  // namespace detail
 
 /// @brief Any activation observer (not arq_quantize, which calibrates weights: see arq()), chosen at run
 /// time. Same contract as the typed observers (amct/algo/observer.hpp).
@@ -131,21 +176,22 @@ class any_observer
 {
 public:
     /// @throws unsupported_error for arq_quantize; value_error for invalid parameters (naming the layer).
-    any_observer(const algorithm_params& params, std::string layer)
+    template <class... Alternatives>
+    any_observer(const std::variant<Alternatives...>& params, std::string layer)
     {
         std::visit(
           [&](const auto& p)
           {
               using P = std::decay_t<decltype(p)>;
-              if constexpr (std::is_same_v<P, arq_params>)
+              if constexpr (!detail::has_observer<P>::value)
               {
-                  detail::throw_error<unsupported_error>(
-                    "arq_quantize calibrates weights, not activations (layer \"" + layer
-                    + "\"); use amct::arq");
+                  detail::throw_error<unsupported_error>(std::string(P::name)
+                                                         + " calibrates weights, not activations (layer \""
+                                                         + layer + "\"); use amct::arq");
               }
               else
               {
-                  using O = typename detail::observer_of<P>::type;
+                  using O = typename P::observer;
                   m_impl = std::make_unique<model<O>>(O(p, layer));
               }
           },
@@ -226,31 +272,22 @@ public:
     {
         const std::string name = state_reader::algorithm_of(bytes);
         any_observer o;
-        if (name == ifmr_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<ifmr_observer>>(ifmr_observer::load(bytes));
-        }
-        else if (name == hfmg_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<hfmg_observer>>(hfmg_observer::load(bytes));
-        }
-        else if (name == max_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<max_observer>>(max_observer::load(bytes));
-        }
-        else if (name == percentile_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<percentile_observer>>(percentile_observer::load(bytes));
-        }
-        else if (name == kl_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<kl_observer>>(kl_observer::load(bytes));
-        }
-        else if (name == mse_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<mse_observer>>(mse_observer::load(bytes));
-        }
-        else
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto p)
+                {
+                    using O = typename decltype(p)::observer;
+                    if (!o.m_impl && name == O::algorithm)
+                    {
+                        o.m_impl = std::make_unique<model<O>>(O::load(bytes));
+                    }
+                }(defaults),
+                ...);
+          },
+          activation_algorithms::defaults{});
+        if (!o.m_impl)
         {
             detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
         }

@@ -34,25 +34,47 @@ struct calibration_candidate
 
     /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
     /// algorithm's defaults for a new algorithm), asymmetric kept.
+    /// @throws unsupported_error when act_algo is not an activation algorithm.
     activation_quant_config apply(const activation_quant_config& layer) const
     {
         activation_quant_config a = layer;
-        if (!act_algo.empty() && act_algo != layer.act_algo)
+        if (!act_algo.empty() && act_algo != layer.algorithm())
         {
             a = activation_quant_config{};
-            a.act_algo = act_algo;
-            a.num_bits = layer.num_bits;
-            a.asymmetric = act_algo == "kl" ? std::nullopt : layer.asymmetric;
+            if (!visit_algorithm<activation_algorithms>(act_algo,
+                                                        [&](auto p)
+                                                        {
+                                                            a.params = p;
+                                                        }))
+            {
+                detail::throw_error<unsupported_error>("calibration candidate \"" + act_algo
+                                                       + "\": act_algo must be "
+                                                       + algorithm_choices<activation_algorithms>());
+            }
+            a.set_num_bits(layer.num_bits());
+            const std::optional<bool> asymmetric = layer.asymmetric();
+            if (asymmetric && a.inherits("asymmetric"))  // not kl's, which is symmetric only
+            {
+                a.set_asymmetric(*asymmetric);
+            }
         }
-        a.num_bits = num_bits == 0 ? a.num_bits : num_bits;
+        if (num_bits != 0)
+        {
+            a.set_num_bits(num_bits);
+        }
         return a;
     }
 };
 
-/// The six methods of issue 7's searches at the layers' bit width: max, percentile, kl, ifmr, hfmg, mse.
+/// Every activation algorithm (activation_algorithms), at the layers' bit width.
 inline std::vector<calibration_candidate> all_methods()
 {
-    return {{"max", 0}, {"percentile", 0}, {"kl", 0}, {"ifmr", 0}, {"hfmg", 0}, {"mse", 0}};
+    std::vector<calibration_candidate> out;
+    for (std::size_t i = 0; i < activation_algorithms::size; ++i)
+    {
+        out.push_back({std::string(algorithm_names[i]), 0});
+    }
+    return out;
 }
 
 namespace detail
@@ -107,7 +129,7 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
         for (const auto& c : candidates)
         {
             obs.emplace_back(
-              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
+              resolved_params(c.apply(lc->activation_quant_params), cfg.activation_offset), l.name);
         }
         calibration_model[l.name] = int_setting(l, false);
     }

@@ -633,7 +633,7 @@ inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
         }
         if (quantized(it->second))
         {
-            layer.activation_quant_params.num_bits = activation_bits(it->second);
+            layer.activation_quant_params.set_num_bits(activation_bits(it->second));
         }
         else
         {

@@ -46,28 +46,28 @@ inline void check_against_model(const quant_config& cfg,
         }
         const auto& a = c.activation_quant_params;
         const auto& w = c.weight_quant_params;
-        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
+        if (w.channel_wise().value_or(false) && !rule->channel_wise_allowed)
         {
             report(ptr + "/weight_quant_params/channel_wise",
                    false,
                    who + "weight_quant_params.channel_wise = true, but layer type " + type
                      + " has no channels");
         }
-        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
+        if ((w.num_bits() == 6 || w.num_bits() == 7) && !narrow_weight_type(type))
         {
             report(ptr + "/weight_quant_params/num_bits",
                    false,
-                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits())
                      + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
         }
-        if (a.num_bits == 16 && !int16_activation_type(type))
+        if (a.num_bits() == 16 && !int16_activation_type(type))
         {
             report(ptr + "/activation_quant_params/num_bits",
                    false,
                    who + "activation_quant_params.num_bits = 16, but layer type " + type
                      + " takes INT8 activations only");
         }
-        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
+        if (a.asymmetric().value_or(false) && symmetric_only_type(type))
         {
             report(ptr + "/activation_quant_params/asymmetric",
                    false,

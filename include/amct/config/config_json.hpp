@@ -3,21 +3,24 @@
 //   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
 //   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
 //   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+// The keys, rules and defaults of the algorithm sections are the algorithms' declarations (amct/algo/param.hpp);
+// the global keys follow docs/configuration.md.
 #pragma once
 
-#include <algorithm>    // std::min, std::stable_sort
-#include <charconv>     // std::to_chars
-#include <cmath>        // std::isfinite
+#include <algorithm>    // std::find
 #include <functional>   // std::function
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <variant>      // std::visit
 #include <vector>       // std::vector
 
 #include <boost/json.hpp>
 
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
+#include <amct/algo/registry.hpp>
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
@@ -32,6 +35,17 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// "IFMR", "HFMG", ...: how messages name an algorithm beside another.
+inline std::string shouted(std::string_view name)
+{
+    std::string s(name);
+    for (char& c : s)
+    {
+        c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    return s;
+}
+
 /// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
 class config_json_reader : public json_field_reader
 {
@@ -82,15 +96,9 @@ public:
             }
             else if (key == "fakequant_precision_mode")
             {
-                if (const auto s = text(v, ptr, "", key))
+                if (const auto m = enumeration<fakequant_precision>(v, ptr, "", key))
                 {
-                    check(*s == "DEFAULT" || *s == "FORCE_FP16_QUANT",
-                          ptr,
-                          "",
-                          key,
-                          v,
-                          "DEFAULT or FORCE_FP16_QUANT");
-                    cfg.fakequant_precision_mode = *s;
+                    cfg.fakequant_precision_mode = *m;
                 }
             }
             else if (v.is_object())
@@ -127,13 +135,21 @@ private:
                     l.dmq_balancer_param = *x;
                 }
             }
-            else if (key == "activation_quant_params" && v.is_object())
+            else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
             {
-                l.activation_quant_params = activation(v.get_object(), p, who);
-            }
-            else if (key == "weight_quant_params" && v.is_object())
-            {
-                l.weight_quant_params = weight(v.get_object(), who);
+                const prefix_guard in_section(m_prefix, key == "activation_quant_params"
+                                                          ? "activation_quant_params."
+                                                          : "weight_quant_params.");
+                if (key == "activation_quant_params")
+                {
+                    section<activation_algorithms>(
+                      v.get_object(), p, who, "act_algo", activation_bits_rule, l.activation_quant_params);
+                }
+                else
+                {
+                    section<weight_algorithms>(
+                      v.get_object(), p, who, "wts_algo", weight_bits_rule, l.weight_quant_params);
+                }
             }
             else if (key == "activation_quant_params" || key == "weight_quant_params")
             {
@@ -147,198 +163,309 @@ private:
         return l;
     }
 
-    activation_quant_config activation(const boost::json::object& obj,
-                                       const std::string& ptr,
-                                       const std::string& who)
+    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other key
+    /// is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
+    /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
+    /// expresses (`bits`).
+    template <class List, class Section, class BitsRule>
+    void section(const boost::json::object& obj,
+                 const std::string& ptr,
+                 const std::string& who,
+                 std::string_view algo_key,
+                 const BitsRule& bits,
+                 Section& out)
     {
-        activation_quant_config a;
-        const prefix_guard in_section(m_prefix, "activation_quant_params.");
-        std::string ifmr_key, hfmg_key;
-        for (const auto& member : obj)
+        const std::string section_name(m_prefix.substr(0, m_prefix.size() - 1));
+        bool named = false;
+        if (const auto* v = obj.if_contains(algo_key))
         {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "act_algo")
+            const path_guard p(m_path, std::string(algo_key));
+            if (const auto s = text(*v, p, who, std::string(algo_key)))
             {
-                if (const auto s = text(v, p, who, key))
+                named = visit_algorithm<List>(*s,
+                                              [&](auto params)
+                                              {
+                                                  out.params = params;
+                                              });
+                if (!named)  // reported; the other keys are read as the default algorithm's
                 {
-                    check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
-                            || *s == "mse",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "ifmr or hfmg (extensions: max, percentile, kl, mse)");
-                    a.act_algo = *s;
+                    check(false, p, who, std::string(algo_key), *v, algorithm_choices<List>());
                 }
-            }
-            else if (key == "num_bits")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
-                    a.num_bits = *x;
-                }
-            }
-            else if (key == "asymmetric")
-            {
-                a.asymmetric = boolean(v, p, who, key);
-            }
-            else if (key == "max_percentile" || key == "min_percentile")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
-                    (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_range")
-            {
-                const auto* arr = v.if_array();
-                if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
-                {
-                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
-                }
-                else
-                {
-                    const double s = (*arr)[0].to_number<double>(), e = (*arr)[1].to_number<double>();
-                    check(s > 0.0 && s < e && std::isfinite(e),
-                          p,
-                          who,
-                          key,
-                          v,
-                          "two numbers with 0 < start < end");
-                    a.search_range = {s, e};
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_step")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    a.search_step = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "ifmr_mode")
-            {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
-                    a.ifmr_mode = *s;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "num_of_bins")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    a.num_of_bins = *x;
-                }
-                hfmg_key = key;
-            }
-            else if (key == "num_quantized_bins" || key == "num_candidates")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
-                    (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
-                }
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\" in activation_quant_params");
             }
         }
-        if (a.search_step)
-        {
-            const ifmr_params defaults;
-            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
-                                               : defaults.search_range_end - defaults.search_range_start;
-            const double step = *a.search_step;
-            if (!(step > 0.0 && step <= span))
-            {
-                m_report(ptr + "/search_step",
-                         false,
-                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
-                           + number_to_string(span) + "]");
-            }
-        }
-        if (a.num_of_bins && a.act_algo == "hfmg")
-        {
-            const int b = *a.num_of_bins;
-            if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
-            {
-                m_report(ptr + "/num_of_bins",
-                         false,
-                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
-                           + " must be 1024, 2048, 4096 or 8192");
-            }
-        }
-        if (!ifmr_key.empty() && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params has IFMR (" + ifmr_key + ") and HFMG (" + hfmg_key
-                       + ") parameters; a layer takes one algorithm");
-        }
-        else if (a.act_algo == "hfmg" && !ifmr_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"hfmg\" with the IFMR parameter " + ifmr_key);
-        }
-        else if (a.act_algo == "ifmr" && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"ifmr\" with the HFMG parameter " + hfmg_key);
-        }
-        return a;
+        std::visit(
+          [&](auto& params)
+          {
+              using P = std::decay_t<decltype(params)>;
+              std::string own_key;  // the chosen algorithm's first key, and another algorithm's
+              std::string foreign_key;
+              bool bits_ok = true;
+              std::string_view foreign_algo;
+              for (const auto& member : obj)
+              {
+                  const std::string key(member.key());
+                  if (key == algo_key)
+                  {
+                      continue;
+                  }
+                  const path_guard p(m_path, key);
+                  const boost::json::value& v = member.value();
+                  if (has_field<P>(key))
+                  {
+                      if (read_field(params, key, v, p, who) && key != "num_bits")
+                      {
+                          out.given |= field_bit<P>(key);
+                      }
+                      if (key == "num_bits" && v.is_number())
+                      {
+                          bits_ok = bits(params.num_bits);
+                          check(bits_ok, p, who, key, v, bits.text());
+                      }
+                      own_key = own_key.empty() && key != "num_bits" && key != "asymmetric" ? key : own_key;
+                      continue;
+                  }
+                  const std::string_view other = read_foreign<List>(key, v, p, who);
+                  if (other.empty())
+                  {
+                      m_report(p, true, who + "unknown key \"" + key + "\" in " + section_name);
+                  }
+                  else if (foreign_key.empty())
+                  {
+                      foreign_key = key;
+                      foreign_algo = other;
+                  }
+              }
+              if (foreign_key.empty())
+              {
+              }
+              else if (!own_key.empty())  // has IFMR (search_step) and HFMG (num_of_bins) parameters
+              {
+                  const bool own_first = list_index<List>(P::name) < list_index<List>(foreign_algo);
+                  const std::string a = shouted(P::name) + " (" + own_key + ")";
+                  const std::string b = shouted(foreign_algo) + " (" + foreign_key + ")";
+                  m_report(ptr,
+                           false,
+                           who + section_name + " has " + (own_first ? a : b) + " and " + (own_first ? b : a)
+                             + " parameters; a layer takes one algorithm");
+              }
+              else if (named)  // act_algo "hfmg" with the IFMR parameter ifmr_mode
+              {
+                  m_report(ptr,
+                           false,
+                           who + section_name + ": " + std::string(algo_key) + " \"" + std::string(P::name)
+                             + "\" with the " + shouted(foreign_algo) + " parameter " + foreign_key);
+              }
+              else
+              {
+                  const path_guard p(m_path, foreign_key);
+                  m_report(p,
+                           true,
+                           who + qualified("", foreign_key) + " is a parameter of " + std::string(foreign_algo)
+                             + ", not of " + std::string(algo_key) + " \"" + std::string(P::name)
+                             + "\" (the default when " + std::string(algo_key) + " is not given)");
+              }
+              validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
+          },
+          out.params);
     }
 
-    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
+    /// Index of algorithm `name` in List.
+    template <class List>
+    static std::size_t list_index(std::string_view name)
     {
-        weight_quant_config w;
-        const prefix_guard in_section(m_prefix, "weight_quant_params.");
-        for (const auto& member : obj)
+        std::size_t i = 0, found = 0;
+        std::apply(
+          [&](auto... defaults)
+          {
+              ((decltype(defaults)::name == name ? (found = i, ++i) : ++i), ...);
+          },
+          typename List::defaults{});
+        return found;
+    }
+
+    /// A key of another algorithm of List (the first that has it): its value is checked against that
+    /// algorithm's rule for it. Returns the algorithm's name, or nothing when no algorithm has the key.
+    template <class List>
+    std::string_view read_foreign(const std::string& key,
+                                  const boost::json::value& v,
+                                  const std::string& p,
+                                  const std::string& who)
+    {
+        std::string_view owner;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto params)
+                {
+                    using Q = decltype(params);
+                    if (owner.empty() && has_field<Q>(key))
+                    {
+                        owner = Q::name;
+                        if (read_field(params, key, v, p, who))
+                        {
+                            for_each_field<Q>(
+                              [&](const auto& fld, std::size_t)
+                              {
+                                  if (fld.key == key)
+                                  {
+                                      check_one(fld, params, p, who);
+                                  }
+                              });
+                        }
+                    }
+                }(defaults),
+                ...);
+          },
+          typename List::defaults{});
+        return owner;
+    }
+
+    /// One field's own rule, reported at `p`.
+    template <class F, class P>
+    void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
+    {
+        if constexpr (is_range_field<F>::value)
         {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "wts_algo")
+            const double a = params.*(fld.first), b = params.*(fld.second);
+            if (!fld.rule(a, b))
             {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "arq_quantize",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "arq_quantize (the weight algorithm amct implements)");
-                    w.wts_algo = *s;
-                }
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = [" + number_to_string(a) + ", "
+                           + number_to_string(b) + "] must be " + fld.rule.text());
             }
-            else if (key == "num_bits")
+        }
+        else
+        {
+            using T = typename F::value_type;
+            if (!rule_accepts<T>(fld.rule, fld.get(params)))
             {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
-                    w.num_bits = *x;
-                }
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params)) + " must be "
+                           + rule_text<T>(fld.rule));
             }
-            else if (key == "channel_wise")
+        }
+    }
+
+    /// Reads `key` into its field of `params`; false when its value has the wrong type (reported).
+    template <class P>
+    bool read_field(P& params,
+                    const std::string& key,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
+    {
+        bool read = false;
+        for_each_field<P>(
+          [&](const auto& fld, std::size_t)
+          {
+              if (fld.key == key && in_config_files(fld))
+              {
+                  read = read_value(fld, params, v, p, who);
+              }
+          });
+        return read;
+    }
+
+    template <class F, class P>
+    bool read_value(const F& fld, P& params, const boost::json::value& v, const std::string& p, const std::string& who)
+    {
+        const std::string key(fld.key);
+        if constexpr (is_range_field<F>::value)
+        {
+            const auto* arr = v.if_array();
+            if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
             {
-                w.channel_wise = boolean(v, p, who, key);
+                m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
+                return false;
+            }
+            params.*(fld.first) = (*arr)[0].to_number<double>();
+            params.*(fld.second) = (*arr)[1].to_number<double>();
+            return true;
+        }
+        else if constexpr (!is_config_value_v<typename F::value_type>)
+        {
+            return false;
+        }
+        else
+        {
+            using T = typename F::value_type;
+            std::optional<T> x;
+            if constexpr (std::is_same_v<T, bool>)
+            {
+                x = boolean(v, p, who, key);
+            }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                x = enumeration<T>(v, p, who, key);
+            }
+            else if constexpr (std::is_integral_v<T>)
+            {
+                x = integer(v, p, who, key);
             }
             else
             {
-                m_report(p, true, who + "unknown key \"" + key + "\" in weight_quant_params");
+                x = number(v, p, who, key);
+            }
+            if (x)
+            {
+                params.*(fld.member) = *x;
+            }
+            return x.has_value();
+        }
+    }
+
+    /// The one validator (check_params) on what the section holds; each problem at its key, or at the
+    /// section when the field is not in the file (a default that conflicts with a given field). `reported`
+    /// names a key already reported.
+    template <class P>
+    void validate(const P& params,
+                  const boost::json::object& obj,
+                  const std::string& ptr,
+                  const std::string& who,
+                  const std::string& reported)
+    {
+        std::vector<std::string> seen{reported};
+        check_params(params,
+                     [&](std::string_view key, const std::string& value, const std::string& rule)
+                     {
+                         const std::string k(key);
+                         if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                         {
+                             return;
+                         }
+                         seen.push_back(k);
+                         const bool in_file = obj.contains(key);
+                         m_report(in_file ? ptr + "/" + json_locator::escape(k) : ptr,
+                                  false,
+                                  qualified(who, k) + " = " + value + " must be " + rule);
+                     });
+    }
+
+    /// The enum value named by a string. @return nothing, having reported, for another value.
+    template <class E>
+    std::optional<E> enumeration(const boost::json::value& v,
+                                 const std::string& p,
+                                 const std::string& who,
+                                 const std::string& field)
+    {
+        const auto s = text(v, p, who, field);
+        if (!s)
+        {
+            return std::nullopt;
+        }
+        const auto& names = enum_names<E>::values;
+        for (std::size_t i = 0; i < names.size(); ++i)
+        {
+            if (*s == names[i])
+            {
+                return static_cast<E>(i);
             }
         }
-        return w;
+        check(false, p, who, field, v, enum_choices<E>());
+        return std::nullopt;
     }
 };
 
@@ -374,6 +501,76 @@ inline quant_config read_config_json(const std::string& text,
       });
     return cfg;
 }
+
+/// The JSON value of one field.
+template <class F, class P>
+inline boost::json::value field_json(const F& fld, const P& params)
+{
+    if constexpr (is_range_field<F>::value)
+    {
+        return boost::json::array{params.*(fld.first), params.*(fld.second)};
+    }
+    else
+    {
+        using T = typename F::value_type;
+        const T& v = fld.get(params);
+        if constexpr (std::is_enum_v<T>)
+        {
+            return boost::json::value(enum_name(v));
+        }
+        else if constexpr (is_config_value_v<T>)
+        {
+            return boost::json::value(v);
+        }
+        else
+        {
+            return boost::json::value();  // not reached: in_config_files is false
+        }
+    }
+}
+
+/// A section in AMCT's order: num_bits, then for activations the algorithm's fields, act_algo and
+/// asymmetric; for weights wts_algo and the fields.
+template <class Params>
+inline boost::json::object section_json(const configured_algorithm<Params>& s,
+                                        std::string_view algo_key,
+                                        bool name_first)
+{
+    boost::json::object o;
+    std::visit(
+      [&](const auto& params)
+      {
+          using P = std::decay_t<decltype(params)>;
+          o["num_bits"] = params.num_bits;
+          if (name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key != "num_bits" && fld.key != "asymmetric" && in_config_files(fld)
+                    && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+          if (!name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key == "asymmetric" && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+      },
+      s.params);
+    return o;
+}
 }  // namespace detail
 
 /// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
@@ -402,9 +599,9 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         skip.emplace_back(s);
     }
     o["skip_fusion_layers"] = std::move(skip);
-    if (c.fakequant_precision_mode != "DEFAULT")
+    if (c.fakequant_precision_mode != fakequant_precision::default_mode)
     {
-        o["fakequant_precision_mode"] = c.fakequant_precision_mode;
+        o["fakequant_precision_mode"] = detail::enum_name(c.fakequant_precision_mode);
     }
     for (const auto& [name, l] : c.layers)
     {
@@ -414,56 +611,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         {
             layer["dmq_balancer_param"] = *l.dmq_balancer_param;
         }
-        const auto& a = l.activation_quant_params;
-        boost::json::object act;
-        act["num_bits"] = a.num_bits;
-        if (a.max_percentile)
-        {
-            act["max_percentile"] = *a.max_percentile;
-        }
-        if (a.min_percentile)
-        {
-            act["min_percentile"] = *a.min_percentile;
-        }
-        if (a.search_range)
-        {
-            act["search_range"] = {(*a.search_range)[0], (*a.search_range)[1]};
-        }
-        if (a.search_step)
-        {
-            act["search_step"] = *a.search_step;
-        }
-        if (a.ifmr_mode)
-        {
-            act["ifmr_mode"] = *a.ifmr_mode;
-        }
-        if (a.num_of_bins)
-        {
-            act["num_of_bins"] = *a.num_of_bins;
-        }
-        if (a.num_quantized_bins)
-        {
-            act["num_quantized_bins"] = *a.num_quantized_bins;
-        }
-        if (a.num_candidates)
-        {
-            act["num_candidates"] = *a.num_candidates;
-        }
-        act["act_algo"] = a.act_algo;
-        if (a.asymmetric)
-        {
-            act["asymmetric"] = *a.asymmetric;
-        }
-        layer["activation_quant_params"] = std::move(act);
-        const auto& w = l.weight_quant_params;
-        boost::json::object wts;
-        wts["num_bits"] = w.num_bits;
-        wts["wts_algo"] = w.wts_algo;
-        if (w.channel_wise)
-        {
-            wts["channel_wise"] = *w.channel_wise;
-        }
-        layer["weight_quant_params"] = std::move(wts);
+        layer["activation_quant_params"] = detail::section_json(l.activation_quant_params, "act_algo", false);
+        layer["weight_quant_params"] = detail::section_json(l.weight_quant_params, "wts_algo", true);
         o[name] = std::move(layer);
     }
     jv = std::move(o);

@@ -1,53 +1,61 @@
-// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
-// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
-// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
-// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
+// amct/config/quant_config.hpp: the typed form of AMCT's config.json (docs/configuration.md). A layer's
+// activation and weight sections hold the typed parameters of their algorithm (the alternatives of
+// amct/algo/algorithms.hpp's lists) and which of its fields the file sets, so that an unset field keeps its
+// meaning (asymmetric follows activation_offset, channel_wise the layer type) and the file is written back
+// as it was read. Keys, rules and defaults are the algorithms' own declarations.
 #pragma once
 
-#include <array>     // std::array
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <utility>   // std::pair
-#include <vector>    // std::vector
+#include <array>        // std::array
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::decay_t, std::is_same_v
+#include <utility>      // std::pair
+#include <variant>      // std::get, std::holds_alternative, std::visit
+#include <vector>       // std::vector
+
+#include <amct/algo/configured_algorithm.hpp>
+#include <amct/algo/param.hpp>
+#include <amct/algo/registry.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {
-/// activation_quant_params of one layer.
-struct activation_quant_config
+inline namespace AMCT_ABI
 {
-    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
-    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
-    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
-    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
-    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
-    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
-    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
-    std::optional<int> num_quantized_bins;  ///< extension (kl)
-    std::optional<int> num_candidates;      ///< extension (mse)
+/// Bit widths config.json and quant.cfg express (AMCT's activation num_bits and WTS_SUPPORT_NUM_BITS); each
+/// algorithm may take fewer (HFMG: 8 or 16).
+inline constexpr auto activation_bits_rule = param::values(4, 8, 16);
+inline constexpr auto weight_bits_rule = param::values(4, 6, 7, 8);
 
-    bool operator==(const activation_quant_config& o) const
+/// activation_quant_params of one layer: act_algo and its parameters.
+struct activation_quant_config : configured_algorithm<activation_params>
+{
+    /// asymmetric when the file sets it; unset, the file's activation_offset applies.
+    std::optional<bool> asymmetric() const
     {
-        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
-               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
-               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
-               && num_candidates == o.num_candidates;
+        return flag("asymmetric");
+    }
+
+    /// Sets asymmetric; false for an algorithm without the field.
+    bool set_asymmetric(bool v)
+    {
+        return set_flag("asymmetric", v);
     }
 };
 
-/// weight_quant_params of one layer.
-struct weight_quant_config
+/// weight_quant_params of one layer: wts_algo and its parameters.
+struct weight_quant_config : configured_algorithm<weight_params>
 {
-    std::string wts_algo = "arq_quantize";
-    int num_bits = 8;                  ///< 4, 6, 7 or 8
-    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
-
-    bool operator==(const weight_quant_config& o) const
+    /// channel_wise when the file sets it; unset, the layer type's default applies.
+    std::optional<bool> channel_wise() const
     {
-        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
+        return flag("channel_wise");
+    }
+
+    bool set_channel_wise(bool v)
+    {
+        return set_flag("channel_wise", v);
     }
 };
 
@@ -67,6 +75,19 @@ struct layer_quant_config
     }
 };
 
+/// fakequant_precision_mode: DEFAULT (left out of the file) or FORCE_FP16_QUANT.
+enum class fakequant_precision
+{
+    default_mode,
+    force_fp16_quant
+};
+
+template <>
+struct enum_names<fakequant_precision>
+{
+    static constexpr std::array<std::string_view, 2> values = {"DEFAULT", "FORCE_FP16_QUANT"};
+};
+
 /// A whole config.json. Layers keep the file's order.
 struct quant_config
 {
@@ -75,8 +96,7 @@ struct quant_config
     bool activation_offset = true;
     bool do_fusion = true;
     std::vector<std::string> skip_fusion_layers;
-    std::string fakequant_precision_mode =
-      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
+    fakequant_precision fakequant_precision_mode = fakequant_precision::default_mode;
     std::vector<std::pair<std::string, layer_quant_config>> layers;
 
     /// The configuration of layer `name`, or nullptr.
@@ -104,4 +124,5 @@ struct quant_config
                && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
     }
 };
+}  // namespace AMCT_ABI
 }  // namespace amct

@@ -13,11 +13,15 @@
 #include <optional>       // std::optional
 #include <set>            // std::set
 #include <string>         // std::string
+#include <type_traits>    // std::decay_t
 #include <unordered_map>  // std::unordered_map
 #include <unordered_set>  // std::unordered_set
+#include <variant>        // std::visit
 #include <vector>         // std::vector
 
-#include <amct/algo/params.hpp>
+#include <amct/algo/param.hpp>
+#include <amct/algo/registry.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
 #include <amct/config/quant_config.hpp>
@@ -74,7 +78,8 @@ public:
         q.activation_offset = m_cfg.activation_offset.value_or(true);
         q.do_fusion = m_cfg.do_fusion.value_or(true);
         q.skip_fusion_layers = m_cfg.skip_fusion_layers;
-        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode.value_or("DEFAULT");
+        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
+                                                              : fakequant_precision::default_mode;
         const auto type_of = types_by_name(layers);
         std::set<std::string> types;
         for (const auto& l : layers)
@@ -119,86 +124,59 @@ private:
         c.quant_enable = !by_name && !by_type;
         note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
+        // the most specific config is taken whole: its algorithm message over the algorithm's defaults, with
+        // the fields AMCT's create_quant_config writes (docs/configuration.md)
         auto& a = c.activation_quant_params;
-        std::optional<std::string> dst;
-        std::size_t acts_at = chosen ? chosen->config->offset : 0;
-        if (chosen && chosen->config->hfmg_quantize)
+        const auto* acts = chosen && chosen->config->activations ? &*chosen->config->activations : nullptr;
+        if (acts)
         {
-            const auto& h = *chosen->config->hfmg_quantize;
-            a.act_algo = "hfmg";
-            a.num_of_bins = h.num_of_bins ? static_cast<int>(*h.num_of_bins) : hfmg_params{}.num_of_bins;
-            dst = h.dst_type;
-            acts_at = h.offset;
+            a.params = acts->params;
         }
-        else
-        {
-            const dsl::ifmr_quantize_cfg i = chosen && chosen->config->ifmr_quantize
-                                               ? *chosen->config->ifmr_quantize
-                                               : dsl::ifmr_quantize_cfg{};
-            a.act_algo = "ifmr";
-            const ifmr_params defaults;  // AMCT's (amct-algorithms.md 3.6)
-            a.max_percentile = i.max_percentile.value_or(defaults.max_percentile);
-            a.min_percentile = i.min_percentile.value_or(defaults.min_percentile);
-            a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
-                              i.search_range_end.value_or(defaults.search_range_end)};
-            a.search_step = i.search_step.value_or(defaults.search_step);
-            if (i.ifmr_mode)
-            {
-                a.ifmr_mode = *i.ifmr_mode == "BOUNDED" ? "bounded" : "exact";
-            }
-            dst = i.dst_type;
-            acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
-        }
+        a.given = written(a.params) | (acts ? acts->given & ~num_bits_bit(a.params) : 0);
         note(l, "activation_quant_params", rule);
-        a.num_bits = 8;
-        std::string bits_rule = dst ? rule : "default";
-        if (dst.value_or("INT8") == "INT16")
+        std::string bits_rule = acts && acts->is_set("num_bits") ? rule : "default";
+        if (a.num_bits() == 16 && !int16_activation_type(l.type))
         {
-            if (int16_activation_type(l.type))
-            {
-                a.num_bits = 16;
-            }
-            else
-            {
-                refuse(*chosen, l, acts_at, "dst_type is INT16", "takes INT8 activations only");
-                bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
-            }
+            refuse(*chosen, l, acts->offset, "dst_type is INT16", "takes INT8 activations only");
+            bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
+            a.set_num_bits(8);
         }
         note(l, "activation_quant_params.num_bits", bits_rule);
         asymmetric(l, chain, activation_offset, a);
 
         auto& w = c.weight_quant_params;
         const auto type_rule = find_arq_rule(l.type);
-        const dsl::arq_quantize_cfg arq =
-          chosen && chosen->config->arq_quantize ? *chosen->config->arq_quantize : dsl::arq_quantize_cfg{};
-        w.channel_wise = type_rule->channel_wise_default;
-        std::string cw_rule = "layer type " + l.type;
-        if (arq.channel_wise && (!*arq.channel_wise || type_rule->channel_wise_allowed))
+        const auto* wts = chosen && chosen->config->weights ? &*chosen->config->weights : nullptr;
+        if (wts)
         {
-            w.channel_wise = arq.channel_wise;
+            w.params = wts->params;
+        }
+        w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
+        const std::optional<bool> cw = wts ? wts->flag("channel_wise") : std::nullopt;
+        w.set_channel_wise(type_rule->channel_wise_default);
+        std::string cw_rule = "layer type " + l.type;
+        if (cw && (!*cw || type_rule->channel_wise_allowed))
+        {
+            w.set_channel_wise(*cw);
             cw_rule = rule;
         }
-        else if (arq.channel_wise)
+        else if (cw)
         {
-            refuse(*chosen, l, arq.offset, "channel_wise is true", "has no channels");
+            refuse(*chosen, l, wts->offset, "channel_wise is true", "has no channels");
             cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
         }
         note(l, "weight_quant_params.channel_wise", cw_rule);
-        const std::string bits = arq.quant_bits.value_or("INT8");
-        w.num_bits = bits == "INT4" ? 4 : 8;
-        bits_rule = arq.quant_bits ? rule : "default";
-        if (bits == "INT6" || bits == "INT7")
+        bits_rule = wts && wts->is_set("num_bits") ? rule : "default";
+        const int bits = w.num_bits();
+        if ((bits == 6 || bits == 7) && !narrow_weight_type(l.type))
         {
-            if (narrow_weight_type(l.type))
-            {
-                w.num_bits = bits == "INT6" ? 6 : 7;
-            }
-            else
-            {
-                refuse(
-                  *chosen, l, arq.offset, "quant_bits is " + bits, "takes INT6/INT7 weights only for Conv2d");
-                bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
-            }
+            refuse(*chosen,
+                   l,
+                   wts->offset,
+                   "quant_bits is " + int_type_name(bits),
+                   "takes INT6/INT7 weights only for Conv2d");
+            bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
+            w.set_num_bits(8);
         }
         note(l, "weight_quant_params.num_bits", bits_rule);
         if (chosen && chosen->config->dmq_balancer)
@@ -207,6 +185,30 @@ private:
             note(l, "dmq_balancer_param", rule);
         }
         return c;
+    }
+
+    /// num_bits, which config.json always holds and quant_config does not track.
+    template <class Params>
+    static field_set num_bits_bit(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return field_bit<std::decay_t<decltype(p)>>("num_bits");
+          },
+          params);
+    }
+
+    /// The fields AMCT's create_quant_config writes for the algorithm `params` holds.
+    template <class Params>
+    static field_set written(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return written_fields<std::decay_t<decltype(p)>>();
+          },
+          params);
     }
 
     /// The calibration configs that apply to `l`, most specific first.
@@ -246,31 +248,30 @@ private:
                     bool activation_offset,
                     activation_quant_config& a)
     {
-        a.asymmetric = activation_offset;
+        bool value = activation_offset;
         std::string rule = "activation_offset";
         for (const auto& x : chain)
         {
-            const auto* h = x.config->hfmg_quantize ? &*x.config->hfmg_quantize : nullptr;
-            const auto* i = x.config->ifmr_quantize ? &*x.config->ifmr_quantize : nullptr;
-            const std::optional<bool> v = h ? h->asymmetric : i ? i->asymmetric : std::nullopt;
+            const auto& acts = x.config->activations;
+            const std::optional<bool> v = acts ? acts->flag("asymmetric") : std::nullopt;
             if (!v)
             {
                 continue;
             }
-            a.asymmetric = v;
+            value = *v;
             rule = x.rule;
             if (*v && symmetric_only_type(l.type))
             {
-                refuse(
-                  x, l, h ? h->offset : i->offset, "asymmetric is true", "is quantized symmetrically only");
+                refuse(x, l, acts->offset, "asymmetric is true", "is quantized symmetrically only");
             }
             break;
         }
         if (symmetric_only_type(l.type))
         {
-            a.asymmetric = false;
+            value = false;
             rule = "layer type " + l.type + " (symmetric only)";
         }
+        a.set_asymmetric(value);
         note(l, "activation_quant_params.asymmetric", rule);
     }
 

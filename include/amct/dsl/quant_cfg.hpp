@@ -3,14 +3,26 @@
 // unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
 // two members of one oneof and missing required fields are errors, all of them reported at once as
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+// The algorithm messages (ifmr_quantize, hfmg_quantize, arq_quantize) are the algorithms' declarations
+// (amct/algo/param.hpp: each field's cfg spelling), checked by the same validator as config.json.
 #pragma once
 
-#include <cmath>     // std::isfinite
-#include <map>       // std::map
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <array>        // std::array
+#include <climits>      // INT_MAX
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint32_t
+#include <map>          // std::map
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <variant>      // std::visit
+#include <vector>       // std::vector
 
+#include <amct/algo/configured_algorithm.hpp>
+#include <amct/algo/param.hpp>
+#include <amct/algo/registry.hpp>
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
 #include <amct/detail/text_file.hpp>
@@ -23,28 +35,33 @@ inline namespace AMCT_ABI
 {
 namespace dsl
 {
-struct arq_quantize_cfg
+/// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
+/// defaults, which fields the file sets, and where.
+template <class Params>
+struct algorithm_cfg : configured_algorithm<Params>
 {
-    std::optional<bool> channel_wise;
-    std::optional<std::string> quant_bits;  ///< INT8 (INT6, INT7 for Conv2d weights)
-    std::size_t offset = 0;                 ///< where the message is given in amct_cfg::source
-};
+    std::size_t offset = 0;                       ///< where the message's name is in amct_cfg::source
+    std::array<std::size_t, 32> field_offsets{};  ///< where each set field's value is (bit i of `given`)
 
-struct ifmr_quantize_cfg
-{
-    std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
-    std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;   ///< INT8 or INT16
-    std::optional<std::string> ifmr_mode;  ///< extension: EXACT (AMCT's) or BOUNDED (a streaming histogram)
-    std::size_t offset = 0;
-};
-
-struct hfmg_quantize_cfg
-{
-    std::optional<std::uint32_t> num_of_bins;
-    std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;
-    std::size_t offset = 0;
+    /// Where field `key` is given, else where the message is.
+    std::size_t offset_of(std::string_view key) const
+    {
+        std::size_t at = offset;
+        std::visit(
+          [&](const auto& p)
+          {
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (fld.key == key && (this->given & (field_set{1} << i)) != 0)
+                    {
+                        at = field_offsets[i];
+                    }
+                });
+          },
+          this->params);
+        return at;
+    }
 };
 
 struct dmq_balancer_cfg
@@ -52,13 +69,12 @@ struct dmq_balancer_cfg
     std::optional<double> migration_strength;
 };
 
-/// CalibrationConfig: oneof wts {arq_quantize}, oneof acts {ifmr_quantize, hfmg_quantize}, oneof
-/// {dmq_balancer}.
+/// CalibrationConfig: oneof wts_quant_algo (the weight algorithms' messages), oneof acts_quant_algo (the
+/// activation algorithms' messages: ifmr_quantize, hfmg_quantize), oneof tensor_balancer {dmq_balancer}.
 struct calibration_config_cfg
 {
-    std::optional<arq_quantize_cfg> arq_quantize;
-    std::optional<ifmr_quantize_cfg> ifmr_quantize;
-    std::optional<hfmg_quantize_cfg> hfmg_quantize;
+    std::optional<algorithm_cfg<weight_params>> weights;
+    std::optional<algorithm_cfg<activation_params>> activations;
     std::optional<dmq_balancer_cfg> dmq_balancer;
     std::size_t offset = 0;
 };
@@ -168,46 +184,16 @@ private:
     {
         calibration_config_cfg c;
         c.offset = m.name_offset;
-        std::optional<std::string> acts;
-        std::size_t acts_at = 0;
+        std::optional<std::string> acts, wts;
+        std::size_t acts_at = 0, wts_at = 0;
         fields(m,
                "CalibrationConfig",
                [&](const text_field& f, seen_map& seen)
                {
-                   if (f.name == "arq_quantize")
-                       set(c.arq_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return arq(x);
-                                   }),
-                           f,
-                           seen);
-                   else if (f.name == "ifmr_quantize")
-                   {
-                       oneof(f, "acts", acts, acts_at);
-                       set(c.ifmr_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return ifmr(x);
-                                   }),
-                           f,
-                           seen);
-                   }
-                   else if (f.name == "hfmg_quantize")
-                   {
-                       oneof(f, "acts", acts, acts_at);
-                       set(c.hfmg_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return hfmg(x);
-                                   }),
-                           f,
-                           seen);
-                   }
-                   else if (f.name == "dmq_balancer")
+                   if (algorithm_message<activation_algorithms>(f, seen, "acts", acts, acts_at, c.activations)
+                       || algorithm_message<weight_algorithms>(f, seen, "wts", wts, wts_at, c.weights))
+                       return true;
+                   if (f.name == "dmq_balancer")
                        set(c.dmq_balancer,
                            message(f,
                                    [&](const text_field& x)
@@ -226,75 +212,203 @@ private:
         return c;
     }
 
-    arq_quantize_cfg arq(const text_field& m)
+    /// A member of a oneof of algorithm messages (List's algorithms with a cfg_message): read into `slot`.
+    /// Returns false when `f` is none of them.
+    template <class List, class Params>
+    bool algorithm_message(const text_field& f,
+                           seen_map& seen,
+                           const char* oneof_name,
+                           std::optional<std::string>& first,
+                           std::size_t& first_at,
+                           std::optional<algorithm_cfg<Params>>& slot)
     {
-        arq_quantize_cfg a;
+        bool found = false;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto p)
+                {
+                    using P = decltype(p);
+                    if (found || P::cfg_message.empty() || f.name != P::cfg_message)
+                    {
+                        return;
+                    }
+                    found = true;
+                    oneof(f, oneof_name, first, first_at);
+                    set(slot,
+                        message(f,
+                                [&](const text_field& x)
+                                {
+                                    return algorithm<Params, P>(x);
+                                }),
+                        f,
+                        seen);
+                }(defaults),
+                ...);
+          },
+          typename List::defaults{});
+        return found;
+    }
+
+    /// One algorithm message: each field by its cfg spelling, then the algorithm's validator, each problem at
+    /// its field (or at the message, for a default that conflicts with a given field).
+    template <class Params, class P>
+    algorithm_cfg<Params> algorithm(const text_field& m)
+    {
+        algorithm_cfg<Params> a;
         a.offset = m.name_offset;
+        P params;
+        const std::string type(P::cfg_type);
         fields(m,
-               "ARQuantize",
+               type.c_str(),
                [&](const text_field& f, seen_map& seen)
                {
-                   if (f.name == "channel_wise")
-                       set(a.channel_wise, boolean(f), f, seen);
-                   else if (f.name == "quant_bits")
-                       set(a.quant_bits, enumeration(f, {"INT8", "INT6", "INT7", "INT4"}), f, seen);
-                   else
-                       return false;
-                   return true;
+                   bool known = false;
+                   for_each_field<P>(
+                     [&](const auto& fld, std::size_t i)
+                     {
+                         if (known || !fld.cfg.present()
+                             || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
+                         {
+                             return;
+                         }
+                         known = true;
+                         if (first_time(f, seen) && read_value(fld, f, params))
+                         {
+                             a.given |= field_set{1} << i;
+                             a.field_offsets[i] = f.value_offset;
+                         }
+                     });
+                   return known;
                });
+        std::vector<std::string_view> reported;
+        check_params(params,
+                     [&](std::string_view key, const std::string& value, const std::string& rule)
+                     {
+                         for (const auto r : reported)
+                         {
+                             if (r == key)
+                             {
+                                 return;
+                             }
+                         }
+                         reported.push_back(key);
+                         for_each_field<P>(
+                           [&](const auto& fld, std::size_t i)
+                           {
+                               if (fld.key != key)
+                               {
+                                   return;
+                               }
+                               const bool given = (a.given & (field_set{1} << i)) != 0;
+                               report(given ? a.field_offsets[i] : a.offset,
+                                      cfg_name(fld) + " = " + cfg_value(fld, value) + " must be " + rule);
+                           });
+                     });
+        a.params = params;
         return a;
     }
 
-    ifmr_quantize_cfg ifmr(const text_field& m)
+    /// "search_step", or "search_range_start" and "search_range_end" for a range field.
+    template <class F>
+    static std::string cfg_name(const F& fld)
     {
-        ifmr_quantize_cfg q;
-        q.offset = m.name_offset;
-        fields(m,
-               "IFMRQuantize",
-               [&](const text_field& f, seen_map& seen)
-               {
-                   if (f.name == "search_range_start")
-                       set(q.search_range_start, real(f), f, seen);
-                   else if (f.name == "search_range_end")
-                       set(q.search_range_end, real(f), f, seen);
-                   else if (f.name == "search_step")
-                       set(q.search_step, real(f), f, seen);
-                   else if (f.name == "max_percentile")
-                       set(q.max_percentile, real(f), f, seen);
-                   else if (f.name == "min_percentile")
-                       set(q.min_percentile, real(f), f, seen);
-                   else if (f.name == "asymmetric")
-                       set(q.asymmetric, boolean(f), f, seen);
-                   else if (f.name == "dst_type")
-                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
-                   else if (f.name == "ifmr_mode")
-                       set(q.ifmr_mode, enumeration(f, {"EXACT", "BOUNDED"}), f, seen);
-                   else
-                       return false;
-                   return true;
-               });
-        return q;
+        const std::string first = "\"" + std::string(fld.cfg.name) + "\"";
+        return fld.cfg.second.empty() ? first : first + " and \"" + std::string(fld.cfg.second) + "\"";
     }
 
-    hfmg_quantize_cfg hfmg(const text_field& m)
+    /// A value as quant.cfg spells it: a bit width of an enum field as INT<bits>.
+    template <class F>
+    static std::string cfg_value(const F& fld, const std::string& value)
     {
-        hfmg_quantize_cfg q;
-        q.offset = m.name_offset;
-        fields(m,
-               "HFMGQuantize",
-               [&](const text_field& f, seen_map& seen)
-               {
-                   if (f.name == "num_of_bins")
-                       set(q.num_of_bins, uint32(f), f, seen);
-                   else if (f.name == "asymmetric")
-                       set(q.asymmetric, boolean(f), f, seen);
-                   else if (f.name == "dst_type")
-                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
-                   else
-                       return false;
-                   return true;
-               });
-        return q;
+        return fld.cfg.bit_enum() ? "INT" + value : value;
+    }
+
+    /// Reads one field's value into `params`; false (reported) for a wrong value.
+    template <class F, class P>
+    bool read_value(const F& fld, const text_field& f, P& params)
+    {
+        if constexpr (amct::AMCT_ABI::detail::is_range_field<F>::value)
+        {
+            const auto v = real(f);
+            if (v)
+            {
+                params.*(f.name == fld.cfg.name ? fld.first : fld.second) = *v;
+            }
+            return v.has_value();
+        }
+        else
+        {
+            using T = typename F::value_type;
+            std::optional<T> v;
+            if constexpr (std::is_same_v<T, bool>)
+            {
+                v = boolean(f);
+            }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                v = enum_value<T>(f);
+            }
+            else if constexpr (std::is_same_v<T, int>)
+            {
+                v = fld.cfg.bit_enum() ? bit_width(f, fld.cfg.bits) : integer(f);
+            }
+            else if constexpr (std::is_same_v<T, double>)
+            {
+                v = real(f);
+            }
+            if (v)
+            {
+                params.*(fld.member) = *v;
+            }
+            return v.has_value();
+        }
+    }
+
+    /// An enum by the upper-case spelling of its names (ifmr_mode: EXACT, BOUNDED).
+    template <class E>
+    std::optional<E> enum_value(const text_field& f)
+    {
+        std::vector<std::string> upper;
+        for (const auto n : enum_names<E>::values)
+        {
+            std::string u(n);
+            for (char& ch : u)
+            {
+                ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            }
+            upper.push_back(std::move(u));
+        }
+        const auto i = enumeration_index(f, upper);
+        return i ? std::optional<E>(static_cast<E>(*i)) : std::nullopt;
+    }
+
+    /// A bit width written as an enum of INT<bits> names, in the order of `bits`.
+    std::optional<int> bit_width(const text_field& f, const std::array<int, 4>& bits)
+    {
+        std::vector<std::string> names;
+        for (const int b : bits)
+        {
+            if (b != 0)
+            {
+                names.push_back("INT" + std::to_string(b));
+            }
+        }
+        const auto i = enumeration_index(f, names);
+        return i ? std::optional<int>(bits[*i]) : std::nullopt;
+    }
+
+    /// An unsigned 32-bit integer field held in an int (larger values are reported).
+    std::optional<int> integer(const text_field& f)
+    {
+        const auto v = uint32(f);
+        if (v && *v > static_cast<std::uint32_t>(INT_MAX))
+        {
+            wrong(f, "at most " + std::to_string(INT_MAX));
+            return std::nullopt;
+        }
+        return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
     }
 
     dmq_balancer_cfg dmq(const text_field& m)

@@ -59,8 +59,8 @@ protected:
         }
     }
 
-    template <class T>
-    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is reported.
+    bool first_time(const text_field& f, seen_map& seen)
     {
         const auto it = std::find_if(seen.begin(),
                                      seen.end(),
@@ -74,9 +74,19 @@ protected:
             report(f.name_offset,
                    "\"" + f.name + "\" is given twice (first at " + first.line_column()
                      + "); it is not a repeated field");
-            return;
+            return false;
         }
         seen.emplace_back(&f.name, f.name_offset);
+        return true;
+    }
+
+    template <class T>
+    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    {
+        if (!first_time(f, seen))
+        {
+            return;
+        }
         if (v)
         {
             slot = std::move(v);
@@ -172,14 +182,22 @@ protected:
 
     std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
     {
+        const std::vector<std::string> all(names.begin(), names.end());
+        const auto i = enumeration_index(f, all);
+        return i ? std::optional<std::string>(all[*i]) : std::nullopt;
+    }
+
+    /// The index of the enum value `f` names among `names`; reported when none.
+    std::optional<std::size_t> enumeration_index(const text_field& f, const std::vector<std::string>& names)
+    {
         std::string all;
-        for (const char* n : names)
+        for (std::size_t i = 0; i < names.size(); ++i)
         {
-            if (f.type == text_field::kind::identifier && f.text == n)
+            if (f.type == text_field::kind::identifier && f.text == names[i])
             {
-                return f.text;
+                return i;
             }
-            all += std::string(all.empty() ? "" : ", ") + n;
+            all += (all.empty() ? "" : ", ") + names[i];
         }
         wrong(f, "one of " + all);
         return std::nullopt;

@@ -79,10 +79,10 @@ public:
             detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
                                              + " must be at least 1");
         }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
+        if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
         {
             detail::throw_error<unsupported_error>(
-              "fakequant_precision_mode " + m_cfg.fakequant_precision_mode
+              "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
               + ": amct does not round deq_scale to the device's s19 format");
         }
         check_config(m_cfg, quantizable_layers(model));
@@ -438,7 +438,7 @@ private:
         auto s = std::make_unique<slot>(
           node.name,
           node.type,
-          indexed_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
+          indexed_observer(widen<algorithm_params>(resolved_params(lc.activation_quant_params, m_cfg.activation_offset)),
                            node.name,
                            batch_num()));
         s->node = node;
@@ -454,7 +454,7 @@ private:
             s->weight = std::move(*weight);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
             s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
-            s->weight_params = weight_params(lc.weight_quant_params, node.type);
+            s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);
             if (bias && bias->size() != s->channels)

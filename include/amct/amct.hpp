@@ -17,6 +17,7 @@
 #include <amct/dsl/record_txt.hpp>
 #include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
+#include <amct/pipeline/activation_calibration.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/executor.hpp>

@@ -366,9 +366,13 @@ inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, 
 }
 }  // namespace detail
 
+class hfmg_segments;
+
 class hfmg_observer : public observer_base
 {
 public:
+    using params_type = hfmg_params;
+    using ordered = hfmg_segments;  ///< how batches observed apart are put back in order (indexed_observer)
     /// Re-binning depends on the order of the batches (hfmg_segments restores it).
     static constexpr bool exact_merge = false;
 
@@ -415,6 +419,12 @@ public:
     }
 
     /// @throws value_error for NaN/Inf (the observer is then unchanged).
+    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        observe(x, detail::element_count(shape));
+    }
+
     void observe(const float* x, std::size_t n)
     {
         if (n > 0)
@@ -611,6 +621,20 @@ public:
     const placement& place(std::size_t k) const noexcept
     {
         return m_places[k];
+    }
+
+    /// The counts of a batch placed at `p`: its histogram over p.step. Thread-safe (const, no shared state).
+    std::vector<std::int64_t> contribution(const float* x, std::size_t n, const placement& p) const
+    {
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(params().num_of_bins), 0);
+        detail::histc(x, n, p.step.min, p.step.max, counts);
+        return counts;
+    }
+
+    /// Adds the contribution of a batch placed at `p` to its segment.
+    void add(const placement& p, std::vector<std::int64_t> counts)
+    {
+        add(p.segment, std::move(counts));
     }
 
     /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.

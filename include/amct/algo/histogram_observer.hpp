@@ -33,6 +33,7 @@ template <class Derived, class Params>
 class histogram_observer : public observer_base
 {
 public:
+    using params_type = Params;
     const Params& params() const noexcept
     {
         return m_params;

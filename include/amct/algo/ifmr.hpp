@@ -453,6 +453,7 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
 class ifmr_observer : public observer_base
 {
 public:
+    using params_type = ifmr_params;
     static constexpr const char* algorithm = "ifmr";
     static constexpr std::uint32_t state_version = 2;  // 2: bounded mode keeps a bit_histogram
 
@@ -486,6 +487,12 @@ public:
     {
         const detail::contiguous_data<float> in(batch.derived_cast());
         observe(in.data(), in.size());
+    }
+
+    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        observe(x, detail::element_count(shape));
     }
 
     void observe(const float* x, std::size_t n)

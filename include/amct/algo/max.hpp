@@ -52,6 +52,7 @@ struct max_params
 class max_observer : public observer_base
 {
 public:
+    using params_type = max_params;
     static constexpr const char* algorithm = "max";
     static constexpr std::uint32_t state_version = 1;
 

@@ -1,4 +1,5 @@
-// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
+// amct/algo/observer.hpp: the contract every calibration observer follows (checked at compile time by
+// is_observer_v), and the part they share.
 //
 // An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
 //   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
@@ -14,6 +15,8 @@
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
 #include <string>   // std::string
+#include <type_traits>  // std::void_t, std::false_type, std::true_type
+#include <utility>  // std::declval
 #include <utility>  // std::move
 #include <vector>   // std::vector
 
@@ -28,6 +31,40 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+namespace detail
+{
+inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n);
+
+template <class O, class = void>
+struct is_observer : std::false_type
+{
+};
+
+template <class O>
+struct is_observer<
+  O,
+  std::void_t<typename O::params_type,
+              decltype(O::algorithm),
+              decltype(O::state_version),
+              decltype(O::exact_merge),
+              decltype(std::declval<O&>().observe(std::declval<const float*>(),
+                                                  std::declval<const std::vector<std::size_t>&>())),
+              decltype(std::declval<O&>().merge(std::declval<const O&>())),
+              decltype(std::declval<const O&>().compute()),
+              decltype(std::declval<const O&>().save()),
+              decltype(O::load(std::declval<const std::string&>())),
+              decltype(std::declval<const O&>().params()),
+              decltype(std::declval<O&>().label_batches(std::size_t{}))>> : std::true_type
+{
+};
+}  // namespace detail
+
+/// Whether O follows the observer contract above: observe(const float*, shape), merge, compute, save and
+/// load, params, and the static algorithm, state_version and exact_merge (an ordered-merge observer also
+/// names its O::ordered companion: see hfmg_segments).
+template <class O>
+inline constexpr bool is_observer_v = detail::is_observer<O>::value;
+
 /// The layer name and batch count every observer carries, for its error messages.
 class observer_base
 {
@@ -48,6 +85,13 @@ public:
         return m_batches;
     }
 
+    /// Messages about the next batches name them by `index` (a pool's global batch index) instead of their
+    /// count.
+    void label_batches(std::size_t index) noexcept
+    {
+        m_label = index;
+    }
+
 protected:
     explicit observer_base(std::string layer)
       : m_layer(std::move(layer))
@@ -60,17 +104,21 @@ protected:
         return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
     }
 
-    /// Rejects a batch holding NaN or Inf before anything is changed.
+    /// Rejects a batch holding NaN or Inf before anything is changed: "layer "conv1", batch 2: element 5 is
+    /// NaN; the batch was not observed" (the batch's index: its label, or the batches observed before it).
     void check_batch(const float* x, std::size_t n) const
     {
         const std::size_t i = kernel::first_nonfinite(x, n);
         if (i != n)
         {
-            detail::throw_error<value_error>(
-              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
-              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
-              + "; the batch was not observed");
+            detail::reject_nonfinite(where() + ", batch " + std::to_string(batch_label()), x, n);
         }
+    }
+
+    /// The index messages give the batch being observed.
+    std::size_t batch_label() const noexcept
+    {
+        return m_label != no_label ? m_label : m_batches;
     }
 
     /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
@@ -110,6 +158,10 @@ protected:
     /// Every value-carrying field of a saved state starts with the layer name and the batch count.
     std::string m_layer;
     std::size_t m_batches = 0;
+
+private:
+    static constexpr std::size_t no_label = static_cast<std::size_t>(-1);
+    std::size_t m_label = no_label;
 };
 
 namespace detail

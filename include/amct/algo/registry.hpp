@@ -251,6 +251,13 @@ public:
         m_impl->observe(x, shape);
     }
 
+    /// observe, with messages naming the batch by `index` (its global index in an indexed_observer).
+    void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
+    {
+        m_impl->label_batches(index);
+        m_impl->observe(x, shape);
+    }
+
     /// @throws value_error if `other` runs another algorithm or other parameters.
     void merge(const any_observer& other)
     {
@@ -305,6 +312,7 @@ private:
         virtual const observer_base& base() const noexcept = 0;
         virtual algorithm_params params() const = 0;
         virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
+        virtual void label_batches(std::size_t index) = 0;
         virtual void merge(const concept_t& other) = 0;
         virtual calibration_result compute() const = 0;
         virtual std::string save() const = 0;
@@ -313,6 +321,8 @@ private:
     template <class O>
     struct model final : concept_t
     {
+        static_assert(is_observer_v<O>, "amct: any_observer: O does not follow the observer contract (observer.hpp)");
+
         explicit model(O o)
           : obs(std::move(o))
         {
@@ -340,15 +350,12 @@ private:
 
         void observe(const float* x, const std::vector<std::size_t>& shape) override
         {
-            if constexpr (std::is_same_v<O, ifmr_observer> || std::is_same_v<O, hfmg_observer>)
-            {
-                const std::size_t n = detail::element_count(shape);
-                obs.observe(x, n);
-            }
-            else
-            {
-                obs.observe(x, shape);
-            }
+            obs.observe(x, shape);
+        }
+
+        void label_batches(std::size_t index) override
+        {
+            obs.label_batches(index);
         }
 
         void merge(const concept_t& other) override

@@ -11,6 +11,7 @@
 #include <amct/algo/arq.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/analysis/simulation.hpp>
+#include <amct/pipeline/activation_calibration.hpp>
 #include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/pipeline/quantized_model.hpp>
@@ -77,35 +78,6 @@ inline std::vector<calibration_candidate> all_methods()
     return out;
 }
 
-namespace detail
-{
-/// Feeds each layer's calibration-model input to the observers of every candidate.
-class candidate_feed : public layer_hook
-{
-public:
-    explicit candidate_feed(std::map<std::string, std::vector<any_observer>>& observers)
-      : m_observers(observers)
-    {
-    }
-
-    bool wants_input(const std::string& layer) const override
-    {
-        return m_observers.count(layer) != 0;
-    }
-
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        for (any_observer& o : m_observers.at(layer))
-        {
-            o.observe(data, shape);
-        }
-    }
-
-private:
-    std::map<std::string, std::vector<any_observer>>& m_observers;
-};
-}  // namespace detail
-
 /// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
 /// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
 /// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
@@ -115,7 +87,7 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
                                                         const std::vector<calibration_candidate>& candidates,
                                                         const std::vector<std::size_t>& batches)
 {
-    std::map<std::string, std::vector<any_observer>> observers;
+    std::vector<std::vector<calibrated_layer>> layers(candidates.size());
     simulation_plan calibration_model;
     for (const auto& l : sim.base().layers)
     {
@@ -125,30 +97,39 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
             detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
                                              + "\" is not in the configuration");
         }
-        auto& obs = observers[l.name];
-        for (const auto& c : candidates)
+        for (std::size_t k = 0; k < candidates.size(); ++k)
         {
-            obs.emplace_back(
-              resolved_params(c.apply(lc->activation_quant_params), cfg.activation_offset), l.name);
+            layers[k].push_back(
+              {l.name,
+               widen<algorithm_params>(
+                 resolved_params(candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
+               {}});
         }
         calibration_model[l.name] = int_setting(l, false);
     }
-    for (std::size_t b : batches)
+    std::deque<activation_calibration> calibrations;
+    std::vector<activation_calibration*> all;
+    for (const auto& k : layers)
     {
-        detail::candidate_feed feed(observers);
-        sim.run(calibration_model, b, &feed);
+        all.push_back(&calibrations.emplace_back(k, batches.size()));
     }
+    feed_batches(batches,
+                 all,
+                 [&](std::size_t b, layer_hook& hook)
+                 {
+                     sim.run(calibration_model, b, &hook);
+                 });
     std::deque<quantized_model> out(candidates.size());
     for (std::size_t k = 0; k < candidates.size(); ++k)
     {
-        for (const auto& l : sim.base().layers)
+        for (std::size_t i = 0; i < sim.base().layers.size(); ++i)
         {
-            quantized_layer q = calibration_inputs(l);
+            quantized_layer q = calibration_inputs(sim.base().layers[i]);
             if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
             {
                 q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
             }
-            set_activation(q, observers.at(l.name)[k].compute(), out[k].notes);
+            set_activation(q, calibrations[k].observer(i).compute(), out[k].notes);
             out[k].record.layers.emplace_back(q.name, record_of(q));
             out[k].layers.push_back(std::move(q));
         }

@@ -4,12 +4,12 @@
 //   2. folds BatchNorm into convolutions when do_fusion (fuse_batch_norm),
 //   3. runs ARQ on every quantized layer's weight and writes the fake-quantized weight back to the runtime,
 //      so that calibration sees quantized weights and float activations, as AMCT's does,
-//   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
+//   4. gathers each quantized layer's input for batch_num batches: calibrate(runner) runs them through the
+//      runtime's model_runner, or the runtime hands them over itself with observe(layer, batch, tensor),
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once, with batches in any order: each layer's
-// indexed_observer gives the result of one observer fed the batches in index order, bit for bit (batches go
-// to per-thread shards merged exactly; HFMG's batches wait, copied, only for the [min, max] of the earlier
-// batches). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
+// indexed_observer gives the result of one observer fed the batches in index order, bit for bit
+// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
 // to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
 // Several processes calibrate one model by sharing out the batch indices: each observes its own, they
 // exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
@@ -19,8 +19,6 @@
 // good batch.
 #pragma once
 
-#include <algorithm>      // std::stable_sort
-#include <atomic>         // std::atomic
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
 #include <numeric>        // std::iota
@@ -32,7 +30,6 @@
 
 #include <amct/algo/arq.hpp>
 #include <amct/algo/indexed_observer.hpp>
-#include <amct/algo/observer.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/algo/weight_quantize.hpp>
@@ -48,6 +45,7 @@
 #include <amct/model/layer_types.hpp>
 #include <amct/model/record.hpp>
 #include <amct/model/weight_layout.hpp>
+#include <amct/pipeline/activation_calibration.hpp>
 #include <amct/pipeline/bn_fusion.hpp>
 #include <amct/pipeline/deploy.hpp>
 #include <amct/pipeline/executor.hpp>
@@ -58,7 +56,6 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
@@ -101,6 +98,7 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
+        std::vector<calibrated_layer> calibrated;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
@@ -108,8 +106,13 @@ public:
             {
                 const auto f = fold_of.find(node.name);
                 add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
+                calibrated.push_back(
+                  {node.name,
+                   widen<algorithm_params>(resolved_params(it->second->activation_quant_params, m_cfg.activation_offset)),
+                   node.input_shape});
             }
         }
+        m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
         std::vector<xt::xarray<float>> fake_weights(m_slots.size());
         detail::run_tasks(m_exec,
                           m_slots.size(),
@@ -133,13 +136,13 @@ public:
     /// Names of the layers whose input the runtime hands to observe(), in graph order.
     const std::vector<std::string>& layers() const noexcept
     {
-        return m_names;
+        return m_acts->layers();
     }
 
     /// Whether `layer` is calibrated (the runtime's hook can ask this before copying anything).
     bool wants(const std::string& layer) const
     {
-        return m_index.count(layer) != 0;
+        return m_acts->wants(layer);
     }
 
     /// Batches each layer takes (config.json's batch_num); later batches are ignored, as AMCT does.
@@ -158,6 +161,30 @@ public:
         return m_fusion;
     }
 
+    /// The layers' observers (batches by index, save, merge); see activation_calibration.hpp.
+    activation_calibration& activations() noexcept
+    {
+        return *m_acts;
+    }
+
+    /// @brief Runs calibration batch i as batch batches[i] of `runner` (default: 0 .. batch_num - 1), handing
+    /// every calibrated layer's input to observe. The runtime must hold the model this session prepared.
+    /// @throws what observe throws, and what the runner throws; batches before the failing one stay observed.
+    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {})
+    {
+        if (batches.empty())
+        {
+            batches.resize(batch_num());
+            std::iota(batches.begin(), batches.end(), std::size_t{0});
+        }
+        feed_batches(batches,
+                     {m_acts.get()},
+                     [&](std::size_t b, layer_hook& hook)
+                     {
+                         runner.run(b, hook);
+                     });
+    }
+
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
     /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
@@ -168,23 +195,7 @@ public:
                  const float* x,
                  const std::vector<std::size_t>& shape)
     {
-        slot& s = find_slot(layer);
-        if (batch >= batch_num())
-        {
-            return false;
-        }
-        const std::size_t n = check_batch(s, x, shape, layer, batch);
-        try
-        {
-            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
-        }
-        catch (const value_error&)
-        {
-            detail::reject_nonfinite(where(layer, batch), x, n);  // the session's message for it
-            throw;
-        }
-        s.values += n;
-        return true;
+        return m_acts->observe(layer, batch, x, shape);
     }
 
     template <class E>
@@ -198,20 +209,13 @@ public:
     /// range too).
     std::size_t batches_seen(const std::string& layer) const
     {
-        return const_cast<calibration_session*>(this)->find_slot(layer).observer.observed();
+        return m_acts->batches_seen(layer);
     }
 
     /// Whether every layer has all batch_num batches.
     bool complete() const
     {
-        for (const auto& s : m_slots)
-        {
-            if (s->observer.observed() < batch_num())
-            {
-                return false;
-            }
-        }
-        return true;
+        return m_acts->complete();
     }
 
     /// @brief Computes every layer's factors and deployable tensors (layers on the executor). Weight scales
@@ -220,36 +224,14 @@ public:
     /// @throws value_error listing every layer that lacks batches.
     quantized_model finalize()
     {
-        std::string missing;
-        for (const auto& s : m_slots)
-        {
-            const std::size_t seen = s->observer.observed();
-            if (seen < batch_num())
-            {
-                missing +=
-                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(seen));
-            }
-        }
-        if (!missing.empty())
-        {
-            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
-                                             + " batches per layer): " + missing);
-        }
+        m_acts->require_complete();
         // the layers with the most values first (exact IFMR's work grows with them): threads end together
-        std::vector<std::size_t> order(m_slots.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(),
-                         order.end(),
-                         [&](std::size_t a, std::size_t b)
-                         {
-                             return m_slots[a]->values > m_slots[b]->values;
-                         });
         std::vector<finalized_layer> done(m_slots.size());
         detail::run_tasks(m_exec,
-                          order,
+                          m_acts->largest_first(),
                           [&](std::size_t i)
                           {
-                              done[i] = finalize_layer(*m_slots[i]);
+                              done[i] = finalize_layer(*m_slots[i], m_acts->observer(i).compute());
                           });
         quantized_model out;
         out.notes = m_fusion.warnings;
@@ -272,13 +254,7 @@ public:
     /// that calibrated other batches adds them. Waits for batches being observed.
     std::string save() const
     {
-        std::vector<std::string> observers(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              observers[i] = m_slots[i]->observer.save();
-                          });
+        const std::vector<std::string> observers = m_acts->save(m_exec);
         state_writer w;
         w.str(write_config_json(m_cfg));
         w.u64(m_slots.size());
@@ -297,11 +273,7 @@ public:
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
     {
-        std::vector<indexed_observer> loaded = read_state(bytes);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer = std::move(loaded[i]);
-        }
+        m_acts->restore(read_state(bytes));
     }
 
     /// @brief Adds the batches another process calibrated: `bytes` is the save() of a session made there from
@@ -311,17 +283,7 @@ public:
     /// both, or an HFMG batch range that differs from the one known here. Nothing changes then.
     void merge(const std::string& bytes)
     {
-        const std::vector<indexed_observer> other = read_state(bytes);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer.check_merge(other[i]);
-        }
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              m_slots[i]->observer.merge(other[i]);
-                          });
+        m_acts->merge(read_state(bytes), m_exec);
     }
 
     /// @brief For processes that share out the batches: the [min, max] of the HFMG layers' batches observed
@@ -330,33 +292,7 @@ public:
     /// when there is nothing to share.
     std::string take_batch_ranges()
     {
-        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
-        for (const auto& s : m_slots)
-        {
-            std::vector<batch_range> r = s->observer.take_ranges();
-            if (!r.empty())
-            {
-                found.emplace_back(s.get(), std::move(r));
-            }
-        }
-        if (found.empty())
-        {
-            return {};
-        }
-        state_writer w;
-        w.u64(found.size());
-        for (const auto& [s, ranges] : found)
-        {
-            w.str(s->name);
-            w.u64(ranges.size());
-            for (const batch_range& r : ranges)
-            {
-                w.u64(r.index);
-                w.f32(r.min);
-                w.f32(r.max);
-            }
-        }
-        return w.finish(ranges_name, state_version);
+        return m_acts->take_batch_ranges();
     }
 
     /// @brief Learns another process's take_batch_ranges(); HFMG batches waiting for them are applied.
@@ -364,52 +300,19 @@ public:
     /// a range that differs from the one known here. Nothing changes then.
     void add_batch_ranges(const std::string& bytes)
     {
-        if (bytes.empty())
-        {
-            return;
-        }
-        state_reader r(bytes, ranges_name, state_version);
-        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const std::string name = r.str();
-            const auto it = m_index.find(name);
-            if (it == m_index.end())
-            {
-                state_reader::fail("batch ranges of layer \"" + name
-                                   + "\", which this session does not calibrate");
-            }
-            std::vector<batch_range> ranges(r.count(16));
-            for (auto& b : ranges)
-            {
-                b.index = static_cast<std::size_t>(r.u64());
-                b.min = r.f32();
-                b.max = r.f32();
-            }
-            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
-        }
-        r.done();
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.check_ranges(ranges);
-        }
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.add_ranges(ranges);
-        }
+        m_acts->add_batch_ranges(bytes);
     }
 
 private:
     static constexpr const char* state_name = "calibration_session";
-    static constexpr const char* ranges_name = "batch_ranges";
     static constexpr std::uint32_t state_version = 2;
 
+    /// A quantized layer's weight side; its observer is m_acts's.
     struct slot
     {
-        slot(std::string n, std::string t, indexed_observer o)
+        slot(std::string n, std::string t)
           : name(std::move(n))
           , type(std::move(t))
-          , observer(std::move(o))
         {
         }
 
@@ -421,8 +324,6 @@ private:
         xt::xarray<float> weight;               ///< the float weight after fusion
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
         std::size_t channels = 0;               ///< output channels
-        indexed_observer observer;
-        std::atomic<std::size_t> values{0};  ///< observed here: a measure of finalize's work
     };
 
     /// What finalize computes for one layer, before the runtime is told.
@@ -435,12 +336,7 @@ private:
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
     void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
     {
-        auto s = std::make_unique<slot>(
-          node.name,
-          node.type,
-          indexed_observer(widen<algorithm_params>(resolved_params(lc.activation_quant_params, m_cfg.activation_offset)),
-                           node.name,
-                           batch_num()));
+        auto s = std::make_unique<slot>(node.name, node.type);
         s->node = node;
         if (arq_rule(node.type, node.trans_b).has_weight)
         {
@@ -466,8 +362,6 @@ private:
             s->bias = std::move(bias);
             s->arq.emplace();  // computed by calibrate_weight
         }
-        m_index.emplace(node.name, m_slots.size());
-        m_names.push_back(node.name);
         m_slots.push_back(std::move(s));
     }
 
@@ -504,8 +398,9 @@ private:
                                + std::to_string(m_slots.size()));
         }
         std::vector<indexed_observer> all;
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
+            const slot* s = m_slots[i].get();
             const std::string name = r.str();
             if (name != s->name)
             {
@@ -518,65 +413,13 @@ private:
                   "layer \"" + name
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
-            indexed_observer obs = indexed_observer::load(r.str());
-            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm()
-                || obs.batches() != batch_num())
-            {
-                state_reader::fail("layer \"" + name + "\": inconsistent observer state");
-            }
-            all.push_back(std::move(obs));
+            all.push_back(m_acts->load(i, r.str()));
         }
         r.done();
         return all;
     }
 
-    slot& find_slot(const std::string& layer)
-    {
-        const auto it = m_index.find(layer);
-        if (it == m_index.end())
-        {
-            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
-        }
-        return *m_slots[it->second];
-    }
-
-    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
-    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
-    /// data. Returns its element count. @throws shape_error, value_error (null data).
-    static std::size_t check_batch(const slot& s,
-                                   const float* x,
-                                   const std::vector<std::size_t>& shape,
-                                   const std::string& layer,
-                                   std::size_t batch)
-    {
-        const std::size_t n = detail::element_count(shape);
-        const std::vector<std::size_t>& want = s.node.input_shape;
-        bool same = want.empty() || want.size() == shape.size();
-        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
-        {
-            same = want[d] == 0 || want[d] == shape[d];
-        }
-        if (shape.empty() || n == 0 || !same)
-        {
-            detail::throw_error<shape_error>(
-              where(layer, batch) + ": shape " + detail::shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
-              + "; the batch was not observed");
-        }
-        if (x == nullptr)
-        {
-            detail::throw_error<value_error>(where(layer, batch) + ": null data pointer");
-        }
-        return n;
-    }
-
-    /// "layer "<layer>", batch <batch>", the prefix of the messages about a batch (built only for them).
-    static std::string where(const std::string& layer, std::size_t batch)
-    {
-        return "layer \"" + layer + "\", batch " + std::to_string(batch);
-    }
-
-    static finalized_layer finalize_layer(const slot& s)
+    static finalized_layer finalize_layer(const slot& s, const calibration_result& activation)
     {
         finalized_layer out;
         quantized_layer& q = out.layer;
@@ -588,7 +431,7 @@ private:
         q.layout = layout_of(s.node);
         q.groups = s.node.groups;
         q.channels = s.channels;
-        set_activation(q, s.observer.compute(), out.notes);
+        set_activation(q, activation, out.notes);
         return out;
     }
 
@@ -596,9 +439,8 @@ private:
     quant_config m_cfg;
     executor m_exec;
     fusion_report m_fusion;
-    std::vector<std::unique_ptr<slot>> m_slots;
-    std::unordered_map<std::string, std::size_t> m_index;
-    std::vector<std::string> m_names;
+    std::vector<std::unique_ptr<slot>> m_slots;    ///< in m_acts's layer order
+    std::unique_ptr<activation_calibration> m_acts;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -174,21 +174,32 @@ int run(int argc, char** argv)
         }
     }
 
-    refrt::graph_adapter adapter(model);
+    std::vector<const refrt::tensor*> by_index(batches, nullptr);  // this rank's batches under their indices
+    for (std::size_t round = 0; round * ranks + me < batches; ++round)
+    {
+        by_index[round * ranks + me] = &mine[round];
+    }
+    refrt::graph_bridge adapter(model, by_index);
     amct::create_quant_config_options co;
     co.batch_num = static_cast<int>(batches);
     amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(adapter), co);
     for (auto& [name, layer] : cfg.layers)
     {
-        layer.activation_quant_params = amct::activation_quant_config{};
-        layer.activation_quant_params.act_algo = o.algorithm;
+        auto& a = layer.activation_quant_params;
+        if (!a.select(o.algorithm))
+        {
+            std::cerr << "mpi_calibrate: --algorithm " << o.algorithm << ": not an activation algorithm\n";
+            return 2;
+        }
         if (!o.ifmr_mode.empty())
         {
-            layer.activation_quant_params.ifmr_mode = o.ifmr_mode;  // checked with the rest of the config
-        }
-        if (o.algorithm == "kl")
-        {
-            layer.activation_quant_params.asymmetric = false;  // KL is symmetric only
+            if (o.ifmr_mode != "exact" && o.ifmr_mode != "bounded")
+            {
+                std::cerr << "mpi_calibrate: --ifmr-mode " << o.ifmr_mode << ": exact or bounded\n";
+                return 2;
+            }
+            a.set(&amct::ifmr_params::mode,
+                  o.ifmr_mode == "bounded" ? amct::ifmr_mode::bounded : amct::ifmr_mode::exact);
         }
     }
     amct::calibration_session session(adapter, cfg, amct::thread_executor(o.threads));
@@ -200,8 +211,7 @@ int run(int argc, char** argv)
         const std::size_t k = round * ranks + me;
         if (k < batches)
         {
-            refrt::calibration_observer obs(session, k);
-            refrt::run1(model, mine[round], &obs);
+            session.calibrate(adapter, {k});
         }
         const amct::mpi::traffic t = amct::mpi::share_batch_ranges(session, MPI_COMM_WORLD);
         ranges.sent += t.sent;

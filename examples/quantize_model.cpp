@@ -14,13 +14,11 @@
 // The models come from scripts/fetch_models.sh, the images from scripts/fetch_images.sh (both print their
 // directory); scripts/demo.sh runs both and then this program.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -146,7 +144,12 @@ try
     fs::create_directories(o.out);
     refrt::workload w = refrt::load_workload(o);
     const refrt::graph float_model = w.model;  // the reference, never changed
-    refrt::graph_adapter adapter(w.model);
+    std::vector<const tensor*> calib;
+    for (const batch& b : w.calib)
+    {
+        calib.push_back(&b.x);
+    }
+    refrt::graph_bridge adapter(w.model, calib);  // amct's view of the runtime: parameters and runs
     std::cout << "model " << o.model << ": " << w.model.nodes.size() << " nodes, " << w.calib.size()
               << " calibration batches, " << w.eval.size() << " evaluation batches\n";
 
@@ -187,47 +190,9 @@ try
                                  + " calibration batches");
     }
 
-    // 3. Calibration from o.threads threads; batches are applied in order whatever the thread.
+    // 3. Calibration on o.threads threads; batches are applied in order whatever the thread.
     t0 = std::chrono::steady_clock::now();
-    std::atomic<std::size_t> next{0}, done{0};
-    std::mutex print;
-    std::vector<std::exception_ptr> errors(o.threads);
-    auto worker = [&](std::size_t id)
-    {
-        try
-        {
-            for (std::size_t b; (b = next++) < session.batch_num();)
-            {
-                refrt::calibration_observer obs(session, b);
-                run1(w.model, w.calib[b].x, &obs);
-                const std::lock_guard<std::mutex> lock(print);
-                std::cerr << "\rcalibration: " << ++done << "/" << session.batch_num() << " batches"
-                          << std::flush;
-            }
-        }
-        catch (...)
-        {
-            errors[id] = std::current_exception();
-            next = session.batch_num();
-        }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < o.threads; ++t)
-    {
-        pool.emplace_back(worker, t);
-    }
-    for (auto& t : pool)
-    {
-        t.join();
-    }
-    std::cerr << "\n";
-    for (const auto& e : errors)
-    {
-        if (e)
-        {
-            std::rethrow_exception(e);
-        }
-    }
+    session.calibrate(adapter, {}, amct::thread_executor(o.threads));
     const double calib_s = seconds_since(t0);
 
     // 4. The record and the deployable tensors; simulation runs with the int32 bias dequantized.
@@ -251,7 +216,7 @@ try
     // 5. Simulated int8 against float on the held-out images: every quantized layer's output against the
     //    BN-fused float model's (the same function up to rounding), the model's output against the original.
     refrt::graph fused = float_model;
-    refrt::graph_adapter fused_adapter(fused);
+    refrt::graph_bridge fused_adapter(fused);
     amct::fuse_batch_norm(fused_adapter, cfg);
     std::map<std::string, amct::comparison> layer_stats;
     amct::comparison output(amct::skip_kl_divergence);

@@ -67,8 +67,6 @@ try
     const options o = parse(argc, argv);
     fs::create_directories(o.out);
     refrt::workload w = refrt::load_workload(o);
-    refrt::graph_adapter adapter(w.model);
-
     // The runner's batches: the calibration images (tuning), then the held-out ones (reporting).
     std::vector<const refrt::tensor*> batches;
     for (const auto* set : {&w.calib, &w.eval})
@@ -81,13 +79,14 @@ try
     std::vector<std::size_t> tuning(w.calib.size()), held_out(w.eval.size());
     std::iota(tuning.begin(), tuning.end(), std::size_t{0});
     std::iota(held_out.begin(), held_out.end(), tuning.size());
+    refrt::graph_bridge bridge(w.model, batches);  // amct's view of the runtime: parameters and runs
 
     // AMCT's default calibration (create_quant_config, BN fusion, ARQ, IFMR) on the calibration images.
-    const amct::quant_config cfg = refrt::default_config(adapter, w.calib.size());
-    amct::quantized_model qm = refrt::calibrate(
-      w.model, adapter, cfg, {batches.begin(), batches.begin() + static_cast<std::ptrdiff_t>(tuning.size())});
-    refrt::graph_runner runner(w.model, batches);
-    amct::simulator sim(adapter, runner, qm);
+    const amct::quant_config cfg = refrt::default_config(bridge, w.calib.size());
+    amct::calibration_session session(bridge, cfg);
+    session.calibrate(bridge, tuning);
+    amct::quantized_model qm = session.finalize();
+    amct::simulator sim(bridge, bridge, qm);
     const amct::tuning_target target{amct::metric::sqnr, o.target_sqnr, tuning};
     std::cout << o.model << ": " << qm.layers.size() << " quantized layers, " << tuning.size()
               << " calibration batches (tuning), " << held_out.size() << " held-out batches; target "

@@ -17,6 +17,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <amct/amct.hpp>
@@ -214,6 +216,17 @@ std::string flag(const std::optional<bool>& b)
     return b ? (*b ? "yes" : "no") : "-";
 }
 
+/// Whether parameter struct P has num_of_bins.
+template <class P, class = void>
+struct has_bins : std::false_type
+{
+};
+
+template <class P>
+struct has_bins<P, std::void_t<decltype(P::num_of_bins)>> : std::true_type
+{
+};
+
 /// The effective configuration of every configured layer, one line each.
 void print_table(const amct::quant_config& q,
                  const std::vector<amct::layer_info>& layers,
@@ -242,19 +255,31 @@ void print_table(const amct::quant_config& q,
     {
         const auto& a = c.activation_quant_params;
         char params[64] = "";
-        if (a.act_algo == "ifmr" && a.search_range && a.search_step)
-        {
-            std::snprintf(params,
-                          sizeof params,
-                          "[%g, %g] step %g",
-                          (*a.search_range)[0],
-                          (*a.search_range)[1],
-                          *a.search_step);
-        }
-        else if (a.num_of_bins)
-        {
-            std::snprintf(params, sizeof params, "%d bins", *a.num_of_bins);
-        }
+        std::visit(
+          [&](const auto& p)
+          {
+              using P = std::decay_t<decltype(p)>;
+              if constexpr (std::is_same_v<P, amct::ifmr_params>)
+              {
+                  if (a.is_set("search_range") && a.is_set("search_step"))
+                  {
+                      std::snprintf(params,
+                                    sizeof params,
+                                    "[%g, %g] step %g",
+                                    p.search_range_start,
+                                    p.search_range_end,
+                                    p.search_step);
+                  }
+              }
+              else if constexpr (has_bins<P>::value)
+              {
+                  if (a.is_set("num_of_bins"))
+                  {
+                      std::snprintf(params, sizeof params, "%d bins", p.num_of_bins);
+                  }
+              }
+          },
+          a.params);
         const auto t = type_of.find(name);
         std::printf(
           "%-*s  %-*s  %-5s  %-4s  %4d  %-4s  %-22s  %3d  %s\n",
@@ -263,12 +288,12 @@ void print_table(const amct::quant_config& q,
           type_w,
           t == type_of.end() ? "?" : t->second.c_str(),
           c.quant_enable ? "yes" : "no",
-          a.act_algo.c_str(),
-          a.num_bits,
-          flag(a.asymmetric.has_value() ? a.asymmetric : std::optional<bool>(q.activation_offset)).c_str(),
+          std::string(a.algorithm()).c_str(),
+          a.num_bits(),
+          flag(a.asymmetric().has_value() ? a.asymmetric() : std::optional<bool>(q.activation_offset)).c_str(),
           params,
-          c.weight_quant_params.num_bits,
-          flag(c.weight_quant_params.channel_wise).c_str());
+          c.weight_quant_params.num_bits(),
+          flag(c.weight_quant_params.channel_wise()).c_str());
         if (why)
         {
             for (const auto& n : why->notes)

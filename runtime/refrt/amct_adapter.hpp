@@ -1,6 +1,7 @@
-// runtime/refrt/amct_adapter.hpp: the glue between the reference runtime and amct. graph_adapter is amct's
-// view of a refrt::graph (amct::model_adapter); the two run_observers hand a running graph's layer inputs to
-// a calibration session, or fake-quantize them with a record for simulated int8 inference.
+// runtime/refrt/amct_adapter.hpp: the reference runtime's one bridge to amct. graph_bridge is amct's view of
+// a refrt::graph (amct::model_adapter: nodes and parameters) and runs it on a list of input batches
+// (amct::model_runner: calibration, simulation, tuning). fake_quant_observer is the demo's own simulated int8
+// inference from a record, an independent check of amct's simulator.
 #pragma once
 
 #include <algorithm>  // std::replace
@@ -15,15 +16,45 @@
 
 namespace refrt
 {
-/// amct's view of a refrt::graph. Parameters are constants read by position: Conv, ConvTranspose, Gemm and
-/// MatMul take their weight at input 1 and bias at input 2; BatchNormalization its scale, bias, mean and
-/// variance at inputs 1 to 4.
-class graph_adapter : public amct::model_adapter
+/// The name of `g`'s input. @throws model_error, naming `who`, unless `g` has exactly one.
+inline const std::string& single_input(const graph& g, const std::string& who)
+{
+    if (g.inputs.size() != 1)
+    {
+        throw model_error(who + ": the graph has " + std::to_string(g.inputs.size()) + " inputs, not one");
+    }
+    return g.inputs[0].name;
+}
+
+/// amct's view of a refrt::graph and its runs on `batches` (tensors for the graph's one input). Parameters
+/// are constants read by position: Conv, ConvTranspose, Gemm and MatMul take their weight at input 1 and bias
+/// at input 2; BatchNormalization its scale, bias, mean and variance at inputs 1 to 4. run() may be called from
+/// several threads at once (refrt::run is), so calibration can run batches concurrently.
+class graph_bridge : public amct::model_adapter, public amct::model_runner
 {
 public:
-    explicit graph_adapter(graph& g)
+    /// `g` and the batches must outlive the bridge; a null batch is one this bridge does not run (another MPI
+    /// rank's).
+    explicit graph_bridge(graph& g, std::vector<const tensor*> batches = {})
       : m_graph(g)
+      , m_batches(std::move(batches))
     {
+    }
+
+    std::size_t batch_count() const override
+    {
+        return m_batches.size();
+    }
+
+    /// @throws model_error for a batch the bridge was not given.
+    std::vector<xt::xarray<float>> run(std::size_t b, amct::layer_hook& hook) override
+    {
+        if (b >= m_batches.size() || m_batches[b] == nullptr)
+        {
+            throw model_error("graph_bridge: no input for batch " + std::to_string(b));
+        }
+        hook_observer observer(hook);
+        return refrt::run(m_graph, {{single_input(m_graph, "graph_bridge"), *m_batches[b]}}, &observer);
     }
 
     std::vector<amct::graph_node> nodes() const override
@@ -104,7 +135,7 @@ public:
                                      });
         if (it == nodes.end())
         {
-            throw model_error("graph_adapter: no node '" + name + "'");
+            throw model_error("graph_bridge: no node '" + name + "'");
         }
         const std::string in = it->inputs.at(0), out = it->outputs.at(0);
         nodes.erase(it);
@@ -116,6 +147,37 @@ public:
     }
 
 private:
+    /// Hands a run's layer inputs and outputs to an amct::layer_hook.
+    class hook_observer : public run_observer
+    {
+    public:
+        explicit hook_observer(amct::layer_hook& hook)
+          : m_hook(hook)
+        {
+        }
+
+        bool wants_input(const node& n) override
+        {
+            return m_hook.wants_input(n.name);
+        }
+
+        void input(const node& n, tensor& x) override
+        {
+            m_hook.input(n.name, x.data(), std::vector<std::size_t>(x.shape().begin(), x.shape().end()));
+        }
+
+        void output(const node& n, tensor& y) override
+        {
+            if (m_hook.wants_output(n.name))
+            {
+                m_hook.output(n.name, y.data(), std::vector<std::size_t>(y.shape().begin(), y.shape().end()));
+            }
+        }
+
+    private:
+        amct::layer_hook& m_hook;
+    };
+
     static std::size_t slot_of(const node& n, amct::param_kind kind)
     {
         if (amct::is_batch_norm(n.op))
@@ -146,10 +208,11 @@ private:
                 return n;
             }
         }
-        throw model_error("graph_adapter: no node '" + name + "'");
+        throw model_error("graph_bridge: no node '" + name + "'");
     }
 
     graph& m_graph;
+    std::vector<const tensor*> m_batches;
 };
 
 /// Puts each quantized layer's int32 bias, dequantized, into `model`: bias_int[c] * scale_d * scale_w[c] (in
@@ -165,64 +228,12 @@ inline void set_dequantized_bias(amct::model_adapter& model, const amct::quantiz
     }
 }
 
-/// Hands every calibrated layer's input of one batch to the session.
-class calibration_observer : public run_observer
-{
-public:
-    calibration_observer(amct::calibration_session& session, std::size_t batch)
-      : m_session(session)
-      , m_batch(batch)
-    {
-    }
-
-    bool wants_input(const node& n) override
-    {
-        return m_session.wants(n.name);
-    }
-
-    void input(const node& n, tensor& x) override
-    {
-        m_session.observe(n.name, m_batch, x);
-    }
-
-private:
-    amct::calibration_session& m_session;
-    std::size_t m_batch;
-};
-
-/// The name of `g`'s input. @throws model_error, naming `who`, unless `g` has exactly one.
-inline const std::string& single_input(const graph& g, const std::string& who)
-{
-    if (g.inputs.size() != 1)
-    {
-        throw model_error(who + ": the graph has " + std::to_string(g.inputs.size()) + " inputs, not one");
-    }
-    return g.inputs[0].name;
-}
-
 /// AMCT's default configuration (create_quant_config: every quantizable layer, INT8) for `batch_num` batches.
 inline amct::quant_config default_config(const amct::model_adapter& model, std::size_t batch_num)
 {
     amct::create_quant_config_options o;
     o.batch_num = static_cast<int>(batch_num);
     return amct::create_quant_config(amct::quantizable_layers(model), o);
-}
-
-/// One calibration of `g`, which `adapter` views, with `cfg`: batch i of `batches` into `g`'s one input under
-/// index i, then finalize (BN fusion and ARQ have changed `g`'s weights).
-inline amct::quantized_model calibrate(const graph& g,
-                                       amct::model_adapter& adapter,
-                                       const amct::quant_config& cfg,
-                                       const std::vector<const tensor*>& batches)
-{
-    const std::string input = single_input(g, "calibrate");
-    amct::calibration_session session(adapter, cfg);
-    for (std::size_t b = 0; b < batches.size(); ++b)
-    {
-        calibration_observer obs(session, b);
-        refrt::run(g, {{input, *batches[b]}}, &obs);
-    }
-    return session.finalize();
 }
 
 /// Simulated int8 inference: each recorded layer's input is fake-quantized with its scale_d and offset_d
@@ -249,62 +260,4 @@ private:
     const amct::quant_record& m_record;
 };
 
-/// amct's analysis runs (amct::model_runner) of a refrt::graph with one input, on a list of input batches.
-class graph_runner : public amct::model_runner
-{
-public:
-    /// `g` and the batches must outlive the runner.
-    graph_runner(const graph& g, std::vector<const tensor*> batches)
-      : m_graph(g)
-      , m_batches(std::move(batches))
-    {
-        single_input(g, "graph_runner");
-    }
-
-    std::size_t batch_count() const override
-    {
-        return m_batches.size();
-    }
-
-    std::vector<xt::xarray<float>> run(std::size_t b, amct::layer_hook& hook) override
-    {
-        bridge observer(hook);
-        return refrt::run(m_graph, {{single_input(m_graph, "graph_runner"), *m_batches.at(b)}}, &observer);
-    }
-
-private:
-    /// Hands a run's layer inputs and outputs to an amct::layer_hook.
-    class bridge : public run_observer
-    {
-    public:
-        explicit bridge(amct::layer_hook& hook)
-          : m_hook(hook)
-        {
-        }
-
-        bool wants_input(const node& n) override
-        {
-            return m_hook.wants_input(n.name);
-        }
-
-        void input(const node& n, tensor& x) override
-        {
-            m_hook.input(n.name, x.data(), std::vector<std::size_t>(x.shape().begin(), x.shape().end()));
-        }
-
-        void output(const node& n, tensor& y) override
-        {
-            if (m_hook.wants_output(n.name))
-            {
-                m_hook.output(n.name, y.data(), std::vector<std::size_t>(y.shape().begin(), y.shape().end()));
-            }
-        }
-
-    private:
-        amct::layer_hook& m_hook;
-    };
-
-    const graph& m_graph;
-    std::vector<const tensor*> m_batches;
-};
 }  // namespace refrt

@@ -38,15 +38,14 @@ TEST_SUITE("observer contract")
                    {
                        o.observe(bad);
                    }),
-                 "amct: value error: layer \"conv1\": batch 2 contains NaN at element 2; the batch was not "
-                 "observed");
+                 "amct: value error: layer \"conv1\", batch 1: element 2 is NaN; the batch was not observed");
         bad(1, 0) = -std::numeric_limits<float>::infinity();
         CHECK_EQ(error_of(
                    [&]
                    {
                        o.observe(bad);
                    }),
-                 "amct: value error: layer \"conv1\": batch 2 contains -Inf at element 2; the batch was not "
+                 "amct: value error: layer \"conv1\", batch 1: element 2 is infinite; the batch was not "
                  "observed");
         CHECK_EQ(o.count(), 3u);
         CHECK_EQ(o.batches(), 1u);

@@ -1,7 +1,7 @@
 // Helpers shared by the calibration-algorithm tests (tests/algo).
 #pragma once
 
-#include <amct/algo/params.hpp>
+#include <amct/algo/ifmr.hpp>
 
 namespace amct_test
 {

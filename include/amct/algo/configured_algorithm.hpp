@@ -5,12 +5,14 @@
 
 #include <cstddef>      // std::size_t
 #include <optional>     // std::optional
+#include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <type_traits>  // std::decay_t, std::is_same_v
 #include <variant>      // std::get, std::holds_alternative, std::visit
 
 #include <amct/algo/param.hpp>
 #include <amct/algo/registry.hpp>
+#include <amct/base/error.hpp>
 #include <amct/base/macros.hpp>
 
 namespace amct
@@ -51,12 +53,51 @@ struct configured_algorithm
     }
 
     /// Switches to algorithm P with its defaults; nothing is set.
-    template <class P>
+    template <class P, std::enable_if_t<is_described_v<P>, int> = 0>
     P& select(const P& p = {})
     {
         params = p;
         given = 0;
         return std::get<P>(params);
+    }
+
+    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant has
+    /// no such algorithm.
+    bool select(std::string_view name)
+    {
+        const bool found = select_in(params, name);
+        given = found ? 0 : given;
+        return found;
+    }
+
+    /// Sets field `member` of algorithm P, the current one, and marks it set (e.g. set(&ifmr_params::mode,
+    /// ifmr_mode::bounded)). @throws unsupported_error when P is not the current algorithm.
+    template <class P, class T>
+    void set(T P::*member, const T& value)
+    {
+        P* p = std::get_if<P>(&params);
+        if (!p)
+        {
+            detail::throw_error<unsupported_error>(std::string(P::name) + "'s parameter set on a "
+                                                   + std::string(algorithm()) + " configuration");
+        }
+        p->*member = value;
+        for_each_field<P>(
+          [&](const auto& fld, std::size_t i)
+          {
+              using F = std::decay_t<decltype(fld)>;
+              if constexpr (detail::is_range_field<F>::value)
+              {
+                  if constexpr (std::is_same_v<T, double>)
+                  {
+                      given |= fld.first == member || fld.second == member ? field_set{1} << i : 0;
+                  }
+              }
+              else if constexpr (std::is_same_v<typename F::value_type, T>)
+              {
+                  given |= fld.member == member ? field_set{1} << i : 0;
+              }
+          });
     }
 
     int num_bits() const noexcept
@@ -88,6 +129,12 @@ struct configured_algorithm
               return (given & field_bit<std::decay_t<decltype(p)>>(key)) != 0;
           },
           params);
+    }
+
+    template <class... P>
+    static bool select_in(std::variant<P...>& v, std::string_view name)
+    {
+        return ((P::name == name ? (v = P{}, true) : false) || ...);
     }
 
     bool operator==(const configured_algorithm& o) const

@@ -284,7 +284,7 @@ private:
                });
         std::vector<std::string_view> reported;
         check_params(params,
-                     [&](std::string_view key, const std::string& value, const std::string& rule)
+                     [&](std::string_view key, const std::string& shown, const std::string& rule)
                      {
                          for (const auto r : reported)
                          {
@@ -303,7 +303,7 @@ private:
                                }
                                const bool given = (a.given & (field_set{1} << i)) != 0;
                                report(given ? a.field_offsets[i] : a.offset,
-                                      cfg_name(fld) + " = " + cfg_value(fld, value) + " must be " + rule);
+                                      cfg_name(fld) + " = " + cfg_value(fld, shown) + " must be " + rule);
                            });
                      });
         a.params = params;
@@ -320,9 +320,9 @@ private:
 
     /// A value as quant.cfg spells it: a bit width of an enum field as INT<bits>.
     template <class F>
-    static std::string cfg_value(const F& fld, const std::string& value)
+    static std::string cfg_value(const F& fld, const std::string& shown)
     {
-        return fld.cfg.bit_enum() ? "INT" + value : value;
+        return fld.cfg.bit_enum() ? "INT" + shown : shown;
     }
 
     /// Reads one field's value into `params`; false (reported) for a wrong value.

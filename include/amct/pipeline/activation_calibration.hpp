@@ -357,8 +357,8 @@ private:
 class calibration_feed : public layer_hook
 {
 public:
-    calibration_feed(const std::vector<activation_calibration*>& calibrations, std::size_t batch)
-      : m_calibrations(calibrations)
+    calibration_feed(std::vector<activation_calibration*> calibrations, std::size_t batch)
+      : m_calibrations(std::move(calibrations))
       , m_batch(batch)
     {
     }
@@ -387,22 +387,27 @@ public:
     }
 
 private:
-    const std::vector<activation_calibration*>& m_calibrations;
+    std::vector<activation_calibration*> m_calibrations;
     std::size_t m_batch;
 };
 
 /// @brief Calibration batch i of every calibration is run(batches[i], hook): `run` runs one batch of the
-/// runtime with the hook (model_runner::run, or a simulator's run under a plan).
+/// runtime with the hook (model_runner::run, or a simulator's run under a plan). With `exec`, batches run
+/// concurrently on it (`run` must allow that). Every batch is tried; the error of the lowest failing batch is
+/// rethrown, and the others stay observed.
 template <class Run>
 inline void feed_batches(const std::vector<std::size_t>& batches,
                          const std::vector<activation_calibration*>& calibrations,
-                         Run&& run)
+                         Run&& run,
+                         const executor& exec = {})
 {
-    for (std::size_t i = 0; i < batches.size(); ++i)
-    {
-        calibration_feed feed(calibrations, i);
-        run(batches[i], feed);
-    }
+    detail::run_tasks(exec,
+                      batches.size(),
+                      [&](std::size_t i)
+                      {
+                          calibration_feed feed(calibrations, i);
+                          run(batches[i], feed);
+                      });
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

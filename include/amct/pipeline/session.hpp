@@ -167,22 +167,26 @@ public:
         return *m_acts;
     }
 
-    /// @brief Runs calibration batch i as batch batches[i] of `runner` (default: 0 .. batch_num - 1), handing
-    /// every calibrated layer's input to observe. The runtime must hold the model this session prepared.
-    /// @throws what observe throws, and what the runner throws; batches before the failing one stay observed.
-    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {})
+    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the calibration
+    /// batch of the same index (indices from batch_num on are ignored, as observe ignores them). The runtime
+    /// must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches run
+    /// concurrently: the runner must allow concurrent runs.
+    /// @throws what observe and the runner throw, for the lowest failing batch; every other batch stays
+    /// observed.
+    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {}, const executor& exec = {})
     {
         if (batches.empty())
         {
             batches.resize(batch_num());
             std::iota(batches.begin(), batches.end(), std::size_t{0});
         }
-        feed_batches(batches,
-                     {m_acts.get()},
-                     [&](std::size_t b, layer_hook& hook)
-                     {
-                         runner.run(b, hook);
-                     });
+        detail::run_tasks(exec,
+                          batches.size(),
+                          [&](std::size_t i)
+                          {
+                              calibration_feed feed({m_acts.get()}, batches[i]);
+                              runner.run(batches[i], feed);
+                          });
     }
 
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.

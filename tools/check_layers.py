@@ -6,7 +6,10 @@ Fails, naming file:line, for
     (amct.hpp, core.hpp, algo.hpp, analysis.hpp: outside the stack, like version.hpp, which anything may include);
   * a use of `detail::NAME` where NAME is defined (inside a `namespace detail`) only in headers of other folders
     that are not detail/ or base/: a helper used by several folders lives in detail/ or is the public API of
-    the folder that owns it.
+    the folder that owns it;
+  * a definitions file (FOLDER/impl/NAME.ipp, amct/base/macros.hpp: AMCT_DECL) that is not included by its header
+    FOLDER/NAME.hpp inside `#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)` or not listed in amct/src.hpp. An .ipp
+    belongs to its header's folder: the same rules apply to its includes.
 A simple scan (comments and strings blanked, regular expressions), not a C++ parser.
 
     python3 tools/check_layers.py
@@ -21,7 +24,7 @@ STACK = ["base", "detail", "core", "simd", "tensor", "model", "algo", "dsl", "co
 # Folders whose detail helpers every folder above may use: base/ (detail::throw_error, the one throw path,
 # detail::sort_by_position) and detail/.
 SHARED = {"base", "detail"}
-# Top-level headers the stack may include.
+# Top-level headers the stack may include (the umbrellas and amct/src.hpp are outside the stack).
 LEAVES = {"version.hpp"}
 # detail::NAME uses allowed across folders: (folder of the user, NAME).
 ALLOW = {
@@ -33,6 +36,7 @@ ALLOW = {
 # (simd/) and amct::mpi::detail (pipeline/mpi.hpp).
 OWN_DETAIL = {"kernel", "mpi"}
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*<amct/([^>]+)>')
+IPP_GUARD = "#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)"
 DETAIL_USE_RE = re.compile(r'(\b\w+\s*::\s*)?\bdetail\s*::\s*(\w+)')
 
 
@@ -125,12 +129,40 @@ def defined_names(body):
     return names - {"operator"}
 
 
+def check_definitions(root, base):
+    """Every FOLDER/impl/NAME.ipp: included by FOLDER/NAME.hpp inside the guard, and listed in amct/src.hpp."""
+    problems = []
+    src = base / "src.hpp"
+    listed = set(m.group(1) for m in map(INCLUDE_RE.match, src.read_text().splitlines()) if m) if src.is_file() else set()
+    for ipp in sorted(base.rglob("*.ipp")):
+        rel = ipp.relative_to(base)
+        shown = ipp.relative_to(root)
+        if len(rel.parts) != 3 or rel.parts[1] != "impl":
+            problems.append("%s: a definitions file lives in FOLDER/impl/ beside FOLDER/NAME.hpp" % shown)
+            continue
+        header = base / rel.parts[0] / (ipp.stem + ".hpp")
+        if not header.is_file():
+            problems.append("%s: no header %s" % (shown, header.relative_to(root)))
+            continue
+        lines = [l.strip() for l in header.read_text().splitlines()]
+        inc = "#include <amct/%s>" % rel.as_posix()
+        if not any(lines[i] == IPP_GUARD and lines[i + 1].startswith(inc) and lines[i + 2] == "#endif"
+                   for i in range(len(lines) - 2)):
+            problems.append("%s: must end with\n%s\n%s\n#endif" % (header.relative_to(root), IPP_GUARD, inc))
+        if rel.as_posix() not in listed:
+            problems.append("include/amct/src.hpp: does not include <amct/%s>" % rel.as_posix())
+    for name in sorted(listed):
+        if name.endswith(".ipp") and not (base / name).is_file():
+            problems.append("include/amct/src.hpp: includes <amct/%s>, which does not exist" % name)
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=pathlib.Path(__file__).resolve().parent.parent, type=pathlib.Path)
     args = parser.parse_args()
     base = args.root / "include" / "amct"
-    headers = sorted(base.rglob("*.hpp"))
+    headers = sorted(base.rglob("*.hpp")) + sorted(base.rglob("*.ipp"))
 
     def shown(h):
         return h.relative_to(args.root)
@@ -180,6 +212,7 @@ def main():
                     continue
                 problems.append("%s:%d: detail::%s is defined only in %s; move it to detail/ or make it public"
                                 % (shown(h), no, name, ", ".join(sorted(o + "/" for o in owners))))
+    problems += check_definitions(args.root, base)
     for p in problems:
         print(p)
     if problems:

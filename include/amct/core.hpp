@@ -14,7 +14,6 @@
 #include <amct/detail/contiguous.hpp>
 #include <amct/detail/format.hpp>
 #include <amct/detail/radix_sort.hpp>
-#include <amct/detail/text_file.hpp>
 #include <amct/detail/xtensor.hpp>
 #include <amct/simd/arch.hpp>
 #include <amct/simd/bit_count_kernel.hpp>

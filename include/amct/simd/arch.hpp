@@ -6,8 +6,10 @@
 
 #if AMCT_USE_XSIMD
 #include <xsimd/xsimd.hpp>
-#if defined(__SSE2__)
-#include <immintrin.h>  // narrowing packs in quantize_kernel.hpp
+#if defined(__AVX__)
+#include <immintrin.h>  // AVX2 and AVX-512 packs in quantize_kernel.hpp and bit_count_kernel.hpp
+#elif defined(__SSE2__)
+#include <emmintrin.h>  // SSE2 packs in quantize_kernel.hpp (<immintrin.h> costs 0.3 s more to parse)
 #endif
 #endif
 

@@ -15,7 +15,6 @@
 #include <amct/detail/json_reader.hpp>
 #include <amct/dsl/quant_cfg.hpp>
 #include <amct/dsl/record_txt.hpp>
-#include <amct/dsl/schema_reader.hpp>
 #include <amct/dsl/text_format.hpp>
 #include <amct/pipeline/activation_calibration.hpp>
 #include <amct/pipeline/bn_fusion.hpp>

@@ -15,3 +15,6 @@
 
 // Every impl/*.ipp of include/amct (tools/check_layers.py checks the list).
 #include <amct/detail/impl/text_file.ipp>
+#include <amct/dsl/impl/quant_cfg.ipp>
+#include <amct/dsl/impl/record_txt.ipp>
+#include <amct/dsl/impl/text_format.ipp>

@@ -12440,17 +12440,110 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 #define AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 
 #include <array>        // std::array
-#include <climits>      // INT_MAX
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t
-#include <map>          // std::map
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <tuple>        // std::apply
-#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <type_traits>  // std::decay_t
 #include <variant>      // std::visit
 #include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
+/// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
+/// defaults, which fields the file sets, and where.
+template <class Params>
+struct algorithm_cfg : configured_algorithm<Params>
+{
+    std::size_t offset = 0;                       ///< where the message's name is in amct_cfg::source
+    std::array<std::size_t, 32> field_offsets{};  ///< where each set field's value is (bit i of `given`)
+
+    /// Where field `key` is given, else where the message is.
+    std::size_t offset_of(std::string_view key) const
+    {
+        std::size_t at = offset;
+        std::visit(
+          [&](const auto& p)
+          {
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (fld.key == key && (this->given & (field_set{1} << i)) != 0)
+                    {
+                        at = field_offsets[i];
+                    }
+                });
+          },
+          this->params);
+        return at;
+    }
+};
+
+struct dmq_balancer_cfg
+{
+    std::optional<double> migration_strength;
+};
+
+/// CalibrationConfig: oneof wts_quant_algo (the weight algorithms' messages), oneof acts_quant_algo (the
+/// activation algorithms' messages: ifmr_quantize, hfmg_quantize), oneof tensor_balancer {dmq_balancer}.
+struct calibration_config_cfg
+{
+    std::optional<algorithm_cfg<weight_params>> weights;
+    std::optional<algorithm_cfg<activation_params>> activations;
+    std::optional<dmq_balancer_cfg> dmq_balancer;
+    std::size_t offset = 0;
+};
+
+struct override_layer_type_cfg
+{
+    std::string layer_type;
+    calibration_config_cfg calibration_config;
+    std::size_t offset = 0;  ///< where the override starts in the file
+};
+
+struct override_layer_cfg
+{
+    std::string layer_name;
+    calibration_config_cfg calibration_config;
+    std::size_t offset = 0;
+};
+
+/// AMCTConfig.
+struct amct_cfg
+{
+    std::optional<std::uint32_t> batch_num;
+    std::optional<bool> activation_offset;
+    std::vector<std::string> skip_layers;
+    std::vector<std::string> skip_layer_types;
+    std::optional<std::string> fakequant_precision_mode;
+    std::optional<calibration_config_cfg> common_config;
+    std::vector<override_layer_type_cfg> override_layer_types;
+    std::vector<override_layer_cfg> override_layer_configs;
+    std::optional<bool> do_fusion;
+    std::vector<std::string> skip_fusion_layers;
+
+    /// The file and text read (empty for a configuration built in code) and where each list entry was given,
+    /// so that checks against a model can point into the file.
+    std::string file = "quant.cfg";
+    std::string source;
+    std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
+};
+
+/// @brief Reads quant.cfg text. @throws config_error: a syntax error (with the source line and a caret), or
+/// every schema error of the file.
+AMCT_DECL amct_cfg read_quant_cfg(std::string text, const std::string& file = "quant.cfg");
+
+/// @brief Reads a quant.cfg file. @throws config_error (also when the file cannot be read).
+AMCT_DECL amct_cfg load_quant_cfg(const std::string& path);
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
 
 // ---- begin amct/detail/text_file.hpp ----
 // amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file.
@@ -12555,8 +12648,6 @@ AMCT_DECL std::string read_text_file(const std::string& path)
 #include <string>   // std::string
 #include <vector>   // std::vector
 
-#include <boost/spirit/home/x3.hpp>
-
 
 namespace amct
 {
@@ -12583,6 +12674,34 @@ struct text_field
     std::vector<text_field> fields;  ///< a message's fields, in order
 };
 
+/// @brief Parses text-format `text`. @throws config_error "file:line:col: expected ..." with the source line
+/// and a caret under the spot.
+AMCT_DECL text_field parse_text_format(const std::string& text, const std::string& file);
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/dsl/impl/text_format.ipp ----
+// amct/dsl/impl/text_format.ipp: the definitions of amct/dsl/text_format.hpp: the grammar (Spirit X3).
+#ifndef AMCT_SINGLE_AMCT_DSL_IMPL_TEXT_FORMAT_IPP
+#define AMCT_SINGLE_AMCT_DSL_IMPL_TEXT_FORMAT_IPP
+
+#include <cstddef>     // std::size_t
+#include <functional>  // std::ref
+#include <string>      // std::string
+#include <utility>     // std::move
+#include <vector>      // std::vector
+
+#include <boost/spirit/home/x3.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
 namespace detail
 {
 namespace x3 = boost::spirit::x3;
@@ -12813,9 +12932,7 @@ BOOST_SPIRIT_DEFINE(identifier,
 inline const auto skipper = space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 }  // namespace detail
 
-/// @brief Parses text-format `text`. @throws config_error "file:line:col: expected ..." with the source line
-/// and a caret under the spot.
-inline text_field parse_text_format(const std::string& text, const std::string& file)
+AMCT_DECL text_field parse_text_format(const std::string& text, const std::string& file)
 {
     namespace x3 = boost::spirit::x3;
     detail::text_builder b;
@@ -12870,6 +12987,9 @@ inline text_field parse_text_format(const std::string& text, const std::string& 
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_IMPL_TEXT_FORMAT_IPP
+// ---- end amct/dsl/impl/text_format.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_DSL_TEXT_FORMAT_HPP
 // ---- end amct/dsl/text_format.hpp ----
 
@@ -12913,7 +13033,8 @@ protected:
         }
     }
 
-    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is reported.
+    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is
+    /// reported.
     bool first_time(const text_field& f, seen_map& seen)
     {
         const auto it = std::find_if(seen.begin(),
@@ -13153,6 +13274,12 @@ auto read_document(const std::string& text, const std::string& file)
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_DSL_SCHEMA_READER_HPP
 // ---- end amct/dsl/schema_reader.hpp ----
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/dsl/impl/quant_cfg.ipp ----
+// amct/dsl/impl/quant_cfg.ipp: the definitions of amct/dsl/quant_cfg.hpp: quant.cfg's schema reader.
+#ifndef AMCT_SINGLE_AMCT_DSL_IMPL_QUANT_CFG_IPP
+#define AMCT_SINGLE_AMCT_DSL_IMPL_QUANT_CFG_IPP
+
 
 namespace amct
 {
@@ -13160,85 +13287,6 @@ inline namespace AMCT_ABI
 {
 namespace dsl
 {
-/// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
-/// defaults, which fields the file sets, and where.
-template <class Params>
-struct algorithm_cfg : configured_algorithm<Params>
-{
-    std::size_t offset = 0;                       ///< where the message's name is in amct_cfg::source
-    std::array<std::size_t, 32> field_offsets{};  ///< where each set field's value is (bit i of `given`)
-
-    /// Where field `key` is given, else where the message is.
-    std::size_t offset_of(std::string_view key) const
-    {
-        std::size_t at = offset;
-        std::visit(
-          [&](const auto& p)
-          {
-              for_each_field<std::decay_t<decltype(p)>>(
-                [&](const auto& fld, std::size_t i)
-                {
-                    if (fld.key == key && (this->given & (field_set{1} << i)) != 0)
-                    {
-                        at = field_offsets[i];
-                    }
-                });
-          },
-          this->params);
-        return at;
-    }
-};
-
-struct dmq_balancer_cfg
-{
-    std::optional<double> migration_strength;
-};
-
-/// CalibrationConfig: oneof wts_quant_algo (the weight algorithms' messages), oneof acts_quant_algo (the
-/// activation algorithms' messages: ifmr_quantize, hfmg_quantize), oneof tensor_balancer {dmq_balancer}.
-struct calibration_config_cfg
-{
-    std::optional<algorithm_cfg<weight_params>> weights;
-    std::optional<algorithm_cfg<activation_params>> activations;
-    std::optional<dmq_balancer_cfg> dmq_balancer;
-    std::size_t offset = 0;
-};
-
-struct override_layer_type_cfg
-{
-    std::string layer_type;
-    calibration_config_cfg calibration_config;
-    std::size_t offset = 0;  ///< where the override starts in the file
-};
-
-struct override_layer_cfg
-{
-    std::string layer_name;
-    calibration_config_cfg calibration_config;
-    std::size_t offset = 0;
-};
-
-/// AMCTConfig.
-struct amct_cfg
-{
-    std::optional<std::uint32_t> batch_num;
-    std::optional<bool> activation_offset;
-    std::vector<std::string> skip_layers;
-    std::vector<std::string> skip_layer_types;
-    std::optional<std::string> fakequant_precision_mode;
-    std::optional<calibration_config_cfg> common_config;
-    std::vector<override_layer_type_cfg> override_layer_types;
-    std::vector<override_layer_cfg> override_layer_configs;
-    std::optional<bool> do_fusion;
-    std::vector<std::string> skip_fusion_layers;
-
-    /// The file and text read (empty for a configuration built in code) and where each list entry was given,
-    /// so that checks against a model can point into the file.
-    std::string file = "quant.cfg";
-    std::string source;
-    std::vector<std::size_t> skip_layers_offsets, skip_layer_types_offsets, skip_fusion_layers_offsets;
-};
-
 namespace detail
 {
 /// Converts text_field trees to the structs above, collecting diagnostics.
@@ -13385,28 +13433,29 @@ private:
         a.offset = m.name_offset;
         P params;
         const std::string type(P::cfg_type);
-        fields(m,
-               type.c_str(),
-               [&](const text_field& f, seen_map& seen)
-               {
-                   bool known = false;
-                   for_each_field<P>(
-                     [&](const auto& fld, std::size_t i)
-                     {
-                         if (known || !fld.cfg.present()
-                             || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
-                         {
-                             return;
-                         }
-                         known = true;
-                         if (first_time(f, seen) && read_value(fld, f, params))
-                         {
-                             a.given |= field_set{1} << i;
-                             a.field_offsets[i] = f.value_offset;
-                         }
-                     });
-                   return known;
-               });
+        fields(
+          m,
+          type.c_str(),
+          [&](const text_field& f, seen_map& seen)
+          {
+              bool known = false;
+              for_each_field<P>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (known || !fld.cfg.present()
+                        || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
+                    {
+                        return;
+                    }
+                    known = true;
+                    if (first_time(f, seen) && read_value(fld, f, params))
+                    {
+                        a.given |= field_set{1} << i;
+                        a.field_offsets[i] = f.value_offset;
+                    }
+                });
+              return known;
+          });
         std::vector<std::string_view> reported;
         check_params(params,
                      [&](std::string_view key, const std::string& shown, const std::string& rule)
@@ -13621,9 +13670,7 @@ private:
 };
 }  // namespace detail
 
-/// @brief Reads quant.cfg text. @throws config_error: a syntax error (with the source line and a caret), or
-/// every schema error of the file.
-inline amct_cfg read_quant_cfg(std::string text, const std::string& file = "quant.cfg")
+AMCT_DECL amct_cfg read_quant_cfg(std::string text, const std::string& file)
 {
     amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
@@ -13631,14 +13678,16 @@ inline amct_cfg read_quant_cfg(std::string text, const std::string& file = "quan
     return cfg;
 }
 
-/// @brief Reads a quant.cfg file. @throws config_error (also when the file cannot be read).
-inline amct_cfg load_quant_cfg(const std::string& path)
+AMCT_DECL amct_cfg load_quant_cfg(const std::string& path)
 {
     return read_quant_cfg(amct::AMCT_ABI::detail::read_text_file(path), path);
 }
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_IMPL_QUANT_CFG_IPP
+// ---- end amct/dsl/impl/quant_cfg.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 // ---- end amct/dsl/quant_cfg.hpp ----
 
@@ -17531,9 +17580,34 @@ inline std::string write_record_json(const quant_record& rec)
 #ifndef AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
 #define AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
 
-#include <cstdint>  // std::int32_t, std::uint32_t
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <string>  // std::string
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace dsl
+{
+/// @brief Reads record.txt text. @throws config_error listing every problem (syntax, schema, AMCT's read-time
+/// rules: scales finite and > 0, offset_d in the activation type's range, offset_w 0, shift_bit, types).
+AMCT_DECL quant_record read_record_txt(const std::string& text, const std::string& file = "record.txt");
+
+/// @brief Reads a record.txt file. @throws config_error (also when the file cannot be read).
+AMCT_DECL quant_record load_record_txt(const std::string& path);
+
+/// @brief record.txt text of `rec`, laid out as AMCT writes it.
+AMCT_DECL std::string write_record_txt(const quant_record& rec);
+}  // namespace dsl
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/dsl/impl/record_txt.ipp ----
+// amct/dsl/impl/record_txt.ipp: the definitions of amct/dsl/record_txt.hpp: record.txt's schema reader and
+// writer.
+#ifndef AMCT_SINGLE_AMCT_DSL_IMPL_RECORD_TXT_IPP
+#define AMCT_SINGLE_AMCT_DSL_IMPL_RECORD_TXT_IPP
 
 
 namespace amct
@@ -17719,21 +17793,17 @@ inline std::string text_literal(const std::string& s)
 }
 }  // namespace detail
 
-/// @brief Reads record.txt text. @throws config_error listing every problem (syntax, schema, AMCT's read-time
-/// rules: scales finite and > 0, offset_d in the activation type's range, offset_w 0, shift_bit, types).
-inline quant_record read_record_txt(const std::string& text, const std::string& file = "record.txt")
+AMCT_DECL quant_record read_record_txt(const std::string& text, const std::string& file)
 {
     return detail::read_document<detail::record_reader>(text, file);
 }
 
-/// @brief Reads a record.txt file. @throws config_error (also when the file cannot be read).
-inline quant_record load_record_txt(const std::string& path)
+AMCT_DECL quant_record load_record_txt(const std::string& path)
 {
     return read_record_txt(amct::AMCT_ABI::detail::read_text_file(path), path);
 }
 
-/// @brief record.txt text of `rec`, laid out as AMCT writes it.
-inline std::string write_record_txt(const quant_record& rec)
+AMCT_DECL std::string write_record_txt(const quant_record& rec)
 {
     const auto float_text = [](float v)
     {
@@ -17788,6 +17858,9 @@ inline std::string write_record_txt(const quant_record& rec)
 }  // namespace dsl
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_DSL_IMPL_RECORD_TXT_IPP
+// ---- end amct/dsl/impl/record_txt.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_DSL_RECORD_TXT_HPP
 // ---- end amct/dsl/record_txt.hpp ----
 // ---- begin amct/pipeline/bn_fusion.hpp ----

@@ -11,8 +11,6 @@
 #include <amct/config/record_json.hpp>
 #include <amct/config/resolve.hpp>
 #include <amct/core.hpp>
-#include <amct/detail/json_locator.hpp>
-#include <amct/detail/json_reader.hpp>
 #include <amct/dsl/quant_cfg.hpp>
 #include <amct/dsl/record_txt.hpp>
 #include <amct/dsl/text_format.hpp>

@@ -14,6 +14,12 @@
 #endif
 
 // Every impl/*.ipp of include/amct (tools/check_layers.py checks the list).
+#include <amct/config/impl/check_config.ipp>
+#include <amct/config/impl/config_json.ipp>
+#include <amct/config/impl/create_quant_config.ipp>
+#include <amct/config/impl/layer_params.ipp>
+#include <amct/config/impl/record_json.ipp>
+#include <amct/config/impl/resolve.ipp>
 #include <amct/detail/impl/text_file.ipp>
 #include <amct/dsl/impl/quant_cfg.ipp>
 #include <amct/dsl/impl/record_txt.ipp>

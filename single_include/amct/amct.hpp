@@ -10480,10 +10480,8 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 #ifndef AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 
-#include <string>       // std::string
+#include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
-#include <type_traits>  // std::decay_t, std::is_same_v
-#include <variant>      // std::visit
 
 // ---- begin amct/config/quant_config.hpp ----
 // amct/config/quant_config.hpp: the typed form of AMCT's config.json (docs/configuration.md). A layer's
@@ -10618,6 +10616,37 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// The observer parameters of a layer's activation_quant_params; unset asymmetric is `activation_offset`.
+AMCT_DECL activation_params resolved_params(const activation_quant_config& a, bool activation_offset);
+
+/// The weight algorithm's parameters of a layer of `type`; unset channel_wise is the type's default.
+AMCT_DECL weight_params resolved_params(const weight_quant_config& w, std::string_view type);
+
+/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
+inline std::string int_type_name(int bits)
+{
+    return "INT" + std::to_string(bits);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/layer_params.ipp ----
+// amct/config/impl/layer_params.ipp: the definitions of <amct/config/layer_params.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_LAYER_PARAMS_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_LAYER_PARAMS_IPP
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::decay_t, std::is_same_v
+#include <variant>      // std::visit
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 /// `section`'s parameters with every unset inherited bool field set to `inherited`.
@@ -10649,26 +10678,21 @@ inline Params with_inherited(const configured_algorithm<Params>& section, bool i
 }
 }  // namespace detail
 
-/// The observer parameters of a layer's activation_quant_params; unset asymmetric is `activation_offset`.
-inline activation_params resolved_params(const activation_quant_config& a, bool activation_offset)
+AMCT_DECL activation_params resolved_params(const activation_quant_config& a, bool activation_offset)
 {
     return detail::with_inherited(a, activation_offset);
 }
 
-/// The weight algorithm's parameters of a layer of `type`; unset channel_wise is the type's default.
-inline weight_params resolved_params(const weight_quant_config& w, std::string_view type)
+AMCT_DECL weight_params resolved_params(const weight_quant_config& w, std::string_view type)
 {
     const auto rule = find_arq_rule(type);
     return detail::with_inherited(w, rule ? rule->channel_wise_default : false);
 }
-
-/// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
-inline std::string int_type_name(int bits)
-{
-    return "INT" + std::to_string(bits);
-}
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_LAYER_PARAMS_IPP
+// ---- end amct/config/impl/layer_params.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 // ---- end amct/config/layer_params.hpp ----
 
@@ -12418,15 +12442,8 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 #ifndef AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 
-#include <map>            // std::map
-#include <optional>       // std::optional
-#include <set>            // std::set
-#include <string>         // std::string
-#include <type_traits>    // std::decay_t
-#include <unordered_map>  // std::unordered_map
-#include <unordered_set>  // std::unordered_set
-#include <variant>        // std::visit
-#include <vector>         // std::vector
+#include <string>  // std::string
+#include <vector>  // std::vector
 
 // ---- begin amct/dsl/quant_cfg.hpp ----
 // amct/dsl/quant_cfg.hpp: AMCT's simplified configuration (quant.cfg, protobuf text of AMCTConfig,
@@ -13710,6 +13727,38 @@ struct resolution
     std::vector<diagnostic> unmatched;   ///< warnings: overrides and skip entries that match no layer
 };
 
+/// @brief The config.json that `cfg` means for the model's `layers`.
+/// @param out receives the explanation of every field and the entries that match no layer (warnings).
+/// @throws config_error listing, with their positions in the quant.cfg, every override that asks for what
+/// its layer's type cannot do, and every skip_fusion_layers entry that is not a convolution of the model.
+AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
+                                         const std::vector<layer_info>& layers,
+                                         resolution* out = nullptr);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/resolve.ipp ----
+// amct/config/impl/resolve.ipp: the definitions of <amct/config/resolve.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+
+#include <map>            // std::map
+#include <optional>       // std::optional
+#include <set>            // std::set
+#include <string>         // std::string
+#include <type_traits>    // std::decay_t
+#include <unordered_map>  // std::unordered_map
+#include <unordered_set>  // std::unordered_set
+#include <variant>        // std::visit
+#include <vector>         // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 /// Resolves one quant.cfg against a model, collecting errors and notes.
@@ -13742,7 +13791,7 @@ public:
         q.do_fusion = m_cfg.do_fusion.value_or(true);
         q.skip_fusion_layers = m_cfg.skip_fusion_layers;
         q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
-                                                              : fakequant_precision::default_mode;
+                                                                    : fakequant_precision::default_mode;
         const auto type_of = types_by_name(layers);
         std::set<std::string> types;
         for (const auto& l : layers)
@@ -14035,13 +14084,9 @@ private:
 };
 }  // namespace detail
 
-/// @brief The config.json that `cfg` means for the model's `layers`.
-/// @param out receives the explanation of every field and the entries that match no layer (warnings).
-/// @throws config_error listing, with their positions in the quant.cfg, every override that asks for what
-/// its layer's type cannot do, and every skip_fusion_layers entry that is not a convolution of the model.
-inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
-                                      const std::vector<layer_info>& layers,
-                                      resolution* out = nullptr)
+AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
+                                         const std::vector<layer_info>& layers,
+                                         resolution* out)
 {
     resolution r;
     detail::quant_cfg_resolver resolver(cfg, r, out != nullptr);
@@ -14058,6 +14103,9 @@ inline quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+// ---- end amct/config/impl/resolve.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 // ---- end amct/config/resolve.hpp ----
 // ---- begin amct/detail/json_locator.hpp ----
@@ -16342,7 +16390,6 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 
-#include <map>     // std::map
 #include <string>  // std::string
 #include <vector>  // std::vector
 
@@ -16352,10 +16399,44 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 //   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
 //   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
 //   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// The keys, rules and defaults of the algorithm sections are the algorithms' declarations (amct/algo/param.hpp);
-// the global keys follow docs/configuration.md.
+// The keys, rules and defaults of the algorithm sections are the algorithms' declarations
+// (amct/algo/param.hpp); the global keys follow docs/configuration.md.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
+
+#include <string>  // std::string
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
+AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file = "config.json");
+
+/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
+AMCT_DECL quant_config load_config_json(const std::string& path);
+
+/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c);
+
+/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
+AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
+                                  const boost::json::value& jv);
+
+/// @brief The config.json text of `c`, laid out as AMCT writes it.
+AMCT_DECL std::string write_config_json(const quant_config& c);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/config_json.ipp ----
+// amct/config/impl/config_json.ipp: the definitions of <amct/config/config_json.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
 
 #include <algorithm>    // std::find
 #include <functional>   // std::function
@@ -16478,9 +16559,9 @@ private:
             }
             else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
             {
-                const prefix_guard in_section(m_prefix, key == "activation_quant_params"
-                                                          ? "activation_quant_params."
-                                                          : "weight_quant_params.");
+                const prefix_guard in_section(m_prefix,
+                                              key == "activation_quant_params" ? "activation_quant_params."
+                                                                               : "weight_quant_params.");
                 if (key == "activation_quant_params")
                 {
                     section<activation_algorithms>(
@@ -16504,8 +16585,8 @@ private:
         return l;
     }
 
-    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other key
-    /// is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
+    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other
+    /// key is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
     /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
     /// expresses (`bits`).
     template <class List, class Section, class BitsRule>
@@ -16601,9 +16682,10 @@ private:
                   const path_guard p(m_path, foreign_key);
                   m_report(p,
                            true,
-                           who + qualified("", foreign_key) + " is a parameter of " + std::string(foreign_algo)
-                             + ", not of " + std::string(algo_key) + " \"" + std::string(P::name)
-                             + "\" (the default when " + std::string(algo_key) + " is not given)");
+                           who + qualified("", foreign_key) + " is a parameter of "
+                             + std::string(foreign_algo) + ", not of " + std::string(algo_key) + " \""
+                             + std::string(P::name) + "\" (the default when " + std::string(algo_key)
+                             + " is not given)");
               }
               validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
           },
@@ -16684,8 +16766,8 @@ private:
             {
                 m_report(p,
                          false,
-                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params)) + " must be "
-                           + rule_text<T>(fld.rule));
+                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params))
+                           + " must be " + rule_text<T>(fld.rule));
             }
         }
     }
@@ -16711,7 +16793,11 @@ private:
     }
 
     template <class F, class P>
-    bool read_value(const F& fld, P& params, const boost::json::value& v, const std::string& p, const std::string& who)
+    bool read_value(const F& fld,
+                    P& params,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
     {
         const std::string key(fld.key);
         if constexpr (is_range_field<F>::value)
@@ -16914,20 +17000,17 @@ inline boost::json::object section_json(const configured_algorithm<Params>& s,
 }
 }  // namespace detail
 
-/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text, const std::string& file = "config.json")
+AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file)
 {
     return detail::read_config_json(text, file, nullptr);
 }
 
-/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
-inline quant_config load_config_json(const std::string& path)
+AMCT_DECL quant_config load_config_json(const std::string& path)
 {
     return read_config_json(detail::read_text_file(path), path);
 }
 
-/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
-inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
 {
     boost::json::object o;
     o["version"] = c.version;
@@ -16959,8 +17042,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     jv = std::move(o);
 }
 
-/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
-inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, const boost::json::value& jv)
+AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
+                                  const boost::json::value& jv)
 {
     quant_config cfg;
     detail::throw_at_json_paths(
@@ -16971,8 +17054,7 @@ inline quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&, c
     return cfg;
 }
 
-/// @brief The config.json text of `c`, laid out as AMCT writes it.
-inline std::string write_config_json(const quant_config& c)
+AMCT_DECL std::string write_config_json(const quant_config& c)
 {
     std::string out;
     detail::pretty(out, boost::json::value_from(c), 0);
@@ -16980,8 +17062,42 @@ inline std::string write_config_json(const quant_config& c)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
+// ---- end amct/config/impl/config_json.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 // ---- end amct/config/config_json.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
+/// path.
+AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers);
+
+/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
+/// file and every disagreement with the model as file:line:column diagnostics.
+AMCT_DECL quant_config read_config_json(const std::string& text,
+                                        const std::string& file,
+                                        const std::vector<layer_info>& layers);
+
+/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
+AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/check_config.ipp ----
+// amct/config/impl/check_config.ipp: the definitions of <amct/config/check_config.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+
+#include <map>     // std::map
+#include <string>  // std::string
+#include <vector>  // std::vector
+
 
 namespace amct
 {
@@ -17052,9 +17168,7 @@ inline void check_against_model(const quant_config& cfg,
 }
 }  // namespace detail
 
-/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
-/// path.
-inline void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
+AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
 {
     detail::throw_at_json_paths(
       [&](const detail::config_json_reader::report_fn& report)
@@ -17063,11 +17177,9 @@ inline void check_config(const quant_config& cfg, const std::vector<layer_info>&
       });
 }
 
-/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
-/// file and every disagreement with the model as file:line:column diagnostics.
-inline quant_config read_config_json(const std::string& text,
-                                     const std::string& file,
-                                     const std::vector<layer_info>& layers)
+AMCT_DECL quant_config read_config_json(const std::string& text,
+                                        const std::string& file,
+                                        const std::vector<layer_info>& layers)
 {
     return detail::read_config_json(
       text,
@@ -17078,13 +17190,15 @@ inline quant_config read_config_json(const std::string& text,
       });
 }
 
-/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
-inline quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
+AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
 {
     return read_config_json(detail::read_text_file(path), path, layers);
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+// ---- end amct/config/impl/check_config.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 // ---- end amct/config/check_config.hpp ----
 // ---- begin amct/config/create_quant_config.hpp ----
@@ -17095,10 +17209,8 @@ inline quant_config load_config_json(const std::string& path, const std::vector<
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 
-#include <cstdint>  // std::uint32_t
-#include <set>      // std::set
-#include <string>   // std::string
-#include <vector>   // std::vector
+#include <string>  // std::string
+#include <vector>  // std::vector
 
 
 namespace amct
@@ -17116,6 +17228,34 @@ struct create_quant_config_options
     std::string config_definition;
 };
 
+/// @brief AMCT's config.json for `layers`.
+/// @param explain with config_definition: receives which rule decided each field and the quant.cfg entries
+/// that match no layer (see resolve_quant_cfg).
+/// @throws config_error naming every skip_layers entry that is not a layer of the model, a non-positive
+/// batch_num, and every problem of the config_definition file.
+AMCT_DECL quant_config create_quant_config(const std::vector<layer_info>& layers,
+                                           const create_quant_config_options& o = {},
+                                           resolution* explain = nullptr);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/create_quant_config.ipp ----
+// amct/config/impl/create_quant_config.ipp: the definitions of <amct/config/create_quant_config.hpp>
+// (header-only: included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CREATE_QUANT_CONFIG_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CREATE_QUANT_CONFIG_IPP
+
+#include <cstdint>  // std::uint32_t
+#include <set>      // std::set
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 namespace detail
 {
 /// A problem with create_quant_config's arguments: no file position. (Built by assignment: GCC 12 at -O3
@@ -17129,14 +17269,9 @@ inline diagnostic argument_problem(std::string message)
 }
 }  // namespace detail
 
-/// @brief AMCT's config.json for `layers`.
-/// @param explain with config_definition: receives which rule decided each field and the quant.cfg entries
-/// that match no layer (see resolve_quant_cfg).
-/// @throws config_error naming every skip_layers entry that is not a layer of the model, a non-positive
-/// batch_num, and every problem of the config_definition file.
-inline quant_config create_quant_config(const std::vector<layer_info>& layers,
-                                        const create_quant_config_options& o = {},
-                                        resolution* explain = nullptr)
+AMCT_DECL quant_config create_quant_config(const std::vector<layer_info>& layers,
+                                           const create_quant_config_options& o,
+                                           resolution* explain)
 {
     std::vector<diagnostic> problems;
     if (!o.config_definition.empty())
@@ -17183,6 +17318,9 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CREATE_QUANT_CONFIG_IPP
+// ---- end amct/config/impl/create_quant_config.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 // ---- end amct/config/create_quant_config.hpp ----
 // ---- begin amct/config/record_json.hpp ----
@@ -17194,6 +17332,31 @@ inline quant_config create_quant_config(const std::vector<layer_info>& layers,
 // file:line:column. Floats are written as the shortest text that reads back as the same float32.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
+
+#include <string>  // std::string
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief Reads a record in JSON. @throws config_error listing every problem at file:line:column.
+AMCT_DECL quant_record read_record_json(const std::string& text, const std::string& file = "record.json");
+
+/// @brief Reads a record file in JSON. @throws config_error (also when the file cannot be read).
+AMCT_DECL quant_record load_record_json(const std::string& path);
+
+/// The JSON text of a record: set fields in the proto's field order, floats in their shortest exact form.
+AMCT_DECL std::string write_record_json(const quant_record& rec);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/record_json.ipp ----
+// amct/config/impl/record_json.ipp: the definitions of <amct/config/record_json.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_RECORD_JSON_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_RECORD_JSON_IPP
 
 #include <charconv>       // std::to_chars, std::from_chars
 #include <cstdint>        // std::int32_t, std::uint32_t
@@ -17458,8 +17621,7 @@ inline boost::json::array int_list(const std::vector<Int>& v)
 }
 }  // namespace detail
 
-/// @brief Reads a record in JSON. @throws config_error listing every problem at file:line:column.
-inline quant_record read_record_json(const std::string& text, const std::string& file = "record.json")
+AMCT_DECL quant_record read_record_json(const std::string& text, const std::string& file)
 {
     quant_record rec;
     detail::read_json_document(
@@ -17476,14 +17638,12 @@ inline quant_record read_record_json(const std::string& text, const std::string&
     return rec;
 }
 
-/// @brief Reads a record file in JSON. @throws config_error (also when the file cannot be read).
-inline quant_record load_record_json(const std::string& path)
+AMCT_DECL quant_record load_record_json(const std::string& path)
 {
     return read_record_json(detail::read_text_file(path), path);
 }
 
-/// The JSON text of a record: set fields in the proto's field order, floats in their shortest exact form.
-inline std::string write_record_json(const quant_record& rec)
+AMCT_DECL std::string write_record_json(const quant_record& rec)
 {
     boost::json::array entries;
     for (const auto& [key, r] : rec.layers)
@@ -17548,6 +17708,9 @@ inline std::string write_record_json(const quant_record& rec)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_RECORD_JSON_IPP
+// ---- end amct/config/impl/record_json.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
 // ---- end amct/config/record_json.hpp ----
 // ---- begin amct/core.hpp ----

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <amct/amct.hpp>
+#include <amct/detail/text_file.hpp>  // detail::read_text_file
 
 namespace
 {

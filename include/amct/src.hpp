@@ -14,6 +14,35 @@
 #endif
 
 // Every impl/*.ipp of include/amct (tools/check_layers.py checks the list).
+#include <amct/algo/impl/bit_histogram.ipp>
+#include <amct/algo/impl/bit_histogram_density.ipp>
+#include <amct/algo/impl/channels.ipp>
+#include <amct/algo/impl/grid_histogram.ipp>
+#include <amct/algo/impl/hfmg.ipp>
+#include <amct/algo/impl/ifmr.ipp>
+#include <amct/algo/impl/indexed_observer.ipp>
+#include <amct/algo/impl/kl.ipp>
+#include <amct/algo/impl/max.ipp>
+#include <amct/algo/impl/mse.ipp>
+#include <amct/algo/impl/observer.ipp>
+#include <amct/algo/impl/param.ipp>
+#include <amct/algo/impl/percentile.ipp>
+#include <amct/algo/impl/registry.ipp>
+#include <amct/algo/impl/result.ipp>
+#include <amct/algo/impl/state_io.ipp>
+#include <amct/analysis/impl/analyzer.ipp>
+#include <amct/analysis/impl/bias_correction.ipp>
+#include <amct/analysis/impl/candidates.ipp>
+#include <amct/analysis/impl/metrics.ipp>
+#include <amct/analysis/impl/precision.ipp>
+#include <amct/analysis/impl/precision_config.ipp>
+#include <amct/analysis/impl/promotion.ipp>
+#include <amct/analysis/impl/report.ipp>
+#include <amct/analysis/impl/report_data.ipp>
+#include <amct/analysis/impl/search.ipp>
+#include <amct/analysis/impl/simulation.ipp>
+#include <amct/analysis/impl/tuning.ipp>
+#include <amct/analysis/impl/tuning_log.ipp>
 #include <amct/config/impl/check_config.ipp>
 #include <amct/config/impl/config_json.ipp>
 #include <amct/config/impl/create_quant_config.ipp>
@@ -24,3 +53,14 @@
 #include <amct/dsl/impl/quant_cfg.ipp>
 #include <amct/dsl/impl/record_txt.ipp>
 #include <amct/dsl/impl/text_format.ipp>
+#include <amct/model/impl/graph.ipp>
+#include <amct/model/impl/layer_types.ipp>
+#include <amct/model/impl/record.ipp>
+#include <amct/model/impl/weight_layout.ipp>
+#include <amct/pipeline/impl/activation_calibration.ipp>
+#include <amct/pipeline/impl/bn_fusion.ipp>
+#include <amct/pipeline/impl/deploy.ipp>
+#include <amct/pipeline/impl/executor.ipp>
+#include <amct/pipeline/impl/quantized_model.ipp>
+#include <amct/pipeline/impl/runtime.ipp>
+#include <amct/pipeline/impl/session.ipp>

@@ -57,13 +57,13 @@
 #ifndef AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 #define AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
+#include <cmath>        // std::isnan
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
 #include <type_traits>  // std::void_t, std::false_type, std::true_type
-#include <utility>  // std::declval
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <utility>      // std::declval
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 // ---- begin amct/algo/channels.hpp ----
 // amct/algo/channels.hpp: per-channel observation: where the channel axis is (channel_options, a parameter of
@@ -1144,14 +1144,7 @@ struct channel_options
 namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
-inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
-{
-    if (!opts.channel_wise)
-    {
-        return 1;
-    }
-    return shape[normalize_axis(opts.axis, shape.size())];
-}
+AMCT_DECL std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts);
 
 /// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
 template <class F>
@@ -1177,7 +1170,35 @@ inline void for_each_channel_run(const float* data,
 }
 
 /// Every batch of a channel-wise observer must have the channel count of the first.
-inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
+AMCT_DECL void check_channels(std::size_t expected, std::size_t got, const std::string& where);
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/channels.ipp ----
+// amct/algo/impl/channels.ipp: the definitions of <amct/algo/channels.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_CHANNELS_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_CHANNELS_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
+{
+    if (!opts.channel_wise)
+    {
+        return 1;
+    }
+    return shape[normalize_axis(opts.axis, shape.size())];
+}
+
+AMCT_DECL void check_channels(std::size_t expected, std::size_t got, const std::string& where)
 {
     if (expected != 0 && expected != got)
     {
@@ -1188,6 +1209,9 @@ inline void check_channels(std::size_t expected, std::size_t got, const std::str
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_CHANNELS_IPP
+// ---- end amct/algo/impl/channels.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
 // ---- end amct/algo/channels.hpp ----
 // ---- begin amct/simd/finite_kernel.hpp ----
@@ -1327,8 +1351,8 @@ inline constexpr bool is_observer_v = detail::is_observer<O>::value;
 class observer_base
 {
 public:
-    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result of
-    /// one observer fed every batch in order, bit for bit (an observer whose result depends on the order
+    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result
+    /// of one observer fed every batch in order, bit for bit (an observer whose result depends on the order
     /// says false: HFMG).
     static constexpr bool exact_merge = true;
 
@@ -1364,14 +1388,7 @@ protected:
 
     /// Rejects a batch holding NaN or Inf before anything is changed: "layer "conv1", batch 2: element 5 is
     /// NaN; the batch was not observed" (the batch's index: its label, or the batches observed before it).
-    void check_batch(const float* x, std::size_t n) const
-    {
-        const std::size_t i = kernel::first_nonfinite(x, n);
-        if (i != n)
-        {
-            detail::reject_nonfinite(where() + ", batch " + std::to_string(batch_label()), x, n);
-        }
-    }
+    AMCT_DECL void check_batch(const float* x, std::size_t n) const;
 
     /// The index messages give the batch being observed.
     std::size_t batch_label() const noexcept
@@ -1381,17 +1398,10 @@ protected:
 
     /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
     /// `known` unless that is 0) and the values. Returns the batch's channel count.
-    std::size_t check_channel_batch(const float* x,
-                                    const std::vector<std::size_t>& shape,
-                                    const channel_options& opts,
-                                    std::size_t known) const
-    {
-        const std::size_t channels = detail::channel_count(shape, opts);
-        detail::check_channels(known, channels, where());
-        const std::size_t n = detail::element_count(shape);
-        check_batch(x, n);
-        return channels;
-    }
+    AMCT_DECL std::size_t check_channel_batch(const float* x,
+                                              const std::vector<std::size_t>& shape,
+                                              const channel_options& opts,
+                                              std::size_t known) const;
 
     void count_batch() noexcept
     {
@@ -1399,14 +1409,7 @@ protected:
     }
 
     /// Merging needs equal parameters; `same` says whether they are.
-    void check_mergeable(const observer_base& other, bool same) const
-    {
-        if (!same)
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
-                                             + other.where() + ")");
-        }
-    }
+    AMCT_DECL void check_mergeable(const observer_base& other, bool same) const;
 
     void add_batches(const observer_base& other) noexcept
     {
@@ -1426,7 +1429,62 @@ namespace detail
 {
 /// Throws value_error "<at>: element <i> is NaN (infinite); the batch was not observed" for the first
 /// non-finite x[i], i < n; returns if there is none.
-inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n)
+AMCT_DECL void reject_nonfinite(const std::string& at, const float* x, std::size_t n);
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/observer.ipp ----
+// amct/algo/impl/observer.ipp: the definitions of <amct/algo/observer.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_OBSERVER_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_OBSERVER_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void observer_base::check_batch(const float* x, std::size_t n) const
+{
+    const std::size_t i = kernel::first_nonfinite(x, n);
+    if (i != n)
+    {
+        detail::reject_nonfinite(where() + ", batch " + std::to_string(batch_label()), x, n);
+    }
+}
+
+AMCT_DECL std::size_t observer_base::check_channel_batch(const float* x,
+                                                         const std::vector<std::size_t>& shape,
+                                                         const channel_options& opts,
+                                                         std::size_t known) const
+{
+    const std::size_t channels = detail::channel_count(shape, opts);
+    detail::check_channels(known, channels, where());
+    const std::size_t n = detail::element_count(shape);
+    check_batch(x, n);
+    return channels;
+}
+
+AMCT_DECL void observer_base::check_mergeable(const observer_base& other, bool same) const
+{
+    if (!same)
+    {
+        detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
+                                         + other.where() + ")");
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void reject_nonfinite(const std::string& at, const float* x, std::size_t n)
 {
     const std::size_t i = kernel::first_nonfinite(x, n);
     if (i != n)
@@ -1438,6 +1496,9 @@ inline void reject_nonfinite(const std::string& at, const float* x, std::size_t 
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_OBSERVER_IPP
+// ---- end amct/algo/impl/observer.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 // ---- end amct/algo/observer.hpp ----
 // ---- begin amct/algo/param.hpp ----
@@ -1445,8 +1506,8 @@ inline void reject_nonfinite(const std::string& at, const float* x, std::size_t 
 // in `static constexpr auto fields()` (a tuple of the descriptors below); everything else is derived from
 // that list: the config.json keys and quant.cfg fields (readers and writers in amct/config and amct/dsl), the
 // validator that every reader and every observer runs (check_params), equality, and the saved-state
-// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also writes the "must be ..." text),
-// how quant.cfg spells it, and a few flags.
+// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also
+// writes the "must be ..." text), how quant.cfg spells it, and a few flags.
 //
 // P also declares:
 //   static constexpr std::string_view name        its config-file name (act_algo / wts_algo value)
@@ -1491,29 +1552,7 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
-inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
-{
-    static const std::array<std::uint32_t, 256> table = []
-    {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i)
-        {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-            {
-                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
-    }
-    return c ^ 0xFFFFFFFFu;
-}
+AMCT_DECL std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept;
 
 inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
 inline constexpr std::uint32_t state_envelope_version = 1;
@@ -1543,63 +1582,24 @@ public:
         put(static_cast<std::uint64_t>(v), 8);
     }
 
-    void f32(float v)
-    {
-        std::uint32_t u;
-        std::memcpy(&u, &v, 4);
-        u32(u);
-    }
+    AMCT_DECL void f32(float v);
 
-    void f64(double v)
-    {
-        std::uint64_t u;
-        std::memcpy(&u, &v, 8);
-        u64(u);
-    }
+    AMCT_DECL void f64(double v);
 
     void boolean(bool v)
     {
         u8(v ? 1 : 0);
     }
 
-    void str(const std::string& s)
-    {
-        u64(s.size());
-        m_payload += s;
-    }
+    AMCT_DECL void str(const std::string& s);
 
-    void f32s(const std::vector<float>& v)
-    {
-        u64(v.size());
-        for (float x : v)
-        {
-            f32(x);
-        }
-    }
+    AMCT_DECL void f32s(const std::vector<float>& v);
 
     /// The complete state: envelope, payload and checksum.
-    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
-    {
-        state_writer head;
-        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
-        head.u32(detail::state_envelope_version);
-        head.str(algorithm);
-        head.u32(state_version);
-        head.u64(m_payload.size());
-        std::string out = head.m_payload + m_payload;
-        state_writer tail;
-        tail.u32(detail::crc32(out, out.size()));
-        return out + tail.m_payload;
-    }
+    AMCT_DECL std::string finish(const std::string& algorithm, std::uint32_t state_version) const;
 
 private:
-    void put(std::uint64_t v, int bytes)
-    {
-        for (int i = 0; i < bytes; ++i)
-        {
-            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-        }
-    }
+    AMCT_DECL void put(std::uint64_t v, int bytes);
 
     std::string m_payload;
 };
@@ -1610,44 +1610,17 @@ class state_reader
 {
 public:
     /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
-    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
-      : state_reader(bytes)
-    {
-        const std::string algo = str();
-        if (algo != algorithm)
-        {
-            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
-                 + "\" observer");
-        }
-        const std::uint32_t version = u32();
-        if (version != state_version)
-        {
-            fail("\"" + algorithm + "\" state version " + std::to_string(version)
-                 + ", this amct reads version " + std::to_string(state_version));
-        }
-        const std::uint64_t size = u64();
-        if (size != m_end - m_pos)
-        {
-            fail("payload size " + std::to_string(size) + " does not match the "
-                 + std::to_string(m_end - m_pos) + " bytes present");
-        }
-    }
+    AMCT_DECL state_reader(const std::string& bytes,
+                           const std::string& algorithm,
+                           std::uint32_t state_version);
 
     state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
 
     /// The algorithm name in the envelope of `bytes`, to choose the observer that loads it.
     /// @throws state_error for anything that is not an observer state.
-    static std::string algorithm_of(const std::string& bytes)
-    {
-        state_reader r(bytes);
-        return r.str();
-    }
+    AMCT_DECL static std::string algorithm_of(const std::string& bytes);
 
-    std::uint8_t u8()
-    {
-        need(1);
-        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
-    }
+    AMCT_DECL std::uint8_t u8();
 
     std::uint32_t u32()
     {
@@ -1664,72 +1637,22 @@ public:
         return static_cast<std::int64_t>(get(8));
     }
 
-    float f32()
-    {
-        const std::uint32_t u = u32();
-        float v;
-        std::memcpy(&v, &u, 4);
-        return v;
-    }
+    AMCT_DECL float f32();
 
-    double f64()
-    {
-        const std::uint64_t u = u64();
-        double v;
-        std::memcpy(&v, &u, 8);
-        return v;
-    }
+    AMCT_DECL double f64();
 
-    bool boolean()
-    {
-        const std::uint8_t v = u8();
-        if (v > 1)
-        {
-            fail("a boolean field holds " + std::to_string(v));
-        }
-        return v == 1;
-    }
+    AMCT_DECL bool boolean();
 
-    std::string str()
-    {
-        const std::uint64_t n = u64();
-        need(n);
-        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
-        m_pos += static_cast<std::size_t>(n);
-        return s;
-    }
+    AMCT_DECL std::string str();
 
     /// Reads an element count and checks that `n` elements of `bytes_each` bytes can still follow, so that a
     /// corrupt length never turns into a huge allocation.
-    std::size_t count(std::size_t bytes_each)
-    {
-        const std::uint64_t n = u64();
-        if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
-        {
-            fail("a length of " + std::to_string(n) + " elements exceeds the payload");
-        }
-        return static_cast<std::size_t>(n);
-    }
+    AMCT_DECL std::size_t count(std::size_t bytes_each);
 
-    std::vector<float> f32s()
-    {
-        const std::size_t n = count(4);
-        std::vector<float> v(n);
-        for (float& x : v)
-        {
-            x = f32();
-        }
-        return v;
-    }
+    AMCT_DECL std::vector<float> f32s();
 
     /// Fails unless every payload byte was read.
-    void done() const
-    {
-        if (m_pos != m_end)
-        {
-            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
-        }
-    }
+    AMCT_DECL void done() const;
 
     [[noreturn]] static void fail(const std::string& what)
     {
@@ -1739,50 +1662,11 @@ public:
 private:
     /// Checks the magic, the checksum and the envelope version, and positions the reader on the algorithm
     /// name.
-    explicit state_reader(const std::string& bytes)
-      : m_bytes(bytes)
-    {
-        if (bytes.size() < sizeof detail::state_magic + 4 + 4
-            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
-        {
-            fail("not an amct observer state (bad magic)");
-        }
-        const std::size_t body = bytes.size() - 4;
-        m_pos = body;
-        m_end = bytes.size();
-        const std::uint32_t stored_crc = u32();
-        m_end = body;
-        if (stored_crc != detail::crc32(bytes, body))
-        {
-            fail("checksum mismatch: the state is corrupt or truncated");
-        }
-        m_pos = sizeof detail::state_magic;
-        const std::uint32_t envelope = u32();
-        if (envelope != detail::state_envelope_version)
-        {
-            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
-                 + std::to_string(detail::state_envelope_version));
-        }
-    }
+    AMCT_DECL explicit state_reader(const std::string& bytes);
 
-    void need(std::uint64_t n) const
-    {
-        if (n > m_end - m_pos)
-        {
-            fail("truncated payload");
-        }
-    }
+    AMCT_DECL void need(std::uint64_t n) const;
 
-    std::uint64_t get(int bytes)
-    {
-        need(static_cast<std::uint64_t>(bytes));
-        std::uint64_t v = 0;
-        for (int i = 0; i < bytes; ++i)
-        {
-            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
-        }
-        return v;
-    }
+    AMCT_DECL std::uint64_t get(int bytes);
 
     const std::string& m_bytes;
     std::size_t m_pos = 0;
@@ -1790,6 +1674,252 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/state_io.ipp ----
+// amct/algo/impl/state_io.ipp: the definitions of <amct/algo/state_io.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_STATE_IO_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_STATE_IO_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
+{
+    static const std::array<std::uint32_t, 256> table = []
+    {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i)
+        {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k)
+            {
+                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void state_writer::f32(float v)
+{
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    u32(u);
+}
+
+AMCT_DECL void state_writer::f64(double v)
+{
+    std::uint64_t u;
+    std::memcpy(&u, &v, 8);
+    u64(u);
+}
+
+AMCT_DECL void state_writer::str(const std::string& s)
+{
+    u64(s.size());
+    m_payload += s;
+}
+
+AMCT_DECL void state_writer::f32s(const std::vector<float>& v)
+{
+    u64(v.size());
+    for (float x : v)
+    {
+        f32(x);
+    }
+}
+
+AMCT_DECL std::string state_writer::finish(const std::string& algorithm, std::uint32_t state_version) const
+{
+    state_writer head;
+    head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
+    head.u32(detail::state_envelope_version);
+    head.str(algorithm);
+    head.u32(state_version);
+    head.u64(m_payload.size());
+    std::string out = head.m_payload + m_payload;
+    state_writer tail;
+    tail.u32(detail::crc32(out, out.size()));
+    return out + tail.m_payload;
+}
+
+AMCT_DECL void state_writer::put(std::uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; ++i)
+    {
+        m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+    }
+}
+
+AMCT_DECL state_reader::state_reader(const std::string& bytes,
+                                     const std::string& algorithm,
+                                     std::uint32_t state_version)
+  : state_reader(bytes)
+{
+    const std::string algo = str();
+    if (algo != algorithm)
+    {
+        fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm + "\" observer");
+    }
+    const std::uint32_t version = u32();
+    if (version != state_version)
+    {
+        fail("\"" + algorithm + "\" state version " + std::to_string(version) + ", this amct reads version "
+             + std::to_string(state_version));
+    }
+    const std::uint64_t size = u64();
+    if (size != m_end - m_pos)
+    {
+        fail("payload size " + std::to_string(size) + " does not match the " + std::to_string(m_end - m_pos)
+             + " bytes present");
+    }
+}
+
+AMCT_DECL std::string state_reader::algorithm_of(const std::string& bytes)
+{
+    state_reader r(bytes);
+    return r.str();
+}
+
+AMCT_DECL std::uint8_t state_reader::u8()
+{
+    need(1);
+    return static_cast<std::uint8_t>(m_bytes[m_pos++]);
+}
+
+AMCT_DECL float state_reader::f32()
+{
+    const std::uint32_t u = u32();
+    float v;
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+
+AMCT_DECL double state_reader::f64()
+{
+    const std::uint64_t u = u64();
+    double v;
+    std::memcpy(&v, &u, 8);
+    return v;
+}
+
+AMCT_DECL bool state_reader::boolean()
+{
+    const std::uint8_t v = u8();
+    if (v > 1)
+    {
+        fail("a boolean field holds " + std::to_string(v));
+    }
+    return v == 1;
+}
+
+AMCT_DECL std::string state_reader::str()
+{
+    const std::uint64_t n = u64();
+    need(n);
+    std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
+    m_pos += static_cast<std::size_t>(n);
+    return s;
+}
+
+AMCT_DECL std::size_t state_reader::count(std::size_t bytes_each)
+{
+    const std::uint64_t n = u64();
+    if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
+    {
+        fail("a length of " + std::to_string(n) + " elements exceeds the payload");
+    }
+    return static_cast<std::size_t>(n);
+}
+
+AMCT_DECL std::vector<float> state_reader::f32s()
+{
+    const std::size_t n = count(4);
+    std::vector<float> v(n);
+    for (float& x : v)
+    {
+        x = f32();
+    }
+    return v;
+}
+
+AMCT_DECL void state_reader::done() const
+{
+    if (m_pos != m_end)
+    {
+        fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
+    }
+}
+
+AMCT_DECL state_reader::state_reader(const std::string& bytes)
+  : m_bytes(bytes)
+{
+    if (bytes.size() < sizeof detail::state_magic + 4 + 4
+        || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+    {
+        fail("not an amct observer state (bad magic)");
+    }
+    const std::size_t body = bytes.size() - 4;
+    m_pos = body;
+    m_end = bytes.size();
+    const std::uint32_t stored_crc = u32();
+    m_end = body;
+    if (stored_crc != detail::crc32(bytes, body))
+    {
+        fail("checksum mismatch: the state is corrupt or truncated");
+    }
+    m_pos = sizeof detail::state_magic;
+    const std::uint32_t envelope = u32();
+    if (envelope != detail::state_envelope_version)
+    {
+        fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+             + std::to_string(detail::state_envelope_version));
+    }
+}
+
+AMCT_DECL void state_reader::need(std::uint64_t n) const
+{
+    if (n > m_end - m_pos)
+    {
+        fail("truncated payload");
+    }
+}
+
+AMCT_DECL std::uint64_t state_reader::get(int bytes)
+{
+    need(static_cast<std::uint64_t>(bytes));
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+    {
+        v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
+    }
+    return v;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_STATE_IO_IPP
+// ---- end amct/algo/impl/state_io.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
 // ---- end amct/algo/state_io.hpp ----
 
@@ -1810,8 +1940,9 @@ namespace param
 enum flag : unsigned
 {
     none = 0,
-    written = 1u << 0,   ///< AMCT's create_quant_config writes the field with its default value
-    inherit = 1u << 1,   ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
+    written = 1u << 0,  ///< AMCT's create_quant_config writes the field with its default value
+    inherit =
+      1u << 1,  ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
     api_only = 1u << 2,  ///< not in configuration files (axis options of the per-channel methods)
     unsaved = 1u << 3    ///< not part of the saved state
 };
@@ -1846,15 +1977,7 @@ struct interval
         return (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi);
     }
 
-    std::string text() const
-    {
-        if (std::isinf(hi))
-        {
-            return std::string(lo_open ? "greater than " : "at least ") + detail::number_to_string(lo);
-        }
-        return std::string("in ") + (lo_open ? "(" : "[") + detail::number_to_string(lo) + ", "
-               + detail::number_to_string(hi) + (hi_open ? ")" : "]");
-    }
+    AMCT_DECL std::string text() const;
 };
 
 constexpr interval open_closed(double lo, double hi) noexcept
@@ -1881,7 +2004,8 @@ struct int_range
 
     std::string text() const
     {
-        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" : std::string(shown);
+        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
+                             : std::string(shown);
     }
 };
 
@@ -2185,8 +2309,10 @@ inline std::string enum_choices(std::string_view quote = {})
     std::string s;
     for (std::size_t i = 0; i < names.size(); ++i)
     {
-        s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(quote) + std::string(names[i])
-             + std::string(quote);
+        s += (i == 0                  ? ""
+              : i + 1 == names.size() ? " or "
+                                      : ", ")
+             + std::string(quote) + std::string(names[i]) + std::string(quote);
     }
     return s;
 }
@@ -2284,8 +2410,8 @@ inline void require_valid(const P& p, const std::string& where, std::string_view
     check_params(p,
                  [&](std::string_view key, const std::string& value, const std::string& rule)
                  {
-                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key) + " = "
-                                                      + value + " must be " + rule);
+                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key)
+                                                      + " = " + value + " must be " + rule);
                  });
 }
 
@@ -2411,6 +2537,36 @@ inline P read_params(state_reader& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/param.ipp ----
+// amct/algo/impl/param.ipp: the definitions of <amct/algo/param.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_PARAM_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_PARAM_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace param
+{
+AMCT_DECL std::string interval::text() const
+{
+    if (std::isinf(hi))
+    {
+        return std::string(lo_open ? "greater than " : "at least ") + detail::number_to_string(lo);
+    }
+    return std::string("in ") + (lo_open ? "(" : "[") + detail::number_to_string(lo) + ", "
+           + detail::number_to_string(hi) + (hi_open ? ")" : "]");
+}
+}  // namespace param
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_PARAM_IPP
+// ---- end amct/algo/impl/param.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_PARAM_HPP
 // ---- end amct/algo/param.hpp ----
 // ---- begin amct/algo/result.hpp ----
@@ -2536,13 +2692,7 @@ inline std::int32_t signed_qmax(int bits) noexcept
 }  // namespace detail
 
 /// Appends one channel's (scale, offset) with its representable range.
-inline void push_channel(calibration_result& r, float scale, std::int32_t offset)
-{
-    r.scale.push_back(scale);
-    r.offset.push_back(offset);
-    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
-    r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
-}
+AMCT_DECL void push_channel(calibration_result& r, float scale, std::int32_t offset);
 
 /// @brief The result as typed parameters of Spec.
 /// @throws unsupported_error if Spec's bit width, scheme or granularity differs from the result's;
@@ -2573,6 +2723,31 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/result.ipp ----
+// amct/algo/impl/result.ipp: the definitions of <amct/algo/result.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_RESULT_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_RESULT_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void push_channel(calibration_result& r, float scale, std::int32_t offset)
+{
+    r.scale.push_back(scale);
+    r.offset.push_back(offset);
+    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
+    r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_RESULT_IPP
+// ---- end amct/algo/impl/result.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_RESULT_HPP
 // ---- end amct/algo/result.hpp ----
 // ---- begin amct/core/choose_qparams.hpp ----
@@ -2761,7 +2936,70 @@ struct weight_rule
 namespace detail
 {
 /// True when `type` is one of `names`.
-inline bool type_in(std::string_view type, std::initializer_list<std::string_view> names)
+AMCT_DECL bool type_in(std::string_view type, std::initializer_list<std::string_view> names);
+}  // namespace detail
+
+/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
+/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
+AMCT_DECL std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false);
+
+/// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
+AMCT_DECL weight_rule arq_rule(std::string_view type, bool trans_b = false);
+
+/// A layer of the model, as the runtime reports it.
+struct layer_info
+{
+    std::string name;
+    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
+};
+
+/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
+inline bool symmetric_only_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv3d", "Conv3D"});
+}
+
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+AMCT_DECL bool int16_activation_type(std::string_view type);
+
+/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
+inline bool narrow_weight_type(std::string_view type)
+{
+    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
+}
+
+/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+AMCT_DECL bool fusable_type(std::string_view type);
+
+/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
+AMCT_DECL bool is_batch_norm(std::string_view type);
+
+/// Layer name -> layer type.
+AMCT_DECL std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers);
+
+/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
+/// fused type), or nothing when it can.
+AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                         const std::map<std::string, std::string>& type_of);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/model/impl/layer_types.ipp ----
+// amct/model/impl/layer_types.ipp: the definitions of <amct/model/layer_types.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_MODEL_IMPL_LAYER_TYPES_IPP
+#define AMCT_SINGLE_AMCT_MODEL_IMPL_LAYER_TYPES_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL bool type_in(std::string_view type, std::initializer_list<std::string_view> names)
 {
     for (const auto n : names)
     {
@@ -2773,10 +3011,14 @@ inline bool type_in(std::string_view type, std::initializer_list<std::string_vie
     return false;
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
-/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
-inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b)
 {
     auto is = [&](std::initializer_list<std::string_view> names)
     {
@@ -2821,8 +3063,7 @@ inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool tran
     return std::nullopt;
 }
 
-/// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
-inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
+AMCT_DECL weight_rule arq_rule(std::string_view type, bool trans_b)
 {
     if (const auto rule = find_arq_rule(type, trans_b))
     {
@@ -2832,42 +3073,19 @@ inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
                                            + "\"");
 }
 
-/// A layer of the model, as the runtime reports it.
-struct layer_info
-{
-    std::string name;
-    std::string type;  ///< e.g. "Conv", "Conv2d", "Conv2D", "Gemm", "MatMul", "AveragePool"
-};
-
-/// Activations quantized symmetrically only (SYMMETRIC_LIMIT_TYPES: Conv3d).
-inline bool symmetric_only_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv3d", "Conv3D"});
-}
-
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
-inline bool int16_activation_type(std::string_view type)
+AMCT_DECL bool int16_activation_type(std::string_view type)
 {
     const auto rule = find_arq_rule(type);
     return rule && rule->has_weight && !symmetric_only_type(type);
 }
 
-/// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
-inline bool narrow_weight_type(std::string_view type)
-{
-    return detail::type_in(type, {"Conv", "Conv2d", "Conv2D", "Convolution"});
-}
-
-/// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
-inline bool fusable_type(std::string_view type)
+AMCT_DECL bool fusable_type(std::string_view type)
 {
     const auto rule = find_arq_rule(type);
     return rule && rule->channel_wise_allowed;
 }
 
-/// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
+AMCT_DECL bool is_batch_norm(std::string_view type)
 {
     return detail::type_in(type,
                            {"BatchNormalization",
@@ -2880,8 +3098,7 @@ inline bool is_batch_norm(std::string_view type)
                             "FusedBatchNormV3"});
 }
 
-/// Layer name -> layer type.
-inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
+AMCT_DECL std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
 {
     std::map<std::string, std::string> type_of;
     for (const auto& l : layers)
@@ -2891,10 +3108,8 @@ inline std::map<std::string, std::string> types_by_name(const std::vector<layer_
     return type_of;
 }
 
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
-inline std::optional<std::string> skip_fusion_problem(const std::string& name,
-                                                      const std::map<std::string, std::string>& type_of)
+AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                         const std::map<std::string, std::string>& type_of)
 {
     const auto it = type_of.find(name);
     if (it == type_of.end())
@@ -2910,6 +3125,9 @@ inline std::optional<std::string> skip_fusion_problem(const std::string& name,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_IMPL_LAYER_TYPES_IPP
+// ---- end amct/model/impl/layer_types.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
 // ---- end amct/model/layer_types.hpp ----
 // ---- begin amct/model/weight_layout.hpp ----
@@ -2939,28 +3157,10 @@ struct layout_view
     std::size_t channel_dims = 1;
 
     /// C_out: the product of the first channel_dims axes after the transpose.
-    std::size_t channels() const noexcept
-    {
-        std::size_t c = 1;
-        for (std::size_t d = 0; d < channel_dims; ++d)
-        {
-            c *= dims[perm[d]];
-        }
-        return c;
-    }
+    AMCT_DECL std::size_t channels() const noexcept;
 
     /// Whether the weight already is [C_out, rest] row-major (out_in: Conv, Linear, Gemm with transB).
-    bool identity() const noexcept
-    {
-        for (std::size_t d = 0; d < perm.size(); ++d)
-        {
-            if (perm[d] != d)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    AMCT_DECL bool identity() const noexcept;
 
     /// Whether the view is the transpose of a matrix (in_out, hwio, hw_depthwise).
     bool transpose_2d() const noexcept
@@ -2991,62 +3191,10 @@ inline void transpose(const T* src, std::size_t rows, std::size_t cols, T* dst) 
     }
 }
 
-inline layout_view make_layout_view(const std::vector<std::size_t>& shape,
-                                    weight_layout layout,
-                                    std::size_t groups,
-                                    const std::string& where = {})
-{
-    const std::string prefix = where.empty() ? std::string() : where + ": ";
-    const std::size_t r = shape.size();
-    auto prod = [&](std::size_t from, std::size_t to)
-    {
-        std::size_t p = 1;
-        for (std::size_t d = from; d < to; ++d)
-        {
-            p *= shape[d];
-        }
-        return p;
-    };
-    auto need_rank = [&](std::size_t lo)
-    {
-        if (r < lo)
-        {
-            detail::throw_error<shape_error>(prefix + "a weight of this layout needs rank >= "
-                                             + std::to_string(lo) + ", got rank " + std::to_string(r));
-        }
-    };
-    switch (layout)
-    {
-        case weight_layout::out_in:
-            need_rank(1);
-            return {{shape[0], prod(1, r)}, {0, 1}, 1};
-        case weight_layout::in_out_grouped:
-        {
-            need_rank(2);
-            if (groups == 0 || shape[0] % groups != 0)
-            {
-                detail::throw_error<shape_error>(prefix + "ConvTranspose weight with "
-                                                 + std::to_string(shape[0]) + " input channels cannot have "
-                                                 + std::to_string(groups) + " groups");
-            }
-            // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
-            return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
-        }
-        case weight_layout::in_out:
-            need_rank(2);
-            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
-        case weight_layout::hwio:
-            need_rank(2);
-            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
-        case weight_layout::hw_depthwise:
-            need_rank(3);
-            return {{prod(0, r - 2), shape[r - 2] * shape[r - 1]}, {1, 0}, 1};
-        case weight_layout::hw_out_in:
-            need_rank(3);
-            return {{prod(0, r - 2), shape[r - 2], shape[r - 1]}, {1, 0, 2}, 1};
-    }
-    return {};
-}
+AMCT_DECL layout_view make_layout_view(const std::vector<std::size_t>& shape,
+                                       weight_layout layout,
+                                       std::size_t groups,
+                                       const std::string& where = {});
 
 /// `w` (row-major, `shape`) as a row-major [C_out, rest] matrix (callers use w itself for an identity view).
 template <class T>
@@ -3104,20 +3252,7 @@ struct channel_major_matrix
     const float* data = nullptr;
     std::size_t rows = 0, cols = 0;
 
-    channel_major_matrix(const xt::xarray<float>& w, const layout_view& v)
-    {
-        if (v.identity())
-        {
-            data = w.data();
-            rows = v.channels();
-            cols = rows ? w.size() / rows : 0;
-            return;
-        }
-        owned = to_channel_major(w, v);
-        data = owned.data();
-        rows = owned.shape()[0];
-        cols = owned.shape()[1];
-    }
+    AMCT_DECL channel_major_matrix(const xt::xarray<float>& w, const layout_view& v);
 
     /// The matrix as an xtensor expression (no copy).
     auto expression() const
@@ -3127,6 +3262,117 @@ struct channel_major_matrix
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/model/impl/weight_layout.ipp ----
+// amct/model/impl/weight_layout.ipp: the definitions of <amct/model/weight_layout.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_MODEL_IMPL_WEIGHT_LAYOUT_IPP
+#define AMCT_SINGLE_AMCT_MODEL_IMPL_WEIGHT_LAYOUT_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::size_t layout_view::channels() const noexcept
+{
+    std::size_t c = 1;
+    for (std::size_t d = 0; d < channel_dims; ++d)
+    {
+        c *= dims[perm[d]];
+    }
+    return c;
+}
+
+AMCT_DECL bool layout_view::identity() const noexcept
+{
+    for (std::size_t d = 0; d < perm.size(); ++d)
+    {
+        if (perm[d] != d)
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+AMCT_DECL layout_view make_layout_view(const std::vector<std::size_t>& shape,
+                                       weight_layout layout,
+                                       std::size_t groups,
+                                       const std::string& where)
+{
+    const std::string prefix = where.empty() ? std::string() : where + ": ";
+    const std::size_t r = shape.size();
+    auto prod = [&](std::size_t from, std::size_t to)
+    {
+        std::size_t p = 1;
+        for (std::size_t d = from; d < to; ++d)
+        {
+            p *= shape[d];
+        }
+        return p;
+    };
+    auto need_rank = [&](std::size_t lo)
+    {
+        if (r < lo)
+        {
+            detail::throw_error<shape_error>(prefix + "a weight of this layout needs rank >= "
+                                             + std::to_string(lo) + ", got rank " + std::to_string(r));
+        }
+    };
+    switch (layout)
+    {
+        case weight_layout::out_in:
+            need_rank(1);
+            return {{shape[0], prod(1, r)}, {0, 1}, 1};
+        case weight_layout::in_out_grouped:
+        {
+            need_rank(2);
+            if (groups == 0 || shape[0] % groups != 0)
+            {
+                detail::throw_error<shape_error>(prefix + "ConvTranspose weight with "
+                                                 + std::to_string(shape[0]) + " input channels cannot have "
+                                                 + std::to_string(groups) + " groups");
+            }
+            // [g, C_in/g, C_out/g, k] -> [g, C_out/g, C_in/g, k]; channel c = g_index * C_out/g + j
+            return {{groups, shape[0] / groups, shape[1], prod(2, r)}, {0, 2, 1, 3}, 2};
+        }
+        case weight_layout::in_out:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hwio:
+            need_rank(2);
+            return {{prod(0, r - 1), shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_depthwise:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2] * shape[r - 1]}, {1, 0}, 1};
+        case weight_layout::hw_out_in:
+            need_rank(3);
+            return {{prod(0, r - 2), shape[r - 2], shape[r - 1]}, {1, 0, 2}, 1};
+    }
+    return {};
+}
+
+AMCT_DECL channel_major_matrix::channel_major_matrix(const xt::xarray<float>& w, const layout_view& v)
+{
+    if (v.identity())
+    {
+        data = w.data();
+        rows = v.channels();
+        cols = rows ? w.size() / rows : 0;
+        return;
+    }
+    owned = to_channel_major(w, v);
+    data = owned.data();
+    rows = owned.shape()[0];
+    cols = owned.shape()[1];
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_IMPL_WEIGHT_LAYOUT_IPP
+// ---- end amct/model/impl/weight_layout.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
 // ---- end amct/model/weight_layout.hpp ----
 // ---- begin amct/simd/minmax_kernel.hpp ----
@@ -3417,18 +3663,18 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 #ifndef AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
 #define AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
 
-#include <algorithm>  // std::min, std::max
-#include <array>      // std::array
-#include <cmath>      // std::ceil, std::floor, std::ldexp
-#include <cstdint>    // std::int64_t
-#include <cstring>    // std::memcmp
-#include <map>        // std::map
-#include <numeric>    // std::accumulate
-#include <string>     // std::string
+#include <algorithm>    // std::min, std::max
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::ldexp
+#include <cstdint>      // std::int64_t
+#include <cstring>      // std::memcmp
+#include <map>          // std::map
+#include <numeric>      // std::accumulate
+#include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <tuple>      // std::make_tuple
-#include <utility>    // std::pair
-#include <vector>     // std::vector
+#include <tuple>        // std::make_tuple
+#include <utility>      // std::pair
+#include <vector>       // std::vector
 
 
 namespace amct
@@ -3480,7 +3726,255 @@ namespace detail
 /// bin = min(trunc((x - lo) / (hi - lo) * bins), bins - 1)). The vector body computes the same float
 /// operations lane by lane and counts into four interleaved sub-histograms, so that consecutive increments do
 /// not wait on each other.
-inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
+AMCT_DECL void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts);
+
+/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
+/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
+/// integer.
+AMCT_DECL std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi);
+
+/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+inline bool same_edge(float a, float b) noexcept
+{
+    return std::fabs(a - b) < flt_eps;
+}
+
+/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
+AMCT_DECL void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other);
+
+/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
+/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
+/// more); otherwise the running range stays and the batch's counts add as they are.
+struct hfmg_step
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    bool moves = true;
+};
+
+/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
+/// `first`).
+AMCT_DECL hfmg_step
+hfmg_next_step(bool first, float run_min, float run_max, float batch_min, float batch_max) noexcept;
+
+/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
+/// step moves it.
+AMCT_DECL void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts);
+
+/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+AMCT_DECL double hfmg_loss(const std::vector<std::int64_t>& counts,
+                           double bin_width,
+                           std::size_t l,
+                           std::size_t r,
+                           int bits);
+
+/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+AMCT_DECL std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits);
+}  // namespace detail
+
+class hfmg_segments;
+
+class hfmg_observer : public observer_base
+{
+public:
+    using params_type = hfmg_params;
+    using ordered = hfmg_segments;  ///< how batches observed apart are put back in order (indexed_observer)
+    /// Re-binning depends on the order of the batches (hfmg_segments restores it).
+    static constexpr bool exact_merge = false;
+
+    static constexpr const char* algorithm = "hfmg";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
+    /// outside {8, 16}.
+    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        require_valid(m_params, where());
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    const hfmg_histogram& histogram() const noexcept
+    {
+        return m_hist;
+    }
+
+    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
+    /// exactly.
+    /// @throws value_error if data was already observed or the range is not finite and ordered.
+    AMCT_DECL void reserve_range(float min, float max);
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    /// @throws value_error for NaN/Inf (the observer is then unchanged).
+    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        observe(x, detail::element_count(shape));
+    }
+
+    AMCT_DECL void observe(const float* x, std::size_t n);
+
+    AMCT_DECL void merge(const hfmg_observer& other);
+
+    /// @throws value_error if nothing was observed.
+    AMCT_DECL calibration_result compute() const;
+
+    AMCT_DECL std::string save() const;
+
+    AMCT_DECL static hfmg_observer load(const std::string& bytes);
+
+private:
+    friend class hfmg_segments;
+
+    hfmg_params m_params;
+    hfmg_histogram m_hist;
+};
+
+/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
+/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
+///
+/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
+/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// Where the running range does not move, histograms just add; only where it moves is the sum so far
+/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
+/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
+/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
+/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
+class hfmg_segments
+{
+public:
+    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
+    struct placement
+    {
+        detail::hfmg_step step;
+        std::size_t segment = 0;
+    };
+
+    /// @throws value_error naming the layer for invalid parameters.
+    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
+      : m_result(params, std::move(layer))
+      , m_batches(batches)
+    {
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_result.params();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    bool known(std::size_t k) const noexcept
+    {
+        return m_ranges.count(k) != 0;
+    }
+
+    /// The recorded [min, max] of every batch, by index.
+    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
+    {
+        return m_ranges;
+    }
+
+    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
+    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
+    /// ordered, or one that differs from the range recorded before.
+    AMCT_DECL void add_range(std::size_t k, float min, float max);
+
+    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
+    bool placed(std::size_t k) const noexcept
+    {
+        return k < m_places.size();
+    }
+
+    /// Requires placed(k).
+    const placement& place(std::size_t k) const noexcept
+    {
+        return m_places[k];
+    }
+
+    /// The counts of a batch placed at `p`: its histogram over p.step. Thread-safe (const, no shared state).
+    AMCT_DECL std::vector<std::int64_t> contribution(const float* x, std::size_t n, const placement& p) const;
+
+    /// Adds the contribution of a batch placed at `p` to its segment.
+    void add(const placement& p, std::vector<std::int64_t> counts)
+    {
+        add(p.segment, std::move(counts));
+    }
+
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
+    AMCT_DECL void add(std::size_t segment, std::vector<std::int64_t> counts);
+
+    /// @throws value_error as merge(other) would; changes nothing.
+    AMCT_DECL void check_merge(const hfmg_segments& other) const;
+
+    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
+    /// count, or a range that differs from this one's; nothing changes then.
+    AMCT_DECL void merge(const hfmg_segments& other);
+
+    /// The observer that saw every batch in order. Requires every range and every batch's counts.
+    /// @throws value_error if a range is missing.
+    AMCT_DECL hfmg_observer result() const;
+
+    AMCT_DECL void save(state_writer& w) const;
+
+    /// @throws state_error for inconsistent state.
+    AMCT_DECL static hfmg_segments load(state_reader& r, std::string layer);
+
+    /// @throws value_error as add_range(k, min, max) would; changes nothing.
+    AMCT_DECL void check_range(std::size_t k, float min, float max) const;
+
+private:
+    std::string where() const
+    {
+        return m_result.where();
+    }
+
+    static bool bits_equal(float a, float b) noexcept
+    {
+        return std::memcmp(&a, &b, sizeof a) == 0;
+    }
+
+    /// Places every batch whose predecessors' ranges have all become known.
+    AMCT_DECL void extend();
+
+    hfmg_observer m_result;  ///< parameters and layer name; no data
+    std::size_t m_batches;
+    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
+    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
+    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/hfmg.ipp ----
+// amct/algo/impl/hfmg.ipp: the definitions of <amct/algo/hfmg.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_HFMG_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_HFMG_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
 {
     const std::size_t bins = counts.size();
     const float width = hi - lo;
@@ -3542,10 +4036,7 @@ inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector
     }
 }
 
-/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
-/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
-/// integer.
-inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
+AMCT_DECL std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
 {
     const std::size_t bins = h.counts.size();
     std::vector<std::int64_t> out(bins, 0);
@@ -3585,14 +4076,7 @@ inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float 
     return out;
 }
 
-/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
-inline bool same_edge(float a, float b) noexcept
-{
-    return std::fabs(a - b) < flt_eps;
-}
-
-/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
-inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
+AMCT_DECL void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
 {
     const float lo = std::min(h.min, other.min);
     const float hi = std::max(h.max, other.max);
@@ -3610,23 +4094,8 @@ inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
     }
 }
 
-/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
-/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
-/// more); otherwise the running range stays and the batch's counts add as they are.
-struct hfmg_step
-{
-    float min = 0.0f;
-    float max = 0.0f;
-    bool moves = true;
-};
-
-/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
-/// `first`).
-inline hfmg_step hfmg_next_step(bool first,
-                                float run_min,
-                                float run_max,
-                                float batch_min,
-                                float batch_max) noexcept
+AMCT_DECL hfmg_step
+hfmg_next_step(bool first, float run_min, float run_max, float batch_min, float batch_max) noexcept
 {
     if (first)
     {
@@ -3637,9 +4106,7 @@ inline hfmg_step hfmg_next_step(bool first,
     return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
 }
 
-/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
-/// step moves it.
-inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
+AMCT_DECL void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
 {
     if (h.counts.empty())
     {
@@ -3658,12 +4125,11 @@ inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std
     }
 }
 
-/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
-inline double hfmg_loss(const std::vector<std::int64_t>& counts,
-                        double bin_width,
-                        std::size_t l,
-                        std::size_t r,
-                        int bits)
+AMCT_DECL double hfmg_loss(const std::vector<std::int64_t>& counts,
+                           double bin_width,
+                           std::size_t l,
+                           std::size_t r,
+                           int bits)
 {
     const double levels = std::ldexp(1.0, bits);
     const double dw = bin_width * static_cast<double>(r - l + 1) / levels;
@@ -3709,8 +4175,7 @@ inline double hfmg_loss(const std::vector<std::int64_t>& counts,
     return loss;
 }
 
-/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
-inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
+AMCT_DECL std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
 {
     const std::size_t bins = h.counts.size();
     const double bin_width = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
@@ -3756,474 +4221,328 @@ inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, 
     return best;
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-class hfmg_segments;
-
-class hfmg_observer : public observer_base
+namespace amct
 {
-public:
-    using params_type = hfmg_params;
-    using ordered = hfmg_segments;  ///< how batches observed apart are put back in order (indexed_observer)
-    /// Re-binning depends on the order of the batches (hfmg_segments restores it).
-    static constexpr bool exact_merge = false;
-
-    static constexpr const char* algorithm = "hfmg";
-    static constexpr std::uint32_t state_version = 1;
-
-    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
-    /// outside {8, 16}.
-    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
-      : observer_base(std::move(layer))
-      , m_params(params)
+inline namespace AMCT_ABI
+{
+AMCT_DECL void hfmg_observer::reserve_range(float min, float max)
+{
+    if (!m_hist.counts.empty())
     {
-        require_valid(m_params, where());
+        detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
     }
+    validate_range(min, max, "");
+    m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
+}
 
-    const hfmg_params& params() const noexcept
+AMCT_DECL void hfmg_observer::observe(const float* x, std::size_t n)
+{
+    if (n > 0)
     {
-        return m_params;
-    }
-
-    const hfmg_histogram& histogram() const noexcept
-    {
-        return m_hist;
-    }
-
-    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
-    /// exactly.
-    /// @throws value_error if data was already observed or the range is not finite and ordered.
-    void reserve_range(float min, float max)
-    {
-        if (!m_hist.counts.empty())
+        kernel::minmax_result r;
+        kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
+        if (!r.all_finite())
         {
-            detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
+            check_batch(x, n);  // throws, naming the element
         }
-        validate_range(min, max, "");
-        m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
+        const detail::hfmg_step step =
+          detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
+        detail::histc(x, n, step.min, step.max, counts);
+        detail::hfmg_apply(m_hist, step, std::move(counts));
     }
+    count_batch();
+}
 
-    template <class E>
-    void observe(const xt::xexpression<E>& batch)
+AMCT_DECL void hfmg_observer::merge(const hfmg_observer& other)
+{
+    check_mergeable(other, other.m_params == m_params);
+    if (m_hist.counts.empty())
     {
-        const detail::contiguous_data<float> in(batch.derived_cast());
-        observe(in.data(), in.size());
+        m_hist = other.m_hist;
     }
-
-    /// @throws value_error for NaN/Inf (the observer is then unchanged).
-    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
-    void observe(const float* x, const std::vector<std::size_t>& shape)
+    else if (!other.m_hist.counts.empty())
     {
-        observe(x, detail::element_count(shape));
+        detail::merge_histogram(m_hist, other.m_hist);
     }
+    add_batches(other);
+}
 
-    void observe(const float* x, std::size_t n)
+AMCT_DECL calibration_result hfmg_observer::compute() const
+{
+    std::int64_t total = 0;
+    for (auto c : m_hist.counts)
     {
-        if (n > 0)
-        {
-            kernel::minmax_result r;
-            kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
-            if (!r.all_finite())
-            {
-                check_batch(x, n);  // throws, naming the element
-            }
-            const detail::hfmg_step step =
-              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
-            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
-            detail::histc(x, n, step.min, step.max, counts);
-            detail::hfmg_apply(m_hist, step, std::move(counts));
-        }
-        count_batch();
+        total += c;
     }
-
-    void merge(const hfmg_observer& other)
+    if (total == 0)
     {
-        check_mergeable(other, other.m_params == m_params);
-        if (m_hist.counts.empty())
-        {
-            m_hist = other.m_hist;
-        }
-        else if (!other.m_hist.counts.empty())
-        {
-            detail::merge_histogram(m_hist, other.m_hist);
-        }
-        add_batches(other);
+        detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
     }
-
-    /// @throws value_error if nothing was observed.
-    calibration_result compute() const
+    const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
+    const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
+    float clip_min = m_hist.min + static_cast<float>(l) * w;
+    float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+    if (!std::isfinite(w))  // a range wider than FLT_MAX
     {
-        std::int64_t total = 0;
-        for (auto c : m_hist.counts)
-        {
-            total += c;
-        }
-        if (total == 0)
-        {
-            detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
-        }
-        const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
-        const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
-        float clip_min = m_hist.min + static_cast<float>(l) * w;
-        float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
-        if (!std::isfinite(w))  // a range wider than FLT_MAX
-        {
-            const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
-            clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
-            clip_max = static_cast<float>(
-              std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
-        }
-        calibration_result res;
-        res.num_bits = m_params.num_bits;
-        res.asymmetric = m_params.asymmetric;
-        const auto [s, o] = choose_scale_offset(clip_min,
-                                                clip_max,
-                                                detail::signed_qmin(res.num_bits),
-                                                detail::signed_qmax(res.num_bits),
-                                                !res.asymmetric);
-        push_channel(res, s, o);
-        return res;
+        const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
+        clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
+        clip_max = static_cast<float>(
+          std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
     }
+    calibration_result res;
+    res.num_bits = m_params.num_bits;
+    res.asymmetric = m_params.asymmetric;
+    const auto [s, o] = choose_scale_offset(clip_min,
+                                            clip_max,
+                                            detail::signed_qmin(res.num_bits),
+                                            detail::signed_qmax(res.num_bits),
+                                            !res.asymmetric);
+    push_channel(res, s, o);
+    return res;
+}
 
-    std::string save() const
+AMCT_DECL std::string hfmg_observer::save() const
+{
+    state_writer w;
+    w.str(m_layer);
+    w.u64(m_batches);
+    write_params(w, m_params);
+    w.f32(m_hist.min);
+    w.f32(m_hist.max);
+    w.u64(m_hist.counts.size());
+    for (auto c : m_hist.counts)
     {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        write_params(w, m_params);
-        w.f32(m_hist.min);
-        w.f32(m_hist.max);
-        w.u64(m_hist.counts.size());
-        for (auto c : m_hist.counts)
+        w.i64(c);
+    }
+    return w.finish(algorithm, state_version);
+}
+
+AMCT_DECL hfmg_observer hfmg_observer::load(const std::string& bytes)
+{
+    state_reader r(bytes, algorithm, state_version);
+    std::string layer = r.str();
+    const std::uint64_t batches = r.u64();
+    const auto p = read_params<hfmg_params>(r);
+    hfmg_observer o(p, std::move(layer));
+    o.m_hist.min = r.f32();
+    o.m_hist.max = r.f32();
+    const std::size_t n = r.count(8);
+    if (n != 0
+        && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
+    {
+        state_reader::fail("HFMG histogram range is not finite and ordered");
+    }
+    if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
+    {
+        state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
+                           + std::to_string(p.num_of_bins));
+    }
+    o.m_hist.counts.resize(n);
+    for (auto& c : o.m_hist.counts)
+    {
+        c = r.i64();
+        if (c < 0 || c > (std::int64_t{1} << 56))
+        {
+            state_reader::fail("HFMG histogram has a count out of range");
+        }
+    }
+    r.done();
+    o.m_batches = static_cast<std::size_t>(batches);
+    return o;
+}
+
+AMCT_DECL void hfmg_segments::add_range(std::size_t k, float min, float max)
+{
+    check_range(k, min, max);
+    if (m_ranges.emplace(k, std::make_pair(min, max)).second)
+    {
+        extend();
+    }
+}
+
+AMCT_DECL std::vector<std::int64_t> hfmg_segments::contribution(const float* x,
+                                                                std::size_t n,
+                                                                const placement& p) const
+{
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(params().num_of_bins), 0);
+    detail::histc(x, n, p.step.min, p.step.max, counts);
+    return counts;
+}
+
+AMCT_DECL void hfmg_segments::add(std::size_t segment, std::vector<std::int64_t> counts)
+{
+    auto& sum = m_sums[segment];
+    if (sum.empty())
+    {
+        sum = std::move(counts);
+        return;
+    }
+    for (std::size_t i = 0; i < sum.size(); ++i)
+    {
+        sum[i] += counts[i];
+    }
+}
+
+AMCT_DECL void hfmg_segments::check_merge(const hfmg_segments& other) const
+{
+    if (other.params() != params() || batches() != other.batches())
+    {
+        detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
+                                         + std::to_string(other.batches()) + " batches");
+    }
+    for (const auto& [k, range] : other.m_ranges)
+    {
+        check_range(k, range.first, range.second);
+    }
+}
+
+AMCT_DECL void hfmg_segments::merge(const hfmg_segments& other)
+{
+    check_merge(other);
+    m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
+    extend();
+    for (const auto& [segment, counts] : other.m_sums)
+    {
+        add(segment, counts);
+    }
+}
+
+AMCT_DECL hfmg_observer hfmg_segments::result() const
+{
+    if (batches() == 0 || !placed(batches() - 1))
+    {
+        detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
+                                         + std::to_string(m_places.size()));
+    }
+    for (std::size_t k = 0; k < m_places.size(); ++k)
+    {
+        if (m_places[k].segment == k && !m_sums.count(k))
+        {
+            detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
+                                             + std::to_string(k));
+        }
+    }
+    hfmg_observer o = m_result;
+    for (const auto& [segment, counts] : m_sums)
+    {
+        detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
+    }
+    o.m_batches = batches();
+    return o;
+}
+
+AMCT_DECL void hfmg_segments::save(state_writer& w) const
+{
+    write_params(w, params());
+    w.u64(batches());
+    w.u64(m_ranges.size());
+    for (const auto& [k, range] : m_ranges)
+    {
+        w.u64(k);
+        w.f32(range.first);
+        w.f32(range.second);
+    }
+    w.u64(m_sums.size());
+    for (const auto& [segment, counts] : m_sums)
+    {
+        w.u64(segment);
+        for (auto c : counts)
         {
             w.i64(c);
         }
-        return w.finish(algorithm, state_version);
     }
+}
 
-    static hfmg_observer load(const std::string& bytes)
+AMCT_DECL hfmg_segments hfmg_segments::load(state_reader& r, std::string layer)
+{
+    const auto p = read_params<hfmg_params>(r);
+    const auto batches = static_cast<std::size_t>(r.u64());
+    hfmg_segments s(p, std::move(layer), batches);
+    for (std::size_t n = r.count(16); n > 0; --n)
     {
-        state_reader r(bytes, algorithm, state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        const auto p = read_params<hfmg_params>(r);
-        hfmg_observer o(p, std::move(layer));
-        o.m_hist.min = r.f32();
-        o.m_hist.max = r.f32();
-        const std::size_t n = r.count(8);
-        if (n != 0
-            && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
+        const auto k = static_cast<std::size_t>(r.u64());
+        const float lo = r.f32();
+        const float hi = r.f32();
+        if (s.known(k))
         {
-            state_reader::fail("HFMG histogram range is not finite and ordered");
+            state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
         }
-        if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
+        try
         {
-            state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
-                               + std::to_string(p.num_of_bins));
+            s.add_range(k, lo, hi);
         }
-        o.m_hist.counts.resize(n);
-        for (auto& c : o.m_hist.counts)
+        catch (const value_error& e)
+        {
+            state_reader::fail(e.what());
+        }
+    }
+    const auto bins = static_cast<std::size_t>(p.num_of_bins);
+    for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
+    {
+        const auto segment = static_cast<std::size_t>(r.u64());
+        if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
+        {
+            state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
+                               + ", which does not start a known segment");
+        }
+        std::vector<std::int64_t> counts(bins);
+        for (auto& c : counts)
         {
             c = r.i64();
             if (c < 0 || c > (std::int64_t{1} << 56))
             {
-                state_reader::fail("HFMG histogram has a count out of range");
+                state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
             }
         }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
+        s.m_sums.emplace(segment, std::move(counts));
     }
+    return s;
+}
 
-private:
-    friend class hfmg_segments;
-
-
-    hfmg_params m_params;
-    hfmg_histogram m_hist;
-};
-
-/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
-/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
-///
-/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
-/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
-/// Where the running range does not move, histograms just add; only where it moves is the sum so far
-/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
-/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
-/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
-/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
-class hfmg_segments
+AMCT_DECL void hfmg_segments::check_range(std::size_t k, float min, float max) const
 {
-public:
-    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
-    struct placement
+    const auto at = [&]  // built only for a message
     {
-        detail::hfmg_step step;
-        std::size_t segment = 0;
+        return where() + ", batch " + std::to_string(k);
     };
-
-    /// @throws value_error naming the layer for invalid parameters.
-    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
-      : m_result(params, std::move(layer))
-      , m_batches(batches)
+    if (k >= batches())
     {
+        detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
     }
-
-    const hfmg_params& params() const noexcept
+    if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
     {
-        return m_result.params();
+        detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
+                                         + detail::number_to_string(max) + "] is not finite and ordered");
     }
-
-    std::size_t batches() const noexcept
+    const auto it = m_ranges.find(k);
+    if (it != m_ranges.end() && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
     {
-        return m_batches;
+        detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
     }
+}
 
-    bool known(std::size_t k) const noexcept
+AMCT_DECL void hfmg_segments::extend()
+{
+    for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size(); ++it)
     {
-        return m_ranges.count(k) != 0;
+        const std::size_t k = it->first;
+        // the running range: the step of the last batch that moved it (ignored for the first batch)
+        const detail::hfmg_step run =
+          m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
+        const detail::hfmg_step step =
+          detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
+        m_places.push_back({step, step.moves ? k : m_places.back().segment});
     }
-
-    /// The recorded [min, max] of every batch, by index.
-    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
-    {
-        return m_ranges;
-    }
-
-    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
-    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
-    /// ordered, or one that differs from the range recorded before.
-    void add_range(std::size_t k, float min, float max)
-    {
-        check_range(k, min, max);
-        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
-        {
-            extend();
-        }
-    }
-
-    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
-    bool placed(std::size_t k) const noexcept
-    {
-        return k < m_places.size();
-    }
-
-    /// Requires placed(k).
-    const placement& place(std::size_t k) const noexcept
-    {
-        return m_places[k];
-    }
-
-    /// The counts of a batch placed at `p`: its histogram over p.step. Thread-safe (const, no shared state).
-    std::vector<std::int64_t> contribution(const float* x, std::size_t n, const placement& p) const
-    {
-        std::vector<std::int64_t> counts(static_cast<std::size_t>(params().num_of_bins), 0);
-        detail::histc(x, n, p.step.min, p.step.max, counts);
-        return counts;
-    }
-
-    /// Adds the contribution of a batch placed at `p` to its segment.
-    void add(const placement& p, std::vector<std::int64_t> counts)
-    {
-        add(p.segment, std::move(counts));
-    }
-
-    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
-    void add(std::size_t segment, std::vector<std::int64_t> counts)
-    {
-        auto& sum = m_sums[segment];
-        if (sum.empty())
-        {
-            sum = std::move(counts);
-            return;
-        }
-        for (std::size_t i = 0; i < sum.size(); ++i)
-        {
-            sum[i] += counts[i];
-        }
-    }
-
-    /// @throws value_error as merge(other) would; changes nothing.
-    void check_merge(const hfmg_segments& other) const
-    {
-        if (other.params() != params() || batches() != other.batches())
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
-                                             + std::to_string(other.batches()) + " batches");
-        }
-        for (const auto& [k, range] : other.m_ranges)
-        {
-            check_range(k, range.first, range.second);
-        }
-    }
-
-    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
-    /// count, or a range that differs from this one's; nothing changes then.
-    void merge(const hfmg_segments& other)
-    {
-        check_merge(other);
-        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
-        extend();
-        for (const auto& [segment, counts] : other.m_sums)
-        {
-            add(segment, counts);
-        }
-    }
-
-    /// The observer that saw every batch in order. Requires every range and every batch's counts.
-    /// @throws value_error if a range is missing.
-    hfmg_observer result() const
-    {
-        if (batches() == 0 || !placed(batches() - 1))
-        {
-            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
-                                             + std::to_string(m_places.size()));
-        }
-        for (std::size_t k = 0; k < m_places.size(); ++k)
-        {
-            if (m_places[k].segment == k && !m_sums.count(k))
-            {
-                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
-                                                 + std::to_string(k));
-            }
-        }
-        hfmg_observer o = m_result;
-        for (const auto& [segment, counts] : m_sums)
-        {
-            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
-        }
-        o.m_batches = batches();
-        return o;
-    }
-
-    void save(state_writer& w) const
-    {
-        write_params(w, params());
-        w.u64(batches());
-        w.u64(m_ranges.size());
-        for (const auto& [k, range] : m_ranges)
-        {
-            w.u64(k);
-            w.f32(range.first);
-            w.f32(range.second);
-        }
-        w.u64(m_sums.size());
-        for (const auto& [segment, counts] : m_sums)
-        {
-            w.u64(segment);
-            for (auto c : counts)
-            {
-                w.i64(c);
-            }
-        }
-    }
-
-    /// @throws state_error for inconsistent state.
-    static hfmg_segments load(state_reader& r, std::string layer)
-    {
-        const auto p = read_params<hfmg_params>(r);
-        const auto batches = static_cast<std::size_t>(r.u64());
-        hfmg_segments s(p, std::move(layer), batches);
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const auto k = static_cast<std::size_t>(r.u64());
-            const float lo = r.f32();
-            const float hi = r.f32();
-            if (s.known(k))
-            {
-                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
-            }
-            try
-            {
-                s.add_range(k, lo, hi);
-            }
-            catch (const value_error& e)
-            {
-                state_reader::fail(e.what());
-            }
-        }
-        const auto bins = static_cast<std::size_t>(p.num_of_bins);
-        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
-        {
-            const auto segment = static_cast<std::size_t>(r.u64());
-            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
-            {
-                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
-                                   + ", which does not start a known segment");
-            }
-            std::vector<std::int64_t> counts(bins);
-            for (auto& c : counts)
-            {
-                c = r.i64();
-                if (c < 0 || c > (std::int64_t{1} << 56))
-                {
-                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
-                }
-            }
-            s.m_sums.emplace(segment, std::move(counts));
-        }
-        return s;
-    }
-
-    /// @throws value_error as add_range(k, min, max) would; changes nothing.
-    void check_range(std::size_t k, float min, float max) const
-    {
-        const auto at = [&]  // built only for a message
-        {
-            return where() + ", batch " + std::to_string(k);
-        };
-        if (k >= batches())
-        {
-            detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
-        }
-        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
-        {
-            detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
-                                             + detail::number_to_string(max) + "] is not finite and ordered");
-        }
-        const auto it = m_ranges.find(k);
-        if (it != m_ranges.end()
-            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
-        {
-            detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
-        }
-    }
-
-private:
-    std::string where() const
-    {
-        return m_result.where();
-    }
-
-    static bool bits_equal(float a, float b) noexcept
-    {
-        return std::memcmp(&a, &b, sizeof a) == 0;
-    }
-
-    /// Places every batch whose predecessors' ranges have all become known.
-    void extend()
-    {
-        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
-             ++it)
-        {
-            const std::size_t k = it->first;
-            // the running range: the step of the last batch that moved it (ignored for the first batch)
-            const detail::hfmg_step run =
-              m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
-            const detail::hfmg_step step =
-              detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
-            m_places.push_back({step, step.moves ? k : m_places.back().segment});
-        }
-    }
-
-    hfmg_observer m_result;  ///< parameters and layer name; no data
-    std::size_t m_batches;
-    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
-    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
-    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
-};
+}
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_HFMG_IPP
+// ---- end amct/algo/impl/hfmg.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
 // ---- end amct/algo/hfmg.hpp ----
 // ---- begin amct/algo/ifmr.hpp ----
@@ -4248,15 +4567,15 @@ private:
 #ifndef AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 #define AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 
-#include <algorithm>  // std::min
-#include <array>      // std::array
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
-#include <cstddef>    // std::size_t
-#include <limits>     // std::numeric_limits
-#include <string>     // std::string
+#include <algorithm>    // std::min
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::fabs, std::nearbyint
+#include <cstddef>      // std::size_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <tuple>      // std::make_tuple
-#include <vector>     // std::vector
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
 
 // ---- begin amct/algo/bit_histogram.hpp ----
 // amct/algo/bit_histogram.hpp: a streaming, bounded-memory summary of float data for IFMR's bounded mode.
@@ -4565,17 +4884,7 @@ struct zeroed_deleter
 {
     std::size_t bytes = 0;
 
-    void operator()(void* p) const noexcept
-    {
-#if AMCT_BIT_HISTOGRAM_MMAP
-        if (bytes)
-        {
-            munmap(p, bytes);
-            return;
-        }
-#endif
-        std::free(p);
-    }
+    AMCT_DECL void operator()(void* p) const noexcept;
 };
 }  // namespace detail
 
@@ -4594,62 +4903,15 @@ public:
         *this = o;
     }
 
-    bit_histogram& operator=(const bit_histogram& o)
-    {
-        if (this != &o)
-        {
-            bit_histogram h;
-            h.merge(o);  // into an empty one: o's extremes (never -0: fold), counts and total
-            *this = std::move(h);
-        }
-        return *this;
-    }
+    AMCT_DECL bit_histogram& operator=(const bit_histogram& o);
 
     bit_histogram(bit_histogram&&) noexcept = default;
     bit_histogram& operator=(bit_histogram&&) noexcept = default;
 
     /// Adds x[0, n). Returns false, with nothing changed, when x holds NaN or Inf.
-    bool add(const float* x, std::size_t n)
-    {
-        constexpr std::size_t chunk = std::size_t{1} << 31;
-        if (n > chunk && kernel::first_nonfinite(x, n) != n)
-        {
-            return false;  // a batch counted in several chunks is checked first: no chunk is undone
-        }
-        for (std::size_t i = 0; i < n; i += chunk)
-        {
-            const std::size_t m = n - i < chunk ? n - i : chunk;
-            make_room(m);
-            kernel::bit_count_stats s;
-            kernel::count_bits<shift>(x + i, m, low(), zero_slot, 1u, s);
-            if (!s.finite)
-            {
-                kernel::bit_count_stats ignored;
-                kernel::count_bits<shift>(x + i, m, low(), zero_slot, ~0u, ignored);  // mod 2^32: minus one
-                collect_zeros();
-                return false;
-            }
-            collect_zeros();
-            m_low_bound += m;
-            m_count += m;
-            fold(s.min, s.max, s.min_abs());
-        }
-        return true;
-    }
+    AMCT_DECL bool add(const float* x, std::size_t n);
 
-    void merge(const bit_histogram& o)
-    {
-        fold(o.m_min, o.m_max, o.m_min_abs);  // first: make_room must see every key that can hold a count
-        o.for_each_key(
-          [&](std::uint32_t k)
-          {
-              if (const std::uint64_t c = o.at(k))
-              {
-                  put(k, c);
-              }
-          });
-        m_count += o.m_count;
-    }
+    AMCT_DECL void merge(const bit_histogram& o);
 
     std::uint64_t count() const noexcept
     {
@@ -4668,14 +4930,7 @@ public:
     }
 
     /// The count under key k.
-    std::uint64_t at(std::uint32_t k) const noexcept
-    {
-        if (!m_low)
-        {
-            return 0;
-        }
-        return m_low[k] + (m_wide ? m_wide[k] : 0);
-    }
+    AMCT_DECL std::uint64_t at(std::uint32_t k) const noexcept;
 
     /// Visits every key that can hold a count in ascending (or descending) order of value, keys in between
     /// holding none included, until stop(key) returns true; returns that key, or `keys` if none did.
@@ -4707,26 +4962,7 @@ public:
     /// The k-th largest (from_top) or smallest value (1-based), placed evenly in its bin: a bin of c values
     /// over [a, b) holds them at b - (j + 1/2) (b - a) / c, j < c, from the top (a + (j + 1/2) (b - a) / c
     /// from the bottom), except that the bin of the maximum (minimum) starts with it: b - j (b - a) / c.
-    float kth(std::uint64_t k, bool from_top) const
-    {
-        std::uint64_t seen = 0;
-        const std::uint32_t key = find_key(from_top,
-                                           [&](std::uint32_t j)
-                                           {
-                                               seen += at(j);
-                                               return seen >= k;
-                                           });
-        if (key == keys)
-        {
-            return from_top ? m_min : m_max;
-        }
-        const double c = static_cast<double>(at(key));
-        const double a = lower_value(key) > m_min ? lower_value(key) : m_min;
-        const double b = upper_value(key) < m_max ? upper_value(key) : m_max;
-        const bool extreme = from_top ? b == m_max : a == m_min;
-        const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - (extreme ? 1.0 : 0.5);
-        return static_cast<float>(from_top ? b - j * (b - a) / c : a + j * (b - a) / c);
-    }
+    AMCT_DECL float kth(std::uint64_t k, bool from_top) const;
 
     /// Calls f(key) for every key find_key visits, in ascending order of value.
     template <class F>
@@ -4792,12 +5028,7 @@ public:
     }
 
     /// The key of a finite value.
-    static std::uint32_t key_of(float v) noexcept
-    {
-        std::uint32_t u;
-        std::memcpy(&u, &v, 4);
-        return u >> shift;
-    }
+    AMCT_DECL static std::uint32_t key_of(float v) noexcept;
 
     /// The key of |v| (0 for +inf, the value of an empty histogram's extremes).
     static std::uint32_t magnitude_key(float v) noexcept
@@ -4805,70 +5036,10 @@ public:
         return v == std::numeric_limits<float>::infinity() ? 0 : key_of(std::fabs(v));
     }
 
-    void save(state_writer& w) const
-    {
-        w.u64(m_count);
-        w.f32(m_min);
-        w.f32(m_max);
-        w.f32(m_min_abs);
-        std::uint64_t nonzero = 0;
-        for_each_key(
-          [&](std::uint32_t k)
-          {
-              nonzero += at(k) != 0;
-          });
-        w.u64(nonzero);
-        for_each_key(
-          [&](std::uint32_t k)
-          {
-              if (const std::uint64_t c = at(k))
-              {
-                  w.u32(k);
-                  w.u64(c);
-              }
-          });
-    }
+    AMCT_DECL void save(state_writer& w) const;
 
     /// @throws state_error when the counts do not fit the extremes or the total.
-    static bit_histogram load(state_reader& r)
-    {
-        bit_histogram h;
-        const std::uint64_t count = r.u64();
-        const float lo = r.f32(), hi = r.f32(), lo_abs = r.f32();
-        const bool empty = count == 0;
-        const float inf = std::numeric_limits<float>::infinity();
-        const bool extremes_ok =
-          empty ? lo == inf && hi == -inf && lo_abs == inf
-                : lo <= hi && std::isfinite(lo) && std::isfinite(hi) && lo_abs > 0.0f
-                    && (lo_abs == inf ? lo == 0.0f && hi == 0.0f
-                                      : std::isfinite(lo_abs) && lo_abs <= (-lo > hi ? -lo : hi));
-        if (!extremes_ok)
-        {
-            state_reader::fail("bit histogram extremes are inconsistent");
-        }
-        h.fold(lo, hi, lo_abs);
-        std::uint64_t total = 0;
-        std::uint32_t previous = 0;
-        bool in_range = true;
-        for (std::uint64_t i = r.count(12); i > 0 && in_range; --i)
-        {
-            const std::uint32_t k = r.u32();
-            const std::uint64_t c = r.u64();
-            in_range = h.can_hold(k) && c != 0 && c <= count - total && (total == 0 || order(k) > previous);
-            if (in_range)
-            {
-                h.put(k, c);
-                total += c;
-                previous = order(k);
-            }
-        }
-        if (!in_range || total != count)
-        {
-            state_reader::fail("bit histogram counts do not match its extremes and total");
-        }
-        h.m_count = count;
-        return h;
-    }
+    AMCT_DECL static bit_histogram load(state_reader& r);
 
 private:
     template <class T>
@@ -4908,95 +5079,22 @@ private:
     }
 
     /// Whether for_each_key visits k.
-    bool can_hold(std::uint32_t k) const noexcept
-    {
-        const std::uint32_t m = k & (sign - 1);
-        const std::uint32_t first = first_magnitude();
-        if (k >= keys || m == 0)
-        {
-            return k < keys;
-        }
-        return (k & sign) ? m_min < 0.0f && m >= first && m <= magnitude_key(-m_min)
-                          : m_max > 0.0f && m >= first && m <= magnitude_key(m_max);
-    }
+    AMCT_DECL bool can_hold(std::uint32_t k) const noexcept;
 
-    static double magnitude_of(std::uint32_t bits) noexcept
-    {
-        if (bits >= 0x7F800000u)
-        {
-            return std::ldexp(1.0, 128);
-        }
-        float v;
-        std::memcpy(&v, &bits, 4);
-        return static_cast<double>(v);
-    }
+    AMCT_DECL static double magnitude_of(std::uint32_t bits) noexcept;
 
-    std::uint32_t* low()
-    {
-        if (!m_low)
-        {
-            m_low = zeroed<std::uint32_t>(low_size);
-        }
-        return m_low.get();
-    }
+    AMCT_DECL std::uint32_t* low();
 
     /// Adds the kernel's zero slots to key 0.
-    void collect_zeros() noexcept
-    {
-        for (std::size_t j = 0; j < kernel::bit_count_zero_slots; ++j)
-        {
-            m_low[0] += m_low[zero_slot + 16 * j];
-            m_low[zero_slot + 16 * j] = 0;
-        }
-    }
+    AMCT_DECL void collect_zeros() noexcept;
 
     /// Makes sure every 32-bit count can take n more: moves them all to the 64-bit table when one might not.
-    void make_room(std::uint64_t n)
-    {
-        if (m_low_bound + n <= std::numeric_limits<std::uint32_t>::max())
-        {
-            return;
-        }
-        if (!m_wide)
-        {
-            m_wide = zeroed<std::uint64_t>(keys);
-        }
-        for_each_key(
-          [&](std::uint32_t k)
-          {
-              m_wide[k] += m_low[k];
-              m_low[k] = 0;
-          });
-        m_low_bound = 0;
-    }
+    AMCT_DECL void make_room(std::uint64_t n);
 
     /// Adds c to key k.
-    void put(std::uint32_t k, std::uint64_t c)
-    {
-        low();
-        if (c <= std::numeric_limits<std::uint32_t>::max())
-        {
-            make_room(c);
-            m_low[k] += static_cast<std::uint32_t>(c);
-            m_low_bound += c;
-        }
-        else
-        {
-            if (!m_wide)
-            {
-                m_wide = zeroed<std::uint64_t>(keys);
-            }
-            m_wide[k] += c;
-        }
-    }
+    AMCT_DECL void put(std::uint32_t k, std::uint64_t c);
 
-    void fold(float lo, float hi, float lo_abs) noexcept
-    {
-        // +0.0 for either zero: the state does not depend on which zero came first
-        m_min = lo < m_min ? lo + 0.0f : m_min;
-        m_max = hi > m_max ? hi + 0.0f : m_max;
-        m_min_abs = lo_abs < m_min_abs ? lo_abs : m_min_abs;
-    }
+    AMCT_DECL void fold(float lo, float hi, float lo_abs) noexcept;
 
     buffer<std::uint32_t> m_low;    // counts since they were last moved to m_wide
     buffer<std::uint64_t> m_wide;   // null until a count could pass 2^32 - 1
@@ -5008,6 +5106,285 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/bit_histogram.ipp ----
+// amct/algo/impl/bit_histogram.ipp: the definitions of <amct/algo/bit_histogram.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void zeroed_deleter::operator()(void* p) const noexcept
+{
+#if AMCT_BIT_HISTOGRAM_MMAP
+    if (bytes)
+    {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    std::free(p);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL bit_histogram& bit_histogram::operator=(const bit_histogram& o)
+{
+    if (this != &o)
+    {
+        bit_histogram h;
+        h.merge(o);  // into an empty one: o's extremes (never -0: fold), counts and total
+        *this = std::move(h);
+    }
+    return *this;
+}
+
+AMCT_DECL bool bit_histogram::add(const float* x, std::size_t n)
+{
+    constexpr std::size_t chunk = std::size_t{1} << 31;
+    if (n > chunk && kernel::first_nonfinite(x, n) != n)
+    {
+        return false;  // a batch counted in several chunks is checked first: no chunk is undone
+    }
+    for (std::size_t i = 0; i < n; i += chunk)
+    {
+        const std::size_t m = n - i < chunk ? n - i : chunk;
+        make_room(m);
+        kernel::bit_count_stats s;
+        kernel::count_bits<shift>(x + i, m, low(), zero_slot, 1u, s);
+        if (!s.finite)
+        {
+            kernel::bit_count_stats ignored;
+            kernel::count_bits<shift>(x + i, m, low(), zero_slot, ~0u, ignored);  // mod 2^32: minus one
+            collect_zeros();
+            return false;
+        }
+        collect_zeros();
+        m_low_bound += m;
+        m_count += m;
+        fold(s.min, s.max, s.min_abs());
+    }
+    return true;
+}
+
+AMCT_DECL void bit_histogram::merge(const bit_histogram& o)
+{
+    fold(o.m_min, o.m_max, o.m_min_abs);  // first: make_room must see every key that can hold a count
+    o.for_each_key(
+      [&](std::uint32_t k)
+      {
+          if (const std::uint64_t c = o.at(k))
+          {
+              put(k, c);
+          }
+      });
+    m_count += o.m_count;
+}
+
+AMCT_DECL std::uint64_t bit_histogram::at(std::uint32_t k) const noexcept
+{
+    if (!m_low)
+    {
+        return 0;
+    }
+    return m_low[k] + (m_wide ? m_wide[k] : 0);
+}
+
+AMCT_DECL float bit_histogram::kth(std::uint64_t k, bool from_top) const
+{
+    std::uint64_t seen = 0;
+    const std::uint32_t key = find_key(from_top,
+                                       [&](std::uint32_t j)
+                                       {
+                                           seen += at(j);
+                                           return seen >= k;
+                                       });
+    if (key == keys)
+    {
+        return from_top ? m_min : m_max;
+    }
+    const double c = static_cast<double>(at(key));
+    const double a = lower_value(key) > m_min ? lower_value(key) : m_min;
+    const double b = upper_value(key) < m_max ? upper_value(key) : m_max;
+    const bool extreme = from_top ? b == m_max : a == m_min;
+    const double j = static_cast<double>(k) - (static_cast<double>(seen) - c) - (extreme ? 1.0 : 0.5);
+    return static_cast<float>(from_top ? b - j * (b - a) / c : a + j * (b - a) / c);
+}
+
+AMCT_DECL std::uint32_t bit_histogram::key_of(float v) noexcept
+{
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return u >> shift;
+}
+
+AMCT_DECL void bit_histogram::save(state_writer& w) const
+{
+    w.u64(m_count);
+    w.f32(m_min);
+    w.f32(m_max);
+    w.f32(m_min_abs);
+    std::uint64_t nonzero = 0;
+    for_each_key(
+      [&](std::uint32_t k)
+      {
+          nonzero += at(k) != 0;
+      });
+    w.u64(nonzero);
+    for_each_key(
+      [&](std::uint32_t k)
+      {
+          if (const std::uint64_t c = at(k))
+          {
+              w.u32(k);
+              w.u64(c);
+          }
+      });
+}
+
+AMCT_DECL bit_histogram bit_histogram::load(state_reader& r)
+{
+    bit_histogram h;
+    const std::uint64_t count = r.u64();
+    const float lo = r.f32(), hi = r.f32(), lo_abs = r.f32();
+    const bool empty = count == 0;
+    const float inf = std::numeric_limits<float>::infinity();
+    const bool extremes_ok =
+      empty ? lo == inf && hi == -inf && lo_abs == inf
+            : lo <= hi && std::isfinite(lo) && std::isfinite(hi) && lo_abs > 0.0f
+                && (lo_abs == inf ? lo == 0.0f && hi == 0.0f
+                                  : std::isfinite(lo_abs) && lo_abs <= (-lo > hi ? -lo : hi));
+    if (!extremes_ok)
+    {
+        state_reader::fail("bit histogram extremes are inconsistent");
+    }
+    h.fold(lo, hi, lo_abs);
+    std::uint64_t total = 0;
+    std::uint32_t previous = 0;
+    bool in_range = true;
+    for (std::uint64_t i = r.count(12); i > 0 && in_range; --i)
+    {
+        const std::uint32_t k = r.u32();
+        const std::uint64_t c = r.u64();
+        in_range = h.can_hold(k) && c != 0 && c <= count - total && (total == 0 || order(k) > previous);
+        if (in_range)
+        {
+            h.put(k, c);
+            total += c;
+            previous = order(k);
+        }
+    }
+    if (!in_range || total != count)
+    {
+        state_reader::fail("bit histogram counts do not match its extremes and total");
+    }
+    h.m_count = count;
+    return h;
+}
+
+AMCT_DECL bool bit_histogram::can_hold(std::uint32_t k) const noexcept
+{
+    const std::uint32_t m = k & (sign - 1);
+    const std::uint32_t first = first_magnitude();
+    if (k >= keys || m == 0)
+    {
+        return k < keys;
+    }
+    return (k & sign) ? m_min < 0.0f && m >= first && m <= magnitude_key(-m_min)
+                      : m_max > 0.0f && m >= first && m <= magnitude_key(m_max);
+}
+
+AMCT_DECL double bit_histogram::magnitude_of(std::uint32_t bits) noexcept
+{
+    if (bits >= 0x7F800000u)
+    {
+        return std::ldexp(1.0, 128);
+    }
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return static_cast<double>(v);
+}
+
+AMCT_DECL std::uint32_t* bit_histogram::low()
+{
+    if (!m_low)
+    {
+        m_low = zeroed<std::uint32_t>(low_size);
+    }
+    return m_low.get();
+}
+
+AMCT_DECL void bit_histogram::collect_zeros() noexcept
+{
+    for (std::size_t j = 0; j < kernel::bit_count_zero_slots; ++j)
+    {
+        m_low[0] += m_low[zero_slot + 16 * j];
+        m_low[zero_slot + 16 * j] = 0;
+    }
+}
+
+AMCT_DECL void bit_histogram::make_room(std::uint64_t n)
+{
+    if (m_low_bound + n <= std::numeric_limits<std::uint32_t>::max())
+    {
+        return;
+    }
+    if (!m_wide)
+    {
+        m_wide = zeroed<std::uint64_t>(keys);
+    }
+    for_each_key(
+      [&](std::uint32_t k)
+      {
+          m_wide[k] += m_low[k];
+          m_low[k] = 0;
+      });
+    m_low_bound = 0;
+}
+
+AMCT_DECL void bit_histogram::put(std::uint32_t k, std::uint64_t c)
+{
+    low();
+    if (c <= std::numeric_limits<std::uint32_t>::max())
+    {
+        make_room(c);
+        m_low[k] += static_cast<std::uint32_t>(c);
+        m_low_bound += c;
+    }
+    else
+    {
+        if (!m_wide)
+        {
+            m_wide = zeroed<std::uint64_t>(keys);
+        }
+        m_wide[k] += c;
+    }
+}
+
+AMCT_DECL void bit_histogram::fold(float lo, float hi, float lo_abs) noexcept
+{
+    // +0.0 for either zero: the state does not depend on which zero came first
+    m_min = lo < m_min ? lo + 0.0f : m_min;
+    m_max = hi > m_max ? hi + 0.0f : m_max;
+    m_min_abs = lo_abs < m_min_abs ? lo_abs : m_min_abs;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_IPP
+// ---- end amct/algo/impl/bit_histogram.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
 // ---- end amct/algo/bit_histogram.hpp ----
 // ---- begin amct/algo/bit_histogram_density.hpp ----
@@ -5042,164 +5419,11 @@ class bit_histogram_density
 {
 public:
     /// @param min_step the finest grid step sum_sq will be asked for (> 0).
-    bit_histogram_density(const bit_histogram& h, double min_step)
-    {
-        constexpr std::uint32_t per_binade = 1u << bit_histogram::mantissa_bits;
-        const double tau = min_step / 2.0;
-        // the first magnitude key outside the central piece: no bin below it reaches above tau
-        std::uint32_t mc = bit_histogram::magnitude_key(static_cast<float>(tau));
-        mc = mc > 1 && bit_histogram::upper_magnitude(mc - 1) > tau ? mc - 1 : mc;
-        mc = mc > 1 ? mc : 1;
-        // merge: 2^r bins per piece in a binade whose bins (2^(e - 137), e >= 1) are narrower than
-        // min_step / 16 >= 2^w
-        const int w = std::ilogb(min_step / 16.0);
-        const auto binade = [](std::uint32_t m)
-        {
-            return m >> bit_histogram::mantissa_bits;
-        };
-        m_shift.assign(binade(bit_histogram::sign - 1) + 1, 0);
-        for (std::uint32_t e = 0; e < m_shift.size(); ++e)
-        {
-            const int r = w - ((e > 0 ? static_cast<int>(e) : 1) - 137);
-            m_shift[e] = static_cast<std::uint8_t>(
-              r < 0 ? 0 : (r > bit_histogram::mantissa_bits ? bit_histogram::mantissa_bits : r));
-        }
-        const std::uint32_t aligned = (mc >> m_shift[binade(mc)]) << m_shift[binade(mc)];  // down: below tau
-        if (aligned > 0)
-        {
-            mc = aligned;
-        }
-        else
-        {
-            m_shift[0] = 0;  // (a min_step near the denormals) key 0 stays with the zeros
-        }
-        m_first = mc;
-        const std::uint32_t neg_top = h.min() < 0.0f ? bit_histogram::magnitude_key(-h.min()) : 0;
-        const std::uint32_t pos_top = h.max() > 0.0f ? bit_histogram::magnitude_key(h.max()) : 0;
-        const std::uint32_t top = neg_top > pos_top ? neg_top : pos_top;
-        // magnitude pieces of the binades mc .. top, and their lower edges
-        m_base.assign(m_shift.size(), 0);
-        std::vector<double> mag;
-        for (std::uint32_t e = binade(mc); top >= mc && e <= binade(top); ++e)
-        {
-            const std::uint32_t j0 = e == binade(mc) ? (mc & (per_binade - 1)) >> m_shift[e] : 0;
-            m_base[e] = static_cast<std::uint32_t>(mag.size()) - j0;  // mod 2^32: piece_of adds j0 back
-            for (std::uint32_t j = j0; j < (per_binade >> m_shift[e]); ++j)
-            {
-                mag.push_back(
-                  bit_histogram::lower_magnitude((e << bit_histogram::mantissa_bits) + (j << m_shift[e])));
-            }
-        }
-        mag.push_back(
-          bit_histogram::lower_magnitude(top >= mc ? (binade(top) + 1) << bit_histogram::mantissa_bits : mc));
-        const std::uint32_t neg = neg_top >= mc ? piece_of(neg_top) + 1 : 0;
-        const std::uint32_t pos = pos_top >= mc ? piece_of(pos_top) + 1 : 0;
-        m_neg = neg;
-        m_central = neg;
-        // value order: neg pieces (largest magnitude first), central, pos pieces; one entry more for the top
-        const std::size_t n = neg + 1 + pos;
-        m_p.assign(n + 1, piece{});
-        std::vector<double> counts(n, 0.0);
-        double m1c = 0.0, m2c = 0.0;  // the central piece's moments, from its bins
-        for (const std::uint32_t sign : {bit_histogram::sign, 0u})
-        {
-            const std::uint32_t top_m = sign ? neg_top : pos_top;
-            const auto central = [&](std::uint32_t m, double c)
-            {
-                const double a = bit_histogram::lower_value(sign | m);
-                const double b = bit_histogram::upper_value(sign | m);
-                counts[m_central] += c;
-                m1c += c * (a + b) / 2.0;
-                m2c += c * (a * a + a * b + b * b) / 3.0;
-            };
-            h.for_each_count(sign, 0, 0, central);  // zeros; no other key below the smallest magnitude
-            h.for_each_count(sign, h.first_magnitude(), mc - 1 < top_m ? mc - 1 : top_m, central);
-            if (top_m >= mc)
-            {
-                std::uint32_t e = binade(mc);
-                std::uint32_t shift = m_shift[e], base = m_base[e], next = (e + 1) * per_binade;
-                std::uint32_t current = piece_of(mc);
-                double sum = 0.0;  // of the current piece: one store per piece, not per bin
-                const auto flush = [&]
-                {
-                    counts[sign ? m_neg - 1 - current : m_central + 1 + current] += sum;
-                };
-                h.for_each_count(sign,
-                                 mc,
-                                 top_m,
-                                 [&](std::uint32_t m, double c)
-                                 {
-                                     if (m >= next)
-                                     {
-                                         e = binade(m);
-                                         shift = m_shift[e];
-                                         base = m_base[e];
-                                         next = (e + 1) * per_binade;
-                                     }
-                                     const std::uint32_t i = base + ((m & (per_binade - 1)) >> shift);
-                                     if (i != current)
-                                     {
-                                         flush();
-                                         current = i;
-                                         sum = 0.0;
-                                     }
-                                     sum += c;
-                                 });
-                flush();
-            }
-        }
-        // lower edges in value order
-        for (std::uint32_t i = 0; i < neg; ++i)
-        {
-            m_p[i].lo = -static_cast<float>(mag[neg - i]);  // magnitude piece neg - 1 - i, reversed
-        }
-        m_p[m_central].lo = neg ? -static_cast<float>(mag[0]) : h.min();
-        for (std::uint32_t i = 0; i < pos; ++i)
-        {
-            m_p[m_central + 1 + i].lo = static_cast<float>(mag[i]);
-        }
-        m_p[n].lo = pos ? static_cast<float>(mag[pos]) : h.max();
-        m_p[0].lo = m_p[0].lo > h.min() ? m_p[0].lo : h.min();
-        m_p[n].lo = m_p[n].lo < h.max() ? m_p[n].lo : h.max();
-        moments p{};
-        double p2 = 0.0;
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            m_p[i].below = p;
-            const double a = m_p[i].lo, b = m_p[i + 1].lo, c = counts[i];
-            m_p[i].density = b > a ? c / (b - a) : 0.0;
-            p.m0 += c;
-            p.m1 += i == m_central ? m1c : c * (a + b) / 2.0;
-            p2 += i == m_central ? m2c : c * (a * a + a * b + b * b) / 3.0;
-        }
-        m_p[n].below = p;
-        m_sum_sq = p2;
-    }
+    AMCT_DECL bit_histogram_density(const bit_histogram& h, double min_step);
 
     /// Sum over the data of (round(clamp(x, lo, hi) / s) s - x)^2, q computed in float as IFMR does; lo <= 0
     /// <= hi and s >= min_step.
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        const float k_lo = std::nearbyint(lo / s), k_hi = std::nearbyint(hi / s);
-        // pieces: (-inf, lo) at q(lo), the cells k_lo .. k_hi of [lo, hi], (hi, inf) at q(hi)
-        double total = m_sum_sq;
-        moments below{};
-        const auto piece_to = [&](const moments& up_to, float k)
-        {
-            const double q = static_cast<double>(k * s);
-            total += q * ((up_to.m0 - below.m0) * q - 2.0 * (up_to.m1 - below.m1));
-            below = up_to;
-        };
-        piece_to(at(lo), k_lo);
-        for (float k = k_lo; k < k_hi; k += 1.0f)
-        {
-            const double t = (static_cast<double>(k) + 0.5) * static_cast<double>(s);
-            piece_to(at(t < lo ? lo : (t > hi ? hi : t)), k);
-        }
-        piece_to(at(hi), k_hi);
-        piece_to(m_p.back().below, k_hi);
-        return total;
-    }
+    AMCT_DECL double sum_sq(float lo, float hi, float s) const noexcept;
 
 private:
     struct moments
@@ -5215,42 +5439,10 @@ private:
     };
 
     /// Magnitude piece of magnitude key m >= m_first.
-    std::uint32_t piece_of(std::uint32_t m) const noexcept
-    {
-        const std::uint32_t e = m >> bit_histogram::mantissa_bits;
-        return m_base[e] + ((m & ((1u << bit_histogram::mantissa_bits) - 1)) >> m_shift[e]);
-    }
+    AMCT_DECL std::uint32_t piece_of(std::uint32_t m) const noexcept;
 
     /// Moments of the data below t.
-    moments at(double t) const noexcept
-    {
-        const float v = static_cast<float>(t);
-        const std::uint32_t k = bit_histogram::key_of(v);
-        const std::uint32_t m = k & (bit_histogram::sign - 1);
-        std::size_t i;
-        if (m < m_first)
-        {
-            i = m_central;
-        }
-        else if (v < 0.0f)
-        {
-            const std::uint32_t j = piece_of(m);
-            i = j >= m_neg ? 0 : m_neg - 1 - j;
-        }
-        else
-        {
-            i = m_central + 1 + piece_of(m);
-            i = i < m_p.size() - 1 ? i : m_p.size() - 2;
-        }
-        const piece& p = m_p[i];
-        const piece& next = m_p[i + 1];
-        if (t >= next.lo)  // also the whole of a point mass (a spike at the exact minimum or maximum)
-        {
-            return next.below;
-        }
-        const double a = p.lo, u = t > a ? t : a;
-        return {p.below.m0 + p.density * (u - a), p.below.m1 + p.density * (u * u - a * a) / 2.0};
-    }
+    AMCT_DECL moments at(double t) const noexcept;
 
     std::vector<std::uint8_t> m_shift;  // per binade: log2 of the bins per piece
     std::vector<std::uint32_t> m_base;  // per binade: magnitude index of its first piece (minus the offset)
@@ -5262,6 +5454,216 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/bit_histogram_density.ipp ----
+// amct/algo/impl/bit_histogram_density.ipp: the definitions of <amct/algo/bit_histogram_density.hpp>
+// (header-only: included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_DENSITY_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_DENSITY_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL bit_histogram_density::bit_histogram_density(const bit_histogram& h, double min_step)
+{
+    constexpr std::uint32_t per_binade = 1u << bit_histogram::mantissa_bits;
+    const double tau = min_step / 2.0;
+    // the first magnitude key outside the central piece: no bin below it reaches above tau
+    std::uint32_t mc = bit_histogram::magnitude_key(static_cast<float>(tau));
+    mc = mc > 1 && bit_histogram::upper_magnitude(mc - 1) > tau ? mc - 1 : mc;
+    mc = mc > 1 ? mc : 1;
+    // merge: 2^r bins per piece in a binade whose bins (2^(e - 137), e >= 1) are narrower than
+    // min_step / 16 >= 2^w
+    const int w = std::ilogb(min_step / 16.0);
+    const auto binade = [](std::uint32_t m)
+    {
+        return m >> bit_histogram::mantissa_bits;
+    };
+    m_shift.assign(binade(bit_histogram::sign - 1) + 1, 0);
+    for (std::uint32_t e = 0; e < m_shift.size(); ++e)
+    {
+        const int r = w - ((e > 0 ? static_cast<int>(e) : 1) - 137);
+        m_shift[e] = static_cast<std::uint8_t>(
+          r < 0 ? 0 : (r > bit_histogram::mantissa_bits ? bit_histogram::mantissa_bits : r));
+    }
+    const std::uint32_t aligned = (mc >> m_shift[binade(mc)]) << m_shift[binade(mc)];  // down: below tau
+    if (aligned > 0)
+    {
+        mc = aligned;
+    }
+    else
+    {
+        m_shift[0] = 0;  // (a min_step near the denormals) key 0 stays with the zeros
+    }
+    m_first = mc;
+    const std::uint32_t neg_top = h.min() < 0.0f ? bit_histogram::magnitude_key(-h.min()) : 0;
+    const std::uint32_t pos_top = h.max() > 0.0f ? bit_histogram::magnitude_key(h.max()) : 0;
+    const std::uint32_t top = neg_top > pos_top ? neg_top : pos_top;
+    // magnitude pieces of the binades mc .. top, and their lower edges
+    m_base.assign(m_shift.size(), 0);
+    std::vector<double> mag;
+    for (std::uint32_t e = binade(mc); top >= mc && e <= binade(top); ++e)
+    {
+        const std::uint32_t j0 = e == binade(mc) ? (mc & (per_binade - 1)) >> m_shift[e] : 0;
+        m_base[e] = static_cast<std::uint32_t>(mag.size()) - j0;  // mod 2^32: piece_of adds j0 back
+        for (std::uint32_t j = j0; j < (per_binade >> m_shift[e]); ++j)
+        {
+            mag.push_back(
+              bit_histogram::lower_magnitude((e << bit_histogram::mantissa_bits) + (j << m_shift[e])));
+        }
+    }
+    mag.push_back(
+      bit_histogram::lower_magnitude(top >= mc ? (binade(top) + 1) << bit_histogram::mantissa_bits : mc));
+    const std::uint32_t neg = neg_top >= mc ? piece_of(neg_top) + 1 : 0;
+    const std::uint32_t pos = pos_top >= mc ? piece_of(pos_top) + 1 : 0;
+    m_neg = neg;
+    m_central = neg;
+    // value order: neg pieces (largest magnitude first), central, pos pieces; one entry more for the top
+    const std::size_t n = neg + 1 + pos;
+    m_p.assign(n + 1, piece{});
+    std::vector<double> counts(n, 0.0);
+    double m1c = 0.0, m2c = 0.0;  // the central piece's moments, from its bins
+    for (const std::uint32_t sign : {bit_histogram::sign, 0u})
+    {
+        const std::uint32_t top_m = sign ? neg_top : pos_top;
+        const auto central = [&](std::uint32_t m, double c)
+        {
+            const double a = bit_histogram::lower_value(sign | m);
+            const double b = bit_histogram::upper_value(sign | m);
+            counts[m_central] += c;
+            m1c += c * (a + b) / 2.0;
+            m2c += c * (a * a + a * b + b * b) / 3.0;
+        };
+        h.for_each_count(sign, 0, 0, central);  // zeros; no other key below the smallest magnitude
+        h.for_each_count(sign, h.first_magnitude(), mc - 1 < top_m ? mc - 1 : top_m, central);
+        if (top_m >= mc)
+        {
+            std::uint32_t e = binade(mc);
+            std::uint32_t shift = m_shift[e], base = m_base[e], next = (e + 1) * per_binade;
+            std::uint32_t current = piece_of(mc);
+            double sum = 0.0;  // of the current piece: one store per piece, not per bin
+            const auto flush = [&]
+            {
+                counts[sign ? m_neg - 1 - current : m_central + 1 + current] += sum;
+            };
+            h.for_each_count(sign,
+                             mc,
+                             top_m,
+                             [&](std::uint32_t m, double c)
+                             {
+                                 if (m >= next)
+                                 {
+                                     e = binade(m);
+                                     shift = m_shift[e];
+                                     base = m_base[e];
+                                     next = (e + 1) * per_binade;
+                                 }
+                                 const std::uint32_t i = base + ((m & (per_binade - 1)) >> shift);
+                                 if (i != current)
+                                 {
+                                     flush();
+                                     current = i;
+                                     sum = 0.0;
+                                 }
+                                 sum += c;
+                             });
+            flush();
+        }
+    }
+    // lower edges in value order
+    for (std::uint32_t i = 0; i < neg; ++i)
+    {
+        m_p[i].lo = -static_cast<float>(mag[neg - i]);  // magnitude piece neg - 1 - i, reversed
+    }
+    m_p[m_central].lo = neg ? -static_cast<float>(mag[0]) : h.min();
+    for (std::uint32_t i = 0; i < pos; ++i)
+    {
+        m_p[m_central + 1 + i].lo = static_cast<float>(mag[i]);
+    }
+    m_p[n].lo = pos ? static_cast<float>(mag[pos]) : h.max();
+    m_p[0].lo = m_p[0].lo > h.min() ? m_p[0].lo : h.min();
+    m_p[n].lo = m_p[n].lo < h.max() ? m_p[n].lo : h.max();
+    moments p{};
+    double p2 = 0.0;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        m_p[i].below = p;
+        const double a = m_p[i].lo, b = m_p[i + 1].lo, c = counts[i];
+        m_p[i].density = b > a ? c / (b - a) : 0.0;
+        p.m0 += c;
+        p.m1 += i == m_central ? m1c : c * (a + b) / 2.0;
+        p2 += i == m_central ? m2c : c * (a * a + a * b + b * b) / 3.0;
+    }
+    m_p[n].below = p;
+    m_sum_sq = p2;
+}
+
+AMCT_DECL double bit_histogram_density::sum_sq(float lo, float hi, float s) const noexcept
+{
+    const float k_lo = std::nearbyint(lo / s), k_hi = std::nearbyint(hi / s);
+    // pieces: (-inf, lo) at q(lo), the cells k_lo .. k_hi of [lo, hi], (hi, inf) at q(hi)
+    double total = m_sum_sq;
+    moments below{};
+    const auto piece_to = [&](const moments& up_to, float k)
+    {
+        const double q = static_cast<double>(k * s);
+        total += q * ((up_to.m0 - below.m0) * q - 2.0 * (up_to.m1 - below.m1));
+        below = up_to;
+    };
+    piece_to(at(lo), k_lo);
+    for (float k = k_lo; k < k_hi; k += 1.0f)
+    {
+        const double t = (static_cast<double>(k) + 0.5) * static_cast<double>(s);
+        piece_to(at(t < lo ? lo : (t > hi ? hi : t)), k);
+    }
+    piece_to(at(hi), k_hi);
+    piece_to(m_p.back().below, k_hi);
+    return total;
+}
+
+AMCT_DECL std::uint32_t bit_histogram_density::piece_of(std::uint32_t m) const noexcept
+{
+    const std::uint32_t e = m >> bit_histogram::mantissa_bits;
+    return m_base[e] + ((m & ((1u << bit_histogram::mantissa_bits) - 1)) >> m_shift[e]);
+}
+
+AMCT_DECL bit_histogram_density::moments bit_histogram_density::at(double t) const noexcept
+{
+    const float v = static_cast<float>(t);
+    const std::uint32_t k = bit_histogram::key_of(v);
+    const std::uint32_t m = k & (bit_histogram::sign - 1);
+    std::size_t i;
+    if (m < m_first)
+    {
+        i = m_central;
+    }
+    else if (v < 0.0f)
+    {
+        const std::uint32_t j = piece_of(m);
+        i = j >= m_neg ? 0 : m_neg - 1 - j;
+    }
+    else
+    {
+        i = m_central + 1 + piece_of(m);
+        i = i < m_p.size() - 1 ? i : m_p.size() - 2;
+    }
+    const piece& p = m_p[i];
+    const piece& next = m_p[i + 1];
+    if (t >= next.lo)  // also the whole of a point mass (a spike at the exact minimum or maximum)
+    {
+        return next.below;
+    }
+    const double a = p.lo, u = t > a ? t : a;
+    return {p.below.m0 + p.density * (u - a), p.below.m1 + p.density * (u * u - a * a) / 2.0};
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_BIT_HISTOGRAM_DENSITY_IPP
+// ---- end amct/algo/impl/bit_histogram_density.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_DENSITY_HPP
 // ---- end amct/algo/bit_histogram_density.hpp ----
 // ---- begin amct/detail/radix_sort.hpp ----
@@ -5445,78 +5847,14 @@ namespace detail
 /// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
 /// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
 /// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
-inline std::vector<float> ifmr_ratios(const ifmr_params& p)
-{
-    const auto n =
-      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
-    constexpr std::size_t width = 8;
-    std::vector<float> r(n);
-    std::size_t i = 0;
-    for (; i + 2 * width <= n; i += 2 * width)
-    {
-        for (std::size_t v = i; v < i + 2 * width; v += width)
-        {
-            const auto base = static_cast<double>(
-              static_cast<float>(p.search_range_start + static_cast<double>(v) * p.search_step));
-            for (std::size_t j = 0; j < width; ++j)
-            {
-                r[v + j] = static_cast<float>(base + static_cast<double>(j) * p.search_step);
-            }
-        }
-    }
-    for (; i < n; ++i)
-    {
-        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
-    }
-    return r;
-}
+AMCT_DECL std::vector<float> ifmr_ratios(const ifmr_params& p);
 
 /// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
-inline std::size_t ifmr_rank(double p, std::size_t n) noexcept
-{
-    if (1.0 - p < static_cast<double>(flt_eps))
-    {
-        return 1;
-    }
-    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
-    return k < 1 ? 1 : (k > n ? n : k);
-}
+AMCT_DECL std::size_t ifmr_rank(double p, std::size_t n) noexcept;
 
 /// Sum over x of (round(clamp(x, lo, hi) / s) * s - x)^2, squares of float errors accumulated per block in
 /// float and across blocks in double, in a fixed order.
-inline double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
-{
-    double total = 0.0;
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using batch = xsimd::batch<float, kernel::default_arch>;
-    constexpr std::size_t w = batch::size;
-    constexpr std::size_t block = 64 * w;
-    const batch vlo(lo), vhi(hi), vs(s);
-    for (; i + block <= n; i += block)
-    {
-        batch acc0(0.0f), acc1(0.0f);
-        for (std::size_t k = 0; k < block; k += 2 * w)
-        {
-            const batch a = batch::load_unaligned(x + i + k);
-            const batch b = batch::load_unaligned(x + i + k + w);
-            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
-            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
-            acc0 += ea * ea;
-            acc1 += eb * eb;
-        }
-        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
-    }
-#endif
-    float acc = 0.0f;
-    for (; i < n; ++i)
-    {
-        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
-        const float e = std::nearbyint(c / s) * s - x[i];
-        acc += e * e;
-    }
-    return total + static_cast<double>(acc);
-}
+AMCT_DECL double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept;
 
 /// Exact data in ascending order. q(x) = round(clamp(x, lo, hi) / s) s is nondecreasing in x, so the sorted
 /// data splits into runs of equal q, found by binary search on q itself; a run [i, j) adds
@@ -5530,38 +5868,7 @@ struct ifmr_sorted_source
     const std::vector<float>& x;
     std::vector<double> s1, s2;  // sums of x and x^2 over x[0, k block), k = 0 .. n / block
 
-    explicit ifmr_sorted_source(const std::vector<float>& sorted)
-      : x(sorted)
-    {
-        const std::size_t blocks = x.size() / block + 1;
-        s1.resize(blocks);
-        s2.resize(blocks);
-        double a = 0.0, b = 0.0;
-        for (std::size_t k = 0; k < blocks; ++k)
-        {
-            s1[k] = a;
-            s2[k] = b;
-            double a4[4] = {}, b4[4] = {};  // independent chains: the block's sums do not wait on each other
-            const std::size_t end = std::min(x.size(), (k + 1) * block);
-            std::size_t i = k * block;
-            for (; i + 4 <= end; i += 4)
-            {
-                for (std::size_t j = 0; j < 4; ++j)
-                {
-                    const auto v = static_cast<double>(x[i + j]);
-                    a4[j] += v;
-                    b4[j] += v * v;
-                }
-            }
-            for (; i < end; ++i)
-            {
-                a4[0] += static_cast<double>(x[i]);
-                b4[0] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-            }
-            a += (a4[0] + a4[1]) + (a4[2] + a4[3]);
-            b += (b4[0] + b4[1]) + (b4[2] + b4[3]);
-        }
-    }
+    AMCT_DECL explicit ifmr_sorted_source(const std::vector<float>& sorted);
 
     std::size_t size() const noexcept
     {
@@ -5578,60 +5885,10 @@ struct ifmr_sorted_source
         return x[k - 1];
     }
 
-    double sum_sq(float lo, float hi, float s) const noexcept
-    {
-        const std::size_t n = x.size();
-        const double runs =
-          (static_cast<double>(hi) - static_cast<double>(lo)) / static_cast<double>(s) + 2.0;
-        if (!(runs * (2.0 * block + 64.0) < static_cast<double>(n)))
-        {
-            return ifmr_sum_sq(x.data(), n, lo, hi, s);
-        }
-        const auto q_of = [&](float v)
-        {
-            const float c = v < lo ? lo : (v > hi ? hi : v);
-            return std::nearbyint(c / s) * s;
-        };
-        double total = 0.0, a0 = 0.0, b0 = 0.0;  // prefix sums at i
-        for (std::size_t i = 0; i < n;)
-        {
-            const float q = q_of(x[i]);
-            // first j > i with q_of(x[j]) > q
-            std::size_t lo_i = i + 1, hi_i = n;
-            while (lo_i < hi_i)
-            {
-                const std::size_t mid = lo_i + (hi_i - lo_i) / 2;
-                if (q_of(x[mid]) > q)
-                {
-                    hi_i = mid;
-                }
-                else
-                {
-                    lo_i = mid + 1;
-                }
-            }
-            double a1, b1;
-            prefix(lo_i, a1, b1);
-            const double qd = static_cast<double>(q);
-            total += (b1 - b0) - 2.0 * qd * (a1 - a0) + static_cast<double>(lo_i - i) * qd * qd;
-            a0 = a1;
-            b0 = b1;
-            i = lo_i;
-        }
-        return total;
-    }
+    AMCT_DECL double sum_sq(float lo, float hi, float s) const noexcept;
 
 private:
-    void prefix(std::size_t k, double& a, double& b) const noexcept
-    {
-        a = s1[k / block];
-        b = s2[k / block];
-        for (std::size_t i = k / block * block; i < k; ++i)
-        {
-            a += static_cast<double>(x[i]);
-            b += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-        }
-    }
+    AMCT_DECL void prefix(std::size_t k, double& a, double& b) const noexcept;
 };
 
 /// One candidate of the search: q(x) = round(clamp(x, lo, hi) / s) s.
@@ -5675,15 +5932,7 @@ struct ifmr_bit_source
 };
 
 /// One density for all candidates: it only needs the finest step.
-inline std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vector<ifmr_candidate>& cs)
-{
-    float s_min = std::numeric_limits<float>::infinity();
-    for (const auto& c : cs)
-    {
-        s_min = c.s < s_min ? c.s : s_min;
-    }
-    return ifmr_sums(bit_histogram_density(src.h, static_cast<double>(s_min)), cs);
-}
+AMCT_DECL std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vector<ifmr_candidate>& cs);
 
 /// Steps 1 to 5 of the file comment on any source.
 template <class Source>
@@ -5801,110 +6050,23 @@ public:
         observe(x, detail::element_count(shape));
     }
 
-    void observe(const float* x, std::size_t n)
-    {
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            check_batch(x, n);
-            m_data.insert(m_data.end(), x, x + n);
-        }
-        else if (!m_hist.add(x, n))  // the histogram's own pass finds NaN and Inf, and undoes the batch
-        {
-            check_batch(x, n);  // names the element
-        }
-        else
-        {
-            keep_while_small(x, n);
-        }
-        count_batch();
-    }
+    AMCT_DECL void observe(const float* x, std::size_t n);
 
     /// Adds what `other` observed. @throws value_error if the parameters differ.
-    void merge(const ifmr_observer& other)
-    {
-        check_mergeable(other, other.m_params == m_params);
-        m_hist.merge(other.m_hist);
-        if (m_params.mode == ifmr_mode::exact)
-        {
-            m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
-        }
-        else
-        {
-            keep_while_small(other.m_data.data(), other.m_data.size());
-        }
-        add_batches(other);
-    }
+    AMCT_DECL void merge(const ifmr_observer& other);
 
     /// Runs IFMR. @throws value_error if nothing was observed.
-    calibration_result compute(ifmr_search* log = nullptr) const
-    {
-        if (count() == 0)
-        {
-            detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
-        }
-        if (m_params.mode == ifmr_mode::exact || count() <= bounded_exact_limit)
-        {
-            // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
-            // stays const and safe to call from several threads
-            const std::vector<float> sorted = detail::radix_sorted(m_data);
-            return detail::run_ifmr(detail::ifmr_sorted_source(sorted), m_params, log);
-        }
-        return detail::run_ifmr(detail::ifmr_bit_source{m_hist}, m_params, log);
-    }
+    AMCT_DECL calibration_result compute(ifmr_search* log = nullptr) const;
 
-    std::string save() const
-    {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        write_params(w, m_params);
-        w.f32s(m_data);
-        if (m_params.mode == ifmr_mode::bounded)
-        {
-            m_hist.save(w);
-        }
-        return w.finish(algorithm, state_version);
-    }
+    AMCT_DECL std::string save() const;
 
     /// @throws state_error for corrupt or foreign state; value_error for invalid parameters or data in it.
-    static ifmr_observer load(const std::string& bytes)
-    {
-        state_reader r(bytes, algorithm, state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        const auto p = read_params<ifmr_params>(r);
-        ifmr_observer o(p, std::move(layer));
-        o.m_data = r.f32s();
-        o.check_batch(o.m_data.data(), o.m_data.size());
-        if (p.mode == ifmr_mode::bounded)
-        {
-            o.m_hist = bit_histogram::load(r);
-            if (o.m_data.size() != (o.m_hist.count() <= bounded_exact_limit ? o.m_hist.count() : 0))
-            {
-                state_reader::fail("IFMR bounded state keeps " + std::to_string(o.m_data.size())
-                                   + " values for a histogram of " + std::to_string(o.m_hist.count()));
-            }
-        }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
-    }
+    AMCT_DECL static ifmr_observer load(const std::string& bytes);
 
 private:
-
     /// Bounded mode: appends x to the kept values while the count (already including them) stays within
     /// bounded_exact_limit, drops them for good once it does not.
-    void keep_while_small(const float* x, std::size_t n)
-    {
-        if (m_hist.count() <= bounded_exact_limit)
-        {
-            m_data.insert(m_data.end(), x, x + n);
-        }
-        else
-        {
-            std::vector<float>().swap(m_data);
-        }
-    }
+    AMCT_DECL void keep_while_small(const float* x, std::size_t n);
 
     ifmr_params m_params;
     std::vector<float> m_data;  // exact mode: every value, in observation order; bounded: while few
@@ -5912,6 +6074,296 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/ifmr.ipp ----
+// amct/algo/impl/ifmr.ipp: the definitions of <amct/algo/ifmr.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_IFMR_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_IFMR_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::vector<float> ifmr_ratios(const ifmr_params& p)
+{
+    const auto n =
+      static_cast<std::size_t>(std::ceil((p.search_range_end - p.search_range_start) / p.search_step));
+    constexpr std::size_t width = 8;
+    std::vector<float> r(n);
+    std::size_t i = 0;
+    for (; i + 2 * width <= n; i += 2 * width)
+    {
+        for (std::size_t v = i; v < i + 2 * width; v += width)
+        {
+            const auto base = static_cast<double>(
+              static_cast<float>(p.search_range_start + static_cast<double>(v) * p.search_step));
+            for (std::size_t j = 0; j < width; ++j)
+            {
+                r[v + j] = static_cast<float>(base + static_cast<double>(j) * p.search_step);
+            }
+        }
+    }
+    for (; i < n; ++i)
+    {
+        r[i] = static_cast<float>(p.search_range_start + static_cast<double>(i) * p.search_step);
+    }
+    return r;
+}
+
+AMCT_DECL std::size_t ifmr_rank(double p, std::size_t n) noexcept
+{
+    if (1.0 - p < static_cast<double>(flt_eps))
+    {
+        return 1;
+    }
+    const auto k = n - static_cast<std::size_t>(std::floor(p * static_cast<double>(n)));
+    return k < 1 ? 1 : (k > n ? n : k);
+}
+
+AMCT_DECL double ifmr_sum_sq(const float* x, std::size_t n, float lo, float hi, float s) noexcept
+{
+    double total = 0.0;
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using batch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = batch::size;
+    constexpr std::size_t block = 64 * w;
+    const batch vlo(lo), vhi(hi), vs(s);
+    for (; i + block <= n; i += block)
+    {
+        batch acc0(0.0f), acc1(0.0f);
+        for (std::size_t k = 0; k < block; k += 2 * w)
+        {
+            const batch a = batch::load_unaligned(x + i + k);
+            const batch b = batch::load_unaligned(x + i + k + w);
+            const batch ea = xsimd::nearbyint(xsimd::min(xsimd::max(a, vlo), vhi) / vs) * vs - a;
+            const batch eb = xsimd::nearbyint(xsimd::min(xsimd::max(b, vlo), vhi) / vs) * vs - b;
+            acc0 += ea * ea;
+            acc1 += eb * eb;
+        }
+        total += static_cast<double>(xsimd::hadd(acc0 + acc1));
+    }
+#endif
+    float acc = 0.0f;
+    for (; i < n; ++i)
+    {
+        const float c = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+        const float e = std::nearbyint(c / s) * s - x[i];
+        acc += e * e;
+    }
+    return total + static_cast<double>(acc);
+}
+
+AMCT_DECL ifmr_sorted_source::ifmr_sorted_source(const std::vector<float>& sorted)
+  : x(sorted)
+{
+    const std::size_t blocks = x.size() / block + 1;
+    s1.resize(blocks);
+    s2.resize(blocks);
+    double a = 0.0, b = 0.0;
+    for (std::size_t k = 0; k < blocks; ++k)
+    {
+        s1[k] = a;
+        s2[k] = b;
+        double a4[4] = {}, b4[4] = {};  // independent chains: the block's sums do not wait on each other
+        const std::size_t end = std::min(x.size(), (k + 1) * block);
+        std::size_t i = k * block;
+        for (; i + 4 <= end; i += 4)
+        {
+            for (std::size_t j = 0; j < 4; ++j)
+            {
+                const auto v = static_cast<double>(x[i + j]);
+                a4[j] += v;
+                b4[j] += v * v;
+            }
+        }
+        for (; i < end; ++i)
+        {
+            a4[0] += static_cast<double>(x[i]);
+            b4[0] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+        }
+        a += (a4[0] + a4[1]) + (a4[2] + a4[3]);
+        b += (b4[0] + b4[1]) + (b4[2] + b4[3]);
+    }
+}
+
+AMCT_DECL double ifmr_sorted_source::sum_sq(float lo, float hi, float s) const noexcept
+{
+    const std::size_t n = x.size();
+    const double runs = (static_cast<double>(hi) - static_cast<double>(lo)) / static_cast<double>(s) + 2.0;
+    if (!(runs * (2.0 * block + 64.0) < static_cast<double>(n)))
+    {
+        return ifmr_sum_sq(x.data(), n, lo, hi, s);
+    }
+    const auto q_of = [&](float v)
+    {
+        const float c = v < lo ? lo : (v > hi ? hi : v);
+        return std::nearbyint(c / s) * s;
+    };
+    double total = 0.0, a0 = 0.0, b0 = 0.0;  // prefix sums at i
+    for (std::size_t i = 0; i < n;)
+    {
+        const float q = q_of(x[i]);
+        // first j > i with q_of(x[j]) > q
+        std::size_t lo_i = i + 1, hi_i = n;
+        while (lo_i < hi_i)
+        {
+            const std::size_t mid = lo_i + (hi_i - lo_i) / 2;
+            if (q_of(x[mid]) > q)
+            {
+                hi_i = mid;
+            }
+            else
+            {
+                lo_i = mid + 1;
+            }
+        }
+        double a1, b1;
+        prefix(lo_i, a1, b1);
+        const double qd = static_cast<double>(q);
+        total += (b1 - b0) - 2.0 * qd * (a1 - a0) + static_cast<double>(lo_i - i) * qd * qd;
+        a0 = a1;
+        b0 = b1;
+        i = lo_i;
+    }
+    return total;
+}
+
+AMCT_DECL void ifmr_sorted_source::prefix(std::size_t k, double& a, double& b) const noexcept
+{
+    a = s1[k / block];
+    b = s2[k / block];
+    for (std::size_t i = k / block * block; i < k; ++i)
+    {
+        a += static_cast<double>(x[i]);
+        b += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    }
+}
+
+AMCT_DECL std::vector<double> ifmr_sums(const ifmr_bit_source& src, const std::vector<ifmr_candidate>& cs)
+{
+    float s_min = std::numeric_limits<float>::infinity();
+    for (const auto& c : cs)
+    {
+        s_min = c.s < s_min ? c.s : s_min;
+    }
+    return ifmr_sums(bit_histogram_density(src.h, static_cast<double>(s_min)), cs);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void ifmr_observer::observe(const float* x, std::size_t n)
+{
+    if (m_params.mode == ifmr_mode::exact)
+    {
+        check_batch(x, n);
+        m_data.insert(m_data.end(), x, x + n);
+    }
+    else if (!m_hist.add(x, n))  // the histogram's own pass finds NaN and Inf, and undoes the batch
+    {
+        check_batch(x, n);  // names the element
+    }
+    else
+    {
+        keep_while_small(x, n);
+    }
+    count_batch();
+}
+
+AMCT_DECL void ifmr_observer::merge(const ifmr_observer& other)
+{
+    check_mergeable(other, other.m_params == m_params);
+    m_hist.merge(other.m_hist);
+    if (m_params.mode == ifmr_mode::exact)
+    {
+        m_data.insert(m_data.end(), other.m_data.begin(), other.m_data.end());
+    }
+    else
+    {
+        keep_while_small(other.m_data.data(), other.m_data.size());
+    }
+    add_batches(other);
+}
+
+AMCT_DECL calibration_result ifmr_observer::compute(ifmr_search* log) const
+{
+    if (count() == 0)
+    {
+        detail::throw_error<value_error>(where() + ": IFMR has no calibration data");
+    }
+    if (m_params.mode == ifmr_mode::exact || count() <= bounded_exact_limit)
+    {
+        // a sorted copy: the canonical order gives the same sums whatever the batch order, and compute()
+        // stays const and safe to call from several threads
+        const std::vector<float> sorted = detail::radix_sorted(m_data);
+        return detail::run_ifmr(detail::ifmr_sorted_source(sorted), m_params, log);
+    }
+    return detail::run_ifmr(detail::ifmr_bit_source{m_hist}, m_params, log);
+}
+
+AMCT_DECL std::string ifmr_observer::save() const
+{
+    state_writer w;
+    w.str(m_layer);
+    w.u64(m_batches);
+    write_params(w, m_params);
+    w.f32s(m_data);
+    if (m_params.mode == ifmr_mode::bounded)
+    {
+        m_hist.save(w);
+    }
+    return w.finish(algorithm, state_version);
+}
+
+AMCT_DECL ifmr_observer ifmr_observer::load(const std::string& bytes)
+{
+    state_reader r(bytes, algorithm, state_version);
+    std::string layer = r.str();
+    const std::uint64_t batches = r.u64();
+    const auto p = read_params<ifmr_params>(r);
+    ifmr_observer o(p, std::move(layer));
+    o.m_data = r.f32s();
+    o.check_batch(o.m_data.data(), o.m_data.size());
+    if (p.mode == ifmr_mode::bounded)
+    {
+        o.m_hist = bit_histogram::load(r);
+        if (o.m_data.size() != (o.m_hist.count() <= bounded_exact_limit ? o.m_hist.count() : 0))
+        {
+            state_reader::fail("IFMR bounded state keeps " + std::to_string(o.m_data.size())
+                               + " values for a histogram of " + std::to_string(o.m_hist.count()));
+        }
+    }
+    r.done();
+    o.m_batches = static_cast<std::size_t>(batches);
+    return o;
+}
+
+AMCT_DECL void ifmr_observer::keep_while_small(const float* x, std::size_t n)
+{
+    if (m_hist.count() <= bounded_exact_limit)
+    {
+        m_data.insert(m_data.end(), x, x + n);
+    }
+    else
+    {
+        std::vector<float>().swap(m_data);
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_IFMR_IPP
+// ---- end amct/algo/impl/ifmr.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 // ---- end amct/algo/ifmr.hpp ----
 // ---- begin amct/algo/kl.hpp ----
@@ -5981,41 +6433,9 @@ public:
     }
 
     /// Adds finite values.
-    void add(const float* x, std::size_t n)
-    {
-        if (n == 0)
-        {
-            return;
-        }
-        kernel::minmax_result r;  // the caller has rejected non-finite values
-        kernel::minmax(x, n, r);
-        cover(r.min, r.max);
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
-        }
-        m_total += static_cast<std::int64_t>(n);
-    }
+    AMCT_DECL void add(const float* x, std::size_t n);
 
-    void merge(const grid_histogram& o)
-    {
-        if (o.m_total == 0)
-        {
-            return;
-        }
-        if (m_counts.empty())
-        {
-            *this = o;
-            return;
-        }
-        cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
-        for (std::size_t k = 0; k < o.m_counts.size(); ++k)
-        {
-            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
-            m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
-        }
-        m_total += o.m_total;
-    }
+    AMCT_DECL void merge(const grid_histogram& o);
 
     std::int64_t total() const noexcept
     {
@@ -6040,93 +6460,15 @@ public:
 
     /// The counts spread over `bins` equal bins on [lo, hi], each grid bin shared in proportion to its
     /// overlap.
-    std::vector<double> resample(double lo, double hi, std::size_t bins) const
-    {
-        std::vector<double> out(bins, 0.0);
-        const double w = bin_width();
-        const double step = (hi - lo) / static_cast<double>(bins);
-        for (std::size_t k = 0; k < m_counts.size(); ++k)
-        {
-            if (m_counts[k] == 0)
-            {
-                continue;
-            }
-            const double a = lower() + static_cast<double>(k) * w;
-            const double b = a + w;
-            const double c = static_cast<double>(m_counts[k]);
-            if (!(step > 0.0))
-            {
-                out[0] += c;
-                continue;
-            }
-            for (double u = a; u < b;)
-            {
-                double t = std::floor((u - lo) / step);
-                const std::size_t j =
-                  t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
-                const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
-                const double v = edge > u ? edge : b;
-                out[j] += c * (v - u) / w;
-                u = v;
-            }
-        }
-        return out;
-    }
+    AMCT_DECL std::vector<double> resample(double lo, double hi, std::size_t bins) const;
 
-    void save(state_writer& w) const
-    {
-        w.u64(m_capacity);
-        w.i64(m_exp);
-        w.i64(m_first);
-        w.i64(m_total);
-        w.u64(m_counts.size());
-        for (auto c : m_counts)
-        {
-            w.i64(c);
-        }
-    }
+    AMCT_DECL void save(state_writer& w) const;
 
-    static grid_histogram load(state_reader& r)
-    {
-        grid_histogram h(static_cast<std::size_t>(r.u64()));
-        h.m_exp = r.i64();
-        h.m_first = r.i64();
-        h.m_total = r.i64();
-        const std::uint64_t n = r.u64();
-        if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
-        {
-            state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
-                               + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
-        }
-        h.m_counts.resize(static_cast<std::size_t>(n));
-        std::int64_t sum = 0;
-        for (auto& c : h.m_counts)
-        {
-            c = r.i64();
-            sum += c;
-        }
-        if (sum != h.m_total)
-        {
-            state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
-                               + std::to_string(h.m_total));
-        }
-        return h;
-    }
+    AMCT_DECL static grid_histogram load(state_reader& r);
 
 private:
     /// floor(k / 2^shift) for shift >= 0, also for negative k and shifts past the width of k.
-    static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
-    {
-        if (shift <= 0)
-        {
-            return k;
-        }
-        if (shift >= 63)
-        {
-            return k >= 0 ? 0 : -1;
-        }
-        return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
-    }
+    AMCT_DECL static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept;
 
     /// floor(v / 2^e) in double (no overflow: v is a float and |e| < 400).
     static double scaled_floor(double v, std::int64_t e) noexcept
@@ -6146,67 +6488,16 @@ private:
     }
 
     /// Grows the grid to hold the values [lo, hi].
-    void cover(float lo, float hi)
-    {
-        // already inside the grid: nothing to do (compared in double, so no index can overflow)
-        if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
-            && scaled_floor(hi, m_exp)
-                 <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
-        {
-            return;
-        }
-        if (m_counts.empty())
-        {
-            cover_edges(start_exp(lo, hi), lo, hi);
-        }
-        else
-        {
-            cover_edges(m_exp,
-                        std::min(static_cast<double>(lo), lower()),
-                        std::max(static_cast<double>(hi), last_edge()));
-        }
-    }
+    AMCT_DECL void cover(float lo, float hi);
 
     /// Regrids to the smallest width 2^e, e >= `from`, whose bins hold [a, b] (and the current bins) within
     /// the capacity. The fit test runs in double before any index is formed, so no index can overflow.
-    void cover_edges(std::int64_t from, double a, double b)
-    {
-        if (!m_counts.empty())
-        {
-            a = std::min(a, lower());
-            b = std::max(b, last_edge());
-        }
-        std::int64_t e = from;
-        while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
-        {
-            ++e;
-        }
-        const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
-        const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
-        std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
-        for (std::size_t k = 0; k < m_counts.size(); ++k)
-        {
-            const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
-            grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
-        }
-        m_counts.swap(grown);
-        m_first = first;
-        m_exp = e;
-    }
+    AMCT_DECL void cover_edges(std::int64_t from, double a, double b);
 
     /// An exponent no larger than the smallest that fits any data containing [lo, hi]: a width near
     /// (hi - lo) / capacity, or for a single value v a width below ulp(v) / (2 capacity), so that whatever
     /// comes later, growing from here reaches the same grid as seeing everything at once.
-    std::int64_t start_exp(float lo, float hi) const noexcept
-    {
-        const double span = static_cast<double>(hi) - lo;
-        if (span > 0.0)
-        {
-            return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
-        }
-        const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
-        return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
-    }
+    AMCT_DECL std::int64_t start_exp(float lo, float hi) const noexcept;
 
     std::size_t m_capacity;
     std::int64_t m_exp = 0;
@@ -6216,6 +6507,200 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/grid_histogram.ipp ----
+// amct/algo/impl/grid_histogram.ipp: the definitions of <amct/algo/grid_histogram.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_GRID_HISTOGRAM_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_GRID_HISTOGRAM_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void grid_histogram::add(const float* x, std::size_t n)
+{
+    if (n == 0)
+    {
+        return;
+    }
+    kernel::minmax_result r;  // the caller has rejected non-finite values
+    kernel::minmax(x, n, r);
+    cover(r.min, r.max);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
+    }
+    m_total += static_cast<std::int64_t>(n);
+}
+
+AMCT_DECL void grid_histogram::merge(const grid_histogram& o)
+{
+    if (o.m_total == 0)
+    {
+        return;
+    }
+    if (m_counts.empty())
+    {
+        *this = o;
+        return;
+    }
+    cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
+    for (std::size_t k = 0; k < o.m_counts.size(); ++k)
+    {
+        const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
+        m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
+    }
+    m_total += o.m_total;
+}
+
+AMCT_DECL std::vector<double> grid_histogram::resample(double lo, double hi, std::size_t bins) const
+{
+    std::vector<double> out(bins, 0.0);
+    const double w = bin_width();
+    const double step = (hi - lo) / static_cast<double>(bins);
+    for (std::size_t k = 0; k < m_counts.size(); ++k)
+    {
+        if (m_counts[k] == 0)
+        {
+            continue;
+        }
+        const double a = lower() + static_cast<double>(k) * w;
+        const double b = a + w;
+        const double c = static_cast<double>(m_counts[k]);
+        if (!(step > 0.0))
+        {
+            out[0] += c;
+            continue;
+        }
+        for (double u = a; u < b;)
+        {
+            double t = std::floor((u - lo) / step);
+            const std::size_t j =
+              t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
+            const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
+            const double v = edge > u ? edge : b;
+            out[j] += c * (v - u) / w;
+            u = v;
+        }
+    }
+    return out;
+}
+
+AMCT_DECL void grid_histogram::save(state_writer& w) const
+{
+    w.u64(m_capacity);
+    w.i64(m_exp);
+    w.i64(m_first);
+    w.i64(m_total);
+    w.u64(m_counts.size());
+    for (auto c : m_counts)
+    {
+        w.i64(c);
+    }
+}
+
+AMCT_DECL grid_histogram grid_histogram::load(state_reader& r)
+{
+    grid_histogram h(static_cast<std::size_t>(r.u64()));
+    h.m_exp = r.i64();
+    h.m_first = r.i64();
+    h.m_total = r.i64();
+    const std::uint64_t n = r.u64();
+    if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
+    {
+        state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
+                           + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
+    }
+    h.m_counts.resize(static_cast<std::size_t>(n));
+    std::int64_t sum = 0;
+    for (auto& c : h.m_counts)
+    {
+        c = r.i64();
+        sum += c;
+    }
+    if (sum != h.m_total)
+    {
+        state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
+                           + std::to_string(h.m_total));
+    }
+    return h;
+}
+
+AMCT_DECL std::int64_t grid_histogram::floor_shift(std::int64_t k, std::int64_t shift) noexcept
+{
+    if (shift <= 0)
+    {
+        return k;
+    }
+    if (shift >= 63)
+    {
+        return k >= 0 ? 0 : -1;
+    }
+    return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
+}
+
+AMCT_DECL void grid_histogram::cover(float lo, float hi)
+{
+    // already inside the grid: nothing to do (compared in double, so no index can overflow)
+    if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
+        && scaled_floor(hi, m_exp) <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
+    {
+        return;
+    }
+    if (m_counts.empty())
+    {
+        cover_edges(start_exp(lo, hi), lo, hi);
+    }
+    else
+    {
+        cover_edges(
+          m_exp, std::min(static_cast<double>(lo), lower()), std::max(static_cast<double>(hi), last_edge()));
+    }
+}
+
+AMCT_DECL void grid_histogram::cover_edges(std::int64_t from, double a, double b)
+{
+    if (!m_counts.empty())
+    {
+        a = std::min(a, lower());
+        b = std::max(b, last_edge());
+    }
+    std::int64_t e = from;
+    while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
+    {
+        ++e;
+    }
+    const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
+    const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
+    std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
+    for (std::size_t k = 0; k < m_counts.size(); ++k)
+    {
+        const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
+        grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
+    }
+    m_counts.swap(grown);
+    m_first = first;
+    m_exp = e;
+}
+
+AMCT_DECL std::int64_t grid_histogram::start_exp(float lo, float hi) const noexcept
+{
+    const double span = static_cast<double>(hi) - lo;
+    if (span > 0.0)
+    {
+        return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+    }
+    const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+    return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_GRID_HISTOGRAM_IPP
+// ---- end amct/algo/impl/grid_histogram.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
 // ---- end amct/algo/grid_histogram.hpp ----
 
@@ -6436,11 +6921,13 @@ struct kl_params
     {
         using namespace param;
         using P = kl_params;
-        return std::make_tuple(make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
-                               make("num_quantized_bins", &P::num_quantized_bins),
-                               make("asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
-                               make("num_bits", &P::num_bits, int_range{2, 16}),
-                               make("channels", &P::channels, any{}, no_cfg, api_only));
+        return std::make_tuple(
+          make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+          make("num_quantized_bins", &P::num_quantized_bins),
+          make(
+            "asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
+          make("num_bits", &P::num_bits, int_range{2, 16}),
+          make("channels", &P::channels, any{}, no_cfg, api_only));
     }
 
     /// num_quantized_bins in [2, num_of_bins].
@@ -6449,7 +6936,9 @@ struct kl_params
     {
         if (p.num_quantized_bins < 2 || p.num_quantized_bins > p.num_of_bins)
         {
-            report("num_quantized_bins", std::to_string(p.num_quantized_bins), "in [2, " + std::to_string(p.num_of_bins) + "]");
+            report("num_quantized_bins",
+                   std::to_string(p.num_quantized_bins),
+                   "in [2, " + std::to_string(p.num_of_bins) + "]");
         }
     }
 };
@@ -6457,7 +6946,49 @@ struct kl_params
 namespace detail
 {
 /// Normalizes `p` to sum 1 and smooths it (see the file comment). Returns false if p is all zero.
-inline bool normalize_and_smooth(std::vector<double>& p) noexcept
+AMCT_DECL bool normalize_and_smooth(std::vector<double>& p) noexcept;
+
+/// The threshold bin of TensorRT's entropy calibration on `hist` (|x| counts from 0).
+AMCT_DECL std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels);
+}  // namespace detail
+
+class kl_observer : public histogram_observer<kl_observer, kl_params>
+{
+public:
+    static constexpr const char* algorithm = "kl";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_quantized_bins outside [2, num_of_bins].
+    explicit kl_observer(const kl_params& params = {}, std::string layer = {})
+      : histogram_observer(params, std::move(layer))
+    {
+    }
+
+    bool symmetric() const noexcept
+    {
+        return true;
+    }
+
+    AMCT_DECL std::pair<float, float> clip(const grid_histogram& h) const;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/kl.ipp ----
+// amct/algo/impl/kl.ipp: the definitions of <amct/algo/kl.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_KL_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_KL_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL bool normalize_and_smooth(std::vector<double>& p) noexcept
 {
     double sum = 0.0;
     std::size_t zeros = 0;
@@ -6494,8 +7025,7 @@ inline bool normalize_and_smooth(std::vector<double>& p) noexcept
     return true;
 }
 
-/// The threshold bin of TensorRT's entropy calibration on `hist` (|x| counts from 0).
-inline std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels)
+AMCT_DECL std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t levels)
 {
     const std::size_t bins = hist.size();
     std::vector<double> outliers(bins + 1, 0.0);  // outliers[i] = sum of hist[i..]
@@ -6546,38 +7076,28 @@ inline std::size_t kl_threshold_bin(const std::vector<double>& hist, std::size_t
     return best;
 }
 }  // namespace detail
-
-class kl_observer : public histogram_observer<kl_observer, kl_params>
-{
-public:
-    static constexpr const char* algorithm = "kl";
-    static constexpr std::uint32_t state_version = 1;
-
-    /// @throws value_error naming the layer for num_quantized_bins outside [2, num_of_bins].
-    explicit kl_observer(const kl_params& params = {}, std::string layer = {})
-      : histogram_observer(params, std::move(layer))
-    {
-    }
-
-    bool symmetric() const noexcept
-    {
-        return true;
-    }
-
-    std::pair<float, float> clip(const grid_histogram& h) const
-    {
-        const double amax = extent(h).second;
-        const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
-        const std::vector<double> hist = h.resample(0.0, amax, bins);
-        const std::size_t i =
-          detail::kl_threshold_bin(hist, static_cast<std::size_t>(m_params.num_quantized_bins));
-        const auto t = static_cast<float>((static_cast<double>(i) + 0.5) * amax / static_cast<double>(bins));
-        return {-t, t};
-    }
-
-};
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::pair<float, float> kl_observer::clip(const grid_histogram& h) const
+{
+    const double amax = extent(h).second;
+    const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
+    const std::vector<double> hist = h.resample(0.0, amax, bins);
+    const std::size_t i =
+      detail::kl_threshold_bin(hist, static_cast<std::size_t>(m_params.num_quantized_bins));
+    const auto t = static_cast<float>((static_cast<double>(i) + 0.5) * amax / static_cast<double>(bins));
+    return {-t, t};
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_KL_IPP
+// ---- end amct/algo/impl/kl.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_KL_HPP
 // ---- end amct/algo/kl.hpp ----
 // ---- begin amct/algo/max.hpp ----
@@ -6653,123 +7173,16 @@ public:
 
     /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
     /// One pass: the finiteness check comes from the min/max fold itself.
-    void observe(const float* x, const std::vector<std::size_t>& shape)
-    {
-        const std::size_t channels = detail::channel_count(shape, m_params.channels);
-        detail::check_channels(m_ranges.size(), channels, where());
-        std::vector<kernel::minmax_result> batch(channels);
-        bool finite = true;
-        detail::for_each_channel_run(x,
-                                     shape,
-                                     m_params.channels,
-                                     [&](std::size_t c, const float* run, std::size_t len)
-                                     {
-                                         kernel::minmax(run, len, batch[c]);
-                                         finite = finite && (len == 0 || !batch[c].has_nan);
-                                     });
-        for (const auto& r : batch)
-        {
-            finite = finite && (r.min > r.max || r.all_finite());
-        }
-        if (!finite)
-        {
-            check_channel_batch(x, shape, m_params.channels, channels);  // throws, naming the element
-        }
-        if (m_ranges.empty())
-        {
-            m_ranges = std::move(batch);
-        }
-        else
-        {
-            for (std::size_t c = 0; c < channels; ++c)
-            {
-                m_ranges[c].min = std::min(m_ranges[c].min, batch[c].min);
-                m_ranges[c].max = std::max(m_ranges[c].max, batch[c].max);
-            }
-        }
-        count_batch();
-    }
+    AMCT_DECL void observe(const float* x, const std::vector<std::size_t>& shape);
 
-    void merge(const max_observer& other)
-    {
-        check_mergeable(other, other.m_params == m_params);
-        if (m_ranges.empty())
-        {
-            m_ranges = other.m_ranges;
-        }
-        else if (!other.m_ranges.empty())
-        {
-            detail::check_channels(m_ranges.size(), other.m_ranges.size(), where());
-            for (std::size_t c = 0; c < m_ranges.size(); ++c)
-            {
-                m_ranges[c].min = std::min(m_ranges[c].min, other.m_ranges[c].min);
-                m_ranges[c].max = std::max(m_ranges[c].max, other.m_ranges[c].max);
-            }
-        }
-        add_batches(other);
-    }
+    AMCT_DECL void merge(const max_observer& other);
 
     /// @throws value_error if nothing was observed.
-    calibration_result compute() const
-    {
-        if (m_ranges.empty() || m_ranges[0].min > m_ranges[0].max)
-        {
-            detail::throw_error<value_error>(where() + ": max has no calibration data");
-        }
-        calibration_result r;
-        r.num_bits = m_params.num_bits;
-        r.asymmetric = m_params.asymmetric;
-        r.channel_wise = m_params.channels.channel_wise;
-        r.axis = m_params.channels.axis;
-        for (const auto& range : m_ranges)
-        {
-            const auto [s, o] = choose_scale_offset(range.min,
-                                                    range.max,
-                                                    detail::signed_qmin(r.num_bits),
-                                                    detail::signed_qmax(r.num_bits),
-                                                    !r.asymmetric);
-            push_channel(r, s, o);
-        }
-        return r;
-    }
+    AMCT_DECL calibration_result compute() const;
 
-    std::string save() const
-    {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        write_params(w, m_params);
-        w.u64(m_ranges.size());
-        for (const auto& r : m_ranges)
-        {
-            w.f32(r.min);
-            w.f32(r.max);
-        }
-        return w.finish(algorithm, state_version);
-    }
+    AMCT_DECL std::string save() const;
 
-    static max_observer load(const std::string& bytes)
-    {
-        state_reader r(bytes, algorithm, state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        const auto p = read_params<max_params>(r);
-        max_observer o(p, std::move(layer));
-        o.m_ranges.resize(r.count(8));
-        for (auto& range : o.m_ranges)
-        {
-            range.min = r.f32();
-            range.max = r.f32();
-            const bool empty = range.min > range.max;  // a channel with no value yet
-            if (!empty && !range.all_finite())
-            {
-                state_reader::fail("max: a channel range is not finite");
-            }
-        }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
-    }
+    AMCT_DECL static max_observer load(const std::string& bytes);
 
 private:
     max_params m_params;
@@ -6777,6 +7190,140 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/max.ipp ----
+// amct/algo/impl/max.ipp: the definitions of <amct/algo/max.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_MAX_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_MAX_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void max_observer::observe(const float* x, const std::vector<std::size_t>& shape)
+{
+    const std::size_t channels = detail::channel_count(shape, m_params.channels);
+    detail::check_channels(m_ranges.size(), channels, where());
+    std::vector<kernel::minmax_result> batch(channels);
+    bool finite = true;
+    detail::for_each_channel_run(x,
+                                 shape,
+                                 m_params.channels,
+                                 [&](std::size_t c, const float* run, std::size_t len)
+                                 {
+                                     kernel::minmax(run, len, batch[c]);
+                                     finite = finite && (len == 0 || !batch[c].has_nan);
+                                 });
+    for (const auto& r : batch)
+    {
+        finite = finite && (r.min > r.max || r.all_finite());
+    }
+    if (!finite)
+    {
+        check_channel_batch(x, shape, m_params.channels, channels);  // throws, naming the element
+    }
+    if (m_ranges.empty())
+    {
+        m_ranges = std::move(batch);
+    }
+    else
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            m_ranges[c].min = std::min(m_ranges[c].min, batch[c].min);
+            m_ranges[c].max = std::max(m_ranges[c].max, batch[c].max);
+        }
+    }
+    count_batch();
+}
+
+AMCT_DECL void max_observer::merge(const max_observer& other)
+{
+    check_mergeable(other, other.m_params == m_params);
+    if (m_ranges.empty())
+    {
+        m_ranges = other.m_ranges;
+    }
+    else if (!other.m_ranges.empty())
+    {
+        detail::check_channels(m_ranges.size(), other.m_ranges.size(), where());
+        for (std::size_t c = 0; c < m_ranges.size(); ++c)
+        {
+            m_ranges[c].min = std::min(m_ranges[c].min, other.m_ranges[c].min);
+            m_ranges[c].max = std::max(m_ranges[c].max, other.m_ranges[c].max);
+        }
+    }
+    add_batches(other);
+}
+
+AMCT_DECL calibration_result max_observer::compute() const
+{
+    if (m_ranges.empty() || m_ranges[0].min > m_ranges[0].max)
+    {
+        detail::throw_error<value_error>(where() + ": max has no calibration data");
+    }
+    calibration_result r;
+    r.num_bits = m_params.num_bits;
+    r.asymmetric = m_params.asymmetric;
+    r.channel_wise = m_params.channels.channel_wise;
+    r.axis = m_params.channels.axis;
+    for (const auto& range : m_ranges)
+    {
+        const auto [s, o] = choose_scale_offset(range.min,
+                                                range.max,
+                                                detail::signed_qmin(r.num_bits),
+                                                detail::signed_qmax(r.num_bits),
+                                                !r.asymmetric);
+        push_channel(r, s, o);
+    }
+    return r;
+}
+
+AMCT_DECL std::string max_observer::save() const
+{
+    state_writer w;
+    w.str(m_layer);
+    w.u64(m_batches);
+    write_params(w, m_params);
+    w.u64(m_ranges.size());
+    for (const auto& r : m_ranges)
+    {
+        w.f32(r.min);
+        w.f32(r.max);
+    }
+    return w.finish(algorithm, state_version);
+}
+
+AMCT_DECL max_observer max_observer::load(const std::string& bytes)
+{
+    state_reader r(bytes, algorithm, state_version);
+    std::string layer = r.str();
+    const std::uint64_t batches = r.u64();
+    const auto p = read_params<max_params>(r);
+    max_observer o(p, std::move(layer));
+    o.m_ranges.resize(r.count(8));
+    for (auto& range : o.m_ranges)
+    {
+        range.min = r.f32();
+        range.max = r.f32();
+        const bool empty = range.min > range.max;  // a channel with no value yet
+        if (!empty && !range.all_finite())
+        {
+            state_reader::fail("max: a channel range is not finite");
+        }
+    }
+    r.done();
+    o.m_batches = static_cast<std::size_t>(batches);
+    return o;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_MAX_IPP
+// ---- end amct/algo/impl/max.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_MAX_HPP
 // ---- end amct/algo/max.hpp ----
 // ---- begin amct/algo/mse.hpp ----
@@ -6824,6 +7371,7 @@ struct mse_params
     {
     }
 };
+
 class mse_observer : public histogram_observer<mse_observer, mse_params>
 {
 public:
@@ -6841,45 +7389,63 @@ public:
         return !m_params.asymmetric;
     }
 
-    std::pair<float, float> clip(const grid_histogram& h) const
-    {
-        const auto [lo, hi] = extent(h);
-        const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
-        const std::vector<double> hist = h.resample(lo, hi, bins);
-        const double width = (hi - lo) / static_cast<double>(bins);
-        const int bits = m_params.num_bits;
-        std::pair<float, float> best{static_cast<float>(symmetric() ? -hi : lo), static_cast<float>(hi)};
-        double best_err = -1.0;
-        for (int j = 1; j <= m_params.num_candidates; ++j)
-        {
-            const double f = static_cast<double>(j) / m_params.num_candidates;
-            const auto cand_hi = static_cast<float>(hi * f);
-            const auto cand_lo = static_cast<float>(symmetric() ? -hi * f : lo * f);
-            const auto [s, o] = choose_scale_offset(
-              cand_lo, cand_hi, detail::signed_qmin(bits), detail::signed_qmax(bits), symmetric());
-            double err = 0.0;
-            for (std::size_t k = 0; k < bins; ++k)
-            {
-                if (hist[k] == 0.0)
-                {
-                    continue;
-                }
-                const double centre = lo + (static_cast<double>(k) + 0.5) * width;
-                const double e = fake(centre, s, o, bits) - centre;
-                err += hist[k] * e * e;
-            }
-            if (best_err < 0.0 || err < best_err)
-            {
-                best_err = err;
-                best = {cand_lo, cand_hi};
-            }
-        }
-        return best;
-    }
-
+    AMCT_DECL std::pair<float, float> clip(const grid_histogram& h) const;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/mse.ipp ----
+// amct/algo/impl/mse.ipp: the definitions of <amct/algo/mse.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_MSE_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_MSE_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::pair<float, float> mse_observer::clip(const grid_histogram& h) const
+{
+    const auto [lo, hi] = extent(h);
+    const auto bins = static_cast<std::size_t>(m_params.num_of_bins);
+    const std::vector<double> hist = h.resample(lo, hi, bins);
+    const double width = (hi - lo) / static_cast<double>(bins);
+    const int bits = m_params.num_bits;
+    std::pair<float, float> best{static_cast<float>(symmetric() ? -hi : lo), static_cast<float>(hi)};
+    double best_err = -1.0;
+    for (int j = 1; j <= m_params.num_candidates; ++j)
+    {
+        const double f = static_cast<double>(j) / m_params.num_candidates;
+        const auto cand_hi = static_cast<float>(hi * f);
+        const auto cand_lo = static_cast<float>(symmetric() ? -hi * f : lo * f);
+        const auto [s, o] = choose_scale_offset(
+          cand_lo, cand_hi, detail::signed_qmin(bits), detail::signed_qmax(bits), symmetric());
+        double err = 0.0;
+        for (std::size_t k = 0; k < bins; ++k)
+        {
+            if (hist[k] == 0.0)
+            {
+                continue;
+            }
+            const double centre = lo + (static_cast<double>(k) + 0.5) * width;
+            const double e = fake(centre, s, o, bits) - centre;
+            err += hist[k] * e * e;
+        }
+        if (best_err < 0.0 || err < best_err)
+        {
+            best_err = err;
+            best = {cand_lo, cand_hi};
+        }
+    }
+    return best;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_MSE_IPP
+// ---- end amct/algo/impl/mse.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_MSE_HPP
 // ---- end amct/algo/mse.hpp ----
 // ---- begin amct/algo/percentile.hpp ----
@@ -6948,38 +7514,58 @@ public:
     }
 
     /// The q-quantile (q in [0, 1]) of a histogram: the value below which a fraction q of the data lies.
-    static double quantile(const grid_histogram& h, double q) noexcept
-    {
-        const auto& c = h.counts();
-        const double target = q * static_cast<double>(h.total());
-        double seen = 0.0;
-        for (std::size_t k = 0; k < c.size(); ++k)
-        {
-            const double n = static_cast<double>(c[k]);
-            if (n > 0.0 && seen + n >= target)
-            {
-                const double t = (target - seen) / n;
-                return h.lower() + (static_cast<double>(k) + t) * h.bin_width();
-            }
-            seen += n;
-        }
-        return extent(h).second;
-    }
+    AMCT_DECL static double quantile(const grid_histogram& h, double q) noexcept;
 
-    std::pair<float, float> clip(const grid_histogram& h) const noexcept
-    {
-        if (symmetric())
-        {
-            const auto t = static_cast<float>(quantile(h, m_params.max_percentile));
-            return {-t, t};
-        }
-        return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
-                static_cast<float>(quantile(h, m_params.max_percentile))};
-    }
-
+    AMCT_DECL std::pair<float, float> clip(const grid_histogram& h) const noexcept;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/percentile.ipp ----
+// amct/algo/impl/percentile.ipp: the definitions of <amct/algo/percentile.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_PERCENTILE_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_PERCENTILE_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL double percentile_observer::quantile(const grid_histogram& h, double q) noexcept
+{
+    const auto& c = h.counts();
+    const double target = q * static_cast<double>(h.total());
+    double seen = 0.0;
+    for (std::size_t k = 0; k < c.size(); ++k)
+    {
+        const double n = static_cast<double>(c[k]);
+        if (n > 0.0 && seen + n >= target)
+        {
+            const double t = (target - seen) / n;
+            return h.lower() + (static_cast<double>(k) + t) * h.bin_width();
+        }
+        seen += n;
+    }
+    return extent(h).second;
+}
+
+AMCT_DECL std::pair<float, float> percentile_observer::clip(const grid_histogram& h) const noexcept
+{
+    if (symmetric())
+    {
+        const auto t = static_cast<float>(quantile(h, m_params.max_percentile));
+        return {-t, t};
+    }
+    return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
+            static_cast<float>(quantile(h, m_params.max_percentile))};
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_PERCENTILE_IPP
+// ---- end amct/algo/impl/percentile.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_PERCENTILE_HPP
 // ---- end amct/algo/percentile.hpp ----
 
@@ -7028,10 +7614,10 @@ using weight_algorithms = algorithm_list<arq_params>;
 #define AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
 
 #include <array>        // std::array
-#include <tuple>        // std::apply
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <tuple>        // std::apply
 #include <type_traits>  // std::enable_if_t, std::is_base_of_v
 #include <variant>      // std::variant, std::visit
 #include <vector>       // std::vector
@@ -7150,47 +7736,13 @@ inline std::string algorithm_choices()
 
 /// @brief Default parameters of the algorithm called `name`.
 /// @throws unsupported_error naming the unknown name and listing the known ones.
-inline algorithm_params default_params(std::string_view name)
-{
-    algorithm_params out;
-    if (!visit_algorithm<all_algorithms>(name,
-                                         [&](auto p)
-                                         {
-                                             out = p;
-                                         }))
-    {
-        std::string known;
-        for (const auto n : algorithm_names)
-        {
-            known += (known.empty() ? "" : ", ") + std::string(n);
-        }
-        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name) + "\" (known: "
-                                               + known + ")");
-    }
-    return out;
-}
+AMCT_DECL algorithm_params default_params(std::string_view name);
 
 /// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
 /// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. False for
 /// HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the order), and
 /// for weight algorithms, which have no observer.
-inline bool merge_is_exact(const algorithm_params& p) noexcept
-{
-    return std::visit(
-      [](const auto& x)
-      {
-          using P = std::decay_t<decltype(x)>;
-          if constexpr (detail::has_observer<P>::value)
-          {
-              return P::observer::exact_merge;
-          }
-          else
-          {
-              return false;
-          }
-      },
-      p);
-}
+AMCT_DECL bool merge_is_exact(const algorithm_params& p) noexcept;
 
 /// @brief Any activation observer (not arq_quantize, which calibrates weights: see arq()), chosen at run
 /// time. Same contract as the typed observers (amct/algo/observer.hpp).
@@ -7232,11 +7784,7 @@ public:
     {
     }
 
-    any_observer& operator=(const any_observer& o)
-    {
-        m_impl = o.m_impl->clone();
-        return *this;
-    }
+    AMCT_DECL any_observer& operator=(const any_observer& o);
 
     any_observer(any_observer&&) noexcept = default;
     any_observer& operator=(any_observer&&) noexcept = default;
@@ -7274,11 +7822,7 @@ public:
     }
 
     /// observe, with messages naming the batch by `index` (its global index in an indexed_observer).
-    void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
-    {
-        m_impl->label_batches(index);
-        m_impl->observe(x, shape);
-    }
+    AMCT_DECL void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape);
 
     /// @throws value_error if `other` runs another algorithm or other parameters.
     void merge(const any_observer& other)
@@ -7297,31 +7841,7 @@ public:
     }
 
     /// Loads the state of any observer, whatever its algorithm. @throws state_error.
-    static any_observer load(const std::string& bytes)
-    {
-        const std::string name = state_reader::algorithm_of(bytes);
-        any_observer o;
-        std::apply(
-          [&](auto... defaults)
-          {
-              (
-                [&](auto p)
-                {
-                    using O = typename decltype(p)::observer;
-                    if (!o.m_impl && name == O::algorithm)
-                    {
-                        o.m_impl = std::make_unique<model<O>>(O::load(bytes));
-                    }
-                }(defaults),
-                ...);
-          },
-          activation_algorithms::defaults{});
-        if (!o.m_impl)
-        {
-            detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
-        }
-        return o;
-    }
+    AMCT_DECL static any_observer load(const std::string& bytes);
 
 private:
     any_observer() = default;
@@ -7343,7 +7863,8 @@ private:
     template <class O>
     struct model final : concept_t
     {
-        static_assert(is_observer_v<O>, "amct: any_observer: O does not follow the observer contract (observer.hpp)");
+        static_assert(is_observer_v<O>,
+                      "amct: any_observer: O does not follow the observer contract (observer.hpp)");
 
         explicit model(O o)
           : obs(std::move(o))
@@ -7410,6 +7931,101 @@ private:
 
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/registry.ipp ----
+// amct/algo/impl/registry.ipp: the definitions of <amct/algo/registry.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_REGISTRY_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_REGISTRY_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL algorithm_params default_params(std::string_view name)
+{
+    algorithm_params out;
+    if (!visit_algorithm<all_algorithms>(name,
+                                         [&](auto p)
+                                         {
+                                             out = p;
+                                         }))
+    {
+        std::string known;
+        for (const auto n : algorithm_names)
+        {
+            known += (known.empty() ? "" : ", ") + std::string(n);
+        }
+        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name)
+                                               + "\" (known: " + known + ")");
+    }
+    return out;
+}
+
+AMCT_DECL bool merge_is_exact(const algorithm_params& p) noexcept
+{
+    return std::visit(
+      [](const auto& x)
+      {
+          using P = std::decay_t<decltype(x)>;
+          if constexpr (detail::has_observer<P>::value)
+          {
+              return P::observer::exact_merge;
+          }
+          else
+          {
+              return false;
+          }
+      },
+      p);
+}
+
+AMCT_DECL any_observer& any_observer::operator=(const any_observer& o)
+{
+    m_impl = o.m_impl->clone();
+    return *this;
+}
+
+AMCT_DECL void any_observer::observe_as(std::size_t index,
+                                        const float* x,
+                                        const std::vector<std::size_t>& shape)
+{
+    m_impl->label_batches(index);
+    m_impl->observe(x, shape);
+}
+
+AMCT_DECL any_observer any_observer::load(const std::string& bytes)
+{
+    const std::string name = state_reader::algorithm_of(bytes);
+    any_observer o;
+    std::apply(
+      [&](auto... defaults)
+      {
+          (
+            [&](auto p)
+            {
+                using O = typename decltype(p)::observer;
+                if (!o.m_impl && name == O::algorithm)
+                {
+                    o.m_impl = std::make_unique<model<O>>(O::load(bytes));
+                }
+            }(defaults),
+            ...);
+      },
+      activation_algorithms::defaults{});
+    if (!o.m_impl)
+    {
+        detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
+    }
+    return o;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_REGISTRY_IPP
+// ---- end amct/algo/impl/registry.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
 // ---- end amct/algo/registry.hpp ----
 
@@ -7624,8 +8240,8 @@ struct configured_algorithm
 #endif  // AMCT_SINGLE_AMCT_ALGO_CONFIGURED_ALGORITHM_HPP
 // ---- end amct/algo/configured_algorithm.hpp ----
 // ---- begin amct/algo/indexed_observer.hpp ----
-// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches - 1
-// arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
+// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
 // load, merge), and the result is that of one observer fed them in index order, bit for bit. How batches
 // are combined is the observer's merge policy (O::exact_merge):
 //   * exact merge: each batch goes as it comes into one of a pool of shards (as many as threads observe at
@@ -7716,38 +8332,10 @@ public:
         return m_params;
     }
 
-    void observe(std::size_t index,
-                 const float* x,
-                 const std::vector<std::size_t>& shape,
-                 std::unique_lock<std::mutex>& lock) override
-    {
-        lock.lock();
-        std::optional<any_observer> shard;
-        if (!m_shards.empty())
-        {
-            shard.emplace(std::move(m_shards.back()));
-            m_shards.pop_back();
-        }
-        lock.unlock();
-        if (!shard)
-        {
-            shard.emplace(m_params, m_layer);
-        }
-        try
-        {
-            shard->observe_as(index, x, shape);  // unchanged when it throws
-        }
-        catch (...)
-        {
-            lock.lock();
-            m_shards.push_back(std::move(*shard));
-            lock.unlock();
-            throw;
-        }
-        lock.lock();
-        m_shards.push_back(std::move(*shard));
-        lock.unlock();
-    }
+    AMCT_DECL void observe(std::size_t index,
+                           const float* x,
+                           const std::vector<std::size_t>& shape,
+                           std::unique_lock<std::mutex>& lock) override;
 
     bool ordered() const noexcept override
     {
@@ -7764,85 +8352,33 @@ public:
         return {};
     }
 
-    void check_ranges(const std::vector<batch_range>&) const override
-    {
-        detail::throw_error<value_error>("layer \"" + m_layer + "\": " + std::string(m_base.algorithm())
-                                         + " does not take batch ranges");
-    }
+    AMCT_DECL void check_ranges(const std::vector<batch_range>&) const override;
 
     void add_ranges(const std::vector<batch_range>& ranges, std::unique_lock<std::mutex>&) override
     {
         check_ranges(ranges);
     }
 
-    void check_merge(const merge_policy& other) const override
-    {
-        const auto& o = static_cast<const exact_merge_policy&>(other);
-        any_observer probe(m_params, m_layer);  // empty: merging it checks the parameters alone
-        probe.merge(any_observer(o.m_params, m_layer));
-    }
+    AMCT_DECL void check_merge(const merge_policy& other) const override;
 
-    void merge(const merge_policy& other,
-               std::unique_lock<std::mutex>&,
-               std::unique_lock<std::mutex>& other_lock) override
-    {
-        const auto& o = static_cast<const exact_merge_policy&>(other);
-        consolidate();
-        o.consolidate();
-        m_base.merge(o.m_base);
-        other_lock.unlock();
-    }
+    AMCT_DECL void merge(const merge_policy& other,
+                         std::unique_lock<std::mutex>&,
+                         std::unique_lock<std::mutex>& other_lock) override;
 
-    any_observer result() const override
-    {
-        consolidate();
-        return m_base;
-    }
+    AMCT_DECL any_observer result() const override;
 
-    calibration_result compute() const override
-    {
-        consolidate();
-        return m_base.compute();
-    }
+    AMCT_DECL calibration_result compute() const override;
 
-    void save(state_writer& w) const override
-    {
-        consolidate();
-        w.str(m_base.save());
-    }
+    AMCT_DECL void save(state_writer& w) const override;
 
     /// Reads what save wrote, for an observer of `taken` batches. @throws state_error.
-    static std::unique_ptr<merge_policy> load(state_reader& r,
-                                              const std::string& layer,
-                                              const std::set<std::size_t>& taken)
-    {
-        any_observer base = any_observer::load(r.str());
-        if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
-        {
-            state_reader::fail(layer + ": inconsistent observer state");
-        }
-        auto policy = std::make_unique<exact_merge_policy>(base.params(), layer);
-        policy->m_base = std::move(base);
-        return policy;
-    }
+    AMCT_DECL static std::unique_ptr<merge_policy> load(state_reader& r,
+                                                        const std::string& layer,
+                                                        const std::set<std::size_t>& taken);
 
 private:
     /// Merges the shards into m_base (the lock held, nothing being observed).
-    void consolidate() const
-    {
-        for (auto& shard : m_shards)
-        {
-            if (m_base.batches() == 0)
-            {
-                m_base = std::move(shard);
-            }
-            else
-            {
-                m_base.merge(shard);
-            }
-        }
-        m_shards.clear();
-    }
+    AMCT_DECL void consolidate() const;
 
     mutable any_observer m_base;                 ///< the merged shards
     mutable std::vector<any_observer> m_shards;  ///< idle shards, to merge into m_base
@@ -7987,8 +8523,9 @@ public:
         segments loaded = segments::load(r, layer);
         if (loaded.batches() != batches)
         {
-            state_reader::fail(layer + ": " + std::string(O::algorithm) + " segments of " + std::to_string(loaded.batches())
-                               + " batches in an observer of " + std::to_string(batches));
+            state_reader::fail(layer + ": " + std::string(O::algorithm) + " segments of "
+                               + std::to_string(loaded.batches()) + " batches in an observer of "
+                               + std::to_string(batches));
         }
         auto policy = std::make_unique<ordered_merge_policy>(loaded.params(), layer, batches);
         policy->m_ordered = std::move(loaded);
@@ -8041,31 +8578,9 @@ private:
 };
 
 /// The policy of the observer of `params`.
-inline std::unique_ptr<merge_policy> make_merge_policy(const algorithm_params& params,
-                                                       const std::string& layer,
-                                                       std::size_t batches)
-{
-    return std::visit(
-      [&](const auto& p) -> std::unique_ptr<merge_policy>
-      {
-          using P = std::decay_t<decltype(p)>;
-          if constexpr (!has_observer<P>::value)
-          {
-              detail::throw_error<unsupported_error>(std::string(P::name)
-                                                     + " calibrates weights, not activations (layer \"" + layer
-                                                     + "\"); use amct::arq");
-          }
-          else if constexpr (P::observer::exact_merge)
-          {
-              return std::make_unique<exact_merge_policy>(params, layer);
-          }
-          else
-          {
-              return std::make_unique<ordered_merge_policy<typename P::observer>>(p, layer, batches);
-          }
-      },
-      params);
-}
+AMCT_DECL std::unique_ptr<merge_policy> make_merge_policy(const algorithm_params& params,
+                                                          const std::string& layer,
+                                                          std::size_t batches);
 }  // namespace detail
 
 class indexed_observer
@@ -8076,17 +8591,7 @@ public:
 
     /// @throws value_error for invalid parameters (naming the layer) or batches = 0; unsupported_error for a
     /// weight algorithm.
-    indexed_observer(const algorithm_params& params, std::string layer, std::size_t batches)
-      : m_params(params)
-      , m_layer(std::move(layer))
-      , m_batches(batches)
-    {
-        if (batches == 0)
-        {
-            detail::throw_error<value_error>(where() + ": an indexed observer needs at least one batch");
-        }
-        m_policy = detail::make_merge_policy(params, m_layer, batches);
-    }
+    AMCT_DECL indexed_observer(const algorithm_params& params, std::string layer, std::size_t batches);
 
     /// Moving is not thread-safe: nothing may use `o` meanwhile.
     indexed_observer(indexed_observer&& o) noexcept
@@ -8099,16 +8604,7 @@ public:
     {
     }
 
-    indexed_observer& operator=(indexed_observer&& o) noexcept
-    {
-        m_params = std::move(o.m_params);
-        m_layer = std::move(o.m_layer);
-        m_batches = o.m_batches;
-        m_policy = std::move(o.m_policy);
-        m_taken = std::move(o.m_taken);
-        m_done = o.m_done;
-        return *this;
-    }
+    AMCT_DECL indexed_observer& operator=(indexed_observer&& o) noexcept;
 
     const std::string& layer() const noexcept
     {
@@ -8134,44 +8630,7 @@ public:
     /// @throws value_error for index >= batches(), an index observed here before, a null pointer, NaN or Inf
     /// (naming the element); shape_error for a batch without data; the algorithm's own errors (another
     /// channel count, ...). The observer is unchanged then and the index stays free.
-    void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
-    {
-        const std::size_t n = detail::element_count(shape);
-        if (shape.empty() || n == 0)
-        {
-            detail::throw_error<shape_error>(where(index) + ": no data; the batch was not observed");
-        }
-        if (x == nullptr)
-        {
-            detail::throw_error<value_error>(where(index) + ": null data pointer");
-        }
-        std::unique_lock<std::mutex> lock(m_mutex);
-        if (index >= m_batches)
-        {
-            detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
-                                             + " batches");
-        }
-        if (!m_taken.insert(index).second)
-        {
-            detail::throw_error<value_error>(where(index) + ": this batch was observed before");
-        }
-        ++m_busy;
-        lock.unlock();
-        try
-        {
-            m_policy->observe(index, x, shape, lock);
-        }
-        catch (...)
-        {
-            lock.lock();
-            m_taken.erase(index);
-            finish(lock);
-            throw;
-        }
-        lock.lock();
-        ++m_done;
-        finish(lock);
-    }
+    AMCT_DECL void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape);
 
     template <class E>
     void observe(std::size_t index, const xt::xexpression<E>& batch)
@@ -8181,149 +8640,45 @@ public:
     }
 
     /// Batches observed here (merged ones included), whether applied or waiting.
-    std::size_t observed() const
-    {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        return m_done;
-    }
+    AMCT_DECL std::size_t observed() const;
 
     /// Ordered merge: batches waiting, copied, for the range of an earlier batch.
-    std::size_t waiting() const
-    {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        return m_policy->waiting();
-    }
+    AMCT_DECL std::size_t waiting() const;
 
     /// Ordered merge: the ranges of the batches observed here since the last call, for the other processes;
     /// empty for the other algorithms.
-    std::vector<batch_range> take_ranges()
-    {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        return m_policy->take_ranges();
-    }
+    AMCT_DECL std::vector<batch_range> take_ranges();
 
     /// @throws value_error as add_ranges(ranges) would; changes nothing.
-    void check_ranges(const std::vector<batch_range>& ranges) const
-    {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        m_policy->check_ranges(ranges);
-    }
+    AMCT_DECL void check_ranges(const std::vector<batch_range>& ranges) const;
 
     /// @brief Ordered merge: learns the ranges of batches observed elsewhere; batches waiting for them are
-    /// applied. @throws value_error for an algorithm without ordered merge, an index beyond batches(), a range
-    /// that is not finite and ordered or differs from the one known here; nothing changes then.
-    void add_ranges(const std::vector<batch_range>& ranges)
-    {
-        if (ranges.empty())
-        {
-            return;
-        }
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_policy->check_ranges(ranges);
-        ++m_busy;
-        m_policy->add_ranges(ranges, lock);
-        finish(lock);
-    }
+    /// applied. @throws value_error for an algorithm without ordered merge, an index beyond batches(), a
+    /// range that is not finite and ordered or differs from the one known here; nothing changes then.
+    AMCT_DECL void add_ranges(const std::vector<batch_range>& ranges);
 
     /// @brief Adds the batches another indexed_observer of the same layer saw (another process's, loaded).
     /// Waits for batches being observed in either. @throws value_error for another algorithm, other
     /// parameters or batch count, a batch observed in both, or conflicting ranges; nothing changes then.
-    void merge(const indexed_observer& other)
-    {
-        if (&other == this)
-        {
-            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
-        }
-        const bool this_first = this < &other;
-        std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
-        std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
-        std::unique_lock<std::mutex>& lock = this_first ? first : second;
-        std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
-        validate_merge(other);
-        m_taken.insert(other.m_taken.begin(), other.m_taken.end());
-        m_done += other.m_done;
-        ++m_busy;
-        m_policy->merge(*other.m_policy, lock, other_lock);
-        finish(lock);
-    }
+    AMCT_DECL void merge(const indexed_observer& other);
 
     /// @throws value_error as merge(other) would; changes nothing. Waits for batches being observed in
     /// either.
-    void check_merge(const indexed_observer& other) const
-    {
-        if (&other == this)
-        {
-            detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
-        }
-        const bool this_first = this < &other;
-        const std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
-        const std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
-        validate_merge(other);
-    }
+    AMCT_DECL void check_merge(const indexed_observer& other) const;
 
     /// @brief The observer that saw every batch in index order. Waits for batches being observed.
     /// @throws value_error unless every batch has been observed.
-    any_observer result() const
-    {
-        const std::unique_lock<std::mutex> lock = quiet(*this);
-        require_complete();
-        return m_policy->result();
-    }
+    AMCT_DECL any_observer result() const;
 
     /// result().compute(), without copying the observer. @throws value_error as result() and compute() do.
-    calibration_result compute() const
-    {
-        const std::unique_lock<std::mutex> lock = quiet(*this);
-        require_complete();
-        return m_policy->compute();
-    }
+    AMCT_DECL calibration_result compute() const;
 
     /// The state: the batches observed and the policy's state (the merged observer; for ordered merge the
     /// ranges, segment counts and waiting batches). Waits for batches being observed.
-    std::string save() const
-    {
-        const std::unique_lock<std::mutex> lock = quiet(*this);
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        w.u64(m_taken.size());
-        for (std::size_t k : m_taken)
-        {
-            w.u64(k);
-        }
-        w.boolean(m_policy->ordered());
-        m_policy->save(w);
-        return w.finish(state_name, state_version);
-    }
+    AMCT_DECL std::string save() const;
 
     /// @throws state_error for a corrupt, foreign or inconsistent state.
-    static indexed_observer load(const std::string& bytes)
-    {
-        state_reader r(bytes, state_name, state_version);
-        std::string layer = r.str();
-        const auto batches = static_cast<std::size_t>(r.u64());
-        if (batches == 0)
-        {
-            state_reader::fail(layer + ": no batches");
-        }
-        std::set<std::size_t> taken;
-        for (std::size_t n = r.count(8); n > 0; --n)
-        {
-            const auto k = static_cast<std::size_t>(r.u64());
-            if (k >= batches || !taken.insert(k).second)
-            {
-                state_reader::fail(layer + ": batch " + std::to_string(k) + " listed twice or beyond "
-                                   + std::to_string(batches));
-            }
-        }
-        std::unique_ptr<detail::merge_policy> policy =
-          r.boolean() ? load_ordered(r, layer, batches, taken) : detail::exact_merge_policy::load(r, layer, taken);
-        r.done();
-        indexed_observer o(std::move(policy), std::move(layer), batches);
-        o.m_done = taken.size();
-        o.m_taken = std::move(taken);
-        return o;
-    }
+    AMCT_DECL static indexed_observer load(const std::string& bytes);
 
 private:
     indexed_observer(std::unique_ptr<detail::merge_policy> policy, std::string layer, std::size_t batches)
@@ -8335,29 +8690,10 @@ private:
     }
 
     /// The state of the ordered-merge algorithm (the format holds no name: there is one, HFMG).
-    static std::unique_ptr<detail::merge_policy> load_ordered(state_reader& r,
-                                                              const std::string& layer,
-                                                              std::size_t batches,
-                                                              const std::set<std::size_t>& taken)
-    {
-        std::unique_ptr<detail::merge_policy> out;
-        std::apply(
-          [&](auto... defaults)
-          {
-              (
-                [&](auto p)
-                {
-                    using O = typename decltype(p)::observer;
-                    if constexpr (!O::exact_merge)
-                    {
-                        out = detail::ordered_merge_policy<O>::load(r, layer, batches, taken);
-                    }
-                }(defaults),
-                ...);
-          },
-          activation_algorithms::defaults{});
-        return out;
-    }
+    AMCT_DECL static std::unique_ptr<detail::merge_policy> load_ordered(state_reader& r,
+                                                                        const std::string& layer,
+                                                                        std::size_t batches,
+                                                                        const std::set<std::size_t>& taken);
 
     std::string where() const
     {
@@ -8371,55 +8707,14 @@ private:
     }
 
     /// Locks `o` once no batch is being observed in it.
-    static std::unique_lock<std::mutex> quiet(const indexed_observer& o)
-    {
-        std::unique_lock<std::mutex> lock(o.m_mutex);
-        o.m_idle.wait(lock,
-                      [&]
-                      {
-                          return o.m_busy == 0;
-                      });
-        return lock;
-    }
+    AMCT_DECL static std::unique_lock<std::mutex> quiet(const indexed_observer& o);
 
-    void finish(std::unique_lock<std::mutex>& lock)
-    {
-        if (--m_busy == 0)
-        {
-            lock.unlock();
-            m_idle.notify_all();
-        }
-    }
+    AMCT_DECL void finish(std::unique_lock<std::mutex>& lock);
 
     /// The checks of merge (both locked).
-    void validate_merge(const indexed_observer& other) const
-    {
-        if (other.algorithm() != algorithm() || other.m_batches != m_batches)
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge " + std::string(other.algorithm())
-                                             + " over " + std::to_string(other.m_batches) + " batches into "
-                                             + std::string(algorithm()) + " over "
-                                             + std::to_string(m_batches));
-        }
-        for (std::size_t k : other.m_taken)
-        {
-            if (m_taken.count(k))
-            {
-                detail::throw_error<value_error>(where(k)
-                                                 + ": observed in both (each batch belongs to one process)");
-            }
-        }
-        m_policy->check_merge(*other.m_policy);
-    }
+    AMCT_DECL void validate_merge(const indexed_observer& other) const;
 
-    void require_complete() const
-    {
-        if (m_done != m_batches)
-        {
-            detail::throw_error<value_error>(where() + " has " + std::to_string(m_done) + " of "
-                                             + std::to_string(m_batches) + " batches");
-        }
-    }
+    AMCT_DECL void require_complete() const;
 
     mutable std::mutex m_mutex;
     mutable std::condition_variable m_idle;
@@ -8433,6 +8728,429 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/algo/impl/indexed_observer.ipp ----
+// amct/algo/impl/indexed_observer.ipp: the definitions of <amct/algo/indexed_observer.hpp> (header-only:
+// included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_INDEXED_OBSERVER_IPP
+#define AMCT_SINGLE_AMCT_ALGO_IMPL_INDEXED_OBSERVER_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void exact_merge_policy::observe(std::size_t index,
+                                           const float* x,
+                                           const std::vector<std::size_t>& shape,
+                                           std::unique_lock<std::mutex>& lock)
+{
+    lock.lock();
+    std::optional<any_observer> shard;
+    if (!m_shards.empty())
+    {
+        shard.emplace(std::move(m_shards.back()));
+        m_shards.pop_back();
+    }
+    lock.unlock();
+    if (!shard)
+    {
+        shard.emplace(m_params, m_layer);
+    }
+    try
+    {
+        shard->observe_as(index, x, shape);  // unchanged when it throws
+    }
+    catch (...)
+    {
+        lock.lock();
+        m_shards.push_back(std::move(*shard));
+        lock.unlock();
+        throw;
+    }
+    lock.lock();
+    m_shards.push_back(std::move(*shard));
+    lock.unlock();
+}
+
+AMCT_DECL void exact_merge_policy::check_ranges(const std::vector<batch_range>&) const
+{
+    detail::throw_error<value_error>("layer \"" + m_layer + "\": " + std::string(m_base.algorithm())
+                                     + " does not take batch ranges");
+}
+
+AMCT_DECL void exact_merge_policy::check_merge(const merge_policy& other) const
+{
+    const auto& o = static_cast<const exact_merge_policy&>(other);
+    any_observer probe(m_params, m_layer);  // empty: merging it checks the parameters alone
+    probe.merge(any_observer(o.m_params, m_layer));
+}
+
+AMCT_DECL void exact_merge_policy::merge(const merge_policy& other,
+                                         std::unique_lock<std::mutex>&,
+                                         std::unique_lock<std::mutex>& other_lock)
+{
+    const auto& o = static_cast<const exact_merge_policy&>(other);
+    consolidate();
+    o.consolidate();
+    m_base.merge(o.m_base);
+    other_lock.unlock();
+}
+
+AMCT_DECL any_observer exact_merge_policy::result() const
+{
+    consolidate();
+    return m_base;
+}
+
+AMCT_DECL calibration_result exact_merge_policy::compute() const
+{
+    consolidate();
+    return m_base.compute();
+}
+
+AMCT_DECL void exact_merge_policy::save(state_writer& w) const
+{
+    consolidate();
+    w.str(m_base.save());
+}
+
+AMCT_DECL std::unique_ptr<merge_policy> exact_merge_policy::load(state_reader& r,
+                                                                 const std::string& layer,
+                                                                 const std::set<std::size_t>& taken)
+{
+    any_observer base = any_observer::load(r.str());
+    if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
+    {
+        state_reader::fail(layer + ": inconsistent observer state");
+    }
+    auto policy = std::make_unique<exact_merge_policy>(base.params(), layer);
+    policy->m_base = std::move(base);
+    return policy;
+}
+
+AMCT_DECL void exact_merge_policy::consolidate() const
+{
+    for (auto& shard : m_shards)
+    {
+        if (m_base.batches() == 0)
+        {
+            m_base = std::move(shard);
+        }
+        else
+        {
+            m_base.merge(shard);
+        }
+    }
+    m_shards.clear();
+}
+
+AMCT_DECL std::unique_ptr<merge_policy> make_merge_policy(const algorithm_params& params,
+                                                          const std::string& layer,
+                                                          std::size_t batches)
+{
+    return std::visit(
+      [&](const auto& p) -> std::unique_ptr<merge_policy>
+      {
+          using P = std::decay_t<decltype(p)>;
+          if constexpr (!has_observer<P>::value)
+          {
+              detail::throw_error<unsupported_error>(std::string(P::name)
+                                                     + " calibrates weights, not activations (layer \""
+                                                     + layer + "\"); use amct::arq");
+          }
+          else if constexpr (P::observer::exact_merge)
+          {
+              return std::make_unique<exact_merge_policy>(params, layer);
+          }
+          else
+          {
+              return std::make_unique<ordered_merge_policy<typename P::observer>>(p, layer, batches);
+          }
+      },
+      params);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL indexed_observer::indexed_observer(const algorithm_params& params,
+                                             std::string layer,
+                                             std::size_t batches)
+  : m_params(params)
+  , m_layer(std::move(layer))
+  , m_batches(batches)
+{
+    if (batches == 0)
+    {
+        detail::throw_error<value_error>(where() + ": an indexed observer needs at least one batch");
+    }
+    m_policy = detail::make_merge_policy(params, m_layer, batches);
+}
+
+AMCT_DECL indexed_observer& indexed_observer::operator=(indexed_observer&& o) noexcept
+{
+    m_params = std::move(o.m_params);
+    m_layer = std::move(o.m_layer);
+    m_batches = o.m_batches;
+    m_policy = std::move(o.m_policy);
+    m_taken = std::move(o.m_taken);
+    m_done = o.m_done;
+    return *this;
+}
+
+AMCT_DECL void indexed_observer::observe(std::size_t index,
+                                         const float* x,
+                                         const std::vector<std::size_t>& shape)
+{
+    const std::size_t n = detail::element_count(shape);
+    if (shape.empty() || n == 0)
+    {
+        detail::throw_error<shape_error>(where(index) + ": no data; the batch was not observed");
+    }
+    if (x == nullptr)
+    {
+        detail::throw_error<value_error>(where(index) + ": null data pointer");
+    }
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (index >= m_batches)
+    {
+        detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
+                                         + " batches");
+    }
+    if (!m_taken.insert(index).second)
+    {
+        detail::throw_error<value_error>(where(index) + ": this batch was observed before");
+    }
+    ++m_busy;
+    lock.unlock();
+    try
+    {
+        m_policy->observe(index, x, shape, lock);
+    }
+    catch (...)
+    {
+        lock.lock();
+        m_taken.erase(index);
+        finish(lock);
+        throw;
+    }
+    lock.lock();
+    ++m_done;
+    finish(lock);
+}
+
+AMCT_DECL std::size_t indexed_observer::observed() const
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    return m_done;
+}
+
+AMCT_DECL std::size_t indexed_observer::waiting() const
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    return m_policy->waiting();
+}
+
+AMCT_DECL std::vector<batch_range> indexed_observer::take_ranges()
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    return m_policy->take_ranges();
+}
+
+AMCT_DECL void indexed_observer::check_ranges(const std::vector<batch_range>& ranges) const
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_policy->check_ranges(ranges);
+}
+
+AMCT_DECL void indexed_observer::add_ranges(const std::vector<batch_range>& ranges)
+{
+    if (ranges.empty())
+    {
+        return;
+    }
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_policy->check_ranges(ranges);
+    ++m_busy;
+    m_policy->add_ranges(ranges, lock);
+    finish(lock);
+}
+
+AMCT_DECL void indexed_observer::merge(const indexed_observer& other)
+{
+    if (&other == this)
+    {
+        detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+    }
+    const bool this_first = this < &other;
+    std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+    std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+    std::unique_lock<std::mutex>& lock = this_first ? first : second;
+    std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
+    validate_merge(other);
+    m_taken.insert(other.m_taken.begin(), other.m_taken.end());
+    m_done += other.m_done;
+    ++m_busy;
+    m_policy->merge(*other.m_policy, lock, other_lock);
+    finish(lock);
+}
+
+AMCT_DECL void indexed_observer::check_merge(const indexed_observer& other) const
+{
+    if (&other == this)
+    {
+        detail::throw_error<value_error>(where() + ": an observer cannot merge itself");
+    }
+    const bool this_first = this < &other;
+    const std::unique_lock<std::mutex> first = quiet(this_first ? *this : other);
+    const std::unique_lock<std::mutex> second = quiet(this_first ? other : *this);
+    validate_merge(other);
+}
+
+AMCT_DECL any_observer indexed_observer::result() const
+{
+    const std::unique_lock<std::mutex> lock = quiet(*this);
+    require_complete();
+    return m_policy->result();
+}
+
+AMCT_DECL calibration_result indexed_observer::compute() const
+{
+    const std::unique_lock<std::mutex> lock = quiet(*this);
+    require_complete();
+    return m_policy->compute();
+}
+
+AMCT_DECL std::string indexed_observer::save() const
+{
+    const std::unique_lock<std::mutex> lock = quiet(*this);
+    state_writer w;
+    w.str(m_layer);
+    w.u64(m_batches);
+    w.u64(m_taken.size());
+    for (std::size_t k : m_taken)
+    {
+        w.u64(k);
+    }
+    w.boolean(m_policy->ordered());
+    m_policy->save(w);
+    return w.finish(state_name, state_version);
+}
+
+AMCT_DECL indexed_observer indexed_observer::load(const std::string& bytes)
+{
+    state_reader r(bytes, state_name, state_version);
+    std::string layer = r.str();
+    const auto batches = static_cast<std::size_t>(r.u64());
+    if (batches == 0)
+    {
+        state_reader::fail(layer + ": no batches");
+    }
+    std::set<std::size_t> taken;
+    for (std::size_t n = r.count(8); n > 0; --n)
+    {
+        const auto k = static_cast<std::size_t>(r.u64());
+        if (k >= batches || !taken.insert(k).second)
+        {
+            state_reader::fail(layer + ": batch " + std::to_string(k) + " listed twice or beyond "
+                               + std::to_string(batches));
+        }
+    }
+    std::unique_ptr<detail::merge_policy> policy = r.boolean()
+                                                     ? load_ordered(r, layer, batches, taken)
+                                                     : detail::exact_merge_policy::load(r, layer, taken);
+    r.done();
+    indexed_observer o(std::move(policy), std::move(layer), batches);
+    o.m_done = taken.size();
+    o.m_taken = std::move(taken);
+    return o;
+}
+
+AMCT_DECL std::unique_ptr<detail::merge_policy> indexed_observer::load_ordered(
+  state_reader& r,
+  const std::string& layer,
+  std::size_t batches,
+  const std::set<std::size_t>& taken)
+{
+    std::unique_ptr<detail::merge_policy> out;
+    std::apply(
+      [&](auto... defaults)
+      {
+          (
+            [&](auto p)
+            {
+                using O = typename decltype(p)::observer;
+                if constexpr (!O::exact_merge)
+                {
+                    out = detail::ordered_merge_policy<O>::load(r, layer, batches, taken);
+                }
+            }(defaults),
+            ...);
+      },
+      activation_algorithms::defaults{});
+    return out;
+}
+
+AMCT_DECL std::unique_lock<std::mutex> indexed_observer::quiet(const indexed_observer& o)
+{
+    std::unique_lock<std::mutex> lock(o.m_mutex);
+    o.m_idle.wait(lock,
+                  [&]
+                  {
+                      return o.m_busy == 0;
+                  });
+    return lock;
+}
+
+AMCT_DECL void indexed_observer::finish(std::unique_lock<std::mutex>& lock)
+{
+    if (--m_busy == 0)
+    {
+        lock.unlock();
+        m_idle.notify_all();
+    }
+}
+
+AMCT_DECL void indexed_observer::validate_merge(const indexed_observer& other) const
+{
+    if (other.algorithm() != algorithm() || other.m_batches != m_batches)
+    {
+        detail::throw_error<value_error>(where() + ": cannot merge " + std::string(other.algorithm())
+                                         + " over " + std::to_string(other.m_batches) + " batches into "
+                                         + std::string(algorithm()) + " over " + std::to_string(m_batches));
+    }
+    for (std::size_t k : other.m_taken)
+    {
+        if (m_taken.count(k))
+        {
+            detail::throw_error<value_error>(where(k)
+                                             + ": observed in both (each batch belongs to one process)");
+        }
+    }
+    m_policy->check_merge(*other.m_policy);
+}
+
+AMCT_DECL void indexed_observer::require_complete() const
+{
+    if (m_done != m_batches)
+    {
+        detail::throw_error<value_error>(where() + " has " + std::to_string(m_done) + " of "
+                                         + std::to_string(m_batches) + " batches");
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_IMPL_INDEXED_OBSERVER_IPP
+// ---- end amct/algo/impl/indexed_observer.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
 // ---- end amct/algo/indexed_observer.hpp ----
 // ---- begin amct/algo/weight_quantize.hpp ----
@@ -9261,12 +9979,7 @@ struct tensor_ref
     }
 
     /// A copy as an xarray (amct keeps copies of what it changes).
-    xt::xarray<float> copy() const
-    {
-        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
-        std::copy(data, data + size(), a.begin());
-        return a;
-    }
+    AMCT_DECL xt::xarray<float> copy() const;
 };
 
 /// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
@@ -9279,21 +9992,7 @@ enum class param_kind
     variance
 };
 
-inline const char* to_string(param_kind k) noexcept
-{
-    switch (k)
-    {
-        case param_kind::weight:
-            return "weight";
-        case param_kind::bias:
-            return "bias";
-        case param_kind::mean:
-            return "mean";
-        case param_kind::variance:
-            return "variance";
-    }
-    return "?";
-}
+AMCT_DECL const char* to_string(param_kind k) noexcept;
 
 /// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
 /// param_kind.
@@ -9312,7 +10011,46 @@ struct graph_node
 };
 
 /// The layout of a node's weight: its own, else its type's.
-inline weight_layout layout_of(const graph_node& n)
+AMCT_DECL weight_layout layout_of(const graph_node& n);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/model/impl/graph.ipp ----
+// amct/model/impl/graph.ipp: the definitions of <amct/model/graph.hpp> (header-only: included by it; separate
+// compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_MODEL_IMPL_GRAPH_IPP
+#define AMCT_SINGLE_AMCT_MODEL_IMPL_GRAPH_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL xt::xarray<float> tensor_ref::copy() const
+{
+    xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
+    std::copy(data, data + size(), a.begin());
+    return a;
+}
+
+AMCT_DECL const char* to_string(param_kind k) noexcept
+{
+    switch (k)
+    {
+        case param_kind::weight:
+            return "weight";
+        case param_kind::bias:
+            return "bias";
+        case param_kind::mean:
+            return "mean";
+        case param_kind::variance:
+            return "variance";
+    }
+    return "?";
+}
+
+AMCT_DECL weight_layout layout_of(const graph_node& n)
 {
     if (n.layout)
     {
@@ -9323,6 +10061,9 @@ inline weight_layout layout_of(const graph_node& n)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_IMPL_GRAPH_IPP
+// ---- end amct/model/impl/graph.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_MODEL_GRAPH_HPP
 // ---- end amct/model/graph.hpp ----
 // ---- begin amct/model/record.hpp ----
@@ -9365,15 +10106,7 @@ struct layer_record
     std::vector<float> scale_r;  ///< RNN recurrent weights
     std::vector<std::int32_t> offset_r;
 
-    bool operator==(const layer_record& o) const
-    {
-        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
-               && offset_w == o.offset_w && shift_bit == o.shift_bit
-               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
-               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
-               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
-               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
-    }
+    AMCT_DECL bool operator==(const layer_record& o) const;
 
     /// The activation type: act_type, else dst_type, else INT8.
     std::string activation_type() const
@@ -9510,29 +10243,9 @@ struct quant_record
     std::vector<std::pair<std::string, layer_record>> layers;
 
     /// The record of `name`, or nullptr.
-    const layer_record* find(const std::string& name) const
-    {
-        for (const auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return &r;
-            }
-        }
-        return nullptr;
-    }
+    AMCT_DECL const layer_record* find(const std::string& name) const;
 
-    layer_record& operator[](const std::string& name)
-    {
-        for (auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return r;
-            }
-        }
-        return layers.emplace_back(name, layer_record{}).second;
-    }
+    AMCT_DECL layer_record& operator[](const std::string& name);
 
     bool operator==(const quant_record& o) const
     {
@@ -9542,7 +10255,57 @@ struct quant_record
 
 /// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
 /// layer of the model. @throws config_error naming each problem as `record "key": ...`.
-inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
+AMCT_DECL void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/model/impl/record.ipp ----
+// amct/model/impl/record.ipp: the definitions of <amct/model/record.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_MODEL_IMPL_RECORD_IPP
+#define AMCT_SINGLE_AMCT_MODEL_IMPL_RECORD_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL bool layer_record::operator==(const layer_record& o) const
+{
+    return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w && offset_w == o.offset_w
+           && shift_bit == o.shift_bit && tensor_balance_factor == o.tensor_balance_factor
+           && skip_fusion == o.skip_fusion && dst_type == o.dst_type && act_type == o.act_type
+           && wts_type == o.wts_type && fakequant_precision_mode == o.fakequant_precision_mode
+           && scale_h == o.scale_h && offset_h == o.offset_h && scale_r == o.scale_r
+           && offset_r == o.offset_r;
+}
+
+AMCT_DECL const layer_record* quant_record::find(const std::string& name) const
+{
+    for (const auto& [n, r] : layers)
+    {
+        if (n == name)
+        {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+AMCT_DECL layer_record& quant_record::operator[](const std::string& name)
+{
+    for (auto& [n, r] : layers)
+    {
+        if (n == name)
+        {
+            return r;
+        }
+    }
+    return layers.emplace_back(name, layer_record{}).second;
+}
+
+AMCT_DECL void check_record(const quant_record& rec, const std::vector<std::string>* layer_names)
 {
     std::vector<diagnostic> problems;
     const std::unordered_set<std::string> names =
@@ -9568,6 +10331,9 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_MODEL_IMPL_RECORD_IPP
+// ---- end amct/model/impl/record.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
 // ---- end amct/model/record.hpp ----
 #endif  // AMCT_SINGLE_AMCT_ALGO_HPP
@@ -9594,11 +10360,9 @@ inline void check_record(const quant_record& rec, const std::vector<std::string>
 #include <algorithm>  // std::stable_sort
 #include <cmath>      // std::isnan
 #include <cstddef>    // std::size_t
-#include <iomanip>    // std::setw
 #include <map>        // std::map
 #include <numeric>    // std::iota
 #include <set>        // std::set
-#include <sstream>    // std::ostringstream
 #include <string>     // std::string
 #include <vector>     // std::vector
 
@@ -9723,47 +10487,18 @@ inline bool higher_is_better(metric m) noexcept
 namespace detail
 {
 /// The metric called `name` (any spelling of metric_spellings), or nothing.
-inline std::optional<metric> find_metric(std::string_view name) noexcept
-{
-    for (const auto& s : metric_spellings)
-    {
-        for (std::string_view n : s.names)
-        {
-            if (!n.empty() && n == name)
-            {
-                return s.m;
-            }
-        }
-    }
-    return std::nullopt;
-}
+AMCT_DECL std::optional<metric> find_metric(std::string_view name) noexcept;
 
 /// Why `name` is not a metric: "unknown metric "x"; known: cosine-similarity, ..." (HMCT's "mse" gets a
 /// pointer to rmse, which ranks as it does).
-inline std::string unknown_metric_message(std::string_view name)
-{
-    std::string known;
-    for (const auto& s : metric_spellings)
-    {
-        known += (known.empty() ? "" : ", ") + std::string(s.names[0]);
-    }
-    return "unknown metric \"" + std::string(name) + "\""
-           + (name == "mse" ? " (amct has rmse, which ranks as mse does)" : "") + "; known: " + known;
-}
+AMCT_DECL std::string unknown_metric_message(std::string_view name);
 }  // namespace detail
 
 /// @brief The metric called `name`: a canonical name (metric_name), HMCT's spelling (cosine-similarity,
 /// chebyshev = max-abs-error, mae, mre = mean-abs-error as HMCT computes it, sqnr) or CANN's column name
 /// (CosineSimilarity, MaxAbsoluteError, ...). @throws value_error naming `name` and listing the canonical
 /// names; HMCT's "mse" is refused with a pointer to rmse, which ranks the same.
-inline metric parse_metric(std::string_view name)
-{
-    if (const auto m = detail::find_metric(name))
-    {
-        return *m;
-    }
-    detail::throw_error<value_error>(detail::unknown_metric_message(name));
-}
+AMCT_DECL metric parse_metric(std::string_view name);
 
 namespace detail
 {
@@ -9783,76 +10518,19 @@ struct comparison_sums
     double rel = 0.0, max_rel = 0.0;  // Σ and max of |x/y - 1| over |y| > eps
     std::size_t rel_n = 0;            // #{|y| > eps}
 
-    void add(const float* y, const float* x, std::size_t count) noexcept
-    {
-        for (std::size_t i = 0; i < count; ++i)
-        {
-            const double xi = x[i], yi = y[i], e = xi - yi;
-            xy += xi * yi;
-            xx += xi * xi;
-            yy += yi * yi;
-            abs_e += std::fabs(e);
-            sq_e += e * e;
-            max_abs_e = nan_max(max_abs_e, std::fabs(e));
-            if (std::fabs(yi) > metric_eps)
-            {
-                const double r = std::fabs(xi / yi - 1.0);
-                rel += r;
-                max_rel = nan_max(max_rel, r);
-                ++rel_n;
-            }
-        }
-        n += count;
-    }
+    AMCT_DECL void add(const float* y, const float* x, std::size_t count) noexcept;
 
-    void merge(const comparison_sums& o) noexcept
-    {
-        n += o.n;
-        xy += o.xy;
-        xx += o.xx;
-        yy += o.yy;
-        abs_e += o.abs_e;
-        sq_e += o.sq_e;
-        max_abs_e = nan_max(max_abs_e, o.max_abs_e);
-        rel += o.rel;
-        max_rel = nan_max(max_rel, o.max_rel);
-        rel_n += o.rel_n;
-    }
+    AMCT_DECL void merge(const comparison_sums& o) noexcept;
 };
 
 /// msaccucmp's min-max normalisation of one value: (v - lo) / range (v itself when range = 0), floored at
 /// FLT_EPS (numpy's maximum: a NaN stays NaN).
-inline double kl_normalised(double v, double lo, double range) noexcept
-{
-    const double u = range != 0.0 ? (v - lo) / range : v;
-    return u < kl_floor ? kl_floor : u;
-}
+AMCT_DECL double kl_normalised(double v, double lo, double range) noexcept;
 
 /// msaccucmp's KL divergence of one tensor (count > 0): each side min-max normalised to [0, 1] (a, b),
 /// floored at FLT_EPS, divided by its sum (p = a / Σa, q = b / Σb); Σ p log(p / q), p from x, q from y, here
 /// as Σ a log(a / b) / Σa + log(Σb / Σa) (one logarithm per element); |result| < eps gives 0.
-inline double kl_divergence(const float* y, const float* x, std::size_t count) noexcept
-{
-    double x_lo = x[0], x_hi = x[0], y_lo = y[0], y_hi = y[0];
-    for (std::size_t i = 1; i < count; ++i)
-    {
-        x_lo = x[i] < x_lo ? x[i] : x_lo;
-        x_hi = x[i] > x_hi ? x[i] : x_hi;
-        y_lo = y[i] < y_lo ? y[i] : y_lo;
-        y_hi = y[i] > y_hi ? y[i] : y_hi;
-    }
-    const double x_range = x_hi - x_lo, y_range = y_hi - y_lo;
-    double x_sum = 0.0, y_sum = 0.0, a_log_ab = 0.0;
-    for (std::size_t i = 0; i < count; ++i)
-    {
-        const double a = kl_normalised(x[i], x_lo, x_range), b = kl_normalised(y[i], y_lo, y_range);
-        x_sum += a;
-        y_sum += b;
-        a_log_ab += a * std::log(a / b);
-    }
-    const double kl = a_log_ab / x_sum + std::log(y_sum / x_sum);
-    return std::fabs(kl) < metric_eps ? 0.0 : kl;
-}
+AMCT_DECL double kl_divergence(const float* y, const float* x, std::size_t count) noexcept;
 }  // namespace detail
 
 /// Tag: a comparison that does not compute kl_divergence, whose logarithm per element costs about ten
@@ -9880,25 +10558,7 @@ public:
 
     /// @brief Adds `n` elements of the reference (float) and actual (quantized) outputs.
     /// @throws value_error for a null pointer with n > 0. n = 0 adds nothing.
-    void add(const float* reference, const float* actual, std::size_t n)
-    {
-        if (n == 0)
-        {
-            return;
-        }
-        if (reference == nullptr || actual == nullptr)
-        {
-            detail::throw_error<value_error>("comparison::add: null data for " + std::to_string(n)
-                                             + " elements");
-        }
-        m_sums.add(reference, actual, n);
-        if (m_with_kl)
-        {
-            m_kl_sum += detail::kl_divergence(reference, actual, n);
-            ++m_kl_parts;
-        }
-        ++m_parts;
-    }
+    AMCT_DECL void add(const float* reference, const float* actual, std::size_t n);
 
     /// @brief add() for two xtensor expressions of one shape (any layout; evaluated to float32 if need be).
     /// @throws shape_error naming both shapes when they differ.
@@ -9918,72 +10578,14 @@ public:
 
     /// @brief Adds everything `other` has accumulated: its parts as if added here after ours (up to the
     /// rounding of the double sums, which are added rather than continued).
-    void merge(const comparison& other) noexcept
-    {
-        m_sums.merge(other.m_sums);
-        m_kl_sum += other.m_kl_sum;
-        m_kl_parts += other.m_kl_parts;
-        m_parts += other.m_parts;
-    }
+    AMCT_DECL void merge(const comparison& other) noexcept;
 
     /// @brief The value of `m` (definitions at enum metric). kl_divergence needs each tensor's minimum and
     /// maximum, so it is exact for one add; after several it is the mean of the per-add divergences (the
     /// per-sample average of HMCT's debugger when each add is one sample).
     /// @throws value_error when nothing has been added, and for kl_divergence when a part was added (here or
     /// in a merged comparison) with skip_kl_divergence.
-    double value(metric m) const
-    {
-        const auto& s = m_sums;
-        if (s.n == 0)
-        {
-            detail::throw_error<value_error>("comparison::value(" + std::string(metric_name(m))
-                                             + "): no data has been added");
-        }
-        if (m == metric::kl_divergence && m_kl_parts != m_parts)
-        {
-            detail::throw_error<value_error>(
-              "comparison::value(kl-divergence): " + std::to_string(m_parts - m_kl_parts) + " of "
-              + std::to_string(m_parts) + " parts were added with skip_kl_divergence");
-        }
-        const double n = static_cast<double>(s.n);
-        switch (m)
-        {
-            case metric::cosine:
-            {
-                const double nx = std::sqrt(s.xx), ny = std::sqrt(s.yy);
-                if (nx <= metric_eps && ny <= metric_eps)
-                {
-                    return 1.0;
-                }
-                if (nx <= metric_eps || ny <= metric_eps)
-                {
-                    return std::numeric_limits<double>::quiet_NaN();
-                }
-                const double c = s.xy / (nx * ny);
-                return c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
-            }
-            case metric::max_abs_error:
-                return s.max_abs_e;
-            case metric::mean_abs_error:
-                return s.abs_e / n;
-            case metric::rmse:
-                return std::sqrt(s.sq_e / n);
-            case metric::max_relative_error:
-                return s.max_rel;
-            case metric::mean_relative_error:
-                return s.rel_n == 0 ? 0.0 : s.rel / static_cast<double>(s.rel_n);
-            case metric::accumulated_relative_error:
-                return s.rel;
-            case metric::relative_euclidean_distance:
-                return std::sqrt(s.yy) <= metric_eps ? 0.0 : std::sqrt(s.sq_e / s.yy);
-            case metric::kl_divergence:
-                return m_kl_sum / static_cast<double>(m_parts);
-            case metric::sqnr:
-                return s.sq_e == 0.0 ? std::numeric_limits<double>::infinity()
-                                     : 10.0 * std::log10(s.yy / s.sq_e);
-        }
-        return std::numeric_limits<double>::quiet_NaN();  // not reached: every enumerator is handled
-    }
+    AMCT_DECL double value(metric m) const;
 
     /// The number of elements added.
     std::size_t count() const noexcept
@@ -10006,12 +10608,7 @@ private:
 };
 
 /// @brief The comparison of `n` reference and actual values. @throws as comparison::add.
-inline comparison compare(const float* reference, const float* actual, std::size_t n)
-{
-    comparison c;
-    c.add(reference, actual, n);
-    return c;
-}
+AMCT_DECL comparison compare(const float* reference, const float* actual, std::size_t n);
 
 /// @brief The comparison of two expressions of one shape. @throws shape_error naming both shapes.
 template <class R, class A>
@@ -10023,6 +10620,234 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/metrics.ipp ----
+// amct/analysis/impl/metrics.ipp: the definitions of <amct/analysis/metrics.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_METRICS_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_METRICS_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::optional<metric> find_metric(std::string_view name) noexcept
+{
+    for (const auto& s : metric_spellings)
+    {
+        for (std::string_view n : s.names)
+        {
+            if (!n.empty() && n == name)
+            {
+                return s.m;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+AMCT_DECL std::string unknown_metric_message(std::string_view name)
+{
+    std::string known;
+    for (const auto& s : metric_spellings)
+    {
+        known += (known.empty() ? "" : ", ") + std::string(s.names[0]);
+    }
+    return "unknown metric \"" + std::string(name) + "\""
+           + (name == "mse" ? " (amct has rmse, which ranks as mse does)" : "") + "; known: " + known;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL metric parse_metric(std::string_view name)
+{
+    if (const auto m = detail::find_metric(name))
+    {
+        return *m;
+    }
+    detail::throw_error<value_error>(detail::unknown_metric_message(name));
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void comparison_sums::add(const float* y, const float* x, std::size_t count) noexcept
+{
+    for (std::size_t i = 0; i < count; ++i)
+    {
+        const double xi = x[i], yi = y[i], e = xi - yi;
+        xy += xi * yi;
+        xx += xi * xi;
+        yy += yi * yi;
+        abs_e += std::fabs(e);
+        sq_e += e * e;
+        max_abs_e = nan_max(max_abs_e, std::fabs(e));
+        if (std::fabs(yi) > metric_eps)
+        {
+            const double r = std::fabs(xi / yi - 1.0);
+            rel += r;
+            max_rel = nan_max(max_rel, r);
+            ++rel_n;
+        }
+    }
+    n += count;
+}
+
+AMCT_DECL void comparison_sums::merge(const comparison_sums& o) noexcept
+{
+    n += o.n;
+    xy += o.xy;
+    xx += o.xx;
+    yy += o.yy;
+    abs_e += o.abs_e;
+    sq_e += o.sq_e;
+    max_abs_e = nan_max(max_abs_e, o.max_abs_e);
+    rel += o.rel;
+    max_rel = nan_max(max_rel, o.max_rel);
+    rel_n += o.rel_n;
+}
+
+AMCT_DECL double kl_normalised(double v, double lo, double range) noexcept
+{
+    const double u = range != 0.0 ? (v - lo) / range : v;
+    return u < kl_floor ? kl_floor : u;
+}
+
+AMCT_DECL double kl_divergence(const float* y, const float* x, std::size_t count) noexcept
+{
+    double x_lo = x[0], x_hi = x[0], y_lo = y[0], y_hi = y[0];
+    for (std::size_t i = 1; i < count; ++i)
+    {
+        x_lo = x[i] < x_lo ? x[i] : x_lo;
+        x_hi = x[i] > x_hi ? x[i] : x_hi;
+        y_lo = y[i] < y_lo ? y[i] : y_lo;
+        y_hi = y[i] > y_hi ? y[i] : y_hi;
+    }
+    const double x_range = x_hi - x_lo, y_range = y_hi - y_lo;
+    double x_sum = 0.0, y_sum = 0.0, a_log_ab = 0.0;
+    for (std::size_t i = 0; i < count; ++i)
+    {
+        const double a = kl_normalised(x[i], x_lo, x_range), b = kl_normalised(y[i], y_lo, y_range);
+        x_sum += a;
+        y_sum += b;
+        a_log_ab += a * std::log(a / b);
+    }
+    const double kl = a_log_ab / x_sum + std::log(y_sum / x_sum);
+    return std::fabs(kl) < metric_eps ? 0.0 : kl;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL void comparison::add(const float* reference, const float* actual, std::size_t n)
+{
+    if (n == 0)
+    {
+        return;
+    }
+    if (reference == nullptr || actual == nullptr)
+    {
+        detail::throw_error<value_error>("comparison::add: null data for " + std::to_string(n) + " elements");
+    }
+    m_sums.add(reference, actual, n);
+    if (m_with_kl)
+    {
+        m_kl_sum += detail::kl_divergence(reference, actual, n);
+        ++m_kl_parts;
+    }
+    ++m_parts;
+}
+
+AMCT_DECL void comparison::merge(const comparison& other) noexcept
+{
+    m_sums.merge(other.m_sums);
+    m_kl_sum += other.m_kl_sum;
+    m_kl_parts += other.m_kl_parts;
+    m_parts += other.m_parts;
+}
+
+AMCT_DECL double comparison::value(metric m) const
+{
+    const auto& s = m_sums;
+    if (s.n == 0)
+    {
+        detail::throw_error<value_error>("comparison::value(" + std::string(metric_name(m))
+                                         + "): no data has been added");
+    }
+    if (m == metric::kl_divergence && m_kl_parts != m_parts)
+    {
+        detail::throw_error<value_error>(
+          "comparison::value(kl-divergence): " + std::to_string(m_parts - m_kl_parts) + " of "
+          + std::to_string(m_parts) + " parts were added with skip_kl_divergence");
+    }
+    const double n = static_cast<double>(s.n);
+    switch (m)
+    {
+        case metric::cosine:
+        {
+            const double nx = std::sqrt(s.xx), ny = std::sqrt(s.yy);
+            if (nx <= metric_eps && ny <= metric_eps)
+            {
+                return 1.0;
+            }
+            if (nx <= metric_eps || ny <= metric_eps)
+            {
+                return std::numeric_limits<double>::quiet_NaN();
+            }
+            const double c = s.xy / (nx * ny);
+            return c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
+        }
+        case metric::max_abs_error:
+            return s.max_abs_e;
+        case metric::mean_abs_error:
+            return s.abs_e / n;
+        case metric::rmse:
+            return std::sqrt(s.sq_e / n);
+        case metric::max_relative_error:
+            return s.max_rel;
+        case metric::mean_relative_error:
+            return s.rel_n == 0 ? 0.0 : s.rel / static_cast<double>(s.rel_n);
+        case metric::accumulated_relative_error:
+            return s.rel;
+        case metric::relative_euclidean_distance:
+            return std::sqrt(s.yy) <= metric_eps ? 0.0 : std::sqrt(s.sq_e / s.yy);
+        case metric::kl_divergence:
+            return m_kl_sum / static_cast<double>(m_parts);
+        case metric::sqnr:
+            return s.sq_e == 0.0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(s.yy / s.sq_e);
+    }
+    return std::numeric_limits<double>::quiet_NaN();  // not reached: every enumerator is handled
+}
+
+AMCT_DECL comparison compare(const float* reference, const float* actual, std::size_t n)
+{
+    comparison c;
+    c.add(reference, actual, n);
+    return c;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_METRICS_IPP
+// ---- end amct/analysis/impl/metrics.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_METRICS_HPP
 // ---- end amct/analysis/metrics.hpp ----
 // ---- begin amct/analysis/simulation.hpp ----
@@ -10094,16 +10919,99 @@ inline constexpr std::array<qtype, 4> all_qtypes = {qtype::int8,
                                                     qtype::float32};
 
 /// @brief HMCT's name of `q`: "int8", "int16", "float16", "float32".
-inline std::string_view qtype_name(qtype q) noexcept
-{
-    constexpr std::array<std::string_view, 4> names = {"int8", "int16", "float16", "float32"};
-    return names[static_cast<std::size_t>(q)];
-}
+AMCT_DECL std::string_view qtype_name(qtype q) noexcept;
 
 namespace detail
 {
 /// The qtype called `name` (qtype_name's spellings; HMCT's "float" is float32), or nothing.
-inline std::optional<qtype> find_qtype(std::string_view name) noexcept
+AMCT_DECL std::optional<qtype> find_qtype(std::string_view name) noexcept;
+}  // namespace detail
+
+/// @brief The qtype called `name` (qtype_name's spellings; HMCT's "float" is float32).
+/// @throws value_error naming `name` and listing the known names.
+AMCT_DECL qtype parse_qtype(std::string_view name);
+
+/// @brief True for int8 and int16: the layer is quantized (its quant_enable in config.json).
+inline bool quantized(qtype q) noexcept
+{
+    return q == qtype::int8 || q == qtype::int16;
+}
+
+/// @brief The bit width of a layer's activations at precision `q`: 8, 16, 16 (binary16), 32.
+AMCT_DECL int activation_bits(qtype q) noexcept;
+
+namespace detail
+{
+AMCT_DECL std::uint32_t float_bits(float f) noexcept;
+
+AMCT_DECL float bits_float(std::uint32_t u) noexcept;
+
+// float32 bit patterns of |x| (sign cleared)
+inline constexpr std::uint32_t f32_inf = 0x7f800000u;
+inline constexpr std::uint32_t f16_min_normal = 0x38800000u;    // 2^-14
+inline constexpr std::uint32_t f16_overflow = 0x477ff000u;      // 65520: ties to 65536, i.e. inf
+inline constexpr std::uint32_t f16_half_min_sub = 0x33000000u;  // 2^-25: ties to 0
+}  // namespace detail
+
+/// @brief The binary16 bit pattern nearest to `x` (round-to-nearest-even; |x| >= 65520 gives inf; a NaN
+/// keeps its sign and the top 10 bits of its payload, made non-zero: numpy's npy_floatbits_to_halfbits).
+AMCT_DECL std::uint16_t float16_bits(float x) noexcept;
+
+/// @brief The float32 value of binary16 bits `h` (exact).
+AMCT_DECL float float16_value(std::uint16_t h) noexcept;
+
+/// @brief The reference: x rounded to the nearest binary16 value, as a float32 (float16_value of
+/// float16_bits).
+inline float round_to_float16(float x) noexcept
+{
+    return float16_value(float16_bits(x));
+}
+
+/// @brief The float16 simulation kernel: out[i] = round_to_float16(in[i]) for i < n, branch-free (`out` may
+/// be `in`). Normal range: a float32 rounding of the 13 low mantissa bits half to even; subnormal range:
+/// (|x| + 0.5f) - 0.5f, which rounds to the binary16 subnormal step 2^-24 in the current (nearest-even)
+/// rounding mode.
+AMCT_DECL void round_to_float16(const float* in, float* out, std::size_t n) noexcept;
+
+/// @brief `x` rounded to binary16 elementwise, as a float32 container of the shape of `x`.
+template <class E>
+inline auto round_to_float16(const xt::xexpression<E>& x)
+{
+    const detail::contiguous_data<float> in(x.derived_cast());
+    auto out = detail::make_result<E, float>(in.shape());
+    round_to_float16(in.data(), out.data(), in.size());
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/precision.ipp ----
+// amct/analysis/impl/precision.ipp: the definitions of <amct/analysis/precision.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::string_view qtype_name(qtype q) noexcept
+{
+    constexpr std::array<std::string_view, 4> names = {"int8", "int16", "float16", "float32"};
+    return names[static_cast<std::size_t>(q)];
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::optional<qtype> find_qtype(std::string_view name) noexcept
 {
     for (qtype q : all_qtypes)
     {
@@ -10115,10 +11023,14 @@ inline std::optional<qtype> find_qtype(std::string_view name) noexcept
     return name == "float" ? std::optional<qtype>(qtype::float32) : std::nullopt;
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// @brief The qtype called `name` (qtype_name's spellings; HMCT's "float" is float32).
-/// @throws value_error naming `name` and listing the known names.
-inline qtype parse_qtype(std::string_view name)
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL qtype parse_qtype(std::string_view name)
 {
     if (const auto q = detail::find_qtype(name))
     {
@@ -10128,45 +11040,42 @@ inline qtype parse_qtype(std::string_view name)
                                      + "\"; known: int8, int16, float16, float32 (or float)");
 }
 
-/// @brief True for int8 and int16: the layer is quantized (its quant_enable in config.json).
-inline bool quantized(qtype q) noexcept
-{
-    return q == qtype::int8 || q == qtype::int16;
-}
-
-/// @brief The bit width of a layer's activations at precision `q`: 8, 16, 16 (binary16), 32.
-inline int activation_bits(qtype q) noexcept
+AMCT_DECL int activation_bits(qtype q) noexcept
 {
     constexpr std::array<int, 4> bits = {8, 16, 16, 32};
     return bits[static_cast<std::size_t>(q)];
 }
+}  // namespace AMCT_ABI
+}  // namespace amct
 
+namespace amct
+{
+inline namespace AMCT_ABI
+{
 namespace detail
 {
-inline std::uint32_t float_bits(float f) noexcept
+AMCT_DECL std::uint32_t float_bits(float f) noexcept
 {
     std::uint32_t u;
     std::memcpy(&u, &f, sizeof u);
     return u;
 }
 
-inline float bits_float(std::uint32_t u) noexcept
+AMCT_DECL float bits_float(std::uint32_t u) noexcept
 {
     float f;
     std::memcpy(&f, &u, sizeof f);
     return f;
 }
-
-// float32 bit patterns of |x| (sign cleared)
-inline constexpr std::uint32_t f32_inf = 0x7f800000u;
-inline constexpr std::uint32_t f16_min_normal = 0x38800000u;    // 2^-14
-inline constexpr std::uint32_t f16_overflow = 0x477ff000u;      // 65520: ties to 65536, i.e. inf
-inline constexpr std::uint32_t f16_half_min_sub = 0x33000000u;  // 2^-25: ties to 0
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// @brief The binary16 bit pattern nearest to `x` (round-to-nearest-even; |x| >= 65520 gives inf; a NaN
-/// keeps its sign and the top 10 bits of its payload, made non-zero: numpy's npy_floatbits_to_halfbits).
-inline std::uint16_t float16_bits(float x) noexcept
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::uint16_t float16_bits(float x) noexcept
 {
     const std::uint32_t u = detail::float_bits(x);
     const auto sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
@@ -10202,8 +11111,7 @@ inline std::uint16_t float16_bits(float x) noexcept
     return static_cast<std::uint16_t>(sign | q);
 }
 
-/// @brief The float32 value of binary16 bits `h` (exact).
-inline float float16_value(std::uint16_t h) noexcept
+AMCT_DECL float float16_value(std::uint16_t h) noexcept
 {
     const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
     const std::uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
@@ -10219,18 +11127,7 @@ inline float float16_value(std::uint16_t h) noexcept
     return detail::bits_float(sign | ((e + 112u) << 23) | (m << 13));
 }
 
-/// @brief The reference: x rounded to the nearest binary16 value, as a float32 (float16_value of
-/// float16_bits).
-inline float round_to_float16(float x) noexcept
-{
-    return float16_value(float16_bits(x));
-}
-
-/// @brief The float16 simulation kernel: out[i] = round_to_float16(in[i]) for i < n, branch-free (`out` may
-/// be `in`). Normal range: a float32 rounding of the 13 low mantissa bits half to even; subnormal range:
-/// (|x| + 0.5f) - 0.5f, which rounds to the binary16 subnormal step 2^-24 in the current (nearest-even)
-/// rounding mode.
-inline void round_to_float16(const float* in, float* out, std::size_t n) noexcept
+AMCT_DECL void round_to_float16(const float* in, float* out, std::size_t n) noexcept
 {
     for (std::size_t i = 0; i < n; ++i)
     {
@@ -10246,18 +11143,11 @@ inline void round_to_float16(const float* in, float* out, std::size_t n) noexcep
         out[i] = detail::bits_float(sign | r);
     }
 }
-
-/// @brief `x` rounded to binary16 elementwise, as a float32 container of the shape of `x`.
-template <class E>
-inline auto round_to_float16(const xt::xexpression<E>& x)
-{
-    const detail::contiguous_data<float> in(x.derived_cast());
-    auto out = detail::make_result<E, float>(in.shape());
-    round_to_float16(in.data(), out.data(), in.size());
-    return out;
-}
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_IPP
+// ---- end amct/analysis/impl/precision.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 // ---- end amct/analysis/precision.hpp ----
 // ---- begin amct/pipeline/deploy.hpp ----
@@ -10308,79 +11198,21 @@ inline double bias_quotient(float b, float deq) noexcept
 }
 
 /// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
-inline float bias_floor_scale(float b, float scale_d, float current) noexcept
-{
-    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
-    float s = static_cast<float>(need);
-    s = s < current ? current : s;
-    while (!fits_int32(bias_quotient(b, scale_d * s)))
-    {
-        s = std::nextafter(s, std::numeric_limits<float>::infinity());
-    }
-    return s;
-}
+AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept;
 }  // namespace detail
 
 /// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
 /// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
 /// layer in the notes.
-inline bias_quantization quantize_bias(const float* bias,
-                                       std::size_t channels,
-                                       float scale_d,
-                                       std::vector<float>& scale_w,
-                                       const std::string& layer)
-{
-    bias_quantization out;
-    const bool per_tensor = scale_w.size() == 1;
-    if (!per_tensor && scale_w.size() != channels)
-    {
-        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
-                                         + " weight scales for " + std::to_string(channels) + " channels");
-    }
-    auto sw = [&](std::size_t c) -> float&
-    {
-        return scale_w[per_tensor ? 0 : c];
-    };
-    if (bias)
-    {
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
-            {
-                const float before = sw(c);
-                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
-                out.notes.push_back(
-                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
-                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
-                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
-                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
-            }
-        }
-    }
-    out.deq_scale.resize(channels);
-    for (std::size_t c = 0; c < channels; ++c)
-    {
-        out.deq_scale[c] = scale_d * sw(c);
-    }
-    if (bias)
-    {
-        out.bias.resize(channels);
-        for (std::size_t c = 0; c < channels; ++c)
-        {
-            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
-        }
-    }
-    return out;
-}
+AMCT_DECL bias_quantization quantize_bias(const float* bias,
+                                          std::size_t channels,
+                                          float scale_d,
+                                          std::vector<float>& scale_w,
+                                          const std::string& layer);
 
 /// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
 /// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
-inline std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
-{
-    std::uint32_t bits;
-    std::memcpy(&bits, &deq_scale, sizeof bits);
-    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
-}
+AMCT_DECL std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept;
 
 namespace detail
 {
@@ -10425,21 +11257,11 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 }
 
 /// @brief fake_quantize_activation in place on `n` contiguous values.
-inline void fake_quantize_activation(float* data,
-                                     std::size_t n,
-                                     float scale_d,
-                                     std::int32_t offset_d,
-                                     int num_bits = 8)
-{
-    auto x = xt::adapt(data, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
-    detail::with_activation_qparams(scale_d,
-                                    offset_d,
-                                    num_bits,
-                                    [&](const auto& qp)
-                                    {
-                                        fake_quantize(x, qp, x);
-                                    });
-}
+AMCT_DECL void fake_quantize_activation(float* data,
+                                        std::size_t n,
+                                        float scale_d,
+                                        std::int32_t offset_d,
+                                        int num_bits = 8);
 
 /// @brief fake_quantize_activation with a layer's record: scale_d, offset_d and the bit width of act_type
 /// (INT8 or INT16). @throws value_error naming `layer` when the record has no scale_d or offset_d.
@@ -10456,6 +11278,116 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/deploy.ipp ----
+// amct/pipeline/impl/deploy.ipp: the definitions of <amct/pipeline/deploy.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_DEPLOY_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_DEPLOY_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept
+{
+    const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
+    float s = static_cast<float>(need);
+    s = s < current ? current : s;
+    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    {
+        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+    }
+    return s;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL bias_quantization quantize_bias(const float* bias,
+                                          std::size_t channels,
+                                          float scale_d,
+                                          std::vector<float>& scale_w,
+                                          const std::string& layer)
+{
+    bias_quantization out;
+    const bool per_tensor = scale_w.size() == 1;
+    if (!per_tensor && scale_w.size() != channels)
+    {
+        detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
+                                         + " weight scales for " + std::to_string(channels) + " channels");
+    }
+    auto sw = [&](std::size_t c) -> float&
+    {
+        return scale_w[per_tensor ? 0 : c];
+    };
+    if (bias)
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
+            {
+                const float before = sw(c);
+                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                out.notes.push_back(
+                  "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
+                  + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
+                  + ") overflows with weight scale " + detail::number_to_string(before) + "; weight scale "
+                  + (per_tensor ? "" : "of that channel ") + "raised to " + detail::number_to_string(sw(c)));
+            }
+        }
+    }
+    out.deq_scale.resize(channels);
+    for (std::size_t c = 0; c < channels; ++c)
+    {
+        out.deq_scale[c] = scale_d * sw(c);
+    }
+    if (bias)
+    {
+        out.bias.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
+        }
+    }
+    return out;
+}
+
+AMCT_DECL std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &deq_scale, sizeof bits);
+    return (static_cast<std::uint64_t>(static_cast<std::uint8_t>(offset_w)) << 32) | bits;
+}
+
+AMCT_DECL void fake_quantize_activation(float* data,
+                                        std::size_t n,
+                                        float scale_d,
+                                        std::int32_t offset_d,
+                                        int num_bits)
+{
+    auto x = xt::adapt(data, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+    detail::with_activation_qparams(scale_d,
+                                    offset_d,
+                                    num_bits,
+                                    [&](const auto& qp)
+                                    {
+                                        fake_quantize(x, qp, x);
+                                    });
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_DEPLOY_IPP
+// ---- end amct/pipeline/impl/deploy.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
 // ---- end amct/pipeline/deploy.hpp ----
 // ---- begin amct/pipeline/quantized_model.hpp ----
@@ -10724,16 +11656,7 @@ struct quantized_layer
 
     /// The int32 bias as the device applies it, in float: bias_int[c] * scale_d * scale_w[c] (computed in
     /// double, then rounded once). Empty when the layer has no bias.
-    xt::xarray<float> dequantized_bias() const
-    {
-        xt::xarray<float> out = xt::xarray<float>::from_shape({bias_int.size()});
-        for (std::size_t c = 0; c < bias_int.size(); ++c)
-        {
-            out(c) = static_cast<float>(static_cast<double>(bias_int[c]) * activation.scale.at(0)
-                                        * weights.scale.at(weights.scale.size() == 1 ? 0 : c));
-        }
-        return out;
-    }
+    AMCT_DECL xt::xarray<float> dequantized_bias() const;
 
     /// Whether set_activation raised a weight scale for the int32 bias.
     bool weight_scale_raised() const
@@ -10750,23 +11673,65 @@ struct quantized_model
     std::vector<std::string> notes;       ///< weight scales raised for the int32 bias, BN folds skipped
 
     /// The layer called `name`, or nullptr.
-    const quantized_layer* find(const std::string& name) const
-    {
-        for (const auto& l : layers)
-        {
-            if (l.name == name)
-            {
-                return &l;
-            }
-        }
-        return nullptr;
-    }
+    AMCT_DECL const quantized_layer* find(const std::string& name) const;
 };
 
 /// A layer with only what set_activation computes from (name, type, arq, weight_float, bias_float,
 /// bias_correction, layout, groups, channels): a copy of `l` to calibrate again without copying its
 /// deployable tensors.
-inline quantized_layer calibration_inputs(const quantized_layer& l)
+AMCT_DECL quantized_layer calibration_inputs(const quantized_layer& l);
+
+/// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
+/// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
+/// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,
+/// weight_float, bias_float, layout, groups and channels (a layer without weight: arq nullopt, only the
+/// activation is set).
+AMCT_DECL void set_activation(quantized_layer& q,
+                              calibration_result activation,
+                              std::vector<std::string>& notes);
+
+/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
+/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
+AMCT_DECL layer_record record_of(const quantized_layer& q);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/quantized_model.ipp ----
+// amct/pipeline/impl/quantized_model.ipp: the definitions of <amct/pipeline/quantized_model.hpp>
+// (header-only: included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_QUANTIZED_MODEL_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_QUANTIZED_MODEL_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL xt::xarray<float> quantized_layer::dequantized_bias() const
+{
+    xt::xarray<float> out = xt::xarray<float>::from_shape({bias_int.size()});
+    for (std::size_t c = 0; c < bias_int.size(); ++c)
+    {
+        out(c) = static_cast<float>(static_cast<double>(bias_int[c]) * activation.scale.at(0)
+                                    * weights.scale.at(weights.scale.size() == 1 ? 0 : c));
+    }
+    return out;
+}
+
+AMCT_DECL const quantized_layer* quantized_model::find(const std::string& name) const
+{
+    for (const auto& l : layers)
+    {
+        if (l.name == name)
+        {
+            return &l;
+        }
+    }
+    return nullptr;
+}
+
+AMCT_DECL quantized_layer calibration_inputs(const quantized_layer& l)
 {
     quantized_layer q;
     q.name = l.name;
@@ -10781,12 +11746,9 @@ inline quantized_layer calibration_inputs(const quantized_layer& l)
     return q;
 }
 
-/// @brief Sets a layer's activation result and recomputes what depends on it: weights (ARQ's scales, raised
-/// where the int32 bias would overflow, with a note), bias_int, deq_scale, weight_int and weight_fake.
-/// The bias quantized is bias_float + bias_correction (either may be absent). `q` must hold arq,
-/// weight_float, bias_float, layout, groups and channels (a layer without weight: arq nullopt, only the
-/// activation is set).
-inline void set_activation(quantized_layer& q, calibration_result activation, std::vector<std::string>& notes)
+AMCT_DECL void set_activation(quantized_layer& q,
+                              calibration_result activation,
+                              std::vector<std::string>& notes)
 {
     q.activation = std::move(activation);
     if (!q.arq)
@@ -10822,9 +11784,7 @@ inline void set_activation(quantized_layer& q, calibration_result activation, st
     q.deq_scale = std::move(bq.deq_scale);
 }
 
-/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
-/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
-inline layer_record record_of(const quantized_layer& q)
+AMCT_DECL layer_record record_of(const quantized_layer& q)
 {
     layer_record r;
     r.scale_d = q.activation.scale.at(0);
@@ -10845,6 +11805,9 @@ inline layer_record record_of(const quantized_layer& q)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_QUANTIZED_MODEL_IPP
+// ---- end amct/pipeline/impl/quantized_model.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
 // ---- end amct/pipeline/quantized_model.hpp ----
 // ---- begin amct/pipeline/runtime.hpp ----
@@ -10899,19 +11862,7 @@ public:
 
 /// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
 /// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
-}
+AMCT_DECL std::vector<layer_info> quantizable_layers(const model_adapter& model);
 
 /// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
 /// functions watch nothing.
@@ -10966,6 +11917,37 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/runtime.ipp ----
+// amct/pipeline/impl/runtime.ipp: the definitions of <amct/pipeline/runtime.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_RUNTIME_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_RUNTIME_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::vector<layer_info> quantizable_layers(const model_adapter& model)
+{
+    std::vector<layer_info> layers;
+    for (const auto& n : model.nodes())
+    {
+        const auto rule = find_arq_rule(n.type, n.trans_b);
+        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
+        {
+            layers.push_back({n.name, n.type});
+        }
+    }
+    return layers;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_RUNTIME_IPP
+// ---- end amct/pipeline/impl/runtime.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_RUNTIME_HPP
 // ---- end amct/pipeline/runtime.hpp ----
 
@@ -10997,15 +11979,7 @@ inline layer_setting int_setting(const quantized_layer& q, bool quantize_input =
 }
 
 /// Every layer of `m` at precision `p` (int8 and int16 take their factors from `m`).
-inline simulation_plan uniform_plan(const quantized_model& m, qtype p)
-{
-    simulation_plan plan;
-    for (const auto& l : m.layers)
-    {
-        plan[l.name] = layer_setting{p, &l, true};
-    }
-    return plan;
-}
+AMCT_DECL simulation_plan uniform_plan(const quantized_model& m, qtype p);
 
 /// @brief Runs a user's model under simulation plans and compares it with the float model.
 ///
@@ -11033,12 +12007,7 @@ public:
     }
 
     /// All batches of the runner: 0, 1, ..., batch_count() - 1.
-    std::vector<std::size_t> all_batches() const
-    {
-        std::vector<std::size_t> b(m_runner->batch_count());
-        std::iota(b.begin(), b.end(), std::size_t{0});
-        return b;
-    }
+    AMCT_DECL std::vector<std::size_t> all_batches() const;
 
     /// `batches`, or all batches when it is empty.
     std::vector<std::size_t> batches_or_all(const std::vector<std::size_t>& batches) const
@@ -11049,43 +12018,7 @@ public:
     /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
     /// @throws value_error for a layer `base` does not know, an int setting without factors or whose bit
     /// width is not the precision's.
-    void apply(const simulation_plan& plan)
-    {
-        for (const auto& [name, s] : plan)
-        {
-            if (!m_base->find(name))
-            {
-                detail::throw_error<value_error>("simulation: layer \"" + name
-                                                 + "\" is not a calibrated layer of the model");
-            }
-            if (quantized(s.p))
-            {
-                const int bits = activation_bits(s.p);
-                if (!s.q || s.q->activation.num_bits != bits)
-                {
-                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
-                                                     + std::string(qtype_name(s.p)) + " but has no "
-                                                     + std::to_string(bits) + "-bit calibration");
-                }
-            }
-        }
-        for (const auto& l : m_base->layers)
-        {
-            const auto it = plan.find(l.name);
-            const layer_setting s = it == plan.end() ? layer_setting{} : it->second;
-            const auto done = m_applied.find(l.name);
-            if (done != m_applied.end() && done->second == s)
-            {
-                continue;
-            }
-            set_params(l, s);
-            m_applied[l.name] = s;
-            if (!l.bias_float && s.q && s.quantize_input && !s.q->bias_int.empty())
-            {
-                m_bias_created.insert(l.name);
-            }
-        }
-    }
+    AMCT_DECL void apply(const simulation_plan& plan);
 
     /// Forgets what was applied for `layer`, whose quantized_layer changed in place (bias_correction): the
     /// next run writes its parameters again.
@@ -11096,62 +12029,21 @@ public:
 
     /// @brief Runs batch `b` under `plan`. `extra` sees each input after the plan changed it and each output
     /// after the plan changed it. Returns the model's outputs.
-    std::vector<xt::xarray<float>> run(const simulation_plan& plan,
-                                       std::size_t b,
-                                       layer_hook* extra = nullptr)
-    {
-        apply(plan);
-        plan_hook hook(plan, extra);
-        return m_runner->run(b, hook);
-    }
+    AMCT_DECL std::vector<xt::xarray<float>> run(const simulation_plan& plan,
+                                                 std::size_t b,
+                                                 layer_hook* extra = nullptr);
 
     /// The float model's outputs on batch `b` (computed once).
-    const std::vector<xt::xarray<float>>& reference(std::size_t b)
-    {
-        auto it = m_reference.find(b);
-        if (it == m_reference.end())
-        {
-            it = m_reference.emplace(b, run({}, b)).first;
-        }
-        return it->second;
-    }
+    AMCT_DECL const std::vector<xt::xarray<float>>& reference(std::size_t b);
 
     /// @brief The model's outputs under `plan` against the float model's on `batches`, all outputs of a batch
     /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
-    comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
-    {
-        for (std::size_t b : batches)  // the float runs first: the parameters change twice, not per batch
-        {
-            reference(b);
-        }
-        comparison c;
-        for (std::size_t b : batches)
-        {
-            add_outputs(c, reference(b), run(plan, b));
-        }
-        return c;
-    }
+    AMCT_DECL comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches);
 
     /// Adds a run's outputs to a comparison with the reference outputs. @throws shape_error.
-    static void add_outputs(comparison& c,
-                            const std::vector<xt::xarray<float>>& reference,
-                            const std::vector<xt::xarray<float>>& actual)
-    {
-        if (reference.size() != actual.size())
-        {
-            detail::throw_error<shape_error>("simulation: the model gave " + std::to_string(actual.size())
-                                             + " outputs, the float run " + std::to_string(reference.size()));
-        }
-        for (std::size_t i = 0; i < actual.size(); ++i)
-        {
-            if (reference[i].shape() != actual[i].shape())
-            {
-                detail::throw_error<shape_error>("simulation: output " + std::to_string(i)
-                                                 + " changed shape between runs");
-            }
-            c.add(reference[i].data(), actual[i].data(), actual[i].size());
-        }
-    }
+    AMCT_DECL static void add_outputs(comparison& c,
+                                      const std::vector<xt::xarray<float>>& reference,
+                                      const std::vector<xt::xarray<float>>& actual);
 
 private:
     /// Applies a plan's activation changes, then hands the values to `extra`.
@@ -11164,98 +12056,26 @@ private:
         {
         }
 
-        bool wants_input(const std::string& layer) const override
-        {
-            const layer_setting* s = find(layer);
-            return (s && s->p != qtype::float32 && s->quantize_input)
-                   || (m_extra && m_extra->wants_input(layer));
-        }
+        AMCT_DECL bool wants_input(const std::string& layer) const override;
 
-        void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-        {
-            const layer_setting* s = find(layer);
-            const std::size_t n = detail::element_count(shape);
-            if (s && s->quantize_input && s->p == qtype::float16)
-            {
-                round_to_float16(data, data, n);
-            }
-            else if (s && s->quantize_input && quantized(s->p))
-            {
-                const calibration_result& a = s->q->activation;
-                fake_quantize_activation(data, n, a.scale.at(0), a.offset.at(0), a.num_bits);
-            }
-            if (m_extra && m_extra->wants_input(layer))
-            {
-                m_extra->input(layer, data, shape);
-            }
-        }
+        AMCT_DECL void input(const std::string& layer,
+                             float* data,
+                             const std::vector<std::size_t>& shape) override;
 
-        bool wants_output(const std::string& layer) const override
-        {
-            const layer_setting* s = find(layer);
-            return (s && s->p == qtype::float16) || (m_extra && m_extra->wants_output(layer));
-        }
+        AMCT_DECL bool wants_output(const std::string& layer) const override;
 
-        void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-        {
-            const layer_setting* s = find(layer);
-            if (s && s->p == qtype::float16)
-            {
-                round_to_float16(data, data, detail::element_count(shape));
-            }
-            if (m_extra && m_extra->wants_output(layer))
-            {
-                m_extra->output(layer, data, shape);
-            }
-        }
+        AMCT_DECL void output(const std::string& layer,
+                              float* data,
+                              const std::vector<std::size_t>& shape) override;
 
     private:
-        const layer_setting* find(const std::string& layer) const
-        {
-            const auto it = m_plan.find(layer);
-            return it == m_plan.end() ? nullptr : &it->second;
-        }
+        AMCT_DECL const layer_setting* find(const std::string& layer) const;
 
         const simulation_plan& m_plan;
         layer_hook* m_extra;
     };
 
-    void set_params(const quantized_layer& f, const layer_setting& s)
-    {
-        if (!f.arq)
-        {
-            return;  // no weight (AvgPool)
-        }
-        switch (s.p)
-        {
-            case qtype::int8:
-            case qtype::int16:
-                m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
-                if (s.quantize_input && !s.q->bias_int.empty())
-                {
-                    m_model->set_param(f.name, param_kind::bias, s.q->dequantized_bias());
-                }
-                else if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
-                }
-                return;
-            case qtype::float16:
-                m_model->set_param(f.name, param_kind::weight, round_to_float16(f.weight_float));
-                if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, round_to_float16(float_bias(f)));
-                }
-                return;
-            case qtype::float32:
-                m_model->set_param(f.name, param_kind::weight, f.weight_float);
-                if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
-                }
-                return;
-        }
-    }
+    AMCT_DECL void set_params(const quantized_layer& f, const layer_setting& s);
 
     /// Whether the runtime holds a bias for the layer: its own, or one an int plan created (bias_correction
     /// of a layer without bias).
@@ -11279,6 +12099,222 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/simulation.ipp ----
+// amct/analysis/impl/simulation.ipp: the definitions of <amct/analysis/simulation.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SIMULATION_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SIMULATION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL simulation_plan uniform_plan(const quantized_model& m, qtype p)
+{
+    simulation_plan plan;
+    for (const auto& l : m.layers)
+    {
+        plan[l.name] = layer_setting{p, &l, true};
+    }
+    return plan;
+}
+
+AMCT_DECL std::vector<std::size_t> simulator::all_batches() const
+{
+    std::vector<std::size_t> b(m_runner->batch_count());
+    std::iota(b.begin(), b.end(), std::size_t{0});
+    return b;
+}
+
+AMCT_DECL void simulator::apply(const simulation_plan& plan)
+{
+    for (const auto& [name, s] : plan)
+    {
+        if (!m_base->find(name))
+        {
+            detail::throw_error<value_error>("simulation: layer \"" + name
+                                             + "\" is not a calibrated layer of the model");
+        }
+        if (quantized(s.p))
+        {
+            const int bits = activation_bits(s.p);
+            if (!s.q || s.q->activation.num_bits != bits)
+            {
+                detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
+                                                 + std::string(qtype_name(s.p)) + " but has no "
+                                                 + std::to_string(bits) + "-bit calibration");
+            }
+        }
+    }
+    for (const auto& l : m_base->layers)
+    {
+        const auto it = plan.find(l.name);
+        const layer_setting s = it == plan.end() ? layer_setting{} : it->second;
+        const auto done = m_applied.find(l.name);
+        if (done != m_applied.end() && done->second == s)
+        {
+            continue;
+        }
+        set_params(l, s);
+        m_applied[l.name] = s;
+        if (!l.bias_float && s.q && s.quantize_input && !s.q->bias_int.empty())
+        {
+            m_bias_created.insert(l.name);
+        }
+    }
+}
+
+AMCT_DECL std::vector<xt::xarray<float>> simulator::run(const simulation_plan& plan,
+                                                        std::size_t b,
+                                                        layer_hook* extra)
+{
+    apply(plan);
+    plan_hook hook(plan, extra);
+    return m_runner->run(b, hook);
+}
+
+AMCT_DECL const std::vector<xt::xarray<float>>& simulator::reference(std::size_t b)
+{
+    auto it = m_reference.find(b);
+    if (it == m_reference.end())
+    {
+        it = m_reference.emplace(b, run({}, b)).first;
+    }
+    return it->second;
+}
+
+AMCT_DECL comparison simulator::evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
+{
+    for (std::size_t b : batches)  // the float runs first: the parameters change twice, not per batch
+    {
+        reference(b);
+    }
+    comparison c;
+    for (std::size_t b : batches)
+    {
+        add_outputs(c, reference(b), run(plan, b));
+    }
+    return c;
+}
+
+AMCT_DECL void simulator::add_outputs(comparison& c,
+                                      const std::vector<xt::xarray<float>>& reference,
+                                      const std::vector<xt::xarray<float>>& actual)
+{
+    if (reference.size() != actual.size())
+    {
+        detail::throw_error<shape_error>("simulation: the model gave " + std::to_string(actual.size())
+                                         + " outputs, the float run " + std::to_string(reference.size()));
+    }
+    for (std::size_t i = 0; i < actual.size(); ++i)
+    {
+        if (reference[i].shape() != actual[i].shape())
+        {
+            detail::throw_error<shape_error>("simulation: output " + std::to_string(i)
+                                             + " changed shape between runs");
+        }
+        c.add(reference[i].data(), actual[i].data(), actual[i].size());
+    }
+}
+
+AMCT_DECL bool simulator::plan_hook::wants_input(const std::string& layer) const
+{
+    const layer_setting* s = find(layer);
+    return (s && s->p != qtype::float32 && s->quantize_input) || (m_extra && m_extra->wants_input(layer));
+}
+
+AMCT_DECL void simulator::plan_hook::input(const std::string& layer,
+                                           float* data,
+                                           const std::vector<std::size_t>& shape)
+{
+    const layer_setting* s = find(layer);
+    const std::size_t n = detail::element_count(shape);
+    if (s && s->quantize_input && s->p == qtype::float16)
+    {
+        round_to_float16(data, data, n);
+    }
+    else if (s && s->quantize_input && quantized(s->p))
+    {
+        const calibration_result& a = s->q->activation;
+        fake_quantize_activation(data, n, a.scale.at(0), a.offset.at(0), a.num_bits);
+    }
+    if (m_extra && m_extra->wants_input(layer))
+    {
+        m_extra->input(layer, data, shape);
+    }
+}
+
+AMCT_DECL bool simulator::plan_hook::wants_output(const std::string& layer) const
+{
+    const layer_setting* s = find(layer);
+    return (s && s->p == qtype::float16) || (m_extra && m_extra->wants_output(layer));
+}
+
+AMCT_DECL void simulator::plan_hook::output(const std::string& layer,
+                                            float* data,
+                                            const std::vector<std::size_t>& shape)
+{
+    const layer_setting* s = find(layer);
+    if (s && s->p == qtype::float16)
+    {
+        round_to_float16(data, data, detail::element_count(shape));
+    }
+    if (m_extra && m_extra->wants_output(layer))
+    {
+        m_extra->output(layer, data, shape);
+    }
+}
+
+AMCT_DECL const layer_setting* simulator::plan_hook::find(const std::string& layer) const
+{
+    const auto it = m_plan.find(layer);
+    return it == m_plan.end() ? nullptr : &it->second;
+}
+
+AMCT_DECL void simulator::set_params(const quantized_layer& f, const layer_setting& s)
+{
+    if (!f.arq)
+    {
+        return;  // no weight (AvgPool)
+    }
+    switch (s.p)
+    {
+        case qtype::int8:
+        case qtype::int16:
+            m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
+            if (s.quantize_input && !s.q->bias_int.empty())
+            {
+                m_model->set_param(f.name, param_kind::bias, s.q->dequantized_bias());
+            }
+            else if (has_bias(f))
+            {
+                m_model->set_param(f.name, param_kind::bias, float_bias(f));
+            }
+            return;
+        case qtype::float16:
+            m_model->set_param(f.name, param_kind::weight, round_to_float16(f.weight_float));
+            if (has_bias(f))
+            {
+                m_model->set_param(f.name, param_kind::bias, round_to_float16(float_bias(f)));
+            }
+            return;
+        case qtype::float32:
+            m_model->set_param(f.name, param_kind::weight, f.weight_float);
+            if (has_bias(f))
+            {
+                m_model->set_param(f.name, param_kind::bias, float_bias(f));
+            }
+            return;
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SIMULATION_IPP
+// ---- end amct/analysis/impl/simulation.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_SIMULATION_HPP
 // ---- end amct/analysis/simulation.hpp ----
 
@@ -11315,70 +12351,18 @@ struct model_analysis
 
     /// Layer indices, worst first by `m` of the chosen comparison (&layer_analysis::accumulated, ::alone or
     /// ::output); ties keep graph order.
-    std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const
-    {
-        std::vector<std::size_t> order(layers.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(),
-                         order.end(),
-                         [&](std::size_t a, std::size_t b)
-                         {
-                             return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m));
-                         });
-        return order;
-    }
+    AMCT_DECL std::vector<std::size_t> ranking(metric m, comparison layer_analysis::*which) const;
 
     /// HMCT's sensitivity ranking: layer names, most sensitive first, by `m` of the model's outputs with the
     /// layer quantized alone.
-    std::vector<std::string> sensitivity(metric m) const
-    {
-        std::vector<std::string> names;
-        for (std::size_t i : ranking(m, &layer_analysis::output))
-        {
-            names.push_back(layers[i].name);
-        }
-        return names;
-    }
+    AMCT_DECL std::vector<std::string> sensitivity(metric m) const;
 
     /// A text table sorted worst first by the accumulated flag metric: layer, type, precision, accumulated
     /// cosine and SQNR, alone cosine and SQNR, output SQNR with the layer alone, and "*" for flagged layers.
-    std::string table() const
-    {
-        std::ostringstream out;
-        out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
-            << std::right << std::setw(11) << "cos acc" << std::setw(10) << "SQNR acc" << std::setw(11)
-            << "cos alone" << std::setw(12) << "SQNR alone" << std::setw(11) << "out SQNR"
-            << "\n";
-        for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
-        {
-            const layer_analysis& l = layers[i];
-            out << std::left << std::setw(34) << l.name << std::setw(18) << l.type << std::setw(8)
-                << qtype_name(l.p) << std::right << std::fixed << std::setprecision(6) << std::setw(11)
-                << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(10)
-                << l.accumulated.value(metric::sqnr);
-            if (l.alone.count() != 0)
-            {
-                out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
-                    << std::setprecision(2) << std::setw(12) << l.alone.value(metric::sqnr) << std::setw(11)
-                    << l.output.value(metric::sqnr);
-            }
-            out << (l.flagged ? "  *" : "") << "\n";
-        }
-        out << "model output: cosine " << std::setprecision(6) << output.value(metric::cosine) << ", SQNR "
-            << std::setprecision(2) << output.value(metric::sqnr) << " dB; * = " << metric_name(flag_metric)
-            << " worse than " << flag_threshold << "\n";
-        return out.str();
-    }
+    AMCT_DECL std::string table() const;
 
     /// Whether a is better than b for metric m (NaN is worst).
-    static bool better(metric m, double a, double b)
-    {
-        if (std::isnan(a) || std::isnan(b))
-        {
-            return !std::isnan(a) && std::isnan(b);
-        }
-        return higher_is_better(m) ? a > b : a < b;
-    }
+    AMCT_DECL static bool better(metric m, double a, double b);
 };
 
 namespace detail
@@ -11436,16 +12420,9 @@ public:
         return m_targets.count(layer) != 0;
     }
 
-    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        const std::vector<float>& ref = m_reference.at(layer);
-        if (ref.size() != element_count(shape))
-        {
-            throw_error<shape_error>("analyzer: layer \"" + layer
-                                     + "\" changed its output size between runs");
-        }
-        m_targets.at(layer)->add(ref.data(), data, ref.size());
-    }
+    AMCT_DECL void output(const std::string& layer,
+                          float* data,
+                          const std::vector<std::size_t>& shape) override;
 
 private:
     const std::map<std::string, std::vector<float>>& m_reference;
@@ -11455,7 +12432,123 @@ private:
 
 /// @brief Analyses `plan` (usually uniform_plan(result, qtype::int8)): see the top of this header.
 /// @throws what the simulator and the runner throw.
-inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const analyzer_options& opts = {})
+AMCT_DECL model_analysis analyze(simulator& sim,
+                                 const simulation_plan& plan,
+                                 const analyzer_options& opts = {});
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/analyzer.ipp ----
+// amct/analysis/impl/analyzer.ipp: the definitions of <amct/analysis/analyzer.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_ANALYZER_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_ANALYZER_IPP
+
+#include <algorithm>  // std::stable_sort
+#include <cmath>      // std::isnan
+#include <cstddef>    // std::size_t
+#include <iomanip>    // std::setw
+#include <map>        // std::map
+#include <numeric>    // std::iota
+#include <set>        // std::set
+#include <sstream>    // std::ostringstream
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::vector<std::size_t> model_analysis::ranking(metric m, comparison layer_analysis::*which) const
+{
+    std::vector<std::size_t> order(layers.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(),
+                     order.end(),
+                     [&](std::size_t a, std::size_t b)
+                     {
+                         return better(m, (layers[b].*which).value(m), (layers[a].*which).value(m));
+                     });
+    return order;
+}
+
+AMCT_DECL std::vector<std::string> model_analysis::sensitivity(metric m) const
+{
+    std::vector<std::string> names;
+    for (std::size_t i : ranking(m, &layer_analysis::output))
+    {
+        names.push_back(layers[i].name);
+    }
+    return names;
+}
+
+AMCT_DECL std::string model_analysis::table() const
+{
+    std::ostringstream out;
+    out << std::left << std::setw(34) << "layer" << std::setw(18) << "type" << std::setw(8) << "prec"
+        << std::right << std::setw(11) << "cos acc" << std::setw(10) << "SQNR acc" << std::setw(11)
+        << "cos alone" << std::setw(12) << "SQNR alone" << std::setw(11) << "out SQNR"
+        << "\n";
+    for (std::size_t i : ranking(flag_metric, &layer_analysis::accumulated))
+    {
+        const layer_analysis& l = layers[i];
+        out << std::left << std::setw(34) << l.name << std::setw(18) << l.type << std::setw(8)
+            << qtype_name(l.p) << std::right << std::fixed << std::setprecision(6) << std::setw(11)
+            << l.accumulated.value(metric::cosine) << std::setprecision(2) << std::setw(10)
+            << l.accumulated.value(metric::sqnr);
+        if (l.alone.count() != 0)
+        {
+            out << std::setprecision(6) << std::setw(11) << l.alone.value(metric::cosine)
+                << std::setprecision(2) << std::setw(12) << l.alone.value(metric::sqnr) << std::setw(11)
+                << l.output.value(metric::sqnr);
+        }
+        out << (l.flagged ? "  *" : "") << "\n";
+    }
+    out << "model output: cosine " << std::setprecision(6) << output.value(metric::cosine) << ", SQNR "
+        << std::setprecision(2) << output.value(metric::sqnr) << " dB; * = " << metric_name(flag_metric)
+        << " worse than " << flag_threshold << "\n";
+    return out.str();
+}
+
+AMCT_DECL bool model_analysis::better(metric m, double a, double b)
+{
+    if (std::isnan(a) || std::isnan(b))
+    {
+        return !std::isnan(a) && std::isnan(b);
+    }
+    return higher_is_better(m) ? a > b : a < b;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void output_compare::output(const std::string& layer,
+                                      float* data,
+                                      const std::vector<std::size_t>& shape)
+{
+    const std::vector<float>& ref = m_reference.at(layer);
+    if (ref.size() != element_count(shape))
+    {
+        throw_error<shape_error>("analyzer: layer \"" + layer + "\" changed its output size between runs");
+    }
+    m_targets.at(layer)->add(ref.data(), data, ref.size());
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL model_analysis analyze(simulator& sim, const simulation_plan& plan, const analyzer_options& opts)
 {
     model_analysis a;
     a.flag_metric = opts.flag_metric;
@@ -11497,6 +12590,9 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_ANALYZER_IPP
+// ---- end amct/analysis/impl/analyzer.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_ANALYZER_HPP
 // ---- end amct/analysis/analyzer.hpp ----
 // ---- begin amct/analysis/bias_correction.hpp ----
@@ -11526,8 +12622,6 @@ inline model_analysis analyze(simulator& sim, const simulation_plan& plan, const
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
-#include <iomanip>  // std::setprecision
-#include <sstream>  // std::ostringstream
 #include <string>   // std::string
 #include <vector>   // std::vector
 
@@ -11549,12 +12643,7 @@ struct tuning_target
         return !std::isnan(measured) && (higher_is_better(m) ? measured >= value : measured <= value);
     }
 
-    std::string describe() const
-    {
-        std::ostringstream s;
-        s << metric_name(m) << (higher_is_better(m) ? " >= " : " <= ") << value;
-        return s.str();
-    }
+    AMCT_DECL std::string describe() const;
 };
 
 /// One decision of a search: what was tried, the model-output value measured with it, and whether it was
@@ -11578,18 +12667,7 @@ struct tuning_log
     }
 
     /// One line per step: "[kept] action: value (note)".
-    std::string text() const
-    {
-        std::ostringstream s;
-        s << "target: " << target.describe() << "\n";
-        for (const auto& t : steps)
-        {
-            s << (t.kept ? "[kept]    " : "[dropped] ") << t.action << ": " << metric_name(target.m) << " "
-              << std::fixed << std::setprecision(4) << t.value << (t.note.empty() ? "" : " (" + t.note + ")")
-              << "\n";
-        }
-        return s.str();
-    }
+    AMCT_DECL std::string text() const;
 };
 
 namespace detail
@@ -11602,6 +12680,50 @@ inline double measure(simulator& sim, const simulation_plan& plan, const tuning_
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/tuning_log.ipp ----
+// amct/analysis/impl/tuning_log.ipp: the definitions of <amct/analysis/tuning_log.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_LOG_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_LOG_IPP
+
+#include <cmath>    // std::isnan
+#include <cstddef>  // std::size_t
+#include <iomanip>  // std::setprecision
+#include <sstream>  // std::ostringstream
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::string tuning_target::describe() const
+{
+    std::ostringstream s;
+    s << metric_name(m) << (higher_is_better(m) ? " >= " : " <= ") << value;
+    return s.str();
+}
+
+AMCT_DECL std::string tuning_log::text() const
+{
+    std::ostringstream s;
+    s << "target: " << target.describe() << "\n";
+    for (const auto& t : steps)
+    {
+        s << (t.kept ? "[kept]    " : "[dropped] ") << t.action << ": " << metric_name(target.m) << " "
+          << std::fixed << std::setprecision(4) << t.value << (t.note.empty() ? "" : " (" + t.note + ")")
+          << "\n";
+    }
+    return s.str();
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_LOG_IPP
+// ---- end amct/analysis/impl/tuning_log.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_TUNING_LOG_HPP
 // ---- end amct/analysis/tuning_log.hpp ----
 
@@ -11625,31 +12747,9 @@ public:
         return m_layers.count(layer) != 0;
     }
 
-    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        if (shape.size() < 2)
-        {
-            throw_error<shape_error>("bias_correction: layer \"" + layer
-                                     + "\" has an output of rank < 2 (channels are axis 1)");
-        }
-        const auto [outer, channels, inner] = split_at(shape, 1);
-        auto& [sum, count] = sums[layer];
-        sum.resize(channels, 0.0);
-        for (std::size_t n = 0; n < outer; ++n)
-        {
-            for (std::size_t c = 0; c < channels; ++c)
-            {
-                const float* p = data + (n * channels + c) * inner;
-                double s = 0;
-                for (std::size_t i = 0; i < inner; ++i)
-                {
-                    s += p[i];
-                }
-                sum[c] += s;
-            }
-        }
-        count += outer * inner;
-    }
+    AMCT_DECL void output(const std::string& layer,
+                          float* data,
+                          const std::vector<std::size_t>& shape) override;
 
     std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
 
@@ -11669,11 +12769,68 @@ struct bias_correction_result
 /// (usually uniform_plan(model, qtype::int8)) on `batches`; layers of `plan` not in int8/int16 are
 /// left alone. The result logs the model-output `m` before and after.
 /// @throws shape_error when a layer's output channels differ from its bias size.
-inline bias_correction_result bias_correction(simulator& sim,
-                                              quantized_model& model,
-                                              const simulation_plan& plan,
-                                              const std::vector<std::size_t>& batches,
-                                              metric m = metric::cosine)
+AMCT_DECL bias_correction_result bias_correction(simulator& sim,
+                                                 quantized_model& model,
+                                                 const simulation_plan& plan,
+                                                 const std::vector<std::size_t>& batches,
+                                                 metric m = metric::cosine);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/bias_correction.ipp ----
+// amct/analysis/impl/bias_correction.ipp: the definitions of <amct/analysis/bias_correction.hpp>
+// (header-only: included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_BIAS_CORRECTION_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_BIAS_CORRECTION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL void channel_means::output(const std::string& layer,
+                                     float* data,
+                                     const std::vector<std::size_t>& shape)
+{
+    if (shape.size() < 2)
+    {
+        throw_error<shape_error>("bias_correction: layer \"" + layer
+                                 + "\" has an output of rank < 2 (channels are axis 1)");
+    }
+    const auto [outer, channels, inner] = split_at(shape, 1);
+    auto& [sum, count] = sums[layer];
+    sum.resize(channels, 0.0);
+    for (std::size_t n = 0; n < outer; ++n)
+    {
+        for (std::size_t c = 0; c < channels; ++c)
+        {
+            const float* p = data + (n * channels + c) * inner;
+            double s = 0;
+            for (std::size_t i = 0; i < inner; ++i)
+            {
+                s += p[i];
+            }
+            sum[c] += s;
+        }
+    }
+    count += outer * inner;
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL bias_correction_result bias_correction(simulator& sim,
+                                                 quantized_model& model,
+                                                 const simulation_plan& plan,
+                                                 const std::vector<std::size_t>& batches,
+                                                 metric m)
 {
     bias_correction_result out;
     out.log.target = tuning_target{m, 0.0, batches};
@@ -11729,6 +12886,9 @@ inline bias_correction_result bias_correction(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_BIAS_CORRECTION_IPP
+// ---- end amct/analysis/impl/bias_correction.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_BIAS_CORRECTION_HPP
 // ---- end amct/analysis/bias_correction.hpp ----
 // ---- begin amct/analysis/candidates.hpp ----
@@ -11791,40 +12951,7 @@ using executor = std::function<void(std::size_t n, const std::function<void(std:
 
 /// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
 /// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
-inline executor thread_executor(std::size_t threads = 0)
-{
-    if (threads == 0)
-    {
-        threads = std::max(1u, std::thread::hardware_concurrency());
-    }
-    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
-    {
-        std::atomic<std::size_t> next{0};
-        const auto work = [&]
-        {
-            for (std::size_t i; (i = next++) < n;)
-            {
-                task(i);
-            }
-        };
-        std::vector<std::thread> pool;
-        try
-        {
-            for (std::size_t t = 1; t < std::min(threads, n); ++t)
-            {
-                pool.emplace_back(work);
-            }
-        }
-        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
-        {
-        }
-        work();
-        for (auto& t : pool)
-        {
-            t.join();
-        }
-    };
-}
+AMCT_DECL executor thread_executor(std::size_t threads = 0);
 
 namespace detail
 {
@@ -11876,6 +13003,58 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/executor.ipp ----
+// amct/pipeline/impl/executor.ipp: the definitions of <amct/pipeline/executor.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_EXECUTOR_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_EXECUTOR_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL executor thread_executor(std::size_t threads)
+{
+    if (threads == 0)
+    {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
+    {
+        std::atomic<std::size_t> next{0};
+        const auto work = [&]
+        {
+            for (std::size_t i; (i = next++) < n;)
+            {
+                task(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        try
+        {
+            for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            {
+                pool.emplace_back(work);
+            }
+        }
+        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
+        {
+        }
+        work();
+        for (auto& t : pool)
+        {
+            t.join();
+        }
+    };
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_EXECUTOR_IPP
+// ---- end amct/pipeline/impl/executor.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
 // ---- end amct/pipeline/executor.hpp ----
 
@@ -11896,16 +13075,7 @@ class activation_calibration
 {
 public:
     /// @throws value_error naming the layer for invalid parameters, or for batches = 0.
-    activation_calibration(const std::vector<calibrated_layer>& layers, std::size_t batches)
-      : m_batches(batches)
-    {
-        for (const auto& l : layers)
-        {
-            m_index.emplace(l.name, m_slots.size());
-            m_names.push_back(l.name);
-            m_slots.push_back(std::make_unique<slot>(l, batches));
-        }
-    }
+    AMCT_DECL activation_calibration(const std::vector<calibrated_layer>& layers, std::size_t batches);
 
     activation_calibration(const activation_calibration&) = delete;
     activation_calibration& operator=(const activation_calibration&) = delete;
@@ -11932,23 +13102,12 @@ public:
     /// @return false when batch >= batch_num() (ignored, as AMCT ignores batches after batch_num), true when
     /// taken.
     /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
-    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing changes
-    /// when it throws.
-    bool observe(const std::string& layer,
-                 std::size_t batch,
-                 const float* x,
-                 const std::vector<std::size_t>& shape)
-    {
-        slot& s = find(layer);
-        if (batch >= m_batches)
-        {
-            return false;
-        }
-        check_shape(s, shape, layer, batch);
-        s.observer.observe(batch, x, shape);
-        s.values += detail::element_count(shape);
-        return true;
-    }
+    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing
+    /// changes when it throws.
+    AMCT_DECL bool observe(const std::string& layer,
+                           std::size_t batch,
+                           const float* x,
+                           const std::vector<std::size_t>& shape);
 
     template <class E>
     bool observe(const std::string& layer, std::size_t batch, const xt::xexpression<E>& x)
@@ -11970,15 +13129,7 @@ public:
     }
 
     /// @throws value_error listing every layer that lacks batches.
-    void require_complete() const
-    {
-        const std::string m = missing();
-        if (!m.empty())
-        {
-            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(m_batches)
-                                             + " batches per layer): " + m);
-        }
-    }
+    AMCT_DECL void require_complete() const;
 
     /// The observer of layer i (in layers() order).
     const indexed_observer& observer(std::size_t i) const noexcept
@@ -11987,157 +13138,34 @@ public:
     }
 
     /// The layers' indices, those with the most values observed first (their searches take longest).
-    std::vector<std::size_t> largest_first() const
-    {
-        std::vector<std::size_t> order(m_slots.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(),
-                         order.end(),
-                         [&](std::size_t a, std::size_t b)
-                         {
-                             return m_slots[a]->values > m_slots[b]->values;
-                         });
-        return order;
-    }
+    AMCT_DECL std::vector<std::size_t> largest_first() const;
 
     /// Every layer's result (on `exec`, layers largest first). @throws value_error as require_complete.
-    std::vector<calibration_result> compute(const executor& exec = {}) const
-    {
-        require_complete();
-        std::vector<calibration_result> out(m_slots.size());
-        detail::run_tasks(exec,
-                          largest_first(),
-                          [&](std::size_t i)
-                          {
-                              out[i] = m_slots[i]->observer.compute();
-                          });
-        return out;
-    }
+    AMCT_DECL std::vector<calibration_result> compute(const executor& exec = {}) const;
 
     /// Every layer's indexed_observer state, in layers() order (on `exec`).
-    std::vector<std::string> save(const executor& exec = {}) const
-    {
-        std::vector<std::string> out(m_slots.size());
-        detail::run_tasks(exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              out[i] = m_slots[i]->observer.save();
-                          });
-        return out;
-    }
+    AMCT_DECL std::vector<std::string> save(const executor& exec = {}) const;
 
     /// @brief Loads the state of layer i's observer, checking it fits. @throws state_error.
-    indexed_observer load(std::size_t i, const std::string& bytes) const
-    {
-        const slot& s = *m_slots[i];
-        indexed_observer obs = indexed_observer::load(bytes);
-        if (obs.layer() != s.observer.layer() || obs.algorithm() != s.observer.algorithm()
-            || obs.batches() != m_batches)
-        {
-            state_reader::fail("layer \"" + s.observer.layer() + "\": inconsistent observer state");
-        }
-        return obs;
-    }
+    AMCT_DECL indexed_observer load(std::size_t i, const std::string& bytes) const;
 
-    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed meanwhile.
-    void restore(std::vector<indexed_observer> loaded)
-    {
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer = std::move(loaded[i]);
-        }
-    }
+    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed
+    /// meanwhile.
+    AMCT_DECL void restore(std::vector<indexed_observer> loaded);
 
     /// @brief Adds another process's observers (load()'s, in layers() order). @throws value_error as
     /// indexed_observer::merge; nothing changes then.
-    void merge(const std::vector<indexed_observer>& other, const executor& exec = {})
-    {
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer.check_merge(other[i]);
-        }
-        detail::run_tasks(exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              m_slots[i]->observer.merge(other[i]);
-                          });
-    }
+    AMCT_DECL void merge(const std::vector<indexed_observer>& other, const executor& exec = {});
 
     /// @brief For processes that share out the batches: the [min, max] of the ordered-merge layers' batches
     /// observed here since the last call, which the other processes need to place their own batches. 16 bytes
     /// per batch and layer, checksummed; an empty string when there is nothing to share.
-    std::string take_batch_ranges()
-    {
-        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
-        for (const auto& s : m_slots)
-        {
-            std::vector<batch_range> r = s->observer.take_ranges();
-            if (!r.empty())
-            {
-                found.emplace_back(s.get(), std::move(r));
-            }
-        }
-        if (found.empty())
-        {
-            return {};
-        }
-        state_writer w;
-        w.u64(found.size());
-        for (const auto& [s, ranges] : found)
-        {
-            w.str(s->observer.layer());
-            w.u64(ranges.size());
-            for (const batch_range& r : ranges)
-            {
-                w.u64(r.index);
-                w.f32(r.min);
-                w.f32(r.max);
-            }
-        }
-        return w.finish(ranges_name, ranges_version);
-    }
+    AMCT_DECL std::string take_batch_ranges();
 
     /// @brief Learns another process's take_batch_ranges(); batches waiting for them are applied.
     /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
     /// a range that differs from the one known here. Nothing changes then.
-    void add_batch_ranges(const std::string& bytes)
-    {
-        if (bytes.empty())
-        {
-            return;
-        }
-        state_reader r(bytes, ranges_name, ranges_version);
-        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const std::string name = r.str();
-            const auto it = m_index.find(name);
-            if (it == m_index.end())
-            {
-                state_reader::fail("batch ranges of layer \"" + name
-                                   + "\", which this session does not calibrate");
-            }
-            std::vector<batch_range> ranges(r.count(16));
-            for (auto& b : ranges)
-            {
-                b.index = static_cast<std::size_t>(r.u64());
-                b.min = r.f32();
-                b.max = r.f32();
-            }
-            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
-        }
-        r.done();
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.check_ranges(ranges);
-        }
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.add_ranges(ranges);
-        }
-    }
+    AMCT_DECL void add_batch_ranges(const std::string& bytes);
 
 private:
     static constexpr const char* ranges_name = "batch_ranges";
@@ -12156,52 +13184,17 @@ private:
         std::atomic<std::size_t> values{0};  ///< observed here: a measure of the search's work
     };
 
-    slot& find(const std::string& layer)
-    {
-        const auto it = m_index.find(layer);
-        if (it == m_index.end())
-        {
-            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
-        }
-        return *m_slots[it->second];
-    }
+    AMCT_DECL slot& find(const std::string& layer);
 
     /// A batch without data or not of the layer's declared input_shape: shape_error, nothing changed. (Its
     /// values are the observer's to check, in its own pass over the data.)
-    static void check_shape(const slot& s,
-                            const std::vector<std::size_t>& shape,
-                            const std::string& layer,
-                            std::size_t batch)
-    {
-        const std::vector<std::size_t>& want = s.input_shape;
-        bool same = want.empty() || want.size() == shape.size();
-        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
-        {
-            same = want[d] == 0 || want[d] == shape[d];
-        }
-        if (shape.empty() || detail::element_count(shape) == 0 || !same)
-        {
-            detail::throw_error<shape_error>(
-              "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape " + detail::shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
-              + "; the batch was not observed");
-        }
-    }
+    AMCT_DECL static void check_shape(const slot& s,
+                                      const std::vector<std::size_t>& shape,
+                                      const std::string& layer,
+                                      std::size_t batch);
 
     /// "\"conv1\" has 2, \"fc\" has 0": the layers lacking batches.
-    std::string missing() const
-    {
-        std::string m;
-        for (const auto& s : m_slots)
-        {
-            const std::size_t seen = s->observer.observed();
-            if (seen < m_batches)
-            {
-                m += (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
-            }
-        }
-        return m;
-    }
+    AMCT_DECL std::string missing() const;
 
     std::size_t m_batches;
     std::vector<std::unique_ptr<slot>> m_slots;
@@ -12219,28 +13212,11 @@ public:
     {
     }
 
-    bool wants_input(const std::string& layer) const override
-    {
-        for (const auto* c : m_calibrations)
-        {
-            if (c->wants(layer))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    AMCT_DECL bool wants_input(const std::string& layer) const override;
 
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        for (auto* c : m_calibrations)
-        {
-            if (c->wants(layer))
-            {
-                c->observe(layer, m_batch, data, shape);
-            }
-        }
-    }
+    AMCT_DECL void input(const std::string& layer,
+                         float* data,
+                         const std::vector<std::size_t>& shape) override;
 
 private:
     std::vector<activation_calibration*> m_calibrations;
@@ -12267,6 +13243,271 @@ inline void feed_batches(const std::vector<std::size_t>& batches,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/activation_calibration.ipp ----
+// amct/pipeline/impl/activation_calibration.ipp: the definitions of
+// <amct/pipeline/activation_calibration.hpp> (header-only: included by it; separate compilation: by
+// <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_ACTIVATION_CALIBRATION_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_ACTIVATION_CALIBRATION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL activation_calibration::activation_calibration(const std::vector<calibrated_layer>& layers,
+                                                         std::size_t batches)
+  : m_batches(batches)
+{
+    for (const auto& l : layers)
+    {
+        m_index.emplace(l.name, m_slots.size());
+        m_names.push_back(l.name);
+        m_slots.push_back(std::make_unique<slot>(l, batches));
+    }
+}
+
+AMCT_DECL bool activation_calibration::observe(const std::string& layer,
+                                               std::size_t batch,
+                                               const float* x,
+                                               const std::vector<std::size_t>& shape)
+{
+    slot& s = find(layer);
+    if (batch >= m_batches)
+    {
+        return false;
+    }
+    check_shape(s, shape, layer, batch);
+    s.observer.observe(batch, x, shape);
+    s.values += detail::element_count(shape);
+    return true;
+}
+
+AMCT_DECL void activation_calibration::require_complete() const
+{
+    const std::string m = missing();
+    if (!m.empty())
+    {
+        detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(m_batches)
+                                         + " batches per layer): " + m);
+    }
+}
+
+AMCT_DECL std::vector<std::size_t> activation_calibration::largest_first() const
+{
+    std::vector<std::size_t> order(m_slots.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(),
+                     order.end(),
+                     [&](std::size_t a, std::size_t b)
+                     {
+                         return m_slots[a]->values > m_slots[b]->values;
+                     });
+    return order;
+}
+
+AMCT_DECL std::vector<calibration_result> activation_calibration::compute(const executor& exec) const
+{
+    require_complete();
+    std::vector<calibration_result> out(m_slots.size());
+    detail::run_tasks(exec,
+                      largest_first(),
+                      [&](std::size_t i)
+                      {
+                          out[i] = m_slots[i]->observer.compute();
+                      });
+    return out;
+}
+
+AMCT_DECL std::vector<std::string> activation_calibration::save(const executor& exec) const
+{
+    std::vector<std::string> out(m_slots.size());
+    detail::run_tasks(exec,
+                      m_slots.size(),
+                      [&](std::size_t i)
+                      {
+                          out[i] = m_slots[i]->observer.save();
+                      });
+    return out;
+}
+
+AMCT_DECL indexed_observer activation_calibration::load(std::size_t i, const std::string& bytes) const
+{
+    const slot& s = *m_slots[i];
+    indexed_observer obs = indexed_observer::load(bytes);
+    if (obs.layer() != s.observer.layer() || obs.algorithm() != s.observer.algorithm()
+        || obs.batches() != m_batches)
+    {
+        state_reader::fail("layer \"" + s.observer.layer() + "\": inconsistent observer state");
+    }
+    return obs;
+}
+
+AMCT_DECL void activation_calibration::restore(std::vector<indexed_observer> loaded)
+{
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        m_slots[i]->observer = std::move(loaded[i]);
+    }
+}
+
+AMCT_DECL void activation_calibration::merge(const std::vector<indexed_observer>& other, const executor& exec)
+{
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        m_slots[i]->observer.check_merge(other[i]);
+    }
+    detail::run_tasks(exec,
+                      m_slots.size(),
+                      [&](std::size_t i)
+                      {
+                          m_slots[i]->observer.merge(other[i]);
+                      });
+}
+
+AMCT_DECL std::string activation_calibration::take_batch_ranges()
+{
+    std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
+    for (const auto& s : m_slots)
+    {
+        std::vector<batch_range> r = s->observer.take_ranges();
+        if (!r.empty())
+        {
+            found.emplace_back(s.get(), std::move(r));
+        }
+    }
+    if (found.empty())
+    {
+        return {};
+    }
+    state_writer w;
+    w.u64(found.size());
+    for (const auto& [s, ranges] : found)
+    {
+        w.str(s->observer.layer());
+        w.u64(ranges.size());
+        for (const batch_range& r : ranges)
+        {
+            w.u64(r.index);
+            w.f32(r.min);
+            w.f32(r.max);
+        }
+    }
+    return w.finish(ranges_name, ranges_version);
+}
+
+AMCT_DECL void activation_calibration::add_batch_ranges(const std::string& bytes)
+{
+    if (bytes.empty())
+    {
+        return;
+    }
+    state_reader r(bytes, ranges_name, ranges_version);
+    std::vector<std::pair<slot*, std::vector<batch_range>>> found;
+    for (std::size_t n = r.count(16); n > 0; --n)
+    {
+        const std::string name = r.str();
+        const auto it = m_index.find(name);
+        if (it == m_index.end())
+        {
+            state_reader::fail("batch ranges of layer \"" + name
+                               + "\", which this session does not calibrate");
+        }
+        std::vector<batch_range> ranges(r.count(16));
+        for (auto& b : ranges)
+        {
+            b.index = static_cast<std::size_t>(r.u64());
+            b.min = r.f32();
+            b.max = r.f32();
+        }
+        found.emplace_back(m_slots[it->second].get(), std::move(ranges));
+    }
+    r.done();
+    for (const auto& [s, ranges] : found)
+    {
+        s->observer.check_ranges(ranges);
+    }
+    for (const auto& [s, ranges] : found)
+    {
+        s->observer.add_ranges(ranges);
+    }
+}
+
+AMCT_DECL activation_calibration::slot& activation_calibration::find(const std::string& layer)
+{
+    const auto it = m_index.find(layer);
+    if (it == m_index.end())
+    {
+        detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
+    }
+    return *m_slots[it->second];
+}
+
+AMCT_DECL void activation_calibration::check_shape(const slot& s,
+                                                   const std::vector<std::size_t>& shape,
+                                                   const std::string& layer,
+                                                   std::size_t batch)
+{
+    const std::vector<std::size_t>& want = s.input_shape;
+    bool same = want.empty() || want.size() == shape.size();
+    for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
+    {
+        same = want[d] == 0 || want[d] == shape[d];
+    }
+    if (shape.empty() || detail::element_count(shape) == 0 || !same)
+    {
+        detail::throw_error<shape_error>(
+          "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape " + detail::shape_string(shape)
+          + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
+          + "; the batch was not observed");
+    }
+}
+
+AMCT_DECL std::string activation_calibration::missing() const
+{
+    std::string m;
+    for (const auto& s : m_slots)
+    {
+        const std::size_t seen = s->observer.observed();
+        if (seen < m_batches)
+        {
+            m += (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
+        }
+    }
+    return m;
+}
+
+AMCT_DECL bool calibration_feed::wants_input(const std::string& layer) const
+{
+    for (const auto* c : m_calibrations)
+    {
+        if (c->wants(layer))
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+AMCT_DECL void calibration_feed::input(const std::string& layer,
+                                       float* data,
+                                       const std::vector<std::size_t>& shape)
+{
+    for (auto* c : m_calibrations)
+    {
+        if (c->wants(layer))
+        {
+            c->observe(layer, m_batch, data, shape);
+        }
+    }
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_ACTIVATION_CALIBRATION_IPP
+// ---- end amct/pipeline/impl/activation_calibration.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_ACTIVATION_CALIBRATION_HPP
 // ---- end amct/pipeline/activation_calibration.hpp ----
 
@@ -12281,48 +13522,78 @@ struct calibration_candidate
     int num_bits = 0;      ///< 8 or 16 (16: activations and weights, HMCT's int16); 0: each layer's own
 
     /// "kl", "ifmr/int16", "layer's method/int16".
-    std::string name() const
-    {
-        const std::string algo = act_algo.empty() ? "configured" : act_algo;
-        return num_bits == 0 ? algo : algo + "/int" + std::to_string(num_bits);
-    }
+    AMCT_DECL std::string name() const;
 
     /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
     /// algorithm's defaults for a new algorithm), asymmetric kept.
     /// @throws unsupported_error when act_algo is not an activation algorithm.
-    activation_quant_config apply(const activation_quant_config& layer) const
-    {
-        activation_quant_config a = layer;
-        if (!act_algo.empty() && act_algo != layer.algorithm())
-        {
-            a = activation_quant_config{};
-            if (!visit_algorithm<activation_algorithms>(act_algo,
-                                                        [&](auto p)
-                                                        {
-                                                            a.params = p;
-                                                        }))
-            {
-                detail::throw_error<unsupported_error>("calibration candidate \"" + act_algo
-                                                       + "\": act_algo must be "
-                                                       + algorithm_choices<activation_algorithms>());
-            }
-            a.set_num_bits(layer.num_bits());
-            const std::optional<bool> asymmetric = layer.asymmetric();
-            if (asymmetric && a.inherits("asymmetric"))  // not kl's, which is symmetric only
-            {
-                a.set_asymmetric(*asymmetric);
-            }
-        }
-        if (num_bits != 0)
-        {
-            a.set_num_bits(num_bits);
-        }
-        return a;
-    }
+    AMCT_DECL activation_quant_config apply(const activation_quant_config& layer) const;
 };
 
 /// Every activation algorithm (activation_algorithms), at the layers' bit width.
-inline std::vector<calibration_candidate> all_methods()
+AMCT_DECL std::vector<calibration_candidate> all_methods();
+
+/// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
+/// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
+/// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
+/// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
+AMCT_DECL std::deque<quantized_model> calibrate_candidates(
+  simulator& sim,
+  const quant_config& cfg,
+  const std::vector<calibration_candidate>& candidates,
+  const std::vector<std::size_t>& batches);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/candidates.ipp ----
+// amct/analysis/impl/candidates.ipp: the definitions of <amct/analysis/candidates.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_CANDIDATES_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_CANDIDATES_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::string calibration_candidate::name() const
+{
+    const std::string algo = act_algo.empty() ? "configured" : act_algo;
+    return num_bits == 0 ? algo : algo + "/int" + std::to_string(num_bits);
+}
+
+AMCT_DECL activation_quant_config calibration_candidate::apply(const activation_quant_config& layer) const
+{
+    activation_quant_config a = layer;
+    if (!act_algo.empty() && act_algo != layer.algorithm())
+    {
+        a = activation_quant_config{};
+        if (!visit_algorithm<activation_algorithms>(act_algo,
+                                                    [&](auto p)
+                                                    {
+                                                        a.params = p;
+                                                    }))
+        {
+            detail::throw_error<unsupported_error>("calibration candidate \"" + act_algo
+                                                   + "\": act_algo must be "
+                                                   + algorithm_choices<activation_algorithms>());
+        }
+        a.set_num_bits(layer.num_bits());
+        const std::optional<bool> asymmetric = layer.asymmetric();
+        if (asymmetric && a.inherits("asymmetric"))  // not kl's, which is symmetric only
+        {
+            a.set_asymmetric(*asymmetric);
+        }
+    }
+    if (num_bits != 0)
+    {
+        a.set_num_bits(num_bits);
+    }
+    return a;
+}
+
+AMCT_DECL std::vector<calibration_candidate> all_methods()
 {
     std::vector<calibration_candidate> out;
     for (std::size_t i = 0; i < activation_algorithms::size; ++i)
@@ -12332,14 +13603,11 @@ inline std::vector<calibration_candidate> all_methods()
     return out;
 }
 
-/// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
-/// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
-/// @throws config_error / value_error naming the layer for a candidate the layer's configuration refuses
-/// (kl asymmetric), value_error for a batch with NaN or Inf (naming layer and batch).
-inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
-                                                        const quant_config& cfg,
-                                                        const std::vector<calibration_candidate>& candidates,
-                                                        const std::vector<std::size_t>& batches)
+AMCT_DECL std::deque<quantized_model> calibrate_candidates(
+  simulator& sim,
+  const quant_config& cfg,
+  const std::vector<calibration_candidate>& candidates,
+  const std::vector<std::size_t>& batches)
 {
     std::vector<std::vector<calibrated_layer>> layers(candidates.size());
     simulation_plan calibration_model;
@@ -12353,11 +13621,10 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
         }
         for (std::size_t k = 0; k < candidates.size(); ++k)
         {
-            layers[k].push_back(
-              {l.name,
-               widen<algorithm_params>(
-                 resolved_params(candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
-               {}});
+            layers[k].push_back({l.name,
+                                 widen<algorithm_params>(resolved_params(
+                                   candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
+                                 {}});
         }
         calibration_model[l.name] = int_setting(l, false);
     }
@@ -12392,6 +13659,9 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_CANDIDATES_IPP
+// ---- end amct/analysis/impl/candidates.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 // ---- end amct/analysis/candidates.hpp ----
 // ---- begin amct/analysis/precision_config.hpp ----
@@ -12418,7 +13688,6 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 #define AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_CONFIG_HPP
 
 #include <array>        // std::array
-#include <cmath>        // std::isfinite
 #include <map>          // std::map
 #include <optional>     // std::optional
 #include <set>          // std::set
@@ -14108,6 +15377,112 @@ AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 #endif
 #endif  // AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 // ---- end amct/config/resolve.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// model_config.modelwise_search: pick one calibration method for the whole model by `metric` on its
+/// outputs.
+struct modelwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<double> similarity;            ///< a metric value that is good enough (HMCT: 0.995)
+
+    AMCT_DECL bool operator==(const modelwise_search_config& o) const;
+};
+
+/// model_config.layerwise_search: the most sensitive layers get their own method (and `qtype`).
+struct layerwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<int> topk;                     ///< >= 1; unset: HMCT takes the layers under cosine 0.999
+    std::optional<amct::qtype> qtype;            ///< the precision of the chosen layers (HMCT: int16)
+
+    AMCT_DECL bool operator==(const layerwise_search_config& o) const;
+};
+
+/// model_config.weight.bias_correction.
+struct bias_correction_config
+{
+    int num_sample = 1;                          ///< >= 1 calibration samples (HMCT's default 1)
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+
+    AMCT_DECL bool operator==(const bias_correction_config& o) const;
+};
+
+/// @brief HMCT's quant_config: the parts amct implements. Op types and node names keep the file's order.
+struct precision_config
+{
+    std::optional<amct::qtype> all_node_type;                      ///< model_config.all_node_type
+    std::optional<modelwise_search_config> modelwise_search;       ///< model_config.modelwise_search
+    std::optional<layerwise_search_config> layerwise_search;       ///< model_config.layerwise_search
+    std::optional<bias_correction_config> bias_correction;         ///< model_config.weight.bias_correction
+    std::vector<std::pair<std::string, amct::qtype>> op_config;    ///< op type -> qtype
+    std::vector<std::pair<std::string, amct::qtype>> node_config;  ///< node (layer) name -> qtype
+
+    AMCT_DECL bool operator==(const precision_config& o) const;
+};
+
+/// Layer name -> qtype.
+using qtype_map = std::map<std::string, qtype>;
+
+/// @brief Reads HMCT quant_config text. @throws config_error listing every problem (syntax, unknown or
+/// unsupported keys, bad values, repeated keys) as file:line:column diagnostics.
+AMCT_DECL precision_config read_precision_config(const std::string& text,
+                                                 const std::string& file = "quant_config.json");
+
+/// @brief Reads quant_config text for the model's `layers`: also node_config names that are not layers,
+/// op_config types no layer has, and int16 asked by name or type for a type without 16-bit activations.
+/// @throws config_error as above.
+AMCT_DECL precision_config read_precision_config(const std::string& text,
+                                                 const std::string& file,
+                                                 const std::vector<layer_info>& layers);
+
+/// @brief Reads a quant_config file. @throws config_error (also when the file cannot be read).
+AMCT_DECL precision_config load_precision_config(const std::string& path);
+
+/// @brief Reads a quant_config file for the model's `layers`. @throws config_error.
+AMCT_DECL precision_config load_precision_config(const std::string& path,
+                                                 const std::vector<layer_info>& layers);
+
+/// @brief Each layer's qtype: node_config by name, else op_config by type, else model_config.all_node_type,
+/// else int8. all_node_type int16 leaves types without 16-bit activations (pooling, Conv3d, the types amct
+/// does not quantize) at int8. `notes`, when given, receives the deciding rule of each layer.
+/// @throws config_error naming by JSON path unknown node names and op types, and int16 asked by name or
+/// type for a type without 16-bit activations.
+AMCT_DECL qtype_map resolve_qtypes(const precision_config& cfg,
+                                   const std::vector<layer_info>& layers,
+                                   std::vector<resolution_note>* notes = nullptr);
+
+/// @brief Carries `qtypes` into AMCT's configuration: a layer of `cfg` at int8 or int16 gets
+/// activation_quant_params.num_bits 8 or 16 (its calibration runs at that width; weights stay 8-bit, the
+/// only ARQ width above 7); at float16 or float32 it gets quant_enable false (the runtime then rounds a
+/// float16 layer's inputs and weights with round_to_float16). A layer already disabled stays disabled;
+/// layers missing from `qtypes` keep their settings. check_config reports int16 on a type that cannot take
+/// it.
+AMCT_DECL void apply_qtypes(quant_config& cfg, const qtype_map& qtypes);
+
+/// Boost.JSON conversion (value_from): HMCT's layout; unset fields are left out.
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&,
+                          boost::json::value& jv,
+                          const precision_config& c);
+
+/// Boost.JSON conversion (value_to): the rules of read_precision_config; @throws config_error naming JSON
+/// paths.
+AMCT_DECL precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
+                                      const boost::json::value& jv);
+
+/// @brief The quant_config text of `c` (4-space indentation, as write_config_json lays out config.json).
+AMCT_DECL std::string write_precision_config(const precision_config& c);
+
+/// @brief The quant_config that gives each layer of `qtypes` its qtype (what a tuner writes): the most
+/// common qtype as model_config.all_node_type (left out when it is int8; int8 wins ties), every other layer
+/// by node_config. The other sections of `base` are kept; its op_config and node_config are replaced.
+AMCT_DECL precision_config with_qtypes(precision_config base, const qtype_map& qtypes);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
 // ---- begin amct/detail/json_locator.hpp ----
 // amct/detail/json_locator.hpp: where each value of a JSON text is, by JSON Pointer (RFC 6901), and which
 // object keys repeat. Boost.JSON's DOM keeps no positions; this scanner runs over text that Boost.JSON has
@@ -14707,70 +16082,30 @@ void read_json_document(const std::string& text,
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_DETAIL_JSON_READER_HPP
 // ---- end amct/detail/json_reader.hpp ----
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/precision_config.ipp ----
+// amct/analysis/impl/precision_config.ipp: the definitions of <amct/analysis/precision_config.hpp>
+// (header-only: included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_CONFIG_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_CONFIG_IPP
+
+#include <array>        // std::array
+#include <cmath>        // std::isfinite
+#include <map>          // std::map
+#include <optional>     // std::optional
+#include <set>          // std::set
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <utility>      // std::pair
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// model_config.modelwise_search: pick one calibration method for the whole model by `metric` on its
-/// outputs.
-struct modelwise_search_config
-{
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-    std::optional<double> similarity;            ///< a metric value that is good enough (HMCT: 0.995)
-
-    bool operator==(const modelwise_search_config& o) const
-    {
-        return metric == o.metric && similarity == o.similarity;
-    }
-};
-
-/// model_config.layerwise_search: the most sensitive layers get their own method (and `qtype`).
-struct layerwise_search_config
-{
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-    std::optional<int> topk;                     ///< >= 1; unset: HMCT takes the layers under cosine 0.999
-    std::optional<amct::qtype> qtype;            ///< the precision of the chosen layers (HMCT: int16)
-
-    bool operator==(const layerwise_search_config& o) const
-    {
-        return metric == o.metric && topk == o.topk && qtype == o.qtype;
-    }
-};
-
-/// model_config.weight.bias_correction.
-struct bias_correction_config
-{
-    int num_sample = 1;                          ///< >= 1 calibration samples (HMCT's default 1)
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-
-    bool operator==(const bias_correction_config& o) const
-    {
-        return num_sample == o.num_sample && metric == o.metric;
-    }
-};
-
-/// @brief HMCT's quant_config: the parts amct implements. Op types and node names keep the file's order.
-struct precision_config
-{
-    std::optional<amct::qtype> all_node_type;                      ///< model_config.all_node_type
-    std::optional<modelwise_search_config> modelwise_search;       ///< model_config.modelwise_search
-    std::optional<layerwise_search_config> layerwise_search;       ///< model_config.layerwise_search
-    std::optional<bias_correction_config> bias_correction;         ///< model_config.weight.bias_correction
-    std::vector<std::pair<std::string, amct::qtype>> op_config;    ///< op type -> qtype
-    std::vector<std::pair<std::string, amct::qtype>> node_config;  ///< node (layer) name -> qtype
-
-    bool operator==(const precision_config& o) const
-    {
-        return all_node_type == o.all_node_type && modelwise_search == o.modelwise_search
-               && layerwise_search == o.layerwise_search && bias_correction == o.bias_correction
-               && op_config == o.op_config && node_config == o.node_config;
-    }
-};
-
-/// Layer name -> qtype.
-using qtype_map = std::map<std::string, qtype>;
-
 namespace detail
 {
 /// `text` with its `//` and `/* */` comments (outside strings) replaced by spaces, newlines kept, so that
@@ -15234,44 +16569,54 @@ inline precision_config read_precision_config(const std::string& text,
 }
 }  // namespace detail
 
-/// @brief Reads HMCT quant_config text. @throws config_error listing every problem (syntax, unknown or
-/// unsupported keys, bad values, repeated keys) as file:line:column diagnostics.
-inline precision_config read_precision_config(const std::string& text,
-                                              const std::string& file = "quant_config.json")
+AMCT_DECL bool modelwise_search_config::operator==(const modelwise_search_config& o) const
+{
+    return metric == o.metric && similarity == o.similarity;
+}
+
+AMCT_DECL bool layerwise_search_config::operator==(const layerwise_search_config& o) const
+{
+    return metric == o.metric && topk == o.topk && qtype == o.qtype;
+}
+
+AMCT_DECL bool bias_correction_config::operator==(const bias_correction_config& o) const
+{
+    return num_sample == o.num_sample && metric == o.metric;
+}
+
+AMCT_DECL bool precision_config::operator==(const precision_config& o) const
+{
+    return all_node_type == o.all_node_type && modelwise_search == o.modelwise_search
+           && layerwise_search == o.layerwise_search && bias_correction == o.bias_correction
+           && op_config == o.op_config && node_config == o.node_config;
+}
+
+AMCT_DECL precision_config read_precision_config(const std::string& text, const std::string& file)
 {
     return detail::read_precision_config(text, file, nullptr);
 }
 
-/// @brief Reads quant_config text for the model's `layers`: also node_config names that are not layers,
-/// op_config types no layer has, and int16 asked by name or type for a type without 16-bit activations.
-/// @throws config_error as above.
-inline precision_config read_precision_config(const std::string& text,
-                                              const std::string& file,
-                                              const std::vector<layer_info>& layers)
+AMCT_DECL precision_config read_precision_config(const std::string& text,
+                                                 const std::string& file,
+                                                 const std::vector<layer_info>& layers)
 {
     return detail::read_precision_config(text, file, &layers);
 }
 
-/// @brief Reads a quant_config file. @throws config_error (also when the file cannot be read).
-inline precision_config load_precision_config(const std::string& path)
+AMCT_DECL precision_config load_precision_config(const std::string& path)
 {
     return read_precision_config(detail::read_text_file(path), path);
 }
 
-/// @brief Reads a quant_config file for the model's `layers`. @throws config_error.
-inline precision_config load_precision_config(const std::string& path, const std::vector<layer_info>& layers)
+AMCT_DECL precision_config load_precision_config(const std::string& path,
+                                                 const std::vector<layer_info>& layers)
 {
     return read_precision_config(detail::read_text_file(path), path, layers);
 }
 
-/// @brief Each layer's qtype: node_config by name, else op_config by type, else model_config.all_node_type,
-/// else int8. all_node_type int16 leaves types without 16-bit activations (pooling, Conv3d, the types amct
-/// does not quantize) at int8. `notes`, when given, receives the deciding rule of each layer.
-/// @throws config_error naming by JSON path unknown node names and op types, and int16 asked by name or
-/// type for a type without 16-bit activations.
-inline qtype_map resolve_qtypes(const precision_config& cfg,
-                                const std::vector<layer_info>& layers,
-                                std::vector<resolution_note>* notes = nullptr)
+AMCT_DECL qtype_map resolve_qtypes(const precision_config& cfg,
+                                   const std::vector<layer_info>& layers,
+                                   std::vector<resolution_note>* notes)
 {
     qtype_map out;
     detail::throw_at_json_paths(
@@ -15282,13 +16627,7 @@ inline qtype_map resolve_qtypes(const precision_config& cfg,
     return out;
 }
 
-/// @brief Carries `qtypes` into AMCT's configuration: a layer of `cfg` at int8 or int16 gets
-/// activation_quant_params.num_bits 8 or 16 (its calibration runs at that width; weights stay 8-bit, the
-/// only ARQ width above 7); at float16 or float32 it gets quant_enable false (the runtime then rounds a
-/// float16 layer's inputs and weights with round_to_float16). A layer already disabled stays disabled;
-/// layers missing from `qtypes` keep their settings. check_config reports int16 on a type that cannot take
-/// it.
-inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
+AMCT_DECL void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
 {
     for (auto& [name, layer] : cfg.layers)
     {
@@ -15308,8 +16647,9 @@ inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
     }
 }
 
-/// Boost.JSON conversion (value_from): HMCT's layout; unset fields are left out.
-inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const precision_config& c)
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&,
+                          boost::json::value& jv,
+                          const precision_config& c)
 {
     boost::json::object model;
     if (c.all_node_type)
@@ -15364,10 +16704,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     jv = std::move(out);
 }
 
-/// Boost.JSON conversion (value_to): the rules of read_precision_config; @throws config_error naming JSON
-/// paths.
-inline precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
-                                   const boost::json::value& jv)
+AMCT_DECL precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
+                                      const boost::json::value& jv)
 {
     precision_config cfg;
     detail::throw_at_json_paths(
@@ -15378,18 +16716,14 @@ inline precision_config tag_invoke(const boost::json::value_to_tag<precision_con
     return cfg;
 }
 
-/// @brief The quant_config text of `c` (4-space indentation, as write_config_json lays out config.json).
-inline std::string write_precision_config(const precision_config& c)
+AMCT_DECL std::string write_precision_config(const precision_config& c)
 {
     std::string out;
     detail::pretty(out, boost::json::value_from(c), 0);
     return out + "\n";
 }
 
-/// @brief The quant_config that gives each layer of `qtypes` its qtype (what a tuner writes): the most
-/// common qtype as model_config.all_node_type (left out when it is int8; int8 wins ties), every other layer
-/// by node_config. The other sections of `base` are kept; its op_config and node_config are replaced.
-inline precision_config with_qtypes(precision_config base, const qtype_map& qtypes)
+AMCT_DECL precision_config with_qtypes(precision_config base, const qtype_map& qtypes)
 {
     base.op_config.clear();
     base.node_config.clear();
@@ -15419,6 +16753,9 @@ inline precision_config with_qtypes(precision_config base, const qtype_map& qtyp
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PRECISION_CONFIG_IPP
+// ---- end amct/analysis/impl/precision_config.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_CONFIG_HPP
 // ---- end amct/analysis/precision_config.hpp ----
 // ---- begin amct/analysis/promotion.hpp ----
@@ -15455,14 +16792,37 @@ struct promotion_result
 /// of their setting in `base`, such that `target` is met; every measurement goes to `log`.
 /// When even all of `ranking` promoted misses the target, that plan is returned with reached = false.
 /// `base_value`: the target metric of `base`, when the caller measured it already.
-inline promotion_result fewest_promotions(simulator& sim,
-                                          const simulation_plan& base,
-                                          const std::vector<std::string>& ranking,
-                                          const std::function<layer_setting(const std::string&)>& promote,
-                                          const std::string& what,
-                                          const tuning_target& target,
-                                          tuning_log& log,
-                                          std::optional<double> base_value = std::nullopt)
+AMCT_DECL promotion_result fewest_promotions(simulator& sim,
+                                             const simulation_plan& base,
+                                             const std::vector<std::string>& ranking,
+                                             const std::function<layer_setting(const std::string&)>& promote,
+                                             const std::string& what,
+                                             const tuning_target& target,
+                                             tuning_log& log,
+                                             std::optional<double> base_value = std::nullopt);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/promotion.ipp ----
+// amct/analysis/impl/promotion.ipp: the definitions of <amct/analysis/promotion.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PROMOTION_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PROMOTION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL promotion_result fewest_promotions(simulator& sim,
+                                             const simulation_plan& base,
+                                             const std::vector<std::string>& ranking,
+                                             const std::function<layer_setting(const std::string&)>& promote,
+                                             const std::string& what,
+                                             const tuning_target& target,
+                                             tuning_log& log,
+                                             std::optional<double> base_value)
 {
     auto plan_with = [&](const std::vector<std::string>& layers)
     {
@@ -15524,6 +16884,9 @@ inline promotion_result fewest_promotions(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_PROMOTION_IPP
+// ---- end amct/analysis/impl/promotion.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
 // ---- end amct/analysis/promotion.hpp ----
 // ---- begin amct/analysis/report.hpp ----
@@ -15601,7 +16964,69 @@ struct accuracy_report
 namespace detail
 {
 /// `s` with & < > " ' replaced by character references (safe in element text and quoted attributes).
-inline std::string html_escape(const std::string& s)
+AMCT_DECL std::string html_escape(const std::string& s);
+
+/// A value as the report prints it: %.6g, or NaN, inf, -inf.
+AMCT_DECL std::string report_number(double v);
+
+/// An SVG coordinate: two decimals.
+AMCT_DECL std::string svg_number(double v);
+
+/// How bad each value of one column is relative to the others, in [0, 1] (1 = the worst finite value);
+/// NaN for NaN. Infinite values are 0 or 1 by the metric's direction.
+AMCT_DECL std::vector<double> badness(const std::vector<double>& values, bool higher_better);
+
+AMCT_DECL void check_report(const accuracy_report& r);
+
+/// A horizontal bar of length badness * width (none for NaN), as inline SVG.
+AMCT_DECL std::string svg_bar(double bad, const char* css_class);
+
+AMCT_DECL void render_layers(std::string& out, const accuracy_report& r);
+
+/// One histogram as SVG: at most 256 drawn bars (neighbouring bins summed), heights log(1 + count), the clip
+/// range shaded with its ends as red lines (clamped to the plot when outside it).
+AMCT_DECL void render_histogram(std::string& out, const report_histogram& h);
+
+AMCT_DECL void render_log(std::string& out, const accuracy_report& r);
+
+inline constexpr const char* report_css = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px;color:#1d2330;}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d5dae3}
+.model{color:#566;margin:0 0 12px}.note{color:#566;font-size:12px;margin:4px 0 8px}
+table{border-collapse:collapse;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #eceff4;text-align:left}
+th{background:#f3f5f9;position:sticky;top:0}td.metric{white-space:nowrap}td.metric span{margin-left:4px}
+td.name{font-family:ui-monospace,"DejaVu Sans Mono",monospace;min-width:12em;max-width:28em;overflow-wrap:anywhere}
+tr.flagged td{background:#fdecec}.flag{color:#b3261e;font-weight:600;font-size:11px}
+svg.bar{vertical-align:middle}rect.acc{fill:#3b6fd6}rect.alone{fill:#8a94a6}
+.hists{display:flex;flex-wrap:wrap;gap:12px}figure.hist{margin:0;border:1px solid #eceff4;padding:4px}
+figure.hist figcaption{font-size:12px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;max-width:368px;overflow-wrap:anywhere}
+path.bins{fill:#3b6fd6}rect.clip-range{fill:#e3f3e5}line.clip{stroke:#c62828;stroke-width:1.5}
+line.axis{stroke:#889}svg text{font-size:10px;fill:#566}
+)";
+}  // namespace detail
+
+/// @brief The report as one HTML document (UTF-8): inline CSS and SVG, no script, no external resource.
+/// @throws value_error naming the layer or histogram when a layer's value counts differ from the metric
+/// count or a histogram has no counts, a negative or non-finite count, or not lo < hi (both finite).
+AMCT_DECL std::string render_html(const accuracy_report& r);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/report.ipp ----
+// amct/analysis/impl/report.ipp: the definitions of <amct/analysis/report.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::string html_escape(const std::string& s)
 {
     std::string out;
     out.reserve(s.size());
@@ -15631,8 +17056,7 @@ inline std::string html_escape(const std::string& s)
     return out;
 }
 
-/// A value as the report prints it: %.6g, or NaN, inf, -inf.
-inline std::string report_number(double v)
+AMCT_DECL std::string report_number(double v)
 {
     if (std::isnan(v))
     {
@@ -15647,17 +17071,14 @@ inline std::string report_number(double v)
     return buf;
 }
 
-/// An SVG coordinate: two decimals.
-inline std::string svg_number(double v)
+AMCT_DECL std::string svg_number(double v)
 {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
 }
 
-/// How bad each value of one column is relative to the others, in [0, 1] (1 = the worst finite value);
-/// NaN for NaN. Infinite values are 0 or 1 by the metric's direction.
-inline std::vector<double> badness(const std::vector<double>& values, bool higher_better)
+AMCT_DECL std::vector<double> badness(const std::vector<double>& values, bool higher_better)
 {
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (double v : values)
@@ -15688,7 +17109,7 @@ inline std::vector<double> badness(const std::vector<double>& values, bool highe
     return out;
 }
 
-inline void check_report(const accuracy_report& r)
+AMCT_DECL void check_report(const accuracy_report& r)
 {
     for (const auto& l : r.layers)
     {
@@ -15717,8 +17138,7 @@ inline void check_report(const accuracy_report& r)
     }
 }
 
-/// A horizontal bar of length badness * width (none for NaN), as inline SVG.
-inline std::string svg_bar(double bad, const char* css_class)
+AMCT_DECL std::string svg_bar(double bad, const char* css_class)
 {
     constexpr double width = 110.0;
     std::string s = "<svg class=\"bar\" width=\"112\" height=\"12\" viewBox=\"0 0 112 12\">";
@@ -15730,7 +17150,7 @@ inline std::string svg_bar(double bad, const char* css_class)
     return s + "</svg>";
 }
 
-inline void render_layers(std::string& out, const accuracy_report& r)
+AMCT_DECL void render_layers(std::string& out, const accuracy_report& r)
 {
     bool any_alone = false;
     for (const auto& l : r.layers)
@@ -15787,9 +17207,7 @@ inline void render_layers(std::string& out, const accuracy_report& r)
     out += "</tbody></table></section>\n";
 }
 
-/// One histogram as SVG: at most 256 drawn bars (neighbouring bins summed), heights log(1 + count), the clip
-/// range shaded with its ends as red lines (clamped to the plot when outside it).
-inline void render_histogram(std::string& out, const report_histogram& h)
+AMCT_DECL void render_histogram(std::string& out, const report_histogram& h)
 {
     constexpr double w = 360.0, plot_h = 120.0, top = 6.0, left = 4.0;
     const std::size_t bins = h.counts.size();
@@ -15860,7 +17278,7 @@ inline void render_histogram(std::string& out, const report_histogram& h)
     out += "</figcaption></figure>\n";
 }
 
-inline void render_log(std::string& out, const accuracy_report& r)
+AMCT_DECL void render_log(std::string& out, const accuracy_report& r)
 {
     const std::string measure = html_escape(r.log_measure);
     out +=
@@ -15877,27 +17295,15 @@ inline void render_log(std::string& out, const accuracy_report& r)
     }
     out += "</tbody></table></section>\n";
 }
-
-inline constexpr const char* report_css = R"(
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px;color:#1d2330;}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d5dae3}
-.model{color:#566;margin:0 0 12px}.note{color:#566;font-size:12px;margin:4px 0 8px}
-table{border-collapse:collapse;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #eceff4;text-align:left}
-th{background:#f3f5f9;position:sticky;top:0}td.metric{white-space:nowrap}td.metric span{margin-left:4px}
-td.name{font-family:ui-monospace,"DejaVu Sans Mono",monospace;min-width:12em;max-width:28em;overflow-wrap:anywhere}
-tr.flagged td{background:#fdecec}.flag{color:#b3261e;font-weight:600;font-size:11px}
-svg.bar{vertical-align:middle}rect.acc{fill:#3b6fd6}rect.alone{fill:#8a94a6}
-.hists{display:flex;flex-wrap:wrap;gap:12px}figure.hist{margin:0;border:1px solid #eceff4;padding:4px}
-figure.hist figcaption{font-size:12px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;max-width:368px;overflow-wrap:anywhere}
-path.bins{fill:#3b6fd6}rect.clip-range{fill:#e3f3e5}line.clip{stroke:#c62828;stroke-width:1.5}
-line.axis{stroke:#889}svg text{font-size:10px;fill:#566}
-)";
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// @brief The report as one HTML document (UTF-8): inline CSS and SVG, no script, no external resource.
-/// @throws value_error naming the layer or histogram when a layer's value counts differ from the metric
-/// count or a histogram has no counts, a negative or non-finite count, or not lo < hi (both finite).
-inline std::string render_html(const accuracy_report& r)
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::string render_html(const accuracy_report& r)
 {
     detail::check_report(r);
     const std::string title = detail::html_escape(r.title);
@@ -15941,6 +17347,9 @@ inline std::string render_html(const accuracy_report& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_IPP
+// ---- end amct/analysis/impl/report.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_REPORT_HPP
 // ---- end amct/analysis/report.hpp ----
 // ---- begin amct/analysis/report_data.hpp ----
@@ -15964,7 +17373,33 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// The analyzer's layers as report rows (worst first by its flag metric), with `metrics` as columns.
-inline std::vector<report_layer> report_layers(const model_analysis& a, const std::vector<metric>& metrics)
+AMCT_DECL std::vector<report_layer> report_layers(const model_analysis& a,
+                                                  const std::vector<metric>& metrics);
+
+/// A tuning log as report entries, numbered from `first_step`: before is the value of the last kept step.
+AMCT_DECL std::vector<report_log_entry> report_entries(const tuning_log& log, int first_step = 1);
+
+/// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
+/// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
+AMCT_DECL std::vector<report_histogram> activation_histograms(simulator& sim,
+                                                              std::size_t b,
+                                                              std::size_t bins = 64);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/report_data.ipp ----
+// amct/analysis/impl/report_data.ipp: the definitions of <amct/analysis/report_data.hpp> (header-only:
+// included by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_DATA_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_DATA_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL std::vector<report_layer> report_layers(const model_analysis& a, const std::vector<metric>& metrics)
 {
     std::vector<report_layer> rows;
     for (std::size_t i : a.ranking(a.flag_metric, &layer_analysis::accumulated))
@@ -15984,8 +17419,7 @@ inline std::vector<report_layer> report_layers(const model_analysis& a, const st
     return rows;
 }
 
-/// A tuning log as report entries, numbered from `first_step`: before is the value of the last kept step.
-inline std::vector<report_log_entry> report_entries(const tuning_log& log, int first_step = 1)
+AMCT_DECL std::vector<report_log_entry> report_entries(const tuning_log& log, int first_step)
 {
     std::vector<report_log_entry> out;
     double kept = std::numeric_limits<double>::quiet_NaN();
@@ -15997,11 +17431,7 @@ inline std::vector<report_log_entry> report_entries(const tuning_log& log, int f
     return out;
 }
 
-/// @brief Histograms (`bins` equal bins over [min, max] of the values, widened to hold the clip range) of
-/// each quantized layer's input in the float model on batch `b`, with the layer's clip range, in graph order.
-inline std::vector<report_histogram> activation_histograms(simulator& sim,
-                                                           std::size_t b,
-                                                           std::size_t bins = 64)
+AMCT_DECL std::vector<report_histogram> activation_histograms(simulator& sim, std::size_t b, std::size_t bins)
 {
     std::set<std::string> names;
     for (const auto& l : sim.base().layers)
@@ -16038,6 +17468,9 @@ inline std::vector<report_histogram> activation_histograms(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_REPORT_DATA_IPP
+// ---- end amct/analysis/impl/report_data.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_REPORT_DATA_HPP
 // ---- end amct/analysis/report_data.hpp ----
 // ---- begin amct/analysis/search.hpp ----
@@ -16084,23 +17517,62 @@ struct search_result
     tuning_log log;
 
     /// `base` with each layer's activation_quant_params set to its chosen method.
-    quant_config config(const quant_config& base) const
-    {
-        quant_config c = base;
-        for (const auto& [name, k] : layer_method)
-        {
-            if (layer_quant_config* lc = c.find(name))
-            {
-                lc->activation_quant_params = methods[k].apply(lc->activation_quant_params);
-            }
-        }
-        return c;
-    }
+    AMCT_DECL quant_config config(const quant_config& base) const;
 };
 
 namespace detail
 {
-inline simulation_plan method_plan(const search_result& r)
+AMCT_DECL simulation_plan method_plan(const search_result& r);
+
+AMCT_DECL search_result calibrate_all(simulator& sim, const quant_config& cfg, const search_options& o);
+}  // namespace detail
+
+/// @brief HMCT's modelwise_search over `o.methods` (see the top of this header).
+AMCT_DECL search_result modelwise_search(simulator& sim,
+                                         const quant_config& cfg,
+                                         const search_options& o = {});
+
+/// @brief HMCT's layerwise_search over `o.methods` (see the top of this header).
+AMCT_DECL search_result layerwise_search(simulator& sim,
+                                         const quant_config& cfg,
+                                         const search_options& o = {});
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/search.ipp ----
+// amct/analysis/impl/search.ipp: the definitions of <amct/analysis/search.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SEARCH_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SEARCH_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL quant_config search_result::config(const quant_config& base) const
+{
+    quant_config c = base;
+    for (const auto& [name, k] : layer_method)
+    {
+        if (layer_quant_config* lc = c.find(name))
+        {
+            lc->activation_quant_params = methods[k].apply(lc->activation_quant_params);
+        }
+    }
+    return c;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL simulation_plan method_plan(const search_result& r)
 {
     simulation_plan plan;
     for (const auto& [layer, k] : r.layer_method)
@@ -16110,7 +17582,7 @@ inline simulation_plan method_plan(const search_result& r)
     return plan;
 }
 
-inline search_result calibrate_all(simulator& sim, const quant_config& cfg, const search_options& o)
+AMCT_DECL search_result calibrate_all(simulator& sim, const quant_config& cfg, const search_options& o)
 {
     search_result r;
     r.methods = o.methods;
@@ -16119,9 +17591,14 @@ inline search_result calibrate_all(simulator& sim, const quant_config& cfg, cons
     return r;
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// @brief HMCT's modelwise_search over `o.methods` (see the top of this header).
-inline search_result modelwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL search_result modelwise_search(simulator& sim, const quant_config& cfg, const search_options& o)
 {
     search_result r = detail::calibrate_all(sim, cfg, o);
     for (std::size_t k = 0; k < r.models.size(); ++k)
@@ -16142,8 +17619,7 @@ inline search_result modelwise_search(simulator& sim, const quant_config& cfg, c
     return r;
 }
 
-/// @brief HMCT's layerwise_search over `o.methods` (see the top of this header).
-inline search_result layerwise_search(simulator& sim, const quant_config& cfg, const search_options& o = {})
+AMCT_DECL search_result layerwise_search(simulator& sim, const quant_config& cfg, const search_options& o)
 {
     search_result r = modelwise_search(sim, cfg, o);
     const auto modelwise_methods = r.layer_method;
@@ -16200,6 +17676,9 @@ inline search_result layerwise_search(simulator& sim, const quant_config& cfg, c
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_SEARCH_IPP
+// ---- end amct/analysis/impl/search.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_SEARCH_HPP
 // ---- end amct/analysis/search.hpp ----
 // ---- begin amct/analysis/tuning.hpp ----
@@ -16228,19 +17707,10 @@ inline namespace AMCT_ABI
 namespace detail
 {
 /// `given`, or the layers of `plan` by sensitivity on the target's batches and metric.
-inline std::vector<std::string> ranking_of(simulator& sim,
-                                           const simulation_plan& plan,
-                                           const tuning_target& t,
-                                           const std::vector<std::string>& given)
-{
-    if (!given.empty())
-    {
-        return given;
-    }
-    analyzer_options ao;
-    ao.batches = t.batches;
-    return analyze(sim, plan, ao).sensitivity(t.m);
-}
+AMCT_DECL std::vector<std::string> ranking_of(simulator& sim,
+                                              const simulation_plan& plan,
+                                              const tuning_target& t,
+                                              const std::vector<std::string>& given);
 }  // namespace detail
 
 struct tune_options
@@ -16264,7 +17734,70 @@ struct tune_result
 };
 
 /// @brief The tuning workflow on the calibration `sim.base()` made with `cfg` (see the top of this header).
-inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o)
+AMCT_DECL tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o);
+
+struct mixed_precision_options
+{
+    tuning_target target;
+    std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
+    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
+};
+
+struct mixed_precision_result
+{
+    std::map<std::string, qtype> precisions;  ///< every calibrated layer
+    simulation_plan plan;
+    qtype promoted_to = qtype::int8;                     ///< the precision the promoted layers run in
+    std::vector<std::string> promoted;                   ///< most sensitive first
+    double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
+    bool reached = false;
+    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
+    tuning_log log;
+};
+
+/// @brief HMCT's mixed-precision flow on the calibration `sim.base()` made with `cfg` (see the top).
+AMCT_DECL mixed_precision_result mixed_precision_search(simulator& sim,
+                                                        const quant_config& cfg,
+                                                        const mixed_precision_options& o);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/analysis/impl/tuning.ipp ----
+// amct/analysis/impl/tuning.ipp: the definitions of <amct/analysis/tuning.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_IPP
+#define AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::vector<std::string> ranking_of(simulator& sim,
+                                              const simulation_plan& plan,
+                                              const tuning_target& t,
+                                              const std::vector<std::string>& given)
+{
+    if (!given.empty())
+    {
+        return given;
+    }
+    analyzer_options ao;
+    ao.batches = t.batches;
+    return analyze(sim, plan, ao).sensitivity(t.m);
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL tune_result tune(simulator& sim, const quant_config& cfg, const tune_options& o)
 {
     tune_result r;
     r.log.target = o.target;
@@ -16313,29 +17846,9 @@ inline tune_result tune(simulator& sim, const quant_config& cfg, const tune_opti
     return r;
 }
 
-struct mixed_precision_options
-{
-    tuning_target target;
-    std::vector<std::size_t> calibration_batches;  ///< for the int16 calibration; empty: all
-    std::vector<std::string> ranking;  ///< layers, most sensitive first; empty: analyze() on target.batches
-};
-
-struct mixed_precision_result
-{
-    std::map<std::string, qtype> precisions;  ///< every calibrated layer
-    simulation_plan plan;
-    qtype promoted_to = qtype::int8;                     ///< the precision the promoted layers run in
-    std::vector<std::string> promoted;                   ///< most sensitive first
-    double int8 = 0, int16 = 0, float16 = 0, value = 0;  ///< the target metric: uniform models and the result
-    bool reached = false;
-    std::deque<quantized_model> models;  ///< the int16 calibration (the plan points here)
-    tuning_log log;
-};
-
-/// @brief HMCT's mixed-precision flow on the calibration `sim.base()` made with `cfg` (see the top).
-inline mixed_precision_result mixed_precision_search(simulator& sim,
-                                                     const quant_config& cfg,
-                                                     const mixed_precision_options& o)
+AMCT_DECL mixed_precision_result mixed_precision_search(simulator& sim,
+                                                        const quant_config& cfg,
+                                                        const mixed_precision_options& o)
 {
     mixed_precision_result r;
     r.log.target = o.target;
@@ -16378,6 +17891,9 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ANALYSIS_IMPL_TUNING_IPP
+// ---- end amct/analysis/impl/tuning.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
 // ---- end amct/analysis/tuning.hpp ----
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_HPP
@@ -18063,7 +19579,71 @@ struct fusion_report
 namespace detail
 {
 /// Readers of each tensor, by tensor name.
-inline std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
+AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
+  const std::vector<graph_node>& nodes);
+
+/// A copy of a node's parameter, or nothing when the runtime has none.
+AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
+                                                      const std::string& node,
+                                                      param_kind kind);
+
+/// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
+/// folded value is not finite.
+AMCT_DECL std::string fold_batch_norm(const graph_node& conv,
+                                      const graph_node& bn,
+                                      const xt::xarray<float> (&bn_params)[4],
+                                      xt::xarray<float>& weight,
+                                      std::optional<xt::xarray<float>>& bias);
+}  // namespace detail
+
+/// One BatchNorm to fold: the convolution's new weight and bias.
+struct batch_norm_fold
+{
+    std::string conv;
+    std::string batch_norm;
+    xt::xarray<float> weight;
+    xt::xarray<float> bias;
+};
+
+/// The folds fuse_batch_norm would make, computed without changing the model.
+struct fusion_plan
+{
+    std::vector<batch_norm_fold> folds;
+    std::vector<std::string> warnings;  ///< folds skipped, each naming the layers and why
+};
+
+/// @brief The BatchNorm folds of `model` under `cfg` (do_fusion, skip_fusion_layers), computed on copies of
+/// the parameters. @throws shape_error when a BatchNorm's channel count differs from its convolution's.
+AMCT_DECL fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quant_config& cfg);
+
+/// Writes the folds of `plan` into the model: new weight and bias, the BatchNorm removed.
+AMCT_DECL fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan);
+
+/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
+/// @throws shape_error when a BatchNorm's channel count differs from its convolution's; the model is then
+/// unchanged.
+inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
+{
+    return apply_fusion(model, plan_batch_norm_fusion(model, cfg));
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/bn_fusion.ipp ----
+// amct/pipeline/impl/bn_fusion.ipp: the definitions of <amct/pipeline/bn_fusion.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_BN_FUSION_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_BN_FUSION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
   const std::vector<graph_node>& nodes)
 {
     std::unordered_map<std::string, std::vector<const graph_node*>> readers;
@@ -18077,22 +19657,19 @@ inline std::unordered_map<std::string, std::vector<const graph_node*>> readers_o
     return readers;
 }
 
-/// A copy of a node's parameter, or nothing when the runtime has none.
-inline std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
-                                                   const std::string& node,
-                                                   param_kind kind)
+AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
+                                                      const std::string& node,
+                                                      param_kind kind)
 {
     const tensor_ref r = model.param(node, kind);
     return r.empty() ? std::nullopt : std::optional<xt::xarray<float>>(r.copy());
 }
 
-/// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
-/// folded value is not finite.
-inline std::string fold_batch_norm(const graph_node& conv,
-                                   const graph_node& bn,
-                                   const xt::xarray<float> (&bn_params)[4],
-                                   xt::xarray<float>& weight,
-                                   std::optional<xt::xarray<float>>& bias)
+AMCT_DECL std::string fold_batch_norm(const graph_node& conv,
+                                      const graph_node& bn,
+                                      const xt::xarray<float> (&bn_params)[4],
+                                      xt::xarray<float>& weight,
+                                      std::optional<xt::xarray<float>>& bias)
 {
     const auto& [gamma, beta, mean, var] = bn_params;
     const std::string who = "\"" + conv.name + "\" + BatchNorm \"" + bn.name + "\"";
@@ -18146,26 +19723,14 @@ inline std::string fold_batch_norm(const graph_node& conv,
     return {};
 }
 }  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
 
-/// One BatchNorm to fold: the convolution's new weight and bias.
-struct batch_norm_fold
+namespace amct
 {
-    std::string conv;
-    std::string batch_norm;
-    xt::xarray<float> weight;
-    xt::xarray<float> bias;
-};
-
-/// The folds fuse_batch_norm would make, computed without changing the model.
-struct fusion_plan
+inline namespace AMCT_ABI
 {
-    std::vector<batch_norm_fold> folds;
-    std::vector<std::string> warnings;  ///< folds skipped, each naming the layers and why
-};
-
-/// @brief The BatchNorm folds of `model` under `cfg` (do_fusion, skip_fusion_layers), computed on copies of
-/// the parameters. @throws shape_error when a BatchNorm's channel count differs from its convolution's.
-inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quant_config& cfg)
+AMCT_DECL fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quant_config& cfg)
 {
     fusion_plan plan;
     if (!cfg.do_fusion)
@@ -18223,8 +19788,7 @@ inline fusion_plan plan_batch_norm_fusion(const model_adapter& model, const quan
     return plan;
 }
 
-/// Writes the folds of `plan` into the model: new weight and bias, the BatchNorm removed.
-inline fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan)
+AMCT_DECL fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan)
 {
     fusion_report report;
     report.warnings = plan.warnings;
@@ -18237,16 +19801,11 @@ inline fusion_report apply_fusion(model_adapter& model, const fusion_plan& plan)
     }
     return report;
 }
-
-/// @brief Folds every BatchNorm that follows a convolution into it, through the runtime's adapter.
-/// @throws shape_error when a BatchNorm's channel count differs from its convolution's; the model is then
-/// unchanged.
-inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& cfg)
-{
-    return apply_fusion(model, plan_batch_norm_fusion(model, cfg));
-}
 }  // namespace AMCT_ABI
 }  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_BN_FUSION_IPP
+// ---- end amct/pipeline/impl/bn_fusion.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
 // ---- end amct/pipeline/bn_fusion.hpp ----
 // ---- begin amct/pipeline/session.hpp ----
@@ -18261,9 +19820,9 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once, with batches in any order: each layer's
 // indexed_observer gives the result of one observer fed the batches in index order, bit for bit
-// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
-// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
-// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on
+// the executor given to the constructor (executor.hpp; none: the calling thread); results do not depend on
+// it. Several processes calibrate one model by sharing out the batch indices: each observes its own, they
 // exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
 // sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
@@ -18296,69 +19855,7 @@ public:
     /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
     /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
     /// BatchNorm whose size does not match the weight.
-    calibration_session(model_adapter& model, quant_config cfg, executor exec = {})
-      : m_model(&model)
-      , m_cfg(std::move(cfg))
-      , m_exec(std::move(exec))
-    {
-        if (m_cfg.batch_num < 1)
-        {
-            detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
-                                             + " must be at least 1");
-        }
-        if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
-        {
-            detail::throw_error<unsupported_error>(
-              "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
-              + ": amct does not round deq_scale to the device's s19 format");
-        }
-        check_config(m_cfg, quantizable_layers(model));
-        // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
-        const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);
-        std::unordered_map<std::string, const batch_norm_fold*> fold_of;
-        for (const auto& f : plan.folds)
-        {
-            fold_of.emplace(f.conv, &f);
-        }
-        std::unordered_map<std::string, const layer_quant_config*> config_of;
-        for (const auto& [name, lc] : m_cfg.layers)
-        {
-            if (lc.quant_enable)
-            {
-                config_of.emplace(name, &lc);
-            }
-        }
-        std::vector<calibrated_layer> calibrated;
-        for (const graph_node& node : model.nodes())
-        {
-            const auto it = config_of.find(node.name);
-            if (it != config_of.end())
-            {
-                const auto f = fold_of.find(node.name);
-                add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
-                calibrated.push_back(
-                  {node.name,
-                   widen<algorithm_params>(resolved_params(it->second->activation_quant_params, m_cfg.activation_offset)),
-                   node.input_shape});
-            }
-        }
-        m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
-        std::vector<xt::xarray<float>> fake_weights(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              fake_weights[i] = calibrate_weight(*m_slots[i]);
-                          });
-        m_fusion = apply_fusion(model, plan);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            if (m_slots[i]->arq)
-            {
-                model.set_param(m_slots[i]->name, param_kind::weight, fake_weights[i]);
-            }
-        }
-    }
+    AMCT_DECL calibration_session(model_adapter& model, quant_config cfg, executor exec = {});
 
     calibration_session(const calibration_session&) = delete;
     calibration_session& operator=(const calibration_session&) = delete;
@@ -18397,27 +19894,15 @@ public:
         return *m_acts;
     }
 
-    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the calibration
-    /// batch of the same index (indices from batch_num on are ignored, as observe ignores them). The runtime
-    /// must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches run
-    /// concurrently: the runner must allow concurrent runs.
+    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the
+    /// calibration batch of the same index (indices from batch_num on are ignored, as observe ignores them).
+    /// The runtime must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches
+    /// run concurrently: the runner must allow concurrent runs.
     /// @throws what observe and the runner throw, for the lowest failing batch; every other batch stays
     /// observed.
-    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {}, const executor& exec = {})
-    {
-        if (batches.empty())
-        {
-            batches.resize(batch_num());
-            std::iota(batches.begin(), batches.end(), std::size_t{0});
-        }
-        detail::run_tasks(exec,
-                          batches.size(),
-                          [&](std::size_t i)
-                          {
-                              calibration_feed feed({m_acts.get()}, batches[i]);
-                              runner.run(batches[i], feed);
-                          });
-    }
+    AMCT_DECL void calibrate(model_runner& runner,
+                             std::vector<std::size_t> batches = {},
+                             const executor& exec = {});
 
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
@@ -18456,50 +19941,13 @@ public:
     /// raised for the int32 bias are written back to the runtime as re-fake-quantized weights, and reported
     /// in the notes. No batch may be observed meanwhile.
     /// @throws value_error listing every layer that lacks batches.
-    quantized_model finalize()
-    {
-        m_acts->require_complete();
-        // the layers with the most values first (exact IFMR's work grows with them): threads end together
-        std::vector<finalized_layer> done(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_acts->largest_first(),
-                          [&](std::size_t i)
-                          {
-                              done[i] = finalize_layer(*m_slots[i], m_acts->observer(i).compute());
-                          });
-        quantized_model out;
-        out.notes = m_fusion.warnings;
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            if (done[i].layer.weight_scale_raised())  // for the int32 bias: the runtime needs the new weight
-            {
-                m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
-            }
-            out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
-            out.layers.push_back(std::move(done[i].layer));
-            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
-        }
-        return out;
-    }
+    AMCT_DECL quantized_model finalize();
 
     /// @brief The session's state: the configuration and, for every layer, its ARQ scales and its
     /// indexed_observer's state (batches observed, observer state, HFMG's waiting batches). restore() in a
     /// later process continues from here with the result of an uninterrupted run; merge() in another process
     /// that calibrated other batches adds them. Waits for batches being observed.
-    std::string save() const
-    {
-        const std::vector<std::string> observers = m_acts->save(m_exec);
-        state_writer w;
-        w.str(write_config_json(m_cfg));
-        w.u64(m_slots.size());
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            w.str(m_slots[i]->name);
-            w.f32s(arq_scales(*m_slots[i]));
-            w.str(observers[i]);
-        }
-        return w.finish(state_name, state_version);
-    }
+    AMCT_DECL std::string save() const;
 
     /// @brief Continues a saved session. This session must be made from the same model and configuration, and
     /// no other thread may observe while it restores (their batches would be replaced by the saved state).
@@ -18568,48 +20016,12 @@ private:
     };
 
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
-    void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
-    {
-        auto s = std::make_unique<slot>(node.name, node.type);
-        s->node = node;
-        if (arq_rule(node.type, node.trans_b).has_weight)
-        {
-            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
-                               : detail::param_copy(*m_model, node.name, param_kind::weight);
-            if (!weight)
-            {
-                detail::throw_error<value_error>(who + ": the runtime gives no weight");
-            }
-            s->weight = std::move(*weight);
-            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
-            s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
-            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
-                             : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias && bias->size() != s->channels)
-            {
-                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                 + " elements for " + std::to_string(s->channels)
-                                                 + " output channels");
-            }
-            s->bias = std::move(bias);
-            s->arq.emplace();  // computed by calibrate_weight
-        }
-        m_slots.push_back(std::move(s));
-    }
+    AMCT_DECL void add_layer(const graph_node& node,
+                             const layer_quant_config& lc,
+                             const batch_norm_fold* fold);
 
     /// ARQ on a slot's weight; returns the fake-quantized weight (empty for a layer without weight).
-    static xt::xarray<float> calibrate_weight(slot& s)
-    {
-        if (!s.arq)
-        {
-            return {};
-        }
-        const weight_layout layout = layout_of(s.node);
-        s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
-        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
-    }
+    AMCT_DECL static xt::xarray<float> calibrate_weight(slot& s);
 
     static std::vector<float> arq_scales(const slot& s)
     {
@@ -18618,66 +20030,255 @@ private:
 
     /// Reads a save() of a session of this model and configuration: one indexed_observer per layer.
     /// @throws state_error naming what does not fit.
-    std::vector<indexed_observer> read_state(const std::string& bytes) const
-    {
-        state_reader r(bytes, state_name, state_version);
-        if (r.str() != write_config_json(m_cfg))
-        {
-            state_reader::fail("the saved session was made with another configuration");
-        }
-        const std::size_t n = r.count(1);
-        if (n != m_slots.size())
-        {
-            state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
-                               + std::to_string(m_slots.size()));
-        }
-        std::vector<indexed_observer> all;
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            const slot* s = m_slots[i].get();
-            const std::string name = r.str();
-            if (name != s->name)
-            {
-                state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
-                                   + s->name + "\"");
-            }
-            if (r.f32s() != arq_scales(*s))
-            {
-                state_reader::fail(
-                  "layer \"" + name
-                  + "\": its weight scales differ from the saved session's (another model?)");
-            }
-            all.push_back(m_acts->load(i, r.str()));
-        }
-        r.done();
-        return all;
-    }
+    AMCT_DECL std::vector<indexed_observer> read_state(const std::string& bytes) const;
 
-    static finalized_layer finalize_layer(const slot& s, const calibration_result& activation)
-    {
-        finalized_layer out;
-        quantized_layer& q = out.layer;
-        q.name = s.name;
-        q.type = s.type;
-        q.arq = s.arq;
-        q.weight_float = s.weight;
-        q.bias_float = s.bias;
-        q.layout = layout_of(s.node);
-        q.groups = s.node.groups;
-        q.channels = s.channels;
-        set_activation(q, activation, out.notes);
-        return out;
-    }
+    AMCT_DECL static finalized_layer finalize_layer(const slot& s, const calibration_result& activation);
 
     model_adapter* m_model;
     quant_config m_cfg;
     executor m_exec;
     fusion_report m_fusion;
-    std::vector<std::unique_ptr<slot>> m_slots;    ///< in m_acts's layer order
+    std::vector<std::unique_ptr<slot>> m_slots;  ///< in m_acts's layer order
     std::unique_ptr<activation_calibration> m_acts;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/pipeline/impl/session.ipp ----
+// amct/pipeline/impl/session.ipp: the definitions of <amct/pipeline/session.hpp> (header-only: included by
+// it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_IMPL_SESSION_IPP
+#define AMCT_SINGLE_AMCT_PIPELINE_IMPL_SESSION_IPP
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+AMCT_DECL calibration_session::calibration_session(model_adapter& model, quant_config cfg, executor exec)
+  : m_model(&model)
+  , m_cfg(std::move(cfg))
+  , m_exec(std::move(exec))
+{
+    if (m_cfg.batch_num < 1)
+    {
+        detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
+                                         + " must be at least 1");
+    }
+    if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
+    {
+        detail::throw_error<unsupported_error>(
+          "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
+          + ": amct does not round deq_scale to the device's s19 format");
+    }
+    check_config(m_cfg, quantizable_layers(model));
+    // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
+    const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);
+    std::unordered_map<std::string, const batch_norm_fold*> fold_of;
+    for (const auto& f : plan.folds)
+    {
+        fold_of.emplace(f.conv, &f);
+    }
+    std::unordered_map<std::string, const layer_quant_config*> config_of;
+    for (const auto& [name, lc] : m_cfg.layers)
+    {
+        if (lc.quant_enable)
+        {
+            config_of.emplace(name, &lc);
+        }
+    }
+    std::vector<calibrated_layer> calibrated;
+    for (const graph_node& node : model.nodes())
+    {
+        const auto it = config_of.find(node.name);
+        if (it != config_of.end())
+        {
+            const auto f = fold_of.find(node.name);
+            add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
+            calibrated.push_back({node.name,
+                                  widen<algorithm_params>(resolved_params(it->second->activation_quant_params,
+                                                                          m_cfg.activation_offset)),
+                                  node.input_shape});
+        }
+    }
+    m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
+    std::vector<xt::xarray<float>> fake_weights(m_slots.size());
+    detail::run_tasks(m_exec,
+                      m_slots.size(),
+                      [&](std::size_t i)
+                      {
+                          fake_weights[i] = calibrate_weight(*m_slots[i]);
+                      });
+    m_fusion = apply_fusion(model, plan);
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        if (m_slots[i]->arq)
+        {
+            model.set_param(m_slots[i]->name, param_kind::weight, fake_weights[i]);
+        }
+    }
+}
+
+AMCT_DECL void calibration_session::calibrate(model_runner& runner,
+                                              std::vector<std::size_t> batches,
+                                              const executor& exec)
+{
+    if (batches.empty())
+    {
+        batches.resize(batch_num());
+        std::iota(batches.begin(), batches.end(), std::size_t{0});
+    }
+    detail::run_tasks(exec,
+                      batches.size(),
+                      [&](std::size_t i)
+                      {
+                          calibration_feed feed({m_acts.get()}, batches[i]);
+                          runner.run(batches[i], feed);
+                      });
+}
+
+AMCT_DECL quantized_model calibration_session::finalize()
+{
+    m_acts->require_complete();
+    // the layers with the most values first (exact IFMR's work grows with them): threads end together
+    std::vector<finalized_layer> done(m_slots.size());
+    detail::run_tasks(m_exec,
+                      m_acts->largest_first(),
+                      [&](std::size_t i)
+                      {
+                          done[i] = finalize_layer(*m_slots[i], m_acts->observer(i).compute());
+                      });
+    quantized_model out;
+    out.notes = m_fusion.warnings;
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        if (done[i].layer.weight_scale_raised())  // for the int32 bias: the runtime needs the new weight
+        {
+            m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
+        }
+        out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
+        out.layers.push_back(std::move(done[i].layer));
+        out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
+    }
+    return out;
+}
+
+AMCT_DECL std::string calibration_session::save() const
+{
+    const std::vector<std::string> observers = m_acts->save(m_exec);
+    state_writer w;
+    w.str(write_config_json(m_cfg));
+    w.u64(m_slots.size());
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        w.str(m_slots[i]->name);
+        w.f32s(arq_scales(*m_slots[i]));
+        w.str(observers[i]);
+    }
+    return w.finish(state_name, state_version);
+}
+
+AMCT_DECL void calibration_session::add_layer(const graph_node& node,
+                                              const layer_quant_config& lc,
+                                              const batch_norm_fold* fold)
+{
+    auto s = std::make_unique<slot>(node.name, node.type);
+    s->node = node;
+    if (arq_rule(node.type, node.trans_b).has_weight)
+    {
+        const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
+        auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
+                           : detail::param_copy(*m_model, node.name, param_kind::weight);
+        if (!weight)
+        {
+            detail::throw_error<value_error>(who + ": the runtime gives no weight");
+        }
+        s->weight = std::move(*weight);
+        const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
+        s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
+        s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
+        auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
+                         : detail::param_copy(*m_model, node.name, param_kind::bias);
+        if (bias && bias->size() != s->channels)
+        {
+            detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
+                                             + " elements for " + std::to_string(s->channels)
+                                             + " output channels");
+        }
+        s->bias = std::move(bias);
+        s->arq.emplace();  // computed by calibrate_weight
+    }
+    m_slots.push_back(std::move(s));
+}
+
+AMCT_DECL xt::xarray<float> calibration_session::calibrate_weight(slot& s)
+{
+    if (!s.arq)
+    {
+        return {};
+    }
+    const weight_layout layout = layout_of(s.node);
+    s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
+    return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
+}
+
+AMCT_DECL std::vector<indexed_observer> calibration_session::read_state(const std::string& bytes) const
+{
+    state_reader r(bytes, state_name, state_version);
+    if (r.str() != write_config_json(m_cfg))
+    {
+        state_reader::fail("the saved session was made with another configuration");
+    }
+    const std::size_t n = r.count(1);
+    if (n != m_slots.size())
+    {
+        state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
+                           + std::to_string(m_slots.size()));
+    }
+    std::vector<indexed_observer> all;
+    for (std::size_t i = 0; i < m_slots.size(); ++i)
+    {
+        const slot* s = m_slots[i].get();
+        const std::string name = r.str();
+        if (name != s->name)
+        {
+            state_reader::fail("the saved session has layer \"" + name + "\" where this one has \"" + s->name
+                               + "\"");
+        }
+        if (r.f32s() != arq_scales(*s))
+        {
+            state_reader::fail("layer \"" + name
+                               + "\": its weight scales differ from the saved session's (another model?)");
+        }
+        all.push_back(m_acts->load(i, r.str()));
+    }
+    r.done();
+    return all;
+}
+
+AMCT_DECL calibration_session::finalized_layer calibration_session::finalize_layer(
+  const slot& s,
+  const calibration_result& activation)
+{
+    finalized_layer out;
+    quantized_layer& q = out.layer;
+    q.name = s.name;
+    q.type = s.type;
+    q.arq = s.arq;
+    q.weight_float = s.weight;
+    q.bias_float = s.bias;
+    q.layout = layout_of(s.node);
+    q.groups = s.node.groups;
+    q.channels = s.channels;
+    set_activation(q, activation, out.notes);
+    return out;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_IMPL_SESSION_IPP
+// ---- end amct/pipeline/impl/session.ipp ----
+#endif
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
 // ---- end amct/pipeline/session.hpp ----
 #endif  // AMCT_SINGLE_AMCT_AMCT_HPP

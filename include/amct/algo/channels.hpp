@@ -34,14 +34,7 @@ struct channel_options
 namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
-inline std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts)
-{
-    if (!opts.channel_wise)
-    {
-        return 1;
-    }
-    return shape[normalize_axis(opts.axis, shape.size())];
-}
+AMCT_DECL std::size_t channel_count(const std::vector<std::size_t>& shape, const channel_options& opts);
 
 /// Calls f(channel, pointer, length) for every contiguous run of every channel (one run for per-tensor).
 template <class F>
@@ -67,14 +60,11 @@ inline void for_each_channel_run(const float* data,
 }
 
 /// Every batch of a channel-wise observer must have the channel count of the first.
-inline void check_channels(std::size_t expected, std::size_t got, const std::string& where)
-{
-    if (expected != 0 && expected != got)
-    {
-        throw_error<shape_error>(where + ": the batch has " + std::to_string(got)
-                                 + " channels, earlier batches had " + std::to_string(expected));
-    }
-}
+AMCT_DECL void check_channels(std::size_t expected, std::size_t got, const std::string& where);
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/channels.ipp>
+#endif

@@ -12,13 +12,13 @@
 // state stays as it was before that batch. Parameters are validated when the observer is made.
 #pragma once
 
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
+#include <cmath>        // std::isnan
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
 #include <type_traits>  // std::void_t, std::false_type, std::true_type
-#include <utility>  // std::declval
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <utility>      // std::declval
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include <amct/algo/channels.hpp>
 #include <amct/base/error.hpp>
@@ -69,8 +69,8 @@ inline constexpr bool is_observer_v = detail::is_observer<O>::value;
 class observer_base
 {
 public:
-    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result of
-    /// one observer fed every batch in order, bit for bit (an observer whose result depends on the order
+    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result
+    /// of one observer fed every batch in order, bit for bit (an observer whose result depends on the order
     /// says false: HFMG).
     static constexpr bool exact_merge = true;
 
@@ -106,14 +106,7 @@ protected:
 
     /// Rejects a batch holding NaN or Inf before anything is changed: "layer "conv1", batch 2: element 5 is
     /// NaN; the batch was not observed" (the batch's index: its label, or the batches observed before it).
-    void check_batch(const float* x, std::size_t n) const
-    {
-        const std::size_t i = kernel::first_nonfinite(x, n);
-        if (i != n)
-        {
-            detail::reject_nonfinite(where() + ", batch " + std::to_string(batch_label()), x, n);
-        }
-    }
+    AMCT_DECL void check_batch(const float* x, std::size_t n) const;
 
     /// The index messages give the batch being observed.
     std::size_t batch_label() const noexcept
@@ -123,17 +116,10 @@ protected:
 
     /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
     /// `known` unless that is 0) and the values. Returns the batch's channel count.
-    std::size_t check_channel_batch(const float* x,
-                                    const std::vector<std::size_t>& shape,
-                                    const channel_options& opts,
-                                    std::size_t known) const
-    {
-        const std::size_t channels = detail::channel_count(shape, opts);
-        detail::check_channels(known, channels, where());
-        const std::size_t n = detail::element_count(shape);
-        check_batch(x, n);
-        return channels;
-    }
+    AMCT_DECL std::size_t check_channel_batch(const float* x,
+                                              const std::vector<std::size_t>& shape,
+                                              const channel_options& opts,
+                                              std::size_t known) const;
 
     void count_batch() noexcept
     {
@@ -141,14 +127,7 @@ protected:
     }
 
     /// Merging needs equal parameters; `same` says whether they are.
-    void check_mergeable(const observer_base& other, bool same) const
-    {
-        if (!same)
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge an observer with other parameters ("
-                                             + other.where() + ")");
-        }
-    }
+    AMCT_DECL void check_mergeable(const observer_base& other, bool same) const;
 
     void add_batches(const observer_base& other) noexcept
     {
@@ -168,15 +147,11 @@ namespace detail
 {
 /// Throws value_error "<at>: element <i> is NaN (infinite); the batch was not observed" for the first
 /// non-finite x[i], i < n; returns if there is none.
-inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n)
-{
-    const std::size_t i = kernel::first_nonfinite(x, n);
-    if (i != n)
-    {
-        throw_error<value_error>(at + ": element " + std::to_string(i) + " is "
-                                 + (std::isnan(x[i]) ? "NaN" : "infinite") + "; the batch was not observed");
-    }
-}
+AMCT_DECL void reject_nonfinite(const std::string& at, const float* x, std::size_t n);
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/observer.ipp>
+#endif

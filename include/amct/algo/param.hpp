@@ -2,8 +2,8 @@
 // in `static constexpr auto fields()` (a tuple of the descriptors below); everything else is derived from
 // that list: the config.json keys and quant.cfg fields (readers and writers in amct/config and amct/dsl), the
 // validator that every reader and every observer runs (check_params), equality, and the saved-state
-// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also writes the "must be ..." text),
-// how quant.cfg spells it, and a few flags.
+// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also
+// writes the "must be ..." text), how quant.cfg spells it, and a few flags.
 //
 // P also declares:
 //   static constexpr std::string_view name        its config-file name (act_algo / wts_algo value)
@@ -27,6 +27,7 @@
 #include <amct/algo/channels.hpp>
 #include <amct/algo/state_io.hpp>
 #include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/format.hpp>
 
 namespace amct
@@ -46,8 +47,9 @@ namespace param
 enum flag : unsigned
 {
     none = 0,
-    written = 1u << 0,   ///< AMCT's create_quant_config writes the field with its default value
-    inherit = 1u << 1,   ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
+    written = 1u << 0,  ///< AMCT's create_quant_config writes the field with its default value
+    inherit =
+      1u << 1,  ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
     api_only = 1u << 2,  ///< not in configuration files (axis options of the per-channel methods)
     unsaved = 1u << 3    ///< not part of the saved state
 };
@@ -82,15 +84,7 @@ struct interval
         return (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi);
     }
 
-    std::string text() const
-    {
-        if (std::isinf(hi))
-        {
-            return std::string(lo_open ? "greater than " : "at least ") + detail::number_to_string(lo);
-        }
-        return std::string("in ") + (lo_open ? "(" : "[") + detail::number_to_string(lo) + ", "
-               + detail::number_to_string(hi) + (hi_open ? ")" : "]");
-    }
+    AMCT_DECL std::string text() const;
 };
 
 constexpr interval open_closed(double lo, double hi) noexcept
@@ -117,7 +111,8 @@ struct int_range
 
     std::string text() const
     {
-        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" : std::string(shown);
+        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
+                             : std::string(shown);
     }
 };
 
@@ -421,8 +416,10 @@ inline std::string enum_choices(std::string_view quote = {})
     std::string s;
     for (std::size_t i = 0; i < names.size(); ++i)
     {
-        s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(quote) + std::string(names[i])
-             + std::string(quote);
+        s += (i == 0                  ? ""
+              : i + 1 == names.size() ? " or "
+                                      : ", ")
+             + std::string(quote) + std::string(names[i]) + std::string(quote);
     }
     return s;
 }
@@ -520,8 +517,8 @@ inline void require_valid(const P& p, const std::string& where, std::string_view
     check_params(p,
                  [&](std::string_view key, const std::string& value, const std::string& rule)
                  {
-                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key) + " = "
-                                                      + value + " must be " + rule);
+                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key)
+                                                      + " = " + value + " must be " + rule);
                  });
 }
 
@@ -647,3 +644,7 @@ inline P read_params(state_reader& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/param.ipp>
+#endif

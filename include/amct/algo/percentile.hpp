@@ -5,6 +5,7 @@
 #pragma once
 
 #include <amct/algo/histogram_observer.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {
@@ -63,35 +64,13 @@ public:
     }
 
     /// The q-quantile (q in [0, 1]) of a histogram: the value below which a fraction q of the data lies.
-    static double quantile(const grid_histogram& h, double q) noexcept
-    {
-        const auto& c = h.counts();
-        const double target = q * static_cast<double>(h.total());
-        double seen = 0.0;
-        for (std::size_t k = 0; k < c.size(); ++k)
-        {
-            const double n = static_cast<double>(c[k]);
-            if (n > 0.0 && seen + n >= target)
-            {
-                const double t = (target - seen) / n;
-                return h.lower() + (static_cast<double>(k) + t) * h.bin_width();
-            }
-            seen += n;
-        }
-        return extent(h).second;
-    }
+    AMCT_DECL static double quantile(const grid_histogram& h, double q) noexcept;
 
-    std::pair<float, float> clip(const grid_histogram& h) const noexcept
-    {
-        if (symmetric())
-        {
-            const auto t = static_cast<float>(quantile(h, m_params.max_percentile));
-            return {-t, t};
-        }
-        return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
-                static_cast<float>(quantile(h, m_params.max_percentile))};
-    }
-
+    AMCT_DECL std::pair<float, float> clip(const grid_histogram& h) const noexcept;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/percentile.ipp>
+#endif

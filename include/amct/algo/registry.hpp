@@ -4,15 +4,16 @@
 #pragma once
 
 #include <array>        // std::array
-#include <tuple>        // std::apply
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <tuple>        // std::apply
 #include <type_traits>  // std::enable_if_t, std::is_base_of_v
 #include <variant>      // std::variant, std::visit
 #include <vector>       // std::vector
 
 #include <amct/algo/algorithms.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
 
 namespace amct
@@ -128,47 +129,13 @@ inline std::string algorithm_choices()
 
 /// @brief Default parameters of the algorithm called `name`.
 /// @throws unsupported_error naming the unknown name and listing the known ones.
-inline algorithm_params default_params(std::string_view name)
-{
-    algorithm_params out;
-    if (!visit_algorithm<all_algorithms>(name,
-                                         [&](auto p)
-                                         {
-                                             out = p;
-                                         }))
-    {
-        std::string known;
-        for (const auto n : algorithm_names)
-        {
-            known += (known.empty() ? "" : ", ") + std::string(n);
-        }
-        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name) + "\" (known: "
-                                               + known + ")");
-    }
-    return out;
-}
+AMCT_DECL algorithm_params default_params(std::string_view name);
 
 /// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
 /// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. False for
 /// HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the order), and
 /// for weight algorithms, which have no observer.
-inline bool merge_is_exact(const algorithm_params& p) noexcept
-{
-    return std::visit(
-      [](const auto& x)
-      {
-          using P = std::decay_t<decltype(x)>;
-          if constexpr (detail::has_observer<P>::value)
-          {
-              return P::observer::exact_merge;
-          }
-          else
-          {
-              return false;
-          }
-      },
-      p);
-}
+AMCT_DECL bool merge_is_exact(const algorithm_params& p) noexcept;
 
 /// @brief Any activation observer (not arq_quantize, which calibrates weights: see arq()), chosen at run
 /// time. Same contract as the typed observers (amct/algo/observer.hpp).
@@ -210,11 +177,7 @@ public:
     {
     }
 
-    any_observer& operator=(const any_observer& o)
-    {
-        m_impl = o.m_impl->clone();
-        return *this;
-    }
+    AMCT_DECL any_observer& operator=(const any_observer& o);
 
     any_observer(any_observer&&) noexcept = default;
     any_observer& operator=(any_observer&&) noexcept = default;
@@ -252,11 +215,7 @@ public:
     }
 
     /// observe, with messages naming the batch by `index` (its global index in an indexed_observer).
-    void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
-    {
-        m_impl->label_batches(index);
-        m_impl->observe(x, shape);
-    }
+    AMCT_DECL void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape);
 
     /// @throws value_error if `other` runs another algorithm or other parameters.
     void merge(const any_observer& other)
@@ -275,31 +234,7 @@ public:
     }
 
     /// Loads the state of any observer, whatever its algorithm. @throws state_error.
-    static any_observer load(const std::string& bytes)
-    {
-        const std::string name = state_reader::algorithm_of(bytes);
-        any_observer o;
-        std::apply(
-          [&](auto... defaults)
-          {
-              (
-                [&](auto p)
-                {
-                    using O = typename decltype(p)::observer;
-                    if (!o.m_impl && name == O::algorithm)
-                    {
-                        o.m_impl = std::make_unique<model<O>>(O::load(bytes));
-                    }
-                }(defaults),
-                ...);
-          },
-          activation_algorithms::defaults{});
-        if (!o.m_impl)
-        {
-            detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
-        }
-        return o;
-    }
+    AMCT_DECL static any_observer load(const std::string& bytes);
 
 private:
     any_observer() = default;
@@ -321,7 +256,8 @@ private:
     template <class O>
     struct model final : concept_t
     {
-        static_assert(is_observer_v<O>, "amct: any_observer: O does not follow the observer contract (observer.hpp)");
+        static_assert(is_observer_v<O>,
+                      "amct: any_observer: O does not follow the observer contract (observer.hpp)");
 
         explicit model(O o)
           : obs(std::move(o))
@@ -388,3 +324,7 @@ private:
 
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/registry.ipp>
+#endif

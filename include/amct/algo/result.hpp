@@ -49,13 +49,7 @@ inline std::int32_t signed_qmax(int bits) noexcept
 }  // namespace detail
 
 /// Appends one channel's (scale, offset) with its representable range.
-inline void push_channel(calibration_result& r, float scale, std::int32_t offset)
-{
-    r.scale.push_back(scale);
-    r.offset.push_back(offset);
-    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
-    r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
-}
+AMCT_DECL void push_channel(calibration_result& r, float scale, std::int32_t offset);
 
 /// @brief The result as typed parameters of Spec.
 /// @throws unsupported_error if Spec's bit width, scheme or granularity differs from the result's;
@@ -86,3 +80,7 @@ inline qparams<Spec> to_qparams(const calibration_result& r)
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/algo/impl/result.ipp>
+#endif

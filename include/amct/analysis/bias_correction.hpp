@@ -18,6 +18,7 @@
 #include <amct/analysis/simulation.hpp>
 #include <amct/analysis/tuning_log.hpp>
 #include <amct/base/error.hpp>
+#include <amct/base/macros.hpp>
 #include <amct/detail/contiguous.hpp>
 
 namespace amct
@@ -40,31 +41,9 @@ public:
         return m_layers.count(layer) != 0;
     }
 
-    void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        if (shape.size() < 2)
-        {
-            throw_error<shape_error>("bias_correction: layer \"" + layer
-                                     + "\" has an output of rank < 2 (channels are axis 1)");
-        }
-        const auto [outer, channels, inner] = split_at(shape, 1);
-        auto& [sum, count] = sums[layer];
-        sum.resize(channels, 0.0);
-        for (std::size_t n = 0; n < outer; ++n)
-        {
-            for (std::size_t c = 0; c < channels; ++c)
-            {
-                const float* p = data + (n * channels + c) * inner;
-                double s = 0;
-                for (std::size_t i = 0; i < inner; ++i)
-                {
-                    s += p[i];
-                }
-                sum[c] += s;
-            }
-        }
-        count += outer * inner;
-    }
+    AMCT_DECL void output(const std::string& layer,
+                          float* data,
+                          const std::vector<std::size_t>& shape) override;
 
     std::map<std::string, std::pair<std::vector<double>, std::size_t>> sums;
 
@@ -84,63 +63,14 @@ struct bias_correction_result
 /// (usually uniform_plan(model, qtype::int8)) on `batches`; layers of `plan` not in int8/int16 are
 /// left alone. The result logs the model-output `m` before and after.
 /// @throws shape_error when a layer's output channels differ from its bias size.
-inline bias_correction_result bias_correction(simulator& sim,
-                                              quantized_model& model,
-                                              const simulation_plan& plan,
-                                              const std::vector<std::size_t>& batches,
-                                              metric m = metric::cosine)
-{
-    bias_correction_result out;
-    out.log.target = tuning_target{m, 0.0, batches};
-    std::set<std::string> layers;
-    for (const auto& l : model.layers)
-    {
-        const auto it = plan.find(l.name);
-        if (l.arq && it != plan.end() && it->second.q == &l && it->second.quantize_input)
-        {
-            layers.insert(l.name);
-        }
-    }
-    detail::channel_means reference(std::move(layers));
-    for (std::size_t b : batches)
-    {
-        sim.run({}, b, &reference);
-    }
-    out.log.add("before bias correction", detail::measure(sim, plan, out.log.target), true);
-    for (auto& q : model.layers)
-    {
-        if (!reference.sums.count(q.name))
-        {
-            continue;
-        }
-        detail::channel_means quant({q.name});
-        for (std::size_t b : batches)
-        {
-            sim.run(plan, b, &quant);
-        }
-        const auto& [fsum, fcount] = reference.sums.at(q.name);
-        const auto& [qsum, qcount] = quant.sums.at(q.name);
-        if (fsum.size() != q.channels)
-        {
-            detail::throw_error<shape_error>(
-              "bias_correction: layer \"" + q.name + "\" has " + std::to_string(fsum.size())
-              + " output channels on axis 1, its weight " + std::to_string(q.channels));
-        }
-        q.bias_correction.resize(q.channels, 0.0f);
-        double shift = 0;  // mean over channels of |correction[c]|
-        for (std::size_t c = 0; c < q.channels; ++c)
-        {
-            const double d = fsum[c] / static_cast<double>(fcount) - qsum[c] / static_cast<double>(qcount);
-            q.bias_correction[c] = static_cast<float>(q.bias_correction[c] + d);
-            shift += std::fabs(d) / static_cast<double>(q.channels);
-        }
-        set_activation(q, q.activation, model.notes);
-        model.record[q.name] = record_of(q);
-        sim.changed(q.name);
-        out.mean_shift[q.name] = shift;
-    }
-    out.log.add("after bias correction", detail::measure(sim, plan, out.log.target), true);
-    return out;
-}
+AMCT_DECL bias_correction_result bias_correction(simulator& sim,
+                                                 quantized_model& model,
+                                                 const simulation_plan& plan,
+                                                 const std::vector<std::size_t>& batches,
+                                                 metric m = metric::cosine);
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/analysis/impl/bias_correction.ipp>
+#endif

@@ -122,47 +122,18 @@ inline bool higher_is_better(metric m) noexcept
 namespace detail
 {
 /// The metric called `name` (any spelling of metric_spellings), or nothing.
-inline std::optional<metric> find_metric(std::string_view name) noexcept
-{
-    for (const auto& s : metric_spellings)
-    {
-        for (std::string_view n : s.names)
-        {
-            if (!n.empty() && n == name)
-            {
-                return s.m;
-            }
-        }
-    }
-    return std::nullopt;
-}
+AMCT_DECL std::optional<metric> find_metric(std::string_view name) noexcept;
 
 /// Why `name` is not a metric: "unknown metric "x"; known: cosine-similarity, ..." (HMCT's "mse" gets a
 /// pointer to rmse, which ranks as it does).
-inline std::string unknown_metric_message(std::string_view name)
-{
-    std::string known;
-    for (const auto& s : metric_spellings)
-    {
-        known += (known.empty() ? "" : ", ") + std::string(s.names[0]);
-    }
-    return "unknown metric \"" + std::string(name) + "\""
-           + (name == "mse" ? " (amct has rmse, which ranks as mse does)" : "") + "; known: " + known;
-}
+AMCT_DECL std::string unknown_metric_message(std::string_view name);
 }  // namespace detail
 
 /// @brief The metric called `name`: a canonical name (metric_name), HMCT's spelling (cosine-similarity,
 /// chebyshev = max-abs-error, mae, mre = mean-abs-error as HMCT computes it, sqnr) or CANN's column name
 /// (CosineSimilarity, MaxAbsoluteError, ...). @throws value_error naming `name` and listing the canonical
 /// names; HMCT's "mse" is refused with a pointer to rmse, which ranks the same.
-inline metric parse_metric(std::string_view name)
-{
-    if (const auto m = detail::find_metric(name))
-    {
-        return *m;
-    }
-    detail::throw_error<value_error>(detail::unknown_metric_message(name));
-}
+AMCT_DECL metric parse_metric(std::string_view name);
 
 namespace detail
 {
@@ -182,76 +153,19 @@ struct comparison_sums
     double rel = 0.0, max_rel = 0.0;  // Σ and max of |x/y - 1| over |y| > eps
     std::size_t rel_n = 0;            // #{|y| > eps}
 
-    void add(const float* y, const float* x, std::size_t count) noexcept
-    {
-        for (std::size_t i = 0; i < count; ++i)
-        {
-            const double xi = x[i], yi = y[i], e = xi - yi;
-            xy += xi * yi;
-            xx += xi * xi;
-            yy += yi * yi;
-            abs_e += std::fabs(e);
-            sq_e += e * e;
-            max_abs_e = nan_max(max_abs_e, std::fabs(e));
-            if (std::fabs(yi) > metric_eps)
-            {
-                const double r = std::fabs(xi / yi - 1.0);
-                rel += r;
-                max_rel = nan_max(max_rel, r);
-                ++rel_n;
-            }
-        }
-        n += count;
-    }
+    AMCT_DECL void add(const float* y, const float* x, std::size_t count) noexcept;
 
-    void merge(const comparison_sums& o) noexcept
-    {
-        n += o.n;
-        xy += o.xy;
-        xx += o.xx;
-        yy += o.yy;
-        abs_e += o.abs_e;
-        sq_e += o.sq_e;
-        max_abs_e = nan_max(max_abs_e, o.max_abs_e);
-        rel += o.rel;
-        max_rel = nan_max(max_rel, o.max_rel);
-        rel_n += o.rel_n;
-    }
+    AMCT_DECL void merge(const comparison_sums& o) noexcept;
 };
 
 /// msaccucmp's min-max normalisation of one value: (v - lo) / range (v itself when range = 0), floored at
 /// FLT_EPS (numpy's maximum: a NaN stays NaN).
-inline double kl_normalised(double v, double lo, double range) noexcept
-{
-    const double u = range != 0.0 ? (v - lo) / range : v;
-    return u < kl_floor ? kl_floor : u;
-}
+AMCT_DECL double kl_normalised(double v, double lo, double range) noexcept;
 
 /// msaccucmp's KL divergence of one tensor (count > 0): each side min-max normalised to [0, 1] (a, b),
 /// floored at FLT_EPS, divided by its sum (p = a / Σa, q = b / Σb); Σ p log(p / q), p from x, q from y, here
 /// as Σ a log(a / b) / Σa + log(Σb / Σa) (one logarithm per element); |result| < eps gives 0.
-inline double kl_divergence(const float* y, const float* x, std::size_t count) noexcept
-{
-    double x_lo = x[0], x_hi = x[0], y_lo = y[0], y_hi = y[0];
-    for (std::size_t i = 1; i < count; ++i)
-    {
-        x_lo = x[i] < x_lo ? x[i] : x_lo;
-        x_hi = x[i] > x_hi ? x[i] : x_hi;
-        y_lo = y[i] < y_lo ? y[i] : y_lo;
-        y_hi = y[i] > y_hi ? y[i] : y_hi;
-    }
-    const double x_range = x_hi - x_lo, y_range = y_hi - y_lo;
-    double x_sum = 0.0, y_sum = 0.0, a_log_ab = 0.0;
-    for (std::size_t i = 0; i < count; ++i)
-    {
-        const double a = kl_normalised(x[i], x_lo, x_range), b = kl_normalised(y[i], y_lo, y_range);
-        x_sum += a;
-        y_sum += b;
-        a_log_ab += a * std::log(a / b);
-    }
-    const double kl = a_log_ab / x_sum + std::log(y_sum / x_sum);
-    return std::fabs(kl) < metric_eps ? 0.0 : kl;
-}
+AMCT_DECL double kl_divergence(const float* y, const float* x, std::size_t count) noexcept;
 }  // namespace detail
 
 /// Tag: a comparison that does not compute kl_divergence, whose logarithm per element costs about ten
@@ -279,25 +193,7 @@ public:
 
     /// @brief Adds `n` elements of the reference (float) and actual (quantized) outputs.
     /// @throws value_error for a null pointer with n > 0. n = 0 adds nothing.
-    void add(const float* reference, const float* actual, std::size_t n)
-    {
-        if (n == 0)
-        {
-            return;
-        }
-        if (reference == nullptr || actual == nullptr)
-        {
-            detail::throw_error<value_error>("comparison::add: null data for " + std::to_string(n)
-                                             + " elements");
-        }
-        m_sums.add(reference, actual, n);
-        if (m_with_kl)
-        {
-            m_kl_sum += detail::kl_divergence(reference, actual, n);
-            ++m_kl_parts;
-        }
-        ++m_parts;
-    }
+    AMCT_DECL void add(const float* reference, const float* actual, std::size_t n);
 
     /// @brief add() for two xtensor expressions of one shape (any layout; evaluated to float32 if need be).
     /// @throws shape_error naming both shapes when they differ.
@@ -317,72 +213,14 @@ public:
 
     /// @brief Adds everything `other` has accumulated: its parts as if added here after ours (up to the
     /// rounding of the double sums, which are added rather than continued).
-    void merge(const comparison& other) noexcept
-    {
-        m_sums.merge(other.m_sums);
-        m_kl_sum += other.m_kl_sum;
-        m_kl_parts += other.m_kl_parts;
-        m_parts += other.m_parts;
-    }
+    AMCT_DECL void merge(const comparison& other) noexcept;
 
     /// @brief The value of `m` (definitions at enum metric). kl_divergence needs each tensor's minimum and
     /// maximum, so it is exact for one add; after several it is the mean of the per-add divergences (the
     /// per-sample average of HMCT's debugger when each add is one sample).
     /// @throws value_error when nothing has been added, and for kl_divergence when a part was added (here or
     /// in a merged comparison) with skip_kl_divergence.
-    double value(metric m) const
-    {
-        const auto& s = m_sums;
-        if (s.n == 0)
-        {
-            detail::throw_error<value_error>("comparison::value(" + std::string(metric_name(m))
-                                             + "): no data has been added");
-        }
-        if (m == metric::kl_divergence && m_kl_parts != m_parts)
-        {
-            detail::throw_error<value_error>(
-              "comparison::value(kl-divergence): " + std::to_string(m_parts - m_kl_parts) + " of "
-              + std::to_string(m_parts) + " parts were added with skip_kl_divergence");
-        }
-        const double n = static_cast<double>(s.n);
-        switch (m)
-        {
-            case metric::cosine:
-            {
-                const double nx = std::sqrt(s.xx), ny = std::sqrt(s.yy);
-                if (nx <= metric_eps && ny <= metric_eps)
-                {
-                    return 1.0;
-                }
-                if (nx <= metric_eps || ny <= metric_eps)
-                {
-                    return std::numeric_limits<double>::quiet_NaN();
-                }
-                const double c = s.xy / (nx * ny);
-                return c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
-            }
-            case metric::max_abs_error:
-                return s.max_abs_e;
-            case metric::mean_abs_error:
-                return s.abs_e / n;
-            case metric::rmse:
-                return std::sqrt(s.sq_e / n);
-            case metric::max_relative_error:
-                return s.max_rel;
-            case metric::mean_relative_error:
-                return s.rel_n == 0 ? 0.0 : s.rel / static_cast<double>(s.rel_n);
-            case metric::accumulated_relative_error:
-                return s.rel;
-            case metric::relative_euclidean_distance:
-                return std::sqrt(s.yy) <= metric_eps ? 0.0 : std::sqrt(s.sq_e / s.yy);
-            case metric::kl_divergence:
-                return m_kl_sum / static_cast<double>(m_parts);
-            case metric::sqnr:
-                return s.sq_e == 0.0 ? std::numeric_limits<double>::infinity()
-                                     : 10.0 * std::log10(s.yy / s.sq_e);
-        }
-        return std::numeric_limits<double>::quiet_NaN();  // not reached: every enumerator is handled
-    }
+    AMCT_DECL double value(metric m) const;
 
     /// The number of elements added.
     std::size_t count() const noexcept
@@ -405,12 +243,7 @@ private:
 };
 
 /// @brief The comparison of `n` reference and actual values. @throws as comparison::add.
-inline comparison compare(const float* reference, const float* actual, std::size_t n)
-{
-    comparison c;
-    c.add(reference, actual, n);
-    return c;
-}
+AMCT_DECL comparison compare(const float* reference, const float* actual, std::size_t n);
 
 /// @brief The comparison of two expressions of one shape. @throws shape_error naming both shapes.
 template <class R, class A>
@@ -422,3 +255,7 @@ inline comparison compare(const xt::xexpression<R>& reference, const xt::xexpres
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/analysis/impl/metrics.ipp>
+#endif

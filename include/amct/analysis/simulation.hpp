@@ -53,15 +53,7 @@ inline layer_setting int_setting(const quantized_layer& q, bool quantize_input =
 }
 
 /// Every layer of `m` at precision `p` (int8 and int16 take their factors from `m`).
-inline simulation_plan uniform_plan(const quantized_model& m, qtype p)
-{
-    simulation_plan plan;
-    for (const auto& l : m.layers)
-    {
-        plan[l.name] = layer_setting{p, &l, true};
-    }
-    return plan;
-}
+AMCT_DECL simulation_plan uniform_plan(const quantized_model& m, qtype p);
 
 /// @brief Runs a user's model under simulation plans and compares it with the float model.
 ///
@@ -89,12 +81,7 @@ public:
     }
 
     /// All batches of the runner: 0, 1, ..., batch_count() - 1.
-    std::vector<std::size_t> all_batches() const
-    {
-        std::vector<std::size_t> b(m_runner->batch_count());
-        std::iota(b.begin(), b.end(), std::size_t{0});
-        return b;
-    }
+    AMCT_DECL std::vector<std::size_t> all_batches() const;
 
     /// `batches`, or all batches when it is empty.
     std::vector<std::size_t> batches_or_all(const std::vector<std::size_t>& batches) const
@@ -105,43 +92,7 @@ public:
     /// @brief Writes the parameters `plan` needs (those that differ from the last plan).
     /// @throws value_error for a layer `base` does not know, an int setting without factors or whose bit
     /// width is not the precision's.
-    void apply(const simulation_plan& plan)
-    {
-        for (const auto& [name, s] : plan)
-        {
-            if (!m_base->find(name))
-            {
-                detail::throw_error<value_error>("simulation: layer \"" + name
-                                                 + "\" is not a calibrated layer of the model");
-            }
-            if (quantized(s.p))
-            {
-                const int bits = activation_bits(s.p);
-                if (!s.q || s.q->activation.num_bits != bits)
-                {
-                    detail::throw_error<value_error>("simulation: layer \"" + name + "\" is "
-                                                     + std::string(qtype_name(s.p)) + " but has no "
-                                                     + std::to_string(bits) + "-bit calibration");
-                }
-            }
-        }
-        for (const auto& l : m_base->layers)
-        {
-            const auto it = plan.find(l.name);
-            const layer_setting s = it == plan.end() ? layer_setting{} : it->second;
-            const auto done = m_applied.find(l.name);
-            if (done != m_applied.end() && done->second == s)
-            {
-                continue;
-            }
-            set_params(l, s);
-            m_applied[l.name] = s;
-            if (!l.bias_float && s.q && s.quantize_input && !s.q->bias_int.empty())
-            {
-                m_bias_created.insert(l.name);
-            }
-        }
-    }
+    AMCT_DECL void apply(const simulation_plan& plan);
 
     /// Forgets what was applied for `layer`, whose quantized_layer changed in place (bias_correction): the
     /// next run writes its parameters again.
@@ -152,62 +103,21 @@ public:
 
     /// @brief Runs batch `b` under `plan`. `extra` sees each input after the plan changed it and each output
     /// after the plan changed it. Returns the model's outputs.
-    std::vector<xt::xarray<float>> run(const simulation_plan& plan,
-                                       std::size_t b,
-                                       layer_hook* extra = nullptr)
-    {
-        apply(plan);
-        plan_hook hook(plan, extra);
-        return m_runner->run(b, hook);
-    }
+    AMCT_DECL std::vector<xt::xarray<float>> run(const simulation_plan& plan,
+                                                 std::size_t b,
+                                                 layer_hook* extra = nullptr);
 
     /// The float model's outputs on batch `b` (computed once).
-    const std::vector<xt::xarray<float>>& reference(std::size_t b)
-    {
-        auto it = m_reference.find(b);
-        if (it == m_reference.end())
-        {
-            it = m_reference.emplace(b, run({}, b)).first;
-        }
-        return it->second;
-    }
+    AMCT_DECL const std::vector<xt::xarray<float>>& reference(std::size_t b);
 
     /// @brief The model's outputs under `plan` against the float model's on `batches`, all outputs of a batch
     /// concatenated. @throws shape_error when the runner's outputs change shape between runs.
-    comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches)
-    {
-        for (std::size_t b : batches)  // the float runs first: the parameters change twice, not per batch
-        {
-            reference(b);
-        }
-        comparison c;
-        for (std::size_t b : batches)
-        {
-            add_outputs(c, reference(b), run(plan, b));
-        }
-        return c;
-    }
+    AMCT_DECL comparison evaluate(const simulation_plan& plan, const std::vector<std::size_t>& batches);
 
     /// Adds a run's outputs to a comparison with the reference outputs. @throws shape_error.
-    static void add_outputs(comparison& c,
-                            const std::vector<xt::xarray<float>>& reference,
-                            const std::vector<xt::xarray<float>>& actual)
-    {
-        if (reference.size() != actual.size())
-        {
-            detail::throw_error<shape_error>("simulation: the model gave " + std::to_string(actual.size())
-                                             + " outputs, the float run " + std::to_string(reference.size()));
-        }
-        for (std::size_t i = 0; i < actual.size(); ++i)
-        {
-            if (reference[i].shape() != actual[i].shape())
-            {
-                detail::throw_error<shape_error>("simulation: output " + std::to_string(i)
-                                                 + " changed shape between runs");
-            }
-            c.add(reference[i].data(), actual[i].data(), actual[i].size());
-        }
-    }
+    AMCT_DECL static void add_outputs(comparison& c,
+                                      const std::vector<xt::xarray<float>>& reference,
+                                      const std::vector<xt::xarray<float>>& actual);
 
 private:
     /// Applies a plan's activation changes, then hands the values to `extra`.
@@ -220,98 +130,26 @@ private:
         {
         }
 
-        bool wants_input(const std::string& layer) const override
-        {
-            const layer_setting* s = find(layer);
-            return (s && s->p != qtype::float32 && s->quantize_input)
-                   || (m_extra && m_extra->wants_input(layer));
-        }
+        AMCT_DECL bool wants_input(const std::string& layer) const override;
 
-        void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-        {
-            const layer_setting* s = find(layer);
-            const std::size_t n = detail::element_count(shape);
-            if (s && s->quantize_input && s->p == qtype::float16)
-            {
-                round_to_float16(data, data, n);
-            }
-            else if (s && s->quantize_input && quantized(s->p))
-            {
-                const calibration_result& a = s->q->activation;
-                fake_quantize_activation(data, n, a.scale.at(0), a.offset.at(0), a.num_bits);
-            }
-            if (m_extra && m_extra->wants_input(layer))
-            {
-                m_extra->input(layer, data, shape);
-            }
-        }
+        AMCT_DECL void input(const std::string& layer,
+                             float* data,
+                             const std::vector<std::size_t>& shape) override;
 
-        bool wants_output(const std::string& layer) const override
-        {
-            const layer_setting* s = find(layer);
-            return (s && s->p == qtype::float16) || (m_extra && m_extra->wants_output(layer));
-        }
+        AMCT_DECL bool wants_output(const std::string& layer) const override;
 
-        void output(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-        {
-            const layer_setting* s = find(layer);
-            if (s && s->p == qtype::float16)
-            {
-                round_to_float16(data, data, detail::element_count(shape));
-            }
-            if (m_extra && m_extra->wants_output(layer))
-            {
-                m_extra->output(layer, data, shape);
-            }
-        }
+        AMCT_DECL void output(const std::string& layer,
+                              float* data,
+                              const std::vector<std::size_t>& shape) override;
 
     private:
-        const layer_setting* find(const std::string& layer) const
-        {
-            const auto it = m_plan.find(layer);
-            return it == m_plan.end() ? nullptr : &it->second;
-        }
+        AMCT_DECL const layer_setting* find(const std::string& layer) const;
 
         const simulation_plan& m_plan;
         layer_hook* m_extra;
     };
 
-    void set_params(const quantized_layer& f, const layer_setting& s)
-    {
-        if (!f.arq)
-        {
-            return;  // no weight (AvgPool)
-        }
-        switch (s.p)
-        {
-            case qtype::int8:
-            case qtype::int16:
-                m_model->set_param(f.name, param_kind::weight, s.q->weight_fake);
-                if (s.quantize_input && !s.q->bias_int.empty())
-                {
-                    m_model->set_param(f.name, param_kind::bias, s.q->dequantized_bias());
-                }
-                else if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
-                }
-                return;
-            case qtype::float16:
-                m_model->set_param(f.name, param_kind::weight, round_to_float16(f.weight_float));
-                if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, round_to_float16(float_bias(f)));
-                }
-                return;
-            case qtype::float32:
-                m_model->set_param(f.name, param_kind::weight, f.weight_float);
-                if (has_bias(f))
-                {
-                    m_model->set_param(f.name, param_kind::bias, float_bias(f));
-                }
-                return;
-        }
-    }
+    AMCT_DECL void set_params(const quantized_layer& f, const layer_setting& s);
 
     /// Whether the runtime holds a bias for the layer: its own, or one an int plan created (bias_correction
     /// of a layer without bias).
@@ -335,3 +173,7 @@ private:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/analysis/impl/simulation.ipp>
+#endif

@@ -4,13 +4,12 @@
 
 #include <cmath>    // std::isnan
 #include <cstddef>  // std::size_t
-#include <iomanip>  // std::setprecision
-#include <sstream>  // std::ostringstream
 #include <string>   // std::string
 #include <vector>   // std::vector
 
 #include <amct/analysis/metrics.hpp>
 #include <amct/analysis/simulation.hpp>
+#include <amct/base/macros.hpp>
 
 namespace amct
 {
@@ -29,12 +28,7 @@ struct tuning_target
         return !std::isnan(measured) && (higher_is_better(m) ? measured >= value : measured <= value);
     }
 
-    std::string describe() const
-    {
-        std::ostringstream s;
-        s << metric_name(m) << (higher_is_better(m) ? " >= " : " <= ") << value;
-        return s.str();
-    }
+    AMCT_DECL std::string describe() const;
 };
 
 /// One decision of a search: what was tried, the model-output value measured with it, and whether it was
@@ -58,18 +52,7 @@ struct tuning_log
     }
 
     /// One line per step: "[kept] action: value (note)".
-    std::string text() const
-    {
-        std::ostringstream s;
-        s << "target: " << target.describe() << "\n";
-        for (const auto& t : steps)
-        {
-            s << (t.kept ? "[kept]    " : "[dropped] ") << t.action << ": " << metric_name(target.m) << " "
-              << std::fixed << std::setprecision(4) << t.value << (t.note.empty() ? "" : " (" + t.note + ")")
-              << "\n";
-        }
-        return s.str();
-    }
+    AMCT_DECL std::string text() const;
 };
 
 namespace detail
@@ -82,3 +65,7 @@ inline double measure(simulator& sim, const simulation_plan& plan, const tuning_
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/analysis/impl/tuning_log.ipp>
+#endif

@@ -61,12 +61,7 @@ struct tensor_ref
     }
 
     /// A copy as an xarray (amct keeps copies of what it changes).
-    xt::xarray<float> copy() const
-    {
-        xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
-        std::copy(data, data + size(), a.begin());
-        return a;
-    }
+    AMCT_DECL xt::xarray<float> copy() const;
 };
 
 /// The parameters amct reads and writes. For a BatchNorm node: weight = gamma (scale), bias = beta,
@@ -79,21 +74,7 @@ enum class param_kind
     variance
 };
 
-inline const char* to_string(param_kind k) noexcept
-{
-    switch (k)
-    {
-        case param_kind::weight:
-            return "weight";
-        case param_kind::bias:
-            return "bias";
-        case param_kind::mean:
-            return "mean";
-        case param_kind::variance:
-            return "variance";
-    }
-    return "?";
-}
+AMCT_DECL const char* to_string(param_kind k) noexcept;
 
 /// One node of the runtime's graph. Parameters are not listed among the inputs: amct asks for them by
 /// param_kind.
@@ -112,14 +93,10 @@ struct graph_node
 };
 
 /// The layout of a node's weight: its own, else its type's.
-inline weight_layout layout_of(const graph_node& n)
-{
-    if (n.layout)
-    {
-        return *n.layout;
-    }
-    const auto rule = find_arq_rule(n.type, n.trans_b);
-    return rule ? rule->layout : weight_layout::out_in;
-}
+AMCT_DECL weight_layout layout_of(const graph_node& n);
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/model/impl/graph.ipp>
+#endif

@@ -42,76 +42,15 @@ struct weight_rule
 namespace detail
 {
 /// True when `type` is one of `names`.
-inline bool type_in(std::string_view type, std::initializer_list<std::string_view> names)
-{
-    for (const auto n : names)
-    {
-        if (type == n)
-        {
-            return true;
-        }
-    }
-    return false;
-}
+AMCT_DECL bool type_in(std::string_view type, std::initializer_list<std::string_view> names);
 }  // namespace detail
 
 /// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
 /// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
-inline std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false)
-{
-    auto is = [&](std::initializer_list<std::string_view> names)
-    {
-        return detail::type_in(type, names);
-    };
-    if (is({"Conv", "Conv1d", "Conv2d", "Conv3d", "Convolution"}))
-    {
-        return weight_rule{true, weight_layout::out_in, true, true};
-    }
-    if (is({"ConvTranspose", "ConvTranspose1d", "ConvTranspose2d", "Deconvolution"}))
-    {
-        return weight_rule{true, weight_layout::in_out_grouped, true, true};
-    }
-    if (is({"Conv2D", "Conv3D"}))
-    {
-        return weight_rule{true, weight_layout::hwio, true, true};
-    }
-    if (is({"DepthwiseConv2dNative", "DepthwiseConv2D"}))
-    {
-        return weight_rule{true, weight_layout::hw_depthwise, true, true};
-    }
-    if (is({"Conv2DBackpropInput", "Conv2DTranspose"}))
-    {
-        return weight_rule{true, weight_layout::hw_out_in, true, true};
-    }
-    if (is({"Linear", "InnerProduct"}))
-    {
-        return weight_rule{true, weight_layout::out_in, false, false};
-    }
-    if (is({"Gemm"}))
-    {
-        return weight_rule{true, trans_b ? weight_layout::out_in : weight_layout::in_out, false, false};
-    }
-    if (is({"MatMul", "BatchMatMul", "BatchMatMulV2", "Dense"}))
-    {
-        return weight_rule{true, weight_layout::in_out, false, false};
-    }
-    if (is({"AvgPool2d", "AveragePool", "AvgPool", "AveragePooling2D", "Pooling"}))
-    {
-        return weight_rule{false, weight_layout::out_in, false, false};
-    }
-    return std::nullopt;
-}
+AMCT_DECL std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false);
 
 /// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
-inline weight_rule arq_rule(std::string_view type, bool trans_b = false)
-{
-    if (const auto rule = find_arq_rule(type, trans_b))
-    {
-        return *rule;
-    }
-    detail::throw_error<unsupported_error>("ARQ has no weight rule for layer type \"" + std::string(type)
-                                           + "\"");
-}
+AMCT_DECL weight_rule arq_rule(std::string_view type, bool trans_b = false);
 
 /// A layer of the model, as the runtime reports it.
 struct layer_info
@@ -127,11 +66,7 @@ inline bool symmetric_only_type(std::string_view type)
 }
 
 /// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
-inline bool int16_activation_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->has_weight && !symmetric_only_type(type);
-}
+AMCT_DECL bool int16_activation_type(std::string_view type);
 
 /// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
 inline bool narrow_weight_type(std::string_view type)
@@ -141,53 +76,21 @@ inline bool narrow_weight_type(std::string_view type)
 
 /// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
 /// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
-inline bool fusable_type(std::string_view type)
-{
-    const auto rule = find_arq_rule(type);
-    return rule && rule->channel_wise_allowed;
-}
+AMCT_DECL bool fusable_type(std::string_view type);
 
 /// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
-inline bool is_batch_norm(std::string_view type)
-{
-    return detail::type_in(type,
-                           {"BatchNormalization",
-                            "BatchNorm",
-                            "BatchNorm1d",
-                            "BatchNorm2d",
-                            "BatchNorm3d",
-                            "FusedBatchNorm",
-                            "FusedBatchNormV2",
-                            "FusedBatchNormV3"});
-}
+AMCT_DECL bool is_batch_norm(std::string_view type);
 
 /// Layer name -> layer type.
-inline std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers)
-{
-    std::map<std::string, std::string> type_of;
-    for (const auto& l : layers)
-    {
-        type_of.emplace(l.name, l.type);
-    }
-    return type_of;
-}
+AMCT_DECL std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers);
 
 /// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
 /// fused type), or nothing when it can.
-inline std::optional<std::string> skip_fusion_problem(const std::string& name,
-                                                      const std::map<std::string, std::string>& type_of)
-{
-    const auto it = type_of.find(name);
-    if (it == type_of.end())
-    {
-        return "skip_fusion_layers: \"" + name + "\" is not a layer of the model";
-    }
-    if (!fusable_type(it->second))
-    {
-        return "skip_fusion_layers: \"" + name + "\" is of type " + it->second
-               + "; only convolutions are fused with BatchNorm";
-    }
-    return std::nullopt;
-}
+AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name,
+                                                         const std::map<std::string, std::string>& type_of);
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/model/impl/layer_types.ipp>
+#endif

@@ -40,15 +40,7 @@ struct layer_record
     std::vector<float> scale_r;  ///< RNN recurrent weights
     std::vector<std::int32_t> offset_r;
 
-    bool operator==(const layer_record& o) const
-    {
-        return scale_d == o.scale_d && offset_d == o.offset_d && scale_w == o.scale_w
-               && offset_w == o.offset_w && shift_bit == o.shift_bit
-               && tensor_balance_factor == o.tensor_balance_factor && skip_fusion == o.skip_fusion
-               && dst_type == o.dst_type && act_type == o.act_type && wts_type == o.wts_type
-               && fakequant_precision_mode == o.fakequant_precision_mode && scale_h == o.scale_h
-               && offset_h == o.offset_h && scale_r == o.scale_r && offset_r == o.offset_r;
-    }
+    AMCT_DECL bool operator==(const layer_record& o) const;
 
     /// The activation type: act_type, else dst_type, else INT8.
     std::string activation_type() const
@@ -185,29 +177,9 @@ struct quant_record
     std::vector<std::pair<std::string, layer_record>> layers;
 
     /// The record of `name`, or nullptr.
-    const layer_record* find(const std::string& name) const
-    {
-        for (const auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return &r;
-            }
-        }
-        return nullptr;
-    }
+    AMCT_DECL const layer_record* find(const std::string& name) const;
 
-    layer_record& operator[](const std::string& name)
-    {
-        for (auto& [n, r] : layers)
-        {
-            if (n == name)
-            {
-                return r;
-            }
-        }
-        return layers.emplace_back(name, layer_record{}).second;
-    }
+    AMCT_DECL layer_record& operator[](const std::string& name);
 
     bool operator==(const quant_record& o) const
     {
@@ -217,29 +189,10 @@ struct quant_record
 
 /// @brief Checks a record with AMCT's read-time rules, and, when `layer_names` is given, that every key is a
 /// layer of the model. @throws config_error naming each problem as `record "key": ...`.
-inline void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr)
-{
-    std::vector<diagnostic> problems;
-    const std::unordered_set<std::string> names =
-      layer_names ? std::unordered_set<std::string>(layer_names->begin(), layer_names->end())
-                  : std::unordered_set<std::string>{};
-    for (const auto& [key, r] : rec.layers)
-    {
-        const std::string who = "record \"" + key + "\": ";
-        check_layer_record(r,
-                           [&](const char*, long, const std::string& message)
-                           {
-                               problems.push_back({{"record", 0, 0}, who + message});
-                           });
-        if (layer_names && names.count(key) == 0)
-        {
-            problems.push_back({{"record", 0, 0}, who + "not a layer of the model"});
-        }
-    }
-    if (!problems.empty())
-    {
-        detail::throw_error<config_error>(std::move(problems));
-    }
-}
+AMCT_DECL void check_record(const quant_record& rec, const std::vector<std::string>* layer_names = nullptr);
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/model/impl/record.ipp>
+#endif

@@ -40,16 +40,7 @@ class activation_calibration
 {
 public:
     /// @throws value_error naming the layer for invalid parameters, or for batches = 0.
-    activation_calibration(const std::vector<calibrated_layer>& layers, std::size_t batches)
-      : m_batches(batches)
-    {
-        for (const auto& l : layers)
-        {
-            m_index.emplace(l.name, m_slots.size());
-            m_names.push_back(l.name);
-            m_slots.push_back(std::make_unique<slot>(l, batches));
-        }
-    }
+    AMCT_DECL activation_calibration(const std::vector<calibrated_layer>& layers, std::size_t batches);
 
     activation_calibration(const activation_calibration&) = delete;
     activation_calibration& operator=(const activation_calibration&) = delete;
@@ -76,23 +67,12 @@ public:
     /// @return false when batch >= batch_num() (ignored, as AMCT ignores batches after batch_num), true when
     /// taken.
     /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
-    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing changes
-    /// when it throws.
-    bool observe(const std::string& layer,
-                 std::size_t batch,
-                 const float* x,
-                 const std::vector<std::size_t>& shape)
-    {
-        slot& s = find(layer);
-        if (batch >= m_batches)
-        {
-            return false;
-        }
-        check_shape(s, shape, layer, batch);
-        s.observer.observe(batch, x, shape);
-        s.values += detail::element_count(shape);
-        return true;
-    }
+    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing
+    /// changes when it throws.
+    AMCT_DECL bool observe(const std::string& layer,
+                           std::size_t batch,
+                           const float* x,
+                           const std::vector<std::size_t>& shape);
 
     template <class E>
     bool observe(const std::string& layer, std::size_t batch, const xt::xexpression<E>& x)
@@ -114,15 +94,7 @@ public:
     }
 
     /// @throws value_error listing every layer that lacks batches.
-    void require_complete() const
-    {
-        const std::string m = missing();
-        if (!m.empty())
-        {
-            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(m_batches)
-                                             + " batches per layer): " + m);
-        }
-    }
+    AMCT_DECL void require_complete() const;
 
     /// The observer of layer i (in layers() order).
     const indexed_observer& observer(std::size_t i) const noexcept
@@ -131,157 +103,34 @@ public:
     }
 
     /// The layers' indices, those with the most values observed first (their searches take longest).
-    std::vector<std::size_t> largest_first() const
-    {
-        std::vector<std::size_t> order(m_slots.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(),
-                         order.end(),
-                         [&](std::size_t a, std::size_t b)
-                         {
-                             return m_slots[a]->values > m_slots[b]->values;
-                         });
-        return order;
-    }
+    AMCT_DECL std::vector<std::size_t> largest_first() const;
 
     /// Every layer's result (on `exec`, layers largest first). @throws value_error as require_complete.
-    std::vector<calibration_result> compute(const executor& exec = {}) const
-    {
-        require_complete();
-        std::vector<calibration_result> out(m_slots.size());
-        detail::run_tasks(exec,
-                          largest_first(),
-                          [&](std::size_t i)
-                          {
-                              out[i] = m_slots[i]->observer.compute();
-                          });
-        return out;
-    }
+    AMCT_DECL std::vector<calibration_result> compute(const executor& exec = {}) const;
 
     /// Every layer's indexed_observer state, in layers() order (on `exec`).
-    std::vector<std::string> save(const executor& exec = {}) const
-    {
-        std::vector<std::string> out(m_slots.size());
-        detail::run_tasks(exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              out[i] = m_slots[i]->observer.save();
-                          });
-        return out;
-    }
+    AMCT_DECL std::vector<std::string> save(const executor& exec = {}) const;
 
     /// @brief Loads the state of layer i's observer, checking it fits. @throws state_error.
-    indexed_observer load(std::size_t i, const std::string& bytes) const
-    {
-        const slot& s = *m_slots[i];
-        indexed_observer obs = indexed_observer::load(bytes);
-        if (obs.layer() != s.observer.layer() || obs.algorithm() != s.observer.algorithm()
-            || obs.batches() != m_batches)
-        {
-            state_reader::fail("layer \"" + s.observer.layer() + "\": inconsistent observer state");
-        }
-        return obs;
-    }
+    AMCT_DECL indexed_observer load(std::size_t i, const std::string& bytes) const;
 
-    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed meanwhile.
-    void restore(std::vector<indexed_observer> loaded)
-    {
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer = std::move(loaded[i]);
-        }
-    }
+    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed
+    /// meanwhile.
+    AMCT_DECL void restore(std::vector<indexed_observer> loaded);
 
     /// @brief Adds another process's observers (load()'s, in layers() order). @throws value_error as
     /// indexed_observer::merge; nothing changes then.
-    void merge(const std::vector<indexed_observer>& other, const executor& exec = {})
-    {
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer.check_merge(other[i]);
-        }
-        detail::run_tasks(exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              m_slots[i]->observer.merge(other[i]);
-                          });
-    }
+    AMCT_DECL void merge(const std::vector<indexed_observer>& other, const executor& exec = {});
 
     /// @brief For processes that share out the batches: the [min, max] of the ordered-merge layers' batches
     /// observed here since the last call, which the other processes need to place their own batches. 16 bytes
     /// per batch and layer, checksummed; an empty string when there is nothing to share.
-    std::string take_batch_ranges()
-    {
-        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
-        for (const auto& s : m_slots)
-        {
-            std::vector<batch_range> r = s->observer.take_ranges();
-            if (!r.empty())
-            {
-                found.emplace_back(s.get(), std::move(r));
-            }
-        }
-        if (found.empty())
-        {
-            return {};
-        }
-        state_writer w;
-        w.u64(found.size());
-        for (const auto& [s, ranges] : found)
-        {
-            w.str(s->observer.layer());
-            w.u64(ranges.size());
-            for (const batch_range& r : ranges)
-            {
-                w.u64(r.index);
-                w.f32(r.min);
-                w.f32(r.max);
-            }
-        }
-        return w.finish(ranges_name, ranges_version);
-    }
+    AMCT_DECL std::string take_batch_ranges();
 
     /// @brief Learns another process's take_batch_ranges(); batches waiting for them are applied.
     /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
     /// a range that differs from the one known here. Nothing changes then.
-    void add_batch_ranges(const std::string& bytes)
-    {
-        if (bytes.empty())
-        {
-            return;
-        }
-        state_reader r(bytes, ranges_name, ranges_version);
-        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const std::string name = r.str();
-            const auto it = m_index.find(name);
-            if (it == m_index.end())
-            {
-                state_reader::fail("batch ranges of layer \"" + name
-                                   + "\", which this session does not calibrate");
-            }
-            std::vector<batch_range> ranges(r.count(16));
-            for (auto& b : ranges)
-            {
-                b.index = static_cast<std::size_t>(r.u64());
-                b.min = r.f32();
-                b.max = r.f32();
-            }
-            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
-        }
-        r.done();
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.check_ranges(ranges);
-        }
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.add_ranges(ranges);
-        }
-    }
+    AMCT_DECL void add_batch_ranges(const std::string& bytes);
 
 private:
     static constexpr const char* ranges_name = "batch_ranges";
@@ -300,52 +149,17 @@ private:
         std::atomic<std::size_t> values{0};  ///< observed here: a measure of the search's work
     };
 
-    slot& find(const std::string& layer)
-    {
-        const auto it = m_index.find(layer);
-        if (it == m_index.end())
-        {
-            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
-        }
-        return *m_slots[it->second];
-    }
+    AMCT_DECL slot& find(const std::string& layer);
 
     /// A batch without data or not of the layer's declared input_shape: shape_error, nothing changed. (Its
     /// values are the observer's to check, in its own pass over the data.)
-    static void check_shape(const slot& s,
-                            const std::vector<std::size_t>& shape,
-                            const std::string& layer,
-                            std::size_t batch)
-    {
-        const std::vector<std::size_t>& want = s.input_shape;
-        bool same = want.empty() || want.size() == shape.size();
-        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
-        {
-            same = want[d] == 0 || want[d] == shape[d];
-        }
-        if (shape.empty() || detail::element_count(shape) == 0 || !same)
-        {
-            detail::throw_error<shape_error>(
-              "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape " + detail::shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
-              + "; the batch was not observed");
-        }
-    }
+    AMCT_DECL static void check_shape(const slot& s,
+                                      const std::vector<std::size_t>& shape,
+                                      const std::string& layer,
+                                      std::size_t batch);
 
     /// "\"conv1\" has 2, \"fc\" has 0": the layers lacking batches.
-    std::string missing() const
-    {
-        std::string m;
-        for (const auto& s : m_slots)
-        {
-            const std::size_t seen = s->observer.observed();
-            if (seen < m_batches)
-            {
-                m += (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
-            }
-        }
-        return m;
-    }
+    AMCT_DECL std::string missing() const;
 
     std::size_t m_batches;
     std::vector<std::unique_ptr<slot>> m_slots;
@@ -363,28 +177,11 @@ public:
     {
     }
 
-    bool wants_input(const std::string& layer) const override
-    {
-        for (const auto* c : m_calibrations)
-        {
-            if (c->wants(layer))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    AMCT_DECL bool wants_input(const std::string& layer) const override;
 
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        for (auto* c : m_calibrations)
-        {
-            if (c->wants(layer))
-            {
-                c->observe(layer, m_batch, data, shape);
-            }
-        }
-    }
+    AMCT_DECL void input(const std::string& layer,
+                         float* data,
+                         const std::vector<std::size_t>& shape) override;
 
 private:
     std::vector<activation_calibration*> m_calibrations;
@@ -411,3 +208,7 @@ inline void feed_batches(const std::vector<std::size_t>& batches,
 }
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/pipeline/impl/activation_calibration.ipp>
+#endif

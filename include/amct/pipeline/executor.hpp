@@ -28,40 +28,7 @@ using executor = std::function<void(std::size_t n, const std::function<void(std:
 
 /// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
 /// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
-inline executor thread_executor(std::size_t threads = 0)
-{
-    if (threads == 0)
-    {
-        threads = std::max(1u, std::thread::hardware_concurrency());
-    }
-    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
-    {
-        std::atomic<std::size_t> next{0};
-        const auto work = [&]
-        {
-            for (std::size_t i; (i = next++) < n;)
-            {
-                task(i);
-            }
-        };
-        std::vector<std::thread> pool;
-        try
-        {
-            for (std::size_t t = 1; t < std::min(threads, n); ++t)
-            {
-                pool.emplace_back(work);
-            }
-        }
-        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
-        {
-        }
-        work();
-        for (auto& t : pool)
-        {
-            t.join();
-        }
-    };
-}
+AMCT_DECL executor thread_executor(std::size_t threads = 0);
 
 namespace detail
 {
@@ -113,3 +80,7 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/pipeline/impl/executor.ipp>
+#endif

@@ -52,19 +52,7 @@ public:
 
 /// The layers of a runtime's model that amct can quantize, for create_quant_config: nodes of a type
 /// find_arq_rule knows, except weighted types without a weight (a MatMul of two activations).
-inline std::vector<layer_info> quantizable_layers(const model_adapter& model)
-{
-    std::vector<layer_info> layers;
-    for (const auto& n : model.nodes())
-    {
-        const auto rule = find_arq_rule(n.type, n.trans_b);
-        if (rule && (!rule->has_weight || !model.param(n.name, param_kind::weight).empty()))
-        {
-            layers.push_back({n.name, n.type});
-        }
-    }
-    return layers;
-}
+AMCT_DECL std::vector<layer_info> quantizable_layers(const model_adapter& model);
 
 /// Called by the runtime around the nodes of a run. Node names are the model_adapter's. The default
 /// functions watch nothing.
@@ -119,3 +107,7 @@ public:
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/pipeline/impl/runtime.ipp>
+#endif

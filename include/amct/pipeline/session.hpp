@@ -9,9 +9,9 @@
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once, with batches in any order: each layer's
 // indexed_observer gives the result of one observer fed the batches in index order, bit for bit
-// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
-// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
-// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on
+// the executor given to the constructor (executor.hpp; none: the calling thread); results do not depend on
+// it. Several processes calibrate one model by sharing out the batch indices: each observes its own, they
 // exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
 // sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
@@ -66,69 +66,7 @@ public:
     /// @throws config_error when `cfg` does not fit the model's layers (JSON paths), value_error naming the
     /// layer for a missing or non-finite weight or bad algorithm parameters, shape_error for a bias or
     /// BatchNorm whose size does not match the weight.
-    calibration_session(model_adapter& model, quant_config cfg, executor exec = {})
-      : m_model(&model)
-      , m_cfg(std::move(cfg))
-      , m_exec(std::move(exec))
-    {
-        if (m_cfg.batch_num < 1)
-        {
-            detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
-                                             + " must be at least 1");
-        }
-        if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
-        {
-            detail::throw_error<unsupported_error>(
-              "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
-              + ": amct does not round deq_scale to the device's s19 format");
-        }
-        check_config(m_cfg, quantizable_layers(model));
-        // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
-        const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);
-        std::unordered_map<std::string, const batch_norm_fold*> fold_of;
-        for (const auto& f : plan.folds)
-        {
-            fold_of.emplace(f.conv, &f);
-        }
-        std::unordered_map<std::string, const layer_quant_config*> config_of;
-        for (const auto& [name, lc] : m_cfg.layers)
-        {
-            if (lc.quant_enable)
-            {
-                config_of.emplace(name, &lc);
-            }
-        }
-        std::vector<calibrated_layer> calibrated;
-        for (const graph_node& node : model.nodes())
-        {
-            const auto it = config_of.find(node.name);
-            if (it != config_of.end())
-            {
-                const auto f = fold_of.find(node.name);
-                add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
-                calibrated.push_back(
-                  {node.name,
-                   widen<algorithm_params>(resolved_params(it->second->activation_quant_params, m_cfg.activation_offset)),
-                   node.input_shape});
-            }
-        }
-        m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
-        std::vector<xt::xarray<float>> fake_weights(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              fake_weights[i] = calibrate_weight(*m_slots[i]);
-                          });
-        m_fusion = apply_fusion(model, plan);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            if (m_slots[i]->arq)
-            {
-                model.set_param(m_slots[i]->name, param_kind::weight, fake_weights[i]);
-            }
-        }
-    }
+    AMCT_DECL calibration_session(model_adapter& model, quant_config cfg, executor exec = {});
 
     calibration_session(const calibration_session&) = delete;
     calibration_session& operator=(const calibration_session&) = delete;
@@ -167,27 +105,15 @@ public:
         return *m_acts;
     }
 
-    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the calibration
-    /// batch of the same index (indices from batch_num on are ignored, as observe ignores them). The runtime
-    /// must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches run
-    /// concurrently: the runner must allow concurrent runs.
+    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the
+    /// calibration batch of the same index (indices from batch_num on are ignored, as observe ignores them).
+    /// The runtime must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches
+    /// run concurrently: the runner must allow concurrent runs.
     /// @throws what observe and the runner throw, for the lowest failing batch; every other batch stays
     /// observed.
-    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {}, const executor& exec = {})
-    {
-        if (batches.empty())
-        {
-            batches.resize(batch_num());
-            std::iota(batches.begin(), batches.end(), std::size_t{0});
-        }
-        detail::run_tasks(exec,
-                          batches.size(),
-                          [&](std::size_t i)
-                          {
-                              calibration_feed feed({m_acts.get()}, batches[i]);
-                              runner.run(batches[i], feed);
-                          });
-    }
+    AMCT_DECL void calibrate(model_runner& runner,
+                             std::vector<std::size_t> batches = {},
+                             const executor& exec = {});
 
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
@@ -226,50 +152,13 @@ public:
     /// raised for the int32 bias are written back to the runtime as re-fake-quantized weights, and reported
     /// in the notes. No batch may be observed meanwhile.
     /// @throws value_error listing every layer that lacks batches.
-    quantized_model finalize()
-    {
-        m_acts->require_complete();
-        // the layers with the most values first (exact IFMR's work grows with them): threads end together
-        std::vector<finalized_layer> done(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_acts->largest_first(),
-                          [&](std::size_t i)
-                          {
-                              done[i] = finalize_layer(*m_slots[i], m_acts->observer(i).compute());
-                          });
-        quantized_model out;
-        out.notes = m_fusion.warnings;
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            if (done[i].layer.weight_scale_raised())  // for the int32 bias: the runtime needs the new weight
-            {
-                m_model->set_param(m_slots[i]->name, param_kind::weight, done[i].layer.weight_fake);
-            }
-            out.notes.insert(out.notes.end(), done[i].notes.begin(), done[i].notes.end());
-            out.layers.push_back(std::move(done[i].layer));
-            out.record.layers.emplace_back(m_slots[i]->name, record_of(out.layers.back()));
-        }
-        return out;
-    }
+    AMCT_DECL quantized_model finalize();
 
     /// @brief The session's state: the configuration and, for every layer, its ARQ scales and its
     /// indexed_observer's state (batches observed, observer state, HFMG's waiting batches). restore() in a
     /// later process continues from here with the result of an uninterrupted run; merge() in another process
     /// that calibrated other batches adds them. Waits for batches being observed.
-    std::string save() const
-    {
-        const std::vector<std::string> observers = m_acts->save(m_exec);
-        state_writer w;
-        w.str(write_config_json(m_cfg));
-        w.u64(m_slots.size());
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            w.str(m_slots[i]->name);
-            w.f32s(arq_scales(*m_slots[i]));
-            w.str(observers[i]);
-        }
-        return w.finish(state_name, state_version);
-    }
+    AMCT_DECL std::string save() const;
 
     /// @brief Continues a saved session. This session must be made from the same model and configuration, and
     /// no other thread may observe while it restores (their batches would be replaced by the saved state).
@@ -338,48 +227,12 @@ private:
     };
 
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
-    void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
-    {
-        auto s = std::make_unique<slot>(node.name, node.type);
-        s->node = node;
-        if (arq_rule(node.type, node.trans_b).has_weight)
-        {
-            const std::string who = "layer \"" + node.name + "\" (" + node.type + ")";
-            auto weight = fold ? std::optional<xt::xarray<float>>(fold->weight)
-                               : detail::param_copy(*m_model, node.name, param_kind::weight);
-            if (!weight)
-            {
-                detail::throw_error<value_error>(who + ": the runtime gives no weight");
-            }
-            s->weight = std::move(*weight);
-            const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
-            s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
-            s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
-            auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
-                             : detail::param_copy(*m_model, node.name, param_kind::bias);
-            if (bias && bias->size() != s->channels)
-            {
-                detail::throw_error<shape_error>(who + ": bias of " + std::to_string(bias->size())
-                                                 + " elements for " + std::to_string(s->channels)
-                                                 + " output channels");
-            }
-            s->bias = std::move(bias);
-            s->arq.emplace();  // computed by calibrate_weight
-        }
-        m_slots.push_back(std::move(s));
-    }
+    AMCT_DECL void add_layer(const graph_node& node,
+                             const layer_quant_config& lc,
+                             const batch_norm_fold* fold);
 
     /// ARQ on a slot's weight; returns the fake-quantized weight (empty for a layer without weight).
-    static xt::xarray<float> calibrate_weight(slot& s)
-    {
-        if (!s.arq)
-        {
-            return {};
-        }
-        const weight_layout layout = layout_of(s.node);
-        s.arq = arq(s.weight, s.weight_params, layout, s.node.groups, s.name);
-        return fake_quantize_weight(s.weight, *s.arq, layout, s.node.groups);
-    }
+    AMCT_DECL static xt::xarray<float> calibrate_weight(slot& s);
 
     static std::vector<float> arq_scales(const slot& s)
     {
@@ -388,63 +241,20 @@ private:
 
     /// Reads a save() of a session of this model and configuration: one indexed_observer per layer.
     /// @throws state_error naming what does not fit.
-    std::vector<indexed_observer> read_state(const std::string& bytes) const
-    {
-        state_reader r(bytes, state_name, state_version);
-        if (r.str() != write_config_json(m_cfg))
-        {
-            state_reader::fail("the saved session was made with another configuration");
-        }
-        const std::size_t n = r.count(1);
-        if (n != m_slots.size())
-        {
-            state_reader::fail("the saved session has " + std::to_string(n) + " layers, this one "
-                               + std::to_string(m_slots.size()));
-        }
-        std::vector<indexed_observer> all;
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            const slot* s = m_slots[i].get();
-            const std::string name = r.str();
-            if (name != s->name)
-            {
-                state_reader::fail("the saved session has layer \"" + name + "\" where this one has \""
-                                   + s->name + "\"");
-            }
-            if (r.f32s() != arq_scales(*s))
-            {
-                state_reader::fail(
-                  "layer \"" + name
-                  + "\": its weight scales differ from the saved session's (another model?)");
-            }
-            all.push_back(m_acts->load(i, r.str()));
-        }
-        r.done();
-        return all;
-    }
+    AMCT_DECL std::vector<indexed_observer> read_state(const std::string& bytes) const;
 
-    static finalized_layer finalize_layer(const slot& s, const calibration_result& activation)
-    {
-        finalized_layer out;
-        quantized_layer& q = out.layer;
-        q.name = s.name;
-        q.type = s.type;
-        q.arq = s.arq;
-        q.weight_float = s.weight;
-        q.bias_float = s.bias;
-        q.layout = layout_of(s.node);
-        q.groups = s.node.groups;
-        q.channels = s.channels;
-        set_activation(q, activation, out.notes);
-        return out;
-    }
+    AMCT_DECL static finalized_layer finalize_layer(const slot& s, const calibration_result& activation);
 
     model_adapter* m_model;
     quant_config m_cfg;
     executor m_exec;
     fusion_report m_fusion;
-    std::vector<std::unique_ptr<slot>> m_slots;    ///< in m_acts's layer order
+    std::vector<std::unique_ptr<slot>> m_slots;  ///< in m_acts's layer order
     std::unique_ptr<activation_calibration> m_acts;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+#include <amct/pipeline/impl/session.ipp>
+#endif

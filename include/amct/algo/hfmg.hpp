@@ -17,18 +17,18 @@
 // [min, max] alone (see there).
 #pragma once
 
-#include <algorithm>  // std::min, std::max
-#include <array>      // std::array
-#include <cmath>      // std::ceil, std::floor, std::ldexp
-#include <cstdint>    // std::int64_t
-#include <cstring>    // std::memcmp
-#include <map>        // std::map
-#include <numeric>    // std::accumulate
-#include <string>     // std::string
+#include <algorithm>    // std::min, std::max
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::ldexp
+#include <cstdint>      // std::int64_t
+#include <cstring>      // std::memcmp
+#include <map>          // std::map
+#include <numeric>      // std::accumulate
+#include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <tuple>      // std::make_tuple
-#include <utility>    // std::pair
-#include <vector>     // std::vector
+#include <tuple>        // std::make_tuple
+#include <utility>      // std::pair
+#include <vector>       // std::vector
 
 #include <amct/algo/observer.hpp>
 #include <amct/algo/param.hpp>
@@ -545,7 +545,6 @@ public:
 
 private:
     friend class hfmg_segments;
-
 
     hfmg_params m_params;
     hfmg_histogram m_hist;

@@ -18,15 +18,15 @@
 // exact IFMR, while a layer has at most bounded_exact_limit of them.
 #pragma once
 
-#include <algorithm>  // std::min
-#include <array>      // std::array
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
-#include <cstddef>    // std::size_t
-#include <limits>     // std::numeric_limits
-#include <string>     // std::string
+#include <algorithm>    // std::min
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::fabs, std::nearbyint
+#include <cstddef>      // std::size_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string
 #include <string_view>  // std::string_view
-#include <tuple>      // std::make_tuple
-#include <vector>     // std::vector
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
 
 #include <amct/algo/bit_histogram.hpp>
 #include <amct/algo/bit_histogram_density.hpp>
@@ -585,7 +585,6 @@ public:
     }
 
 private:
-
     /// Bounded mode: appends x to the kept values while the count (already including them) stays within
     /// bounded_exact_limit, drops them for good once it does not.
     void keep_while_small(const float* x, std::size_t n)

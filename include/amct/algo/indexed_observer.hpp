@@ -1,5 +1,5 @@
-// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches - 1
-// arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
+// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
 // load, merge), and the result is that of one observer fed them in index order, bit for bit. How batches
 // are combined is the observer's merge policy (O::exact_merge):
 //   * exact merge: each batch goes as it comes into one of a pool of shards (as many as threads observe at
@@ -367,8 +367,9 @@ public:
         segments loaded = segments::load(r, layer);
         if (loaded.batches() != batches)
         {
-            state_reader::fail(layer + ": " + std::string(O::algorithm) + " segments of " + std::to_string(loaded.batches())
-                               + " batches in an observer of " + std::to_string(batches));
+            state_reader::fail(layer + ": " + std::string(O::algorithm) + " segments of "
+                               + std::to_string(loaded.batches()) + " batches in an observer of "
+                               + std::to_string(batches));
         }
         auto policy = std::make_unique<ordered_merge_policy>(loaded.params(), layer, batches);
         policy->m_ordered = std::move(loaded);
@@ -432,8 +433,8 @@ inline std::unique_ptr<merge_policy> make_merge_policy(const algorithm_params& p
           if constexpr (!has_observer<P>::value)
           {
               detail::throw_error<unsupported_error>(std::string(P::name)
-                                                     + " calibrates weights, not activations (layer \"" + layer
-                                                     + "\"); use amct::arq");
+                                                     + " calibrates weights, not activations (layer \""
+                                                     + layer + "\"); use amct::arq");
           }
           else if constexpr (P::observer::exact_merge)
           {
@@ -590,8 +591,8 @@ public:
     }
 
     /// @brief Ordered merge: learns the ranges of batches observed elsewhere; batches waiting for them are
-    /// applied. @throws value_error for an algorithm without ordered merge, an index beyond batches(), a range
-    /// that is not finite and ordered or differs from the one known here; nothing changes then.
+    /// applied. @throws value_error for an algorithm without ordered merge, an index beyond batches(), a
+    /// range that is not finite and ordered or differs from the one known here; nothing changes then.
     void add_ranges(const std::vector<batch_range>& ranges)
     {
         if (ranges.empty())
@@ -696,8 +697,9 @@ public:
                                    + std::to_string(batches));
             }
         }
-        std::unique_ptr<detail::merge_policy> policy =
-          r.boolean() ? load_ordered(r, layer, batches, taken) : detail::exact_merge_policy::load(r, layer, taken);
+        std::unique_ptr<detail::merge_policy> policy = r.boolean()
+                                                         ? load_ordered(r, layer, batches, taken)
+                                                         : detail::exact_merge_policy::load(r, layer, taken);
         r.done();
         indexed_observer o(std::move(policy), std::move(layer), batches);
         o.m_done = taken.size();

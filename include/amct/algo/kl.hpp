@@ -42,11 +42,13 @@ struct kl_params
     {
         using namespace param;
         using P = kl_params;
-        return std::make_tuple(make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
-                               make("num_quantized_bins", &P::num_quantized_bins),
-                               make("asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
-                               make("num_bits", &P::num_bits, int_range{2, 16}),
-                               make("channels", &P::channels, any{}, no_cfg, api_only));
+        return std::make_tuple(
+          make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+          make("num_quantized_bins", &P::num_quantized_bins),
+          make(
+            "asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
+          make("num_bits", &P::num_bits, int_range{2, 16}),
+          make("channels", &P::channels, any{}, no_cfg, api_only));
     }
 
     /// num_quantized_bins in [2, num_of_bins].
@@ -55,7 +57,9 @@ struct kl_params
     {
         if (p.num_quantized_bins < 2 || p.num_quantized_bins > p.num_of_bins)
         {
-            report("num_quantized_bins", std::to_string(p.num_quantized_bins), "in [2, " + std::to_string(p.num_of_bins) + "]");
+            report("num_quantized_bins",
+                   std::to_string(p.num_quantized_bins),
+                   "in [2, " + std::to_string(p.num_of_bins) + "]");
         }
     }
 };
@@ -180,7 +184,6 @@ public:
         const auto t = static_cast<float>((static_cast<double>(i) + 0.5) * amax / static_cast<double>(bins));
         return {-t, t};
     }
-
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

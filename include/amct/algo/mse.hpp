@@ -42,6 +42,7 @@ struct mse_params
     {
     }
 };
+
 class mse_observer : public histogram_observer<mse_observer, mse_params>
 {
 public:
@@ -94,7 +95,6 @@ public:
         }
         return best;
     }
-
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

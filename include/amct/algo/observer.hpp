@@ -12,13 +12,13 @@
 // state stays as it was before that batch. Parameters are validated when the observer is made.
 #pragma once
 
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
+#include <cmath>        // std::isnan
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
 #include <type_traits>  // std::void_t, std::false_type, std::true_type
-#include <utility>  // std::declval
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <utility>      // std::declval
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include <amct/algo/channels.hpp>
 #include <amct/base/error.hpp>
@@ -69,8 +69,8 @@ inline constexpr bool is_observer_v = detail::is_observer<O>::value;
 class observer_base
 {
 public:
-    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result of
-    /// one observer fed every batch in order, bit for bit (an observer whose result depends on the order
+    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result
+    /// of one observer fed every batch in order, bit for bit (an observer whose result depends on the order
     /// says false: HFMG).
     static constexpr bool exact_merge = true;
 

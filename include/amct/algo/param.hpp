@@ -2,8 +2,8 @@
 // in `static constexpr auto fields()` (a tuple of the descriptors below); everything else is derived from
 // that list: the config.json keys and quant.cfg fields (readers and writers in amct/config and amct/dsl), the
 // validator that every reader and every observer runs (check_params), equality, and the saved-state
-// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also writes the "must be ..." text),
-// how quant.cfg spells it, and a few flags.
+// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also
+// writes the "must be ..." text), how quant.cfg spells it, and a few flags.
 //
 // P also declares:
 //   static constexpr std::string_view name        its config-file name (act_algo / wts_algo value)
@@ -46,8 +46,9 @@ namespace param
 enum flag : unsigned
 {
     none = 0,
-    written = 1u << 0,   ///< AMCT's create_quant_config writes the field with its default value
-    inherit = 1u << 1,   ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
+    written = 1u << 0,  ///< AMCT's create_quant_config writes the field with its default value
+    inherit =
+      1u << 1,  ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
     api_only = 1u << 2,  ///< not in configuration files (axis options of the per-channel methods)
     unsaved = 1u << 3    ///< not part of the saved state
 };
@@ -117,7 +118,8 @@ struct int_range
 
     std::string text() const
     {
-        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" : std::string(shown);
+        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
+                             : std::string(shown);
     }
 };
 
@@ -421,8 +423,10 @@ inline std::string enum_choices(std::string_view quote = {})
     std::string s;
     for (std::size_t i = 0; i < names.size(); ++i)
     {
-        s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(quote) + std::string(names[i])
-             + std::string(quote);
+        s += (i == 0                  ? ""
+              : i + 1 == names.size() ? " or "
+                                      : ", ")
+             + std::string(quote) + std::string(names[i]) + std::string(quote);
     }
     return s;
 }
@@ -520,8 +524,8 @@ inline void require_valid(const P& p, const std::string& where, std::string_view
     check_params(p,
                  [&](std::string_view key, const std::string& value, const std::string& rule)
                  {
-                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key) + " = "
-                                                      + value + " must be " + rule);
+                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key)
+                                                      + " = " + value + " must be " + rule);
                  });
 }
 

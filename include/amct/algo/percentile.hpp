@@ -91,7 +91,6 @@ public:
         return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
                 static_cast<float>(quantile(h, m_params.max_percentile))};
     }
-
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <array>        // std::array
-#include <tuple>        // std::apply
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <tuple>        // std::apply
 #include <type_traits>  // std::enable_if_t, std::is_base_of_v
 #include <variant>      // std::variant, std::visit
 #include <vector>       // std::vector
@@ -142,8 +142,8 @@ inline algorithm_params default_params(std::string_view name)
         {
             known += (known.empty() ? "" : ", ") + std::string(n);
         }
-        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name) + "\" (known: "
-                                               + known + ")");
+        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name)
+                                               + "\" (known: " + known + ")");
     }
     return out;
 }
@@ -321,7 +321,8 @@ private:
     template <class O>
     struct model final : concept_t
     {
-        static_assert(is_observer_v<O>, "amct: any_observer: O does not follow the observer contract (observer.hpp)");
+        static_assert(is_observer_v<O>,
+                      "amct: any_observer: O does not follow the observer contract (observer.hpp)");
 
         explicit model(O o)
           : obs(std::move(o))

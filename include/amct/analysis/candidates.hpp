@@ -11,9 +11,9 @@
 #include <amct/algo/arq.hpp>
 #include <amct/algo/registry.hpp>
 #include <amct/analysis/simulation.hpp>
-#include <amct/pipeline/activation_calibration.hpp>
 #include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
+#include <amct/pipeline/activation_calibration.hpp>
 #include <amct/pipeline/quantized_model.hpp>
 
 namespace amct
@@ -99,11 +99,10 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
         }
         for (std::size_t k = 0; k < candidates.size(); ++k)
         {
-            layers[k].push_back(
-              {l.name,
-               widen<algorithm_params>(
-                 resolved_params(candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
-               {}});
+            layers[k].push_back({l.name,
+                                 widen<algorithm_params>(resolved_params(
+                                   candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
+                                 {}});
         }
         calibration_model[l.name] = int_setting(l, false);
     }

@@ -3,8 +3,8 @@
 //   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
 //   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
 //   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// The keys, rules and defaults of the algorithm sections are the algorithms' declarations (amct/algo/param.hpp);
-// the global keys follow docs/configuration.md.
+// The keys, rules and defaults of the algorithm sections are the algorithms' declarations
+// (amct/algo/param.hpp); the global keys follow docs/configuration.md.
 #pragma once
 
 #include <algorithm>    // std::find
@@ -137,9 +137,9 @@ private:
             }
             else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
             {
-                const prefix_guard in_section(m_prefix, key == "activation_quant_params"
-                                                          ? "activation_quant_params."
-                                                          : "weight_quant_params.");
+                const prefix_guard in_section(m_prefix,
+                                              key == "activation_quant_params" ? "activation_quant_params."
+                                                                               : "weight_quant_params.");
                 if (key == "activation_quant_params")
                 {
                     section<activation_algorithms>(
@@ -163,8 +163,8 @@ private:
         return l;
     }
 
-    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other key
-    /// is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
+    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other
+    /// key is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
     /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
     /// expresses (`bits`).
     template <class List, class Section, class BitsRule>
@@ -260,9 +260,10 @@ private:
                   const path_guard p(m_path, foreign_key);
                   m_report(p,
                            true,
-                           who + qualified("", foreign_key) + " is a parameter of " + std::string(foreign_algo)
-                             + ", not of " + std::string(algo_key) + " \"" + std::string(P::name)
-                             + "\" (the default when " + std::string(algo_key) + " is not given)");
+                           who + qualified("", foreign_key) + " is a parameter of "
+                             + std::string(foreign_algo) + ", not of " + std::string(algo_key) + " \""
+                             + std::string(P::name) + "\" (the default when " + std::string(algo_key)
+                             + " is not given)");
               }
               validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
           },
@@ -343,8 +344,8 @@ private:
             {
                 m_report(p,
                          false,
-                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params)) + " must be "
-                           + rule_text<T>(fld.rule));
+                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params))
+                           + " must be " + rule_text<T>(fld.rule));
             }
         }
     }
@@ -370,7 +371,11 @@ private:
     }
 
     template <class F, class P>
-    bool read_value(const F& fld, P& params, const boost::json::value& v, const std::string& p, const std::string& who)
+    bool read_value(const F& fld,
+                    P& params,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
     {
         const std::string key(fld.key);
         if constexpr (is_range_field<F>::value)

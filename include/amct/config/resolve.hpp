@@ -21,9 +21,9 @@
 
 #include <amct/algo/param.hpp>
 #include <amct/algo/registry.hpp>
-#include <amct/config/layer_params.hpp>
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/dsl/quant_cfg.hpp>
 #include <amct/model/layer_types.hpp>
@@ -79,7 +79,7 @@ public:
         q.do_fusion = m_cfg.do_fusion.value_or(true);
         q.skip_fusion_layers = m_cfg.skip_fusion_layers;
         q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
-                                                              : fakequant_precision::default_mode;
+                                                                    : fakequant_precision::default_mode;
         const auto type_of = types_by_name(layers);
         std::set<std::string> types;
         for (const auto& l : layers)

@@ -260,28 +260,29 @@ private:
         a.offset = m.name_offset;
         P params;
         const std::string type(P::cfg_type);
-        fields(m,
-               type.c_str(),
-               [&](const text_field& f, seen_map& seen)
-               {
-                   bool known = false;
-                   for_each_field<P>(
-                     [&](const auto& fld, std::size_t i)
-                     {
-                         if (known || !fld.cfg.present()
-                             || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
-                         {
-                             return;
-                         }
-                         known = true;
-                         if (first_time(f, seen) && read_value(fld, f, params))
-                         {
-                             a.given |= field_set{1} << i;
-                             a.field_offsets[i] = f.value_offset;
-                         }
-                     });
-                   return known;
-               });
+        fields(
+          m,
+          type.c_str(),
+          [&](const text_field& f, seen_map& seen)
+          {
+              bool known = false;
+              for_each_field<P>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (known || !fld.cfg.present()
+                        || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
+                    {
+                        return;
+                    }
+                    known = true;
+                    if (first_time(f, seen) && read_value(fld, f, params))
+                    {
+                        a.given |= field_set{1} << i;
+                        a.field_offsets[i] = f.value_offset;
+                    }
+                });
+              return known;
+          });
         std::vector<std::string_view> reported;
         check_params(params,
                      [&](std::string_view key, const std::string& shown, const std::string& rule)

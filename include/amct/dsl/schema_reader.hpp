@@ -59,7 +59,8 @@ protected:
         }
     }
 
-    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is reported.
+    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is
+    /// reported.
     bool first_time(const text_field& f, seen_map& seen)
     {
         const auto it = std::find_if(seen.begin(),

@@ -76,8 +76,8 @@ public:
     /// @return false when batch >= batch_num() (ignored, as AMCT ignores batches after batch_num), true when
     /// taken.
     /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
-    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing changes
-    /// when it throws.
+    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing
+    /// changes when it throws.
     bool observe(const std::string& layer,
                  std::size_t batch,
                  const float* x,
@@ -184,7 +184,8 @@ public:
         return obs;
     }
 
-    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed meanwhile.
+    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed
+    /// meanwhile.
     void restore(std::vector<indexed_observer> loaded)
     {
         for (std::size_t i = 0; i < m_slots.size(); ++i)
@@ -326,7 +327,8 @@ private:
         if (shape.empty() || detail::element_count(shape) == 0 || !same)
         {
             detail::throw_error<shape_error>(
-              "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape " + detail::shape_string(shape)
+              "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape "
+              + detail::shape_string(shape)
               + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
               + "; the batch was not observed");
         }
@@ -341,7 +343,8 @@ private:
             const std::size_t seen = s->observer.observed();
             if (seen < m_batches)
             {
-                m += (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
+                m +=
+                  (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
             }
         }
         return m;

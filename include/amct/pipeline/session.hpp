@@ -9,9 +9,9 @@
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once, with batches in any order: each layer's
 // indexed_observer gives the result of one observer fed the batches in index order, bit for bit
-// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
-// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
-// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on
+// the executor given to the constructor (executor.hpp; none: the calling thread); results do not depend on
+// it. Several processes calibrate one model by sharing out the batch indices: each observes its own, they
 // exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
 // sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
@@ -106,10 +106,10 @@ public:
             {
                 const auto f = fold_of.find(node.name);
                 add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
-                calibrated.push_back(
-                  {node.name,
-                   widen<algorithm_params>(resolved_params(it->second->activation_quant_params, m_cfg.activation_offset)),
-                   node.input_shape});
+                calibrated.push_back({node.name,
+                                      widen<algorithm_params>(resolved_params(
+                                        it->second->activation_quant_params, m_cfg.activation_offset)),
+                                      node.input_shape});
             }
         }
         m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
@@ -167,10 +167,10 @@ public:
         return *m_acts;
     }
 
-    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the calibration
-    /// batch of the same index (indices from batch_num on are ignored, as observe ignores them). The runtime
-    /// must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches run
-    /// concurrently: the runner must allow concurrent runs.
+    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the
+    /// calibration batch of the same index (indices from batch_num on are ignored, as observe ignores them).
+    /// The runtime must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches
+    /// run concurrently: the runner must allow concurrent runs.
     /// @throws what observe and the runner throw, for the lowest failing batch; every other batch stays
     /// observed.
     void calibrate(model_runner& runner, std::vector<std::size_t> batches = {}, const executor& exec = {})
@@ -443,7 +443,7 @@ private:
     quant_config m_cfg;
     executor m_exec;
     fusion_report m_fusion;
-    std::vector<std::unique_ptr<slot>> m_slots;    ///< in m_acts's layer order
+    std::vector<std::unique_ptr<slot>> m_slots;  ///< in m_acts's layer order
     std::unique_ptr<activation_calibration> m_acts;
 };
 }  // namespace AMCT_ABI

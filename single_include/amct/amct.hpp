@@ -14,6 +14,18 @@
 #ifndef AMCT_SINGLE_AMCT_ALGO_HPP
 #define AMCT_SINGLE_AMCT_ALGO_HPP
 
+// ---- begin amct/algo/algorithms.hpp ----
+// amct/algo/algorithms.hpp: the registration of every algorithm, one line each. A new algorithm is its header
+// (its parameter struct, declared once with amct/algo/param.hpp, and its observer) plus its name in one of
+// these lists; the variants, names, readers, writers, validation and the tuners' method list derive from them
+// (amct/algo/registry.hpp, amct/config, amct/dsl, amct/analysis/candidates.hpp; docs/architecture.md).
+#ifndef AMCT_SINGLE_AMCT_ALGO_ALGORITHMS_HPP
+#define AMCT_SINGLE_AMCT_ALGO_ALGORITHMS_HPP
+
+#include <cstddef>  // std::size_t
+#include <tuple>    // std::tuple
+#include <variant>  // std::variant
+
 // ---- begin amct/algo/arq.hpp ----
 // amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
 // channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
@@ -21,14 +33,17 @@
 #ifndef AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 #define AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string, std::to_string
-#include <vector>   // std::vector
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string, std::to_string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
 
 // ---- begin amct/algo/observer.hpp ----
-// amct/algo/observer.hpp: the contract every calibration observer follows, and the part they share.
+// amct/algo/observer.hpp: the contract every calibration observer follows (checked at compile time by
+// is_observer_v), and the part they share.
 //
 // An observer O of algorithm A (ifmr_observer, hfmg_observer, max_observer, ...) offers:
 //   O(params, layer)                      typed parameters (amct/algo/params.hpp) and the layer's name
@@ -42,28 +57,22 @@
 #ifndef AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 #define AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 
-#include <cmath>    // std::isnan
-#include <cstddef>  // std::size_t
-#include <string>   // std::string
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include <cmath>        // std::isnan
+#include <cstddef>      // std::size_t
+#include <string>       // std::string
+#include <type_traits>  // std::void_t, std::false_type, std::true_type
+#include <utility>      // std::declval
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 // ---- begin amct/algo/channels.hpp ----
-// amct/algo/channels.hpp: per-channel observation: a batch split into the runs of each channel along an axis.
+// amct/algo/channels.hpp: per-channel observation: where the channel axis is (channel_options, a parameter of
+// the per-channel methods) and a batch split into the runs of each channel along it.
 #ifndef AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
 #define AMCT_SINGLE_AMCT_ALGO_CHANNELS_HPP
 
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <string>   // std::to_string
-
-// ---- begin amct/algo/params.hpp ----
-// amct/algo/params.hpp: the typed parameters of every calibration algorithm, with AMCT's and the peers'
-// defaults. Field names follow AMCT's config.json / quant.cfg where AMCT has the algorithm
-// (amct-algorithms.md 3.6, 4.5, 5.1).
-#ifndef AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
-#define AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
-
-#include <cstddef>  // std::ptrdiff_t
 
 // ---- begin amct/base/macros.hpp ----
 // amct/base/macros.hpp: feature switches. Define them before including amct, or through the CMake options.
@@ -119,98 +128,6 @@
 #define AMCT_ABI AMCT_ABI_CAT(abi_v0, AMCT_ABI_ISA)
 #endif  // AMCT_SINGLE_AMCT_BASE_MACROS_HPP
 // ---- end amct/base/macros.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// Where the channel axis is, for methods that can calibrate per channel.
-struct channel_options
-{
-    bool channel_wise = false;  ///< one scale/offset per index of `axis`
-    std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
-};
-
-/// IFMR storage: all data (AMCT's algorithm, exact order statistics) or a streaming histogram.
-enum class ifmr_mode
-{
-    exact,   ///< keeps every calibration value; the reference behaviour
-    bounded  ///< counts by the top bits of each value (amct::bit_histogram): O(1) per value, bounded memory
-};
-
-/// IFMR, AMCT's activation calibration (amct-algorithms.md 3): percentile init, then a search of the upper
-/// clip.
-struct ifmr_params
-{
-    double max_percentile = 0.999999;  ///< (0.5, 1]
-    double min_percentile = 0.999999;  ///< (0.5, 1]
-    double search_range_start = 0.7;   ///< 0 < start < end
-    double search_range_end = 1.3;
-    double search_step = 0.01;          ///< (0, end - start]
-    bool asymmetric = true;             ///< AMCT's default comes from activation_offset (true)
-    int num_bits = 8;                   ///< 4, 8 or 16
-    ifmr_mode mode = ifmr_mode::exact;  ///< extension: config.json "ifmr_mode", quant.cfg ifmr_mode
-};
-
-/// HFMG, AMCT's histogram activation calibration (amct-algorithms.md 4), PyTorch HistogramObserver's L2
-/// search.
-struct hfmg_params
-{
-    int num_of_bins = 4096;  ///< 1024, 2048, 4096 or 8192
-    bool asymmetric = true;
-    int num_bits = 8;
-};
-
-/// ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output channel or per tensor.
-struct arq_params
-{
-    bool channel_wise = true;  ///< AMCT's default for Conv-like layers; Linear/MatMul/Gemm take false
-    int num_bits = 8;          ///< 4, 6, 7 or 8
-};
-
-/// max: the observed [min, max] (PyTorch MinMaxObserver, ONNX Runtime MinMax, TensorRT MinMax).
-struct max_params
-{
-    bool asymmetric = true;
-    int num_bits = 8;
-    channel_options channels;
-};
-
-/// percentile: clip at the given percentiles of the data (ONNX Runtime Percentile, PPQ percentile).
-struct percentile_params
-{
-    double max_percentile = 0.9999;  ///< upper clip: this quantile of the data (PPQ's default 0.9999)
-    double min_percentile = 0.9999;  ///< lower clip: the (1 - min_percentile) quantile (asymmetric only)
-    int num_of_bins = 2048;          ///< histogram resolution per merge of batches
-    bool asymmetric = true;
-    int num_bits = 8;
-    channel_options channels;
-};
-
-/// kl: TensorRT's entropy calibration: |x| histogram of num_of_bins bins, thresholds from num_quantized_bins
-/// bins up, each candidate merged into num_quantized_bins levels, KL(P || Q) minimized. Symmetric only.
-struct kl_params
-{
-    int num_of_bins = 2048;
-    int num_quantized_bins = 128;
-    int num_bits = 8;
-    channel_options channels;
-};
-
-/// mse: the clip range minimizing the mean squared quantize-dequantize error over a histogram of the data
-/// (pytorch-quantization's mse calibrator, PPQ mse).
-struct mse_params
-{
-    int num_of_bins = 2048;
-    int num_candidates = 200;  ///< clip candidates, evenly spaced over the observed range
-    bool asymmetric = true;
-    int num_bits = 8;
-    channel_options channels;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_ALGO_PARAMS_HPP
-// ---- end amct/algo/params.hpp ----
 // ---- begin amct/core/qparams.hpp ----
 // amct/core/qparams.hpp: quantization parameters (scale, offset) of a quant_spec, and their validation.
 #ifndef AMCT_SINGLE_AMCT_CORE_QPARAMS_HPP
@@ -1168,6 +1085,24 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// Where the channel axis is, for methods that can calibrate per channel (an API parameter; config files
+/// calibrate activations per tensor).
+struct channel_options
+{
+    bool channel_wise = false;  ///< one scale/offset per index of `axis`
+    std::ptrdiff_t axis = 1;    ///< activations NCHW: 1; negative counts from the end
+
+    bool operator==(const channel_options& o) const noexcept
+    {
+        return channel_wise == o.channel_wise && axis == o.axis;
+    }
+
+    bool operator!=(const channel_options& o) const noexcept
+    {
+        return !(*this == o);
+    }
+};
+
 namespace detail
 {
 /// Number of channels a batch has for `opts` (1 when not channel-wise). @throws shape_error for a bad axis.
@@ -1314,10 +1249,49 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+namespace detail
+{
+inline void reject_nonfinite(const std::string& at, const float* x, std::size_t n);
+
+template <class O, class = void>
+struct is_observer : std::false_type
+{
+};
+
+template <class O>
+struct is_observer<
+  O,
+  std::void_t<typename O::params_type,
+              decltype(O::algorithm),
+              decltype(O::state_version),
+              decltype(O::exact_merge),
+              decltype(std::declval<O&>().observe(std::declval<const float*>(),
+                                                  std::declval<const std::vector<std::size_t>&>())),
+              decltype(std::declval<O&>().merge(std::declval<const O&>())),
+              decltype(std::declval<const O&>().compute()),
+              decltype(std::declval<const O&>().save()),
+              decltype(O::load(std::declval<const std::string&>())),
+              decltype(std::declval<const O&>().params()),
+              decltype(std::declval<O&>().label_batches(std::size_t{}))>> : std::true_type
+{
+};
+}  // namespace detail
+
+/// Whether O follows the observer contract above: observe(const float*, shape), merge, compute, save and
+/// load, params, and the static algorithm, state_version and exact_merge (an ordered-merge observer also
+/// names its O::ordered companion: see hfmg_segments).
+template <class O>
+inline constexpr bool is_observer_v = detail::is_observer<O>::value;
+
 /// The layer name and batch count every observer carries, for its error messages.
 class observer_base
 {
 public:
+    /// Whether merging observers that saw parts of the batches, in any grouping and order, gives the result
+    /// of one observer fed every batch in order, bit for bit (an observer whose result depends on the order
+    /// says false: HFMG).
+    static constexpr bool exact_merge = true;
+
     const std::string& layer() const noexcept
     {
         return m_layer;
@@ -1327,6 +1301,13 @@ public:
     std::size_t batches() const noexcept
     {
         return m_batches;
+    }
+
+    /// Messages about the next batches name them by `index` (a pool's global batch index) instead of their
+    /// count.
+    void label_batches(std::size_t index) noexcept
+    {
+        m_label = index;
     }
 
 protected:
@@ -1341,17 +1322,21 @@ protected:
         return m_layer.empty() ? std::string("unnamed layer") : "layer \"" + m_layer + "\"";
     }
 
-    /// Rejects a batch holding NaN or Inf before anything is changed.
+    /// Rejects a batch holding NaN or Inf before anything is changed: "layer "conv1", batch 2: element 5 is
+    /// NaN; the batch was not observed" (the batch's index: its label, or the batches observed before it).
     void check_batch(const float* x, std::size_t n) const
     {
         const std::size_t i = kernel::first_nonfinite(x, n);
         if (i != n)
         {
-            detail::throw_error<value_error>(
-              where() + ": batch " + std::to_string(m_batches + 1) + " contains "
-              + (std::isnan(x[i]) ? "NaN" : (x[i] > 0 ? "+Inf" : "-Inf")) + " at element " + std::to_string(i)
-              + "; the batch was not observed");
+            detail::reject_nonfinite(where() + ", batch " + std::to_string(batch_label()), x, n);
         }
+    }
+
+    /// The index messages give the batch being observed.
+    std::size_t batch_label() const noexcept
+    {
+        return m_label != no_label ? m_label : m_batches;
     }
 
     /// Checks a batch for a channel-wise method before anything changes: the axis and channel count (equal to
@@ -1391,6 +1376,10 @@ protected:
     /// Every value-carrying field of a saved state starts with the layer name and the batch count.
     std::string m_layer;
     std::size_t m_batches = 0;
+
+private:
+    static constexpr std::size_t no_label = static_cast<std::size_t>(-1);
+    std::size_t m_label = no_label;
 };
 
 namespace detail
@@ -1406,24 +1395,994 @@ inline void reject_nonfinite(const std::string& at, const float* x, std::size_t 
                                  + (std::isnan(x[i]) ? "NaN" : "infinite") + "; the batch was not observed");
     }
 }
-
-/// Throws value_error "<where>: <field> = <value> must be <rule>" when `ok` is false.
-inline void require(bool ok,
-                    const std::string& where,
-                    const std::string& field,
-                    double value,
-                    const std::string& rule)
-{
-    if (!ok)
-    {
-        throw_error<value_error>(where + ": " + field + " = " + number_to_string(value) + " must be " + rule);
-    }
-}
 }  // namespace detail
 }  // namespace AMCT_ABI
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_ALGO_OBSERVER_HPP
 // ---- end amct/algo/observer.hpp ----
+// ---- begin amct/algo/param.hpp ----
+// amct/algo/param.hpp: how an algorithm declares its parameters, once. A parameter struct P lists its fields
+// in `static constexpr auto fields()` (a tuple of the descriptors below); everything else is derived from
+// that list: the config.json keys and quant.cfg fields (readers and writers in amct/config and amct/dsl), the
+// validator that every reader and every observer runs (check_params), equality, and the saved-state
+// encoding (write_params / read_params). A field names its member, its valid values (a rule, which also
+// writes the "must be ..." text), how quant.cfg spells it, and a few flags.
+//
+// P also declares:
+//   static constexpr std::string_view name        its config-file name (act_algo / wts_algo value)
+//   static constexpr std::string_view cfg_message  its quant.cfg field in CalibrationConfig (empty: none)
+//   static constexpr std::string_view cfg_type     the protobuf message type, for quant.cfg diagnostics
+//   using observer = ...                           the observer class (activation algorithms)
+//   template <class R> static void check(const P&, R& report)   rules across fields (may be empty)
+#ifndef AMCT_SINGLE_AMCT_ALGO_PARAM_HPP
+#define AMCT_SINGLE_AMCT_ALGO_PARAM_HPP
+
+#include <array>        // std::array
+#include <cmath>        // std::isfinite, std::isinf
+#include <cstddef>      // std::size_t, std::ptrdiff_t
+#include <cstdint>      // std::uint32_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::tuple, std::apply, std::tuple_size_v
+#include <type_traits>  // std::is_same_v, std::is_enum_v, std::void_t
+#include <utility>      // std::declval
+
+// ---- begin amct/algo/state_io.hpp ----
+// amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
+//
+// Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
+//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
+//   CRC-32
+// The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
+#ifndef AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
+#define AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
+
+#include <array>    // std::array
+#include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
+#include <cstring>  // std::memcpy
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
+{
+    static const std::array<std::uint32_t, 256> table = []
+    {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i)
+        {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k)
+            {
+                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
+inline constexpr std::uint32_t state_envelope_version = 1;
+}  // namespace detail
+
+/// Writes an observer's state: fields in order, then finish() wraps them in the envelope.
+class state_writer
+{
+public:
+    void u8(std::uint8_t v)
+    {
+        m_payload.push_back(static_cast<char>(v));
+    }
+
+    void u32(std::uint32_t v)
+    {
+        put(v, 4);
+    }
+
+    void u64(std::uint64_t v)
+    {
+        put(v, 8);
+    }
+
+    void i64(std::int64_t v)
+    {
+        put(static_cast<std::uint64_t>(v), 8);
+    }
+
+    void f32(float v)
+    {
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u32(u);
+    }
+
+    void f64(double v)
+    {
+        std::uint64_t u;
+        std::memcpy(&u, &v, 8);
+        u64(u);
+    }
+
+    void boolean(bool v)
+    {
+        u8(v ? 1 : 0);
+    }
+
+    void str(const std::string& s)
+    {
+        u64(s.size());
+        m_payload += s;
+    }
+
+    void f32s(const std::vector<float>& v)
+    {
+        u64(v.size());
+        for (float x : v)
+        {
+            f32(x);
+        }
+    }
+
+    /// The complete state: envelope, payload and checksum.
+    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
+    {
+        state_writer head;
+        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
+        head.u32(detail::state_envelope_version);
+        head.str(algorithm);
+        head.u32(state_version);
+        head.u64(m_payload.size());
+        std::string out = head.m_payload + m_payload;
+        state_writer tail;
+        tail.u32(detail::crc32(out, out.size()));
+        return out + tail.m_payload;
+    }
+
+private:
+    void put(std::uint64_t v, int bytes)
+    {
+        for (int i = 0; i < bytes; ++i)
+        {
+            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+        }
+    }
+
+    std::string m_payload;
+};
+
+/// Reads a state written by state_writer, checking the envelope, the algorithm, its version and the checksum.
+/// Every read past the end, and anything left unread by done(), is a state_error.
+class state_reader
+{
+public:
+    /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
+    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
+      : state_reader(bytes)
+    {
+        const std::string algo = str();
+        if (algo != algorithm)
+        {
+            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
+                 + "\" observer");
+        }
+        const std::uint32_t version = u32();
+        if (version != state_version)
+        {
+            fail("\"" + algorithm + "\" state version " + std::to_string(version)
+                 + ", this amct reads version " + std::to_string(state_version));
+        }
+        const std::uint64_t size = u64();
+        if (size != m_end - m_pos)
+        {
+            fail("payload size " + std::to_string(size) + " does not match the "
+                 + std::to_string(m_end - m_pos) + " bytes present");
+        }
+    }
+
+    state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
+
+    /// The algorithm name in the envelope of `bytes`, to choose the observer that loads it.
+    /// @throws state_error for anything that is not an observer state.
+    static std::string algorithm_of(const std::string& bytes)
+    {
+        state_reader r(bytes);
+        return r.str();
+    }
+
+    std::uint8_t u8()
+    {
+        need(1);
+        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
+    }
+
+    std::uint32_t u32()
+    {
+        return static_cast<std::uint32_t>(get(4));
+    }
+
+    std::uint64_t u64()
+    {
+        return get(8);
+    }
+
+    std::int64_t i64()
+    {
+        return static_cast<std::int64_t>(get(8));
+    }
+
+    float f32()
+    {
+        const std::uint32_t u = u32();
+        float v;
+        std::memcpy(&v, &u, 4);
+        return v;
+    }
+
+    double f64()
+    {
+        const std::uint64_t u = u64();
+        double v;
+        std::memcpy(&v, &u, 8);
+        return v;
+    }
+
+    bool boolean()
+    {
+        const std::uint8_t v = u8();
+        if (v > 1)
+        {
+            fail("a boolean field holds " + std::to_string(v));
+        }
+        return v == 1;
+    }
+
+    std::string str()
+    {
+        const std::uint64_t n = u64();
+        need(n);
+        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
+        m_pos += static_cast<std::size_t>(n);
+        return s;
+    }
+
+    /// Reads an element count and checks that `n` elements of `bytes_each` bytes can still follow, so that a
+    /// corrupt length never turns into a huge allocation.
+    std::size_t count(std::size_t bytes_each)
+    {
+        const std::uint64_t n = u64();
+        if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
+        {
+            fail("a length of " + std::to_string(n) + " elements exceeds the payload");
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+    std::vector<float> f32s()
+    {
+        const std::size_t n = count(4);
+        std::vector<float> v(n);
+        for (float& x : v)
+        {
+            x = f32();
+        }
+        return v;
+    }
+
+    /// Fails unless every payload byte was read.
+    void done() const
+    {
+        if (m_pos != m_end)
+        {
+            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
+        }
+    }
+
+    [[noreturn]] static void fail(const std::string& what)
+    {
+        detail::throw_error<state_error>(what);
+    }
+
+private:
+    /// Checks the magic, the checksum and the envelope version, and positions the reader on the algorithm
+    /// name.
+    explicit state_reader(const std::string& bytes)
+      : m_bytes(bytes)
+    {
+        if (bytes.size() < sizeof detail::state_magic + 4 + 4
+            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
+        {
+            fail("not an amct observer state (bad magic)");
+        }
+        const std::size_t body = bytes.size() - 4;
+        m_pos = body;
+        m_end = bytes.size();
+        const std::uint32_t stored_crc = u32();
+        m_end = body;
+        if (stored_crc != detail::crc32(bytes, body))
+        {
+            fail("checksum mismatch: the state is corrupt or truncated");
+        }
+        m_pos = sizeof detail::state_magic;
+        const std::uint32_t envelope = u32();
+        if (envelope != detail::state_envelope_version)
+        {
+            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
+                 + std::to_string(detail::state_envelope_version));
+        }
+    }
+
+    void need(std::uint64_t n) const
+    {
+        if (n > m_end - m_pos)
+        {
+            fail("truncated payload");
+        }
+    }
+
+    std::uint64_t get(int bytes)
+    {
+        need(static_cast<std::uint64_t>(bytes));
+        std::uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i)
+        {
+            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
+        }
+        return v;
+    }
+
+    const std::string& m_bytes;
+    std::size_t m_pos = 0;
+    std::size_t m_end = 0;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
+// ---- end amct/algo/state_io.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Which fields of a parameter struct a configuration file sets: bit i is field i of P::fields().
+using field_set = std::uint32_t;
+
+/// The names of an enum's values, in value order; specialised next to each enum used as a parameter.
+template <class E>
+struct enum_names;
+
+namespace param
+{
+/// Field flags.
+enum flag : unsigned
+{
+    none = 0,
+    written = 1u << 0,  ///< AMCT's create_quant_config writes the field with its default value
+    inherit =
+      1u << 1,  ///< unset in a file: asymmetric follows activation_offset, channel_wise the layer type
+    api_only = 1u << 2,  ///< not in configuration files (axis options of the per-channel methods)
+    unsaved = 1u << 3    ///< not part of the saved state
+};
+
+// ---- rules: a predicate and the text that completes "<field> = <value> must be ..." ----
+
+/// Any value.
+struct any
+{
+    template <class T>
+    constexpr bool operator()(const T&) const noexcept
+    {
+        return true;
+    }
+
+    std::string text() const
+    {
+        return {};
+    }
+};
+
+/// A real number in an interval; infinite bounds are open. Text: "in (0.5, 1]" or "greater than 0".
+struct interval
+{
+    double lo;
+    double hi;
+    bool lo_open;
+    bool hi_open;
+
+    constexpr bool operator()(double x) const noexcept
+    {
+        return (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi);
+    }
+
+    std::string text() const
+    {
+        if (std::isinf(hi))
+        {
+            return std::string(lo_open ? "greater than " : "at least ") + detail::number_to_string(lo);
+        }
+        return std::string("in ") + (lo_open ? "(" : "[") + detail::number_to_string(lo) + ", "
+               + detail::number_to_string(hi) + (hi_open ? ")" : "]");
+    }
+};
+
+constexpr interval open_closed(double lo, double hi) noexcept
+{
+    return {lo, hi, true, false};
+}
+
+constexpr interval greater_than(double lo) noexcept
+{
+    return {lo, std::numeric_limits<double>::infinity(), true, true};
+}
+
+/// An integer in [lo, hi]. Text: "in [lo, hi]", or `shown` when given ("in [16, 2^20]").
+struct int_range
+{
+    int lo;
+    int hi;
+    std::string_view shown = {};
+
+    constexpr bool operator()(int x) const noexcept
+    {
+        return x >= lo && x <= hi;
+    }
+
+    std::string text() const
+    {
+        return shown.empty() ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
+                             : std::string(shown);
+    }
+};
+
+/// One of a few integers. Text: "1024, 2048, 4096 or 8192".
+template <std::size_t N>
+struct one_of
+{
+    std::array<int, N> values;
+
+    constexpr bool operator()(int x) const noexcept
+    {
+        for (int v : values)
+        {
+            if (v == x)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    std::string text() const
+    {
+        std::string s;
+        for (std::size_t i = 0; i < N; ++i)
+        {
+            s += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::to_string(values[i]);
+        }
+        return s;
+    }
+};
+
+template <class... I>
+constexpr one_of<sizeof...(I)> values(I... v) noexcept
+{
+    return {{static_cast<int>(v)...}};
+}
+
+/// Exactly one value (kl's asymmetric: false). Text: `shown`.
+template <class T>
+struct only
+{
+    T value;
+    std::string_view shown;
+
+    constexpr bool operator()(const T& x) const noexcept
+    {
+        return x == value;
+    }
+
+    std::string text() const
+    {
+        return std::string(shown);
+    }
+};
+
+// ---- how quant.cfg spells a field (AMCT's calibration_config_pytorch.proto) ----
+
+/// A field of quant.cfg: its name, and for a bit width written as an enum (dst_type: INT8, INT16;
+/// quant_bits: INT8, INT6, INT7, INT4), the widths in the enum's order.
+struct cfg_spelling
+{
+    std::string_view name;         ///< empty: not in quant.cfg
+    std::array<int, 4> bits = {};  ///< nonzero entries: the field is an enum of INT<bits> names
+    std::string_view second = {};  ///< a range field's second name (search_range_end)
+
+    constexpr bool present() const noexcept
+    {
+        return !name.empty();
+    }
+
+    constexpr bool bit_enum() const noexcept
+    {
+        return bits[0] != 0;
+    }
+};
+
+inline constexpr cfg_spelling no_cfg{};
+
+constexpr cfg_spelling cfg(std::string_view name) noexcept
+{
+    return {name};
+}
+
+template <class... I>
+constexpr cfg_spelling cfg_bits(std::string_view name, I... bits) noexcept
+{
+    return {name, {static_cast<int>(bits)...}};
+}
+
+constexpr cfg_spelling cfg_pair(std::string_view first, std::string_view second) noexcept
+{
+    return {first, {}, second};
+}
+
+// ---- fields ----
+
+/// One member of P: a number, an integer, a bool, an enum (with enum_names) or an API-only aggregate.
+template <class P, class T, class Rule>
+struct field
+{
+    using params_type = P;
+    using value_type = T;
+    std::string_view key;  ///< config.json key, and the name in messages
+    T P::*member;
+    Rule rule;
+    cfg_spelling cfg;
+    unsigned flags;
+
+    const T& get(const P& p) const noexcept
+    {
+        return p.*member;
+    }
+
+    bool has(unsigned f) const noexcept
+    {
+        return (flags & f) != 0;
+    }
+};
+
+/// Two members read and written as one [first, second] pair (IFMR's search_range); quant.cfg has them as two
+/// fields.
+template <class P, class Rule>
+struct range_field
+{
+    using params_type = P;
+    std::string_view key;
+    double P::*first;
+    double P::*second;
+    Rule rule;  ///< called with (first, second)
+    cfg_spelling cfg;
+    unsigned flags;
+
+    bool has(unsigned f) const noexcept
+    {
+        return (flags & f) != 0;
+    }
+};
+
+template <class P, class T, class Rule = any>
+constexpr field<P, T, Rule> make(std::string_view key,
+                                 T P::*member,
+                                 Rule rule = {},
+                                 cfg_spelling c = no_cfg,
+                                 unsigned flags = none) noexcept
+{
+    return {key, member, rule, c, flags};
+}
+
+template <class P, class Rule>
+constexpr range_field<P, Rule> make_range(std::string_view key,
+                                          double P::*first,
+                                          double P::*second,
+                                          Rule rule,
+                                          cfg_spelling c,
+                                          unsigned flags = none) noexcept
+{
+    return {key, first, second, rule, c, flags};
+}
+
+/// The pair rule of search_range: 0 < start < end, both finite.
+struct increasing_positive
+{
+    constexpr bool operator()(double a, double b) const noexcept
+    {
+        return a > 0.0 && a < b && b < std::numeric_limits<double>::infinity();
+    }
+
+    std::string text() const
+    {
+        return "two numbers with 0 < start < end";
+    }
+};
+}  // namespace param
+
+// ---- what a described struct offers ----
+
+namespace detail
+{
+template <class P, class = void>
+struct is_described : std::false_type
+{
+};
+
+template <class P>
+struct is_described<P, std::void_t<decltype(P::fields())>> : std::true_type
+{
+};
+
+template <class T>
+struct is_range_field : std::false_type
+{
+};
+
+template <class P, class R>
+struct is_range_field<param::range_field<P, R>> : std::true_type
+{
+};
+}  // namespace detail
+
+template <class P>
+inline constexpr bool is_described_v = detail::is_described<P>::value;
+
+/// Whether field descriptor F is a range_field (two members read and written as one pair).
+template <class F>
+inline constexpr bool is_range_field_v = detail::is_range_field<F>::value;
+
+/// Whether a field of type T can appear in a configuration file: a number, a bool or an enum (fields of
+/// other types, such as channel_options, are API-only).
+template <class T>
+inline constexpr bool is_config_value_v = std::is_arithmetic_v<T> || std::is_enum_v<T>;
+
+/// Whether descriptor F is a field that configuration files read and write.
+template <class F>
+inline bool in_config_files(const F& fld)
+{
+    if constexpr (detail::is_range_field<F>::value)
+    {
+        return !fld.has(param::api_only);
+    }
+    else
+    {
+        return is_config_value_v<typename F::value_type> && !fld.has(param::api_only);
+    }
+}
+
+template <class P>
+inline constexpr std::size_t field_count_v = std::tuple_size_v<decltype(P::fields())>;
+
+/// Calls f(field, index) for every field of P, in declared order.
+template <class P, class F>
+inline void for_each_field(F&& f)
+{
+    std::apply(
+      [&](const auto&... fld)
+      {
+          std::size_t i = 0;
+          (f(fld, i++), ...);
+      },
+      P::fields());
+}
+
+/// The bit of `key` in a field_set of P, or 0 when P has no such field.
+template <class P>
+inline field_set field_bit(std::string_view key)
+{
+    field_set bit = 0;
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t i)
+      {
+          if (fld.key == key)
+          {
+              bit = field_set{1} << i;
+          }
+      });
+    return bit;
+}
+
+/// Whether P has a configuration-file field `key`.
+template <class P>
+inline bool has_field(std::string_view key)
+{
+    bool found = false;
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t)
+      {
+          found = found || (fld.key == key && in_config_files(fld));
+      });
+    return found;
+}
+
+/// The fields AMCT's create_quant_config writes with their defaults.
+template <class P>
+inline field_set written_fields()
+{
+    field_set s = 0;
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t i)
+      {
+          if (fld.has(param::written))
+          {
+              s |= field_set{1} << i;
+          }
+      });
+    return s;
+}
+
+// ---- values as messages show them ----
+
+/// The name of enum value `v` in configuration files (enum_names<E>), "?" for a value out of range.
+template <class E>
+inline std::string_view enum_name(E v)
+{
+    const auto& names = enum_names<E>::values;
+    const auto i = static_cast<std::size_t>(v);
+    return i < names.size() ? names[i] : std::string_view("?");
+}
+
+namespace detail
+{
+
+/// "exact or bounded".
+template <class E>
+inline std::string enum_choices(std::string_view quote = {})
+{
+    const auto& names = enum_names<E>::values;
+    std::string s;
+    for (std::size_t i = 0; i < names.size(); ++i)
+    {
+        s += (i == 0                  ? ""
+              : i + 1 == names.size() ? " or "
+                                      : ", ")
+             + std::string(quote) + std::string(names[i]) + std::string(quote);
+    }
+    return s;
+}
+
+template <class T>
+inline std::string shown_value(const T& v)
+{
+    if constexpr (std::is_same_v<T, bool>)
+    {
+        return v ? "true" : "false";
+    }
+    else if constexpr (std::is_enum_v<T>)
+    {
+        return "\"" + std::string(enum_name(v)) + "\"";
+    }
+    else if constexpr (std::is_arithmetic_v<T>)
+    {
+        return number_to_string(static_cast<double>(v));
+    }
+    else
+    {
+        return {};
+    }
+}
+
+template <class T, class Rule>
+inline bool rule_accepts(const Rule& rule, const T& v)
+{
+    if constexpr (std::is_enum_v<T>)
+    {
+        return static_cast<std::size_t>(v) < enum_names<T>::values.size() && rule(v);
+    }
+    else if constexpr (std::is_floating_point_v<T>)
+    {
+        return !std::isnan(v) && rule(v);
+    }
+    else
+    {
+        return rule(v);
+    }
+}
+
+template <class T, class Rule>
+inline std::string rule_text(const Rule& rule)
+{
+    if constexpr (std::is_enum_v<T>)
+    {
+        return enum_choices<T>();
+    }
+    else
+    {
+        return rule.text();
+    }
+}
+}  // namespace detail
+
+// ---- the validator ----
+
+/// @brief Checks every field's rule, then P::check (rules across fields). report(key, value, rule) is called
+/// for each problem: "<key> = <value> must be <rule>". Fields flagged api_only are checked too.
+template <class P, class Report>
+inline void check_params(const P& p, Report&& report)
+{
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t)
+      {
+          using F = std::decay_t<decltype(fld)>;
+          if constexpr (detail::is_range_field<F>::value)
+          {
+              const double a = p.*(fld.first), b = p.*(fld.second);
+              if (!fld.rule(a, b))
+              {
+                  report(fld.key,
+                         "[" + detail::number_to_string(a) + ", " + detail::number_to_string(b) + "]",
+                         fld.rule.text());
+              }
+          }
+          else
+          {
+              using T = typename F::value_type;
+              if (!detail::rule_accepts<T>(fld.rule, fld.get(p)))
+              {
+                  report(fld.key, detail::shown_value(fld.get(p)), detail::rule_text<T>(fld.rule));
+              }
+          }
+      });
+    P::check(p, report);
+}
+
+/// @brief Validates `p` for an observer or a call: @throws value_error "<where>: <prefix><key> = <value> must
+/// be <rule>" for the first problem. `prefix` distinguishes sections ("weight " for ARQ).
+template <class P>
+inline void require_valid(const P& p, const std::string& where, std::string_view prefix = {})
+{
+    check_params(p,
+                 [&](std::string_view key, const std::string& value, const std::string& rule)
+                 {
+                     detail::throw_error<value_error>(where + ": " + std::string(prefix) + std::string(key)
+                                                      + " = " + value + " must be " + rule);
+                 });
+}
+
+/// Equality of described parameter structs: every field (ADL finds it for any described P).
+template <class P, std::enable_if_t<is_described_v<P>, int> = 0>
+inline bool operator==(const P& a, const P& b)
+{
+    bool same = true;
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t)
+      {
+          using F = std::decay_t<decltype(fld)>;
+          if constexpr (detail::is_range_field<F>::value)
+          {
+              same = same && a.*(fld.first) == b.*(fld.first) && a.*(fld.second) == b.*(fld.second);
+          }
+          else
+          {
+              same = same && fld.get(a) == fld.get(b);
+          }
+      });
+    return same;
+}
+
+template <class P, std::enable_if_t<is_described_v<P>, int> = 0>
+inline bool operator!=(const P& a, const P& b)
+{
+    return !(a == b);
+}
+
+// ---- saved state: the fields in declared order (double f64, int u32, bool u8, enum u8, channel_options
+// boolean and i64), except those flagged unsaved ----
+
+template <class P>
+inline void write_params(state_writer& w, const P& p)
+{
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t)
+      {
+          using F = std::decay_t<decltype(fld)>;
+          if constexpr (detail::is_range_field<F>::value)
+          {
+              w.f64(p.*(fld.first));
+              w.f64(p.*(fld.second));
+          }
+          else if (!fld.has(param::unsaved))
+          {
+              using T = typename F::value_type;
+              const T& v = fld.get(p);
+              if constexpr (std::is_same_v<T, bool>)
+              {
+                  w.boolean(v);
+              }
+              else if constexpr (std::is_enum_v<T>)
+              {
+                  w.u8(static_cast<std::uint8_t>(v));
+              }
+              else if constexpr (std::is_same_v<T, int>)
+              {
+                  w.u32(static_cast<std::uint32_t>(v));
+              }
+              else if constexpr (std::is_same_v<T, double>)
+              {
+                  w.f64(v);
+              }
+              else
+              {
+                  static_assert(std::is_same_v<T, channel_options>, "amct: write_params: unknown field type");
+                  w.boolean(v.channel_wise);
+                  w.i64(v.axis);
+              }
+          }
+      });
+}
+
+/// The parameters written by write_params. @throws state_error for an enum value out of range.
+template <class P>
+inline P read_params(state_reader& r)
+{
+    P p;
+    for_each_field<P>(
+      [&](const auto& fld, std::size_t)
+      {
+          using F = std::decay_t<decltype(fld)>;
+          if constexpr (detail::is_range_field<F>::value)
+          {
+              p.*(fld.first) = r.f64();
+              p.*(fld.second) = r.f64();
+          }
+          else if (!fld.has(param::unsaved))
+          {
+              using T = typename F::value_type;
+              T& v = p.*(fld.member);
+              if constexpr (std::is_same_v<T, bool>)
+              {
+                  v = r.boolean();
+              }
+              else if constexpr (std::is_enum_v<T>)
+              {
+                  const std::uint8_t k = r.u8();
+                  if (k >= enum_names<T>::values.size())
+                  {
+                      state_reader::fail(std::string(fld.key) + " holds " + std::to_string(k));
+                  }
+                  v = static_cast<T>(k);
+              }
+              else if constexpr (std::is_same_v<T, int>)
+              {
+                  v = static_cast<int>(r.u32());
+              }
+              else if constexpr (std::is_same_v<T, double>)
+              {
+                  v = r.f64();
+              }
+              else
+              {
+                  v.channel_wise = r.boolean();
+                  v.axis = static_cast<std::ptrdiff_t>(r.i64());
+              }
+          }
+      });
+    return p;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_PARAM_HPP
+// ---- end amct/algo/param.hpp ----
 // ---- begin amct/algo/result.hpp ----
 // amct/algo/result.hpp: what a calibration produces, in runtime form, and its conversion to typed qparams.
 #ifndef AMCT_SINGLE_AMCT_ALGO_RESULT_HPP
@@ -2321,6 +3280,33 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// ARQ's parameters: AMCT's ARQuantize (docs/algorithms.md, "ARQ"). num_bits 16 is an extension for the
+/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8.
+struct arq_params
+{
+    bool channel_wise = true;  ///< unset in a file: the layer type's default (Conv true, Linear/MatMul false)
+    int num_bits = 8;
+
+    static constexpr std::string_view name = "arq_quantize";
+    static constexpr std::string_view cfg_message = "arq_quantize";
+    static constexpr std::string_view cfg_type = "ARQuantize";
+    static constexpr bool extension = false;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = arq_params;
+        return std::make_tuple(
+          make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
+          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+    }
+
+    template <class R>
+    static void check(const arq_params&, R&)
+    {
+    }
+};
+
 /// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
 /// The result's axis is 0 of that view, i.e. the output channel.
 /// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
@@ -2334,12 +3320,7 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
                               const std::string& layer = {})
 {
     const std::string where = layer.empty() ? std::string("unnamed layer") : "layer \"" + layer + "\"";
-    detail::require(p.num_bits == 4 || p.num_bits == 6 || p.num_bits == 7 || p.num_bits == 8
-                      || p.num_bits == 16,
-                    where,
-                    "weight num_bits",
-                    p.num_bits,
-                    "4, 6, 7, 8 or 16");
+    require_valid(p, where, "weight ");
     const auto& w = detail::float_array(weight);
     if (w.size() == 0)
     {
@@ -2386,6 +3367,867 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 // ---- end amct/algo/arq.hpp ----
+// ---- begin amct/algo/hfmg.hpp ----
+// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
+// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
+//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
+//   in
+//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
+//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
+//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
+//       the new range;
+//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
+//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
+//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
+//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
+//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
+// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
+// hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
+// [min, max] alone (see there).
+#ifndef AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
+#define AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
+
+#include <algorithm>    // std::min, std::max
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::ldexp
+#include <cstdint>      // std::int64_t
+#include <cstring>      // std::memcmp
+#include <map>          // std::map
+#include <numeric>      // std::accumulate
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::make_tuple
+#include <utility>      // std::pair
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class hfmg_observer;
+
+/// HFMG's parameters: AMCT's HFMGQuantize (docs/algorithms.md, "HFMG").
+struct hfmg_params
+{
+    int num_of_bins = 4096;
+    bool asymmetric = true;
+    int num_bits = 8;
+
+    static constexpr std::string_view name = "hfmg";
+    static constexpr std::string_view cfg_message = "hfmg_quantize";
+    static constexpr std::string_view cfg_type = "HFMGQuantize";
+    static constexpr bool extension = false;
+    using observer = hfmg_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = hfmg_params;
+        return std::make_tuple(
+          make("num_of_bins", &P::num_of_bins, values(1024, 2048, 4096, 8192), cfg("num_of_bins"), written),
+          make("asymmetric", &P::asymmetric, any{}, cfg("asymmetric"), inherit),
+          make("num_bits", &P::num_bits, values(8, 16), cfg_bits("dst_type", 8, 16)));
+    }
+
+    template <class R>
+    static void check(const hfmg_params&, R&)
+    {
+    }
+};
+
+/// The histogram HFMG searches, for reports.
+struct hfmg_histogram
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    std::vector<std::int64_t> counts;
+};
+
+namespace detail
+{
+/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float32:
+/// bin = min(trunc((x - lo) / (hi - lo) * bins), bins - 1)). The vector body computes the same float
+/// operations lane by lane and counts into four interleaved sub-histograms, so that consecutive increments do
+/// not wait on each other.
+inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
+{
+    const std::size_t bins = counts.size();
+    const float width = hi - lo;
+    if (width < flt_eps)
+    {
+        counts[bins / 2] += static_cast<std::int64_t>(n);
+        return;
+    }
+    if (!std::isfinite(width))  // a range wider than FLT_MAX: the same placement in double
+    {
+        const double dw = static_cast<double>(hi) - lo;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double pos = (static_cast<double>(x[i]) - lo) / dw * static_cast<double>(bins);
+            ++counts[std::min(static_cast<std::size_t>(pos > 0.0 ? pos : 0.0), bins - 1)];
+        }
+        return;
+    }
+    const float nb = static_cast<float>(bins);
+    const auto bin_of = [&](float v) noexcept
+    {
+        const float pos = (v - lo) / width * nb;
+        const std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
+        return b >= bins ? bins - 1 : b;
+    };
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using fbatch = xsimd::batch<float, kernel::default_arch>;
+    constexpr std::size_t w = fbatch::size;
+    constexpr std::size_t chunk = std::size_t{1} << 30;  // keeps the 32-bit sub-counts from overflowing
+    std::vector<std::uint32_t> sub(4 * bins, 0);
+    const fbatch vlo(lo), vwidth(width), vnb(nb), zero(0.0f), top(nb - 1.0f);
+    alignas(64) std::int32_t idx[w];
+    while (i + w <= n)
+    {
+        const std::size_t end = std::min(n, i + chunk);
+        for (; i + w <= end; i += w)
+        {
+            // clamping in float before the conversion keeps it in range; both bounds are integers
+            const fbatch pos =
+              xsimd::min(xsimd::max((fbatch::load_unaligned(x + i) - vlo) / vwidth * vnb, zero), top);
+            xsimd::batch_cast<std::int32_t>(pos).store_aligned(idx);
+            for (std::size_t k = 0; k < w; ++k)
+            {
+                ++sub[(k & 3u) * bins + static_cast<std::size_t>(idx[k])];
+            }
+        }
+        for (std::size_t b = 0; b < bins; ++b)
+        {
+            counts[b] +=
+              static_cast<std::int64_t>(sub[b]) + sub[bins + b] + sub[2 * bins + b] + sub[3 * bins + b];
+            sub[b] = sub[bins + b] = sub[2 * bins + b] = sub[3 * bins + b] = 0;
+        }
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        ++counts[bin_of(x[i])];
+    }
+}
+
+/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
+/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
+/// integer.
+inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
+{
+    const std::size_t bins = h.counts.size();
+    std::vector<std::int64_t> out(bins, 0);
+    const double w_old = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    const double w = (static_cast<double>(hi) - lo) / static_cast<double>(bins);
+    if (!(w > 0.0))
+    {
+        out[bins / 2] = std::accumulate(h.counts.begin(), h.counts.end(), std::int64_t{0});
+        return out;
+    }
+    for (std::size_t i = 0; i < bins; ++i)
+    {
+        const std::int64_t c = h.counts[i];
+        if (c == 0)
+        {
+            continue;
+        }
+        const double a = h.min + static_cast<double>(i) * w_old;
+        const double b = a + w_old;
+        auto index = [&](double v)
+        {
+            const double t = std::floor((v - lo) / w);
+            return t < 0.0 ? std::size_t{0} : std::min(static_cast<std::size_t>(t), bins - 1);
+        };
+        const std::size_t i_lo = index(a);
+        const std::size_t i_hi = index(b);
+        if (i_lo == i_hi || !(w_old > 0.0))
+        {
+            out[i_lo] += c;
+            continue;
+        }
+        const double edge = lo + static_cast<double>(i_lo + 1) * w;
+        const auto first = static_cast<std::int64_t>(static_cast<double>(c) * (edge - a) / (b - a));
+        out[i_lo] += first;
+        out[i_hi] += c - first;
+    }
+    return out;
+}
+
+/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+inline bool same_edge(float a, float b) noexcept
+{
+    return std::fabs(a - b) < flt_eps;
+}
+
+/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
+inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
+{
+    const float lo = std::min(h.min, other.min);
+    const float hi = std::max(h.max, other.max);
+    if (!(same_edge(lo, h.min) && same_edge(hi, h.max)))
+    {
+        h.counts = rebin(h, lo, hi);
+        h.min = lo;
+        h.max = hi;
+    }
+    const std::vector<std::int64_t> add =
+      same_edge(other.min, h.min) && same_edge(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
+    for (std::size_t i = 0; i < add.size(); ++i)
+    {
+        h.counts[i] += add[i];
+    }
+}
+
+/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
+/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
+/// more); otherwise the running range stays and the batch's counts add as they are.
+struct hfmg_step
+{
+    float min = 0.0f;
+    float max = 0.0f;
+    bool moves = true;
+};
+
+/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
+/// `first`).
+inline hfmg_step hfmg_next_step(bool first,
+                                float run_min,
+                                float run_max,
+                                float batch_min,
+                                float batch_max) noexcept
+{
+    if (first)
+    {
+        return {batch_min, batch_max, true};
+    }
+    const float lo = std::min(run_min, batch_min);
+    const float hi = std::max(run_max, batch_max);
+    return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
+}
+
+/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
+/// step moves it.
+inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
+{
+    if (h.counts.empty())
+    {
+        h = {step.min, step.max, std::move(counts)};
+        return;
+    }
+    if (step.moves)
+    {
+        h.counts = rebin(h, step.min, step.max);
+        h.min = step.min;
+        h.max = step.max;
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        h.counts[i] += counts[i];
+    }
+}
+
+/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+inline double hfmg_loss(const std::vector<std::int64_t>& counts,
+                        double bin_width,
+                        std::size_t l,
+                        std::size_t r,
+                        int bits)
+{
+    const double levels = std::ldexp(1.0, bits);
+    const double dw = bin_width * static_cast<double>(r - l + 1) / levels;
+    if (dw < static_cast<double>(flt_eps))
+    {
+        return 0.0;
+    }
+    const auto last = static_cast<std::int64_t>(levels) - 1;
+    auto clamp_bin = [&](double v)
+    {
+        const double t = std::floor(v / dw);
+        return t < 0.0 ? std::int64_t{0}
+                       : (t > static_cast<double>(last) ? last : static_cast<std::int64_t>(t));
+    };
+    double loss = 0.0;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+    {
+        if (counts[i] == 0)
+        {
+            continue;
+        }
+        const double density = static_cast<double>(counts[i]) / bin_width;
+        const auto norm = [&](double a, double e)
+        {
+            return density * (e * e * e - a * a * a) / 3.0;
+        };
+        const double sb = (static_cast<double>(i) - static_cast<double>(l)) * bin_width;
+        const double se = sb + bin_width;
+        const std::int64_t db = clamp_bin(sb);
+        const std::int64_t de = clamp_bin(se);
+        const double cb = (static_cast<double>(db) + 0.5) * dw;
+        const double ce = (static_cast<double>(de) + 0.5) * dw;
+        if (db == de)
+        {
+            loss += norm(sb - cb, se - cb);
+        }
+        else
+        {
+            loss += norm(sb - cb, dw / 2) + static_cast<double>(de - db - 1) * norm(-dw / 2, dw / 2)
+                    + norm(-dw / 2, se - ce);
+        }
+    }
+    return loss;
+}
+
+/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
+{
+    const std::size_t bins = h.counts.size();
+    const double bin_width = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
+    std::int64_t total = 0;
+    for (auto c : h.counts)
+    {
+        total += c;
+    }
+    const std::int64_t step = std::max<std::int64_t>((total + 99999) / 100000, 1);
+    const auto min_bins = static_cast<std::size_t>(std::ceil(static_cast<double>(bins) / 4.0));
+    std::size_t left = 0, right = bins - 1;
+    std::pair<std::size_t, std::size_t> best{left, right};
+    double best_loss = 0.0;
+    bool have = false;
+    while (right - left > min_bins)
+    {
+        std::size_t nl = left;
+        for (std::int64_t acc = 0; acc < step && nl < right; ++nl)
+        {
+            acc += h.counts[nl];
+        }
+        std::size_t nr = right;  // AMCT bounds the right walk by the advanced left index
+        for (std::int64_t acc = 0; acc < step && nr > nl; --nr)
+        {
+            acc += h.counts[nr];
+        }
+        if (right - nr >= nl - left)
+        {
+            right = nr;
+        }
+        else
+        {
+            left = nl;
+        }
+        const double loss = hfmg_loss(h.counts, bin_width, left, right, bits);
+        if (!have || loss < best_loss)
+        {
+            best = {left, right};
+            best_loss = loss;
+            have = true;
+        }
+    }
+    return best;
+}
+}  // namespace detail
+
+class hfmg_segments;
+
+class hfmg_observer : public observer_base
+{
+public:
+    using params_type = hfmg_params;
+    using ordered = hfmg_segments;  ///< how batches observed apart are put back in order (indexed_observer)
+    /// Re-binning depends on the order of the batches (hfmg_segments restores it).
+    static constexpr bool exact_merge = false;
+
+    static constexpr const char* algorithm = "hfmg";
+    static constexpr std::uint32_t state_version = 1;
+
+    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
+    /// outside {8, 16}.
+    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        require_valid(m_params, where());
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    const hfmg_histogram& histogram() const noexcept
+    {
+        return m_hist;
+    }
+
+    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
+    /// exactly.
+    /// @throws value_error if data was already observed or the range is not finite and ordered.
+    void reserve_range(float min, float max)
+    {
+        if (!m_hist.counts.empty())
+        {
+            detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
+        }
+        validate_range(min, max, "");
+        m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.size());
+    }
+
+    /// @throws value_error for NaN/Inf (the observer is then unchanged).
+    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        observe(x, detail::element_count(shape));
+    }
+
+    void observe(const float* x, std::size_t n)
+    {
+        if (n > 0)
+        {
+            kernel::minmax_result r;
+            kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
+            if (!r.all_finite())
+            {
+                check_batch(x, n);  // throws, naming the element
+            }
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
+            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
+            detail::histc(x, n, step.min, step.max, counts);
+            detail::hfmg_apply(m_hist, step, std::move(counts));
+        }
+        count_batch();
+    }
+
+    void merge(const hfmg_observer& other)
+    {
+        check_mergeable(other, other.m_params == m_params);
+        if (m_hist.counts.empty())
+        {
+            m_hist = other.m_hist;
+        }
+        else if (!other.m_hist.counts.empty())
+        {
+            detail::merge_histogram(m_hist, other.m_hist);
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        std::int64_t total = 0;
+        for (auto c : m_hist.counts)
+        {
+            total += c;
+        }
+        if (total == 0)
+        {
+            detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
+        }
+        const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
+        const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
+        float clip_min = m_hist.min + static_cast<float>(l) * w;
+        float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
+        if (!std::isfinite(w))  // a range wider than FLT_MAX
+        {
+            const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
+            clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
+            clip_max = static_cast<float>(
+              std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
+        }
+        calibration_result res;
+        res.num_bits = m_params.num_bits;
+        res.asymmetric = m_params.asymmetric;
+        const auto [s, o] = choose_scale_offset(clip_min,
+                                                clip_max,
+                                                detail::signed_qmin(res.num_bits),
+                                                detail::signed_qmax(res.num_bits),
+                                                !res.asymmetric);
+        push_channel(res, s, o);
+        return res;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        write_params(w, m_params);
+        w.f32(m_hist.min);
+        w.f32(m_hist.max);
+        w.u64(m_hist.counts.size());
+        for (auto c : m_hist.counts)
+        {
+            w.i64(c);
+        }
+        return w.finish(algorithm, state_version);
+    }
+
+    static hfmg_observer load(const std::string& bytes)
+    {
+        state_reader r(bytes, algorithm, state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        const auto p = read_params<hfmg_params>(r);
+        hfmg_observer o(p, std::move(layer));
+        o.m_hist.min = r.f32();
+        o.m_hist.max = r.f32();
+        const std::size_t n = r.count(8);
+        if (n != 0
+            && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
+        {
+            state_reader::fail("HFMG histogram range is not finite and ordered");
+        }
+        if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
+        {
+            state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
+                               + std::to_string(p.num_of_bins));
+        }
+        o.m_hist.counts.resize(n);
+        for (auto& c : o.m_hist.counts)
+        {
+            c = r.i64();
+            if (c < 0 || c > (std::int64_t{1} << 56))
+            {
+                state_reader::fail("HFMG histogram has a count out of range");
+            }
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+private:
+    friend class hfmg_segments;
+
+    hfmg_params m_params;
+    hfmg_histogram m_hist;
+};
+
+/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
+/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
+///
+/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
+/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// Where the running range does not move, histograms just add; only where it moves is the sum so far
+/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
+/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
+/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
+/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
+class hfmg_segments
+{
+public:
+    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
+    struct placement
+    {
+        detail::hfmg_step step;
+        std::size_t segment = 0;
+    };
+
+    /// @throws value_error naming the layer for invalid parameters.
+    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
+      : m_result(params, std::move(layer))
+      , m_batches(batches)
+    {
+    }
+
+    const hfmg_params& params() const noexcept
+    {
+        return m_result.params();
+    }
+
+    std::size_t batches() const noexcept
+    {
+        return m_batches;
+    }
+
+    bool known(std::size_t k) const noexcept
+    {
+        return m_ranges.count(k) != 0;
+    }
+
+    /// The recorded [min, max] of every batch, by index.
+    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
+    {
+        return m_ranges;
+    }
+
+    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
+    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
+    /// ordered, or one that differs from the range recorded before.
+    void add_range(std::size_t k, float min, float max)
+    {
+        check_range(k, min, max);
+        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
+        {
+            extend();
+        }
+    }
+
+    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
+    bool placed(std::size_t k) const noexcept
+    {
+        return k < m_places.size();
+    }
+
+    /// Requires placed(k).
+    const placement& place(std::size_t k) const noexcept
+    {
+        return m_places[k];
+    }
+
+    /// The counts of a batch placed at `p`: its histogram over p.step. Thread-safe (const, no shared state).
+    std::vector<std::int64_t> contribution(const float* x, std::size_t n, const placement& p) const
+    {
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(params().num_of_bins), 0);
+        detail::histc(x, n, p.step.min, p.step.max, counts);
+        return counts;
+    }
+
+    /// Adds the contribution of a batch placed at `p` to its segment.
+    void add(const placement& p, std::vector<std::int64_t> counts)
+    {
+        add(p.segment, std::move(counts));
+    }
+
+    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
+    void add(std::size_t segment, std::vector<std::int64_t> counts)
+    {
+        auto& sum = m_sums[segment];
+        if (sum.empty())
+        {
+            sum = std::move(counts);
+            return;
+        }
+        for (std::size_t i = 0; i < sum.size(); ++i)
+        {
+            sum[i] += counts[i];
+        }
+    }
+
+    /// @throws value_error as merge(other) would; changes nothing.
+    void check_merge(const hfmg_segments& other) const
+    {
+        if (other.params() != params() || batches() != other.batches())
+        {
+            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
+                                             + std::to_string(other.batches()) + " batches");
+        }
+        for (const auto& [k, range] : other.m_ranges)
+        {
+            check_range(k, range.first, range.second);
+        }
+    }
+
+    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
+    /// count, or a range that differs from this one's; nothing changes then.
+    void merge(const hfmg_segments& other)
+    {
+        check_merge(other);
+        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
+        extend();
+        for (const auto& [segment, counts] : other.m_sums)
+        {
+            add(segment, counts);
+        }
+    }
+
+    /// The observer that saw every batch in order. Requires every range and every batch's counts.
+    /// @throws value_error if a range is missing.
+    hfmg_observer result() const
+    {
+        if (batches() == 0 || !placed(batches() - 1))
+        {
+            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
+                                             + std::to_string(m_places.size()));
+        }
+        for (std::size_t k = 0; k < m_places.size(); ++k)
+        {
+            if (m_places[k].segment == k && !m_sums.count(k))
+            {
+                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
+                                                 + std::to_string(k));
+            }
+        }
+        hfmg_observer o = m_result;
+        for (const auto& [segment, counts] : m_sums)
+        {
+            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
+        }
+        o.m_batches = batches();
+        return o;
+    }
+
+    void save(state_writer& w) const
+    {
+        write_params(w, params());
+        w.u64(batches());
+        w.u64(m_ranges.size());
+        for (const auto& [k, range] : m_ranges)
+        {
+            w.u64(k);
+            w.f32(range.first);
+            w.f32(range.second);
+        }
+        w.u64(m_sums.size());
+        for (const auto& [segment, counts] : m_sums)
+        {
+            w.u64(segment);
+            for (auto c : counts)
+            {
+                w.i64(c);
+            }
+        }
+    }
+
+    /// @throws state_error for inconsistent state.
+    static hfmg_segments load(state_reader& r, std::string layer)
+    {
+        const auto p = read_params<hfmg_params>(r);
+        const auto batches = static_cast<std::size_t>(r.u64());
+        hfmg_segments s(p, std::move(layer), batches);
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            const float lo = r.f32();
+            const float hi = r.f32();
+            if (s.known(k))
+            {
+                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
+            }
+            try
+            {
+                s.add_range(k, lo, hi);
+            }
+            catch (const value_error& e)
+            {
+                state_reader::fail(e.what());
+            }
+        }
+        const auto bins = static_cast<std::size_t>(p.num_of_bins);
+        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
+        {
+            const auto segment = static_cast<std::size_t>(r.u64());
+            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
+            {
+                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
+                                   + ", which does not start a known segment");
+            }
+            std::vector<std::int64_t> counts(bins);
+            for (auto& c : counts)
+            {
+                c = r.i64();
+                if (c < 0 || c > (std::int64_t{1} << 56))
+                {
+                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
+                }
+            }
+            s.m_sums.emplace(segment, std::move(counts));
+        }
+        return s;
+    }
+
+    /// @throws value_error as add_range(k, min, max) would; changes nothing.
+    void check_range(std::size_t k, float min, float max) const
+    {
+        const auto at = [&]  // built only for a message
+        {
+            return where() + ", batch " + std::to_string(k);
+        };
+        if (k >= batches())
+        {
+            detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
+        }
+        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
+        {
+            detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
+                                             + detail::number_to_string(max) + "] is not finite and ordered");
+        }
+        const auto it = m_ranges.find(k);
+        if (it != m_ranges.end()
+            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
+        {
+            detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
+        }
+    }
+
+private:
+    std::string where() const
+    {
+        return m_result.where();
+    }
+
+    static bool bits_equal(float a, float b) noexcept
+    {
+        return std::memcmp(&a, &b, sizeof a) == 0;
+    }
+
+    /// Places every batch whose predecessors' ranges have all become known.
+    void extend()
+    {
+        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
+             ++it)
+        {
+            const std::size_t k = it->first;
+            // the running range: the step of the last batch that moved it (ignored for the first batch)
+            const detail::hfmg_step run =
+              m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
+            const detail::hfmg_step step =
+              detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
+            m_places.push_back({step, step.moves ? k : m_places.back().segment});
+        }
+    }
+
+    hfmg_observer m_result;  ///< parameters and layer name; no data
+    std::size_t m_batches;
+    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
+    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
+    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
+// ---- end amct/algo/hfmg.hpp ----
+// ---- begin amct/algo/ifmr.hpp ----
+// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
+// amct-algorithms.md section 3.2 and Decision 4 define it:
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
+//   FLT_EPS);
+//      then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
+//   the
+//      ratios rounded to float32;
+//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
+//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
+//   (symmetric)
+//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
+// identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
+// runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
+// exact IFMR, while a layer has at most bounded_exact_limit of them.
+#ifndef AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
+#define AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
+
+#include <algorithm>    // std::min
+#include <array>        // std::array
+#include <cmath>        // std::ceil, std::floor, std::fabs, std::nearbyint
+#include <cstddef>      // std::size_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
+
 // ---- begin amct/algo/bit_histogram.hpp ----
 // amct/algo/bit_histogram.hpp: a streaming, bounded-memory summary of float data for IFMR's bounded mode.
 //
@@ -2423,330 +4265,6 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 #include <sys/mman.h>  // mmap, munmap
 #endif
 
-// ---- begin amct/algo/state_io.hpp ----
-// amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
-//
-// Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
-//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
-//   CRC-32
-// The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
-#ifndef AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
-#define AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
-
-#include <array>    // std::array
-#include <cstdint>  // std::uint8_t, std::uint32_t, std::uint64_t
-#include <cstring>  // std::memcpy
-#include <string>   // std::string
-#include <vector>   // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-inline std::uint32_t crc32(const std::string& bytes, std::size_t n) noexcept
-{
-    static const std::array<std::uint32_t, 256> table = []
-    {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i)
-        {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-            {
-                c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        c = table[(c ^ static_cast<std::uint8_t>(bytes[i])) & 0xFFu] ^ (c >> 8);
-    }
-    return c ^ 0xFFFFFFFFu;
-}
-
-inline constexpr char state_magic[8] = {'A', 'M', 'C', 'T', 'S', 'T', 'A', 'T'};
-inline constexpr std::uint32_t state_envelope_version = 1;
-}  // namespace detail
-
-/// Writes an observer's state: fields in order, then finish() wraps them in the envelope.
-class state_writer
-{
-public:
-    void u8(std::uint8_t v)
-    {
-        m_payload.push_back(static_cast<char>(v));
-    }
-
-    void u32(std::uint32_t v)
-    {
-        put(v, 4);
-    }
-
-    void u64(std::uint64_t v)
-    {
-        put(v, 8);
-    }
-
-    void i64(std::int64_t v)
-    {
-        put(static_cast<std::uint64_t>(v), 8);
-    }
-
-    void f32(float v)
-    {
-        std::uint32_t u;
-        std::memcpy(&u, &v, 4);
-        u32(u);
-    }
-
-    void f64(double v)
-    {
-        std::uint64_t u;
-        std::memcpy(&u, &v, 8);
-        u64(u);
-    }
-
-    void boolean(bool v)
-    {
-        u8(v ? 1 : 0);
-    }
-
-    void str(const std::string& s)
-    {
-        u64(s.size());
-        m_payload += s;
-    }
-
-    void f32s(const std::vector<float>& v)
-    {
-        u64(v.size());
-        for (float x : v)
-        {
-            f32(x);
-        }
-    }
-
-    /// The complete state: envelope, payload and checksum.
-    std::string finish(const std::string& algorithm, std::uint32_t state_version) const
-    {
-        state_writer head;
-        head.m_payload.assign(detail::state_magic, sizeof detail::state_magic);
-        head.u32(detail::state_envelope_version);
-        head.str(algorithm);
-        head.u32(state_version);
-        head.u64(m_payload.size());
-        std::string out = head.m_payload + m_payload;
-        state_writer tail;
-        tail.u32(detail::crc32(out, out.size()));
-        return out + tail.m_payload;
-    }
-
-private:
-    void put(std::uint64_t v, int bytes)
-    {
-        for (int i = 0; i < bytes; ++i)
-        {
-            m_payload.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-        }
-    }
-
-    std::string m_payload;
-};
-
-/// Reads a state written by state_writer, checking the envelope, the algorithm, its version and the checksum.
-/// Every read past the end, and anything left unread by done(), is a state_error.
-class state_reader
-{
-public:
-    /// Reads from `bytes`, which must outlive the reader (a temporary is refused at compile time).
-    state_reader(const std::string& bytes, const std::string& algorithm, std::uint32_t state_version)
-      : state_reader(bytes)
-    {
-        const std::string algo = str();
-        if (algo != algorithm)
-        {
-            fail("state of a \"" + algo + "\" observer cannot be loaded into a \"" + algorithm
-                 + "\" observer");
-        }
-        const std::uint32_t version = u32();
-        if (version != state_version)
-        {
-            fail("\"" + algorithm + "\" state version " + std::to_string(version)
-                 + ", this amct reads version " + std::to_string(state_version));
-        }
-        const std::uint64_t size = u64();
-        if (size != m_end - m_pos)
-        {
-            fail("payload size " + std::to_string(size) + " does not match the "
-                 + std::to_string(m_end - m_pos) + " bytes present");
-        }
-    }
-
-    state_reader(std::string&&, const std::string&, std::uint32_t) = delete;
-
-    /// The algorithm name in the envelope of `bytes`, to choose the observer that loads it.
-    /// @throws state_error for anything that is not an observer state.
-    static std::string algorithm_of(const std::string& bytes)
-    {
-        state_reader r(bytes);
-        return r.str();
-    }
-
-    std::uint8_t u8()
-    {
-        need(1);
-        return static_cast<std::uint8_t>(m_bytes[m_pos++]);
-    }
-
-    std::uint32_t u32()
-    {
-        return static_cast<std::uint32_t>(get(4));
-    }
-
-    std::uint64_t u64()
-    {
-        return get(8);
-    }
-
-    std::int64_t i64()
-    {
-        return static_cast<std::int64_t>(get(8));
-    }
-
-    float f32()
-    {
-        const std::uint32_t u = u32();
-        float v;
-        std::memcpy(&v, &u, 4);
-        return v;
-    }
-
-    double f64()
-    {
-        const std::uint64_t u = u64();
-        double v;
-        std::memcpy(&v, &u, 8);
-        return v;
-    }
-
-    bool boolean()
-    {
-        const std::uint8_t v = u8();
-        if (v > 1)
-        {
-            fail("a boolean field holds " + std::to_string(v));
-        }
-        return v == 1;
-    }
-
-    std::string str()
-    {
-        const std::uint64_t n = u64();
-        need(n);
-        std::string s = m_bytes.substr(m_pos, static_cast<std::size_t>(n));
-        m_pos += static_cast<std::size_t>(n);
-        return s;
-    }
-
-    /// Reads an element count and checks that `n` elements of `bytes_each` bytes can still follow, so that a
-    /// corrupt length never turns into a huge allocation.
-    std::size_t count(std::size_t bytes_each)
-    {
-        const std::uint64_t n = u64();
-        if (n > (m_end - m_pos) / (bytes_each ? bytes_each : 1))
-        {
-            fail("a length of " + std::to_string(n) + " elements exceeds the payload");
-        }
-        return static_cast<std::size_t>(n);
-    }
-
-    std::vector<float> f32s()
-    {
-        const std::size_t n = count(4);
-        std::vector<float> v(n);
-        for (float& x : v)
-        {
-            x = f32();
-        }
-        return v;
-    }
-
-    /// Fails unless every payload byte was read.
-    void done() const
-    {
-        if (m_pos != m_end)
-        {
-            fail(std::to_string(m_end - m_pos) + " unread bytes at the end of the payload");
-        }
-    }
-
-    [[noreturn]] static void fail(const std::string& what)
-    {
-        detail::throw_error<state_error>(what);
-    }
-
-private:
-    /// Checks the magic, the checksum and the envelope version, and positions the reader on the algorithm
-    /// name.
-    explicit state_reader(const std::string& bytes)
-      : m_bytes(bytes)
-    {
-        if (bytes.size() < sizeof detail::state_magic + 4 + 4
-            || std::memcmp(bytes.data(), detail::state_magic, sizeof detail::state_magic) != 0)
-        {
-            fail("not an amct observer state (bad magic)");
-        }
-        const std::size_t body = bytes.size() - 4;
-        m_pos = body;
-        m_end = bytes.size();
-        const std::uint32_t stored_crc = u32();
-        m_end = body;
-        if (stored_crc != detail::crc32(bytes, body))
-        {
-            fail("checksum mismatch: the state is corrupt or truncated");
-        }
-        m_pos = sizeof detail::state_magic;
-        const std::uint32_t envelope = u32();
-        if (envelope != detail::state_envelope_version)
-        {
-            fail("envelope version " + std::to_string(envelope) + ", this amct reads version "
-                 + std::to_string(detail::state_envelope_version));
-        }
-    }
-
-    void need(std::uint64_t n) const
-    {
-        if (n > m_end - m_pos)
-        {
-            fail("truncated payload");
-        }
-    }
-
-    std::uint64_t get(int bytes)
-    {
-        need(static_cast<std::uint64_t>(bytes));
-        std::uint64_t v = 0;
-        for (int i = 0; i < bytes; ++i)
-        {
-            v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(m_bytes[m_pos++])) << (8 * i);
-        }
-        return v;
-    }
-
-    const std::string& m_bytes;
-    std::size_t m_pos = 0;
-    std::size_t m_end = 0;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
-// ---- end amct/algo/state_io.hpp ----
 // ---- begin amct/simd/bit_count_kernel.hpp ----
 // amct/simd/bit_count_kernel.hpp: counts of floats by the top bits of their IEEE-754 pattern, with the
 // batch's extremes and finiteness from the same pass.
@@ -3716,1306 +5234,6 @@ private:
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_DENSITY_HPP
 // ---- end amct/algo/bit_histogram_density.hpp ----
-// ---- begin amct/algo/grid_histogram.hpp ----
-// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
-//
-// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
-// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
-// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
-// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
-// counts.
-#ifndef AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
-#define AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
-
-#include <cmath>    // std::floor, std::ldexp, std::ilogb
-#include <cstdint>  // std::int64_t
-#include <vector>   // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-class grid_histogram
-{
-public:
-    explicit grid_histogram(std::size_t capacity = 8192)
-      : m_capacity(capacity < 2 ? 2 : capacity)
-    {
-    }
-
-    std::size_t capacity() const noexcept
-    {
-        return m_capacity;
-    }
-
-    /// Adds finite values.
-    void add(const float* x, std::size_t n)
-    {
-        if (n == 0)
-        {
-            return;
-        }
-        kernel::minmax_result r;  // the caller has rejected non-finite values
-        kernel::minmax(x, n, r);
-        cover(r.min, r.max);
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
-        }
-        m_total += static_cast<std::int64_t>(n);
-    }
-
-    void merge(const grid_histogram& o)
-    {
-        if (o.m_total == 0)
-        {
-            return;
-        }
-        if (m_counts.empty())
-        {
-            *this = o;
-            return;
-        }
-        cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
-        for (std::size_t k = 0; k < o.m_counts.size(); ++k)
-        {
-            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
-            m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
-        }
-        m_total += o.m_total;
-    }
-
-    std::int64_t total() const noexcept
-    {
-        return m_total;
-    }
-
-    double bin_width() const noexcept
-    {
-        return std::ldexp(1.0, static_cast<int>(m_exp));
-    }
-
-    /// Lower edge of counts()[0].
-    double lower() const noexcept
-    {
-        return static_cast<double>(m_first) * bin_width();
-    }
-
-    const std::vector<std::int64_t>& counts() const noexcept
-    {
-        return m_counts;
-    }
-
-    /// The counts spread over `bins` equal bins on [lo, hi], each grid bin shared in proportion to its
-    /// overlap.
-    std::vector<double> resample(double lo, double hi, std::size_t bins) const
-    {
-        std::vector<double> out(bins, 0.0);
-        const double w = bin_width();
-        const double step = (hi - lo) / static_cast<double>(bins);
-        for (std::size_t k = 0; k < m_counts.size(); ++k)
-        {
-            if (m_counts[k] == 0)
-            {
-                continue;
-            }
-            const double a = lower() + static_cast<double>(k) * w;
-            const double b = a + w;
-            const double c = static_cast<double>(m_counts[k]);
-            if (!(step > 0.0))
-            {
-                out[0] += c;
-                continue;
-            }
-            for (double u = a; u < b;)
-            {
-                double t = std::floor((u - lo) / step);
-                const std::size_t j =
-                  t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
-                const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
-                const double v = edge > u ? edge : b;
-                out[j] += c * (v - u) / w;
-                u = v;
-            }
-        }
-        return out;
-    }
-
-    void save(state_writer& w) const
-    {
-        w.u64(m_capacity);
-        w.i64(m_exp);
-        w.i64(m_first);
-        w.i64(m_total);
-        w.u64(m_counts.size());
-        for (auto c : m_counts)
-        {
-            w.i64(c);
-        }
-    }
-
-    static grid_histogram load(state_reader& r)
-    {
-        grid_histogram h(static_cast<std::size_t>(r.u64()));
-        h.m_exp = r.i64();
-        h.m_first = r.i64();
-        h.m_total = r.i64();
-        const std::uint64_t n = r.u64();
-        if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
-        {
-            state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
-                               + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
-        }
-        h.m_counts.resize(static_cast<std::size_t>(n));
-        std::int64_t sum = 0;
-        for (auto& c : h.m_counts)
-        {
-            c = r.i64();
-            sum += c;
-        }
-        if (sum != h.m_total)
-        {
-            state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
-                               + std::to_string(h.m_total));
-        }
-        return h;
-    }
-
-private:
-    /// floor(k / 2^shift) for shift >= 0, also for negative k and shifts past the width of k.
-    static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
-    {
-        if (shift <= 0)
-        {
-            return k;
-        }
-        if (shift >= 63)
-        {
-            return k >= 0 ? 0 : -1;
-        }
-        return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
-    }
-
-    /// floor(v / 2^e) in double (no overflow: v is a float and |e| < 400).
-    static double scaled_floor(double v, std::int64_t e) noexcept
-    {
-        return std::floor(std::ldexp(v, -static_cast<int>(e)));
-    }
-
-    std::int64_t index(float x) const noexcept
-    {
-        return static_cast<std::int64_t>(scaled_floor(x, m_exp));
-    }
-
-    /// Lower edge of the last bin.
-    double last_edge() const noexcept
-    {
-        return static_cast<double>(m_first + static_cast<std::int64_t>(m_counts.size()) - 1) * bin_width();
-    }
-
-    /// Grows the grid to hold the values [lo, hi].
-    void cover(float lo, float hi)
-    {
-        // already inside the grid: nothing to do (compared in double, so no index can overflow)
-        if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
-            && scaled_floor(hi, m_exp)
-                 <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
-        {
-            return;
-        }
-        if (m_counts.empty())
-        {
-            cover_edges(start_exp(lo, hi), lo, hi);
-        }
-        else
-        {
-            cover_edges(m_exp,
-                        std::min(static_cast<double>(lo), lower()),
-                        std::max(static_cast<double>(hi), last_edge()));
-        }
-    }
-
-    /// Regrids to the smallest width 2^e, e >= `from`, whose bins hold [a, b] (and the current bins) within
-    /// the capacity. The fit test runs in double before any index is formed, so no index can overflow.
-    void cover_edges(std::int64_t from, double a, double b)
-    {
-        if (!m_counts.empty())
-        {
-            a = std::min(a, lower());
-            b = std::max(b, last_edge());
-        }
-        std::int64_t e = from;
-        while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
-        {
-            ++e;
-        }
-        const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
-        const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
-        std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
-        for (std::size_t k = 0; k < m_counts.size(); ++k)
-        {
-            const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
-            grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
-        }
-        m_counts.swap(grown);
-        m_first = first;
-        m_exp = e;
-    }
-
-    /// An exponent no larger than the smallest that fits any data containing [lo, hi]: a width near
-    /// (hi - lo) / capacity, or for a single value v a width below ulp(v) / (2 capacity), so that whatever
-    /// comes later, growing from here reaches the same grid as seeing everything at once.
-    std::int64_t start_exp(float lo, float hi) const noexcept
-    {
-        const double span = static_cast<double>(hi) - lo;
-        if (span > 0.0)
-        {
-            return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
-        }
-        const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
-        return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
-    }
-
-    std::size_t m_capacity;
-    std::int64_t m_exp = 0;
-    std::int64_t m_first = 0;
-    std::int64_t m_total = 0;
-    std::vector<std::int64_t> m_counts;
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
-// ---- end amct/algo/grid_histogram.hpp ----
-// ---- begin amct/algo/hfmg.hpp ----
-// amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
-// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
-//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
-//   in
-//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
-//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
-//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
-//       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
-//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
-//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
-//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
-//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
-// merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
-// range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
-// hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
-// [min, max] alone (see there).
-#ifndef AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
-#define AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
-
-#include <algorithm>  // std::min, std::max
-#include <cmath>      // std::ceil, std::floor, std::ldexp
-#include <cstdint>    // std::int64_t
-#include <cstring>    // std::memcmp
-#include <map>        // std::map
-#include <numeric>    // std::accumulate
-#include <string>     // std::string
-#include <utility>    // std::pair
-#include <vector>     // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// The histogram HFMG searches, for reports.
-struct hfmg_histogram
-{
-    float min = 0.0f;
-    float max = 0.0f;
-    std::vector<std::int64_t> counts;
-};
-
-namespace detail
-{
-/// Adds x[0, n) to `counts` over [lo, hi] (torch.histc placement, computed in float32:
-/// bin = min(trunc((x - lo) / (hi - lo) * bins), bins - 1)). The vector body computes the same float
-/// operations lane by lane and counts into four interleaved sub-histograms, so that consecutive increments do
-/// not wait on each other.
-inline void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts)
-{
-    const std::size_t bins = counts.size();
-    const float width = hi - lo;
-    if (width < flt_eps)
-    {
-        counts[bins / 2] += static_cast<std::int64_t>(n);
-        return;
-    }
-    if (!std::isfinite(width))  // a range wider than FLT_MAX: the same placement in double
-    {
-        const double dw = static_cast<double>(hi) - lo;
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            const double pos = (static_cast<double>(x[i]) - lo) / dw * static_cast<double>(bins);
-            ++counts[std::min(static_cast<std::size_t>(pos > 0.0 ? pos : 0.0), bins - 1)];
-        }
-        return;
-    }
-    const float nb = static_cast<float>(bins);
-    const auto bin_of = [&](float v) noexcept
-    {
-        const float pos = (v - lo) / width * nb;
-        const std::size_t b = pos <= 0.0f ? 0 : static_cast<std::size_t>(pos);
-        return b >= bins ? bins - 1 : b;
-    };
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using fbatch = xsimd::batch<float, kernel::default_arch>;
-    constexpr std::size_t w = fbatch::size;
-    constexpr std::size_t chunk = std::size_t{1} << 30;  // keeps the 32-bit sub-counts from overflowing
-    std::vector<std::uint32_t> sub(4 * bins, 0);
-    const fbatch vlo(lo), vwidth(width), vnb(nb), zero(0.0f), top(nb - 1.0f);
-    alignas(64) std::int32_t idx[w];
-    while (i + w <= n)
-    {
-        const std::size_t end = std::min(n, i + chunk);
-        for (; i + w <= end; i += w)
-        {
-            // clamping in float before the conversion keeps it in range; both bounds are integers
-            const fbatch pos =
-              xsimd::min(xsimd::max((fbatch::load_unaligned(x + i) - vlo) / vwidth * vnb, zero), top);
-            xsimd::batch_cast<std::int32_t>(pos).store_aligned(idx);
-            for (std::size_t k = 0; k < w; ++k)
-            {
-                ++sub[(k & 3u) * bins + static_cast<std::size_t>(idx[k])];
-            }
-        }
-        for (std::size_t b = 0; b < bins; ++b)
-        {
-            counts[b] +=
-              static_cast<std::int64_t>(sub[b]) + sub[bins + b] + sub[2 * bins + b] + sub[3 * bins + b];
-            sub[b] = sub[bins + b] = sub[2 * bins + b] = sub[3 * bins + b] = 0;
-        }
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        ++counts[bin_of(x[i])];
-    }
-}
-
-/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
-/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
-/// integer.
-inline std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi)
-{
-    const std::size_t bins = h.counts.size();
-    std::vector<std::int64_t> out(bins, 0);
-    const double w_old = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
-    const double w = (static_cast<double>(hi) - lo) / static_cast<double>(bins);
-    if (!(w > 0.0))
-    {
-        out[bins / 2] = std::accumulate(h.counts.begin(), h.counts.end(), std::int64_t{0});
-        return out;
-    }
-    for (std::size_t i = 0; i < bins; ++i)
-    {
-        const std::int64_t c = h.counts[i];
-        if (c == 0)
-        {
-            continue;
-        }
-        const double a = h.min + static_cast<double>(i) * w_old;
-        const double b = a + w_old;
-        auto index = [&](double v)
-        {
-            const double t = std::floor((v - lo) / w);
-            return t < 0.0 ? std::size_t{0} : std::min(static_cast<std::size_t>(t), bins - 1);
-        };
-        const std::size_t i_lo = index(a);
-        const std::size_t i_hi = index(b);
-        if (i_lo == i_hi || !(w_old > 0.0))
-        {
-            out[i_lo] += c;
-            continue;
-        }
-        const double edge = lo + static_cast<double>(i_lo + 1) * w;
-        const auto first = static_cast<std::int64_t>(static_cast<double>(c) * (edge - a) / (b - a));
-        out[i_lo] += first;
-        out[i_hi] += c - first;
-    }
-    return out;
-}
-
-/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
-inline bool same_edge(float a, float b) noexcept
-{
-    return std::fabs(a - b) < flt_eps;
-}
-
-/// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
-inline void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other)
-{
-    const float lo = std::min(h.min, other.min);
-    const float hi = std::max(h.max, other.max);
-    if (!(same_edge(lo, h.min) && same_edge(hi, h.max)))
-    {
-        h.counts = rebin(h, lo, hi);
-        h.min = lo;
-        h.max = hi;
-    }
-    const std::vector<std::int64_t> add =
-      same_edge(other.min, h.min) && same_edge(other.max, h.max) ? other.counts : rebin(other, h.min, h.max);
-    for (std::size_t i = 0; i < add.size(); ++i)
-    {
-        h.counts[i] += add[i];
-    }
-}
-
-/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
-/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
-/// more); otherwise the running range stays and the batch's counts add as they are.
-struct hfmg_step
-{
-    float min = 0.0f;
-    float max = 0.0f;
-    bool moves = true;
-};
-
-/// The step of a batch of range [batch_min, batch_max] after a running range [run_min, run_max] (none if
-/// `first`).
-inline hfmg_step hfmg_next_step(bool first,
-                                float run_min,
-                                float run_max,
-                                float batch_min,
-                                float batch_max) noexcept
-{
-    if (first)
-    {
-        return {batch_min, batch_max, true};
-    }
-    const float lo = std::min(run_min, batch_min);
-    const float hi = std::max(run_max, batch_max);
-    return {lo, hi, !(same_edge(lo, run_min) && same_edge(hi, run_max))};
-}
-
-/// Adds `counts`, histogrammed over step's range, to `h`; h moves to that range first, re-binned, when the
-/// step moves it.
-inline void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts)
-{
-    if (h.counts.empty())
-    {
-        h = {step.min, step.max, std::move(counts)};
-        return;
-    }
-    if (step.moves)
-    {
-        h.counts = rebin(h, step.min, step.max);
-        h.min = step.min;
-        h.max = step.max;
-    }
-    for (std::size_t i = 0; i < counts.size(); ++i)
-    {
-        h.counts[i] += counts[i];
-    }
-}
-
-/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
-inline double hfmg_loss(const std::vector<std::int64_t>& counts,
-                        double bin_width,
-                        std::size_t l,
-                        std::size_t r,
-                        int bits)
-{
-    const double levels = std::ldexp(1.0, bits);
-    const double dw = bin_width * static_cast<double>(r - l + 1) / levels;
-    if (dw < static_cast<double>(flt_eps))
-    {
-        return 0.0;
-    }
-    const auto last = static_cast<std::int64_t>(levels) - 1;
-    auto clamp_bin = [&](double v)
-    {
-        const double t = std::floor(v / dw);
-        return t < 0.0 ? std::int64_t{0}
-                       : (t > static_cast<double>(last) ? last : static_cast<std::int64_t>(t));
-    };
-    double loss = 0.0;
-    for (std::size_t i = 0; i < counts.size(); ++i)
-    {
-        if (counts[i] == 0)
-        {
-            continue;
-        }
-        const double density = static_cast<double>(counts[i]) / bin_width;
-        const auto norm = [&](double a, double e)
-        {
-            return density * (e * e * e - a * a * a) / 3.0;
-        };
-        const double sb = (static_cast<double>(i) - static_cast<double>(l)) * bin_width;
-        const double se = sb + bin_width;
-        const std::int64_t db = clamp_bin(sb);
-        const std::int64_t de = clamp_bin(se);
-        const double cb = (static_cast<double>(db) + 0.5) * dw;
-        const double ce = (static_cast<double>(de) + 0.5) * dw;
-        if (db == de)
-        {
-            loss += norm(sb - cb, se - cb);
-        }
-        else
-        {
-            loss += norm(sb - cb, dw / 2) + static_cast<double>(de - db - 1) * norm(-dw / 2, dw / 2)
-                    + norm(-dw / 2, se - ce);
-        }
-    }
-    return loss;
-}
-
-/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
-inline std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits)
-{
-    const std::size_t bins = h.counts.size();
-    const double bin_width = (static_cast<double>(h.max) - h.min) / static_cast<double>(bins);
-    std::int64_t total = 0;
-    for (auto c : h.counts)
-    {
-        total += c;
-    }
-    const std::int64_t step = std::max<std::int64_t>((total + 99999) / 100000, 1);
-    const auto min_bins = static_cast<std::size_t>(std::ceil(static_cast<double>(bins) / 4.0));
-    std::size_t left = 0, right = bins - 1;
-    std::pair<std::size_t, std::size_t> best{left, right};
-    double best_loss = 0.0;
-    bool have = false;
-    while (right - left > min_bins)
-    {
-        std::size_t nl = left;
-        for (std::int64_t acc = 0; acc < step && nl < right; ++nl)
-        {
-            acc += h.counts[nl];
-        }
-        std::size_t nr = right;  // AMCT bounds the right walk by the advanced left index
-        for (std::int64_t acc = 0; acc < step && nr > nl; --nr)
-        {
-            acc += h.counts[nr];
-        }
-        if (right - nr >= nl - left)
-        {
-            right = nr;
-        }
-        else
-        {
-            left = nl;
-        }
-        const double loss = hfmg_loss(h.counts, bin_width, left, right, bits);
-        if (!have || loss < best_loss)
-        {
-            best = {left, right};
-            best_loss = loss;
-            have = true;
-        }
-    }
-    return best;
-}
-}  // namespace detail
-
-class hfmg_observer : public observer_base
-{
-public:
-    static constexpr const char* algorithm = "hfmg";
-    static constexpr std::uint32_t state_version = 1;
-
-    /// @throws value_error naming the layer for num_of_bins outside {1024, 2048, 4096, 8192} or num_bits
-    /// outside {8, 16}.
-    explicit hfmg_observer(const hfmg_params& params = {}, std::string layer = {})
-      : observer_base(std::move(layer))
-      , m_params(params)
-    {
-        const int b = params.num_of_bins;
-        detail::require(b == 1024 || b == 2048 || b == 4096 || b == 8192,
-                        where(),
-                        "num_of_bins",
-                        b,
-                        "1024, 2048, 4096 or 8192");
-        detail::require(
-          params.num_bits == 8 || params.num_bits == 16, where(), "num_bits", params.num_bits, "8 or 16");
-    }
-
-    const hfmg_params& params() const noexcept
-    {
-        return m_params;
-    }
-
-    const hfmg_histogram& histogram() const noexcept
-    {
-        return m_hist;
-    }
-
-    /// Fixes the histogram's range before the first batch, so that observers fed different batches merge
-    /// exactly.
-    /// @throws value_error if data was already observed or the range is not finite and ordered.
-    void reserve_range(float min, float max)
-    {
-        if (!m_hist.counts.empty())
-        {
-            detail::throw_error<value_error>(where() + ": reserve_range must come before the first batch");
-        }
-        validate_range(min, max, "");
-        m_hist = {min, max, std::vector<std::int64_t>(static_cast<std::size_t>(m_params.num_of_bins), 0)};
-    }
-
-    template <class E>
-    void observe(const xt::xexpression<E>& batch)
-    {
-        const detail::contiguous_data<float> in(batch.derived_cast());
-        observe(in.data(), in.size());
-    }
-
-    /// @throws value_error for NaN/Inf (the observer is then unchanged).
-    void observe(const float* x, std::size_t n)
-    {
-        if (n > 0)
-        {
-            kernel::minmax_result r;
-            kernel::minmax(x, n, r);  // one pass gives the range and the finiteness check
-            if (!r.all_finite())
-            {
-                check_batch(x, n);  // throws, naming the element
-            }
-            const detail::hfmg_step step =
-              detail::hfmg_next_step(m_hist.counts.empty(), m_hist.min, m_hist.max, r.min, r.max);
-            std::vector<std::int64_t> counts(static_cast<std::size_t>(m_params.num_of_bins), 0);
-            detail::histc(x, n, step.min, step.max, counts);
-            detail::hfmg_apply(m_hist, step, std::move(counts));
-        }
-        count_batch();
-    }
-
-    void merge(const hfmg_observer& other)
-    {
-        check_mergeable(other, same_params(other.m_params));
-        if (m_hist.counts.empty())
-        {
-            m_hist = other.m_hist;
-        }
-        else if (!other.m_hist.counts.empty())
-        {
-            detail::merge_histogram(m_hist, other.m_hist);
-        }
-        add_batches(other);
-    }
-
-    /// @throws value_error if nothing was observed.
-    calibration_result compute() const
-    {
-        std::int64_t total = 0;
-        for (auto c : m_hist.counts)
-        {
-            total += c;
-        }
-        if (total == 0)
-        {
-            detail::throw_error<value_error>(where() + ": HFMG has no calibration data");
-        }
-        const auto [l, r] = detail::hfmg_search(m_hist, m_params.num_bits);
-        const float w = (m_hist.max - m_hist.min) / static_cast<float>(m_params.num_of_bins);
-        float clip_min = m_hist.min + static_cast<float>(l) * w;
-        float clip_max = m_hist.min + static_cast<float>(r + 1) * w;
-        if (!std::isfinite(w))  // a range wider than FLT_MAX
-        {
-            const double dw = (static_cast<double>(m_hist.max) - m_hist.min) / m_params.num_of_bins;
-            clip_min = static_cast<float>(m_hist.min + static_cast<double>(l) * dw);
-            clip_max = static_cast<float>(
-              std::min(m_hist.min + static_cast<double>(r + 1) * dw, static_cast<double>(m_hist.max)));
-        }
-        calibration_result res;
-        res.num_bits = m_params.num_bits;
-        res.asymmetric = m_params.asymmetric;
-        const auto [s, o] = choose_scale_offset(clip_min,
-                                                clip_max,
-                                                detail::signed_qmin(res.num_bits),
-                                                detail::signed_qmax(res.num_bits),
-                                                !res.asymmetric);
-        push_channel(res, s, o);
-        return res;
-    }
-
-    std::string save() const
-    {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        w.u32(static_cast<std::uint32_t>(m_params.num_of_bins));
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.f32(m_hist.min);
-        w.f32(m_hist.max);
-        w.u64(m_hist.counts.size());
-        for (auto c : m_hist.counts)
-        {
-            w.i64(c);
-        }
-        return w.finish(algorithm, state_version);
-    }
-
-    static hfmg_observer load(const std::string& bytes)
-    {
-        state_reader r(bytes, algorithm, state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        hfmg_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        hfmg_observer o(p, std::move(layer));
-        o.m_hist.min = r.f32();
-        o.m_hist.max = r.f32();
-        const std::size_t n = r.count(8);
-        if (n != 0
-            && !(std::isfinite(o.m_hist.min) && std::isfinite(o.m_hist.max) && o.m_hist.min <= o.m_hist.max))
-        {
-            state_reader::fail("HFMG histogram range is not finite and ordered");
-        }
-        if (n != 0 && n != static_cast<std::uint64_t>(p.num_of_bins))
-        {
-            state_reader::fail("HFMG histogram has " + std::to_string(n) + " bins, num_of_bins is "
-                               + std::to_string(p.num_of_bins));
-        }
-        o.m_hist.counts.resize(n);
-        for (auto& c : o.m_hist.counts)
-        {
-            c = r.i64();
-            if (c < 0 || c > (std::int64_t{1} << 56))
-            {
-                state_reader::fail("HFMG histogram has a count out of range");
-            }
-        }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
-    }
-
-private:
-    friend class hfmg_segments;
-
-    bool same_params(const hfmg_params& o) const noexcept
-    {
-        return o.num_of_bins == m_params.num_of_bins && o.asymmetric == m_params.asymmetric
-               && o.num_bits == m_params.num_bits;
-    }
-
-    hfmg_params m_params;
-    hfmg_histogram m_hist;
-};
-
-/// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
-/// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
-///
-/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
-/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
-/// Where the running range does not move, histograms just add; only where it moves is the sum so far
-/// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
-/// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
-/// later segment j, which is what the sequential observer computes. State: 16 bytes per known range and 8
-/// (num_of_bins + 1) bytes per segment with counts. Not thread-safe (indexed_observer locks it).
-class hfmg_segments
-{
-public:
-    /// Where a batch goes: its step (histogram range) and its segment (the batch that started it).
-    struct placement
-    {
-        detail::hfmg_step step;
-        std::size_t segment = 0;
-    };
-
-    /// @throws value_error naming the layer for invalid parameters.
-    hfmg_segments(const hfmg_params& params, std::string layer, std::size_t batches)
-      : m_result(params, std::move(layer))
-      , m_batches(batches)
-    {
-    }
-
-    const hfmg_params& params() const noexcept
-    {
-        return m_result.params();
-    }
-
-    std::size_t batches() const noexcept
-    {
-        return m_batches;
-    }
-
-    bool known(std::size_t k) const noexcept
-    {
-        return m_ranges.count(k) != 0;
-    }
-
-    /// The recorded [min, max] of every batch, by index.
-    const std::map<std::size_t, std::pair<float, float>>& ranges() const noexcept
-    {
-        return m_ranges;
-    }
-
-    /// Records the [min, max] of batch k, seen here or elsewhere (again with the same values is allowed).
-    /// @throws value_error naming the layer and batch for k >= batches(), a range that is not finite and
-    /// ordered, or one that differs from the range recorded before.
-    void add_range(std::size_t k, float min, float max)
-    {
-        check_range(k, min, max);
-        if (m_ranges.emplace(k, std::make_pair(min, max)).second)
-        {
-            extend();
-        }
-    }
-
-    /// Whether batch k can be placed: the ranges of batches 0 .. k are known.
-    bool placed(std::size_t k) const noexcept
-    {
-        return k < m_places.size();
-    }
-
-    /// Requires placed(k).
-    const placement& place(std::size_t k) const noexcept
-    {
-        return m_places[k];
-    }
-
-    /// Adds the counts of a batch histogrammed over place(k).step (detail::histc) to place(k).segment.
-    void add(std::size_t segment, std::vector<std::int64_t> counts)
-    {
-        auto& sum = m_sums[segment];
-        if (sum.empty())
-        {
-            sum = std::move(counts);
-            return;
-        }
-        for (std::size_t i = 0; i < sum.size(); ++i)
-        {
-            sum[i] += counts[i];
-        }
-    }
-
-    /// @throws value_error as merge(other) would; changes nothing.
-    void check_merge(const hfmg_segments& other) const
-    {
-        if (!m_result.same_params(other.params()) || batches() != other.batches())
-        {
-            detail::throw_error<value_error>(where() + ": cannot merge HFMG segments of other parameters or "
-                                             + std::to_string(other.batches()) + " batches");
-        }
-        for (const auto& [k, range] : other.m_ranges)
-        {
-            check_range(k, range.first, range.second);
-        }
-    }
-
-    /// Adds another holder's ranges and counts. @throws value_error for other parameters, another batch
-    /// count, or a range that differs from this one's; nothing changes then.
-    void merge(const hfmg_segments& other)
-    {
-        check_merge(other);
-        m_ranges.insert(other.m_ranges.begin(), other.m_ranges.end());
-        extend();
-        for (const auto& [segment, counts] : other.m_sums)
-        {
-            add(segment, counts);
-        }
-    }
-
-    /// The observer that saw every batch in order. Requires every range and every batch's counts.
-    /// @throws value_error if a range is missing.
-    hfmg_observer result() const
-    {
-        if (batches() == 0 || !placed(batches() - 1))
-        {
-            detail::throw_error<value_error>(where() + ": HFMG lacks the range of batch "
-                                             + std::to_string(m_places.size()));
-        }
-        for (std::size_t k = 0; k < m_places.size(); ++k)
-        {
-            if (m_places[k].segment == k && !m_sums.count(k))
-            {
-                detail::throw_error<value_error>(where() + ": HFMG lacks the counts of batch "
-                                                 + std::to_string(k));
-            }
-        }
-        hfmg_observer o = m_result;
-        for (const auto& [segment, counts] : m_sums)
-        {
-            detail::hfmg_apply(o.m_hist, m_places[segment].step, counts);
-        }
-        o.m_batches = batches();
-        return o;
-    }
-
-    void save(state_writer& w) const
-    {
-        w.u32(static_cast<std::uint32_t>(params().num_of_bins));
-        w.boolean(params().asymmetric);
-        w.u32(static_cast<std::uint32_t>(params().num_bits));
-        w.u64(batches());
-        w.u64(m_ranges.size());
-        for (const auto& [k, range] : m_ranges)
-        {
-            w.u64(k);
-            w.f32(range.first);
-            w.f32(range.second);
-        }
-        w.u64(m_sums.size());
-        for (const auto& [segment, counts] : m_sums)
-        {
-            w.u64(segment);
-            for (auto c : counts)
-            {
-                w.i64(c);
-            }
-        }
-    }
-
-    /// @throws state_error for inconsistent state.
-    static hfmg_segments load(state_reader& r, std::string layer)
-    {
-        hfmg_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        const auto batches = static_cast<std::size_t>(r.u64());
-        hfmg_segments s(p, std::move(layer), batches);
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const auto k = static_cast<std::size_t>(r.u64());
-            const float lo = r.f32();
-            const float hi = r.f32();
-            if (s.known(k))
-            {
-                state_reader::fail(s.where() + ": HFMG range of batch " + std::to_string(k) + " given twice");
-            }
-            try
-            {
-                s.add_range(k, lo, hi);
-            }
-            catch (const value_error& e)
-            {
-                state_reader::fail(e.what());
-            }
-        }
-        const auto bins = static_cast<std::size_t>(p.num_of_bins);
-        for (std::size_t n = r.count(8 * (bins + 1)); n > 0; --n)
-        {
-            const auto segment = static_cast<std::size_t>(r.u64());
-            if (!s.placed(segment) || s.m_places[segment].segment != segment || s.m_sums.count(segment))
-            {
-                state_reader::fail(s.where() + ": HFMG counts for batch " + std::to_string(segment)
-                                   + ", which does not start a known segment");
-            }
-            std::vector<std::int64_t> counts(bins);
-            for (auto& c : counts)
-            {
-                c = r.i64();
-                if (c < 0 || c > (std::int64_t{1} << 56))
-                {
-                    state_reader::fail(s.where() + ": HFMG histogram has a count out of range");
-                }
-            }
-            s.m_sums.emplace(segment, std::move(counts));
-        }
-        return s;
-    }
-
-    /// @throws value_error as add_range(k, min, max) would; changes nothing.
-    void check_range(std::size_t k, float min, float max) const
-    {
-        const auto at = [&]  // built only for a message
-        {
-            return where() + ", batch " + std::to_string(k);
-        };
-        if (k >= batches())
-        {
-            detail::throw_error<value_error>(at() + ": beyond the " + std::to_string(batches()) + " batches");
-        }
-        if (!(std::isfinite(min) && std::isfinite(max) && min <= max))
-        {
-            detail::throw_error<value_error>(at() + ": HFMG range [" + detail::number_to_string(min) + ", "
-                                             + detail::number_to_string(max) + "] is not finite and ordered");
-        }
-        const auto it = m_ranges.find(k);
-        if (it != m_ranges.end()
-            && !(bits_equal(it->second.first, min) && bits_equal(it->second.second, max)))
-        {
-            detail::throw_error<value_error>(at() + ": observed twice, with different ranges");
-        }
-    }
-
-private:
-    std::string where() const
-    {
-        return m_result.where();
-    }
-
-    static bool bits_equal(float a, float b) noexcept
-    {
-        return std::memcmp(&a, &b, sizeof a) == 0;
-    }
-
-    /// Places every batch whose predecessors' ranges have all become known.
-    void extend()
-    {
-        for (auto it = m_ranges.find(m_places.size()); it != m_ranges.end() && it->first == m_places.size();
-             ++it)
-        {
-            const std::size_t k = it->first;
-            // the running range: the step of the last batch that moved it (ignored for the first batch)
-            const detail::hfmg_step run =
-              m_places.empty() ? detail::hfmg_step{} : m_places[m_places.back().segment].step;
-            const detail::hfmg_step step =
-              detail::hfmg_next_step(m_places.empty(), run.min, run.max, it->second.first, it->second.second);
-            m_places.push_back({step, step.moves ? k : m_places.back().segment});
-        }
-    }
-
-    hfmg_observer m_result;  ///< parameters and layer name; no data
-    std::size_t m_batches;
-    std::map<std::size_t, std::pair<float, float>> m_ranges;  ///< [min, max] of each known batch
-    std::vector<placement> m_places;                          ///< of batches 0 .. m_places.size() - 1
-    std::map<std::size_t, std::vector<std::int64_t>> m_sums;  ///< counts per segment (its first batch)
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_ALGO_HFMG_HPP
-// ---- end amct/algo/hfmg.hpp ----
-// ---- begin amct/algo/histogram_observer.hpp ----
-// amct/algo/histogram_observer.hpp: the observer machinery shared by the histogram methods (percentile, kl,
-// mse): one grid_histogram per channel, of the values or of their magnitudes, and the observer contract
-// around it. Because grid_histogram merges exactly, merge() equals one pass over all batches for these
-// methods.
-#ifndef AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
-#define AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
-
-#include <cmath>    // std::fabs
-#include <string>   // std::string
-#include <utility>  // std::pair
-#include <vector>   // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
-/// `bool symmetric()`, `static void write(state_writer&, const P&)`,
-/// `static P read(state_reader&)`, `static bool same(const P&, const P&)` and
-/// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
-/// Symmetric methods histogram |x|.
-template <class Derived, class Params>
-class histogram_observer : public observer_base
-{
-public:
-    const Params& params() const noexcept
-    {
-        return m_params;
-    }
-
-    /// The histogram of each channel (one for per-tensor).
-    const std::vector<grid_histogram>& histograms() const noexcept
-    {
-        return m_hists;
-    }
-
-    template <class E>
-    void observe(const xt::xexpression<E>& batch)
-    {
-        const detail::contiguous_data<float> in(batch.derived_cast());
-        observe(in.data(), in.shape());
-    }
-
-    /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
-    void observe(const float* x, const std::vector<std::size_t>& shape)
-    {
-        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_hists.size());
-        if (m_hists.empty())
-        {
-            m_hists.assign(channels, grid_histogram(capacity()));
-        }
-        std::vector<float> magnitudes;
-        detail::for_each_channel_run(x,
-                                     shape,
-                                     m_params.channels,
-                                     [&](std::size_t c, const float* run, std::size_t len)
-                                     {
-                                         if (!magnitude())
-                                         {
-                                             m_hists[c].add(run, len);
-                                             return;
-                                         }
-                                         magnitudes.resize(len);
-                                         for (std::size_t i = 0; i < len; ++i)
-                                         {
-                                             magnitudes[i] = std::fabs(run[i]);
-                                         }
-                                         m_hists[c].add(magnitudes.data(), len);
-                                     });
-        count_batch();
-    }
-
-    void merge(const Derived& other)
-    {
-        check_mergeable(other, Derived::same(m_params, other.m_params));
-        if (m_hists.empty())
-        {
-            m_hists = other.m_hists;
-        }
-        else if (!other.m_hists.empty())
-        {
-            detail::check_channels(m_hists.size(), other.m_hists.size(), where());
-            for (std::size_t c = 0; c < m_hists.size(); ++c)
-            {
-                m_hists[c].merge(other.m_hists[c]);
-            }
-        }
-        add_batches(other);
-    }
-
-    /// @throws value_error if nothing was observed.
-    calibration_result compute() const
-    {
-        if (m_hists.empty() || m_hists[0].total() == 0)
-        {
-            detail::throw_error<value_error>(where() + ": " + Derived::algorithm
-                                             + " has no calibration data");
-        }
-        calibration_result r;
-        r.num_bits = m_params.num_bits;
-        r.asymmetric = !derived().symmetric();
-        r.channel_wise = m_params.channels.channel_wise;
-        r.axis = m_params.channels.axis;
-        for (const auto& h : m_hists)
-        {
-            const auto [lo, hi] = derived().clip(h);
-            const auto [s, o] = choose_scale_offset(
-              lo, hi, detail::signed_qmin(r.num_bits), detail::signed_qmax(r.num_bits), !r.asymmetric);
-            push_channel(r, s, o);
-        }
-        return r;
-    }
-
-    std::string save() const
-    {
-        state_writer w;
-        w.str(m_layer);
-        w.u64(m_batches);
-        Derived::write(w, m_params);
-        w.u64(m_hists.size());
-        for (const auto& h : m_hists)
-        {
-            h.save(w);
-        }
-        return w.finish(Derived::algorithm, Derived::state_version);
-    }
-
-    static Derived load(const std::string& bytes)
-    {
-        state_reader r(bytes, Derived::algorithm, Derived::state_version);
-        std::string layer = r.str();
-        const std::uint64_t batches = r.u64();
-        Derived o(Derived::read(r), std::move(layer));
-        const std::size_t n = r.count(40);  // a saved grid_histogram takes at least 40 bytes
-        for (std::size_t c = 0; c < n; ++c)
-        {
-            o.m_hists.push_back(grid_histogram::load(r));
-        }
-        r.done();
-        o.m_batches = static_cast<std::size_t>(batches);
-        return o;
-    }
-
-protected:
-    histogram_observer(const Params& params, std::string layer)
-      : observer_base(std::move(layer))
-      , m_params(params)
-    {
-        detail::require(
-          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
-        detail::require(params.num_of_bins >= 16 && params.num_of_bins <= (1 << 20),
-                        where(),
-                        "num_of_bins",
-                        params.num_of_bins,
-                        "in [16, 2^20]");
-    }
-
-    /// Grid resolution: 4 grid bins per bin of the method, so that resampling to num_of_bins stays close.
-    std::size_t capacity() const noexcept
-    {
-        return 4 * static_cast<std::size_t>(m_params.num_of_bins);
-    }
-
-    bool magnitude() const noexcept
-    {
-        return derived().symmetric();
-    }
-
-    /// The data range a histogram covers: [lower edge, upper edge of the last non-empty bin].
-    static std::pair<double, double> extent(const grid_histogram& h) noexcept
-    {
-        const auto& c = h.counts();
-        std::size_t first = 0, last = c.size();
-        while (first < c.size() && c[first] == 0)
-        {
-            ++first;
-        }
-        while (last > first && c[last - 1] == 0)
-        {
-            --last;
-        }
-        return {h.lower() + static_cast<double>(first) * h.bin_width(),
-                h.lower() + static_cast<double>(last) * h.bin_width()};
-    }
-
-    /// fake_quantize(v) in double with a (scale, offset) of `bits` (for the error of a candidate).
-    static double fake(double v, float scale, std::int32_t offset, int bits) noexcept
-    {
-        double q = std::nearbyint(v / scale) + offset;
-        q = q < detail::signed_qmin(bits) ? detail::signed_qmin(bits)
-                                          : (q > detail::signed_qmax(bits) ? detail::signed_qmax(bits) : q);
-        return (q - offset) * static_cast<double>(scale);
-    }
-
-    Params m_params;
-    std::vector<grid_histogram> m_hists;
-
-private:
-    const Derived& derived() const noexcept
-    {
-        return static_cast<const Derived&>(*this);
-    }
-};
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
-// ---- end amct/algo/histogram_observer.hpp ----
-// ---- begin amct/algo/ifmr.hpp ----
-// amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
-// amct-algorithms.md section 3.2 and Decision 4 define it:
-//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
-//   FLT_EPS);
-//      then max0 = max(max0, 0), min0 = min(min0, 0);
-//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
-//   the
-//      ratios rounded to float32;
-//   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
-//      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
-//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
-//   (symmetric)
-//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
-//   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
-// Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
-// identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
-// runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
-// exact IFMR, while a layer has at most bounded_exact_limit of them.
-#ifndef AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
-#define AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
-
-#include <algorithm>  // std::min
-#include <cmath>      // std::ceil, std::floor, std::fabs, std::nearbyint
-#include <cstddef>    // std::size_t
-#include <limits>     // std::numeric_limits
-#include <string>     // std::string
-#include <vector>     // std::vector
-
 // ---- begin amct/detail/radix_sort.hpp ----
 // amct/detail/radix_sort.hpp: ascending LSD radix sort of finite floats (three 11-bit passes over
 // order-preserving keys). Linear time; used to put calibration data in a canonical order.
@@ -5101,6 +5319,85 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+/// IFMR's storage of the calibration data (an extension: config.json "ifmr_mode", quant.cfg ifmr_mode).
+enum class ifmr_mode
+{
+    exact,   ///< keeps every calibration value: AMCT's algorithm, exact order statistics
+    bounded  ///< counts by the top bits of each value (amct::bit_histogram): O(1) per value, bounded memory
+};
+
+template <>
+struct enum_names<ifmr_mode>
+{
+    static constexpr std::array<std::string_view, 2> values = {"exact", "bounded"};
+};
+
+class ifmr_observer;
+
+/// IFMR's parameters: AMCT's FMRQuantize (docs/algorithms.md, "IFMR"), ranges from AMCT's ptq_config_param.
+struct ifmr_params
+{
+    double max_percentile = 0.999999;
+    double min_percentile = 0.999999;
+    double search_range_start = 0.7;
+    double search_range_end = 1.3;
+    double search_step = 0.01;
+    bool asymmetric = true;  ///< unset in a file: activation_offset
+    int num_bits = 8;
+    ifmr_mode mode = ifmr_mode::exact;
+
+    static constexpr std::string_view name = "ifmr";
+    static constexpr std::string_view cfg_message = "ifmr_quantize";
+    static constexpr std::string_view cfg_type = "IFMRQuantize";
+    static constexpr bool extension = false;
+    using observer = ifmr_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = ifmr_params;
+        return std::make_tuple(
+          make("max_percentile", &P::max_percentile, open_closed(0.5, 1.0), cfg("max_percentile"), written),
+          make("min_percentile", &P::min_percentile, open_closed(0.5, 1.0), cfg("min_percentile"), written),
+          make_range("search_range",
+                     &P::search_range_start,
+                     &P::search_range_end,
+                     increasing_positive{},
+                     cfg_pair("search_range_start", "search_range_end"),
+                     written),
+          make("search_step", &P::search_step, any{}, cfg("search_step"), written),
+          make("asymmetric", &P::asymmetric, any{}, cfg("asymmetric"), inherit),
+          make("num_bits", &P::num_bits, values(4, 8, 16), cfg_bits("dst_type", 8, 16)),
+          make("ifmr_mode", &P::mode, any{}, cfg("ifmr_mode")));
+    }
+
+    /// search_step in (0, end - start], at most 100000 candidates (ceil((end - start) / step)).
+    template <class R>
+    static void check(const ifmr_params& p, R& report)
+    {
+        if (!param::increasing_positive{}(p.search_range_start, p.search_range_end))
+        {
+            return;  // the range's own rule reports it
+        }
+        const double span = p.search_range_end - p.search_range_start;
+        if (!(p.search_step > 0.0 && p.search_step <= span))
+        {
+            report("search_step",
+                   detail::number_to_string(p.search_step),
+                   "in (0, " + detail::number_to_string(span) + "]");
+            return;
+        }
+        const double candidates = std::ceil(span / p.search_step);
+        if (candidates > 100000.0)
+        {
+            report("search_step",
+                   detail::number_to_string(p.search_step),
+                   "large enough for at most 100000 candidates (it gives "
+                     + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
+        }
+    }
+};
+
 /// The search IFMR ran, for logs and reports.
 struct ifmr_search
 {
@@ -5113,42 +5410,6 @@ struct ifmr_search
 
 namespace detail
 {
-/// Validates IFMR parameters; `where` names the layer. Ranges: amct-algorithms.md 3.6.
-inline void validate(const ifmr_params& p, const std::string& where)
-{
-    require(p.max_percentile > 0.5 && p.max_percentile <= 1.0,
-            where,
-            "max_percentile",
-            p.max_percentile,
-            "in (0.5, 1]");
-    require(p.min_percentile > 0.5 && p.min_percentile <= 1.0,
-            where,
-            "min_percentile",
-            p.min_percentile,
-            "in (0.5, 1]");
-    require(p.search_range_start > 0.0, where, "search_range_start", p.search_range_start, "greater than 0");
-    require(p.search_range_end > p.search_range_start,
-            where,
-            "search_range_end",
-            p.search_range_end,
-            "greater than search_range_start");
-    require(p.search_step > 0.0 && p.search_step <= p.search_range_end - p.search_range_start,
-            where,
-            "search_step",
-            p.search_step,
-            "in (0, search_range_end - search_range_start]");
-    require(
-      p.num_bits == 4 || p.num_bits == 8 || p.num_bits == 16, where, "num_bits", p.num_bits, "4, 8 or 16");
-    require(std::isfinite(p.search_range_end), where, "search_range_end", p.search_range_end, "finite");
-    const double candidates = std::ceil((p.search_range_end - p.search_range_start) / p.search_step);
-    require(candidates <= 100000.0,
-            where,
-            "search_step",
-            p.search_step,
-            "large enough for at most 100000 candidates (it gives "
-              + std::to_string(static_cast<long long>(std::min(candidates, 1e18))) + ")");
-}
-
 /// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
 /// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
 /// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
@@ -5468,6 +5729,7 @@ inline calibration_result run_ifmr(const Source& src, const ifmr_params& p, ifmr
 class ifmr_observer : public observer_base
 {
 public:
+    using params_type = ifmr_params;
     static constexpr const char* algorithm = "ifmr";
     static constexpr std::uint32_t state_version = 2;  // 2: bounded mode keeps a bit_histogram
 
@@ -5476,7 +5738,7 @@ public:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        detail::validate(m_params, where());
+        require_valid(m_params, where());
     }
 
     const ifmr_params& params() const noexcept
@@ -5503,6 +5765,12 @@ public:
         observe(in.data(), in.size());
     }
 
+    /// The observer contract's form: the shape gives the element count (the data is flattened, as AMCT does).
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        observe(x, detail::element_count(shape));
+    }
+
     void observe(const float* x, std::size_t n)
     {
         if (m_params.mode == ifmr_mode::exact)
@@ -5524,7 +5792,7 @@ public:
     /// Adds what `other` observed. @throws value_error if the parameters differ.
     void merge(const ifmr_observer& other)
     {
-        check_mergeable(other, same_params(other.m_params));
+        check_mergeable(other, other.m_params == m_params);
         m_hist.merge(other.m_hist);
         if (m_params.mode == ifmr_mode::exact)
         {
@@ -5559,14 +5827,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        w.f64(m_params.max_percentile);
-        w.f64(m_params.min_percentile);
-        w.f64(m_params.search_range_start);
-        w.f64(m_params.search_range_end);
-        w.f64(m_params.search_step);
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.u8(m_params.mode == ifmr_mode::exact ? 0 : 1);
+        write_params(w, m_params);
         w.f32s(m_data);
         if (m_params.mode == ifmr_mode::bounded)
         {
@@ -5581,20 +5842,7 @@ public:
         state_reader r(bytes, algorithm, state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        ifmr_params p;
-        p.max_percentile = r.f64();
-        p.min_percentile = r.f64();
-        p.search_range_start = r.f64();
-        p.search_range_end = r.f64();
-        p.search_step = r.f64();
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        const std::uint8_t mode = r.u8();
-        if (mode > 1)
-        {
-            state_reader::fail("IFMR mode " + std::to_string(mode) + " is unknown");
-        }
-        p.mode = mode == 0 ? ifmr_mode::exact : ifmr_mode::bounded;
+        const auto p = read_params<ifmr_params>(r);
         ifmr_observer o(p, std::move(layer));
         o.m_data = r.f32s();
         o.check_batch(o.m_data.data(), o.m_data.size());
@@ -5613,15 +5861,6 @@ public:
     }
 
 private:
-    bool same_params(const ifmr_params& o) const noexcept
-    {
-        return o.max_percentile == m_params.max_percentile && o.min_percentile == m_params.min_percentile
-               && o.search_range_start == m_params.search_range_start
-               && o.search_range_end == m_params.search_range_end && o.search_step == m_params.search_step
-               && o.asymmetric == m_params.asymmetric && o.num_bits == m_params.num_bits
-               && o.mode == m_params.mode;
-    }
-
     /// Bounded mode: appends x to the kept values while the count (already including them) stays within
     /// bounded_exact_limit, drops them for good once it does not.
     void keep_while_small(const float* x, std::size_t n)
@@ -5644,44 +5883,6 @@ private:
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_ALGO_IFMR_HPP
 // ---- end amct/algo/ifmr.hpp ----
-// ---- begin amct/algo/indexed_observer.hpp ----
-// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
-// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
-// load, merge), and the result is that of one observer fed them in index order, bit for bit:
-//   * algorithms whose merge is exact (merge_is_exact: all but HFMG) take each batch as it comes, into one of
-//   a
-//     pool of shards (as many as threads observe at once), merged when the result is asked for;
-//   * HFMG places batch k by the [min, max] of batches 0 .. k - 1 (hfmg_segments): a batch whose
-//   predecessors'
-//     ranges are not all known yet waits, copied, until they are (observed here, or learnt from other
-//     processes through add_ranges); its histogram is computed outside the lock.
-#ifndef AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
-#define AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
-
-#include <condition_variable>  // std::condition_variable
-#include <cstddef>             // std::size_t
-#include <map>                 // std::map
-#include <mutex>               // std::mutex, std::unique_lock
-#include <optional>            // std::optional
-#include <set>                 // std::set
-#include <string>              // std::string
-#include <utility>             // std::move, std::pair
-#include <vector>              // std::vector
-
-// ---- begin amct/algo/registry.hpp ----
-// amct/algo/registry.hpp: calibration algorithms chosen at run time by their config-file names
-// (ifmr, hfmg, arq_quantize, max, percentile, kl, mse), each with its typed parameter struct, and
-// any_observer, which holds any activation observer behind one interface.
-#ifndef AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
-#define AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
-
-#include <memory>       // std::unique_ptr
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <type_traits>  // std::enable_if_t, std::is_base_of_v
-#include <variant>      // std::variant, std::visit
-#include <vector>       // std::vector
-
 // ---- begin amct/algo/kl.hpp ----
 // amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
 // with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
@@ -5702,11 +5903,531 @@ private:
 #include <cmath>   // std::log
 #include <vector>  // std::vector
 
+// ---- begin amct/algo/histogram_observer.hpp ----
+// amct/algo/histogram_observer.hpp: the observer machinery shared by the histogram methods (percentile, kl,
+// mse): one grid_histogram per channel, of the values or of their magnitudes, and the observer contract
+// around it. Because grid_histogram merges exactly, merge() equals one pass over all batches for these
+// methods.
+#ifndef AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
+#define AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
+
+#include <cmath>    // std::fabs
+#include <string>   // std::string
+#include <utility>  // std::pair
+#include <vector>   // std::vector
+
+// ---- begin amct/algo/grid_histogram.hpp ----
+// amct/algo/grid_histogram.hpp: an exactly mergeable histogram for the percentile, KL and MSE methods.
+//
+// Bins sit on a grid anchored at 0 with a power-of-two width w = 2^e: bin k holds [k w, (k + 1) w). The width
+// is the smallest that spans the observed range in at most `capacity` bins; when the range grows, pairs of
+// bins merge (exact, no splitting). floor(x / 2^e) is exact, so the final histogram is a function of the
+// observed multiset alone: any split into batches, threads or machines, merged in any order, gives identical
+// counts.
+#ifndef AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
+#define AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
+
+#include <cmath>    // std::floor, std::ldexp, std::ilogb
+#include <cstdint>  // std::int64_t
+#include <vector>   // std::vector
+
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
+class grid_histogram
+{
+public:
+    explicit grid_histogram(std::size_t capacity = 8192)
+      : m_capacity(capacity < 2 ? 2 : capacity)
+    {
+    }
+
+    std::size_t capacity() const noexcept
+    {
+        return m_capacity;
+    }
+
+    /// Adds finite values.
+    void add(const float* x, std::size_t n)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        kernel::minmax_result r;  // the caller has rejected non-finite values
+        kernel::minmax(x, n, r);
+        cover(r.min, r.max);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            ++m_counts[static_cast<std::size_t>(index(x[i]) - m_first)];
+        }
+        m_total += static_cast<std::int64_t>(n);
+    }
+
+    void merge(const grid_histogram& o)
+    {
+        if (o.m_total == 0)
+        {
+            return;
+        }
+        if (m_counts.empty())
+        {
+            *this = o;
+            return;
+        }
+        cover_edges(std::max(m_exp, o.m_exp), o.lower(), o.last_edge());
+        for (std::size_t k = 0; k < o.m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(o.m_first + static_cast<std::int64_t>(k), m_exp - o.m_exp);
+            m_counts[static_cast<std::size_t>(bin - m_first)] += o.m_counts[k];
+        }
+        m_total += o.m_total;
+    }
+
+    std::int64_t total() const noexcept
+    {
+        return m_total;
+    }
+
+    double bin_width() const noexcept
+    {
+        return std::ldexp(1.0, static_cast<int>(m_exp));
+    }
+
+    /// Lower edge of counts()[0].
+    double lower() const noexcept
+    {
+        return static_cast<double>(m_first) * bin_width();
+    }
+
+    const std::vector<std::int64_t>& counts() const noexcept
+    {
+        return m_counts;
+    }
+
+    /// The counts spread over `bins` equal bins on [lo, hi], each grid bin shared in proportion to its
+    /// overlap.
+    std::vector<double> resample(double lo, double hi, std::size_t bins) const
+    {
+        std::vector<double> out(bins, 0.0);
+        const double w = bin_width();
+        const double step = (hi - lo) / static_cast<double>(bins);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            if (m_counts[k] == 0)
+            {
+                continue;
+            }
+            const double a = lower() + static_cast<double>(k) * w;
+            const double b = a + w;
+            const double c = static_cast<double>(m_counts[k]);
+            if (!(step > 0.0))
+            {
+                out[0] += c;
+                continue;
+            }
+            for (double u = a; u < b;)
+            {
+                double t = std::floor((u - lo) / step);
+                const std::size_t j =
+                  t < 0.0 ? 0 : (t >= static_cast<double>(bins) ? bins - 1 : static_cast<std::size_t>(t));
+                const double edge = j + 1 == bins ? b : std::min(b, lo + static_cast<double>(j + 1) * step);
+                const double v = edge > u ? edge : b;
+                out[j] += c * (v - u) / w;
+                u = v;
+            }
+        }
+        return out;
+    }
+
+    void save(state_writer& w) const
+    {
+        w.u64(m_capacity);
+        w.i64(m_exp);
+        w.i64(m_first);
+        w.i64(m_total);
+        w.u64(m_counts.size());
+        for (auto c : m_counts)
+        {
+            w.i64(c);
+        }
+    }
+
+    static grid_histogram load(state_reader& r)
+    {
+        grid_histogram h(static_cast<std::size_t>(r.u64()));
+        h.m_exp = r.i64();
+        h.m_first = r.i64();
+        h.m_total = r.i64();
+        const std::uint64_t n = r.u64();
+        if (n > h.m_capacity || h.m_exp < -200 || h.m_exp > 200)
+        {
+            state_reader::fail("grid histogram has " + std::to_string(n) + " bins of width 2^"
+                               + std::to_string(h.m_exp) + " for capacity " + std::to_string(h.m_capacity));
+        }
+        h.m_counts.resize(static_cast<std::size_t>(n));
+        std::int64_t sum = 0;
+        for (auto& c : h.m_counts)
+        {
+            c = r.i64();
+            sum += c;
+        }
+        if (sum != h.m_total)
+        {
+            state_reader::fail("grid histogram counts add up to " + std::to_string(sum) + ", not "
+                               + std::to_string(h.m_total));
+        }
+        return h;
+    }
+
+private:
+    /// floor(k / 2^shift) for shift >= 0, also for negative k and shifts past the width of k.
+    static std::int64_t floor_shift(std::int64_t k, std::int64_t shift) noexcept
+    {
+        if (shift <= 0)
+        {
+            return k;
+        }
+        if (shift >= 63)
+        {
+            return k >= 0 ? 0 : -1;
+        }
+        return k >= 0 ? k >> shift : -((-k - 1) >> shift) - 1;
+    }
+
+    /// floor(v / 2^e) in double (no overflow: v is a float and |e| < 400).
+    static double scaled_floor(double v, std::int64_t e) noexcept
+    {
+        return std::floor(std::ldexp(v, -static_cast<int>(e)));
+    }
+
+    std::int64_t index(float x) const noexcept
+    {
+        return static_cast<std::int64_t>(scaled_floor(x, m_exp));
+    }
+
+    /// Lower edge of the last bin.
+    double last_edge() const noexcept
+    {
+        return static_cast<double>(m_first + static_cast<std::int64_t>(m_counts.size()) - 1) * bin_width();
+    }
+
+    /// Grows the grid to hold the values [lo, hi].
+    void cover(float lo, float hi)
+    {
+        // already inside the grid: nothing to do (compared in double, so no index can overflow)
+        if (!m_counts.empty() && scaled_floor(lo, m_exp) >= static_cast<double>(m_first)
+            && scaled_floor(hi, m_exp)
+                 <= static_cast<double>(m_first) + static_cast<double>(m_counts.size() - 1))
+        {
+            return;
+        }
+        if (m_counts.empty())
+        {
+            cover_edges(start_exp(lo, hi), lo, hi);
+        }
+        else
+        {
+            cover_edges(m_exp,
+                        std::min(static_cast<double>(lo), lower()),
+                        std::max(static_cast<double>(hi), last_edge()));
+        }
+    }
+
+    /// Regrids to the smallest width 2^e, e >= `from`, whose bins hold [a, b] (and the current bins) within
+    /// the capacity. The fit test runs in double before any index is formed, so no index can overflow.
+    void cover_edges(std::int64_t from, double a, double b)
+    {
+        if (!m_counts.empty())
+        {
+            a = std::min(a, lower());
+            b = std::max(b, last_edge());
+        }
+        std::int64_t e = from;
+        while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
+        {
+            ++e;
+        }
+        const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
+        const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
+        std::vector<std::int64_t> grown(static_cast<std::size_t>(last - first + 1), 0);
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+        {
+            const std::int64_t bin = floor_shift(m_first + static_cast<std::int64_t>(k), e - m_exp);
+            grown[static_cast<std::size_t>(bin - first)] += m_counts[k];
+        }
+        m_counts.swap(grown);
+        m_first = first;
+        m_exp = e;
+    }
+
+    /// An exponent no larger than the smallest that fits any data containing [lo, hi]: a width near
+    /// (hi - lo) / capacity, or for a single value v a width below ulp(v) / (2 capacity), so that whatever
+    /// comes later, growing from here reaches the same grid as seeing everything at once.
+    std::int64_t start_exp(float lo, float hi) const noexcept
+    {
+        const double span = static_cast<double>(hi) - lo;
+        if (span > 0.0)
+        {
+            return std::ilogb(span / static_cast<double>(m_capacity)) - 1;
+        }
+        const double m = std::max(std::fabs(static_cast<double>(lo)), std::ldexp(1.0, -149));
+        return std::ilogb(m) - 25 - std::ilogb(static_cast<double>(m_capacity));
+    }
+
+    std::size_t m_capacity;
+    std::int64_t m_exp = 0;
+    std::int64_t m_first = 0;
+    std::int64_t m_total = 0;
+    std::vector<std::int64_t> m_counts;
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_GRID_HISTOGRAM_HPP
+// ---- end amct/algo/grid_histogram.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief CRTP base. Derived provides: `static constexpr const char* algorithm`, `state_version`,
+/// `bool symmetric()` and
+/// `std::pair<float, float> clip(const grid_histogram&) const` (the chosen [min, max] of one channel).
+/// Symmetric methods histogram |x|.
+/// num_of_bins of the histogram methods: the grid they resample from holds 4 bins for each of theirs.
+inline constexpr param::int_range histogram_bins_rule{16, 1 << 20, "in [16, 2^20]"};
+
+template <class Derived, class Params>
+class histogram_observer : public observer_base
+{
+public:
+    using params_type = Params;
+
+    const Params& params() const noexcept
+    {
+        return m_params;
+    }
+
+    /// The histogram of each channel (one for per-tensor).
+    const std::vector<grid_histogram>& histograms() const noexcept
+    {
+        return m_hists;
+    }
+
+    template <class E>
+    void observe(const xt::xexpression<E>& batch)
+    {
+        const detail::contiguous_data<float> in(batch.derived_cast());
+        observe(in.data(), in.shape());
+    }
+
+    /// @throws value_error for NaN/Inf, shape_error for a bad axis or another channel count; unchanged then.
+    void observe(const float* x, const std::vector<std::size_t>& shape)
+    {
+        const std::size_t channels = check_channel_batch(x, shape, m_params.channels, m_hists.size());
+        if (m_hists.empty())
+        {
+            m_hists.assign(channels, grid_histogram(capacity()));
+        }
+        std::vector<float> magnitudes;
+        detail::for_each_channel_run(x,
+                                     shape,
+                                     m_params.channels,
+                                     [&](std::size_t c, const float* run, std::size_t len)
+                                     {
+                                         if (!magnitude())
+                                         {
+                                             m_hists[c].add(run, len);
+                                             return;
+                                         }
+                                         magnitudes.resize(len);
+                                         for (std::size_t i = 0; i < len; ++i)
+                                         {
+                                             magnitudes[i] = std::fabs(run[i]);
+                                         }
+                                         m_hists[c].add(magnitudes.data(), len);
+                                     });
+        count_batch();
+    }
+
+    void merge(const Derived& other)
+    {
+        check_mergeable(other, m_params == other.m_params);
+        if (m_hists.empty())
+        {
+            m_hists = other.m_hists;
+        }
+        else if (!other.m_hists.empty())
+        {
+            detail::check_channels(m_hists.size(), other.m_hists.size(), where());
+            for (std::size_t c = 0; c < m_hists.size(); ++c)
+            {
+                m_hists[c].merge(other.m_hists[c]);
+            }
+        }
+        add_batches(other);
+    }
+
+    /// @throws value_error if nothing was observed.
+    calibration_result compute() const
+    {
+        if (m_hists.empty() || m_hists[0].total() == 0)
+        {
+            detail::throw_error<value_error>(where() + ": " + Derived::algorithm
+                                             + " has no calibration data");
+        }
+        calibration_result r;
+        r.num_bits = m_params.num_bits;
+        r.asymmetric = !derived().symmetric();
+        r.channel_wise = m_params.channels.channel_wise;
+        r.axis = m_params.channels.axis;
+        for (const auto& h : m_hists)
+        {
+            const auto [lo, hi] = derived().clip(h);
+            const auto [s, o] = choose_scale_offset(
+              lo, hi, detail::signed_qmin(r.num_bits), detail::signed_qmax(r.num_bits), !r.asymmetric);
+            push_channel(r, s, o);
+        }
+        return r;
+    }
+
+    std::string save() const
+    {
+        state_writer w;
+        w.str(m_layer);
+        w.u64(m_batches);
+        write_params(w, m_params);
+        w.u64(m_hists.size());
+        for (const auto& h : m_hists)
+        {
+            h.save(w);
+        }
+        return w.finish(Derived::algorithm, Derived::state_version);
+    }
+
+    static Derived load(const std::string& bytes)
+    {
+        state_reader r(bytes, Derived::algorithm, Derived::state_version);
+        std::string layer = r.str();
+        const std::uint64_t batches = r.u64();
+        Derived o(read_params<Params>(r), std::move(layer));
+        const std::size_t n = r.count(40);  // a saved grid_histogram takes at least 40 bytes
+        for (std::size_t c = 0; c < n; ++c)
+        {
+            o.m_hists.push_back(grid_histogram::load(r));
+        }
+        r.done();
+        o.m_batches = static_cast<std::size_t>(batches);
+        return o;
+    }
+
+protected:
+    histogram_observer(const Params& params, std::string layer)
+      : observer_base(std::move(layer))
+      , m_params(params)
+    {
+        require_valid(m_params, where());
+    }
+
+    /// Grid resolution: 4 grid bins per bin of the method, so that resampling to num_of_bins stays close.
+    std::size_t capacity() const noexcept
+    {
+        return 4 * static_cast<std::size_t>(m_params.num_of_bins);
+    }
+
+    bool magnitude() const noexcept
+    {
+        return derived().symmetric();
+    }
+
+    /// The data range a histogram covers: [lower edge, upper edge of the last non-empty bin].
+    static std::pair<double, double> extent(const grid_histogram& h) noexcept
+    {
+        const auto& c = h.counts();
+        std::size_t first = 0, last = c.size();
+        while (first < c.size() && c[first] == 0)
+        {
+            ++first;
+        }
+        while (last > first && c[last - 1] == 0)
+        {
+            --last;
+        }
+        return {h.lower() + static_cast<double>(first) * h.bin_width(),
+                h.lower() + static_cast<double>(last) * h.bin_width()};
+    }
+
+    /// fake_quantize(v) in double with a (scale, offset) of `bits` (for the error of a candidate).
+    static double fake(double v, float scale, std::int32_t offset, int bits) noexcept
+    {
+        double q = std::nearbyint(v / scale) + offset;
+        q = q < detail::signed_qmin(bits) ? detail::signed_qmin(bits)
+                                          : (q > detail::signed_qmax(bits) ? detail::signed_qmax(bits) : q);
+        return (q - offset) * static_cast<double>(scale);
+    }
+
+    Params m_params;
+    std::vector<grid_histogram> m_hists;
+
+private:
+    const Derived& derived() const noexcept
+    {
+        return static_cast<const Derived&>(*this);
+    }
+};
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_HISTOGRAM_OBSERVER_HPP
+// ---- end amct/algo/histogram_observer.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+class kl_observer;
+
+struct kl_params
+{
+    int num_of_bins = 2048;
+    int num_quantized_bins = 128;
+    bool asymmetric = false;  ///< kl is symmetric: false only
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "kl";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = kl_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = kl_params;
+        return std::make_tuple(
+          make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+          make("num_quantized_bins", &P::num_quantized_bins),
+          make(
+            "asymmetric", &P::asymmetric, only<bool>{false, "false (kl is symmetric only)"}, no_cfg, unsaved),
+          make("num_bits", &P::num_bits, int_range{2, 16}),
+          make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    /// num_quantized_bins in [2, num_of_bins].
+    template <class R>
+    static void check(const kl_params& p, R& report)
+    {
+        if (p.num_quantized_bins < 2 || p.num_quantized_bins > p.num_of_bins)
+        {
+            report("num_quantized_bins",
+                   std::to_string(p.num_quantized_bins),
+                   "in [2, " + std::to_string(p.num_of_bins) + "]");
+        }
+    }
+};
+
 namespace detail
 {
 /// Normalizes `p` to sum 1 and smooths it (see the file comment). Returns false if p is all zero.
@@ -5810,11 +6531,6 @@ public:
     explicit kl_observer(const kl_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.num_quantized_bins >= 2 && params.num_quantized_bins <= params.num_of_bins,
-                        where(),
-                        "num_quantized_bins",
-                        params.num_quantized_bins,
-                        "in [2, num_of_bins]");
     }
 
     bool symmetric() const noexcept
@@ -5831,33 +6547,6 @@ public:
           detail::kl_threshold_bin(hist, static_cast<std::size_t>(m_params.num_quantized_bins));
         const auto t = static_cast<float>((static_cast<double>(i) + 0.5) * amax / static_cast<double>(bins));
         return {-t, t};
-    }
-
-    static void write(state_writer& w, const kl_params& p)
-    {
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_quantized_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static kl_params read(state_reader& r)
-    {
-        kl_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.num_quantized_bins = static_cast<int>(r.u32());
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const kl_params& a, const kl_params& b) noexcept
-    {
-        return a.num_of_bins == b.num_of_bins && a.num_quantized_bins == b.num_quantized_bins
-               && a.num_bits == b.num_bits && a.channels.channel_wise == b.channels.channel_wise
-               && a.channels.axis == b.channels.axis;
     }
 };
 }  // namespace AMCT_ABI
@@ -5879,9 +6568,40 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+class max_observer;
+
+/// max: the observed [min, max] (PyTorch MinMaxObserver, ONNX Runtime MinMax, TensorRT MinMax). An extension.
+struct max_params
+{
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "max";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = max_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = max_params;
+        return std::make_tuple(make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const max_params&, R&)
+    {
+    }
+};
+
 class max_observer : public observer_base
 {
 public:
+    using params_type = max_params;
     static constexpr const char* algorithm = "max";
     static constexpr std::uint32_t state_version = 1;
 
@@ -5889,8 +6609,7 @@ public:
       : observer_base(std::move(layer))
       , m_params(params)
     {
-        detail::require(
-          params.num_bits >= 2 && params.num_bits <= 16, where(), "num_bits", params.num_bits, "in [2, 16]");
+        require_valid(m_params, where());
     }
 
     const max_params& params() const noexcept
@@ -5946,11 +6665,7 @@ public:
 
     void merge(const max_observer& other)
     {
-        check_mergeable(other,
-                        other.m_params.asymmetric == m_params.asymmetric
-                          && other.m_params.num_bits == m_params.num_bits
-                          && other.m_params.channels.channel_wise == m_params.channels.channel_wise
-                          && other.m_params.channels.axis == m_params.channels.axis);
+        check_mergeable(other, other.m_params == m_params);
         if (m_ranges.empty())
         {
             m_ranges = other.m_ranges;
@@ -5996,10 +6711,7 @@ public:
         state_writer w;
         w.str(m_layer);
         w.u64(m_batches);
-        w.boolean(m_params.asymmetric);
-        w.u32(static_cast<std::uint32_t>(m_params.num_bits));
-        w.boolean(m_params.channels.channel_wise);
-        w.i64(m_params.channels.axis);
+        write_params(w, m_params);
         w.u64(m_ranges.size());
         for (const auto& r : m_ranges)
         {
@@ -6014,11 +6726,7 @@ public:
         state_reader r(bytes, algorithm, state_version);
         std::string layer = r.str();
         const std::uint64_t batches = r.u64();
-        max_params p;
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
+        const auto p = read_params<max_params>(r);
         max_observer o(p, std::move(layer));
         o.m_ranges.resize(r.count(8));
         for (auto& range : o.m_ranges)
@@ -6057,6 +6765,39 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+class mse_observer;
+
+struct mse_params
+{
+    int num_of_bins = 2048;
+    int num_candidates = 200;  ///< clip candidates, evenly spaced over the observed range
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "mse";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = mse_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = mse_params;
+        return std::make_tuple(make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+                               make("num_candidates", &P::num_candidates, int_range{1, 100000}),
+                               make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const mse_params&, R&)
+    {
+    }
+};
+
 class mse_observer : public histogram_observer<mse_observer, mse_params>
 {
 public:
@@ -6067,11 +6808,6 @@ public:
     explicit mse_observer(const mse_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.num_candidates >= 1 && params.num_candidates <= 100000,
-                        where(),
-                        "num_candidates",
-                        params.num_candidates,
-                        "in [1, 100000]");
     }
 
     bool symmetric() const noexcept
@@ -6114,35 +6850,6 @@ public:
         }
         return best;
     }
-
-    static void write(state_writer& w, const mse_params& p)
-    {
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.u32(static_cast<std::uint32_t>(p.num_candidates));
-        w.boolean(p.asymmetric);
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static mse_params read(state_reader& r)
-    {
-        mse_params p;
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.num_candidates = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const mse_params& a, const mse_params& b) noexcept
-    {
-        return a.num_of_bins == b.num_of_bins && a.num_candidates == b.num_candidates
-               && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
-               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
-    }
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -6161,6 +6868,41 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+class percentile_observer;
+
+struct percentile_params
+{
+    double max_percentile = 0.9999;  ///< upper clip: this quantile of the data (PPQ's default 0.9999)
+    double min_percentile = 0.9999;  ///< lower clip: the (1 - min_percentile) quantile (asymmetric only)
+    int num_of_bins = 2048;          ///< histogram resolution per merge of batches
+    bool asymmetric = true;
+    int num_bits = 8;
+    channel_options channels;
+
+    static constexpr std::string_view name = "percentile";
+    static constexpr std::string_view cfg_message = {};
+    static constexpr std::string_view cfg_type = {};
+    static constexpr bool extension = true;
+    using observer = percentile_observer;
+
+    static constexpr auto fields()
+    {
+        using namespace param;
+        using P = percentile_params;
+        return std::make_tuple(make("max_percentile", &P::max_percentile, open_closed(0.5, 1.0)),
+                               make("min_percentile", &P::min_percentile, open_closed(0.5, 1.0)),
+                               make("num_of_bins", &P::num_of_bins, histogram_bins_rule),
+                               make("asymmetric", &P::asymmetric, any{}, no_cfg, inherit),
+                               make("num_bits", &P::num_bits, int_range{2, 16}),
+                               make("channels", &P::channels, any{}, no_cfg, api_only));
+    }
+
+    template <class R>
+    static void check(const percentile_params&, R&)
+    {
+    }
+};
+
 class percentile_observer : public histogram_observer<percentile_observer, percentile_params>
 {
 public:
@@ -6171,16 +6913,6 @@ public:
     explicit percentile_observer(const percentile_params& params = {}, std::string layer = {})
       : histogram_observer(params, std::move(layer))
     {
-        detail::require(params.max_percentile > 0.5 && params.max_percentile <= 1.0,
-                        where(),
-                        "max_percentile",
-                        params.max_percentile,
-                        "in (0.5, 1]");
-        detail::require(params.min_percentile > 0.5 && params.min_percentile <= 1.0,
-                        where(),
-                        "min_percentile",
-                        params.min_percentile,
-                        "in (0.5, 1]");
     }
 
     bool symmetric() const noexcept
@@ -6217,37 +6949,6 @@ public:
         return {static_cast<float>(quantile(h, 1.0 - m_params.min_percentile)),
                 static_cast<float>(quantile(h, m_params.max_percentile))};
     }
-
-    static void write(state_writer& w, const percentile_params& p)
-    {
-        w.f64(p.max_percentile);
-        w.f64(p.min_percentile);
-        w.u32(static_cast<std::uint32_t>(p.num_of_bins));
-        w.boolean(p.asymmetric);
-        w.u32(static_cast<std::uint32_t>(p.num_bits));
-        w.boolean(p.channels.channel_wise);
-        w.i64(p.channels.axis);
-    }
-
-    static percentile_params read(state_reader& r)
-    {
-        percentile_params p;
-        p.max_percentile = r.f64();
-        p.min_percentile = r.f64();
-        p.num_of_bins = static_cast<int>(r.u32());
-        p.asymmetric = r.boolean();
-        p.num_bits = static_cast<int>(r.u32());
-        p.channels.channel_wise = r.boolean();
-        p.channels.axis = static_cast<std::ptrdiff_t>(r.i64());
-        return p;
-    }
-
-    static bool same(const percentile_params& a, const percentile_params& b) noexcept
-    {
-        return a.max_percentile == b.max_percentile && a.min_percentile == b.min_percentile
-               && a.num_of_bins == b.num_of_bins && a.asymmetric == b.asymmetric && a.num_bits == b.num_bits
-               && a.channels.channel_wise == b.channels.channel_wise && a.channels.axis == b.channels.axis;
-    }
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -6258,108 +6959,210 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// The parameters of any algorithm; the alternative says which algorithm.
-using algorithm_params =
-  std::variant<ifmr_params, hfmg_params, arq_params, max_params, percentile_params, kl_params, mse_params>;
-
-/// Config-file name of each alternative of algorithm_params, in order.
-inline constexpr std::string_view algorithm_names[] =
-  {"ifmr", "hfmg", "arq_quantize", "max", "percentile", "kl", "mse"};
-
-/// The name of the algorithm `p` configures.
-inline std::string_view algorithm_name(const algorithm_params& p) noexcept
+/// A list of parameter structs; `variant` holds any one of them.
+template <class... P>
+struct algorithm_list
 {
-    return algorithm_names[p.index()];
+    using variant = std::variant<P...>;
+    using defaults = std::tuple<P...>;  ///< one default-constructed parameter struct of each
+    static constexpr std::size_t size = sizeof...(P);
+};
+
+/// Activation calibration (act_algo); the first is the default, AMCT's IFMR.
+using activation_algorithms =
+  algorithm_list<ifmr_params, hfmg_params, max_params, percentile_params, kl_params, mse_params>;
+
+/// Weight calibration (wts_algo); the first is the default, AMCT's ARQ.
+using weight_algorithms = algorithm_list<arq_params>;
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_ALGORITHMS_HPP
+// ---- end amct/algo/algorithms.hpp ----
+// ---- begin amct/algo/configured_algorithm.hpp ----
+// amct/algo/configured_algorithm.hpp: an algorithm as a configuration file chooses it: the typed parameters
+// (one alternative of a variant of parameter structs) and which of their fields the file sets, so that an
+// unset field keeps its meaning and the file is written back as it was read.
+#ifndef AMCT_SINGLE_AMCT_ALGO_CONFIGURED_ALGORITHM_HPP
+#define AMCT_SINGLE_AMCT_ALGO_CONFIGURED_ALGORITHM_HPP
+
+#include <cstddef>      // std::size_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::decay_t, std::is_same_v
+#include <variant>      // std::get, std::holds_alternative, std::visit
+
+// ---- begin amct/algo/registry.hpp ----
+// amct/algo/registry.hpp: what is derived from the algorithm lists of amct/algo/algorithms.hpp: the variants
+// of parameters, names and lookups by config-file name, and any_observer, which holds any activation observer
+// behind one interface.
+#ifndef AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
+#define AMCT_SINGLE_AMCT_ALGO_REGISTRY_HPP
+
+#include <array>        // std::array
+#include <memory>       // std::unique_ptr
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::enable_if_t, std::is_base_of_v
+#include <variant>      // std::variant, std::visit
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+template <class A, class B>
+struct concat_lists;
+
+template <class... A, class... B>
+struct concat_lists<algorithm_list<A...>, algorithm_list<B...>>
+{
+    using type = algorithm_list<A..., B...>;
+};
+
+template <class List>
+struct list_names;
+
+template <class... P>
+struct list_names<algorithm_list<P...>>
+{
+    static constexpr std::array<std::string_view, sizeof...(P)> value = {P::name...};
+};
+
+template <class P, class = void>
+struct has_observer : std::false_type
+{
+};
+
+template <class P>
+struct has_observer<P, std::void_t<typename P::observer>> : std::true_type
+{
+};
+}  // namespace detail
+
+/// Every algorithm: the activation algorithms, then the weight algorithms.
+using all_algorithms = detail::concat_lists<activation_algorithms, weight_algorithms>::type;
+
+/// The parameters of an activation algorithm; the alternative says which (act_algo).
+using activation_params = activation_algorithms::variant;
+
+/// The parameters of a weight algorithm (wts_algo).
+using weight_params = weight_algorithms::variant;
+
+/// The parameters of any algorithm.
+using algorithm_params = all_algorithms::variant;
+
+/// The same parameters as another variant that holds their type (activation_params -> algorithm_params).
+template <class To, class... From>
+inline To widen(const std::variant<From...>& v)
+{
+    return std::visit(
+      [](const auto& x) -> To
+      {
+          return x;
+      },
+      v);
+}
+
+/// Config-file names of every algorithm, in the order of all_algorithms.
+inline constexpr auto algorithm_names = detail::list_names<all_algorithms>::value;
+
+/// The config-file name of the algorithm `p` configures (any variant of parameter structs).
+template <class... P>
+inline std::string_view algorithm_name(const std::variant<P...>& p) noexcept
+{
+    return std::visit(
+      [](const auto& x)
+      {
+          return std::decay_t<decltype(x)>::name;
+      },
+      p);
+}
+
+/// @brief Calls f(P{}) for the algorithm of `List` called `name`. @return false when there is none.
+template <class List, class F>
+inline bool visit_algorithm(std::string_view name, F&& f)
+{
+    bool found = false;
+    std::apply(
+      [&](auto... defaults)
+      {
+          ((!found && decltype(defaults)::name == name ? (f(defaults), found = true) : false), ...);
+      },
+      typename List::defaults{});
+    return found;
+}
+
+/// "ifmr or hfmg (extensions: max, percentile, kl, mse)": the names of `List`, AMCT's first.
+template <class List>
+inline std::string algorithm_choices()
+{
+    std::vector<std::string_view> amct, extensions;
+    std::apply(
+      [&](auto... defaults)
+      {
+          ((decltype(defaults)::extension ? extensions : amct).push_back(decltype(defaults)::name), ...);
+      },
+      typename List::defaults{});
+    std::string s;
+    for (std::size_t i = 0; i < amct.size(); ++i)
+    {
+        s += (i == 0 ? "" : i + 1 == amct.size() ? " or " : ", ") + std::string(amct[i]);
+    }
+    for (std::size_t i = 0; i < extensions.size(); ++i)
+    {
+        s += (i == 0 ? " (extensions: " : ", ") + std::string(extensions[i]);
+    }
+    return extensions.empty() ? s : s + ")";
 }
 
 /// @brief Default parameters of the algorithm called `name`.
 /// @throws unsupported_error naming the unknown name and listing the known ones.
 inline algorithm_params default_params(std::string_view name)
 {
-    if (name == "ifmr")
+    algorithm_params out;
+    if (!visit_algorithm<all_algorithms>(name,
+                                         [&](auto p)
+                                         {
+                                             out = p;
+                                         }))
     {
-        return ifmr_params{};
+        std::string known;
+        for (const auto n : algorithm_names)
+        {
+            known += (known.empty() ? "" : ", ") + std::string(n);
+        }
+        detail::throw_error<unsupported_error>("calibration algorithm \"" + std::string(name)
+                                               + "\" (known: " + known + ")");
     }
-    if (name == "hfmg")
-    {
-        return hfmg_params{};
-    }
-    if (name == "arq_quantize")
-    {
-        return arq_params{};
-    }
-    if (name == "max")
-    {
-        return max_params{};
-    }
-    if (name == "percentile")
-    {
-        return percentile_params{};
-    }
-    if (name == "kl")
-    {
-        return kl_params{};
-    }
-    if (name == "mse")
-    {
-        return mse_params{};
-    }
-    detail::throw_error<unsupported_error>(
-      "calibration algorithm \"" + std::string(name)
-      + "\" (known: ifmr, hfmg, arq_quantize, max, percentile, kl, mse)");
+    return out;
 }
 
 /// Whether observers of these parameters merge exactly: merging observers that saw parts of the batches, in
-/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. True for
-/// all but HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the
-/// order).
+/// any grouping and order, gives the result of one observer fed every batch in order, bit for bit. False for
+/// HFMG, whose re-binning depends on the order (docs/algorithms.md; hfmg_segments restores the order), and
+/// for weight algorithms, which have no observer.
 inline bool merge_is_exact(const algorithm_params& p) noexcept
 {
-    return !std::holds_alternative<hfmg_params>(p) && !std::holds_alternative<arq_params>(p);
+    return std::visit(
+      [](const auto& x)
+      {
+          using P = std::decay_t<decltype(x)>;
+          if constexpr (detail::has_observer<P>::value)
+          {
+              return P::observer::exact_merge;
+          }
+          else
+          {
+              return false;
+          }
+      },
+      p);
 }
-
-namespace detail
-{
-/// The observer class of each activation algorithm's parameters.
-template <class P>
-struct observer_of;
-
-template <>
-struct observer_of<ifmr_params>
-{
-    using type = ifmr_observer;
-};
-
-template <>
-struct observer_of<hfmg_params>
-{
-    using type = hfmg_observer;
-};
-
-template <>
-struct observer_of<max_params>
-{
-    using type = max_observer;
-};
-
-template <>
-struct observer_of<percentile_params>
-{
-    using type = percentile_observer;
-};
-
-template <>
-struct observer_of<kl_params>
-{
-    using type = kl_observer;
-};
-
-template <>
-struct observer_of<mse_params>
-{
-    using type = mse_observer;
-};
-}  // namespace detail
 
 /// @brief Any activation observer (not arq_quantize, which calibrates weights: see arq()), chosen at run
 /// time. Same contract as the typed observers (amct/algo/observer.hpp).
@@ -6367,21 +7170,22 @@ class any_observer
 {
 public:
     /// @throws unsupported_error for arq_quantize; value_error for invalid parameters (naming the layer).
-    any_observer(const algorithm_params& params, std::string layer)
+    template <class... Alternatives>
+    any_observer(const std::variant<Alternatives...>& params, std::string layer)
     {
         std::visit(
           [&](const auto& p)
           {
               using P = std::decay_t<decltype(p)>;
-              if constexpr (std::is_same_v<P, arq_params>)
+              if constexpr (!detail::has_observer<P>::value)
               {
-                  detail::throw_error<unsupported_error>(
-                    "arq_quantize calibrates weights, not activations (layer \"" + layer
-                    + "\"); use amct::arq");
+                  detail::throw_error<unsupported_error>(std::string(P::name)
+                                                         + " calibrates weights, not activations (layer \""
+                                                         + layer + "\"); use amct::arq");
               }
               else
               {
-                  using O = typename detail::observer_of<P>::type;
+                  using O = typename P::observer;
                   m_impl = std::make_unique<model<O>>(O(p, layer));
               }
           },
@@ -6441,6 +7245,13 @@ public:
         m_impl->observe(x, shape);
     }
 
+    /// observe, with messages naming the batch by `index` (its global index in an indexed_observer).
+    void observe_as(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
+    {
+        m_impl->label_batches(index);
+        m_impl->observe(x, shape);
+    }
+
     /// @throws value_error if `other` runs another algorithm or other parameters.
     void merge(const any_observer& other)
     {
@@ -6462,31 +7273,22 @@ public:
     {
         const std::string name = state_reader::algorithm_of(bytes);
         any_observer o;
-        if (name == ifmr_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<ifmr_observer>>(ifmr_observer::load(bytes));
-        }
-        else if (name == hfmg_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<hfmg_observer>>(hfmg_observer::load(bytes));
-        }
-        else if (name == max_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<max_observer>>(max_observer::load(bytes));
-        }
-        else if (name == percentile_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<percentile_observer>>(percentile_observer::load(bytes));
-        }
-        else if (name == kl_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<kl_observer>>(kl_observer::load(bytes));
-        }
-        else if (name == mse_observer::algorithm)
-        {
-            o.m_impl = std::make_unique<model<mse_observer>>(mse_observer::load(bytes));
-        }
-        else
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto p)
+                {
+                    using O = typename decltype(p)::observer;
+                    if (!o.m_impl && name == O::algorithm)
+                    {
+                        o.m_impl = std::make_unique<model<O>>(O::load(bytes));
+                    }
+                }(defaults),
+                ...);
+          },
+          activation_algorithms::defaults{});
+        if (!o.m_impl)
         {
             detail::throw_error<state_error>("state of an unknown algorithm \"" + name + "\"");
         }
@@ -6504,6 +7306,7 @@ private:
         virtual const observer_base& base() const noexcept = 0;
         virtual algorithm_params params() const = 0;
         virtual void observe(const float* x, const std::vector<std::size_t>& shape) = 0;
+        virtual void label_batches(std::size_t index) = 0;
         virtual void merge(const concept_t& other) = 0;
         virtual calibration_result compute() const = 0;
         virtual std::string save() const = 0;
@@ -6512,6 +7315,9 @@ private:
     template <class O>
     struct model final : concept_t
     {
+        static_assert(is_observer_v<O>,
+                      "amct: any_observer: O does not follow the observer contract (observer.hpp)");
+
         explicit model(O o)
           : obs(std::move(o))
         {
@@ -6539,15 +7345,12 @@ private:
 
         void observe(const float* x, const std::vector<std::size_t>& shape) override
         {
-            if constexpr (std::is_same_v<O, ifmr_observer> || std::is_same_v<O, hfmg_observer>)
-            {
-                const std::size_t n = detail::element_count(shape);
-                obs.observe(x, n);
-            }
-            else
-            {
-                obs.observe(x, shape);
-            }
+            obs.observe(x, shape);
+        }
+
+        void label_batches(std::size_t index) override
+        {
+            obs.label_batches(index);
         }
 
         void merge(const concept_t& other) override
@@ -6587,7 +7390,249 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// The [min, max] of one batch, which HFMG needs from every earlier batch to place a later one.
+/// An algorithm chosen by a configuration (config.json's act_algo or wts_algo, a quant.cfg message): its
+/// parameters, the defaults where the configuration is silent, and which of its fields the configuration sets
+/// (num_bits, which config.json always holds, is not tracked).
+template <class Params>
+struct configured_algorithm
+{
+    Params params;
+    field_set given = 0;
+
+    /// The algorithm's config-file name.
+    std::string_view algorithm() const noexcept
+    {
+        return algorithm_name(params);
+    }
+
+    template <class P>
+    bool holds() const noexcept
+    {
+        return std::holds_alternative<P>(params);
+    }
+
+    template <class P>
+    const P& get() const
+    {
+        return std::get<P>(params);
+    }
+
+    template <class P>
+    P& get()
+    {
+        return std::get<P>(params);
+    }
+
+    /// Switches to algorithm P with its defaults; nothing is set.
+    template <class P, std::enable_if_t<is_described_v<P>, int> = 0>
+    P& select(const P& p = {})
+    {
+        params = p;
+        given = 0;
+        return std::get<P>(params);
+    }
+
+    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant
+    /// has no such algorithm.
+    bool select(std::string_view name)
+    {
+        const bool found = select_in(params, name);
+        given = found ? 0 : given;
+        return found;
+    }
+
+    /// Sets field `member` of algorithm P, the current one, and marks it set (e.g. set(&ifmr_params::mode,
+    /// ifmr_mode::bounded)). @throws unsupported_error when P is not the current algorithm.
+    template <class P, class T>
+    void set(T P::*member, const T& value)
+    {
+        P* p = std::get_if<P>(&params);
+        if (!p)
+        {
+            detail::throw_error<unsupported_error>(std::string(P::name) + "'s parameter set on a "
+                                                   + std::string(algorithm()) + " configuration");
+        }
+        p->*member = value;
+        for_each_field<P>(
+          [&](const auto& fld, std::size_t i)
+          {
+              using F = std::decay_t<decltype(fld)>;
+              if constexpr (detail::is_range_field<F>::value)
+              {
+                  if constexpr (std::is_same_v<T, double>)
+                  {
+                      given |= fld.first == member || fld.second == member ? field_set{1} << i : 0;
+                  }
+              }
+              else if constexpr (std::is_same_v<typename F::value_type, T>)
+              {
+                  given |= fld.member == member ? field_set{1} << i : 0;
+              }
+          });
+    }
+
+    int num_bits() const noexcept
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return p.num_bits;
+          },
+          params);
+    }
+
+    void set_num_bits(int bits) noexcept
+    {
+        std::visit(
+          [&](auto& p)
+          {
+              p.num_bits = bits;
+          },
+          params);
+    }
+
+    /// Whether the file sets the field `key` of the current algorithm.
+    bool is_set(std::string_view key) const
+    {
+        return std::visit(
+          [&](const auto& p)
+          {
+              return (given & field_bit<std::decay_t<decltype(p)>>(key)) != 0;
+          },
+          params);
+    }
+
+    template <class... P>
+    static bool select_in(std::variant<P...>& v, std::string_view name)
+    {
+        return ((P::name == name ? (v = P{}, true) : false) || ...);
+    }
+
+    bool operator==(const configured_algorithm& o) const
+    {
+        return params == o.params && given == o.given;
+    }
+
+    bool operator!=(const configured_algorithm& o) const
+    {
+        return !(*this == o);
+    }
+
+    /// The bool field `key` when it is set (asymmetric, channel_wise).
+    std::optional<bool> flag(std::string_view key) const
+    {
+        std::optional<bool> out;
+        std::visit(
+          [&](const auto& p)
+          {
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    using F = std::decay_t<decltype(fld)>;
+                    if constexpr (!detail::is_range_field<F>::value)
+                    {
+                        if constexpr (std::is_same_v<typename F::value_type, bool>)
+                        {
+                            if (fld.key == key && (given & (field_set{1} << i)) != 0)
+                            {
+                                out = fld.get(p);
+                            }
+                        }
+                    }
+                });
+          },
+          params);
+        return out;
+    }
+
+    /// Whether the current algorithm's field `key` is inherited when unset (param::inherit).
+    bool inherits(std::string_view key) const
+    {
+        return std::visit(
+          [&](const auto& p)
+          {
+              bool found = false;
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t)
+                {
+                    found = found || (fld.key == key && fld.has(param::inherit));
+                });
+              return found;
+          },
+          params);
+    }
+
+    /// Sets the bool field `key` and marks it given; false when the algorithm has none.
+    bool set_flag(std::string_view key, bool value)
+    {
+        bool found = false;
+        std::visit(
+          [&](auto& p)
+          {
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    using F = std::decay_t<decltype(fld)>;
+                    if constexpr (!detail::is_range_field<F>::value)
+                    {
+                        if constexpr (std::is_same_v<typename F::value_type, bool>)
+                        {
+                            if (fld.key == key)
+                            {
+                                p.*(fld.member) = value;
+                                given |= field_set{1} << i;
+                                found = true;
+                            }
+                        }
+                    }
+                });
+          },
+          params);
+        return found;
+    }
+};
+
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_ALGO_CONFIGURED_ALGORITHM_HPP
+// ---- end amct/algo/configured_algorithm.hpp ----
+// ---- begin amct/algo/indexed_observer.hpp ----
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
+// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
+// load, merge), and the result is that of one observer fed them in index order, bit for bit. How batches
+// are combined is the observer's merge policy (O::exact_merge):
+//   * exact merge: each batch goes as it comes into one of a pool of shards (as many as threads observe at
+//     once), merged when the result is asked for;
+//   * ordered merge (HFMG): batch k is placed by the [min, max] of batches 0 .. k - 1 (the observer's
+//     O::ordered companion, e.g. hfmg_segments); a batch whose predecessors' ranges are not all known yet
+//     waits, copied, until they are (observed here, or learnt from other processes through add_ranges); its
+//     contribution is computed outside the lock.
+#ifndef AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
+#define AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
+
+#include <condition_variable>  // std::condition_variable
+#include <cstddef>             // std::size_t
+#include <cstdint>             // std::uint32_t
+#include <map>                 // std::map
+#include <memory>              // std::unique_ptr, std::make_unique
+#include <mutex>               // std::mutex, std::unique_lock
+#include <optional>            // std::optional
+#include <set>                 // std::set
+#include <string>              // std::string
+#include <string_view>         // std::string_view
+#include <tuple>               // std::apply
+#include <type_traits>         // std::decay_t
+#include <utility>             // std::move
+#include <variant>             // std::visit
+#include <vector>              // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// The [min, max] of one batch, which an ordered-merge observer needs from every earlier batch to place a
+/// later one.
 struct batch_range
 {
     std::size_t index = 0;
@@ -6595,65 +7640,458 @@ struct batch_range
     float max = 0.0f;
 };
 
+namespace detail
+{
+/// How one indexed_observer combines its batches; the indexed_observer holds the lock around every call
+/// unless a function says otherwise.
+class merge_policy
+{
+public:
+    virtual ~merge_policy() = default;
+    virtual algorithm_params params() const = 0;
+
+    /// Adds batch `index`. Called without the lock (the index is taken); `lock` is the observer's mutex,
+    /// unlocked on entry and exit. @throws on a bad batch, changing nothing.
+    virtual void observe(std::size_t index,
+                         const float* x,
+                         const std::vector<std::size_t>& shape,
+                         std::unique_lock<std::mutex>& lock) = 0;
+
+    virtual bool ordered() const noexcept = 0;
+    virtual std::size_t waiting() const noexcept = 0;
+    virtual std::vector<batch_range> take_ranges() = 0;
+    virtual void check_ranges(const std::vector<batch_range>& ranges) const = 0;
+    /// With the lock held on entry and exit (it may be released meanwhile).
+    virtual void add_ranges(const std::vector<batch_range>& ranges, std::unique_lock<std::mutex>& lock) = 0;
+    virtual void check_merge(const merge_policy& other) const = 0;
+    /// Both locks held on entry; `other_lock` is released before `lock` is (may be) released and taken again.
+    virtual void merge(const merge_policy& other,
+                       std::unique_lock<std::mutex>& lock,
+                       std::unique_lock<std::mutex>& other_lock) = 0;
+    virtual any_observer result() const = 0;
+    virtual calibration_result compute() const = 0;
+    virtual void save(state_writer& w) const = 0;
+};
+
+/// Exact merge: shards of the observer, merged in any order.
+class exact_merge_policy final : public merge_policy
+{
+public:
+    exact_merge_policy(const algorithm_params& params, const std::string& layer)
+      : m_base(params, layer)
+      , m_params(params)
+      , m_layer(layer)
+    {
+    }
+
+    algorithm_params params() const override
+    {
+        return m_params;
+    }
+
+    void observe(std::size_t index,
+                 const float* x,
+                 const std::vector<std::size_t>& shape,
+                 std::unique_lock<std::mutex>& lock) override
+    {
+        lock.lock();
+        std::optional<any_observer> shard;
+        if (!m_shards.empty())
+        {
+            shard.emplace(std::move(m_shards.back()));
+            m_shards.pop_back();
+        }
+        lock.unlock();
+        if (!shard)
+        {
+            shard.emplace(m_params, m_layer);
+        }
+        try
+        {
+            shard->observe_as(index, x, shape);  // unchanged when it throws
+        }
+        catch (...)
+        {
+            lock.lock();
+            m_shards.push_back(std::move(*shard));
+            lock.unlock();
+            throw;
+        }
+        lock.lock();
+        m_shards.push_back(std::move(*shard));
+        lock.unlock();
+    }
+
+    bool ordered() const noexcept override
+    {
+        return false;
+    }
+
+    std::size_t waiting() const noexcept override
+    {
+        return 0;
+    }
+
+    std::vector<batch_range> take_ranges() override
+    {
+        return {};
+    }
+
+    void check_ranges(const std::vector<batch_range>&) const override
+    {
+        detail::throw_error<value_error>("layer \"" + m_layer + "\": " + std::string(m_base.algorithm())
+                                         + " does not take batch ranges");
+    }
+
+    void add_ranges(const std::vector<batch_range>& ranges, std::unique_lock<std::mutex>&) override
+    {
+        check_ranges(ranges);
+    }
+
+    void check_merge(const merge_policy& other) const override
+    {
+        const auto& o = static_cast<const exact_merge_policy&>(other);
+        any_observer probe(m_params, m_layer);  // empty: merging it checks the parameters alone
+        probe.merge(any_observer(o.m_params, m_layer));
+    }
+
+    void merge(const merge_policy& other,
+               std::unique_lock<std::mutex>&,
+               std::unique_lock<std::mutex>& other_lock) override
+    {
+        const auto& o = static_cast<const exact_merge_policy&>(other);
+        consolidate();
+        o.consolidate();
+        m_base.merge(o.m_base);
+        other_lock.unlock();
+    }
+
+    any_observer result() const override
+    {
+        consolidate();
+        return m_base;
+    }
+
+    calibration_result compute() const override
+    {
+        consolidate();
+        return m_base.compute();
+    }
+
+    void save(state_writer& w) const override
+    {
+        consolidate();
+        w.str(m_base.save());
+    }
+
+    /// Reads what save wrote, for an observer of `taken` batches. @throws state_error.
+    static std::unique_ptr<merge_policy> load(state_reader& r,
+                                              const std::string& layer,
+                                              const std::set<std::size_t>& taken)
+    {
+        any_observer base = any_observer::load(r.str());
+        if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
+        {
+            state_reader::fail(layer + ": inconsistent observer state");
+        }
+        auto policy = std::make_unique<exact_merge_policy>(base.params(), layer);
+        policy->m_base = std::move(base);
+        return policy;
+    }
+
+private:
+    /// Merges the shards into m_base (the lock held, nothing being observed).
+    void consolidate() const
+    {
+        for (auto& shard : m_shards)
+        {
+            if (m_base.batches() == 0)
+            {
+                m_base = std::move(shard);
+            }
+            else
+            {
+                m_base.merge(shard);
+            }
+        }
+        m_shards.clear();
+    }
+
+    mutable any_observer m_base;                 ///< the merged shards
+    mutable std::vector<any_observer> m_shards;  ///< idle shards, to merge into m_base
+    algorithm_params m_params;
+    std::string m_layer;
+};
+
+/// Ordered merge: O::ordered places each batch by the ranges of the batches before it and sums the
+/// contributions of batches placed alike (see hfmg_segments for the requirements).
+template <class O>
+class ordered_merge_policy final : public merge_policy
+{
+public:
+    using segments = typename O::ordered;
+
+    ordered_merge_policy(const typename O::params_type& params, const std::string& layer, std::size_t batches)
+      : m_ordered(params, layer, batches)
+      , m_layer(layer)
+    {
+    }
+
+    algorithm_params params() const override
+    {
+        return m_ordered.params();
+    }
+
+    void observe(std::size_t index,
+                 const float* x,
+                 const std::vector<std::size_t>& shape,
+                 std::unique_lock<std::mutex>& lock) override
+    {
+        const std::size_t n = element_count(shape);
+        kernel::minmax_result r;
+        kernel::minmax(x, n, r);
+        if (!r.all_finite())
+        {
+            reject_nonfinite("layer \"" + m_layer + "\", batch " + std::to_string(index), x, n);
+        }
+        lock.lock();
+        m_ordered.add_range(index, r.min, r.max);
+        m_unshared.insert(index);
+        if (m_ordered.placed(index))
+        {
+            const auto p = m_ordered.place(index);
+            lock.unlock();
+            auto c = m_ordered.contribution(x, n, p);
+            lock.lock();
+            m_ordered.add(p, std::move(c));
+        }
+        else
+        {
+            m_waiting.emplace(index, std::vector<float>(x, x + n));
+        }
+        apply_waiting(lock);
+        lock.unlock();
+    }
+
+    bool ordered() const noexcept override
+    {
+        return true;
+    }
+
+    std::size_t waiting() const noexcept override
+    {
+        return m_waiting.size();
+    }
+
+    std::vector<batch_range> take_ranges() override
+    {
+        std::vector<batch_range> out;
+        out.reserve(m_unshared.size());
+        for (std::size_t k : m_unshared)  // each added with its range (observe, load)
+        {
+            const auto& range = m_ordered.ranges().at(k);
+            out.push_back({k, range.first, range.second});
+        }
+        m_unshared.clear();
+        return out;
+    }
+
+    void check_ranges(const std::vector<batch_range>& ranges) const override
+    {
+        for (const auto& r : ranges)
+        {
+            m_ordered.check_range(r.index, r.min, r.max);
+        }
+    }
+
+    void add_ranges(const std::vector<batch_range>& ranges, std::unique_lock<std::mutex>& lock) override
+    {
+        check_ranges(ranges);
+        for (const auto& r : ranges)
+        {
+            m_ordered.add_range(r.index, r.min, r.max);
+        }
+        apply_waiting(lock);
+    }
+
+    void check_merge(const merge_policy& other) const override
+    {
+        m_ordered.check_merge(static_cast<const ordered_merge_policy&>(other).m_ordered);
+    }
+
+    void merge(const merge_policy& other,
+               std::unique_lock<std::mutex>& lock,
+               std::unique_lock<std::mutex>& other_lock) override
+    {
+        const auto& o = static_cast<const ordered_merge_policy&>(other);
+        m_ordered.merge(o.m_ordered);
+        m_waiting.insert(o.m_waiting.begin(), o.m_waiting.end());
+        other_lock.unlock();  // apply_waiting re-locks this one: never while holding the other's
+        apply_waiting(lock);
+    }
+
+    any_observer result() const override
+    {
+        return any_observer(m_ordered.result());
+    }
+
+    calibration_result compute() const override
+    {
+        return m_ordered.result().compute();
+    }
+
+    void save(state_writer& w) const override
+    {
+        m_ordered.save(w);
+        w.u64(m_waiting.size());
+        for (const auto& [k, data] : m_waiting)
+        {
+            w.u64(k);
+            w.f32s(data);
+        }
+    }
+
+    /// Reads what save wrote, for an observer of `taken` batches. @throws state_error.
+    static std::unique_ptr<merge_policy> load(state_reader& r,
+                                              const std::string& layer,
+                                              std::size_t batches,
+                                              const std::set<std::size_t>& taken)
+    {
+        segments loaded = segments::load(r, layer);
+        if (loaded.batches() != batches)
+        {
+            state_reader::fail(layer + ": " + std::string(O::algorithm) + " segments of "
+                               + std::to_string(loaded.batches()) + " batches in an observer of "
+                               + std::to_string(batches));
+        }
+        auto policy = std::make_unique<ordered_merge_policy>(loaded.params(), layer, batches);
+        policy->m_ordered = std::move(loaded);
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const auto k = static_cast<std::size_t>(r.u64());
+            std::vector<float> data = r.f32s();
+            kernel::minmax_result mm;
+            kernel::minmax(data.data(), data.size(), mm);
+            const auto range = policy->m_ordered.ranges().find(k);
+            if (!taken.count(k) || policy->m_ordered.placed(k) || range == policy->m_ordered.ranges().end()
+                || !(mm.min == range->second.first && mm.max == range->second.second))
+            {
+                state_reader::fail(layer + ": inconsistent waiting batch " + std::to_string(k));
+            }
+            policy->m_waiting.emplace(k, std::move(data));
+        }
+        for (std::size_t k : taken)
+        {
+            if (!policy->m_ordered.known(k))
+            {
+                state_reader::fail(layer + ": the range of batch " + std::to_string(k) + " is missing");
+            }
+        }
+        policy->m_unshared = taken;  // shared again after a restore: harmless, ranges are idempotent
+        return policy;
+    }
+
+private:
+    /// Places the waiting batches that can be placed now, outside the lock (held on entry and exit).
+    void apply_waiting(std::unique_lock<std::mutex>& lock)
+    {
+        for (auto it = m_waiting.begin(); it != m_waiting.end() && m_ordered.placed(it->first);
+             it = m_waiting.begin())
+        {
+            const auto p = m_ordered.place(it->first);
+            const std::vector<float> data = std::move(it->second);
+            m_waiting.erase(it);
+            lock.unlock();
+            auto c = m_ordered.contribution(data.data(), data.size(), p);
+            lock.lock();
+            m_ordered.add(p, std::move(c));
+        }
+    }
+
+    segments m_ordered;
+    std::string m_layer;
+    std::map<std::size_t, std::vector<float>> m_waiting;  ///< batches waiting for an earlier range
+    std::set<std::size_t> m_unshared;                     ///< batches whose range take_ranges has not given
+};
+
+/// The policy of the observer of `params`.
+inline std::unique_ptr<merge_policy> make_merge_policy(const algorithm_params& params,
+                                                       const std::string& layer,
+                                                       std::size_t batches)
+{
+    return std::visit(
+      [&](const auto& p) -> std::unique_ptr<merge_policy>
+      {
+          using P = std::decay_t<decltype(p)>;
+          if constexpr (!has_observer<P>::value)
+          {
+              detail::throw_error<unsupported_error>(std::string(P::name)
+                                                     + " calibrates weights, not activations (layer \""
+                                                     + layer + "\"); use amct::arq");
+          }
+          else if constexpr (P::observer::exact_merge)
+          {
+              return std::make_unique<exact_merge_policy>(params, layer);
+          }
+          else
+          {
+              return std::make_unique<ordered_merge_policy<typename P::observer>>(p, layer, batches);
+          }
+      },
+      params);
+}
+}  // namespace detail
+
 class indexed_observer
 {
 public:
     static constexpr const char* state_name = "indexed_observer";
     static constexpr std::uint32_t state_version = 1;
 
-    /// @throws value_error for invalid parameters (naming the layer) or batches = 0; unsupported_error for
-    /// arq_quantize.
+    /// @throws value_error for invalid parameters (naming the layer) or batches = 0; unsupported_error for a
+    /// weight algorithm.
     indexed_observer(const algorithm_params& params, std::string layer, std::size_t batches)
-      : m_base(params, layer)
-      , m_params(params)
+      : m_params(params)
+      , m_layer(std::move(layer))
       , m_batches(batches)
     {
         if (batches == 0)
         {
             detail::throw_error<value_error>(where() + ": an indexed observer needs at least one batch");
         }
-        if (const auto* p = std::get_if<hfmg_params>(&params))
-        {
-            m_hfmg.emplace(*p, std::move(layer), batches);
-        }
+        m_policy = detail::make_merge_policy(params, m_layer, batches);
     }
 
     /// Moving is not thread-safe: nothing may use `o` meanwhile.
     indexed_observer(indexed_observer&& o) noexcept
-      : m_base(std::move(o.m_base))
-      , m_shards(std::move(o.m_shards))
-      , m_params(std::move(o.m_params))
+      : m_params(std::move(o.m_params))
+      , m_layer(std::move(o.m_layer))
       , m_batches(o.m_batches)
+      , m_policy(std::move(o.m_policy))
       , m_taken(std::move(o.m_taken))
       , m_done(o.m_done)
-      , m_hfmg(std::move(o.m_hfmg))
-      , m_waiting(std::move(o.m_waiting))
-      , m_unshared(std::move(o.m_unshared))
     {
     }
 
     indexed_observer& operator=(indexed_observer&& o) noexcept
     {
-        m_base = std::move(o.m_base);
-        m_shards = std::move(o.m_shards);
         m_params = std::move(o.m_params);
+        m_layer = std::move(o.m_layer);
         m_batches = o.m_batches;
+        m_policy = std::move(o.m_policy);
         m_taken = std::move(o.m_taken);
         m_done = o.m_done;
-        m_hfmg = std::move(o.m_hfmg);
-        m_waiting = std::move(o.m_waiting);
-        m_unshared = std::move(o.m_unshared);
         return *this;
     }
 
     const std::string& layer() const noexcept
     {
-        return m_base.layer();
+        return m_layer;
     }
 
     std::string_view algorithm() const noexcept
     {
-        return m_base.algorithm();
+        return algorithm_name(m_params);
     }
 
     const algorithm_params& params() const noexcept
@@ -6667,9 +8105,9 @@ public:
     }
 
     /// @brief Observes batch `index` (of shape `shape`, row-major). Thread-safe.
-    /// @throws value_error for index >= batches(), an index observed here before, a null pointer, NaN or Inf;
-    /// shape_error for a batch without data; the algorithm's own errors (another channel count, ...). The
-    /// observer is unchanged then and the index stays free.
+    /// @throws value_error for index >= batches(), an index observed here before, a null pointer, NaN or Inf
+    /// (naming the element); shape_error for a batch without data; the algorithm's own errors (another
+    /// channel count, ...). The observer is unchanged then and the index stays free.
     void observe(std::size_t index, const float* x, const std::vector<std::size_t>& shape)
     {
         const std::size_t n = detail::element_count(shape);
@@ -6681,38 +8119,30 @@ public:
         {
             detail::throw_error<value_error>(where(index) + ": null data pointer");
         }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        if (index >= m_batches)
         {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            if (index >= m_batches)
-            {
-                detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
-                                                 + " batches");
-            }
-            if (!m_taken.insert(index).second)
-            {
-                detail::throw_error<value_error>(where(index) + ": this batch was observed before");
-            }
-            ++m_busy;
+            detail::throw_error<value_error>(where(index) + ": beyond the " + std::to_string(m_batches)
+                                             + " batches");
         }
+        if (!m_taken.insert(index).second)
+        {
+            detail::throw_error<value_error>(where(index) + ": this batch was observed before");
+        }
+        ++m_busy;
+        lock.unlock();
         try
         {
-            if (m_hfmg)
-            {
-                observe_hfmg(index, x, n);
-            }
-            else
-            {
-                observe_shard(x, shape);
-            }
+            m_policy->observe(index, x, shape, lock);
         }
         catch (...)
         {
-            std::unique_lock<std::mutex> lock(m_mutex);
+            lock.lock();
             m_taken.erase(index);
             finish(lock);
             throw;
         }
-        std::unique_lock<std::mutex> lock(m_mutex);
+        lock.lock();
         ++m_done;
         finish(lock);
     }
@@ -6731,39 +8161,31 @@ public:
         return m_done;
     }
 
-    /// HFMG batches waiting, copied, for the range of an earlier batch.
+    /// Ordered merge: batches waiting, copied, for the range of an earlier batch.
     std::size_t waiting() const
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        return m_waiting.size();
+        return m_policy->waiting();
     }
 
-    /// HFMG: the ranges of the batches observed here since the last call, for the other processes; empty for
-    /// the other algorithms.
+    /// Ordered merge: the ranges of the batches observed here since the last call, for the other processes;
+    /// empty for the other algorithms.
     std::vector<batch_range> take_ranges()
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        std::vector<batch_range> out;
-        out.reserve(m_unshared.size());
-        for (std::size_t k : m_unshared)  // each added with its range (observe_hfmg, load), under the lock
-        {
-            const std::pair<float, float>& range = m_hfmg->ranges().at(k);
-            out.push_back({k, range.first, range.second});
-        }
-        m_unshared.clear();
-        return out;
+        return m_policy->take_ranges();
     }
 
     /// @throws value_error as add_ranges(ranges) would; changes nothing.
     void check_ranges(const std::vector<batch_range>& ranges) const
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        validate_ranges(ranges);
+        m_policy->check_ranges(ranges);
     }
 
-    /// @brief HFMG: learns the ranges of batches observed elsewhere; batches waiting for them are applied.
-    /// @throws value_error for another algorithm, an index beyond batches(), a range that is not finite and
-    /// ordered or differs from the one known here; nothing changes then.
+    /// @brief Ordered merge: learns the ranges of batches observed elsewhere; batches waiting for them are
+    /// applied. @throws value_error for an algorithm without ordered merge, an index beyond batches(), a
+    /// range that is not finite and ordered or differs from the one known here; nothing changes then.
     void add_ranges(const std::vector<batch_range>& ranges)
     {
         if (ranges.empty())
@@ -6771,13 +8193,9 @@ public:
             return;
         }
         std::unique_lock<std::mutex> lock(m_mutex);
-        validate_ranges(ranges);
-        for (const auto& r : ranges)
-        {
-            m_hfmg->add_range(r.index, r.min, r.max);
-        }
+        m_policy->check_ranges(ranges);
         ++m_busy;
-        apply_waiting(lock);
+        m_policy->add_ranges(ranges, lock);
         finish(lock);
     }
 
@@ -6796,26 +8214,11 @@ public:
         std::unique_lock<std::mutex>& lock = this_first ? first : second;
         std::unique_lock<std::mutex>& other_lock = this_first ? second : first;
         validate_merge(other);
-        if (m_hfmg)
-        {
-            m_hfmg->merge(*other.m_hfmg);
-            m_waiting.insert(other.m_waiting.begin(), other.m_waiting.end());
-        }
-        else
-        {
-            consolidate();
-            other.consolidate();
-            m_base.merge(other.m_base);
-        }
         m_taken.insert(other.m_taken.begin(), other.m_taken.end());
         m_done += other.m_done;
-        other_lock.unlock();  // apply_waiting re-locks this one: never while holding the other's
-        if (m_hfmg)
-        {
-            ++m_busy;
-            apply_waiting(lock);
-            finish(lock);
-        }
+        ++m_busy;
+        m_policy->merge(*other.m_policy, lock, other_lock);
+        finish(lock);
     }
 
     /// @throws value_error as merge(other) would; changes nothing. Waits for batches being observed in
@@ -6836,58 +8239,34 @@ public:
     /// @throws value_error unless every batch has been observed.
     any_observer result() const
     {
-        std::unique_lock<std::mutex> lock = quiet(*this);
+        const std::unique_lock<std::mutex> lock = quiet(*this);
         require_complete();
-        if (m_hfmg)
-        {
-            return any_observer(m_hfmg->result());
-        }
-        consolidate();
-        return m_base;
+        return m_policy->result();
     }
 
     /// result().compute(), without copying the observer. @throws value_error as result() and compute() do.
     calibration_result compute() const
     {
-        std::unique_lock<std::mutex> lock = quiet(*this);
+        const std::unique_lock<std::mutex> lock = quiet(*this);
         require_complete();
-        if (m_hfmg)
-        {
-            return m_hfmg->result().compute();
-        }
-        consolidate();
-        return m_base.compute();
+        return m_policy->compute();
     }
 
-    /// The state: the batches observed, the merged observer (HFMG: ranges, segment counts and waiting
-    /// batches). Waits for batches being observed.
+    /// The state: the batches observed and the policy's state (the merged observer; for ordered merge the
+    /// ranges, segment counts and waiting batches). Waits for batches being observed.
     std::string save() const
     {
-        std::unique_lock<std::mutex> lock = quiet(*this);
+        const std::unique_lock<std::mutex> lock = quiet(*this);
         state_writer w;
-        w.str(layer());
+        w.str(m_layer);
         w.u64(m_batches);
         w.u64(m_taken.size());
         for (std::size_t k : m_taken)
         {
             w.u64(k);
         }
-        w.boolean(m_hfmg.has_value());
-        if (m_hfmg)
-        {
-            m_hfmg->save(w);
-            w.u64(m_waiting.size());
-            for (const auto& [k, data] : m_waiting)
-            {
-                w.u64(k);
-                w.f32s(data);
-            }
-        }
-        else
-        {
-            consolidate();
-            w.str(m_base.save());
-        }
+        w.boolean(m_policy->ordered());
+        m_policy->save(w);
         return w.finish(state_name, state_version);
     }
 
@@ -6911,63 +8290,53 @@ public:
                                    + std::to_string(batches));
             }
         }
-        std::optional<indexed_observer> o;
-        if (r.boolean())
-        {
-            hfmg_segments segments = hfmg_segments::load(r, layer);
-            if (segments.batches() != batches)
-            {
-                state_reader::fail(layer + ": HFMG segments of " + std::to_string(segments.batches())
-                                   + " batches in an observer of " + std::to_string(batches));
-            }
-            o.emplace(segments.params(), layer, batches);
-            o->m_hfmg = std::move(segments);
-            for (std::size_t n = r.count(16); n > 0; --n)
-            {
-                const auto k = static_cast<std::size_t>(r.u64());
-                std::vector<float> data = r.f32s();
-                kernel::minmax_result mm;
-                kernel::minmax(data.data(), data.size(), mm);
-                const auto range = o->m_hfmg->ranges().find(k);
-                if (!taken.count(k) || o->m_hfmg->placed(k) || range == o->m_hfmg->ranges().end()
-                    || !(mm.min == range->second.first && mm.max == range->second.second))
-                {
-                    state_reader::fail(layer + ": inconsistent waiting batch " + std::to_string(k));
-                }
-                o->m_waiting.emplace(k, std::move(data));
-            }
-            for (std::size_t k : taken)
-            {
-                if (!o->m_hfmg->known(k))
-                {
-                    state_reader::fail(layer + ": the range of batch " + std::to_string(k) + " is missing");
-                }
-            }
-        }
-        else
-        {
-            any_observer base = any_observer::load(r.str());
-            if (base.layer() != layer || base.batches() != taken.size() || !merge_is_exact(base.params()))
-            {
-                state_reader::fail(layer + ": inconsistent observer state");
-            }
-            o.emplace(base.params(), layer, batches);
-            o->m_base = std::move(base);
-        }
+        std::unique_ptr<detail::merge_policy> policy = r.boolean()
+                                                         ? load_ordered(r, layer, batches, taken)
+                                                         : detail::exact_merge_policy::load(r, layer, taken);
         r.done();
-        o->m_done = taken.size();
-        o->m_taken = std::move(taken);
-        if (o->m_hfmg)
-        {
-            o->m_unshared = o->m_taken;  // shared again after a restore: harmless, ranges are idempotent
-        }
-        return std::move(*o);
+        indexed_observer o(std::move(policy), std::move(layer), batches);
+        o.m_done = taken.size();
+        o.m_taken = std::move(taken);
+        return o;
     }
 
 private:
+    indexed_observer(std::unique_ptr<detail::merge_policy> policy, std::string layer, std::size_t batches)
+      : m_params(policy->params())
+      , m_layer(std::move(layer))
+      , m_batches(batches)
+      , m_policy(std::move(policy))
+    {
+    }
+
+    /// The state of the ordered-merge algorithm (the format holds no name: there is one, HFMG).
+    static std::unique_ptr<detail::merge_policy> load_ordered(state_reader& r,
+                                                              const std::string& layer,
+                                                              std::size_t batches,
+                                                              const std::set<std::size_t>& taken)
+    {
+        std::unique_ptr<detail::merge_policy> out;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto p)
+                {
+                    using O = typename decltype(p)::observer;
+                    if constexpr (!O::exact_merge)
+                    {
+                        out = detail::ordered_merge_policy<O>::load(r, layer, batches, taken);
+                    }
+                }(defaults),
+                ...);
+          },
+          activation_algorithms::defaults{});
+        return out;
+    }
+
     std::string where() const
     {
-        return "layer \"" + layer() + "\"";
+        return "layer \"" + m_layer + "\"";
     }
 
     /// "layer "<layer>", batch <batch>": built only for a message.
@@ -7015,29 +8384,7 @@ private:
                                                  + ": observed in both (each batch belongs to one process)");
             }
         }
-        if (m_hfmg)
-        {
-            m_hfmg->check_merge(*other.m_hfmg);
-        }
-        else
-        {
-            any_observer probe(m_params, layer());  // empty: merging it checks the parameters alone
-            probe.merge(any_observer(other.m_params, layer()));
-        }
-    }
-
-    /// The checks of add_ranges (locked).
-    void validate_ranges(const std::vector<batch_range>& ranges) const
-    {
-        if (!m_hfmg)
-        {
-            detail::throw_error<value_error>(where() + ": " + std::string(algorithm())
-                                             + " does not take batch ranges");
-        }
-        for (const auto& r : ranges)
-        {
-            m_hfmg->check_range(r.index, r.min, r.max);
-        }
+        m_policy->check_merge(*other.m_policy);
     }
 
     void require_complete() const
@@ -7049,115 +8396,15 @@ private:
         }
     }
 
-    /// Merges the shards into m_base (the lock held, nothing being observed).
-    void consolidate() const
-    {
-        for (auto& shard : m_shards)
-        {
-            if (m_base.batches() == 0)
-            {
-                m_base = std::move(shard);
-            }
-            else
-            {
-                m_base.merge(shard);
-            }
-        }
-        m_shards.clear();
-    }
-
-    void observe_shard(const float* x, const std::vector<std::size_t>& shape)
-    {
-        std::optional<any_observer> shard;
-        {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            if (!m_shards.empty())
-            {
-                shard.emplace(std::move(m_shards.back()));
-                m_shards.pop_back();
-            }
-        }
-        if (!shard)
-        {
-            shard.emplace(m_params, layer());
-        }
-        try
-        {
-            shard->observe(x, shape);  // unchanged when it throws
-        }
-        catch (...)
-        {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            m_shards.push_back(std::move(*shard));
-            throw;
-        }
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        m_shards.push_back(std::move(*shard));
-    }
-
-    void observe_hfmg(std::size_t index, const float* x, std::size_t n)
-    {
-        kernel::minmax_result r;
-        kernel::minmax(x, n, r);
-        if (!r.all_finite())
-        {
-            detail::reject_nonfinite(where(index), x, n);
-        }
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_hfmg->add_range(index, r.min, r.max);
-        m_unshared.insert(index);
-        if (m_hfmg->placed(index))
-        {
-            const hfmg_segments::placement p = m_hfmg->place(index);
-            lock.unlock();
-            std::vector<std::int64_t> counts = histogram(x, n, p);
-            lock.lock();
-            m_hfmg->add(p.segment, std::move(counts));
-        }
-        else
-        {
-            m_waiting.emplace(index, std::vector<float>(x, x + n));
-        }
-        apply_waiting(lock);
-    }
-
-    std::vector<std::int64_t> histogram(const float* x,
-                                        std::size_t n,
-                                        const hfmg_segments::placement& p) const
-    {
-        std::vector<std::int64_t> counts(static_cast<std::size_t>(m_hfmg->params().num_of_bins), 0);
-        detail::histc(x, n, p.step.min, p.step.max, counts);
-        return counts;
-    }
-
-    /// Histograms the waiting batches that can be placed now, outside the lock (held on entry and exit).
-    void apply_waiting(std::unique_lock<std::mutex>& lock)
-    {
-        for (auto it = m_waiting.begin(); it != m_waiting.end() && m_hfmg->placed(it->first);
-             it = m_waiting.begin())
-        {
-            const hfmg_segments::placement p = m_hfmg->place(it->first);
-            const std::vector<float> data = std::move(it->second);
-            m_waiting.erase(it);
-            lock.unlock();
-            std::vector<std::int64_t> counts = histogram(data.data(), data.size(), p);
-            lock.lock();
-            m_hfmg->add(p.segment, std::move(counts));
-        }
-    }
-
     mutable std::mutex m_mutex;
     mutable std::condition_variable m_idle;
-    std::size_t m_busy = 0;                      ///< calls observing (or applying) outside the lock
-    mutable any_observer m_base;                 ///< exact-merge algorithms: the merged shards
-    mutable std::vector<any_observer> m_shards;  ///< idle shards, to merge into m_base
+    std::size_t m_busy = 0;  ///< calls observing (or applying) outside the lock
     algorithm_params m_params;
-    std::size_t m_batches;
+    std::string m_layer;
+    std::size_t m_batches = 0;
+    std::unique_ptr<detail::merge_policy> m_policy;
     std::set<std::size_t> m_taken;  ///< batches observed or being observed here
     std::size_t m_done = 0;         ///< of them, observed
-    std::optional<hfmg_segments> m_hfmg;
-    std::map<std::size_t, std::vector<float>> m_waiting;  ///< HFMG batches waiting for an earlier range
-    std::set<std::size_t> m_unshared;  ///< HFMG batches whose range take_ranges has not given
 };
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -9201,67 +10448,74 @@ inline xt::xarray<float> fake_quantize_activation(const xt::xexpression<E>& x,
 #include <vector>    // std::vector
 
 // ---- begin amct/config/layer_params.hpp ----
-// amct/config/layer_params.hpp: the typed algorithm parameters (amct/algo/params.hpp) that one layer's
-// config.json entry selects. Unset fields take the algorithm's defaults; `asymmetric` falls back to the
-// file's activation_offset (amct-algorithms.md 7.1); channel_wise falls back to the layer type's default.
+// amct/config/layer_params.hpp: the parameters one layer's config.json sections select, as the algorithms
+// run them: fields the file leaves unset keep their defaults, except the inherited ones (param::inherit):
+// asymmetric follows the file's activation_offset, channel_wise the layer type's default
+// (docs/configuration.md).
 #ifndef AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_LAYER_PARAMS_HPP
 
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <type_traits>  // std::decay_t, std::is_same_v
+#include <variant>      // std::visit
 
 // ---- begin amct/config/quant_config.hpp ----
-// amct/config/quant_config.hpp: the typed form of AMCT's config.json (amct-algorithms.md 7.1; seeds 000 and
-// 001). Field names are AMCT's. Fields an algorithm does not use are absent (std::nullopt), as in AMCT's
-// files, so that "IFMR and HFMG parameters on one layer" can be reported. Extensions, documented as such:
-// act_algo values max, percentile, kl and mse (amct/algo), with num_quantized_bins (kl) and num_candidates
-// (mse); ifmr_mode (IFMR's storage: "exact", AMCT's, or "bounded", a streaming histogram).
+// amct/config/quant_config.hpp: the typed form of AMCT's config.json (docs/configuration.md). A layer's
+// activation and weight sections hold the typed parameters of their algorithm (the alternatives of
+// amct/algo/algorithms.hpp's lists) and which of its fields the file sets, so that an unset field keeps its
+// meaning (asymmetric follows activation_offset, channel_wise the layer type) and the file is written back
+// as it was read. Keys, rules and defaults are the algorithms' own declarations.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
 
-#include <array>     // std::array
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <utility>   // std::pair
-#include <vector>    // std::vector
+#include <array>        // std::array
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::decay_t, std::is_same_v
+#include <utility>      // std::pair
+#include <variant>      // std::get, std::holds_alternative, std::visit
+#include <vector>       // std::vector
+
 
 namespace amct
 {
-/// activation_quant_params of one layer.
-struct activation_quant_config
+inline namespace AMCT_ABI
 {
-    std::string act_algo = "ifmr";                      ///< ifmr, hfmg; extensions: max, percentile, kl, mse
-    int num_bits = 8;                                   ///< 8 (16 for some layer types; 4 for research)
-    std::optional<bool> asymmetric;                     ///< unset: the file's activation_offset
-    std::optional<double> max_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<double> min_percentile;               ///< IFMR (and percentile): (0.5, 1]
-    std::optional<std::array<double, 2>> search_range;  ///< IFMR: 0 < start < end
-    std::optional<double> search_step;                  ///< IFMR: (0, end - start]
-    std::optional<std::string> ifmr_mode;               ///< extension (IFMR): "exact" or "bounded"
-    std::optional<int> num_of_bins;         ///< HFMG: 1024, 2048, 4096, 8192 (and kl, mse, percentile)
-    std::optional<int> num_quantized_bins;  ///< extension (kl)
-    std::optional<int> num_candidates;      ///< extension (mse)
+/// Bit widths config.json and quant.cfg express (AMCT's activation num_bits and WTS_SUPPORT_NUM_BITS); each
+/// algorithm may take fewer (HFMG: 8 or 16).
+inline constexpr auto activation_bits_rule = param::values(4, 8, 16);
+inline constexpr auto weight_bits_rule = param::values(4, 6, 7, 8);
 
-    bool operator==(const activation_quant_config& o) const
+/// activation_quant_params of one layer: act_algo and its parameters.
+struct activation_quant_config : configured_algorithm<activation_params>
+{
+    /// asymmetric when the file sets it; unset, the file's activation_offset applies.
+    std::optional<bool> asymmetric() const
     {
-        return act_algo == o.act_algo && num_bits == o.num_bits && asymmetric == o.asymmetric
-               && max_percentile == o.max_percentile && min_percentile == o.min_percentile
-               && search_range == o.search_range && search_step == o.search_step && ifmr_mode == o.ifmr_mode
-               && num_of_bins == o.num_of_bins && num_quantized_bins == o.num_quantized_bins
-               && num_candidates == o.num_candidates;
+        return flag("asymmetric");
+    }
+
+    /// Sets asymmetric; false for an algorithm without the field.
+    bool set_asymmetric(bool v)
+    {
+        return set_flag("asymmetric", v);
     }
 };
 
-/// weight_quant_params of one layer.
-struct weight_quant_config
+/// weight_quant_params of one layer: wts_algo and its parameters.
+struct weight_quant_config : configured_algorithm<weight_params>
 {
-    std::string wts_algo = "arq_quantize";
-    int num_bits = 8;                  ///< 4, 6, 7 or 8
-    std::optional<bool> channel_wise;  ///< unset: the layer type's default (Conv true, Linear/MatMul false)
-
-    bool operator==(const weight_quant_config& o) const
+    /// channel_wise when the file sets it; unset, the layer type's default applies.
+    std::optional<bool> channel_wise() const
     {
-        return wts_algo == o.wts_algo && num_bits == o.num_bits && channel_wise == o.channel_wise;
+        return flag("channel_wise");
+    }
+
+    bool set_channel_wise(bool v)
+    {
+        return set_flag("channel_wise", v);
     }
 };
 
@@ -9281,6 +10535,19 @@ struct layer_quant_config
     }
 };
 
+/// fakequant_precision_mode: DEFAULT (left out of the file) or FORCE_FP16_QUANT.
+enum class fakequant_precision
+{
+    default_mode,
+    force_fp16_quant
+};
+
+template <>
+struct enum_names<fakequant_precision>
+{
+    static constexpr std::array<std::string_view, 2> values = {"DEFAULT", "FORCE_FP16_QUANT"};
+};
+
 /// A whole config.json. Layers keep the file's order.
 struct quant_config
 {
@@ -9289,8 +10556,7 @@ struct quant_config
     bool activation_offset = true;
     bool do_fusion = true;
     std::vector<std::string> skip_fusion_layers;
-    std::string fakequant_precision_mode =
-      "DEFAULT";  ///< or FORCE_FP16_QUANT; left out of the file when DEFAULT
+    fakequant_precision fakequant_precision_mode = fakequant_precision::default_mode;
     std::vector<std::pair<std::string, layer_quant_config>> layers;
 
     /// The configuration of layer `name`, or nullptr.
@@ -9318,6 +10584,7 @@ struct quant_config
                && fakequant_precision_mode == o.fakequant_precision_mode && layers == o.layers;
     }
 };
+}  // namespace AMCT_ABI
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_CONFIG_QUANT_CONFIG_HPP
 // ---- end amct/config/quant_config.hpp ----
@@ -9326,73 +10593,48 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// @brief The activation observer parameters of a layer's activation_quant_params.
-/// @throws value_error naming the layer when kl (symmetric only) is asked to be asymmetric;
-/// unsupported_error for an unknown act_algo.
-inline algorithm_params activation_params(const activation_quant_config& a,
-                                          bool activation_offset,
-                                          const std::string& layer = {})
+namespace detail
 {
-    const bool asymmetric = a.asymmetric.value_or(activation_offset);
-    algorithm_params params = default_params(a.act_algo);
+/// `section`'s parameters with every unset inherited bool field set to `inherited`.
+template <class Params>
+inline Params with_inherited(const configured_algorithm<Params>& section, bool inherited)
+{
+    Params params = section.params;
     std::visit(
       [&](auto& p)
       {
-          using P = std::decay_t<decltype(p)>;
-          p.num_bits = a.num_bits;
-          if constexpr (std::is_same_v<P, ifmr_params> || std::is_same_v<P, percentile_params>)
-          {
-              p.max_percentile = a.max_percentile.value_or(p.max_percentile);
-              p.min_percentile = a.min_percentile.value_or(p.min_percentile);
-          }
-          if constexpr (std::is_same_v<P, ifmr_params>)
-          {
-              if (a.search_range)
-              {
-                  p.search_range_start = (*a.search_range)[0];
-                  p.search_range_end = (*a.search_range)[1];
-              }
-              p.search_step = a.search_step.value_or(p.search_step);
-              p.mode = a.ifmr_mode.value_or("exact") == "bounded" ? ifmr_mode::bounded : ifmr_mode::exact;
-          }
-          if constexpr (
-            std::is_same_v<
-              P,
-              hfmg_params> || std::is_same_v<P, percentile_params> || std::is_same_v<P, kl_params> || std::is_same_v<P, mse_params>)
-          {
-              p.num_of_bins = a.num_of_bins.value_or(p.num_of_bins);
-          }
-          if constexpr (std::is_same_v<P, kl_params>)
-          {
-              p.num_quantized_bins = a.num_quantized_bins.value_or(p.num_quantized_bins);
-              if (a.asymmetric.value_or(false))
-              {
-                  detail::throw_error<value_error>("layer \"" + layer
-                                                   + "\": act_algo kl is symmetric only; asymmetric: true");
-              }
-          }
-          else if constexpr (std::is_same_v<P, mse_params>)
-          {
-              p.num_candidates = a.num_candidates.value_or(p.num_candidates);
-              p.asymmetric = asymmetric;
-          }
-          else if constexpr (!std::is_same_v<P, arq_params>)
-          {
-              p.asymmetric = asymmetric;
-          }
+          for_each_field<std::decay_t<decltype(p)>>(
+            [&](const auto& fld, std::size_t i)
+            {
+                using F = std::decay_t<decltype(fld)>;
+                if constexpr (!is_range_field_v<F>)
+                {
+                    if constexpr (std::is_same_v<typename F::value_type, bool>)
+                    {
+                        if (fld.has(param::inherit) && (section.given & (field_set{1} << i)) == 0)
+                        {
+                            p.*(fld.member) = inherited;
+                        }
+                    }
+                }
+            });
       },
       params);
     return params;
 }
+}  // namespace detail
 
-/// The ARQ parameters of a layer's weight_quant_params, for a layer of `type`.
-inline arq_params weight_params(const weight_quant_config& w, std::string_view type)
+/// The observer parameters of a layer's activation_quant_params; unset asymmetric is `activation_offset`.
+inline activation_params resolved_params(const activation_quant_config& a, bool activation_offset)
+{
+    return detail::with_inherited(a, activation_offset);
+}
+
+/// The weight algorithm's parameters of a layer of `type`; unset channel_wise is the type's default.
+inline weight_params resolved_params(const weight_quant_config& w, std::string_view type)
 {
     const auto rule = find_arq_rule(type);
-    arq_params p;
-    p.num_bits = w.num_bits;
-    p.channel_wise = w.channel_wise.value_or(rule ? rule->channel_wise_default : false);
-    return p;
+    return detail::with_inherited(w, rule ? rule->channel_wise_default : false);
 }
 
 /// The record's name of a bit width: INT4, INT6, INT7, INT8, INT16.
@@ -10452,6 +11694,535 @@ inline bias_correction_result bias_correction(simulator& sim,
 #include <string>   // std::string
 #include <vector>   // std::vector
 
+// ---- begin amct/pipeline/activation_calibration.hpp ----
+// amct/pipeline/activation_calibration.hpp: the activation side of calibration: one indexed_observer per
+// layer, fed by batch index from any thread, from a runtime's runs (calibrate, through layer_hook) or from
+// other processes (merge, batch ranges). calibration_session holds one; the tuners' method searches hold one
+// per candidate and feed them all in one pass (analysis/candidates.hpp).
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_ACTIVATION_CALIBRATION_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_ACTIVATION_CALIBRATION_HPP
+
+#include <atomic>         // std::atomic
+#include <cstddef>        // std::size_t
+#include <memory>         // std::unique_ptr, std::make_unique
+#include <numeric>        // std::iota
+#include <string>         // std::string
+#include <unordered_map>  // std::unordered_map
+#include <utility>        // std::move, std::pair
+#include <vector>         // std::vector
+
+// ---- begin amct/pipeline/executor.hpp ----
+// amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
+// observers' searches at finalize) over threads. An executor runs task(0) ... task(n - 1), in any order and
+// possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
+// tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
+// errors, like results, do not depend on the schedule.
+#ifndef AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
+#define AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
+
+#include <algorithm>     // std::min
+#include <atomic>        // std::atomic
+#include <cstddef>       // std::size_t
+#include <exception>     // std::exception_ptr
+#include <functional>    // std::function
+#include <numeric>       // std::iota
+#include <system_error>  // std::system_error
+#include <thread>        // std::thread
+#include <utility>       // std::forward
+#include <vector>        // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// Runs task(i) for every i in [0, n) and returns when all have returned. An empty executor runs the tasks
+/// one after another on the calling thread.
+using executor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+
+/// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
+/// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
+inline executor thread_executor(std::size_t threads = 0)
+{
+    if (threads == 0)
+    {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
+    {
+        std::atomic<std::size_t> next{0};
+        const auto work = [&]
+        {
+            for (std::size_t i; (i = next++) < n;)
+            {
+                task(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        try
+        {
+            for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            {
+                pool.emplace_back(work);
+            }
+        }
+        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
+        {
+        }
+        work();
+        for (auto& t : pool)
+        {
+            t.join();
+        }
+    };
+}
+
+namespace detail
+{
+/// Runs task(order[0]), task(order[1]), ... through `exec` (in that order on this thread when it is empty;
+/// largest tasks first balances threads best); rethrows the exception of the lowest index that threw.
+template <class F>
+void run_tasks(const executor& exec, const std::vector<std::size_t>& order, F&& task)
+{
+    std::vector<std::exception_ptr> errors(order.size());
+    const std::function<void(std::size_t)> guarded = [&](std::size_t j)
+    {
+        try
+        {
+            task(order[j]);
+        }
+        catch (...)
+        {
+            errors[order[j]] = std::current_exception();
+        }
+    };
+    if (exec)
+    {
+        exec(order.size(), guarded);
+    }
+    else
+    {
+        for (std::size_t j = 0; j < order.size(); ++j)
+        {
+            guarded(j);
+        }
+    }
+    for (const auto& e : errors)
+    {
+        if (e)
+        {
+            std::rethrow_exception(e);
+        }
+    }
+}
+
+/// run_tasks over 0, 1, ..., n - 1.
+template <class F>
+void run_tasks(const executor& exec, std::size_t n, F&& task)
+{
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    run_tasks(exec, order, std::forward<F>(task));
+}
+}  // namespace detail
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
+// ---- end amct/pipeline/executor.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// One layer to calibrate: its name, its observer's parameters and, optionally, the shape every batch must
+/// have (0 for a dimension of any size; empty: any shape).
+struct calibrated_layer
+{
+    std::string name;
+    algorithm_params params;
+    std::vector<std::size_t> input_shape;
+};
+
+class activation_calibration
+{
+public:
+    /// @throws value_error naming the layer for invalid parameters, or for batches = 0.
+    activation_calibration(const std::vector<calibrated_layer>& layers, std::size_t batches)
+      : m_batches(batches)
+    {
+        for (const auto& l : layers)
+        {
+            m_index.emplace(l.name, m_slots.size());
+            m_names.push_back(l.name);
+            m_slots.push_back(std::make_unique<slot>(l, batches));
+        }
+    }
+
+    activation_calibration(const activation_calibration&) = delete;
+    activation_calibration& operator=(const activation_calibration&) = delete;
+
+    /// The layers, in the order given.
+    const std::vector<std::string>& layers() const noexcept
+    {
+        return m_names;
+    }
+
+    /// Whether `layer` is calibrated (a runtime's hook can ask this before copying anything).
+    bool wants(const std::string& layer) const
+    {
+        return m_index.count(layer) != 0;
+    }
+
+    /// Batches each layer takes.
+    std::size_t batch_num() const noexcept
+    {
+        return m_batches;
+    }
+
+    /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
+    /// @return false when batch >= batch_num() (ignored, as AMCT ignores batches after batch_num), true when
+    /// taken.
+    /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
+    /// a null pointer; shape_error for a batch without data or not of the layer's input_shape. Nothing
+    /// changes when it throws.
+    bool observe(const std::string& layer,
+                 std::size_t batch,
+                 const float* x,
+                 const std::vector<std::size_t>& shape)
+    {
+        slot& s = find(layer);
+        if (batch >= m_batches)
+        {
+            return false;
+        }
+        check_shape(s, shape, layer, batch);
+        s.observer.observe(batch, x, shape);
+        s.values += detail::element_count(shape);
+        return true;
+    }
+
+    template <class E>
+    bool observe(const std::string& layer, std::size_t batch, const xt::xexpression<E>& x)
+    {
+        const detail::contiguous_data<float> in(x.derived_cast());
+        return observe(layer, batch, in.data(), in.shape());
+    }
+
+    /// Batches of `layer` observed so far (merged ones and ordered-merge batches waiting included).
+    std::size_t batches_seen(const std::string& layer) const
+    {
+        return const_cast<activation_calibration*>(this)->find(layer).observer.observed();
+    }
+
+    /// Whether every layer has all batch_num() batches.
+    bool complete() const
+    {
+        return missing().empty();
+    }
+
+    /// @throws value_error listing every layer that lacks batches.
+    void require_complete() const
+    {
+        const std::string m = missing();
+        if (!m.empty())
+        {
+            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(m_batches)
+                                             + " batches per layer): " + m);
+        }
+    }
+
+    /// The observer of layer i (in layers() order).
+    const indexed_observer& observer(std::size_t i) const noexcept
+    {
+        return m_slots[i]->observer;
+    }
+
+    /// The layers' indices, those with the most values observed first (their searches take longest).
+    std::vector<std::size_t> largest_first() const
+    {
+        std::vector<std::size_t> order(m_slots.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](std::size_t a, std::size_t b)
+                         {
+                             return m_slots[a]->values > m_slots[b]->values;
+                         });
+        return order;
+    }
+
+    /// Every layer's result (on `exec`, layers largest first). @throws value_error as require_complete.
+    std::vector<calibration_result> compute(const executor& exec = {}) const
+    {
+        require_complete();
+        std::vector<calibration_result> out(m_slots.size());
+        detail::run_tasks(exec,
+                          largest_first(),
+                          [&](std::size_t i)
+                          {
+                              out[i] = m_slots[i]->observer.compute();
+                          });
+        return out;
+    }
+
+    /// Every layer's indexed_observer state, in layers() order (on `exec`).
+    std::vector<std::string> save(const executor& exec = {}) const
+    {
+        std::vector<std::string> out(m_slots.size());
+        detail::run_tasks(exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              out[i] = m_slots[i]->observer.save();
+                          });
+        return out;
+    }
+
+    /// @brief Loads the state of layer i's observer, checking it fits. @throws state_error.
+    indexed_observer load(std::size_t i, const std::string& bytes) const
+    {
+        const slot& s = *m_slots[i];
+        indexed_observer obs = indexed_observer::load(bytes);
+        if (obs.layer() != s.observer.layer() || obs.algorithm() != s.observer.algorithm()
+            || obs.batches() != m_batches)
+        {
+            state_reader::fail("layer \"" + s.observer.layer() + "\": inconsistent observer state");
+        }
+        return obs;
+    }
+
+    /// Replaces every observer with `loaded` (load()'s, in layers() order). No batch may be observed
+    /// meanwhile.
+    void restore(std::vector<indexed_observer> loaded)
+    {
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer = std::move(loaded[i]);
+        }
+    }
+
+    /// @brief Adds another process's observers (load()'s, in layers() order). @throws value_error as
+    /// indexed_observer::merge; nothing changes then.
+    void merge(const std::vector<indexed_observer>& other, const executor& exec = {})
+    {
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+        {
+            m_slots[i]->observer.check_merge(other[i]);
+        }
+        detail::run_tasks(exec,
+                          m_slots.size(),
+                          [&](std::size_t i)
+                          {
+                              m_slots[i]->observer.merge(other[i]);
+                          });
+    }
+
+    /// @brief For processes that share out the batches: the [min, max] of the ordered-merge layers' batches
+    /// observed here since the last call, which the other processes need to place their own batches. 16 bytes
+    /// per batch and layer, checksummed; an empty string when there is nothing to share.
+    std::string take_batch_ranges()
+    {
+        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
+        for (const auto& s : m_slots)
+        {
+            std::vector<batch_range> r = s->observer.take_ranges();
+            if (!r.empty())
+            {
+                found.emplace_back(s.get(), std::move(r));
+            }
+        }
+        if (found.empty())
+        {
+            return {};
+        }
+        state_writer w;
+        w.u64(found.size());
+        for (const auto& [s, ranges] : found)
+        {
+            w.str(s->observer.layer());
+            w.u64(ranges.size());
+            for (const batch_range& r : ranges)
+            {
+                w.u64(r.index);
+                w.f32(r.min);
+                w.f32(r.max);
+            }
+        }
+        return w.finish(ranges_name, ranges_version);
+    }
+
+    /// @brief Learns another process's take_batch_ranges(); batches waiting for them are applied.
+    /// @throws state_error for corrupt bytes or an unknown layer; value_error naming the layer and batch for
+    /// a range that differs from the one known here. Nothing changes then.
+    void add_batch_ranges(const std::string& bytes)
+    {
+        if (bytes.empty())
+        {
+            return;
+        }
+        state_reader r(bytes, ranges_name, ranges_version);
+        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
+        for (std::size_t n = r.count(16); n > 0; --n)
+        {
+            const std::string name = r.str();
+            const auto it = m_index.find(name);
+            if (it == m_index.end())
+            {
+                state_reader::fail("batch ranges of layer \"" + name
+                                   + "\", which this session does not calibrate");
+            }
+            std::vector<batch_range> ranges(r.count(16));
+            for (auto& b : ranges)
+            {
+                b.index = static_cast<std::size_t>(r.u64());
+                b.min = r.f32();
+                b.max = r.f32();
+            }
+            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
+        }
+        r.done();
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.check_ranges(ranges);
+        }
+        for (const auto& [s, ranges] : found)
+        {
+            s->observer.add_ranges(ranges);
+        }
+    }
+
+private:
+    static constexpr const char* ranges_name = "batch_ranges";
+    static constexpr std::uint32_t ranges_version = 2;
+
+    struct slot
+    {
+        slot(const calibrated_layer& l, std::size_t batches)
+          : input_shape(l.input_shape)
+          , observer(l.params, l.name, batches)
+        {
+        }
+
+        std::vector<std::size_t> input_shape;
+        indexed_observer observer;
+        std::atomic<std::size_t> values{0};  ///< observed here: a measure of the search's work
+    };
+
+    slot& find(const std::string& layer)
+    {
+        const auto it = m_index.find(layer);
+        if (it == m_index.end())
+        {
+            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
+        }
+        return *m_slots[it->second];
+    }
+
+    /// A batch without data or not of the layer's declared input_shape: shape_error, nothing changed. (Its
+    /// values are the observer's to check, in its own pass over the data.)
+    static void check_shape(const slot& s,
+                            const std::vector<std::size_t>& shape,
+                            const std::string& layer,
+                            std::size_t batch)
+    {
+        const std::vector<std::size_t>& want = s.input_shape;
+        bool same = want.empty() || want.size() == shape.size();
+        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
+        {
+            same = want[d] == 0 || want[d] == shape[d];
+        }
+        if (shape.empty() || detail::element_count(shape) == 0 || !same)
+        {
+            detail::throw_error<shape_error>(
+              "layer \"" + layer + "\", batch " + std::to_string(batch) + ": shape "
+              + detail::shape_string(shape)
+              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
+              + "; the batch was not observed");
+        }
+    }
+
+    /// "\"conv1\" has 2, \"fc\" has 0": the layers lacking batches.
+    std::string missing() const
+    {
+        std::string m;
+        for (const auto& s : m_slots)
+        {
+            const std::size_t seen = s->observer.observed();
+            if (seen < m_batches)
+            {
+                m +=
+                  (m.empty() ? "" : ", ") + ("\"" + s->observer.layer() + "\" has " + std::to_string(seen));
+            }
+        }
+        return m;
+    }
+
+    std::size_t m_batches;
+    std::vector<std::unique_ptr<slot>> m_slots;
+    std::unordered_map<std::string, std::size_t> m_index;
+    std::vector<std::string> m_names;
+};
+
+/// Hands the inputs of one run to calibrations, as their batch `batch`.
+class calibration_feed : public layer_hook
+{
+public:
+    calibration_feed(std::vector<activation_calibration*> calibrations, std::size_t batch)
+      : m_calibrations(std::move(calibrations))
+      , m_batch(batch)
+    {
+    }
+
+    bool wants_input(const std::string& layer) const override
+    {
+        for (const auto* c : m_calibrations)
+        {
+            if (c->wants(layer))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
+    {
+        for (auto* c : m_calibrations)
+        {
+            if (c->wants(layer))
+            {
+                c->observe(layer, m_batch, data, shape);
+            }
+        }
+    }
+
+private:
+    std::vector<activation_calibration*> m_calibrations;
+    std::size_t m_batch;
+};
+
+/// @brief Calibration batch i of every calibration is run(batches[i], hook): `run` runs one batch of the
+/// runtime with the hook (model_runner::run, or a simulator's run under a plan). With `exec`, batches run
+/// concurrently on it (`run` must allow that). Every batch is tried; the error of the lowest failing batch is
+/// rethrown, and the others stay observed.
+template <class Run>
+inline void feed_batches(const std::vector<std::size_t>& batches,
+                         const std::vector<activation_calibration*>& calibrations,
+                         Run&& run,
+                         const executor& exec = {})
+{
+    detail::run_tasks(exec,
+                      batches.size(),
+                      [&](std::size_t i)
+                      {
+                          calibration_feed feed(calibrations, i);
+                          run(batches[i], feed);
+                      });
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_PIPELINE_ACTIVATION_CALIBRATION_HPP
+// ---- end amct/pipeline/activation_calibration.hpp ----
 
 namespace amct
 {
@@ -10472,55 +12243,48 @@ struct calibration_candidate
 
     /// A layer's activation_quant_params under this candidate: the algorithm and bit width replaced (the
     /// algorithm's defaults for a new algorithm), asymmetric kept.
+    /// @throws unsupported_error when act_algo is not an activation algorithm.
     activation_quant_config apply(const activation_quant_config& layer) const
     {
         activation_quant_config a = layer;
-        if (!act_algo.empty() && act_algo != layer.act_algo)
+        if (!act_algo.empty() && act_algo != layer.algorithm())
         {
             a = activation_quant_config{};
-            a.act_algo = act_algo;
-            a.num_bits = layer.num_bits;
-            a.asymmetric = act_algo == "kl" ? std::nullopt : layer.asymmetric;
+            if (!visit_algorithm<activation_algorithms>(act_algo,
+                                                        [&](auto p)
+                                                        {
+                                                            a.params = p;
+                                                        }))
+            {
+                detail::throw_error<unsupported_error>("calibration candidate \"" + act_algo
+                                                       + "\": act_algo must be "
+                                                       + algorithm_choices<activation_algorithms>());
+            }
+            a.set_num_bits(layer.num_bits());
+            const std::optional<bool> asymmetric = layer.asymmetric();
+            if (asymmetric && a.inherits("asymmetric"))  // not kl's, which is symmetric only
+            {
+                a.set_asymmetric(*asymmetric);
+            }
         }
-        a.num_bits = num_bits == 0 ? a.num_bits : num_bits;
+        if (num_bits != 0)
+        {
+            a.set_num_bits(num_bits);
+        }
         return a;
     }
 };
 
-/// The six methods of issue 7's searches at the layers' bit width: max, percentile, kl, ifmr, hfmg, mse.
+/// Every activation algorithm (activation_algorithms), at the layers' bit width.
 inline std::vector<calibration_candidate> all_methods()
 {
-    return {{"max", 0}, {"percentile", 0}, {"kl", 0}, {"ifmr", 0}, {"hfmg", 0}, {"mse", 0}};
+    std::vector<calibration_candidate> out;
+    for (std::size_t i = 0; i < activation_algorithms::size; ++i)
+    {
+        out.push_back({std::string(algorithm_names[i]), 0});
+    }
+    return out;
 }
-
-namespace detail
-{
-/// Feeds each layer's calibration-model input to the observers of every candidate.
-class candidate_feed : public layer_hook
-{
-public:
-    explicit candidate_feed(std::map<std::string, std::vector<any_observer>>& observers)
-      : m_observers(observers)
-    {
-    }
-
-    bool wants_input(const std::string& layer) const override
-    {
-        return m_observers.count(layer) != 0;
-    }
-
-    void input(const std::string& layer, float* data, const std::vector<std::size_t>& shape) override
-    {
-        for (any_observer& o : m_observers.at(layer))
-        {
-            o.observe(data, shape);
-        }
-    }
-
-private:
-    std::map<std::string, std::vector<any_observer>>& m_observers;
-};
-}  // namespace detail
 
 /// @brief Calibrates every candidate on `batches`; one quantized_model per candidate, in order, with the
 /// weights of sim.base() and the deployable tensors recomputed for the new activation factors.
@@ -10531,7 +12295,7 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
                                                         const std::vector<calibration_candidate>& candidates,
                                                         const std::vector<std::size_t>& batches)
 {
-    std::map<std::string, std::vector<any_observer>> observers;
+    std::vector<std::vector<calibrated_layer>> layers(candidates.size());
     simulation_plan calibration_model;
     for (const auto& l : sim.base().layers)
     {
@@ -10541,30 +12305,38 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
             detail::throw_error<value_error>("calibrate_candidates: layer \"" + l.name
                                              + "\" is not in the configuration");
         }
-        auto& obs = observers[l.name];
-        for (const auto& c : candidates)
+        for (std::size_t k = 0; k < candidates.size(); ++k)
         {
-            obs.emplace_back(
-              activation_params(c.apply(lc->activation_quant_params), cfg.activation_offset, l.name), l.name);
+            layers[k].push_back({l.name,
+                                 widen<algorithm_params>(resolved_params(
+                                   candidates[k].apply(lc->activation_quant_params), cfg.activation_offset)),
+                                 {}});
         }
         calibration_model[l.name] = int_setting(l, false);
     }
-    for (std::size_t b : batches)
+    std::deque<activation_calibration> calibrations;
+    std::vector<activation_calibration*> all;
+    for (const auto& k : layers)
     {
-        detail::candidate_feed feed(observers);
-        sim.run(calibration_model, b, &feed);
+        all.push_back(&calibrations.emplace_back(k, batches.size()));
     }
+    feed_batches(batches,
+                 all,
+                 [&](std::size_t b, layer_hook& hook)
+                 {
+                     sim.run(calibration_model, b, &hook);
+                 });
     std::deque<quantized_model> out(candidates.size());
     for (std::size_t k = 0; k < candidates.size(); ++k)
     {
-        for (const auto& l : sim.base().layers)
+        for (std::size_t i = 0; i < sim.base().layers.size(); ++i)
         {
-            quantized_layer q = calibration_inputs(l);
+            quantized_layer q = calibration_inputs(sim.base().layers[i]);
             if (candidates[k].num_bits == 16 && q.arq)  // int16 layers: 16-bit weights too (HMCT's int16)
             {
                 q.arq = arq(q.weight_float, arq_params{q.arq->channel_wise, 16}, q.layout, q.groups, q.name);
             }
-            set_activation(q, observers.at(l.name)[k].compute(), out[k].notes);
+            set_activation(q, calibrations[k].observer(i).compute(), out[k].notes);
             out[k].record.layers.emplace_back(q.name, record_of(q));
             out[k].layers.push_back(std::move(q));
         }
@@ -10627,8 +12399,10 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 #include <optional>       // std::optional
 #include <set>            // std::set
 #include <string>         // std::string
+#include <type_traits>    // std::decay_t
 #include <unordered_map>  // std::unordered_map
 #include <unordered_set>  // std::unordered_set
+#include <variant>        // std::visit
 #include <vector>         // std::vector
 
 // ---- begin amct/dsl/quant_cfg.hpp ----
@@ -10637,14 +12411,23 @@ inline std::deque<quantized_model> calibrate_candidates(simulator& sim,
 // unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
 // two members of one oneof and missing required fields are errors, all of them reported at once as
 // file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+// The algorithm messages (ifmr_quantize, hfmg_quantize, arq_quantize) are the algorithms' declarations
+// (amct/algo/param.hpp: each field's cfg spelling), checked by the same validator as config.json.
 #ifndef AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 #define AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 
-#include <cmath>     // std::isfinite
-#include <map>       // std::map
-#include <optional>  // std::optional
-#include <string>    // std::string
-#include <vector>    // std::vector
+#include <array>        // std::array
+#include <climits>      // INT_MAX
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint32_t
+#include <map>          // std::map
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <variant>      // std::visit
+#include <vector>       // std::vector
 
 // ---- begin amct/detail/text_file.hpp ----
 // amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file.
@@ -11083,8 +12866,9 @@ protected:
         }
     }
 
-    template <class T>
-    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    /// Whether `f` is the first of its name in this message; a second one of a non-repeated field is
+    /// reported.
+    bool first_time(const text_field& f, seen_map& seen)
     {
         const auto it = std::find_if(seen.begin(),
                                      seen.end(),
@@ -11098,9 +12882,19 @@ protected:
             report(f.name_offset,
                    "\"" + f.name + "\" is given twice (first at " + first.line_column()
                      + "); it is not a repeated field");
-            return;
+            return false;
         }
         seen.emplace_back(&f.name, f.name_offset);
+        return true;
+    }
+
+    template <class T>
+    void set(std::optional<T>& slot, std::optional<T> v, const text_field& f, seen_map& seen)
+    {
+        if (!first_time(f, seen))
+        {
+            return;
+        }
         if (v)
         {
             slot = std::move(v);
@@ -11196,14 +12990,22 @@ protected:
 
     std::optional<std::string> enumeration(const text_field& f, std::initializer_list<const char*> names)
     {
+        const std::vector<std::string> all(names.begin(), names.end());
+        const auto i = enumeration_index(f, all);
+        return i ? std::optional<std::string>(all[*i]) : std::nullopt;
+    }
+
+    /// The index of the enum value `f` names among `names`; reported when none.
+    std::optional<std::size_t> enumeration_index(const text_field& f, const std::vector<std::string>& names)
+    {
         std::string all;
-        for (const char* n : names)
+        for (std::size_t i = 0; i < names.size(); ++i)
         {
-            if (f.type == text_field::kind::identifier && f.text == n)
+            if (f.type == text_field::kind::identifier && f.text == names[i])
             {
-                return f.text;
+                return i;
             }
-            all += std::string(all.empty() ? "" : ", ") + n;
+            all += (all.empty() ? "" : ", ") + names[i];
         }
         wrong(f, "one of " + all);
         return std::nullopt;
@@ -11312,28 +13114,33 @@ inline namespace AMCT_ABI
 {
 namespace dsl
 {
-struct arq_quantize_cfg
+/// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
+/// defaults, which fields the file sets, and where.
+template <class Params>
+struct algorithm_cfg : configured_algorithm<Params>
 {
-    std::optional<bool> channel_wise;
-    std::optional<std::string> quant_bits;  ///< INT8 (INT6, INT7 for Conv2d weights)
-    std::size_t offset = 0;                 ///< where the message is given in amct_cfg::source
-};
+    std::size_t offset = 0;                       ///< where the message's name is in amct_cfg::source
+    std::array<std::size_t, 32> field_offsets{};  ///< where each set field's value is (bit i of `given`)
 
-struct ifmr_quantize_cfg
-{
-    std::optional<double> search_range_start, search_range_end, search_step, max_percentile, min_percentile;
-    std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;   ///< INT8 or INT16
-    std::optional<std::string> ifmr_mode;  ///< extension: EXACT (AMCT's) or BOUNDED (a streaming histogram)
-    std::size_t offset = 0;
-};
-
-struct hfmg_quantize_cfg
-{
-    std::optional<std::uint32_t> num_of_bins;
-    std::optional<bool> asymmetric;
-    std::optional<std::string> dst_type;
-    std::size_t offset = 0;
+    /// Where field `key` is given, else where the message is.
+    std::size_t offset_of(std::string_view key) const
+    {
+        std::size_t at = offset;
+        std::visit(
+          [&](const auto& p)
+          {
+              for_each_field<std::decay_t<decltype(p)>>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (fld.key == key && (this->given & (field_set{1} << i)) != 0)
+                    {
+                        at = field_offsets[i];
+                    }
+                });
+          },
+          this->params);
+        return at;
+    }
 };
 
 struct dmq_balancer_cfg
@@ -11341,13 +13148,12 @@ struct dmq_balancer_cfg
     std::optional<double> migration_strength;
 };
 
-/// CalibrationConfig: oneof wts {arq_quantize}, oneof acts {ifmr_quantize, hfmg_quantize}, oneof
-/// {dmq_balancer}.
+/// CalibrationConfig: oneof wts_quant_algo (the weight algorithms' messages), oneof acts_quant_algo (the
+/// activation algorithms' messages: ifmr_quantize, hfmg_quantize), oneof tensor_balancer {dmq_balancer}.
 struct calibration_config_cfg
 {
-    std::optional<arq_quantize_cfg> arq_quantize;
-    std::optional<ifmr_quantize_cfg> ifmr_quantize;
-    std::optional<hfmg_quantize_cfg> hfmg_quantize;
+    std::optional<algorithm_cfg<weight_params>> weights;
+    std::optional<algorithm_cfg<activation_params>> activations;
     std::optional<dmq_balancer_cfg> dmq_balancer;
     std::size_t offset = 0;
 };
@@ -11457,46 +13263,16 @@ private:
     {
         calibration_config_cfg c;
         c.offset = m.name_offset;
-        std::optional<std::string> acts;
-        std::size_t acts_at = 0;
+        std::optional<std::string> acts, wts;
+        std::size_t acts_at = 0, wts_at = 0;
         fields(m,
                "CalibrationConfig",
                [&](const text_field& f, seen_map& seen)
                {
-                   if (f.name == "arq_quantize")
-                       set(c.arq_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return arq(x);
-                                   }),
-                           f,
-                           seen);
-                   else if (f.name == "ifmr_quantize")
-                   {
-                       oneof(f, "acts", acts, acts_at);
-                       set(c.ifmr_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return ifmr(x);
-                                   }),
-                           f,
-                           seen);
-                   }
-                   else if (f.name == "hfmg_quantize")
-                   {
-                       oneof(f, "acts", acts, acts_at);
-                       set(c.hfmg_quantize,
-                           message(f,
-                                   [&](const text_field& x)
-                                   {
-                                       return hfmg(x);
-                                   }),
-                           f,
-                           seen);
-                   }
-                   else if (f.name == "dmq_balancer")
+                   if (algorithm_message<activation_algorithms>(f, seen, "acts", acts, acts_at, c.activations)
+                       || algorithm_message<weight_algorithms>(f, seen, "wts", wts, wts_at, c.weights))
+                       return true;
+                   if (f.name == "dmq_balancer")
                        set(c.dmq_balancer,
                            message(f,
                                    [&](const text_field& x)
@@ -11515,75 +13291,204 @@ private:
         return c;
     }
 
-    arq_quantize_cfg arq(const text_field& m)
+    /// A member of a oneof of algorithm messages (List's algorithms with a cfg_message): read into `slot`.
+    /// Returns false when `f` is none of them.
+    template <class List, class Params>
+    bool algorithm_message(const text_field& f,
+                           seen_map& seen,
+                           const char* oneof_name,
+                           std::optional<std::string>& first,
+                           std::size_t& first_at,
+                           std::optional<algorithm_cfg<Params>>& slot)
     {
-        arq_quantize_cfg a;
+        bool found = false;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto p)
+                {
+                    using P = decltype(p);
+                    if (found || P::cfg_message.empty() || f.name != P::cfg_message)
+                    {
+                        return;
+                    }
+                    found = true;
+                    oneof(f, oneof_name, first, first_at);
+                    set(slot,
+                        message(f,
+                                [&](const text_field& x)
+                                {
+                                    return algorithm<Params, P>(x);
+                                }),
+                        f,
+                        seen);
+                }(defaults),
+                ...);
+          },
+          typename List::defaults{});
+        return found;
+    }
+
+    /// One algorithm message: each field by its cfg spelling, then the algorithm's validator, each problem at
+    /// its field (or at the message, for a default that conflicts with a given field).
+    template <class Params, class P>
+    algorithm_cfg<Params> algorithm(const text_field& m)
+    {
+        algorithm_cfg<Params> a;
         a.offset = m.name_offset;
-        fields(m,
-               "ARQuantize",
-               [&](const text_field& f, seen_map& seen)
-               {
-                   if (f.name == "channel_wise")
-                       set(a.channel_wise, boolean(f), f, seen);
-                   else if (f.name == "quant_bits")
-                       set(a.quant_bits, enumeration(f, {"INT8", "INT6", "INT7", "INT4"}), f, seen);
-                   else
-                       return false;
-                   return true;
-               });
+        P params;
+        const std::string type(P::cfg_type);
+        fields(
+          m,
+          type.c_str(),
+          [&](const text_field& f, seen_map& seen)
+          {
+              bool known = false;
+              for_each_field<P>(
+                [&](const auto& fld, std::size_t i)
+                {
+                    if (known || !fld.cfg.present()
+                        || (f.name != fld.cfg.name && (fld.cfg.second.empty() || f.name != fld.cfg.second)))
+                    {
+                        return;
+                    }
+                    known = true;
+                    if (first_time(f, seen) && read_value(fld, f, params))
+                    {
+                        a.given |= field_set{1} << i;
+                        a.field_offsets[i] = f.value_offset;
+                    }
+                });
+              return known;
+          });
+        std::vector<std::string_view> reported;
+        check_params(params,
+                     [&](std::string_view key, const std::string& shown, const std::string& rule)
+                     {
+                         for (const auto r : reported)
+                         {
+                             if (r == key)
+                             {
+                                 return;
+                             }
+                         }
+                         reported.push_back(key);
+                         for_each_field<P>(
+                           [&](const auto& fld, std::size_t i)
+                           {
+                               if (fld.key != key)
+                               {
+                                   return;
+                               }
+                               const bool given = (a.given & (field_set{1} << i)) != 0;
+                               report(given ? a.field_offsets[i] : a.offset,
+                                      cfg_name(fld) + " = " + cfg_value(fld, shown) + " must be " + rule);
+                           });
+                     });
+        a.params = params;
         return a;
     }
 
-    ifmr_quantize_cfg ifmr(const text_field& m)
+    /// "search_step", or "search_range_start" and "search_range_end" for a range field.
+    template <class F>
+    static std::string cfg_name(const F& fld)
     {
-        ifmr_quantize_cfg q;
-        q.offset = m.name_offset;
-        fields(m,
-               "IFMRQuantize",
-               [&](const text_field& f, seen_map& seen)
-               {
-                   if (f.name == "search_range_start")
-                       set(q.search_range_start, real(f), f, seen);
-                   else if (f.name == "search_range_end")
-                       set(q.search_range_end, real(f), f, seen);
-                   else if (f.name == "search_step")
-                       set(q.search_step, real(f), f, seen);
-                   else if (f.name == "max_percentile")
-                       set(q.max_percentile, real(f), f, seen);
-                   else if (f.name == "min_percentile")
-                       set(q.min_percentile, real(f), f, seen);
-                   else if (f.name == "asymmetric")
-                       set(q.asymmetric, boolean(f), f, seen);
-                   else if (f.name == "dst_type")
-                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
-                   else if (f.name == "ifmr_mode")
-                       set(q.ifmr_mode, enumeration(f, {"EXACT", "BOUNDED"}), f, seen);
-                   else
-                       return false;
-                   return true;
-               });
-        return q;
+        const std::string first = "\"" + std::string(fld.cfg.name) + "\"";
+        return fld.cfg.second.empty() ? first : first + " and \"" + std::string(fld.cfg.second) + "\"";
     }
 
-    hfmg_quantize_cfg hfmg(const text_field& m)
+    /// A value as quant.cfg spells it: a bit width of an enum field as INT<bits>.
+    template <class F>
+    static std::string cfg_value(const F& fld, const std::string& shown)
     {
-        hfmg_quantize_cfg q;
-        q.offset = m.name_offset;
-        fields(m,
-               "HFMGQuantize",
-               [&](const text_field& f, seen_map& seen)
-               {
-                   if (f.name == "num_of_bins")
-                       set(q.num_of_bins, uint32(f), f, seen);
-                   else if (f.name == "asymmetric")
-                       set(q.asymmetric, boolean(f), f, seen);
-                   else if (f.name == "dst_type")
-                       set(q.dst_type, enumeration(f, {"INT8", "INT16"}), f, seen);
-                   else
-                       return false;
-                   return true;
-               });
-        return q;
+        return fld.cfg.bit_enum() ? "INT" + shown : shown;
+    }
+
+    /// Reads one field's value into `params`; false (reported) for a wrong value.
+    template <class F, class P>
+    bool read_value(const F& fld, const text_field& f, P& params)
+    {
+        if constexpr (is_range_field_v<F>)
+        {
+            const auto v = real(f);
+            if (v)
+            {
+                params.*(f.name == fld.cfg.name ? fld.first : fld.second) = *v;
+            }
+            return v.has_value();
+        }
+        else
+        {
+            using T = typename F::value_type;
+            std::optional<T> v;
+            if constexpr (std::is_same_v<T, bool>)
+            {
+                v = boolean(f);
+            }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                v = enum_value<T>(f);
+            }
+            else if constexpr (std::is_same_v<T, int>)
+            {
+                v = fld.cfg.bit_enum() ? bit_width(f, fld.cfg.bits) : integer(f);
+            }
+            else if constexpr (std::is_same_v<T, double>)
+            {
+                v = real(f);
+            }
+            if (v)
+            {
+                params.*(fld.member) = *v;
+            }
+            return v.has_value();
+        }
+    }
+
+    /// An enum by the upper-case spelling of its names (ifmr_mode: EXACT, BOUNDED).
+    template <class E>
+    std::optional<E> enum_value(const text_field& f)
+    {
+        std::vector<std::string> upper;
+        for (const auto n : enum_names<E>::values)
+        {
+            std::string u(n);
+            for (char& ch : u)
+            {
+                ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            }
+            upper.push_back(std::move(u));
+        }
+        const auto i = enumeration_index(f, upper);
+        return i ? std::optional<E>(static_cast<E>(*i)) : std::nullopt;
+    }
+
+    /// A bit width written as an enum of INT<bits> names, in the order of `bits`.
+    std::optional<int> bit_width(const text_field& f, const std::array<int, 4>& bits)
+    {
+        std::vector<std::string> names;
+        for (const int b : bits)
+        {
+            if (b != 0)
+            {
+                names.push_back("INT" + std::to_string(b));
+            }
+        }
+        const auto i = enumeration_index(f, names);
+        return i ? std::optional<int>(bits[*i]) : std::nullopt;
+    }
+
+    /// An unsigned 32-bit integer field held in an int (larger values are reported).
+    std::optional<int> integer(const text_field& f)
+    {
+        const auto v = uint32(f);
+        if (v && *v > static_cast<std::uint32_t>(INT_MAX))
+        {
+            wrong(f, "at most " + std::to_string(INT_MAX));
+            return std::nullopt;
+        }
+        return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
     }
 
     dmq_balancer_cfg dmq(const text_field& m)
@@ -11742,7 +13647,8 @@ public:
         q.activation_offset = m_cfg.activation_offset.value_or(true);
         q.do_fusion = m_cfg.do_fusion.value_or(true);
         q.skip_fusion_layers = m_cfg.skip_fusion_layers;
-        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode.value_or("DEFAULT");
+        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
+                                                                    : fakequant_precision::default_mode;
         const auto type_of = types_by_name(layers);
         std::set<std::string> types;
         for (const auto& l : layers)
@@ -11787,86 +13693,59 @@ private:
         c.quant_enable = !by_name && !by_type;
         note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
 
+        // the most specific config is taken whole: its algorithm message over the algorithm's defaults, with
+        // the fields AMCT's create_quant_config writes (docs/configuration.md)
         auto& a = c.activation_quant_params;
-        std::optional<std::string> dst;
-        std::size_t acts_at = chosen ? chosen->config->offset : 0;
-        if (chosen && chosen->config->hfmg_quantize)
+        const auto* acts = chosen && chosen->config->activations ? &*chosen->config->activations : nullptr;
+        if (acts)
         {
-            const auto& h = *chosen->config->hfmg_quantize;
-            a.act_algo = "hfmg";
-            a.num_of_bins = h.num_of_bins ? static_cast<int>(*h.num_of_bins) : hfmg_params{}.num_of_bins;
-            dst = h.dst_type;
-            acts_at = h.offset;
+            a.params = acts->params;
         }
-        else
-        {
-            const dsl::ifmr_quantize_cfg i = chosen && chosen->config->ifmr_quantize
-                                               ? *chosen->config->ifmr_quantize
-                                               : dsl::ifmr_quantize_cfg{};
-            a.act_algo = "ifmr";
-            const ifmr_params defaults;  // AMCT's (amct-algorithms.md 3.6)
-            a.max_percentile = i.max_percentile.value_or(defaults.max_percentile);
-            a.min_percentile = i.min_percentile.value_or(defaults.min_percentile);
-            a.search_range = {i.search_range_start.value_or(defaults.search_range_start),
-                              i.search_range_end.value_or(defaults.search_range_end)};
-            a.search_step = i.search_step.value_or(defaults.search_step);
-            if (i.ifmr_mode)
-            {
-                a.ifmr_mode = *i.ifmr_mode == "BOUNDED" ? "bounded" : "exact";
-            }
-            dst = i.dst_type;
-            acts_at = chosen && chosen->config->ifmr_quantize ? i.offset : acts_at;
-        }
+        a.given = written(a.params) | (acts ? acts->given & ~num_bits_bit(a.params) : 0);
         note(l, "activation_quant_params", rule);
-        a.num_bits = 8;
-        std::string bits_rule = dst ? rule : "default";
-        if (dst.value_or("INT8") == "INT16")
+        std::string bits_rule = acts && acts->is_set("num_bits") ? rule : "default";
+        if (a.num_bits() == 16 && !int16_activation_type(l.type))
         {
-            if (int16_activation_type(l.type))
-            {
-                a.num_bits = 16;
-            }
-            else
-            {
-                refuse(*chosen, l, acts_at, "dst_type is INT16", "takes INT8 activations only");
-                bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
-            }
+            refuse(*chosen, l, acts->offset, "dst_type is INT16", "takes INT8 activations only");
+            bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
+            a.set_num_bits(8);
         }
         note(l, "activation_quant_params.num_bits", bits_rule);
         asymmetric(l, chain, activation_offset, a);
 
         auto& w = c.weight_quant_params;
         const auto type_rule = find_arq_rule(l.type);
-        const dsl::arq_quantize_cfg arq =
-          chosen && chosen->config->arq_quantize ? *chosen->config->arq_quantize : dsl::arq_quantize_cfg{};
-        w.channel_wise = type_rule->channel_wise_default;
-        std::string cw_rule = "layer type " + l.type;
-        if (arq.channel_wise && (!*arq.channel_wise || type_rule->channel_wise_allowed))
+        const auto* wts = chosen && chosen->config->weights ? &*chosen->config->weights : nullptr;
+        if (wts)
         {
-            w.channel_wise = arq.channel_wise;
+            w.params = wts->params;
+        }
+        w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
+        const std::optional<bool> cw = wts ? wts->flag("channel_wise") : std::nullopt;
+        w.set_channel_wise(type_rule->channel_wise_default);
+        std::string cw_rule = "layer type " + l.type;
+        if (cw && (!*cw || type_rule->channel_wise_allowed))
+        {
+            w.set_channel_wise(*cw);
             cw_rule = rule;
         }
-        else if (arq.channel_wise)
+        else if (cw)
         {
-            refuse(*chosen, l, arq.offset, "channel_wise is true", "has no channels");
+            refuse(*chosen, l, wts->offset, "channel_wise is true", "has no channels");
             cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
         }
         note(l, "weight_quant_params.channel_wise", cw_rule);
-        const std::string bits = arq.quant_bits.value_or("INT8");
-        w.num_bits = bits == "INT4" ? 4 : 8;
-        bits_rule = arq.quant_bits ? rule : "default";
-        if (bits == "INT6" || bits == "INT7")
+        bits_rule = wts && wts->is_set("num_bits") ? rule : "default";
+        const int bits = w.num_bits();
+        if ((bits == 6 || bits == 7) && !narrow_weight_type(l.type))
         {
-            if (narrow_weight_type(l.type))
-            {
-                w.num_bits = bits == "INT6" ? 6 : 7;
-            }
-            else
-            {
-                refuse(
-                  *chosen, l, arq.offset, "quant_bits is " + bits, "takes INT6/INT7 weights only for Conv2d");
-                bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
-            }
+            refuse(*chosen,
+                   l,
+                   wts->offset,
+                   "quant_bits is " + int_type_name(bits),
+                   "takes INT6/INT7 weights only for Conv2d");
+            bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
+            w.set_num_bits(8);
         }
         note(l, "weight_quant_params.num_bits", bits_rule);
         if (chosen && chosen->config->dmq_balancer)
@@ -11875,6 +13754,30 @@ private:
             note(l, "dmq_balancer_param", rule);
         }
         return c;
+    }
+
+    /// num_bits, which config.json always holds and quant_config does not track.
+    template <class Params>
+    static field_set num_bits_bit(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return field_bit<std::decay_t<decltype(p)>>("num_bits");
+          },
+          params);
+    }
+
+    /// The fields AMCT's create_quant_config writes for the algorithm `params` holds.
+    template <class Params>
+    static field_set written(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return written_fields<std::decay_t<decltype(p)>>();
+          },
+          params);
     }
 
     /// The calibration configs that apply to `l`, most specific first.
@@ -11914,31 +13817,30 @@ private:
                     bool activation_offset,
                     activation_quant_config& a)
     {
-        a.asymmetric = activation_offset;
+        bool value = activation_offset;
         std::string rule = "activation_offset";
         for (const auto& x : chain)
         {
-            const auto* h = x.config->hfmg_quantize ? &*x.config->hfmg_quantize : nullptr;
-            const auto* i = x.config->ifmr_quantize ? &*x.config->ifmr_quantize : nullptr;
-            const std::optional<bool> v = h ? h->asymmetric : i ? i->asymmetric : std::nullopt;
+            const auto& acts = x.config->activations;
+            const std::optional<bool> v = acts ? acts->flag("asymmetric") : std::nullopt;
             if (!v)
             {
                 continue;
             }
-            a.asymmetric = v;
+            value = *v;
             rule = x.rule;
             if (*v && symmetric_only_type(l.type))
             {
-                refuse(
-                  x, l, h ? h->offset : i->offset, "asymmetric is true", "is quantized symmetrically only");
+                refuse(x, l, acts->offset, "asymmetric is true", "is quantized symmetrically only");
             }
             break;
         }
         if (symmetric_only_type(l.type))
         {
-            a.asymmetric = false;
+            value = false;
             rule = "layer type " + l.type + " (symmetric only)";
         }
+        a.set_asymmetric(value);
         note(l, "activation_quant_params.asymmetric", rule);
     }
 
@@ -13255,7 +15157,7 @@ inline void apply_qtypes(quant_config& cfg, const qtype_map& qtypes)
         }
         if (quantized(it->second))
         {
-            layer.activation_quant_params.num_bits = activation_bits(it->second);
+            layer.activation_quant_params.set_num_bits(activation_bits(it->second));
         }
         else
         {
@@ -14356,17 +16258,19 @@ inline mixed_precision_result mixed_precision_search(simulator& sim,
 //   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
 //   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
 //   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// Ranges follow the seeds and amct-algorithms.md 3.6, 4.5, 5.1 and 7.1.
+// The keys, rules and defaults of the algorithm sections are the algorithms' declarations
+// (amct/algo/param.hpp); the global keys follow docs/configuration.md.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 
-#include <algorithm>    // std::min, std::stable_sort
-#include <charconv>     // std::to_chars
-#include <cmath>        // std::isfinite
+#include <algorithm>    // std::find
 #include <functional>   // std::function
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <variant>      // std::visit
 #include <vector>       // std::vector
 
 #include <boost/json.hpp>
@@ -14378,6 +16282,17 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
+/// "IFMR", "HFMG", ...: how messages name an algorithm beside another.
+inline std::string shouted(std::string_view name)
+{
+    std::string s(name);
+    for (char& c : s)
+    {
+        c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    return s;
+}
+
 /// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
 class config_json_reader : public json_field_reader
 {
@@ -14428,15 +16343,9 @@ public:
             }
             else if (key == "fakequant_precision_mode")
             {
-                if (const auto s = text(v, ptr, "", key))
+                if (const auto m = enumeration<fakequant_precision>(v, ptr, "", key))
                 {
-                    check(*s == "DEFAULT" || *s == "FORCE_FP16_QUANT",
-                          ptr,
-                          "",
-                          key,
-                          v,
-                          "DEFAULT or FORCE_FP16_QUANT");
-                    cfg.fakequant_precision_mode = *s;
+                    cfg.fakequant_precision_mode = *m;
                 }
             }
             else if (v.is_object())
@@ -14473,13 +16382,21 @@ private:
                     l.dmq_balancer_param = *x;
                 }
             }
-            else if (key == "activation_quant_params" && v.is_object())
+            else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
             {
-                l.activation_quant_params = activation(v.get_object(), p, who);
-            }
-            else if (key == "weight_quant_params" && v.is_object())
-            {
-                l.weight_quant_params = weight(v.get_object(), who);
+                const prefix_guard in_section(m_prefix,
+                                              key == "activation_quant_params" ? "activation_quant_params."
+                                                                               : "weight_quant_params.");
+                if (key == "activation_quant_params")
+                {
+                    section<activation_algorithms>(
+                      v.get_object(), p, who, "act_algo", activation_bits_rule, l.activation_quant_params);
+                }
+                else
+                {
+                    section<weight_algorithms>(
+                      v.get_object(), p, who, "wts_algo", weight_bits_rule, l.weight_quant_params);
+                }
             }
             else if (key == "activation_quant_params" || key == "weight_quant_params")
             {
@@ -14493,198 +16410,314 @@ private:
         return l;
     }
 
-    activation_quant_config activation(const boost::json::object& obj,
-                                       const std::string& ptr,
-                                       const std::string& who)
+    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other
+    /// key is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
+    /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
+    /// expresses (`bits`).
+    template <class List, class Section, class BitsRule>
+    void section(const boost::json::object& obj,
+                 const std::string& ptr,
+                 const std::string& who,
+                 std::string_view algo_key,
+                 const BitsRule& bits,
+                 Section& out)
     {
-        activation_quant_config a;
-        const prefix_guard in_section(m_prefix, "activation_quant_params.");
-        std::string ifmr_key, hfmg_key;
-        for (const auto& member : obj)
+        const std::string section_name(m_prefix.substr(0, m_prefix.size() - 1));
+        bool named = false;
+        if (const auto* v = obj.if_contains(algo_key))
         {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "act_algo")
+            const path_guard p(m_path, std::string(algo_key));
+            if (const auto s = text(*v, p, who, std::string(algo_key)))
             {
-                if (const auto s = text(v, p, who, key))
+                named = visit_algorithm<List>(*s,
+                                              [&](auto params)
+                                              {
+                                                  out.params = params;
+                                              });
+                if (!named)  // reported; the other keys are read as the default algorithm's
                 {
-                    check(*s == "ifmr" || *s == "hfmg" || *s == "max" || *s == "percentile" || *s == "kl"
-                            || *s == "mse",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "ifmr or hfmg (extensions: max, percentile, kl, mse)");
-                    a.act_algo = *s;
+                    check(false, p, who, std::string(algo_key), *v, algorithm_choices<List>());
                 }
-            }
-            else if (key == "num_bits")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 8 || *x == 16, p, who, key, v, "4, 8 or 16");
-                    a.num_bits = *x;
-                }
-            }
-            else if (key == "asymmetric")
-            {
-                a.asymmetric = boolean(v, p, who, key);
-            }
-            else if (key == "max_percentile" || key == "min_percentile")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x > 0.5 && *x <= 1.0, p, who, key, v, "in (0.5, 1]");
-                    (key == "max_percentile" ? a.max_percentile : a.min_percentile) = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_range")
-            {
-                const auto* arr = v.if_array();
-                if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
-                {
-                    m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
-                }
-                else
-                {
-                    const double s = (*arr)[0].to_number<double>(), e = (*arr)[1].to_number<double>();
-                    check(s > 0.0 && s < e && std::isfinite(e),
-                          p,
-                          who,
-                          key,
-                          v,
-                          "two numbers with 0 < start < end");
-                    a.search_range = {s, e};
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "search_step")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    a.search_step = *x;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "ifmr_mode")
-            {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "exact" || *s == "bounded", p, who, key, v, "exact or bounded");
-                    a.ifmr_mode = *s;
-                }
-                ifmr_key = ifmr_key.empty() ? key : ifmr_key;
-            }
-            else if (key == "num_of_bins")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    a.num_of_bins = *x;
-                }
-                hfmg_key = key;
-            }
-            else if (key == "num_quantized_bins" || key == "num_candidates")
-            {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x >= (key == "num_quantized_bins" ? 0 : 1), p, who, key, v, "positive");
-                    (key == "num_quantized_bins" ? a.num_quantized_bins : a.num_candidates) = *x;
-                }
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\" in activation_quant_params");
             }
         }
-        if (a.search_step)
-        {
-            const ifmr_params defaults;
-            const double span = a.search_range ? (*a.search_range)[1] - (*a.search_range)[0]
-                                               : defaults.search_range_end - defaults.search_range_start;
-            const double step = *a.search_step;
-            if (!(step > 0.0 && step <= span))
-            {
-                m_report(ptr + "/search_step",
-                         false,
-                         qualified(who, "search_step") + " = " + number_to_string(step) + " must be in (0, "
-                           + number_to_string(span) + "]");
-            }
-        }
-        if (a.num_of_bins && a.act_algo == "hfmg")
-        {
-            const int b = *a.num_of_bins;
-            if (!(b == 1024 || b == 2048 || b == 4096 || b == 8192))
-            {
-                m_report(ptr + "/num_of_bins",
-                         false,
-                         qualified(who, "num_of_bins") + " = " + std::to_string(b)
-                           + " must be 1024, 2048, 4096 or 8192");
-            }
-        }
-        if (!ifmr_key.empty() && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params has IFMR (" + ifmr_key + ") and HFMG (" + hfmg_key
-                       + ") parameters; a layer takes one algorithm");
-        }
-        else if (a.act_algo == "hfmg" && !ifmr_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"hfmg\" with the IFMR parameter " + ifmr_key);
-        }
-        else if (a.act_algo == "ifmr" && !hfmg_key.empty())
-        {
-            m_report(ptr,
-                     false,
-                     who + "activation_quant_params: act_algo \"ifmr\" with the HFMG parameter " + hfmg_key);
-        }
-        return a;
+        std::visit(
+          [&](auto& params)
+          {
+              using P = std::decay_t<decltype(params)>;
+              std::string own_key;  // the chosen algorithm's first key, and another algorithm's
+              std::string foreign_key;
+              bool bits_ok = true;
+              std::string_view foreign_algo;
+              for (const auto& member : obj)
+              {
+                  const std::string key(member.key());
+                  if (key == algo_key)
+                  {
+                      continue;
+                  }
+                  const path_guard p(m_path, key);
+                  const boost::json::value& v = member.value();
+                  if (has_field<P>(key))
+                  {
+                      if (read_field(params, key, v, p, who) && key != "num_bits")
+                      {
+                          out.given |= field_bit<P>(key);
+                      }
+                      if (key == "num_bits" && v.is_number())
+                      {
+                          bits_ok = bits(params.num_bits);
+                          check(bits_ok, p, who, key, v, bits.text());
+                      }
+                      own_key = own_key.empty() && key != "num_bits" && key != "asymmetric" ? key : own_key;
+                      continue;
+                  }
+                  const std::string_view other = read_foreign<List>(key, v, p, who);
+                  if (other.empty())
+                  {
+                      m_report(p, true, who + "unknown key \"" + key + "\" in " + section_name);
+                  }
+                  else if (foreign_key.empty())
+                  {
+                      foreign_key = key;
+                      foreign_algo = other;
+                  }
+              }
+              if (foreign_key.empty())
+              {
+              }
+              else if (!own_key.empty())  // has IFMR (search_step) and HFMG (num_of_bins) parameters
+              {
+                  const bool own_first = list_index<List>(P::name) < list_index<List>(foreign_algo);
+                  const std::string a = shouted(P::name) + " (" + own_key + ")";
+                  const std::string b = shouted(foreign_algo) + " (" + foreign_key + ")";
+                  m_report(ptr,
+                           false,
+                           who + section_name + " has " + (own_first ? a : b) + " and " + (own_first ? b : a)
+                             + " parameters; a layer takes one algorithm");
+              }
+              else if (named)  // act_algo "hfmg" with the IFMR parameter ifmr_mode
+              {
+                  m_report(ptr,
+                           false,
+                           who + section_name + ": " + std::string(algo_key) + " \"" + std::string(P::name)
+                             + "\" with the " + shouted(foreign_algo) + " parameter " + foreign_key);
+              }
+              else
+              {
+                  const path_guard p(m_path, foreign_key);
+                  m_report(p,
+                           true,
+                           who + qualified("", foreign_key) + " is a parameter of "
+                             + std::string(foreign_algo) + ", not of " + std::string(algo_key) + " \""
+                             + std::string(P::name) + "\" (the default when " + std::string(algo_key)
+                             + " is not given)");
+              }
+              validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
+          },
+          out.params);
     }
 
-    weight_quant_config weight(const boost::json::object& obj, const std::string& who)
+    /// Index of algorithm `name` in List.
+    template <class List>
+    static std::size_t list_index(std::string_view name)
     {
-        weight_quant_config w;
-        const prefix_guard in_section(m_prefix, "weight_quant_params.");
-        for (const auto& member : obj)
+        std::size_t i = 0, found = 0;
+        std::apply(
+          [&](auto... defaults)
+          {
+              ((decltype(defaults)::name == name ? (found = i, ++i) : ++i), ...);
+          },
+          typename List::defaults{});
+        return found;
+    }
+
+    /// A key of another algorithm of List (the first that has it): its value is checked against that
+    /// algorithm's rule for it. Returns the algorithm's name, or nothing when no algorithm has the key.
+    template <class List>
+    std::string_view read_foreign(const std::string& key,
+                                  const boost::json::value& v,
+                                  const std::string& p,
+                                  const std::string& who)
+    {
+        std::string_view owner;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto params)
+                {
+                    using Q = decltype(params);
+                    if (owner.empty() && has_field<Q>(key))
+                    {
+                        owner = Q::name;
+                        if (read_field(params, key, v, p, who))
+                        {
+                            for_each_field<Q>(
+                              [&](const auto& fld, std::size_t)
+                              {
+                                  if (fld.key == key)
+                                  {
+                                      check_one(fld, params, p, who);
+                                  }
+                              });
+                        }
+                    }
+                }(defaults),
+                ...);
+          },
+          typename List::defaults{});
+        return owner;
+    }
+
+    /// One field's own rule, reported at `p`.
+    template <class F, class P>
+    void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
+    {
+        if constexpr (is_range_field_v<F>)
         {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "wts_algo")
+            const double a = params.*(fld.first), b = params.*(fld.second);
+            if (!fld.rule(a, b))
             {
-                if (const auto s = text(v, p, who, key))
-                {
-                    check(*s == "arq_quantize",
-                          p,
-                          who,
-                          key,
-                          v,
-                          "arq_quantize (the weight algorithm amct implements)");
-                    w.wts_algo = *s;
-                }
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = [" + number_to_string(a) + ", "
+                           + number_to_string(b) + "] must be " + fld.rule.text());
             }
-            else if (key == "num_bits")
+        }
+        else
+        {
+            using T = typename F::value_type;
+            if (!rule_accepts<T>(fld.rule, fld.get(params)))
             {
-                if (const auto x = integer(v, p, who, key))
-                {
-                    check(*x == 4 || *x == 6 || *x == 7 || *x == 8, p, who, key, v, "4, 6, 7 or 8");
-                    w.num_bits = *x;
-                }
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params))
+                           + " must be " + rule_text<T>(fld.rule));
             }
-            else if (key == "channel_wise")
+        }
+    }
+
+    /// Reads `key` into its field of `params`; false when its value has the wrong type (reported).
+    template <class P>
+    bool read_field(P& params,
+                    const std::string& key,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
+    {
+        bool read = false;
+        for_each_field<P>(
+          [&](const auto& fld, std::size_t)
+          {
+              if (fld.key == key && in_config_files(fld))
+              {
+                  read = read_value(fld, params, v, p, who);
+              }
+          });
+        return read;
+    }
+
+    template <class F, class P>
+    bool read_value(const F& fld,
+                    P& params,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
+    {
+        const std::string key(fld.key);
+        if constexpr (is_range_field_v<F>)
+        {
+            const auto* arr = v.if_array();
+            if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
             {
-                w.channel_wise = boolean(v, p, who, key);
+                m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
+                return false;
+            }
+            params.*(fld.first) = (*arr)[0].to_number<double>();
+            params.*(fld.second) = (*arr)[1].to_number<double>();
+            return true;
+        }
+        else if constexpr (!is_config_value_v<typename F::value_type>)
+        {
+            return false;
+        }
+        else
+        {
+            using T = typename F::value_type;
+            std::optional<T> x;
+            if constexpr (std::is_same_v<T, bool>)
+            {
+                x = boolean(v, p, who, key);
+            }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                x = enumeration<T>(v, p, who, key);
+            }
+            else if constexpr (std::is_integral_v<T>)
+            {
+                x = integer(v, p, who, key);
             }
             else
             {
-                m_report(p, true, who + "unknown key \"" + key + "\" in weight_quant_params");
+                x = number(v, p, who, key);
+            }
+            if (x)
+            {
+                params.*(fld.member) = *x;
+            }
+            return x.has_value();
+        }
+    }
+
+    /// The one validator (check_params) on what the section holds; each problem at its key, or at the
+    /// section when the field is not in the file (a default that conflicts with a given field). `reported`
+    /// names a key already reported.
+    template <class P>
+    void validate(const P& params,
+                  const boost::json::object& obj,
+                  const std::string& ptr,
+                  const std::string& who,
+                  const std::string& reported)
+    {
+        std::vector<std::string> seen{reported};
+        check_params(params,
+                     [&](std::string_view key, const std::string& value, const std::string& rule)
+                     {
+                         const std::string k(key);
+                         if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                         {
+                             return;
+                         }
+                         seen.push_back(k);
+                         const bool in_file = obj.contains(key);
+                         m_report(in_file ? ptr + "/" + json_locator::escape(k) : ptr,
+                                  false,
+                                  qualified(who, k) + " = " + value + " must be " + rule);
+                     });
+    }
+
+    /// The enum value named by a string. @return nothing, having reported, for another value.
+    template <class E>
+    std::optional<E> enumeration(const boost::json::value& v,
+                                 const std::string& p,
+                                 const std::string& who,
+                                 const std::string& field)
+    {
+        const auto s = text(v, p, who, field);
+        if (!s)
+        {
+            return std::nullopt;
+        }
+        const auto& names = enum_names<E>::values;
+        for (std::size_t i = 0; i < names.size(); ++i)
+        {
+            if (*s == names[i])
+            {
+                return static_cast<E>(i);
             }
         }
-        return w;
+        check(false, p, who, field, v, enum_choices<E>());
+        return std::nullopt;
     }
 };
 
@@ -14720,6 +16753,76 @@ inline quant_config read_config_json(const std::string& text,
       });
     return cfg;
 }
+
+/// The JSON value of one field.
+template <class F, class P>
+inline boost::json::value field_json(const F& fld, const P& params)
+{
+    if constexpr (is_range_field_v<F>)
+    {
+        return boost::json::array{params.*(fld.first), params.*(fld.second)};
+    }
+    else
+    {
+        using T = typename F::value_type;
+        const T& v = fld.get(params);
+        if constexpr (std::is_enum_v<T>)
+        {
+            return boost::json::value(enum_name(v));
+        }
+        else if constexpr (is_config_value_v<T>)
+        {
+            return boost::json::value(v);
+        }
+        else
+        {
+            return boost::json::value();  // not reached: in_config_files is false
+        }
+    }
+}
+
+/// A section in AMCT's order: num_bits, then for activations the algorithm's fields, act_algo and
+/// asymmetric; for weights wts_algo and the fields.
+template <class Params>
+inline boost::json::object section_json(const configured_algorithm<Params>& s,
+                                        std::string_view algo_key,
+                                        bool name_first)
+{
+    boost::json::object o;
+    std::visit(
+      [&](const auto& params)
+      {
+          using P = std::decay_t<decltype(params)>;
+          o["num_bits"] = params.num_bits;
+          if (name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key != "num_bits" && fld.key != "asymmetric" && in_config_files(fld)
+                    && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+          if (!name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key == "asymmetric" && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+      },
+      s.params);
+    return o;
+}
 }  // namespace detail
 
 /// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
@@ -14748,9 +16851,9 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         skip.emplace_back(s);
     }
     o["skip_fusion_layers"] = std::move(skip);
-    if (c.fakequant_precision_mode != "DEFAULT")
+    if (c.fakequant_precision_mode != fakequant_precision::default_mode)
     {
-        o["fakequant_precision_mode"] = c.fakequant_precision_mode;
+        o["fakequant_precision_mode"] = enum_name(c.fakequant_precision_mode);
     }
     for (const auto& [name, l] : c.layers)
     {
@@ -14760,56 +16863,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
         {
             layer["dmq_balancer_param"] = *l.dmq_balancer_param;
         }
-        const auto& a = l.activation_quant_params;
-        boost::json::object act;
-        act["num_bits"] = a.num_bits;
-        if (a.max_percentile)
-        {
-            act["max_percentile"] = *a.max_percentile;
-        }
-        if (a.min_percentile)
-        {
-            act["min_percentile"] = *a.min_percentile;
-        }
-        if (a.search_range)
-        {
-            act["search_range"] = {(*a.search_range)[0], (*a.search_range)[1]};
-        }
-        if (a.search_step)
-        {
-            act["search_step"] = *a.search_step;
-        }
-        if (a.ifmr_mode)
-        {
-            act["ifmr_mode"] = *a.ifmr_mode;
-        }
-        if (a.num_of_bins)
-        {
-            act["num_of_bins"] = *a.num_of_bins;
-        }
-        if (a.num_quantized_bins)
-        {
-            act["num_quantized_bins"] = *a.num_quantized_bins;
-        }
-        if (a.num_candidates)
-        {
-            act["num_candidates"] = *a.num_candidates;
-        }
-        act["act_algo"] = a.act_algo;
-        if (a.asymmetric)
-        {
-            act["asymmetric"] = *a.asymmetric;
-        }
-        layer["activation_quant_params"] = std::move(act);
-        const auto& w = l.weight_quant_params;
-        boost::json::object wts;
-        wts["num_bits"] = w.num_bits;
-        wts["wts_algo"] = w.wts_algo;
-        if (w.channel_wise)
-        {
-            wts["channel_wise"] = *w.channel_wise;
-        }
-        layer["weight_quant_params"] = std::move(wts);
+        layer["activation_quant_params"] = detail::section_json(l.activation_quant_params, "act_algo", false);
+        layer["weight_quant_params"] = detail::section_json(l.weight_quant_params, "wts_algo", true);
         o[name] = std::move(layer);
     }
     jv = std::move(o);
@@ -14869,28 +16924,28 @@ inline void check_against_model(const quant_config& cfg,
         }
         const auto& a = c.activation_quant_params;
         const auto& w = c.weight_quant_params;
-        if (w.channel_wise.value_or(false) && !rule->channel_wise_allowed)
+        if (w.channel_wise().value_or(false) && !rule->channel_wise_allowed)
         {
             report(ptr + "/weight_quant_params/channel_wise",
                    false,
                    who + "weight_quant_params.channel_wise = true, but layer type " + type
                      + " has no channels");
         }
-        if ((w.num_bits == 6 || w.num_bits == 7) && !narrow_weight_type(type))
+        if ((w.num_bits() == 6 || w.num_bits() == 7) && !narrow_weight_type(type))
         {
             report(ptr + "/weight_quant_params/num_bits",
                    false,
-                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits)
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits())
                      + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
         }
-        if (a.num_bits == 16 && !int16_activation_type(type))
+        if (a.num_bits() == 16 && !int16_activation_type(type))
         {
             report(ptr + "/activation_quant_params/num_bits",
                    false,
                    who + "activation_quant_params.num_bits = 16, but layer type " + type
                      + " takes INT8 activations only");
         }
-        if (a.asymmetric.value_or(false) && symmetric_only_type(type))
+        if (a.asymmetric().value_or(false) && symmetric_only_type(type))
         {
             report(ptr + "/activation_quant_params/asymmetric",
                    false,
@@ -15918,124 +17973,6 @@ inline fusion_report fuse_batch_norm(model_adapter& model, const quant_config& c
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
 // ---- end amct/pipeline/bn_fusion.hpp ----
-// ---- begin amct/pipeline/executor.hpp ----
-// amct/pipeline/executor.hpp: how the calibration session spreads its per-layer work (ARQ at set-up, the
-// observers' searches at finalize) over threads. An executor runs task(0) ... task(n - 1), in any order and
-// possibly at once, and returns when all have finished; it may be the caller's own thread pool. amct hands it
-// tasks that never throw (each keeps its error) and then rethrows the error of the lowest failing index, so
-// errors, like results, do not depend on the schedule.
-#ifndef AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
-#define AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
-
-#include <algorithm>     // std::min
-#include <atomic>        // std::atomic
-#include <cstddef>       // std::size_t
-#include <exception>     // std::exception_ptr
-#include <functional>    // std::function
-#include <numeric>       // std::iota
-#include <system_error>  // std::system_error
-#include <thread>        // std::thread
-#include <utility>       // std::forward
-#include <vector>        // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// Runs task(i) for every i in [0, n) and returns when all have returned. An empty executor runs the tasks
-/// one after another on the calling thread.
-using executor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
-
-/// @brief An executor on `threads` threads: the caller and threads - 1 std::threads started for each call,
-/// each taking the next index until none is left. 0 means std::thread::hardware_concurrency().
-inline executor thread_executor(std::size_t threads = 0)
-{
-    if (threads == 0)
-    {
-        threads = std::max(1u, std::thread::hardware_concurrency());
-    }
-    return [threads](std::size_t n, const std::function<void(std::size_t)>& task)
-    {
-        std::atomic<std::size_t> next{0};
-        const auto work = [&]
-        {
-            for (std::size_t i; (i = next++) < n;)
-            {
-                task(i);
-            }
-        };
-        std::vector<std::thread> pool;
-        try
-        {
-            for (std::size_t t = 1; t < std::min(threads, n); ++t)
-            {
-                pool.emplace_back(work);
-            }
-        }
-        catch (const std::system_error&)  // no more threads: those running take the remaining tasks
-        {
-        }
-        work();
-        for (auto& t : pool)
-        {
-            t.join();
-        }
-    };
-}
-
-namespace detail
-{
-/// Runs task(order[0]), task(order[1]), ... through `exec` (in that order on this thread when it is empty;
-/// largest tasks first balances threads best); rethrows the exception of the lowest index that threw.
-template <class F>
-void run_tasks(const executor& exec, const std::vector<std::size_t>& order, F&& task)
-{
-    std::vector<std::exception_ptr> errors(order.size());
-    const std::function<void(std::size_t)> guarded = [&](std::size_t j)
-    {
-        try
-        {
-            task(order[j]);
-        }
-        catch (...)
-        {
-            errors[order[j]] = std::current_exception();
-        }
-    };
-    if (exec)
-    {
-        exec(order.size(), guarded);
-    }
-    else
-    {
-        for (std::size_t j = 0; j < order.size(); ++j)
-        {
-            guarded(j);
-        }
-    }
-    for (const auto& e : errors)
-    {
-        if (e)
-        {
-            std::rethrow_exception(e);
-        }
-    }
-}
-
-/// run_tasks over 0, 1, ..., n - 1.
-template <class F>
-void run_tasks(const executor& exec, std::size_t n, F&& task)
-{
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    run_tasks(exec, order, std::forward<F>(task));
-}
-}  // namespace detail
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_PIPELINE_EXECUTOR_HPP
-// ---- end amct/pipeline/executor.hpp ----
 // ---- begin amct/pipeline/session.hpp ----
 // amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
 // inside a user's runtime. Made from a model_adapter and a resolved config.json, a calibration_session
@@ -16043,14 +17980,14 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 //   2. folds BatchNorm into convolutions when do_fusion (fuse_batch_norm),
 //   3. runs ARQ on every quantized layer's weight and writes the fake-quantized weight back to the runtime,
 //      so that calibration sees quantized weights and float activations, as AMCT's does,
-//   4. gathers each quantized layer's input through observe(layer, batch, tensor) for batch_num batches,
+//   4. gathers each quantized layer's input for batch_num batches: calibrate(runner) runs them through the
+//      runtime's model_runner, or the runtime hands them over itself with observe(layer, batch, tensor),
 //   5. finalize(): the record, int8 weights, int32 bias, deq_scale and fake-quantized weights per layer.
 // observe may be called from several threads at once, with batches in any order: each layer's
-// indexed_observer gives the result of one observer fed the batches in index order, bit for bit (batches go
-// to per-thread shards merged exactly; HFMG's batches wait, copied, only for the [min, max] of the earlier
-// batches). ARQ at set-up and the observers' searches at finalize run layer by layer on the executor given
-// to the constructor (executor.hpp; none: the calling thread); results do not depend on it.
-// Several processes calibrate one model by sharing out the batch indices: each observes its own, they
+// indexed_observer gives the result of one observer fed the batches in index order, bit for bit
+// (activation_calibration.hpp). ARQ at set-up and the observers' searches at finalize run layer by layer on
+// the executor given to the constructor (executor.hpp; none: the calling thread); results do not depend on
+// it. Several processes calibrate one model by sharing out the batch indices: each observes its own, they
 // exchange HFMG's batch ranges (take_batch_ranges / add_batch_ranges) and one merges the others' saved
 // sessions (merge); amct/pipeline/mpi.hpp does it over MPI.
 // A bad batch (NaN or Inf, no data, a shape other than the input_shape the runtime declared for the layer,
@@ -16059,8 +17996,6 @@ void run_tasks(const executor& exec, std::size_t n, F&& task)
 #ifndef AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
 #define AMCT_SINGLE_AMCT_PIPELINE_SESSION_HPP
 
-#include <algorithm>      // std::stable_sort
-#include <atomic>         // std::atomic
 #include <cstddef>        // std::size_t
 #include <memory>         // std::unique_ptr
 #include <numeric>        // std::iota
@@ -16075,7 +18010,6 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-
 /// @brief Calibration of one model inside the user's runtime (see the top of this header).
 class calibration_session
 {
@@ -16096,10 +18030,10 @@ public:
             detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
                                              + " must be at least 1");
         }
-        if (m_cfg.fakequant_precision_mode != "DEFAULT")
+        if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
         {
             detail::throw_error<unsupported_error>(
-              "fakequant_precision_mode " + m_cfg.fakequant_precision_mode
+              "fakequant_precision_mode " + std::string(enum_name(m_cfg.fakequant_precision_mode))
               + ": amct does not round deq_scale to the device's s19 format");
         }
         check_config(m_cfg, quantizable_layers(model));
@@ -16118,6 +18052,7 @@ public:
                 config_of.emplace(name, &lc);
             }
         }
+        std::vector<calibrated_layer> calibrated;
         for (const graph_node& node : model.nodes())
         {
             const auto it = config_of.find(node.name);
@@ -16125,8 +18060,13 @@ public:
             {
                 const auto f = fold_of.find(node.name);
                 add_layer(node, *it->second, f == fold_of.end() ? nullptr : f->second);
+                calibrated.push_back({node.name,
+                                      widen<algorithm_params>(resolved_params(
+                                        it->second->activation_quant_params, m_cfg.activation_offset)),
+                                      node.input_shape});
             }
         }
+        m_acts = std::make_unique<activation_calibration>(calibrated, batch_num());
         std::vector<xt::xarray<float>> fake_weights(m_slots.size());
         detail::run_tasks(m_exec,
                           m_slots.size(),
@@ -16150,13 +18090,13 @@ public:
     /// Names of the layers whose input the runtime hands to observe(), in graph order.
     const std::vector<std::string>& layers() const noexcept
     {
-        return m_names;
+        return m_acts->layers();
     }
 
     /// Whether `layer` is calibrated (the runtime's hook can ask this before copying anything).
     bool wants(const std::string& layer) const
     {
-        return m_index.count(layer) != 0;
+        return m_acts->wants(layer);
     }
 
     /// Batches each layer takes (config.json's batch_num); later batches are ignored, as AMCT does.
@@ -16175,6 +18115,34 @@ public:
         return m_fusion;
     }
 
+    /// The layers' observers (batches by index, save, merge); see activation_calibration.hpp.
+    activation_calibration& activations() noexcept
+    {
+        return *m_acts;
+    }
+
+    /// @brief Runs batches `batches` of `runner` (default: 0 .. batch_num - 1), each observed as the
+    /// calibration batch of the same index (indices from batch_num on are ignored, as observe ignores them).
+    /// The runtime must hold the model this session prepared. With `exec` (e.g. thread_executor(4)), batches
+    /// run concurrently: the runner must allow concurrent runs.
+    /// @throws what observe and the runner throw, for the lowest failing batch; every other batch stays
+    /// observed.
+    void calibrate(model_runner& runner, std::vector<std::size_t> batches = {}, const executor& exec = {})
+    {
+        if (batches.empty())
+        {
+            batches.resize(batch_num());
+            std::iota(batches.begin(), batches.end(), std::size_t{0});
+        }
+        detail::run_tasks(exec,
+                          batches.size(),
+                          [&](std::size_t i)
+                          {
+                              calibration_feed feed({m_acts.get()}, batches[i]);
+                              runner.run(batches[i], feed);
+                          });
+    }
+
     /// @brief Hands amct the input of `layer` in batch `batch` (0-based). Thread-safe.
     /// @return false when batch >= batch_num (ignored), true when taken.
     /// @throws value_error for an unknown layer, a batch index taken before, NaN or Inf (naming the element),
@@ -16185,23 +18153,7 @@ public:
                  const float* x,
                  const std::vector<std::size_t>& shape)
     {
-        slot& s = find_slot(layer);
-        if (batch >= batch_num())
-        {
-            return false;
-        }
-        const std::size_t n = check_batch(s, x, shape, layer, batch);
-        try
-        {
-            s.observer.observe(batch, x, shape);  // its own pass rejects NaN and Inf, leaving it unchanged
-        }
-        catch (const value_error&)
-        {
-            detail::reject_nonfinite(where(layer, batch), x, n);  // the session's message for it
-            throw;
-        }
-        s.values += n;
-        return true;
+        return m_acts->observe(layer, batch, x, shape);
     }
 
     template <class E>
@@ -16215,20 +18167,13 @@ public:
     /// range too).
     std::size_t batches_seen(const std::string& layer) const
     {
-        return const_cast<calibration_session*>(this)->find_slot(layer).observer.observed();
+        return m_acts->batches_seen(layer);
     }
 
     /// Whether every layer has all batch_num batches.
     bool complete() const
     {
-        for (const auto& s : m_slots)
-        {
-            if (s->observer.observed() < batch_num())
-            {
-                return false;
-            }
-        }
-        return true;
+        return m_acts->complete();
     }
 
     /// @brief Computes every layer's factors and deployable tensors (layers on the executor). Weight scales
@@ -16237,36 +18182,14 @@ public:
     /// @throws value_error listing every layer that lacks batches.
     quantized_model finalize()
     {
-        std::string missing;
-        for (const auto& s : m_slots)
-        {
-            const std::size_t seen = s->observer.observed();
-            if (seen < batch_num())
-            {
-                missing +=
-                  (missing.empty() ? "" : ", ") + ("\"" + s->name + "\" has " + std::to_string(seen));
-            }
-        }
-        if (!missing.empty())
-        {
-            detail::throw_error<value_error>("calibration is incomplete (" + std::to_string(batch_num())
-                                             + " batches per layer): " + missing);
-        }
+        m_acts->require_complete();
         // the layers with the most values first (exact IFMR's work grows with them): threads end together
-        std::vector<std::size_t> order(m_slots.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(),
-                         order.end(),
-                         [&](std::size_t a, std::size_t b)
-                         {
-                             return m_slots[a]->values > m_slots[b]->values;
-                         });
         std::vector<finalized_layer> done(m_slots.size());
         detail::run_tasks(m_exec,
-                          order,
+                          m_acts->largest_first(),
                           [&](std::size_t i)
                           {
-                              done[i] = finalize_layer(*m_slots[i]);
+                              done[i] = finalize_layer(*m_slots[i], m_acts->observer(i).compute());
                           });
         quantized_model out;
         out.notes = m_fusion.warnings;
@@ -16289,13 +18212,7 @@ public:
     /// that calibrated other batches adds them. Waits for batches being observed.
     std::string save() const
     {
-        std::vector<std::string> observers(m_slots.size());
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              observers[i] = m_slots[i]->observer.save();
-                          });
+        const std::vector<std::string> observers = m_acts->save(m_exec);
         state_writer w;
         w.str(write_config_json(m_cfg));
         w.u64(m_slots.size());
@@ -16314,11 +18231,7 @@ public:
     /// the layer); nothing changes then.
     void restore(const std::string& bytes)
     {
-        std::vector<indexed_observer> loaded = read_state(bytes);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer = std::move(loaded[i]);
-        }
+        m_acts->restore(read_state(bytes));
     }
 
     /// @brief Adds the batches another process calibrated: `bytes` is the save() of a session made there from
@@ -16328,17 +18241,7 @@ public:
     /// both, or an HFMG batch range that differs from the one known here. Nothing changes then.
     void merge(const std::string& bytes)
     {
-        const std::vector<indexed_observer> other = read_state(bytes);
-        for (std::size_t i = 0; i < m_slots.size(); ++i)
-        {
-            m_slots[i]->observer.check_merge(other[i]);
-        }
-        detail::run_tasks(m_exec,
-                          m_slots.size(),
-                          [&](std::size_t i)
-                          {
-                              m_slots[i]->observer.merge(other[i]);
-                          });
+        m_acts->merge(read_state(bytes), m_exec);
     }
 
     /// @brief For processes that share out the batches: the [min, max] of the HFMG layers' batches observed
@@ -16347,33 +18250,7 @@ public:
     /// when there is nothing to share.
     std::string take_batch_ranges()
     {
-        std::vector<std::pair<const slot*, std::vector<batch_range>>> found;
-        for (const auto& s : m_slots)
-        {
-            std::vector<batch_range> r = s->observer.take_ranges();
-            if (!r.empty())
-            {
-                found.emplace_back(s.get(), std::move(r));
-            }
-        }
-        if (found.empty())
-        {
-            return {};
-        }
-        state_writer w;
-        w.u64(found.size());
-        for (const auto& [s, ranges] : found)
-        {
-            w.str(s->name);
-            w.u64(ranges.size());
-            for (const batch_range& r : ranges)
-            {
-                w.u64(r.index);
-                w.f32(r.min);
-                w.f32(r.max);
-            }
-        }
-        return w.finish(ranges_name, state_version);
+        return m_acts->take_batch_ranges();
     }
 
     /// @brief Learns another process's take_batch_ranges(); HFMG batches waiting for them are applied.
@@ -16381,52 +18258,19 @@ public:
     /// a range that differs from the one known here. Nothing changes then.
     void add_batch_ranges(const std::string& bytes)
     {
-        if (bytes.empty())
-        {
-            return;
-        }
-        state_reader r(bytes, ranges_name, state_version);
-        std::vector<std::pair<slot*, std::vector<batch_range>>> found;
-        for (std::size_t n = r.count(16); n > 0; --n)
-        {
-            const std::string name = r.str();
-            const auto it = m_index.find(name);
-            if (it == m_index.end())
-            {
-                state_reader::fail("batch ranges of layer \"" + name
-                                   + "\", which this session does not calibrate");
-            }
-            std::vector<batch_range> ranges(r.count(16));
-            for (auto& b : ranges)
-            {
-                b.index = static_cast<std::size_t>(r.u64());
-                b.min = r.f32();
-                b.max = r.f32();
-            }
-            found.emplace_back(m_slots[it->second].get(), std::move(ranges));
-        }
-        r.done();
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.check_ranges(ranges);
-        }
-        for (const auto& [s, ranges] : found)
-        {
-            s->observer.add_ranges(ranges);
-        }
+        m_acts->add_batch_ranges(bytes);
     }
 
 private:
     static constexpr const char* state_name = "calibration_session";
-    static constexpr const char* ranges_name = "batch_ranges";
     static constexpr std::uint32_t state_version = 2;
 
+    /// A quantized layer's weight side; its observer is m_acts's.
     struct slot
     {
-        slot(std::string n, std::string t, indexed_observer o)
+        slot(std::string n, std::string t)
           : name(std::move(n))
           , type(std::move(t))
-          , observer(std::move(o))
         {
         }
 
@@ -16438,8 +18282,6 @@ private:
         xt::xarray<float> weight;               ///< the float weight after fusion
         std::optional<xt::xarray<float>> bias;  ///< the float bias after fusion, if any
         std::size_t channels = 0;               ///< output channels
-        indexed_observer observer;
-        std::atomic<std::size_t> values{0};  ///< observed here: a measure of finalize's work
     };
 
     /// What finalize computes for one layer, before the runtime is told.
@@ -16452,12 +18294,7 @@ private:
     /// Adds the slot of one layer with copies of its weight and bias (read from the runtime on this thread).
     void add_layer(const graph_node& node, const layer_quant_config& lc, const batch_norm_fold* fold)
     {
-        auto s = std::make_unique<slot>(
-          node.name,
-          node.type,
-          indexed_observer(activation_params(lc.activation_quant_params, m_cfg.activation_offset, node.name),
-                           node.name,
-                           batch_num()));
+        auto s = std::make_unique<slot>(node.name, node.type);
         s->node = node;
         if (arq_rule(node.type, node.trans_b).has_weight)
         {
@@ -16471,7 +18308,7 @@ private:
             s->weight = std::move(*weight);
             const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
             s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
-            s->weight_params = weight_params(lc.weight_quant_params, node.type);
+            s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
             auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                              : detail::param_copy(*m_model, node.name, param_kind::bias);
             if (bias && bias->size() != s->channels)
@@ -16483,8 +18320,6 @@ private:
             s->bias = std::move(bias);
             s->arq.emplace();  // computed by calibrate_weight
         }
-        m_index.emplace(node.name, m_slots.size());
-        m_names.push_back(node.name);
         m_slots.push_back(std::move(s));
     }
 
@@ -16521,8 +18356,9 @@ private:
                                + std::to_string(m_slots.size()));
         }
         std::vector<indexed_observer> all;
-        for (const auto& s : m_slots)
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
         {
+            const slot* s = m_slots[i].get();
             const std::string name = r.str();
             if (name != s->name)
             {
@@ -16535,65 +18371,13 @@ private:
                   "layer \"" + name
                   + "\": its weight scales differ from the saved session's (another model?)");
             }
-            indexed_observer obs = indexed_observer::load(r.str());
-            if (obs.layer() != name || obs.algorithm() != s->observer.algorithm()
-                || obs.batches() != batch_num())
-            {
-                state_reader::fail("layer \"" + name + "\": inconsistent observer state");
-            }
-            all.push_back(std::move(obs));
+            all.push_back(m_acts->load(i, r.str()));
         }
         r.done();
         return all;
     }
 
-    slot& find_slot(const std::string& layer)
-    {
-        const auto it = m_index.find(layer);
-        if (it == m_index.end())
-        {
-            detail::throw_error<value_error>("layer \"" + layer + "\" is not calibrated in this session");
-        }
-        return *m_slots[it->second];
-    }
-
-    /// @brief Checks a batch before anything changes: it holds data and has the layer's declared input_shape
-    /// (if any). Its values are left to the observer, which rejects NaN and Inf in its own pass over the
-    /// data. Returns its element count. @throws shape_error, value_error (null data).
-    static std::size_t check_batch(const slot& s,
-                                   const float* x,
-                                   const std::vector<std::size_t>& shape,
-                                   const std::string& layer,
-                                   std::size_t batch)
-    {
-        const std::size_t n = detail::element_count(shape);
-        const std::vector<std::size_t>& want = s.node.input_shape;
-        bool same = want.empty() || want.size() == shape.size();
-        for (std::size_t d = 0; same && !want.empty() && d < want.size(); ++d)
-        {
-            same = want[d] == 0 || want[d] == shape[d];
-        }
-        if (shape.empty() || n == 0 || !same)
-        {
-            detail::throw_error<shape_error>(
-              where(layer, batch) + ": shape " + detail::shape_string(shape)
-              + (same ? " holds no data" : " is not the layer's input shape " + detail::shape_string(want))
-              + "; the batch was not observed");
-        }
-        if (x == nullptr)
-        {
-            detail::throw_error<value_error>(where(layer, batch) + ": null data pointer");
-        }
-        return n;
-    }
-
-    /// "layer "<layer>", batch <batch>", the prefix of the messages about a batch (built only for them).
-    static std::string where(const std::string& layer, std::size_t batch)
-    {
-        return "layer \"" + layer + "\", batch " + std::to_string(batch);
-    }
-
-    static finalized_layer finalize_layer(const slot& s)
+    static finalized_layer finalize_layer(const slot& s, const calibration_result& activation)
     {
         finalized_layer out;
         quantized_layer& q = out.layer;
@@ -16605,7 +18389,7 @@ private:
         q.layout = layout_of(s.node);
         q.groups = s.node.groups;
         q.channels = s.channels;
-        set_activation(q, s.observer.compute(), out.notes);
+        set_activation(q, activation, out.notes);
         return out;
     }
 
@@ -16613,9 +18397,8 @@ private:
     quant_config m_cfg;
     executor m_exec;
     fusion_report m_fusion;
-    std::vector<std::unique_ptr<slot>> m_slots;
-    std::unordered_map<std::string, std::size_t> m_index;
-    std::vector<std::string> m_names;
+    std::vector<std::unique_ptr<slot>> m_slots;  ///< in m_acts's layer order
+    std::unique_ptr<activation_calibration> m_acts;
 };
 }  // namespace AMCT_ABI
 }  // namespace amct

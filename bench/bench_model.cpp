@@ -20,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,20 +61,20 @@ private:
     std::set<std::string> m_layers;
 };
 
-/// AMCT's default configuration for a model calibrated over `batches` batches; with `ifmr_mode`, every
-/// layer's IFMR in that mode.
-amct::quant_config default_config(refrt::graph_adapter& model,
+/// AMCT's default configuration for a model calibrated over `batches` batches; with `mode`, every layer's
+/// IFMR in that mode.
+amct::quant_config default_config(refrt::graph_bridge& model,
                                   std::size_t batches,
-                                  const char* ifmr_mode = nullptr)
+                                  std::optional<amct::ifmr_mode> mode = std::nullopt)
 {
     amct::create_quant_config_options co;
     co.batch_num = static_cast<int>(batches);
     amct::quant_config cfg = amct::create_quant_config(amct::quantizable_layers(model), co);
     for (auto& layer : cfg.layers)
     {
-        if (ifmr_mode)
+        if (mode)
         {
-            layer.second.activation_quant_params.ifmr_mode = ifmr_mode;
+            layer.second.activation_quant_params.set(&amct::ifmr_params::mode, *mode);
         }
     }
     return cfg;
@@ -89,7 +90,7 @@ const char* mode_name(const benchmark::State& state)
 struct prepared
 {
     refrt::graph graph;
-    refrt::graph_adapter adapter{graph};
+    refrt::graph_bridge adapter{graph};
     amct::calibration_session session;
 
     prepared(const refrt::graph& model, const amct::quant_config& cfg, amct::executor exec = {})
@@ -113,9 +114,9 @@ struct fixture
         o.eval = 0;
         work = refrt::load_workload(o);
         refrt::graph g = work.model;
-        refrt::graph_adapter adapter(g);
+        refrt::graph_bridge adapter(g);
         cfg = default_config(adapter, work.calib.size());
-        bounded = default_config(adapter, work.calib.size(), "bounded");
+        bounded = default_config(adapter, work.calib.size(), amct::ifmr_mode::bounded);
         const prepared p(work.model, cfg);
         for (const auto& b : work.calib)
         {
@@ -153,7 +154,7 @@ void BM_setup_fusion_arq(benchmark::State& state)
     {
         state.PauseTiming();
         refrt::graph g = f.work.model;
-        refrt::graph_adapter adapter(g);
+        refrt::graph_bridge adapter(g);
         state.ResumeTiming();
         const amct::calibration_session session(adapter, f.cfg);
         benchmark::DoNotOptimize(session.layers().size());
@@ -246,7 +247,7 @@ void BM_threads_setup(benchmark::State& state)
     {
         state.PauseTiming();
         refrt::graph g = f.work.model;
-        refrt::graph_adapter adapter(g);
+        refrt::graph_bridge adapter(g);
         state.ResumeTiming();
         const amct::calibration_session session(adapter, f.cfg, amct::thread_executor(threads));
         benchmark::DoNotOptimize(session.layers().size());
@@ -294,16 +295,22 @@ void BM_threads_calibrate(benchmark::State& state)
 {
     const fixture& f = fixture::get();
     const auto threads = static_cast<std::size_t>(state.range(0));
+    std::vector<const refrt::tensor*> batches;
+    for (const auto& b : f.work.calib)
+    {
+        batches.push_back(&b.x);
+    }
     for (auto _ : state)
     {
         prepared p(f.work.model, f.cfg, amct::thread_executor(threads));
+        refrt::graph_bridge runner(p.graph, batches);
         amct::thread_executor(threads)(threads,
                                        [&](std::size_t t)
                                        {
                                            for (std::size_t b = t; b < f.work.calib.size(); b += threads)
                                            {
-                                               refrt::calibration_observer obs(p.session, b);
-                                               refrt::run1(p.graph, f.work.calib[b].x, &obs);
+                                               amct::calibration_feed feed({&p.session.activations()}, b);
+                                               runner.run(b, feed);
                                            }
                                        });
         benchmark::DoNotOptimize(p.session.finalize().layers.size());
@@ -346,7 +353,7 @@ agreement_count ifmr_agreement(const std::string& model)
     o.model = model;
     o.eval = 0;
     refrt::workload w = refrt::load_workload(o);
-    refrt::graph_adapter adapter(w.model);
+    refrt::graph_bridge adapter(w.model);
     const amct::quant_config cfg = default_config(adapter, w.calib.size());
     const amct::calibration_session session(adapter, cfg);  // fused, fake-quantized weights as in calibration
     std::map<std::string, std::pair<amct::ifmr_observer, amct::ifmr_observer>> observers;
@@ -357,7 +364,7 @@ agreement_count ifmr_agreement(const std::string& model)
             continue;
         }
         amct::ifmr_params exact = std::get<amct::ifmr_params>(
-          amct::activation_params(lc.activation_quant_params, cfg.activation_offset, layer));
+          amct::resolved_params(lc.activation_quant_params, cfg.activation_offset));
         amct::ifmr_params bounded = exact;
         bounded.mode = amct::ifmr_mode::bounded;
         observers.emplace(

@@ -291,7 +291,8 @@ void print_table(const amct::quant_config& q,
           c.quant_enable ? "yes" : "no",
           std::string(a.algorithm()).c_str(),
           a.num_bits(),
-          flag(a.asymmetric().has_value() ? a.asymmetric() : std::optional<bool>(q.activation_offset)).c_str(),
+          flag(a.asymmetric().has_value() ? a.asymmetric() : std::optional<bool>(q.activation_offset))
+            .c_str(),
           params,
           c.weight_quant_params.num_bits(),
           flag(c.weight_quant_params.channel_wise()).c_str());

@@ -28,9 +28,11 @@ inline const std::string& single_input(const graph& g, const std::string& who)
 
 /// amct's view of a refrt::graph and its runs on `batches` (tensors for the graph's one input). Parameters
 /// are constants read by position: Conv, ConvTranspose, Gemm and MatMul take their weight at input 1 and bias
-/// at input 2; BatchNormalization its scale, bias, mean and variance at inputs 1 to 4. run() may be called from
-/// several threads at once (refrt::run is), so calibration can run batches concurrently.
-class graph_bridge : public amct::model_adapter, public amct::model_runner
+/// at input 2; BatchNormalization its scale, bias, mean and variance at inputs 1 to 4. run() may be called
+/// from several threads at once (refrt::run is), so calibration can run batches concurrently.
+class graph_bridge
+  : public amct::model_adapter
+  , public amct::model_runner
 {
 public:
     /// `g` and the batches must outlive the bridge; a null batch is one this bridge does not run (another MPI

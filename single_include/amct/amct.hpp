@@ -33,13 +33,13 @@
 #ifndef AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 #define AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string, std::to_string
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
-#include <tuple>    // std::make_tuple
-#include <vector>   // std::vector
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
 
 // ---- begin amct/algo/observer.hpp ----
 // amct/algo/observer.hpp: the contract every calibration observer follows (checked at compile time by
@@ -2209,6 +2209,10 @@ struct is_range_field<param::range_field<P, R>> : std::true_type
 template <class P>
 inline constexpr bool is_described_v = detail::is_described<P>::value;
 
+/// Whether field descriptor F is a range_field (two members read and written as one pair).
+template <class F>
+inline constexpr bool is_range_field_v = detail::is_range_field<F>::value;
+
 /// Whether a field of type T can appear in a configuration file: a number, a bool or an enum (fields of
 /// other types, such as channel_options, are API-only).
 template <class T>
@@ -2291,8 +2295,7 @@ inline field_set written_fields()
 
 // ---- values as messages show them ----
 
-namespace detail
-{
+/// The name of enum value `v` in configuration files (enum_names<E>), "?" for a value out of range.
 template <class E>
 inline std::string_view enum_name(E v)
 {
@@ -2300,6 +2303,9 @@ inline std::string_view enum_name(E v)
     const auto i = static_cast<std::size_t>(v);
     return i < names.size() ? names[i] : std::string_view("?");
 }
+
+namespace detail
+{
 
 /// "exact or bounded".
 template <class E>
@@ -3572,8 +3578,9 @@ struct arq_params
     {
         using namespace param;
         using P = arq_params;
-        return std::make_tuple(make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
-                               make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+        return std::make_tuple(
+          make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
+          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
     }
 
     template <class R>
@@ -6720,6 +6727,7 @@ class histogram_observer : public observer_base
 {
 public:
     using params_type = Params;
+
     const Params& params() const noexcept
     {
         return m_params;
@@ -8075,8 +8083,8 @@ struct configured_algorithm
         return std::get<P>(params);
     }
 
-    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant has
-    /// no such algorithm.
+    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant
+    /// has no such algorithm.
     bool select(std::string_view name)
     {
         const bool found = select_in(params, name);
@@ -11593,7 +11601,7 @@ inline Params with_inherited(const configured_algorithm<Params>& section, bool i
             [&](const auto& fld, std::size_t i)
             {
                 using F = std::decay_t<decltype(fld)>;
-                if constexpr (!is_range_field<F>::value)
+                if constexpr (!is_range_field_v<F>)
                 {
                     if constexpr (std::is_same_v<typename F::value_type, bool>)
                     {
@@ -14789,7 +14797,7 @@ private:
     template <class F, class P>
     bool read_value(const F& fld, const text_field& f, P& params)
     {
-        if constexpr (amct::AMCT_ABI::detail::is_range_field<F>::value)
+        if constexpr (amct::AMCT_ABI::is_range_field_v<F>)
         {
             const auto v = real(f);
             if (v)
@@ -18264,7 +18272,7 @@ private:
     template <class F, class P>
     void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
     {
-        if constexpr (is_range_field<F>::value)
+        if constexpr (is_range_field_v<F>)
         {
             const double a = params.*(fld.first), b = params.*(fld.second);
             if (!fld.rule(a, b))
@@ -18316,7 +18324,7 @@ private:
                     const std::string& who)
     {
         const std::string key(fld.key);
-        if constexpr (is_range_field<F>::value)
+        if constexpr (is_range_field_v<F>)
         {
             const auto* arr = v.if_array();
             if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
@@ -18449,7 +18457,7 @@ inline quant_config read_config_json(const std::string& text,
 template <class F, class P>
 inline boost::json::value field_json(const F& fld, const P& params)
 {
-    if constexpr (is_range_field<F>::value)
+    if constexpr (is_range_field_v<F>)
     {
         return boost::json::array{params.*(fld.first), params.*(fld.second)};
     }
@@ -18541,7 +18549,7 @@ AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value
     o["skip_fusion_layers"] = std::move(skip);
     if (c.fakequant_precision_mode != fakequant_precision::default_mode)
     {
-        o["fakequant_precision_mode"] = detail::enum_name(c.fakequant_precision_mode);
+        o["fakequant_precision_mode"] = enum_name(c.fakequant_precision_mode);
     }
     for (const auto& [name, l] : c.layers)
     {
@@ -20069,7 +20077,7 @@ AMCT_DECL calibration_session::calibration_session(model_adapter& model, quant_c
     if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
     {
         detail::throw_error<unsupported_error>(
-          "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
+          "fakequant_precision_mode " + std::string(enum_name(m_cfg.fakequant_precision_mode))
           + ": amct does not round deq_scale to the device's s19 format");
     }
     check_config(m_cfg, quantizable_layers(model));

@@ -57,7 +57,8 @@ TEST_SUITE("registry")
                    {
                        amct::default_params("entropy");
                    }),
-                 "amct: unsupported: calibration algorithm \"entropy\" (known: ifmr, hfmg, max, percentile, kl, mse, "
+                 "amct: unsupported: calibration algorithm \"entropy\" (known: ifmr, hfmg, max, percentile, "
+                 "kl, mse, "
                  "arq_quantize)");
         amct::any_observer a(amct::default_params("max"), "l"), b(amct::default_params("kl"), "l");
         CHECK_EQ(error_of(

@@ -244,15 +244,15 @@ TEST_SUITE("analysis: HMCT quant_config against a model")
         const auto q = amct::resolve_qtypes(pc, layers);
         amct::apply_qtypes(qc, q);
         REQUIRE_EQ(qc.layers.size(), 4u);
-        CHECK_EQ(qc.layers[0].second.activation_quant_params.num_bits, 16);
+        CHECK_EQ(qc.layers[0].second.activation_quant_params.num_bits(), 16);
         CHECK(qc.layers[0].second.quant_enable);
-        CHECK_EQ(qc.layers[0].second.weight_quant_params.num_bits, 8);
+        CHECK_EQ(qc.layers[0].second.weight_quant_params.num_bits(), 8);
         CHECK_FALSE(qc.layers[1].second.quant_enable);
-        CHECK_EQ(qc.layers[2].second.activation_quant_params.num_bits, 8);  // pool: int8
+        CHECK_EQ(qc.layers[2].second.activation_quant_params.num_bits(), 8);  // pool: int8
         CHECK_FALSE(qc.layers[3].second.quant_enable);
         amct::check_config(qc, layers);  // AMCT's rules accept the result
         // the activation observer of an int16 layer is the same algorithm at 16 bits
-        const auto params = amct::activation_params(qc.layers[0].second.activation_quant_params, true);
+        const auto params = amct::resolved_params(qc.layers[0].second.activation_quant_params, true);
         CHECK_EQ(std::get<amct::ifmr_params>(params).num_bits, 16);
     }
 

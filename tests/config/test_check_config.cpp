@@ -47,10 +47,10 @@ TEST_SUITE("config.json against the model")
         auto cfg = amct::read_config_json(text);
         cfg.skip_fusion_layers.clear();
         cfg.layers.resize(1);
-        cfg.layers[0].second.weight_quant_params.num_bits = 6;
-        cfg.layers[0].second.activation_quant_params.num_bits = 16;
+        cfg.layers[0].second.weight_quant_params.set_num_bits(6);
+        cfg.layers[0].second.activation_quant_params.set_num_bits(16);
         amct::check_config(cfg, layers);  // Conv2d takes both
-        cfg.layers[0].second.weight_quant_params.channel_wise = true;
+        cfg.layers[0].second.weight_quant_params.set_channel_wise(true);
         {
             const std::vector<amct::layer_info> gemm = {{"conv1", "Gemm"}};
             CHECK_EQ(

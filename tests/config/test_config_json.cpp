@@ -76,19 +76,25 @@ TEST_SUITE("config.json")
         const auto& conv = c.layers[0].second;
         CHECK(conv.quant_enable);
         CHECK_EQ(conv.dmq_balancer_param, 0.5);
-        CHECK_EQ(conv.activation_quant_params.act_algo, "ifmr");
-        CHECK_EQ(conv.activation_quant_params.max_percentile, 0.999999);
-        CHECK_EQ(conv.activation_quant_params.search_range, std::array<double, 2>{0.7, 1.3});
-        CHECK_EQ(conv.activation_quant_params.search_step, 0.01);
-        CHECK_EQ(conv.activation_quant_params.asymmetric, false);
-        CHECK_FALSE(conv.activation_quant_params.num_of_bins.has_value());
-        CHECK_EQ(conv.weight_quant_params.channel_wise, true);
+        const auto& ca = conv.activation_quant_params;
+        CHECK_EQ(ca.algorithm(), "ifmr");
+        CHECK(ca.is_set("max_percentile"));
+        CHECK_EQ(ca.get<amct::ifmr_params>().max_percentile, 0.999999);
+        CHECK(ca.is_set("search_range"));
+        CHECK_EQ(ca.get<amct::ifmr_params>().search_range_start, 0.7);
+        CHECK_EQ(ca.get<amct::ifmr_params>().search_range_end, 1.3);
+        CHECK(ca.is_set("search_step"));
+        CHECK_EQ(ca.get<amct::ifmr_params>().search_step, 0.01);
+        CHECK_EQ(ca.asymmetric(), false);
+        CHECK_FALSE(ca.is_set("num_of_bins"));
+        CHECK_EQ(conv.weight_quant_params.channel_wise(), true);
         const auto& fc = c.layers[1].second;
         CHECK_FALSE(fc.quant_enable);
-        CHECK_EQ(fc.activation_quant_params.act_algo, "hfmg");
-        CHECK_EQ(fc.activation_quant_params.num_of_bins, 4096);
-        CHECK_FALSE(fc.activation_quant_params.asymmetric.has_value());
-        CHECK_EQ(fc.weight_quant_params.channel_wise, false);
+        CHECK_EQ(fc.activation_quant_params.algorithm(), "hfmg");
+        CHECK(fc.activation_quant_params.is_set("num_of_bins"));
+        CHECK_EQ(fc.activation_quant_params.get<amct::hfmg_params>().num_of_bins, 4096);
+        CHECK_FALSE(fc.activation_quant_params.asymmetric().has_value());
+        CHECK_EQ(fc.weight_quant_params.channel_wise(), false);
 
         const std::string written = amct::write_config_json(c);
         CHECK_EQ(amct::read_config_json(written), c);
@@ -170,9 +176,13 @@ TEST_SUITE("config.json: ifmr_mode (extension)")
 })";
         const amct::quant_config c = amct::read_config_json(text);
         REQUIRE_EQ(c.layers.size(), 3u);
-        CHECK_EQ(c.layers[0].second.activation_quant_params.ifmr_mode, "bounded");
-        CHECK_EQ(c.layers[1].second.activation_quant_params.ifmr_mode, "exact");
-        CHECK_FALSE(c.layers[2].second.activation_quant_params.ifmr_mode.has_value());
+        CHECK(c.layers[0].second.activation_quant_params.is_set("ifmr_mode"));
+        CHECK_EQ(c.layers[0].second.activation_quant_params.get<amct::ifmr_params>().mode,
+                 amct::ifmr_mode::bounded);
+        CHECK(c.layers[1].second.activation_quant_params.is_set("ifmr_mode"));
+        CHECK_EQ(c.layers[1].second.activation_quant_params.get<amct::ifmr_params>().mode,
+                 amct::ifmr_mode::exact);
+        CHECK_FALSE(c.layers[2].second.activation_quant_params.is_set("ifmr_mode"));
         const std::string written = amct::write_config_json(c);
         CHECK(written.find("\"ifmr_mode\": \"bounded\"") != std::string::npos);
         CHECK_EQ(amct::read_config_json(written), c);
@@ -181,7 +191,7 @@ TEST_SUITE("config.json: ifmr_mode (extension)")
         const auto mode = [&](std::size_t i)
         {
             return std::get<amct::ifmr_params>(
-                     amct::activation_params(c.layers[i].second.activation_quant_params, true, "l"))
+                     amct::resolved_params(c.layers[i].second.activation_quant_params, true))
               .mode;
         };
         CHECK_EQ(mode(0), amct::ifmr_mode::bounded);

@@ -34,17 +34,20 @@ TEST_SUITE("create_quant_config")
         const auto& conv = cfg.layers[0].second;
         CHECK_EQ(cfg.layers[0].first, "conv1");
         CHECK(conv.quant_enable);
-        CHECK_EQ(conv.activation_quant_params.search_range, std::array<double, 2>{0.7, 1.3});
-        CHECK_EQ(conv.activation_quant_params.search_step, 0.01);
-        CHECK_EQ(conv.activation_quant_params.asymmetric, true);
-        CHECK_EQ(conv.weight_quant_params.channel_wise, true);
+        CHECK(conv.activation_quant_params.is_set("search_range"));
+        CHECK_EQ(conv.activation_quant_params.get<amct::ifmr_params>().search_range_start, 0.7);
+        CHECK_EQ(conv.activation_quant_params.get<amct::ifmr_params>().search_range_end, 1.3);
+        CHECK(conv.activation_quant_params.is_set("search_step"));
+        CHECK_EQ(conv.activation_quant_params.get<amct::ifmr_params>().search_step, 0.01);
+        CHECK_EQ(conv.activation_quant_params.asymmetric(), true);
+        CHECK_EQ(conv.weight_quant_params.channel_wise(), true);
         CHECK_EQ(cfg.layers[1].first, "c3d");
-        CHECK_EQ(cfg.layers[1].second.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
-        CHECK_EQ(cfg.layers[2].second.weight_quant_params.channel_wise, true);     // TF depthwise
+        CHECK_EQ(cfg.layers[1].second.activation_quant_params.asymmetric(), false);  // Conv3d: symmetric only
+        CHECK_EQ(cfg.layers[2].second.weight_quant_params.channel_wise(), true);     // TF depthwise
         CHECK_EQ(cfg.layers[3].first, "fc");
         CHECK_FALSE(cfg.layers[3].second.quant_enable);
-        CHECK_EQ(cfg.layers[3].second.weight_quant_params.channel_wise, false);  // Linear: per tensor
-        CHECK_EQ(cfg.layers[4].second.weight_quant_params.channel_wise, false);  // AveragePool
+        CHECK_EQ(cfg.layers[3].second.weight_quant_params.channel_wise(), false);  // Linear: per tensor
+        CHECK_EQ(cfg.layers[4].second.weight_quant_params.channel_wise(), false);  // AveragePool
         CHECK_EQ(amct::read_config_json(amct::write_config_json(cfg)), cfg);
 
         o.skip_layers = {"fc", "nope"};
@@ -72,7 +75,8 @@ TEST_SUITE("quant.cfg resolution")
         amct::resolution why;
         const auto q = amct::create_quant_config(layers, o, &why);
         CHECK_EQ(q.batch_num, 3);
-        CHECK_EQ(q.layers[0].second.activation_quant_params.search_step, 0.05);
+        CHECK(q.layers[0].second.activation_quant_params.is_set("search_step"));
+        CHECK_EQ(q.layers[0].second.activation_quant_params.get<amct::ifmr_params>().search_step, 0.05);
         CHECK_FALSE(q.layers[1].second.quant_enable);
         CHECK_EQ(q, amct::resolve_quant_cfg(amct::dsl::load_quant_cfg(path), layers));
         CHECK_FALSE(why.notes.empty());

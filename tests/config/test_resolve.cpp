@@ -31,14 +31,20 @@ TEST_SUITE("quant.cfg: ifmr_mode (extension)")
                                                  "override_layer_types { layer_type: \"Conv3d\" "
                                                  "calibration_config { ifmr_quantize { search_step: 0.02 } "
                                                  "} }\n");
-        CHECK_EQ(c.common_config->ifmr_quantize->ifmr_mode, "BOUNDED");
+        CHECK(c.common_config->activations->holds<amct::ifmr_params>());
+        CHECK(c.common_config->activations->is_set("ifmr_mode"));
+        CHECK_EQ(c.common_config->activations->get<amct::ifmr_params>().mode, amct::ifmr_mode::bounded);
         const std::vector<amct::layer_info> layers = {
           {"conv", "Conv2d"}, {"fc", "Linear"}, {"c3d", "Conv3d"}};
         const amct::quant_config q = amct::resolve_quant_cfg(c, layers);
-        CHECK_EQ(q.layers[0].second.activation_quant_params.ifmr_mode, "bounded");  // common_config
-        CHECK_EQ(q.layers[1].second.activation_quant_params.ifmr_mode, "exact");    // by name
+        CHECK(q.layers[0].second.activation_quant_params.is_set("ifmr_mode"));  // common_config
+        CHECK_EQ(q.layers[0].second.activation_quant_params.get<amct::ifmr_params>().mode,
+                 amct::ifmr_mode::bounded);
+        CHECK(q.layers[1].second.activation_quant_params.is_set("ifmr_mode"));  // by name
+        CHECK_EQ(q.layers[1].second.activation_quant_params.get<amct::ifmr_params>().mode,
+                 amct::ifmr_mode::exact);
         // the most specific config is taken whole: its unset ifmr_mode is AMCT's exact mode
-        CHECK_FALSE(q.layers[2].second.activation_quant_params.ifmr_mode.has_value());
+        CHECK_FALSE(q.layers[2].second.activation_quant_params.is_set("ifmr_mode"));
         CHECK_EQ(amct::read_config_json(amct::write_config_json(q)), q);
 
         CHECK_EQ(
@@ -69,26 +75,31 @@ override_layer_configs { layer_name: "ghost" calibration_config { arq_quantize {
         const auto q = amct::resolve_quant_cfg(cfg, layers, &why);
         REQUIRE_EQ(q.layers.size(), 4u);  // ReLU is not quantizable
         const auto& conv1 = q.layers[0].second.activation_quant_params;
-        CHECK_EQ(conv1.act_algo, "ifmr");
-        CHECK_EQ(conv1.search_range, std::array<double, 2>{0.8, 1.2});  // override_layer_types
-        CHECK_EQ(conv1.search_step, 0.01);  // the override's own default, not common_config's
-        CHECK_EQ(conv1.asymmetric, true);   // override unset -> common_config
+        CHECK_EQ(conv1.algorithm(), "ifmr");
+        CHECK(conv1.is_set("search_range"));  // override_layer_types
+        CHECK_EQ(conv1.get<amct::ifmr_params>().search_range_start, 0.8);
+        CHECK_EQ(conv1.get<amct::ifmr_params>().search_range_end, 1.2);
+        CHECK(conv1.is_set("search_step"));  // the override's own default, not common_config's
+        CHECK_EQ(conv1.get<amct::ifmr_params>().search_step, 0.01);
+        CHECK_EQ(conv1.asymmetric(), true);  // override unset -> common_config
         // the override_layer_types config is taken whole: no arq_quantize, so Conv2d's defaults
-        CHECK_EQ(q.layers[0].second.weight_quant_params.num_bits, 8);
-        CHECK_EQ(q.layers[0].second.weight_quant_params.channel_wise, true);
+        CHECK_EQ(q.layers[0].second.weight_quant_params.num_bits(), 8);
+        CHECK_EQ(q.layers[0].second.weight_quant_params.channel_wise(), true);
         const auto& conv2 = q.layers[1].second.activation_quant_params;
-        CHECK_EQ(conv2.act_algo, "hfmg");
-        CHECK_EQ(conv2.num_of_bins, 2048);
-        CHECK_EQ(conv2.asymmetric, false);
+        CHECK_EQ(conv2.algorithm(), "hfmg");
+        CHECK(conv2.is_set("num_of_bins"));
+        CHECK_EQ(conv2.get<amct::hfmg_params>().num_of_bins, 2048);
+        CHECK_EQ(conv2.asymmetric(), false);
         const auto& c3d = q.layers[2].second;
-        CHECK_EQ(c3d.activation_quant_params.asymmetric, false);  // Conv3d: symmetric only
-        CHECK_EQ(c3d.activation_quant_params.search_step, 0.02);  // common_config
-        CHECK_EQ(c3d.weight_quant_params.channel_wise, true);
-        CHECK_EQ(c3d.weight_quant_params.num_bits, 8);  // INT6 is for Conv2d only
+        CHECK_EQ(c3d.activation_quant_params.asymmetric(), false);  // Conv3d: symmetric only
+        CHECK(c3d.activation_quant_params.is_set("search_step"));   // common_config
+        CHECK_EQ(c3d.activation_quant_params.get<amct::ifmr_params>().search_step, 0.02);
+        CHECK_EQ(c3d.weight_quant_params.channel_wise(), true);
+        CHECK_EQ(c3d.weight_quant_params.num_bits(), 8);  // INT6 is for Conv2d only
         // common_config reaches Linear as far as its type allows: no channels, INT8 weights
         const auto& fc = q.layers[3].second;
-        CHECK_EQ(fc.weight_quant_params.channel_wise, false);
-        CHECK_EQ(fc.weight_quant_params.num_bits, 8);
+        CHECK_EQ(fc.weight_quant_params.channel_wise(), false);
+        CHECK_EQ(fc.weight_quant_params.num_bits(), 8);
         CHECK_FALSE(q.activation_offset);
         auto rule_of = [&](const std::string& layer, const std::string& field)
         {

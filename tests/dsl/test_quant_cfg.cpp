@@ -81,17 +81,27 @@ TEST_SUITE("quant.cfg")
         CHECK_EQ(c.do_fusion, true);
         CHECK_EQ(c.skip_fusion_layers, std::vector<std::string>{"Opname"});
         REQUIRE(c.common_config);
-        CHECK_EQ(c.common_config->arq_quantize->channel_wise, true);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_start, 0.7);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_step, 0.01);
-        CHECK_EQ(c.common_config->ifmr_quantize->asymmetric, true);
+        CHECK_EQ(c.common_config->weights->flag("channel_wise"), true);
+        const auto& common = *c.common_config->activations;
+        CHECK(common.holds<amct::ifmr_params>());
+        CHECK(common.is_set("search_range"));
+        CHECK_EQ(common.get<amct::ifmr_params>().search_range_start, 0.7);
+        CHECK(common.is_set("search_step"));
+        CHECK_EQ(common.get<amct::ifmr_params>().search_step, 0.01);
+        CHECK_EQ(common.flag("asymmetric"), true);
         REQUIRE_EQ(c.override_layer_types.size(), 1u);
         CHECK_EQ(c.override_layer_types[0].layer_type, "Optype");
-        CHECK_EQ(c.override_layer_types[0].calibration_config.arq_quantize->channel_wise, false);
-        CHECK_EQ(c.override_layer_types[0].calibration_config.ifmr_quantize->search_step, 0.02);
+        CHECK_EQ(c.override_layer_types[0].calibration_config.weights->flag("channel_wise"), false);
+        const auto& by_type = *c.override_layer_types[0].calibration_config.activations;
+        CHECK(by_type.holds<amct::ifmr_params>());
+        CHECK(by_type.is_set("search_step"));
+        CHECK_EQ(by_type.get<amct::ifmr_params>().search_step, 0.02);
         REQUIRE_EQ(c.override_layer_configs.size(), 1u);
         CHECK_EQ(c.override_layer_configs[0].layer_name, "Opname");
-        CHECK_EQ(c.override_layer_configs[0].calibration_config.ifmr_quantize->search_range_end, 1.2);
+        const auto& by_name = *c.override_layer_configs[0].calibration_config.activations;
+        CHECK(by_name.holds<amct::ifmr_params>());
+        CHECK(by_name.is_set("search_range"));
+        CHECK_EQ(by_name.get<amct::ifmr_params>().search_range_end, 1.2);
     }
 
     TEST_CASE("every spelling protobuf's TextFormat accepts")
@@ -113,17 +123,37 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
         CHECK_EQ(c.skip_layers, std::vector<std::string>{"a", "b", "cd"});
         CHECK_EQ(c.skip_fusion_layers, std::vector<std::string>{"q's\n"});
         CHECK_EQ(c.fakequant_precision_mode, "FORCE_FP16_QUANT");
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_start, 0.5);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_range_end, 1.5);
-        CHECK_EQ(c.common_config->ifmr_quantize->search_step, 0.1);
-        CHECK_EQ(c.common_config->ifmr_quantize->max_percentile, 1.0);
-        CHECK_EQ(c.common_config->ifmr_quantize->dst_type, "INT16");
-        CHECK_EQ(c.override_layer_types[0].calibration_config.hfmg_quantize->num_of_bins, 2048u);
-        CHECK_EQ(c.override_layer_types[0].calibration_config.hfmg_quantize->asymmetric, false);
-        const auto special = amct::dsl::read_quant_cfg(
-          "common_config { ifmr_quantize { search_step: inf max_percentile: nan } }");
-        CHECK(std::isinf(*special.common_config->ifmr_quantize->search_step));
-        CHECK(std::isnan(*special.common_config->ifmr_quantize->max_percentile));
+        const auto& ifmr = *c.common_config->activations;
+        CHECK(ifmr.holds<amct::ifmr_params>());
+        CHECK(ifmr.is_set("search_range"));
+        CHECK_EQ(ifmr.get<amct::ifmr_params>().search_range_start, 0.5);
+        CHECK_EQ(ifmr.get<amct::ifmr_params>().search_range_end, 1.5);
+        CHECK(ifmr.is_set("search_step"));
+        CHECK_EQ(ifmr.get<amct::ifmr_params>().search_step, 0.1);
+        CHECK(ifmr.is_set("max_percentile"));
+        CHECK_EQ(ifmr.get<amct::ifmr_params>().max_percentile, 1.0);
+        CHECK(ifmr.is_set("num_bits"));
+        CHECK_EQ(ifmr.num_bits(), 16);
+        const auto& hfmg = *c.override_layer_types[0].calibration_config.activations;
+        CHECK(hfmg.holds<amct::hfmg_params>());
+        CHECK(hfmg.is_set("num_of_bins"));
+        CHECK_EQ(hfmg.get<amct::hfmg_params>().num_of_bins, 2048);
+        CHECK_EQ(hfmg.flag("asymmetric"), false);
+        // inf and nan are numbers to the syntax; the algorithm's rules refuse them, each at its position
+        const std::string special =
+          "common_config { ifmr_quantize { search_step: inf max_percentile: nan } }";
+        const amct::dsl::text_field doc = amct::dsl::parse_text_format(special, "quant.cfg");
+        REQUIRE_EQ(doc.fields.size(), 1u);
+        REQUIRE_EQ(doc.fields[0].fields.size(), 1u);
+        const auto& tokens = doc.fields[0].fields[0].fields;
+        REQUIRE_EQ(tokens.size(), 2u);
+        CHECK_EQ(tokens[0].name, "search_step");
+        CHECK_EQ(tokens[0].text, "inf");
+        CHECK_EQ(tokens[1].name, "max_percentile");
+        CHECK_EQ(tokens[1].text, "nan");
+        CHECK_EQ(cfg_errors(special),
+                 "quant.cfg:1:46: \"search_step\" = inf must be in (0, 0.6]\n"
+                 "quant.cfg:1:66: \"max_percentile\" = nan must be in (0.5, 1]");
     }
 
     TEST_CASE("schema errors, all at once, with line:column")

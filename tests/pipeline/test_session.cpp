@@ -105,8 +105,8 @@ amct::quant_config mixed_config(const amct::model_adapter& model, int batch_num)
         if (name == "conv2" || name == "fc")
         {
             l.activation_quant_params = amct::activation_quant_config{};
-            l.activation_quant_params.act_algo = "hfmg";
-            l.activation_quant_params.num_of_bins = 1024;
+            l.activation_quant_params.select("hfmg");
+            l.activation_quant_params.set(&amct::hfmg_params::num_of_bins, 1024);
         }
     }
     return cfg;
@@ -124,14 +124,14 @@ amct::quant_config algorithm_config(const amct::model_adapter& model, int batch_
     for (auto& [name, l] : cfg.layers)
     {
         l.activation_quant_params = amct::activation_quant_config{};
-        l.activation_quant_params.act_algo = algo == "ifmr_bounded" ? "ifmr" : algo;
+        l.activation_quant_params.select(algo == "ifmr_bounded" ? "ifmr" : algo);
         if (algo == "ifmr_bounded")
         {
-            l.activation_quant_params.ifmr_mode = "bounded";
+            l.activation_quant_params.set(&amct::ifmr_params::mode, amct::ifmr_mode::bounded);
         }
         if (algo == "kl")
         {
-            l.activation_quant_params.asymmetric = false;
+            l.activation_quant_params.set_asymmetric(false);
         }
     }
     return cfg;
@@ -524,7 +524,7 @@ TEST_SUITE("pipeline")
         amct::quant_config cfg = default_config(adapter, 3);
         for (auto& layer : cfg.layers)
         {
-            layer.second.activation_quant_params.ifmr_mode = "bounded";
+            layer.second.activation_quant_params.set(&amct::ifmr_params::mode, amct::ifmr_mode::bounded);
         }
         amct::calibration_session exact(adapter, default_config(adapter, 3)), bounded(adapter_b, cfg);
         calibrate(graph, exact, {batches[0]});
@@ -619,14 +619,15 @@ TEST_SUITE("pipeline")
               != std::string::npos);
 
         cfg = default_config(a, 1);
-        cfg.layers[0].second.activation_quant_params.act_algo = "kl";
-        cfg.layers[0].second.activation_quant_params.asymmetric = true;
-        CHECK(error_of<amct::value_error>(
-                [&]
-                {
-                    amct::calibration_session s(a, cfg);
-                })
-              == "amct: value error: layer \"conv1\": act_algo kl is symmetric only; asymmetric: true");
+        cfg.layers[0].second.activation_quant_params.select("kl");
+        cfg.layers[0].second.activation_quant_params.set_asymmetric(true);
+        CHECK(
+          error_of<amct::value_error>(
+            [&]
+            {
+                amct::calibration_session s(a, cfg);
+            })
+          == "amct: value error: layer \"conv1\": asymmetric = true must be false (kl is symmetric only)");
 
         tiny::graph no_weight = flow_graph(g);
         no_weight.nodes[3].params.clear();  // conv2
@@ -666,7 +667,7 @@ TEST_SUITE("pipeline")
                 })
               == "amct: value error: batch_num = 0 must be at least 1");
         cfg.batch_num = 1;
-        cfg.fakequant_precision_mode = "FORCE_FP16_QUANT";
+        cfg.fakequant_precision_mode = amct::fakequant_precision::force_fp16_quant;
         CHECK(
           error_of<amct::unsupported_error>(
             [&]

@@ -120,16 +120,20 @@ template <class Edit>
 calibrated calibrate(const refrt::graph& model, const std::vector<tensor>& batches, Edit edit)
 {
     calibrated out{model, model, {}};
-    refrt::graph_adapter adapter(out.quantized);
-    amct::quant_config cfg = refrt::default_config(adapter, batches.size());
-    edit(cfg);
     std::vector<const tensor*> inputs;
+    std::vector<std::size_t> indices;
     for (const tensor& b : batches)
     {
+        indices.push_back(inputs.size());
         inputs.push_back(&b);
     }
-    out.q = refrt::calibrate(out.quantized, adapter, cfg, inputs);
-    refrt::set_dequantized_bias(adapter, out.q);
+    refrt::graph_bridge bridge(out.quantized, inputs);
+    amct::quant_config cfg = refrt::default_config(bridge, batches.size());
+    edit(cfg);
+    amct::calibration_session session(bridge, cfg);
+    session.calibrate(bridge, indices);
+    out.q = session.finalize();
+    refrt::set_dequantized_bias(bridge, out.q);
     return out;
 }
 
@@ -383,7 +387,7 @@ TEST_CASE("onnx export: a small model, float and QDQ, in ONNX Runtime (AMCT_ORT_
                                    [](amct::quant_config& cfg)
                                    {
                                        layer_config(cfg, "pb").quant_enable = false;  // stays float
-                                       layer_config(cfg, "dw").activation_quant_params.num_bits = 16;
+                                       layer_config(cfg, "dw").activation_quant_params.set_num_bits(16);
                                    });
     REQUIRE(c.q.find("pb") == nullptr);
     REQUIRE(c.q.find("dw") != nullptr);

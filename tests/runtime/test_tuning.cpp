@@ -16,6 +16,7 @@
 #include <amct/config/config_json.hpp>
 #include <amct/pipeline/quantized_model.hpp>
 #include <amct/pipeline/runtime.hpp>
+#include <amct/pipeline/session.hpp>
 
 #include "runtime_support.hpp"
 #include <refrt/amct_adapter.hpp>
@@ -76,11 +77,10 @@ struct fixture
     std::mt19937 rng{7};
     refrt::graph original = make_model(rng);
     refrt::graph g = original;
-    refrt::graph_adapter adapter{g};
     std::vector<tensor> data;
+    std::unique_ptr<refrt::graph_bridge> bridge;
     amct::quant_config cfg;
     amct::quantized_model qm;
-    std::unique_ptr<refrt::graph_runner> runner;
     std::unique_ptr<amct::simulator> sim;
     const std::vector<std::size_t> calib{0, 1}, eval{2, 3, 4, 5};
 
@@ -97,10 +97,12 @@ struct fixture
         {
             batches.push_back(&d);
         }
-        cfg = refrt::default_config(adapter, calib.size());
-        qm = refrt::calibrate(g, adapter, cfg, {batches[calib[0]], batches[calib[1]]});
-        runner = std::make_unique<refrt::graph_runner>(g, batches);
-        sim = std::make_unique<amct::simulator>(adapter, *runner, qm);
+        bridge = std::make_unique<refrt::graph_bridge>(g, batches);
+        cfg = refrt::default_config(*bridge, calib.size());
+        amct::calibration_session session(*bridge, cfg);
+        session.calibrate(*bridge, calib);
+        qm = session.finalize();
+        sim = std::make_unique<amct::simulator>(*bridge, *bridge, qm);
     }
 
     double value(const amct::simulation_plan& plan, amct::metric m = amct::metric::sqnr)
@@ -147,7 +149,7 @@ TEST_CASE("simulator: float and int8 plans against independent runs")
     // Int8: the demo's path, on a copy of the session's graph (fake-quantized weights) with the int32 bias
     // dequantized and the layer inputs fake-quantized from the record.
     refrt::graph demo = f.g;
-    refrt::graph_adapter demo_adapter(demo);
+    refrt::graph_bridge demo_adapter(demo);
     for (const auto& l : f.qm.layers)
     {
         demo_adapter.set_param(l.name, amct::param_kind::weight, l.weight_fake);
@@ -303,7 +305,7 @@ TEST_CASE("fewest_promotions and tune reach the target with a minimal set")
         }
         // The tuned config.json is valid: it reads back to itself.
         CHECK(amct::read_config_json(
-                amct::write_config_json(r.config), "tuned.json", amct::quantizable_layers(f.adapter))
+                amct::write_config_json(r.config), "tuned.json", amct::quantizable_layers(*f.bridge))
               == r.config);
     }
 }
@@ -330,7 +332,7 @@ TEST_CASE("modelwise and layerwise search")
     const amct::quant_config tuned = l.config(f.cfg);
     for (const auto& [name, lc] : tuned.layers)
     {
-        CHECK(lc.activation_quant_params.act_algo == l.methods[l.layer_method.at(name)].act_algo);
+        CHECK(lc.activation_quant_params.algorithm() == l.methods[l.layer_method.at(name)].act_algo);
     }
 }
 

@@ -3,13 +3,13 @@
 // scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
 #pragma once
 
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int32_t
-#include <limits>   // std::numeric_limits
-#include <string>   // std::string, std::to_string
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <limits>       // std::numeric_limits
+#include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
-#include <tuple>    // std::make_tuple
-#include <vector>   // std::vector
+#include <tuple>        // std::make_tuple
+#include <vector>       // std::vector
 
 #include <amct/algo/observer.hpp>
 #include <amct/algo/param.hpp>
@@ -45,8 +45,9 @@ struct arq_params
     {
         using namespace param;
         using P = arq_params;
-        return std::make_tuple(make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
-                               make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+        return std::make_tuple(
+          make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
+          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
     }
 
     template <class R>

@@ -61,8 +61,8 @@ struct configured_algorithm
         return std::get<P>(params);
     }
 
-    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant has
-    /// no such algorithm.
+    /// Switches to the algorithm called `name` with its defaults; false (nothing changed) when the variant
+    /// has no such algorithm.
     bool select(std::string_view name)
     {
         const bool found = select_in(params, name);

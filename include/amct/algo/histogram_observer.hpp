@@ -34,6 +34,7 @@ class histogram_observer : public observer_base
 {
 public:
     using params_type = Params;
+
     const Params& params() const noexcept
     {
         return m_params;

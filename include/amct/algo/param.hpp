@@ -316,6 +316,10 @@ struct is_range_field<param::range_field<P, R>> : std::true_type
 template <class P>
 inline constexpr bool is_described_v = detail::is_described<P>::value;
 
+/// Whether field descriptor F is a range_field (two members read and written as one pair).
+template <class F>
+inline constexpr bool is_range_field_v = detail::is_range_field<F>::value;
+
 /// Whether a field of type T can appear in a configuration file: a number, a bool or an enum (fields of
 /// other types, such as channel_options, are API-only).
 template <class T>
@@ -398,8 +402,7 @@ inline field_set written_fields()
 
 // ---- values as messages show them ----
 
-namespace detail
-{
+/// The name of enum value `v` in configuration files (enum_names<E>), "?" for a value out of range.
 template <class E>
 inline std::string_view enum_name(E v)
 {
@@ -407,6 +410,9 @@ inline std::string_view enum_name(E v)
     const auto i = static_cast<std::size_t>(v);
     return i < names.size() ? names[i] : std::string_view("?");
 }
+
+namespace detail
+{
 
 /// "exact or bounded".
 template <class E>

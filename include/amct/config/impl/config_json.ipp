@@ -322,7 +322,7 @@ private:
     template <class F, class P>
     void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
     {
-        if constexpr (is_range_field<F>::value)
+        if constexpr (is_range_field_v<F>)
         {
             const double a = params.*(fld.first), b = params.*(fld.second);
             if (!fld.rule(a, b))
@@ -374,7 +374,7 @@ private:
                     const std::string& who)
     {
         const std::string key(fld.key);
-        if constexpr (is_range_field<F>::value)
+        if constexpr (is_range_field_v<F>)
         {
             const auto* arr = v.if_array();
             if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
@@ -507,7 +507,7 @@ inline quant_config read_config_json(const std::string& text,
 template <class F, class P>
 inline boost::json::value field_json(const F& fld, const P& params)
 {
-    if constexpr (is_range_field<F>::value)
+    if constexpr (is_range_field_v<F>)
     {
         return boost::json::array{params.*(fld.first), params.*(fld.second)};
     }
@@ -599,7 +599,7 @@ AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value
     o["skip_fusion_layers"] = std::move(skip);
     if (c.fakequant_precision_mode != fakequant_precision::default_mode)
     {
-        o["fakequant_precision_mode"] = detail::enum_name(c.fakequant_precision_mode);
+        o["fakequant_precision_mode"] = enum_name(c.fakequant_precision_mode);
     }
     for (const auto& [name, l] : c.layers)
     {

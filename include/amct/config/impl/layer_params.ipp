@@ -32,7 +32,7 @@ inline Params with_inherited(const configured_algorithm<Params>& section, bool i
             [&](const auto& fld, std::size_t i)
             {
                 using F = std::decay_t<decltype(fld)>;
-                if constexpr (!is_range_field<F>::value)
+                if constexpr (!is_range_field_v<F>)
                 {
                     if constexpr (std::is_same_v<typename F::value_type, bool>)
                     {

@@ -228,7 +228,7 @@ private:
     template <class F, class P>
     bool read_value(const F& fld, const text_field& f, P& params)
     {
-        if constexpr (amct::AMCT_ABI::detail::is_range_field<F>::value)
+        if constexpr (amct::AMCT_ABI::is_range_field_v<F>)
         {
             const auto v = real(f);
             if (v)

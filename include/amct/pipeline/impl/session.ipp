@@ -21,7 +21,7 @@ AMCT_DECL calibration_session::calibration_session(model_adapter& model, quant_c
     if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
     {
         detail::throw_error<unsupported_error>(
-          "fakequant_precision_mode " + std::string(detail::enum_name(m_cfg.fakequant_precision_mode))
+          "fakequant_precision_mode " + std::string(enum_name(m_cfg.fakequant_precision_mode))
           + ": amct does not round deq_scale to the device's s19 format");
     }
     check_config(m_cfg, quantizable_layers(model));

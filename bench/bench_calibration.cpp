@@ -10,8 +10,8 @@
 // observers on the same file, and --torch=PATH reads its output. Without a data file the program draws
 // similar data itself (std::student_t_distribution, so not the values torch saw) and says so.
 // scripts/bench.sh does all of it. After Google Benchmark's table the program prints each median time with
-// torch's and the targets of issue 3: max within 1.25x of memcpy, exact IFMR under 1 s, HFMG >= 20x faster
-// than torch's HistogramObserver with the same bins.
+// torch's and the targets: max within 1.25x of memcpy, exact IFMR under 1 s, HFMG >= 20x faster than
+// torch's HistogramObserver with the same bins.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // bench/bench_model.cpp: amct's own share of calibrating a real model, and how often bounded IFMR picks exact
 // IFMR's candidate on real layers.
 //
-// 1. Calibration share on MobileNetV2 (issue 6: under 10 percent of the float forward time). The float
+// 1. Calibration share on MobileNetV2 (target: under 10 percent of the float forward time). The float
 //    forward of one batch in the reference runtime is the baseline; amct's work is the session's set-up (BN
 //    fusion and ARQ), observe() of every layer's input of every batch, and finalize() (IFMR over all
 //    batches, the deployable tensors). The share is (setup + observe + finalize) / (batches * forward),
@@ -10,8 +10,8 @@
 //    the bounded mode's counting alone (bit_histogram::add of one batch into warm histograms), per value.
 // 2. IFMR agreement on the layers of MobileNetV2, PP-OCRv4 det and cls: for every layer, exact and bounded
 //    IFMR over the same calibration inputs; the chosen candidate index compared.
-// 3. Threads (issue 9): set-up, observe() of every batch, finalize and the whole calibration (set-up,
-//    forward + observe of every batch, finalize) on 1 and 2 threads; the speed-ups follow the table.
+// 3. Threads: set-up, observe() of every batch, finalize and the whole calibration (set-up, forward +
+//    observe of every batch, finalize) on 1 and 2 threads; the speed-ups follow the table.
 //
 //   bench_model --models-dir DIR --images-dir DIR [Google Benchmark flags]
 #include <chrono>
@@ -235,8 +235,8 @@ void BM_count_bits(benchmark::State& state)
 
 BENCHMARK(BM_count_bits)->Unit(benchmark::kMillisecond);
 
-// The same work on 1 and 2 threads (issue 9): set-up and finalize with a thread_executor, observe() of every
-// batch from that many threads, and the whole calibration (set-up, forward + observe of every batch from that
+// The same work on 1 and 2 threads: set-up and finalize with a thread_executor, observe() of every batch
+// from that many threads, and the whole calibration (set-up, forward + observe of every batch from that
 // many threads, each with batches t, t + threads, ..., finalize).
 
 void BM_threads_setup(benchmark::State& state)

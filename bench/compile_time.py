@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Compile time of amct's headers against the headers of their dependencies (issue 5; bench/README.md,
-"Compile time").
+"""Compile time of amct's headers against the headers of their dependencies.
 
 Each translation unit below is compiled with `CXX -O0 -std=c++17 -c` (output discarded), round-robin, RUNS times;
 a unit's figure is its best user+sys CPU time (the compiler's own, read with wait4). Targets:

@@ -161,8 +161,7 @@ try
     }
 
     // 3. Calibration: two workers, each with its own copy of the (now quantized-weight) graph, hand amct
-    // every
-    //    quantized layer's input. The result does not depend on which worker runs which batch.
+    //    every quantized layer's input. The result does not depend on which worker runs which batch.
     std::mt19937 rng(7);
     std::vector<tiny::tensor> calibration, held_out;
     for (std::size_t b = 0; b < session.batch_num(); ++b)
@@ -220,8 +219,7 @@ try
     }
 
     // 5. Simulated int8 inference: quantized weights (already in the runtime) and every quantized layer's
-    // input
-    //    fake-quantized with the record's scale_d / offset_d, against the float model.
+    //    input fake-quantized with the record's scale_d / offset_d, against the float model.
     double worst = 1e9;
     for (const auto& x : held_out)
     {

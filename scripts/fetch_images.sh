@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetch the real images used for calibration and evaluation (workloads.md section E) from two Debian packages,
+# Fetch the real images used for calibration and evaluation (README.md, "Real models: MobileNetV2 and
+# PP-OCRv4") from two Debian packages,
 # opencv-doc (BSD-3-Clause sample data) and darknet (sample images), into
 #   ${AMCT_CACHE:-$HOME/.cache/amct}/images/{photos,text}
 # The .debs stay in images/debs so a rerun downloads nothing; a run that finds every listed file does nothing.

@@ -40,7 +40,8 @@ if installed; then
 else
   command -v npm >/dev/null 2>&1 || die "npm is required (Debian: scripts/deps.sh, or apt-get install npm as root)"
   log "installing onnxruntime-node@$ORT_VERSION into $DIR"
-  # The install script would download a GPU build; the CPU build ships in the tarball (workloads.md F).
+  # The install script would download a GPU build; the CPU build ships in the tarball
+  # (docs/sources.md#onnx-runtime).
   (cd "$DIR" &&
     ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix "$DIR" --save-exact --no-audit --no-fund \
       "onnxruntime-node@$ORT_VERSION" 1>&2) || die "npm install failed"

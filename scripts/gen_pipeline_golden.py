@@ -7,8 +7,10 @@
 #                   and the output of the UNFUSED torch modules in eval mode
 #   flow.txt        the AMCT calibration flow (BN fold, ARQ, calibration forward, IFMR, deploy
 #                   weights / int32 biases / dequant scales) on a tiny NCHW graph, re-implemented here
-#                   in numpy from /work/shared/reference/amct-algorithms.md sections 2.2-2.5, 3.2, 5.1
-#                   and 10.1
+#                   in numpy from docs/quantization.md#parameters-from-a-range,
+#                   docs/quantization.md#how-the-factors-are-used-downstream,
+#                   docs/algorithms.md#ifmr-reference-algorithm, docs/algorithms.md#arq-algorithm and
+#                   docs/model.md#the-fold
 #
 # How: all data come from numpy.random.default_rng / torch.manual_seed with fixed seeds. The scalar
 # maths (BN fold, ARQ scales, fake quantization, dequant scales) is float32, one rounding per
@@ -43,7 +45,7 @@ F32 = np.float32
 FLT_EPS = F32(1.192092896e-7)
 INT32_MAX = 2147483647
 
-# IFMR defaults (amct-algorithms.md 3.6): asymmetric, percentiles 0.999999, range 0.7..1.3, step 0.01
+# IFMR defaults (docs/algorithms.md#ifmr-parameters): asymmetric, percentiles 0.999999, range 0.7..1.3, step 0.01
 IFMR_DEFAULTS = dict(symmetric=False, p_max=0.999999, p_min=0.999999, start=0.7, end=1.3, step=0.01)
 
 # conv3's output channel 0: weights scaled down and a large bias, so that its int32 bias overflows.
@@ -203,7 +205,7 @@ def write_bn_fusion(path):
     out = TensorFile()
     write_header(out, "bn_fusion.txt", [
         "torch's own Conv2d/ConvTranspose2d + BatchNorm2d folding, the",
-        "independent reference for amct's BN fusion (amct-algorithms.md 10.1).",
+        "independent reference for amct's BN fusion (docs/model.md#the-fold).",
         "",
         "Per case <c>: the conv (torch default init after torch.manual_seed(seed)), a BatchNorm2d in",
         "eval mode (numpy default_rng(seed): gamma U[0.5,1.5], beta U[-0.5,0.5], running_mean",
@@ -282,7 +284,7 @@ def make_flow_params():
 
 
 def fold_bn(w, b, gamma, beta, mean, var, eps):
-    """amct-algorithms.md 10.1 in float32, this exact operation order."""
+    """docs/model.md#the-fold in float32, this exact operation order."""
     if b is None:
         b = np.zeros_like(mean)
     inv = F32(1) / np.sqrt(var + F32(eps))
@@ -293,7 +295,8 @@ def fold_bn(w, b, gamma, beta, mean, var, eps):
 
 
 def arq_scale(values):
-    """Symmetric int8 scale of one row or tensor (amct-algorithms.md 2.2, 5.1)."""
+    """Symmetric int8 scale of one row or tensor (docs/quantization.md#symmetric,
+    docs/algorithms.md#arq-algorithm)."""
     mx, mn = F32(values.max()), F32(values.min())
     amax, amin = abs(mx), abs(mn)
     bound = max(amax, amin)
@@ -479,7 +482,9 @@ def check_overflow(flow):
 
 FLOW_DESCRIPTION = [
     "the AMCT calibration flow on a tiny NCHW graph, an independent numpy",
-    "re-implementation of amct-algorithms.md 2.2-2.5, 3.2, 5.1 and 10.1.",
+    "re-implementation of docs/quantization.md#parameters-from-a-range,",
+    "docs/quantization.md#how-the-factors-are-used-downstream, docs/algorithms.md#ifmr-reference-algorithm,",
+    "docs/algorithms.md#arq-algorithm and docs/model.md#the-fold.",
     "",
     "Graph (batch 1, input x [1,3,6,6]):",
     "  conv1 Conv 3->8 k3 p1 s1 +bias -> bn1 BatchNormalization eps 1e-5 -> relu1 Relu",

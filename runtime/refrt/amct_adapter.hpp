@@ -218,7 +218,7 @@ private:
 };
 
 /// Puts each quantized layer's int32 bias, dequantized, into `model`: bias_int[c] * scale_d * scale_w[c] (in
-/// double, then float), the bias AMCT's simulation and deployment see (amct-algorithms.md 2.5).
+/// double, then float), the bias AMCT's simulation and deployment see (docs/quantization.md#bias).
 inline void set_dequantized_bias(amct::model_adapter& model, const amct::quantized_model& q)
 {
     for (const auto& l : q.layers)

@@ -76,9 +76,10 @@ struct box
 /// contours, the rectangle runs through the centres of the border pixels: a component spanning w x h
 /// pixels has sides W = w - 1, H = h - 1. A component is dropped when min(W, H) < min_size or its mean
 /// probability (PaddleOCR's score_mode 'slow': over the component, not its box) is below box_thresh. It is
-/// then grown on every side by DB's unclip distance d = area * unclip_ratio / perimeter = W H r / (2 (W +
-/// H)), dropped when min(W, H) + 2d < min_size + 2, and its edges x0 - d, x1 + d (y likewise) are rounded to
-/// the nearest pixel (ties to even) and clipped to the map. PaddleOCR's max_candidates (1000) is not applied.
+/// then grown on every side by DB's unclip distance d = area * unclip_ratio / perimeter
+/// = W H r / (2 (W + H)), dropped when min(W, H) + 2d < min_size + 2, and its edges x0 - d, x1 + d (y
+/// likewise) are rounded to the nearest pixel (ties to even) and clipped to the map. PaddleOCR's
+/// max_candidates (1000) is not applied.
 /// Boxes come sorted by top edge, then left edge.
 std::vector<box> text_boxes(const tensor& prob_map,
                             float thresh = 0.3f,

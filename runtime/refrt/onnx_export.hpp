@@ -24,23 +24,25 @@ inline constexpr int onnx_export_ir_version = 8;
 /// @throws model_error naming the node (an op or attribute opset 17 lacks) or the file.
 void save_onnx(const graph& g, const std::string& path);
 
+// clang-format off
 /// @brief Writes `g` as an ONNX QDQ model of amct's quantization `q`; `g` is the graph the session calibrated
 /// (after its BN fusion; its weights float or fake-quantized). For each layer of `q` (Conv, ConvTranspose,
 /// Gemm, MatMul, AveragePool):
 ///  - input 0 through QuantizeLinear -> DequantizeLinear with y_scale = scale_d and y_zero_point = offset_d:
 ///    ONNX's q = saturate(round(x / y_scale) + y_zero_point), x' = (q - y_zero_point) y_scale is AMCT's
-///    q = clamp(round(x / scale_d) + offset_d), x' = scale_d (q - offset_d) (amct-algorithms.md 2.1), so the
-///    zero point is offset_d itself. INT8 layers use ONNX's int8 ops; INT16 layers com.microsoft's
-///    QuantizeLinear/DequantizeLinear with int16 (ONNX's own takes int16 from opset 21 only). One
-///    QuantizeLinear per tensor and scale; one DequantizeLinear per layer.
+///    q = clamp(round(x / scale_d) + offset_d), x' = scale_d (q - offset_d)
+///    (docs/quantization.md#the-mapping), so the zero point is offset_d itself. INT8 layers use ONNX's int8
+///    ops; INT16 layers com.microsoft's QuantizeLinear/DequantizeLinear with int16 (ONNX's own takes int16
+///    from opset 21 only). One QuantizeLinear per tensor and scale; one DequantizeLinear per layer.
 ///  - the weight as weight_int (int8) with DequantizeLinear(scale_w, zero point 0): per-tensor, or per
-///  channel
-///    along the output-channel axis (Conv, depthwise too: 0; ConvTranspose: 1; Gemm transB = 0 and MatMul:
-///    the last; grouped ConvTranspose: stored as [C_out, C_in/g, k...] and reshaped back after dequantizing).
+///    channel along the output-channel axis (Conv, depthwise too: 0; ConvTranspose: 1; Gemm transB = 0 and
+///    MatMul: the last; grouped ConvTranspose: stored as [C_out, C_in/g, k...] and reshaped back after
+///    dequantizing).
 ///  - the bias as bias_int (int32) with DequantizeLinear(deq_scale = scale_d * scale_w[c], zero point 0).
 /// Every other node, and every layer absent from `q`, stays float as save_onnx writes it.
 /// @throws model_error naming the layer when `q` does not fit `g` (unknown layer, another weight shape or a
 /// weight more than half a step from the quantized one: a graph without BN fusion), or as save_onnx.
+// clang-format on
 void save_onnx_qdq(const graph& g, const amct::quantized_model& q, const std::string& path);
 
 /// Writes `t` as an ONNX TensorProto file (ONNX's test-data format) of `data_type` (proto::dtype; integer

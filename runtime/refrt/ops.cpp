@@ -1067,8 +1067,8 @@ tensor unsqueeze(const node& n, const args_t& in)
 }
 
 /// Slice: per axis, negative starts/ends count from the end; then for step > 0 start and end clamp to
-/// [0, dim], for step < 0 start to [0, dim - 1] and end to [-1, dim - 1]; size = max(0, ceil((end - start) /
-/// step)).
+/// [0, dim], for step < 0 start to [0, dim - 1] and end to [-1, dim - 1];
+/// size = max(0, ceil((end - start) / step)).
 tensor slice(const node& n, const args_t& in)
 {
     const tensor& x = need(n, in, 0);

@@ -27,9 +27,10 @@
 #include <variant>  // std::variant
 
 // ---- begin amct/algo/arq.hpp ----
-// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
-// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
-// scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
+// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (docs/algorithms.md#arq): symmetric min/max per output
+// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of
+// docs/algorithms.md#arq-channel-axis; scale and offset follow choose_qparams (127, or 128 when
+// |max| < |min|; scale 1 for an all-zero channel).
 #ifndef AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 #define AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 
@@ -487,12 +488,13 @@ using uint8 = precision<std::uint8_t, 0, 255>;
 
 // ---- scheme ----
 
-/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, amct-algorithms.md 2.2).
+/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, docs/quantization.md#symmetric).
 struct symmetric
 {
 };
 
-/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset (2.3).
+/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset
+/// (docs/quantization.md#asymmetric).
 struct asymmetric
 {
 };
@@ -523,7 +525,8 @@ struct round_half_away_from_zero
 
 // ---- scaling: how x is brought to the integer grid ----
 
-/// v = x / scale (AMCT's quantize formula 2.1, IFMR, ONNX QuantizeLinear). amct's default.
+/// v = x / scale (AMCT's quantize formula, docs/quantization.md#the-mapping; IFMR, ONNX QuantizeLinear).
+/// amct's default.
 struct divide_by_scale
 {
 };
@@ -721,7 +724,7 @@ inline float quantize_shifted(float x, const element_params& p) noexcept
     return r + 0.0f;  // -0.0f + 0.0f == +0.0f
 }
 
-/// q = clamp(round(v) + offset, qmin, qmax) (amct-algorithms.md 2.1).
+/// q = clamp(round(v) + offset, qmin, qmax) (docs/quantization.md#the-mapping).
 template <class Spec>
 inline typename Spec::storage_type quantize(float x, const element_params& p) noexcept
 {
@@ -1533,8 +1536,10 @@ AMCT_DECL void reject_nonfinite(const std::string& at, const float* x, std::size
 // amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
 //
 // Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
-//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
-//   CRC-32
+// clang-format off
+//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload
+//   u32 CRC-32
+// clang-format on
 // The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
 #ifndef AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
 #define AMCT_SINGLE_AMCT_ALGO_STATE_IO_HPP
@@ -2664,8 +2669,9 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
-/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and (qmax - offset) *
-/// scale, which is what AMCT logs as clip values (amct-algorithms.md 3.2.6).
+/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and
+/// (qmax - offset) * scale, which is what AMCT logs as clip values
+/// (docs/algorithms.md#ifmr-reference-algorithm, step 6).
 struct calibration_result
 {
     int num_bits = 8;
@@ -2758,7 +2764,8 @@ AMCT_DECL void push_channel(calibration_result& r, float scale, std::int32_t off
 // ---- end amct/algo/result.hpp ----
 // ---- begin amct/core/choose_qparams.hpp ----
 // amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
-// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+// (docs/quantization.md#symmetric, docs/quantization.md#asymmetric; decisions 3 and 5 of
+// docs/sources.md#decisions). All arithmetic is float32, like AMCT's torch code.
 #ifndef AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 #define AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 
@@ -2773,7 +2780,7 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
+/// FLT_EPS (docs/quantization.md#the-flt_eps-rule): a computed scale below it becomes 1.
 inline constexpr float flt_eps = 1.192092896e-7f;
 
 /// A closed range of observed values.
@@ -2828,8 +2835,8 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
     const float mx = max > 0.0f ? max : 0.0f;
     const float mn = min < 0.0f ? min : 0.0f;
-    // float32 as in AMCT; the difference goes through double only when it would overflow float (|range| >
-    // FLT_MAX)
+    // float32 as in AMCT; the difference goes through double only when it would overflow float
+    // (|range| > FLT_MAX)
     const float diff = mx - mn;
     const float levels = static_cast<float>(qmax - qmin);
     const float scale =
@@ -2899,9 +2906,10 @@ inline qparams<Spec, per_channel> choose_qparams(const xt::xtensor<float, 1>& mi
 #endif  // AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 // ---- end amct/core/choose_qparams.hpp ----
 // ---- begin amct/model/layer_types.hpp ----
-// amct/model/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 5.2, 7.1 and 9), in the
-// ONNX, PyTorch, TF, Keras and Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule:
-// its weight layout and channel-wise defaults) and the type predicates of the configuration rules.
+// amct/model/layer_types.hpp: what AMCT allows per layer type (docs/model.md#what-amct-quantizes,
+// docs/model.md#weight-layouts, docs/configuration.md#layer-type-rules), in the ONNX, PyTorch, TF, Keras and
+// Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule: its weight layout and
+// channel-wise defaults) and the type predicates of the configuration rules.
 #ifndef AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
 #define AMCT_SINGLE_AMCT_MODEL_LAYER_TYPES_HPP
 
@@ -2945,8 +2953,9 @@ namespace detail
 AMCT_DECL bool type_in(std::string_view type, std::initializer_list<std::string_view> names);
 }  // namespace detail
 
-/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
-/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
+/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (docs/model.md#weight-layouts,
+/// docs/model.md#quantizable-layers), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's
+/// attribute.
 AMCT_DECL std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false);
 
 /// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
@@ -2965,7 +2974,8 @@ inline bool symmetric_only_type(std::string_view type)
     return detail::type_in(type, {"Conv3d", "Conv3D"});
 }
 
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers
+/// (docs/configuration.md#layer-type-rules).
 AMCT_DECL bool int16_activation_type(std::string_view type);
 
 /// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
@@ -2975,7 +2985,7 @@ inline bool narrow_weight_type(std::string_view type)
 }
 
 /// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in docs/model.md#bn-fusion).
 AMCT_DECL bool fusable_type(std::string_view type);
 
 /// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
@@ -2984,8 +2994,8 @@ AMCT_DECL bool is_batch_norm(std::string_view type);
 /// Layer name -> layer type.
 AMCT_DECL std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers);
 
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
+/// Why `name` cannot be an entry of skip_fusion_layers (docs/configuration.md#global-keys: names must exist
+/// and be of a fused type), or nothing when it can.
 AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name,
                                                          const std::map<std::string, std::string>& type_of);
 }  // namespace AMCT_ABI
@@ -3138,8 +3148,8 @@ AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name
 // ---- end amct/model/layer_types.hpp ----
 // ---- begin amct/model/weight_layout.hpp ----
 // amct/model/weight_layout.hpp: a weight tensor viewed as the row-major [C_out, rest] matrix of ARQ's layout
-// rules (amct-algorithms.md 5.2): the reshape and permutation of each weight_layout, and the copies to and
-// from that channel-major order.
+// rules (docs/model.md#weight-layouts): the reshape and permutation of each weight_layout, and the copies to
+// and from that channel-major order.
 #ifndef AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
 #define AMCT_SINGLE_AMCT_MODEL_WEIGHT_LAYOUT_HPP
 
@@ -3536,7 +3546,8 @@ inline channel_ranges_result channel_ranges(const xt::xexpression<E>& e, std::pt
     return r;
 }
 
-/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, 5.1): choose_qparams of its range.
+/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, docs/algorithms.md#arq-algorithm):
+/// choose_qparams of its range.
 template <class Spec, class E>
 inline qparams<Spec, per_tensor> minmax_qparams(const xt::xexpression<E>& e)
 {
@@ -3651,18 +3662,22 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 // ---- end amct/algo/arq.hpp ----
 // ---- begin amct/algo/hfmg.hpp ----
 // amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
-// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
-//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
-//   in
-//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
-//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
-//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
-//       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
-//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
-//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
-//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
-//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// docs/algorithms.md#hfmg defines it (a port of PyTorch HistogramObserver's L2 search):
+// clang-format off
+//   histogram (docs/algorithms.md#hfmg-histogram): batch 1: num_of_bins bins over [min, max] of the batch
+//       (the maximum falls in the last bin; all counts in bin num_of_bins/2 when the range is narrower than
+//       FLT_EPS); later batches widen the range to the union, re-bin the old counts (each old bin goes to the
+//       new bin of its left edge, or is split between two bins in proportion to the overlap, truncated to an
+//       integer) and add the batch histogrammed over the new range;
+//   candidates (l, r) (docs/algorithms.md#hfmg-search-space): starting from (0, bins-1), each side walks
+//       inward until it has passed step = max(ceil(total / 100000), 1) counts (the right walk stops at the
+//       advanced left index); the side whose walk crossed more bins (the sparser tail) moves; until
+//       r - l <= ceil(bins / 4);
+//   loss (docs/algorithms.md#hfmg-loss): the L2 error of mapping bins [l, r] onto 2^b levels, with bins
+//       outside clamped to the end levels;
+//   result (docs/algorithms.md#hfmg-result): clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric
+//       or asymmetric rule.
+// clang-format on
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
 // hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
@@ -3735,12 +3750,13 @@ namespace detail
 /// not wait on each other.
 AMCT_DECL void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts);
 
-/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
-/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
-/// integer.
+/// Re-bins `h` onto the wider range [lo, hi] (docs/algorithms.md#hfmg-histogram): each old bin [a, a + w_old)
+/// lands in the new bin of a, or is split between that bin and the next, in proportion to the overlap, the
+/// first part truncated to an integer.
 AMCT_DECL std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi);
 
-/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+/// Two range edges closer than FLT_EPS count as the same (docs/algorithms.md#hfmg-histogram: the range then
+/// stays).
 inline bool same_edge(float a, float b) noexcept
 {
     return std::fabs(a - b) < flt_eps;
@@ -3749,9 +3765,10 @@ inline bool same_edge(float a, float b) noexcept
 /// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
 AMCT_DECL void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other);
 
-/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
-/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
-/// more); otherwise the running range stays and the batch's counts add as they are.
+/// Where docs/algorithms.md#hfmg-histogram puts a batch: the range it is histogrammed over (the union of the
+/// running range and the batch's [min, max]) and whether the running range moves there (there is none yet,
+/// or an edge moves by FLT_EPS or more); otherwise the running range stays and the batch's counts add as they
+/// are.
 struct hfmg_step
 {
     float min = 0.0f;
@@ -3768,14 +3785,15 @@ hfmg_next_step(bool first, float run_min, float run_max, float batch_min, float 
 /// step moves it.
 AMCT_DECL void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts);
 
-/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+/// The L2 loss of docs/algorithms.md#hfmg-loss for candidate (l, r) with 2^bits destination bins.
 AMCT_DECL double hfmg_loss(const std::vector<std::int64_t>& counts,
                            double bin_width,
                            std::size_t l,
                            std::size_t r,
                            int bits);
 
-/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+/// docs/algorithms.md#hfmg-search-space and docs/algorithms.md#hfmg-loss: the (l, r) with the least loss,
+/// first minimum; (0, bins - 1) when there is no candidate.
 AMCT_DECL std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits);
 }  // namespace detail
 
@@ -3851,8 +3869,9 @@ private:
 /// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
 /// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
 ///
-/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
-/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// docs/algorithms.md#hfmg-histogram places batch k by the running range after batches 0 .. k - 1, a function
+/// of their [min, max] alone (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are
+/// known (add_range, place).
 /// Where the running range does not move, histograms just add; only where it moves is the sum so far
 /// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
 /// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each
@@ -4554,19 +4573,19 @@ AMCT_DECL void hfmg_segments::extend()
 // ---- end amct/algo/hfmg.hpp ----
 // ---- begin amct/algo/ifmr.hpp ----
 // amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
-// amct-algorithms.md section 3.2 and Decision 4 define it:
-//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
-//   FLT_EPS);
-//      then max0 = max(max0, 0), min0 = min(min0, 0);
-//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
-//   the
-//      ratios rounded to float32;
+// docs/algorithms.md#ifmr-reference-algorithm and decision 4 of docs/sources.md#decisions define it:
+// clang-format off
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N)
+//      (k = 1 when 1 - p < FLT_EPS); then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double
+//      (torch.arange), the ratios rounded to float32;
 //   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
 //      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
-//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
-//   (symmetric)
-//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2
+//      with lo_i = -c_i (symmetric) or min0 (asymmetric), the float clamp, round half to even;
+//      the first minimum wins;
 //   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// clang-format on
 // Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
 // identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
 // runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
@@ -4594,8 +4613,8 @@ AMCT_DECL void hfmg_segments::extend()
 // integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
 // maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
 // extremes are exact order statistics. Memory: one table of 2^19 32-bit counts mapped zeroed, of which
-// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
-// 1 go to a second table of 64-bit counts, allocated only then.
+// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past
+// 2^32 - 1 go to a second table of 64-bit counts, allocated only then.
 #ifndef AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
 #define AMCT_SINGLE_AMCT_ALGO_BIT_HISTOGRAM_HPP
 
@@ -5849,11 +5868,12 @@ struct ifmr_search
 
 namespace detail
 {
-/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
-/// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
-/// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
-/// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
-/// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
+/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs:
+/// n = ceil((end - start) / step) in double (61 for the defaults 0.7, 1.3, 0.01;
+/// docs/algorithms.md#ifmr-candidate-counts), values from ATen's vectorized kernel of width 8: for a vector
+/// starting at b, f32(double(f32(start + b step)) + j step), two vectors per iteration, and
+/// f32(start + i step) for the tail. This differs from f32(start + i step) in the last bit for some i (e.g.
+/// i = 2 of the defaults gives 0.719999969, not 0.720000029).
 AMCT_DECL std::vector<float> ifmr_ratios(const ifmr_params& p);
 
 /// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).
@@ -6376,17 +6396,19 @@ AMCT_DECL void ifmr_observer::keep_while_small(const float* x, std::size_t n)
 // ---- begin amct/algo/kl.hpp ----
 // amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
 // with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
+// clang-format off
 //   |x| histogram of num_of_bins (2048) bins over [0, max|x|] (here resampled from the exactly mergeable
 //   grid); for every threshold bin i in [num_quantized_bins, num_of_bins]:
 //     P = bins [0, i) with the outliers (bins >= i) added to bin i - 1;
 //     Q = bins [0, i) merged into num_quantized_bins (128) groups of floor(i / 128) bins (the last group
-//     takes the
-//         remainder), each group's mass spread evenly over its non-empty bins (empty bins stay empty);
+//         takes the remainder), each group's mass spread evenly over its non-empty bins (empty bins stay
+//         empty);
 //     P and Q normalized to sum 1, then smoothed: every zero entry gets eps = 1e-4 and the non-zero entries
-//     give it up in equal parts (eps is halved until no entry would drop to or below zero); KL(P || Q) = sum
-//     P log(P / Q);
+//         give it up in equal parts (eps is halved until no entry would drop to or below zero);
+//     KL(P || Q) = sum P log(P / Q);
 //   the first i with the least KL gives the threshold t = (i + 0.5) * bin width; the range is [-t, t]
 //   (symmetric).
+// clang-format on
 #ifndef AMCT_SINGLE_AMCT_ALGO_KL_HPP
 #define AMCT_SINGLE_AMCT_ALGO_KL_HPP
 
@@ -8248,16 +8270,18 @@ struct configured_algorithm
 #endif  // AMCT_SINGLE_AMCT_ALGO_CONFIGURED_ALGORITHM_HPP
 // ---- end amct/algo/configured_algorithm.hpp ----
 // ---- begin amct/algo/indexed_observer.hpp ----
-// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
-// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
-// load, merge), and the result is that of one observer fed them in index order, bit for bit. How batches
-// are combined is the observer's merge policy (O::exact_merge):
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches
+// 0 .. batches - 1 arrive in any order, from several threads at once (observe is thread-safe) or in other
+// processes (save, load, merge), and the result is that of one observer fed them in index order, bit for bit.
+// How batches are combined is the observer's merge policy (O::exact_merge):
+// clang-format off
 //   * exact merge: each batch goes as it comes into one of a pool of shards (as many as threads observe at
 //     once), merged when the result is asked for;
 //   * ordered merge (HFMG): batch k is placed by the [min, max] of batches 0 .. k - 1 (the observer's
 //     O::ordered companion, e.g. hfmg_segments); a batch whose predecessors' ranges are not all known yet
 //     waits, copied, until they are (observed here, or learnt from other processes through add_ranges); its
 //     contribution is computed outside the lock.
+// clang-format on
 #ifndef AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
 #define AMCT_SINGLE_AMCT_ALGO_INDEXED_OBSERVER_HPP
 
@@ -9163,7 +9187,7 @@ AMCT_DECL void indexed_observer::require_complete() const
 // ---- end amct/algo/indexed_observer.hpp ----
 // ---- begin amct/algo/weight_quantize.hpp ----
 // amct/algo/weight_quantize.hpp: an ARQ result applied to its weight: the int8 weight and the fake-quantized
-// float weight, in the weight's own layout (amct-algorithms.md 5).
+// float weight, in the weight's own layout (docs/algorithms.md#arq).
 #ifndef AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 #define AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 
@@ -9724,8 +9748,8 @@ inline auto apply_new(const E& e, const qparams<Spec>& qp)
 }
 }  // namespace detail
 
-/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
-/// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (docs/quantization.md#the-mapping),
+/// with the rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
 /// Inputs of other value types are converted to float32 first.
 /// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
 /// static, else xt::xarray).
@@ -10075,9 +10099,9 @@ AMCT_DECL weight_layout layout_of(const graph_node& n)
 #endif  // AMCT_SINGLE_AMCT_MODEL_GRAPH_HPP
 // ---- end amct/model/graph.hpp ----
 // ---- begin amct/model/record.hpp ----
-// amct/model/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
-// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
-// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+// amct/model/record.hpp: AMCT's quantization record (docs/model.md#the-record-file): per layer, the
+// activation factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their
+// types, keyed by layer name, and the read-time rules of AMCT's parse_record_file.py.
 #ifndef AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
 #define AMCT_SINGLE_AMCT_MODEL_RECORD_HPP
 
@@ -10131,8 +10155,9 @@ inline bool positive_finite(double v)
 }
 }  // namespace detail
 
-/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
-/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+/// The read-time rules of AMCT's parse_record_file.py (docs/model.md#read-time-validation) for one layer's
+/// record, each broken one reported as report(field, index, message); index is the element of a repeated
+/// field, or -1.
 template <class Report>
 void check_layer_record(const layer_record& r, Report&& report)
 {
@@ -10355,9 +10380,10 @@ AMCT_DECL void check_record(const quant_record& rec, const std::vector<std::stri
 #define AMCT_SINGLE_AMCT_ANALYSIS_HPP
 
 // ---- begin amct/analysis/analyzer.hpp ----
-// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (seeds 000 and 001, amct-algorithms.md 11)
-// and HMCT's get_sensitivity_of_nodes (peers.md 2.3). For every quantized layer it compares the layer's
-// output with the float model's:
+// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (docs/configuration.md#manual-tuning,
+// docs/analysis.md#simulation-analyzer-and-tuning) and HMCT's get_sensitivity_of_nodes
+// (docs/sources.md#horizon-hmct, "Sensitivity"). For every quantized layer it compares the layer's output
+// with the float model's:
 //   accumulated  the whole model simulated as planned (errors of earlier layers included);
 //   alone        only this layer quantized (its own error);
 // and, with the layer quantized alone, the model's outputs with the float model's (its sensitivity).
@@ -10376,8 +10402,9 @@ AMCT_DECL void check_record(const quant_record& rec, const std::vector<std::stri
 
 // ---- begin amct/analysis/metrics.hpp ----
 // amct/analysis/metrics.hpp: how far an actual (quantized, simulated) output is from its reference (float)
-// output. The definitions are the CANN accuracy comparison tool's (msaccucmp, amct-algorithms.md 11.2), with
-// x = actual, y = reference, both flattened, e = x - y, n = the number of elements, and
+// output. The definitions are the CANN accuracy comparison tool's (msaccucmp,
+// docs/analysis.md#canns-accuracy-comparison-tool; amct's: docs/analysis.md#metrics), with x = actual,
+// y = reference, both flattened, e = x - y, n = the number of elements, and
 //   eps       = 2^-52 (numpy's finfo(float).eps, msaccucmp's FLOAT_EPSILON): "zero" for norms and for |y|,
 //   FLT_EPS   = 2^-23 (numpy's finfo(float32).eps): the floor of the KL divergence's normalised values.
 // Everything is summed in double. Non-finite data propagate as IEEE arithmetic makes them (a NaN element
@@ -10861,10 +10888,13 @@ AMCT_DECL comparison compare(const float* reference, const float* actual, std::s
 // ---- begin amct/analysis/simulation.hpp ----
 // amct/analysis/simulation.hpp: simulated mixed-precision inference in the user's runtime. A plan gives each
 // layer a precision:
-//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d (amct-algorithms.md 2.5), weight
-//                 fake-quantized with scale_w, bias = bias_int * scale_d * scale_w (the device's int32 bias);
+// clang-format off
+//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d
+//                 (docs/quantization.md#the-fake-quant-model), weight fake-quantized with scale_w,
+//                 bias = bias_int * scale_d * scale_w (the device's int32 bias);
 //   float16       input, weight, bias and output rounded to half precision (round to nearest even);
 //   float32       the float weight and bias after BN fusion, nothing changed.
+// clang-format on
 // Layers absent from a plan run in float32. The simulator writes the parameters through the model_adapter
 // (only those that change between plans) and changes activations through the runner's layer_hook.
 #ifndef AMCT_SINGLE_AMCT_ANALYSIS_SIMULATION_HPP
@@ -10881,10 +10911,10 @@ AMCT_DECL comparison compare(const float* reference, const float* actual, std::s
 
 // ---- begin amct/analysis/precision.hpp ----
 // amct/analysis/precision.hpp: the computation precision of a layer (HMCT's qtype: int8, int16, float16,
-// float32; seed 004, peers.md 2.1) and the float16 simulation: float32 values rounded to IEEE 754 binary16
-// and back, round-to-nearest-even, overflow to +-inf, subnormals kept, as numpy's float16 and the F16C
-// instruction VCVTPS2PH do. (int16 is simulated by the integer quantizers with num_bits = 16: see
-// precision_config.hpp.)
+// float32; docs/analysis.md#precision-qtype-float16-and-int16, docs/analysis.md#hmcts-quant_config) and the
+// float16 simulation: float32 values rounded to IEEE 754 binary16 and back, round-to-nearest-even, overflow
+// to +-inf, subnormals kept, as numpy's float16 and the F16C instruction VCVTPS2PH do. (int16 is simulated
+// by the integer quantizers with num_bits = 16: see precision_config.hpp.)
 #ifndef AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 #define AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 
@@ -11159,13 +11189,16 @@ AMCT_DECL void round_to_float16(const float* in, float* out, std::size_t n) noex
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_PRECISION_HPP
 // ---- end amct/analysis/precision.hpp ----
 // ---- begin amct/pipeline/deploy.hpp ----
-// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
+// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer
+// (docs/quantization.md#how-the-factors-are-used-downstream):
+// clang-format off
 //   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
 //   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
 //   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
-// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
-// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
-// the channel's weights with it, and reports it.
+// clang-format on
+// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to the
+// smallest float32 for which the bias fits (docs/model.md#deployable-outputs: MobileNetV2's block_11_expand),
+// re-quantizes the channel's weights with it, and reports it.
 #ifndef AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
 #define AMCT_SINGLE_AMCT_PIPELINE_DEPLOY_HPP
 
@@ -11219,7 +11252,7 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
                                           const std::string& layer);
 
 /// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
-/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
+/// (docs/quantization.md#ascenddequant; the code's shift is 32, whatever its comment says).
 AMCT_DECL std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept;
 
 namespace detail
@@ -11243,7 +11276,8 @@ inline void with_activation_qparams(float scale_d, std::int32_t offset_d, int nu
 }
 }  // namespace detail
 
-/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
+/// @brief The fake-quantized activation AMCT's simulation model feeds a layer
+/// (docs/quantization.md#the-fake-quant-model):
 /// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
 /// reciprocal as AscendQuant multiplies by it.
 /// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.
@@ -11400,9 +11434,10 @@ AMCT_DECL void fake_quantize_activation(float* data,
 // ---- end amct/pipeline/deploy.hpp ----
 // ---- begin amct/pipeline/quantized_model.hpp ----
 // amct/pipeline/quantized_model.hpp: what calibration decided for each layer (the session's result), and
-// how a layer's deployable tensors follow from its activation result (amct-algorithms.md 2.5 and 8): the
-// int32 bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias
-// would overflow int32, the int8 weight and its fake-quantized float copy.
+// how a layer's deployable tensors follow from its activation result
+// (docs/quantization.md#how-the-factors-are-used-downstream, docs/model.md#deployable-outputs): the int32
+// bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias would
+// overflow int32, the int8 weight and its fake-quantized float copy.
 #ifndef AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
 #define AMCT_SINGLE_AMCT_PIPELINE_QUANTIZED_MODEL_HPP
 
@@ -11698,8 +11733,8 @@ AMCT_DECL void set_activation(quantized_layer& q,
                               calibration_result activation,
                               std::vector<std::string>& notes);
 
-/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
-/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
+/// The record.txt entry of a layer (docs/model.md#the-record-file): scale_d, offset_d, scale_w, offset_w and
+/// the int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
 AMCT_DECL layer_record record_of(const quantized_layer& q);
 }  // namespace AMCT_ABI
 }  // namespace amct
@@ -12604,9 +12639,10 @@ AMCT_DECL model_analysis analyze(simulator& sim, const simulation_plan& plan, co
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_ANALYZER_HPP
 // ---- end amct/analysis/analyzer.hpp ----
 // ---- begin amct/analysis/bias_correction.hpp ----
-// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (peers.md 2.4; Nagel et al., arXiv 1906.04721):
-// for every layer with a weight, in graph order, the mean shift of each output channel between the float
-// model and the simulated model (earlier layers already corrected) on the sample batches,
+// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (docs/sources.md#horizon-hmct, "Bias correction";
+// Nagel et al., arXiv 1906.04721): for every layer with a weight, in graph order, the mean shift of each
+// output channel between the float model and the simulated model (earlier layers already corrected) on the
+// sample batches,
 //   correction[c] = mean(y_float[:, c, ...]) - mean(y_quant[:, c, ...]),
 // is added to the layer's bias_correction (a layer without bias gets an int32 bias), and the int32 bias
 // recomputed (set_activation). The float model keeps its bias.
@@ -12902,7 +12938,7 @@ AMCT_DECL bias_correction_result bias_correction(simulator& sim,
 // ---- begin amct/analysis/candidates.hpp ----
 // amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
 // candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
-// activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+// activations (docs/model.md#amcts-flow), one run per batch feeding every candidate's observers.
 #ifndef AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 #define AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 
@@ -13673,12 +13709,12 @@ AMCT_DECL std::deque<quantized_model> calibrate_candidates(
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_CANDIDATES_HPP
 // ---- end amct/analysis/candidates.hpp ----
 // ---- begin amct/analysis/precision_config.hpp ----
-// amct/analysis/precision_config.hpp: HMCT's quant_config JSON (peers.md 2.1, seed 004) as far as amct
-// implements it: the computation precision (qtype) per model, op type and node, the metric of the model-wise
-// and layer-wise method searches and bias correction's settings. Read with file:line:column diagnostics
-// (`//` and `/* */` comments allowed, as HMCT strips them), written back, and resolved against a model with
-// HMCT's precedence node_config > op_config > model_config.all_node_type > int8. apply_qtypes carries the
-// result into AMCT's config.json: int16 is the integer quantization with 16-bit activations (the
+// amct/analysis/precision_config.hpp: HMCT's quant_config JSON (docs/analysis.md#hmcts-quant_config) as far
+// as amct implements it: the computation precision (qtype) per model, op type and node, the metric of the
+// model-wise and layer-wise method searches and bias correction's settings. Read with file:line:column
+// diagnostics (`//` and `/* */` comments allowed, as HMCT strips them), written back, and resolved against a
+// model with HMCT's precedence node_config > op_config > model_config.all_node_type > int8. apply_qtypes
+// carries the result into AMCT's config.json: int16 is the integer quantization with 16-bit activations (the
 // calibration algorithms run with num_bits = 16; weights stay 8-bit), float16 and float32 layers are not
 // quantized.
 //
@@ -13708,14 +13744,14 @@ AMCT_DECL std::deque<quantized_model> calibrate_candidates(
 
 // ---- begin amct/config/resolve.hpp ----
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
-// (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
-// specific CalibrationConfig that applies is taken whole (its unset fields at the proto defaults); only
-// `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and skip_layer_types
-// disable layers. Per-type rules (section 9): common_config applies to every layer as far as its type allows
-// (channel_wise only where there are channels, INT6/INT7 weights only for Conv2d, INT16 activations not for
-// Conv3d or pooling, Conv3d symmetric only); an override by name or type that asks for what its layer's type
-// cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
-// each field.
+// (docs/configuration.md#resolution-and-precedence): override_layer_configs > override_layer_types >
+// common_config. The most specific CalibrationConfig that applies is taken whole (its unset fields at the
+// proto defaults); only `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and
+// skip_layer_types disable layers. Per-type rules (docs/configuration.md#layer-type-rules): common_config
+// applies to every layer as far as its type allows (channel_wise only where there are channels, INT6/INT7
+// weights only for Conv2d, INT16 activations not for Conv3d or pooling, Conv3d symmetric only); an override
+// by name or type that asks for what its layer's type cannot do is an error. The result is the equivalent
+// config.json; the explanation says which rule decided each field.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
 
@@ -13724,10 +13760,11 @@ AMCT_DECL std::deque<quantized_model> calibrate_candidates(
 
 // ---- begin amct/dsl/quant_cfg.hpp ----
 // amct/dsl/quant_cfg.hpp: AMCT's simplified configuration (quant.cfg, protobuf text of AMCTConfig,
-// amct-algorithms.md 7.2; seed 002) as typed structs, read with the schema rules of protobuf's TextFormat:
-// unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
-// two members of one oneof and missing required fields are errors, all of them reported at once as
-// file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+// docs/configuration.md#quantcfg; amct's stricter reading: docs/configuration.md#what-amct-reads-differently)
+// as typed structs, read with the schema rules of protobuf's TextFormat: unknown fields, wrong types, a
+// second value for a non-repeated field (naming where the first was given), two members of one oneof and
+// missing required fields are errors, all of them reported at once as file:line:column diagnostics. (AMCT's
+// own Python reader lets a later duplicate win; amct rejects it.)
 // The algorithm messages (ifmr_quantize, hfmg_quantize, arq_quantize) are the algorithms' declarations
 // (amct/algo/param.hpp: each field's cfg spelling), checked by the same validator as config.json.
 #ifndef AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
@@ -16768,10 +16805,11 @@ AMCT_DECL precision_config with_qtypes(precision_config base, const qtype_map& q
 // ---- end amct/analysis/precision_config.hpp ----
 // ---- begin amct/analysis/promotion.hpp ----
 // amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
-// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch (amct-algorithms.md 11.1):
-// layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
-// target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
-// target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch
+// (docs/analysis.md#amcts-accuracy_based_auto_calibration): layers sorted most sensitive first, binary search
+// of the smallest count k whose top-k promotion meets the target; then each promoted layer, least sensitive
+// first, is tried back in int8 and left there when the target still holds (the binary search assumes a
+// monotone effect, which real models only roughly follow).
 #ifndef AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
 #define AMCT_SINGLE_AMCT_ANALYSIS_PROMOTION_HPP
 
@@ -17482,7 +17520,7 @@ AMCT_DECL std::vector<report_histogram> activation_histograms(simulator& sim, st
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_REPORT_DATA_HPP
 // ---- end amct/analysis/report_data.hpp ----
 // ---- begin amct/analysis/search.hpp ----
-// amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
+// amct/analysis/search.hpp: HMCT's calibration-method searches (docs/sources.md#horizon-hmct, "Searches").
 //   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
 //                     best against the float model (by the chosen metric) is used for every layer.
 //   layerwise_search: from the model-wise best, the top-k most sensitive layers (HMCT's default: those whose
@@ -17690,14 +17728,15 @@ AMCT_DECL search_result layerwise_search(simulator& sim, const quant_config& cfg
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_SEARCH_HPP
 // ---- end amct/analysis/search.hpp ----
 // ---- begin amct/analysis/tuning.hpp ----
-// amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
-//   tune: AMCT's manual tuning (seeds 000, 001) automated: rank the layers by sensitivity, take the fewest
-//         most sensitive ones out of quantization (quant_enable false) until the target is met
-//         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
-//         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
-//   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
-//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
-//         the fewest most sensitive layers.
+// amct/analysis/tuning.hpp: AMCT's and HMCT's accuracy-tuning workflows as functions.
+//   tune: AMCT's manual tuning (docs/configuration.md#manual-tuning) automated: rank the layers by
+//         sensitivity, take the fewest most sensitive ones out of quantization (quant_enable false) until the
+//         target is met (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of
+//         them, least sensitive first, to bring it back into int8; the tuned config.json and the log are the
+//         result.
+//   mixed_precision_search: HMCT's flow (docs/sources.md#horizon-hmct, "The tuning flow"): the all-int16 and
+//         all-float16 models first, as upper bounds; the lowest of int16, float16, float32 whose upper bound
+//         meets the target is then given to the fewest most sensitive layers.
 #ifndef AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
 #define AMCT_SINGLE_AMCT_ANALYSIS_TUNING_HPP
 
@@ -17907,10 +17946,10 @@ AMCT_DECL mixed_precision_result mixed_precision_search(simulator& sim,
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_HPP
 // ---- end amct/analysis.hpp ----
 // ---- begin amct/config/check_config.hpp ----
-// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
-// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
-// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
-// activations symmetric; skip_fusion_layers name convolutions of the model.
+// amct/config/check_config.hpp: a config.json checked against the model it configures
+// (docs/configuration.md#layer-type-rules): every configured layer is a quantizable layer of the model;
+// channel_wise only where the type has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for
+// Conv3d or pooling; Conv3d activations symmetric; skip_fusion_layers name convolutions of the model.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 
@@ -18727,9 +18766,10 @@ AMCT_DECL quant_config load_config_json(const std::string& path, const std::vect
 // ---- end amct/config/check_config.hpp ----
 // ---- begin amct/config/create_quant_config.hpp ----
 // amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
-// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
-// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
-// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
+// (docs/model.md#amcts-flow, docs/configuration.md#configjson): every quantizable layer
+// (docs/model.md#quantizable-layers, in its ONNX, PyTorch, TF, Keras or Caffe spelling) with AMCT's defaults;
+// layers in skip_layers get quant_enable false; other layers are left out. With config_definition, the
+// configuration is the quant.cfg resolved against the layers.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 #define AMCT_SINGLE_AMCT_CONFIG_CREATE_QUANT_CONFIG_HPP
 
@@ -18849,9 +18889,11 @@ AMCT_DECL quant_config create_quant_config(const std::vector<layer_info>& layers
 // ---- end amct/config/create_quant_config.hpp ----
 // ---- begin amct/config/record_json.hpp ----
 // amct/config/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
-// ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
-//   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
-//   ...}}]}
+// ScaleOffsetRecord with the proto's field names (docs/model.md#the-record-file):
+// clang-format off
+//   {"record": [{"key": "conv1",
+//                "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...], ...}}]}
+// clang-format on
 // read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
 // file:line:column. Floats are written as the shortest text that reads back as the same float32.
 #ifndef AMCT_SINGLE_AMCT_CONFIG_RECORD_JSON_HPP
@@ -19259,7 +19301,7 @@ AMCT_DECL std::string write_record_json(const quant_record& rec)
 #endif  // AMCT_SINGLE_AMCT_CORE_HPP
 // ---- end amct/core.hpp ----
 // ---- begin amct/dsl/record_txt.hpp ----
-// amct/dsl/record_txt.hpp: AMCT's record.txt (amct-algorithms.md 8), the protobuf text format of
+// amct/dsl/record_txt.hpp: AMCT's record.txt (docs/model.md#the-record-file), the protobuf text format of
 // ScaleOffsetRecord { repeated MapFiledEntry record { key, value: SingleLayerRecord } }, read with the schema
 // rules of schema_reader and the read-time rules of AMCT's parse_record_file.py, every problem as
 // file:line:column; and written as AMCT writes it (fields in proto order, floats with 9 significant digits,
@@ -19552,9 +19594,12 @@ AMCT_DECL std::string write_record_txt(const quant_record& rec)
 // ---- end amct/dsl/record_txt.hpp ----
 // ---- begin amct/pipeline/bn_fusion.hpp ----
 // amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
-// (amct-algorithms.md 10). Per output channel c, in float32 as torch's fuse_conv_bn_eval:
-//   inv_c = 1 / sqrt(var_c + eps),   W'[c] = W[c] * (gamma_c * inv_c),   b'_c = (b_c - mean_c) * inv_c *
-//   gamma_c + beta_c
+// (docs/model.md#bn-fusion, docs/model.md#the-fold). Per output channel c, in float32 as torch's
+// fuse_conv_bn_eval:
+// clang-format off
+//   inv_c = 1 / sqrt(var_c + eps),   W'[c] = W[c] * (gamma_c * inv_c),
+//   b'_c = (b_c - mean_c) * inv_c * gamma_c + beta_c
+// clang-format on
 // with b = 0 for a convolution without bias. "Output channel" follows the weight layout (ConvTranspose: dim 1
 // of [C_in, C_out/g, k...] per group), so Conv (depthwise, grouped), ConvTranspose and the TF layouts fold
 // alike. Conditions (conv_bn_fusion_pass.py): do_fusion; the producer is a convolution not listed in
@@ -19817,7 +19862,7 @@ AMCT_DECL fusion_report apply_fusion(model_adapter& model, const fusion_plan& pl
 #endif  // AMCT_SINGLE_AMCT_PIPELINE_BN_FUSION_HPP
 // ---- end amct/pipeline/bn_fusion.hpp ----
 // ---- begin amct/pipeline/session.hpp ----
-// amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
+// amct/pipeline/session.hpp: AMCT's quantize_model and calibration (docs/model.md#amcts-flow, steps 2 and 3)
 // inside a user's runtime. Made from a model_adapter and a resolved config.json, a calibration_session
 //   1. checks the configuration against the model's layers (check_config),
 //   2. folds BatchNorm into convolutions when do_fusion (fuse_batch_norm),

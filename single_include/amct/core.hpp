@@ -356,7 +356,8 @@ template <class E, class... A>
 // ---- end amct/base/error.hpp ----
 // ---- begin amct/core/choose_qparams.hpp ----
 // amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
-// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+// (docs/quantization.md#symmetric, docs/quantization.md#asymmetric; decisions 3 and 5 of
+// docs/sources.md#decisions). All arithmetic is float32, like AMCT's torch code.
 #ifndef AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 #define AMCT_SINGLE_AMCT_CORE_CHOOSE_QPARAMS_HPP
 
@@ -435,12 +436,13 @@ using uint8 = precision<std::uint8_t, 0, 255>;
 
 // ---- scheme ----
 
-/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, amct-algorithms.md 2.2).
+/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, docs/quantization.md#symmetric).
 struct symmetric
 {
 };
 
-/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset (2.3).
+/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset
+/// (docs/quantization.md#asymmetric).
 struct asymmetric
 {
 };
@@ -471,7 +473,8 @@ struct round_half_away_from_zero
 
 // ---- scaling: how x is brought to the integer grid ----
 
-/// v = x / scale (AMCT's quantize formula 2.1, IFMR, ONNX QuantizeLinear). amct's default.
+/// v = x / scale (AMCT's quantize formula, docs/quantization.md#the-mapping; IFMR, ONNX QuantizeLinear).
+/// amct's default.
 struct divide_by_scale
 {
 };
@@ -669,7 +672,7 @@ inline float quantize_shifted(float x, const element_params& p) noexcept
     return r + 0.0f;  // -0.0f + 0.0f == +0.0f
 }
 
-/// q = clamp(round(v) + offset, qmin, qmax) (amct-algorithms.md 2.1).
+/// q = clamp(round(v) + offset, qmin, qmax) (docs/quantization.md#the-mapping).
 template <class Spec>
 inline typename Spec::storage_type quantize(float x, const element_params& p) noexcept
 {
@@ -1071,7 +1074,7 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
+/// FLT_EPS (docs/quantization.md#the-flt_eps-rule): a computed scale below it becomes 1.
 inline constexpr float flt_eps = 1.192092896e-7f;
 
 /// A closed range of observed values.
@@ -1126,8 +1129,8 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
     const float mx = max > 0.0f ? max : 0.0f;
     const float mn = min < 0.0f ? min : 0.0f;
-    // float32 as in AMCT; the difference goes through double only when it would overflow float (|range| >
-    // FLT_MAX)
+    // float32 as in AMCT; the difference goes through double only when it would overflow float
+    // (|range| > FLT_MAX)
     const float diff = mx - mn;
     const float levels = static_cast<float>(qmax - qmin);
     const float scale =
@@ -2329,8 +2332,8 @@ inline auto apply_new(const E& e, const qparams<Spec>& qp)
 }
 }  // namespace detail
 
-/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
-/// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (docs/quantization.md#the-mapping),
+/// with the rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
 /// Inputs of other value types are converted to float32 first.
 /// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
 /// static, else xt::xarray).
@@ -2465,7 +2468,8 @@ inline channel_ranges_result channel_ranges(const xt::xexpression<E>& e, std::pt
     return r;
 }
 
-/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, 5.1): choose_qparams of its range.
+/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, docs/algorithms.md#arq-algorithm):
+/// choose_qparams of its range.
 template <class Spec, class E>
 inline qparams<Spec, per_tensor> minmax_qparams(const xt::xexpression<E>& e)
 {

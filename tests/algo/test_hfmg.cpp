@@ -54,8 +54,8 @@ TEST_SUITE("hfmg")
                          smax = o.histogram().min + double(rr + 1) * w;
             const double tmin = amct_test::parse_float(smin_hex), tmax = amct_test::parse_float(smax_hex);
             // One batch: the same histogram range and the same L2-optimal clip. Four batches: PyTorch widens
-            // its range when merging (upsampling), amct re-bins to the data range (AMCT 4.1): within 2% of
-            // the range.
+            // its range when merging (upsampling), amct re-bins to the data range
+            // (docs/algorithms.md#hfmg-histogram): within 2% of the range.
             const double tol = batches == 1 ? 1e-6 * (tmax - tmin) : 0.02 * (tmax - tmin);
             CHECK(std::fabs(smin - tmin) <= tol);
             CHECK(std::fabs(smax - tmax) <= tol);

@@ -22,8 +22,8 @@ namespace
 using amct_test::error_of;
 
 /// Batches whose ranges move now and then: some widen the range, some stay inside it, some move an edge by
-/// less than FLT_EPS (4.1 keeps the range then), as calibration data does. Batch b has (300 + 37 b) * scale
-/// values.
+/// less than FLT_EPS (docs/algorithms.md#hfmg-histogram keeps the range then), as calibration data does.
+/// Batch b has (300 + 37 b) * scale values.
 std::vector<std::vector<float>> moving_batches(std::size_t n, std::uint32_t seed, std::size_t scale = 1)
 {
     std::mt19937 gen(seed);

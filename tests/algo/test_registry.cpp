@@ -42,7 +42,7 @@ TEST_SUITE("registry")
             half.merge(other);
             const auto r = one.compute();
             CHECK_EQ(half.batches(), 2u);
-            if (name != "hfmg")  // HFMG re-bins when a later batch widens the range (AMCT 4.1)
+            if (name != "hfmg")  // HFMG re-bins when a later batch widens the range (docs/algorithms.md#hfmg)
             {
                 CHECK_EQ(half.compute().scale, r.scale);
             }

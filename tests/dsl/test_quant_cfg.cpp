@@ -13,7 +13,7 @@
 
 namespace
 {
-/// Seed 002's example quant.cfg, verbatim in structure.
+/// The example quant.cfg of docs/configuration.md#quantcfg-example, verbatim in structure.
 const char* seed_cfg = R"(# global quantize parameter
 activation_offset : true
 skip_layers : "Opname"

@@ -1,5 +1,5 @@
 // AMCT's record.txt: the protobuf text of ScaleOffsetRecord, read with the schema and AMCT's read-time rules
-// (amct-algorithms.md 8), written as AMCT writes it.
+// (docs/model.md#the-record-file), written as AMCT writes it.
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -29,7 +29,7 @@ TEST_SUITE("record.txt")
 {
     TEST_CASE("AMCT's documented example reads to the expected record")
     {
-        // amct-algorithms.md 8 (OSS-DOC record.md; OSS-PY tests int8_record.txt)
+        // docs/model.md#example (OSS-DOC record.md; OSS-PY tests int8_record.txt)
         const auto rec = amct::dsl::read_record_txt(R"(record {
   key: "layer1.0.conv1"
   value {

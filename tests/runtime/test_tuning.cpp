@@ -396,8 +396,8 @@ TEST_CASE("bias_correction removes the mean shift of each output channel")
         }
         for (std::size_t c = 0; c < channels; ++c)
         {
-            // the int32 bias round(b / deq_scale) moved by round((b + correction) / deq_scale) - round(b /
-            // deq_scale) steps: the correction up to one step
+            // the int32 bias round(b / deq_scale) moved by
+            // round((b + correction) / deq_scale) - round(b / deq_scale) steps: the correction up to one step
             CHECK(std::fabs(shift[c] / static_cast<double>(count))
                   <= f.qm.find(layer)->deq_scale[c] + 1e-6 * magnitude);
         }

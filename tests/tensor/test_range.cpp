@@ -17,7 +17,7 @@ using sym8 = amct::quant_spec<amct::int8, amct::symmetric, amct::per_tensor>;
 using sym8c = amct::quant_spec<amct::int8, amct::symmetric, amct::per_channel>;
 using asym8c = amct::quant_spec<amct::int8, amct::asymmetric, amct::per_channel>;
 
-/// ARQ test weight of amct-algorithms.md 13.1: rows [-1]*12, [0]*12, [1]*12, [-1,0,1]*4.
+/// ARQ test weight of docs/algorithms.md#arq-test-vectors: rows [-1]*12, [0]*12, [1]*12, [-1,0,1]*4.
 xt::xtensor<float, 2> arq_weight()
 {
     xt::xtensor<float, 2> w = xt::zeros<float>({4, 12});

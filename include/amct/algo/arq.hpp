@@ -1,6 +1,7 @@
-// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (amct-algorithms.md 5): symmetric min/max per output
-// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of 5.2;
-// scale and offset follow choose_qparams (127, or 128 when |max| < |min|; scale 1 for an all-zero channel).
+// amct/algo/arq.hpp: ARQ, AMCT's weight calibration (docs/algorithms.md#arq): symmetric min/max per output
+// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of
+// docs/algorithms.md#arq-channel-axis; scale and offset follow choose_qparams (127, or 128 when
+// |max| < |min|; scale 1 for an all-zero channel).
 #pragma once
 
 #include <cstddef>      // std::size_t

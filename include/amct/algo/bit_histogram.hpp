@@ -7,8 +7,8 @@
 // integers, so merging and saving are exact and independent of the order of the data. The exact minimum,
 // maximum and smallest nonzero magnitude are kept too: they bound the keys that can be non-zero, and the
 // extremes are exact order statistics. Memory: one table of 2^19 32-bit counts mapped zeroed, of which
-// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past 2^32 -
-// 1 go to a second table of 64-bit counts, allocated only then.
+// only the pages of keys actually counted are ever touched (a few hundred KiB per layer); counts past
+// 2^32 - 1 go to a second table of 64-bit counts, allocated only then.
 #pragma once
 
 #include <cmath>    // std::fabs, std::isfinite, std::ldexp

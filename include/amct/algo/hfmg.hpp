@@ -1,16 +1,20 @@
 // amct/algo/hfmg.hpp: HFMG (Histogram Feature Map Glutton), AMCT's histogram activation calibration, as
-// amct-algorithms.md section 4 defines it (a port of PyTorch HistogramObserver's L2 search):
-//   4.1 batch 1: num_of_bins bins over [min, max] of the batch (the maximum falls in the last bin; all counts
-//   in
-//       bin num_of_bins/2 when the range is narrower than FLT_EPS); later batches widen the range to the
-//       union, re-bin the old counts (each old bin goes to the new bin of its left edge, or is split between
-//       two bins in proportion to the overlap, truncated to an integer) and add the batch histogrammed over
-//       the new range;
-//   4.2 candidates (l, r): starting from (0, bins-1), each side walks inward until it has passed
-//       step = max(ceil(total / 100000), 1) counts (the right walk stops at the advanced left index); the
-//       side whose walk crossed more bins (the sparser tail) moves; until r - l <= ceil(bins / 4);
-//   4.3 loss: the L2 error of mapping bins [l, r] onto 2^b levels, with bins outside clamped to the end
-//   levels; 4.4 clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric or asymmetric rule.
+// docs/algorithms.md#hfmg defines it (a port of PyTorch HistogramObserver's L2 search):
+// clang-format off
+//   histogram (docs/algorithms.md#hfmg-histogram): batch 1: num_of_bins bins over [min, max] of the batch
+//       (the maximum falls in the last bin; all counts in bin num_of_bins/2 when the range is narrower than
+//       FLT_EPS); later batches widen the range to the union, re-bin the old counts (each old bin goes to the
+//       new bin of its left edge, or is split between two bins in proportion to the overlap, truncated to an
+//       integer) and add the batch histogrammed over the new range;
+//   candidates (l, r) (docs/algorithms.md#hfmg-search-space): starting from (0, bins-1), each side walks
+//       inward until it has passed step = max(ceil(total / 100000), 1) counts (the right walk stops at the
+//       advanced left index); the side whose walk crossed more bins (the sparser tail) moves; until
+//       r - l <= ceil(bins / 4);
+//   loss (docs/algorithms.md#hfmg-loss): the L2 error of mapping bins [l, r] onto 2^b levels, with bins
+//       outside clamped to the end levels;
+//   result (docs/algorithms.md#hfmg-result): clip [min + l w, min + (r + 1) w] -> choose_qparams' symmetric
+//       or asymmetric rule.
+// clang-format on
 // merge() re-bins the other histogram the same way, so it is exact when both cover the same range; fix the
 // range up front with reserve_range() (e.g. from a max pass) to make merges across threads or machines exact.
 // hfmg_segments gives the sequential result exactly for batches split over threads or machines, from their
@@ -91,12 +95,13 @@ namespace detail
 /// not wait on each other.
 AMCT_DECL void histc(const float* x, std::size_t n, float lo, float hi, std::vector<std::int64_t>& counts);
 
-/// Re-bins `h` onto the wider range [lo, hi] (4.1): each old bin [a, a + w_old) lands in the new bin of a, or
-/// is split between that bin and the next, in proportion to the overlap, the first part truncated to an
-/// integer.
+/// Re-bins `h` onto the wider range [lo, hi] (docs/algorithms.md#hfmg-histogram): each old bin [a, a + w_old)
+/// lands in the new bin of a, or is split between that bin and the next, in proportion to the overlap, the
+/// first part truncated to an integer.
 AMCT_DECL std::vector<std::int64_t> rebin(const hfmg_histogram& h, float lo, float hi);
 
-/// Two range edges closer than FLT_EPS count as the same (4.1: the range then stays).
+/// Two range edges closer than FLT_EPS count as the same (docs/algorithms.md#hfmg-histogram: the range then
+/// stays).
 inline bool same_edge(float a, float b) noexcept
 {
     return std::fabs(a - b) < flt_eps;
@@ -105,9 +110,10 @@ inline bool same_edge(float a, float b) noexcept
 /// Adds `other` (another histogram or a batch's) into `h`, widening h's range to the union first.
 AMCT_DECL void merge_histogram(hfmg_histogram& h, const hfmg_histogram& other);
 
-/// Where 4.1 puts a batch: the range it is histogrammed over (the union of the running range and the batch's
-/// [min, max]) and whether the running range moves there (there is none yet, or an edge moves by FLT_EPS or
-/// more); otherwise the running range stays and the batch's counts add as they are.
+/// Where docs/algorithms.md#hfmg-histogram puts a batch: the range it is histogrammed over (the union of the
+/// running range and the batch's [min, max]) and whether the running range moves there (there is none yet,
+/// or an edge moves by FLT_EPS or more); otherwise the running range stays and the batch's counts add as they
+/// are.
 struct hfmg_step
 {
     float min = 0.0f;
@@ -124,14 +130,15 @@ hfmg_next_step(bool first, float run_min, float run_max, float batch_min, float 
 /// step moves it.
 AMCT_DECL void hfmg_apply(hfmg_histogram& h, const hfmg_step& step, std::vector<std::int64_t> counts);
 
-/// The L2 loss of 4.3 for candidate (l, r) with 2^bits destination bins.
+/// The L2 loss of docs/algorithms.md#hfmg-loss for candidate (l, r) with 2^bits destination bins.
 AMCT_DECL double hfmg_loss(const std::vector<std::int64_t>& counts,
                            double bin_width,
                            std::size_t l,
                            std::size_t r,
                            int bits);
 
-/// 4.2 and 4.3: the (l, r) with the least loss, first minimum; (0, bins - 1) when there is no candidate.
+/// docs/algorithms.md#hfmg-search-space and docs/algorithms.md#hfmg-loss: the (l, r) with the least loss,
+/// first minimum; (0, bins - 1) when there is no candidate.
 AMCT_DECL std::pair<std::size_t, std::size_t> hfmg_search(const hfmg_histogram& h, int bits);
 }  // namespace detail
 
@@ -207,8 +214,9 @@ private:
 /// @brief HFMG over batches numbered 0 .. batches - 1 in the calibration order, observed in any order and
 /// split over threads or machines, with exactly the histogram of one hfmg_observer fed them in order.
 ///
-/// 4.1 places batch k by the running range after batches 0 .. k - 1, a function of their [min, max] alone
-/// (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are known (add_range, place).
+/// docs/algorithms.md#hfmg-histogram places batch k by the running range after batches 0 .. k - 1, a function
+/// of their [min, max] alone (hfmg_next_step). Whoever holds batch k can histogram it once those ranges are
+/// known (add_range, place).
 /// Where the running range does not move, histograms just add; only where it moves is the sum so far
 /// re-binned. So the batches split into segments, each starting at a batch that moves the range, whose counts
 /// are exact integer sums in any order; result() chains them: H = S_0, then H = rebin(H, R_j) + S_j for each

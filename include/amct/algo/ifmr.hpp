@@ -1,17 +1,17 @@
 // amct/algo/ifmr.hpp: IFMR (Input Feature Map Reconstruction), AMCT's activation calibration, exactly as
-// amct-algorithms.md section 3.2 and Decision 4 define it:
-//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N) (k = 1 when 1 - p <
-//   FLT_EPS);
-//      then max0 = max(max0, 0), min0 = min(min0, 0);
-//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double (torch.arange),
-//   the
-//      ratios rounded to float32;
+// docs/algorithms.md#ifmr-reference-algorithm and decision 4 of docs/sources.md#decisions define it:
+// clang-format off
+//   1. max0 = k_max-th largest, min0 = k_min-th smallest value, k = N - floor(p N)
+//      (k = 1 when 1 - p < FLT_EPS); then max0 = max(max0, 0), min0 = min(min0, 0);
+//   2. candidates ratio_i = start + i step, i < ceil((end - start) / step), both in double
+//      (torch.arange), the ratios rounded to float32;
 //   3. symmetric: c_i = ratio_i M with M = max(|max0|, |min0|), s_i = c_i / L (L = 127, or 128 when
 //      |max0| < |min0|); asymmetric: c_i = ratio_i max0, s_i = (c_i - min0) / (2^b - 1); s_i < FLT_EPS -> 1;
-//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2 with lo_i = -c_i
-//   (symmetric)
-//      or min0 (asymmetric), the float clamp, round half to even; the first minimum wins;
+//   4. loss_i = mean over all data of (round(clamp(x, lo_i, c_i) / s_i) s_i - x)^2
+//      with lo_i = -c_i (symmetric) or min0 (asymmetric), the float clamp, round half to even;
+//      the first minimum wins;
 //   5. offset = 0 (symmetric) or -round(min0 / s) - 2^(b-1).
+// clang-format on
 // Exact mode keeps all data (sorted once, into a canonical order, so that merging in any order gives
 // identical sums). Bounded mode (an extension) streams the data into a bit_histogram, O(1) per value, and
 // runs the same search on it (amct/algo/bit_histogram_density.hpp); it keeps the values themselves, and runs
@@ -134,11 +134,12 @@ struct ifmr_search
 
 namespace detail
 {
-/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs: n = ceil((end -
-/// start) / step) in double (61 for the defaults 0.7, 1.3, 0.01; amct-algorithms.md 13.3), values from ATen's
-/// vectorized kernel of width 8: for a vector starting at b, f32(double(f32(start + b step)) + j step), two
-/// vectors per iteration, and f32(start + i step) for the tail. This differs from f32(start + i step) in the
-/// last bit for some i (e.g. i = 2 of the defaults gives 0.719999969, not 0.720000029).
+/// torch.arange(start, end, step, dtype=float32) as AMCT's torch code runs it on x86-64 CPUs:
+/// n = ceil((end - start) / step) in double (61 for the defaults 0.7, 1.3, 0.01;
+/// docs/algorithms.md#ifmr-candidate-counts), values from ATen's vectorized kernel of width 8: for a vector
+/// starting at b, f32(double(f32(start + b step)) + j step), two vectors per iteration, and
+/// f32(start + i step) for the tail. This differs from f32(start + i step) in the last bit for some i (e.g.
+/// i = 2 of the defaults gives 0.719999969, not 0.720000029).
 AMCT_DECL std::vector<float> ifmr_ratios(const ifmr_params& p);
 
 /// Rank of the percentile order statistic: k = N - floor(p N), or 1 when 1 - p < FLT_EPS (OSS-PY, in double).

@@ -1,13 +1,15 @@
-// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches 0 .. batches -
-// 1 arrive in any order, from several threads at once (observe is thread-safe) or in other processes (save,
-// load, merge), and the result is that of one observer fed them in index order, bit for bit. How batches
-// are combined is the observer's merge policy (O::exact_merge):
+// amct/algo/indexed_observer.hpp: one layer's activation observer fed by batch index. Batches
+// 0 .. batches - 1 arrive in any order, from several threads at once (observe is thread-safe) or in other
+// processes (save, load, merge), and the result is that of one observer fed them in index order, bit for bit.
+// How batches are combined is the observer's merge policy (O::exact_merge):
+// clang-format off
 //   * exact merge: each batch goes as it comes into one of a pool of shards (as many as threads observe at
 //     once), merged when the result is asked for;
 //   * ordered merge (HFMG): batch k is placed by the [min, max] of batches 0 .. k - 1 (the observer's
 //     O::ordered companion, e.g. hfmg_segments); a batch whose predecessors' ranges are not all known yet
 //     waits, copied, until they are (observed here, or learnt from other processes through add_ranges); its
 //     contribution is computed outside the lock.
+// clang-format on
 #pragma once
 
 #include <condition_variable>  // std::condition_variable

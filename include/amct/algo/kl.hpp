@@ -1,16 +1,18 @@
 // amct/algo/kl.hpp: the KL (entropy) method, as TensorRT's reference describes it (Migacz, "8-bit Inference
 // with TensorRT", GTC 2017; the IInt8EntropyCalibrator family):
+// clang-format off
 //   |x| histogram of num_of_bins (2048) bins over [0, max|x|] (here resampled from the exactly mergeable
 //   grid); for every threshold bin i in [num_quantized_bins, num_of_bins]:
 //     P = bins [0, i) with the outliers (bins >= i) added to bin i - 1;
 //     Q = bins [0, i) merged into num_quantized_bins (128) groups of floor(i / 128) bins (the last group
-//     takes the
-//         remainder), each group's mass spread evenly over its non-empty bins (empty bins stay empty);
+//         takes the remainder), each group's mass spread evenly over its non-empty bins (empty bins stay
+//         empty);
 //     P and Q normalized to sum 1, then smoothed: every zero entry gets eps = 1e-4 and the non-zero entries
-//     give it up in equal parts (eps is halved until no entry would drop to or below zero); KL(P || Q) = sum
-//     P log(P / Q);
+//         give it up in equal parts (eps is halved until no entry would drop to or below zero);
+//     KL(P || Q) = sum P log(P / Q);
 //   the first i with the least KL gives the threshold t = (i + 0.5) * bin width; the range is [-t, t]
 //   (symmetric).
+// clang-format on
 #pragma once
 
 #include <cmath>   // std::log

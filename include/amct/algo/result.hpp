@@ -15,8 +15,9 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
-/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and (qmax - offset) *
-/// scale, which is what AMCT logs as clip values (amct-algorithms.md 3.2.6).
+/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and
+/// (qmax - offset) * scale, which is what AMCT logs as clip values
+/// (docs/algorithms.md#ifmr-reference-algorithm, step 6).
 struct calibration_result
 {
     int num_bits = 8;

@@ -1,8 +1,10 @@
 // amct/algo/state_io.hpp: portable, versioned, checksummed byte strings for saved observer state.
 //
 // Layout (all integers little-endian, floats as their IEEE-754 bit patterns):
-//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload  u32
-//   CRC-32
+// clang-format off
+//   "AMCTSTAT"  u32 envelope version (1)  string algorithm  u32 state version  u64 payload size  payload
+//   u32 CRC-32
+// clang-format on
 // The CRC-32 (IEEE 802.3 polynomial) covers everything before it, so any flipped bit is detected.
 #pragma once
 

@@ -1,5 +1,5 @@
 // amct/algo/weight_quantize.hpp: an ARQ result applied to its weight: the int8 weight and the fake-quantized
-// float weight, in the weight's own layout (amct-algorithms.md 5).
+// float weight, in the weight's own layout (docs/algorithms.md#arq).
 #pragma once
 
 #include <cstddef>      // std::size_t

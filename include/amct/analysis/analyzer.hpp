@@ -1,6 +1,7 @@
-// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (seeds 000 and 001, amct-algorithms.md 11)
-// and HMCT's get_sensitivity_of_nodes (peers.md 2.3). For every quantized layer it compares the layer's
-// output with the float model's:
+// amct/analysis/analyzer.hpp: AMCT's Model Accuracy Analyzer (docs/configuration.md#manual-tuning,
+// docs/analysis.md#simulation-analyzer-and-tuning) and HMCT's get_sensitivity_of_nodes
+// (docs/sources.md#horizon-hmct, "Sensitivity"). For every quantized layer it compares the layer's output
+// with the float model's:
 //   accumulated  the whole model simulated as planned (errors of earlier layers included);
 //   alone        only this layer quantized (its own error);
 // and, with the layer quantized alone, the model's outputs with the float model's (its sensitivity).

@@ -1,6 +1,7 @@
-// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (peers.md 2.4; Nagel et al., arXiv 1906.04721):
-// for every layer with a weight, in graph order, the mean shift of each output channel between the float
-// model and the simulated model (earlier layers already corrected) on the sample batches,
+// amct/analysis/bias_correction.hpp: HMCT's BiasCorrection (docs/sources.md#horizon-hmct, "Bias correction";
+// Nagel et al., arXiv 1906.04721): for every layer with a weight, in graph order, the mean shift of each
+// output channel between the float model and the simulated model (earlier layers already corrected) on the
+// sample batches,
 //   correction[c] = mean(y_float[:, c, ...]) - mean(y_quant[:, c, ...]),
 // is added to the layer's bias_correction (a layer without bias gets an int32 bias), and the int32 bias
 // recomputed (set_activation). The float model keeps its bias.

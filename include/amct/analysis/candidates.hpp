@@ -1,6 +1,6 @@
 // amct/analysis/candidates.hpp: calibrating several activation methods (or bit widths) at once. Every
 // candidate sees the same data as the session did: AMCT's calibration model, fake-quantized weights and float
-// activations (amct-algorithms.md 1), one run per batch feeding every candidate's observers.
+// activations (docs/model.md#amcts-flow), one run per batch feeding every candidate's observers.
 #pragma once
 
 #include <cstddef>  // std::size_t

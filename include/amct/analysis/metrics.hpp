@@ -1,6 +1,7 @@
 // amct/analysis/metrics.hpp: how far an actual (quantized, simulated) output is from its reference (float)
-// output. The definitions are the CANN accuracy comparison tool's (msaccucmp, amct-algorithms.md 11.2), with
-// x = actual, y = reference, both flattened, e = x - y, n = the number of elements, and
+// output. The definitions are the CANN accuracy comparison tool's (msaccucmp,
+// docs/analysis.md#canns-accuracy-comparison-tool; amct's: docs/analysis.md#metrics), with x = actual,
+// y = reference, both flattened, e = x - y, n = the number of elements, and
 //   eps       = 2^-52 (numpy's finfo(float).eps, msaccucmp's FLOAT_EPSILON): "zero" for norms and for |y|,
 //   FLT_EPS   = 2^-23 (numpy's finfo(float32).eps): the floor of the KL divergence's normalised values.
 // Everything is summed in double. Non-finite data propagate as IEEE arithmetic makes them (a NaN element

@@ -1,8 +1,8 @@
 // amct/analysis/precision.hpp: the computation precision of a layer (HMCT's qtype: int8, int16, float16,
-// float32; seed 004, peers.md 2.1) and the float16 simulation: float32 values rounded to IEEE 754 binary16
-// and back, round-to-nearest-even, overflow to +-inf, subnormals kept, as numpy's float16 and the F16C
-// instruction VCVTPS2PH do. (int16 is simulated by the integer quantizers with num_bits = 16: see
-// precision_config.hpp.)
+// float32; docs/analysis.md#precision-qtype-float16-and-int16, docs/analysis.md#hmcts-quant_config) and the
+// float16 simulation: float32 values rounded to IEEE 754 binary16 and back, round-to-nearest-even, overflow
+// to +-inf, subnormals kept, as numpy's float16 and the F16C instruction VCVTPS2PH do. (int16 is simulated
+// by the integer quantizers with num_bits = 16: see precision_config.hpp.)
 #pragma once
 
 #include <array>        // std::array

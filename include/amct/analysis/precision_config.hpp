@@ -1,9 +1,9 @@
-// amct/analysis/precision_config.hpp: HMCT's quant_config JSON (peers.md 2.1, seed 004) as far as amct
-// implements it: the computation precision (qtype) per model, op type and node, the metric of the model-wise
-// and layer-wise method searches and bias correction's settings. Read with file:line:column diagnostics
-// (`//` and `/* */` comments allowed, as HMCT strips them), written back, and resolved against a model with
-// HMCT's precedence node_config > op_config > model_config.all_node_type > int8. apply_qtypes carries the
-// result into AMCT's config.json: int16 is the integer quantization with 16-bit activations (the
+// amct/analysis/precision_config.hpp: HMCT's quant_config JSON (docs/analysis.md#hmcts-quant_config) as far
+// as amct implements it: the computation precision (qtype) per model, op type and node, the metric of the
+// model-wise and layer-wise method searches and bias correction's settings. Read with file:line:column
+// diagnostics (`//` and `/* */` comments allowed, as HMCT strips them), written back, and resolved against a
+// model with HMCT's precedence node_config > op_config > model_config.all_node_type > int8. apply_qtypes
+// carries the result into AMCT's config.json: int16 is the integer quantization with 16-bit activations (the
 // calibration algorithms run with num_bits = 16; weights stay 8-bit), float16 and float32 layers are not
 // quantized.
 //

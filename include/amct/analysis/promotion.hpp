@@ -1,8 +1,9 @@
 // amct/analysis/promotion.hpp: the fewest layers to take out of int8 (into int16, float16 or float32) so that
-// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch (amct-algorithms.md 11.1):
-// layers sorted most sensitive first, binary search of the smallest count k whose top-k promotion meets the
-// target; then each promoted layer, least sensitive first, is tried back in int8 and left there when the
-// target still holds (the binary search assumes a monotone effect, which real models only roughly follow).
+// the model reaches a target. AMCT's accuracy_based_auto_calibration BinarySearch
+// (docs/analysis.md#amcts-accuracy_based_auto_calibration): layers sorted most sensitive first, binary search
+// of the smallest count k whose top-k promotion meets the target; then each promoted layer, least sensitive
+// first, is tried back in int8 and left there when the target still holds (the binary search assumes a
+// monotone effect, which real models only roughly follow).
 #pragma once
 
 #include <cstddef>     // std::size_t

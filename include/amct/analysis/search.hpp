@@ -1,4 +1,4 @@
-// amct/analysis/search.hpp: HMCT's calibration-method searches (peers.md 2.3).
+// amct/analysis/search.hpp: HMCT's calibration-method searches (docs/sources.md#horizon-hmct, "Searches").
 //   modelwise_search: every candidate method calibrates the whole model; the one whose model outputs are
 //                     best against the float model (by the chosen metric) is used for every layer.
 //   layerwise_search: from the model-wise best, the top-k most sensitive layers (HMCT's default: those whose

@@ -1,9 +1,12 @@
 // amct/analysis/simulation.hpp: simulated mixed-precision inference in the user's runtime. A plan gives each
 // layer a precision:
-//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d (amct-algorithms.md 2.5), weight
-//                 fake-quantized with scale_w, bias = bias_int * scale_d * scale_w (the device's int32 bias);
+// clang-format off
+//   int8 / int16  input fake-quantized with the layer's scale_d and offset_d
+//                 (docs/quantization.md#the-fake-quant-model), weight fake-quantized with scale_w,
+//                 bias = bias_int * scale_d * scale_w (the device's int32 bias);
 //   float16       input, weight, bias and output rounded to half precision (round to nearest even);
 //   float32       the float weight and bias after BN fusion, nothing changed.
+// clang-format on
 // Layers absent from a plan run in float32. The simulator writes the parameters through the model_adapter
 // (only those that change between plans) and changes activations through the runner's layer_hook.
 #pragma once

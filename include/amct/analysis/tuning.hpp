@@ -1,11 +1,12 @@
-// amct/analysis/tuning.hpp: the seeds' accuracy-tuning workflows as functions.
-//   tune: AMCT's manual tuning (seeds 000, 001) automated: rank the layers by sensitivity, take the fewest
-//         most sensitive ones out of quantization (quant_enable false) until the target is met
-//         (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of them, least
-//         sensitive first, to bring it back into int8; the tuned config.json and the log are the result.
-//   mixed_precision_search: HMCT's flow (seed 004): the all-int16 and all-float16 models first, as upper
-//         bounds; the lowest of int16, float16, float32 whose upper bound meets the target is then given to
-//         the fewest most sensitive layers.
+// amct/analysis/tuning.hpp: AMCT's and HMCT's accuracy-tuning workflows as functions.
+//   tune: AMCT's manual tuning (docs/configuration.md#manual-tuning) automated: rank the layers by
+//         sensitivity, take the fewest most sensitive ones out of quantization (quant_enable false) until the
+//         target is met (fewest_promotions, AMCT's BinarySearch), then try the calibration methods on each of
+//         them, least sensitive first, to bring it back into int8; the tuned config.json and the log are the
+//         result.
+//   mixed_precision_search: HMCT's flow (docs/sources.md#horizon-hmct, "The tuning flow"): the all-int16 and
+//         all-float16 models first, as upper bounds; the lowest of int16, float16, float32 whose upper bound
+//         meets the target is then given to the fewest most sensitive layers.
 #pragma once
 
 #include <cstddef>  // std::size_t

@@ -1,7 +1,7 @@
-// amct/config/check_config.hpp: a config.json checked against the model it configures (amct-algorithms.md
-// 7.1 and 9): every configured layer is a quantizable layer of the model; channel_wise only where the type
-// has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for Conv3d or pooling; Conv3d
-// activations symmetric; skip_fusion_layers name convolutions of the model.
+// amct/config/check_config.hpp: a config.json checked against the model it configures
+// (docs/configuration.md#layer-type-rules): every configured layer is a quantizable layer of the model;
+// channel_wise only where the type has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for
+// Conv3d or pooling; Conv3d activations symmetric; skip_fusion_layers name convolutions of the model.
 #pragma once
 
 #include <string>  // std::string

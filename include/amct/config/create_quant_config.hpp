@@ -1,7 +1,8 @@
 // amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
-// (amct-algorithms.md 1 and 7.1): every quantizable layer (section 9, in its ONNX, PyTorch, TF, Keras or
-// Caffe spelling) with AMCT's defaults; layers in skip_layers get quant_enable false; other layers are left
-// out. With config_definition, the configuration is the quant.cfg resolved against the layers.
+// (docs/model.md#amcts-flow, docs/configuration.md#configjson): every quantizable layer
+// (docs/model.md#quantizable-layers, in its ONNX, PyTorch, TF, Keras or Caffe spelling) with AMCT's defaults;
+// layers in skip_layers get quant_enable false; other layers are left out. With config_definition, the
+// configuration is the quant.cfg resolved against the layers.
 #pragma once
 
 #include <string>  // std::string

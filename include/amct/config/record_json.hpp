@@ -1,7 +1,9 @@
 // amct/config/record_json.hpp: the quantization record as JSON, in protobuf's JSON form of
-// ScaleOffsetRecord with the proto's field names (amct-algorithms.md 8):
-//   {"record": [{"key": "conv1", "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...],
-//   ...}}]}
+// ScaleOffsetRecord with the proto's field names (docs/model.md#the-record-file):
+// clang-format off
+//   {"record": [{"key": "conv1",
+//                "value": {"scale_d": 0.0039215689, "offset_d": -128, "scale_w": [...], ...}}]}
+// clang-format on
 // read_record_json applies record.txt's read-time rules (check_layer_record) and reports every problem at
 // file:line:column. Floats are written as the shortest text that reads back as the same float32.
 #pragma once

@@ -1,12 +1,12 @@
 // amct/config/resolve.hpp: each layer's effective configuration from a quant.cfg, with AMCT's precedence
-// (seed 002; amct-algorithms.md 7): override_layer_configs > override_layer_types > common_config. The most
-// specific CalibrationConfig that applies is taken whole (its unset fields at the proto defaults); only
-// `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and skip_layer_types
-// disable layers. Per-type rules (section 9): common_config applies to every layer as far as its type allows
-// (channel_wise only where there are channels, INT6/INT7 weights only for Conv2d, INT16 activations not for
-// Conv3d or pooling, Conv3d symmetric only); an override by name or type that asks for what its layer's type
-// cannot do is an error. The result is the equivalent config.json; the explanation says which rule decided
-// each field.
+// (docs/configuration.md#resolution-and-precedence): override_layer_configs > override_layer_types >
+// common_config. The most specific CalibrationConfig that applies is taken whole (its unset fields at the
+// proto defaults); only `asymmetric` falls back along the chain, ending in activation_offset. skip_layers and
+// skip_layer_types disable layers. Per-type rules (docs/configuration.md#layer-type-rules): common_config
+// applies to every layer as far as its type allows (channel_wise only where there are channels, INT6/INT7
+// weights only for Conv2d, INT16 activations not for Conv3d or pooling, Conv3d symmetric only); an override
+// by name or type that asks for what its layer's type cannot do is an error. The result is the equivalent
+// config.json; the explanation says which rule decided each field.
 #pragma once
 
 #include <string>  // std::string

@@ -1,5 +1,6 @@
 // amct/core/choose_qparams.hpp: scale and offset from a [min, max] range, exactly as AMCT computes them
-// (amct-algorithms.md 2.2, 2.3 and "Decisions" 3 and 5). All arithmetic is float32, like AMCT's torch code.
+// (docs/quantization.md#symmetric, docs/quantization.md#asymmetric; decisions 3 and 5 of
+// docs/sources.md#decisions). All arithmetic is float32, like AMCT's torch code.
 #pragma once
 
 #include <cmath>    // std::fabs, std::isfinite, std::nearbyint
@@ -16,7 +17,7 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// FLT_EPS of amct-algorithms.md: a computed scale below it becomes 1.
+/// FLT_EPS (docs/quantization.md#the-flt_eps-rule): a computed scale below it becomes 1.
 inline constexpr float flt_eps = 1.192092896e-7f;
 
 /// A closed range of observed values.
@@ -71,8 +72,8 @@ inline std::pair<float, std::int32_t> choose_scale_offset(float min,
     // A scale below FLT_EPS (all-zero data) becomes 1 with offset qmin.
     const float mx = max > 0.0f ? max : 0.0f;
     const float mn = min < 0.0f ? min : 0.0f;
-    // float32 as in AMCT; the difference goes through double only when it would overflow float (|range| >
-    // FLT_MAX)
+    // float32 as in AMCT; the difference goes through double only when it would overflow float
+    // (|range| > FLT_MAX)
     const float diff = mx - mn;
     const float levels = static_cast<float>(qmax - qmin);
     const float scale =

@@ -54,12 +54,13 @@ using uint8 = precision<std::uint8_t, 0, 255>;
 
 // ---- scheme ----
 
-/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, amct-algorithms.md 2.2).
+/// offset = 0, scale = max(|min|, |max|) / L (AMCT symmetric rule, docs/quantization.md#symmetric).
 struct symmetric
 {
 };
 
-/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset (2.3).
+/// The range is widened to contain 0 and mapped onto [qmin, qmax] with an integer offset
+/// (docs/quantization.md#asymmetric).
 struct asymmetric
 {
 };
@@ -90,7 +91,8 @@ struct round_half_away_from_zero
 
 // ---- scaling: how x is brought to the integer grid ----
 
-/// v = x / scale (AMCT's quantize formula 2.1, IFMR, ONNX QuantizeLinear). amct's default.
+/// v = x / scale (AMCT's quantize formula, docs/quantization.md#the-mapping; IFMR, ONNX QuantizeLinear).
+/// amct's default.
 struct divide_by_scale
 {
 };

@@ -82,7 +82,7 @@ inline float quantize_shifted(float x, const element_params& p) noexcept
     return r + 0.0f;  // -0.0f + 0.0f == +0.0f
 }
 
-/// q = clamp(round(v) + offset, qmin, qmax) (amct-algorithms.md 2.1).
+/// q = clamp(round(v) + offset, qmin, qmax) (docs/quantization.md#the-mapping).
 template <class Spec>
 inline typename Spec::storage_type quantize(float x, const element_params& p) noexcept
 {

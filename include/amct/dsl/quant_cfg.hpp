@@ -1,8 +1,9 @@
 // amct/dsl/quant_cfg.hpp: AMCT's simplified configuration (quant.cfg, protobuf text of AMCTConfig,
-// amct-algorithms.md 7.2; seed 002) as typed structs, read with the schema rules of protobuf's TextFormat:
-// unknown fields, wrong types, a second value for a non-repeated field (naming where the first was given),
-// two members of one oneof and missing required fields are errors, all of them reported at once as
-// file:line:column diagnostics. (AMCT's own Python reader lets a later duplicate win; amct rejects it.)
+// docs/configuration.md#quantcfg; amct's stricter reading: docs/configuration.md#what-amct-reads-differently)
+// as typed structs, read with the schema rules of protobuf's TextFormat: unknown fields, wrong types, a
+// second value for a non-repeated field (naming where the first was given), two members of one oneof and
+// missing required fields are errors, all of them reported at once as file:line:column diagnostics. (AMCT's
+// own Python reader lets a later duplicate win; amct rejects it.)
 // The algorithm messages (ifmr_quantize, hfmg_quantize, arq_quantize) are the algorithms' declarations
 // (amct/algo/param.hpp: each field's cfg spelling), checked by the same validator as config.json.
 #pragma once

@@ -1,4 +1,4 @@
-// amct/dsl/record_txt.hpp: AMCT's record.txt (amct-algorithms.md 8), the protobuf text format of
+// amct/dsl/record_txt.hpp: AMCT's record.txt (docs/model.md#the-record-file), the protobuf text format of
 // ScaleOffsetRecord { repeated MapFiledEntry record { key, value: SingleLayerRecord } }, read with the schema
 // rules of schema_reader and the read-time rules of AMCT's parse_record_file.py, every problem as
 // file:line:column; and written as AMCT writes it (fields in proto order, floats with 9 significant digits,

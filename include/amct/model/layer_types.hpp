@@ -1,6 +1,7 @@
-// amct/model/layer_types.hpp: what AMCT allows per layer type (amct-algorithms.md 5.2, 7.1 and 9), in the
-// ONNX, PyTorch, TF, Keras and Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule:
-// its weight layout and channel-wise defaults) and the type predicates of the configuration rules.
+// amct/model/layer_types.hpp: what AMCT allows per layer type (docs/model.md#what-amct-quantizes,
+// docs/model.md#weight-layouts, docs/configuration.md#layer-type-rules), in the ONNX, PyTorch, TF, Keras and
+// Caffe spellings: ARQ's weight rule of each quantizable type (find_arq_rule: its weight layout and
+// channel-wise defaults) and the type predicates of the configuration rules.
 #pragma once
 
 #include <initializer_list>  // std::initializer_list
@@ -45,8 +46,9 @@ namespace detail
 AMCT_DECL bool type_in(std::string_view type, std::initializer_list<std::string_view> names);
 }  // namespace detail
 
-/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (amct-algorithms.md 5.2 and
-/// 9), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's attribute.
+/// The rule for a layer type in its ONNX, PyTorch, TF, Keras or Caffe spelling (docs/model.md#weight-layouts,
+/// docs/model.md#quantizable-layers), or nothing for a type ARQ does not quantize. `trans_b` is ONNX Gemm's
+/// attribute.
 AMCT_DECL std::optional<weight_rule> find_arq_rule(std::string_view type, bool trans_b = false);
 
 /// @brief find_arq_rule, or @throws unsupported_error for a type ARQ does not quantize.
@@ -65,7 +67,8 @@ inline bool symmetric_only_type(std::string_view type)
     return detail::type_in(type, {"Conv3d", "Conv3D"});
 }
 
-/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers (section 9).
+/// Quantizable types that take INT16 activations: all but Conv3d and the pooling layers
+/// (docs/configuration.md#layer-type-rules).
 AMCT_DECL bool int16_activation_type(std::string_view type);
 
 /// Types whose weights may be INT6 or INT7 (ARQuantize.quant_bits): Conv2d only.
@@ -75,7 +78,7 @@ inline bool narrow_weight_type(std::string_view type)
 }
 
 /// Types a following BatchNorm folds into: the convolutions, i.e. the weighted types with output channels
-/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in amct-algorithms.md 10).
+/// (FUSE_TYPES Conv1d/2d/3d, depthwise, and ConvTranspose as in docs/model.md#bn-fusion).
 AMCT_DECL bool fusable_type(std::string_view type);
 
 /// BatchNorm in the spellings of ONNX, PyTorch, TF, Keras and Caffe.
@@ -84,8 +87,8 @@ AMCT_DECL bool is_batch_norm(std::string_view type);
 /// Layer name -> layer type.
 AMCT_DECL std::map<std::string, std::string> types_by_name(const std::vector<layer_info>& layers);
 
-/// Why `name` cannot be an entry of skip_fusion_layers (amct-algorithms.md 7.1: names must exist and be of a
-/// fused type), or nothing when it can.
+/// Why `name` cannot be an entry of skip_fusion_layers (docs/configuration.md#global-keys: names must exist
+/// and be of a fused type), or nothing when it can.
 AMCT_DECL std::optional<std::string> skip_fusion_problem(const std::string& name,
                                                          const std::map<std::string, std::string>& type_of);
 }  // namespace AMCT_ABI

@@ -1,6 +1,6 @@
-// amct/model/record.hpp: AMCT's quantization record (amct-algorithms.md 8): per layer, the activation
-// factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their types, keyed
-// by layer name, and the read-time rules of AMCT's parse_record_file.py.
+// amct/model/record.hpp: AMCT's quantization record (docs/model.md#the-record-file): per layer, the
+// activation factors (scale_d, offset_d) and the weight factors (scale_w, offset_w per channel) with their
+// types, keyed by layer name, and the read-time rules of AMCT's parse_record_file.py.
 #pragma once
 
 #include <cmath>             // std::isfinite
@@ -57,8 +57,9 @@ inline bool positive_finite(double v)
 }
 }  // namespace detail
 
-/// The read-time rules of AMCT's parse_record_file.py (amct-algorithms.md 8) for one layer's record, each
-/// broken one reported as report(field, index, message); index is the element of a repeated field, or -1.
+/// The read-time rules of AMCT's parse_record_file.py (docs/model.md#read-time-validation) for one layer's
+/// record, each broken one reported as report(field, index, message); index is the element of a repeated
+/// field, or -1.
 template <class Report>
 void check_layer_record(const layer_record& r, Report&& report)
 {

@@ -1,6 +1,6 @@
 // amct/model/weight_layout.hpp: a weight tensor viewed as the row-major [C_out, rest] matrix of ARQ's layout
-// rules (amct-algorithms.md 5.2): the reshape and permutation of each weight_layout, and the copies to and
-// from that channel-major order.
+// rules (docs/model.md#weight-layouts): the reshape and permutation of each weight_layout, and the copies to
+// and from that channel-major order.
 #pragma once
 
 #include <algorithm>  // std::copy

@@ -1,7 +1,10 @@
 // amct/pipeline/bn_fusion.hpp: folding BatchNorm into the convolution that produces its input
-// (amct-algorithms.md 10). Per output channel c, in float32 as torch's fuse_conv_bn_eval:
-//   inv_c = 1 / sqrt(var_c + eps),   W'[c] = W[c] * (gamma_c * inv_c),   b'_c = (b_c - mean_c) * inv_c *
-//   gamma_c + beta_c
+// (docs/model.md#bn-fusion, docs/model.md#the-fold). Per output channel c, in float32 as torch's
+// fuse_conv_bn_eval:
+// clang-format off
+//   inv_c = 1 / sqrt(var_c + eps),   W'[c] = W[c] * (gamma_c * inv_c),
+//   b'_c = (b_c - mean_c) * inv_c * gamma_c + beta_c
+// clang-format on
 // with b = 0 for a convolution without bias. "Output channel" follows the weight layout (ConvTranspose: dim 1
 // of [C_in, C_out/g, k...] per group), so Conv (depthwise, grouped), ConvTranspose and the TF layouts fold
 // alike. Conditions (conv_bn_fusion_pass.py): do_fusion; the producer is a convolution not listed in

@@ -1,10 +1,13 @@
-// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer (amct-algorithms.md 2.5):
+// amct/pipeline/deploy.hpp: the deployable factors of a quantized layer
+// (docs/quantization.md#how-the-factors-are-used-downstream):
+// clang-format off
 //   deq_scale[c] = scale_d * scale_w[c]                      (float32 product, AscendDequant's factor)
 //   bias_int[c]  = round(b[c] / deq_scale[c])                (double division, ties to even)
 //   packed[c]    = (uint8(offset_w[c]) << 32) | bits(deq_scale[c])   (AscendDequant's uint64 parameter)
-// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to
-// the smallest float32 for which the bias fits (workloads.md D: MobileNetV2's block_11_expand), re-quantizes
-// the channel's weights with it, and reports it.
+// clang-format on
+// AMCT stops with an error when bias_int leaves int32; amct instead raises that channel's weight scale to the
+// smallest float32 for which the bias fits (docs/model.md#deployable-outputs: MobileNetV2's block_11_expand),
+// re-quantizes the channel's weights with it, and reports it.
 #pragma once
 
 #include <array>    // std::array
@@ -66,7 +69,7 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
                                           const std::string& layer);
 
 /// AscendDequant's uint64 parameter: (uint8(offset_w) << 32) | float32 bits of deq_scale
-/// (amct-algorithms.md 2.5; the code's shift is 32, whatever its comment says).
+/// (docs/quantization.md#ascenddequant; the code's shift is 32, whatever its comment says).
 AMCT_DECL std::uint64_t pack_deq_scale(float deq_scale, std::int32_t offset_w) noexcept;
 
 namespace detail
@@ -90,7 +93,8 @@ inline void with_activation_qparams(float scale_d, std::int32_t offset_d, int nu
 }
 }  // namespace detail
 
-/// @brief The fake-quantized activation AMCT's simulation model feeds a layer (amct-algorithms.md 2.5):
+/// @brief The fake-quantized activation AMCT's simulation model feeds a layer
+/// (docs/quantization.md#the-fake-quant-model):
 /// (clamp(round(x * (1 / scale_d)) + offset_d, qmin, qmax) - offset_d) * scale_d, with the float32
 /// reciprocal as AscendQuant multiplies by it.
 /// @throws value_error for an invalid scale_d or an offset_d outside the bit width's range.

@@ -1,7 +1,8 @@
 // amct/pipeline/quantized_model.hpp: what calibration decided for each layer (the session's result), and
-// how a layer's deployable tensors follow from its activation result (amct-algorithms.md 2.5 and 8): the
-// int32 bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias
-// would overflow int32, the int8 weight and its fake-quantized float copy.
+// how a layer's deployable tensors follow from its activation result
+// (docs/quantization.md#how-the-factors-are-used-downstream, docs/model.md#deployable-outputs): the int32
+// bias round(b / (scale_d * scale_w)), deq_scale = scale_d * scale_w, weight scales raised where a bias would
+// overflow int32, the int8 weight and its fake-quantized float copy.
 #pragma once
 
 #include <cstdint>   // std::int32_t, std::int8_t
@@ -81,8 +82,8 @@ AMCT_DECL void set_activation(quantized_layer& q,
                               calibration_result activation,
                               std::vector<std::string>& notes);
 
-/// The record.txt entry of a layer (amct-algorithms.md 8): scale_d, offset_d, scale_w, offset_w and the
-/// int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
+/// The record.txt entry of a layer (docs/model.md#the-record-file): scale_d, offset_d, scale_w, offset_w and
+/// the int types; a layer without weight (AvgPool) records scale_w 1 and offset_w 0.
 AMCT_DECL layer_record record_of(const quantized_layer& q);
 }  // namespace AMCT_ABI
 }  // namespace amct

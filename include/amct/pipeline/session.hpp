@@ -1,4 +1,4 @@
-// amct/pipeline/session.hpp: AMCT's quantize_model and calibration (amct-algorithms.md 1, steps 2 and 3)
+// amct/pipeline/session.hpp: AMCT's quantize_model and calibration (docs/model.md#amcts-flow, steps 2 and 3)
 // inside a user's runtime. Made from a model_adapter and a resolved config.json, a calibration_session
 //   1. checks the configuration against the model's layers (check_config),
 //   2. folds BatchNorm into convolutions when do_fusion (fuse_batch_norm),

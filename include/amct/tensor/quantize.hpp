@@ -168,8 +168,8 @@ inline auto apply_new(const E& e, const qparams<Spec>& qp)
 }
 }  // namespace detail
 
-/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (amct-algorithms.md 2.1), with the
-/// rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (docs/quantization.md#the-mapping),
+/// with the rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
 /// Inputs of other value types are converted to float32 first.
 /// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
 /// static, else xt::xarray).

@@ -78,7 +78,8 @@ inline channel_ranges_result channel_ranges(const xt::xexpression<E>& e, std::pt
     return r;
 }
 
-/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, 5.1): choose_qparams of its range.
+/// @brief Min/max parameters of `e` (what AMCT's ARQ does for weights, docs/algorithms.md#arq-algorithm):
+/// choose_qparams of its range.
 template <class Spec, class E>
 inline qparams<Spec, per_tensor> minmax_qparams(const xt::xexpression<E>& e)
 {

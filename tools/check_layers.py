@@ -27,11 +27,7 @@ SHARED = {"base", "detail"}
 # Top-level headers the stack may include (the umbrellas and amct/src.hpp are outside the stack).
 LEAVES = {"version.hpp"}
 # detail::NAME uses allowed across folders: (folder of the user, NAME).
-ALLOW = {
-    # pipeline/session.hpp uses algo/observer.hpp's message for non-finite batches; the use goes with the
-    # rewrite of the parameter and configuration code (issue 17).
-    ("pipeline", "reject_nonfinite"),
-}
+ALLOW: set = set()
 # Namespaces with a detail namespace of their own, `QUALIFIER::detail::NAME`: the kernels' amct::kernel::detail
 # (simd/) and amct::mpi::detail (pipeline/mpi.hpp).
 OWN_DETAIL = {"kernel", "mpi"}

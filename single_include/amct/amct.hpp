@@ -9687,17 +9687,18 @@ struct fake_quantize_op
     }
 };
 
-/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
+/// Validates, then runs Op over the element_count(shape) row-major elements of `in` into `out`.
 template <class Op, class Spec>
-inline void apply(const contiguous_data<typename Op::input_type>& in,
+inline void apply(const typename Op::input_type* in,
+                  const std::vector<std::size_t>& shape,
                   const qparams<Spec>& qp,
                   typename Op::output_type* out)
 {
     for_each_run(qp,
-                 in.shape(),
+                 shape,
                  [&](std::size_t first, std::size_t count, const auto& params)
                  {
-                     Op::run(in.data() + first, out + first, count, params);
+                     Op::run(in + first, out + first, count, params);
                  });
 }
 
@@ -9713,7 +9714,7 @@ inline void apply_into(const contiguous_data<typename Op::input_type>& in, const
     {
         throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
     }
-    apply<Op>(in, qp, out.data() + out.data_offset());
+    apply<Op>(in.data(), in.shape(), qp, out.data() + out.data_offset());
 }
 
 /// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
@@ -9743,7 +9744,7 @@ inline auto apply_new(const E& e, const qparams<Spec>& qp)
 {
     const contiguous_data<typename Op::input_type> in(e);
     auto out = make_result<E, typename Op::output_type>(in.shape());
-    apply<Op>(in, qp, out.data());
+    apply<Op>(in.data(), in.shape(), qp, out.data());
     return out;
 }
 }  // namespace detail
@@ -9802,6 +9803,36 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
     detail::apply_into<detail::fake_quantize_op<Spec>>(
       detail::contiguous_data<float>(e.derived_cast()), qp, out);
 }
+
+/// @brief The pointer forms, for code that holds row-major buffers already: quantize_n, dequantize_n and
+/// fake_quantize_n read the element_count(shape) elements at `in` and write as many at `out`.
+/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch with `shape`.
+template <class Spec>
+inline void quantize_n(const float* in,
+                       const std::vector<std::size_t>& shape,
+                       const qparams<Spec>& qp,
+                       typename Spec::storage_type* out)
+{
+    detail::apply<detail::quantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void dequantize_n(const typename Spec::storage_type* in,
+                         const std::vector<std::size_t>& shape,
+                         const qparams<Spec>& qp,
+                         float* out)
+{
+    detail::apply<detail::dequantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void fake_quantize_n(const float* in,
+                            const std::vector<std::size_t>& shape,
+                            const qparams<Spec>& qp,
+                            float* out)
+{
+    detail::apply<detail::fake_quantize_op<Spec>>(in, shape, qp, out);
+}
 }  // namespace AMCT_ABI
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
@@ -9841,89 +9872,86 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
         cm.emplace(w, view);
     }
     quantized_weight out;
-    dispatch(
-      r.descriptor(),
-      [&](auto spec)
-      {
-          using S = decltype(spec);
-          if constexpr (!S::is_symmetric)
-          {
-              throw_error<unsupported_error>("ARQ weights are symmetric");
-          }
-          else
-          {
-              auto qp = to_qparams<S>(r);
-              if constexpr (S::is_per_channel)
-              {
-                  qp.axis = view.transpose_2d() ? 1 : 0;
-              }
-              using storage = typename S::storage_type;
-              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
-              const auto run = [&](const contiguous_data<float>& in)
-              {
-                  xt::xtensor<float, 2> fake_cm;
-                  float* fake = nullptr;
-                  if (direct)
-                  {
-                      out.fake = xt::xarray<float>::from_shape(shape);
-                      fake = out.fake.data();
-                  }
-                  else
-                  {
-                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
-                      fake = fake_cm.data();
-                  }
-                  if (with_q)
-                  {
-                      xt::xtensor<storage, 2> q_cm;
-                      storage* q = nullptr;
-                      if constexpr (int8)
-                      {
-                          if (direct)
-                          {
-                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                              q = out.q.data();
-                          }
-                      }
-                      if (!q)
-                      {
-                          q_cm = xt::xtensor<storage, 2>::from_shape(
-                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
-                          q = q_cm.data();
-                      }
-                      apply<quantize_op<S>>(in, qp, q);
-                      apply<dequantize_op<S>>(
-                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
-                        qp,
-                        fake);
-                      if constexpr (!int8)
-                      {
-                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                      }
-                      else if (!direct)
-                      {
-                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                      }
-                  }
-                  else
-                  {
-                      apply<fake_quantize_op<S>>(in, qp, fake);
-                  }
-                  if (!direct)
-                  {
-                      out.fake = from_channel_major<float>(fake_cm, view, shape);
-                  }
-              };
-              if (direct)
-              {
-                  run(contiguous_data<float>(w));
-              }
-              else
-              {
-                  run(contiguous_data<float>(cm->expression()));
-              }
-          }
-      });
+    dispatch(r.descriptor(),
+             [&](auto spec)
+             {
+                 using S = decltype(spec);
+                 if constexpr (!S::is_symmetric)
+                 {
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
+                 }
+                 else
+                 {
+                     auto qp = to_qparams<S>(r);
+                     if constexpr (S::is_per_channel)
+                     {
+                         qp.axis = view.transpose_2d() ? 1 : 0;
+                     }
+                     using storage = typename S::storage_type;
+                     constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
+                     const auto run = [&](const contiguous_data<float>& in)
+                     {
+                         xt::xtensor<float, 2> fake_cm;
+                         float* fake = nullptr;
+                         if (direct)
+                         {
+                             out.fake = xt::xarray<float>::from_shape(shape);
+                             fake = out.fake.data();
+                         }
+                         else
+                         {
+                             fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
+                             fake = fake_cm.data();
+                         }
+                         if (with_q)
+                         {
+                             xt::xtensor<storage, 2> q_cm;
+                             storage* q = nullptr;
+                             if constexpr (int8)
+                             {
+                                 if (direct)
+                                 {
+                                     out.q = xt::xarray<std::int8_t>::from_shape(shape);
+                                     q = out.q.data();
+                                 }
+                             }
+                             if (!q)
+                             {
+                                 q_cm = xt::xtensor<storage, 2>::from_shape(
+                                   {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
+                                 q = q_cm.data();
+                             }
+                             quantize_n(in.data(), in.shape(), qp, q);
+                             dequantize_n(q, in.shape(), qp, fake);
+                             if constexpr (!int8)
+                             {
+                                 out.q =
+                                   xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                             }
+                             else if (!direct)
+                             {
+                                 out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
+                             }
+                         }
+                         else
+                         {
+                             fake_quantize_n(in.data(), in.shape(), qp, fake);
+                         }
+                         if (!direct)
+                         {
+                             out.fake = from_channel_major<float>(fake_cm, view, shape);
+                         }
+                     };
+                     if (direct)
+                     {
+                         run(contiguous_data<float>(w));
+                     }
+                     else
+                     {
+                         run(contiguous_data<float>(cm->expression()));
+                     }
+                 }
+             });
     return out;
 }
 }  // namespace detail

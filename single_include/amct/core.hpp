@@ -2271,17 +2271,18 @@ struct fake_quantize_op
     }
 };
 
-/// Validates, then runs Op over every element of `in` into `out` (contiguous, in.size() elements).
+/// Validates, then runs Op over the element_count(shape) row-major elements of `in` into `out`.
 template <class Op, class Spec>
-inline void apply(const contiguous_data<typename Op::input_type>& in,
+inline void apply(const typename Op::input_type* in,
+                  const std::vector<std::size_t>& shape,
                   const qparams<Spec>& qp,
                   typename Op::output_type* out)
 {
     for_each_run(qp,
-                 in.shape(),
+                 shape,
                  [&](std::size_t first, std::size_t count, const auto& params)
                  {
-                     Op::run(in.data() + first, out + first, count, params);
+                     Op::run(in + first, out + first, count, params);
                  });
 }
 
@@ -2297,7 +2298,7 @@ inline void apply_into(const contiguous_data<typename Op::input_type>& in, const
     {
         throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
     }
-    apply<Op>(in, qp, out.data() + out.data_offset());
+    apply<Op>(in.data(), in.shape(), qp, out.data() + out.data_offset());
 }
 
 /// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
@@ -2327,7 +2328,7 @@ inline auto apply_new(const E& e, const qparams<Spec>& qp)
 {
     const contiguous_data<typename Op::input_type> in(e);
     auto out = make_result<E, typename Op::output_type>(in.shape());
-    apply<Op>(in, qp, out.data());
+    apply<Op>(in.data(), in.shape(), qp, out.data());
     return out;
 }
 }  // namespace detail
@@ -2385,6 +2386,36 @@ inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, 
 {
     detail::apply_into<detail::fake_quantize_op<Spec>>(
       detail::contiguous_data<float>(e.derived_cast()), qp, out);
+}
+
+/// @brief The pointer forms, for code that holds row-major buffers already: quantize_n, dequantize_n and
+/// fake_quantize_n read the element_count(shape) elements at `in` and write as many at `out`.
+/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch with `shape`.
+template <class Spec>
+inline void quantize_n(const float* in,
+                       const std::vector<std::size_t>& shape,
+                       const qparams<Spec>& qp,
+                       typename Spec::storage_type* out)
+{
+    detail::apply<detail::quantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void dequantize_n(const typename Spec::storage_type* in,
+                         const std::vector<std::size_t>& shape,
+                         const qparams<Spec>& qp,
+                         float* out)
+{
+    detail::apply<detail::dequantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void fake_quantize_n(const float* in,
+                            const std::vector<std::size_t>& shape,
+                            const qparams<Spec>& qp,
+                            float* out)
+{
+    detail::apply<detail::fake_quantize_op<Spec>>(in, shape, qp, out);
 }
 }  // namespace AMCT_ABI
 }  // namespace amct

@@ -34,7 +34,7 @@ TEST_SUITE("arq")
         CHECK(xt::amax(xt::abs(q.fake - w))() <= r16.scale[0] / 2);
     }
 
-    TEST_CASE("vectors of amct-algorithms.md 13.1 and weight layouts")
+    TEST_CASE("test vectors (docs/algorithms.md#arq-test-vectors) and weight layouts")
     {
         xt::xtensor<float, 2> w = xt::zeros<float>({4, 12});
         for (std::size_t j = 0; j < 12; ++j)

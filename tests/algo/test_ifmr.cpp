@@ -22,7 +22,7 @@ namespace
 using amct_test::error_of;
 using amct_test::ifmr_defaults;
 
-const std::vector<float> vector_13_2 = {-0.5f, 0.0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.6f, 0.8f, 1.0f, 3.0f};
+const std::vector<float> ifmr_test_vector = {-0.5f, 0.0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.6f, 0.8f, 1.0f, 3.0f};
 
 amct::calibration_result run_ifmr(const std::vector<float>& x,
                                   const amct::ifmr_params& p,
@@ -36,7 +36,7 @@ amct::calibration_result run_ifmr(const std::vector<float>& x,
 
 TEST_SUITE("ifmr")
 {
-    TEST_CASE("candidate counts of amct-algorithms.md 13.3 (torch.arange rule)")
+    TEST_CASE("candidate counts (docs/algorithms.md#ifmr-candidate-counts: the torch.arange rule)")
     {
         auto count = [](double s, double e, double st)
         {
@@ -55,21 +55,21 @@ TEST_SUITE("ifmr")
         CHECK_EQ(r.back(), static_cast<float>(0.7 + 60 * 0.01));
     }
 
-    TEST_CASE("vectors of amct-algorithms.md 13.2")
+    TEST_CASE("test vectors (docs/algorithms.md#ifmr-test-vectors)")
     {
         amct::ifmr_search log;
-        const auto sym = run_ifmr(vector_13_2, ifmr_defaults(false), &log);
+        const auto sym = run_ifmr(ifmr_test_vector, ifmr_defaults(false), &log);
         CHECK_EQ(log.ratios[log.best], doctest::Approx(1.06));
         CHECK_EQ(sym.scale[0], doctest::Approx(3.18 / 127).epsilon(1e-6));
         CHECK_EQ(sym.offset[0], 0);
-        const auto asym = run_ifmr(vector_13_2, ifmr_defaults(true), &log);
+        const auto asym = run_ifmr(ifmr_test_vector, ifmr_defaults(true), &log);
         CHECK_EQ(log.ratios[log.best], doctest::Approx(1.25));
         CHECK_EQ(log.min0, -0.5f);
         CHECK_EQ(asym.scale[0], doctest::Approx(4.25 / 255).epsilon(1e-6));
         CHECK_EQ(asym.offset[0], -98);
     }
 
-    TEST_CASE("edge cases of amct-algorithms.md 3.3")
+    TEST_CASE("edge cases (docs/algorithms.md#ifmr-edge-cases)")
     {
         const std::vector<float> zeros(8, 0.0f);
         const auto zs = run_ifmr(zeros, ifmr_defaults(false));

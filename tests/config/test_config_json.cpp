@@ -145,7 +145,7 @@ TEST_SUITE("config.json")
                  "config.json:16:5: unknown key \"oops\" (a layer's configuration must be an object)");
     }
 
-    TEST_CASE("the issue's example message; syntax errors; unreadable files")
+    TEST_CASE("a bad value's message with its position; syntax errors; unreadable files")
     {
         std::string text = "{";
         for (int i = 0; i < 12; ++i)

@@ -14,7 +14,7 @@
 namespace
 {
 /// The example quant.cfg of docs/configuration.md#quantcfg-example, verbatim in structure.
-const char* seed_cfg = R"(# global quantize parameter
+const char* example_cfg = R"(# global quantize parameter
 activation_offset : true
 skip_layers : "Opname"
 skip_layer_types:"Optype"
@@ -72,9 +72,9 @@ using amct_test::cfg_errors;
 
 TEST_SUITE("quant.cfg")
 {
-    TEST_CASE("seed 002's example parses to the expected structs")
+    TEST_CASE("the example of docs/configuration.md#quantcfg-example parses to the expected structs")
     {
-        const auto c = amct::dsl::read_quant_cfg(seed_cfg);
+        const auto c = amct::dsl::read_quant_cfg(example_cfg);
         CHECK_EQ(c.activation_offset, true);
         CHECK_EQ(c.skip_layers, std::vector<std::string>{"Opname"});
         CHECK_EQ(c.skip_layer_types, std::vector<std::string>{"Optype"});

@@ -1,8 +1,10 @@
 // amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over expressions and views, per channel
 // on every axis.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -143,6 +145,34 @@ TEST_SUITE("quantize over expressions")
                 amct::quantize(x, qp, wrong);
             }),
           "amct: shape error: the output must be a row-major contiguous tensor with the input's shape");
+    }
+
+    TEST_CASE("the pointer forms equal the expression forms and validate against the given shape")
+    {
+        xt::xtensor<float, 2> x = xt::reshape_view(xt::arange<float>(-24.0f, 24.0f) * 0.3f, {6, 8});
+        const std::vector<std::size_t> shape{6, 8};
+        const auto qp = amct::minmax_qparams<sym8c>(x, 1);
+        std::vector<std::int8_t> q(x.size());
+        amct::quantize_n(x.data(), shape, qp, q.data());
+        const auto q_expr = amct::quantize(x, qp);
+        CHECK(std::equal(q.begin(), q.end(), q_expr.begin()));
+        std::vector<float> dq(x.size());
+        amct::dequantize_n(q.data(), shape, qp, dq.data());
+        const auto fake = amct::fake_quantize(x, qp);
+        CHECK(std::equal(dq.begin(), dq.end(), fake.begin()));
+        std::vector<float> fq(x.size());
+        amct::fake_quantize_n(x.data(), shape, qp, fq.data());
+        CHECK(std::equal(fq.begin(), fq.end(), fake.begin()));
+        CHECK_EQ(error_of(
+                   [&]
+                   {
+                       amct::quantize_n(x.data(), {8, 6}, qp, q.data());
+                   }),
+                 error_of(
+                   [&]
+                   {
+                       amct::quantize(xt::xtensor<float, 2>::from_shape({8, 6}), qp);
+                   }));
     }
 
     TEST_CASE("per_channel on every axis, negative axes, narrow and wide inner extents")

@@ -33,7 +33,7 @@ xt::xtensor<float, 2> arq_weight()
 
 TEST_SUITE("choose_qparams")
 {
-    TEST_CASE("ARQ vectors of amct-algorithms.md 13.1")
+    TEST_CASE("ARQ test vectors (docs/algorithms.md#arq-test-vectors)")
     {
         const auto w = arq_weight();
         const auto t = amct::minmax_qparams<sym8>(w);

@@ -52,89 +52,86 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
         cm.emplace(w, view);
     }
     quantized_weight out;
-    dispatch(
-      r.descriptor(),
-      [&](auto spec)
-      {
-          using S = decltype(spec);
-          if constexpr (!S::is_symmetric)
-          {
-              throw_error<unsupported_error>("ARQ weights are symmetric");
-          }
-          else
-          {
-              auto qp = to_qparams<S>(r);
-              if constexpr (S::is_per_channel)
-              {
-                  qp.axis = view.transpose_2d() ? 1 : 0;
-              }
-              using storage = typename S::storage_type;
-              constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
-              const auto run = [&](const contiguous_data<float>& in)
-              {
-                  xt::xtensor<float, 2> fake_cm;
-                  float* fake = nullptr;
-                  if (direct)
-                  {
-                      out.fake = xt::xarray<float>::from_shape(shape);
-                      fake = out.fake.data();
-                  }
-                  else
-                  {
-                      fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
-                      fake = fake_cm.data();
-                  }
-                  if (with_q)
-                  {
-                      xt::xtensor<storage, 2> q_cm;
-                      storage* q = nullptr;
-                      if constexpr (int8)
-                      {
-                          if (direct)
-                          {
-                              out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                              q = out.q.data();
-                          }
-                      }
-                      if (!q)
-                      {
-                          q_cm = xt::xtensor<storage, 2>::from_shape(
-                            {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
-                          q = q_cm.data();
-                      }
-                      apply<quantize_op<S>>(in, qp, q);
-                      apply<dequantize_op<S>>(
-                        contiguous_data<storage>(xt::adapt(q, w.size(), xt::no_ownership(), in.shape())),
-                        qp,
-                        fake);
-                      if constexpr (!int8)
-                      {
-                          out.q = xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                      }
-                      else if (!direct)
-                      {
-                          out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                      }
-                  }
-                  else
-                  {
-                      apply<fake_quantize_op<S>>(in, qp, fake);
-                  }
-                  if (!direct)
-                  {
-                      out.fake = from_channel_major<float>(fake_cm, view, shape);
-                  }
-              };
-              if (direct)
-              {
-                  run(contiguous_data<float>(w));
-              }
-              else
-              {
-                  run(contiguous_data<float>(cm->expression()));
-              }
-          }
-      });
+    dispatch(r.descriptor(),
+             [&](auto spec)
+             {
+                 using S = decltype(spec);
+                 if constexpr (!S::is_symmetric)
+                 {
+                     throw_error<unsupported_error>("ARQ weights are symmetric");
+                 }
+                 else
+                 {
+                     auto qp = to_qparams<S>(r);
+                     if constexpr (S::is_per_channel)
+                     {
+                         qp.axis = view.transpose_2d() ? 1 : 0;
+                     }
+                     using storage = typename S::storage_type;
+                     constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
+                     const auto run = [&](const contiguous_data<float>& in)
+                     {
+                         xt::xtensor<float, 2> fake_cm;
+                         float* fake = nullptr;
+                         if (direct)
+                         {
+                             out.fake = xt::xarray<float>::from_shape(shape);
+                             fake = out.fake.data();
+                         }
+                         else
+                         {
+                             fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
+                             fake = fake_cm.data();
+                         }
+                         if (with_q)
+                         {
+                             xt::xtensor<storage, 2> q_cm;
+                             storage* q = nullptr;
+                             if constexpr (int8)
+                             {
+                                 if (direct)
+                                 {
+                                     out.q = xt::xarray<std::int8_t>::from_shape(shape);
+                                     q = out.q.data();
+                                 }
+                             }
+                             if (!q)
+                             {
+                                 q_cm = xt::xtensor<storage, 2>::from_shape(
+                                   {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
+                                 q = q_cm.data();
+                             }
+                             quantize_n(in.data(), in.shape(), qp, q);
+                             dequantize_n(q, in.shape(), qp, fake);
+                             if constexpr (!int8)
+                             {
+                                 out.q =
+                                   xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
+                             }
+                             else if (!direct)
+                             {
+                                 out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
+                             }
+                         }
+                         else
+                         {
+                             fake_quantize_n(in.data(), in.shape(), qp, fake);
+                         }
+                         if (!direct)
+                         {
+                             out.fake = from_channel_major<float>(fake_cm, view, shape);
+                         }
+                     };
+                     if (direct)
+                     {
+                         run(contiguous_data<float>(w));
+                     }
+                     else
+                     {
+                         run(contiguous_data<float>(cm->expression()));
+                     }
+                 }
+             });
     return out;
 }
 }  // namespace detail

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <amct/dsl/quant_cfg.hpp>
+#include <amct/dsl/text_format.hpp>
 
 #include "config_support.hpp"
 #include "test_support.hpp"

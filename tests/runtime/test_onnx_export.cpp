@@ -271,8 +271,18 @@ step_difference simulation_noise(const calibrated& c,
     return in_steps(moved, sim);
 }
 
-/// The exported float and QDQ models in ONNX Runtime against the reference executor and amct's simulation.
-void check_in_ort(const calibrated& c, const std::vector<tensor>& eval, const fs::path& work, qdq_bound bound)
+/// ONNX Runtime's graph optimization levels (scripts/ort_run.js --level).
+const std::vector<std::string> all_levels = {"disabled", "basic", "extended", "all"};
+
+/// The exported float and QDQ models in ONNX Runtime, at each of `levels`, against the reference executor and
+/// amct's simulation; the float model only when `with_float`. @return the integer kernels ONNX Runtime runs
+/// at level all (0 when `levels` lacks it).
+std::size_t check_in_ort(const calibrated& c,
+                         const std::vector<tensor>& eval,
+                         const fs::path& work,
+                         qdq_bound bound,
+                         const std::vector<std::string>& levels = {"disabled", "all"},
+                         bool with_float = true)
 {
     const std::string input = c.float_model.inputs.at(0).name;
     const fs::path float_file = work / "model.onnx", qdq_file = work / "model_qdq.onnx";
@@ -288,8 +298,10 @@ void check_in_ort(const calibrated& c, const std::vector<tensor>& eval, const fs
         refrt::fake_quant_observer fq(c.q.record);
         sim.push_back(refrt::run1(c.quantized, x, &fq));
     }
-    for (const std::string level : {"disabled", "all"})
+    for (const std::string& level : levels)
     {
+        if (!with_float)
+            break;
         const double diff =
           relative_difference(ort_outputs(float_file, eval, input, level, work / "float"), ref_float);
         MESSAGE("float model in ONNX Runtime (optimization "
@@ -304,7 +316,7 @@ void check_in_ort(const calibrated& c, const std::vector<tensor>& eval, const fs
             << " within one step; against the float model: max " << quantization.max_steps << " steps, mean "
             << quantization.mean_steps << " steps (step " << quantization.step << ")");
     const fs::path optimized = work / "model_qdq_optimized.onnx";
-    for (const std::string level : {"disabled", "all"})
+    for (const std::string& level : levels)
     {
         const step_difference d = in_steps(
           ort_outputs(qdq_file, eval, input, level, work, level == "all" ? optimized : fs::path()), sim);
@@ -316,12 +328,39 @@ void check_in_ort(const calibrated& c, const std::vector<tensor>& eval, const fs
         CHECK(d.mean_steps <= bound.mean_steps);
         CHECK(d.within_one() >= bound.within_one);
     }
+    if (std::find(levels.begin(), levels.end(), "all") == levels.end())
+        return 0;
     const auto ops = op_counts(optimized);
     std::string list;
     for (const auto& [op, count] : ops)
         list += " " + op + " " + std::to_string(count) + ";";
     MESSAGE("ONNX Runtime's optimized QDQ model:" << list);
     CHECK(integer_kernels(ops) > 0);
+    return integer_kernels(ops);
+}
+
+/// The activation algorithms of the registry (amct::algorithm_names that act_algo selects).
+std::vector<std::string> activation_methods()
+{
+    std::vector<std::string> out;
+    for (const std::string_view name : amct::algorithm_names)
+    {
+        amct::activation_quant_config a;
+        if (a.select(name))
+            out.emplace_back(name);
+    }
+    return out;
+}
+
+/// Every layer's act_algo set to `method` with its defaults, the bit width kept.
+void select_method(amct::quant_config& cfg, const std::string& method)
+{
+    for (auto& [layer, lc] : cfg.layers)
+    {
+        const int bits = lc.activation_quant_params.num_bits();
+        REQUIRE(lc.activation_quant_params.select(method));
+        lc.activation_quant_params.set_num_bits(bits);
+    }
 }
 
 /// The DequantizeLinear node writing `output`, or nullptr.
@@ -497,6 +536,112 @@ TEST_CASE("onnx export: a small model, float and QDQ, in ONNX Runtime (AMCT_ORT_
     }
 }
 
+TEST_CASE("onnx export: every activation method at every optimization level in ONNX Runtime (AMCT_ORT_DIR)")
+{
+    if (rt_test::ort_dir().empty())
+    {
+        MESSAGE("skipped: set AMCT_ORT_DIR to the directory scripts/fetch_ort.sh prints");
+        return;
+    }
+    std::mt19937 rng(8);
+    const refrt::graph model = small_model(rng);
+    std::vector<tensor> calib, eval;
+    for (int b = 0; b < 3; ++b)
+        calib.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    for (int b = 0; b < 2; ++b)
+        eval.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    const std::vector<std::string> methods = activation_methods();
+    CHECK(methods.size() == amct::activation_algorithms::size);
+    for (const std::string& method : methods)
+    {
+        CAPTURE(method);
+        MESSAGE("act_algo " << method);
+        const calibrated c = calibrate(model,
+                                       calib,
+                                       [&](amct::quant_config& cfg)
+                                       {
+                                           select_method(cfg, method);
+                                           layer_config(cfg, "pb").quant_enable = false;
+                                       });
+        REQUIRE(c.q.layers.size() == 8);
+        const rt_test::temp_dir tmp;
+        // every node name once (ONNX Runtime refuses a graph with two nodes of one name)
+        const fs::path file = tmp.path / "names.onnx";
+        refrt::save_onnx_qdq(c.quantized, c.q, file.string());
+        std::map<std::string, int> names;
+        for (const auto& n : proto::read_model(file.string()).nodes)
+            CHECK_MESSAGE(++names[n.name] == 1, "node name " << n.name << " twice");
+        // Eight layers, 32 outputs: every output within one step, as with the default configuration.
+        check_in_ort(c, eval, tmp.path, {1.0, 0.5, 1.0}, all_levels, method == methods.front());
+    }
+}
+
+TEST_CASE("onnx export: a ReLU6 whose QuantizeLinear saturates at its bounds is dropped; node names once")
+{
+    // x -> Conv a -> Clip 0..6 -> Conv b: b's input range [0, 255 s] set a hair above 6 (percentile's and
+    // mse's calibration of ReLU6 outputs), which ONNX Runtime 1.30 refused at 'extended' and 'all' with the
+    // Clip kept; exactly 6.5 keeps the Clip (q(6) < 127). A repeated and an empty node name become fresh.
+    std::mt19937 rng(5);
+    refrt::graph g;
+    g.inputs.push_back({"x", {-1, 3, 6, 6}});
+    g.constants["a.w"] = random_tensor({4, 3, 3, 3}, rng, -1.0f, 1.0f);
+    g.constants["a.b"] = random_tensor({4}, rng, 0.5f, 1.0f);
+    g.constants["b.w"] = random_tensor({2, 4, 1, 1}, rng, -0.5f, 0.5f);
+    g.constants["zero"] = tensor(0.0f);
+    g.constants["six"] = tensor(6.0f);
+    g.nodes.push_back(make_node("a", "Conv", {"x", "a.w", "a.b"}, "ya"));
+    g.nodes.push_back(make_node("relu6", "Clip", {"ya", "zero", "six"}, "r"));
+    g.nodes.push_back(make_node("b", "Conv", {"r", "b.w"}, "y"));
+    g.outputs = {"y"};
+    refrt::check_graph(g);
+    const std::vector<tensor> batches = {random_tensor({2, 3, 6, 6}, rng, 0.0f, 3.0f)};
+    const calibrated c = calibrate(g, batches, [](amct::quant_config&) {});
+    const rt_test::temp_dir tmp;
+    for (const float upper : {6.0009f, 6.5f})
+    {
+        CAPTURE(upper);
+        amct::quantized_model q = c.q;
+        for (amct::quantized_layer& l : q.layers)
+            if (l.name == "b")
+            {
+                l.activation.scale = {upper / 255.0f};
+                l.activation.offset = {-128};
+            }
+        const fs::path file = tmp.path / "relu6.onnx";
+        refrt::save_onnx_qdq(c.quantized, q, file.string());
+        const bool saturates = std::nearbyint(6.0f / (upper / 255.0f)) - 128.0 >= 127.0;
+        CHECK(saturates == (upper < 6.1f));
+        CHECK(op_counts(file)["Clip"] == (saturates ? 0U : 1U));
+        if (rt_test::ort_dir().empty())
+            continue;
+        std::vector<tensor> reference;
+        for (const std::string& level : all_levels)
+        {
+            const std::vector<tensor> y = ort_outputs(file, batches, "x", level, tmp.path / level);
+            if (reference.empty())
+                reference = y;
+            const double diff = relative_difference(y, reference);
+            MESSAGE("optimization " << level << " against disabled: " << diff << " relative");
+            CHECK(diff <= 1e-2);  // integer kernels requantize: one step of b's input at most
+        }
+    }
+
+    for (const std::string clip_name : {"a", ""})  // the Clip named as the first Conv, or not named
+    {
+        refrt::graph named = c.quantized;
+        named.nodes[1].name = clip_name;
+        const fs::path file = tmp.path / "names.onnx";
+        refrt::save_onnx(named, file.string());
+        std::map<std::string, int> names;
+        for (const auto& n : proto::read_model(file.string()).nodes)
+        {
+            CHECK(!n.name.empty());
+            CHECK_MESSAGE(++names[n.name] == 1, "node name '" << n.name << "' twice");
+        }
+        CHECK(names.count("a") == 1);
+    }
+}
+
 TEST_CASE("onnx export: nodes of older opsets are rewritten, unknown attributes named")
 {
     // An opset-9 graph as the ONNX importer gives it: Clip, Pad, Slice, Unsqueeze with attributes, Softmax
@@ -587,14 +732,34 @@ TEST_CASE(
         calib.push_back(b.x);
     for (const refrt::batch& b : w.eval)
         eval.push_back(b.x);
-    const calibrated c = calibrate(w.model, calib, [](amct::quant_config&) {});
-    const rt_test::temp_dir tmp;
-    // 56 quantized layers: a float difference of one ulp (summation order, x / s against x * (1 / s), integer
-    // requantization with optimization on) moves some activation across a rounding boundary, and that step
-    // travels to the output. amct's simulation moves as much under a one-ulp change of its input (measured
-    // alongside, 16 photos: mean 0.34 steps, 90 % of outputs within one step, max 6 steps), so no runtime can
-    // agree closer than that, and single outputs have no useful bound. Asserted, with optimization off and on
-    // alike (on measures no worse): the mean within half a step (the quantization error itself is 1.9 steps)
-    // and 80 % of the outputs within one step.
-    check_in_ort(c, eval, tmp.path, {INFINITY, 0.5, 0.8});
+    // One calibration of MobileNetV2 costs about 100 s of CPU in a debug build: the default method here
+    // (every method runs on the small models above); AMCT_TEST_METHOD=NAME or all for others.
+    const char* chosen = std::getenv("AMCT_TEST_METHOD");
+    const std::string choice = chosen && *chosen ? chosen : "";
+    const std::vector<std::string> methods = activation_methods();
+    REQUIRE_MESSAGE((choice.empty() || choice == "all"
+                     || std::find(methods.begin(), methods.end(), choice) != methods.end()),
+                    "AMCT_TEST_METHOD=" << choice << " is no activation algorithm");
+    for (const std::string& method : methods)
+    {
+        if (choice.empty() ? method != methods.front() : choice != "all" && method != choice)
+            continue;
+        CAPTURE(method);
+        MESSAGE("act_algo " << method);
+        const calibrated c = calibrate(w.model,
+                                       calib,
+                                       [&](amct::quant_config& cfg)
+                                       {
+                                           select_method(cfg, method);
+                                       });
+        const rt_test::temp_dir tmp;
+        // 56 quantized layers: a float difference of one ulp (summation order, x / s against x * (1 / s),
+        // integer requantization with optimization on) moves some activation across a rounding boundary, and
+        // that step travels to the output. amct's simulation moves as much under a one-ulp change of its
+        // input (measured alongside, 16 photos: mean 0.34 steps, 90 % of outputs within one step, max 6
+        // steps), so no runtime can agree closer than that, and single outputs have no useful bound.
+        // Asserted, with optimization off and on alike (on measures no worse): the mean within half a step
+        // (the quantization error itself is 1.9 steps) and 80 % of the outputs within one step.
+        check_in_ort(c, eval, tmp.path, {INFINITY, 0.5, 0.8}, all_levels, method == methods.front());
+    }
 }

@@ -2,18 +2,57 @@
 // and the quantized weights.
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include <amct/algo/arq.hpp>
 #include <amct/algo/weight_quantize.hpp>
+#include <amct/tensor/quantize.hpp>
 
 #include "test_support.hpp"
 
 namespace
 {
 using amct_test::error_of;
+
+/// The float32 bit patterns of a line's hex tokens after its tag.
+std::vector<std::uint32_t> hex_tokens(std::istringstream& s)
+{
+    std::vector<std::uint32_t> out;
+    std::string t;
+    while (s >> t)
+    {
+        out.push_back(static_cast<std::uint32_t>(std::stoul(t, nullptr, 16)));
+    }
+    return out;
+}
+
+std::vector<std::uint32_t> bits_of(const float* v, std::size_t n)
+{
+    std::vector<std::uint32_t> out(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        out[i] = amct_test::bits(v[i]);
+    }
+    return out;
+}
+
+template <class T>
+std::vector<T> int_tokens(std::istringstream& s)
+{
+    std::vector<T> out;
+    long v = 0;
+    while (s >> v)
+    {
+        out.push_back(static_cast<T>(v));
+    }
+    return out;
+}
 }  // namespace
 
 TEST_SUITE("arq")
@@ -138,5 +177,112 @@ TEST_SUITE("arq")
                        amct::arq(w, p, amct::weight_layout::out_in, 1, "fc");
                    }),
                  "amct: value error: layer \"fc\": weight element 13 is not finite");
+    }
+
+    TEST_CASE("AMCT's arq_cali_pytorch bit for bit, symmetric and with_offset, the sign of zero included "
+              "(docs/algorithms.md#arq; scripts/gen_amct_golden.py)")
+    {
+        const std::vector<float> data = amct_test::read_f32(AMCT_TEST_DATA_DIR "/algo/arq_weight.f32");
+        REQUIRE_EQ(data.size(), 8u * 64u);
+        const xt::xtensor<float, 2> w = xt::adapt(data, {std::size_t{8}, std::size_t{64}});
+        const xt::xtensor<float, 2> w_t = xt::transpose(w);  // the same weight as MatMul's [K, N]
+        std::ifstream in(AMCT_TEST_DATA_DIR "/algo/arq_amct_golden.txt");
+        REQUIRE(in);
+        std::string line;
+        int cases = 0;
+        std::size_t negative_zeros = 0;
+        amct::arq_params p;
+        while (std::getline(in, line))
+        {
+            std::istringstream s(line);
+            std::string tag;
+            s >> tag;
+            if (tag == "case")
+            {
+                int channel_wise = 0, with_offset = 0;
+                s >> p.num_bits >> channel_wise >> with_offset;
+                p.channel_wise = channel_wise != 0;
+                p.with_offset = with_offset != 0;
+                continue;
+            }
+            if (tag != "scale")
+            {
+                continue;
+            }
+            CAPTURE(p.num_bits);
+            CAPTURE(p.channel_wise);
+            CAPTURE(p.with_offset);
+            const std::vector<std::uint32_t> scale = hex_tokens(s);
+            std::getline(in, line);
+            std::istringstream so(line.substr(line.find(' ') + 1));
+            const auto offset = int_tokens<std::int32_t>(so);
+            std::getline(in, line);
+            std::istringstream sf(line.substr(line.find(' ') + 1));
+            const std::vector<std::uint32_t> fake = hex_tokens(sf);
+            std::getline(in, line);
+            std::istringstream sq(line.substr(line.find(' ') + 1));
+            const auto q = int_tokens<int>(sq);
+
+            const auto r = amct::arq(w, p, amct::weight_layout::out_in, 1, "conv");
+            CHECK_EQ(r.asymmetric, p.with_offset);
+            CHECK_EQ(bits_of(r.scale.data(), r.scale.size()), scale);
+            CHECK_EQ(r.offset, offset);
+            const auto qw = amct::quantize_weight(w, r);
+            CHECK_EQ(bits_of(qw.fake.data(), qw.fake.size()), fake);
+            CHECK_EQ(std::vector<int>(qw.q.begin(), qw.q.end()), q);
+            const auto fake_only = amct::fake_quantize_weight(w, r);
+            CHECK_EQ(bits_of(fake_only.data(), fake_only.size()), fake);
+            // [K, N] (channel axis 1): the same results, transposed
+            const auto r_t = amct::arq(w_t, p, amct::weight_layout::in_out);
+            CHECK_EQ(bits_of(r_t.scale.data(), r_t.scale.size()), scale);
+            const xt::xarray<float> fake_t =
+              xt::transpose(amct::quantize_weight(w_t, r_t, amct::weight_layout::in_out).fake);
+            CHECK_EQ(bits_of(fake_t.data(), fake_t.size()), fake);
+            for (const std::uint32_t b : fake)
+            {
+                negative_zeros += b == 0x80000000u;
+            }
+            ++cases;
+        }
+        CHECK_EQ(cases, 16);
+        CHECK(negative_zeros > 0);  // the property under test occurs in the data
+    }
+
+    TEST_CASE("signed zeros: ARQ's fake weight follows AMCT (-0.0), the core fake_quantize PyTorch (+0.0) "
+              "(docs/quantization.md#signed-zeros)")
+    {
+        const xt::xtensor<float, 2> w = {{127.0f, -0.3f, -0.5f, -0.0f, 0.3f, -1e-30f}};
+        amct::arq_params p;
+        const auto r = amct::arq(w, p);
+        REQUIRE_EQ(r.scale, std::vector<float>{1.0f});
+        const auto fake = amct::quantize_weight(w, r).fake;
+        // x / s in [-0.5, 0) rounds to -0.0 and (q - 0) * s stays -0.0; x = -0.0 gives -0.0 + 0 = +0.0
+        CHECK_EQ(bits_of(fake.data(), fake.size()),
+                 std::vector<std::uint32_t>{0x42fe0000u, 0x80000000u, 0x80000000u, 0u, 0u, 0x80000000u});
+        const auto qp = amct::to_qparams<amct::quant_spec<amct::int8, amct::symmetric, amct::per_channel>>(r);
+        const xt::xarray<float> torch_form = amct::fake_quantize(w, qp);
+        for (const float v : torch_form)
+        {
+            CHECK_NE(amct_test::bits(v), 0x80000000u);  // PyTorch's fake_quantize_per_channel_affine
+        }
+        // with_offset: (q - o) * s with q = o gives +0.0
+        p.with_offset = true;
+        const auto ra = amct::arq(w, p);
+        CHECK(ra.asymmetric);
+        const auto fa = amct::quantize_weight(w, ra).fake;
+        for (const float v : fa)
+        {
+            CHECK_NE(amct_test::bits(v), 0x80000000u);
+        }
+    }
+
+    TEST_CASE("with_offset is set through the API only: AMCT's config files have no key for it")
+    {
+        // has_field is what the config.json and quant.cfg readers ask of a key
+        CHECK_FALSE(amct::has_field<amct::arq_params>("with_offset"));
+        CHECK(amct::has_field<amct::arq_params>("channel_wise"));
+        CHECK_NE(amct::field_bit<amct::arq_params>("with_offset"), amct::field_set{0});
+        amct::arq_params p;
+        CHECK_FALSE(p.with_offset);  // AMCT's WEIGHT_OFFSET = False
     }
 }

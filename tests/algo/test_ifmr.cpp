@@ -126,6 +126,39 @@ TEST_SUITE("ifmr")
         CHECK_EQ(cases, 64);
     }
 
+    TEST_CASE("clip values as AMCT computes them, the sign of zero included "
+              "(docs/quantization.md#signed-zeros; scripts/gen_amct_golden.py)")
+    {
+        std::ifstream in(AMCT_TEST_DATA_DIR "/algo/ifmr_clip_golden.txt");
+        REQUIRE(in);
+        std::string line;
+        int cases = 0, negative_zeros = 0;
+        while (std::getline(in, line))
+        {
+            if (line.empty() || line[0] == '#')
+            {
+                continue;
+            }
+            std::istringstream s(line);
+            std::string dataset, scale_hex, clip_max_hex, clip_min_hex;
+            int with_offset = 0;
+            std::int32_t offset = 0;
+            s >> dataset >> with_offset >> scale_hex >> offset >> clip_max_hex >> clip_min_hex;
+            REQUIRE(s);
+            CAPTURE(line);
+            const auto r = run_ifmr(amct_test::read_f32(AMCT_TEST_DATA_DIR "/algo/" + dataset + ".f32"),
+                                    ifmr_defaults(with_offset != 0));
+            CHECK_EQ(amct_test::bits(r.scale[0]), std::stoul(scale_hex, nullptr, 16));
+            CHECK_EQ(r.offset[0], offset);
+            CHECK_EQ(amct_test::bits(r.clip_max[0]), std::stoul(clip_max_hex, nullptr, 16));
+            CHECK_EQ(amct_test::bits(r.clip_min[0]), std::stoul(clip_min_hex, nullptr, 16));
+            negative_zeros += amct_test::bits(r.clip_min[0]) == 0x80000000u;
+            ++cases;
+        }
+        CHECK_EQ(cases, 10);
+        CHECK_EQ(negative_zeros, 2);  // relu and zeros, asymmetric: offset -128
+    }
+
     TEST_CASE("percentile ranks: k = N - floor(pN), 1 when p is 1 within FLT_EPS")
     {
         CHECK_EQ(amct::detail::ifmr_rank(1.0, 100), 1u);

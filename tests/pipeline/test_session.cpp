@@ -629,6 +629,17 @@ TEST_SUITE("pipeline")
             })
           == "amct: value error: layer \"conv1\": asymmetric = true must be false (kl is symmetric only)");
 
+        // ARQ's with_offset is API-only (docs/algorithms.md#amcts-arq): the flow's record takes offset_w = 0
+        cfg = default_config(a, 1);
+        REQUIRE(cfg.layers[0].second.weight_quant_params.set_flag("with_offset", true));
+        CHECK(error_of<amct::unsupported_error>(
+                [&]
+                {
+                    amct::calibration_session s(a, cfg);
+                })
+                .find("layer \"conv1\" (Conv): ARQ with_offset (asymmetric weights) is an API-only argument")
+              != std::string::npos);
+
         tiny::graph no_weight = flow_graph(g);
         no_weight.nodes[3].params.clear();  // conv2
         tiny::tiny_adapter b(no_weight);

@@ -77,7 +77,9 @@ inline golden_file read_tensors(const std::string& name)
         }
         while (s >> tok)
         {
-            t.values.push_back(tok.find_first_of(".eEn") == std::string::npos
+            // "%.9g" writes a float -0.0 as "-0": keep its sign (ints() reads it as 0)
+            t.values.push_back(tok == "-0" ? -0.0
+                               : tok.find_first_of(".eEn") == std::string::npos
                                  ? static_cast<double>(std::stoll(tok))
                                  : static_cast<double>(amct_test::parse_float(tok)));
         }

@@ -1,7 +1,8 @@
 // amct/algo/arq.hpp: ARQ, AMCT's weight calibration (docs/algorithms.md#arq): symmetric min/max per output
-// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of
-// docs/algorithms.md#arq-channel-axis; scale and offset follow choose_qparams (127, or 128 when
-// |max| < |min|; scale 1 for an all-zero channel).
+// channel (or per tensor), no search; asymmetric with with_offset. The weight is first viewed as
+// [C_out, rest] by the layout rules of docs/algorithms.md#arq-channel-axis; scale and offset follow
+// choose_scale_offset (127, or 128 when |max| < |min|; scale 1 for an all-zero channel; with_offset: AMCT's
+// asymmetric rule, docs/quantization.md#asymmetric).
 #pragma once
 
 #include <cstddef>      // std::size_t
@@ -31,11 +32,14 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// ARQ's parameters: AMCT's ARQuantize (docs/algorithms.md, "ARQ"). num_bits 16 is an extension for the
-/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8.
+/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8. with_offset is
+/// arq_cali_pytorch's argument (OSS-PY arq_impl.py): AMCT's config.json and quant.cfg have no key for it
+/// (the capacity setting WEIGHT_OFFSET is False), so it is set through the API only.
 struct arq_params
 {
     bool channel_wise = true;  ///< unset in a file: the layer type's default (Conv true, Linear/MatMul false)
     int num_bits = 8;
+    bool with_offset = false;  ///< asymmetric weights (docs/algorithms.md#arq-algorithm, step 3)
 
     static constexpr std::string_view name = "arq_quantize";
     static constexpr std::string_view cfg_message = "arq_quantize";
@@ -48,7 +52,8 @@ struct arq_params
         using P = arq_params;
         return std::make_tuple(
           make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
-          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)),
+          make("with_offset", &P::with_offset, any{}, no_cfg, api_only));
     }
 
     template <class R>
@@ -57,7 +62,8 @@ struct arq_params
     }
 };
 
-/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
+/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor min/max, symmetric
+/// or (with_offset) asymmetric, as AMCT's arq_cali_pytorch.
 /// The result's axis is 0 of that view, i.e. the output channel.
 /// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
 /// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
@@ -87,12 +93,13 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 
     calibration_result r;
     r.num_bits = p.num_bits;
-    r.asymmetric = false;
+    r.asymmetric = p.with_offset;
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
     // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
     // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    // (The asymmetric rule always uses FLT_EPS.)
     const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
@@ -101,14 +108,15 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
         {
             kernel::minmax_result range;
             kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
-            const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+            const auto [s, o] =
+              choose_scale_offset(range.min, range.max, qmin, qmax, !p.with_offset, min_scale);
             push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+        const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, !p.with_offset, min_scale);
         push_channel(r, s, o);
     }
     return r;

@@ -15,9 +15,9 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
-/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and
-/// (qmax - offset) * scale, which is what AMCT logs as clip values
-/// (docs/algorithms.md#ifmr-reference-algorithm, step 6).
+/// per-tensor). clip_min/clip_max are the representable range, computed as AMCT computes its clip values
+/// (docs/algorithms.md#ifmr-reference-algorithm, step 6): (2^(b-1) + offset) * (-scale), which is -0.0 for
+/// offset = -2^(b-1), and (2^(b-1) - 1 - offset) * scale (docs/quantization.md#signed-zeros).
 struct calibration_result
 {
     int num_bits = 8;

@@ -150,6 +150,14 @@ AMCT_DECL void calibration_session::add_layer(const graph_node& node,
         const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
         s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
         s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
+        // AMCT's record keeps offset_w = 0 (docs/quantization.md#the-unified-format)
+        if (s->weight_params.with_offset)
+        {
+            detail::throw_error<unsupported_error>(who
+                                                   + ": ARQ with_offset (asymmetric weights) is an API-only "
+                                                     "argument of amct::arq; AMCT's calibration flow and "
+                                                     "record take symmetric weights (offset_w = 0)");
+        }
         auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                          : detail::param_copy(*m_model, node.name, param_kind::bias);
         if (bias && bias->size() != s->channels)

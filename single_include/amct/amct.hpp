@@ -28,9 +28,10 @@
 
 // ---- begin amct/algo/arq.hpp ----
 // amct/algo/arq.hpp: ARQ, AMCT's weight calibration (docs/algorithms.md#arq): symmetric min/max per output
-// channel (or per tensor), no search. The weight is first viewed as [C_out, rest] by the layout rules of
-// docs/algorithms.md#arq-channel-axis; scale and offset follow choose_qparams (127, or 128 when
-// |max| < |min|; scale 1 for an all-zero channel).
+// channel (or per tensor), no search; asymmetric with with_offset. The weight is first viewed as
+// [C_out, rest] by the layout rules of docs/algorithms.md#arq-channel-axis; scale and offset follow
+// choose_scale_offset (127, or 128 when |max| < |min|; scale 1 for an all-zero channel; with_offset: AMCT's
+// asymmetric rule, docs/quantization.md#asymmetric).
 #ifndef AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 #define AMCT_SINGLE_AMCT_ALGO_ARQ_HPP
 
@@ -2669,9 +2670,9 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// @brief Quantization parameters chosen by a calibration algorithm, one entry per channel (one for
-/// per-tensor). clip_min/clip_max are the representable range (qmin - offset) * scale and
-/// (qmax - offset) * scale, which is what AMCT logs as clip values
-/// (docs/algorithms.md#ifmr-reference-algorithm, step 6).
+/// per-tensor). clip_min/clip_max are the representable range, computed as AMCT computes its clip values
+/// (docs/algorithms.md#ifmr-reference-algorithm, step 6): (2^(b-1) + offset) * (-scale), which is -0.0 for
+/// offset = -2^(b-1), and (2^(b-1) - 1 - offset) * scale (docs/quantization.md#signed-zeros).
 struct calibration_result
 {
     int num_bits = 8;
@@ -2752,7 +2753,13 @@ AMCT_DECL void push_channel(calibration_result& r, float scale, std::int32_t off
 {
     r.scale.push_back(scale);
     r.offset.push_back(offset);
-    r.clip_min.push_back(static_cast<float>(detail::signed_qmin(r.num_bits) - offset) * scale);
+    // clang-format off
+    // AMCT's float32 arithmetic (OSS-PY ifmr_impl.py, ifmr_forward_pytorch):
+    //   clip_max = (2^(b-1) - 1 - offset) * scale
+    //   clip_min = (2^(b-1) + offset) * (-scale)      -0.0 when offset = -2^(b-1)
+    // The integer parts are exact in float; only the sign of a zero clip_min differs from (qmin - offset) * scale.
+    // clang-format on
+    r.clip_min.push_back(static_cast<float>(offset - detail::signed_qmin(r.num_bits)) * -scale);
     r.clip_max.push_back(static_cast<float>(detail::signed_qmax(r.num_bits) - offset) * scale);
 }
 }  // namespace AMCT_ABI
@@ -3574,11 +3581,14 @@ namespace amct
 inline namespace AMCT_ABI
 {
 /// ARQ's parameters: AMCT's ARQuantize (docs/algorithms.md, "ARQ"). num_bits 16 is an extension for the
-/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8.
+/// int16 simulation of the tuners; config files take AMCT's 4, 6, 7 and 8. with_offset is
+/// arq_cali_pytorch's argument (OSS-PY arq_impl.py): AMCT's config.json and quant.cfg have no key for it
+/// (the capacity setting WEIGHT_OFFSET is False), so it is set through the API only.
 struct arq_params
 {
     bool channel_wise = true;  ///< unset in a file: the layer type's default (Conv true, Linear/MatMul false)
     int num_bits = 8;
+    bool with_offset = false;  ///< asymmetric weights (docs/algorithms.md#arq-algorithm, step 3)
 
     static constexpr std::string_view name = "arq_quantize";
     static constexpr std::string_view cfg_message = "arq_quantize";
@@ -3591,7 +3601,8 @@ struct arq_params
         using P = arq_params;
         return std::make_tuple(
           make("channel_wise", &P::channel_wise, any{}, cfg("channel_wise"), inherit),
-          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)));
+          make("num_bits", &P::num_bits, values(4, 6, 7, 8, 16), cfg_bits("quant_bits", 8, 6, 7, 4)),
+          make("with_offset", &P::with_offset, any{}, no_cfg, api_only));
     }
 
     template <class R>
@@ -3600,7 +3611,8 @@ struct arq_params
     }
 };
 
-/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor symmetric min/max.
+/// @brief ARQ on one weight: per-channel (rows of the [C_out, rest] view) or per-tensor min/max, symmetric
+/// or (with_offset) asymmetric, as AMCT's arq_cali_pytorch.
 /// The result's axis is 0 of that view, i.e. the output channel.
 /// num_bits 16 is an extension for int16 simulation (analysis/tuning.hpp); AMCT's config.json allows 4 to 8.
 /// @throws value_error naming the layer for NaN/Inf, an empty weight or num_bits outside {4, 6, 7, 8, 16};
@@ -3630,12 +3642,13 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
 
     calibration_result r;
     r.num_bits = p.num_bits;
-    r.asymmetric = false;
+    r.asymmetric = p.with_offset;
     r.channel_wise = p.channel_wise;
     r.axis = 0;
     const std::int32_t qmin = detail::signed_qmin(p.num_bits), qmax = detail::signed_qmax(p.num_bits);
     // AMCT replaces a scale below FLT_EPS by 1 (all-zero rows); at 16 bits (the extension) a real weight
     // range of under 32767 * FLT_EPS = 3.9e-3 would be zeroed by that rule, so only zero rows get 1 there.
+    // (The asymmetric rule always uses FLT_EPS.)
     const float min_scale = p.num_bits == 16 ? std::numeric_limits<float>::min() : flt_eps;
     if (p.channel_wise)
     {
@@ -3644,14 +3657,15 @@ inline calibration_result arq(const xt::xexpression<E>& weight,
         {
             kernel::minmax_result range;
             kernel::minmax(cm.data + c * cm.cols, cm.cols, range);  // cols >= 1: the weight is not empty
-            const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+            const auto [s, o] =
+              choose_scale_offset(range.min, range.max, qmin, qmax, !p.with_offset, min_scale);
             push_channel(r, s, o);
         }
     }
     else
     {
         const value_range range = tensor_range(w);  // min and max do not depend on the channel order
-        const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, true, min_scale);
+        const auto [s, o] = choose_scale_offset(range.min, range.max, qmin, qmax, !p.with_offset, min_scale);
         push_channel(r, s, o);
     }
     return r;
@@ -9191,652 +9205,15 @@ AMCT_DECL void indexed_observer::require_complete() const
 #ifndef AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 #define AMCT_SINGLE_AMCT_ALGO_WEIGHT_QUANTIZE_HPP
 
+#include <algorithm>    // std::copy
+#include <array>        // std::array
+#include <cmath>        // std::nearbyint
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::int8_t
-#include <optional>     // std::optional
+#include <string>       // std::to_string
 #include <type_traits>  // std::is_same_v
 #include <vector>       // std::vector
 
-// ---- begin amct/tensor/quantize.hpp ----
-// amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
-// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
-// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
-#ifndef AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
-#define AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
-
-#include <algorithm>  // std::equal
-#include <cmath>      // std::floor
-#include <cstddef>    // std::size_t
-#include <vector>     // std::vector
-
-// ---- begin amct/simd/quantize_kernel.hpp ----
-// amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
-// Each equals the scalar reference of amct/core/reference.hpp bit for bit
-// (tests/simd/test_quantize_kernel.cpp): the vector body uses the same IEEE operations (divide or multiply,
-// round, min, max) lane by lane, and the tail calls the reference itself. No validation happens here; the
-// public functions validate once.
-#ifndef AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
-#define AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
-
-#include <cstddef>      // std::size_t
-#include <cstdint>      // std::int32_t
-#include <cstring>      // std::memcpy
-#include <type_traits>  // std::is_base_of_v, std::is_same_v
-
-
-// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace kernel
-{
-/// Parameters shared by every element (per tensor, or one channel's run of elements).
-struct uniform_params
-{
-    element_params p;
-
-    const element_params& at(std::size_t) const noexcept
-    {
-        return p;
-    }
-};
-
-/// Parameters given per element through arrays (a channels-last row: element i uses index i).
-struct array_params
-{
-    const element_params* p;
-
-    const element_params& at(std::size_t i) const noexcept
-    {
-        return p[i];
-    }
-};
-
-#if AMCT_USE_XSIMD
-namespace detail
-{
-template <class Arch>
-using fbatch = xsimd::batch<float, Arch>;
-template <class Arch>
-using ibatch = xsimd::batch<std::int32_t, Arch>;
-
-/// Lane-wise constants, broadcast from uniform_params or gathered from array_params.
-template <class Arch>
-struct batch_params
-{
-    fbatch<Arch> factor, scale, lo, hi;
-    ibatch<Arch> offset;
-};
-
-template <class Arch>
-inline batch_params<Arch> load_params(const uniform_params& u, std::size_t) noexcept
-{
-    return {fbatch<Arch>(u.p.factor),
-            fbatch<Arch>(u.p.scale),
-            fbatch<Arch>(u.p.lo),
-            fbatch<Arch>(u.p.hi),
-            ibatch<Arch>(u.p.offset)};
-}
-
-template <class Arch>
-inline batch_params<Arch> load_params(const array_params& a, std::size_t i) noexcept
-{
-    constexpr std::size_t w = fbatch<Arch>::size;
-    alignas(64) float factor[w], scale[w], lo[w], hi[w];
-    alignas(64) std::int32_t offset[w];
-    for (std::size_t j = 0; j < w; ++j)
-    {
-        const element_params& p = a.p[i + j];
-        factor[j] = p.factor;
-        scale[j] = p.scale;
-        lo[j] = p.lo;
-        hi[j] = p.hi;
-        offset[j] = p.offset;
-    }
-    return {fbatch<Arch>::load_aligned(factor),
-            fbatch<Arch>::load_aligned(scale),
-            fbatch<Arch>::load_aligned(lo),
-            fbatch<Arch>::load_aligned(hi),
-            ibatch<Arch>::load_aligned(offset)};
-}
-
-template <class Arch>
-inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_to_even) noexcept
-{
-    return xsimd::nearbyint(v);
-}
-
-template <class Arch>
-inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero) noexcept
-{
-    return xsimd::round(v);
-}
-
-/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
-/// before rounding equals clamping after it because both bounds are integers.
-template <class Spec, class Arch>
-inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    fbatch<Arch> v;
-    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
-    {
-        v = x * bp.factor;
-    }
-    else
-    {
-        v = x / bp.factor;
-    }
-    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
-    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
-}
-
-/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
-template <class Spec, class Arch>
-inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
-}
-
-/// Vector form of reference::quantize, as int32 lanes.
-template <class Spec, class Arch>
-inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
-{
-    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
-    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
-    {
-        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
-    }
-    else
-    {
-        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
-    }
-}
-
-/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
-template <class Storage, class Arch>
-inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
-{
-    constexpr bool packable =
-      std::is_same_v<
-        Storage,
-        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
-#if defined(__AVX512BW__)
-    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
-    {
-        for (int k = 0; k < 4; ++k)
-        {
-            const __m512i v = b[k];
-            if constexpr (std::is_same_v<Storage, std::int8_t>)
-            {
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
-            }
-            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
-            {
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
-            }
-            else
-            {
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
-            }
-        }
-        return;
-    }
-#endif
-#if defined(__AVX2__)
-    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
-    {
-        // packs work per 128-bit lane; the permutation restores element order.
-        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
-        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
-        if constexpr (std::is_same_v<Storage, std::int16_t>)
-        {
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
-        }
-        else
-        {
-            const __m256i bytes =
-              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
-            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
-        }
-        return;
-    }
-#endif
-#if defined(__SSE2__)
-    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
-    {
-        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
-        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
-        if constexpr (std::is_same_v<Storage, std::int16_t>)
-        {
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
-        }
-        else
-        {
-            const __m128i bytes =
-              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
-        }
-        return;
-    }
-#endif
-    constexpr std::size_t w = ibatch<Arch>::size;
-    alignas(64) std::int32_t tmp[4 * w];
-    for (std::size_t k = 0; k < 4; ++k)
-    {
-        b[k].store_aligned(tmp + k * w);
-    }
-    for (std::size_t k = 0; k < 4 * w; ++k)
-    {
-        out[k] = static_cast<Storage>(tmp[k]);
-    }
-}
-
-/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
-template <class Storage, class Arch>
-inline ibatch<Arch> load_widen(const Storage* in) noexcept
-{
-    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
-    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
-    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
-#if defined(__AVX512BW__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
-        }
-        else
-        {
-            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
-        }
-    }
-#endif
-#if defined(__AVX2__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
-            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
-        }
-        else
-        {
-            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
-        }
-    }
-#endif
-#if defined(__SSE2__)
-    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
-    {
-        if constexpr (s8 || u8)
-        {
-            std::int32_t four;
-            std::memcpy(&four, in, 4);
-            const __m128i v = _mm_cvtsi32_si128(four);
-            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
-            {
-                const __m128i b = _mm_unpacklo_epi8(v, v);
-                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
-            }
-            else
-            {
-                const __m128i zero = _mm_setzero_si128();
-                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
-            }
-        }
-        else
-        {
-            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
-            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
-        }
-    }
-#endif
-    constexpr std::size_t w = ibatch<Arch>::size;
-    alignas(64) std::int32_t tmp[w];
-    for (std::size_t k = 0; k < w; ++k)
-    {
-        tmp[k] = in[k];
-    }
-    return ibatch<Arch>::load_aligned(tmp);
-}
-}  // namespace detail
-#endif
-
-/// q[i] = reference::quantize<Spec>(x[i], params.at(i)) for i in [0, n).
-template <class Spec, class Params>
-inline void quantize(const float* x,
-                     typename Spec::storage_type* q,
-                     std::size_t n,
-                     const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + 4 * w <= n; i += 4 * w)
-    {
-        detail::ibatch<arch> b[4];
-        for (std::size_t k = 0; k < 4; ++k)
-        {
-            const auto bp = detail::load_params<arch>(params, i + k * w);
-            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
-        }
-        detail::store_narrow(b, q + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        q[i] = reference::quantize<Spec>(x[i], params.at(i));
-    }
-}
-
-/// x[i] = reference::dequantize<Spec>(q[i], params.at(i)) for i in [0, n).
-template <class Spec, class Params>
-inline void dequantize(const typename Spec::storage_type* q,
-                       float* x,
-                       std::size_t n,
-                       const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + w <= n; i += w)
-    {
-        const auto bp = detail::load_params<arch>(params, i);
-        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
-        (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        x[i] = reference::dequantize<Spec>(q[i], params.at(i));
-    }
-}
-
-/// y[i] = reference::fake_quantize<Spec>(x[i], params.at(i)) for i in [0, n); y may alias x.
-template <class Spec, class Params>
-inline void fake_quantize(const float* x, float* y, std::size_t n, const Params& params) noexcept
-{
-    std::size_t i = 0;
-#if AMCT_USE_XSIMD
-    using arch = default_arch;
-    constexpr std::size_t w = detail::fbatch<arch>::size;
-    for (; i + w <= n; i += w)
-    {
-        const auto bp = detail::load_params<arch>(params, i);
-        const auto r = detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i), bp);
-        (r * bp.scale).store_unaligned(y + i);
-    }
-#endif
-    for (; i < n; ++i)
-    {
-        y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
-    }
-}
-}  // namespace kernel
-}  // namespace AMCT_ABI
-}  // namespace amct
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif  // AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
-// ---- end amct/simd/quantize_kernel.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Shortest run of one channel that goes through the broadcast-parameter kernel; shorter inner extents use
-/// per-element parameter arrays (channels-last layouts) so that the vector body still applies.
-inline constexpr std::size_t min_uniform_run = 16;
-
-/// Validates qp against `shape`, then calls f(first, count, params) over runs that cover every element once.
-template <class Spec, class F>
-inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
-{
-    validate(qp);
-    const std::size_t n = detail::element_count(shape);
-    f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
-}
-
-template <class Spec, class F>
-inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector<std::size_t>& shape, F&& f)
-{
-    const std::size_t axis = validate(qp, shape);
-    const axis_split s = split_at(shape, axis);
-    std::vector<element_params> channel(s.channels);
-    for (std::size_t c = 0; c < s.channels; ++c)
-    {
-        channel[c] = make_element_params<Spec>(qp.scale(c), qp.offset(c));
-    }
-    if (s.inner >= min_uniform_run)
-    {
-        for (std::size_t o = 0; o < s.outer; ++o)
-        {
-            for (std::size_t c = 0; c < s.channels; ++c)
-            {
-                f((o * s.channels + c) * s.inner, s.inner, kernel::uniform_params{channel[c]});
-            }
-        }
-        return;
-    }
-    const std::size_t row = s.channels * s.inner;
-    std::vector<element_params> expanded(row);
-    for (std::size_t j = 0; j < row; ++j)
-    {
-        expanded[j] = channel[j / s.inner];
-    }
-    for (std::size_t o = 0; o < s.outer; ++o)
-    {
-        f(o * row, row, kernel::array_params{expanded.data()});
-    }
-}
-
-/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
-/// other.
-template <class Spec>
-struct quantize_op
-{
-    using input_type = float;
-    using output_type = typename Spec::storage_type;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::quantize<Spec>(in, out, n, p);
-    }
-};
-
-template <class Spec>
-struct dequantize_op
-{
-    using input_type = typename Spec::storage_type;
-    using output_type = float;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::dequantize<Spec>(in, out, n, p);
-    }
-};
-
-template <class Spec>
-struct fake_quantize_op
-{
-    using input_type = float;
-    using output_type = float;
-
-    template <class Params>
-    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
-    {
-        kernel::fake_quantize<Spec>(in, out, n, p);
-    }
-};
-
-/// Validates, then runs Op over the element_count(shape) row-major elements of `in` into `out`.
-template <class Op, class Spec>
-inline void apply(const typename Op::input_type* in,
-                  const std::vector<std::size_t>& shape,
-                  const qparams<Spec>& qp,
-                  typename Op::output_type* out)
-{
-    for_each_run(qp,
-                 shape,
-                 [&](std::size_t first, std::size_t count, const auto& params)
-                 {
-                     Op::run(in + first, out + first, count, params);
-                 });
-}
-
-/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
-template <class Op, class Spec, class O>
-inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
-{
-    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
-                  "amct: the output container's value_type must be the operation's output type");
-    const auto& shape = out.shape();
-    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
-        || !is_row_major_contiguous(out))
-    {
-        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
-    }
-    apply<Op>(in.data(), in.shape(), qp, out.data() + out.data_offset());
-}
-
-/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
-/// value that the storage type cannot represent is an error, not a silent wrap-around.
-template <class Spec, class E>
-inline void check_quantized_input(const E& e)
-{
-    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
-    {
-        std::size_t i = 0;
-        for (auto it = e.begin(); it != e.end(); ++it, ++i)
-        {
-            const auto v = static_cast<double>(*it);
-            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
-            {
-                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
-                                         + number_to_string(v) + " is not an integer in ["
-                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
-                                         + "]");
-            }
-        }
-    }
-}
-
-template <class Op, class Spec, class E>
-inline auto apply_new(const E& e, const qparams<Spec>& qp)
-{
-    const contiguous_data<typename Op::input_type> in(e);
-    auto out = make_result<E, typename Op::output_type>(in.shape());
-    apply<Op>(in.data(), in.shape(), qp, out.data());
-    return out;
-}
-}  // namespace detail
-
-/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (docs/quantization.md#the-mapping),
-/// with the rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
-/// Inputs of other value types are converted to float32 first.
-/// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
-/// static, else xt::xarray).
-/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
-template <class Spec, class E>
-inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
-template <class Spec, class E, class O>
-inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
-}
-
-/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
-/// @return a row-major float container with the shape of `e`.
-template <class Spec, class E>
-inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    detail::check_quantized_input<Spec>(e.derived_cast());
-    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
-template <class Spec, class E, class O>
-inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    using storage = typename Spec::storage_type;
-    detail::check_quantized_input<Spec>(e.derived_cast());
-    detail::apply_into<detail::dequantize_op<Spec>>(
-      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
-}
-
-/// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
-/// NaN gives 0.0f. The result is never -0.0f.
-template <class Spec, class E>
-inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
-{
-    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
-}
-
-/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
-/// itself).
-template <class Spec, class E, class O>
-inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
-{
-    detail::apply_into<detail::fake_quantize_op<Spec>>(
-      detail::contiguous_data<float>(e.derived_cast()), qp, out);
-}
-
-/// @brief The pointer forms, for code that holds row-major buffers already: quantize_n, dequantize_n and
-/// fake_quantize_n read the element_count(shape) elements at `in` and write as many at `out`.
-/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch with `shape`.
-template <class Spec>
-inline void quantize_n(const float* in,
-                       const std::vector<std::size_t>& shape,
-                       const qparams<Spec>& qp,
-                       typename Spec::storage_type* out)
-{
-    detail::apply<detail::quantize_op<Spec>>(in, shape, qp, out);
-}
-
-template <class Spec>
-inline void dequantize_n(const typename Spec::storage_type* in,
-                         const std::vector<std::size_t>& shape,
-                         const qparams<Spec>& qp,
-                         float* out)
-{
-    detail::apply<detail::dequantize_op<Spec>>(in, shape, qp, out);
-}
-
-template <class Spec>
-inline void fake_quantize_n(const float* in,
-                            const std::vector<std::size_t>& shape,
-                            const qparams<Spec>& qp,
-                            float* out)
-{
-    detail::apply<detail::fake_quantize_op<Spec>>(in, shape, qp, out);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
-// ---- end amct/tensor/quantize.hpp ----
 
 namespace amct
 {
@@ -9847,12 +9224,33 @@ struct quantized_weight
 {
     xt::xarray<std::int8_t> q;  ///< int8 storage (int4/6/7 values stay within their narrower range); empty
                                 ///< for 16 bits
-    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with
+    xt::xarray<float> fake;     ///< (q - offset) * scale, what calibration and simulation run with (AMCT's
+                                ///< arithmetic, signed zeros included)
 };
 
 namespace detail
 {
-/// quantize_weight's work; `out.q` only when `with_q` (else the fake weight in one pass, without int8).
+// clang-format off
+/// @brief AMCT's quantization of one weight element (OSS-PY custom_op/utils.py apply_fake_quantize,
+/// apply_fake_quantize_and_anti_quantize; utils/data_utils.py convert_precision), float32 throughout:
+///
+///   v = x / s + o             (o converted to float)
+///   q = clamp(round_half_even(v), qmin, qmax)
+///   w' = (q - o) * s          (the fake-quantized weight)
+///
+/// Unlike reference::fake_quantize (PyTorch's fake_quantize_per_*_affine, never -0.0), w' keeps the sign
+/// of zero AMCT's arithmetic gives: -0.0 when o = 0 and x / s rounds to -0.0 (x / s in [-0.5, 0)); +0.0
+/// for x = -0.0 (-0.0 + 0 = +0.0). With an offset, round(x / s + o) may differ from round(x / s) + o
+/// where the float sum rounds (docs/quantization.md#signed-zeros).
+// clang-format on
+inline float amct_quantized_value(float x, float scale, float offset, float qmin, float qmax) noexcept
+{
+    float q = std::nearbyint(x / scale + offset);
+    q = q < qmin ? qmin : q;  // torch.clamp keeps -0.0
+    return q > qmax ? qmax : q;
+}
+
+/// quantize_weight's work; `out.q` only when `with_q` and 4 to 8 bits (else the fake weight alone).
 template <class E>
 inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                                         const calibration_result& r,
@@ -9863,100 +9261,82 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
     const auto& w = float_array(weight);
     const std::vector<std::size_t> shape(w.shape().begin(), w.shape().end());
     const auto view = make_layout_view(shape, layout, groups);
-    // [C_out, rest] or [rest, C_out] (transpose_2d): quantized in place, channel axis 0 or 1; else through a
-    // channel-major copy
-    const bool direct = view.identity() || view.transpose_2d();
-    std::optional<channel_major_matrix> cm;
-    if (!direct)
+    // AMCT's check_quant_data refuses NaN and Inf weights (and a NaN has no int8 value)
+    const std::size_t bad = kernel::first_nonfinite(w.data(), w.size());
+    if (bad != w.size())
     {
-        cm.emplace(w, view);
+        throw_error<value_error>("quantize_weight: weight element " + std::to_string(bad) + " is not finite");
     }
-    quantized_weight out;
+    const channel_major_matrix cm(w, view);  // w's own data for an identity view, else a copy
+    float qmin = 0.0f, qmax = 0.0f;
+    bool int8 = false;
     dispatch(r.descriptor(),
              [&](auto spec)
              {
                  using S = decltype(spec);
-                 if constexpr (!S::is_symmetric)
+                 auto qp = to_qparams<S>(r);  // per_tensor: validated here
+                 if constexpr (S::is_per_channel)
                  {
-                     throw_error<unsupported_error>("ARQ weights are symmetric");
+                     qp.axis = 0;
+                     validate(qp, std::array<std::size_t, 2>{cm.rows, cm.cols});
                  }
-                 else
-                 {
-                     auto qp = to_qparams<S>(r);
-                     if constexpr (S::is_per_channel)
-                     {
-                         qp.axis = view.transpose_2d() ? 1 : 0;
-                     }
-                     using storage = typename S::storage_type;
-                     constexpr bool int8 = std::is_same_v<storage, std::int8_t>;  // else int16
-                     const auto run = [&](const contiguous_data<float>& in)
-                     {
-                         xt::xtensor<float, 2> fake_cm;
-                         float* fake = nullptr;
-                         if (direct)
-                         {
-                             out.fake = xt::xarray<float>::from_shape(shape);
-                             fake = out.fake.data();
-                         }
-                         else
-                         {
-                             fake_cm = xt::xtensor<float, 2>::from_shape({cm->rows, cm->cols});
-                             fake = fake_cm.data();
-                         }
-                         if (with_q)
-                         {
-                             xt::xtensor<storage, 2> q_cm;
-                             storage* q = nullptr;
-                             if constexpr (int8)
-                             {
-                                 if (direct)
-                                 {
-                                     out.q = xt::xarray<std::int8_t>::from_shape(shape);
-                                     q = out.q.data();
-                                 }
-                             }
-                             if (!q)
-                             {
-                                 q_cm = xt::xtensor<storage, 2>::from_shape(
-                                   {direct ? w.size() : cm->rows, direct ? std::size_t{1} : cm->cols});
-                                 q = q_cm.data();
-                             }
-                             quantize_n(in.data(), in.shape(), qp, q);
-                             dequantize_n(q, in.shape(), qp, fake);
-                             if constexpr (!int8)
-                             {
-                                 out.q =
-                                   xt::xarray<std::int8_t>::from_shape({0});  // int16: only the fake weight
-                             }
-                             else if (!direct)
-                             {
-                                 out.q = from_channel_major<std::int8_t>(q_cm, view, shape);
-                             }
-                         }
-                         else
-                         {
-                             fake_quantize_n(in.data(), in.shape(), qp, fake);
-                         }
-                         if (!direct)
-                         {
-                             out.fake = from_channel_major<float>(fake_cm, view, shape);
-                         }
-                     };
-                     if (direct)
-                     {
-                         run(contiguous_data<float>(w));
-                     }
-                     else
-                     {
-                         run(contiguous_data<float>(cm->expression()));
-                     }
-                 }
+                 int8 = std::is_same_v<typename S::storage_type, std::int8_t>;
+                 qmin = static_cast<float>(S::qmin);
+                 qmax = static_cast<float>(S::qmax);
              });
-    return out;
+    const bool store_q = with_q && int8;
+    xt::xtensor<float, 2> fake = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
+    xt::xtensor<std::int8_t, 2> q =
+      xt::xtensor<std::int8_t, 2>::from_shape({store_q ? cm.rows : 0, store_q ? cm.cols : 0});
+    for (std::size_t c = 0; c < cm.rows; ++c)
+    {
+        const std::size_t k = r.channel_wise ? c : 0;
+        const float s = r.scale[k], o = static_cast<float>(r.offset[k]);
+        const float* in = cm.data + c * cm.cols;
+        float* out = fake.data() + c * cm.cols;
+        for (std::size_t j = 0; j < cm.cols; ++j)
+        {
+            const float v = amct_quantized_value(in[j], s, o, qmin, qmax);
+            out[j] = (v - o) * s;
+            if (store_q)
+            {
+                q(c, j) = static_cast<std::int8_t>(v);
+            }
+        }
+    }
+    quantized_weight result;
+    if (view.identity())
+    {
+        result.fake = xt::xarray<float>::from_shape(shape);
+        std::copy(fake.begin(), fake.end(), result.fake.begin());
+        if (store_q)
+        {
+            result.q = xt::xarray<std::int8_t>::from_shape(shape);
+            std::copy(q.begin(), q.end(), result.q.begin());
+        }
+    }
+    else
+    {
+        result.fake = from_channel_major<float>(fake, view, shape);
+        if (store_q)
+        {
+            result.q = from_channel_major<std::int8_t>(q, view, shape);
+        }
+    }
+    if (!store_q)
+    {
+        result.q = xt::xarray<std::int8_t>::from_shape({0});
+    }
+    return result;
 }
 }  // namespace detail
 
-/// @brief Applies an ARQ result to its weight: w_int = clamp(round(w / scale_w[c])) per output channel.
+/// @brief Applies an ARQ result (symmetric or with_offset) to its weight as AMCT does, per output channel c:
+/// w_int = clamp(round(w / scale_w[c] + offset_w[c])), fake = (w_int - offset_w[c]) * scale_w[c]
+/// (detail::amct_quantized_value; AMCT's signed zeros, docs/quantization.md#signed-zeros).
+/// `q` is empty for 16 bits.
+/// @throws value_error for a NaN or Inf weight or invalid parameters; shape_error for a channel count that
+/// differs from the weight's.
 template <class E>
 inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                                         const calibration_result& r,
@@ -11239,6 +10619,646 @@ AMCT_DECL void round_to_float16(const float* in, float* out, std::size_t n) noex
 #include <string>   // std::string
 #include <vector>   // std::vector
 
+// ---- begin amct/tensor/quantize.hpp ----
+// amct/tensor/quantize.hpp: quantize, dequantize and fake_quantize over any xtensor expression.
+// Inputs of any rank and layout are accepted; strided views are evaluated once into contiguous storage, and
+// the contiguous loops run the SIMD kernels of amct/simd/quantize_kernel.hpp.
+#ifndef AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
+#define AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
+
+#include <algorithm>  // std::equal
+#include <cmath>      // std::floor
+#include <cstddef>    // std::size_t
+#include <vector>     // std::vector
+
+// ---- begin amct/simd/quantize_kernel.hpp ----
+// amct/simd/quantize_kernel.hpp: contiguous quantize / dequantize / fake_quantize loops.
+// Each equals the scalar reference of amct/core/reference.hpp bit for bit
+// (tests/simd/test_quantize_kernel.cpp): the vector body uses the same IEEE operations (divide or multiply,
+// round, min, max) lane by lane, and the tail calls the reference itself. No validation happens here; the
+// public functions validate once.
+#ifndef AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
+#define AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
+
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::int32_t
+#include <cstring>      // std::memcpy
+#include <type_traits>  // std::is_base_of_v, std::is_same_v
+
+
+// GCC 12 reports -Wmaybe-uninitialized inside its own avx512fintrin.h once the intrinsics are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace kernel
+{
+/// Parameters shared by every element (per tensor, or one channel's run of elements).
+struct uniform_params
+{
+    element_params p;
+
+    const element_params& at(std::size_t) const noexcept
+    {
+        return p;
+    }
+};
+
+/// Parameters given per element through arrays (a channels-last row: element i uses index i).
+struct array_params
+{
+    const element_params* p;
+
+    const element_params& at(std::size_t i) const noexcept
+    {
+        return p[i];
+    }
+};
+
+#if AMCT_USE_XSIMD
+namespace detail
+{
+template <class Arch>
+using fbatch = xsimd::batch<float, Arch>;
+template <class Arch>
+using ibatch = xsimd::batch<std::int32_t, Arch>;
+
+/// Lane-wise constants, broadcast from uniform_params or gathered from array_params.
+template <class Arch>
+struct batch_params
+{
+    fbatch<Arch> factor, scale, lo, hi;
+    ibatch<Arch> offset;
+};
+
+template <class Arch>
+inline batch_params<Arch> load_params(const uniform_params& u, std::size_t) noexcept
+{
+    return {fbatch<Arch>(u.p.factor),
+            fbatch<Arch>(u.p.scale),
+            fbatch<Arch>(u.p.lo),
+            fbatch<Arch>(u.p.hi),
+            ibatch<Arch>(u.p.offset)};
+}
+
+template <class Arch>
+inline batch_params<Arch> load_params(const array_params& a, std::size_t i) noexcept
+{
+    constexpr std::size_t w = fbatch<Arch>::size;
+    alignas(64) float factor[w], scale[w], lo[w], hi[w];
+    alignas(64) std::int32_t offset[w];
+    for (std::size_t j = 0; j < w; ++j)
+    {
+        const element_params& p = a.p[i + j];
+        factor[j] = p.factor;
+        scale[j] = p.scale;
+        lo[j] = p.lo;
+        hi[j] = p.hi;
+        offset[j] = p.offset;
+    }
+    return {fbatch<Arch>::load_aligned(factor),
+            fbatch<Arch>::load_aligned(scale),
+            fbatch<Arch>::load_aligned(lo),
+            fbatch<Arch>::load_aligned(hi),
+            ibatch<Arch>::load_aligned(offset)};
+}
+
+template <class Arch>
+inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_to_even) noexcept
+{
+    return xsimd::nearbyint(v);
+}
+
+template <class Arch>
+inline fbatch<Arch> round_batch(const fbatch<Arch>& v, round_half_away_from_zero) noexcept
+{
+    return xsimd::round(v);
+}
+
+/// v = x / scale or x * (1 / scale), clamped to [qmin - offset, qmax - offset], NaN replaced by 0. Clamping
+/// before rounding equals clamping after it because both bounds are integers.
+template <class Spec, class Arch>
+inline fbatch<Arch> scaled_clamped(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    fbatch<Arch> v;
+    if constexpr (std::is_same_v<typename Spec::scaling_type, multiply_by_reciprocal>)
+    {
+        v = x * bp.factor;
+    }
+    else
+    {
+        v = x / bp.factor;
+    }
+    const fbatch<Arch> c = xsimd::min(xsimd::max(v, bp.lo), bp.hi);
+    return xsimd::select(xsimd::isnan(v), fbatch<Arch>(0.0f), c);
+}
+
+/// Vector form of reference::quantize_shifted (q - offset as a float, never -0.0f).
+template <class Spec, class Arch>
+inline fbatch<Arch> quantize_shifted(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    return round_batch(scaled_clamped<Spec>(x, bp), typename Spec::rounding_type{}) + fbatch<Arch>(0.0f);
+}
+
+/// Vector form of reference::quantize, as int32 lanes.
+template <class Spec, class Arch>
+inline ibatch<Arch> quantize_int(const fbatch<Arch>& x, const batch_params<Arch>& bp) noexcept
+{
+    const fbatch<Arch> c = scaled_clamped<Spec>(x, bp);
+    if constexpr (std::is_same_v<typename Spec::rounding_type, round_half_to_even>)
+    {
+        return xsimd::nearbyint_as_int(c) + bp.offset;  // |c| < 2^16: the conversion is exact
+    }
+    else
+    {
+        return xsimd::batch_cast<std::int32_t>(xsimd::round(c)) + bp.offset;
+    }
+}
+
+/// Stores 4 batches of int32 lanes (all within the storage type's range) as 4 * size narrow integers.
+template <class Storage, class Arch>
+inline void store_narrow(const ibatch<Arch> (&b)[4], Storage* out) noexcept
+{
+    constexpr bool packable =
+      std::is_same_v<
+        Storage,
+        std::int8_t> || std::is_same_v<Storage, std::uint8_t> || std::is_same_v<Storage, std::int16_t>;
+#if defined(__AVX512BW__)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        for (int k = 0; k < 4; ++k)
+        {
+            const __m512i v = b[k];
+            if constexpr (std::is_same_v<Storage, std::int8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtsepi32_epi8(v));
+            }
+            else if constexpr (std::is_same_v<Storage, std::uint8_t>)
+            {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * k), _mm512_cvtusepi32_epi8(v));
+            }
+            else
+            {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * k), _mm512_cvtsepi32_epi16(v));
+            }
+        }
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (packable && std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        // packs work per 128-bit lane; the permutation restores element order.
+        const __m256i ab = _mm256_packs_epi32(b[0], b[1]);
+        const __m256i cd = _mm256_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(ab, 0xD8));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+        }
+        else
+        {
+            const __m256i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+            const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permutevar8x32_epi32(bytes, order));
+        }
+        return;
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (packable && std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        const __m128i ab = _mm_packs_epi32(b[0], b[1]);
+        const __m128i cd = _mm_packs_epi32(b[2], b[3]);
+        if constexpr (std::is_same_v<Storage, std::int16_t>)
+        {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ab);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), cd);
+        }
+        else
+        {
+            const __m128i bytes =
+              std::is_same_v<Storage, std::int8_t> ? _mm_packs_epi16(ab, cd) : _mm_packus_epi16(ab, cd);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+        }
+        return;
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[4 * w];
+    for (std::size_t k = 0; k < 4; ++k)
+    {
+        b[k].store_aligned(tmp + k * w);
+    }
+    for (std::size_t k = 0; k < 4 * w; ++k)
+    {
+        out[k] = static_cast<Storage>(tmp[k]);
+    }
+}
+
+/// Loads size() narrow integers as int32 lanes (sign- or zero-extended).
+template <class Storage, class Arch>
+inline ibatch<Arch> load_widen(const Storage* in) noexcept
+{
+    constexpr bool s8 = std::is_same_v<Storage, std::int8_t>;
+    constexpr bool u8 = std::is_same_v<Storage, std::uint8_t>;
+    constexpr bool widenable = s8 || u8 || std::is_same_v<Storage, std::int16_t>;
+#if defined(__AVX512BW__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx512f, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in)));
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::avx2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return s8 ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
+        }
+        else
+        {
+            return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
+        }
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (widenable && std::is_base_of_v<xsimd::sse2, Arch>)
+    {
+        if constexpr (s8 || u8)
+        {
+            std::int32_t four;
+            std::memcpy(&four, in, 4);
+            const __m128i v = _mm_cvtsi32_si128(four);
+            if constexpr (s8)  // duplicate each byte into the top of its lane, then shift arithmetically
+            {
+                const __m128i b = _mm_unpacklo_epi8(v, v);
+                return _mm_srai_epi32(_mm_unpacklo_epi16(b, b), 24);
+            }
+            else
+            {
+                const __m128i zero = _mm_setzero_si128();
+                return _mm_unpacklo_epi16(_mm_unpacklo_epi8(v, zero), zero);
+            }
+        }
+        else
+        {
+            const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+            return _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+        }
+    }
+#endif
+    constexpr std::size_t w = ibatch<Arch>::size;
+    alignas(64) std::int32_t tmp[w];
+    for (std::size_t k = 0; k < w; ++k)
+    {
+        tmp[k] = in[k];
+    }
+    return ibatch<Arch>::load_aligned(tmp);
+}
+}  // namespace detail
+#endif
+
+/// q[i] = reference::quantize<Spec>(x[i], params.at(i)) for i in [0, n).
+template <class Spec, class Params>
+inline void quantize(const float* x,
+                     typename Spec::storage_type* q,
+                     std::size_t n,
+                     const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + 4 * w <= n; i += 4 * w)
+    {
+        detail::ibatch<arch> b[4];
+        for (std::size_t k = 0; k < 4; ++k)
+        {
+            const auto bp = detail::load_params<arch>(params, i + k * w);
+            b[k] = detail::quantize_int<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i + k * w), bp);
+        }
+        detail::store_narrow(b, q + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        q[i] = reference::quantize<Spec>(x[i], params.at(i));
+    }
+}
+
+/// x[i] = reference::dequantize<Spec>(q[i], params.at(i)) for i in [0, n).
+template <class Spec, class Params>
+inline void dequantize(const typename Spec::storage_type* q,
+                       float* x,
+                       std::size_t n,
+                       const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + w <= n; i += w)
+    {
+        const auto bp = detail::load_params<arch>(params, i);
+        const auto shifted = detail::load_widen<typename Spec::storage_type, arch>(q + i) - bp.offset;
+        (xsimd::batch_cast<float>(shifted) * bp.scale).store_unaligned(x + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        x[i] = reference::dequantize<Spec>(q[i], params.at(i));
+    }
+}
+
+/// y[i] = reference::fake_quantize<Spec>(x[i], params.at(i)) for i in [0, n); y may alias x.
+template <class Spec, class Params>
+inline void fake_quantize(const float* x, float* y, std::size_t n, const Params& params) noexcept
+{
+    std::size_t i = 0;
+#if AMCT_USE_XSIMD
+    using arch = default_arch;
+    constexpr std::size_t w = detail::fbatch<arch>::size;
+    for (; i + w <= n; i += w)
+    {
+        const auto bp = detail::load_params<arch>(params, i);
+        const auto r = detail::quantize_shifted<Spec, arch>(detail::fbatch<arch>::load_unaligned(x + i), bp);
+        (r * bp.scale).store_unaligned(y + i);
+    }
+#endif
+    for (; i < n; ++i)
+    {
+        y[i] = reference::fake_quantize<Spec>(x[i], params.at(i));
+    }
+}
+}  // namespace kernel
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // AMCT_SINGLE_AMCT_SIMD_QUANTIZE_KERNEL_HPP
+// ---- end amct/simd/quantize_kernel.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Shortest run of one channel that goes through the broadcast-parameter kernel; shorter inner extents use
+/// per-element parameter arrays (channels-last layouts) so that the vector body still applies.
+inline constexpr std::size_t min_uniform_run = 16;
+
+/// Validates qp against `shape`, then calls f(first, count, params) over runs that cover every element once.
+template <class Spec, class F>
+inline void for_each_run(const qparams<Spec, per_tensor>& qp, const std::vector<std::size_t>& shape, F&& f)
+{
+    validate(qp);
+    const std::size_t n = detail::element_count(shape);
+    f(std::size_t{0}, n, kernel::uniform_params{make_element_params<Spec>(qp.scale, qp.offset)});
+}
+
+template <class Spec, class F>
+inline void for_each_run(const qparams<Spec, per_channel>& qp, const std::vector<std::size_t>& shape, F&& f)
+{
+    const std::size_t axis = validate(qp, shape);
+    const axis_split s = split_at(shape, axis);
+    std::vector<element_params> channel(s.channels);
+    for (std::size_t c = 0; c < s.channels; ++c)
+    {
+        channel[c] = make_element_params<Spec>(qp.scale(c), qp.offset(c));
+    }
+    if (s.inner >= min_uniform_run)
+    {
+        for (std::size_t o = 0; o < s.outer; ++o)
+        {
+            for (std::size_t c = 0; c < s.channels; ++c)
+            {
+                f((o * s.channels + c) * s.inner, s.inner, kernel::uniform_params{channel[c]});
+            }
+        }
+        return;
+    }
+    const std::size_t row = s.channels * s.inner;
+    std::vector<element_params> expanded(row);
+    for (std::size_t j = 0; j < row; ++j)
+    {
+        expanded[j] = channel[j / s.inner];
+    }
+    for (std::size_t o = 0; o < s.outer; ++o)
+    {
+        f(o * row, row, kernel::array_params{expanded.data()});
+    }
+}
+
+/// The three elementwise operations: input and output element types, and the kernel that maps one onto the
+/// other.
+template <class Spec>
+struct quantize_op
+{
+    using input_type = float;
+    using output_type = typename Spec::storage_type;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::quantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct dequantize_op
+{
+    using input_type = typename Spec::storage_type;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::dequantize<Spec>(in, out, n, p);
+    }
+};
+
+template <class Spec>
+struct fake_quantize_op
+{
+    using input_type = float;
+    using output_type = float;
+
+    template <class Params>
+    static void run(const input_type* in, output_type* out, std::size_t n, const Params& p) noexcept
+    {
+        kernel::fake_quantize<Spec>(in, out, n, p);
+    }
+};
+
+/// Validates, then runs Op over the element_count(shape) row-major elements of `in` into `out`.
+template <class Op, class Spec>
+inline void apply(const typename Op::input_type* in,
+                  const std::vector<std::size_t>& shape,
+                  const qparams<Spec>& qp,
+                  typename Op::output_type* out)
+{
+    for_each_run(qp,
+                 shape,
+                 [&](std::size_t first, std::size_t count, const auto& params)
+                 {
+                     Op::run(in + first, out + first, count, params);
+                 });
+}
+
+/// `out` must be a row-major contiguous container of Op::output_type with the shape of `in`.
+template <class Op, class Spec, class O>
+inline void apply_into(const contiguous_data<typename Op::input_type>& in, const qparams<Spec>& qp, O& out)
+{
+    static_assert(std::is_same_v<typename O::value_type, typename Op::output_type>,
+                  "amct: the output container's value_type must be the operation's output type");
+    const auto& shape = out.shape();
+    if (!std::equal(shape.begin(), shape.end(), in.shape().begin(), in.shape().end())
+        || !is_row_major_contiguous(out))
+    {
+        throw_error<shape_error>("the output must be a row-major contiguous tensor with the input's shape");
+    }
+    apply<Op>(in.data(), in.shape(), qp, out.data() + out.data_offset());
+}
+
+/// dequantize's input, when it is not already of the storage type, must hold integers in [qmin, qmax]: a
+/// value that the storage type cannot represent is an error, not a silent wrap-around.
+template <class Spec, class E>
+inline void check_quantized_input(const E& e)
+{
+    if constexpr (!std::is_same_v<typename E::value_type, typename Spec::storage_type>)
+    {
+        std::size_t i = 0;
+        for (auto it = e.begin(); it != e.end(); ++it, ++i)
+        {
+            const auto v = static_cast<double>(*it);
+            if (!(v >= Spec::qmin && v <= Spec::qmax) || v != std::floor(v))
+            {
+                throw_error<value_error>("dequantize: element " + std::to_string(i) + " = "
+                                         + number_to_string(v) + " is not an integer in ["
+                                         + std::to_string(Spec::qmin) + ", " + std::to_string(Spec::qmax)
+                                         + "]");
+            }
+        }
+    }
+}
+
+template <class Op, class Spec, class E>
+inline auto apply_new(const E& e, const qparams<Spec>& qp)
+{
+    const contiguous_data<typename Op::input_type> in(e);
+    auto out = make_result<E, typename Op::output_type>(in.shape());
+    apply<Op>(in.data(), in.shape(), qp, out.data());
+    return out;
+}
+}  // namespace detail
+
+/// @brief q = clamp(round(x / scale) + offset, qmin, qmax) elementwise (docs/quantization.md#the-mapping),
+/// with the rounding and scaling policies of Spec. NaN gives q = offset; +-Inf saturate to qmax / qmin.
+/// Inputs of other value types are converted to float32 first.
+/// @return a row-major container of Spec::storage_type with the shape of `e` (xt::xtensor when the rank is
+/// static, else xt::xarray).
+/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch.
+template <class Spec, class E>
+inline auto quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    return detail::apply_new<detail::quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief quantize into a preallocated row-major container of Spec::storage_type with the shape of `e`.
+template <class Spec, class E, class O>
+inline void quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::quantize_op<Spec>>(detail::contiguous_data<float>(e.derived_cast()), qp, out);
+}
+
+/// @brief x = (q - offset) * scale elementwise. Inputs of another type must hold integers in [qmin, qmax].
+/// @return a row-major float container with the shape of `e`.
+template <class Spec, class E>
+inline auto dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    detail::check_quantized_input<Spec>(e.derived_cast());
+    return detail::apply_new<detail::dequantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief dequantize into a preallocated row-major float container with the shape of `e`.
+template <class Spec, class E, class O>
+inline void dequantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    using storage = typename Spec::storage_type;
+    detail::check_quantized_input<Spec>(e.derived_cast());
+    detail::apply_into<detail::dequantize_op<Spec>>(
+      detail::contiguous_data<storage>(e.derived_cast()), qp, out);
+}
+
+/// @brief dequantize(quantize(x)) elementwise, without the integer intermediate (simulated quantization).
+/// NaN gives 0.0f. The result is never -0.0f.
+template <class Spec, class E>
+inline auto fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp)
+{
+    return detail::apply_new<detail::fake_quantize_op<Spec>>(e.derived_cast(), qp);
+}
+
+/// @brief fake_quantize into a preallocated row-major float container with the shape of `e` (may be `e`
+/// itself).
+template <class Spec, class E, class O>
+inline void fake_quantize(const xt::xexpression<E>& e, const qparams<Spec>& qp, O& out)
+{
+    detail::apply_into<detail::fake_quantize_op<Spec>>(
+      detail::contiguous_data<float>(e.derived_cast()), qp, out);
+}
+
+/// @brief The pointer forms, for code that holds row-major buffers already: quantize_n, dequantize_n and
+/// fake_quantize_n read the element_count(shape) elements at `in` and write as many at `out`.
+/// @throws value_error for invalid parameters, shape_error for a per-channel mismatch with `shape`.
+template <class Spec>
+inline void quantize_n(const float* in,
+                       const std::vector<std::size_t>& shape,
+                       const qparams<Spec>& qp,
+                       typename Spec::storage_type* out)
+{
+    detail::apply<detail::quantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void dequantize_n(const typename Spec::storage_type* in,
+                         const std::vector<std::size_t>& shape,
+                         const qparams<Spec>& qp,
+                         float* out)
+{
+    detail::apply<detail::dequantize_op<Spec>>(in, shape, qp, out);
+}
+
+template <class Spec>
+inline void fake_quantize_n(const float* in,
+                            const std::vector<std::size_t>& shape,
+                            const qparams<Spec>& qp,
+                            float* out)
+{
+    detail::apply<detail::fake_quantize_op<Spec>>(in, shape, qp, out);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_TENSOR_QUANTIZE_HPP
+// ---- end amct/tensor/quantize.hpp ----
 
 namespace amct
 {
@@ -20279,6 +20299,14 @@ AMCT_DECL void calibration_session::add_layer(const graph_node& node,
         const std::vector<std::size_t> shape(s->weight.shape().begin(), s->weight.shape().end());
         s->channels = make_layout_view(shape, layout_of(node), node.groups, who).channels();
         s->weight_params = std::get<arq_params>(resolved_params(lc.weight_quant_params, node.type));
+        // AMCT's record keeps offset_w = 0 (docs/quantization.md#the-unified-format)
+        if (s->weight_params.with_offset)
+        {
+            detail::throw_error<unsupported_error>(who
+                                                   + ": ARQ with_offset (asymmetric weights) is an API-only "
+                                                     "argument of amct::arq; AMCT's calibration flow and "
+                                                     "record take symmetric weights (offset_w = 0)");
+        }
         auto bias = fold ? std::optional<xt::xarray<float>>(fold->bias)
                          : detail::param_copy(*m_model, node.name, param_kind::bias);
         if (bias && bias->size() != s->channels)

@@ -4,8 +4,8 @@
 #      single headers), conformance, SIMD (default, AVX2, AVX-512, scalar), reference runtime, folder stack,
 #      README, formatting, packaging, amct-config and example tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
-#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers (clang, ASan + UBSan),
-#      60 s each from the committed seeds in tests/fuzz/corpus.
+#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers and of the runtime's ONNX
+#      and TF.js importers (clang, ASan + UBSan), 36 s each from the committed seeds in tests/fuzz/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +28,5 @@ run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMCT_MODELS_DIR="$models" -DA
 # (the real-model flows are left out here: a Debug build runs them too slowly to be useful)
 run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
 run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \
-    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BUILD_RUNTIME=OFF -DAMCT_BUILD_APPS=OFF \
-    -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=60
+    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BUILD_RUNTIME=ON -DAMCT_BUILD_APPS=OFF \
+    -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=36

@@ -108,7 +108,7 @@ def onnx_seeds():
     write("onnx_import", "huge_initializer.onnx",
           model([node("MatMul", ["x", "h"], ["y"])], [tensor("h", [1 << 32, 1 << 32], None)], ["x"], ["y"]))
     write("onnx_import", "deep_graph.onnx",
-          model([node("Relu", ["t%d" % i], ["t%d" % (i + 1)]) for i in range(3000)], [], ["t0"], ["t3000"]))
+          model([node("Relu", ["t%d" % i], ["t%d" % (i + 1)]) for i in range(200)], [], ["t0"], ["t200"]))
 
 
 quant_cfg_seeds()

@@ -18,6 +18,13 @@ namespace
 const std::string& input_file()
 {
     static const std::string path = "/tmp/amct_fuzz_onnx_" + std::to_string(::getpid()) + ".onnx";
+    // registered after `path` is made, so it runs before `path` is destroyed
+    static const int cleanup = std::atexit(
+      []
+      {
+          std::remove(input_file().c_str());
+      });
+    (void)cleanup;
     return path;
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include <refrt/tfjs_import.hpp>
 #include <unistd.h>  // getpid
@@ -27,6 +28,14 @@ const fs::path& model_dir()
         fs::create_directories(d);
         return d;
     }();
+    // registered after `dir` is made, so it runs before `dir` is destroyed
+    static const int cleanup = std::atexit(
+      []
+      {
+          std::error_code ec;
+          fs::remove_all(model_dir(), ec);
+      });
+    (void)cleanup;
     return dir;
 }
 

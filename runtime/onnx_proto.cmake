@@ -19,6 +19,8 @@ add_library(amct_onnx_proto STATIC ${CMAKE_CURRENT_LIST_DIR}/refrt/onnx_proto.cp
 target_include_directories(amct_onnx_proto PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_features(amct_onnx_proto PUBLIC cxx_std_17)
 target_compile_definitions(amct_onnx_proto PRIVATE ONNX_ML=1 ONNX_NAMESPACE=onnx)
-target_link_libraries(amct_onnx_proto PRIVATE onnx onnx_proto protobuf::libprotobuf)
+# amct::header_only for amct::detail::read_regular_file: the conformance tests link this library without
+# amct's compiled one
+target_link_libraries(amct_onnx_proto PRIVATE amct::header_only onnx onnx_proto protobuf::libprotobuf)
 set_target_properties(amct_onnx_proto PROPERTIES POSITION_INDEPENDENT_CODE ON)
 amct_target_options(amct_onnx_proto)

@@ -4,8 +4,8 @@
 #      single headers), conformance, SIMD (default, AVX2, AVX-512, scalar), reference runtime, folder stack,
 #      README, formatting, packaging, amct-config and example tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (+ float-cast-overflow);
-#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers (clang, ASan + UBSan),
-#      60 s each from the committed seeds in tests/fuzz/corpus.
+#   3. the libFuzzer targets of the config.json, quant.cfg and quant_config readers and of the runtime's ONNX
+#      and TF.js importers (clang, ASan + UBSan), 36 s each from the committed seeds in tests/fuzz/corpus.
 # Each stage starts with a "== [i/n]" header; the end is a summary of every stage (result, wall time, ctest's
 # counts), also after a failed stage; the exit status is non-zero when any stage failed. A failed build or
 # ctest does not stop the later stages; a failed set-up does. Each stage's output is also in
@@ -121,7 +121,7 @@ stage run build/test -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -
 stage run build/sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DAMCT_SANITIZE=ON -DAMCT_INSTALL=OFF
 stage run build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
     -DCMAKE_CXX_COMPILER=clang++ -DAMCT_BUILD_FUZZERS=ON \
-    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BUILD_RUNTIME=OFF -DAMCT_BUILD_APPS=OFF \
-    -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=60
+    -DAMCT_BUILD_TESTS=OFF -DAMCT_BUILD_EXAMPLES=OFF -DAMCT_BUILD_RUNTIME=ON -DAMCT_BUILD_APPS=OFF \
+    -DAMCT_INSTALL=OFF -DAMCT_FUZZ_SECONDS=36
 summary
 exit "$failed"

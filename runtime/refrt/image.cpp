@@ -4,9 +4,13 @@
 
 #include <algorithm>  // std::min, std::max, std::sort, std::copy
 #include <cmath>      // std::floor, std::ceil, std::nearbyint
+#include <limits>     // std::numeric_limits
 #include <memory>     // std::unique_ptr
 #include <stdexcept>  // std::runtime_error, std::invalid_argument
 
+#include <amct/detail/text_file.hpp>  // amct::detail::read_regular_file
+
+#include "onnx_proto.hpp"  // proto::max_model_file_bytes
 #include <stb_image.h>
 
 namespace refrt
@@ -91,8 +95,17 @@ double round_half_even(double v)
 
 image load_image(const std::string& path)
 {
+    std::string bytes, problem;  // read here, not by stb_image: a regular file within the model file limit
+    if (!amct::detail::read_regular_file(
+          path, proto::max_model_file_bytes, "the reference runtime's model reader", bytes, problem))
+        throw std::runtime_error("load_image: '" + path + "': " + problem);
+    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw std::runtime_error("load_image: '" + path + "': larger than stb_image's 2 GiB limit");
     int w = 0, h = 0, n = 0;
-    std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &n, 3), stbi_image_free);
+    std::unique_ptr<stbi_uc, void (*)(void*)> data(
+      stbi_load_from_memory(
+        reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h, &n, 3),
+      stbi_image_free);
     if (!data)
     {
         const char* reason = stbi_failure_reason();

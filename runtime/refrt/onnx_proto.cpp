@@ -3,9 +3,11 @@
 #include "onnx_proto.hpp"
 
 #include <cstring>      // std::memcpy
-#include <fstream>      // std::ifstream, std::ofstream
-#include <iterator>     // std::istreambuf_iterator
+#include <fstream>      // std::ofstream
+#include <limits>       // std::numeric_limits
 #include <type_traits>  // std::conditional_t
+
+#include <amct/detail/text_file.hpp>  // amct::detail::read_regular_file
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
@@ -24,12 +26,7 @@ namespace
 template <typename Proto>
 Proto parse_file(const std::string& path, const char* type_name)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        fail(path, "cannot open file");
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
-        fail(path, "read error");
+    const std::string bytes = read_model_file(path);
     Proto proto;
     if (!proto.ParseFromString(bytes))
         fail(path, std::string("not a valid ") + type_name + " protobuf");
@@ -108,11 +105,27 @@ tensor_data convert_tensor(const onnx::TensorProto& t, const std::string& where)
     out.name = t.name();
     out.data_type = t.data_type();
     out.dims.reserve(static_cast<std::size_t>(t.dims_size()));
+    // every element takes at least one byte of the file, so a count above the file limit is refused before
+    // any product can overflow (count * 8 bytes of uint64_data fits size_t)
+    std::uint64_t elements = 1;
     for (const std::int64_t d : t.dims())
     {
         if (d < 0)
             fail(where, "negative dimension " + std::to_string(d));
         out.dims.push_back(d);
+        if (d != 0 && elements > max_model_file_bytes / static_cast<std::uint64_t>(d))
+            elements = max_model_file_bytes + 1;  // saturated: stays above the limit
+        else
+            elements *= static_cast<std::uint64_t>(d);
+    }
+    if (elements > max_model_file_bytes)
+    {
+        std::string dims;
+        for (const std::int64_t d : out.dims)
+            dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+        fail(where,
+             "dimensions " + dims + " give more elements than a file of at most "
+               + std::to_string(max_model_file_bytes >> 30) + " GiB can hold");
     }
     if (t.has_segment())
         fail(where, "segmented tensors are not supported");
@@ -376,8 +389,22 @@ std::size_t tensor_data::size() const
 {
     std::size_t n = 1;
     for (const std::int64_t d : dims)
-        n *= static_cast<std::size_t>(d);
+    {
+        const auto u = static_cast<std::size_t>(d < 0 ? 0 : d);
+        if (u != 0 && n > std::numeric_limits<std::size_t>::max() / u)
+            return std::numeric_limits<std::size_t>::max();
+        n *= u;
+    }
     return n;
+}
+
+std::string read_model_file(const std::string& path)
+{
+    std::string bytes, problem;
+    if (!amct::detail::read_regular_file(
+          path, max_model_file_bytes, "the reference runtime's model reader", bytes, problem))
+        fail(path, problem);
+    return bytes;
 }
 
 std::string data_type_name(int data_type)

@@ -27,6 +27,14 @@ struct encode_error : std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
+/// The largest model, weight or image file the runtime reads: 2 GiB, protobuf's limit for one message
+/// (docs/model.md#reading-model-files).
+inline constexpr std::uint64_t max_model_file_bytes = std::uint64_t{2} << 30;
+
+/// A regular file's bytes. @throws decode_error "FILE: PROBLEM" for what is not a regular file (a FIFO, a
+/// device, a directory), a file larger than max_model_file_bytes or a file that cannot be read.
+std::string read_model_file(const std::string& path);
+
 /// TensorProto::DataType values.
 namespace dtype
 {
@@ -50,7 +58,7 @@ struct tensor_data
     std::vector<std::int64_t> dims;  ///< empty for a scalar
     std::vector<float> floats;
     std::vector<std::int64_t> ints;
-    std::size_t size() const;  ///< product of dims (1 for a scalar)
+    std::size_t size() const;  ///< product of dims (1 for a scalar; SIZE_MAX when it overflows)
 };
 
 /// One AttributeProto; the member matching `type` (AttributeProto::AttributeType) is meaningful.

@@ -10,8 +10,6 @@
 #include <cstdint>     // std::int64_t, std::uint8_t
 #include <cstring>     // std::memcpy
 #include <filesystem>  // std::filesystem
-#include <fstream>     // std::ifstream
-#include <iterator>    // std::istreambuf_iterator
 #include <limits>      // std::numeric_limits
 #include <optional>    // std::optional
 #include <set>         // std::set
@@ -19,7 +17,10 @@
 
 #include <boost/json.hpp>
 
-#include <amct/base/diagnostic.hpp>  // amct::locate
+#include <amct/base/diagnostic.hpp>   // amct::locate
+#include <amct/detail/text_file.hpp>  // amct::detail::read_regular_file
+
+#include "onnx_proto.hpp"  // proto::max_model_file_bytes
 
 namespace refrt
 {
@@ -35,28 +36,40 @@ using shape_t = std::vector<std::int64_t>;  // Keras order; -1 for an unknown di
     throw model_error(file + ": " + message);
 }
 
-std::optional<std::string> read_bytes(const fs::path& path)
+/// A file's bytes (a regular file within refrt::proto::max_model_file_bytes); `what` ("" or "cannot read
+/// shard 'x' (path): ") prefixes the problem in the message, which starts with `file`.
+std::string read_file(const std::string& file, const fs::path& path, const std::string& what)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::string bytes, problem;
+    if (!amct::detail::read_regular_file(
+          path.string(), proto::max_model_file_bytes, "the reference runtime's model reader", bytes, problem))
+        fail(file, what + problem);
+    return bytes;
+}
+
+/// Whether a manifest path stays inside the model's folder: relative, without a root and without "..".
+bool inside_folder(const fs::path& p)
+{
+    if (p.empty() || p.has_root_path() || p.is_absolute())
+        return false;
+    for (const fs::path& part : p)
+        if (part == "..")
+            return false;
+    return true;
 }
 
 /// The file's top-level object; a syntax error names the line and column.
 json::object parse_model_json(const std::string& file)
 {
-    const std::optional<std::string> text = read_bytes(file);
-    if (!text)
-        fail(file, "cannot open");
+    const std::string text = read_file(file, file, "");
     json::stream_parser parser;
     json::error_code ec;
-    const std::size_t used = parser.write(text->data(), text->size(), ec);
+    const std::size_t used = parser.write(text.data(), text.size(), ec);
     if (!ec)
         parser.finish(ec);
     if (ec)
     {
-        const amct::source_location at = amct::locate(file, *text, used);
+        const amct::source_location at = amct::locate(file, text, used);
         fail(file,
              "invalid JSON at line " + std::to_string(at.line) + ", column " + std::to_string(at.column)
                + ": " + ec.message());
@@ -143,10 +156,18 @@ std::map<std::string, tfjs_weight> decode_manifest(const json::object& root, con
             if (!p.is_string())
                 fail(file, where + ".paths: expected strings");
             const std::string name(p.as_string());
-            const std::optional<std::string> shard = read_bytes(dir / name);
-            if (!shard)
-                fail(file, where + ": cannot read shard '" + name + "' (" + (dir / name).string() + ")");
-            data += *shard;
+            if (!inside_folder(fs::path(name)))
+                fail(file,
+                     where + ": shard path '" + name + "' leaves the model's folder (absolute or '..')");
+            const std::string shard =
+              read_file(file,
+                        dir / name,
+                        where + ": cannot read shard '" + name + "' (" + (dir / name).string() + "): ");
+            if (data.size() + shard.size() > proto::max_model_file_bytes)
+                fail(file,
+                     where + ": the shards hold more than "
+                       + std::to_string(proto::max_model_file_bytes >> 30) + " GiB");
+            data += shard;
             shard_names += (shard_names.empty() ? "'" : ", '") + name + "'";
         }
         shard_names = (paths->as_array().size() == 1 ? "shard " + shard_names + " holds"
@@ -170,9 +191,11 @@ std::map<std::string, tfjs_weight> decode_manifest(const json::object& root, con
                 if (!dim || *dim < 0 || *dim > (std::int64_t{1} << 31))
                     fail(file, wwhere + ": bad shape");
                 w.shape.push_back(*dim);
-                count *= static_cast<std::size_t>(*dim);
-                if (count > (std::size_t{1} << 34))
+                // checked before the product, which could otherwise wrap (2^34 * 2^31 > 2^64)
+                const auto udim = static_cast<std::size_t>(*dim);
+                if (udim != 0 && count > (std::size_t{1} << 34) / udim)
                     fail(file, wwhere + ": shape too large");
+                count *= udim;
             }
             std::string dtype = "float32";
             if (const json::value* d = spec->if_contains("dtype"); d && d->is_string())
@@ -247,6 +270,10 @@ std::map<std::string, tfjs_weight> decode_manifest(const json::object& root, con
             if (!weights.emplace(name, std::move(w)).second)
                 fail(file, wwhere + ": listed twice");
         }
+        if (offset != data.size())
+            fail(file,
+                 where + ": " + shard_names + " " + std::to_string(data.size())
+                   + " bytes but the manifest's weights take " + std::to_string(offset));
     }
     return weights;
 }

@@ -188,6 +188,30 @@ TEST_SUITE("robustness")
         }
     }
 
+    TEST_CASE("grid histograms: the widest float range fits in a bounded number of doublings, a non-finite "
+              "one is refused (docs/algorithms.md)")
+    {
+        for (const std::size_t capacity : {std::size_t{2}, std::size_t{3}, std::size_t{8192}})
+        {
+            CAPTURE(capacity);
+            amct::grid_histogram h(capacity);
+            const float x[] = {-FLT_MAX, FLT_MAX, 0.0f, FLT_TRUE_MIN, -FLT_TRUE_MIN};
+            h.add(x + 2, 3);  // a grid of subnormal bins
+            h.add(x, 2);      // grown to one spanning the float range
+            CHECK(h.counts().size() <= capacity);
+            CHECK(h.total() == 5);
+            const float bad[] = {1.0f, std::numeric_limits<float>::infinity()};
+            CHECK(amct_test::error_of<amct::value_error>(
+                    [&]
+                    {
+                        h.add(bad, 2);
+                    })
+                    .find("is not finite")
+                  != std::string::npos);
+            CHECK(h.total() == 5);
+        }
+    }
+
     TEST_CASE("crafted states with huge lengths are state errors, not allocations")
     {
         amct::max_observer m(amct::max_params{}, "l");

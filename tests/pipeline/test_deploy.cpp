@@ -1,6 +1,8 @@
 // amct/pipeline/deploy.hpp: deployable factors by hand.
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <random>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -57,5 +59,79 @@ TEST_SUITE("pipeline")
         xt::xarray<float> bad = x;
         CHECK_THROWS_AS(amct::fake_quantize_activation(bad.data(), bad.size(), 0.0f, 0), amct::value_error);
         CHECK(bad == x);
+    }
+
+    TEST_CASE("the int32-bias floor search: the ulp walk's answer in at most 32 steps, refusals named "
+              "(docs/model.md#deployable-outputs)")
+    {
+        // the reference: the walk this search replaces, one float32 ulp at a time from the same start
+        const auto walk = [](float b, float scale_d, float current, long cap) -> float
+        {
+            const double need =
+              std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
+            float s = static_cast<float>(need);
+            s = s < current ? current : s;
+            for (long k = 0; !amct::detail::fits_int32(amct::detail::bias_quotient(b, scale_d * s)); ++k)
+            {
+                if (k == cap)
+                {
+                    return -1.0f;  // too long to compare
+                }
+                s = std::nextafter(s, std::numeric_limits<float>::infinity());
+            }
+            return s;
+        };
+        std::mt19937 gen(18);
+        std::uniform_real_distribution<float> exponent(-30.0f, 30.0f), sign(-1.0f, 1.0f);
+        int compared = 0;
+        for (int i = 0; i < 20000; ++i)
+        {
+            const float b = std::copysign(std::pow(10.0f, exponent(gen) / 3.0f), sign(gen));
+            const float scale_d = std::pow(10.0f, exponent(gen) / 3.0f);
+            const float current = std::pow(10.0f, exponent(gen));
+            const float expected = walk(b, scale_d, current, 100000);
+            if (expected < 0.0f)
+            {
+                continue;
+            }
+            CAPTURE(b);
+            CAPTURE(scale_d);
+            CAPTURE(current);
+            CHECK(amct_test::bits(amct::detail::bias_floor_scale(b, scale_d, current))
+                  == amct_test::bits(expected));
+            ++compared;
+        }
+        CHECK(compared > 19000);
+        // where the walk took millions of steps: |b| / INT32_MAX below the smallest subnormal product
+        const float tiny = amct::detail::bias_floor_scale(1e-37f, 1e-10f, 0.0f);
+        CHECK(amct::detail::fits_int32(amct::detail::bias_quotient(1e-37f, 1e-10f * tiny)));
+        CHECK(!amct::detail::fits_int32(
+          amct::detail::bias_quotient(1e-37f, 1e-10f * std::nextafter(tiny, 0.0f))));
+        // no finite scale: +infinity, and quantize_bias refuses with the layer and channel
+        const float inf = std::numeric_limits<float>::infinity(),
+                    nan = std::numeric_limits<float>::quiet_NaN();
+        CHECK(amct::detail::bias_floor_scale(3e38f, 1e-45f, 1.0f) == inf);
+        CHECK(amct::detail::bias_floor_scale(nan, 1.0f, 1.0f) == inf);
+        CHECK(amct::detail::bias_floor_scale(inf, 1.0f, 1.0f) == inf);
+        CHECK(amct::detail::bias_floor_scale(1.0f, 0.0f, 1.0f) == inf);
+        std::vector<float> sw = {1.0f, 1.0f};
+        const float huge[] = {0.5f, 3e38f};
+        CHECK(amct_test::error_of<amct::value_error>(
+                [&]
+                {
+                    amct::quantize_bias(huge, 2, 1e-45f, sw, "fc");
+                })
+              == "amct: value error: layer \"fc\": the int32 bias of output channel 1 (bias 3.00000001e+38, "
+                 "scale_d 1.40129846e-45) overflows for every finite weight scale");
+        CHECK(sw
+              == std::vector<float>{1.0f, 1.0f});  // unchanged, though channel 0 was raised before the error
+        const float not_finite[] = {0.5f, nan};
+        CHECK(amct_test::error_of<amct::value_error>(
+                [&]
+                {
+                    amct::quantize_bias(not_finite, 2, 0.5f, sw, "fc");
+                })
+              == "amct: value error: layer \"fc\": bias of output channel 1 is nan");
+        CHECK(sw == std::vector<float>{1.0f, 1.0f});
     }
 }

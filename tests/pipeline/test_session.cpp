@@ -719,4 +719,69 @@ TEST_SUITE("pipeline")
         CHECK(s.layers() == std::vector<std::string>{"conv1", "conv2", "pool", "conv3"});
         CHECK(partial.nodes.back().params.at("weight") == fc_weight);
     }
+
+    TEST_CASE(
+      "parameters from the runtime must be finite: layer, parameter and element named, nothing changed "
+      "(docs/model.md#parameters-from-the-runtime)")
+    {
+        const golden_file g = read_tensors("flow.txt");
+        const float nan = std::numeric_limits<float>::quiet_NaN(),
+                    inf = std::numeric_limits<float>::infinity();
+
+        struct bad_parameter
+        {
+            std::size_t node;
+            const char* param;
+            std::size_t element;
+            float value;
+            const char* message;
+        };
+
+        const bad_parameter cases[] = {
+          {7, "bias", 2, nan, "layer \"conv3\": bias element 2 is nan"},  // the int32-bias search spun on it
+          {11, "bias", 0, inf, "layer \"fc\": bias element 0 is inf"},
+          {4, "variance", 5, inf, "layer \"bn2\": variance element 5 is inf"},
+          {1, "weight", 0, -inf, "layer \"bn1\": gamma element 0 is -inf"},
+          {1, "bias", 3, nan, "layer \"bn1\": beta element 3 is nan"},
+          {4, "mean", 1, nan, "layer \"bn2\": mean element 1 is nan"},
+          {0, "weight", 17, nan, "layer \"conv1\": weight element 17 is nan"},
+          {0, "bias", 1, -inf, "layer \"conv1\": bias element 1 is -inf"},
+          {3, "weight", 40, inf, "layer \"conv2\": weight element 40 is inf"},
+        };
+        for (const bad_parameter& c : cases)
+        {
+            CAPTURE(c.message);
+            tiny::graph m = flow_graph(g);
+            REQUIRE(m.nodes[c.node].params.at(c.param).size() > c.element);
+            m.nodes[c.node].params.at(c.param).flat(c.element) = c.value;
+            const tiny::graph before = m;
+            tiny::tiny_adapter a(m);
+            const amct::quant_config cfg = default_config(a, 1);
+            CHECK(error_of<amct::value_error>(
+                    [&]
+                    {
+                        amct::calibration_session s(a, cfg);
+                    })
+                  == std::string("amct: value error: ") + c.message
+                       + " (parameters from the runtime must be finite)");
+            // nothing changed: no fold, no fake-quantized weight (compared bit for bit, NaN included)
+            REQUIRE(m.nodes.size() == before.nodes.size());
+            for (std::size_t i = 0; i < m.nodes.size(); ++i)
+            {
+                CHECK(m.nodes[i].name == before.nodes[i].name);
+                REQUIRE(m.nodes[i].params.size() == before.nodes[i].params.size());
+                for (const auto& [name, value] : before.nodes[i].params)
+                {
+                    CHECK(first_difference(as_vector(m.nodes[i].params.at(name)), as_vector(value)) == -1);
+                }
+            }
+        }
+        // a layer the configuration leaves alone is not read: its parameters are the runtime's business
+        tiny::graph m = flow_graph(g);
+        m.nodes[11].params.at("bias").flat(0) = nan;
+        tiny::tiny_adapter a(m);
+        amct::quant_config cfg = default_config(a, 1);
+        cfg.layers[4].second.quant_enable = false;  // fc
+        CHECK_NOTHROW(amct::calibration_session(a, cfg));
+    }
 }

@@ -17,6 +17,7 @@
 #include "runtime_support.hpp"
 #include <refrt/executor.hpp>
 #include <refrt/tfjs_import.hpp>
+#include <sys/stat.h>  // mkfifo
 
 namespace
 {
@@ -303,16 +304,26 @@ TEST_CASE("tfjs import errors name the file, the layer and its class")
     SUBCASE("missing weight")
     {
         const temp_dir dir;
+        std::uintmax_t dropped = 0;  // bytes of the weight taken out
         const fs::path file =
           edited_copy(dir,
                       "functional",
-                      [](json::object& root)
+                      [&](json::object& root)
                       {
                           json::array& w =
                             root["weightsManifest"].as_array()[0].as_object()["weights"].as_array();
                           REQUIRE(w.back().as_object()["name"].as_string() == "bn3/moving_variance");
+                          json::object& spec = w.back().as_object();
+                          // its bytes: uint8-quantized (tfjs' converter's --quantize_uint8), else float32
+                          const json::value* q = spec.if_contains("quantization");
+                          dropped = q && q->as_object().at("dtype").as_string() == "uint8" ? 1 : 4;
+                          for (const json::value& d : spec["shape"].as_array())
+                              dropped *= static_cast<std::uintmax_t>(d.as_int64());
                           w.pop_back();
                       });
+        // the shard without the weight's bytes: a manifest and shards that agree, without the weight
+        const fs::path shard = dir.path / "group1-shard2of2.bin";
+        fs::resize_file(shard, fs::file_size(shard) - dropped);
         CHECK(contains(load_error(file),
                        "layer 'bn3' (BatchNormalization): missing weight 'bn3/moving_variance'"));
     }
@@ -346,7 +357,84 @@ TEST_CASE("tfjs import errors name the file, the layer and its class")
     SUBCASE("missing file")
     {
         const std::string e = load_error(data_dir + "no_such_model.json");
-        CHECK(contains(e, "no_such_model.json: cannot open"));
+        CHECK(contains(e, "no_such_model.json: cannot read the file"));
+    }
+    SUBCASE("long shard: bytes the manifest does not describe")
+    {
+        const temp_dir dir;
+        const fs::path file = edited_copy(dir, "functional", [](json::object&) {});
+        const fs::path shard = dir.path / "group1-shard2of2.bin";
+        const auto size = fs::file_size(shard);
+        fs::resize_file(shard, size + 1);
+        const std::string e = load_error(file);
+        CHECK(contains(e,
+                       file.string()
+                         + ": weightsManifest[0]: shards 'group1-shard1of2.bin', "
+                           "'group1-shard2of2.bin' hold "));
+        CHECK(contains(e, " bytes but the manifest's weights take "));
+    }
+    SUBCASE("a shape whose element count wraps size_t")
+    {
+        const temp_dir dir;
+        std::string first;
+        const fs::path file = edited_copy(
+          dir,
+          "functional",
+          [&](json::object& root)
+          {
+              json::object& w =
+                root["weightsManifest"].as_array()[0].as_object()["weights"].as_array()[0].as_object();
+              first = w["name"].as_string().c_str();
+              // 2^31 * 8 = 2^34 passes, * 2^31 = 2^65 wrapped to 0
+              w["shape"] = json::array{2147483648LL, 8, 2147483648LL};
+          });
+        CHECK(load_error(file)
+              == file.string() + ": weightsManifest[0]: weight '" + first + "': shape too large");
+    }
+    SUBCASE("shard paths out of the model's folder: '..' and absolute")
+    {
+        for (const std::string& bad : {std::string("../group1-shard2of2.bin"),
+                                       std::string("sub/../../group1-shard2of2.bin"),
+                                       (fs::temp_directory_path() / "group1-shard2of2.bin").string()})
+        {
+            CAPTURE(bad);
+            const temp_dir dir;
+            const fs::path file =
+              edited_copy(dir,
+                          "functional",
+                          [&](json::object& root)
+                          {
+                              root["weightsManifest"].as_array()[0].as_object()["paths"].as_array()[1] =
+                                json::string(bad);
+                          });
+            // the file exists where the path leads: refused for where it is, not because it is missing
+            fs::copy_file(dir.path / "group1-shard2of2.bin",
+                          (dir.path / bad).lexically_normal(),
+                          fs::copy_options::overwrite_existing);
+            const std::string e = load_error(file);
+            CHECK(e
+                  == file.string() + ": weightsManifest[0]: shard path '" + bad
+                       + "' leaves the model's folder (absolute or '..')");
+            fs::remove((dir.path / bad).lexically_normal());
+        }
+    }
+    SUBCASE("a FIFO or a directory as shard or model: refused without blocking")
+    {
+        const temp_dir dir;
+        const fs::path file = edited_copy(dir, "functional", [](json::object&) {});
+        const fs::path shard = dir.path / "group1-shard2of2.bin";
+        fs::remove(shard);
+        REQUIRE(::mkfifo(shard.c_str(), 0600) == 0);
+        CHECK(contains(load_error(file),
+                       "cannot read shard 'group1-shard2of2.bin' (" + shard.string()
+                         + "): is a FIFO (named pipe), not a regular file"));
+        fs::remove(shard);
+        fs::create_directory(shard);
+        CHECK(contains(load_error(file), "): is a directory, not a regular file"));
+        const fs::path fifo = dir.path / "fifo.json";
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        CHECK(load_error(fifo) == fifo.string() + ": is a FIFO (named pipe), not a regular file");
+        CHECK(load_error("/dev/zero") == "/dev/zero: is a character device, not a regular file");
     }
 }
 

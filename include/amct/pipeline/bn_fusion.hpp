@@ -48,10 +48,13 @@ namespace detail
 AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
   const std::vector<graph_node>& nodes);
 
-/// A copy of a node's parameter, or nothing when the runtime has none.
+/// A copy of a node's parameter, or nothing when the runtime has none. Every parameter amct takes from the
+/// runtime passes here. @throws value_error naming the node, the parameter (`name`, else to_string(kind))
+/// and the flat index of the first non-finite element.
 AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
                                                       const std::string& node,
-                                                      param_kind kind);
+                                                      param_kind kind,
+                                                      const char* name = nullptr);
 
 /// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
 /// folded value is not finite.

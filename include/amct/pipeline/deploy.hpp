@@ -55,13 +55,16 @@ inline double bias_quotient(float b, float deq) noexcept
     return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
 }
 
-/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
+/// The smallest float32 weight scale s >= max(`current`, float(|b| / (scale_d * INT32_MAX))) with
+/// |round(b / (scale_d * s))| <= INT32_MAX, found in at most 32 bisection steps; +infinity when no finite s
+/// fits or b, scale_d are not finite (scale_d > 0).
 AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept;
 }  // namespace detail
 
 /// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
 /// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
-/// layer in the notes.
+/// layer in the notes. @throws value_error naming the layer and channel for a non-finite bias or a bias
+/// that no finite weight scale fits into int32; `scale_w` is then unchanged.
 AMCT_DECL bias_quantization quantize_bias(const float* bias,
                                           std::size_t channels,
                                           float scale_d,

@@ -2,7 +2,11 @@
 // by it; separate compilation: by <amct/src.hpp>).
 #pragma once
 
+#include <string>  // std::to_string
+
 #include <amct/algo/grid_histogram.hpp>
+#include <amct/base/error.hpp>
+#include <amct/detail/format.hpp>
 
 namespace amct
 {
@@ -156,10 +160,24 @@ AMCT_DECL void grid_histogram::cover_edges(std::int64_t from, double a, double b
         a = std::min(a, lower());
         b = std::max(b, last_edge());
     }
+    // With a, b finite (|a|, |b| < 2^1024) and capacity >= 2, at e >= 1024 both floors are in {-1, 0} and
+    // the span fits; from >= -1100 (start_exp of float values), so 2200 steps always suffice.
+    if (!std::isfinite(a) || !std::isfinite(b))
+    {
+        detail::throw_error<value_error>("grid_histogram: the range [" + detail::number_to_string(a) + ", "
+                                         + detail::number_to_string(b) + "] is not finite");
+    }
     std::int64_t e = from;
+    constexpr std::int64_t max_steps = 2200;
     while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
     {
-        ++e;
+        if (++e - from > max_steps)
+        {
+            detail::throw_error<value_error>("grid_histogram: no grid of " + std::to_string(m_capacity)
+                                             + " bins covers [" + detail::number_to_string(a) + ", "
+                                             + detail::number_to_string(b) + "] within "
+                                             + std::to_string(max_steps) + " doublings");
+        }
     }
     const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
     const auto last = static_cast<std::int64_t>(scaled_floor(b, e));

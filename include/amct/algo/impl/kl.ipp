@@ -35,6 +35,7 @@ AMCT_DECL bool normalize_and_smooth(std::vector<double>& p) noexcept
     }
     const double nonzeros = static_cast<double>(p.size() - zeros);
     double eps = 1e-4;
+    // bounded: smallest > 0, and halving takes eps below any positive double within 1100 steps
     while (eps * static_cast<double>(zeros) / nonzeros >= smallest)
     {
         eps /= 2.0;

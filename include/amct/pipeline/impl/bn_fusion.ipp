@@ -26,10 +26,23 @@ AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> reader
 
 AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
                                                       const std::string& node,
-                                                      param_kind kind)
+                                                      param_kind kind,
+                                                      const char* name)
 {
     const tensor_ref r = model.param(node, kind);
-    return r.empty() ? std::nullopt : std::optional<xt::xarray<float>>(r.copy());
+    if (r.empty())
+    {
+        return std::nullopt;
+    }
+    xt::xarray<float> copy = r.copy();
+    const std::size_t bad = kernel::first_nonfinite(copy.data(), copy.size());
+    if (bad != copy.size())
+    {
+        throw_error<value_error>("layer \"" + node + "\": " + (name ? name : to_string(kind)) + " element "
+                                 + std::to_string(bad) + " is " + number_to_string(copy.flat(bad))
+                                 + " (parameters from the runtime must be finite)");
+    }
+    return copy;
 }
 
 AMCT_DECL std::string fold_batch_norm(const graph_node& conv,
@@ -130,10 +143,11 @@ AMCT_DECL fusion_plan plan_batch_norm_fusion(const model_adapter& model, const q
         std::optional<xt::xarray<float>> p[4];
         const param_kind kinds[4] = {
           param_kind::weight, param_kind::bias, param_kind::mean, param_kind::variance};
+        const char* const names[4] = {"gamma", "beta", "mean", "variance"};
         bool complete = true;
         for (int k = 0; k < 4; ++k)
         {
-            p[k] = detail::param_copy(model, bn.name, kinds[k]);
+            p[k] = detail::param_copy(model, bn.name, kinds[k], names[k]);
             complete = complete && p[k];
         }
         if (!complete)

@@ -12,13 +12,44 @@ namespace detail
 {
 AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept
 {
+    if (!std::isfinite(b) || !std::isfinite(scale_d) || !(scale_d > 0.0f) || std::isnan(current))
+    {
+        return std::numeric_limits<float>::infinity();
+    }
     const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
     float s = static_cast<float>(need);
     s = s < current ? current : s;
-    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    const auto fits = [&](float t)
     {
-        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+        return fits_int32(bias_quotient(b, scale_d * t));
+    };
+    // fits(t) is monotone in t (scale_d * t rounds monotonically, |b / deq| falls as deq grows), and the bit
+    // patterns of non-negative floats are ordered as the floats: the smallest fitting float in
+    // [s, FLT_MAX] is found by bisection over the bits, at most 32 steps.
+    constexpr float top = std::numeric_limits<float>::max();
+    if (!(s <= top) || !fits(top))
+    {
+        return std::numeric_limits<float>::infinity();  // no finite weight scale fits
     }
+    std::uint32_t lo, hi;  // the answer's bits are in [lo, hi]; fits(float of hi) holds
+    s = s > 0.0f ? s : 0.0f;
+    std::memcpy(&lo, &s, sizeof lo);
+    std::memcpy(&hi, &top, sizeof hi);
+    while (lo < hi)  // hi - lo halves each step: at most 32 steps
+    {
+        const std::uint32_t mid = lo + (hi - lo) / 2;
+        float t;
+        std::memcpy(&t, &mid, sizeof t);
+        if (fits(t))
+        {
+            hi = mid;
+        }
+        else
+        {
+            lo = mid + 1;
+        }
+    }
+    std::memcpy(&s, &hi, sizeof s);
     return s;
 }
 }  // namespace detail
@@ -42,18 +73,33 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
         detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
                                          + " weight scales for " + std::to_string(channels) + " channels");
     }
+    std::vector<float> raised = scale_w;  // scale_w changes only when nothing throws
     auto sw = [&](std::size_t c) -> float&
     {
-        return scale_w[per_tensor ? 0 : c];
+        return raised[per_tensor ? 0 : c];
     };
     if (bias)
     {
         for (std::size_t c = 0; c < channels; ++c)
         {
+            if (!std::isfinite(bias[c]))
+            {
+                detail::throw_error<value_error>("layer \"" + layer + "\": bias of output channel "
+                                                 + std::to_string(c) + " is "
+                                                 + detail::number_to_string(bias[c]));
+            }
             if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
             {
                 const float before = sw(c);
-                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                const float lowest = detail::bias_floor_scale(bias[c], scale_d, before);
+                if (!std::isfinite(lowest))
+                {
+                    detail::throw_error<value_error>(
+                      "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c)
+                      + " (bias " + detail::number_to_string(bias[c]) + ", scale_d "
+                      + detail::number_to_string(scale_d) + ") overflows for every finite weight scale");
+                }
+                sw(c) = lowest;
                 out.notes.push_back(
                   "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
                   + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
@@ -75,6 +121,7 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
             out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
         }
     }
+    scale_w = std::move(raised);
     return out;
 }
 

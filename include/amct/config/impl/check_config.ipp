@@ -173,13 +173,17 @@ AMCT_DECL quant_config read_config_json(const std::string& text,
                                         const std::string& file,
                                         const std::vector<layer_info>& layers)
 {
-    return detail::read_config_json(
-      text,
-      file,
-      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
+    quant_config cfg =
+      detail::read_config_json(text,
+                               file,
+                               [&](const quant_config& c, const detail::config_json_reader::report_fn& report)
+                               {
+                                   detail::check_against_model(c, layers, report);
+                               });
+    // what the session runs: the reader refuses all of it at its position, so this only guards the promise
+    // that what `amct-config check --layers` accepts, the session accepts
+    check_config(cfg, layers);
+    return cfg;
 }
 
 AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)

@@ -37,9 +37,10 @@ public:
                        push(c.skip_layer_types, c.skip_layer_types_offsets, f);
                    else if (f.name == "fakequant_precision_mode")
                    {
-                       set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
-                       if (c.fakequant_precision_mode)
+                       auto mode = enumeration(f, {"FORCE_FP16_QUANT"});
+                       if (mode)
                            report(f.value_offset, force_fp16_unimplemented);
+                       set(c.fakequant_precision_mode, std::move(mode), f, seen);
                    }
                    else if (f.name == "common_config")
                        set(c.common_config,

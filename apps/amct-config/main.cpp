@@ -185,7 +185,8 @@ bool is_json(const options& o, const std::string& text)
     {
         return o.format == "json";
     }
-    const auto first = text.find_first_not_of(" \t\r\n");
+    // after a byte-order mark (refused by both readers, by name)
+    const auto first = text.find_first_not_of(" \t\r\n", amct::starts_with_byte_order_mark(text) ? 3 : 0);
     return first != std::string::npos && text[first] == '{';
 }
 
@@ -193,7 +194,9 @@ bool is_json(const options& o, const std::string& text)
 /// the file read (nullptr when there is none).
 void print(const amct::diagnostic& d, const char* severity, const amct::source_map* source)
 {
-    std::cerr << d.where.to_string() << ": " << severity << ": " << d.message << "\n";
+    // file names and messages may quote bytes of the file: escaped, never sent raw to the terminal
+    std::cerr << amct::escaped(d.where.to_string()) << ": " << severity << ": "
+              << amct::escaped(d.message, true) << "\n";
     if (source && d.where.line != 0 && d.where.file == source->file()
         && d.message.find('\n') == std::string::npos)
     {

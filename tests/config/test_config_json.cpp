@@ -12,7 +12,8 @@
 
 namespace
 {
-/// The per-layer example of AMCT's documentation (OSS-DOC create_quant_config), with two layers.
+/// The per-layer example of AMCT's documentation (OSS-DOC create_quant_config), with two layers, without its
+/// "dmq_balancer_param": 0.5 (DMQ is not implemented by amct: an error, tested below).
 const char* amct_example = R"({
     "version":1,
     "batch_num":2,
@@ -21,7 +22,6 @@ const char* amct_example = R"({
     "skip_fusion_layers":[],
     "conv1":{
         "quant_enable":true,
-        "dmq_balancer_param":0.5,
         "activation_quant_params":{
             "num_bits":8,
             "max_percentile":0.999999,
@@ -75,7 +75,7 @@ TEST_SUITE("config.json")
         CHECK_EQ(c.layers[0].first, "conv1");
         const auto& conv = c.layers[0].second;
         CHECK(conv.quant_enable);
-        CHECK_EQ(conv.dmq_balancer_param, 0.5);
+        CHECK_FALSE(conv.dmq_balancer_param.has_value());
         const auto& ca = conv.activation_quant_params;
         CHECK_EQ(ca.algorithm(), "ifmr");
         CHECK(ca.is_set("max_percentile"));
@@ -158,6 +158,45 @@ TEST_SUITE("config.json")
                  "(0, 0.6]");
         CHECK_EQ(config_errors("{\n  \"version\": 1,\n  \"batch_num\": }"),
                  "config.json:3:16: syntax error: syntax error");
+        CHECK_EQ(
+          config_errors("{\"batch_num\": 4294967296, \"conv1\": {\"activation_quant_params\": "
+                        "{\"act_algo\": \"hfmg\", \"num_of_bins\": 99999999999}}}"),
+          "config.json:1:15: batch_num = 4294967296 must be in [1, 2147483647]\n"
+          "config.json:1:100: layer \"conv1\": activation_quant_params.num_of_bins = 99999999999 is out "
+          "of range (a 32-bit integer)");
+        CHECK_EQ(config_errors("{\"batch_num\": 4294967295}"),
+                 "config.json:1:15: batch_num = 4294967295 must be in [1, 2147483647]");
+        CHECK_EQ(config_errors("{\"batch_num\": -1}"),
+                 "config.json:1:15: batch_num = -1 must be in [1, 2147483647]");
+        CHECK_EQ(config_errors("{\"batch_num\": 2.5}"),
+                 "config.json:1:15: batch_num = 2.5 must be an integer");
+        // non-finite literals: JSON numbers are finite (RFC 8259 section 6); Boost.JSON stops at them
+        CHECK_EQ(config_errors("{\"conv1\": {\"activation_quant_params\": {\"search_step\": NaN}}}"),
+                 "config.json:1:55: syntax error: NaN is not a JSON number");
+        CHECK_EQ(config_errors("{\"conv1\": {\"activation_quant_params\": {\"search_step\": nan}}}"),
+                 "config.json:1:55: syntax error: nan is not a JSON number");
+        CHECK_EQ(config_errors("{\"conv1\": {\"activation_quant_params\": {\"search_step\": -Infinity}}}"),
+                 "config.json:1:55: syntax error: -Infinity is not a JSON number");
+        CHECK_EQ(config_errors("{\"conv1\": {\"activation_quant_params\": {\"search_step\": inf}}}"),
+                 "config.json:1:55: syntax error: inf is not a JSON number");
+        CHECK_EQ(config_errors("{\"batch_num\": nul}"), "config.json:1:15: syntax error: syntax error");
+        // a byte-order mark: named (protobuf's TextFormat refuses it in quant.cfg; amct refuses both)
+        CHECK_EQ(
+          config_errors("\xEF\xBB\xBF{\"batch_num\": 1}"),
+          "config.json:1:1: syntax error: the file starts with a UTF-8 byte-order mark (EF BB BF); save it "
+          "without one");
+        // settings amct does not implement: errors at their positions, never ignored
+        CHECK_EQ(
+          config_errors("{\"fakequant_precision_mode\": \"FORCE_FP16_QUANT\",\n"
+                        " \"conv1\": {\"dmq_balancer_param\": 0.5}}"),
+          "config.json:1:30: fakequant_precision_mode FORCE_FP16_QUANT is not implemented by amct (it "
+          "does not round deq_scale to the device's s19 format)\n"
+          "config.json:2:12: layer \"conv1\": dmq_balancer_param: dmq_balancer is not implemented by amct");
+        // INT4 activations: AMCT's record has no INT4 act_type (docs/model.md#read-time-validation)
+        CHECK_EQ(
+          config_errors("{\"conv1\": {\"activation_quant_params\": {\"num_bits\": 4}}}"),
+          "config.json:1:52: layer \"conv1\": activation_quant_params.num_bits = 4 must be 8 or 16 (the "
+          "record's act_type is INT8 or INT16)");
         CHECK_THROWS_WITH_AS(amct::load_config_json("/nonexistent/config.json"),
                              "/nonexistent/config.json: cannot read the file",
                              amct::config_error);

@@ -54,7 +54,7 @@ TEST_SUITE("create_quant_config")
         o.batch_num = 0;
         CHECK_THROWS_WITH_AS(amct::create_quant_config(layers, o),
                              "create_quant_config: skip_layers: \"nope\" is not a layer of the model\n"
-                             "create_quant_config: batch_num = 0 must be greater than 0",
+                             "create_quant_config: batch_num = 0 must be in [1, 2147483647]",
                              amct::config_error);
     }
 }

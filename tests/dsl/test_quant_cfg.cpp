@@ -113,7 +113,6 @@ activation_offset: False,
 do_fusion: t
 skip_layers: ["a", 'b'] skip_layers: "c" "d"   # list, repetition, adjacent strings
 skip_fusion_layers: 'q\'s\n'
-fakequant_precision_mode: FORCE_FP16_QUANT
 common_config < ifmr_quantize: { search_range_start: .5 search_range_end: 1.5f search_step: 1e-1
                                  max_percentile: 1 min_percentile: 0.99 dst_type: INT16 } >
 override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize { num_of_bins: 2048 asymmetric: 0 } } }
@@ -123,7 +122,6 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
         CHECK_EQ(c.do_fusion, true);
         CHECK_EQ(c.skip_layers, std::vector<std::string>{"a", "b", "cd"});
         CHECK_EQ(c.skip_fusion_layers, std::vector<std::string>{"q's\n"});
-        CHECK_EQ(c.fakequant_precision_mode, "FORCE_FP16_QUANT");
         const auto& ifmr = *c.common_config->activations;
         CHECK(ifmr.holds<amct::ifmr_params>());
         CHECK(ifmr.is_set("search_range"));
@@ -176,6 +174,57 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
                  "quant.cfg:5:24: OverrideLayer is missing its required field \"calibration_config\"\n"
                  "quant.cfg:6:20: \"activation_offset\" = yes must be true or false\n"
                  "quant.cfg:7:14: \"skip_layers\" = 3 must be a quoted string");
+    }
+
+    TEST_CASE("every setting refused at its quant.cfg position, by config.json's rules")
+    {
+        // the algorithms' rules (amct/algo/param.hpp, the validator config.json uses)
+        CHECK_EQ(cfg_errors("common_config {\n"
+                            "  ifmr_quantize { search_step: 5 }\n"
+                            "}\n"
+                            "override_layer_types { layer_type: 'Conv2d' calibration_config {\n"
+                            "  ifmr_quantize { max_percentile: 2 min_percentile: 0.1 }\n"
+                            "} }\n"
+                            "override_layer_configs { layer_name: 'a' calibration_config {\n"
+                            "  ifmr_quantize { search_range_start: 1.3 search_range_end: 0.7 }\n"
+                            "} }\n"
+                            "override_layer_configs { layer_name: 'b' calibration_config {\n"
+                            "  ifmr_quantize { search_step: nan search_range_end: inf }\n"
+                            "} }\n"),
+                 "quant.cfg:2:32: \"search_step\" = 5 must be in (0, 0.6]\n"
+                 "quant.cfg:5:35: \"max_percentile\" = 2 must be in (0.5, 1]\n"
+                 "quant.cfg:5:53: \"min_percentile\" = 0.1 must be in (0.5, 1]\n"
+                 "quant.cfg:8:61: \"search_range_start\" and \"search_range_end\" = [1.3, 0.7] must be two "
+                 "numbers with 0 < start < end\n"
+                 "quant.cfg:11:32: \"search_step\" = nan must be a number, not NaN\n"
+                 "quant.cfg:11:54: \"search_range_start\" and \"search_range_end\" = [0.7, inf] must be two "
+                 "numbers with 0 < start < end");
+        // the global settings: batch_num_rule, as config.json's batch_num
+        CHECK_EQ(cfg_errors("batch_num: 0\n"), "quant.cfg:1:12: batch_num = 0 must be in [1, 2147483647]");
+        CHECK_EQ(cfg_errors("batch_num: 4294967295\n"),
+                 "quant.cfg:1:12: batch_num = 4294967295 must be in [1, 2147483647]");
+        CHECK_EQ(amct::dsl::read_quant_cfg("batch_num: 2147483647").batch_num, 2147483647u);
+        // settings amct does not implement
+        CHECK_EQ(
+          cfg_errors("fakequant_precision_mode: FORCE_FP16_QUANT\n"
+                     "common_config { dmq_balancer { migration_strength: 0.3 } }\n"),
+          "quant.cfg:1:27: fakequant_precision_mode FORCE_FP16_QUANT is not implemented by amct (it does "
+          "not round deq_scale to the device's s19 format)\n"
+          "quant.cfg:2:17: dmq_balancer is not implemented by amct");
+        // a byte-order mark: protobuf's TextFormat refuses it too ("Interpreting non ascii codepoint 239")
+        CHECK_EQ(
+          cfg_errors("\xEF\xBB\xBF"
+                     "batch_num: 1\n"),
+          "quant.cfg:1:1: the file starts with a UTF-8 byte-order mark (EF BB BF); save it without one");
+        // bytes of the file in messages are escaped: control characters and invalid UTF-8 as \xNN
+        CHECK_EQ(cfg_errors("skip_layers: 1\x1B[31m\n"),
+                 "quant.cfg:1:15: expected eoi\nskip_layers: 1\\x1B[31m\n              ^");
+        CHECK_EQ(cfg_errors("activation_offset: \"\x1B]0;x\x07\xFF\"\n"),
+                 "quant.cfg:1:20: \"activation_offset\" = \"\\x1B]0;x\\x07\\xFF\" must be true or false");
+        CHECK_EQ(cfg_errors("\"\xC3\xA9\x01\" x"), "quant.cfg:1:1: expected eoi\n\"\xC3\xA9\\x01\" x\n^");
+        CHECK_EQ(cfg_errors("a: \"\xC3\xA9\x01\xFE\" }"),
+                 "quant.cfg:1:11: expected eoi\na: \"\xC3\xA9\\x01\\xFE\" }\n"
+                 "               ^");
     }
 
     TEST_CASE("syntax errors show the line and a caret")

@@ -621,13 +621,13 @@ TEST_SUITE("pipeline")
         cfg = default_config(a, 1);
         cfg.layers[0].second.activation_quant_params.select("kl");
         cfg.layers[0].second.activation_quant_params.set_asymmetric(true);
-        CHECK(
-          error_of<amct::value_error>(
-            [&]
-            {
-                amct::calibration_session s(a, cfg);
-            })
-          == "amct: value error: layer \"conv1\": asymmetric = true must be false (kl is symmetric only)");
+        CHECK(amct_test::config_error_of(
+                [&]
+                {
+                    amct::calibration_session s(a, cfg);
+                })
+              == "#/conv1/activation_quant_params/asymmetric: layer \"conv1\": "
+                 "activation_quant_params.asymmetric = true must be false (kl is symmetric only)");
 
         // ARQ's with_offset is API-only (docs/algorithms.md#amcts-arq): the flow's record takes offset_w = 0
         cfg = default_config(a, 1);
@@ -671,22 +671,23 @@ TEST_SUITE("pipeline")
         tiny::tiny_adapter e(plain);
         cfg = default_config(e, 1);
         cfg.batch_num = 0;
-        CHECK(error_of<amct::value_error>(
+        // check_config's rules (more in test_session_config.cpp)
+        CHECK(amct_test::config_error_of(
                 [&]
                 {
                     amct::calibration_session s(e, cfg);
                 })
-              == "amct: value error: batch_num = 0 must be at least 1");
+              == "#/batch_num: batch_num = 0 must be in [1, 2147483647]");
         cfg.batch_num = 1;
         cfg.fakequant_precision_mode = amct::fakequant_precision::force_fp16_quant;
         CHECK(
-          error_of<amct::unsupported_error>(
+          amct_test::config_error_of(
             [&]
             {
                 amct::calibration_session s(e, cfg);
             })
-          == "amct: unsupported: fakequant_precision_mode FORCE_FP16_QUANT: amct does not round deq_scale to "
-             "the device's s19 format");
+          == "#/fakequant_precision_mode: fakequant_precision_mode FORCE_FP16_QUANT is not implemented by "
+             "amct (it does not round deq_scale to the device's s19 format)");
 
         // tensor_ref borrows row-major containers only (views do not convert at all)
         const xt::xarray<float, xt::layout_type::column_major> column = {{1.0f, 2.0f}, {3.0f, 4.0f}};

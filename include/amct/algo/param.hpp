@@ -508,7 +508,8 @@ inline void check_params(const P& p, Report&& report)
               using T = typename F::value_type;
               if (!detail::rule_accepts<T>(fld.rule, fld.get(p)))
               {
-                  report(fld.key, detail::shown_value(fld.get(p)), detail::rule_text<T>(fld.rule));
+                  const std::string text = detail::rule_text<T>(fld.rule);  // empty for any{}: a NaN
+                  report(fld.key, detail::shown_value(fld.get(p)), text.empty() ? "a number, not NaN" : text);
               }
           }
       });

@@ -16,8 +16,9 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
-/// path.
+/// @brief Checks `cfg` against the model's `layers`, with every rule config.json's reader applies (for a
+/// configuration built in code): what check_config accepts, calibration_session accepts (it calls this).
+/// @throws config_error naming every problem by its JSON path.
 AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers);
 
 /// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the

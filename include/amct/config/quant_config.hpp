@@ -23,9 +23,27 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Bit widths config.json and quant.cfg express (AMCT's activation num_bits and WTS_SUPPORT_NUM_BITS); each
-/// algorithm may take fewer (HFMG: 8 or 16).
-inline constexpr auto activation_bits_rule = param::values(4, 8, 16);
+/// Activation bit widths of config.json: 8 or 16. AMCT's code also takes 4, but its record has no INT4
+/// activation type (act_type INT8 or INT16, offset_d in INT8's or INT16's range:
+/// docs/model.md#read-time-validation), so amct refuses INT4 activations where they are written rather than
+/// write a record that its record readers (and AMCT's) refuse. quant.cfg's dst_type has INT8 and INT16 only.
+struct activation_bit_widths
+{
+    constexpr bool operator()(int bits) const noexcept
+    {
+        return bits == 8 || bits == 16;
+    }
+
+    std::string text() const
+    {
+        return "8 or 16 (the record's act_type is INT8 or INT16)";
+    }
+};
+
+inline constexpr activation_bit_widths activation_bits_rule{};
+
+/// Weight bit widths config.json and quant.cfg express (WTS_SUPPORT_NUM_BITS); INT6 and INT7 only for
+/// Conv2d (docs/configuration.md#layer-type-rules).
 inline constexpr auto weight_bits_rule = param::values(4, 6, 7, 8);
 
 /// activation_quant_params of one layer: act_algo and its parameters.

@@ -101,7 +101,11 @@ protected:
         {
             return static_cast<int>(v.get_uint64());
         }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
+        const bool whole = v.is_int64() || v.is_uint64();
+        m_report(p,
+                 false,
+                 qualified(who, field) + " = " + shown(v)
+                   + (whole ? " is out of range (a 32-bit integer)" : " must be an integer"));
         return std::nullopt;
     }
 
@@ -296,6 +300,41 @@ inline std::size_t member_count(const boost::json::value& v)
     return n;
 }
 
+/// What is wrong where Boost.JSON stopped at byte `at`: a byte-order mark, a NaN or Infinity literal (JSON
+/// numbers are finite, RFC 8259 section 6: moves `at` to the literal), or Boost.JSON's own message.
+inline std::string json_syntax_problem(const std::string& text,
+                                       std::size_t& at,
+                                       const boost::system::error_code& ec)
+{
+    if (at == 0 && starts_with_byte_order_mark(text))
+    {
+        return byte_order_mark_message;
+    }
+    constexpr std::string_view word_chars = "+-.0123456789aefinotyAEFINTY";
+    std::size_t from = std::min(at, text.size());
+    while (from > 0 && word_chars.find(text[from - 1]) != std::string_view::npos)
+    {
+        --from;  // back to the start of the word Boost.JSON stopped in
+    }
+    std::size_t to = from;
+    while (to < text.size() && word_chars.find(text[to]) != std::string_view::npos)
+    {
+        ++to;
+    }
+    const std::string word = text.substr(from, to - from);
+    std::string lower;
+    for (const char c : word.substr(!word.empty() && (word[0] == '-' || word[0] == '+') ? 1 : 0))
+    {
+        lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if (lower == "nan" || lower == "inf" || lower == "infinity")
+    {
+        at = from;
+        return word + " is not a JSON number";
+    }
+    return ec.message();
+}
+
 /// @brief Parses JSON `text` of `file` and runs `read(root, report)`, where report(pointer, at_key, message)
 /// records a problem at a JSON Pointer; repeated keys are problems too, described by
 /// `duplicate_message(pointer tokens)`. @throws config_error with every problem at file:line:column, sorted.
@@ -316,7 +355,9 @@ void read_json_document(const std::string& text,
     }
     if (ec)
     {
-        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
+        std::size_t at = used;
+        const std::string problem = json_syntax_problem(text, at, ec);
+        diags.push_back({source.locate(at), "syntax error: " + problem});
         throw_error<config_error>(std::move(diags));
     }
     const boost::json::value root = parser.release();

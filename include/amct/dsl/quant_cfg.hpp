@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>        // std::array
+#include <climits>      // INT_MAX
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t
 #include <optional>     // std::optional
@@ -27,6 +28,19 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+// ---- the rules of the global settings, one declaration for config.json and quant.cfg ----
+// (declared here, the lower of the two readers' folders; docs/configuration.md#global-keys)
+
+/// batch_num: AMCT requires at least 1; amct counts batches in an int.
+inline constexpr param::int_range batch_num_rule{1, INT_MAX, "in [1, 2147483647]"};
+
+/// Settings of AMCT's files that amct does not implement: each is an error at its position, never ignored
+/// (docs/configuration.md#what-amct-reads-differently).
+inline constexpr const char* dmq_balancer_unimplemented = "dmq_balancer is not implemented by amct";
+inline constexpr const char* force_fp16_unimplemented =
+  "fakequant_precision_mode FORCE_FP16_QUANT is not implemented by amct (it does not round deq_scale to "
+  "the device's s19 format)";
+
 namespace dsl
 {
 /// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
@@ -90,7 +104,7 @@ struct override_layer_cfg
 /// AMCTConfig.
 struct amct_cfg
 {
-    std::optional<std::uint32_t> batch_num;
+    std::optional<std::uint32_t> batch_num;  ///< in batch_num_rule
     std::optional<bool> activation_offset;
     std::vector<std::string> skip_layers;
     std::vector<std::string> skip_layer_types;

@@ -266,7 +266,7 @@ protected:
         const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
                                   : f.type == text_field::kind::message ? "{ ... }"
                                                                         : f.text;
-        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
+        report(f.value_offset, "\"" + f.name + "\" = " + escaped(shown) + " must be " + expected);
         return std::nullopt;
     }
 

@@ -2,17 +2,22 @@
 // by it; separate compilation: by <amct/src.hpp>).
 #pragma once
 
-#include <map>     // std::map
-#include <string>  // std::string
-#include <vector>  // std::vector
+#include <algorithm>    // std::find
+#include <map>          // std::map
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <variant>      // std::visit
+#include <vector>       // std::vector
 
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
 #include <amct/config/check_config.hpp>
 #include <amct/config/config_json.hpp>
+#include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/detail/json_locator.hpp>
 #include <amct/detail/text_file.hpp>
+#include <amct/dsl/quant_cfg.hpp>
 #include <amct/model/layer_types.hpp>
 
 namespace amct
@@ -82,6 +87,76 @@ inline void check_against_model(const quant_config& cfg,
         }
     }
 }
+
+/// The rules config.json's reader applies, on a configuration built in code (the session's input): global
+/// settings, unimplemented settings, bit widths and each section's parameters as the layer's observers and
+/// ARQ receive them (resolved_params: asymmetric from activation_offset, channel_wise from the layer type).
+inline void check_settings(const quant_config& cfg,
+                           const std::vector<layer_info>& layers,
+                           const config_json_reader::report_fn& report)
+{
+    if (!batch_num_rule(cfg.batch_num))
+    {
+        report("/batch_num",
+               false,
+               "batch_num = " + std::to_string(cfg.batch_num) + " must be " + batch_num_rule.text());
+    }
+    if (cfg.fakequant_precision_mode != fakequant_precision::default_mode)
+    {
+        report("/fakequant_precision_mode", false, force_fp16_unimplemented);
+    }
+    const auto type_of = types_by_name(layers);
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        if (c.dmq_balancer_param)
+        {
+            report(
+              ptr + "/dmq_balancer_param", true, who + "dmq_balancer_param: " + dmq_balancer_unimplemented);
+        }
+        const auto section = [&](const auto& params, const std::string& key, const auto& bits_rule)
+        {
+            std::visit(
+              [&](const auto& p)
+              {
+                  const std::string at = ptr + "/" + key + "/";
+                  const bool bits_ok = bits_rule(p.num_bits);
+                  if (!bits_ok)
+                  {
+                      report(at + "num_bits",
+                             false,
+                             who + key + ".num_bits = " + std::to_string(p.num_bits) + " must be "
+                               + bits_rule.text());
+                  }
+                  std::vector<std::string> seen{bits_ok ? "" : "num_bits"};
+                  check_params(p,
+                               [&](std::string_view k, const std::string& value, const std::string& rule)
+                               {
+                                   if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                                   {
+                                       return;
+                                   }
+                                   seen.emplace_back(k);
+                                   report(at + json_locator::escape(std::string(k)),
+                                          false,
+                                          who + key + "." + std::string(k) + " = " + value + " must be "
+                                            + rule);
+                               });
+              },
+              params);
+        };
+        section(resolved_params(c.activation_quant_params, cfg.activation_offset),
+                "activation_quant_params",
+                activation_bits_rule);
+        const auto it = type_of.find(name);
+        if (it != type_of.end())
+        {
+            section(
+              resolved_params(c.weight_quant_params, it->second), "weight_quant_params", weight_bits_rule);
+        }
+    }
+}
 }  // namespace detail
 
 AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
@@ -89,6 +164,7 @@ AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_inf
     detail::throw_at_json_paths(
       [&](const detail::config_json_reader::report_fn& report)
       {
+          detail::check_settings(cfg, layers, report);
           detail::check_against_model(cfg, layers, report);
       });
 }
@@ -97,13 +173,17 @@ AMCT_DECL quant_config read_config_json(const std::string& text,
                                         const std::string& file,
                                         const std::vector<layer_info>& layers)
 {
-    return detail::read_config_json(
-      text,
-      file,
-      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
+    quant_config cfg =
+      detail::read_config_json(text,
+                               file,
+                               [&](const quant_config& c, const detail::config_json_reader::report_fn& report)
+                               {
+                                   detail::check_against_model(c, layers, report);
+                               });
+    // what the session runs: the reader refuses all of it at its position, so this only guards the promise
+    // that what `amct-config check --layers` accepts, the session accepts
+    check_config(cfg, layers);
+    return cfg;
 }
 
 AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>    // std::find
+#include <climits>      // INT_MAX, INT_MIN
+#include <cstdint>      // std::int64_t, std::uint64_t
 #include <functional>   // std::function
 #include <optional>     // std::optional
 #include <string>       // std::string
@@ -24,6 +26,7 @@
 #include <amct/detail/json_locator.hpp>
 #include <amct/detail/json_reader.hpp>
 #include <amct/detail/text_file.hpp>
+#include <amct/dsl/quant_cfg.hpp>
 
 namespace amct
 {
@@ -72,9 +75,17 @@ public:
             }
             else if (key == "batch_num")
             {
-                if (const auto x = integer(v, ptr, "", key))
+                // any integer is judged by the rule (quant.cfg's uint32 4294967295 as well)
+                const bool whole = v.is_int64() || v.is_uint64();
+                const bool in_int =
+                  (v.is_int64() && v.get_int64() >= INT_MIN && v.get_int64() <= INT_MAX)
+                  || (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT_MAX));
+                if (whole && !(in_int && batch_num_rule(static_cast<int>(v.to_number<std::int64_t>()))))
                 {
-                    check(*x > 0, ptr, "", key, v, "greater than 0");
+                    check(false, ptr, "", key, v, batch_num_rule.text());
+                }
+                else if (const auto x = integer(v, ptr, "", key))
+                {
                     cfg.batch_num = *x;
                 }
             }
@@ -95,6 +106,10 @@ public:
                 if (const auto m = enumeration<fakequant_precision>(v, ptr, "", key))
                 {
                     cfg.fakequant_precision_mode = *m;
+                    if (*m == fakequant_precision::force_fp16_quant)
+                    {
+                        m_report(ptr, false, force_fp16_unimplemented);
+                    }
                 }
             }
             else if (v.is_object())
@@ -125,11 +140,7 @@ private:
             }
             else if (key == "dmq_balancer_param")
             {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x >= 0.2 && *x <= 0.8, p, who, key, v, "in [0.2, 0.8]");
-                    l.dmq_balancer_param = *x;
-                }
+                m_report(p, true, who + "dmq_balancer_param: " + dmq_balancer_unimplemented);
             }
             else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
             {

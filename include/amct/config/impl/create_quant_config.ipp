@@ -63,10 +63,10 @@ AMCT_DECL quant_config create_quant_config(const std::vector<layer_info>& layers
               detail::argument_problem("skip_layers: \"" + s + "\" is not a layer of the model"));
         }
     }
-    if (o.batch_num <= 0)
+    if (!batch_num_rule(o.batch_num))
     {
-        problems.push_back(
-          detail::argument_problem("batch_num = " + std::to_string(o.batch_num) + " must be greater than 0"));
+        problems.push_back(detail::argument_problem("batch_num = " + std::to_string(o.batch_num) + " must be "
+                                                    + batch_num_rule.text()));
     }
     if (!problems.empty())
     {

@@ -16,6 +16,7 @@
 #include <amct/algo/registry.hpp>
 #include <amct/base/diagnostic.hpp>
 #include <amct/base/error.hpp>
+#include <amct/config/check_config.hpp>
 #include <amct/config/layer_params.hpp>
 #include <amct/config/quant_config.hpp>
 #include <amct/config/resolve.hpp>
@@ -362,6 +363,9 @@ AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
     {
         detail::throw_error<config_error>(std::move(resolver.errors()));
     }
+    // what the session runs (check_config): the quant.cfg rules above refuse all of it at its position, so
+    // this only guards the promise that a resolved configuration is one the session accepts
+    check_config(q, layers);
     if (out)
     {
         *out = std::move(r);

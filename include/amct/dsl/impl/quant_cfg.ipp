@@ -28,7 +28,7 @@ public:
                [&](const text_field& f, seen_map& seen)
                {
                    if (f.name == "batch_num")
-                       set(c.batch_num, uint32(f), f, seen);
+                       set(c.batch_num, batch_num(f), f, seen);
                    else if (f.name == "activation_offset")
                        set(c.activation_offset, boolean(f), f, seen);
                    else if (f.name == "skip_layers")
@@ -36,7 +36,12 @@ public:
                    else if (f.name == "skip_layer_types")
                        push(c.skip_layer_types, c.skip_layer_types_offsets, f);
                    else if (f.name == "fakequant_precision_mode")
-                       set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
+                   {
+                       auto mode = enumeration(f, {"FORCE_FP16_QUANT"});
+                       if (mode)
+                           report(f.value_offset, force_fp16_unimplemented);
+                       set(c.fakequant_precision_mode, std::move(mode), f, seen);
+                   }
                    else if (f.name == "common_config")
                        set(c.common_config,
                            message(f,
@@ -92,6 +97,7 @@ private:
                        || algorithm_message<weight_algorithms>(f, seen, "wts", wts, wts_at, c.weights))
                        return true;
                    if (f.name == "dmq_balancer")
+                   {
                        set(c.dmq_balancer,
                            message(f,
                                    [&](const text_field& x)
@@ -100,6 +106,8 @@ private:
                                    }),
                            f,
                            seen);
+                       report(f.name_offset, dmq_balancer_unimplemented);
+                   }
                    else if (f.name == "ada_quantize")
                        report(f.name_offset,
                               "ada_quantize (AdaRound) is not supported by amct; use arq_quantize");
@@ -298,6 +306,18 @@ private:
         return i ? std::optional<int>(bits[*i]) : std::nullopt;
     }
 
+    /// AMCTConfig.batch_num: a uint32 of the schema, in batch_num_rule (as config.json's batch_num).
+    std::optional<std::uint32_t> batch_num(const text_field& f)
+    {
+        const auto v = uint32(f);
+        if (v && !(*v <= static_cast<std::uint32_t>(INT_MAX) && batch_num_rule(static_cast<int>(*v))))
+        {
+            report(f.value_offset, "batch_num = " + std::to_string(*v) + " must be " + batch_num_rule.text());
+            return std::nullopt;
+        }
+        return v;
+    }
+
     /// An unsigned 32-bit integer field held in an int (larger values are reported).
     std::optional<int> integer(const text_field& f)
     {
@@ -397,6 +417,11 @@ private:
 
 AMCT_DECL amct_cfg read_quant_cfg(std::string text, const std::string& file)
 {
+    if (starts_with_byte_order_mark(text))
+    {
+        amct::AMCT_ABI::detail::throw_error<config_error>(
+          std::vector<diagnostic>{{source_location{file, 1, 1}, byte_order_mark_message}});
+    }
     amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
     cfg.source = std::move(text);  // kept for the positions of later diagnostics

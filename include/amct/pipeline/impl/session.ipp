@@ -13,17 +13,8 @@ AMCT_DECL calibration_session::calibration_session(model_adapter& model, quant_c
   , m_cfg(std::move(cfg))
   , m_exec(std::move(exec))
 {
-    if (m_cfg.batch_num < 1)
-    {
-        detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
-                                         + " must be at least 1");
-    }
-    if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
-    {
-        detail::throw_error<unsupported_error>(
-          "fakequant_precision_mode " + std::string(enum_name(m_cfg.fakequant_precision_mode))
-          + ": amct does not round deq_scale to the device's s19 format");
-    }
+    // every rule of the configuration, in the function `amct-config check --layers` runs: batch_num,
+    // FORCE_FP16_QUANT, dmq_balancer, bit widths, each layer's parameters as its observer and ARQ get them
     check_config(m_cfg, quantizable_layers(model));
     // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
     const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);

@@ -132,15 +132,18 @@ private:
             w.params = wts->params;
         }
         w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
-        const std::optional<bool> cw = wts ? wts->flag("channel_wise") : std::nullopt;
+        // (a bool pair rather than std::optional<bool>: GCC 12 at -O2 warns maybe-uninitialized on the latter)
+        const auto cw_flag = wts ? wts->flag("channel_wise") : std::nullopt;
+        const bool cw_given = cw_flag.has_value();
+        const bool cw = cw_flag.value_or(false);
         w.set_channel_wise(type_rule->channel_wise_default);
         std::string cw_rule = "layer type " + l.type;
-        if (cw && (!*cw || type_rule->channel_wise_allowed))
+        if (cw_given && (!cw || type_rule->channel_wise_allowed))
         {
-            w.set_channel_wise(*cw);
+            w.set_channel_wise(cw);
             cw_rule = rule;
         }
-        else if (cw)
+        else if (cw_given)
         {
             refuse(*chosen, l, wts->offset, "channel_wise is true", "has no channels");
             cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";

@@ -202,15 +202,94 @@
 #ifndef AMCT_SINGLE_AMCT_BASE_DIAGNOSTIC_HPP
 #define AMCT_SINGLE_AMCT_BASE_DIAGNOSTIC_HPP
 
-#include <algorithm>  // std::min, std::stable_sort, std::upper_bound
-#include <cstddef>    // std::size_t
-#include <string>     // std::string, std::to_string
-#include <utility>    // std::move
-#include <vector>     // std::vector
+#include <algorithm>    // std::min, std::stable_sort, std::upper_bound
+#include <cstddef>      // std::size_t
+#include <string>       // std::string, std::to_string
+#include <string_view>  // std::string_view
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 
 namespace amct
 {
+/// The length of the well-formed UTF-8 sequence of a printable code point at the start of `s` (RFC 3629:
+/// no overlong forms, no surrogates, at most U+10FFFF; C1 controls U+0080..U+009F and the invisible format
+/// characters below are not printable), else 0.
+inline std::size_t printable_utf8_length(std::string_view s) noexcept
+{
+    const auto b = [&](std::size_t i)
+    {
+        return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+    };
+    const auto cont = [&](std::size_t i)
+    {
+        return (b(i) & 0xC0u) == 0x80u;
+    };
+    const unsigned c = b(0);
+    if (c >= 0x20 && c < 0x7F)
+    {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF && cont(1))
+    {
+        return c == 0xC2 && b(1) < 0xA0 ? 0 : 2;  // U+0080..U+009F: C1 controls
+    }
+    if (c >= 0xE0 && c <= 0xEF && cont(1) && cont(2))
+    {
+        const bool overlong = c == 0xE0 && b(1) < 0xA0;
+        const bool surrogate = c == 0xED && b(1) >= 0xA0;
+        // invisible format characters: U+200B..U+200F, U+2028..U+202E (line separators, bidi overrides),
+        // U+2060..U+206F, U+FEFF (the byte-order mark)
+        const unsigned cp = ((c & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
+        const bool invisible = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E)
+                               || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
+        return overlong || surrogate || invisible ? 0 : 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4 && cont(1) && cont(2) && cont(3))
+    {
+        const bool overlong = c == 0xF0 && b(1) < 0x90;
+        const bool too_large = c == 0xF4 && b(1) >= 0x90;
+        return overlong || too_large ? 0 : 4;
+    }
+    return 0;
+}
+
+/// `s` safe to print on a terminal: printable ASCII, tabs and well-formed printable UTF-8 as they are, every
+/// other byte (control characters, invalid UTF-8) as \xNN; newlines kept when `keep_newlines`.
+inline std::string escaped(std::string_view s, bool keep_newlines = false)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();)
+    {
+        const std::size_t n = printable_utf8_length(s.substr(i));
+        if (n > 0 || s[i] == '\t' || (keep_newlines && s[i] == '\n'))
+        {
+            const std::size_t k = n > 0 ? n : 1;
+            out.append(s.substr(i, k));
+            i += k;
+            continue;
+        }
+        constexpr const char* hex = "0123456789ABCDEF";
+        const auto c = static_cast<unsigned char>(s[i]);
+        out += "\\x";
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+        ++i;
+    }
+    return out;
+}
+
+/// The UTF-8 byte-order mark EF BB BF. protobuf's TextFormat refuses it ("Interpreting non ascii codepoint
+/// 239"); RFC 8259 lets a JSON parser refuse it too: amct names it in both files.
+inline bool starts_with_byte_order_mark(std::string_view text) noexcept
+{
+    return text.substr(0, 3) == "\xEF\xBB\xBF";
+}
+
+inline constexpr const char* byte_order_mark_message =
+  "the file starts with a UTF-8 byte-order mark (EF BB BF); save it without one";
+
 /// A place in a text file; line and column count from 1 (column in bytes).
 struct source_location
 {
@@ -271,7 +350,7 @@ public:
         return {m_file, line, offset - starts[line - 1] + 1};
     }
 
-    /// The line of `at` and a caret under its column.
+    /// The line of `at` (escaped: amct::escaped) and a caret under its column.
     std::string excerpt(const source_location& at) const
     {
         const auto& starts = line_starts();
@@ -281,7 +360,18 @@ public:
         }
         const std::size_t from = starts[at.line - 1];
         const std::size_t to = std::min(m_text.find('\n', from), m_text.size());
-        return m_text.substr(from, to - from) + "\n" + std::string(at.column - 1, ' ') + "^";
+        const std::string_view line = std::string_view(m_text).substr(from, to - from);
+        const std::size_t before = std::min(at.column - 1, line.size());
+        // the caret goes under the escaped form: one column per code point of the bytes before it
+        std::size_t width = 0;
+        for (std::size_t i = 0; i < before;)
+        {
+            const std::size_t n = printable_utf8_length(line.substr(i));
+            width += n > 0 || line[i] == '\t' ? std::size_t{1} : std::size_t{4};
+            i += n > 0 ? n : 1;
+        }
+        width += at.column - 1 - before;
+        return escaped(line) + "\n" + std::string(width, ' ') + "^";
     }
 
 private:
@@ -2407,7 +2497,8 @@ inline void check_params(const P& p, Report&& report)
               using T = typename F::value_type;
               if (!detail::rule_accepts<T>(fld.rule, fld.get(p)))
               {
-                  report(fld.key, detail::shown_value(fld.get(p)), detail::rule_text<T>(fld.rule));
+                  const std::string text = detail::rule_text<T>(fld.rule);  // empty for any{}: a NaN
+                  report(fld.key, detail::shown_value(fld.get(p)), text.empty() ? "a number, not NaN" : text);
               }
           }
       });
@@ -6558,6 +6649,8 @@ private:
 #ifndef AMCT_SINGLE_AMCT_ALGO_IMPL_GRID_HISTOGRAM_IPP
 #define AMCT_SINGLE_AMCT_ALGO_IMPL_GRID_HISTOGRAM_IPP
 
+#include <string>  // std::to_string
+
 
 namespace amct
 {
@@ -6711,10 +6804,24 @@ AMCT_DECL void grid_histogram::cover_edges(std::int64_t from, double a, double b
         a = std::min(a, lower());
         b = std::max(b, last_edge());
     }
+    // With a, b finite (|a|, |b| < 2^1024) and capacity >= 2, at e >= 1024 both floors are in {-1, 0} and
+    // the span fits; from >= -1100 (start_exp of float values), so 2200 steps always suffice.
+    if (!std::isfinite(a) || !std::isfinite(b))
+    {
+        detail::throw_error<value_error>("grid_histogram: the range [" + detail::number_to_string(a) + ", "
+                                         + detail::number_to_string(b) + "] is not finite");
+    }
     std::int64_t e = from;
+    constexpr std::int64_t max_steps = 2200;
     while (scaled_floor(b, e) - scaled_floor(a, e) + 1.0 > static_cast<double>(m_capacity))
     {
-        ++e;
+        if (++e - from > max_steps)
+        {
+            detail::throw_error<value_error>("grid_histogram: no grid of " + std::to_string(m_capacity)
+                                             + " bins covers [" + detail::number_to_string(a) + ", "
+                                             + detail::number_to_string(b) + "] within "
+                                             + std::to_string(max_steps) + " doublings");
+        }
     }
     const auto first = static_cast<std::int64_t>(scaled_floor(a, e));
     const auto last = static_cast<std::int64_t>(scaled_floor(b, e));
@@ -7057,6 +7164,7 @@ AMCT_DECL bool normalize_and_smooth(std::vector<double>& p) noexcept
     }
     const double nonzeros = static_cast<double>(p.size() - zeros);
     double eps = 1e-4;
+    // bounded: smallest > 0, and halving takes eps below any positive double within 1100 steps
     while (eps * static_cast<double>(zeros) / nonzeros >= smallest)
     {
         eps /= 2.0;
@@ -11286,13 +11394,16 @@ inline double bias_quotient(float b, float deq) noexcept
     return std::nearbyint(static_cast<double>(b) / static_cast<double>(deq));
 }
 
-/// The smallest float32 weight scale s >= `current` with |round(b / (scale_d * s))| <= INT32_MAX.
+/// The smallest float32 weight scale s >= max(`current`, float(|b| / (scale_d * INT32_MAX))) with
+/// |round(b / (scale_d * s))| <= INT32_MAX, found in at most 32 bisection steps; +infinity when no finite s
+/// fits or b, scale_d are not finite (scale_d > 0).
 AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept;
 }  // namespace detail
 
 /// @brief deq_scale and int32 bias for `channels` output channels; `scale_w` (one entry: per tensor, else one
 /// per channel) is raised where a bias would overflow int32. `bias` may be null (no bias). `layer` names the
-/// layer in the notes.
+/// layer in the notes. @throws value_error naming the layer and channel for a non-finite bias or a bias
+/// that no finite weight scale fits into int32; `scale_w` is then unchanged.
 AMCT_DECL bias_quantization quantize_bias(const float* bias,
                                           std::size_t channels,
                                           float scale_d,
@@ -11385,13 +11496,44 @@ namespace detail
 {
 AMCT_DECL float bias_floor_scale(float b, float scale_d, float current) noexcept
 {
+    if (!std::isfinite(b) || !std::isfinite(scale_d) || !(scale_d > 0.0f) || std::isnan(current))
+    {
+        return std::numeric_limits<float>::infinity();
+    }
     const double need = std::fabs(static_cast<double>(b)) / (static_cast<double>(scale_d) * 2147483647.0);
     float s = static_cast<float>(need);
     s = s < current ? current : s;
-    while (!fits_int32(bias_quotient(b, scale_d * s)))
+    const auto fits = [&](float t)
     {
-        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+        return fits_int32(bias_quotient(b, scale_d * t));
+    };
+    // fits(t) is monotone in t (scale_d * t rounds monotonically, |b / deq| falls as deq grows), and the bit
+    // patterns of non-negative floats are ordered as the floats: the smallest fitting float in
+    // [s, FLT_MAX] is found by bisection over the bits, at most 32 steps.
+    constexpr float top = std::numeric_limits<float>::max();
+    if (!(s <= top) || !fits(top))
+    {
+        return std::numeric_limits<float>::infinity();  // no finite weight scale fits
     }
+    std::uint32_t lo, hi;  // the answer's bits are in [lo, hi]; fits(float of hi) holds
+    s = s > 0.0f ? s : 0.0f;
+    std::memcpy(&lo, &s, sizeof lo);
+    std::memcpy(&hi, &top, sizeof hi);
+    while (lo < hi)  // hi - lo halves each step: at most 32 steps
+    {
+        const std::uint32_t mid = lo + (hi - lo) / 2;
+        float t;
+        std::memcpy(&t, &mid, sizeof t);
+        if (fits(t))
+        {
+            hi = mid;
+        }
+        else
+        {
+            lo = mid + 1;
+        }
+    }
+    std::memcpy(&s, &hi, sizeof s);
     return s;
 }
 }  // namespace detail
@@ -11415,18 +11557,33 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
         detail::throw_error<shape_error>("layer \"" + layer + "\": " + std::to_string(scale_w.size())
                                          + " weight scales for " + std::to_string(channels) + " channels");
     }
+    std::vector<float> raised = scale_w;  // scale_w changes only when nothing throws
     auto sw = [&](std::size_t c) -> float&
     {
-        return scale_w[per_tensor ? 0 : c];
+        return raised[per_tensor ? 0 : c];
     };
     if (bias)
     {
         for (std::size_t c = 0; c < channels; ++c)
         {
+            if (!std::isfinite(bias[c]))
+            {
+                detail::throw_error<value_error>("layer \"" + layer + "\": bias of output channel "
+                                                 + std::to_string(c) + " is "
+                                                 + detail::number_to_string(bias[c]));
+            }
             if (!detail::fits_int32(detail::bias_quotient(bias[c], scale_d * sw(c))))
             {
                 const float before = sw(c);
-                sw(c) = detail::bias_floor_scale(bias[c], scale_d, before);
+                const float lowest = detail::bias_floor_scale(bias[c], scale_d, before);
+                if (!std::isfinite(lowest))
+                {
+                    detail::throw_error<value_error>(
+                      "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c)
+                      + " (bias " + detail::number_to_string(bias[c]) + ", scale_d "
+                      + detail::number_to_string(scale_d) + ") overflows for every finite weight scale");
+                }
+                sw(c) = lowest;
                 out.notes.push_back(
                   "layer \"" + layer + "\": the int32 bias of output channel " + std::to_string(c) + " (bias "
                   + detail::number_to_string(bias[c]) + ", scale_d " + detail::number_to_string(scale_d)
@@ -11448,6 +11605,7 @@ AMCT_DECL bias_quantization quantize_bias(const float* bias,
             out.bias[c] = static_cast<std::int32_t>(detail::bias_quotient(bias[c], out.deq_scale[c]));
         }
     }
+    scale_w = std::move(raised);
     return out;
 }
 
@@ -11529,9 +11687,27 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// Bit widths config.json and quant.cfg express (AMCT's activation num_bits and WTS_SUPPORT_NUM_BITS); each
-/// algorithm may take fewer (HFMG: 8 or 16).
-inline constexpr auto activation_bits_rule = param::values(4, 8, 16);
+/// Activation bit widths of config.json: 8 or 16. AMCT's code also takes 4, but its record has no INT4
+/// activation type (act_type INT8 or INT16, offset_d in INT8's or INT16's range:
+/// docs/model.md#read-time-validation), so amct refuses INT4 activations where they are written rather than
+/// write a record that its record readers (and AMCT's) refuse. quant.cfg's dst_type has INT8 and INT16 only.
+struct activation_bit_widths
+{
+    constexpr bool operator()(int bits) const noexcept
+    {
+        return bits == 8 || bits == 16;
+    }
+
+    std::string text() const
+    {
+        return "8 or 16 (the record's act_type is INT8 or INT16)";
+    }
+};
+
+inline constexpr activation_bit_widths activation_bits_rule{};
+
+/// Weight bit widths config.json and quant.cfg express (WTS_SUPPORT_NUM_BITS); INT6 and INT7 only for
+/// Conv2d (docs/configuration.md#layer-type-rules).
 inline constexpr auto weight_bits_rule = param::values(4, 6, 7, 8);
 
 /// activation_quant_params of one layer: act_algo and its parameters.
@@ -13819,6 +13995,7 @@ AMCT_DECL std::deque<quantized_model> calibrate_candidates(
 #define AMCT_SINGLE_AMCT_DSL_QUANT_CFG_HPP
 
 #include <array>        // std::array
+#include <climits>      // INT_MAX
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t
 #include <optional>     // std::optional
@@ -13833,6 +14010,19 @@ namespace amct
 {
 inline namespace AMCT_ABI
 {
+// ---- the rules of the global settings, one declaration for config.json and quant.cfg ----
+// (declared here, the lower of the two readers' folders; docs/configuration.md#global-keys)
+
+/// batch_num: AMCT requires at least 1; amct counts batches in an int.
+inline constexpr param::int_range batch_num_rule{1, INT_MAX, "in [1, 2147483647]"};
+
+/// Settings of AMCT's files that amct does not implement: each is an error at its position, never ignored
+/// (docs/configuration.md#what-amct-reads-differently).
+inline constexpr const char* dmq_balancer_unimplemented = "dmq_balancer is not implemented by amct";
+inline constexpr const char* force_fp16_unimplemented =
+  "fakequant_precision_mode FORCE_FP16_QUANT is not implemented by amct (it does not round deq_scale to "
+  "the device's s19 format)";
+
 namespace dsl
 {
 /// An algorithm message of a CalibrationConfig (ifmr_quantize { ... }): its parameters over the algorithm's
@@ -13896,7 +14086,7 @@ struct override_layer_cfg
 /// AMCTConfig.
 struct amct_cfg
 {
-    std::optional<std::uint32_t> batch_num;
+    std::optional<std::uint32_t> batch_num;  ///< in batch_num_rule
     std::optional<bool> activation_offset;
     std::vector<std::string> skip_layers;
     std::vector<std::string> skip_layer_types;
@@ -13925,11 +14115,14 @@ AMCT_DECL amct_cfg load_quant_cfg(const std::string& path);
 }  // namespace amct
 
 // ---- begin amct/detail/text_file.hpp ----
-// amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file.
+// amct/detail/text_file.hpp: a configuration file's contents, or a config_error naming the file. Only regular
+// files are read, up to a size limit (docs/configuration.md#reading-files): a FIFO, a device such as
+// /dev/zero or a directory is refused before it is opened, so that no read blocks or grows without bound.
 #ifndef AMCT_SINGLE_AMCT_DETAIL_TEXT_FILE_HPP
 #define AMCT_SINGLE_AMCT_DETAIL_TEXT_FILE_HPP
 
-#include <string>  // std::string
+#include <cstdint>  // std::uint64_t
+#include <string>   // std::string
 
 
 namespace amct
@@ -13938,7 +14131,24 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
-/// The contents of a configuration file. @throws config_error naming the file when it cannot be read.
+/// The largest file amct's configuration readers (config.json, quant.cfg, record files, precision
+/// configurations) read: 64 MiB, a thousand times a large model's record.txt.
+inline constexpr std::uint64_t max_text_file_bytes = std::uint64_t{64} << 20;
+
+/// @brief Reads a regular file of at most `max_bytes` bytes into `bytes`. On failure returns false and sets
+/// `problem` to what is wrong, without the path ("is a FIFO (named pipe), not a regular file", "larger than
+/// the 64 MiB limit of LIMIT_OWNER", ...). Symbolic links are followed.
+AMCT_DECL bool read_regular_file(const std::string& path,
+                                 std::uint64_t max_bytes,
+                                 const std::string& limit_owner,
+                                 std::string& bytes,
+                                 std::string& problem);
+
+/// A byte count for messages: "64 MiB", "2 GiB", else "N bytes".
+AMCT_DECL std::string byte_size_string(std::uint64_t n);
+
+/// The contents of a configuration file (read_regular_file with max_text_file_bytes).
+/// @throws config_error naming the file when it cannot be read.
 AMCT_DECL std::string read_text_file(const std::string& path);
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -13951,10 +14161,9 @@ AMCT_DECL std::string read_text_file(const std::string& path);
 #ifndef AMCT_SINGLE_AMCT_DETAIL_IMPL_TEXT_FILE_IPP
 #define AMCT_SINGLE_AMCT_DETAIL_IMPL_TEXT_FILE_IPP
 
-#include <filesystem>    // std::filesystem::is_directory
+#include <filesystem>    // std::filesystem::status, std::filesystem::file_type
 #include <fstream>       // std::ifstream
-#include <sstream>       // std::ostringstream
-#include <string>        // std::string, std::char_traits
+#include <string>        // std::string, std::to_string
 #include <system_error>  // std::error_code
 #include <vector>        // std::vector
 
@@ -13965,26 +14174,110 @@ inline namespace AMCT_ABI
 {
 namespace detail
 {
-AMCT_DECL std::string read_text_file(const std::string& path)
+AMCT_DECL std::string byte_size_string(std::uint64_t n)
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
+    constexpr std::uint64_t mib = std::uint64_t{1} << 20, gib = std::uint64_t{1} << 30;
+    if (n != 0 && n % gib == 0)
     {
-        throw_error<config_error>(
-          std::vector<diagnostic>{{source_location{path, 0, 0}, "is a directory, not a file"}});
+        return std::to_string(n / gib) + " GiB";
+    }
+    if (n != 0 && n % mib == 0)
+    {
+        return std::to_string(n / mib) + " MiB";
+    }
+    return std::to_string(n) + " bytes";
+}
+
+AMCT_DECL bool read_regular_file(const std::string& path,
+                                 std::uint64_t max_bytes,
+                                 const std::string& limit_owner,
+                                 std::string& bytes,
+                                 std::string& problem)
+{
+    namespace fs = std::filesystem;
+    bytes.clear();
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    const auto not_regular = [&](const char* what)
+    {
+        problem = std::string("is ") + what + ", not a regular file";
+        return false;
+    };
+    switch (st.type())
+    {
+        case fs::file_type::regular:
+            break;
+        case fs::file_type::not_found:
+            problem = "cannot read the file";  // no such file
+            return false;
+        case fs::file_type::directory:
+            return not_regular("a directory");
+        case fs::file_type::fifo:
+            return not_regular("a FIFO (named pipe)");
+        case fs::file_type::character:
+            return not_regular("a character device");
+        case fs::file_type::block:
+            return not_regular("a block device");
+        case fs::file_type::socket:
+            return not_regular("a socket");
+        default:
+            problem = ec ? "cannot read the file (" + ec.message() + ")" : "cannot read the file";
+            return false;
+    }
+    const auto too_large = [&]
+    {
+        bytes.clear();
+        problem = "larger than the " + byte_size_string(max_bytes) + " limit of " + limit_owner;
+        return false;
+    };
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (!ec && size > max_bytes)
+    {
+        return too_large();
     }
     std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (!in || !(text << in.rdbuf()))
+    if (!in)
     {
-        if (in && in.peek() == std::char_traits<char>::eof())
-        {
-            return {};  // an empty file
-        }
-        throw_error<config_error>(
-          std::vector<diagnostic>{{source_location{path, 0, 0}, "cannot read the file"}});
+        problem = "cannot open the file";
+        return false;
     }
-    return text.str();
+    // read at most max_bytes + 1 bytes, whatever the size said: the file may grow while it is read
+    constexpr std::size_t chunk = std::size_t{1} << 16;
+    for (;;)
+    {
+        const std::size_t at = bytes.size();
+        const std::uint64_t room = max_bytes + 1 - at;
+        const std::size_t want = room < chunk ? static_cast<std::size_t>(room) : chunk;
+        bytes.resize(at + want);
+        in.read(&bytes[at], static_cast<std::streamsize>(want));
+        const auto got = static_cast<std::size_t>(in.gcount());
+        bytes.resize(at + got);
+        if (bytes.size() > max_bytes)
+        {
+            return too_large();
+        }
+        if (got < want)
+        {
+            break;
+        }
+    }
+    if (in.bad())
+    {
+        bytes.clear();
+        problem = "cannot read the file";
+        return false;
+    }
+    return true;
+}
+
+AMCT_DECL std::string read_text_file(const std::string& path)
+{
+    std::string bytes, problem;
+    if (!read_regular_file(path, max_text_file_bytes, "amct's configuration readers", bytes, problem))
+    {
+        throw_error<config_error>(std::vector<diagnostic>{{source_location{path, 0, 0}, problem}});
+    }
+    return bytes;
 }
 }  // namespace detail
 }  // namespace AMCT_ABI
@@ -14085,6 +14378,16 @@ namespace detail
 {
 namespace x3 = boost::spirit::x3;
 
+/// protobuf's TextFormat::Parser refuses messages nested more than 100 deep (its default recursion limit),
+/// which also bounds the grammar's recursion: the '{' or '<' of the 101st level is an error at its position.
+inline constexpr std::size_t text_recursion_limit = 100;
+
+/// Thrown by the builder at the '{' or '<' that opens a message beyond text_recursion_limit.
+struct too_deep
+{
+    const char* at;
+};
+
 /// Collects the tree while the grammar runs (semantic actions call it through x3::with).
 struct text_builder
 {
@@ -14120,6 +14423,11 @@ struct text_builder
 
     void open(const char* at)
     {
+        if (stack.size()
+            > text_recursion_limit)  // stack[0] is the document: this message is one level deeper
+        {
+            throw too_deep{at};
+        }
         stack.push_back(make(text_field::kind::message, {}, at));
         in_list = false;
     }
@@ -14359,7 +14667,13 @@ AMCT_DECL text_field parse_text_format(const std::string& text, const std::strin
     }
     catch (const x3::expectation_failure<const char*>& e)
     {
-        fail(e.where(), "expected " + e.which());
+        fail(e.where(), e.which() == "eoi" ? std::string("expected a field name") : "expected " + e.which());
+    }
+    catch (const detail::too_deep& e)
+    {
+        fail(e.at,
+             "messages nested more than " + std::to_string(detail::text_recursion_limit)
+               + " levels deep (protobuf's limit)");
     }
     return std::move(b.stack.front());
 }
@@ -14619,7 +14933,7 @@ protected:
         const std::string shown = f.type == text_field::kind::string    ? "\"" + f.text + "\""
                                   : f.type == text_field::kind::message ? "{ ... }"
                                                                         : f.text;
-        report(f.value_offset, "\"" + f.name + "\" = " + shown + " must be " + expected);
+        report(f.value_offset, "\"" + f.name + "\" = " + escaped(shown) + " must be " + expected);
         return std::nullopt;
     }
 
@@ -14682,7 +14996,7 @@ public:
                [&](const text_field& f, seen_map& seen)
                {
                    if (f.name == "batch_num")
-                       set(c.batch_num, uint32(f), f, seen);
+                       set(c.batch_num, batch_num(f), f, seen);
                    else if (f.name == "activation_offset")
                        set(c.activation_offset, boolean(f), f, seen);
                    else if (f.name == "skip_layers")
@@ -14690,7 +15004,12 @@ public:
                    else if (f.name == "skip_layer_types")
                        push(c.skip_layer_types, c.skip_layer_types_offsets, f);
                    else if (f.name == "fakequant_precision_mode")
-                       set(c.fakequant_precision_mode, enumeration(f, {"FORCE_FP16_QUANT"}), f, seen);
+                   {
+                       auto mode = enumeration(f, {"FORCE_FP16_QUANT"});
+                       if (mode)
+                           report(f.value_offset, force_fp16_unimplemented);
+                       set(c.fakequant_precision_mode, std::move(mode), f, seen);
+                   }
                    else if (f.name == "common_config")
                        set(c.common_config,
                            message(f,
@@ -14746,6 +15065,7 @@ private:
                        || algorithm_message<weight_algorithms>(f, seen, "wts", wts, wts_at, c.weights))
                        return true;
                    if (f.name == "dmq_balancer")
+                   {
                        set(c.dmq_balancer,
                            message(f,
                                    [&](const text_field& x)
@@ -14754,6 +15074,8 @@ private:
                                    }),
                            f,
                            seen);
+                       report(f.name_offset, dmq_balancer_unimplemented);
+                   }
                    else if (f.name == "ada_quantize")
                        report(f.name_offset,
                               "ada_quantize (AdaRound) is not supported by amct; use arq_quantize");
@@ -14952,6 +15274,18 @@ private:
         return i ? std::optional<int>(bits[*i]) : std::nullopt;
     }
 
+    /// AMCTConfig.batch_num: a uint32 of the schema, in batch_num_rule (as config.json's batch_num).
+    std::optional<std::uint32_t> batch_num(const text_field& f)
+    {
+        const auto v = uint32(f);
+        if (v && !(*v <= static_cast<std::uint32_t>(INT_MAX) && batch_num_rule(static_cast<int>(*v))))
+        {
+            report(f.value_offset, "batch_num = " + std::to_string(*v) + " must be " + batch_num_rule.text());
+            return std::nullopt;
+        }
+        return v;
+    }
+
     /// An unsigned 32-bit integer field held in an int (larger values are reported).
     std::optional<int> integer(const text_field& f)
     {
@@ -15051,6 +15385,11 @@ private:
 
 AMCT_DECL amct_cfg read_quant_cfg(std::string text, const std::string& file)
 {
+    if (starts_with_byte_order_mark(text))
+    {
+        amct::AMCT_ABI::detail::throw_error<config_error>(
+          std::vector<diagnostic>{{source_location{file, 1, 1}, byte_order_mark_message}});
+    }
     amct_cfg cfg = detail::read_document<detail::quant_cfg_reader>(text, file);
     cfg.file = file;
     cfg.source = std::move(text);  // kept for the positions of later diagnostics
@@ -15099,480 +15438,52 @@ AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
 }  // namespace AMCT_ABI
 }  // namespace amct
 
-#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
-// ---- begin amct/config/impl/resolve.ipp ----
-// amct/config/impl/resolve.ipp: the definitions of <amct/config/resolve.hpp> (header-only: included by it;
-// separate compilation: by <amct/src.hpp>).
-#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
-#define AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+// ---- begin amct/config/check_config.hpp ----
+// amct/config/check_config.hpp: a config.json checked against the model it configures
+// (docs/configuration.md#layer-type-rules): every configured layer is a quantizable layer of the model;
+// channel_wise only where the type has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for
+// Conv3d or pooling; Conv3d activations symmetric; skip_fusion_layers name convolutions of the model.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
 
-#include <map>            // std::map
-#include <optional>       // std::optional
-#include <set>            // std::set
-#include <string>         // std::string
-#include <type_traits>    // std::decay_t
-#include <unordered_map>  // std::unordered_map
-#include <unordered_set>  // std::unordered_set
-#include <variant>        // std::visit
-#include <vector>         // std::vector
+#include <string>  // std::string
+#include <vector>  // std::vector
 
+// ---- begin amct/config/config_json.hpp ----
+// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
+//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
+//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
+//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
+//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
+// The keys, rules and defaults of the algorithm sections are the algorithms' declarations
+// (amct/algo/param.hpp); the global keys follow docs/configuration.md.
+#ifndef AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
+#define AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
 
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// Resolves one quant.cfg against a model, collecting errors and notes.
-class quant_cfg_resolver
-{
-public:
-    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
-      : m_cfg(cfg)
-      , m_r(r)
-      , m_source(cfg.file, cfg.source)
-      , m_explain(explain)
-      , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
-      , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
-    {
-        for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
-        {
-            m_by_name[cfg.override_layer_configs[i].layer_name].push_back(i);
-        }
-        for (std::size_t i = 0; i < cfg.override_layer_types.size(); ++i)
-        {
-            m_by_type[cfg.override_layer_types[i].layer_type].push_back(i);
-        }
-    }
+#include <string>  // std::string
 
-    quant_config run(const std::vector<layer_info>& layers)
-    {
-        quant_config q;
-        q.batch_num = static_cast<int>(m_cfg.batch_num.value_or(1));
-        q.activation_offset = m_cfg.activation_offset.value_or(true);
-        q.do_fusion = m_cfg.do_fusion.value_or(true);
-        q.skip_fusion_layers = m_cfg.skip_fusion_layers;
-        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
-                                                                    : fakequant_precision::default_mode;
-        const auto type_of = types_by_name(layers);
-        std::set<std::string> types;
-        for (const auto& l : layers)
-        {
-            types.insert(l.type);
-        }
-        for (const auto& l : layers)
-        {
-            if (find_arq_rule(l.type))
-            {
-                q.layers.emplace_back(l.name, layer(l, q.activation_offset));
-            }
-        }
-        check_fusion_layers(type_of);
-        report_unmatched(type_of, types);
-        return q;
-    }
+#include <boost/json.hpp>
 
-    std::vector<diagnostic>& errors() noexcept
-    {
-        return m_errors;
-    }
-
-private:
-    /// A CalibrationConfig that applies to a layer, and the rule that makes it apply.
-    struct link
-    {
-        const dsl::calibration_config_cfg* config;
-        std::string rule;
-        bool specific;  ///< by name or type, rather than common_config
-    };
-
-    layer_quant_config layer(const layer_info& l, bool activation_offset)
-    {
-        const std::vector<link> chain = chain_of(l);
-        const link* chosen = chain.empty() ? nullptr : &chain.front();
-        const std::string rule = chosen ? chosen->rule : "default";
-
-        layer_quant_config c;
-        const bool by_name = m_skip_names.count(l.name) != 0;
-        const bool by_type = m_skip_types.count(l.type) != 0;
-        c.quant_enable = !by_name && !by_type;
-        note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
-
-        // the most specific config is taken whole: its algorithm message over the algorithm's defaults, with
-        // the fields AMCT's create_quant_config writes (docs/configuration.md)
-        auto& a = c.activation_quant_params;
-        const auto* acts = chosen && chosen->config->activations ? &*chosen->config->activations : nullptr;
-        if (acts)
-        {
-            a.params = acts->params;
-        }
-        a.given = written(a.params) | (acts ? acts->given & ~num_bits_bit(a.params) : 0);
-        note(l, "activation_quant_params", rule);
-        std::string bits_rule = acts && acts->is_set("num_bits") ? rule : "default";
-        if (a.num_bits() == 16 && !int16_activation_type(l.type))
-        {
-            refuse(*chosen, l, acts->offset, "dst_type is INT16", "takes INT8 activations only");
-            bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
-            a.set_num_bits(8);
-        }
-        note(l, "activation_quant_params.num_bits", bits_rule);
-        asymmetric(l, chain, activation_offset, a);
-
-        auto& w = c.weight_quant_params;
-        const auto type_rule = find_arq_rule(l.type);
-        const auto* wts = chosen && chosen->config->weights ? &*chosen->config->weights : nullptr;
-        if (wts)
-        {
-            w.params = wts->params;
-        }
-        w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
-        const std::optional<bool> cw = wts ? wts->flag("channel_wise") : std::nullopt;
-        w.set_channel_wise(type_rule->channel_wise_default);
-        std::string cw_rule = "layer type " + l.type;
-        if (cw && (!*cw || type_rule->channel_wise_allowed))
-        {
-            w.set_channel_wise(*cw);
-            cw_rule = rule;
-        }
-        else if (cw)
-        {
-            refuse(*chosen, l, wts->offset, "channel_wise is true", "has no channels");
-            cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
-        }
-        note(l, "weight_quant_params.channel_wise", cw_rule);
-        bits_rule = wts && wts->is_set("num_bits") ? rule : "default";
-        const int bits = w.num_bits();
-        if ((bits == 6 || bits == 7) && !narrow_weight_type(l.type))
-        {
-            refuse(*chosen,
-                   l,
-                   wts->offset,
-                   "quant_bits is " + int_type_name(bits),
-                   "takes INT6/INT7 weights only for Conv2d");
-            bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
-            w.set_num_bits(8);
-        }
-        note(l, "weight_quant_params.num_bits", bits_rule);
-        if (chosen && chosen->config->dmq_balancer)
-        {
-            c.dmq_balancer_param = chosen->config->dmq_balancer->migration_strength.value_or(0.5);
-            note(l, "dmq_balancer_param", rule);
-        }
-        return c;
-    }
-
-    /// num_bits, which config.json always holds and quant_config does not track.
-    template <class Params>
-    static field_set num_bits_bit(const Params& params)
-    {
-        return std::visit(
-          [](const auto& p)
-          {
-              return field_bit<std::decay_t<decltype(p)>>("num_bits");
-          },
-          params);
-    }
-
-    /// The fields AMCT's create_quant_config writes for the algorithm `params` holds.
-    template <class Params>
-    static field_set written(const Params& params)
-    {
-        return std::visit(
-          [](const auto& p)
-          {
-              return written_fields<std::decay_t<decltype(p)>>();
-          },
-          params);
-    }
-
-    /// The calibration configs that apply to `l`, most specific first.
-    std::vector<link> chain_of(const layer_info& l)
-    {
-        std::vector<link> chain;
-        if (const auto it = m_by_name.find(l.name); it != m_by_name.end())
-        {
-            for (const std::size_t i : it->second)
-            {
-                const auto& o = m_cfg.override_layer_configs[i];
-                chain.push_back(
-                  {&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"", true});
-            }
-            m_used_names.insert(l.name);
-        }
-        if (const auto it = m_by_type.find(l.type); it != m_by_type.end())
-        {
-            for (const std::size_t i : it->second)
-            {
-                const auto& o = m_cfg.override_layer_types[i];
-                chain.push_back(
-                  {&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"", true});
-            }
-            m_used_types.insert(l.type);
-        }
-        if (m_cfg.common_config)
-        {
-            chain.push_back({&*m_cfg.common_config, "common_config", false});
-        }
-        return chain;
-    }
-
-    /// asymmetric: the first config of the chain that sets it, else activation_offset; Conv3d symmetric only.
-    void asymmetric(const layer_info& l,
-                    const std::vector<link>& chain,
-                    bool activation_offset,
-                    activation_quant_config& a)
-    {
-        bool value = activation_offset;
-        std::string rule = "activation_offset";
-        for (const auto& x : chain)
-        {
-            const auto& acts = x.config->activations;
-            const std::optional<bool> v = acts ? acts->flag("asymmetric") : std::nullopt;
-            if (!v)
-            {
-                continue;
-            }
-            value = *v;
-            rule = x.rule;
-            if (*v && symmetric_only_type(l.type))
-            {
-                refuse(x, l, acts->offset, "asymmetric is true", "is quantized symmetrically only");
-            }
-            break;
-        }
-        if (symmetric_only_type(l.type))
-        {
-            value = false;
-            rule = "layer type " + l.type + " (symmetric only)";
-        }
-        a.set_asymmetric(value);
-        note(l, "activation_quant_params.asymmetric", rule);
-    }
-
-    /// An override by name or type asks for what the layer type cannot do: an error at `offset`.
-    void refuse(const link& x,
-                const layer_info& l,
-                std::size_t offset,
-                const std::string& what,
-                const std::string& why)
-    {
-        if (x.specific)
-        {
-            m_errors.push_back({where(offset),
-                                "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
-                                  + l.type + " " + why});
-        }
-    }
-
-    void check_fusion_layers(const std::map<std::string, std::string>& type_of)
-    {
-        for (std::size_t i = 0; i < m_cfg.skip_fusion_layers.size(); ++i)
-        {
-            if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
-            {
-                m_errors.push_back({where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
-            }
-        }
-    }
-
-    void report_unmatched(const std::map<std::string, std::string>& type_of,
-                          const std::set<std::string>& types)
-    {
-        for (const auto& o : m_cfg.override_layer_configs)
-        {
-            if (!m_used_names.count(o.layer_name))
-            {
-                m_r.unmatched.push_back(
-                  {where(o.offset),
-                   "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
-            }
-        }
-        for (const auto& o : m_cfg.override_layer_types)
-        {
-            if (!m_used_types.count(o.layer_type))
-            {
-                m_r.unmatched.push_back(
-                  {where(o.offset),
-                   "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
-            }
-        }
-        for (std::size_t i = 0; i < m_cfg.skip_layers.size(); ++i)
-        {
-            if (!type_of.count(m_cfg.skip_layers[i]))
-            {
-                m_r.unmatched.push_back({where(offset(m_cfg.skip_layers_offsets, i)),
-                                         "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
-            }
-        }
-        for (std::size_t i = 0; i < m_cfg.skip_layer_types.size(); ++i)
-        {
-            if (!types.count(m_cfg.skip_layer_types[i]))
-            {
-                m_r.unmatched.push_back(
-                  {where(offset(m_cfg.skip_layer_types_offsets, i)),
-                   "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
-            }
-        }
-    }
-
-    static std::size_t offset(const std::vector<std::size_t>& offsets, std::size_t i)
-    {
-        return i < offsets.size() ? offsets[i] : 0;
-    }
-
-    void note(const layer_info& l, const char* field, const std::string& rule)
-    {
-        if (m_explain)
-        {
-            m_r.notes.push_back({l.name, field, rule});
-        }
-    }
-
-    /// file:line:column of byte `offset` of the quant.cfg, or the file alone for a configuration built in
-    /// code.
-    source_location where(std::size_t offset) const
-    {
-        return m_cfg.source.empty() ? source_location{m_cfg.file, 0, 0} : m_source.locate(offset);
-    }
-
-    const dsl::amct_cfg& m_cfg;
-    resolution& m_r;
-    source_map m_source;
-    std::vector<diagnostic> m_errors;
-    bool m_explain;
-    std::unordered_set<std::string> m_skip_names, m_skip_types;
-    std::unordered_set<std::string> m_used_names, m_used_types;
-    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
-};
-}  // namespace detail
-
-AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
-                                         const std::vector<layer_info>& layers,
-                                         resolution* out)
-{
-    resolution r;
-    detail::quant_cfg_resolver resolver(cfg, r, out != nullptr);
-    quant_config q = resolver.run(layers);
-    if (!resolver.errors().empty())
-    {
-        detail::throw_error<config_error>(std::move(resolver.errors()));
-    }
-    if (out)
-    {
-        *out = std::move(r);
-    }
-    return q;
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
-// ---- end amct/config/impl/resolve.ipp ----
-#endif
-#endif  // AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
-// ---- end amct/config/resolve.hpp ----
 
 namespace amct
 {
 inline namespace AMCT_ABI
 {
-/// model_config.modelwise_search: pick one calibration method for the whole model by `metric` on its
-/// outputs.
-struct modelwise_search_config
-{
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-    std::optional<double> similarity;            ///< a metric value that is good enough (HMCT: 0.995)
+/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
+AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file = "config.json");
 
-    AMCT_DECL bool operator==(const modelwise_search_config& o) const;
-};
+/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
+AMCT_DECL quant_config load_config_json(const std::string& path);
 
-/// model_config.layerwise_search: the most sensitive layers get their own method (and `qtype`).
-struct layerwise_search_config
-{
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-    std::optional<int> topk;                     ///< >= 1; unset: HMCT takes the layers under cosine 0.999
-    std::optional<amct::qtype> qtype;            ///< the precision of the chosen layers (HMCT: int16)
+/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c);
 
-    AMCT_DECL bool operator==(const layerwise_search_config& o) const;
-};
+/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
+AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
+                                  const boost::json::value& jv);
 
-/// model_config.weight.bias_correction.
-struct bias_correction_config
-{
-    int num_sample = 1;                          ///< >= 1 calibration samples (HMCT's default 1)
-    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
-
-    AMCT_DECL bool operator==(const bias_correction_config& o) const;
-};
-
-/// @brief HMCT's quant_config: the parts amct implements. Op types and node names keep the file's order.
-struct precision_config
-{
-    std::optional<amct::qtype> all_node_type;                      ///< model_config.all_node_type
-    std::optional<modelwise_search_config> modelwise_search;       ///< model_config.modelwise_search
-    std::optional<layerwise_search_config> layerwise_search;       ///< model_config.layerwise_search
-    std::optional<bias_correction_config> bias_correction;         ///< model_config.weight.bias_correction
-    std::vector<std::pair<std::string, amct::qtype>> op_config;    ///< op type -> qtype
-    std::vector<std::pair<std::string, amct::qtype>> node_config;  ///< node (layer) name -> qtype
-
-    AMCT_DECL bool operator==(const precision_config& o) const;
-};
-
-/// Layer name -> qtype.
-using qtype_map = std::map<std::string, qtype>;
-
-/// @brief Reads HMCT quant_config text. @throws config_error listing every problem (syntax, unknown or
-/// unsupported keys, bad values, repeated keys) as file:line:column diagnostics.
-AMCT_DECL precision_config read_precision_config(const std::string& text,
-                                                 const std::string& file = "quant_config.json");
-
-/// @brief Reads quant_config text for the model's `layers`: also node_config names that are not layers,
-/// op_config types no layer has, and int16 asked by name or type for a type without 16-bit activations.
-/// @throws config_error as above.
-AMCT_DECL precision_config read_precision_config(const std::string& text,
-                                                 const std::string& file,
-                                                 const std::vector<layer_info>& layers);
-
-/// @brief Reads a quant_config file. @throws config_error (also when the file cannot be read).
-AMCT_DECL precision_config load_precision_config(const std::string& path);
-
-/// @brief Reads a quant_config file for the model's `layers`. @throws config_error.
-AMCT_DECL precision_config load_precision_config(const std::string& path,
-                                                 const std::vector<layer_info>& layers);
-
-/// @brief Each layer's qtype: node_config by name, else op_config by type, else model_config.all_node_type,
-/// else int8. all_node_type int16 leaves types without 16-bit activations (pooling, Conv3d, the types amct
-/// does not quantize) at int8. `notes`, when given, receives the deciding rule of each layer.
-/// @throws config_error naming by JSON path unknown node names and op types, and int16 asked by name or
-/// type for a type without 16-bit activations.
-AMCT_DECL qtype_map resolve_qtypes(const precision_config& cfg,
-                                   const std::vector<layer_info>& layers,
-                                   std::vector<resolution_note>* notes = nullptr);
-
-/// @brief Carries `qtypes` into AMCT's configuration: a layer of `cfg` at int8 or int16 gets
-/// activation_quant_params.num_bits 8 or 16 (its calibration runs at that width; weights stay 8-bit, the
-/// only ARQ width above 7); at float16 or float32 it gets quant_enable false (the runtime then rounds a
-/// float16 layer's inputs and weights with round_to_float16). A layer already disabled stays disabled;
-/// layers missing from `qtypes` keep their settings. check_config reports int16 on a type that cannot take
-/// it.
-AMCT_DECL void apply_qtypes(quant_config& cfg, const qtype_map& qtypes);
-
-/// Boost.JSON conversion (value_from): HMCT's layout; unset fields are left out.
-AMCT_DECL void tag_invoke(const boost::json::value_from_tag&,
-                          boost::json::value& jv,
-                          const precision_config& c);
-
-/// Boost.JSON conversion (value_to): the rules of read_precision_config; @throws config_error naming JSON
-/// paths.
-AMCT_DECL precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
-                                      const boost::json::value& jv);
-
-/// @brief The quant_config text of `c` (4-space indentation, as write_config_json lays out config.json).
-AMCT_DECL std::string write_precision_config(const precision_config& c);
-
-/// @brief The quant_config that gives each layer of `qtypes` its qtype (what a tuner writes): the most
-/// common qtype as model_config.all_node_type (left out when it is int8; int8 wins ties), every other layer
-/// by node_config. The other sections of `base` are kept; its op_config and node_config are replaced.
-AMCT_DECL precision_config with_qtypes(precision_config base, const qtype_map& qtypes);
+/// @brief The config.json text of `c`, laid out as AMCT writes it.
+AMCT_DECL std::string write_config_json(const quant_config& c);
 }  // namespace AMCT_ABI
 }  // namespace amct
 
@@ -15921,7 +15832,11 @@ protected:
         {
             return static_cast<int>(v.get_uint64());
         }
-        m_report(p, false, qualified(who, field) + " = " + shown(v) + " must be an integer");
+        const bool whole = v.is_int64() || v.is_uint64();
+        m_report(p,
+                 false,
+                 qualified(who, field) + " = " + shown(v)
+                   + (whole ? " is out of range (a 32-bit integer)" : " must be an integer"));
         return std::nullopt;
     }
 
@@ -16116,6 +16031,41 @@ inline std::size_t member_count(const boost::json::value& v)
     return n;
 }
 
+/// What is wrong where Boost.JSON stopped at byte `at`: a byte-order mark, a NaN or Infinity literal (JSON
+/// numbers are finite, RFC 8259 section 6: moves `at` to the literal), or Boost.JSON's own message.
+inline std::string json_syntax_problem(const std::string& text,
+                                       std::size_t& at,
+                                       const boost::system::error_code& ec)
+{
+    if (at == 0 && starts_with_byte_order_mark(text))
+    {
+        return byte_order_mark_message;
+    }
+    constexpr std::string_view word_chars = "+-.0123456789aefinotyAEFINTY";
+    std::size_t from = std::min(at, text.size());
+    while (from > 0 && word_chars.find(text[from - 1]) != std::string_view::npos)
+    {
+        --from;  // back to the start of the word Boost.JSON stopped in
+    }
+    std::size_t to = from;
+    while (to < text.size() && word_chars.find(text[to]) != std::string_view::npos)
+    {
+        ++to;
+    }
+    const std::string word = text.substr(from, to - from);
+    std::string lower;
+    for (const char c : word.substr(!word.empty() && (word[0] == '-' || word[0] == '+') ? 1 : 0))
+    {
+        lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if (lower == "nan" || lower == "inf" || lower == "infinity")
+    {
+        at = from;
+        return word + " is not a JSON number";
+    }
+    return ec.message();
+}
+
 /// @brief Parses JSON `text` of `file` and runs `read(root, report)`, where report(pointer, at_key, message)
 /// records a problem at a JSON Pointer; repeated keys are problems too, described by
 /// `duplicate_message(pointer tokens)`. @throws config_error with every problem at file:line:column, sorted.
@@ -16136,7 +16086,9 @@ void read_json_document(const std::string& text,
     }
     if (ec)
     {
-        diags.push_back({source.locate(used), "syntax error: " + ec.message()});
+        std::size_t at = used;
+        const std::string problem = json_syntax_problem(text, at, ec);
+        diags.push_back({source.locate(at), "syntax error: " + problem});
         throw_error<config_error>(std::move(diags));
     }
     const boost::json::value root = parser.release();
@@ -16175,6 +16127,1349 @@ void read_json_document(const std::string& text,
 }  // namespace amct
 #endif  // AMCT_SINGLE_AMCT_DETAIL_JSON_READER_HPP
 // ---- end amct/detail/json_reader.hpp ----
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/config_json.ipp ----
+// amct/config/impl/config_json.ipp: the definitions of <amct/config/config_json.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
+
+#include <algorithm>    // std::find
+#include <climits>      // INT_MAX, INT_MIN
+#include <cstdint>      // std::int64_t, std::uint64_t
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <tuple>        // std::apply
+#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
+#include <variant>      // std::visit
+#include <vector>       // std::vector
+
+#include <boost/json.hpp>
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// "IFMR", "HFMG", ...: how messages name an algorithm beside another.
+inline std::string shouted(std::string_view name)
+{
+    std::string s(name);
+    for (char& c : s)
+    {
+        c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    return s;
+}
+
+/// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
+class config_json_reader : public json_field_reader
+{
+public:
+    using json_field_reader::json_field_reader;
+
+    quant_config read(const boost::json::value& root)
+    {
+        quant_config cfg;
+        const auto* obj = root.if_object();
+        if (!obj)
+        {
+            m_report("", false, "the configuration must be a JSON object");
+            return cfg;
+        }
+        for (const auto& member : *obj)
+        {
+            const std::string key(member.key());
+            const path_guard ptr(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "version")
+            {
+                if (const auto x = integer(v, ptr, "", key))
+                {
+                    check(*x == 1, ptr, "", key, v, "1 (the only version)");
+                    cfg.version = *x;
+                }
+            }
+            else if (key == "batch_num")
+            {
+                // any integer is judged by the rule (quant.cfg's uint32 4294967295 as well)
+                const bool whole = v.is_int64() || v.is_uint64();
+                const bool in_int =
+                  (v.is_int64() && v.get_int64() >= INT_MIN && v.get_int64() <= INT_MAX)
+                  || (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT_MAX));
+                if (whole && !(in_int && batch_num_rule(static_cast<int>(v.to_number<std::int64_t>()))))
+                {
+                    check(false, ptr, "", key, v, batch_num_rule.text());
+                }
+                else if (const auto x = integer(v, ptr, "", key))
+                {
+                    cfg.batch_num = *x;
+                }
+            }
+            else if (key == "activation_offset")
+            {
+                cfg.activation_offset = boolean(v, ptr, "", key).value_or(cfg.activation_offset);
+            }
+            else if (key == "do_fusion")
+            {
+                cfg.do_fusion = boolean(v, ptr, "", key).value_or(cfg.do_fusion);
+            }
+            else if (key == "skip_fusion_layers")
+            {
+                cfg.skip_fusion_layers = strings(v, ptr, key);
+            }
+            else if (key == "fakequant_precision_mode")
+            {
+                if (const auto m = enumeration<fakequant_precision>(v, ptr, "", key))
+                {
+                    cfg.fakequant_precision_mode = *m;
+                    if (*m == fakequant_precision::force_fp16_quant)
+                    {
+                        m_report(ptr, false, force_fp16_unimplemented);
+                    }
+                }
+            }
+            else if (v.is_object())
+            {
+                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
+            }
+            else
+            {
+                m_report(
+                  ptr, true, "unknown key \"" + key + "\" (a layer's configuration must be an object)");
+            }
+        }
+        return cfg;
+    }
+
+private:
+    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
+    {
+        layer_quant_config l;
+        for (const auto& member : obj)
+        {
+            const std::string key(member.key());
+            const path_guard p(m_path, key);
+            const boost::json::value& v = member.value();
+            if (key == "quant_enable")
+            {
+                l.quant_enable = boolean(v, p, who, key).value_or(true);
+            }
+            else if (key == "dmq_balancer_param")
+            {
+                m_report(p, true, who + "dmq_balancer_param: " + dmq_balancer_unimplemented);
+            }
+            else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
+            {
+                const prefix_guard in_section(m_prefix,
+                                              key == "activation_quant_params" ? "activation_quant_params."
+                                                                               : "weight_quant_params.");
+                if (key == "activation_quant_params")
+                {
+                    section<activation_algorithms>(
+                      v.get_object(), p, who, "act_algo", activation_bits_rule, l.activation_quant_params);
+                }
+                else
+                {
+                    section<weight_algorithms>(
+                      v.get_object(), p, who, "wts_algo", weight_bits_rule, l.weight_quant_params);
+                }
+            }
+            else if (key == "activation_quant_params" || key == "weight_quant_params")
+            {
+                m_report(p, false, who + key + " must be an object");
+            }
+            else
+            {
+                m_report(p, true, who + "unknown key \"" + key + "\"");
+            }
+        }
+        return l;
+    }
+
+    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other
+    /// key is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
+    /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
+    /// expresses (`bits`).
+    template <class List, class Section, class BitsRule>
+    void section(const boost::json::object& obj,
+                 const std::string& ptr,
+                 const std::string& who,
+                 std::string_view algo_key,
+                 const BitsRule& bits,
+                 Section& out)
+    {
+        const std::string section_name(m_prefix.substr(0, m_prefix.size() - 1));
+        bool named = false;
+        if (const auto* v = obj.if_contains(algo_key))
+        {
+            const path_guard p(m_path, std::string(algo_key));
+            if (const auto s = text(*v, p, who, std::string(algo_key)))
+            {
+                named = visit_algorithm<List>(*s,
+                                              [&](auto params)
+                                              {
+                                                  out.params = params;
+                                              });
+                if (!named)  // reported; the other keys are read as the default algorithm's
+                {
+                    check(false, p, who, std::string(algo_key), *v, algorithm_choices<List>());
+                }
+            }
+        }
+        std::visit(
+          [&](auto& params)
+          {
+              using P = std::decay_t<decltype(params)>;
+              std::string own_key;  // the chosen algorithm's first key, and another algorithm's
+              std::string foreign_key;
+              bool bits_ok = true;
+              std::string_view foreign_algo;
+              for (const auto& member : obj)
+              {
+                  const std::string key(member.key());
+                  if (key == algo_key)
+                  {
+                      continue;
+                  }
+                  const path_guard p(m_path, key);
+                  const boost::json::value& v = member.value();
+                  if (has_field<P>(key))
+                  {
+                      if (read_field(params, key, v, p, who) && key != "num_bits")
+                      {
+                          out.given |= field_bit<P>(key);
+                      }
+                      if (key == "num_bits" && v.is_number())
+                      {
+                          bits_ok = bits(params.num_bits);
+                          check(bits_ok, p, who, key, v, bits.text());
+                      }
+                      own_key = own_key.empty() && key != "num_bits" && key != "asymmetric" ? key : own_key;
+                      continue;
+                  }
+                  const std::string_view other = read_foreign<List>(key, v, p, who);
+                  if (other.empty())
+                  {
+                      m_report(p, true, who + "unknown key \"" + key + "\" in " + section_name);
+                  }
+                  else if (foreign_key.empty())
+                  {
+                      foreign_key = key;
+                      foreign_algo = other;
+                  }
+              }
+              if (foreign_key.empty())
+              {
+              }
+              else if (!own_key.empty())  // has IFMR (search_step) and HFMG (num_of_bins) parameters
+              {
+                  const bool own_first = list_index<List>(P::name) < list_index<List>(foreign_algo);
+                  const std::string a = shouted(P::name) + " (" + own_key + ")";
+                  const std::string b = shouted(foreign_algo) + " (" + foreign_key + ")";
+                  m_report(ptr,
+                           false,
+                           who + section_name + " has " + (own_first ? a : b) + " and " + (own_first ? b : a)
+                             + " parameters; a layer takes one algorithm");
+              }
+              else if (named)  // act_algo "hfmg" with the IFMR parameter ifmr_mode
+              {
+                  m_report(ptr,
+                           false,
+                           who + section_name + ": " + std::string(algo_key) + " \"" + std::string(P::name)
+                             + "\" with the " + shouted(foreign_algo) + " parameter " + foreign_key);
+              }
+              else
+              {
+                  const path_guard p(m_path, foreign_key);
+                  m_report(p,
+                           true,
+                           who + qualified("", foreign_key) + " is a parameter of "
+                             + std::string(foreign_algo) + ", not of " + std::string(algo_key) + " \""
+                             + std::string(P::name) + "\" (the default when " + std::string(algo_key)
+                             + " is not given)");
+              }
+              validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
+          },
+          out.params);
+    }
+
+    /// Index of algorithm `name` in List.
+    template <class List>
+    static std::size_t list_index(std::string_view name)
+    {
+        std::size_t i = 0, found = 0;
+        std::apply(
+          [&](auto... defaults)
+          {
+              ((decltype(defaults)::name == name ? (found = i, ++i) : ++i), ...);
+          },
+          typename List::defaults{});
+        return found;
+    }
+
+    /// A key of another algorithm of List (the first that has it): its value is checked against that
+    /// algorithm's rule for it. Returns the algorithm's name, or nothing when no algorithm has the key.
+    template <class List>
+    std::string_view read_foreign(const std::string& key,
+                                  const boost::json::value& v,
+                                  const std::string& p,
+                                  const std::string& who)
+    {
+        std::string_view owner;
+        std::apply(
+          [&](auto... defaults)
+          {
+              (
+                [&](auto params)
+                {
+                    using Q = decltype(params);
+                    if (owner.empty() && has_field<Q>(key))
+                    {
+                        owner = Q::name;
+                        if (read_field(params, key, v, p, who))
+                        {
+                            for_each_field<Q>(
+                              [&](const auto& fld, std::size_t)
+                              {
+                                  if (fld.key == key)
+                                  {
+                                      check_one(fld, params, p, who);
+                                  }
+                              });
+                        }
+                    }
+                }(defaults),
+                ...);
+          },
+          typename List::defaults{});
+        return owner;
+    }
+
+    /// One field's own rule, reported at `p`.
+    template <class F, class P>
+    void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
+    {
+        if constexpr (is_range_field_v<F>)
+        {
+            const double a = params.*(fld.first), b = params.*(fld.second);
+            if (!fld.rule(a, b))
+            {
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = [" + number_to_string(a) + ", "
+                           + number_to_string(b) + "] must be " + fld.rule.text());
+            }
+        }
+        else
+        {
+            using T = typename F::value_type;
+            if (!rule_accepts<T>(fld.rule, fld.get(params)))
+            {
+                m_report(p,
+                         false,
+                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params))
+                           + " must be " + rule_text<T>(fld.rule));
+            }
+        }
+    }
+
+    /// Reads `key` into its field of `params`; false when its value has the wrong type (reported).
+    template <class P>
+    bool read_field(P& params,
+                    const std::string& key,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
+    {
+        bool read = false;
+        for_each_field<P>(
+          [&](const auto& fld, std::size_t)
+          {
+              if (fld.key == key && in_config_files(fld))
+              {
+                  read = read_value(fld, params, v, p, who);
+              }
+          });
+        return read;
+    }
+
+    template <class F, class P>
+    bool read_value(const F& fld,
+                    P& params,
+                    const boost::json::value& v,
+                    const std::string& p,
+                    const std::string& who)
+    {
+        const std::string key(fld.key);
+        if constexpr (is_range_field_v<F>)
+        {
+            const auto* arr = v.if_array();
+            if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
+            {
+                m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
+                return false;
+            }
+            params.*(fld.first) = (*arr)[0].to_number<double>();
+            params.*(fld.second) = (*arr)[1].to_number<double>();
+            return true;
+        }
+        else if constexpr (!is_config_value_v<typename F::value_type>)
+        {
+            return false;
+        }
+        else
+        {
+            using T = typename F::value_type;
+            std::optional<T> x;
+            if constexpr (std::is_same_v<T, bool>)
+            {
+                x = boolean(v, p, who, key);
+            }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                x = enumeration<T>(v, p, who, key);
+            }
+            else if constexpr (std::is_integral_v<T>)
+            {
+                x = integer(v, p, who, key);
+            }
+            else
+            {
+                x = number(v, p, who, key);
+            }
+            if (x)
+            {
+                params.*(fld.member) = *x;
+            }
+            return x.has_value();
+        }
+    }
+
+    /// The one validator (check_params) on what the section holds; each problem at its key, or at the
+    /// section when the field is not in the file (a default that conflicts with a given field). `reported`
+    /// names a key already reported.
+    template <class P>
+    void validate(const P& params,
+                  const boost::json::object& obj,
+                  const std::string& ptr,
+                  const std::string& who,
+                  const std::string& reported)
+    {
+        std::vector<std::string> seen{reported};
+        check_params(params,
+                     [&](std::string_view key, const std::string& value, const std::string& rule)
+                     {
+                         const std::string k(key);
+                         if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                         {
+                             return;
+                         }
+                         seen.push_back(k);
+                         const bool in_file = obj.contains(key);
+                         m_report(in_file ? ptr + "/" + json_locator::escape(k) : ptr,
+                                  false,
+                                  qualified(who, k) + " = " + value + " must be " + rule);
+                     });
+    }
+
+    /// The enum value named by a string. @return nothing, having reported, for another value.
+    template <class E>
+    std::optional<E> enumeration(const boost::json::value& v,
+                                 const std::string& p,
+                                 const std::string& who,
+                                 const std::string& field)
+    {
+        const auto s = text(v, p, who, field);
+        if (!s)
+        {
+            return std::nullopt;
+        }
+        const auto& names = enum_names<E>::values;
+        for (std::size_t i = 0; i < names.size(); ++i)
+        {
+            if (*s == names[i])
+            {
+                return static_cast<E>(i);
+            }
+        }
+        check(false, p, who, field, v, enum_choices<E>());
+        return std::nullopt;
+    }
+};
+
+/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
+using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
+
+inline quant_config read_config_json(const std::string& text,
+                                     const std::string& file,
+                                     const config_check_fn& more_checks)
+{
+    quant_config cfg;
+    read_json_document(
+      text,
+      file,
+      [](const std::vector<std::string>& tokens)
+      {
+          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
+          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
+          message += "duplicate key \"" + tokens.back() + "\"";
+          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
+          {
+              message += (i == 1 ? " in " : ".") + tokens[i];
+          }
+          return message;
+      },
+      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
+      {
+          cfg = config_json_reader(report).read(root);
+          if (more_checks)
+          {
+              more_checks(cfg, report);
+          }
+      });
+    return cfg;
+}
+
+/// The JSON value of one field.
+template <class F, class P>
+inline boost::json::value field_json(const F& fld, const P& params)
+{
+    if constexpr (is_range_field_v<F>)
+    {
+        return boost::json::array{params.*(fld.first), params.*(fld.second)};
+    }
+    else
+    {
+        using T = typename F::value_type;
+        const T& v = fld.get(params);
+        if constexpr (std::is_enum_v<T>)
+        {
+            return boost::json::value(enum_name(v));
+        }
+        else if constexpr (is_config_value_v<T>)
+        {
+            return boost::json::value(v);
+        }
+        else
+        {
+            return boost::json::value();  // not reached: in_config_files is false
+        }
+    }
+}
+
+/// A section in AMCT's order: num_bits, then for activations the algorithm's fields, act_algo and
+/// asymmetric; for weights wts_algo and the fields.
+template <class Params>
+inline boost::json::object section_json(const configured_algorithm<Params>& s,
+                                        std::string_view algo_key,
+                                        bool name_first)
+{
+    boost::json::object o;
+    std::visit(
+      [&](const auto& params)
+      {
+          using P = std::decay_t<decltype(params)>;
+          o["num_bits"] = params.num_bits;
+          if (name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key != "num_bits" && fld.key != "asymmetric" && in_config_files(fld)
+                    && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+          if (!name_first)
+          {
+              o[algo_key] = P::name;
+          }
+          for_each_field<P>(
+            [&](const auto& fld, std::size_t i)
+            {
+                if (fld.key == "asymmetric" && (s.given & (field_set{1} << i)))
+                {
+                    o[fld.key] = field_json(fld, params);
+                }
+            });
+      },
+      s.params);
+    return o;
+}
+}  // namespace detail
+
+AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file)
+{
+    return detail::read_config_json(text, file, nullptr);
+}
+
+AMCT_DECL quant_config load_config_json(const std::string& path)
+{
+    return read_config_json(detail::read_text_file(path), path);
+}
+
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
+{
+    boost::json::object o;
+    o["version"] = c.version;
+    o["batch_num"] = c.batch_num;
+    o["activation_offset"] = c.activation_offset;
+    o["do_fusion"] = c.do_fusion;
+    boost::json::array skip;
+    for (const auto& s : c.skip_fusion_layers)
+    {
+        skip.emplace_back(s);
+    }
+    o["skip_fusion_layers"] = std::move(skip);
+    if (c.fakequant_precision_mode != fakequant_precision::default_mode)
+    {
+        o["fakequant_precision_mode"] = enum_name(c.fakequant_precision_mode);
+    }
+    for (const auto& [name, l] : c.layers)
+    {
+        boost::json::object layer;
+        layer["quant_enable"] = l.quant_enable;
+        if (l.dmq_balancer_param)
+        {
+            layer["dmq_balancer_param"] = *l.dmq_balancer_param;
+        }
+        layer["activation_quant_params"] = detail::section_json(l.activation_quant_params, "act_algo", false);
+        layer["weight_quant_params"] = detail::section_json(l.weight_quant_params, "wts_algo", true);
+        o[name] = std::move(layer);
+    }
+    jv = std::move(o);
+}
+
+AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
+                                  const boost::json::value& jv)
+{
+    quant_config cfg;
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          cfg = detail::config_json_reader(report).read(jv);
+      });
+    return cfg;
+}
+
+AMCT_DECL std::string write_config_json(const quant_config& c)
+{
+    std::string out;
+    detail::pretty(out, boost::json::value_from(c), 0);
+    return out + "\n";
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
+// ---- end amct/config/impl/config_json.ipp ----
+#endif
+#endif  // AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
+// ---- end amct/config/config_json.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// @brief Checks `cfg` against the model's `layers`, with every rule config.json's reader applies (for a
+/// configuration built in code): what check_config accepts, calibration_session accepts (it calls this).
+/// @throws config_error naming every problem by its JSON path.
+AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers);
+
+/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
+/// file and every disagreement with the model as file:line:column diagnostics.
+AMCT_DECL quant_config read_config_json(const std::string& text,
+                                        const std::string& file,
+                                        const std::vector<layer_info>& layers);
+
+/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
+AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/check_config.ipp ----
+// amct/config/impl/check_config.ipp: the definitions of <amct/config/check_config.hpp> (header-only: included
+// by it; separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+
+#include <algorithm>    // std::find
+#include <map>          // std::map
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <variant>      // std::visit
+#include <vector>       // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+inline void check_against_model(const quant_config& cfg,
+                                const std::vector<layer_info>& layers,
+                                const config_json_reader::report_fn& report)
+{
+    const auto type_of = types_by_name(layers);
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        const auto it = type_of.find(name);
+        if (it == type_of.end())
+        {
+            report(ptr, true, who + "not a layer of the model");
+            continue;
+        }
+        const std::string& type = it->second;
+        const auto rule = find_arq_rule(type);
+        if (!rule)
+        {
+            report(ptr, true, who + "layer type " + type + " is not quantizable");
+            continue;
+        }
+        const auto& a = c.activation_quant_params;
+        const auto& w = c.weight_quant_params;
+        if (w.channel_wise().value_or(false) && !rule->channel_wise_allowed)
+        {
+            report(ptr + "/weight_quant_params/channel_wise",
+                   false,
+                   who + "weight_quant_params.channel_wise = true, but layer type " + type
+                     + " has no channels");
+        }
+        if ((w.num_bits() == 6 || w.num_bits() == 7) && !narrow_weight_type(type))
+        {
+            report(ptr + "/weight_quant_params/num_bits",
+                   false,
+                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits())
+                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
+        }
+        if (a.num_bits() == 16 && !int16_activation_type(type))
+        {
+            report(ptr + "/activation_quant_params/num_bits",
+                   false,
+                   who + "activation_quant_params.num_bits = 16, but layer type " + type
+                     + " takes INT8 activations only");
+        }
+        if (a.asymmetric().value_or(false) && symmetric_only_type(type))
+        {
+            report(ptr + "/activation_quant_params/asymmetric",
+                   false,
+                   who + "activation_quant_params.asymmetric = true, but layer type " + type
+                     + " is quantized symmetrically only");
+        }
+    }
+    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
+    {
+        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
+        {
+            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
+        }
+    }
+}
+
+/// The rules config.json's reader applies, on a configuration built in code (the session's input): global
+/// settings, unimplemented settings, bit widths and each section's parameters as the layer's observers and
+/// ARQ receive them (resolved_params: asymmetric from activation_offset, channel_wise from the layer type).
+inline void check_settings(const quant_config& cfg,
+                           const std::vector<layer_info>& layers,
+                           const config_json_reader::report_fn& report)
+{
+    if (!batch_num_rule(cfg.batch_num))
+    {
+        report("/batch_num",
+               false,
+               "batch_num = " + std::to_string(cfg.batch_num) + " must be " + batch_num_rule.text());
+    }
+    if (cfg.fakequant_precision_mode != fakequant_precision::default_mode)
+    {
+        report("/fakequant_precision_mode", false, force_fp16_unimplemented);
+    }
+    const auto type_of = types_by_name(layers);
+    for (const auto& [name, c] : cfg.layers)
+    {
+        const std::string ptr = "/" + json_locator::escape(name);
+        const std::string who = "layer \"" + name + "\": ";
+        if (c.dmq_balancer_param)
+        {
+            report(
+              ptr + "/dmq_balancer_param", true, who + "dmq_balancer_param: " + dmq_balancer_unimplemented);
+        }
+        const auto section = [&](const auto& params, const std::string& key, const auto& bits_rule)
+        {
+            std::visit(
+              [&](const auto& p)
+              {
+                  const std::string at = ptr + "/" + key + "/";
+                  const bool bits_ok = bits_rule(p.num_bits);
+                  if (!bits_ok)
+                  {
+                      report(at + "num_bits",
+                             false,
+                             who + key + ".num_bits = " + std::to_string(p.num_bits) + " must be "
+                               + bits_rule.text());
+                  }
+                  std::vector<std::string> seen{bits_ok ? "" : "num_bits"};
+                  check_params(p,
+                               [&](std::string_view k, const std::string& value, const std::string& rule)
+                               {
+                                   if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                                   {
+                                       return;
+                                   }
+                                   seen.emplace_back(k);
+                                   report(at + json_locator::escape(std::string(k)),
+                                          false,
+                                          who + key + "." + std::string(k) + " = " + value + " must be "
+                                            + rule);
+                               });
+              },
+              params);
+        };
+        section(resolved_params(c.activation_quant_params, cfg.activation_offset),
+                "activation_quant_params",
+                activation_bits_rule);
+        const auto it = type_of.find(name);
+        if (it != type_of.end())
+        {
+            section(
+              resolved_params(c.weight_quant_params, it->second), "weight_quant_params", weight_bits_rule);
+        }
+    }
+}
+}  // namespace detail
+
+AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
+{
+    detail::throw_at_json_paths(
+      [&](const detail::config_json_reader::report_fn& report)
+      {
+          detail::check_settings(cfg, layers, report);
+          detail::check_against_model(cfg, layers, report);
+      });
+}
+
+AMCT_DECL quant_config read_config_json(const std::string& text,
+                                        const std::string& file,
+                                        const std::vector<layer_info>& layers)
+{
+    quant_config cfg =
+      detail::read_config_json(text,
+                               file,
+                               [&](const quant_config& c, const detail::config_json_reader::report_fn& report)
+                               {
+                                   detail::check_against_model(c, layers, report);
+                               });
+    // what the session runs: the reader refuses all of it at its position, so this only guards the promise
+    // that what `amct-config check --layers` accepts, the session accepts
+    check_config(cfg, layers);
+    return cfg;
+}
+
+AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
+{
+    return read_config_json(detail::read_text_file(path), path, layers);
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
+// ---- end amct/config/impl/check_config.ipp ----
+#endif
+#endif  // AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
+// ---- end amct/config/check_config.hpp ----
+#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
+// ---- begin amct/config/impl/resolve.ipp ----
+// amct/config/impl/resolve.ipp: the definitions of <amct/config/resolve.hpp> (header-only: included by it;
+// separate compilation: by <amct/src.hpp>).
+#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+#define AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+
+#include <map>            // std::map
+#include <optional>       // std::optional
+#include <set>            // std::set
+#include <string>         // std::string
+#include <type_traits>    // std::decay_t
+#include <unordered_map>  // std::unordered_map
+#include <unordered_set>  // std::unordered_set
+#include <variant>        // std::visit
+#include <vector>         // std::vector
+
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+namespace detail
+{
+/// Resolves one quant.cfg against a model, collecting errors and notes.
+class quant_cfg_resolver
+{
+public:
+    quant_cfg_resolver(const dsl::amct_cfg& cfg, resolution& r, bool explain)
+      : m_cfg(cfg)
+      , m_r(r)
+      , m_source(cfg.file, cfg.source)
+      , m_explain(explain)
+      , m_skip_names(cfg.skip_layers.begin(), cfg.skip_layers.end())
+      , m_skip_types(cfg.skip_layer_types.begin(), cfg.skip_layer_types.end())
+    {
+        for (std::size_t i = 0; i < cfg.override_layer_configs.size(); ++i)
+        {
+            m_by_name[cfg.override_layer_configs[i].layer_name].push_back(i);
+        }
+        for (std::size_t i = 0; i < cfg.override_layer_types.size(); ++i)
+        {
+            m_by_type[cfg.override_layer_types[i].layer_type].push_back(i);
+        }
+    }
+
+    quant_config run(const std::vector<layer_info>& layers)
+    {
+        quant_config q;
+        q.batch_num = static_cast<int>(m_cfg.batch_num.value_or(1));
+        q.activation_offset = m_cfg.activation_offset.value_or(true);
+        q.do_fusion = m_cfg.do_fusion.value_or(true);
+        q.skip_fusion_layers = m_cfg.skip_fusion_layers;
+        q.fakequant_precision_mode = m_cfg.fakequant_precision_mode ? fakequant_precision::force_fp16_quant
+                                                                    : fakequant_precision::default_mode;
+        const auto type_of = types_by_name(layers);
+        std::set<std::string> types;
+        for (const auto& l : layers)
+        {
+            types.insert(l.type);
+        }
+        for (const auto& l : layers)
+        {
+            if (find_arq_rule(l.type))
+            {
+                q.layers.emplace_back(l.name, layer(l, q.activation_offset));
+            }
+        }
+        check_fusion_layers(type_of);
+        report_unmatched(type_of, types);
+        return q;
+    }
+
+    std::vector<diagnostic>& errors() noexcept
+    {
+        return m_errors;
+    }
+
+private:
+    /// A CalibrationConfig that applies to a layer, and the rule that makes it apply.
+    struct link
+    {
+        const dsl::calibration_config_cfg* config;
+        std::string rule;
+        bool specific;  ///< by name or type, rather than common_config
+    };
+
+    layer_quant_config layer(const layer_info& l, bool activation_offset)
+    {
+        const std::vector<link> chain = chain_of(l);
+        const link* chosen = chain.empty() ? nullptr : &chain.front();
+        const std::string rule = chosen ? chosen->rule : "default";
+
+        layer_quant_config c;
+        const bool by_name = m_skip_names.count(l.name) != 0;
+        const bool by_type = m_skip_types.count(l.type) != 0;
+        c.quant_enable = !by_name && !by_type;
+        note(l, "quant_enable", by_name ? "skip_layers" : by_type ? "skip_layer_types" : "default");
+
+        // the most specific config is taken whole: its algorithm message over the algorithm's defaults, with
+        // the fields AMCT's create_quant_config writes (docs/configuration.md)
+        auto& a = c.activation_quant_params;
+        const auto* acts = chosen && chosen->config->activations ? &*chosen->config->activations : nullptr;
+        if (acts)
+        {
+            a.params = acts->params;
+        }
+        a.given = written(a.params) | (acts ? acts->given & ~num_bits_bit(a.params) : 0);
+        note(l, "activation_quant_params", rule);
+        std::string bits_rule = acts && acts->is_set("num_bits") ? rule : "default";
+        if (a.num_bits() == 16 && !int16_activation_type(l.type))
+        {
+            refuse(*chosen, l, acts->offset, "dst_type is INT16", "takes INT8 activations only");
+            bits_rule = rule + " does not apply: layer type " + l.type + " takes INT8 activations only";
+            a.set_num_bits(8);
+        }
+        note(l, "activation_quant_params.num_bits", bits_rule);
+        asymmetric(l, chain, activation_offset, a);
+
+        auto& w = c.weight_quant_params;
+        const auto type_rule = find_arq_rule(l.type);
+        const auto* wts = chosen && chosen->config->weights ? &*chosen->config->weights : nullptr;
+        if (wts)
+        {
+            w.params = wts->params;
+        }
+        w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
+        // (a bool pair rather than std::optional<bool>: GCC 12 at -O2 warns maybe-uninitialized on the
+        // latter)
+        const auto cw_flag = wts ? wts->flag("channel_wise") : std::nullopt;
+        const bool cw_given = cw_flag.has_value();
+        const bool cw = cw_flag.value_or(false);
+        w.set_channel_wise(type_rule->channel_wise_default);
+        std::string cw_rule = "layer type " + l.type;
+        if (cw_given && (!cw || type_rule->channel_wise_allowed))
+        {
+            w.set_channel_wise(cw);
+            cw_rule = rule;
+        }
+        else if (cw_given)
+        {
+            refuse(*chosen, l, wts->offset, "channel_wise is true", "has no channels");
+            cw_rule = rule + " does not apply: layer type " + l.type + " has no channels";
+        }
+        note(l, "weight_quant_params.channel_wise", cw_rule);
+        bits_rule = wts && wts->is_set("num_bits") ? rule : "default";
+        const int bits = w.num_bits();
+        if ((bits == 6 || bits == 7) && !narrow_weight_type(l.type))
+        {
+            refuse(*chosen,
+                   l,
+                   wts->offset,
+                   "quant_bits is " + int_type_name(bits),
+                   "takes INT6/INT7 weights only for Conv2d");
+            bits_rule = rule + " does not apply: INT6/INT7 weights are for Conv2d only";
+            w.set_num_bits(8);
+        }
+        note(l, "weight_quant_params.num_bits", bits_rule);
+        if (chosen && chosen->config->dmq_balancer)
+        {
+            c.dmq_balancer_param = chosen->config->dmq_balancer->migration_strength.value_or(0.5);
+            note(l, "dmq_balancer_param", rule);
+        }
+        return c;
+    }
+
+    /// num_bits, which config.json always holds and quant_config does not track.
+    template <class Params>
+    static field_set num_bits_bit(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return field_bit<std::decay_t<decltype(p)>>("num_bits");
+          },
+          params);
+    }
+
+    /// The fields AMCT's create_quant_config writes for the algorithm `params` holds.
+    template <class Params>
+    static field_set written(const Params& params)
+    {
+        return std::visit(
+          [](const auto& p)
+          {
+              return written_fields<std::decay_t<decltype(p)>>();
+          },
+          params);
+    }
+
+    /// The calibration configs that apply to `l`, most specific first.
+    std::vector<link> chain_of(const layer_info& l)
+    {
+        std::vector<link> chain;
+        if (const auto it = m_by_name.find(l.name); it != m_by_name.end())
+        {
+            for (const std::size_t i : it->second)
+            {
+                const auto& o = m_cfg.override_layer_configs[i];
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_configs \"" + o.layer_name + "\"", true});
+            }
+            m_used_names.insert(l.name);
+        }
+        if (const auto it = m_by_type.find(l.type); it != m_by_type.end())
+        {
+            for (const std::size_t i : it->second)
+            {
+                const auto& o = m_cfg.override_layer_types[i];
+                chain.push_back(
+                  {&o.calibration_config, "override_layer_types \"" + o.layer_type + "\"", true});
+            }
+            m_used_types.insert(l.type);
+        }
+        if (m_cfg.common_config)
+        {
+            chain.push_back({&*m_cfg.common_config, "common_config", false});
+        }
+        return chain;
+    }
+
+    /// asymmetric: the first config of the chain that sets it, else activation_offset; Conv3d symmetric only.
+    void asymmetric(const layer_info& l,
+                    const std::vector<link>& chain,
+                    bool activation_offset,
+                    activation_quant_config& a)
+    {
+        bool value = activation_offset;
+        std::string rule = "activation_offset";
+        for (const auto& x : chain)
+        {
+            const auto& acts = x.config->activations;
+            const std::optional<bool> v = acts ? acts->flag("asymmetric") : std::nullopt;
+            if (!v)
+            {
+                continue;
+            }
+            value = *v;
+            rule = x.rule;
+            if (*v && symmetric_only_type(l.type))
+            {
+                refuse(x, l, acts->offset, "asymmetric is true", "is quantized symmetrically only");
+            }
+            break;
+        }
+        if (symmetric_only_type(l.type))
+        {
+            value = false;
+            rule = "layer type " + l.type + " (symmetric only)";
+        }
+        a.set_asymmetric(value);
+        note(l, "activation_quant_params.asymmetric", rule);
+    }
+
+    /// An override by name or type asks for what the layer type cannot do: an error at `offset`.
+    void refuse(const link& x,
+                const layer_info& l,
+                std::size_t offset,
+                const std::string& what,
+                const std::string& why)
+    {
+        if (x.specific)
+        {
+            m_errors.push_back({where(offset),
+                                "layer \"" + l.name + "\": " + what + " (" + x.rule + "), but layer type "
+                                  + l.type + " " + why});
+        }
+    }
+
+    void check_fusion_layers(const std::map<std::string, std::string>& type_of)
+    {
+        for (std::size_t i = 0; i < m_cfg.skip_fusion_layers.size(); ++i)
+        {
+            if (const auto problem = skip_fusion_problem(m_cfg.skip_fusion_layers[i], type_of))
+            {
+                m_errors.push_back({where(offset(m_cfg.skip_fusion_layers_offsets, i)), *problem});
+            }
+        }
+    }
+
+    void report_unmatched(const std::map<std::string, std::string>& type_of,
+                          const std::set<std::string>& types)
+    {
+        for (const auto& o : m_cfg.override_layer_configs)
+        {
+            if (!m_used_names.count(o.layer_name))
+            {
+                m_r.unmatched.push_back(
+                  {where(o.offset),
+                   "override_layer_configs \"" + o.layer_name + "\" matches no quantizable layer"});
+            }
+        }
+        for (const auto& o : m_cfg.override_layer_types)
+        {
+            if (!m_used_types.count(o.layer_type))
+            {
+                m_r.unmatched.push_back(
+                  {where(o.offset),
+                   "override_layer_types \"" + o.layer_type + "\" matches no quantizable layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layers.size(); ++i)
+        {
+            if (!type_of.count(m_cfg.skip_layers[i]))
+            {
+                m_r.unmatched.push_back({where(offset(m_cfg.skip_layers_offsets, i)),
+                                         "skip_layers \"" + m_cfg.skip_layers[i] + "\" matches no layer"});
+            }
+        }
+        for (std::size_t i = 0; i < m_cfg.skip_layer_types.size(); ++i)
+        {
+            if (!types.count(m_cfg.skip_layer_types[i]))
+            {
+                m_r.unmatched.push_back(
+                  {where(offset(m_cfg.skip_layer_types_offsets, i)),
+                   "skip_layer_types \"" + m_cfg.skip_layer_types[i] + "\" matches no layer"});
+            }
+        }
+    }
+
+    static std::size_t offset(const std::vector<std::size_t>& offsets, std::size_t i)
+    {
+        return i < offsets.size() ? offsets[i] : 0;
+    }
+
+    void note(const layer_info& l, const char* field, const std::string& rule)
+    {
+        if (m_explain)
+        {
+            m_r.notes.push_back({l.name, field, rule});
+        }
+    }
+
+    /// file:line:column of byte `offset` of the quant.cfg, or the file alone for a configuration built in
+    /// code.
+    source_location where(std::size_t offset) const
+    {
+        return m_cfg.source.empty() ? source_location{m_cfg.file, 0, 0} : m_source.locate(offset);
+    }
+
+    const dsl::amct_cfg& m_cfg;
+    resolution& m_r;
+    source_map m_source;
+    std::vector<diagnostic> m_errors;
+    bool m_explain;
+    std::unordered_set<std::string> m_skip_names, m_skip_types;
+    std::unordered_set<std::string> m_used_names, m_used_types;
+    std::unordered_map<std::string, std::vector<std::size_t>> m_by_name, m_by_type;  ///< override indices
+};
+}  // namespace detail
+
+AMCT_DECL quant_config resolve_quant_cfg(const dsl::amct_cfg& cfg,
+                                         const std::vector<layer_info>& layers,
+                                         resolution* out)
+{
+    resolution r;
+    detail::quant_cfg_resolver resolver(cfg, r, out != nullptr);
+    quant_config q = resolver.run(layers);
+    if (!resolver.errors().empty())
+    {
+        detail::throw_error<config_error>(std::move(resolver.errors()));
+    }
+    // what the session runs (check_config): the quant.cfg rules above refuse all of it at its position, so
+    // this only guards the promise that a resolved configuration is one the session accepts
+    check_config(q, layers);
+    if (out)
+    {
+        *out = std::move(r);
+    }
+    return q;
+}
+}  // namespace AMCT_ABI
+}  // namespace amct
+#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_RESOLVE_IPP
+// ---- end amct/config/impl/resolve.ipp ----
+#endif
+#endif  // AMCT_SINGLE_AMCT_CONFIG_RESOLVE_HPP
+// ---- end amct/config/resolve.hpp ----
+
+namespace amct
+{
+inline namespace AMCT_ABI
+{
+/// model_config.modelwise_search: pick one calibration method for the whole model by `metric` on its
+/// outputs.
+struct modelwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<double> similarity;            ///< a metric value that is good enough (HMCT: 0.995)
+
+    AMCT_DECL bool operator==(const modelwise_search_config& o) const;
+};
+
+/// model_config.layerwise_search: the most sensitive layers get their own method (and `qtype`).
+struct layerwise_search_config
+{
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+    std::optional<int> topk;                     ///< >= 1; unset: HMCT takes the layers under cosine 0.999
+    std::optional<amct::qtype> qtype;            ///< the precision of the chosen layers (HMCT: int16)
+
+    AMCT_DECL bool operator==(const layerwise_search_config& o) const;
+};
+
+/// model_config.weight.bias_correction.
+struct bias_correction_config
+{
+    int num_sample = 1;                          ///< >= 1 calibration samples (HMCT's default 1)
+    amct::metric metric = amct::metric::cosine;  ///< HMCT's default cosine-similarity
+
+    AMCT_DECL bool operator==(const bias_correction_config& o) const;
+};
+
+/// @brief HMCT's quant_config: the parts amct implements. Op types and node names keep the file's order.
+struct precision_config
+{
+    std::optional<amct::qtype> all_node_type;                      ///< model_config.all_node_type
+    std::optional<modelwise_search_config> modelwise_search;       ///< model_config.modelwise_search
+    std::optional<layerwise_search_config> layerwise_search;       ///< model_config.layerwise_search
+    std::optional<bias_correction_config> bias_correction;         ///< model_config.weight.bias_correction
+    std::vector<std::pair<std::string, amct::qtype>> op_config;    ///< op type -> qtype
+    std::vector<std::pair<std::string, amct::qtype>> node_config;  ///< node (layer) name -> qtype
+
+    AMCT_DECL bool operator==(const precision_config& o) const;
+};
+
+/// Layer name -> qtype.
+using qtype_map = std::map<std::string, qtype>;
+
+/// @brief Reads HMCT quant_config text. @throws config_error listing every problem (syntax, unknown or
+/// unsupported keys, bad values, repeated keys) as file:line:column diagnostics.
+AMCT_DECL precision_config read_precision_config(const std::string& text,
+                                                 const std::string& file = "quant_config.json");
+
+/// @brief Reads quant_config text for the model's `layers`: also node_config names that are not layers,
+/// op_config types no layer has, and int16 asked by name or type for a type without 16-bit activations.
+/// @throws config_error as above.
+AMCT_DECL precision_config read_precision_config(const std::string& text,
+                                                 const std::string& file,
+                                                 const std::vector<layer_info>& layers);
+
+/// @brief Reads a quant_config file. @throws config_error (also when the file cannot be read).
+AMCT_DECL precision_config load_precision_config(const std::string& path);
+
+/// @brief Reads a quant_config file for the model's `layers`. @throws config_error.
+AMCT_DECL precision_config load_precision_config(const std::string& path,
+                                                 const std::vector<layer_info>& layers);
+
+/// @brief Each layer's qtype: node_config by name, else op_config by type, else model_config.all_node_type,
+/// else int8. all_node_type int16 leaves types without 16-bit activations (pooling, Conv3d, the types amct
+/// does not quantize) at int8. `notes`, when given, receives the deciding rule of each layer.
+/// @throws config_error naming by JSON path unknown node names and op types, and int16 asked by name or
+/// type for a type without 16-bit activations.
+AMCT_DECL qtype_map resolve_qtypes(const precision_config& cfg,
+                                   const std::vector<layer_info>& layers,
+                                   std::vector<resolution_note>* notes = nullptr);
+
+/// @brief Carries `qtypes` into AMCT's configuration: a layer of `cfg` at int8 or int16 gets
+/// activation_quant_params.num_bits 8 or 16 (its calibration runs at that width; weights stay 8-bit, the
+/// only ARQ width above 7); at float16 or float32 it gets quant_enable false (the runtime then rounds a
+/// float16 layer's inputs and weights with round_to_float16). A layer already disabled stays disabled;
+/// layers missing from `qtypes` keep their settings. check_config reports int16 on a type that cannot take
+/// it.
+AMCT_DECL void apply_qtypes(quant_config& cfg, const qtype_map& qtypes);
+
+/// Boost.JSON conversion (value_from): HMCT's layout; unset fields are left out.
+AMCT_DECL void tag_invoke(const boost::json::value_from_tag&,
+                          boost::json::value& jv,
+                          const precision_config& c);
+
+/// Boost.JSON conversion (value_to): the rules of read_precision_config; @throws config_error naming JSON
+/// paths.
+AMCT_DECL precision_config tag_invoke(const boost::json::value_to_tag<precision_config>&,
+                                      const boost::json::value& jv);
+
+/// @brief The quant_config text of `c` (4-space indentation, as write_config_json lays out config.json).
+AMCT_DECL std::string write_precision_config(const precision_config& c);
+
+/// @brief The quant_config that gives each layer of `qtypes` its qtype (what a tuner writes): the most
+/// common qtype as model_config.all_node_type (left out when it is int8; int8 wins ties), every other layer
+/// by node_config. The other sections of `base` are kept; its op_config and node_config are replaced.
+AMCT_DECL precision_config with_qtypes(precision_config base, const qtype_map& qtypes);
+}  // namespace AMCT_ABI
+}  // namespace amct
+
 #if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
 // ---- begin amct/analysis/impl/precision_config.ipp ----
 // amct/analysis/impl/precision_config.ipp: the definitions of <amct/analysis/precision_config.hpp>
@@ -17993,825 +19288,6 @@ AMCT_DECL mixed_precision_result mixed_precision_search(simulator& sim,
 // ---- end amct/analysis/tuning.hpp ----
 #endif  // AMCT_SINGLE_AMCT_ANALYSIS_HPP
 // ---- end amct/analysis.hpp ----
-// ---- begin amct/config/check_config.hpp ----
-// amct/config/check_config.hpp: a config.json checked against the model it configures
-// (docs/configuration.md#layer-type-rules): every configured layer is a quantizable layer of the model;
-// channel_wise only where the type has channels; INT6/INT7 weights only for Conv2d; INT16 activations not for
-// Conv3d or pooling; Conv3d activations symmetric; skip_fusion_layers name convolutions of the model.
-#ifndef AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
-#define AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
-
-#include <string>  // std::string
-#include <vector>  // std::vector
-
-// ---- begin amct/config/config_json.hpp ----
-// amct/config/config_json.hpp: AMCT's config.json read and written with Boost.JSON.
-//   read_config_json(text, file): every problem of the file at once, as file:line:column diagnostics;
-//   value_to<quant_config>(jv) / value_from(cfg): the same rules through Boost.JSON's tag_invoke
-//   customization (diagnostics then name the JSON path without a position); write_config_json(cfg): the file
-//   AMCT's create_quant_config writes (4-space indent, AMCT's key order).
-// The keys, rules and defaults of the algorithm sections are the algorithms' declarations
-// (amct/algo/param.hpp); the global keys follow docs/configuration.md.
-#ifndef AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
-#define AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
-
-#include <string>  // std::string
-
-#include <boost/json.hpp>
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief Reads config.json text. @throws config_error listing every problem as file:line:column diagnostics.
-AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file = "config.json");
-
-/// @brief Reads a config.json file. @throws config_error (also when the file cannot be read).
-AMCT_DECL quant_config load_config_json(const std::string& path);
-
-/// Boost.JSON conversion (value_from): the members AMCT writes, in its order.
-AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c);
-
-/// Boost.JSON conversion (value_to): the rules of read_config_json; @throws config_error naming JSON paths.
-AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
-                                  const boost::json::value& jv);
-
-/// @brief The config.json text of `c`, laid out as AMCT writes it.
-AMCT_DECL std::string write_config_json(const quant_config& c);
-}  // namespace AMCT_ABI
-}  // namespace amct
-
-#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
-// ---- begin amct/config/impl/config_json.ipp ----
-// amct/config/impl/config_json.ipp: the definitions of <amct/config/config_json.hpp> (header-only: included
-// by it; separate compilation: by <amct/src.hpp>).
-#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
-#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
-
-#include <algorithm>    // std::find
-#include <functional>   // std::function
-#include <optional>     // std::optional
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-#include <tuple>        // std::apply
-#include <type_traits>  // std::decay_t, std::is_enum_v, std::is_same_v
-#include <variant>      // std::visit
-#include <vector>       // std::vector
-
-#include <boost/json.hpp>
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-/// "IFMR", "HFMG", ...: how messages name an algorithm beside another.
-inline std::string shouted(std::string_view name)
-{
-    std::string s(name);
-    for (char& c : s)
-    {
-        c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    }
-    return s;
-}
-
-/// Turns a Boost.JSON value into a quant_config, collecting every problem with its JSON Pointer.
-class config_json_reader : public json_field_reader
-{
-public:
-    using json_field_reader::json_field_reader;
-
-    quant_config read(const boost::json::value& root)
-    {
-        quant_config cfg;
-        const auto* obj = root.if_object();
-        if (!obj)
-        {
-            m_report("", false, "the configuration must be a JSON object");
-            return cfg;
-        }
-        for (const auto& member : *obj)
-        {
-            const std::string key(member.key());
-            const path_guard ptr(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "version")
-            {
-                if (const auto x = integer(v, ptr, "", key))
-                {
-                    check(*x == 1, ptr, "", key, v, "1 (the only version)");
-                    cfg.version = *x;
-                }
-            }
-            else if (key == "batch_num")
-            {
-                if (const auto x = integer(v, ptr, "", key))
-                {
-                    check(*x > 0, ptr, "", key, v, "greater than 0");
-                    cfg.batch_num = *x;
-                }
-            }
-            else if (key == "activation_offset")
-            {
-                cfg.activation_offset = boolean(v, ptr, "", key).value_or(cfg.activation_offset);
-            }
-            else if (key == "do_fusion")
-            {
-                cfg.do_fusion = boolean(v, ptr, "", key).value_or(cfg.do_fusion);
-            }
-            else if (key == "skip_fusion_layers")
-            {
-                cfg.skip_fusion_layers = strings(v, ptr, key);
-            }
-            else if (key == "fakequant_precision_mode")
-            {
-                if (const auto m = enumeration<fakequant_precision>(v, ptr, "", key))
-                {
-                    cfg.fakequant_precision_mode = *m;
-                }
-            }
-            else if (v.is_object())
-            {
-                cfg.layers.emplace_back(key, layer(v.get_object(), "layer \"" + key + "\": "));
-            }
-            else
-            {
-                m_report(
-                  ptr, true, "unknown key \"" + key + "\" (a layer's configuration must be an object)");
-            }
-        }
-        return cfg;
-    }
-
-private:
-    layer_quant_config layer(const boost::json::object& obj, const std::string& who)
-    {
-        layer_quant_config l;
-        for (const auto& member : obj)
-        {
-            const std::string key(member.key());
-            const path_guard p(m_path, key);
-            const boost::json::value& v = member.value();
-            if (key == "quant_enable")
-            {
-                l.quant_enable = boolean(v, p, who, key).value_or(true);
-            }
-            else if (key == "dmq_balancer_param")
-            {
-                if (const auto x = number(v, p, who, key))
-                {
-                    check(*x >= 0.2 && *x <= 0.8, p, who, key, v, "in [0.2, 0.8]");
-                    l.dmq_balancer_param = *x;
-                }
-            }
-            else if ((key == "activation_quant_params" || key == "weight_quant_params") && v.is_object())
-            {
-                const prefix_guard in_section(m_prefix,
-                                              key == "activation_quant_params" ? "activation_quant_params."
-                                                                               : "weight_quant_params.");
-                if (key == "activation_quant_params")
-                {
-                    section<activation_algorithms>(
-                      v.get_object(), p, who, "act_algo", activation_bits_rule, l.activation_quant_params);
-                }
-                else
-                {
-                    section<weight_algorithms>(
-                      v.get_object(), p, who, "wts_algo", weight_bits_rule, l.weight_quant_params);
-                }
-            }
-            else if (key == "activation_quant_params" || key == "weight_quant_params")
-            {
-                m_report(p, false, who + key + " must be an object");
-            }
-            else
-            {
-                m_report(p, true, who + "unknown key \"" + key + "\"");
-            }
-        }
-        return l;
-    }
-
-    /// An algorithm section: `algo_key` picks the algorithm of `List` (its first when absent); every other
-    /// key is a field of it. A key of another algorithm is checked against that algorithm's rule for it and
-    /// reported as AMCT reports IFMR keys beside HFMG keys. num_bits must also be a width the file format
-    /// expresses (`bits`).
-    template <class List, class Section, class BitsRule>
-    void section(const boost::json::object& obj,
-                 const std::string& ptr,
-                 const std::string& who,
-                 std::string_view algo_key,
-                 const BitsRule& bits,
-                 Section& out)
-    {
-        const std::string section_name(m_prefix.substr(0, m_prefix.size() - 1));
-        bool named = false;
-        if (const auto* v = obj.if_contains(algo_key))
-        {
-            const path_guard p(m_path, std::string(algo_key));
-            if (const auto s = text(*v, p, who, std::string(algo_key)))
-            {
-                named = visit_algorithm<List>(*s,
-                                              [&](auto params)
-                                              {
-                                                  out.params = params;
-                                              });
-                if (!named)  // reported; the other keys are read as the default algorithm's
-                {
-                    check(false, p, who, std::string(algo_key), *v, algorithm_choices<List>());
-                }
-            }
-        }
-        std::visit(
-          [&](auto& params)
-          {
-              using P = std::decay_t<decltype(params)>;
-              std::string own_key;  // the chosen algorithm's first key, and another algorithm's
-              std::string foreign_key;
-              bool bits_ok = true;
-              std::string_view foreign_algo;
-              for (const auto& member : obj)
-              {
-                  const std::string key(member.key());
-                  if (key == algo_key)
-                  {
-                      continue;
-                  }
-                  const path_guard p(m_path, key);
-                  const boost::json::value& v = member.value();
-                  if (has_field<P>(key))
-                  {
-                      if (read_field(params, key, v, p, who) && key != "num_bits")
-                      {
-                          out.given |= field_bit<P>(key);
-                      }
-                      if (key == "num_bits" && v.is_number())
-                      {
-                          bits_ok = bits(params.num_bits);
-                          check(bits_ok, p, who, key, v, bits.text());
-                      }
-                      own_key = own_key.empty() && key != "num_bits" && key != "asymmetric" ? key : own_key;
-                      continue;
-                  }
-                  const std::string_view other = read_foreign<List>(key, v, p, who);
-                  if (other.empty())
-                  {
-                      m_report(p, true, who + "unknown key \"" + key + "\" in " + section_name);
-                  }
-                  else if (foreign_key.empty())
-                  {
-                      foreign_key = key;
-                      foreign_algo = other;
-                  }
-              }
-              if (foreign_key.empty())
-              {
-              }
-              else if (!own_key.empty())  // has IFMR (search_step) and HFMG (num_of_bins) parameters
-              {
-                  const bool own_first = list_index<List>(P::name) < list_index<List>(foreign_algo);
-                  const std::string a = shouted(P::name) + " (" + own_key + ")";
-                  const std::string b = shouted(foreign_algo) + " (" + foreign_key + ")";
-                  m_report(ptr,
-                           false,
-                           who + section_name + " has " + (own_first ? a : b) + " and " + (own_first ? b : a)
-                             + " parameters; a layer takes one algorithm");
-              }
-              else if (named)  // act_algo "hfmg" with the IFMR parameter ifmr_mode
-              {
-                  m_report(ptr,
-                           false,
-                           who + section_name + ": " + std::string(algo_key) + " \"" + std::string(P::name)
-                             + "\" with the " + shouted(foreign_algo) + " parameter " + foreign_key);
-              }
-              else
-              {
-                  const path_guard p(m_path, foreign_key);
-                  m_report(p,
-                           true,
-                           who + qualified("", foreign_key) + " is a parameter of "
-                             + std::string(foreign_algo) + ", not of " + std::string(algo_key) + " \""
-                             + std::string(P::name) + "\" (the default when " + std::string(algo_key)
-                             + " is not given)");
-              }
-              validate(params, obj, ptr, who, bits_ok ? "" : "num_bits");
-          },
-          out.params);
-    }
-
-    /// Index of algorithm `name` in List.
-    template <class List>
-    static std::size_t list_index(std::string_view name)
-    {
-        std::size_t i = 0, found = 0;
-        std::apply(
-          [&](auto... defaults)
-          {
-              ((decltype(defaults)::name == name ? (found = i, ++i) : ++i), ...);
-          },
-          typename List::defaults{});
-        return found;
-    }
-
-    /// A key of another algorithm of List (the first that has it): its value is checked against that
-    /// algorithm's rule for it. Returns the algorithm's name, or nothing when no algorithm has the key.
-    template <class List>
-    std::string_view read_foreign(const std::string& key,
-                                  const boost::json::value& v,
-                                  const std::string& p,
-                                  const std::string& who)
-    {
-        std::string_view owner;
-        std::apply(
-          [&](auto... defaults)
-          {
-              (
-                [&](auto params)
-                {
-                    using Q = decltype(params);
-                    if (owner.empty() && has_field<Q>(key))
-                    {
-                        owner = Q::name;
-                        if (read_field(params, key, v, p, who))
-                        {
-                            for_each_field<Q>(
-                              [&](const auto& fld, std::size_t)
-                              {
-                                  if (fld.key == key)
-                                  {
-                                      check_one(fld, params, p, who);
-                                  }
-                              });
-                        }
-                    }
-                }(defaults),
-                ...);
-          },
-          typename List::defaults{});
-        return owner;
-    }
-
-    /// One field's own rule, reported at `p`.
-    template <class F, class P>
-    void check_one(const F& fld, const P& params, const std::string& p, const std::string& who)
-    {
-        if constexpr (is_range_field_v<F>)
-        {
-            const double a = params.*(fld.first), b = params.*(fld.second);
-            if (!fld.rule(a, b))
-            {
-                m_report(p,
-                         false,
-                         qualified(who, std::string(fld.key)) + " = [" + number_to_string(a) + ", "
-                           + number_to_string(b) + "] must be " + fld.rule.text());
-            }
-        }
-        else
-        {
-            using T = typename F::value_type;
-            if (!rule_accepts<T>(fld.rule, fld.get(params)))
-            {
-                m_report(p,
-                         false,
-                         qualified(who, std::string(fld.key)) + " = " + shown_value(fld.get(params))
-                           + " must be " + rule_text<T>(fld.rule));
-            }
-        }
-    }
-
-    /// Reads `key` into its field of `params`; false when its value has the wrong type (reported).
-    template <class P>
-    bool read_field(P& params,
-                    const std::string& key,
-                    const boost::json::value& v,
-                    const std::string& p,
-                    const std::string& who)
-    {
-        bool read = false;
-        for_each_field<P>(
-          [&](const auto& fld, std::size_t)
-          {
-              if (fld.key == key && in_config_files(fld))
-              {
-                  read = read_value(fld, params, v, p, who);
-              }
-          });
-        return read;
-    }
-
-    template <class F, class P>
-    bool read_value(const F& fld,
-                    P& params,
-                    const boost::json::value& v,
-                    const std::string& p,
-                    const std::string& who)
-    {
-        const std::string key(fld.key);
-        if constexpr (is_range_field_v<F>)
-        {
-            const auto* arr = v.if_array();
-            if (!arr || arr->size() != 2 || !(*arr)[0].is_number() || !(*arr)[1].is_number())
-            {
-                m_report(p, false, qualified(who, key) + " must be a list of two numbers [start, end]");
-                return false;
-            }
-            params.*(fld.first) = (*arr)[0].to_number<double>();
-            params.*(fld.second) = (*arr)[1].to_number<double>();
-            return true;
-        }
-        else if constexpr (!is_config_value_v<typename F::value_type>)
-        {
-            return false;
-        }
-        else
-        {
-            using T = typename F::value_type;
-            std::optional<T> x;
-            if constexpr (std::is_same_v<T, bool>)
-            {
-                x = boolean(v, p, who, key);
-            }
-            else if constexpr (std::is_enum_v<T>)
-            {
-                x = enumeration<T>(v, p, who, key);
-            }
-            else if constexpr (std::is_integral_v<T>)
-            {
-                x = integer(v, p, who, key);
-            }
-            else
-            {
-                x = number(v, p, who, key);
-            }
-            if (x)
-            {
-                params.*(fld.member) = *x;
-            }
-            return x.has_value();
-        }
-    }
-
-    /// The one validator (check_params) on what the section holds; each problem at its key, or at the
-    /// section when the field is not in the file (a default that conflicts with a given field). `reported`
-    /// names a key already reported.
-    template <class P>
-    void validate(const P& params,
-                  const boost::json::object& obj,
-                  const std::string& ptr,
-                  const std::string& who,
-                  const std::string& reported)
-    {
-        std::vector<std::string> seen{reported};
-        check_params(params,
-                     [&](std::string_view key, const std::string& value, const std::string& rule)
-                     {
-                         const std::string k(key);
-                         if (std::find(seen.begin(), seen.end(), k) != seen.end())
-                         {
-                             return;
-                         }
-                         seen.push_back(k);
-                         const bool in_file = obj.contains(key);
-                         m_report(in_file ? ptr + "/" + json_locator::escape(k) : ptr,
-                                  false,
-                                  qualified(who, k) + " = " + value + " must be " + rule);
-                     });
-    }
-
-    /// The enum value named by a string. @return nothing, having reported, for another value.
-    template <class E>
-    std::optional<E> enumeration(const boost::json::value& v,
-                                 const std::string& p,
-                                 const std::string& who,
-                                 const std::string& field)
-    {
-        const auto s = text(v, p, who, field);
-        if (!s)
-        {
-            return std::nullopt;
-        }
-        const auto& names = enum_names<E>::values;
-        for (std::size_t i = 0; i < names.size(); ++i)
-        {
-            if (*s == names[i])
-            {
-                return static_cast<E>(i);
-            }
-        }
-        check(false, p, who, field, v, enum_choices<E>());
-        return std::nullopt;
-    }
-};
-
-/// More checks on a read configuration, reporting as config_json_reader does (see check_config.hpp).
-using config_check_fn = std::function<void(const quant_config&, const config_json_reader::report_fn&)>;
-
-inline quant_config read_config_json(const std::string& text,
-                                     const std::string& file,
-                                     const config_check_fn& more_checks)
-{
-    quant_config cfg;
-    read_json_document(
-      text,
-      file,
-      [](const std::vector<std::string>& tokens)
-      {
-          // /conv1/activation_quant_params/search_step -> layer "conv1": duplicate key "search_step" in ...
-          std::string message = tokens.size() > 1 ? "layer \"" + tokens.front() + "\": " : "";
-          message += "duplicate key \"" + tokens.back() + "\"";
-          for (std::size_t i = 1; i + 1 < tokens.size(); ++i)
-          {
-              message += (i == 1 ? " in " : ".") + tokens[i];
-          }
-          return message;
-      },
-      [&](const boost::json::value& root, const config_json_reader::report_fn& report)
-      {
-          cfg = config_json_reader(report).read(root);
-          if (more_checks)
-          {
-              more_checks(cfg, report);
-          }
-      });
-    return cfg;
-}
-
-/// The JSON value of one field.
-template <class F, class P>
-inline boost::json::value field_json(const F& fld, const P& params)
-{
-    if constexpr (is_range_field_v<F>)
-    {
-        return boost::json::array{params.*(fld.first), params.*(fld.second)};
-    }
-    else
-    {
-        using T = typename F::value_type;
-        const T& v = fld.get(params);
-        if constexpr (std::is_enum_v<T>)
-        {
-            return boost::json::value(enum_name(v));
-        }
-        else if constexpr (is_config_value_v<T>)
-        {
-            return boost::json::value(v);
-        }
-        else
-        {
-            return boost::json::value();  // not reached: in_config_files is false
-        }
-    }
-}
-
-/// A section in AMCT's order: num_bits, then for activations the algorithm's fields, act_algo and
-/// asymmetric; for weights wts_algo and the fields.
-template <class Params>
-inline boost::json::object section_json(const configured_algorithm<Params>& s,
-                                        std::string_view algo_key,
-                                        bool name_first)
-{
-    boost::json::object o;
-    std::visit(
-      [&](const auto& params)
-      {
-          using P = std::decay_t<decltype(params)>;
-          o["num_bits"] = params.num_bits;
-          if (name_first)
-          {
-              o[algo_key] = P::name;
-          }
-          for_each_field<P>(
-            [&](const auto& fld, std::size_t i)
-            {
-                if (fld.key != "num_bits" && fld.key != "asymmetric" && in_config_files(fld)
-                    && (s.given & (field_set{1} << i)))
-                {
-                    o[fld.key] = field_json(fld, params);
-                }
-            });
-          if (!name_first)
-          {
-              o[algo_key] = P::name;
-          }
-          for_each_field<P>(
-            [&](const auto& fld, std::size_t i)
-            {
-                if (fld.key == "asymmetric" && (s.given & (field_set{1} << i)))
-                {
-                    o[fld.key] = field_json(fld, params);
-                }
-            });
-      },
-      s.params);
-    return o;
-}
-}  // namespace detail
-
-AMCT_DECL quant_config read_config_json(const std::string& text, const std::string& file)
-{
-    return detail::read_config_json(text, file, nullptr);
-}
-
-AMCT_DECL quant_config load_config_json(const std::string& path)
-{
-    return read_config_json(detail::read_text_file(path), path);
-}
-
-AMCT_DECL void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const quant_config& c)
-{
-    boost::json::object o;
-    o["version"] = c.version;
-    o["batch_num"] = c.batch_num;
-    o["activation_offset"] = c.activation_offset;
-    o["do_fusion"] = c.do_fusion;
-    boost::json::array skip;
-    for (const auto& s : c.skip_fusion_layers)
-    {
-        skip.emplace_back(s);
-    }
-    o["skip_fusion_layers"] = std::move(skip);
-    if (c.fakequant_precision_mode != fakequant_precision::default_mode)
-    {
-        o["fakequant_precision_mode"] = enum_name(c.fakequant_precision_mode);
-    }
-    for (const auto& [name, l] : c.layers)
-    {
-        boost::json::object layer;
-        layer["quant_enable"] = l.quant_enable;
-        if (l.dmq_balancer_param)
-        {
-            layer["dmq_balancer_param"] = *l.dmq_balancer_param;
-        }
-        layer["activation_quant_params"] = detail::section_json(l.activation_quant_params, "act_algo", false);
-        layer["weight_quant_params"] = detail::section_json(l.weight_quant_params, "wts_algo", true);
-        o[name] = std::move(layer);
-    }
-    jv = std::move(o);
-}
-
-AMCT_DECL quant_config tag_invoke(const boost::json::value_to_tag<quant_config>&,
-                                  const boost::json::value& jv)
-{
-    quant_config cfg;
-    detail::throw_at_json_paths(
-      [&](const detail::config_json_reader::report_fn& report)
-      {
-          cfg = detail::config_json_reader(report).read(jv);
-      });
-    return cfg;
-}
-
-AMCT_DECL std::string write_config_json(const quant_config& c)
-{
-    std::string out;
-    detail::pretty(out, boost::json::value_from(c), 0);
-    return out + "\n";
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CONFIG_JSON_IPP
-// ---- end amct/config/impl/config_json.ipp ----
-#endif
-#endif  // AMCT_SINGLE_AMCT_CONFIG_CONFIG_JSON_HPP
-// ---- end amct/config/config_json.hpp ----
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-/// @brief Checks `cfg` against the model's `layers`. @throws config_error naming every problem by its JSON
-/// path.
-AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers);
-
-/// @brief Reads config.json text for the model's `layers`. @throws config_error listing every problem of the
-/// file and every disagreement with the model as file:line:column diagnostics.
-AMCT_DECL quant_config read_config_json(const std::string& text,
-                                        const std::string& file,
-                                        const std::vector<layer_info>& layers);
-
-/// @brief Reads a config.json file for the model's `layers`. @throws config_error as read_config_json does.
-AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers);
-}  // namespace AMCT_ABI
-}  // namespace amct
-
-#if AMCT_HEADER_ONLY || defined(AMCT_SOURCE)
-// ---- begin amct/config/impl/check_config.ipp ----
-// amct/config/impl/check_config.ipp: the definitions of <amct/config/check_config.hpp> (header-only: included
-// by it; separate compilation: by <amct/src.hpp>).
-#ifndef AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
-#define AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
-
-#include <map>     // std::map
-#include <string>  // std::string
-#include <vector>  // std::vector
-
-
-namespace amct
-{
-inline namespace AMCT_ABI
-{
-namespace detail
-{
-inline void check_against_model(const quant_config& cfg,
-                                const std::vector<layer_info>& layers,
-                                const config_json_reader::report_fn& report)
-{
-    const auto type_of = types_by_name(layers);
-    for (const auto& [name, c] : cfg.layers)
-    {
-        const std::string ptr = "/" + json_locator::escape(name);
-        const std::string who = "layer \"" + name + "\": ";
-        const auto it = type_of.find(name);
-        if (it == type_of.end())
-        {
-            report(ptr, true, who + "not a layer of the model");
-            continue;
-        }
-        const std::string& type = it->second;
-        const auto rule = find_arq_rule(type);
-        if (!rule)
-        {
-            report(ptr, true, who + "layer type " + type + " is not quantizable");
-            continue;
-        }
-        const auto& a = c.activation_quant_params;
-        const auto& w = c.weight_quant_params;
-        if (w.channel_wise().value_or(false) && !rule->channel_wise_allowed)
-        {
-            report(ptr + "/weight_quant_params/channel_wise",
-                   false,
-                   who + "weight_quant_params.channel_wise = true, but layer type " + type
-                     + " has no channels");
-        }
-        if ((w.num_bits() == 6 || w.num_bits() == 7) && !narrow_weight_type(type))
-        {
-            report(ptr + "/weight_quant_params/num_bits",
-                   false,
-                   who + "weight_quant_params.num_bits = " + std::to_string(w.num_bits())
-                     + ", but only Conv2d layers take INT6/INT7 weights, not " + type);
-        }
-        if (a.num_bits() == 16 && !int16_activation_type(type))
-        {
-            report(ptr + "/activation_quant_params/num_bits",
-                   false,
-                   who + "activation_quant_params.num_bits = 16, but layer type " + type
-                     + " takes INT8 activations only");
-        }
-        if (a.asymmetric().value_or(false) && symmetric_only_type(type))
-        {
-            report(ptr + "/activation_quant_params/asymmetric",
-                   false,
-                   who + "activation_quant_params.asymmetric = true, but layer type " + type
-                     + " is quantized symmetrically only");
-        }
-    }
-    for (std::size_t i = 0; i < cfg.skip_fusion_layers.size(); ++i)
-    {
-        if (const auto problem = skip_fusion_problem(cfg.skip_fusion_layers[i], type_of))
-        {
-            report("/skip_fusion_layers/" + std::to_string(i), false, *problem);
-        }
-    }
-}
-}  // namespace detail
-
-AMCT_DECL void check_config(const quant_config& cfg, const std::vector<layer_info>& layers)
-{
-    detail::throw_at_json_paths(
-      [&](const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
-}
-
-AMCT_DECL quant_config read_config_json(const std::string& text,
-                                        const std::string& file,
-                                        const std::vector<layer_info>& layers)
-{
-    return detail::read_config_json(
-      text,
-      file,
-      [&](const quant_config& cfg, const detail::config_json_reader::report_fn& report)
-      {
-          detail::check_against_model(cfg, layers, report);
-      });
-}
-
-AMCT_DECL quant_config load_config_json(const std::string& path, const std::vector<layer_info>& layers)
-{
-    return read_config_json(detail::read_text_file(path), path, layers);
-}
-}  // namespace AMCT_ABI
-}  // namespace amct
-#endif  // AMCT_SINGLE_AMCT_CONFIG_IMPL_CHECK_CONFIG_IPP
-// ---- end amct/config/impl/check_config.ipp ----
-#endif
-#endif  // AMCT_SINGLE_AMCT_CONFIG_CHECK_CONFIG_HPP
-// ---- end amct/config/check_config.hpp ----
 // ---- begin amct/config/create_quant_config.hpp ----
 // amct/config/create_quant_config.hpp: the config.json AMCT's create_quant_config writes for a model's layers
 // (docs/model.md#amcts-flow, docs/configuration.md#configjson): every quantizable layer
@@ -18912,10 +19388,10 @@ AMCT_DECL quant_config create_quant_config(const std::vector<layer_info>& layers
               detail::argument_problem("skip_layers: \"" + s + "\" is not a layer of the model"));
         }
     }
-    if (o.batch_num <= 0)
+    if (!batch_num_rule(o.batch_num))
     {
-        problems.push_back(
-          detail::argument_problem("batch_num = " + std::to_string(o.batch_num) + " must be greater than 0"));
+        problems.push_back(detail::argument_problem("batch_num = " + std::to_string(o.batch_num) + " must be "
+                                                    + batch_num_rule.text()));
     }
     if (!problems.empty())
     {
@@ -19683,10 +20159,13 @@ namespace detail
 AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> readers_of(
   const std::vector<graph_node>& nodes);
 
-/// A copy of a node's parameter, or nothing when the runtime has none.
+/// A copy of a node's parameter, or nothing when the runtime has none. Every parameter amct takes from the
+/// runtime passes here. @throws value_error naming the node, the parameter (`name`, else to_string(kind))
+/// and the flat index of the first non-finite element.
 AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
                                                       const std::string& node,
-                                                      param_kind kind);
+                                                      param_kind kind,
+                                                      const char* name = nullptr);
 
 /// Folds `bn` (gamma, beta, mean, variance) into `conv`'s weight and bias; returns a problem instead when a
 /// folded value is not finite.
@@ -19760,10 +20239,23 @@ AMCT_DECL std::unordered_map<std::string, std::vector<const graph_node*>> reader
 
 AMCT_DECL std::optional<xt::xarray<float>> param_copy(const model_adapter& model,
                                                       const std::string& node,
-                                                      param_kind kind)
+                                                      param_kind kind,
+                                                      const char* name)
 {
     const tensor_ref r = model.param(node, kind);
-    return r.empty() ? std::nullopt : std::optional<xt::xarray<float>>(r.copy());
+    if (r.empty())
+    {
+        return std::nullopt;
+    }
+    xt::xarray<float> copy = r.copy();
+    const std::size_t bad = kernel::first_nonfinite(copy.data(), copy.size());
+    if (bad != copy.size())
+    {
+        throw_error<value_error>("layer \"" + node + "\": " + (name ? name : to_string(kind)) + " element "
+                                 + std::to_string(bad) + " is " + number_to_string(copy.flat(bad))
+                                 + " (parameters from the runtime must be finite)");
+    }
+    return copy;
 }
 
 AMCT_DECL std::string fold_batch_norm(const graph_node& conv,
@@ -19864,10 +20356,11 @@ AMCT_DECL fusion_plan plan_batch_norm_fusion(const model_adapter& model, const q
         std::optional<xt::xarray<float>> p[4];
         const param_kind kinds[4] = {
           param_kind::weight, param_kind::bias, param_kind::mean, param_kind::variance};
+        const char* const names[4] = {"gamma", "beta", "mean", "variance"};
         bool complete = true;
         for (int k = 0; k < 4; ++k)
         {
-            p[k] = detail::param_copy(model, bn.name, kinds[k]);
+            p[k] = detail::param_copy(model, bn.name, kinds[k], names[k]);
             complete = complete && p[k];
         }
         if (!complete)
@@ -20162,17 +20655,8 @@ AMCT_DECL calibration_session::calibration_session(model_adapter& model, quant_c
   , m_cfg(std::move(cfg))
   , m_exec(std::move(exec))
 {
-    if (m_cfg.batch_num < 1)
-    {
-        detail::throw_error<value_error>("batch_num = " + std::to_string(m_cfg.batch_num)
-                                         + " must be at least 1");
-    }
-    if (m_cfg.fakequant_precision_mode != fakequant_precision::default_mode)
-    {
-        detail::throw_error<unsupported_error>(
-          "fakequant_precision_mode " + std::string(enum_name(m_cfg.fakequant_precision_mode))
-          + ": amct does not round deq_scale to the device's s19 format");
-    }
+    // every rule of the configuration, in the function `amct-config check --layers` runs: batch_num,
+    // FORCE_FP16_QUANT, dmq_balancer, bit widths, each layer's parameters as its observer and ARQ get them
     check_config(m_cfg, quantizable_layers(model));
     // Everything is computed on copies first; the runtime changes only when nothing can fail any more.
     const fusion_plan plan = plan_batch_norm_fusion(model, m_cfg);

@@ -2,6 +2,7 @@
 // AMCTConfig's schema rules, and file:line:column errors.
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -218,12 +219,13 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
           "quant.cfg:1:1: the file starts with a UTF-8 byte-order mark (EF BB BF); save it without one");
         // bytes of the file in messages are escaped: control characters and invalid UTF-8 as \xNN
         CHECK_EQ(cfg_errors("skip_layers: 1\x1B[31m\n"),
-                 "quant.cfg:1:15: expected eoi\nskip_layers: 1\\x1B[31m\n              ^");
+                 "quant.cfg:1:15: expected a field name\nskip_layers: 1\\x1B[31m\n              ^");
         CHECK_EQ(cfg_errors("activation_offset: \"\x1B]0;x\x07\xFF\"\n"),
                  "quant.cfg:1:20: \"activation_offset\" = \"\\x1B]0;x\\x07\\xFF\" must be true or false");
-        CHECK_EQ(cfg_errors("\"\xC3\xA9\x01\" x"), "quant.cfg:1:1: expected eoi\n\"\xC3\xA9\\x01\" x\n^");
+        CHECK_EQ(cfg_errors("\"\xC3\xA9\x01\" x"),
+                 "quant.cfg:1:1: expected a field name\n\"\xC3\xA9\\x01\" x\n^");
         CHECK_EQ(cfg_errors("a: \"\xC3\xA9\x01\xFE\" }"),
-                 "quant.cfg:1:11: expected eoi\na: \"\xC3\xA9\\x01\\xFE\" }\n"
+                 "quant.cfg:1:11: expected a field name\na: \"\xC3\xA9\\x01\\xFE\" }\n"
                  "               ^");
     }
 
@@ -247,5 +249,45 @@ override_layer_types { layer_type: "Conv2d" calibration_config { hfmg_quantize {
           "quant.cfg:1:11: unexpected end of file: expected a value, '{' or '['\nbatch_num: \n          ^");
         CHECK_EQ(cfg_errors("skip_layers: \"open\n"),
                  "quant.cfg:1:19: expected '\"'\nskip_layers: \"open\n                  ^");
+    }
+
+    TEST_CASE("messages nest at most 100 levels deep, protobuf's limit, whatever the depth of the file")
+    {
+        const auto nested = [](std::size_t depth, char open, char close)
+        {
+            std::string text;
+            for (std::size_t i = 0; i < depth; ++i)
+            {
+                text += "a " + std::string(1, open) + " ";
+            }
+            return text + std::string(depth, close);
+        };
+        // 100 levels are read (the schema then refuses the unknown field; the syntax accepts it)
+        const auto doc = amct::dsl::parse_text_format(nested(100, '{', '}'), "quant.cfg");
+        const amct::dsl::text_field* f = &doc;
+        std::size_t depth = 0;
+        for (; !f->fields.empty(); f = &f->fields[0])
+        {
+            ++depth;
+        }
+        CHECK_EQ(depth, 100u);
+        // the 101st '{' (or '<') is refused at its position: column 4 x 100 + 3
+        const std::string deep =
+          "quant.cfg:1:403: messages nested more than 100 levels deep (protobuf's limit)";
+        for (const std::size_t levels : {101u, 40000u})
+        {
+            for (const auto& [open, close] : {std::pair{'{', '}'}, std::pair{'<', '>'}})
+            {
+                const std::string message = cfg_errors(nested(levels, open, close));
+                CHECK_EQ(message.substr(0, deep.size()), deep);
+            }
+        }
+        // in lists of messages too
+        std::string in_list;
+        for (int i = 0; i < 101; ++i)
+        {
+            in_list += "a: [{ ";
+        }
+        CHECK_EQ(cfg_errors(in_list).substr(0, 20), "quant.cfg:1:605: mes");
     }
 }

@@ -113,6 +113,17 @@ TEST_SUITE("record.txt")
           "    offset_h: -3\n    scale_r: 0.125\n    offset_r: 0\n  }\n}\n");
     }
 
+    TEST_CASE("a record nested deeper than protobuf's 100 levels is refused at the 101st brace, not a crash")
+    {
+        std::string text;
+        for (int i = 0; i < 50000; ++i)
+        {
+            text += "record { ";
+        }
+        const std::string expected = "record.txt:1:908: messages nested more than 100 levels deep";
+        CHECK_EQ(record_errors(text).substr(0, expected.size()), expected);
+    }
+
     TEST_CASE("AMCT's read-time rules and the schema, every problem at its line and column")
     {
         CHECK_EQ(

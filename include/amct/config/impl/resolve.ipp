@@ -132,7 +132,8 @@ private:
             w.params = wts->params;
         }
         w.given = written(w.params) | (wts ? wts->given & ~num_bits_bit(w.params) : 0);
-        // (a bool pair rather than std::optional<bool>: GCC 12 at -O2 warns maybe-uninitialized on the latter)
+        // (a bool pair rather than std::optional<bool>: GCC 12 at -O2 warns maybe-uninitialized on the
+        // latter)
         const auto cw_flag = wts ? wts->flag("channel_wise") : std::nullopt;
         const bool cw_given = cw_flag.has_value();
         const bool cw = cw_flag.value_or(false);

@@ -23,6 +23,16 @@ namespace detail
 {
 namespace x3 = boost::spirit::x3;
 
+/// protobuf's TextFormat::Parser refuses messages nested more than 100 deep (its default recursion limit),
+/// which also bounds the grammar's recursion: the '{' or '<' of the 101st level is an error at its position.
+inline constexpr std::size_t text_recursion_limit = 100;
+
+/// Thrown by the builder at the '{' or '<' that opens a message beyond text_recursion_limit.
+struct too_deep
+{
+    const char* at;
+};
+
 /// Collects the tree while the grammar runs (semantic actions call it through x3::with).
 struct text_builder
 {
@@ -58,6 +68,11 @@ struct text_builder
 
     void open(const char* at)
     {
+        if (stack.size()
+            > text_recursion_limit)  // stack[0] is the document: this message is one level deeper
+        {
+            throw too_deep{at};
+        }
         stack.push_back(make(text_field::kind::message, {}, at));
         in_list = false;
     }
@@ -297,7 +312,13 @@ AMCT_DECL text_field parse_text_format(const std::string& text, const std::strin
     }
     catch (const x3::expectation_failure<const char*>& e)
     {
-        fail(e.where(), "expected " + e.which());
+        fail(e.where(), e.which() == "eoi" ? std::string("expected a field name") : "expected " + e.which());
+    }
+    catch (const detail::too_deep& e)
+    {
+        fail(e.at,
+             "messages nested more than " + std::to_string(detail::text_recursion_limit)
+               + " levels deep (protobuf's limit)");
     }
     return std::move(b.stack.front());
 }

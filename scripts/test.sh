@@ -20,7 +20,7 @@ PROG="test"
 titles=("set-up (scripts/deps.sh, scripts/fetch_*.sh)"
     "-Werror build and ctest (build/test)"
     "ASan + UBSan build and ctest (build/sanitize)"
-    "libFuzzer targets, 60 s each (build/fuzz)")
+    "libFuzzer targets, 36 s each (build/fuzz)")
 results=() times=() counts=()
 logs=build/logs
 mkdir -p "$logs"

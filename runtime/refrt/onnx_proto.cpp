@@ -106,14 +106,18 @@ tensor_data convert_tensor(const onnx::TensorProto& t, const std::string& where)
     out.data_type = t.data_type();
     out.dims.reserve(static_cast<std::size_t>(t.dims_size()));
     // every element takes at least one byte of the file, so a count above the file limit is refused before
-    // any product can overflow (count * 8 bytes of uint64_data fits size_t)
+    // any product can overflow (count * 8 bytes of uint64_data fits size_t). The product of the non-zero
+    // dimensions is bounded too: a tensor with a zero dimension has no elements, but its other dimensions
+    // still give the strides (xtensor multiplies them as signed integers).
     std::uint64_t elements = 1;
     for (const std::int64_t d : t.dims())
     {
         if (d < 0)
             fail(where, "negative dimension " + std::to_string(d));
         out.dims.push_back(d);
-        if (d != 0 && elements > max_model_file_bytes / static_cast<std::uint64_t>(d))
+        if (d == 0)
+            continue;
+        if (elements > max_model_file_bytes / static_cast<std::uint64_t>(d))
             elements = max_model_file_bytes + 1;  // saturated: stays above the limit
         else
             elements *= static_cast<std::uint64_t>(d);

@@ -105,6 +105,19 @@ TEST_CASE(
           == model_file
                + " (initializer 'w'): dimensions 4294967296 x 4294967296 give more elements than a file "
                  "of at most 2 GiB can hold");
+    // a zero dimension: no elements, but the others still give xtensor's (signed) strides (found by
+    // fuzz_onnx_import: UBSan's signed overflow in xt::compute_strides)
+    write_text(tensor_file, tensor_proto("w", {0, two32, two32}, ""));
+    CHECK(error_of(
+            [&]
+            {
+                refrt::load_onnx_tensor(tensor_file);
+            })
+          == tensor_file
+               + ": dimensions 0 x 4294967296 x 4294967296 give more elements than a file of at most 2 GiB "
+                 "can hold");
+    write_text(tensor_file, tensor_proto("w", {0, 7, 3}, ""));
+    CHECK_EQ(refrt::load_onnx_tensor(tensor_file).size(), 0u);
     // 2^63 - 1 three times: every partial product overflows int64 and size_t
     const std::uint64_t big = (std::uint64_t{1} << 63) - 1;
     write_text(tensor_file, tensor_proto("w", {big, big, big}, ""));

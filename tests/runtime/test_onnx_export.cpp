@@ -107,6 +107,24 @@ refrt::graph small_model(std::mt19937& rng)
     return g;
 }
 
+/// small_model with its seed, 3 calibration and 2 evaluation batches of [4, 8, 8, 3] in [0, 1).
+struct small_case
+{
+    refrt::graph model;
+    std::vector<tensor> calib, eval;
+};
+
+small_case make_small_case()
+{
+    std::mt19937 rng(8);
+    small_case c{small_model(rng), {}, {}};
+    for (int b = 0; b < 3; ++b)
+        c.calib.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    for (int b = 0; b < 2; ++b)
+        c.eval.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    return c;
+}
+
 /// A model calibrated by amct: `quantized` runs amct's simulation (fake-quantized weights, dequantized int32
 /// bias) with fake_quant_observer; `float_model` is the model before calibration.
 struct calibrated
@@ -414,13 +432,10 @@ std::string export_error(const refrt::graph& g, const amct::quantized_model& q, 
 
 TEST_CASE("onnx export: a small model, float and QDQ, in ONNX Runtime (AMCT_ORT_DIR)")
 {
-    std::mt19937 rng(8);
-    const refrt::graph model = small_model(rng);
-    std::vector<tensor> calib, eval;
-    for (int b = 0; b < 3; ++b)
-        calib.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
-    for (int b = 0; b < 2; ++b)
-        eval.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    const small_case sc = make_small_case();
+    const refrt::graph& model = sc.model;
+    const std::vector<tensor>& calib = sc.calib;
+    const std::vector<tensor>& eval = sc.eval;
     const calibrated c = calibrate(model,
                                    calib,
                                    [](amct::quant_config& cfg)
@@ -543,13 +558,10 @@ TEST_CASE("onnx export: every activation method at every optimization level in O
         MESSAGE("skipped: set AMCT_ORT_DIR to the directory scripts/fetch_ort.sh prints");
         return;
     }
-    std::mt19937 rng(8);
-    const refrt::graph model = small_model(rng);
-    std::vector<tensor> calib, eval;
-    for (int b = 0; b < 3; ++b)
-        calib.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
-    for (int b = 0; b < 2; ++b)
-        eval.push_back(random_tensor({4, 8, 8, 3}, rng, 0.0f, 1.0f));
+    const small_case sc = make_small_case();
+    const refrt::graph& model = sc.model;
+    const std::vector<tensor>& calib = sc.calib;
+    const std::vector<tensor>& eval = sc.eval;
     const std::vector<std::string> methods = activation_methods();
     CHECK(methods.size() == amct::activation_algorithms::size);
     for (const std::string& method : methods)

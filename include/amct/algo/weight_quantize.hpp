@@ -2,7 +2,6 @@
 // float weight, in the weight's own layout (docs/algorithms.md#arq).
 #pragma once
 
-#include <algorithm>    // std::copy
 #include <array>        // std::array
 #include <cmath>        // std::nearbyint
 #include <cstddef>      // std::size_t
@@ -92,47 +91,49 @@ inline quantized_weight quantize_weight(const xt::xexpression<E>& weight,
                  qmax = static_cast<float>(S::qmax);
              });
     const bool store_q = with_q && int8;
-    xt::xtensor<float, 2> fake = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
-    xt::xtensor<std::int8_t, 2> q =
-      xt::xtensor<std::int8_t, 2>::from_shape({store_q ? cm.rows : 0, store_q ? cm.cols : 0});
+    // An identity view is row-major [C, rest] already: the results are written in place; other layouts go
+    // through channel-major buffers and are permuted back once.
+    const bool direct = view.identity();
+    quantized_weight result;
+    xt::xtensor<float, 2> fake_cm;
+    xt::xtensor<std::int8_t, 2> q_cm;
+    float* fake = nullptr;
+    std::int8_t* q = nullptr;
+    if (direct)
+    {
+        result.fake = xt::xarray<float>::from_shape(shape);
+        fake = result.fake.data();
+        result.q = xt::xarray<std::int8_t>::from_shape(store_q ? shape : std::vector<std::size_t>{0});
+        q = result.q.data();
+    }
+    else
+    {
+        fake_cm = xt::xtensor<float, 2>::from_shape({cm.rows, cm.cols});
+        fake = fake_cm.data();
+        q_cm = xt::xtensor<std::int8_t, 2>::from_shape({store_q ? cm.rows : 0, store_q ? cm.cols : 0});
+        q = q_cm.data();
+    }
     for (std::size_t c = 0; c < cm.rows; ++c)
     {
         const std::size_t k = r.channel_wise ? c : 0;
         const float s = r.scale[k], o = static_cast<float>(r.offset[k]);
         const float* in = cm.data + c * cm.cols;
-        float* out = fake.data() + c * cm.cols;
+        float* out = fake + c * cm.cols;
         for (std::size_t j = 0; j < cm.cols; ++j)
         {
             const float v = amct_quantized_value(in[j], s, o, qmin, qmax);
             out[j] = (v - o) * s;
             if (store_q)
             {
-                q(c, j) = static_cast<std::int8_t>(v);
+                q[c * cm.cols + j] = static_cast<std::int8_t>(v);
             }
         }
     }
-    quantized_weight result;
-    if (view.identity())
+    if (!direct)
     {
-        result.fake = xt::xarray<float>::from_shape(shape);
-        std::copy(fake.begin(), fake.end(), result.fake.begin());
-        if (store_q)
-        {
-            result.q = xt::xarray<std::int8_t>::from_shape(shape);
-            std::copy(q.begin(), q.end(), result.q.begin());
-        }
-    }
-    else
-    {
-        result.fake = from_channel_major<float>(fake, view, shape);
-        if (store_q)
-        {
-            result.q = from_channel_major<std::int8_t>(q, view, shape);
-        }
-    }
-    if (!store_q)
-    {
-        result.q = xt::xarray<std::int8_t>::from_shape({0});
+        result.fake = from_channel_major<float>(fake_cm, view, shape);
+        result.q = store_q ? from_channel_major<std::int8_t>(q_cm, view, shape)
+                           : xt::xarray<std::int8_t>::from_shape({0});
     }
     return result;
 }
